@@ -1,0 +1,52 @@
+# Campus — the two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+BIN       := bin/campus
+# A private PostgreSQL cluster (scripts/devdb.sh) is started when DATABASE_URL is unset.
+DEV_DB_URL = $$(scripts/devdb.sh url campus)
+TEST_DB_URL = $$(scripts/devdb.sh url campus_test)
+
+.PHONY: help run build assets generate test test-go check-generated vet db-stop db-status clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+assets: ## install the npm packages (lockfile) and copy the DSFR files into static/dsfr
+	@scripts/assets.sh
+
+generate: ## regenerate the templ components (*_templ.go, committed)
+	$(GO) tool templ generate -path templates
+
+build: assets ## build bin/campus
+	$(GO) build -o $(BIN) ./cmd/campus
+
+run: build ## set everything up and serve the portal on http://localhost:8080 (CAMPUS_ADDR)
+	@set -e; url="$${DATABASE_URL:-$(DEV_DB_URL)}"; \
+	  DATABASE_URL="$$url" $(BIN) migrate; \
+	  DATABASE_URL="$$url" $(BIN) seed; \
+	  exec env DATABASE_URL="$$url" $(BIN) serve
+
+test: assets check-generated vet ## run the whole suite against a real PostgreSQL, with -race
+	@set -e; url="$${TEST_DATABASE_URL:-$(TEST_DB_URL)}"; \
+	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 20m ./...
+
+check-generated: ## regenerate templ output; under CI=true, fail when it differs from what is committed
+	@$(GO) tool templ generate -path templates >/dev/null 2>&1
+	@if [ "$$CI" = true ] && ! git diff --quiet -- 'templates/*_templ.go' || [ -n "$$(git ls-files --others --exclude-standard -- 'templates/*_templ.go')" ]; then \
+	  echo "templ output is stale or uncommitted: run 'make generate' and commit the *_templ.go files" >&2; \
+	  git status --short -- templates >&2; exit 1; fi
+
+vet: ## go vet and gofmt
+	@test -z "$$(gofmt -l cmd internal migrations templates static)" || { gofmt -l cmd internal migrations templates static; echo "gofmt: files above need formatting" >&2; exit 1; }
+	$(GO) vet ./...
+
+db-stop: ## stop the private PostgreSQL cluster
+	@scripts/devdb.sh stop
+
+db-status: ## say whether the private PostgreSQL cluster runs
+	@scripts/devdb.sh status
+
+clean: ## remove build outputs (keeps the database)
+	rm -rf bin static/dsfr/[!.]* test-output

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"campus/internal/config"
+	"campus/internal/postgres"
+	"campus/internal/seed"
+	"campus/internal/web"
+	"campus/static"
+)
+
+// run is the whole program, testable: it returns when ctx is done (serve) or the command ends.
+// ready, when not nil, receives the listening address once the server accepts connections.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runReady(ctx, args, getenv, stdout, stderr, nil)
+}
+
+func runReady(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return errors.New("no command given")
+	}
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	switch args[0] {
+	case "serve", "migrate", "seed":
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintln(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	if err := cfg.RequireDatabase(); err != nil {
+		return err
+	}
+	store, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	switch args[0] {
+	case "migrate":
+		return store.Migrate(ctx, log)
+	case "seed":
+		rep, err := store.Seed(ctx, seed.Reference(), time.Now())
+		if err != nil {
+			return err
+		}
+		log.Info("seed loaded", "domains", rep.Domains, "partners", rep.Partners, "audiences", rep.Audiences,
+			"modules", rep.Modules, "tracks", rep.Tracks, "sessions", rep.Sessions)
+		return nil
+	}
+	return serve(ctx, cfg, store, log, stdout, ready)
+}
+
+func serve(ctx context.Context, cfg config.Config, store *postgres.Store, log *slog.Logger, stdout io.Writer, ready chan<- string) error {
+	if !static.HasDSFR() {
+		return errors.New("the DSFR files are missing from static/dsfr: run `make assets` (or `make run`) before building")
+	}
+	if cfg.AutoMigrate {
+		if err := store.Migrate(ctx, log); err != nil {
+			return err
+		}
+	}
+	current, err := store.SchemaCurrent(ctx)
+	if err != nil {
+		return err
+	}
+	if !current {
+		return errors.New("the database schema is behind this version: run `campus migrate` first")
+	}
+
+	srv := web.New(cfg, store, log).HTTPServer()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	url := cfg.BaseURL.String()
+	if cfg.Addr != ln.Addr().String() && (cfg.BaseURL.Port() == "0") {
+		url = "http://" + ln.Addr().String()
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "url", url, "env", cfg.Env)
+	fmt.Fprintf(stdout, "Campus est en ligne : %s\n", url)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownWait)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

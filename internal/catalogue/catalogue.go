@@ -1,0 +1,334 @@
+// Package catalogue holds the types and rules of the training catalogue: domains, partners, audiences,
+// modules, tracks (parcours, including tailored programmes) and dated module sessions. No HTTP, no SQL.
+package catalogue
+
+import (
+	"fmt"
+	"time"
+)
+
+// Status values shared by catalogue entities.
+const (
+	StatusDraft     = "draft"
+	StatusPublished = "published"
+	StatusComing    = "coming" // domains only: announced, visible, not enrollable
+	StatusArchived  = "archived"
+)
+
+// Formats of a module.
+const (
+	FormatOnline   = "en_ligne"
+	FormatInPerson = "presentiel"
+	FormatHybrid   = "hybride"
+)
+
+// Formats lists the formats in display order.
+var Formats = []string{FormatOnline, FormatInPerson, FormatHybrid}
+
+// Levels lists the levels in display order.
+var Levels = []string{"decouverte", "intermediaire", "avance"}
+
+// FormatLabel is the French label of a format.
+func FormatLabel(f string) string {
+	switch f {
+	case FormatOnline:
+		return "En ligne"
+	case FormatInPerson:
+		return "Présentiel"
+	case FormatHybrid:
+		return "Hybride"
+	}
+	return f
+}
+
+// LevelLabel is the French label of a level.
+func LevelLabel(l string) string {
+	switch l {
+	case "decouverte":
+		return "Découverte"
+	case "intermediaire":
+		return "Intermédiaire"
+	case "avance":
+		return "Avancé"
+	}
+	return l
+}
+
+// PartnerKindLabel is the French label of a kind of partner.
+func PartnerKindLabel(k string) string {
+	switch k {
+	case "ecole":
+		return "Écoles et instituts publics"
+	case "international":
+		return "Organisations internationales"
+	case "plateforme":
+		return "Plateformes de formation"
+	case "administration":
+		return "Administrations"
+	}
+	return k
+}
+
+// PartnerKinds lists the kinds of partner in display order.
+var PartnerKinds = []string{"ecole", "international", "plateforme", "administration"}
+
+// Domain is a thematic domain.
+type Domain struct {
+	ID          int64
+	Slug        string
+	Title       string
+	Summary     string
+	Description string
+	Status      string
+	Position    int
+	ModuleCount int
+	TrackCount  int
+}
+
+// Coming reports whether the domain is announced but not open yet.
+func (d Domain) Coming() bool { return d.Status == StatusComing }
+
+// Partner delivers modules.
+type Partner struct {
+	ID          int64
+	Slug        string
+	Name        string
+	ShortName   string
+	Kind        string
+	Summary     string
+	Description string
+	Website     string
+	ModuleCount int
+}
+
+// Audience is who a module is meant for.
+type Audience struct {
+	ID          int64
+	Slug        string
+	Label       string
+	Description string
+}
+
+// Ref is a light link to another entity (slug and title).
+type Ref struct {
+	Slug  string
+	Title string
+}
+
+// TrackLink links to a track or a tailored programme.
+type TrackLink struct {
+	Ref
+	Tailored bool
+}
+
+// Href is the page of the track.
+func (t TrackLink) Href() string {
+	if t.Tailored {
+		return "/programmes-sur-mesure/" + t.Slug
+	}
+	return "/parcours/" + t.Slug
+}
+
+// ModuleCard is what a list of modules shows.
+type ModuleCard struct {
+	ID              int64
+	Slug            string
+	Title           string
+	Summary         string
+	DurationMinutes int
+	Format          string
+	Level           string
+	Domain          Ref
+	Partner         Ref // empty Slug when delivered by the Campus itself
+	NextSession     *time.Time
+}
+
+// Module is the full module page.
+type Module struct {
+	ModuleCard
+	Objectives    []string
+	Outline       []string
+	Prerequisites string
+	ExternalURL   string
+	Keywords      []string
+	Status        string
+	DomainStatus  string
+	Audiences     []Audience
+	Tracks        []TrackLink
+	Sessions      []Session
+	UpdatedAt     time.Time
+}
+
+// Enrollable reports whether agents may enrol in the module now.
+func (m Module) Enrollable() bool {
+	return m.Status == StatusPublished && m.DomainStatus == StatusPublished
+}
+
+// Dated reports whether the module is given in dated sessions (in person or hybrid).
+func (m ModuleCard) Dated() bool { return m.Format != FormatOnline }
+
+// TrackCard is what a list of tracks shows.
+type TrackCard struct {
+	ID              int64
+	Slug            string
+	Title           string
+	Summary         string
+	Domain          Ref
+	Administration  string
+	Participants    int
+	ModuleCount     int
+	DurationMinutes int
+	Featured        bool
+}
+
+// Tailored reports whether the track is a tailored programme for a named administration.
+func (t TrackCard) Tailored() bool { return t.Administration != "" }
+
+// Track is the full track page.
+type Track struct {
+	TrackCard
+	Description string
+	Audiences   []Audience
+	Modules     []ModuleCard // in track order
+	Status      string
+}
+
+// Session is a dated occurrence of a module.
+type Session struct {
+	ID         int64
+	Ref        string
+	ModuleID   int64
+	StartsAt   time.Time
+	EndsAt     time.Time
+	PlaceName  string
+	Address    string
+	City       string
+	VirtualURL string
+	Capacity   int
+	SeatsTaken int
+	Status     string
+}
+
+// SeatsLeft is how many seats remain.
+func (s Session) SeatsLeft() int {
+	if n := s.Capacity - s.SeatsTaken; n > 0 {
+		return n
+	}
+	return 0
+}
+
+// Virtual reports whether the session happens in a virtual classroom only.
+func (s Session) Virtual() bool { return s.PlaceName == "" }
+
+// Full reports whether no seat is left.
+func (s Session) Full() bool { return s.SeatsTaken >= s.Capacity }
+
+// Paris is the time zone every date of the Campus is shown in.
+var Paris = mustLoad("Europe/Paris")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(fmt.Sprintf("catalogue: time zone %s: %v", name, err))
+	}
+	return loc
+}
+
+// Duration formats minutes the French way: "45 min", "3 h", "2 h 30", "2 jours" (6 h a day from 12 h).
+func Duration(minutes int) string {
+	if minutes <= 0 {
+		return "—"
+	}
+	if minutes < 60 {
+		return fmt.Sprintf("%d min", minutes)
+	}
+	h, m := minutes/60, minutes%60
+	if m == 0 {
+		if h >= 12 && h%6 == 0 {
+			if h/6 == 1 {
+				return "1 jour"
+			}
+			return fmt.Sprintf("%d jours (%d h)", h/6, h)
+		}
+		return fmt.Sprintf("%d h", h)
+	}
+	return fmt.Sprintf("%d h %02d", h, m)
+}
+
+var frenchMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+	"septembre", "octobre", "novembre", "décembre"}
+var frenchDays = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
+
+// Date formats a day the French way in Paris time: "mardi 3 février 2026".
+func Date(t time.Time) string {
+	t = t.In(Paris)
+	day := fmt.Sprint(t.Day())
+	if t.Day() == 1 {
+		day = "1er"
+	}
+	return fmt.Sprintf("%s %s %s %d", frenchDays[t.Weekday()], day, frenchMonths[t.Month()-1], t.Year())
+}
+
+// ShortDate formats a day as "3 févr. 2026"-like "3 février 2026" without weekday.
+func ShortDate(t time.Time) string {
+	t = t.In(Paris)
+	return fmt.Sprintf("%d %s %d", t.Day(), frenchMonths[t.Month()-1], t.Year())
+}
+
+// Clock formats a time of day in Paris time: "9 h 30", "14 h".
+func Clock(t time.Time) string {
+	t = t.In(Paris)
+	if t.Minute() == 0 {
+		return fmt.Sprintf("%d h", t.Hour())
+	}
+	return fmt.Sprintf("%d h %02d", t.Hour(), t.Minute())
+}
+
+// Span formats a session's dates: "mardi 3 février 2026, 9 h – 17 h" or "du 3 février 2026 au 4 février 2026".
+func Span(start, end time.Time) string {
+	s, e := start.In(Paris), end.In(Paris)
+	if s.Year() == e.Year() && s.YearDay() == e.YearDay() {
+		return fmt.Sprintf("%s, %s – %s", Date(s), Clock(s), Clock(e))
+	}
+	return fmt.Sprintf("du %s au %s", Date(s), Date(e))
+}
+
+// UpcomingSession is a session with the module it belongs to, for lists across modules.
+type UpcomingSession struct {
+	Session
+	Module Ref
+	Format string
+}
+
+// KeyFigures are the home page's figures, computed from the database.
+type KeyFigures struct {
+	Domains            int
+	Modules            int
+	Tracks             int
+	TailoredProgrammes int
+	Partners           int
+	UpcomingSessions   int
+	SeatsAvailable     int
+	ProgrammeAgents    int
+}
+
+// SitemapEntry is a page of the catalogue for the site map.
+type SitemapEntry struct {
+	Kind  string // "domaine", "parcours", "programme", "module"
+	Slug  string
+	Title string
+	Group string // the domain title
+}
+
+// DomainPage is a domain with its modules and tracks.
+type DomainPage struct {
+	Domain  Domain
+	Tracks  []TrackCard
+	Modules []ModuleCard
+}
+
+// PartnerPage is a partner with the modules it delivers.
+type PartnerPage struct {
+	Partner Partner
+	Modules []ModuleCard
+}

@@ -1,0 +1,113 @@
+// Package postgres is the repository layer: one concrete Store over a pgx pool, raw SQL, one file per aggregate.
+// Every method wraps its errors with its own name; "not found" is apperr.ErrNotFound, never a nil result.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"campus/internal/apperr"
+	"campus/migrations"
+)
+
+// Store is the repository over Postgres.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url and checks that it answers.
+func Open(ctx context.Context, url string, maxConns int32) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.Open: parse DATABASE_URL: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.Open: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres.Open: ping: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Pool exposes the pool for the HTTP session store and the tests.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close releases every connection.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres.Ping: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) provider() (*goose.Provider, *sql.DB, error) {
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, nil, err
+	}
+	db := stdlib.OpenDBFromPool(s.pool)
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithSessionLocker(locker))
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return p, db, nil
+}
+
+// Migrate applies every pending migration under goose's Postgres session lock, so that several instances
+// started at once migrate exactly once.
+func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
+	p, db, err := s.provider()
+	if err != nil {
+		return fmt.Errorf("postgres.Migrate: %w", err)
+	}
+	defer db.Close()
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres.Migrate: %w", err)
+	}
+	for _, r := range results {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return nil
+}
+
+// SchemaCurrent reports whether every embedded migration has been applied.
+func (s *Store) SchemaCurrent(ctx context.Context) (bool, error) {
+	p, db, err := s.provider()
+	if err != nil {
+		return false, fmt.Errorf("postgres.SchemaCurrent: %w", err)
+	}
+	defer db.Close()
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return false, fmt.Errorf("postgres.SchemaCurrent: %w", err)
+	}
+	return !pending, nil
+}
+
+// notFound maps pgx.ErrNoRows to apperr.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return apperr.ErrNotFound
+	}
+	return err
+}

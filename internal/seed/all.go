@@ -1,0 +1,104 @@
+package seed
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+)
+
+// Catalogue is the whole reference catalogue.
+type Catalogue struct {
+	Domains   []Domain
+	Partners  []Partner
+	Audiences []Audience
+	Modules   []Module
+	Tracks    []Track // including tailored programmes (Administration set)
+}
+
+// Reference returns the catalogue written for the portal.
+func Reference() Catalogue {
+	return Catalogue{
+		Domains:   Domains,
+		Partners:  Partners,
+		Audiences: Audiences,
+		Modules:   slices.Concat(modulesA, modulesB, modulesC),
+		Tracks:    slices.Concat(tracksA, tracksB, tracksC, programmesA, programmesB, programmesC),
+	}
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Validate checks every reference and value the database would refuse, so a bad edit of the seed is caught
+// by a unit test with a precise message rather than by a constraint error at load time.
+func (c Catalogue) Validate() error {
+	domains := map[string]string{}
+	for _, d := range c.Domains {
+		if !slugRE.MatchString(d.Slug) || domains[d.Slug] != "" {
+			return fmt.Errorf("domain %q: bad or duplicate slug", d.Slug)
+		}
+		domains[d.Slug] = d.Status
+	}
+	partners := map[string]bool{}
+	for _, p := range c.Partners {
+		if !slugRE.MatchString(p.Slug) || partners[p.Slug] {
+			return fmt.Errorf("partner %q: bad or duplicate slug", p.Slug)
+		}
+		partners[p.Slug] = true
+	}
+	audiences := map[string]bool{}
+	for _, a := range c.Audiences {
+		audiences[a.Slug] = true
+	}
+	modules := map[string]bool{}
+	for _, m := range c.Modules {
+		switch {
+		case !slugRE.MatchString(m.Slug) || modules[m.Slug]:
+			return fmt.Errorf("module %q: bad or duplicate slug", m.Slug)
+		case domains[m.Domain] != "published":
+			return fmt.Errorf("module %q: domain %q is unknown or not open", m.Slug, m.Domain)
+		case m.Partner != "" && !partners[m.Partner]:
+			return fmt.Errorf("module %q: unknown partner %q", m.Slug, m.Partner)
+		case m.Title == "" || m.Summary == "" || len(m.Objectives) == 0 || len(m.Outline) == 0:
+			return fmt.Errorf("module %q: title, summary, objectives and outline are required", m.Slug)
+		case m.DurationMinutes <= 0:
+			return fmt.Errorf("module %q: duration must be positive", m.Slug)
+		case !slices.Contains([]string{"en_ligne", "presentiel", "hybride"}, m.Format):
+			return fmt.Errorf("module %q: unknown format %q", m.Slug, m.Format)
+		case !slices.Contains([]string{"decouverte", "intermediaire", "avance"}, m.Level):
+			return fmt.Errorf("module %q: unknown level %q", m.Slug, m.Level)
+		case m.Format != "en_ligne" && (m.Venue == nil || m.Venue.City == "" || m.Capacity <= 0):
+			return fmt.Errorf("module %q: a dated module needs a venue and a capacity", m.Slug)
+		}
+		for _, a := range m.Audiences {
+			if !audiences[a] {
+				return fmt.Errorf("module %q: unknown audience %q", m.Slug, a)
+			}
+		}
+		modules[m.Slug] = true
+	}
+	tracks := map[string]bool{}
+	for _, t := range c.Tracks {
+		switch {
+		case !slugRE.MatchString(t.Slug) || tracks[t.Slug] || modules[t.Slug]:
+			return fmt.Errorf("track %q: bad or duplicate slug", t.Slug)
+		case domains[t.Domain] != "published":
+			return fmt.Errorf("track %q: domain %q is unknown or not open", t.Slug, t.Domain)
+		case len(t.Modules) == 0:
+			return fmt.Errorf("track %q: no module", t.Slug)
+		}
+		seen := map[string]bool{}
+		for _, m := range t.Modules {
+			if !modules[m] || seen[m] {
+				return fmt.Errorf("track %q: unknown or repeated module %q", t.Slug, m)
+			}
+			seen[m] = true
+		}
+		for _, a := range t.Audiences {
+			if !audiences[a] {
+				return fmt.Errorf("track %q: unknown audience %q", t.Slug, a)
+			}
+		}
+		tracks[t.Slug] = true
+	}
+	return nil
+}

@@ -1,0 +1,258 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"golang.org/x/sync/errgroup"
+
+	"campus/internal/catalogue"
+	"campus/templates"
+)
+
+// page builds the layout's metadata with the canonical URL of the request.
+func (s *Server) page(r *http.Request, nav, title, description string, crumbs ...templates.Crumb) templates.Page {
+	return templates.Page{Title: title, Description: description, Nav: nav, Crumbs: crumbs,
+		Canonical: s.cfg.BaseURL.String() + r.URL.EscapedPath()}
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	v := templates.HomeView{Page: s.page(r, "accueil", "", "Le Campus du numérique public forme les agents publics aux compétences numériques : "+
+		"catalogue de modules et de parcours, sessions, programmes sur mesure.")}
+	v.Page.Title = "Accueil"
+	g, ctx := errgroup.WithContext(r.Context())
+	g.Go(func() (err error) { v.Domains, err = s.store.ListDomains(ctx); return })
+	g.Go(func() (err error) { v.Figures, err = s.store.KeyFigures(ctx); return })
+	g.Go(func() (err error) { v.Featured, err = s.store.FeaturedTracks(ctx); return })
+	g.Go(func() (err error) { v.Upcoming, err = s.store.UpcomingSessions(ctx, 6); return })
+	if err := g.Wait(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.Home(v))
+}
+
+func (s *Server) domains(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.store.ListDomains(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := templates.DomainsView{Domains: ds, Page: s.page(r, "domaines", "Domaines de formation",
+		"Les domaines de formation du Campus du numérique public.", templates.Crumb{Label: "Domaines"})}
+	s.render(w, r, http.StatusOK, templates.Domains(v))
+}
+
+func (s *Server) domain(w http.ResponseWriter, r *http.Request) {
+	p, err := s.store.DomainBySlug(r.Context(), chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := templates.DomainView{DomainPage: p, Page: s.page(r, "domaines", "Domaine "+p.Domain.Title, p.Domain.Summary,
+		templates.Crumb{Label: "Domaines", Href: "/domaines"}, templates.Crumb{Label: p.Domain.Title})}
+	s.render(w, r, http.StatusOK, templates.Domain(v))
+}
+
+func (s *Server) tracks(w http.ResponseWriter, r *http.Request) {
+	g, ctx := errgroup.WithContext(r.Context())
+	var domains []catalogue.Domain
+	var cards []catalogue.TrackCard
+	g.Go(func() (err error) { domains, err = s.store.ListDomains(ctx); return })
+	g.Go(func() (err error) { cards, err = s.store.Tracks(ctx); return })
+	if err := g.Wait(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	byDomain := map[string][]catalogue.TrackCard{}
+	for _, c := range cards {
+		byDomain[c.Domain.Slug] = append(byDomain[c.Domain.Slug], c)
+	}
+	v := templates.TracksView{Page: s.page(r, "parcours", "Parcours de formation",
+		"Tous les parcours de formation du Campus du numérique public, par domaine.", templates.Crumb{Label: "Parcours"})}
+	for _, d := range domains {
+		if ts := byDomain[d.Slug]; len(ts) > 0 {
+			v.Groups = append(v.Groups, templates.TrackGroup{Domain: catalogue.Ref{Slug: d.Slug, Title: d.Title}, Tracks: ts})
+		}
+	}
+	s.render(w, r, http.StatusOK, templates.Tracks(v))
+}
+
+func (s *Server) track(w http.ResponseWriter, r *http.Request) {
+	t, err := s.store.TrackBySlug(r.Context(), chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if t.Tailored() {
+		http.Redirect(w, r, "/programmes-sur-mesure/"+t.Slug, http.StatusMovedPermanently)
+		return
+	}
+	v := templates.TrackView{Track: t, Page: s.page(r, "parcours", "Parcours "+t.Title, t.Summary,
+		templates.Crumb{Label: "Parcours", Href: "/parcours"}, templates.Crumb{Label: t.Title})}
+	s.render(w, r, http.StatusOK, templates.Track(v))
+}
+
+func (s *Server) programmes(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.store.TailoredProgrammes(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := templates.ProgrammesView{Programmes: ps, Page: s.page(r, "programmes", "Programmes sur mesure",
+		"Les programmes de formation conçus par le Campus pour une administration.", templates.Crumb{Label: "Programmes sur mesure"})}
+	for _, p := range ps {
+		v.Agents += p.Participants
+	}
+	s.render(w, r, http.StatusOK, templates.Programmes(v))
+}
+
+func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
+	t, err := s.store.TrackBySlug(r.Context(), chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !t.Tailored() {
+		http.Redirect(w, r, "/parcours/"+t.Slug, http.StatusMovedPermanently)
+		return
+	}
+	v := templates.TrackView{Track: t, Page: s.page(r, "programmes", "Programme sur mesure "+t.Title, t.Summary,
+		templates.Crumb{Label: "Programmes sur mesure", Href: "/programmes-sur-mesure"}, templates.Crumb{Label: t.Title})}
+	s.render(w, r, http.StatusOK, templates.Track(v))
+}
+
+func (s *Server) module(w http.ResponseWriter, r *http.Request) {
+	m, err := s.store.ModuleBySlug(r.Context(), chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := templates.ModuleView{Module: m, JSONLD: courseJSONLD(s.cfg.BaseURL.String(), m),
+		Page: s.page(r, "domaines", "Module "+m.Title, m.Summary,
+			templates.Crumb{Label: "Domaines", Href: "/domaines"},
+			templates.Crumb{Label: m.Domain.Title, Href: "/domaines/" + m.Domain.Slug},
+			templates.Crumb{Label: m.Title})}
+	s.render(w, r, http.StatusOK, templates.Module(v))
+}
+
+func (s *Server) partners(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.store.ListPartners(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := templates.PartnersView{Page: s.page(r, "partenaires", "Partenaires",
+		"Les écoles, organisations internationales et plateformes partenaires du Campus.", templates.Crumb{Label: "Partenaires"})}
+	for _, kind := range catalogue.PartnerKinds {
+		g := templates.PartnerGroup{Label: catalogue.PartnerKindLabel(kind)}
+		for _, p := range ps {
+			if p.Kind == kind {
+				g.Partners = append(g.Partners, p)
+			}
+		}
+		if len(g.Partners) > 0 {
+			v.Groups = append(v.Groups, g)
+		}
+	}
+	s.render(w, r, http.StatusOK, templates.Partners(v))
+}
+
+func (s *Server) partner(w http.ResponseWriter, r *http.Request) {
+	p, err := s.store.PartnerBySlug(r.Context(), chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := templates.PartnerView{PartnerPage: p, Page: s.page(r, "partenaires", "Partenaire "+p.Partner.Name, p.Partner.Summary,
+		templates.Crumb{Label: "Partenaires", Href: "/partenaires"}, templates.Crumb{Label: p.Partner.Name})}
+	s.render(w, r, http.StatusOK, templates.Partner(v))
+}
+
+func (s *Server) accessibility(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, templates.Accessibility(templates.StaticView{Page: s.page(r, "", "Déclaration d’accessibilité",
+		"État de conformité du portail au RGAA.", templates.Crumb{Label: "Déclaration d’accessibilité"})}))
+}
+
+func (s *Server) legalNotice(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, templates.LegalNotice(templates.StaticView{Page: s.page(r, "", "Mentions légales", "",
+		templates.Crumb{Label: "Mentions légales"})}))
+}
+
+func (s *Server) personalData(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, templates.PersonalData(templates.StaticView{Page: s.page(r, "", "Données personnelles", "",
+		templates.Crumb{Label: "Données personnelles"})}))
+}
+
+func (s *Server) cookies(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, templates.Cookies(templates.StaticView{Page: s.page(r, "", "Gestion des cookies", "",
+		templates.Crumb{Label: "Gestion des cookies"})}))
+}
+
+func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
+	g, ctx := errgroup.WithContext(r.Context())
+	v := templates.SitemapView{Page: s.page(r, "", "Plan du site", "", templates.Crumb{Label: "Plan du site"})}
+	g.Go(func() (err error) { v.Domains, err = s.store.ListDomains(ctx); return })
+	g.Go(func() (err error) { v.Entries, err = s.store.Sitemap(ctx); return })
+	if err := g.Wait(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.Sitemap(v))
+}
+
+// courseJSONLD describes a module as a schema.org Course with its dated sessions as CourseInstances.
+func courseJSONLD(base string, m catalogue.Module) map[string]any {
+	mode := map[string]string{catalogue.FormatOnline: "online", catalogue.FormatInPerson: "onsite", catalogue.FormatHybrid: "blended"}[m.Format]
+	course := map[string]any{
+		"@context":            "https://schema.org",
+		"@type":               "Course",
+		"name":                m.Title,
+		"description":         m.Summary,
+		"url":                 base + "/modules/" + m.Slug,
+		"inLanguage":          "fr",
+		"isAccessibleForFree": true,
+		"educationalLevel":    catalogue.LevelLabel(m.Level),
+		"teaches":             strings.Join(m.Objectives, " ; "),
+	}
+	if m.Partner.Title != "" {
+		course["provider"] = map[string]any{"@type": "Organization", "name": m.Partner.Title, "url": base + "/partenaires/" + m.Partner.Slug}
+	} else {
+		course["provider"] = map[string]any{"@type": "Organization", "name": templates.SiteName, "url": base}
+	}
+	var instances []map[string]any
+	if m.Format == catalogue.FormatOnline {
+		instances = append(instances, map[string]any{"@type": "CourseInstance", "courseMode": mode,
+			"courseWorkload": isoDuration(m.DurationMinutes)})
+	}
+	for _, x := range m.Sessions {
+		in := map[string]any{"@type": "CourseInstance", "courseMode": mode,
+			"startDate":               x.StartsAt.In(catalogue.Paris).Format("2006-01-02T15:04:05-07:00"),
+			"endDate":                 x.EndsAt.In(catalogue.Paris).Format("2006-01-02T15:04:05-07:00"),
+			"maximumAttendeeCapacity": x.Capacity, "remainingAttendeeCapacity": x.SeatsLeft()}
+		if x.Virtual() {
+			in["location"] = map[string]any{"@type": "VirtualLocation", "url": x.VirtualURL}
+		} else {
+			in["location"] = map[string]any{"@type": "Place", "name": x.PlaceName,
+				"address": map[string]any{"@type": "PostalAddress", "streetAddress": x.Address, "addressLocality": x.City, "addressCountry": "FR"}}
+		}
+		instances = append(instances, in)
+	}
+	if len(instances) > 0 {
+		course["hasCourseInstance"] = instances
+	}
+	return course
+}
+
+func isoDuration(minutes int) string {
+	h, m := minutes/60, minutes%60
+	switch {
+	case m == 0:
+		return "PT" + strconv.Itoa(h) + "H"
+	case h == 0:
+		return "PT" + strconv.Itoa(m) + "M"
+	}
+	return "PT" + strconv.Itoa(h) + "H" + strconv.Itoa(m) + "M"
+}

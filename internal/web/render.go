@@ -1,0 +1,97 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"campus/internal/apperr"
+	"campus/templates"
+)
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render writes a component into a buffer first, so that a render error becomes a clean 500 page and never
+// half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	buf := buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer buffers.Put(buf)
+	if err := c.Render(r.Context(), buf); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// fail maps an error from the domain or the store to its status page; unexpected errors are logged in detail
+// and shown to the user as a generic page.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		s.renderError(w, r, http.StatusNotFound)
+	case errors.Is(err, apperr.ErrGone):
+		s.renderError(w, r, http.StatusGone)
+	case errors.Is(err, apperr.ErrForbidden):
+		s.renderError(w, r, http.StatusForbidden)
+	case errors.Is(err, context.Canceled):
+		// The client went away; nothing to say.
+	default:
+		s.serverError(w, r, err)
+	}
+}
+
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("server error", "id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+	s.renderError(w, r, http.StatusInternalServerError)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, http.StatusNotFound)
+}
+
+var errorTexts = map[int]templates.ErrorView{
+	http.StatusNotFound: {Heading: "Page non trouvée", Lead: "La page que vous cherchez est introuvable. Excusez-nous pour la gêne occasionnée.",
+		Text: "Si vous avez tapé l’adresse web dans le navigateur, vérifiez qu’elle est correcte. La page n’est peut-être plus disponible. " +
+			"Dans ce cas, pour continuer votre visite vous pouvez consulter notre page d’accueil ou le plan du site."},
+	http.StatusGone: {Heading: "Contenu retiré du catalogue", Lead: "Ce contenu a été archivé : il n’est plus proposé par le Campus.",
+		Text: "Les inscriptions passées restent visibles dans votre espace. Retrouvez les formations proposées aujourd’hui depuis la page d’accueil ou le plan du site."},
+	http.StatusForbidden: {Heading: "Accès refusé", Lead: "Vous n’avez pas les droits nécessaires pour accéder à cette page.",
+		Text: "Si vous pensez qu’il s’agit d’une erreur, contactez l’équipe du Campus."},
+	http.StatusMethodNotAllowed: {Heading: "Action non autorisée", Lead: "Cette adresse n’accepte pas ce type de requête.",
+		Text: "Revenez à la page précédente et utilisez les liens et boutons de la page."},
+	http.StatusInternalServerError: {Heading: "Erreur inattendue", Lead: "Désolé, le service rencontre un problème, nous travaillons pour le résoudre le plus rapidement possible.",
+		Text: "Essayez de rafraîchir la page ou bien réessayez plus tard. Si le problème persiste, contactez l’équipe du Campus."},
+}
+
+// renderError renders the DSFR error page of a status; it never fails over to another error page.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int) {
+	v, ok := errorTexts[status]
+	if !ok {
+		v = errorTexts[http.StatusInternalServerError]
+	}
+	v.Status = status
+	v.Page = templates.Page{Title: v.Heading, Crumbs: []templates.Crumb{{Label: v.Heading}}}
+	buf := buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer buffers.Put(buf)
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	if err := templates.Error(v).Render(r.Context(), buf); err != nil {
+		s.log.Error("rendering the error page", "err", err)
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		w.Write([]byte(http.StatusText(status)))
+		return
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}

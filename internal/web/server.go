@@ -1,0 +1,90 @@
+// Package web is the HTTP layer: router, middleware, handlers grouped by area, and the one place that maps
+// errors to status pages.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"campus/internal/config"
+	"campus/internal/postgres"
+	"campus/static"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	cfg   config.Config
+	store *postgres.Store
+	log   *slog.Logger
+}
+
+// New builds the server.
+func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
+	return &Server{cfg: cfg, store: store, log: log}
+}
+
+// Handler is the portal's whole HTTP handler.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	r.Use(s.accessLog)
+	r.Use(s.recoverPanic)
+	r.Use(s.securityHeaders)
+
+	// Static files: no session, no compression of already compressed formats.
+	r.With(middleware.Compress(5, "text/css", "application/javascript", "text/javascript", "image/svg+xml")).
+		Handle(static.Prefix+"*", static.Handler())
+	r.Get("/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, static.Path("dsfr/favicon/favicon.ico"), http.StatusMovedPermanently)
+	})
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.Compress(5, "text/html", "application/json", "text/csv"))
+		r.Use(middleware.RedirectSlashes)
+
+		r.Get("/", s.home)
+		r.Get("/domaines", s.domains)
+		r.Get("/domaines/{slug}", s.domain)
+		r.Get("/parcours", s.tracks)
+		r.Get("/parcours/{slug}", s.track)
+		r.Get("/programmes-sur-mesure", s.programmes)
+		r.Get("/programmes-sur-mesure/{slug}", s.programme)
+		r.Get("/modules/{slug}", s.module)
+		r.Get("/partenaires", s.partners)
+		r.Get("/partenaires/{slug}", s.partner)
+
+		r.Get("/accessibilite", s.accessibility)
+		r.Get("/mentions-legales", s.legalNotice)
+		r.Get("/donnees-personnelles", s.personalData)
+		r.Get("/gestion-des-cookies", s.cookies)
+		r.Get("/plan-du-site", s.sitemap)
+	})
+
+	r.NotFound(s.notFound)
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.renderError(w, r, http.StatusMethodNotAllowed)
+	})
+
+	// Every state-changing request must come from the portal's own origin (Sec-Fetch-Site / Origin checks).
+	return http.NewCrossOriginProtection().Handler(r)
+}
+
+// HTTPServer wraps the handler with timeouts fit for the open internet.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Addr:              s.cfg.Addr,
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}

@@ -1,0 +1,411 @@
+package web_test
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"campus/internal/config"
+	"campus/internal/postgres"
+	"campus/internal/testdb"
+	"campus/internal/web"
+	"campus/static"
+)
+
+func newServer(t *testing.T, store *postgres.Store) *httptest.Server {
+	t.Helper()
+	cfg, err := config.FromEnv(func(k string) string {
+		if k == "CAMPUS_BASE_URL" {
+			return "https://campus.example.gouv.fr"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type page struct {
+	status int
+	header http.Header
+	doc    *goquery.Document
+	body   string
+}
+
+func get(t *testing.T, srv *httptest.Server, path string) page {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page{status: res.StatusCode, header: res.Header, doc: doc, body: string(b)}
+}
+
+func text(s *goquery.Selection) string { return strings.Join(strings.Fields(s.Text()), " ") }
+
+// checkFrame asserts what every page must carry: title, skip links, DSFR header and footer with the
+// mandatory links, a CSP whose nonce is the inline script's.
+func checkFrame(t *testing.T, path string, p page) {
+	t.Helper()
+	if !strings.HasSuffix(p.doc.Find("title").Text(), "| Campus du numérique public") {
+		t.Errorf("%s: title %q", path, p.doc.Find("title").Text())
+	}
+	if p.doc.Find("html[lang=fr]").Length() != 1 {
+		t.Errorf("%s: no lang=fr", path)
+	}
+	if p.doc.Find(`.fr-skiplinks a[href="#content"]`).Length() != 1 || p.doc.Find("main#content").Length() != 1 {
+		t.Errorf("%s: skip link to #content or main#content missing", path)
+	}
+	if p.doc.Find("header.fr-header .fr-logo").Length() != 1 || text(p.doc.Find(".fr-header .fr-logo")) != "RépubliqueFrançaise" {
+		t.Errorf("%s: DSFR header with République Française missing", path)
+	}
+	footer := p.doc.Find("footer.fr-footer")
+	for _, want := range []string{"info.gouv.fr", "service-public.fr", "legifrance.gouv.fr", "data.gouv.fr",
+		"Accessibilité : non conforme", "Mentions légales", "Données personnelles", "Gestion des cookies", "Plan du site"} {
+		if !strings.Contains(text(footer), want) {
+			t.Errorf("%s: footer lacks %q", path, want)
+		}
+	}
+	if p.doc.Find("h1").Length() != 1 {
+		t.Errorf("%s: %d h1", path, p.doc.Find("h1").Length())
+	}
+	csp := p.header.Get("Content-Security-Policy")
+	nonce, _ := p.doc.Find("head script[nonce]").Attr("nonce")
+	if nonce == "" || !strings.Contains(csp, "'nonce-"+nonce+"'") || strings.Contains(csp, "unsafe-inline") ||
+		!strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("%s: CSP %q does not match the inline script nonce %q", path, csp, nonce)
+	}
+	if p.header.Get("X-Content-Type-Options") != "nosniff" || p.header.Get("Referrer-Policy") == "" {
+		t.Errorf("%s: security headers missing", path)
+	}
+}
+
+func TestPages(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := newServer(t, store)
+	ctx := context.Background()
+
+	var trackSlug, programmeSlug, moduleSlug string
+	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE administration = '' ORDER BY id LIMIT 1`).Scan(&trackSlug)
+	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE participants = 200`).Scan(&programmeSlug)
+	store.Pool().QueryRow(ctx, `SELECT slug FROM modules WHERE format = 'hybride' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+
+	cases := []struct {
+		path, title, h1 string
+		crumbs          int // breadcrumb entries, including Accueil; 0 for none
+		contains        []string
+	}{
+		{"/", "Accueil", "Le Campus du numérique public", 0, []string{"Le Campus en chiffres", "Prochaines sessions", "Parcours à la une"}},
+		{"/domaines", "Domaines de formation", "Les domaines de formation", 2, nil},
+		{"/domaines/cybersecurite", "Domaine Cybersécurité", "Cybersécurité", 3, []string{"Parcours (", "Modules ("}},
+		{"/domaines/intelligence-artificielle", "Domaine Intelligence artificielle", "Intelligence artificielle", 3, []string{"Domaine à venir", "pas encore ouvertes"}},
+		{"/parcours", "Parcours de formation", "Les parcours", 2, []string{"Agilité et produit", "Data"}},
+		{"/parcours/" + trackSlug, "", "", 3, []string{"Durée totale", "Étape 1 sur"}},
+		{"/programmes-sur-mesure", "Programmes sur mesure", "Programmes sur mesure", 2, []string{"Directions d'administration centrale"}},
+		{"/programmes-sur-mesure/" + programmeSlug, "", "", 3, []string{"Programme sur mesure", "Directions d'administration centrale", "200 agents l’ont suivi"}},
+		{"/modules/" + moduleSlug, "", "", 4, []string{"À la fin, vous saurez", "Programme", "Prérequis", "Sessions à venir", "Places restantes", "classe virtuelle"}},
+		{"/partenaires", "Partenaires", "Nos partenaires", 2, []string{"Écoles et instituts publics", "Organisations internationales", "Plateformes de formation", "École nationale de la magistrature", "UNESCO"}},
+		{"/partenaires/pix", "Partenaire Pix", "Pix", 3, []string{"100 000 licences", "Modules proposés"}},
+		{"/accessibilite", "Déclaration d’accessibilité", "Déclaration d’accessibilité", 2, []string{"État de conformité", "non conforme", "Contenus non accessibles", "Voies de recours", "Défenseur des droits"}},
+		{"/mentions-legales", "Mentions légales", "Mentions légales", 2, []string{"Éditeur", "Hébergement"}},
+		{"/donnees-personnelles", "Données personnelles", "Données personnelles", 2, []string{"RGPD"}},
+		{"/gestion-des-cookies", "Gestion des cookies", "Gestion des cookies", 2, []string{"campus_session"}},
+		{"/plan-du-site", "Plan du site", "Plan du site", 2, []string{"Module : ", "Parcours : ", "Programme sur mesure : "}},
+	}
+	titles := map[string]string{}
+	for _, c := range cases {
+		t.Run(c.path, func(t *testing.T) {
+			p := get(t, srv, c.path)
+			if p.status != http.StatusOK {
+				t.Fatalf("status %d", p.status)
+			}
+			checkFrame(t, c.path, p)
+			title := p.doc.Find("title").Text()
+			if c.title != "" && title != c.title+" | Campus du numérique public" {
+				t.Errorf("title %q, want %q", title, c.title)
+			}
+			if prev, dup := titles[title]; dup {
+				t.Errorf("title %q also used by %s", title, prev)
+			}
+			titles[title] = c.path
+			if c.h1 != "" && text(p.doc.Find("h1")) != c.h1 {
+				t.Errorf("h1 %q, want %q", text(p.doc.Find("h1")), c.h1)
+			}
+			if n := p.doc.Find(".fr-breadcrumb__list li").Length(); n != c.crumbs {
+				t.Errorf("breadcrumb has %d entries, want %d", n, c.crumbs)
+			}
+			if c.crumbs > 0 && p.doc.Find(`.fr-breadcrumb__list li:last-child a[aria-current="page"]`).Length() != 1 {
+				t.Error("last breadcrumb entry is not the current page")
+			}
+			body := text(p.doc.Find("main"))
+			for _, want := range c.contains {
+				if !strings.Contains(body, want) {
+					t.Errorf("main lacks %q", want)
+				}
+			}
+		})
+	}
+}
+
+func TestHome(t *testing.T) {
+	store := testdb.Seeded(t)
+	p := get(t, newServer(t, store), "/")
+	cards := p.doc.Find("#domaines ~ ul .fr-card")
+	if cards.Length() != 10 {
+		t.Fatalf("%d domain cards, want 9 + intelligence artificielle", cards.Length())
+	}
+	ia := cards.Last()
+	if !strings.Contains(text(ia), "Intelligence artificielle") || !strings.Contains(text(ia), "À venir") {
+		t.Errorf("last domain card = %q, want intelligence artificielle à venir", text(ia))
+	}
+	k, err := store.KeyFigures(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var figs []string
+	p.doc.Find("#chiffres ~ ul li").Each(func(_ int, li *goquery.Selection) {
+		figs = append(figs, text(li.Find("p").First())+" "+text(li.Find("p").Last()))
+	})
+	figures := strings.Join(figs, ", ")
+	for _, want := range []string{itoa(k.Tracks) + " parcours", itoa(k.Modules) + " modules", itoa(k.TailoredProgrammes) + " programmes sur mesure"} {
+		if !strings.Contains(figures, want) {
+			t.Errorf("figures %q lack %q", figures, want)
+		}
+	}
+	if p.doc.Find("#sessions ~ div tbody tr").Length() != 6 {
+		t.Errorf("want the 6 next sessions")
+	}
+}
+
+// Every published domain, track, tailored programme and module answers 200 with its own title.
+func TestEveryCataloguePage(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := newServer(t, store)
+	rows, err := store.Pool().Query(context.Background(), `
+		SELECT '/domaines/' || slug, title FROM domains WHERE status IN ('published', 'coming')
+		UNION ALL SELECT CASE WHEN administration = '' THEN '/parcours/' ELSE '/programmes-sur-mesure/' END || slug, title
+		  FROM tracks WHERE status = 'published'
+		UNION ALL SELECT '/modules/' || slug, title FROM modules WHERE status = 'published'
+		UNION ALL SELECT '/partenaires/' || slug, name FROM partners WHERE status = 'published'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	titles := map[string]string{}
+	n := 0
+	for rows.Next() {
+		var path, title string
+		rows.Scan(&path, &title)
+		p := get(t, srv, path)
+		if p.status != http.StatusOK {
+			t.Errorf("%s: status %d", path, p.status)
+			continue
+		}
+		got := p.doc.Find("title").Text()
+		if !strings.Contains(got, title) || text(p.doc.Find("h1")) != title {
+			t.Errorf("%s: title %q / h1 %q, want %q", path, got, text(p.doc.Find("h1")), title)
+		}
+		if prev, dup := titles[got]; dup {
+			t.Errorf("%s: title %q already used by %s", path, got, prev)
+		}
+		titles[got] = path
+		n++
+	}
+	if n < 50+100+10+10 {
+		t.Errorf("only %d pages checked", n)
+	}
+}
+
+func TestModule_JSONLD(t *testing.T) {
+	store := testdb.Seeded(t)
+	var slug string
+	store.Pool().QueryRow(context.Background(), `SELECT slug FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`).Scan(&slug)
+	p := get(t, newServer(t, store), "/modules/"+slug)
+	raw := p.doc.Find(`script[type="application/ld+json"]`).Text()
+	var course struct {
+		Type      string `json:"@type"`
+		Name      string `json:"name"`
+		Provider  struct{ Name string }
+		Instances []struct {
+			Type      string `json:"@type"`
+			Mode      string `json:"courseMode"`
+			StartDate string
+			Location  struct {
+				Type    string `json:"@type"`
+				Address struct{ AddressLocality string }
+			}
+		} `json:"hasCourseInstance"`
+	}
+	if err := json.Unmarshal([]byte(raw), &course); err != nil {
+		t.Fatalf("JSON-LD %q: %v", raw, err)
+	}
+	rows := p.doc.Find("#sessions ~ div tbody tr").Length()
+	if course.Type != "Course" || course.Name == "" || course.Provider.Name == "" || len(course.Instances) != rows || rows < 3 {
+		t.Fatalf("JSON-LD %+v, %d session rows", course, rows)
+	}
+	for _, in := range course.Instances {
+		if in.Type != "CourseInstance" || in.Mode != "onsite" || in.StartDate == "" || in.Location.Address.AddressLocality == "" {
+			t.Errorf("instance %+v", in)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := newServer(t, store)
+	for _, path := range []string{"/nimporte-quoi", "/domaines/inconnu", "/parcours/inconnu", "/modules/inconnu",
+		"/partenaires/inconnu", "/programmes-sur-mesure/inconnu", "/modules/%ff%fe", "/modules/'%20OR%201=1--", "/domaines/a/b"} {
+		p := get(t, srv, path)
+		if p.status != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", path, p.status)
+			continue
+		}
+		checkFrame(t, path, p)
+		if text(p.doc.Find("h1")) != "Page non trouvée" {
+			t.Errorf("%s: h1 %q", path, text(p.doc.Find("h1")))
+		}
+	}
+
+	t.Run("Gone", func(t *testing.T) {
+		ctx := context.Background()
+		var slug string
+		store.Pool().QueryRow(ctx, `SELECT slug FROM modules ORDER BY id DESC LIMIT 1`).Scan(&slug)
+		store.Pool().Exec(ctx, `UPDATE modules SET status = 'archived' WHERE slug = $1`, slug)
+		defer store.Pool().Exec(ctx, `UPDATE modules SET status = 'published' WHERE slug = $1`, slug)
+		if p := get(t, srv, "/modules/"+slug); p.status != http.StatusGone || !strings.Contains(p.body, "archivé") {
+			t.Errorf("archived module: status %d", p.status)
+		}
+	})
+
+	t.Run("Redirects", func(t *testing.T) {
+		var prog, track string
+		store.Pool().QueryRow(context.Background(), `SELECT slug FROM tracks WHERE administration <> '' LIMIT 1`).Scan(&prog)
+		store.Pool().QueryRow(context.Background(), `SELECT slug FROM tracks WHERE administration = '' LIMIT 1`).Scan(&track)
+		if p := get(t, srv, "/parcours/"+prog); p.status != http.StatusMovedPermanently || p.header.Get("Location") != "/programmes-sur-mesure/"+prog {
+			t.Errorf("tailored programme under /parcours: %d → %q", p.status, p.header.Get("Location"))
+		}
+		if p := get(t, srv, "/programmes-sur-mesure/"+track); p.status != http.StatusMovedPermanently {
+			t.Errorf("track under /programmes-sur-mesure: %d", p.status)
+		}
+	})
+
+	t.Run("DatabaseDown", func(t *testing.T) {
+		// A store whose pool is closed fails every query: the visitor gets the generic 500 page, no SQL error.
+		broken, err := postgres.Open(context.Background(), testdb.URL(t), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		broken.Close()
+		p := get(t, newServer(t, broken), "/domaines/cybersecurite")
+		if p.status != http.StatusInternalServerError || text(p.doc.Find("h1")) != "Erreur inattendue" {
+			t.Fatalf("status %d, h1 %q", p.status, text(p.doc.Find("h1")))
+		}
+		for _, leak := range []string{"pool", "closed", "SQL", "postgres", "goroutine"} {
+			if strings.Contains(p.body, leak) {
+				t.Errorf("500 page leaks %q", leak)
+			}
+		}
+	})
+}
+
+func TestCrossOriginPostRefused(t *testing.T) {
+	srv := newServer(t, testdb.Open(t))
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/domaines", strings.NewReader("x=1"))
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site POST: status %d, want 403", res.StatusCode)
+	}
+}
+
+func TestStaticAndCompression(t *testing.T) {
+	srv := newServer(t, testdb.Seeded(t))
+	res, err := http.Get(srv.URL + static.Path("dsfr/dsfr.min.css"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") {
+		t.Errorf("dsfr.min.css: %d %q %q", res.StatusCode, res.Header.Get("Cache-Control"), res.Header.Get("Content-Type"))
+	}
+	for _, f := range []string{"dsfr/fonts/Marianne-Regular.woff2", "dsfr/utility/utility.min.css", "dsfr/icons/system/add-line.svg", "dsfr/dsfr.module.min.js"} {
+		res, err := http.Get(srv.URL + static.Path(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("%s: %d", f, res.StatusCode)
+		}
+	}
+	res, _ = http.Get(srv.URL + "/static/ancienne-version/dsfr/dsfr.min.css")
+	res.Body.Close()
+	if strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+		t.Error("an old version must not be cached as immutable")
+	}
+	for _, bad := range []string{"/static/" + static.Version() + "/../embed.go", "/static/" + static.Version() + "/dsfr/"} {
+		res, _ = http.Get(srv.URL + bad)
+		res.Body.Close()
+		if res.StatusCode != 404 {
+			t.Errorf("%s: %d, want 404", bad, res.StatusCode)
+		}
+	}
+
+	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	res, err = http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("home not compressed: %q", res.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(zr)
+	if !strings.Contains(string(b), "Le Campus en chiffres") {
+		t.Error("compressed body is not the home page")
+	}
+}
+
+func TestHealth(t *testing.T) {
+	srv := newServer(t, testdb.Open(t))
+	for _, path := range []string{"/healthz", "/readyz"} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("%s: %d", path, res.StatusCode)
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

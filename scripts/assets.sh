@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the front-end packages pinned in package-lock.json (npm ci) and copies the DSFR files the portal
+# serves from node_modules into static/dsfr (ignored by git, embedded into the binary). Only what is served is
+# copied: the package's dist folder is 88 MB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp=node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ ! -d node_modules/@gouvfr/dsfr/dist ]; then
+  command -v npm >/dev/null 2>&1 || { echo "assets: npm is required (Debian: apt-get install npm)" >&2; exit 1; }
+  # The DSFR licence is accepted through .dsfr.yml; the variable covers npm versions that run its install check.
+  DSFR_ACCEPT_LICENSE=1 npm ci --no-audit --no-fund --loglevel=error
+fi
+
+dist=node_modules/@gouvfr/dsfr/dist
+out=static/dsfr
+marker="$out/.version"
+want="$(node -p "require('./$dist/../package.json').version")"
+if [ -f "$marker" ] && [ "$(cat "$marker")" = "$want" ] && [ -f "$out/dsfr.min.css" ]; then
+  exit 0
+fi
+find "$out" -mindepth 1 ! -name .gitkeep -exec rm -rf {} + 2>/dev/null || true
+mkdir -p "$out/utility"
+cp "$dist/dsfr.min.css" "$dist/dsfr.module.min.js" "$dist/dsfr.nomodule.min.js" "$out/"
+cp "$dist/utility/utility.min.css" "$out/utility/"
+cp -r "$dist/fonts" "$dist/icons" "$dist/favicon" "$out/"
+echo "$want" >"$marker"
+echo "assets: DSFR $want copied into $out" >&2

@@ -1,0 +1,74 @@
+// Package templates holds the templ components of the portal: the DSFR layout, one small component per DSFR
+// element, then the pages. Handlers pass typed view models; nothing here queries anything.
+package templates
+
+import (
+	"strconv"
+
+	"campus/internal/catalogue"
+	"campus/static"
+)
+
+// SiteName is the service's name, shown in the header and in every title.
+const SiteName = "Campus du numérique public"
+
+// Crumb is one step of the breadcrumb; the last one is the current page (no link).
+type Crumb struct {
+	Label string
+	Href  string
+}
+
+// Page is what the layout needs from every page.
+type Page struct {
+	Title       string // unique per page; the layout appends the site name
+	Description string
+	Crumbs      []Crumb // without "Accueil", added by the layout
+	Nav         string  // key of the active main navigation entry
+	Canonical   string  // absolute URL of the page, when known
+}
+
+// FullTitle is the document title.
+func (p Page) FullTitle() string {
+	if p.Title == "" {
+		return SiteName
+	}
+	return p.Title + " | " + SiteName
+}
+
+type navItem struct {
+	Key, Label, Href string
+}
+
+var mainNav = []navItem{
+	{"accueil", "Accueil", "/"},
+	{"domaines", "Domaines", "/domaines"},
+	{"parcours", "Parcours", "/parcours"},
+	{"programmes", "Programmes sur mesure", "/programmes-sur-mesure"},
+	{"partenaires", "Partenaires", "/partenaires"},
+}
+
+func asset(name string) string { return static.Path(name) }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// plural picks the French singular for 0 and 1, the plural otherwise: plural(2, "module", "modules").
+func plural(n int, one, many string) string {
+	if n <= 1 {
+		return strconv.Itoa(n) + " " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func formatLabel(f string) string { return catalogue.FormatLabel(f) }
+func levelLabel(l string) string  { return catalogue.LevelLabel(l) }
+func duration(m int) string        { return catalogue.Duration(m) }
+
+func formatIcon(f string) string {
+	switch f {
+	case catalogue.FormatOnline:
+		return "fr-icon-computer-line"
+	case catalogue.FormatInPerson:
+		return "fr-icon-map-pin-2-line"
+	}
+	return "fr-icon-team-line"
+}
