@@ -61,7 +61,7 @@ func plural(n int, one, many string) string {
 
 func formatLabel(f string) string { return catalogue.FormatLabel(f) }
 func levelLabel(l string) string  { return catalogue.LevelLabel(l) }
-func duration(m int) string        { return catalogue.Duration(m) }
+func duration(m int) string       { return catalogue.Duration(m) }
 
 func formatIcon(f string) string {
 	switch f {

@@ -30,4 +30,3 @@ commands:
   seed      load the reference catalogue (idempotent)
 
 configuration is read from the environment: see README.md`
-

@@ -1,0 +1,41 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFromEnv(t *testing.T) {
+	t.Run("Defaults", func(t *testing.T) {
+		c, err := FromEnv(func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != "localhost:8080" || c.BaseURL.String() != "http://localhost:8080" || !c.CookieSecure || !c.AutoMigrate || c.Production() {
+			t.Errorf("defaults: %+v", c)
+		}
+		if c.RequireDatabase() == nil {
+			t.Error("an empty DATABASE_URL must be reported")
+		}
+	})
+	t.Run("AllErrorsAtOnce", func(t *testing.T) {
+		bad := map[string]string{"CAMPUS_ADDR": "8080", "CAMPUS_BASE_URL": "ftp://x", "CAMPUS_ENV": "prod",
+			"CAMPUS_COOKIE_SECURE": "peut-être", "CAMPUS_DB_MAX_CONNS": "1", "CAMPUS_LOG_LEVEL": "loud", "CAMPUS_LOG_FORMAT": "xml",
+			"CAMPUS_SHUTDOWN_TIMEOUT": "-1s", "CAMPUS_AUTO_MIGRATE": "oui"}
+		_, err := FromEnv(func(k string) string { return bad[k] })
+		if err == nil {
+			t.Fatal("no error")
+		}
+		for k := range bad {
+			if !strings.Contains(err.Error(), k) {
+				t.Errorf("error does not name %s: %v", k, err)
+			}
+		}
+	})
+	t.Run("BaseURLFromAddr", func(t *testing.T) {
+		c, err := FromEnv(func(k string) string { return map[string]string{"CAMPUS_ADDR": ":9000"}[k] })
+		if err != nil || c.BaseURL.String() != "http://localhost:9000" {
+			t.Errorf("%v %v", c.BaseURL, err)
+		}
+	})
+}
