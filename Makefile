@@ -7,6 +7,8 @@ BIN       := bin/campus
 # A private PostgreSQL cluster (scripts/devdb.sh) is started when DATABASE_URL is unset.
 DEV_DB_URL = $$(scripts/devdb.sh url campus)
 TEST_DB_URL = $$(scripts/devdb.sh url campus_test)
+# Under CI every test name is printed, so the log shows the browser tests ran rather than skipped.
+GOTEST_FLAGS ?= $(if $(filter true,$(CI)),-v,)
 
 .PHONY: help run build assets generate test test-go check-generated vet db-stop db-status clean
 
@@ -30,7 +32,7 @@ run: build ## set everything up and serve the portal on http://localhost:8080 (C
 
 test: assets check-generated vet ## run the whole suite against a real PostgreSQL, with -race
 	@set -e; url="$${TEST_DATABASE_URL:-$(TEST_DB_URL)}"; \
-	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 20m ./...
+	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 30m $(GOTEST_FLAGS) ./...
 
 check-generated: ## regenerate templ output; under CI=true, fail when it differs from what is committed
 	@$(GO) tool templ generate -path templates >/dev/null 2>&1
