@@ -10,7 +10,7 @@ TEST_DB_URL = $$(scripts/devdb.sh url campus_test)
 # Under CI every test name is printed, so the log shows the browser tests ran rather than skipped.
 GOTEST_FLAGS ?= $(if $(filter true,$(CI)),-v,)
 
-.PHONY: help run build assets generate test test-go check-generated vet db-stop db-status clean
+.PHONY: help run build assets generate test test-go check-generated vet bench db-stop db-status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -34,9 +34,16 @@ test: assets check-generated vet ## run the whole suite against a real PostgreSQ
 	@set -e; url="$${TEST_DATABASE_URL:-$(TEST_DB_URL)}"; \
 	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 30m $(GOTEST_FLAGS) ./...
 
+BENCH_FLAGS ?=
+bench: build ## load-test the real server on loopback (table vs the static ceiling), then the Go benchmarks
+	@set -e; url="$${BENCH_DATABASE_URL:-$$(scripts/devdb.sh url campus_bench)}"; \
+	  DATABASE_URL="$$url" $(BIN) migrate; DATABASE_URL="$$url" $(BIN) seed; \
+	  DATABASE_URL="$$url" $(GO) run ./cmd/bench $(BENCH_FLAGS); \
+	  TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(TEST_DB_URL)}" $(GO) test -run '^$$' -bench . -benchmem ./...
+
 check-generated: ## regenerate templ output; under CI=true, fail when it differs from what is committed
 	@$(GO) tool templ generate -path templates >/dev/null 2>&1
-	@if [ "$$CI" = true ] && ! git diff --quiet -- 'templates/*_templ.go' || [ -n "$$(git ls-files --others --exclude-standard -- 'templates/*_templ.go')" ]; then \
+	@if [ "$$CI" = true ] && { ! git diff --quiet -- 'templates/*_templ.go' || [ -n "$$(git ls-files --others --exclude-standard -- 'templates/*_templ.go')" ]; }; then \
 	  echo "templ output is stale or uncommitted: run 'make generate' and commit the *_templ.go files" >&2; \
 	  git status --short -- templates >&2; exit 1; fi
 
