@@ -1,0 +1,307 @@
+// Command bench is the load generator behind `make bench`: it starts the real portal binary on loopback over a
+// prepared database, drives each scenario with a fixed number of keep-alive connections for a fixed time
+// (a closed loop, like wrk), and prints requests/s, p50/p95/p99 latency, errors and the peak RSS of the
+// server, each dynamic page also as a fraction of the ceiling: the home page's own bytes served as a static
+// response by the same server (`campus serve` with CAMPUS_BENCH_CEILING=true exposes them at /_plafond).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type scenario struct {
+	name   string
+	method string
+	path   string
+	body   string
+	// static: not compared with the ceiling (the ceiling itself, static assets)
+	static bool
+}
+
+type result struct {
+	scenario
+	requests int
+	errors   int
+	elapsed  time.Duration
+	lat      []time.Duration
+	bytes    int64
+	peakRSS  int64
+}
+
+func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+func (r result) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	i := int(p * float64(len(r.lat)-1))
+	return r.lat[i]
+}
+
+func run() error {
+	bin := flag.String("bin", "bin/campus", "portal binary")
+	conns := flag.Int("c", 64, "concurrent connections")
+	dur := flag.Duration("d", 10*time.Second, "duration of each scenario")
+	warm := flag.Duration("warmup", 2*time.Second, "warm-up before each scenario")
+	addr := flag.String("addr", "127.0.0.1:18080", "address the portal listens on")
+	only := flag.String("only", "", "comma-separated scenario names to run (default: all)")
+	flag.Parse()
+	if os.Getenv("DATABASE_URL") == "" {
+		return errors.New("DATABASE_URL is not set (make bench sets it)")
+	}
+
+	base := "http://" + *addr
+	cmd := exec.Command(*bin, "serve")
+	cmd.Env = append(os.Environ(), "CAMPUS_ADDR="+*addr, "CAMPUS_BENCH_CEILING=true", "CAMPUS_LOG_LEVEL=warn", "CAMPUS_COOKIE_SECURE=false")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", *bin, err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	if err := waitReady(base + "/readyz"); err != nil {
+		return err
+	}
+
+	scenarios, err := discover(base)
+	if err != nil {
+		return err
+	}
+	if *only != "" {
+		keep := strings.Split(*only, ",")
+		scenarios = slices.DeleteFunc(scenarios, func(s scenario) bool { return !slices.Contains(keep, s.name) })
+	}
+
+	var results []result
+	for _, sc := range scenarios {
+		load(base, sc, *conns, *warm, 0) // warm-up, discarded
+		r := load(base, sc, *conns, *dur, cmd.Process.Pid)
+		results = append(results, r)
+		fmt.Fprintf(os.Stderr, "bench: %-22s %8.0f req/s  p99 %v\n", sc.name, r.rps(), r.pct(0.99).Round(10*time.Microsecond))
+	}
+	report(os.Stdout, results, *conns, *dur)
+	return nil
+}
+
+func waitReady(u string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := http.Get(u)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("the portal did not become ready at %s", u)
+}
+
+// discover builds the scenarios from what the portal serves: real slugs, found from its own pages.
+func discover(base string) ([]scenario, error) {
+	home, err := fetch(base + "/")
+	if err != nil {
+		return nil, err
+	}
+	first := func(page, prefix string) (string, error) {
+		i := strings.Index(page, `href="`+prefix)
+		if i < 0 {
+			return "", fmt.Errorf("no link to %s… found", prefix)
+		}
+		rest := page[i+len(`href="`):]
+		return rest[:strings.IndexByte(rest, '"')], nil
+	}
+	domain, err := first(home, "/domaines/")
+	if err != nil {
+		return nil, err
+	}
+	domainPage, err := fetch(base + domain)
+	if err != nil {
+		return nil, err
+	}
+	track, err := first(domainPage, "/parcours/")
+	if err != nil {
+		return nil, err
+	}
+	module, err := first(domainPage, "/modules/")
+	if err != nil {
+		return nil, err
+	}
+	css, err := first(home, "/static/")
+	if err != nil {
+		return nil, err
+	}
+	scs := []scenario{
+		{name: "plafond (statique)", path: "/_plafond", static: true},
+		{name: "accueil", path: "/"},
+		{name: "domaine", path: domain},
+		{name: "parcours", path: track},
+		{name: "module", path: module},
+	}
+	// Search, when the portal has it.
+	if res, err := http.Get(base + "/catalogue?q=donnees&format=en_ligne"); err == nil {
+		res.Body.Close()
+		if res.StatusCode == 200 {
+			scs = append(scs, scenario{name: "recherche + filtres", path: "/catalogue?q=donnees&format=en_ligne"})
+		}
+	}
+	scs = append(scs, scenario{name: "fichier statique", path: css, static: true})
+	return scs, nil
+}
+
+func fetch(u string) (string, error) {
+	res, err := http.Get(u)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		return "", fmt.Errorf("GET %s: %d", u, res.StatusCode)
+	}
+	return string(b), err
+}
+
+// load runs a closed loop of conns workers for d and collects every latency.
+func load(base string, sc scenario, conns int, d time.Duration, pid int) result {
+	tr := &http.Transport{
+		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
+		DisableCompression: true, // like wrk: measure the server, not gzip
+		DialContext:        (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	u, _ := url.Parse(base + sc.path)
+	method := sc.method
+	if method == "" {
+		method = http.MethodGet
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var peak atomic.Int64
+	if pid > 0 {
+		go func() {
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				if rss := rssOf(pid); rss > peak.Load() {
+					peak.Store(rss)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
+	}
+	lats := make([][]time.Duration, conns)
+	var errs, nbytes atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				req, _ := http.NewRequest(method, u.String(), strings.NewReader(sc.body))
+				t0 := time.Now()
+				res, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						errs.Add(1)
+					}
+					continue
+				}
+				n, _ := io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				lats[w] = append(lats[w], time.Since(t0))
+				nbytes.Add(n)
+				if res.StatusCode >= 400 {
+					errs.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r := result{scenario: sc, elapsed: time.Since(start), errors: int(errs.Load()), bytes: nbytes.Load(), peakRSS: peak.Load()}
+	for _, l := range lats {
+		r.lat = append(r.lat, l...)
+	}
+	slices.Sort(r.lat)
+	r.requests = len(r.lat)
+	return r
+}
+
+// rssOf reads the resident set size of a process from /proc (Linux), in bytes.
+func rssOf(pid int) int64 {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func report(w io.Writer, rs []result, conns int, d time.Duration) {
+	var ceiling float64
+	for _, r := range rs {
+		if r.path == "/_plafond" {
+			ceiling = r.rps()
+		}
+	}
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "scénario\trequêtes/s\tp50\tp95\tp99\terreurs\tKo/réponse\t%% du plafond\tRSS max (Mo)\t\n")
+	for _, r := range rs {
+		frac := "—"
+		if !r.static && ceiling > 0 {
+			frac = fmt.Sprintf("%.0f %%", 100*r.rps()/ceiling)
+		}
+		kb := 0.0
+		if r.requests > 0 {
+			kb = float64(r.bytes) / float64(r.requests) / 1024
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%d\t%.1f\t%s\t%.0f\t\n", r.name, r.rps(), ms(r.pct(0.50)), ms(r.pct(0.95)), ms(r.pct(0.99)),
+			r.errors, kb, frac, float64(r.peakRSS)/(1<<20))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d connexions, %v par scénario, boucle locale, %d cœurs\n\n%s", conns, d, runtime.NumCPU(), buf.String())
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

@@ -1,0 +1,110 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"campus/internal/config"
+	"campus/internal/postgres"
+	"campus/internal/testdb"
+	"campus/internal/web"
+)
+
+// newWatchedServer is a portal instance with its catalogue cache on, kept in step by the change feed.
+func newWatchedServer(t testing.TB, store *postgres.Store) (*httptest.Server, *web.Server) {
+	t.Helper()
+	cfg, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal := web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { portal.WatchChanges(ctx); close(done) }()
+	srv := httptest.NewServer(portal.Handler())
+	t.Cleanup(func() { srv.Close(); cancel(); <-done })
+	deadline := time.Now().Add(5 * time.Second)
+	for !portal.CacheEnabled() {
+		if time.Now().After(deadline) {
+			t.Fatal("the change feed did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return srv, portal
+}
+
+// eventually polls f until it returns "" or the deadline passes, then fails with its last message.
+func eventually(t *testing.T, within time.Duration, f func() string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		msg := f()
+		if msg == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(msg)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestCache_InvalidatedAcrossInstances: two instances cache the same pages; a change written to the database
+// by anyone (here: SQL, as another instance's admin would) shows on both within a second.
+func TestCache_InvalidatedAcrossInstances(t *testing.T) {
+	store := testdb.Seeded(t)
+	ctx := context.Background()
+	a, _ := newWatchedServer(t, store)
+	b, _ := newWatchedServer(t, store)
+
+	var slug, title string
+	store.Pool().QueryRow(ctx, `SELECT slug, title FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`).Scan(&slug, &title)
+	for _, srv := range []*httptest.Server{a, b} {
+		if p := get(t, srv, "/modules/"+slug); text(p.doc.Find("h1")) != title {
+			t.Fatalf("h1 %q, want %q", text(p.doc.Find("h1")), title)
+		}
+	}
+
+	t.Run("CatalogueEdit", func(t *testing.T) {
+		renamed := title + " (nouvelle édition)"
+		exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, renamed, slug)
+		defer exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, title, slug)
+		for name, srv := range map[string]*httptest.Server{"A": a, "B": b} {
+			eventually(t, time.Second, func() string {
+				if got := text(get(t, srv, "/modules/"+slug).doc.Find("h1")); got != renamed {
+					return "instance " + name + " still shows " + got
+				}
+				return ""
+			})
+		}
+	})
+
+	t.Run("SeatsTaken", func(t *testing.T) {
+		var ref string
+		var capacity int
+		store.Pool().QueryRow(ctx, `SELECT ms.ref, ms.capacity FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
+			WHERE m.slug = $1 ORDER BY ms.starts_at LIMIT 1`, slug).Scan(&ref, &capacity)
+		get(t, a, "/modules/"+slug) // cached
+		exec(t, store, `UPDATE module_sessions SET seats_taken = 5 WHERE ref = $1`, ref)
+		defer exec(t, store, `UPDATE module_sessions SET seats_taken = 0 WHERE ref = $1`, ref)
+		want := itoa(capacity-5) + " sur " + itoa(capacity)
+		eventually(t, time.Second, func() string {
+			if row := text(get(t, a, "/modules/"+slug).doc.Find("#sessions ~ div tbody tr").First()); !strings.Contains(row, want) {
+				return "seats not updated: " + row
+			}
+			return ""
+		})
+	})
+}
+
+func exec(t *testing.T, s *postgres.Store, sql string, args ...any) {
+	t.Helper()
+	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}

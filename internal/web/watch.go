@@ -1,0 +1,43 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"campus/internal/cache"
+)
+
+// WatchChanges keeps the catalogue cache in step with the database, across every instance: it listens to the
+// change notifications, turning the cache on once listening and off whenever the feed is lost (reconnecting
+// with a pause), until ctx ends. `serve` runs it; without it the cache stays off and every request reads the
+// database.
+func (s *Server) WatchChanges(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := s.store.ListenChanges(ctx,
+			func() { s.cache.Enable(true) },
+			func(payload string) { s.invalidate(payload) })
+		s.cache.Enable(false)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("change feed lost: catalogue cache off until it is back", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// invalidate drops what a change makes stale. Handlers that write call it too, so that this instance is
+// up to date at once, before the notification comes back.
+func (s *Server) invalidate(what string) {
+	switch what {
+	case "seats":
+		s.cache.Invalidate(cache.Seats)
+	default:
+		s.cache.Invalidate(cache.All)
+	}
+}
+
+// CacheEnabled reports whether the catalogue cache is on (the change feed listens).
+func (s *Server) CacheEnabled() bool { return s.cache.Enabled() }
