@@ -84,7 +84,11 @@ func serve(ctx context.Context, cfg config.Config, store *postgres.Store, log *s
 		return errors.New("the database schema is behind this version: run `campus migrate` first")
 	}
 
-	srv := web.New(cfg, store, log).HTTPServer()
+	portal := web.New(cfg, store, log)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go portal.WatchChanges(watchCtx)
+	srv := portal.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

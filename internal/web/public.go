@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"golang.org/x/sync/errgroup"
 
+	"campus/internal/cache"
 	"campus/internal/catalogue"
 	"campus/templates"
 )
@@ -23,10 +24,22 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		"catalogue de modules et de parcours, sessions, programmes sur mesure.")}
 	v.Page.Title = "Accueil"
 	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { v.Domains, err = s.store.ListDomains(ctx); return })
-	g.Go(func() (err error) { v.Figures, err = s.store.KeyFigures(ctx); return })
-	g.Go(func() (err error) { v.Featured, err = s.store.FeaturedTracks(ctx); return })
-	g.Go(func() (err error) { v.Upcoming, err = s.store.UpcomingSessions(ctx, 6); return })
+	g.Go(func() (err error) {
+		v.Domains, err = cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(ctx) })
+		return
+	})
+	g.Go(func() (err error) {
+		v.Figures, err = cache.Load(s.cache, "figures", cache.All, func() (catalogue.KeyFigures, error) { return s.store.KeyFigures(ctx) })
+		return
+	})
+	g.Go(func() (err error) {
+		v.Featured, err = cache.Load(s.cache, "featured", cache.Catalogue, func() ([]catalogue.TrackCard, error) { return s.store.FeaturedTracks(ctx) })
+		return
+	})
+	g.Go(func() (err error) {
+		v.Upcoming, err = cache.Load(s.cache, "upcoming", cache.All, func() ([]catalogue.UpcomingSession, error) { return s.store.UpcomingSessions(ctx, 6) })
+		return
+	})
 	if err := g.Wait(); err != nil {
 		s.fail(w, r, err)
 		return
@@ -35,7 +48,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) domains(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.store.ListDomains(r.Context())
+	ds, err := cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(r.Context()) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -46,7 +59,8 @@ func (s *Server) domains(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) domain(w http.ResponseWriter, r *http.Request) {
-	p, err := s.store.DomainBySlug(r.Context(), chi.URLParam(r, "slug"))
+	slug := chi.URLParam(r, "slug")
+	p, err := cache.Load(s.cache, "domain:"+slug, cache.Catalogue, func() (catalogue.DomainPage, error) { return s.store.DomainBySlug(r.Context(), slug) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -60,8 +74,14 @@ func (s *Server) tracks(w http.ResponseWriter, r *http.Request) {
 	g, ctx := errgroup.WithContext(r.Context())
 	var domains []catalogue.Domain
 	var cards []catalogue.TrackCard
-	g.Go(func() (err error) { domains, err = s.store.ListDomains(ctx); return })
-	g.Go(func() (err error) { cards, err = s.store.Tracks(ctx); return })
+	g.Go(func() (err error) {
+		domains, err = cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(ctx) })
+		return
+	})
+	g.Go(func() (err error) {
+		cards, err = cache.Load(s.cache, "tracks", cache.Catalogue, func() ([]catalogue.TrackCard, error) { return s.store.Tracks(ctx) })
+		return
+	})
 	if err := g.Wait(); err != nil {
 		s.fail(w, r, err)
 		return
@@ -81,7 +101,8 @@ func (s *Server) tracks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) track(w http.ResponseWriter, r *http.Request) {
-	t, err := s.store.TrackBySlug(r.Context(), chi.URLParam(r, "slug"))
+	slug := chi.URLParam(r, "slug")
+	t, err := cache.Load(s.cache, "track:"+slug, cache.Catalogue, func() (catalogue.Track, error) { return s.store.TrackBySlug(r.Context(), slug) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -96,7 +117,7 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) programmes(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.store.TailoredProgrammes(r.Context())
+	ps, err := cache.Load(s.cache, "programmes", cache.Catalogue, func() ([]catalogue.TrackCard, error) { return s.store.TailoredProgrammes(r.Context()) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -110,7 +131,8 @@ func (s *Server) programmes(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
-	t, err := s.store.TrackBySlug(r.Context(), chi.URLParam(r, "slug"))
+	slug := chi.URLParam(r, "slug")
+	t, err := cache.Load(s.cache, "track:"+slug, cache.Catalogue, func() (catalogue.Track, error) { return s.store.TrackBySlug(r.Context(), slug) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -125,7 +147,8 @@ func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) module(w http.ResponseWriter, r *http.Request) {
-	m, err := s.store.ModuleBySlug(r.Context(), chi.URLParam(r, "slug"))
+	slug := chi.URLParam(r, "slug")
+	m, err := cache.Load(s.cache, "module:"+slug, cache.All, func() (catalogue.Module, error) { return s.store.ModuleBySlug(r.Context(), slug) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -139,7 +162,7 @@ func (s *Server) module(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) partners(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.store.ListPartners(r.Context())
+	ps, err := cache.Load(s.cache, "partners", cache.Catalogue, func() ([]catalogue.Partner, error) { return s.store.ListPartners(r.Context()) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -161,7 +184,8 @@ func (s *Server) partners(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) partner(w http.ResponseWriter, r *http.Request) {
-	p, err := s.store.PartnerBySlug(r.Context(), chi.URLParam(r, "slug"))
+	slug := chi.URLParam(r, "slug")
+	p, err := cache.Load(s.cache, "partner:"+slug, cache.Catalogue, func() (catalogue.PartnerPage, error) { return s.store.PartnerBySlug(r.Context(), slug) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -194,8 +218,14 @@ func (s *Server) cookies(w http.ResponseWriter, r *http.Request) {
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 	g, ctx := errgroup.WithContext(r.Context())
 	v := templates.SitemapView{Page: s.page(r, "", "Plan du site", "", templates.Crumb{Label: "Plan du site"})}
-	g.Go(func() (err error) { v.Domains, err = s.store.ListDomains(ctx); return })
-	g.Go(func() (err error) { v.Entries, err = s.store.Sitemap(ctx); return })
+	g.Go(func() (err error) {
+		v.Domains, err = cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(ctx) })
+		return
+	})
+	g.Go(func() (err error) {
+		v.Entries, err = cache.Load(s.cache, "sitemap", cache.Catalogue, func() ([]catalogue.SitemapEntry, error) { return s.store.Sitemap(ctx) })
+		return
+	})
 	if err := g.Wait(); err != nil {
 		s.fail(w, r, err)
 		return

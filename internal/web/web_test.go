@@ -21,7 +21,7 @@ import (
 	"campus/static"
 )
 
-func newServer(t *testing.T, store *postgres.Store) *httptest.Server {
+func newServer(t testing.TB, store *postgres.Store) *httptest.Server {
 	t.Helper()
 	cfg, err := config.FromEnv(func(k string) string {
 		if k == "CAMPUS_BASE_URL" {
