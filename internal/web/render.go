@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"hash/crc64"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/a-h/templ"
@@ -26,9 +29,47 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	if status == http.StatusOK && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		// Conditional GET: the tag is a hash of the page without its per-request nonce, so it is the same on
+		// every instance for the same content (and differs per user where the page does).
+		etag := pageTag(buf.Bytes(), templ.GetNonce(r.Context()))
+		h.Set("ETag", etag)
+		if h.Get("Cache-Control") == "" {
+			h.Set("Cache-Control", "private, no-cache")
+		}
+		if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+			// The browser keeps its copy and the headers stored with it, whose CSP nonce is the copy's own.
+			h.Del("Content-Security-Policy")
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+var crcTable = crc64.MakeTable(crc64.ECMA)
+
+// pageTag is a weak ETag over body with every occurrence of nonce left out.
+func pageTag(body []byte, nonce string) string {
+	var sum uint64
+	if nonce == "" {
+		sum = crc64.Checksum(body, crcTable)
+	} else {
+		n := []byte(nonce)
+		for {
+			i := bytes.Index(body, n)
+			if i < 0 {
+				sum = crc64.Update(sum, crcTable, body)
+				break
+			}
+			sum = crc64.Update(sum, crcTable, body[:i])
+			body = body[i+len(n):]
+		}
+	}
+	return `W/"` + strconv.FormatUint(sum, 36) + `"`
 }
 
 // fail maps an error from the domain or the store to its status page; unexpected errors are logged in detail

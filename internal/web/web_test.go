@@ -409,3 +409,38 @@ func TestHealth(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestConditionalGet(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := newServer(t, store)
+	do := func(path, etag string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res
+	}
+	first := do("/domaines/data", "")
+	etag := first.Header.Get("ETag")
+	if first.StatusCode != 200 || !strings.HasPrefix(etag, `W/"`) {
+		t.Fatalf("status %d, ETag %q", first.StatusCode, etag)
+	}
+	// Same content, another request (another nonce): same tag, 304 without a body nor a new CSP.
+	again := do("/domaines/data", etag)
+	if again.StatusCode != http.StatusNotModified || again.Header.Get("Content-Security-Policy") != "" {
+		t.Fatalf("revalidation: status %d, CSP %q", again.StatusCode, again.Header.Get("Content-Security-Policy"))
+	}
+	// The content changes: the old tag no longer matches.
+	ctx := context.Background()
+	store.Pool().Exec(ctx, `UPDATE domains SET summary = summary || ' Mis à jour.' WHERE slug = 'data'`)
+	defer store.Pool().Exec(ctx, `UPDATE domains SET summary = replace(summary, ' Mis à jour.', '') WHERE slug = 'data'`)
+	if changed := do("/domaines/data", etag); changed.StatusCode != 200 || changed.Header.Get("ETag") == etag {
+		t.Fatalf("after a change: status %d, same tag %v", changed.StatusCode, changed.Header.Get("ETag") == etag)
+	}
+}
