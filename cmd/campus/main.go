@@ -3,6 +3,7 @@
 //	campus serve     serve the portal (applies pending migrations first unless CAMPUS_AUTO_MIGRATE=false)
 //	campus migrate   apply pending migrations
 //	campus seed      load the reference catalogue (idempotent)
+//	campus user grant <role> <email>   give a role (agent, trainer, admin) to an account
 package main
 
 import (
@@ -28,5 +29,6 @@ commands:
   serve     serve the portal on CAMPUS_ADDR (default localhost:8080)
   migrate   apply pending database migrations
   seed      load the reference catalogue (idempotent)
+  user      user grant <role> <email>: give a role (agent, trainer, admin) to an account
 
 configuration is read from the environment: see README.md`

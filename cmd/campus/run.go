@@ -35,7 +35,7 @@ func runReady(ctx context.Context, args []string, getenv func(string) string, st
 	log := newLogger(cfg, stderr)
 
 	switch args[0] {
-	case "serve", "migrate", "seed":
+	case "serve", "migrate", "seed", "user":
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -55,6 +55,8 @@ func runReady(ctx context.Context, args []string, getenv func(string) string, st
 	switch args[0] {
 	case "migrate":
 		return store.Migrate(ctx, log)
+	case "user":
+		return userCommand(ctx, store, args[1:], stdout)
 	case "seed":
 		rep, err := store.Seed(ctx, seed.Reference(), time.Now())
 		if err != nil {
@@ -88,6 +90,14 @@ func serve(ctx context.Context, cfg config.Config, store *postgres.Store, log *s
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go portal.WatchChanges(watchCtx)
+	// The mail sender and the cleanup of expired rows stop with the server.
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	waitBackground, err := startBackground(bgCtx, cfg, store, log)
+	if err != nil {
+		stopBackground()
+		return err
+	}
+	defer func() { stopBackground(); waitBackground() }()
 	srv := portal.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

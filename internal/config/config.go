@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -25,7 +27,38 @@ type Config struct {
 	LogLevel     slog.Level    // CAMPUS_LOG_LEVEL: debug, info (default), warn, error
 	LogFormat    string        // CAMPUS_LOG_FORMAT: text (default) or json
 	ShutdownWait time.Duration // CAMPUS_SHUTDOWN_TIMEOUT, default 15s
+	BenchCeiling bool          // CAMPUS_BENCH_CEILING, default false: serve the home page's bytes statically at /_plafond (make bench)
+
+	SessionIdle     time.Duration // CAMPUS_SESSION_IDLE_TIMEOUT, default 2h: a session unused that long ends
+	SessionLifetime time.Duration // CAMPUS_SESSION_LIFETIME, default 12h: a session ends that long after sign-in
+	ClientIPHeader  string        // CAMPUS_CLIENT_IP_HEADER: header set by the reverse proxy with the client's address (X-Real-IP, X-Forwarded-For)
+
+	SMTP       SMTP       // CAMPUS_SMTP_*: without a host, mails are logged (and shown at /dev/courriels in development)
+	MailFrom   string     // CAMPUS_MAIL_FROM, default "Campus du numérique public <ne-pas-repondre@HOST>"
+	ProConnect ProConnect // CAMPUS_PROCONNECT_*: the ProConnect button shows only when all three are set
 }
+
+// SMTP is the relay that delivers the portal's mails.
+type SMTP struct {
+	Host     string // CAMPUS_SMTP_HOST
+	Port     int    // CAMPUS_SMTP_PORT, default 587 (465 with CAMPUS_SMTP_TLS=tls)
+	Username string // CAMPUS_SMTP_USERNAME
+	Password string // CAMPUS_SMTP_PASSWORD
+	TLS      string // CAMPUS_SMTP_TLS: starttls (default, required), tls (implicit) or none (local relay only)
+}
+
+// Enabled reports whether mails are delivered through SMTP.
+func (s SMTP) Enabled() bool { return s.Host != "" }
+
+// ProConnect is the OpenID Connect client registration at ProConnect.
+type ProConnect struct {
+	Issuer       string // CAMPUS_PROCONNECT_ISSUER, e.g. https://fca.integ01.dev-agentconnect.fr/api/v2
+	ClientID     string // CAMPUS_PROCONNECT_CLIENT_ID
+	ClientSecret string // CAMPUS_PROCONNECT_CLIENT_SECRET
+}
+
+// Enabled reports whether ProConnect sign-in is configured.
+func (p ProConnect) Enabled() bool { return p.Issuer != "" }
 
 // Production reports whether the portal runs in production.
 func (c Config) Production() bool { return c.Env == "production" }
@@ -84,6 +117,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("CAMPUS_LOG_FORMAT", c.LogFormat, "expected text or json")
 	}
+	if c.BenchCeiling, ok = boolean(getenv("CAMPUS_BENCH_CEILING"), false); !ok {
+		bad("CAMPUS_BENCH_CEILING", getenv("CAMPUS_BENCH_CEILING"), "expected true or false")
+	}
 	if v := getenv("CAMPUS_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -91,6 +127,59 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.ShutdownWait = d
 	}
+	c.SessionIdle, c.SessionLifetime = 2*time.Hour, 12*time.Hour
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"CAMPUS_SESSION_IDLE_TIMEOUT", &c.SessionIdle}, {"CAMPUS_SESSION_LIFETIME", &c.SessionLifetime}} {
+		if v := getenv(d.name); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil || x < time.Minute {
+				bad(d.name, v, "expected a duration of at least 1m, such as 2h")
+			}
+			*d.dst = x
+		}
+	}
+	if c.SessionIdle > c.SessionLifetime {
+		bad("CAMPUS_SESSION_IDLE_TIMEOUT", getenv("CAMPUS_SESSION_IDLE_TIMEOUT"), "must not exceed CAMPUS_SESSION_LIFETIME")
+	}
+	c.ClientIPHeader = http.CanonicalHeaderKey(strings.TrimSpace(getenv("CAMPUS_CLIENT_IP_HEADER")))
+
+	c.SMTP = SMTP{Host: strings.TrimSpace(getenv("CAMPUS_SMTP_HOST")), Username: getenv("CAMPUS_SMTP_USERNAME"),
+		Password: getenv("CAMPUS_SMTP_PASSWORD"), TLS: or(getenv("CAMPUS_SMTP_TLS"), "starttls")}
+	if c.SMTP.TLS != "starttls" && c.SMTP.TLS != "tls" && c.SMTP.TLS != "none" {
+		bad("CAMPUS_SMTP_TLS", c.SMTP.TLS, "expected starttls, tls or none")
+	}
+	c.SMTP.Port = 587
+	if c.SMTP.TLS == "tls" {
+		c.SMTP.Port = 465
+	}
+	if v := getenv("CAMPUS_SMTP_PORT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			bad("CAMPUS_SMTP_PORT", v, "expected a port number")
+		}
+		c.SMTP.Port = n
+	}
+	host := "localhost"
+	if c.BaseURL != nil && c.BaseURL.Hostname() != "" {
+		host = c.BaseURL.Hostname()
+	}
+	c.MailFrom = or(getenv("CAMPUS_MAIL_FROM"), "Campus du numérique public <ne-pas-repondre@"+host+">")
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		bad("CAMPUS_MAIL_FROM", c.MailFrom, "expected an address such as Campus <ne-pas-repondre@example.gouv.fr>")
+	}
+
+	c.ProConnect = ProConnect{Issuer: strings.TrimRight(strings.TrimSpace(getenv("CAMPUS_PROCONNECT_ISSUER")), "/"),
+		ClientID: strings.TrimSpace(getenv("CAMPUS_PROCONNECT_CLIENT_ID")), ClientSecret: getenv("CAMPUS_PROCONNECT_CLIENT_SECRET")}
+	if p := c.ProConnect; p.Issuer != "" || p.ClientID != "" || p.ClientSecret != "" {
+		if p.Issuer == "" || p.ClientID == "" || p.ClientSecret == "" {
+			bad("CAMPUS_PROCONNECT_ISSUER", p.Issuer, "CAMPUS_PROCONNECT_ISSUER, CAMPUS_PROCONNECT_CLIENT_ID and CAMPUS_PROCONNECT_CLIENT_SECRET go together")
+		} else if u, err := url.Parse(p.Issuer); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && c.Env == "development")) {
+			bad("CAMPUS_PROCONNECT_ISSUER", p.Issuer, "expected an https URL")
+		}
+	}
+
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}

@@ -40,6 +40,9 @@ var pageTypes = []pageType{
 	{name: "donnees-personnelles", path: "/donnees-personnelles"},
 	{name: "cookies", path: "/gestion-des-cookies"},
 	{name: "plan-du-site", path: "/plan-du-site"},
+	{name: "connexion", path: "/connexion"},
+	{name: "inscription", path: "/inscription"},
+	{name: "mot-de-passe-oublie", path: "/mot-de-passe-oublie"},
 	{name: "erreur-404", path: "/page-qui-n-existe-pas", status: http.StatusNotFound},
 }
 

@@ -7,11 +7,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"campus/internal/account"
+	"campus/internal/cache"
 	"campus/internal/config"
 	"campus/internal/postgres"
+	"campus/internal/proconnect"
 	"campus/static"
 )
 
@@ -20,11 +24,20 @@ type Server struct {
 	cfg   config.Config
 	store *postgres.Store
 	log   *slog.Logger
+	// cache keeps catalogue data between requests; it is on only while WatchChanges listens.
+	cache *cache.Cache
+
+	sessions   *scs.SessionManager // HTTP sessions in Postgres (session.go)
+	proconnect *proconnect.Client  // nil when ProConnect is not configured
+	routes     chi.Routes          // the router, for tests that walk every route
 }
 
 // New builds the server.
 func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
-	return &Server{cfg: cfg, store: store, log: log}
+	s := &Server{cfg: cfg, store: store, log: log, cache: cache.New()}
+	s.sessions = newSessions(cfg, store)
+	s.proconnect = newProConnect(s)
+	return s
 }
 
 // Handler is the portal's whole HTTP handler.
@@ -47,8 +60,13 @@ func (s *Server) Handler() http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(middleware.Compress(5, "text/html", "application/json", "text/csv"))
 		r.Use(middleware.RedirectSlashes)
+		// Sessions only on dynamic routes (not static files, not health checks), then the current user.
+		r.Use(s.sessions.LoadAndSave, s.loadUser)
 
 		r.Get("/", s.home)
+		if s.cfg.BenchCeiling {
+			r.Get("/_plafond", s.ceiling())
+		}
 		r.Get("/domaines", s.domains)
 		r.Get("/domaines/{slug}", s.domain)
 		r.Get("/parcours", s.tracks)
@@ -64,6 +82,17 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/donnees-personnelles", s.personalData)
 		r.Get("/gestion-des-cookies", s.cookies)
 		r.Get("/plan-du-site", s.sitemap)
+
+		// Accounts: sign-in, sign-up, reset, ProConnect, the account pages (auth.go).
+		s.authRoutes(r)
+		// Back-office: admins only; issue 7 adds its pages under /admin.
+		r.Route("/admin", func(r chi.Router) {
+			r.Use(s.requireRole(account.RoleAdmin))
+			r.Get("/", s.adminHome)
+		})
+		if !s.cfg.Production() {
+			r.Get("/dev/courriels", s.devMails)
+		}
 	})
 
 	r.NotFound(s.notFound)
@@ -72,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	// Every state-changing request must come from the portal's own origin (Sec-Fetch-Site / Origin checks).
+	s.routes = r
 	return http.NewCrossOriginProtection().Handler(r)
 }
 

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"campus/internal/account"
+	"campus/internal/mail"
+	"campus/internal/postgres"
+	"campus/internal/testdb"
+)
+
+func TestRun_UserGrant(t *testing.T) {
+	dbURL := testdb.NewDatabase(t, "user")
+	vars := env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_LOG_LEVEL": "warn"})
+	ctx := context.Background()
+	if err := run(ctx, []string{"migrate"}, vars, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	store, err := postgres.Open(ctx, dbURL, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	email := "camille.martin@numerique.gouv.fr"
+	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: "x"}, make([]byte, 32),
+		mail.VerifyEmail(email, "", ""), mail.AlreadyRegistered(email, "", "", "")); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"user", "grant", "admin", "Camille.Martin@numerique.gouv.fr"}, vars, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if u, _, _ := store.UserByEmail(ctx, email); u.Role != account.RoleAdmin {
+		t.Errorf("role = %q after grant", u.Role)
+	}
+	if !strings.Contains(out.String(), "a maintenant le rôle admin") {
+		t.Errorf("output %q", out.String())
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"user", "grant", "admin", "personne@numerique.gouv.fr"}, "no account"},
+		{[]string{"user", "grant", "roi", email}, "unknown role"},
+		{[]string{"user", "promote", email}, "expected"},
+		{[]string{"user"}, "expected"},
+	} {
+		if err := run(ctx, c.args, vars, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err = %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+// fakeSMTP is a minimal SMTP server that records the messages it receives.
+type fakeSMTP struct {
+	ln   net.Listener
+	mu   sync.Mutex
+	msgs []string
+}
+
+func startSMTP(t *testing.T) *fakeSMTP {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &fakeSMTP{ln: ln}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *fakeSMTP) serve(c net.Conn) {
+	defer c.Close()
+	r := bufio.NewReader(c)
+	say := func(line string) { io.WriteString(c, line+"\r\n") }
+	say("220 faux-smtp ESMTP")
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.ToUpper(strings.TrimSpace(line))
+		switch {
+		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+			say("250-faux-smtp")
+			say("250 8BITMIME")
+		case cmd == "DATA":
+			say("354 go ahead")
+			var msg strings.Builder
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				msg.WriteString(l)
+			}
+			s.mu.Lock()
+			s.msgs = append(s.msgs, msg.String())
+			s.mu.Unlock()
+			say("250 queued")
+		case cmd == "QUIT":
+			say("221 bye")
+			return
+		default: // MAIL, RCPT, RSET, NOOP
+			say("250 ok")
+		}
+	}
+}
+
+func (s *fakeSMTP) received() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.msgs...)
+}
+
+// TestRun_MailDelivery: `serve` starts the sender; a sign-up's verification mail goes from the outbox to
+// the SMTP relay.
+func TestRun_MailDelivery(t *testing.T) {
+	smtp := startSMTP(t)
+	_, port, _ := net.SplitHostPort(smtp.ln.Addr().String())
+	dbURL := testdb.NewDatabase(t, "mail")
+	vars := env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_ADDR": "127.0.0.1:0", "CAMPUS_LOG_LEVEL": "error",
+		"CAMPUS_SMTP_HOST": "127.0.0.1", "CAMPUS_SMTP_PORT": port, "CAMPUS_SMTP_TLS": "none",
+		"CAMPUS_MAIL_FROM": "Campus <ne-pas-repondre@campus.test>", "CAMPUS_COOKIE_SECURE": "false"})
+	ctx, stop := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- runReady(ctx, []string{"serve"}, vars, io.Discard, io.Discard, ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	email := "nouvel.agent@numerique.gouv.fr"
+	res, err := http.PostForm("http://"+addr+"/inscription", url.Values{"given_name": {"Nour"}, "usual_name": {"Agent"},
+		"administration": {"DINUM"}, "email": {email}, "password": {"cheval agrafe pile correcte"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(smtp.received()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	msgs := smtp.received()
+	if len(msgs) != 1 {
+		t.Fatalf("%d mails delivered, want 1", len(msgs))
+	}
+	m := msgs[0]
+	for _, want := range []string{"To: <" + email + ">", "From: \"Campus\" <ne-pas-repondre@campus.test>", "Bonjour Nour", "/verification/"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("delivered mail lacks %q:\n%s", want, m)
+		}
+	}
+	if !strings.Contains(m, "=?UTF-8?q?Confirmez_votre_adresse") {
+		t.Errorf("no subject:\n%s", m)
+	}
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	store, err := postgres.Open(context.Background(), dbURL, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ms, _ := store.RecentMails(context.Background(), email, 5)
+	if len(ms) != 1 || ms[0].SentAt == nil || ms[0].Attempts != 1 {
+		t.Errorf("outbox after delivery: %+v", ms)
+	}
+}

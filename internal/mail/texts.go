@@ -1,0 +1,77 @@
+package mail
+
+import "strings"
+
+const signature = "\n\nL’équipe du Campus du numérique public\n" +
+	"Ce courriel vous est envoyé automatiquement : merci de ne pas y répondre."
+
+func hello(name string) string {
+	if name = oneLine(name); name != "" {
+		return "Bonjour " + name + ",\n\n"
+	}
+	return "Bonjour,\n\n"
+}
+
+// Kinds of mails.
+const (
+	KindVerifyEmail       = "verify_email"
+	KindAlreadyRegistered = "already_registered"
+	KindResetPassword     = "reset_password"
+	KindPasswordChanged   = "password_changed"
+	KindAccountDeleted    = "account_deleted"
+)
+
+// VerifyEmail asks to confirm an address; link is the absolute verification link.
+func VerifyEmail(to, name, link string) Message {
+	return Message{Kind: KindVerifyEmail, To: to, Subject: "Confirmez votre adresse électronique – Campus du numérique public",
+		Body: hello(name) + "Pour activer votre compte sur le Campus du numérique public, confirmez votre adresse électronique " +
+			"en ouvrant le lien suivant :\n\n" + link + "\n\n" +
+			"Ce lien est valable 48 heures et ne peut servir qu’une fois.\n" +
+			"Si vous n’avez pas demandé la création de ce compte, ignorez ce courriel : aucun compte ne sera activé." + signature}
+}
+
+// AlreadyRegistered answers a sign-up with an address that already has an account, without telling the
+// person who filled the form.
+func AlreadyRegistered(to, name, loginLink, resetLink string) Message {
+	return Message{Kind: KindAlreadyRegistered, To: to, Subject: "Vous avez déjà un compte – Campus du numérique public",
+		Body: hello(name) + "Quelqu’un (probablement vous) a demandé à créer un compte sur le Campus du numérique public " +
+			"avec cette adresse électronique. Un compte existe déjà pour cette adresse : aucun nouveau compte n’a été créé.\n\n" +
+			"Pour vous connecter : " + loginLink + "\n" +
+			"Si vous avez oublié votre mot de passe : " + resetLink + "\n\n" +
+			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : votre compte n’a pas été modifié." + signature}
+}
+
+// ResetPassword sends a single-use link to choose a new password.
+func ResetPassword(to, name, link string) Message {
+	return Message{Kind: KindResetPassword, To: to, Subject: "Réinitialisez votre mot de passe – Campus du numérique public",
+		Body: hello(name) + "Vous avez demandé à réinitialiser le mot de passe de votre compte du Campus du numérique public. " +
+			"Ouvrez le lien suivant pour en choisir un nouveau :\n\n" + link + "\n\n" +
+			"Ce lien est valable 1 heure et ne peut servir qu’une fois. Une fois le mot de passe changé, " +
+			"toutes vos sessions ouvertes seront fermées.\n" +
+			"Si vous n’avez pas fait cette demande, ignorez ce courriel : votre mot de passe reste inchangé." + signature}
+}
+
+// PasswordChanged tells the owner that their password changed.
+func PasswordChanged(to, name, resetLink string) Message {
+	return Message{Kind: KindPasswordChanged, To: to, Subject: "Votre mot de passe a été modifié – Campus du numérique public",
+		Body: hello(name) + "Le mot de passe de votre compte du Campus du numérique public vient d’être modifié.\n\n" +
+			"Si vous n’êtes pas à l’origine de ce changement, réinitialisez immédiatement votre mot de passe :\n" +
+			resetLink + "\net prévenez l’équipe du Campus." + signature}
+}
+
+// AccountDeleted confirms the deletion of an account.
+func AccountDeleted(to, name string) Message {
+	return Message{Kind: KindAccountDeleted, To: to, Subject: "Votre compte a été supprimé – Campus du numérique public",
+		Body: hello(name) + "Comme vous l’avez demandé, votre compte du Campus du numérique public et les données qui lui " +
+			"étaient associées ont été supprimés. Vous pouvez créer un nouveau compte à tout moment." + signature}
+}
+
+// Link returns the first http(s) link of a body: the tests and the dev page use it.
+func Link(body string) string {
+	for _, f := range strings.Fields(body) {
+		if strings.HasPrefix(f, "https://") || strings.HasPrefix(f, "http://") {
+			return f
+		}
+	}
+	return ""
+}

@@ -1,0 +1,496 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"campus/internal/account"
+	"campus/internal/apperr"
+	"campus/internal/mail"
+)
+
+const userColumns = `u.id, u.email, u.email_verified_at, u.password_hash IS NOT NULL, u.given_name, u.usual_name,
+	u.administration, u.role, coalesce(u.proconnect_sub, ''), u.proconnect_uid, u.siret, u.session_epoch,
+	u.created_at, u.updated_at, u.last_login_at`
+
+func scanUser(row pgx.Row, u *account.User, extra ...any) error {
+	return row.Scan(append([]any{&u.ID, &u.Email, &u.EmailVerifiedAt, &u.HasPassword, &u.GivenName, &u.UsualName,
+		&u.Administration, &u.Role, &u.ProConnectSub, &u.ProConnectUID, &u.SIRET, &u.SessionEpoch,
+		&u.CreatedAt, &u.UpdatedAt, &u.LastLoginAt}, extra...)...)
+}
+
+func isUniqueViolation(err error, constraint string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" && (constraint == "" || pe.ConstraintName == constraint)
+}
+
+// tx runs fn in a transaction, committed when fn returns nil.
+func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+// UserByID returns a user.
+func (s *Store) UserByID(ctx context.Context, id int64) (account.User, error) {
+	var u account.User
+	if err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id), &u); err != nil {
+		return u, fmt.Errorf("postgres.UserByID: %w", notFound(err))
+	}
+	return u, nil
+}
+
+// UserByEmail returns the user with this (normalized) address and their password hash ("" when none).
+func (s *Store) UserByEmail(ctx context.Context, email string) (account.User, string, error) {
+	var u account.User
+	var hash *string
+	err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.email = $1`, email), &u, &hash)
+	if err != nil {
+		return u, "", fmt.Errorf("postgres.UserByEmail: %w", notFound(err))
+	}
+	if hash == nil {
+		return u, "", nil
+	}
+	return u, *hash, nil
+}
+
+// NewAccount is a sign-up by email and password.
+type NewAccount struct {
+	Email          string // normalized
+	PasswordHash   string
+	GivenName      string
+	UsualName      string
+	Administration string
+}
+
+// SignUp creates an account and queues the verification mail (with the link of tokenHash) in one
+// transaction. When the address already has an account nothing is created, the mail `taken` is queued to
+// that address instead, and created is false: the caller answers the same either way, so that the form
+// does not tell who has an account.
+func (s *Store) SignUp(ctx context.Context, a NewAccount, tokenHash []byte, verify, taken mail.Message) (id int64, created bool, err error) {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			INSERT INTO users (email, password_hash, given_name, usual_name, administration)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (email) DO NOTHING RETURNING id`,
+			a.Email, a.PasswordHash, a.GivenName, a.UsualName, a.Administration).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return enqueueMail(ctx, tx, taken)
+		}
+		if err != nil {
+			return err
+		}
+		created = true
+		if err := insertToken(ctx, tx, id, account.PurposeVerifyEmail, a.Email, tokenHash); err != nil {
+			return err
+		}
+		return enqueueMail(ctx, tx, verify)
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("postgres.SignUp: %w", err)
+	}
+	return id, created, nil
+}
+
+// insertToken stores a link's hash; earlier unused links of the same purpose stop working.
+func insertToken(ctx context.Context, tx pgx.Tx, userID int64, purpose, email string, hash []byte) error {
+	if _, err := tx.Exec(ctx, `UPDATE account_tokens SET used_at = now()
+		WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, userID, purpose); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO account_tokens (hash, user_id, purpose, email, expires_at)
+		VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
+		hash, userID, purpose, email, account.TTL(purpose).Seconds())
+	return err
+}
+
+// IssueToken stores a new link for a user (verification or password reset) and queues the mail that
+// carries it, in one transaction.
+func (s *Store) IssueToken(ctx context.Context, userID int64, purpose string, hash []byte, m mail.Message) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var email string
+		if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&email); err != nil {
+			return notFound(err)
+		}
+		if err := insertToken(ctx, tx, userID, purpose, email, hash); err != nil {
+			return err
+		}
+		m.To = email
+		return enqueueMail(ctx, tx, m)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres.IssueToken: %w", err)
+	}
+	return nil
+}
+
+// useToken locks the token of hash for purpose and returns its user. An unknown token is
+// apperr.ErrNotFound; a used, expired or superseded one (the account's address changed since) is
+// apperr.ErrGone. When consume is true the token is marked used.
+func useToken(ctx context.Context, tx pgx.Tx, hash []byte, purpose string, consume bool) (account.User, error) {
+	var u account.User
+	var usable bool
+	err := scanUser(tx.QueryRow(ctx, `
+		SELECT `+userColumns+`, (t.used_at IS NULL AND t.expires_at > now() AND t.email = u.email)
+		FROM account_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.hash = $1 AND t.purpose = $2
+		FOR UPDATE OF t, u`, hash, purpose), &u, &usable)
+	if err != nil {
+		return u, notFound(err)
+	}
+	if !usable {
+		return u, apperr.ErrGone
+	}
+	if consume {
+		if _, err := tx.Exec(ctx, `UPDATE account_tokens SET used_at = now() WHERE hash = $1`, hash); err != nil {
+			return u, err
+		}
+	}
+	return u, nil
+}
+
+// VerifyEmail consumes a verification link and marks the address confirmed.
+func (s *Store) VerifyEmail(ctx context.Context, hash []byte) (account.User, error) {
+	var u account.User
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if u, err = useToken(ctx, tx, hash, account.PurposeVerifyEmail, true); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
+			WHERE id = $1 RETURNING email_verified_at`, u.ID).Scan(&u.EmailVerifiedAt)
+	})
+	if err != nil {
+		return u, fmt.Errorf("postgres.VerifyEmail: %w", err)
+	}
+	return u, nil
+}
+
+// ResetTokenUser returns the user of a usable password-reset link, without consuming it.
+func (s *Store) ResetTokenUser(ctx context.Context, hash []byte) (account.User, error) {
+	var u account.User
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		u, err = useToken(ctx, tx, hash, account.PurposeResetPassword, false)
+		return err
+	})
+	if err != nil {
+		return u, fmt.Errorf("postgres.ResetTokenUser: %w", err)
+	}
+	return u, nil
+}
+
+// ResetPassword consumes a reset link and sets the new password in one transaction: the address counts as
+// confirmed (the link reached it), every session of the user ends, and the notice m is queued.
+func (s *Store) ResetPassword(ctx context.Context, hash []byte, passwordHash string, m mail.Message) (account.User, error) {
+	var u account.User
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if u, err = useToken(ctx, tx, hash, account.PurposeResetPassword, true); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()),
+			session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1 RETURNING session_epoch, email_verified_at`,
+			u.ID, passwordHash).Scan(&u.SessionEpoch, &u.EmailVerifiedAt); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+			return err
+		}
+		m.To = u.Email
+		return enqueueMail(ctx, tx, m)
+	})
+	if err != nil {
+		return u, fmt.Errorf("postgres.ResetPassword: %w", err)
+	}
+	return u, nil
+}
+
+// ChangePassword sets a new password for a signed-in user, ends their other sessions (all but keepToken)
+// and queues the notice m. It returns the new session epoch, to be stored in the current session.
+func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash, keepToken string, m mail.Message) (int, error) {
+	var epoch int
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = now()
+			WHERE id = $1 RETURNING session_epoch, email`, userID, passwordHash).Scan(&epoch, &m.To); err != nil {
+			return notFound(err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token <> $2`, userID, keepToken); err != nil {
+			return err
+		}
+		return enqueueMail(ctx, tx, m)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres.ChangePassword: %w", err)
+	}
+	return epoch, nil
+}
+
+// EndSessions signs a user out everywhere: every stored session of the user is deleted and the session
+// epoch is bumped, so that a session committed concurrently is refused too.
+func (s *Store) EndSessions(ctx context.Context, userID int64) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1`, userID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres.EndSessions: %w", err)
+	}
+	return nil
+}
+
+// CountSessions returns how many live sessions a user has.
+func (s *Store) CountSessions(ctx context.Context, userID int64) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE user_id = $1 AND expiry > now()`, userID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres.CountSessions: %w", err)
+	}
+	return n, nil
+}
+
+// RecordLogin notes the time of a successful sign-in.
+func (s *Store) RecordLogin(ctx context.Context, userID int64) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE users SET last_login_at = now() WHERE id = $1`, userID); err != nil {
+		return fmt.Errorf("postgres.RecordLogin: %w", err)
+	}
+	return nil
+}
+
+// UpdateProfile saves what a user may change about themselves. When the address changes it must be free
+// (apperr.ErrConflict otherwise), it counts as unconfirmed, and a verification link (tokenHash, carried by
+// verify) is queued to the new address in the same transaction.
+func (s *Store) UpdateProfile(ctx context.Context, userID int64, p account.Profile, tokenHash []byte, verify mail.Message) (emailChanged bool, err error) {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		var old string
+		if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&old); err != nil {
+			return notFound(err)
+		}
+		emailChanged = old != p.Email
+		_, err := tx.Exec(ctx, `UPDATE users SET given_name = $2, usual_name = $3, administration = $4, email = $5,
+			email_verified_at = CASE WHEN email = $5 THEN email_verified_at END, updated_at = now() WHERE id = $1`,
+			userID, p.GivenName, p.UsualName, p.Administration, p.Email)
+		if isUniqueViolation(err, "users_email_key") {
+			return apperr.ErrConflict
+		}
+		if err != nil || !emailChanged {
+			return err
+		}
+		if err := insertToken(ctx, tx, userID, account.PurposeVerifyEmail, p.Email, tokenHash); err != nil {
+			return err
+		}
+		verify.To = p.Email
+		return enqueueMail(ctx, tx, verify)
+	})
+	if err != nil {
+		return false, fmt.Errorf("postgres.UpdateProfile: %w", err)
+	}
+	return emailChanged, nil
+}
+
+// DeleteUser deletes an account and everything attached to it (tokens, sessions), and queues the
+// confirmation m to its address, in one transaction.
+func (s *Store) DeleteUser(ctx context.Context, userID int64, m mail.Message) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `DELETE FROM users WHERE id = $1 RETURNING email`, userID).Scan(&m.To); err != nil {
+			return notFound(err)
+		}
+		return enqueueMail(ctx, tx, m)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres.DeleteUser: %w", err)
+	}
+	return nil
+}
+
+// ExportUser gathers everything kept about a user.
+func (s *Store) ExportUser(ctx context.Context, userID int64) (account.Export, error) {
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return account.Export{}, fmt.Errorf("postgres.ExportUser: %w", err)
+	}
+	x := account.Export{GeneratedAt: time.Now().UTC(), Account: account.ExportAccount{
+		Email: u.Email, EmailVerifiedAt: u.EmailVerifiedAt, GivenName: u.GivenName, UsualName: u.UsualName,
+		Administration: u.Administration, Role: u.Role, PasswordSet: u.HasPassword, ProConnectLinked: u.ProConnectSub != "",
+		ProConnectSubject: u.ProConnectSub, SIRET: u.SIRET, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, LastLoginAt: u.LastLoginAt}}
+	rows, err := s.pool.Query(ctx, `SELECT subject, created_at, sent_at FROM mail_outbox WHERE recipient = $1 ORDER BY id`, u.Email)
+	if err != nil {
+		return x, fmt.Errorf("postgres.ExportUser: %w", err)
+	}
+	x.Mails, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (account.ExportMail, error) {
+		var m account.ExportMail
+		err := r.Scan(&m.Subject, &m.CreatedAt, &m.SentAt)
+		return m, err
+	})
+	if err != nil {
+		return x, fmt.Errorf("postgres.ExportUser: %w", err)
+	}
+	if x.Mails == nil {
+		x.Mails = []account.ExportMail{}
+	}
+	return x, nil
+}
+
+// GrantRole sets the role of the account with this address.
+func (s *Store) GrantRole(ctx context.Context, email, role string) (account.User, error) {
+	var u account.User
+	if !account.ValidRole(role) {
+		return u, fmt.Errorf("postgres.GrantRole: unknown role %q", role)
+	}
+	err := scanUser(s.pool.QueryRow(ctx, `UPDATE users u SET role = $2, updated_at = now() WHERE u.email = $1
+		RETURNING `+userColumns, account.NormalizeEmail(email), role), &u)
+	if err != nil {
+		return u, fmt.Errorf("postgres.GrantRole: %w", notFound(err))
+	}
+	return u, nil
+}
+
+// ErrIdentityConflict: the ProConnect address belongs to an account already linked to another identity.
+var ErrIdentityConflict = fmt.Errorf("%w: adresse liée à une autre identité ProConnect", apperr.ErrConflict)
+
+// ProConnectLogin finds or creates the account of a ProConnect identity, in one transaction: by `sub`
+// first; otherwise by address (ProConnect addresses are verified) when that account is not linked yet —
+// the account is then linked, its address counts as confirmed and, if it had never been confirmed, its
+// password is removed (whoever created it could not prove the address); otherwise a new account.
+func (s *Store) ProConnectLogin(ctx context.Context, id account.ExternalIdentity) (account.User, bool, error) {
+	var u account.User
+	created := false
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		const update = `UPDATE users u SET given_name = CASE WHEN $2 <> '' THEN $2 ELSE given_name END,
+			usual_name = CASE WHEN $3 <> '' THEN $3 ELSE usual_name END,
+			proconnect_uid = $4, siret = $5, last_login_at = now(), updated_at = now()`
+		err := scanUser(tx.QueryRow(ctx, update+` WHERE u.proconnect_sub = $1 RETURNING `+userColumns,
+			id.Subject, id.GivenName, id.UsualName, id.UID, id.SIRET), &u)
+		if err == nil || !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		var linked *string
+		var verified bool
+		err = tx.QueryRow(ctx, `SELECT proconnect_sub, email_verified_at IS NOT NULL FROM users WHERE email = $1 FOR UPDATE`,
+			id.Email).Scan(&linked, &verified)
+		switch {
+		case err == nil && linked != nil:
+			return ErrIdentityConflict
+		case err == nil:
+			return scanUser(tx.QueryRow(ctx, update+`, proconnect_sub = $1, email_verified_at = coalesce(email_verified_at, now()),
+				password_hash = CASE WHEN $7 THEN password_hash END
+				WHERE u.email = $6 RETURNING `+userColumns,
+				id.Subject, id.GivenName, id.UsualName, id.UID, id.SIRET, id.Email, verified), &u)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		created = true
+		return scanUser(tx.QueryRow(ctx, `INSERT INTO users AS u (email, email_verified_at, given_name, usual_name,
+			proconnect_sub, proconnect_uid, siret, last_login_at)
+			VALUES ($1, now(), $2, $3, $4, $5, $6, now()) RETURNING `+userColumns,
+			id.Email, id.GivenName, id.UsualName, id.Subject, id.UID, id.SIRET), &u)
+	})
+	if err != nil {
+		return u, false, fmt.Errorf("postgres.ProConnectLogin: %w", err)
+	}
+	return u, created, nil
+}
+
+// AdminFigures are the counts shown on the back-office home.
+type AdminFigures struct {
+	Users, Verified, ProConnect, Agents, Trainers, Admins int
+	NewUsers7Days                                         int
+	Modules, PublishedModules, Tracks, UpcomingSessions   int
+	MailsPending, MailsFailed                             int
+}
+
+// AdminFigures counts users, catalogue entries and mails in one query.
+func (s *Store) AdminFigures(ctx context.Context) (AdminFigures, error) {
+	var f AdminFigures
+	err := s.pool.QueryRow(ctx, `
+		SELECT
+			(SELECT count(*) FROM users),
+			(SELECT count(*) FROM users WHERE email_verified_at IS NOT NULL),
+			(SELECT count(*) FROM users WHERE proconnect_sub IS NOT NULL),
+			(SELECT count(*) FROM users WHERE role = 'agent'),
+			(SELECT count(*) FROM users WHERE role = 'trainer'),
+			(SELECT count(*) FROM users WHERE role = 'admin'),
+			(SELECT count(*) FROM users WHERE created_at > now() - interval '7 days'),
+			(SELECT count(*) FROM modules),
+			(SELECT count(*) FROM modules WHERE status = 'published'),
+			(SELECT count(*) FROM tracks),
+			(SELECT count(*) FROM module_sessions WHERE status = 'scheduled' AND starts_at > now()),
+			(SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND attempts < $1),
+			(SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND attempts >= $1)`, mail.MaxAttempts).Scan(
+		&f.Users, &f.Verified, &f.ProConnect, &f.Agents, &f.Trainers, &f.Admins, &f.NewUsers7Days,
+		&f.Modules, &f.PublishedModules, &f.Tracks, &f.UpcomingSessions, &f.MailsPending, &f.MailsFailed)
+	if err != nil {
+		return f, fmt.Errorf("postgres.AdminFigures: %w", err)
+	}
+	return f, nil
+}
+
+// SessionStore is the scs store of HTTP sessions: pgxstore, plus the owner of each session written to
+// sessions.user_id, so that EndSessions can end all of a user's sessions.
+type SessionStore struct {
+	*pgxstore.PostgresStore
+	pool  *pgxpool.Pool
+	codec scs.Codec
+}
+
+// SessionUserKey is the session key holding the signed-in user's id (an int64).
+const SessionUserKey = "user_id"
+
+// SessionStore returns the store for scs; codec must be the session manager's. Expired sessions are
+// removed by Cleanup, not by a goroutine per store.
+func (s *Store) SessionStore(codec scs.Codec) *SessionStore {
+	return &SessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(s.pool, 0), pool: s.pool, codec: codec}
+}
+
+// Commit saves a session with its owner, read from the session data.
+func (st *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
+	return st.CommitCtx(context.Background(), token, b, expiry)
+}
+
+// CommitCtx is Commit with a context.
+func (st *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	var owner *int64
+	if _, values, err := st.codec.Decode(b); err == nil {
+		if id, ok := values[SessionUserKey].(int64); ok && id > 0 {
+			owner = &id
+		}
+	}
+	_, err := st.pool.Exec(ctx, `
+		INSERT INTO sessions (token, data, expiry, user_id) SELECT $1, $2, $3, $4
+		WHERE $4::bigint IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $4)
+		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id`,
+		token, b, expiry, owner)
+	if err != nil {
+		return fmt.Errorf("postgres.SessionStore.Commit: %w", err)
+	}
+	return nil
+}
+
+// FindCtx is Find with a context.
+func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	var b []byte
+	err := st.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE token = $1 AND now() < expiry`, token).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("postgres.SessionStore.Find: %w", err)
+	}
+	return b, true, nil
+}
+
+// DeleteCtx is Delete with a context.
+func (st *SessionStore) DeleteCtx(ctx context.Context, token string) error {
+	if _, err := st.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token); err != nil {
+		return fmt.Errorf("postgres.SessionStore.Delete: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,36 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// RateHit counts one attempt against key in the current fixed window of the given length and returns the
+// number of attempts in that window, the hit included, and when the window ends. The counter lives in the
+// database, so the limit holds across every instance of the portal; the increment is one atomic statement.
+func (s *Store) RateHit(ctx context.Context, key string, window time.Duration) (int, time.Time, error) {
+	secs := int64(window / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	var hits int
+	var start time.Time
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO rate_limits (key, window_start, hits)
+		VALUES ($1, date_bin(make_interval(secs => $2), now(), timestamptz 'epoch'), 1)
+		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+		RETURNING hits, window_start`, key, secs).Scan(&hits, &start)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("postgres.RateHit: %w", err)
+	}
+	return hits, start.Add(time.Duration(secs) * time.Second), nil
+}
+
+// RateReset forgets the attempts counted against key (e.g. after a successful password reset).
+func (s *Store) RateReset(ctx context.Context, key string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM rate_limits WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("postgres.RateReset: %w", err)
+	}
+	return nil
+}

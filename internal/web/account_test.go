@@ -1,0 +1,320 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"campus/internal/account"
+	"campus/internal/apperr"
+	"campus/internal/mail"
+	"campus/internal/proconnect/proconnecttest"
+	"campus/internal/testdb"
+)
+
+func TestProfile(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	b, u := signedIn(t, srv, store, account.RoleAgent)
+	other := newUser(t, store, "autre", account.RoleAgent)
+
+	p := b.get("/compte")
+	for name, want := range map[string]string{"given_name": "Camille", "usual_name": "Martin", "administration": "DINUM", "email": u.Email} {
+		if v, _ := p.doc.Find("input#" + name).Attr("value"); v != want {
+			t.Errorf("profile field %s = %q, want %q", name, v, want)
+		}
+	}
+
+	t.Run("Errors", func(t *testing.T) {
+		p := b.post("/compte/informations", url.Values{"given_name": {strings.Repeat("x", 150)}, "usual_name": {"Martin"},
+			"administration": {"DINUM"}, "email": {"AUTRE" + other.Email[5:]}})
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(p, "given_name"), "100 caractères") {
+			t.Fatalf("overlong name: %d %q", p.status, fieldError(p, "given_name"))
+		}
+		p = b.post("/compte/informations", url.Values{"given_name": {"Camille"}, "usual_name": {"Martin"}, "email": {strings.ToUpper(other.Email)}})
+		if p.status != http.StatusUnprocessableEntity || fieldError(p, "email") != "Cette adresse électronique est déjà utilisée par un autre compte." {
+			t.Fatalf("duplicate email: %d %q", p.status, fieldError(p, "email"))
+		}
+		if v, _ := p.doc.Find("input#email").Attr("value"); v != strings.ToUpper(other.Email) {
+			t.Errorf("typed email lost: %q", v)
+		}
+	})
+
+	t.Run("Update", func(t *testing.T) {
+		p := b.post("/compte/informations", url.Values{"given_name": {"Camille"}, "usual_name": {"Martin-Durand"},
+			"administration": {"Ministère de la Culture"}, "email": {u.Email}})
+		expectRedirect(t, p, http.StatusSeeOther, "/compte")
+		if p = b.follow(p); !strings.Contains(text(p.doc.Find(".fr-alert--success")), "enregistrées") {
+			t.Error("no confirmation")
+		}
+		if got, _ := store.UserByID(context.Background(), u.ID); got.UsualName != "Martin-Durand" || !got.Verified() {
+			t.Errorf("saved: %+v", got)
+		}
+	})
+
+	t.Run("ChangePassword", func(t *testing.T) {
+		second := newBrowser(t, srv)
+		expectRedirect(t, second.login(u.Email, goodPassword), http.StatusSeeOther, "/compte")
+		p := b.post("/compte/mot-de-passe", url.Values{"current_password": {"faux mot de passe"}, "password": {"une nouvelle phrase longue"}})
+		if p.status != http.StatusUnprocessableEntity || fieldError(p, "current_password") != "Le mot de passe actuel est incorrect." {
+			t.Fatalf("wrong current password: %d %q", p.status, fieldError(p, "current_password"))
+		}
+		if p := b.post("/compte/mot-de-passe", url.Values{"current_password": {goodPassword}, "password": {"azertyuiop123"}}); !strings.Contains(fieldError(p, "password"), "plus courants") {
+			t.Errorf("weak new password accepted: %q", fieldError(p, "password"))
+		}
+		expectRedirect(t, b.post("/compte/mot-de-passe", url.Values{"current_password": {goodPassword}, "password": {"une nouvelle phrase longue"}}),
+			http.StatusSeeOther, "/compte")
+		if p := b.get("/compte"); p.status != http.StatusOK {
+			t.Errorf("the session that changed the password was ended: %d", p.status)
+		}
+		expectRedirect(t, second.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
+		if m, _ := lastMail(t, store, u.Email); m.Kind != mail.KindPasswordChanged {
+			t.Errorf("last mail %s", m.Kind)
+		}
+	})
+
+	t.Run("SignOutEverywhere", func(t *testing.T) {
+		second := newBrowser(t, srv)
+		expectRedirect(t, second.login(u.Email, "une nouvelle phrase longue"), http.StatusSeeOther, "/compte")
+		if p := b.get("/compte"); !strings.Contains(text(p.doc.Find("#mes-sessions ~ p")), "2 appareils") {
+			t.Errorf("sessions count: %q", text(p.doc.Find("#mes-sessions ~ p")))
+		}
+		expectRedirect(t, second.post("/compte/deconnexion-partout", nil), http.StatusSeeOther, "/connexion")
+		for _, c := range []*browser{b, second} {
+			expectRedirect(t, c.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
+		}
+		if n, _ := store.CountSessions(context.Background(), u.ID); n != 0 {
+			t.Errorf("%d sessions left", n)
+		}
+	})
+}
+
+func TestExportAndDelete(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	b, u := signedIn(t, srv, store, account.RoleAgent)
+
+	p := b.get("/compte/donnees")
+	if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "application/json") ||
+		!strings.Contains(p.header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export: %d %q %q", p.status, p.header.Get("Content-Type"), p.header.Get("Content-Disposition"))
+	}
+	var x account.Export
+	if err := json.Unmarshal([]byte(p.body), &x); err != nil || x.Account.Email != u.Email || x.Account.GivenName != "Camille" || len(x.Mails) == 0 {
+		t.Fatalf("export = %+v, %v", x, err)
+	}
+	if strings.Contains(p.body, "argon2") || strings.Contains(p.body, "/verification/") {
+		t.Error("the export leaks the password hash or a link")
+	}
+
+	if p := b.get("/compte/suppression"); p.status != http.StatusOK || p.doc.Find(`input#confirm[type=checkbox]`).Length() != 1 {
+		t.Fatalf("deletion page: %d", p.status)
+	}
+	p = b.post("/compte/suppression", url.Values{"current_password": {goodPassword}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(p, "confirm"), "Cochez la case") {
+		t.Fatalf("without confirmation: %d %q", p.status, fieldError(p, "confirm"))
+	}
+	p = b.post("/compte/suppression", url.Values{"current_password": {"mauvais"}, "confirm": {"oui"}})
+	if p.status != http.StatusUnprocessableEntity || fieldError(p, "current_password") == "" {
+		t.Fatalf("wrong password: %d", p.status)
+	}
+	if c, _ := p.doc.Find("input#confirm").Attr("checked"); c != "checked" && p.doc.Find("input#confirm[checked]").Length() != 1 {
+		t.Error("the ticked box is not kept")
+	}
+	p = b.post("/compte/suppression", url.Values{"current_password": {goodPassword}, "confirm": {"oui"}})
+	expectRedirect(t, p, http.StatusSeeOther, "/")
+	if p = b.follow(p); !strings.Contains(text(p.doc.Find(".fr-alert")), "supprimés") {
+		t.Error("no confirmation on the home page")
+	}
+	if _, err := store.UserByID(context.Background(), u.ID); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("account still there: %v", err)
+	}
+	expectRedirect(t, b.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
+	if m, _ := lastMail(t, store, u.Email); m.Kind != mail.KindAccountDeleted {
+		t.Errorf("last mail %s", m.Kind)
+	}
+}
+
+func TestAdminHome(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	agent, _ := signedIn(t, srv, store, account.RoleAgent)
+
+	expectRedirect(t, newBrowser(t, srv).get("/admin"), http.StatusSeeOther, "/connexion?suivant=%2Fadmin")
+	if p := agent.get("/admin"); p.status != http.StatusForbidden || text(p.doc.Find("h1")) != "Accès refusé" {
+		t.Errorf("agent: %d", p.status)
+	}
+	if p := agent.get("/compte"); p.doc.Find(`.fr-header__tools a[href="/admin"]`).Length() != 0 {
+		t.Error("an agent sees the back-office link")
+	}
+	p := admin.get("/admin")
+	if p.status != http.StatusOK || text(p.doc.Find("h1")) != "Administration du Campus" {
+		t.Fatalf("admin: %d", p.status)
+	}
+	checkFrame(t, "/admin", p)
+	f, err := store.AdminFigures(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiles := map[string]string{}
+	p.doc.Find(".fr-tile").Each(func(_ int, s *goquery.Selection) {
+		tiles[text(s.Find(".fr-tile__desc"))] = text(s.Find(".fr-tile__title"))
+	})
+	for label, n := range map[string]int{"comptes au total": f.Users, "modules publiés": f.PublishedModules, "sessions à venir": f.UpcomingSessions} {
+		if tiles[label] != itoa(n) {
+			t.Errorf("tile %q = %q, want %d", label, tiles[label], n)
+		}
+	}
+	if f.Admins < 1 || f.PublishedModules < 100 {
+		t.Errorf("figures %+v", f)
+	}
+	if admin.get("/compte").doc.Find(`.fr-header__tools a[href="/admin"]`).Length() != 1 {
+		t.Error("an admin does not see the back-office link")
+	}
+}
+
+func TestDevMails(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	email := uniqueEmail("dev")
+	b := newBrowser(t, srv)
+	b.post("/inscription", url.Values{"given_name": {"Dev"}, "usual_name": {"Eloppeur"}, "administration": {"DINUM"},
+		"email": {email}, "password": {goodPassword}})
+	p := b.get("/dev/courriels?a=" + url.QueryEscape(email))
+	if p.status != http.StatusOK || !strings.Contains(text(p.doc.Find("main")), "Confirmez votre adresse") ||
+		p.doc.Find(`main a[href^="`+testBase+`/verification/"]`).Length() != 1 {
+		t.Errorf("dev mails page: %d %q", p.status, text(p.doc.Find("main h2")))
+	}
+	if p := newBrowser(t, accountServer(t, store, map[string]string{"CAMPUS_ENV": "production"})).get("/dev/courriels"); p.status != http.StatusNotFound {
+		t.Errorf("the dev mails page answers %d in production", p.status)
+	}
+}
+
+func TestProConnect(t *testing.T) {
+	store := testdb.Seeded(t)
+	fake := proconnecttest.New(t)
+	env := map[string]string{"CAMPUS_PROCONNECT_ISSUER": fake.Issuer, "CAMPUS_PROCONNECT_CLIENT_ID": fake.ClientID,
+		"CAMPUS_PROCONNECT_CLIENT_SECRET": fake.ClientSecret}
+	srv := accountServer(t, store, env)
+	email := uniqueEmail("proconnect")
+	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + email, Email: email, GivenName: "Jeanne", UsualName: "Durand", SIRET: "13002526500013"})
+
+	// signIn runs the flow in the browser: the button, the provider (which consents at once), the callback.
+	signIn := func(b *browser) page {
+		t.Helper()
+		p := b.get("/connexion")
+		if p.doc.Find(`form[action="/proconnect/connexion"] button`).Length() != 1 {
+			t.Fatal("no ProConnect button on the sign-in page")
+		}
+		p = b.post("/proconnect/connexion", url.Values{"suivant": {"/compte"}})
+		loc := p.header.Get("Location")
+		if p.status != http.StatusSeeOther || !strings.HasPrefix(loc, fake.Issuer+"/authorize?") {
+			t.Fatalf("start: %d → %q", p.status, loc)
+		}
+		res, err := http.DefaultClient.Do(func() *http.Request {
+			req, _ := http.NewRequest(http.MethodGet, loc, nil)
+			return req
+		}())
+		if err == nil {
+			res.Body.Close()
+		}
+		// The fake provider redirected to the callback at the public base URL; replay it on the test server.
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err = noRedirect.Get(loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		back, _ := url.Parse(res.Header.Get("Location"))
+		if back.Path != "/proconnect/retour" {
+			t.Fatalf("provider redirected to %q", res.Header.Get("Location"))
+		}
+		return b.get(back.RequestURI())
+	}
+
+	b := newBrowser(t, srv)
+	p := signIn(b)
+	expectRedirect(t, p, http.StatusSeeOther, "/compte")
+	p = b.follow(p)
+	if p.status != http.StatusOK || !strings.Contains(text(p.doc.Find("main")), "Jeanne Durand") || !strings.Contains(text(p.doc.Find("main")), "Compte ProConnect lié") {
+		t.Fatalf("account after ProConnect: %d %q", p.status, text(p.doc.Find("main")))
+	}
+	u, _, err := store.UserByEmail(context.Background(), email)
+	if err != nil || u.ProConnectSub != "sub-"+email || !u.Verified() || u.HasPassword || u.SIRET != "13002526500013" {
+		t.Fatalf("account = %+v, %v", u, err)
+	}
+
+	// Logout goes through the provider's end-session endpoint with the ID token.
+	p = b.post("/deconnexion", nil)
+	loc, _ := url.Parse(p.header.Get("Location"))
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), fake.Issuer+"/session/end?") ||
+		loc.Query().Get("id_token_hint") == "" || loc.Query().Get("post_logout_redirect_uri") != testBase+"/" {
+		t.Fatalf("logout: %d → %q", p.status, p.header.Get("Location"))
+	}
+	expectRedirect(t, b.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
+
+	// A second sign-in finds the same account by sub.
+	b = newBrowser(t, srv)
+	expectRedirect(t, signIn(b), http.StatusSeeOther, "/compte")
+	if again, _, _ := store.UserByEmail(context.Background(), email); again.ID != u.ID {
+		t.Error("a second ProConnect sign-in created another account")
+	}
+
+	t.Run("LinksExistingAccount", func(t *testing.T) {
+		existing := newUser(t, store, "lien", account.RoleAgent)
+		fake.SignIn(proconnecttest.Identity{Sub: "sub-" + existing.Email, Email: existing.Email, GivenName: "Camille"})
+		b := newBrowser(t, srv)
+		expectRedirect(t, signIn(b), http.StatusSeeOther, "/compte")
+		if got, _ := store.UserByID(context.Background(), existing.ID); got.ProConnectSub != "sub-"+existing.Email || !got.HasPassword {
+			t.Errorf("existing account not linked: %+v", got)
+		}
+	})
+
+	for name, tamper := range map[string]func(){
+		"WrongNonce":    func() { fake.Tamper = func(m map[string]any) { m["nonce"] = "rejoue" } },
+		"WrongAudience": func() { fake.Tamper = func(m map[string]any) { m["aud"] = "autre-service" } },
+		"Expired":       func() { fake.Tamper = func(m map[string]any) { m["exp"] = time.Now().Add(-time.Hour).Unix() } },
+		"WrongIssuer":   func() { fake.Tamper = func(m map[string]any) { m["iss"] = "https://usurpateur.example" } },
+		"PlainUserInfo": func() { fake.UserInfoPlainJSON = true },
+	} {
+		t.Run(name, func(t *testing.T) {
+			tamper()
+			defer func() { fake.Tamper, fake.UserInfoPlainJSON = nil, false }()
+			fake.SignIn(proconnecttest.Identity{Sub: "sub-refuse-" + name, Email: uniqueEmail("refuse")})
+			b := newBrowser(t, srv)
+			p := signIn(b)
+			if p.status != http.StatusUnauthorized || !strings.Contains(formMessage(p), "La connexion avec ProConnect a échoué") {
+				t.Errorf("%d %q", p.status, formMessage(p))
+			}
+			expectRedirect(t, b.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
+		})
+	}
+
+	t.Run("ForgedState", func(t *testing.T) {
+		b := newBrowser(t, srv)
+		b.post("/proconnect/connexion", nil)
+		p := b.get("/proconnect/retour?code=x&state=etat-forge")
+		if p.status != http.StatusBadRequest || !strings.Contains(formMessage(p), "n’a pas pu être vérifiée") {
+			t.Errorf("%d %q", p.status, formMessage(p))
+		}
+	})
+
+	t.Run("NotConfigured", func(t *testing.T) {
+		plain := accountServer(t, store, nil)
+		b := newBrowser(t, plain)
+		if b.get("/connexion").doc.Find(`form[action="/proconnect/connexion"]`).Length() != 0 {
+			t.Error("ProConnect button shown while not configured")
+		}
+		if p := b.post("/proconnect/connexion", nil); p.status != http.StatusNotFound {
+			t.Errorf("start while not configured: %d", p.status)
+		}
+	})
+}

@@ -1,0 +1,496 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"campus/internal/account"
+	"campus/internal/apperr"
+	"campus/internal/mail"
+	"campus/internal/postgres"
+	"campus/templates"
+)
+
+// authRoutes registers sign-in, sign-up, sign-out, email verification, password reset, ProConnect and the
+// account pages. They sit behind the session middleware.
+func (s *Server) authRoutes(r chi.Router) {
+	r.Get("/connexion", s.loginPage)
+	r.Post("/connexion", s.login)
+	r.Post("/deconnexion", s.logout)
+	r.Get("/inscription", s.signUpPage)
+	r.Post("/inscription", s.signUp)
+	r.Get("/inscription/courriel-envoye", s.signUpSent)
+	r.Get("/verification/{token}", s.verifyEmail)
+	r.Get("/mot-de-passe-oublie", s.resetRequestPage)
+	r.Post("/mot-de-passe-oublie", s.resetRequest)
+	r.Get("/mot-de-passe-oublie/courriel-envoye", s.resetSent)
+	r.Get("/reinitialisation/{token}", s.resetPage)
+	r.Post("/reinitialisation/{token}", s.reset)
+	r.Post("/proconnect/connexion", s.proConnectStart)
+	r.Get("/proconnect/retour", s.proConnectCallback)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireUser)
+		r.Get("/compte", s.profile)
+		r.Post("/compte/informations", s.updateProfile)
+		r.Post("/compte/mot-de-passe", s.changePassword)
+		r.Post("/compte/verification", s.resendVerification)
+		r.Post("/compte/deconnexion-partout", s.signOutEverywhere)
+		r.Get("/compte/donnees", s.exportData)
+		r.Get("/compte/suppression", s.deleteAccountPage)
+		r.Post("/compte/suppression", s.deleteAccount)
+	})
+}
+
+// Rate limits: fixed windows counted in Postgres, so that they hold across instances.
+type limit struct {
+	name   string
+	max    int
+	window time.Duration
+}
+
+var (
+	limitLoginAccount = limit{"connexion:compte", 10, 15 * time.Minute}
+	limitLoginIP      = limit{"connexion:adresse", 50, 15 * time.Minute}
+	limitSignUpIP     = limit{"inscription:adresse", 10, time.Hour}
+	limitResetAccount = limit{"reinitialisation:compte", 5, time.Hour}
+	limitResetIP      = limit{"reinitialisation:adresse", 20, time.Hour}
+)
+
+func (l limit) key(id string) string {
+	h := sha256.Sum256([]byte(l.name + "\x00" + id))
+	return l.name + ":" + hex.EncodeToString(h[:16])
+}
+
+// hit is one attempt counted against a limit for an identifier (an address, an account).
+type hit struct {
+	limit
+	id string
+}
+
+// throttled counts one attempt for each hit and, when any is over its limit, returns the French message to
+// show and the wait before retrying.
+func (s *Server) throttled(ctx context.Context, hits ...hit) (string, time.Duration, error) {
+	var wait time.Duration
+	for _, h := range hits {
+		l := h.limit
+		if h.id == "" {
+			continue
+		}
+		n, reset, err := s.store.RateHit(ctx, l.key(h.id), l.window)
+		if err != nil {
+			return "", 0, err
+		}
+		if n > l.max {
+			wait = max(wait, time.Until(reset))
+		}
+	}
+	if wait <= 0 {
+		return "", 0, nil
+	}
+	minutes := int(math.Ceil(wait.Minutes()))
+	return fmt.Sprintf("Trop de tentatives. Par sécurité, cette action est bloquée pendant encore %d minute%s : réessayez plus tard.",
+		minutes, map[bool]string{true: "s"}[minutes > 1]), wait, nil
+}
+
+// clientIP is the address the rate limits count against: the proxy's header when configured (the last
+// address of X-Forwarded-For, the one our proxy added), otherwise the connection's; IPv6 addresses count
+// by /64, the block a single subscriber gets.
+func (s *Server) clientIP(r *http.Request) string {
+	addr := ""
+	if h := s.cfg.ClientIPHeader; h != "" {
+		if v := r.Header.Values(h); len(v) > 0 {
+			parts := strings.Split(v[len(v)-1], ",")
+			addr = strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	if addr == "" {
+		addr, _, _ = net.SplitHostPort(r.RemoteAddr)
+	}
+	ip := net.ParseIP(addr)
+	if ip == nil {
+		return addr
+	}
+	if ip.To4() == nil {
+		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	}
+	return ip.String()
+}
+
+func (s *Server) tooMany(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+}
+
+// link is an absolute URL of the portal, for mails.
+func (s *Server) link(path string) string { return s.cfg.BaseURL.String() + path }
+
+func (s *Server) proConnectEnabled() bool { return s.proconnect != nil }
+
+// --- Sign-in ---
+
+func (s *Server) loginView(r *http.Request, f templates.FormState, next string) templates.LoginView {
+	title := "Connexion"
+	if f.Failed() {
+		title = "Erreur - Connexion"
+	}
+	return templates.LoginView{Page: s.page(r, "", title, "Connectez-vous au Campus du numérique public.", templates.Crumb{Label: "Connexion"}),
+		Form: f, Next: next, ProConnect: s.proConnectEnabled()}
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("suivant"))
+	if _, ok := CurrentUser(r); ok {
+		http.Redirect(w, r, or(next, "/compte"), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.Login(s.loginView(r, templates.FormState{}, next)))
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+const badCredentials = "Adresse électronique ou mot de passe incorrect."
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	f := s.readForm(w, r)
+	email := f.Email("email")
+	password := f.Password("password", false, "")
+	next := safeNext(f.Hidden("suivant"))
+	fail := func(status int) {
+		s.render(w, r, status, templates.Login(s.loginView(r, f.State(), next)))
+	}
+	if !f.Valid() {
+		fail(http.StatusUnprocessableEntity)
+		return
+	}
+	msg, wait, err := s.throttled(r.Context(), hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, email})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if msg != "" {
+		s.tooMany(w, wait)
+		f.FailForm(msg)
+		fail(http.StatusTooManyRequests)
+		return
+	}
+	u, hash, err := s.store.UserByEmail(r.Context(), email)
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		// Same work and same answer as a wrong password: nothing tells whether the account exists.
+		account.SpendVerification(password)
+		f.FailForm(badCredentials)
+		fail(http.StatusUnprocessableEntity)
+		return
+	case err != nil:
+		s.serverError(w, r, err)
+		return
+	}
+	if !account.VerifyPassword(hash, password) {
+		f.FailForm(badCredentials)
+		fail(http.StatusUnprocessableEntity)
+		return
+	}
+	if !u.Verified() {
+		if err := s.sendVerification(r.Context(), u); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		f.FailForm("Votre adresse électronique n’est pas encore confirmée. Nous venons de vous envoyer un nouveau lien de confirmation : " +
+			"ouvrez-le, puis connectez-vous.")
+		fail(http.StatusForbidden)
+		return
+	}
+	if err := s.signIn(r, u); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.store.RateReset(r.Context(), limitLoginAccount.key(email))
+	s.flash(r, "success", "Vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
+	http.Redirect(w, r, or(next, "/compte"), http.StatusSeeOther)
+}
+
+// sendVerification issues a new verification link and queues its mail.
+func (s *Server) sendVerification(ctx context.Context, u account.User) error {
+	tok, hash := account.NewToken()
+	return s.store.IssueToken(ctx, u.ID, account.PurposeVerifyEmail, hash,
+		mail.VerifyEmail(u.Email, u.GivenName, s.link("/verification/"+tok)))
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	idToken := s.sessions.GetString(r.Context(), sessIDToken)
+	if err := s.signOut(r); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r, "info", "Vous êtes déconnecté.")
+	if idToken != "" && s.proconnect != nil {
+		// End the ProConnect session too; the provider sends the browser back to the home page.
+		target, err := s.proconnect.LogoutURL(r.Context(), idToken, s.link("/"), randomString())
+		if err == nil && target != "" {
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		s.log.Warn("proconnect: no logout URL", "err", err)
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// --- Sign-up ---
+
+func (s *Server) signUpView(r *http.Request, f templates.FormState) templates.SignUpView {
+	title := "Créer un compte"
+	if f.Failed() {
+		title = "Erreur - Créer un compte"
+	}
+	return templates.SignUpView{Page: s.page(r, "", title, "Créez votre compte sur le Campus du numérique public.",
+		templates.Crumb{Label: "Créer un compte"}), Form: f, ProConnect: s.proConnectEnabled()}
+}
+
+func (s *Server) signUpPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := CurrentUser(r); ok {
+		http.Redirect(w, r, "/compte", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.SignUp(s.signUpView(r, templates.FormState{})))
+}
+
+func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
+	f := s.readForm(w, r)
+	a := postgres.NewAccount{
+		GivenName:      f.Text("given_name", "Prénom", account.MaxName, true),
+		UsualName:      f.Text("usual_name", "Nom", account.MaxName, true),
+		Administration: f.Text("administration", "Administration ou organisme", account.MaxAdministration, true),
+		Email:          f.Email("email"),
+	}
+	password := f.Password("password", true, a.Email)
+	if !f.Valid() {
+		s.render(w, r, http.StatusUnprocessableEntity, templates.SignUp(s.signUpView(r, f.State())))
+		return
+	}
+	msg, wait, err := s.throttled(r.Context(), hit{limitSignUpIP, s.clientIP(r)})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if msg != "" {
+		s.tooMany(w, wait)
+		f.FailForm(msg)
+		s.render(w, r, http.StatusTooManyRequests, templates.SignUp(s.signUpView(r, f.State())))
+		return
+	}
+	if a.PasswordHash, err = account.HashPassword(password); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	tok, hash := account.NewToken()
+	_, _, err = s.store.SignUp(r.Context(), a, hash,
+		mail.VerifyEmail(a.Email, a.GivenName, s.link("/verification/"+tok)),
+		mail.AlreadyRegistered(a.Email, "", s.link("/connexion"), s.link("/mot-de-passe-oublie")))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	// The same answer whether the address was free or not (the owner of a taken address gets a mail).
+	s.sessions.Put(r.Context(), sessSentTo, a.Email)
+	http.Redirect(w, r, "/inscription/courriel-envoye", http.StatusSeeOther)
+}
+
+func (s *Server) signUpSent(w http.ResponseWriter, r *http.Request) {
+	to := s.sessions.GetString(r.Context(), sessSentTo)
+	text := "Nous vous avons envoyé un courriel."
+	if to != "" {
+		text = "Nous avons envoyé un courriel à " + to + "."
+	}
+	s.render(w, r, http.StatusOK, templates.Message(templates.MessageView{
+		Page:    s.page(r, "", "Consultez votre messagerie", "", templates.Crumb{Label: "Créer un compte", Href: "/inscription"}, templates.Crumb{Label: "Courriel envoyé"}),
+		Heading: "Consultez votre messagerie", Kind: "success", Title: "Courriel envoyé", Text: text,
+		Paragraphs: []string{
+			"Ouvrez le lien qu’il contient pour confirmer votre adresse et activer votre compte. Le lien est valable 48 heures.",
+			"Si un compte existait déjà avec cette adresse, le courriel vous l’indique et vous explique comment vous connecter.",
+			"Rien reçu après quelques minutes ? Vérifiez vos courriels indésirables, puis essayez de vous connecter : un nouveau lien vous sera envoyé.",
+		},
+		Links: []templates.Crumb{{Label: "Se connecter", Href: "/connexion"}, {Label: "Retour à l’accueil", Href: "/"}}}))
+}
+
+// --- Email verification ---
+
+func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request, err error, what string, retry templates.Crumb) {
+	status, title, text := http.StatusNotFound, "Lien non valide", "Ce lien n’est pas valide : vérifiez que vous l’avez copié en entier."
+	if errors.Is(err, apperr.ErrGone) {
+		status, title, text = http.StatusGone, "Lien expiré ou déjà utilisé", "Ce lien a expiré ou a déjà servi : chaque lien ne peut servir qu’une fois, pendant une durée limitée."
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, status, templates.Message(templates.MessageView{
+		Page:    s.page(r, "", title+" - "+what, "", templates.Crumb{Label: what}),
+		Heading: what, Kind: "error", Title: title, Text: text,
+		Links: []templates.Crumb{retry, {Label: "Retour à l’accueil", Href: "/"}}}))
+}
+
+func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
+	tok := chi.URLParam(r, "token")
+	retry := templates.Crumb{Label: "Se connecter pour recevoir un nouveau lien", Href: "/connexion"}
+	if !account.PlausibleToken(tok) {
+		s.linkProblem(w, r, apperr.ErrNotFound, "Confirmation de l’adresse électronique", retry)
+		return
+	}
+	u, err := s.store.VerifyEmail(r.Context(), account.HashToken(tok))
+	if err != nil {
+		s.linkProblem(w, r, err, "Confirmation de l’adresse électronique", retry)
+		return
+	}
+	if cur, ok := CurrentUser(r); ok && cur.ID == u.ID {
+		s.flash(r, "success", "Votre adresse électronique "+u.Email+" est confirmée.")
+		http.Redirect(w, r, "/compte", http.StatusSeeOther)
+		return
+	}
+	s.flash(r, "success", "Votre adresse électronique "+u.Email+" est confirmée : vous pouvez vous connecter.")
+	http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+}
+
+// --- Password reset ---
+
+func (s *Server) resetRequestView(r *http.Request, f templates.FormState) templates.ResetRequestView {
+	title := "Mot de passe oublié"
+	if f.Failed() {
+		title = "Erreur - Mot de passe oublié"
+	}
+	return templates.ResetRequestView{Page: s.page(r, "", title, "", templates.Crumb{Label: "Connexion", Href: "/connexion"},
+		templates.Crumb{Label: "Mot de passe oublié"}), Form: f}
+}
+
+func (s *Server) resetRequestPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, templates.ResetRequest(s.resetRequestView(r, templates.FormState{})))
+}
+
+func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
+	f := s.readForm(w, r)
+	email := f.Email("email")
+	if !f.Valid() {
+		s.render(w, r, http.StatusUnprocessableEntity, templates.ResetRequest(s.resetRequestView(r, f.State())))
+		return
+	}
+	msg, wait, err := s.throttled(r.Context(), hit{limitResetIP, s.clientIP(r)}, hit{limitResetAccount, email})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if msg != "" {
+		s.tooMany(w, wait)
+		f.FailForm(msg)
+		s.render(w, r, http.StatusTooManyRequests, templates.ResetRequest(s.resetRequestView(r, f.State())))
+		return
+	}
+	u, _, err := s.store.UserByEmail(r.Context(), email)
+	switch {
+	case err == nil:
+		tok, hash := account.NewToken()
+		if err := s.store.IssueToken(r.Context(), u.ID, account.PurposeResetPassword, hash,
+			mail.ResetPassword(u.Email, u.GivenName, s.link("/reinitialisation/"+tok))); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	case !errors.Is(err, apperr.ErrNotFound):
+		s.serverError(w, r, err)
+		return
+	}
+	// The same answer whether an account exists or not.
+	s.sessions.Put(r.Context(), sessSentTo, email)
+	http.Redirect(w, r, "/mot-de-passe-oublie/courriel-envoye", http.StatusSeeOther)
+}
+
+func (s *Server) resetSent(w http.ResponseWriter, r *http.Request) {
+	to := s.sessions.GetString(r.Context(), sessSentTo)
+	text := "Si un compte existe pour cette adresse, vous allez recevoir un courriel."
+	if to != "" {
+		text = "Si un compte existe pour l’adresse " + to + ", vous allez recevoir un courriel."
+	}
+	s.render(w, r, http.StatusOK, templates.Message(templates.MessageView{
+		Page: s.page(r, "", "Lien de réinitialisation envoyé", "", templates.Crumb{Label: "Mot de passe oublié", Href: "/mot-de-passe-oublie"},
+			templates.Crumb{Label: "Courriel envoyé"}),
+		Heading: "Consultez votre messagerie", Kind: "info", Title: "Demande enregistrée", Text: text,
+		Paragraphs: []string{"Le lien qu’il contient permet de choisir un nouveau mot de passe pendant 1 heure, une seule fois."},
+		Links:      []templates.Crumb{{Label: "Retour à la connexion", Href: "/connexion"}}}))
+}
+
+func (s *Server) resetView(r *http.Request, f templates.FormState, u account.User) templates.ResetView {
+	title := "Nouveau mot de passe"
+	if f.Failed() {
+		title = "Erreur - Nouveau mot de passe"
+	}
+	return templates.ResetView{Page: s.page(r, "", title, "", templates.Crumb{Label: "Nouveau mot de passe"}),
+		Form: f, Email: u.Email, Action: r.URL.Path}
+}
+
+func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) (account.User, []byte, bool) {
+	tok := chi.URLParam(r, "token")
+	retry := templates.Crumb{Label: "Demander un nouveau lien", Href: "/mot-de-passe-oublie"}
+	if !account.PlausibleToken(tok) {
+		s.linkProblem(w, r, apperr.ErrNotFound, "Réinitialisation du mot de passe", retry)
+		return account.User{}, nil, false
+	}
+	hash := account.HashToken(tok)
+	u, err := s.store.ResetTokenUser(r.Context(), hash)
+	if err != nil {
+		s.linkProblem(w, r, err, "Réinitialisation du mot de passe", retry)
+		return u, nil, false
+	}
+	return u, hash, true
+}
+
+func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	u, _, ok := s.resetUser(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.Reset(s.resetView(r, templates.FormState{}, u)))
+}
+
+func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	f := s.readForm(w, r)
+	u, hash, ok := s.resetUser(w, r)
+	if !ok {
+		return
+	}
+	password := f.Password("password", true, u.Email)
+	if !f.Valid() {
+		s.render(w, r, http.StatusUnprocessableEntity, templates.Reset(s.resetView(r, f.State(), u)))
+		return
+	}
+	passwordHash, err := account.HashPassword(password)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if _, err := s.store.ResetPassword(r.Context(), hash, passwordHash,
+		mail.PasswordChanged(u.Email, u.GivenName, s.link("/mot-de-passe-oublie"))); err != nil {
+		s.linkProblem(w, r, err, "Réinitialisation du mot de passe", templates.Crumb{Label: "Demander un nouveau lien", Href: "/mot-de-passe-oublie"})
+		return
+	}
+	s.store.RateReset(r.Context(), limitLoginAccount.key(u.Email))
+	if err := s.signOut(r); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Votre mot de passe est enregistré et toutes vos sessions ont été fermées : connectez-vous avec le nouveau mot de passe.")
+	http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+}

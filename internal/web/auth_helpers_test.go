@@ -1,0 +1,204 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"campus/internal/account"
+	"campus/internal/config"
+	"campus/internal/mail"
+	"campus/internal/postgres"
+	"campus/internal/web"
+)
+
+const testBase = "https://campus.example.gouv.fr"
+
+// accountServer starts the portal for account tests: plain http (cookies not Secure), the client address
+// taken from X-Real-IP so that each test client counts as its own address for the rate limits.
+func accountServer(t *testing.T, store *postgres.Store, env map[string]string) *httptest.Server {
+	t.Helper()
+	vars := map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+var seq atomic.Int64
+
+func uniqueEmail(prefix string) string {
+	return fmt.Sprintf("%s.%d.%d@exemple.gouv.fr", prefix, time.Now().UnixNano()%1e9, seq.Add(1))
+}
+
+// browser is a scripted client with a cookie jar; it does not follow redirects, so that tests see them.
+type browser struct {
+	t    *testing.T
+	base string
+	ip   string
+	c    *http.Client
+}
+
+func newBrowser(t *testing.T, srv *httptest.Server) *browser {
+	jar, _ := cookiejar.New(nil)
+	n := seq.Add(1)
+	return &browser{t: t, base: srv.URL, ip: fmt.Sprintf("192.0.%d.%d", n/250%250, n%250+1), c: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// on returns a browser that talks to another server with the same cookies (another instance).
+func (b *browser) on(srv *httptest.Server) *browser {
+	other := *b
+	other.base = srv.URL
+	jar, _ := cookiejar.New(nil)
+	from, _ := url.Parse(b.base)
+	to, _ := url.Parse(srv.URL)
+	jar.SetCookies(to, b.c.Jar.Cookies(from))
+	other.c = &http.Client{Jar: jar, CheckRedirect: b.c.CheckRedirect}
+	return &other
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	req.Header.Set("X-Real-IP", b.ip)
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(body)))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return page{status: res.StatusCode, header: res.Header, doc: doc, body: string(body)}
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.base+path, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values, headers ...string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return b.do(req)
+}
+
+// follow GETs the Location of a redirect.
+func (b *browser) follow(p page) page {
+	b.t.Helper()
+	loc := p.header.Get("Location")
+	if p.status < 300 || p.status > 399 || loc == "" {
+		b.t.Fatalf("not a redirect: %d %q", p.status, loc)
+	}
+	return b.get(loc)
+}
+
+func (b *browser) cookie() *http.Cookie {
+	u, _ := url.Parse(b.base)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == web.SessionCookie {
+			return c
+		}
+	}
+	return nil
+}
+
+func (b *browser) login(email, password string) page {
+	b.t.Helper()
+	return b.post("/connexion", url.Values{"email": {email}, "password": {password}})
+}
+
+func expectRedirect(t *testing.T, p page, status int, location string) {
+	t.Helper()
+	if p.status != status || p.header.Get("Location") != location {
+		t.Fatalf("got %d → %q, want %d → %q (body %.300s)", p.status, p.header.Get("Location"), status, location, text(p.doc.Find("main")))
+	}
+}
+
+// fieldError is the DSFR error shown on a field: the group in error state and its fr-error-text.
+func fieldError(p page, name string) string {
+	g := p.doc.Find("#" + name + "-group.fr-input-group--error, #" + name + "-group.fr-checkbox-group--error")
+	if g.Length() == 0 {
+		return ""
+	}
+	return text(g.Find(".fr-error-text"))
+}
+
+func formMessage(p page) string { return text(p.doc.Find("#erreurs-formulaire")) }
+
+const goodPassword = "cheval agrafe pile correcte"
+
+// newUser creates a verified account with goodPassword directly in the store.
+func newUser(t *testing.T, store *postgres.Store, prefix, role string) account.User {
+	t.Helper()
+	ctx := context.Background()
+	email := uniqueEmail(prefix)
+	hash, err := account.HashPassword(goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, th := account.NewToken()
+	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: hash, GivenName: "Camille", UsualName: "Martin",
+		Administration: "DINUM"}, th, mail.VerifyEmail(email, "", tok), mail.AlreadyRegistered(email, "", "", "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.VerifyEmail(ctx, account.HashToken(tok)); err != nil {
+		t.Fatal(err)
+	}
+	u, err := store.GrantRole(ctx, email, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// signedIn returns a browser signed in as a new user of the role.
+func signedIn(t *testing.T, srv *httptest.Server, store *postgres.Store, role string) (*browser, account.User) {
+	t.Helper()
+	u := newUser(t, store, role, role)
+	b := newBrowser(t, srv)
+	expectRedirect(t, b.login(u.Email, goodPassword), http.StatusSeeOther, "/compte")
+	return b, u
+}
+
+// lastMail returns the latest outbox mail to an address, and the path of its link.
+func lastMail(t *testing.T, store *postgres.Store, to string) (postgres.OutboxMail, string) {
+	t.Helper()
+	ms, err := store.RecentMails(context.Background(), to, 1)
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("no mail to %s (%v)", to, err)
+	}
+	link := mail.Link(ms[0].Body)
+	if link == "" {
+		return ms[0], ""
+	}
+	u, err := url.Parse(link)
+	if err != nil || !strings.HasPrefix(link, testBase+"/") {
+		t.Fatalf("mail link %q is not an absolute link to the portal", link)
+	}
+	return ms[0], u.Path
+}

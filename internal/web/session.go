@@ -1,0 +1,169 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/chi/v5"
+
+	"campus/internal/account"
+	"campus/internal/apperr"
+	"campus/internal/config"
+	"campus/internal/postgres"
+	"campus/templates"
+)
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "campus_session"
+
+// Session keys.
+const (
+	sessUser      = postgres.SessionUserKey // int64
+	sessEpoch     = "epoch"                 // int: the user's session epoch at sign-in
+	sessFlashKind = "flash_kind"
+	sessFlashText = "flash"
+	sessState     = "proconnect_state"
+	sessNonce     = "proconnect_nonce"
+	sessNext      = "proconnect_next"
+	sessIDToken   = "proconnect_id_token"
+	sessSentTo    = "sent_to" // the address a sign-up or reset mail was sent to, for the next page
+)
+
+// newSessions builds the scs manager: sessions in Postgres with their owner, cookie campus_session,
+// HttpOnly, SameSite=Lax (Strict would drop the cookie on the ProConnect callback), Secure unless
+// configured off for plain-http local runs, idle and absolute lifetimes.
+func newSessions(cfg config.Config, store *postgres.Store) *scs.SessionManager {
+	sm := scs.New()
+	sm.Codec = scs.GobCodec{}
+	sm.Store = store.SessionStore(sm.Codec)
+	sm.Lifetime = cfg.SessionLifetime
+	sm.IdleTimeout = cfg.SessionIdle
+	sm.Cookie.Name = SessionCookie
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = cfg.CookieSecure
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = false // a browser session cookie; the server enforces both lifetimes
+	return sm
+}
+
+type userCtxKey struct{}
+
+// CurrentUser returns the signed-in user of a request, if any. Every handler behind the session middleware
+// may call it; it costs nothing (loaded once per request).
+func CurrentUser(r *http.Request) (account.User, bool) {
+	u, ok := r.Context().Value(userCtxKey{}).(account.User)
+	return u, ok
+}
+
+// loadUser puts the signed-in user (if any) and the layout's viewer in the request context. A session whose
+// user was deleted, or whose epoch is older than the user's (signed out everywhere, password reset), is
+// emptied.
+func (s *Server) loadUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		v := templates.Viewer{}
+		if id := s.sessions.GetInt64(ctx, sessUser); id != 0 {
+			u, err := s.store.UserByID(ctx, id)
+			switch {
+			case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.SessionEpoch != s.sessions.GetInt(ctx, sessEpoch)):
+				s.forget(ctx)
+			case err != nil:
+				s.serverError(w, r, err)
+				return
+			default:
+				ctx = context.WithValue(ctx, userCtxKey{}, u)
+				v = templates.Viewer{SignedIn: true, Name: u.DisplayName(), Admin: u.Has(account.RoleAdmin)}
+			}
+		}
+		// The flash is for the page the previous action redirected to: a GET.
+		if r.Method == http.MethodGet && s.sessions.Exists(ctx, sessFlashText) {
+			v.Flash = templates.Flash{Kind: s.sessions.PopString(ctx, sessFlashKind), Text: s.sessions.PopString(ctx, sessFlashText)}
+		}
+		next.ServeHTTP(w, r.WithContext(templates.WithViewer(ctx, v)))
+	})
+}
+
+// flash leaves a message for the next page.
+func (s *Server) flash(r *http.Request, kind, text string) {
+	s.sessions.Put(r.Context(), sessFlashKind, kind)
+	s.sessions.Put(r.Context(), sessFlashText, text)
+}
+
+// signIn starts an authenticated session: a new token (against session fixation), the user and their
+// session epoch.
+func (s *Server) signIn(r *http.Request, u account.User) error {
+	ctx := r.Context()
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Remove(ctx, sessIDToken)
+	s.sessions.Put(ctx, sessUser, u.ID)
+	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
+	return s.store.RecordLogin(ctx, u.ID)
+}
+
+// signOut ends the authentication of the session under a new token; the session itself stays (for the
+// flash message).
+func (s *Server) signOut(r *http.Request) error {
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	s.forget(r.Context())
+	return nil
+}
+
+func (s *Server) forget(ctx context.Context) {
+	for _, k := range []string{sessUser, sessEpoch, sessIDToken, sessState, sessNonce, sessNext} {
+		s.sessions.Remove(ctx, k)
+	}
+}
+
+// loginURL is the sign-in page that brings the user back to the request's page afterwards.
+func loginURL(r *http.Request) string {
+	next := r.URL.RequestURI()
+	if r.Method != http.MethodGet {
+		next = r.Referer()
+		if u, err := url.Parse(next); err == nil {
+			next = u.RequestURI()
+		}
+	}
+	if next = safeNext(next); next == "" || next == "/" {
+		return "/connexion"
+	}
+	return "/connexion?suivant=" + url.QueryEscape(next)
+}
+
+// requireUser lets signed-in users through and sends anonymous visitors to the sign-in page.
+func (s *Server) requireUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := CurrentUser(r); !ok {
+			w.Header().Set("Cache-Control", "no-store")
+			http.Redirect(w, r, loginURL(r), http.StatusSeeOther)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireRole lets through the users whose role grants role (an admin has every role); anonymous visitors
+// go to the sign-in page, other users get 403.
+func (s *Server) requireRole(role string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return s.requireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if u, _ := CurrentUser(r); !u.Has(role) {
+				s.renderError(w, r, http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+		}))
+	}
+}
+
+// Routes returns the router built by Handler (nil before Handler is called), so that tests can walk every
+// registered route.
+func (s *Server) Routes() chi.Routes { return s.routes }
