@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"compress/gzip"
 	"context"
 	"io"
+	"net/http"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -106,5 +108,54 @@ func exec(t *testing.T, s *postgres.Store, sql string, args ...any) {
 	t.Helper()
 	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// TestPageCache: anonymous visitors get rendered pages from the cache, each with its own nonce matching its
+// own CSP; unknown slugs still answer 404 with a valid page.
+func TestPageCache(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv, _ := newWatchedServer(t, store)
+	var nonces []string
+	for i := 0; i < 3; i++ {
+		p := get(t, srv, "/domaines/data")
+		if p.status != 200 {
+			t.Fatalf("status %d", p.status)
+		}
+		checkFrame(t, "/domaines/data", p) // the CSP nonce is the inline script's
+		n, _ := p.doc.Find("head script[nonce]").Attr("nonce")
+		if strings.Contains(p.body, "campus-nonce") {
+			t.Fatal("the nonce placeholder leaked into a page")
+		}
+		nonces = append(nonces, n)
+	}
+	if nonces[0] == nonces[1] || nonces[1] == nonces[2] {
+		t.Errorf("cached pages reuse a nonce: %v", nonces)
+	}
+	p := get(t, srv, "/domaines/inconnu")
+	if p.status != 404 {
+		t.Fatalf("unknown slug through the page cache: %d", p.status)
+	}
+	checkFrame(t, "/domaines/inconnu", p)
+}
+
+func TestPageCache_Compressed(t *testing.T) {
+	srv, _ := newWatchedServer(t, testdb.Seeded(t))
+	for i := 0; i < 2; i++ { // the first render fills the cache, the second is served from it
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/partenaires", nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(res.Body)
+		if err != nil {
+			t.Fatalf("response %d not gzip: %v", i, err)
+		}
+		b, err := io.ReadAll(zr)
+		res.Body.Close()
+		if err != nil || !strings.Contains(string(b), "Nos partenaires") || !strings.HasSuffix(strings.TrimSpace(string(b)), "</html>") {
+			t.Fatalf("response %d: %v, %d bytes", i, err, len(b))
+		}
 	}
 }

@@ -63,25 +63,27 @@ func (s *Server) Handler() http.Handler {
 		// Sessions only on dynamic routes (not static files, not health checks), then the current user.
 		r.Use(s.sessions.LoadAndSave, s.loadUser)
 
-		r.Get("/", s.home)
+		// Catalogue pages: anonymous visitors get the rendered page from the cache (pagecache.go).
+		cat, seats := s.pageCache(cache.Catalogue), s.pageCache(cache.All)
+		r.With(seats).Get("/", s.home)
 		if s.cfg.BenchCeiling {
 			r.Get("/_plafond", s.ceiling())
 		}
-		r.Get("/domaines", s.domains)
-		r.Get("/domaines/{slug}", s.domain)
-		r.Get("/parcours", s.tracks)
-		r.Get("/parcours/{slug}", s.track)
-		r.Get("/programmes-sur-mesure", s.programmes)
-		r.Get("/programmes-sur-mesure/{slug}", s.programme)
-		r.Get("/modules/{slug}", s.module)
-		r.Get("/partenaires", s.partners)
-		r.Get("/partenaires/{slug}", s.partner)
+		r.With(cat).Get("/domaines", s.domains)
+		r.With(cat).Get("/domaines/{slug}", s.domain)
+		r.With(cat).Get("/parcours", s.tracks)
+		r.With(cat).Get("/parcours/{slug}", s.track)
+		r.With(cat).Get("/programmes-sur-mesure", s.programmes)
+		r.With(cat).Get("/programmes-sur-mesure/{slug}", s.programme)
+		r.With(seats).Get("/modules/{slug}", s.module)
+		r.With(cat).Get("/partenaires", s.partners)
+		r.With(cat).Get("/partenaires/{slug}", s.partner)
 
 		r.Get("/accessibilite", s.accessibility)
 		r.Get("/mentions-legales", s.legalNotice)
 		r.Get("/donnees-personnelles", s.personalData)
 		r.Get("/gestion-des-cookies", s.cookies)
-		r.Get("/plan-du-site", s.sitemap)
+		r.With(cat).Get("/plan-du-site", s.sitemap)
 
 		// Accounts: sign-in, sign-up, reset, ProConnect, the account pages (auth.go).
 		s.authRoutes(r)
