@@ -109,3 +109,61 @@ func TestNoJavaScript(t *testing.T) {
 		}
 	}
 }
+
+// formPages are pages whose forms must be usable with the keyboard alone: every control of every form in
+// main is reached by Tab. Add each new form page here.
+var formPages = []string{"/connexion", "/inscription", "/mot-de-passe-oublie"}
+
+// TestKeyboard_FormsReachable: Tab alone visits every field and button of each form, in the page's order.
+func TestKeyboard_FormsReachable(t *testing.T) {
+	store := testdb.Seeded(t)
+	b := newBrowser(t, accountServer(t, store))
+	for _, path := range formPages {
+		tb := b.open(path, desktop)
+		controls := eval[[]string](t, tb, `(() => { let i = 0; return [...document.querySelectorAll(
+			"main form input:not([type=hidden]), main form select, main form textarea, main form button")]
+			.filter(e => !e.disabled).map(e => { if (!e.dataset.k) e.dataset.k = "k" + (i++); return e.dataset.k }) })()`)
+		if len(controls) == 0 {
+			t.Fatalf("%s: no form control found", path)
+		}
+		seen := map[string]bool{}
+		for i := 0; i < 120 && len(seen) < len(controls); i++ {
+			press(t, tb, kb.Tab)
+			if k := eval[string](t, tb, `document.activeElement.dataset.k || ""`); k != "" {
+				seen[k] = true
+			}
+		}
+		if len(seen) != len(controls) {
+			t.Errorf("%s: Tab reached %d of the %d form controls", path, len(seen), len(controls))
+		}
+	}
+}
+
+// TestKeyboard_SignInWithKeyboardOnly: a person who uses no mouse signs in: Tab to each field, type, Enter.
+func TestKeyboard_SignInWithKeyboardOnly(t *testing.T) {
+	store := testdb.Seeded(t)
+	email, _ := e2eUser(t, store, "agent")
+	b := newBrowser(t, accountServer(t, store))
+	tb := b.open("/connexion", desktop)
+	tabTo := func(id string) {
+		t.Helper()
+		for i := 0; i < 80; i++ {
+			press(t, tb, kb.Tab)
+			if eval[string](t, tb, `document.activeElement.id`) == id {
+				return
+			}
+		}
+		t.Fatalf("Tab never reached #%s", id)
+	}
+	tabTo("email")
+	press(t, tb, email)
+	tabTo("password")
+	press(t, tb, e2ePassword)
+	press(t, tb, kb.Enter)
+	if err := chromedp.Do(tb.ctx, chromedp.WaitReady(chromedp.CSS(`.fr-header__tools form[action="/deconnexion"]`))); err != nil {
+		t.Fatalf("not signed in after Enter: %v", err)
+	}
+	if got := eval[string](t, tb, `location.pathname`); got != "/compte" {
+		t.Errorf("after signing in with the keyboard the browser is on %s, want /compte", got)
+	}
+}
