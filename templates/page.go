@@ -41,6 +41,7 @@ type navItem struct {
 
 var mainNav = []navItem{
 	{"accueil", "Accueil", "/"},
+	{"catalogue", "Catalogue", "/catalogue"},
 	{"domaines", "Domaines", "/domaines"},
 	{"parcours", "Parcours", "/parcours"},
 	{"programmes", "Programmes sur mesure", "/programmes-sur-mesure"},

@@ -85,6 +85,12 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/gestion-des-cookies", s.cookies)
 		r.With(cat).Get("/plan-du-site", s.sitemap)
 
+		// Catalogue search and open data (search.go, opendata.go): not cached, every query is its own page.
+		r.Get("/catalogue", s.search)
+		r.Get("/api/catalogue.json", s.catalogueJSON)
+		r.Get("/api/catalogue.csv", s.catalogueCSV)
+		r.Get("/donnees-ouvertes", s.openData)
+
 		// Accounts: sign-in, sign-up, reset, ProConnect, the account pages (auth.go).
 		s.authRoutes(r)
 		// Back-office: admins only; issue 7 adds its pages under /admin.
