@@ -95,8 +95,9 @@ type DeleteAccountView struct {
 
 // AdminHomeView is the back-office home.
 type AdminHomeView struct {
-	Page    Page
-	Figures AdminFigures
+	Page      Page
+	Figures   AdminFigures
+	Dashboard AdminDashboard // the back-office's part (admin_dashboard.templ)
 }
 
 // AdminFigures are the counts of the back-office home.

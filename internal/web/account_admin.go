@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"campus/internal/account"
 	"campus/internal/mail"
@@ -15,7 +16,12 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, templates.AdminHome(templates.AdminHomeView{
+	dashboard, err := s.adminDashboard(r.Context(), time.Now()) // the back-office's part (admin_dashboard.go)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.AdminHome(templates.AdminHomeView{Dashboard: dashboard,
 		Page: s.page(r, "", "Administration", "", templates.Crumb{Label: "Administration"}),
 		Figures: templates.AdminFigures{Users: f.Users, Verified: f.Verified, ProConnect: f.ProConnect, Agents: f.Agents,
 			Trainers: f.Trainers, Admins: f.Admins, NewUsers7Days: f.NewUsers7Days, Modules: f.Modules,

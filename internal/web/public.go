@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"golang.org/x/sync/errgroup"
 
+	"campus/internal/admin"
 	"campus/internal/cache"
 	"campus/internal/catalogue"
 	"campus/templates"
@@ -62,7 +63,7 @@ func (s *Server) domain(w http.ResponseWriter, r *http.Request) {
 	slug := chi.URLParam(r, "slug")
 	p, err := cache.Load(s.cache, "domain:"+slug, cache.Catalogue, func() (catalogue.DomainPage, error) { return s.store.DomainBySlug(r.Context(), slug) })
 	if err != nil {
-		s.fail(w, r, err)
+		s.failSlug(w, r, err, admin.EntityDomain, slug)
 		return
 	}
 	v := templates.DomainView{DomainPage: p, Page: s.page(r, "domaines", "Domaine "+p.Domain.Title, p.Domain.Summary,
@@ -104,7 +105,7 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 	slug := chi.URLParam(r, "slug")
 	t, err := cache.Load(s.cache, "track:"+slug, cache.Catalogue, func() (catalogue.Track, error) { return s.store.TrackBySlug(r.Context(), slug) })
 	if err != nil {
-		s.fail(w, r, err)
+		s.failSlug(w, r, err, admin.EntityTrack, slug)
 		return
 	}
 	if t.Tailored() {
@@ -134,7 +135,7 @@ func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
 	slug := chi.URLParam(r, "slug")
 	t, err := cache.Load(s.cache, "track:"+slug, cache.Catalogue, func() (catalogue.Track, error) { return s.store.TrackBySlug(r.Context(), slug) })
 	if err != nil {
-		s.fail(w, r, err)
+		s.failSlug(w, r, err, admin.EntityTrack, slug)
 		return
 	}
 	if !t.Tailored() {
@@ -150,7 +151,7 @@ func (s *Server) module(w http.ResponseWriter, r *http.Request) {
 	slug := chi.URLParam(r, "slug")
 	m, err := cache.Load(s.cache, "module:"+slug, cache.All, func() (catalogue.Module, error) { return s.store.ModuleBySlug(r.Context(), slug) })
 	if err != nil {
-		s.fail(w, r, err)
+		s.failSlug(w, r, err, admin.EntityModule, slug)
 		return
 	}
 	v := templates.ModuleView{Module: m, JSONLD: courseJSONLD(s.cfg.BaseURL.String(), m),
@@ -187,7 +188,7 @@ func (s *Server) partner(w http.ResponseWriter, r *http.Request) {
 	slug := chi.URLParam(r, "slug")
 	p, err := cache.Load(s.cache, "partner:"+slug, cache.Catalogue, func() (catalogue.PartnerPage, error) { return s.store.PartnerBySlug(r.Context(), slug) })
 	if err != nil {
-		s.fail(w, r, err)
+		s.failSlug(w, r, err, admin.EntityPartner, slug)
 		return
 	}
 	v := templates.PartnerView{PartnerPage: p, Page: s.page(r, "partenaires", "Partenaire "+p.Partner.Name, p.Partner.Summary,

@@ -97,6 +97,7 @@ func (s *Server) Handler() http.Handler {
 		r.Route("/admin", func(r chi.Router) {
 			r.Use(s.requireRole(account.RoleAdmin))
 			r.Get("/", s.adminHome)
+			s.adminRoutes(r) // catalogue, sessions, import/export, journal (admin.go)
 		})
 		if !s.cfg.Production() {
 			r.Get("/dev/courriels", s.devMails)

@@ -1,0 +1,193 @@
+package admin_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"campus/internal/admin"
+	"campus/internal/apperr"
+	"campus/internal/catalogue"
+)
+
+const header = "slug;titre;domaine;partenaire;resume;objectifs;programme;duree_minutes;format;niveau;prerequis;url_externe;mots_cles;publics;statut"
+
+func TestParseModulesCSV(t *testing.T) {
+	row := "mon-module;Mon module;data;;Un résumé;A|B;;60;en_ligne;decouverte;;;;;publié"
+	t.Run("WithAndWithoutBOM", func(t *testing.T) {
+		for _, data := range []string{header + "\n" + row + "\n", "\uFEFF" + header + "\r\n" + row + "\r\n"} {
+			rows, err := admin.ParseModulesCSV([]byte(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 1 || rows[0].Line != 2 || rows[0].Input.Title != "Mon module" || rows[0].Status != catalogue.StatusPublished ||
+				strings.Join(rows[0].Input.Objectives, ",") != "A,B" {
+				t.Errorf("rows = %+v", rows)
+			}
+		}
+	})
+	fileError := func(t *testing.T, data []byte, want string) {
+		t.Helper()
+		_, err := admin.ParseModulesCSV(data)
+		var fe *admin.FileError
+		if !errors.As(err, &fe) || !strings.Contains(fe.Message, want) {
+			t.Errorf("err = %v, want a file error containing %q", err, want)
+		}
+	}
+	t.Run("ErrInvalidUTF8", func(t *testing.T) {
+		latin1 := []byte(header + "\n" + "mon-module;Module de s\xe9curit\xe9;data;;r;;;60;en_ligne;decouverte;;;;;\n")
+		fileError(t, latin1, "pas encodé en UTF-8 (premier caractère illisible ligne 2)")
+	})
+	t.Run("ErrHeader", func(t *testing.T) {
+		fileError(t, []byte(strings.Replace(header, "titre", "title", 1)+"\n"+row+"\n"), "l’en-tête doit être exactement")
+		fileError(t, []byte(strings.ReplaceAll(header, ";", ",")+"\n"), "points-virgules")
+	})
+	t.Run("ErrSize", func(t *testing.T) {
+		fileError(t, bytes.Repeat([]byte("x"), admin.MaxImportBytes+1), "2 Mo")
+	})
+	t.Run("ErrQuote", func(t *testing.T) {
+		fileError(t, []byte(header+"\n"+row+"\n"+`a;Le "cloud";data;;r;;;60;en_ligne;decouverte;;;;;`+"\n"), "Ligne 3 : guillemet mal placé")
+	})
+	t.Run("ErrEmpty", func(t *testing.T) {
+		fileError(t, []byte(header+"\n"), "que l’en-tête")
+		fileError(t, []byte("\uFEFF"), "vide")
+	})
+	t.Run("BadRowsKeptWithTheirLine", func(t *testing.T) {
+		rows, err := admin.ParseModulesCSV([]byte(header + "\n" + row + "\n\n" + "court;trop;peu\n" + strings.Replace(row, "publié", "en ligne", 1) + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 3 || rows[1].Line != 4 || !strings.Contains(rows[1].Reject[0], "3 colonnes au lieu de 15") ||
+			rows[2].Line != 5 || !strings.Contains(rows[2].Reject[0], "statut") {
+			t.Errorf("rows = %+v", rows)
+		}
+	})
+}
+
+func refs() admin.Refs {
+	return admin.NewRefs(
+		[]admin.RefInfo{{ID: 1, Slug: "data", Title: "Données", Status: "published"}, {ID: 2, Slug: "brouillon", Title: "Brouillon", Status: "draft"}},
+		[]admin.RefInfo{{ID: 5, Slug: "pix", Title: "Pix", Status: "published"}},
+		[]admin.RefInfo{{ID: 7, Slug: "encadrants", Title: "Encadrants", Status: "published"}, {ID: 8, Slug: "agents", Title: "Agents", Status: "published"}})
+}
+
+func TestPlanImport(t *testing.T) {
+	stored := admin.Module{Meta: admin.Meta{ID: 3, Status: "draft", Version: 4}, Slug: "existant", Title: "Existant", DomainID: 1, Domain: "data",
+		Summary: "R", DurationMinutes: 60, Format: "en_ligne", Level: "decouverte", Objectives: []string{}, Outline: []string{}, Keywords: []string{},
+		Audiences: []string{}}
+	data := header + "\n" +
+		"existant;Existant;data;;R;;;60;en_ligne;decouverte;;;;;\n" + // unchanged
+		"existant-2;Nouveau;data;pix;R;;;90;presentiel;avance;;;;agents|encadrants;publié\n" + // created, published
+		"existant;Existant bis;data;;R;;;60;en_ligne;decouverte;;;;;\n" + // duplicate slug in the file
+		"autre;Autre;brouillon;;R;;;60;en_ligne;decouverte;;;;;publié\n" // a published module in a draft domain
+	rows, err := admin.ParseModulesCSV([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := admin.PlanImport(rows, refs(), map[string]admin.Module{"existant": stored})
+	kinds := []string{}
+	for _, l := range p.Lines {
+		kinds = append(kinds, l.Kind)
+	}
+	if strings.Join(kinds, ",") != "unchanged,create,reject,reject" || p.CanApply() {
+		t.Fatalf("kinds = %v", kinds)
+	}
+	if got := p.Lines[1].Module; got.Status != "published" || got.PartnerID != 5 || strings.Join(got.Audiences, ",") != "encadrants,agents" {
+		t.Errorf("created = %+v (audiences in display order)", got)
+	}
+	if r := strings.Join(p.Lines[2].Reasons, " "); !strings.Contains(r, "figure déjà ligne 2") {
+		t.Errorf("duplicate: %q", r)
+	}
+	if r := strings.Join(p.Lines[3].Reasons, " "); !strings.Contains(r, "domaine") || !strings.Contains(r, "n’est pas publié") {
+		t.Errorf("draft domain: %q", r)
+	}
+	// The digest depends on what the plan does.
+	p2 := admin.PlanImport(rows[:2], refs(), map[string]admin.Module{"existant": stored})
+	if p2.Digest() == p.Digest() || !p2.CanApply() {
+		t.Error("different plans share a digest, or a clean plan cannot apply")
+	}
+}
+
+func TestCheckTransition(t *testing.T) {
+	for _, c := range []struct {
+		entity, from, to string
+		deps             admin.Deps
+		ok               bool
+	}{
+		{admin.EntityModule, "draft", "published", admin.Deps{DomainStatus: "published"}, true},
+		{admin.EntityModule, "draft", "published", admin.Deps{DomainStatus: "coming"}, true},
+		{admin.EntityModule, "draft", "published", admin.Deps{DomainStatus: "draft"}, false},
+		{admin.EntityModule, "draft", "published", admin.Deps{DomainStatus: "published", PartnerStatus: "draft"}, false},
+		{admin.EntityModule, "published", "draft", admin.Deps{}, false},
+		{admin.EntityModule, "published", "archived", admin.Deps{}, true},
+		{admin.EntityModule, "archived", "draft", admin.Deps{}, true},
+		{admin.EntityModule, "draft", "coming", admin.Deps{}, false},
+		{admin.EntityDomain, "draft", "coming", admin.Deps{}, true},
+		{admin.EntityDomain, "published", "archived", admin.Deps{PublishedTracks: 1}, false},
+		{admin.EntityPartner, "published", "archived", admin.Deps{PublishedModules: 2}, false},
+		{admin.EntityAudience, "published", "archived", admin.Deps{Links: 1}, false},
+		{admin.EntityAudience, "published", "archived", admin.Deps{}, true},
+		{admin.EntityTrack, "draft", "draft", admin.Deps{}, false},
+	} {
+		err := admin.CheckTransition(c.entity, c.from, c.to, c.deps)
+		if (err == nil) != c.ok {
+			t.Errorf("%s %s → %s (%+v): %v", c.entity, c.from, c.to, c.deps, err)
+		}
+		if err != nil && !errors.Is(err, apperr.ErrConflict) {
+			t.Errorf("refusal is not a conflict: %v", err)
+		}
+	}
+}
+
+func TestChecks(t *testing.T) {
+	t.Run("Slugify", func(t *testing.T) {
+		for in, want := range map[string]string{"Sécurité des données": "securite-des-donnees", "  L’œuvre — 2026 !": "l-oeuvre-2026", "Été": "ete"} {
+			if got := admin.Slugify(in); got != want {
+				t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
+			}
+		}
+	})
+	t.Run("DomainErrors", func(t *testing.T) {
+		_, errs := admin.DomainInput{Slug: "Pas Valide", Title: "", Summary: "x\x00", Position: "douze"}.Check()
+		fields := map[string]string{}
+		for _, e := range errs {
+			fields[e.Field] = e.Message
+		}
+		if len(fields) != 4 || !strings.Contains(fields["slug"], "minuscules") || !strings.Contains(fields["position"], "nombre entier") {
+			t.Errorf("errors = %v", errs)
+		}
+	})
+	t.Run("Session", func(t *testing.T) {
+		now := time.Date(2026, 3, 1, 12, 0, 0, 0, catalogue.Paris)
+		rules := admin.SessionRules{Creating: true, Now: now, Trainers: []admin.Person{{ID: 4, Name: "Tom"}},
+			Module: func(slug string) (admin.ModuleChoice, bool) {
+				return admin.ModuleChoice{ID: 1, Slug: slug, Title: "M", Format: map[string]string{"p": "presentiel", "o": "en_ligne"}[slug]}, slug != "x"
+			}}
+		s, errs := admin.SessionInput{Module: "p", StartsAt: "2026-03-17T09:30", EndsAt: "2026-03-17T17:00", PlaceName: "Ségur",
+			City: "Paris", Capacity: "12", Trainer: "4"}.Check(rules)
+		if len(errs) > 0 || s.Trainer != "Tom" || s.StartsAt.Hour() != 9 || s.StartsAt.Location() != catalogue.Paris {
+			t.Fatalf("valid session: %+v %v", s, errs)
+		}
+		_, errs = admin.SessionInput{Module: "o", StartsAt: "2026-02-17T09:30", EndsAt: "2026-02-17T09:00", Capacity: "0", Trainer: "9"}.Check(rules)
+		got := map[string]bool{}
+		for _, e := range errs {
+			got[e.Field] = true
+		}
+		for _, f := range []string{"module", "starts_at", "ends_at", "place_name", "capacity", "trainer"} {
+			if !got[f] {
+				t.Errorf("no error on %s: %v", f, errs)
+			}
+		}
+	})
+}
+
+func TestAuditEntryChanges(t *testing.T) {
+	e := admin.AuditEntry{Entity: admin.EntityModule, Before: map[string]string{"title": "A", "summary": "S", "status": "Brouillon"},
+		After: map[string]string{"title": "B", "summary": "S", "status": "Publié"}}
+	ch := e.Changes()
+	if len(ch) != 2 || ch[0].Label != "Titre" || ch[0].Before != "A" || ch[0].After != "B" || ch[1].Label != "État" {
+		t.Errorf("changes = %+v", ch)
+	}
+}

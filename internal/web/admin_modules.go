@@ -1,0 +1,404 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"campus/internal/admin"
+	"campus/internal/postgres"
+	"campus/templates"
+)
+
+// Modules, tracks and tailored programmes: list, create, edit, and the order of a track's modules.
+
+const adminPerPage = 50
+
+func (s *Server) adminModules(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	v := templates.AdminModulesView{Status: q.Get("etat"), Domain: q.Get("domaine"), Query: strings.TrimSpace(q.Get("q"))}
+	if len(v.Query) > 100 {
+		v.Query = v.Query[:100]
+	}
+	v.Query = strings.ToValidUTF8(v.Query, "")
+	refs, err := s.store.AdminRefs(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := postgres.ModuleFilter{Query: v.Query}
+	for _, st := range admin.Statuses(admin.EntityModule) {
+		if st == v.Status {
+			f.Status = st
+		}
+	}
+	if d, ok := refs.Domain(v.Domain); ok {
+		f.Domain = d.ID
+	}
+	page := adminPageNumber(q)
+	ms, total, err := s.store.AdminModules(r.Context(), f, adminPerPage, (page-1)*adminPerPage)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Modules, v.Total = ms, total
+	v.Domains = adminRefOptions(refs.Domains, "")
+	v.Pager = adminPager("/admin/modules", q, page, adminPerPage, total)
+	title := "Modules"
+	if page > 1 {
+		title += ", page " + strconv.Itoa(page)
+	}
+	v.Page = s.adminPage(r, title, templates.Crumb{Label: "Modules"})
+	s.render(w, r, http.StatusOK, templates.AdminModules(v))
+}
+
+func adminModuleValues(in admin.ModuleInput) map[string]string {
+	return map[string]string{"slug": in.Slug, "title": in.Title, "domain": in.Domain, "partner": in.Partner, "summary": in.Summary,
+		"objectives": strings.Join(in.Objectives, "\n"), "outline": strings.Join(in.Outline, "\n"), "duration": in.Duration,
+		"format": in.Format, "level": in.Level, "prerequisites": in.Prerequisites, "external_url": in.ExternalURL,
+		"keywords": strings.Join(in.Keywords, ", "), "audiences": strings.Join(in.Audiences, "\n")}
+}
+
+func adminReadModule(f *Form) admin.ModuleInput {
+	return admin.ModuleInput{Slug: f.adminRaw("slug"), Title: f.adminRaw("title"), Domain: f.adminRaw("domain"), Partner: f.adminRaw("partner"),
+		Summary: f.adminRaw("summary"), Objectives: admin.Lines(f.adminRaw("objectives")), Outline: admin.Lines(f.adminRaw("outline")),
+		Duration: f.adminRaw("duration"), Format: f.adminRaw("format"), Level: f.adminRaw("level"), Prerequisites: f.adminRaw("prerequisites"),
+		ExternalURL: f.adminRaw("external_url"), Keywords: admin.Split(f.adminRaw("keywords"), ","), Audiences: f.adminList("audiences")}
+}
+
+// renderModule renders the module form with its choices (and, when editing, its upcoming sessions).
+func (s *Server) adminRenderModule(w http.ResponseWriter, r *http.Request, status int, e templates.AdminEdit, refs admin.Refs) {
+	title := "Créer un module"
+	if !e.New() {
+		title = "Modifier le module " + e.Title
+	}
+	v := templates.AdminModuleView{Edit: e, Domains: adminRefOptions(refs.Domains, e.Form.Value("domain")),
+		Partners: adminRefOptions(refs.Partners, e.Form.Value("partner")), Audiences: adminAudienceOptions(refs.Audiences)}
+	if !e.New() {
+		ss, _, err := s.store.AdminSessions(r.Context(), postgres.SessionFilter{Period: postgres.PeriodUpcoming, Module: e.ID}, 100, 0)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Sessions = ss
+	}
+	v.Page = s.adminPage(r, adminErrorTitle(e.Form, e.Conflict != nil, title),
+		templates.Crumb{Label: "Modules", Href: "/admin/modules"}, templates.Crumb{Label: title})
+	s.render(w, r, status, templates.AdminModuleForm(v))
+}
+
+func (s *Server) adminNewModule(w http.ResponseWriter, r *http.Request) {
+	refs, err := s.store.AdminRefs(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e := templates.AdminEdit{Entity: admin.EntityModule, Action: "/admin/modules",
+		Form: templates.FormState{Values: adminModuleValues(admin.ModuleInput{Domain: r.URL.Query().Get("domaine")})}}
+	s.adminRenderModule(w, r, http.StatusOK, e, refs)
+}
+
+func (s *Server) adminCreateModule(w http.ResponseWriter, r *http.Request) {
+	refs, err := s.store.AdminRefs(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.readForm(w, r)
+	m, errs := adminReadModule(f).Check(refs, "draft")
+	f.adminApply(errs)
+	e := templates.AdminEdit{Entity: admin.EntityModule, Action: "/admin/modules"}
+	if f.Valid() {
+		id, err := s.store.CreateModule(r.Context(), adminActor(r), m)
+		if err == nil {
+			s.invalidate("catalogue")
+			s.flash(r, "success", "Le module « "+m.Title+" » est créé, à l’état brouillon.")
+			http.Redirect(w, r, templates.AdminHref(admin.EntityModule, id), http.StatusSeeOther)
+			return
+		}
+		if _, ok := adminSaveFailed(err, f, &e, m.Snapshot()); !ok {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	e.Form = f.State()
+	s.adminRenderModule(w, r, http.StatusUnprocessableEntity, e, refs)
+}
+
+func (s *Server) adminEditModule(w http.ResponseWriter, r *http.Request) {
+	var m admin.Module
+	var refs admin.Refs
+	g, ctx := errgroup.WithContext(r.Context())
+	g.Go(func() (err error) { m, err = s.store.AdminModule(ctx, adminPathID(r, "id")); return })
+	g.Go(func() (err error) { refs, err = s.store.AdminRefs(ctx); return })
+	if err := g.Wait(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e := adminEditOf(admin.EntityModule, m.ID, m.Title, m.Slug, m.Status, m.Version, false)
+	e.Form = templates.FormState{Values: adminModuleValues(m.Input())}
+	s.adminRenderModule(w, r, http.StatusOK, e, refs)
+}
+
+func (s *Server) adminUpdateModule(w http.ResponseWriter, r *http.Request) {
+	var cur admin.Module
+	var refs admin.Refs
+	g, ctx := errgroup.WithContext(r.Context())
+	g.Go(func() (err error) { cur, err = s.store.AdminModule(ctx, adminPathID(r, "id")); return })
+	g.Go(func() (err error) { refs, err = s.store.AdminRefs(ctx); return })
+	if err := g.Wait(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.readForm(w, r)
+	m, errs := adminReadModule(f).Check(refs, cur.Status)
+	f.adminApply(errs)
+	e := adminEditOf(admin.EntityModule, cur.ID, cur.Title, cur.Slug, cur.Status, f.adminVersion(), false)
+	status := http.StatusUnprocessableEntity
+	if f.Valid() {
+		err := s.store.UpdateModule(r.Context(), adminActor(r), cur.ID, f.adminVersion(), m)
+		if err == nil {
+			s.invalidate("catalogue")
+			s.flash(r, "success", "Le module « "+m.Title+" » est enregistré.")
+			http.Redirect(w, r, e.Action, http.StatusSeeOther)
+			return
+		}
+		var ok bool
+		if status, ok = adminSaveFailed(err, f, &e, m.Snapshot()); !ok {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	e.Form = f.State()
+	s.adminRenderModule(w, r, status, e, refs)
+}
+
+// ---- Tracks and tailored programmes ----
+
+func (s *Server) adminTracks(tailored bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ts, err := s.store.AdminTracks(r.Context(), tailored)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		title := "Parcours"
+		if tailored {
+			title = "Programmes sur mesure"
+		}
+		s.render(w, r, http.StatusOK, templates.AdminTracks(templates.AdminTracksView{Tailored: tailored, Tracks: ts,
+			Page: s.adminPage(r, title, templates.Crumb{Label: title})}))
+	}
+}
+
+func adminTrackValues(in admin.TrackInput) map[string]string {
+	v := map[string]string{"slug": in.Slug, "title": in.Title, "domain": in.Domain, "administration": in.Administration,
+		"participants": in.Participants, "summary": in.Summary, "description": in.Description, "audiences": strings.Join(in.Audiences, "\n")}
+	if in.Featured {
+		v["featured"] = "oui"
+	}
+	return v
+}
+
+func adminReadTrack(f *Form) admin.TrackInput {
+	return admin.TrackInput{Slug: f.adminRaw("slug"), Title: f.adminRaw("title"), Domain: f.adminRaw("domain"), Administration: f.adminRaw("administration"),
+		Participants: f.adminRaw("participants"), Featured: f.Checked("featured", false, ""), Summary: f.adminRaw("summary"),
+		Description: f.adminRaw("description"), Audiences: f.adminList("audiences")}
+}
+
+// renderTrack renders the track form with its choices and, when editing, its modules in order.
+func (s *Server) adminRenderTrack(w http.ResponseWriter, r *http.Request, status int, e templates.AdminEdit, refs admin.Refs, tailored bool, add templates.FormState) {
+	noun := "parcours"
+	if tailored {
+		noun = "programme sur mesure"
+	}
+	title := "Créer un " + noun
+	if !e.New() {
+		title = "Modifier le " + noun + " " + e.Title
+	}
+	v := templates.AdminTrackView{Edit: e, Tailored: tailored, Domains: adminRefOptions(refs.Domains, e.Form.Value("domain")),
+		Audiences: adminAudienceOptions(refs.Audiences), AddForm: add}
+	if !e.New() {
+		v.ModulesURL = e.Action + "/modules"
+		g, ctx := errgroup.WithContext(r.Context())
+		g.Go(func() (err error) { v.Modules, err = s.store.TrackModules(ctx, e.ID); return })
+		var addable []admin.ModuleChoice
+		g.Go(func() (err error) { addable, err = s.store.ModulesNotInTrack(ctx, e.ID); return })
+		if err := g.Wait(); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, m := range addable {
+			label := m.Title
+			if m.Status != "published" {
+				label += " (" + strings.ToLower(admin.StatusLabel(m.Status)) + ")"
+			}
+			v.Addable = append(v.Addable, templates.Option{Value: strconv.FormatInt(m.ID, 10), Label: label})
+		}
+	}
+	list := templates.Crumb{Label: "Parcours", Href: "/admin/parcours"}
+	if tailored {
+		list = templates.Crumb{Label: "Programmes sur mesure", Href: "/admin/programmes"}
+	}
+	v.Page = s.adminPage(r, adminErrorTitle(e.Form, e.Conflict != nil || add.Failed(), title), list, templates.Crumb{Label: title})
+	s.render(w, r, status, templates.AdminTrackForm(v))
+}
+
+func (s *Server) adminNewTrack(w http.ResponseWriter, r *http.Request) {
+	refs, err := s.store.AdminRefs(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e := templates.AdminEdit{Entity: admin.EntityTrack, Action: "/admin/parcours",
+		Form: templates.FormState{Values: adminTrackValues(admin.TrackInput{Participants: "0"})}}
+	s.adminRenderTrack(w, r, http.StatusOK, e, refs, r.URL.Query().Get("type") == "programme", templates.FormState{})
+}
+
+func (s *Server) adminCreateTrack(w http.ResponseWriter, r *http.Request) {
+	refs, err := s.store.AdminRefs(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.readForm(w, r)
+	t, errs := adminReadTrack(f).Check(refs, "draft")
+	f.adminApply(errs)
+	e := templates.AdminEdit{Entity: admin.EntityTrack, Action: "/admin/parcours"}
+	if f.Valid() {
+		id, err := s.store.CreateTrack(r.Context(), adminActor(r), t)
+		if err == nil {
+			s.invalidate("catalogue")
+			s.flash(r, "success", "« "+t.Title+" » est créé, à l’état brouillon. Ajoutez-lui des modules ci-dessous.")
+			http.Redirect(w, r, templates.AdminHref(admin.EntityTrack, id), http.StatusSeeOther)
+			return
+		}
+		if _, ok := adminSaveFailed(err, f, &e, t.Snapshot()); !ok {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	e.Form = f.State()
+	s.adminRenderTrack(w, r, http.StatusUnprocessableEntity, e, refs, t.Administration != "", templates.FormState{})
+}
+
+func (s *Server) adminLoadTrack(w http.ResponseWriter, r *http.Request) (admin.Track, admin.Refs, bool) {
+	var t admin.Track
+	var refs admin.Refs
+	g, ctx := errgroup.WithContext(r.Context())
+	g.Go(func() (err error) { t, err = s.store.AdminTrack(ctx, adminPathID(r, "id")); return })
+	g.Go(func() (err error) { refs, err = s.store.AdminRefs(ctx); return })
+	if err := g.Wait(); err != nil {
+		s.fail(w, r, err)
+		return t, refs, false
+	}
+	return t, refs, true
+}
+
+func adminTrackEdit(t admin.Track, version int) templates.AdminEdit {
+	return adminEditOf(admin.EntityTrack, t.ID, t.Title, t.Slug, t.Status, version, t.Tailored())
+}
+
+func (s *Server) adminEditTrack(w http.ResponseWriter, r *http.Request) {
+	t, refs, ok := s.adminLoadTrack(w, r)
+	if !ok {
+		return
+	}
+	e := adminTrackEdit(t, t.Version)
+	e.Form = templates.FormState{Values: adminTrackValues(t.Input())}
+	s.adminRenderTrack(w, r, http.StatusOK, e, refs, t.Tailored(), templates.FormState{})
+}
+
+func (s *Server) adminUpdateTrack(w http.ResponseWriter, r *http.Request) {
+	cur, refs, ok := s.adminLoadTrack(w, r)
+	if !ok {
+		return
+	}
+	f := s.readForm(w, r)
+	t, errs := adminReadTrack(f).Check(refs, cur.Status)
+	f.adminApply(errs)
+	e := adminTrackEdit(cur, f.adminVersion())
+	status := http.StatusUnprocessableEntity
+	if f.Valid() {
+		err := s.store.UpdateTrack(r.Context(), adminActor(r), cur.ID, f.adminVersion(), t)
+		if err == nil {
+			s.invalidate("catalogue")
+			s.flash(r, "success", "« "+t.Title+" » est enregistré.")
+			http.Redirect(w, r, e.Action, http.StatusSeeOther)
+			return
+		}
+		if status, ok = adminSaveFailed(err, f, &e, t.Snapshot()); !ok {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	e.Form = f.State()
+	s.adminRenderTrack(w, r, status, e, refs, cur.Tailored(), templates.FormState{})
+}
+
+// adminAddTrackModule adds the chosen module at the end of the track.
+func (s *Server) adminAddTrackModule(w http.ResponseWriter, r *http.Request) {
+	cur, refs, ok := s.adminLoadTrack(w, r)
+	if !ok {
+		return
+	}
+	f := s.readForm(w, r)
+	moduleID := admin.ParseID(f.adminRaw("module"))
+	if moduleID == 0 {
+		f.Fail("module", "Choisissez le module à ajouter.")
+	} else {
+		err := s.store.ChangeTrackModules(r.Context(), adminActor(r), cur.ID, moduleID, postgres.TrackAdd)
+		if err == nil {
+			s.invalidate("catalogue")
+			s.flash(r, "success", "Le module est ajouté à la fin du parcours.")
+			http.Redirect(w, r, templates.AdminHref(admin.EntityTrack, cur.ID)+"#modules", http.StatusSeeOther)
+			return
+		}
+		msg, isRule := admin.AsRule(err)
+		switch {
+		case isRule:
+			f.Fail("module", msg)
+		case adminIsNotFound(err):
+			f.Fail("module", "Ce module n’existe pas ou plus : choisissez-en un dans la liste.")
+		default:
+			s.fail(w, r, err)
+			return
+		}
+	}
+	e := adminTrackEdit(cur, cur.Version)
+	e.Form = templates.FormState{Values: adminTrackValues(cur.Input())}
+	s.adminRenderTrack(w, r, http.StatusUnprocessableEntity, e, refs, cur.Tailored(), f.State())
+}
+
+// adminMoveTrackModule moves a module of the track up or down, or removes it ("action": monter, descendre,
+// retirer).
+func (s *Server) adminMoveTrackModule(w http.ResponseWriter, r *http.Request) {
+	trackID, moduleID := adminPathID(r, "id"), adminPathID(r, "module")
+	if !s.adminValidID(w, r, trackID) || !s.adminValidID(w, r, moduleID) {
+		return
+	}
+	f := s.readForm(w, r)
+	op := map[string]string{"monter": postgres.TrackUp, "descendre": postgres.TrackDown, "retirer": postgres.TrackRemove}[f.Hidden("action")]
+	back := templates.AdminHref(admin.EntityTrack, trackID) + "#modules"
+	if op == "" {
+		s.flash(r, "error", "Action inconnue : utilisez les boutons Monter, Descendre ou Retirer.")
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	err := s.store.ChangeTrackModules(r.Context(), adminActor(r), trackID, moduleID, op)
+	if msg, ok := admin.AsRule(err); ok {
+		s.flash(r, "error", msg)
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.invalidate("catalogue")
+	s.flash(r, "success", map[string]string{postgres.TrackUp: "Le module est monté d’un rang.",
+		postgres.TrackDown: "Le module est descendu d’un rang.", postgres.TrackRemove: "Le module est retiré du parcours."}[op])
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}

@@ -1,0 +1,310 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"campus/internal/admin"
+	"campus/internal/enrolment"
+	"campus/internal/postgres"
+	"campus/templates"
+)
+
+// Sessions of dated modules: list, schedule, edit dates, place and trainer. The roster of a session, its
+// capacity and its cancellation follow the enrolment rules (/admin/sessions/{id}, enrolment issue).
+
+func (s *Server) adminSessions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	v := templates.AdminSessionsView{Period: q.Get("periode"), Module: q.Get("module"), NoTrainer: q.Get("formateur") == "aucun"}
+	switch v.Period {
+	case postgres.PeriodPast, postgres.PeriodAll:
+	default:
+		v.Period = postgres.PeriodUpcoming
+	}
+	choices, err := s.store.ModuleChoices(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := postgres.SessionFilter{Period: v.Period, NoTrainer: v.NoTrainer}
+	for _, m := range choices {
+		v.Modules = append(v.Modules, templates.Option{Value: m.Slug, Label: m.Title})
+		if m.Slug == v.Module {
+			f.Module = m.ID
+		}
+	}
+	if v.Module != "" && f.Module == 0 {
+		// An archived or online module is not among the choices: look it up so that its link from the module page works.
+		if m, err := s.store.ModuleChoice(r.Context(), v.Module); err == nil {
+			f.Module = m.ID
+			v.Modules = append(v.Modules, templates.Option{Value: m.Slug, Label: m.Title})
+		} else {
+			v.Module = ""
+		}
+	}
+	page := adminPageNumber(q)
+	v.Sessions, v.Total, err = s.store.AdminSessions(r.Context(), f, adminPerPage, (page-1)*adminPerPage)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Pager = adminPager("/admin/sessions", q, page, adminPerPage, v.Total)
+	title := "Sessions"
+	if page > 1 {
+		title += ", page " + strconv.Itoa(page)
+	}
+	v.Page = s.adminPage(r, title, templates.Crumb{Label: "Sessions"})
+	s.render(w, r, http.StatusOK, templates.AdminSessions(v))
+}
+
+func adminSessionValues(in admin.SessionInput) map[string]string {
+	return map[string]string{"module": in.Module, "starts_at": in.StartsAt, "ends_at": in.EndsAt, "place_name": in.PlaceName,
+		"address": in.Address, "city": in.City, "virtual_url": in.VirtualURL, "capacity": in.Capacity, "trainer": in.Trainer}
+}
+
+func adminReadSession(f *Form) admin.SessionInput {
+	return admin.SessionInput{Module: f.adminRaw("module"), StartsAt: f.adminRaw("starts_at"), EndsAt: f.adminRaw("ends_at"),
+		PlaceName: f.adminRaw("place_name"), Address: f.adminRaw("address"), City: f.adminRaw("city"), VirtualURL: f.adminRaw("virtual_url"),
+		Capacity: f.adminRaw("capacity"), Trainer: f.adminRaw("trainer")}
+}
+
+func adminTrainerOptions(ps []admin.Person) []templates.Option {
+	var out []templates.Option
+	for _, p := range ps {
+		out = append(out, templates.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name})
+	}
+	return out
+}
+
+// adminSessionForm is what the session form needs: the modules to pick from (creation) and the trainers.
+type adminSessionForm struct {
+	modules          []admin.ModuleChoice
+	trainers         []admin.Person
+	capacity, cancel templates.FormState // the capacity and cancellation forms, when sent back with an error
+}
+
+func (s *Server) adminLoadSessionForm(r *http.Request, creating bool) (adminSessionForm, error) {
+	var sf adminSessionForm
+	g, ctx := errgroup.WithContext(r.Context())
+	if creating {
+		g.Go(func() (err error) { sf.modules, err = s.store.ModuleChoices(ctx); return })
+	}
+	g.Go(func() (err error) { sf.trainers, err = s.store.Trainers(ctx); return })
+	return sf, g.Wait()
+}
+
+func (s *Server) adminRenderSession(w http.ResponseWriter, r *http.Request, status int, e templates.AdminEdit, sf adminSessionForm, stored admin.Session) {
+	title := "Programmer une session"
+	if !e.New() {
+		title = "Modifier la session " + e.Title
+	}
+	v := templates.AdminSessionView{Edit: e, Trainers: adminTrainerOptions(sf.trainers), Session: stored, Capacity: e.New(),
+		CanChange:    !e.New() && stored.Status == "scheduled" && stored.StartsAt.After(time.Now()),
+		CapacityForm: sf.capacity, CancelForm: sf.cancel}
+	if v.CapacityForm.Values == nil {
+		v.CapacityForm.Values = map[string]string{"capacity": strconv.Itoa(stored.Capacity)}
+	}
+	for _, m := range sf.modules {
+		v.Modules = append(v.Modules, templates.Option{Value: m.Slug, Label: m.Title})
+	}
+	if !e.New() {
+		v.RosterURL = "/admin/sessions/" + strconv.FormatInt(e.ID, 10)
+	}
+	v.Page = s.adminPage(r, adminErrorTitle(e.Form, e.Conflict != nil || v.CapacityForm.Failed() || v.CancelForm.Failed(), title),
+		templates.Crumb{Label: "Sessions", Href: "/admin/sessions"}, templates.Crumb{Label: title})
+	s.render(w, r, status, templates.AdminSessionForm(v))
+}
+
+func (s *Server) adminNewSession(w http.ResponseWriter, r *http.Request) {
+	sf, err := s.adminLoadSessionForm(r, true)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e := templates.AdminEdit{Entity: admin.EntitySession, Action: "/admin/sessions",
+		Form: templates.FormState{Values: adminSessionValues(admin.SessionInput{Module: r.URL.Query().Get("module"), Capacity: "20"})}}
+	s.adminRenderSession(w, r, http.StatusOK, e, sf, admin.Session{})
+}
+
+func (s *Server) adminCreateSession(w http.ResponseWriter, r *http.Request) {
+	sf, err := s.adminLoadSessionForm(r, true)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.readForm(w, r)
+	x, errs := adminReadSession(f).Check(admin.SessionRules{Trainers: sf.trainers, Creating: true, Now: time.Now(),
+		Module: func(slug string) (admin.ModuleChoice, bool) {
+			for _, m := range sf.modules {
+				if m.Slug == slug {
+					return m, true
+				}
+			}
+			// Not offered (online or archived): found anyway, so that the message says why.
+			m, err := s.store.ModuleChoice(r.Context(), slug)
+			return m, err == nil
+		}})
+	f.adminApply(errs)
+	e := templates.AdminEdit{Entity: admin.EntitySession, Action: "/admin/sessions"}
+	if f.Valid() {
+		id, err := s.store.CreateSession(r.Context(), adminActor(r), x)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.invalidate("catalogue")
+		s.flash(r, "success", "La session « "+admin.SessionLabel(x.ModuleTitle, x.StartsAt)+" » est programmée.")
+		http.Redirect(w, r, templates.AdminHref(admin.EntitySession, id), http.StatusSeeOther)
+		return
+	}
+	e.Form = f.State()
+	s.adminRenderSession(w, r, http.StatusUnprocessableEntity, e, sf, admin.Session{})
+}
+
+func adminSessionEdit(x admin.Session, version int) templates.AdminEdit {
+	e := adminEditOf(admin.EntitySession, x.ID, admin.SessionLabel(x.ModuleTitle, x.StartsAt), "", x.Status, version, false)
+	return e
+}
+
+func (s *Server) adminLoadSession(w http.ResponseWriter, r *http.Request) (admin.Session, adminSessionForm, bool) {
+	var x admin.Session
+	var sf adminSessionForm
+	g, ctx := errgroup.WithContext(r.Context())
+	g.Go(func() (err error) { x, err = s.store.AdminSession(ctx, adminPathID(r, "id")); return })
+	g.Go(func() (err error) { sf.trainers, err = s.store.Trainers(ctx); return })
+	if err := g.Wait(); err != nil {
+		s.fail(w, r, err)
+		return x, sf, false
+	}
+	return x, sf, true
+}
+
+func (s *Server) adminEditSession(w http.ResponseWriter, r *http.Request) {
+	x, sf, ok := s.adminLoadSession(w, r)
+	if !ok {
+		return
+	}
+	e := adminSessionEdit(x, x.Version)
+	e.Form = templates.FormState{Values: adminSessionValues(x.Input())}
+	s.adminRenderSession(w, r, http.StatusOK, e, sf, x)
+}
+
+func (s *Server) adminUpdateSession(w http.ResponseWriter, r *http.Request) {
+	cur, sf, ok := s.adminLoadSession(w, r)
+	if !ok {
+		return
+	}
+	f := s.readForm(w, r)
+	in := adminReadSession(f)
+	// The module and the capacity are not edited here.
+	in.Module, in.Capacity = cur.Module, strconv.Itoa(cur.Capacity)
+	x, errs := in.Check(admin.SessionRules{Trainers: sf.trainers, Now: time.Now(),
+		Module: func(string) (admin.ModuleChoice, bool) {
+			return admin.ModuleChoice{ID: cur.ModuleID, Slug: cur.Module, Title: cur.ModuleTitle, Format: cur.ModuleFormat}, true
+		}})
+	f.adminApply(errs)
+	e := adminSessionEdit(cur, f.adminVersion())
+	status := http.StatusUnprocessableEntity
+	if f.Valid() {
+		err := s.store.UpdateSession(r.Context(), adminActor(r), cur.ID, f.adminVersion(), x)
+		if err == nil {
+			s.invalidate("catalogue")
+			s.flash(r, "success", "La session est enregistrée.")
+			http.Redirect(w, r, e.Action, http.StatusSeeOther)
+			return
+		}
+		if status, ok = adminSaveFailed(err, f, &e, x.Snapshot()); !ok {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	e.Form = f.State()
+	s.adminRenderSession(w, r, status, e, sf, cur)
+}
+
+// adminSessionCapacity changes the capacity of a session through the enrolment rules (raising it promotes
+// from the waitlist; lowering it below the seats taken is refused), then records it in the audit log.
+func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
+	cur, sf, ok := s.adminLoadSession(w, r)
+	if !ok {
+		return
+	}
+	f := s.readForm(w, r)
+	capacity := f.Int("capacity", "Nouvelle capacité", 1, admin.MaxCapacity, true)
+	if f.Valid() && capacity != cur.Capacity {
+		promoted, err := s.store.ChangeCapacity(r.Context(), cur.ID, capacity, s.mailer())
+		if ref, isRefusal := enrolment.AsRefusal(err); isRefusal {
+			f.Fail("capacity", ref.Message)
+		} else if err != nil {
+			s.fail(w, r, err)
+			return
+		} else {
+			s.invalidate("catalogue")
+			after := map[string]string{"capacity": strconv.Itoa(capacity)}
+			if len(promoted) > 0 {
+				after["promoted"] = strconv.Itoa(len(promoted))
+			}
+			if err := s.store.AuditAfter(r.Context(), adminActor(r), admin.EntitySession, cur.ID, admin.SessionLabel(cur.ModuleTitle, cur.StartsAt),
+				admin.ActionCapacity, map[string]string{"capacity": strconv.Itoa(cur.Capacity)}, after); err != nil {
+				s.log.Error("audit of a capacity change", "session", cur.ID, "err", err)
+			}
+			msg := "La capacité est maintenant de " + strconv.Itoa(capacity) + " places."
+			if len(promoted) > 0 {
+				msg += " " + adminPlural(len(promoted), "personne a quitté", "personnes ont quitté") + " la liste d’attente et en a été prévenue."
+			}
+			s.flash(r, "success", msg)
+			http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
+			return
+		}
+	}
+	if f.Valid() {
+		http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
+		return
+	}
+	e := adminSessionEdit(cur, cur.Version)
+	e.Form = templates.FormState{Values: adminSessionValues(cur.Input())}
+	sf.capacity = f.State()
+	s.adminRenderSession(w, r, http.StatusUnprocessableEntity, e, sf, cur)
+}
+
+// adminCancelSession cancels a session that has not started (every enrolled agent is told, by the enrolment
+// rules), then records it in the audit log.
+func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
+	cur, sf, ok := s.adminLoadSession(w, r)
+	if !ok {
+		return
+	}
+	f := s.readForm(w, r)
+	f.Checked("confirm", true, "Cochez la case pour confirmer l’annulation.")
+	if !f.Valid() {
+		e := adminSessionEdit(cur, cur.Version)
+		e.Form = templates.FormState{Values: adminSessionValues(cur.Input())}
+		sf.cancel = f.State()
+		s.adminRenderSession(w, r, http.StatusUnprocessableEntity, e, sf, cur)
+		return
+	}
+	cancelled, err := s.store.CancelSession(r.Context(), cur.ID, s.mailer())
+	if ref, isRefusal := enrolment.AsRefusal(err); isRefusal {
+		s.flash(r, "error", ref.Message)
+		http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.invalidate("catalogue")
+	if err := s.store.AuditAfter(r.Context(), adminActor(r), admin.EntitySession, cur.ID, admin.SessionLabel(cur.ModuleTitle, cur.StartsAt),
+		admin.ActionCancel, map[string]string{"status": admin.StatusLabel(cur.Status)},
+		map[string]string{"status": admin.StatusLabel("cancelled"), "notified": strconv.Itoa(len(cancelled))}); err != nil {
+		s.log.Error("audit of a cancellation", "session", cur.ID, "err", err)
+	}
+	s.flash(r, "success", "La session est annulée ; "+adminPlural(len(cancelled), "inscription annulée", "inscriptions annulées")+
+		", chaque personne est prévenue par courriel.")
+	http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
+}
+
+func adminSessionPath(id int64) string { return templates.AdminHref(admin.EntitySession, id) }
