@@ -90,6 +90,26 @@ func TestStore_Seed(t *testing.T) {
 	})
 }
 
+func TestStore_Seed_KeepsRenamedSlugs(t *testing.T) {
+	s := testdb.Seeded(t)
+	ctx := context.Background()
+	var id int64
+	var slug string
+	s.Pool().QueryRow(ctx, `SELECT id, slug FROM modules ORDER BY id LIMIT 1`).Scan(&id, &slug)
+	// An administrator renamed the module: the old slug now redirects.
+	exec(t, s, `UPDATE modules SET slug = slug || '-renomme' WHERE id = $1`, id)
+	exec(t, s, `INSERT INTO slug_redirects (entity, old_slug, target_id) VALUES ('module', $1, $2)`, slug, id)
+	defer exec(t, s, `UPDATE modules SET slug = $1 WHERE id = $2`, slug, id)
+	defer exec(t, s, `DELETE FROM slug_redirects WHERE entity = 'module' AND old_slug = $1`, slug)
+	rep, err := s.Seed(ctx, seed.Reference(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Modules != 0 || count(t, s, `SELECT count(*) FROM modules WHERE slug = '`+slug+`'`) != 0 {
+		t.Fatalf("the seed inserted the renamed module again under its old slug (%+v)", rep)
+	}
+}
+
 func TestStore_Catalogue(t *testing.T) {
 	s := testdb.Seeded(t)
 	ctx := context.Background()

@@ -21,7 +21,8 @@ type SeedReport struct {
 const UpcomingSessionsPerModule = 3
 
 // Seed loads the reference catalogue in one transaction. It only inserts what is missing (matched by slug), so
-// running it twice changes nothing and it never overwrites what an administrator edited. Dated modules get
+// running it twice changes nothing and it never overwrites what an administrator edited; a slug an administrator
+// renamed (kept in slug_redirects) is not inserted again, so its old address keeps redirecting. Dated modules get
 // sessions relative to now, topped up to UpcomingSessionsPerModule future sessions so the catalogue never looks stale.
 func (s *Store) Seed(ctx context.Context, c seed.Catalogue, now time.Time) (SeedReport, error) {
 	var rep SeedReport
@@ -31,7 +32,8 @@ func (s *Store) Seed(ctx context.Context, c seed.Catalogue, now time.Time) (Seed
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, d := range c.Domains {
 			tag, err := tx.Exec(ctx, `INSERT INTO domains (slug, title, summary, description, status, position)
-				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING`,
+				SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM slug_redirects WHERE entity = 'domain' AND old_slug = $1)
+				ON CONFLICT (slug) DO NOTHING`,
 				d.Slug, d.Title, d.Summary, d.Description, d.Status, d.Position)
 			if err != nil {
 				return fmt.Errorf("domain %s: %w", d.Slug, err)
@@ -40,7 +42,8 @@ func (s *Store) Seed(ctx context.Context, c seed.Catalogue, now time.Time) (Seed
 		}
 		for _, p := range c.Partners {
 			tag, err := tx.Exec(ctx, `INSERT INTO partners (slug, name, short_name, kind, summary, description, website)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slug) DO NOTHING`,
+				SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM slug_redirects WHERE entity = 'partner' AND old_slug = $1)
+				ON CONFLICT (slug) DO NOTHING`,
 				p.Slug, p.Name, p.ShortName, p.Kind, p.Summary, p.Description, p.Website)
 			if err != nil {
 				return fmt.Errorf("partner %s: %w", p.Slug, err)
@@ -94,6 +97,7 @@ func seedModule(ctx context.Context, tx pgx.Tx, m seed.Module) (int, error) {
 		                     format, level, prerequisites, external_url, keywords, status)
 		SELECT $1, d.id, (SELECT id FROM partners WHERE slug = $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'published'
 		FROM domains d WHERE d.slug = $13
+		  AND NOT EXISTS (SELECT 1 FROM slug_redirects WHERE entity = 'module' AND old_slug = $1)
 		ON CONFLICT (slug) DO NOTHING RETURNING id`,
 		m.Slug, m.Partner, m.Title, m.Summary, m.Objectives, m.Outline, m.DurationMinutes, m.Format, m.Level,
 		m.Prerequisites, m.ExternalURL, nonNil(m.Keywords), m.Domain).Scan(&id)
@@ -113,6 +117,7 @@ func seedTrack(ctx context.Context, tx pgx.Tx, t seed.Track) (int, error) {
 	err := tx.QueryRow(ctx, `
 		INSERT INTO tracks (slug, domain_id, title, summary, description, featured, administration, participants, status)
 		SELECT $1, d.id, $2, $3, $4, $5, $6, $7, 'published' FROM domains d WHERE d.slug = $8
+		  AND NOT EXISTS (SELECT 1 FROM slug_redirects WHERE entity = 'track' AND old_slug = $1)
 		ON CONFLICT (slug) DO NOTHING RETURNING id`,
 		t.Slug, t.Title, t.Summary, t.Description, t.Featured, t.Administration, t.Participants, t.Domain).Scan(&id)
 	if err == pgx.ErrNoRows {
