@@ -42,6 +42,9 @@ type scenario struct {
 	body   string
 	// static: not compared with the ceiling (the ceiling itself, static assets)
 	static bool
+	// step, when set, is one timed operation of worker w with its own client (signed-in scenarios): it returns
+	// the latency to record and whether it succeeded (inscription.go).
+	step func(w int) (time.Duration, bool, error)
 }
 
 type result struct {
@@ -78,7 +81,8 @@ func run() error {
 
 	base := "http://" + *addr
 	cmd := exec.Command(*bin, "serve")
-	cmd.Env = append(os.Environ(), "CAMPUS_ADDR="+*addr, "CAMPUS_BENCH_CEILING=true", "CAMPUS_LOG_LEVEL=warn", "CAMPUS_COOKIE_SECURE=false")
+	cmd.Env = append(os.Environ(), "CAMPUS_ADDR="+*addr, "CAMPUS_BENCH_CEILING=true", "CAMPUS_LOG_LEVEL=warn", "CAMPUS_COOKIE_SECURE=false",
+		"CAMPUS_CLIENT_IP_HEADER=X-Real-IP") // the bench agents sign in from distinct addresses (rate limits)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", *bin, err)
@@ -91,6 +95,17 @@ func run() error {
 	scenarios, err := discover(base)
 	if err != nil {
 		return err
+	}
+	// Enrolments (inscription.go): signed-in agents, one hot session, then eight sessions.
+	for i, name := range []string{"inscription", "inscription 8 sessions"} {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), name) {
+			continue
+		}
+		ins, err := enrolScenario(base, name, *conns, []int{1, 8}[i], i)
+		if err != nil {
+			return fmt.Errorf("%s scenario: %w", name, err)
+		}
+		scenarios = append(scenarios, ins)
 	}
 	if *only != "" {
 		keep := strings.Split(*only, ",")
@@ -231,7 +246,19 @@ func load(base string, sc scenario, conns int, d time.Duration, pid int) result 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && sc.step != nil {
+				d, ok, err := sc.step(w)
+				if ctx.Err() != nil {
+					break
+				}
+				if d > 0 {
+					lats[w] = append(lats[w], d)
+				}
+				if err != nil || !ok {
+					errs.Add(1)
+				}
+			}
+			for ctx.Err() == nil && sc.step == nil {
 				req, _ := http.NewRequest(method, u.String(), strings.NewReader(sc.body))
 				t0 := time.Now()
 				res, err := client.Do(req)

@@ -90,6 +90,8 @@ func serve(ctx context.Context, cfg config.Config, store *postgres.Store, log *s
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go portal.WatchChanges(watchCtx)
+	// Reminders two days before a session, waitlists served into seats freed by deleted accounts.
+	go portal.RunEnrolmentJobs(watchCtx)
 	// The mail sender and the cleanup of expired rows stop with the server.
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	waitBackground, err := startBackground(bgCtx, cfg, store, log)

@@ -177,6 +177,10 @@ func (s *Server) exportData(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if x.Extra, err = s.enrolmentExport(r.Context(), u.ID); err != nil { // the enrolments (mytrainings.go)
+		s.fail(w, r, err)
+		return
+	}
 	b, err := json.MarshalIndent(x, "", "  ")
 	if err != nil {
 		s.serverError(w, r, err)

@@ -28,6 +28,9 @@ const (
 	guestOnly               // sign-in, sign-up: a signed-in user is sent on to the account
 	userOnly                // any signed-in user; anonymous visitors go to the sign-in page
 	adminOnly               // admins; others get 403, anonymous visitors go to the sign-in page
+	// ownObject: a signed-in user's own object (an enrolment, by id): anonymous visitors go to the sign-in page;
+	// another user's object answers 404, never 403 (its existence is nobody else's business); admins see all.
+	ownObject
 )
 
 // routeAccess declares the access of the routes whose access is not implied by their prefix. Every route
@@ -37,6 +40,19 @@ var routeAccess = map[string]access{
 	"GET /connexion":    guestOnly,
 	"GET /inscription":  guestOnly,
 	"POST /deconnexion": public,
+
+	// Enrolments (enrol.go, mytrainings.go, calendar.go, attestation.go); the calendar feed
+	// GET /calendrier/{token}.ics is public: its token is the credential.
+	"POST /modules/{slug}/inscription":            userOnly,
+	"POST /parcours/{slug}/inscription":           userOnly,
+	"GET /mes-formations":                         userOnly,
+	"POST /mes-formations/calendrier":             userOnly,
+	"POST /mes-formations/calendrier/suppression": userOnly,
+	"GET /mes-formations/{id}/annulation":         ownObject,
+	"POST /mes-formations/{id}/annulation":        ownObject,
+	"GET /mes-formations/{id}/calendrier.ics":     ownObject,
+	"GET /mes-formations/{id}/attestation":        ownObject,
+	"GET /mes-formations/{id}/attestation.pdf":    ownObject,
 }
 
 func accessOf(method, pattern string) access {
@@ -192,6 +208,18 @@ func TestAuthorization_EveryRoute(t *testing.T) {
 					}
 					if r.method == http.MethodGet && p.status != http.StatusOK {
 						t.Errorf("%s: %d, want 200", role, p.status)
+					}
+				}
+			case ownObject:
+				if !toLogin(anon) {
+					t.Errorf("anonymous: %d → %q, want the sign-in page", anon.status, anon.header.Get("Location"))
+				}
+				for role, p := range map[string]page{"agent": ag, "trainer": tr, "admin": ad} {
+					if toLogin(p) || p.status == http.StatusForbidden {
+						t.Errorf("%s: %d → %q, want 200 for their own object, 404 otherwise", role, p.status, p.header.Get("Location"))
+					}
+					if r.method == http.MethodGet && p.status != http.StatusOK && p.status != http.StatusNotFound {
+						t.Errorf("%s: %d, want 200 or 404", role, p.status)
 					}
 				}
 			case guestOnly:

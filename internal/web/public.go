@@ -154,12 +154,22 @@ func (s *Server) module(w http.ResponseWriter, r *http.Request) {
 		s.failSlug(w, r, err, admin.EntityModule, slug)
 		return
 	}
+	s.renderModulePage(w, r, http.StatusOK, m, templates.FormState{})
+}
+
+// renderModulePage renders a module page with its enrolment panel (enrol.go); form carries a refused enrolment.
+func (s *Server) renderModulePage(w http.ResponseWriter, r *http.Request, status int, m catalogue.Module, form templates.FormState) {
 	v := templates.ModuleView{Module: m, JSONLD: courseJSONLD(s.cfg.BaseURL.String(), m),
 		Page: s.page(r, "domaines", "Module "+m.Title, m.Summary,
 			templates.Crumb{Label: "Domaines", Href: "/domaines"},
 			templates.Crumb{Label: m.Domain.Title, Href: "/domaines/" + m.Domain.Slug},
 			templates.Crumb{Label: m.Title})}
-	s.render(w, r, http.StatusOK, templates.Module(v))
+	var err error
+	if v.Enrol, err = s.enrolPanel(r, m, form); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, templates.Module(v))
 }
 
 func (s *Server) partners(w http.ResponseWriter, r *http.Request) {

@@ -93,10 +93,14 @@ func (s *Server) Handler() http.Handler {
 
 		// Accounts: sign-in, sign-up, reset, ProConnect, the account pages (auth.go).
 		s.authRoutes(r)
+		// Enrolments: enrol, "Mes formations", calendar, attestations (enrol.go).
+		s.enrolmentRoutes(r)
 		// Back-office: admins only; issue 7 adds its pages under /admin.
 		r.Route("/admin", func(r chi.Router) {
 			r.Use(s.requireRole(account.RoleAdmin))
 			r.Get("/", s.adminHome)
+			// Rosters of sessions and online modules (roster.go).
+			s.rosterRoutes(r)
 			s.adminRoutes(r) // catalogue, sessions, import/export, journal (admin.go)
 		})
 		if !s.cfg.Production() {

@@ -1,0 +1,310 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"campus/internal/account"
+	"campus/internal/enrolment"
+	"campus/internal/postgres"
+	"campus/internal/testdb"
+)
+
+var e2eMailer = enrolment.Mailer{BaseURL: "http://campus.test"}
+
+var enrolDBs atomic.Int64
+
+// enrolStore is a migrated database of the test's own: the enrolment fixtures (a domain, modules, sessions)
+// stay out of the other tests' pages.
+func enrolStore(t *testing.T) *postgres.Store {
+	t.Helper()
+	url := testdb.NewDatabase(t, fmt.Sprintf("insc%d", enrolDBs.Add(1)))
+	store, err := postgres.Open(context.Background(), url, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	if err := store.Migrate(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+// enrolFixtures are a module of each kind with sessions, in a domain of their own.
+type enrolFixtures struct {
+	t      *testing.T
+	store  *postgres.Store
+	domain int64
+	n      int
+}
+
+func newEnrolFixtures(t *testing.T, store *postgres.Store) *enrolFixtures {
+	f := &enrolFixtures{t: t, store: store}
+	slug := fmt.Sprintf("domaine-e2e-%d", time.Now().UnixNano()%1e9)
+	if err := store.Pool().QueryRow(context.Background(), `INSERT INTO domains (slug, title, status) VALUES ($1, 'Domaine des essais', 'published') RETURNING id`,
+		slug).Scan(&f.domain); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// module creates a published module and returns its id and slug.
+func (f *enrolFixtures) module(format, title string) (int64, string) {
+	f.t.Helper()
+	f.n++
+	slug := fmt.Sprintf("module-e2e-%d-%d", time.Now().UnixNano()%1e9, f.n)
+	url := ""
+	if format == "en_ligne" {
+		url = "https://partenaire.example/cours"
+	}
+	var id int64
+	if err := f.store.Pool().QueryRow(context.Background(), `INSERT INTO modules (slug, domain_id, title, summary, objectives, outline,
+		duration_minutes, format, level, status, external_url, prerequisites)
+		VALUES ($1, $2, $3, 'Un module pour les essais de bout en bout.', '{Comprendre}', '{Découvrir}', 420, $4, 'decouverte', 'published', $5, 'Aucun')
+		RETURNING id`, slug, f.domain, title, format, url).Scan(&id); err != nil {
+		f.t.Fatal(err)
+	}
+	return id, slug
+}
+
+// session adds a session to a module starting in `in` (negative: already started).
+func (f *enrolFixtures) session(moduleID int64, capacity int, in time.Duration) int64 {
+	f.t.Helper()
+	f.n++
+	start := time.Now().Add(in).Truncate(time.Hour)
+	var id int64
+	if err := f.store.Pool().QueryRow(context.Background(), `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, virtual_url, capacity)
+		VALUES ($1, $2, $3, $4, 'Campus du numérique', '20 avenue de Ségur', 'Paris', 'https://webconf.numerique.gouv.fr/essai', $5) RETURNING id`,
+		fmt.Sprintf("e2e-%d-%d", time.Now().UnixNano(), f.n), moduleID, start, start.Add(7*time.Hour), capacity).Scan(&id); err != nil {
+		f.t.Fatal(err)
+	}
+	return id
+}
+
+func mustModule(t *testing.T, store *postgres.Store, slug string) int64 {
+	t.Helper()
+	var id int64
+	if err := store.Pool().QueryRow(context.Background(), `SELECT id FROM modules WHERE slug = $1`, slug).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (f *enrolFixtures) exec(sql string, args ...any) {
+	f.t.Helper()
+	if _, err := f.store.Pool().Exec(context.Background(), sql, args...); err != nil {
+		f.t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// TestAccessibility_EnrolPages scans the enrolment pages with axe-core, at desktop and mobile widths, with an
+// agent whose enrolments are in every state (upcoming, waitlisted, to schedule, online, followed, past,
+// cancelled), and as an admin on the rosters.
+func TestAccessibility_EnrolPages(t *testing.T) {
+	store := enrolStore(t)
+	ctx := context.Background()
+	base := accountServer(t, store)
+	f := newEnrolFixtures(t, store)
+	agentEmail, _ := e2eUser(t, store, account.RoleAgent)
+	agent := mustUser(t, store, agentEmail)
+	otherEmail, _ := e2eUser(t, store, account.RoleTrainer)
+	other := mustUser(t, store, otherEmail)
+	check := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	enrol := func(user, session int64) int64 {
+		t.Helper()
+		out, err := store.EnrolInSession(ctx, user, session, e2eMailer)
+		check(err)
+		return out.Enrolment.ID
+	}
+
+	m1, slug1 := f.module("presentiel", "Conduire un atelier d’idéation")
+	s1 := f.session(m1, 12, 10*24*time.Hour)
+	f.session(m1, 8, 20*24*time.Hour)
+	upcoming := enrol(agent, s1)
+
+	m2, slug2 := f.module("hybride", "Piloter un projet agile")
+	s2 := f.session(m2, 1, 12*24*time.Hour)
+	f.session(m2, 6, 25*24*time.Hour)
+	enrol(other, s2)
+	enrol(agent, s2)
+
+	online, _ := f.module("en_ligne", "Les bases de la cybersécurité")
+	dated, _ := f.module("presentiel", "Rédiger en langage clair")
+	f.session(dated, 10, 15*24*time.Hour)
+	var track int64
+	trackSlug := fmt.Sprintf("parcours-e2e-%d", time.Now().UnixNano()%1e9)
+	check(store.Pool().QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, summary, status) VALUES ($1, $2, 'Parcours des essais', 'Un parcours.', 'published') RETURNING id`,
+		trackSlug, f.domain).Scan(&track))
+	f.exec(`INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, 1), ($1, $3, 2)`, track, online, dated)
+	_, err := store.EnrolTrack(ctx, agent, track, e2eMailer)
+	check(err)
+	track2Slug := trackSlug + "-bis"
+	f.exec(`INSERT INTO tracks (slug, domain_id, title, summary, status) VALUES ($1, $2, 'Parcours ouvert', 'Un parcours ouvert.', 'published')`, track2Slug, f.domain)
+
+	m5, _ := f.module("presentiel", "Animer une communauté")
+	s5 := f.session(m5, 10, 3*24*time.Hour)
+	followed := enrol(agent, s5)
+	enrol(other, s5)
+	f.exec(`UPDATE module_sessions SET starts_at = now() - interval '2 days', ends_at = now() - interval '2 days' + interval '7 hours' WHERE id = $1`, s5)
+	_, err = store.MarkAttendance(ctx, s5, map[int64]bool{followed: true})
+	check(err)
+
+	m6, _ := f.module("presentiel", "Mesurer l’impact")
+	s6 := f.session(m6, 10, 3*24*time.Hour)
+	enrol(agent, s6)
+	f.exec(`UPDATE module_sessions SET starts_at = now() - interval '9 days', ends_at = now() - interval '9 days' + interval '7 hours' WHERE id = $1`, s6)
+
+	m7, _ := f.module("en_ligne", "Publier des données ouvertes")
+	out, err := store.EnrolOnline(ctx, agent, m7, e2eMailer)
+	check(err)
+	_, err = store.CancelEnrolment(ctx, agent, out.Enrolment.ID, e2eMailer)
+	check(err)
+
+	_, slug8 := f.module("hybride", "Faciliter à distance")
+	f.session(mustModule(t, store, slug8), 10, 30*24*time.Hour)
+	f.session(mustModule(t, store, slug8), 1, 40*24*time.Hour)
+
+	b := newBrowser(t, base)
+	logIn(t, b, agentEmail)
+	sizes := []struct {
+		name string
+		o    tabOptions
+	}{{"bureau", desktop}, {"mobile", mobile}}
+	for _, p := range []struct{ name, path, h1 string }{
+		{"module-inscrit", "/modules/" + slug1, "Conduire un atelier d’idéation"},
+		{"module-liste-attente", "/modules/" + slug2, "Piloter un projet agile"},
+		{"module-choix-session", "/modules/" + slug8, "Faciliter à distance"},
+		{"parcours-inscription", "/parcours/" + track2Slug, "Parcours ouvert"},
+		{"mes-formations", "/mes-formations", "Mes formations"},
+		{"annulation", fmt.Sprintf("/mes-formations/%d/annulation", upcoming), "Annuler mon inscription"},
+		{"attestation", fmt.Sprintf("/mes-formations/%d/attestation", followed), "Attestation de formation"},
+	} {
+		for _, size := range sizes {
+			t.Run(p.name+"/"+size.name, func(t *testing.T) {
+				tb := b.open(p.path, size.o)
+				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != p.h1 {
+					t.Fatalf("h1 %q, want %q", h1, p.h1)
+				}
+				scan(t, tb, p.name+"-"+size.name)
+			})
+		}
+	}
+	// Mes formations: every section shows for this agent.
+	tb := b.open("/mes-formations", desktop)
+	sections := eval[[]string](t, tb, `[...document.querySelectorAll("main section h2")].map(h => h.id)`)
+	for _, want := range []string{"a-venir", "attente", "a-planifier", "en-ligne", "terminees", "passees", "annulees", "abonnement"} {
+		if !strings.Contains(strings.Join(sections, " "), want) {
+			t.Errorf("Mes formations lacks the section %q (has %v)", want, sections)
+		}
+	}
+
+	for _, size := range sizes {
+		t.Run("module-erreur/"+size.name, func(t *testing.T) {
+			tb := b.open("/modules/"+slug8, size.o)
+			if err := chromedp.Do(tb.ctx,
+				chromedp.Click(chromedp.CSS(`#inscription form button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
+				t.Fatal(err)
+			}
+			if n := eval[int](t, tb, `document.querySelectorAll("#session-group.fr-fieldset--error .fr-message--error").length`); n != 1 {
+				t.Fatalf("%d field errors", n)
+			}
+			scan(t, tb, "module-erreur-"+size.name)
+		})
+		t.Run("mes-formations-lien-agenda/"+size.name, func(t *testing.T) {
+			tb := b.open("/mes-formations", size.o)
+			if err := chromedp.Do(tb.ctx,
+				chromedp.Click(chromedp.CSS(`form[action="/mes-formations/calendrier"] button`)),
+				chromedp.WaitVisible(chromedp.CSS(`#lien-agenda`))); err != nil {
+				t.Fatal(err)
+			}
+			scan(t, tb, "mes-formations-lien-agenda-"+size.name)
+		})
+	}
+
+	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
+	a := newBrowser(t, base)
+	logIn(t, a, adminEmail)
+	for _, p := range []struct{ name, path string }{
+		{"liste-inscrits", fmt.Sprintf("/admin/sessions/%d", s5)},
+		{"liste-inscrits-attente", fmt.Sprintf("/admin/sessions/%d", s2)},
+		{"liste-inscrits-en-ligne", fmt.Sprintf("/admin/modules-en-ligne/%d", online)},
+	} {
+		for _, size := range sizes {
+			t.Run(p.name+"/"+size.name, func(t *testing.T) {
+				tb := a.open(p.path, size.o)
+				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != "Liste des inscrits" {
+					t.Fatalf("h1 %q", h1)
+				}
+				scan(t, tb, p.name+"-"+size.name)
+			})
+		}
+	}
+}
+
+// TestKeyboard_Enrol: an agent enrols with the keyboard alone — Tab to the session choice, Space to pick it,
+// Tab to the button, Enter — with and without JavaScript.
+func TestKeyboard_Enrol(t *testing.T) {
+	store := enrolStore(t)
+	base := accountServer(t, store)
+	f := newEnrolFixtures(t, store)
+	for _, o := range []struct {
+		name string
+		opts tabOptions
+	}{{"js", desktop}, {"sans-js", tabOptions{width: 1280, height: 900, noJS: true}}} {
+		t.Run(o.name, func(t *testing.T) {
+			mod, slug := f.module("presentiel", "Concevoir un questionnaire "+o.name)
+			first := f.session(mod, 10, 9*24*time.Hour)
+			f.session(mod, 10, 16*24*time.Hour)
+			email, _ := e2eUser(t, store, account.RoleAgent)
+			b := newBrowser(t, base)
+			logIn(t, b, email)
+			tb := b.open("/modules/"+slug, o.opts)
+			found := false
+			for i := 0; i < 150 && !found; i++ {
+				press(t, tb, kb.Tab)
+				found = eval[bool](t, tb, `document.activeElement.name === "session"`)
+			}
+			if !found {
+				t.Fatal("Tab never reached the session choice")
+			}
+			if got := eval[string](t, tb, `document.activeElement.value`); got != fmt.Sprint(first) {
+				t.Fatalf("Tab reached session %s first, want the soonest (%d)", got, first)
+			}
+			press(t, tb, " ")
+			if !eval[bool](t, tb, `document.activeElement.checked`) {
+				t.Fatal("Space did not pick the session")
+			}
+			press(t, tb, kb.Tab)
+			if got := eval[string](t, tb, `document.activeElement.tagName + " " + document.activeElement.textContent.trim()`); got != "BUTTON M’inscrire" {
+				t.Fatalf("Tab after the choice focuses %q, want the M’inscrire button", got)
+			}
+			press(t, tb, kb.Enter)
+			if err := chromedp.Do(tb.ctx, chromedp.WaitVisible(chromedp.CSS(`#inscription .fr-alert--success`))); err != nil {
+				t.Fatal(err)
+			}
+			if msg := eval[string](t, tb, `document.querySelector("[role=status]").textContent.trim()`); !strings.Contains(msg, "Inscription confirmée") {
+				t.Fatalf("after Enter: %q", msg)
+			}
+			var n int
+			store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, first).Scan(&n)
+			if n != 1 {
+				t.Fatalf("%d confirmed enrolments in the chosen session", n)
+			}
+		})
+	}
+}

@@ -1,0 +1,429 @@
+// Package enrolment holds the rules of enrolments: the statuses and their explicit transitions, who may enrol in
+// what and when, the cancellation cut-off, the waitlist, attendance and completion, and what "Mes formations"
+// shows. No HTTP, no SQL: the repository (internal/postgres) applies these rules inside its transactions.
+package enrolment
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"campus/internal/apperr"
+	"campus/internal/catalogue"
+)
+
+// Statuses of an enrolment.
+const (
+	// Pending: enrolled in a dated module through a track, no session chosen yet ("à planifier").
+	Pending = "pending"
+	// Confirmed: a seat in the session is held, or the online module is open to the agent.
+	Confirmed = "confirmed"
+	// Waitlisted: the session was full; served in order of arrival when a seat frees up.
+	Waitlisted = "waitlisted"
+	// Cancelled: by the agent, by an admin, or with the session.
+	Cancelled = "cancelled"
+	// Attended / NoShow: marked by an admin once the session has started.
+	Attended = "attended"
+	NoShow   = "no_show"
+	// Completed: an online module the agent finished (marked by an admin).
+	Completed = "completed"
+)
+
+// Reasons of a cancellation.
+const (
+	ReasonAgent            = "agent"
+	ReasonSessionCancelled = "session_cancelled"
+	ReasonAdmin            = "admin"
+	ReasonSwitched         = "switched" // the agent left a waitlist for another session of the module
+)
+
+// Statuses lists every status.
+var Statuses = []string{Pending, Confirmed, Waitlisted, Cancelled, Attended, NoShow, Completed}
+
+// transitions are the only status changes the portal makes.
+var transitions = map[string][]string{
+	Pending:    {Confirmed, Waitlisted, Cancelled},
+	Waitlisted: {Confirmed, Cancelled},
+	Confirmed:  {Cancelled, Attended, NoShow, Completed},
+	Attended:   {NoShow},    // correction of the attendance
+	NoShow:     {Attended},  // correction of the attendance
+	Completed:  {Confirmed}, // completion withdrawn
+	Cancelled:  {},
+}
+
+// CanTransition reports whether an enrolment may go from one status to another.
+func CanTransition(from, to string) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Transition returns nil when from → to is allowed, otherwise a Refusal naming both statuses in French.
+func Transition(from, to string) error {
+	if CanTransition(from, to) {
+		return nil
+	}
+	return refuse(CodeTransition, fmt.Sprintf("Impossible de passer une inscription de « %s » à « %s ».", StatusLabel(from), StatusLabel(to)))
+}
+
+// Active reports whether the status still commits the agent (one active enrolment per agent and module).
+func Active(status string) bool {
+	return status == Pending || status == Confirmed || status == Waitlisted
+}
+
+// HoldsSeat reports whether an enrolment in a session counts in its seats taken.
+func HoldsSeat(status string) bool {
+	return status == Confirmed || status == Attended || status == NoShow
+}
+
+// Followed reports whether the training counts as followed (hours, attestation).
+func Followed(status string) bool { return status == Attended || status == Completed }
+
+// StatusLabel is the French label of a status.
+func StatusLabel(s string) string {
+	switch s {
+	case Pending:
+		return "À planifier"
+	case Confirmed:
+		return "Confirmée"
+	case Waitlisted:
+		return "En liste d’attente"
+	case Cancelled:
+		return "Annulée"
+	case Attended:
+		return "Présent·e"
+	case NoShow:
+		return "Absent·e"
+	case Completed:
+		return "Terminée"
+	}
+	return s
+}
+
+// Time rules.
+const (
+	// CancelCutoff: an agent may cancel a confirmed seat online until this long before the start.
+	CancelCutoff = 24 * time.Hour
+	// ReminderLead: the reminder mail is sent this long before the start.
+	ReminderLead = 48 * time.Hour
+	// MaxCapacity bounds the capacity of a session.
+	MaxCapacity = 10000
+)
+
+// CancelDeadline is the last moment an agent may cancel a confirmed seat in a session starting at start.
+func CancelDeadline(start time.Time) time.Time { return start.Add(-CancelCutoff) }
+
+// Refusal codes: what rule said no. The message is what the user reads.
+const (
+	CodeNotVerified        = "not_verified"
+	CodeDomainComing       = "domain_coming"
+	CodeModuleClosed       = "module_closed"
+	CodeModuleArchived     = "module_archived"
+	CodeSessionRequired    = "session_required"
+	CodeSessionUnknown     = "session_unknown"
+	CodeSessionStarted     = "session_started"
+	CodeSessionCancelled   = "session_cancelled"
+	CodeNotDated           = "not_dated"
+	CodeDated              = "dated"
+	CodeOtherSession       = "other_session"
+	CodeAlreadyFollowing   = "already_following"
+	CodeCutoff             = "cutoff"
+	CodeNotCancellable     = "not_cancellable"
+	CodeCapacityInvalid    = "capacity_invalid"
+	CodeCapacityBelowTaken = "capacity_below_taken"
+	CodeSessionEnded       = "session_ended"
+	CodeAttendanceEarly    = "attendance_early"
+	CodeNotASession        = "not_a_session"
+	CodeNotOnline          = "not_online"
+	CodeTransition         = "transition"
+	CodeTrackTailored      = "track_tailored"
+	CodeTrackClosed        = "track_closed"
+	CodeTrackNothingNew    = "track_nothing_new"
+)
+
+// Refusal is a rule saying no: the request is well formed but the state forbids it. Its message is French and
+// meant for the page; it wraps apperr.ErrConflict.
+type Refusal struct {
+	Code    string
+	Message string
+}
+
+func (r *Refusal) Error() string { return r.Message }
+
+// Unwrap makes a refusal an apperr.ErrConflict.
+func (r *Refusal) Unwrap() error { return apperr.ErrConflict }
+
+func refuse(code, msg string) error { return &Refusal{Code: code, Message: msg} }
+
+// AsRefusal returns the refusal in err's chain, if any.
+func AsRefusal(err error) (*Refusal, bool) {
+	var r *Refusal
+	ok := errors.As(err, &r)
+	return r, ok
+}
+
+// IsRefusal reports whether err is a refusal with this code.
+func IsRefusal(err error, code string) bool {
+	r, ok := AsRefusal(err)
+	return ok && r.Code == code
+}
+
+// ModuleRef is what an enrolment shows of its module.
+type ModuleRef struct {
+	ID              int64
+	Slug            string
+	Title           string
+	Format          string
+	DurationMinutes int
+	ExternalURL     string
+	Partner         string
+	Status          string
+	DomainStatus    string
+	DomainTitle     string
+}
+
+// Dated reports whether the module is given in dated sessions.
+func (m ModuleRef) Dated() bool { return m.Format != catalogue.FormatOnline }
+
+// Href is the module's page.
+func (m ModuleRef) Href() string { return "/modules/" + m.Slug }
+
+// CheckModuleOpen says whether agents may enrol in the module now: published, in a published domain (not one
+// announced as coming).
+func CheckModuleOpen(m ModuleRef) error {
+	switch {
+	case m.Status == catalogue.StatusArchived:
+		return refuse(CodeModuleArchived, "Ce module n’est plus proposé par le Campus : les inscriptions sont closes.")
+	case m.Status != catalogue.StatusPublished:
+		return refuse(CodeModuleClosed, "Ce module n’est pas encore publié : les inscriptions ne sont pas ouvertes.")
+	case m.DomainStatus == catalogue.StatusComing:
+		return refuse(CodeDomainComing, fmt.Sprintf("Le domaine « %s » est annoncé mais pas encore ouvert : les inscriptions à ce module ouvriront avec lui.", m.DomainTitle))
+	case m.DomainStatus != catalogue.StatusPublished:
+		return refuse(CodeModuleClosed, "Ce module n’est pas ouvert aux inscriptions.")
+	}
+	return nil
+}
+
+// CheckSessionOpen says whether agents may join a session (or its waitlist) at now.
+func CheckSessionOpen(s catalogue.Session, now time.Time) error {
+	switch {
+	case s.Status == "cancelled":
+		return refuse(CodeSessionCancelled, "Cette session a été annulée : choisissez une autre date.")
+	case !s.StartsAt.After(now):
+		return refuse(CodeSessionStarted, "Cette session a déjà commencé ou est passée : les inscriptions sont closes. Choisissez une session à venir.")
+	}
+	return nil
+}
+
+// MayEnrol says whether the person may enrol at all: the mails of the enrolment go to a confirmed address.
+func MayEnrol(emailVerified bool) error {
+	if !emailVerified {
+		return refuse(CodeNotVerified, "Confirmez d’abord votre adresse électronique (ouvrez le lien reçu par courriel, ou demandez-en un nouveau depuis « Mon compte ») : les confirmations d’inscription y sont envoyées.")
+	}
+	return nil
+}
+
+// CheckCancel says whether the agent may cancel their enrolment at now.
+func CheckCancel(e Enrolment, now time.Time) error {
+	if !Active(e.Status) {
+		return refuse(CodeNotCancellable, fmt.Sprintf("Cette inscription ne peut plus être annulée (statut : %s).", StatusLabel(e.Status)))
+	}
+	if e.HasSession() && !e.Session.StartsAt.After(now) {
+		return refuse(CodeSessionStarted, "La session a déjà commencé : l’inscription ne peut plus être annulée.")
+	}
+	if e.Status == Confirmed && e.HasSession() && now.After(CancelDeadline(e.Session.StartsAt)) {
+		return refuse(CodeCutoff, fmt.Sprintf("L’annulation en ligne était possible jusqu’au %s, 24 heures avant le début. "+
+			"Si vous ne pouvez pas venir, prévenez l’équipe du Campus pour que votre place profite à une autre personne.",
+			catalogue.ShortDate(CancelDeadline(e.Session.StartsAt))+" à "+catalogue.Clock(CancelDeadline(e.Session.StartsAt))))
+	}
+	return nil
+}
+
+// CheckCapacity says whether a session's capacity may become capacity while taken seats are held.
+func CheckCapacity(capacity, taken int) error {
+	if capacity < 1 || capacity > MaxCapacity {
+		return refuse(CodeCapacityInvalid, fmt.Sprintf("La capacité doit être comprise entre 1 et %d places.", MaxCapacity))
+	}
+	if capacity < taken {
+		return refuse(CodeCapacityBelowTaken, fmt.Sprintf("Impossible de réduire la capacité à %d places : %d personnes ont déjà une place confirmée. "+
+			"Annulez d’abord des inscriptions ou choisissez au moins %d places.", capacity, taken, taken))
+	}
+	return nil
+}
+
+// CheckAttendance says whether the attendance of an enrolment may be marked at now.
+func CheckAttendance(e Enrolment, now time.Time) error {
+	if !e.HasSession() {
+		return refuse(CodeNotASession, "La présence ne se note que pour une session datée.")
+	}
+	if e.Session.StartsAt.After(now) {
+		return refuse(CodeAttendanceEarly, "La présence se note une fois la session commencée.")
+	}
+	if e.Status != Confirmed && e.Status != Attended && e.Status != NoShow {
+		return refuse(CodeTransition, fmt.Sprintf("La présence ne se note que pour une place confirmée (statut : %s).", StatusLabel(e.Status)))
+	}
+	return nil
+}
+
+// CheckCompletion says whether an enrolment may be marked completed (done) or back to in progress.
+func CheckCompletion(e Enrolment, done bool) error {
+	if e.HasSession() || e.Module.Dated() {
+		return refuse(CodeNotOnline, "L’achèvement ne se note que pour un module en ligne ; pour une session, notez la présence.")
+	}
+	if done {
+		return Transition(e.Status, Completed)
+	}
+	return Transition(e.Status, Confirmed)
+}
+
+// Enrolment is an agent's enrolment with what the pages show of its module and session.
+type Enrolment struct {
+	ID        int64
+	UserID    int64
+	Status    string
+	Reason    string // of a cancellation
+	Position  int    // in the waitlist (1 = next), waitlisted only
+	QueueSeq  int64
+	Version   int
+	Module    ModuleRef
+	Session   catalogue.Session // ID 0 when none
+	Track     catalogue.Ref     // empty when not through a track
+	CreatedAt time.Time
+	UpdatedAt time.Time
+
+	ConfirmedAt  *time.Time
+	CancelledAt  *time.Time
+	AttendanceAt *time.Time
+	CompletedAt  *time.Time
+
+	// The agent, for rosters, attestations and mails.
+	Person Person
+}
+
+// Person is the agent of an enrolment.
+type Person struct {
+	Email          string
+	GivenName      string
+	UsualName      string
+	Administration string
+}
+
+// Name is "Prénom Nom", or the address when no name is known.
+func (p Person) Name() string {
+	switch {
+	case p.GivenName != "" && p.UsualName != "":
+		return p.GivenName + " " + p.UsualName
+	case p.GivenName+p.UsualName != "":
+		return p.GivenName + p.UsualName
+	}
+	return p.Email
+}
+
+// HasSession reports whether the enrolment is in a dated session.
+func (e Enrolment) HasSession() bool { return e.Session.ID != 0 }
+
+// Followed reports whether the training counts as followed (attestation, hours).
+func (e Enrolment) Followed() bool { return Followed(e.Status) }
+
+// Cancellable reports whether the agent may cancel it at now.
+func (e Enrolment) Cancellable(now time.Time) bool { return CheckCancel(e, now) == nil }
+
+// HasCalendar reports whether the enrolment has a calendar event (a dated session).
+func (e Enrolment) HasCalendar() bool { return e.HasSession() }
+
+// Href is the enrolment's row in "Mes formations".
+func (e Enrolment) Href() string { return fmt.Sprintf("/mes-formations#inscription-%d", e.ID) }
+
+// Minutes is the time the training lasts: the module's duration.
+func (e Enrolment) Minutes() int { return e.Module.DurationMinutes }
+
+// MyTrainings is "Mes formations": an agent's enrolments by what they mean to them now.
+type MyTrainings struct {
+	Upcoming   []Enrolment // confirmed seats in sessions not ended yet
+	Waitlisted []Enrolment // with their position
+	ToSchedule []Enrolment // dated modules of a track, no session chosen yet
+	Online     []Enrolment // self-paced online modules in progress
+	Past       []Enrolment // sessions ended without attendance (not marked yet, or absent)
+	Completed  []Enrolment // attended or completed: attestation available
+	Cancelled  []Enrolment
+	// MinutesFollowed totals the durations of the completed trainings.
+	MinutesFollowed int
+}
+
+// Group sorts an agent's enrolments (as listed by the repository, newest first) into "Mes formations".
+func Group(all []Enrolment, now time.Time) MyTrainings {
+	var t MyTrainings
+	for _, e := range all {
+		switch {
+		case e.Status == Pending:
+			t.ToSchedule = append(t.ToSchedule, e)
+		case e.Status == Waitlisted:
+			t.Waitlisted = append(t.Waitlisted, e)
+		case e.Status == Cancelled:
+			t.Cancelled = append(t.Cancelled, e)
+		case e.Followed():
+			t.Completed = append(t.Completed, e)
+			t.MinutesFollowed += e.Minutes()
+		case e.Status == Confirmed && !e.HasSession():
+			t.Online = append(t.Online, e)
+		case e.Status == Confirmed && e.Session.EndsAt.After(now):
+			t.Upcoming = append(t.Upcoming, e)
+		default: // confirmed in an ended session, or absent
+			t.Past = append(t.Past, e)
+		}
+	}
+	// Upcoming and waitlisted sessions soonest first.
+	bySoonest := func(list []Enrolment) {
+		for i := 1; i < len(list); i++ {
+			for j := i; j > 0 && list[j].Session.StartsAt.Before(list[j-1].Session.StartsAt); j-- {
+				list[j], list[j-1] = list[j-1], list[j]
+			}
+		}
+	}
+	bySoonest(t.Upcoming)
+	bySoonest(t.Waitlisted)
+	return t
+}
+
+// Outcome is the result of an enrolment request.
+type Outcome struct {
+	Enrolment Enrolment
+	// Already: the agent was already enrolled this way (a double submit): nothing changed.
+	Already bool
+	// Left: the waitlisted or pending enrolment of the same module the agent left for this session.
+	Left *Enrolment
+}
+
+// TrackOutcome is the result of enrolling in a track.
+type TrackOutcome struct {
+	Track      catalogue.Ref
+	Online     []ModuleRef // enrolled at once
+	ToSchedule []ModuleRef // dated modules: pick a session
+	Already    []ModuleRef // already enrolled (or following)
+	Closed     []ModuleRef // not open to enrolment
+}
+
+// Roster is the list of the agents of a session, or of an online module when Session.ID is 0.
+type Roster struct {
+	Module  ModuleRef
+	Session catalogue.Session
+	Entries []Enrolment // seat holders first, then the waitlist in order, then cancellations
+	Now     time.Time
+}
+
+// Counts of a roster.
+func (r Roster) Count(status string) int {
+	n := 0
+	for _, e := range r.Entries {
+		if e.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// AttendanceOpen reports whether attendance may be marked (the session has started).
+func (r Roster) AttendanceOpen() bool { return r.Session.ID != 0 && !r.Session.StartsAt.After(r.Now) }

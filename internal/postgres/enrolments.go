@@ -1,0 +1,1043 @@
+package postgres
+
+// Enrolments: the only code that writes enrolments and seats. Every use case is one transaction; the rules are
+// internal/enrolment's. Concurrency, per session:
+//
+//   - the session row is locked (SELECT … FOR UPDATE) by every operation that changes its seats or its waitlist
+//     (enrol, cancel, promote, change capacity, cancel the session), so they are serialised per session and each
+//     sees the others' committed effects;
+//   - a seat is taken by a conditional UPDATE (seats_taken < capacity, and nobody waiting): 0 rows means full, so
+//     the enrolment goes to the waitlist; the CHECK seats_taken <= capacity is the backstop;
+//   - the waitlist is ordered by queue_seq, drawn from a sequence under the session's lock (arrival order);
+//   - the unique partial indexes on (user, module) and (user, session) of active enrolments make a double submit
+//     harmless: it finds the first enrolment (or, racing, fails on the index and is retried once, then finds it).
+//
+// Lock order: session row, then enrolment rows. Mails are queued in the outbox in the same transaction.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"campus/internal/apperr"
+	"campus/internal/catalogue"
+	"campus/internal/enrolment"
+	"campus/internal/mail"
+)
+
+type enrolQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+const enrolmentColumns = `e.id, e.user_id, e.status, e.cancel_reason, coalesce(e.queue_seq, 0), e.version,
+	e.created_at, e.updated_at, e.confirmed_at, e.cancelled_at, e.attendance_at, e.completed_at,
+	m.id, m.slug, m.title, m.format, m.duration_minutes, m.external_url, coalesce(p.name, ''), m.status, d.status, d.title,
+	coalesce(ms.id, 0), coalesce(ms.ref, ''), coalesce(ms.starts_at, 'epoch'), coalesce(ms.ends_at, 'epoch'),
+	coalesce(ms.place_name, ''), coalesce(ms.address, ''), coalesce(ms.city, ''), coalesce(ms.virtual_url, ''),
+	coalesce(ms.capacity, 0), coalesce(ms.seats_taken, 0), coalesce(ms.status, ''),
+	coalesce(t.slug, ''), coalesce(t.title, ''),
+	u.email, u.given_name, u.usual_name, u.administration,
+	CASE WHEN e.status = 'waitlisted' THEN (SELECT count(*) FROM enrolments w
+		WHERE w.session_id = e.session_id AND w.status = 'waitlisted' AND w.queue_seq <= e.queue_seq) ELSE 0 END`
+
+const enrolmentFrom = `
+	FROM enrolments e
+	JOIN users u ON u.id = e.user_id
+	JOIN modules m ON m.id = e.module_id
+	JOIN domains d ON d.id = m.domain_id
+	LEFT JOIN partners p ON p.id = m.partner_id
+	LEFT JOIN module_sessions ms ON ms.id = e.session_id
+	LEFT JOIN tracks t ON t.id = e.track_id`
+
+func scanEnrolment(row pgx.Row, e *enrolment.Enrolment) error {
+	var pos int64
+	m, x := &e.Module, &e.Session
+	err := row.Scan(&e.ID, &e.UserID, &e.Status, &e.Reason, &e.QueueSeq, &e.Version,
+		&e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt, &e.CancelledAt, &e.AttendanceAt, &e.CompletedAt,
+		&m.ID, &m.Slug, &m.Title, &m.Format, &m.DurationMinutes, &m.ExternalURL, &m.Partner, &m.Status, &m.DomainStatus, &m.DomainTitle,
+		&x.ID, &x.Ref, &x.StartsAt, &x.EndsAt, &x.PlaceName, &x.Address, &x.City, &x.VirtualURL, &x.Capacity, &x.SeatsTaken, &x.Status,
+		&e.Track.Slug, &e.Track.Title,
+		&e.Person.Email, &e.Person.GivenName, &e.Person.UsualName, &e.Person.Administration, &pos)
+	if x.ID != 0 {
+		x.ModuleID = m.ID
+	}
+	e.Position = int(pos)
+	return err
+}
+
+// enrolments runs a query over enrolmentColumns/enrolmentFrom with the given tail (WHERE … ORDER BY …).
+func enrolments(ctx context.Context, q enrolQuerier, tail string, args ...any) ([]enrolment.Enrolment, error) {
+	rows, err := q.Query(ctx, `SELECT `+enrolmentColumns+enrolmentFrom+` `+tail, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (enrolment.Enrolment, error) {
+		var e enrolment.Enrolment
+		err := scanEnrolment(r, &e)
+		return e, err
+	})
+}
+
+func oneEnrolment(ctx context.Context, q enrolQuerier, tail string, args ...any) (enrolment.Enrolment, error) {
+	var e enrolment.Enrolment
+	err := scanEnrolment(q.QueryRow(ctx, `SELECT `+enrolmentColumns+enrolmentFrom+` `+tail, args...), &e)
+	return e, notFound(err)
+}
+
+const moduleRefColumns = `m.id, m.slug, m.title, m.format, m.duration_minutes, m.external_url, coalesce(p.name, ''),
+	m.status, d.status, d.title`
+
+func moduleRefDest(m *enrolment.ModuleRef) []any {
+	return []any{&m.ID, &m.Slug, &m.Title, &m.Format, &m.DurationMinutes, &m.ExternalURL, &m.Partner, &m.Status, &m.DomainStatus, &m.DomainTitle}
+}
+
+// lockSession locks a session row for the rest of the transaction and returns it with its module and the
+// transaction's time. An extra column (SQL over ms and $2 = arg), when given, is read into dest in the same
+// round trip.
+func lockSession(ctx context.Context, tx pgx.Tx, id int64, extra ...any) (catalogue.Session, enrolment.ModuleRef, time.Time, error) {
+	var x catalogue.Session
+	var m enrolment.ModuleRef
+	var now time.Time
+	dest := append(moduleRefDest(&m), &now)
+	col, args := "", []any{id}
+	if len(extra) == 3 {
+		col, args, dest = ", "+extra[0].(string), append(args, extra[1]), append(dest, extra[2])
+	}
+	err := scanSession(tx.QueryRow(ctx, `SELECT `+sessionColumns+`, `+moduleRefColumns+`, now()`+col+`
+		FROM module_sessions ms JOIN modules m ON m.id = ms.module_id JOIN domains d ON d.id = m.domain_id
+		LEFT JOIN partners p ON p.id = m.partner_id
+		WHERE ms.id = $1 FOR UPDATE OF ms`, args...), &x, dest...)
+	return x, m, now, notFound(err)
+}
+
+// errRetry asks txRetry to run the transaction again: what it read before taking its locks has changed.
+var errRetry = errors.New("enrolment changed concurrently: retry")
+
+// person returns what the mails and rules need of a user.
+func person(ctx context.Context, q enrolQuerier, userID int64) (enrolment.Person, bool, error) {
+	var p enrolment.Person
+	var verified bool
+	err := q.QueryRow(ctx, `SELECT email, given_name, usual_name, administration, email_verified_at IS NOT NULL
+		FROM users WHERE id = $1`, userID).Scan(&p.Email, &p.GivenName, &p.UsualName, &p.Administration, &verified)
+	return p, verified, notFound(err)
+}
+
+func notify(ctx context.Context, tx pgx.Tx, mailer enrolment.Mailer, kind string, e enrolment.Enrolment) error {
+	return enqueueMail(ctx, tx, mailer.Message(enrolment.Notice{Kind: kind, Enrolment: e}))
+}
+
+// retryable: a race on the unique indexes of active enrolments (two submits at once) or a deadlock; the
+// transaction is run again and then sees what the other committed.
+func retryable(err error) bool {
+	if errors.Is(err, errRetry) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	return pe.Code == "40P01" || pe.Code == "40001" ||
+		(pe.Code == "23505" && (pe.ConstraintName == "enrolments_active_module_key" || pe.ConstraintName == "enrolments_active_session_key"))
+}
+
+// txRetry is tx, run again (at most twice more) when it failed on a retryable conflict.
+func (s *Store) txRetry(ctx context.Context, fn func(pgx.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.tx(ctx, fn)
+		if attempt < 2 && retryable(err) {
+			continue
+		}
+		return err
+	}
+}
+
+// sessionGates serialise, within this process, the transactions that lock a given session row: under a crowd on
+// one session, the waiting happens here instead of in Postgres, so that the waiters do not hold pool connections
+// that other requests need. The row lock still serialises across instances.
+// Waiters enter in order of arrival (a channel's blocked senders are served first in, first out) and give up
+// when their request does.
+var sessionGates = func() (g [128]chan struct{}) {
+	for i := range g {
+		g[i] = make(chan struct{}, 1)
+	}
+	return g
+}()
+
+// enterGate waits for the gate of a session; the returned function leaves it.
+func enterGate(ctx context.Context, sessionID int64) (func(), error) {
+	g := sessionGates[uint64(sessionID)%uint64(len(sessionGates))]
+	select {
+	case g <- struct{}{}:
+		return func() { <-g }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// activeEnrolment locks and returns the user's active enrolment of a module, if any.
+func activeEnrolment(ctx context.Context, tx pgx.Tx, userID, moduleID int64) (enrolment.Enrolment, bool, error) {
+	e, err := oneEnrolment(ctx, tx, `WHERE e.user_id = $1 AND e.module_id = $2
+		AND e.status IN ('pending', 'confirmed', 'waitlisted') FOR UPDATE OF e`, userID, moduleID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return e, false, nil
+	}
+	return e, err == nil, err
+}
+
+// EnrolInSession enrols a user in a dated session: a seat when one is free and nobody waits, otherwise the
+// waitlist (in arrival order). It is idempotent: asking again for the same session returns the enrolment with
+// Already set. A waitlisted or pending (track) enrolment of the same module is left for this session
+// (Outcome.Left); a confirmed seat in another session of the module is refused (cancel it first). Refusals
+// (enrolment.Refusal): unverified address, module not open (draft, archived, domain coming), online module,
+// session unknown, cancelled or started. The confirmation or waitlist mail is queued in the same transaction.
+func (s *Store) EnrolInSession(ctx context.Context, userID, sessionID int64, mailer enrolment.Mailer) (enrolment.Outcome, error) {
+	var out enrolment.Outcome
+	who, verified, err := person(ctx, s.pool, userID)
+	if err == nil {
+		err = enrolment.MayEnrol(verified)
+	}
+	if err != nil {
+		return out, fmt.Errorf("postgres.EnrolInSession: %w", err)
+	}
+	leave, err := enterGate(ctx, sessionID)
+	if err != nil {
+		return out, fmt.Errorf("postgres.EnrolInSession: %w", err)
+	}
+	defer leave()
+	err = s.txRetry(ctx, func(tx pgx.Tx) error {
+		out = enrolment.Outcome{}
+		var activeID int64
+		sess, mod, now, err := lockSession(ctx, tx, sessionID, `coalesce((SELECT e.id FROM enrolments e WHERE e.user_id = $2
+			AND e.module_id = ms.module_id AND e.status IN ('pending', 'confirmed', 'waitlisted')), 0)`, userID, &activeID)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return &enrolment.Refusal{Code: enrolment.CodeSessionUnknown, Message: "Cette session n’existe pas : choisissez une des sessions proposées."}
+		}
+		if err != nil {
+			return err
+		}
+		if err := enrolment.CheckModuleOpen(mod); err != nil {
+			return err
+		}
+		if !mod.Dated() {
+			return &enrolment.Refusal{Code: enrolment.CodeNotDated, Message: "Ce module se suit en ligne, à votre rythme : il n’a pas de session."}
+		}
+		var cur enrolment.Enrolment
+		found := activeID != 0
+		if found {
+			// The agent already has this module on their list: read it locked (a rare path: a resubmitted form,
+			// another session, a track's module to schedule).
+			if cur, err = oneEnrolment(ctx, tx, `WHERE e.id = $1 AND e.status IN ('pending', 'confirmed', 'waitlisted') FOR UPDATE OF e`, activeID); err != nil {
+				return errRetry // changed since the lock's read
+			}
+		}
+		var pendingID int64
+		if found {
+			switch {
+			case cur.Session.ID == sessionID:
+				out.Already, out.Enrolment = true, cur
+				return nil
+			case cur.Status == enrolment.Confirmed:
+				return &enrolment.Refusal{Code: enrolment.CodeOtherSession, Message: "Vous avez déjà une place confirmée pour ce module, à la session du " +
+					catalogue.Span(cur.Session.StartsAt, cur.Session.EndsAt) + ". Pour changer de date, annulez d’abord cette inscription depuis « Mes formations »."}
+			case cur.Status == enrolment.Pending:
+				pendingID = cur.ID
+			}
+		}
+		// The session's state is checked after the idempotent answer: a resubmitted form after the start still
+		// finds its enrolment.
+		if err := enrolment.CheckSessionOpen(sess, now); err != nil {
+			return err
+		}
+		if found && cur.Status == enrolment.Waitlisted {
+			if err := enrolment.Transition(cur.Status, enrolment.Cancelled); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = 'cancelled', cancel_reason = 'switched', cancelled_at = now(),
+				updated_at = now(), version = version + 1 WHERE id = $1`, cur.ID); err != nil {
+				return err
+			}
+			left := cur
+			left.Status, left.Reason = enrolment.Cancelled, enrolment.ReasonSwitched
+			out.Left = &left
+		}
+		// A seat, only when one is free and nobody waits for it; otherwise the end of the waitlist. One statement:
+		// the conditional UPDATE (0 rows: full, or people waiting) decides the status of the enrolment written.
+		const seat = `WITH seat AS (
+				UPDATE module_sessions SET seats_taken = seats_taken + 1
+				WHERE id = $1 AND seats_taken < capacity
+				  AND NOT EXISTS (SELECT 1 FROM enrolments w WHERE w.session_id = $1 AND w.status = 'waitlisted')
+				RETURNING seats_taken)`
+		const status = `CASE WHEN EXISTS (SELECT 1 FROM seat) THEN 'confirmed' ELSE 'waitlisted' END`
+		const returning = ` RETURNING e.id, e.status, e.queue_seq, e.version, e.created_at, e.updated_at, e.confirmed_at,
+				(SELECT count(*) FROM enrolments w WHERE w.session_id = $1 AND w.status = 'waitlisted'),
+				coalesce((SELECT seats_taken FROM seat), 0)`
+		e := enrolment.Enrolment{UserID: userID, Module: mod, Session: sess, Person: who}
+		var waiting, taken int
+		dest := []any{&e.ID, &e.Status, &e.QueueSeq, &e.Version, &e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt, &waiting, &taken}
+		if pendingID != 0 {
+			// The track's pending enrolment takes the session (pending → confirmed or waitlisted).
+			err = tx.QueryRow(ctx, seat+`
+				UPDATE enrolments e SET session_id = $1, status = `+status+`, queue_seq = nextval('enrolment_queue_seq'),
+					confirmed_at = CASE WHEN EXISTS (SELECT 1 FROM seat) THEN now() END, updated_at = now(), version = e.version + 1
+				WHERE e.id = $2 AND e.status = 'pending'`+returning, sessionID, pendingID).Scan(dest...)
+			e.Track = cur.Track
+		} else {
+			err = tx.QueryRow(ctx, seat+`
+				INSERT INTO enrolments AS e (user_id, module_id, session_id, status, queue_seq, confirmed_at)
+				SELECT $2, $3, $1, `+status+`, nextval('enrolment_queue_seq'), CASE WHEN EXISTS (SELECT 1 FROM seat) THEN now() END`+
+				returning, sessionID, userID, mod.ID).Scan(dest...)
+		}
+		if err != nil {
+			return err
+		}
+		if pendingID != 0 {
+			if err := enrolment.Transition(enrolment.Pending, e.Status); err != nil {
+				return err
+			}
+		}
+		if e.Status == enrolment.Waitlisted {
+			e.Position = waiting + 1 // the count does not see this statement's own row
+		} else {
+			e.Session.SeatsTaken = taken
+		}
+		out.Enrolment = e
+		kind := enrolment.KindConfirmed
+		if e.Status == enrolment.Waitlisted {
+			kind = enrolment.KindWaitlisted
+		}
+		return notify(ctx, tx, mailer, kind, e)
+	})
+	if err != nil {
+		return out, fmt.Errorf("postgres.EnrolInSession: %w", err)
+	}
+	return out, nil
+}
+
+// moduleRef returns a module with its domain's status.
+func moduleRef(ctx context.Context, q enrolQuerier, moduleID int64) (enrolment.ModuleRef, error) {
+	var m enrolment.ModuleRef
+	err := q.QueryRow(ctx, `SELECT `+moduleRefColumns+` FROM modules m JOIN domains d ON d.id = m.domain_id
+		LEFT JOIN partners p ON p.id = m.partner_id WHERE m.id = $1`, moduleID).Scan(moduleRefDest(&m)...)
+	return m, notFound(err)
+}
+
+// EnrolOnline enrols a user in a self-paced online module: confirmed at once (the partner's link is then shown).
+// Idempotent (Already). Refusals: unverified address, module not open, dated module, module already completed.
+func (s *Store) EnrolOnline(ctx context.Context, userID, moduleID int64, mailer enrolment.Mailer) (enrolment.Outcome, error) {
+	var out enrolment.Outcome
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		out = enrolment.Outcome{}
+		_, verified, err := person(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if err := enrolment.MayEnrol(verified); err != nil {
+			return err
+		}
+		mod, err := moduleRef(ctx, tx, moduleID)
+		if err != nil {
+			return err
+		}
+		if err := enrolment.CheckModuleOpen(mod); err != nil {
+			return err
+		}
+		if mod.Dated() {
+			return &enrolment.Refusal{Code: enrolment.CodeDated, Message: "Ce module se suit en session : choisissez une date parmi les sessions proposées."}
+		}
+		cur, found, err := activeEnrolment(ctx, tx, userID, mod.ID)
+		if err != nil {
+			return err
+		}
+		if found {
+			out.Already, out.Enrolment = true, cur
+			return nil
+		}
+		var done bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM enrolments WHERE user_id = $1 AND module_id = $2 AND status = 'completed')`,
+			userID, mod.ID).Scan(&done); err != nil {
+			return err
+		}
+		if done {
+			return &enrolment.Refusal{Code: enrolment.CodeAlreadyFollowing, Message: "Vous avez déjà terminé ce module : son attestation est dans « Mes formations »."}
+		}
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO enrolments (user_id, module_id, status, confirmed_at)
+			VALUES ($1, $2, 'confirmed', now()) RETURNING id`, userID, mod.ID).Scan(&id); err != nil {
+			return err
+		}
+		if out.Enrolment, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, id); err != nil {
+			return err
+		}
+		return notify(ctx, tx, mailer, enrolment.KindOnline, out.Enrolment)
+	})
+	if err != nil {
+		return out, fmt.Errorf("postgres.EnrolOnline: %w", err)
+	}
+	return out, nil
+}
+
+// EnrolTrack enrols a user in the open modules of a track, in track order: online modules are confirmed at once,
+// dated modules wait as "pending" until the agent picks a session (EnrolInSession then takes them on). Modules
+// already followed actively are left as they are. One mail sums it up. Refusals: tailored programme (reserved to
+// its administration), track or domain not open, nothing new to enrol in.
+func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64, mailer enrolment.Mailer) (enrolment.TrackOutcome, error) {
+	var out enrolment.TrackOutcome
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		out = enrolment.TrackOutcome{}
+		p, verified, err := person(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if err := enrolment.MayEnrol(verified); err != nil {
+			return err
+		}
+		var status, administration, domainStatus, domainTitle string
+		if err := tx.QueryRow(ctx, `SELECT t.slug, t.title, t.status, t.administration, d.status, d.title
+			FROM tracks t JOIN domains d ON d.id = t.domain_id WHERE t.id = $1`, trackID).
+			Scan(&out.Track.Slug, &out.Track.Title, &status, &administration, &domainStatus, &domainTitle); err != nil {
+			return notFound(err)
+		}
+		switch {
+		case administration != "":
+			return &enrolment.Refusal{Code: enrolment.CodeTrackTailored, Message: "Ce programme sur mesure est réservé aux agents de « " + administration +
+				" » : l’inscription se fait avec votre administration. Vous pouvez vous inscrire module par module."}
+		case status != catalogue.StatusPublished:
+			return &enrolment.Refusal{Code: enrolment.CodeTrackClosed, Message: "Ce parcours n’est pas ouvert aux inscriptions."}
+		case domainStatus == catalogue.StatusComing:
+			return &enrolment.Refusal{Code: enrolment.CodeDomainComing, Message: "Le domaine « " + domainTitle + " » est annoncé mais pas encore ouvert : les inscriptions à ce parcours ouvriront avec lui."}
+		}
+		rows, err := tx.Query(ctx, `SELECT `+moduleRefColumns+`,
+				EXISTS (SELECT 1 FROM enrolments e WHERE e.user_id = $2 AND e.module_id = m.id AND e.status IN ('pending', 'confirmed', 'waitlisted'))
+			FROM track_modules tm JOIN modules m ON m.id = tm.module_id JOIN domains d ON d.id = m.domain_id
+			LEFT JOIN partners p ON p.id = m.partner_id
+			WHERE tm.track_id = $1 AND m.status <> 'draft' ORDER BY tm.position`, trackID, userID)
+		if err != nil {
+			return err
+		}
+		type item struct {
+			m      enrolment.ModuleRef
+			active bool
+		}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (item, error) {
+			var it item
+			err := r.Scan(append(moduleRefDest(&it.m), &it.active)...)
+			return it, err
+		})
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if enrolment.CheckModuleOpen(it.m) != nil {
+				out.Closed = append(out.Closed, it.m)
+				continue
+			}
+			if it.active {
+				out.Already = append(out.Already, it.m)
+				continue
+			}
+			status := enrolment.Pending
+			if !it.m.Dated() {
+				status = enrolment.Confirmed
+			}
+			tag, err := tx.Exec(ctx, `INSERT INTO enrolments (user_id, module_id, track_id, status, confirmed_at)
+				VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'confirmed' THEN now() END)
+				ON CONFLICT (user_id, module_id) WHERE status IN ('pending', 'confirmed', 'waitlisted') DO NOTHING`,
+				userID, it.m.ID, trackID, status)
+			if err != nil {
+				return err
+			}
+			switch {
+			case tag.RowsAffected() == 0:
+				out.Already = append(out.Already, it.m)
+			case status == enrolment.Confirmed:
+				out.Online = append(out.Online, it.m)
+			default:
+				out.ToSchedule = append(out.ToSchedule, it.m)
+			}
+		}
+		if len(out.Online)+len(out.ToSchedule) == 0 {
+			if len(out.Already) > 0 {
+				return &enrolment.Refusal{Code: enrolment.CodeTrackNothingNew, Message: "Vous êtes déjà inscrit·e à tous les modules ouverts de ce parcours : retrouvez-les dans « Mes formations »."}
+			}
+			return &enrolment.Refusal{Code: enrolment.CodeTrackClosed, Message: "Aucun module de ce parcours n’est ouvert aux inscriptions pour le moment."}
+		}
+		return enqueueMail(ctx, tx, mailer.Message(enrolment.Notice{Kind: enrolment.KindTrack,
+			Enrolment: enrolment.Enrolment{UserID: userID, Person: p}, Track: out}))
+	})
+	if err != nil {
+		return out, fmt.Errorf("postgres.EnrolTrack: %w", err)
+	}
+	return out, nil
+}
+
+// CancelEnrolment is the agent cancelling their own enrolment (userID must own it, otherwise
+// apperr.ErrNotFound): a confirmed seat until the cut-off (enrolment.CancelCutoff before the start), a waitlist
+// place or a pending module at any time before the start. A freed seat goes to the first waitlisted agent in the
+// same transaction (unless the session has started), who is told by mail; the agent gets a confirmation mail.
+func (s *Store) CancelEnrolment(ctx context.Context, userID, enrolmentID int64, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
+	e, err := s.cancel(ctx, enrolmentID, userID, enrolment.ReasonAgent, mailer)
+	if err != nil {
+		return e, fmt.Errorf("postgres.CancelEnrolment: %w", err)
+	}
+	return e, nil
+}
+
+// AdminCancelEnrolment is an admin cancelling an agent's active enrolment, with no cut-off (but not once the
+// session has started); the freed seat is given to the waitlist as for the agent, and the agent is told by mail.
+func (s *Store) AdminCancelEnrolment(ctx context.Context, enrolmentID int64, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
+	e, err := s.cancel(ctx, enrolmentID, 0, enrolment.ReasonAdmin, mailer)
+	if err != nil {
+		return e, fmt.Errorf("postgres.AdminCancelEnrolment: %w", err)
+	}
+	return e, nil
+}
+
+func (s *Store) cancel(ctx context.Context, enrolmentID, userID int64, reason string, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
+	var e enrolment.Enrolment
+	read := func() error {
+		var err error
+		e, err = oneEnrolment(ctx, s.pool, `WHERE e.id = $1 AND ($2 = 0 OR e.user_id = $2)`, enrolmentID, userID)
+		return err
+	}
+	// Read (and check the owner) before waiting for the session; the cancellation below only applies if the
+	// status is still the one read, otherwise it reads again.
+	if err := read(); err != nil {
+		return e, err
+	}
+	if e.HasSession() {
+		leave, err := enterGate(ctx, e.Session.ID)
+		if err != nil {
+			return e, err
+		}
+		defer leave()
+	}
+	first := true
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		if !first {
+			if err := read(); err != nil {
+				return err
+			}
+		}
+		first = false
+		now := time.Now()
+		var sess catalogue.Session
+		var mod enrolment.ModuleRef
+		if e.HasSession() {
+			var err error
+			if sess, mod, now, err = lockSession(ctx, tx, e.Session.ID); err != nil {
+				return err
+			}
+			e.Session = sess // as it is now (dates, seats)
+		}
+		if reason == enrolment.ReasonAgent {
+			if err := enrolment.CheckCancel(e, now); err != nil {
+				return err
+			}
+		} else if !enrolment.Active(e.Status) || (e.HasSession() && !e.Session.StartsAt.After(now)) {
+			return &enrolment.Refusal{Code: enrolment.CodeNotCancellable, Message: "Cette inscription ne peut plus être annulée (statut : " + enrolment.StatusLabel(e.Status) + ")."}
+		}
+		if err := enrolment.Transition(e.Status, enrolment.Cancelled); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, `UPDATE enrolments SET status = 'cancelled', cancel_reason = $3, cancelled_at = now(),
+			updated_at = now(), version = version + 1 WHERE id = $1 AND status = $2 RETURNING version, updated_at, cancelled_at`,
+			e.ID, e.Status, reason).Scan(&e.Version, &e.UpdatedAt, &e.CancelledAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errRetry // promoted or changed since read: read again
+		}
+		if err != nil {
+			return err
+		}
+		was := e.Status
+		e.Status, e.Reason, e.Position = enrolment.Cancelled, reason, 0
+		msgs := []mail.Message{mailer.Message(enrolment.Notice{Kind: enrolment.KindCancelled, Enrolment: e})}
+		if was == enrolment.Confirmed && e.HasSession() {
+			// The seat is given back, then to the head of the waitlist if any.
+			var free int
+			var waiting bool
+			if err := tx.QueryRow(ctx, `UPDATE module_sessions SET seats_taken = seats_taken - 1 WHERE id = $1
+				RETURNING CASE WHEN status = 'scheduled' AND starts_at > now() THEN capacity - seats_taken ELSE 0 END, seats_taken,
+					EXISTS (SELECT 1 FROM enrolments w WHERE w.session_id = $1 AND w.status = 'waitlisted')`,
+				e.Session.ID).Scan(&free, &sess.SeatsTaken, &waiting); err != nil {
+				return err
+			}
+			if waiting {
+				promoted, err := promote(ctx, tx, sess, mod, free)
+				if err != nil {
+					return err
+				}
+				for _, p := range promoted {
+					msgs = append(msgs, mailer.Message(enrolment.Notice{Kind: enrolment.KindPromoted, Enrolment: p}))
+				}
+			}
+		}
+		return enqueueMails(ctx, tx, msgs)
+	})
+	return e, err
+}
+
+// enqueueMails writes several mails to the outbox in one statement, inside the caller's transaction.
+func enqueueMails(ctx context.Context, tx pgx.Tx, msgs []mail.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	var kinds, to, subjects, bodies []string
+	for _, m := range msgs {
+		kinds, to, subjects, bodies = append(kinds, m.Kind), append(to, m.To), append(subjects, m.Subject), append(bodies, m.Body)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO mail_outbox (kind, recipient, subject, body)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`, kinds, to, subjects, bodies)
+	return err
+}
+
+// promote gives up to free seats of a locked session (sess, of module mod) to its waitlist, in order of arrival,
+// in one statement, and returns the promoted enrolments (for their mails). Callers pass 0 free seats once the
+// session has started or when it is cancelled: nobody is promoted then.
+func promote(ctx context.Context, tx pgx.Tx, sess catalogue.Session, mod enrolment.ModuleRef, free int) ([]enrolment.Enrolment, error) {
+	if free <= 0 {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, `
+		WITH next AS (
+			SELECT id FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'
+			ORDER BY queue_seq LIMIT $2 FOR UPDATE),
+		up AS (
+			UPDATE enrolments e SET status = 'confirmed', confirmed_at = now(), updated_at = now(), version = e.version + 1
+			FROM next WHERE e.id = next.id
+			RETURNING e.id, e.user_id, e.queue_seq, e.version, e.created_at, e.updated_at, e.confirmed_at),
+		seats AS (
+			UPDATE module_sessions SET seats_taken = seats_taken + (SELECT count(*) FROM up) WHERE id = $1 RETURNING seats_taken)
+		SELECT up.id, up.user_id, up.queue_seq, up.version, up.created_at, up.updated_at, up.confirmed_at,
+			u.email, u.given_name, u.usual_name, u.administration, (SELECT seats_taken FROM seats)
+		FROM up JOIN users u ON u.id = up.user_id ORDER BY up.queue_seq`, sess.ID, free)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (enrolment.Enrolment, error) {
+		e := enrolment.Enrolment{Status: enrolment.Confirmed, Module: mod, Session: sess}
+		err := r.Scan(&e.ID, &e.UserID, &e.QueueSeq, &e.Version, &e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt,
+			&e.Person.Email, &e.Person.GivenName, &e.Person.UsualName, &e.Person.Administration, &e.Session.SeatsTaken)
+		return e, err
+	})
+}
+
+// promoteAndTell promotes into the free seats of a locked session and queues the promotion mails.
+func promoteAndTell(ctx context.Context, tx pgx.Tx, sess catalogue.Session, mod enrolment.ModuleRef, free int, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
+	promoted, err := promote(ctx, tx, sess, mod, free)
+	if err != nil {
+		return nil, err
+	}
+	msgs := make([]mail.Message, 0, len(promoted))
+	for _, p := range promoted {
+		msgs = append(msgs, mailer.Message(enrolment.Notice{Kind: enrolment.KindPromoted, Enrolment: p}))
+	}
+	return promoted, enqueueMails(ctx, tx, msgs)
+}
+
+// ChangeCapacity sets a session's capacity (for the back-office). Lowering it below the seats already held is
+// refused (enrolment.CodeCapacityBelowTaken); raising it gives the new seats to the waitlist in order, in the
+// same transaction, with a mail to each promoted agent (not once the session has started). It returns the
+// promoted enrolments. The session's version is bumped (it is a catalogue change).
+func (s *Store) ChangeCapacity(ctx context.Context, sessionID int64, capacity int, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
+	var promoted []enrolment.Enrolment
+	leave, err := enterGate(ctx, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.ChangeCapacity: %w", err)
+	}
+	defer leave()
+	err = s.txRetry(ctx, func(tx pgx.Tx) error {
+		sess, mod, _, err := lockSession(ctx, tx, sessionID)
+		if err != nil {
+			return err
+		}
+		if err := enrolment.CheckCapacity(capacity, sess.SeatsTaken); err != nil {
+			return err
+		}
+		var free int
+		if err := tx.QueryRow(ctx, `UPDATE module_sessions SET capacity = $2, updated_at = now(), version = version + 1
+			WHERE id = $1 RETURNING CASE WHEN status = 'scheduled' AND starts_at > now() THEN capacity - seats_taken ELSE 0 END`,
+			sessionID, capacity).Scan(&free); err != nil {
+			return err
+		}
+		sess.Capacity = capacity
+		promoted, err = promoteAndTell(ctx, tx, sess, mod, free, mailer)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres.ChangeCapacity: %w", err)
+	}
+	return promoted, nil
+}
+
+// CancelSession cancels a session that has not started (for the back-office): its status becomes cancelled, every
+// confirmed and waitlisted enrolment is cancelled (reason session_cancelled, their calendar events then say
+// STATUS:CANCELLED) and each agent is told by mail, in one transaction. It returns the cancelled enrolments.
+// Refusals: already cancelled, already started.
+func (s *Store) CancelSession(ctx context.Context, sessionID int64, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
+	var cancelled []enrolment.Enrolment
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		sess, _, now, err := lockSession(ctx, tx, sessionID)
+		if err != nil {
+			return err
+		}
+		if sess.Status == "cancelled" {
+			return &enrolment.Refusal{Code: enrolment.CodeSessionCancelled, Message: "Cette session est déjà annulée."}
+		}
+		if !sess.StartsAt.After(now) {
+			return &enrolment.Refusal{Code: enrolment.CodeSessionStarted, Message: "Cette session a déjà commencé : elle ne peut plus être annulée."}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE module_sessions SET status = 'cancelled', seats_taken = 0, updated_at = now(),
+			version = version + 1 WHERE id = $1`, sessionID); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `UPDATE enrolments SET status = 'cancelled', cancel_reason = 'session_cancelled',
+			cancelled_at = now(), updated_at = now(), version = version + 1
+			WHERE session_id = $1 AND status IN ('confirmed', 'waitlisted') RETURNING id`, sessionID)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		if cancelled, err = enrolments(ctx, tx, `WHERE e.id = ANY($1) ORDER BY e.queue_seq`, ids); err != nil {
+			return err
+		}
+		for _, e := range cancelled {
+			if err := notify(ctx, tx, mailer, enrolment.KindSessionCancelled, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres.CancelSession: %w", err)
+	}
+	return cancelled, nil
+}
+
+// MarkAttendance records present (true) or absent (false) for enrolments of a session once it has started (for
+// the roster and the back-office). Every id must be an enrolment of this session (otherwise apperr.ErrNotFound)
+// holding a seat (confirmed, or already marked: a mark can be corrected). It returns how many changed.
+func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[int64]bool) (int, error) {
+	changed := 0
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		changed = 0
+		_, _, now, err := lockSession(ctx, tx, sessionID)
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, 0, len(marks))
+		for id := range marks {
+			ids = append(ids, id)
+		}
+		list, err := enrolments(ctx, tx, `WHERE e.session_id = $1 AND e.id = ANY($2) ORDER BY e.id FOR UPDATE OF e`, sessionID, ids)
+		if err != nil {
+			return err
+		}
+		if len(list) != len(ids) {
+			return apperr.ErrNotFound
+		}
+		for _, e := range list {
+			if err := enrolment.CheckAttendance(e, now); err != nil {
+				return err
+			}
+			to := enrolment.NoShow
+			if marks[e.ID] {
+				to = enrolment.Attended
+			}
+			if e.Status == to {
+				continue
+			}
+			if err := enrolment.Transition(e.Status, to); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = $2, attendance_at = now(), updated_at = now(),
+				version = version + 1 WHERE id = $1`, e.ID, to); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres.MarkAttendance: %w", err)
+	}
+	return changed, nil
+}
+
+// MarkCompletion marks an online module's enrolment completed (done) or back in progress (for the back-office);
+// the agent then gets an attestation. Refusals: not an online enrolment, not confirmed.
+func (s *Store) MarkCompletion(ctx context.Context, enrolmentID int64, done bool) (enrolment.Enrolment, error) {
+	var e enrolment.Enrolment
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		var err error
+		if e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1 FOR UPDATE OF e`, enrolmentID); err != nil {
+			return err
+		}
+		if (done && e.Status == enrolment.Completed) || (!done && e.Status == enrolment.Confirmed && !e.HasSession()) {
+			return nil
+		}
+		if err := enrolment.CheckCompletion(e, done); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = CASE WHEN $2 THEN 'completed' ELSE 'confirmed' END,
+			completed_at = CASE WHEN $2 THEN now() END, updated_at = now(), version = version + 1 WHERE id = $1`, e.ID, done); err != nil {
+			return err
+		}
+		e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
+		return err
+	})
+	if err != nil {
+		return e, fmt.Errorf("postgres.MarkCompletion: %w", err)
+	}
+	return e, nil
+}
+
+// MarkCompletions applies MarkCompletion to several enrolments of one online module in one transaction.
+func (s *Store) MarkCompletions(ctx context.Context, moduleID int64, marks map[int64]bool) (int, error) {
+	changed := 0
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		changed = 0
+		ids := make([]int64, 0, len(marks))
+		for id := range marks {
+			ids = append(ids, id)
+		}
+		list, err := enrolments(ctx, tx, `WHERE e.module_id = $1 AND e.session_id IS NULL AND e.id = ANY($2) ORDER BY e.id FOR UPDATE OF e`, moduleID, ids)
+		if err != nil {
+			return err
+		}
+		if len(list) != len(ids) {
+			return apperr.ErrNotFound
+		}
+		for _, e := range list {
+			done := marks[e.ID]
+			if (done && e.Status == enrolment.Completed) || (!done && e.Status == enrolment.Confirmed) {
+				continue
+			}
+			if err := enrolment.CheckCompletion(e, done); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = CASE WHEN $2 THEN 'completed' ELSE 'confirmed' END,
+				completed_at = CASE WHEN $2 THEN now() END, updated_at = now(), version = version + 1 WHERE id = $1`, e.ID, done); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres.MarkCompletions: %w", err)
+	}
+	return changed, nil
+}
+
+// Enrolment returns one enrolment with its module, session and agent (the caller checks who may see it).
+func (s *Store) Enrolment(ctx context.Context, id int64) (enrolment.Enrolment, error) {
+	e, err := oneEnrolment(ctx, s.pool, `WHERE e.id = $1`, id)
+	if err != nil {
+		return e, fmt.Errorf("postgres.Enrolment: %w", err)
+	}
+	return e, nil
+}
+
+// MyEnrolments returns every enrolment of a user, newest first, in one query (enrolment.Group sorts them for
+// "Mes formations").
+func (s *Store) MyEnrolments(ctx context.Context, userID int64) ([]enrolment.Enrolment, error) {
+	list, err := enrolments(ctx, s.pool, `WHERE e.user_id = $1 ORDER BY e.id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.MyEnrolments: %w", err)
+	}
+	return list, nil
+}
+
+// ModuleEnrolment returns the user's enrolment of a module that the module page shows: the active one, else the
+// latest followed one; found is false when there is none.
+func (s *Store) ModuleEnrolment(ctx context.Context, userID, moduleID int64) (e enrolment.Enrolment, found bool, err error) {
+	e, err = oneEnrolment(ctx, s.pool, `WHERE e.user_id = $1 AND e.module_id = $2 AND e.status <> 'cancelled'
+		ORDER BY e.status IN ('pending', 'confirmed', 'waitlisted') DESC, e.id DESC LIMIT 1`, userID, moduleID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, fmt.Errorf("postgres.ModuleEnrolment: %w", err)
+	}
+	return e, true, nil
+}
+
+const rosterOrder = ` ORDER BY CASE WHEN e.status IN ('confirmed', 'attended', 'no_show', 'completed') THEN 0
+	WHEN e.status = 'waitlisted' THEN 1 WHEN e.status = 'pending' THEN 2 ELSE 3 END, e.queue_seq NULLS LAST, e.id`
+
+// Roster returns a session with its module and every enrolment in it (seat holders, then the waitlist in
+// order, then cancellations), in two queries.
+func (s *Store) Roster(ctx context.Context, sessionID int64) (enrolment.Roster, error) {
+	var r enrolment.Roster
+	dest := append(moduleRefDest(&r.Module), &r.Now)
+	err := scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionColumns+`, `+moduleRefColumns+`, now()
+		FROM module_sessions ms JOIN modules m ON m.id = ms.module_id JOIN domains d ON d.id = m.domain_id
+		LEFT JOIN partners p ON p.id = m.partner_id WHERE ms.id = $1`, sessionID), &r.Session, dest...)
+	if err != nil {
+		return r, fmt.Errorf("postgres.Roster: %w", notFound(err))
+	}
+	if r.Entries, err = enrolments(ctx, s.pool, `WHERE e.session_id = $1`+rosterOrder, sessionID); err != nil {
+		return r, fmt.Errorf("postgres.Roster: %w", err)
+	}
+	return r, nil
+}
+
+// OnlineRoster returns an online module with its self-paced enrolments (in progress, completed, cancelled).
+func (s *Store) OnlineRoster(ctx context.Context, moduleID int64) (enrolment.Roster, error) {
+	var r enrolment.Roster
+	var err error
+	if r.Module, err = moduleRef(ctx, s.pool, moduleID); err != nil {
+		return r, fmt.Errorf("postgres.OnlineRoster: %w", err)
+	}
+	if r.Module.Dated() {
+		return r, fmt.Errorf("postgres.OnlineRoster: %w", apperr.ErrNotFound)
+	}
+	if err := s.pool.QueryRow(ctx, `SELECT now()`).Scan(&r.Now); err != nil {
+		return r, fmt.Errorf("postgres.OnlineRoster: %w", err)
+	}
+	if r.Entries, err = enrolments(ctx, s.pool, `WHERE e.module_id = $1 AND e.session_id IS NULL AND e.status <> 'pending'`+rosterOrder, moduleID); err != nil {
+		return r, fmt.Errorf("postgres.OnlineRoster: %w", err)
+	}
+	return r, nil
+}
+
+// QueueReminders queues the reminder mail of every confirmed seat in a session starting within
+// enrolment.ReminderLead, once: the enrolment records that its reminder was queued, in the same transaction as
+// the mail. Seats confirmed after the reminder time are not reminded (their confirmation mail just said it all).
+// Safe with several instances (rows are taken with SKIP LOCKED). It returns how many were queued.
+func (s *Store) QueueReminders(ctx context.Context, mailer enrolment.Mailer) (int, error) {
+	n := 0
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			WITH due AS (
+				SELECT e.id FROM enrolments e JOIN module_sessions ms ON ms.id = e.session_id
+				WHERE e.status = 'confirmed' AND e.reminder_sent_at IS NULL AND ms.status = 'scheduled'
+				  AND ms.starts_at > now() AND ms.starts_at <= now() + make_interval(secs => $1)
+				  AND e.confirmed_at < ms.starts_at - make_interval(secs => $1)
+				ORDER BY e.id LIMIT 500
+				FOR UPDATE OF e SKIP LOCKED)
+			UPDATE enrolments e SET reminder_sent_at = now() FROM due WHERE e.id = due.id RETURNING e.id`,
+			enrolment.ReminderLead.Seconds())
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		list, err := enrolments(ctx, tx, `WHERE e.id = ANY($1) ORDER BY e.id`, ids)
+		if err != nil {
+			return err
+		}
+		for _, e := range list {
+			if err := notify(ctx, tx, mailer, enrolment.KindReminder, e); err != nil {
+				return err
+			}
+		}
+		n = len(list)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres.QueueReminders: %w", err)
+	}
+	return n, nil
+}
+
+// FillFreedSeats promotes waitlisted agents into seats freed outside the enrolment transactions (an account
+// deleted with its enrolments). The periodic job runs it; it returns how many were promoted.
+func (s *Store) FillFreedSeats(ctx context.Context, mailer enrolment.Mailer) (int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT ms.id FROM module_sessions ms
+		WHERE ms.status = 'scheduled' AND ms.starts_at > now() AND ms.seats_taken < ms.capacity
+		  AND EXISTS (SELECT 1 FROM enrolments w WHERE w.session_id = ms.id AND w.status = 'waitlisted')
+		ORDER BY ms.id LIMIT 100`)
+	if err != nil {
+		return 0, fmt.Errorf("postgres.FillFreedSeats: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("postgres.FillFreedSeats: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		err := s.txRetry(ctx, func(tx pgx.Tx) error {
+			sess, mod, now, err := lockSession(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			free := 0
+			if sess.Status == "scheduled" && sess.StartsAt.After(now) {
+				free = sess.Capacity - sess.SeatsTaken
+			}
+			p, err := promoteAndTell(ctx, tx, sess, mod, free, mailer)
+			n += len(p)
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("postgres.FillFreedSeats: %w", err)
+		}
+	}
+	return n, nil
+}
+
+// SetCalendarFeed stores the hash of a user's new calendar-feed token: the previous link stops working.
+func (s *Store) SetCalendarFeed(ctx context.Context, userID int64, tokenHash []byte) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO calendar_feeds (user_id, token_hash) VALUES ($1, $2)
+		ON CONFLICT (user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now(), last_used_at = NULL`, userID, tokenHash)
+	if err != nil {
+		return fmt.Errorf("postgres.SetCalendarFeed: %w", err)
+	}
+	return nil
+}
+
+// RevokeCalendarFeed deletes a user's calendar-feed token.
+func (s *Store) RevokeCalendarFeed(ctx context.Context, userID int64) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM calendar_feeds WHERE user_id = $1`, userID); err != nil {
+		return fmt.Errorf("postgres.RevokeCalendarFeed: %w", err)
+	}
+	return nil
+}
+
+// CalendarFeedInfo tells when the user's calendar feed was created and last read (nil when there is none).
+func (s *Store) CalendarFeedInfo(ctx context.Context, userID int64) (created, used *time.Time, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT created_at, last_used_at FROM calendar_feeds WHERE user_id = $1`, userID).Scan(&created, &used)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres.CalendarFeedInfo: %w", err)
+	}
+	return created, used, nil
+}
+
+// CalendarFeed returns the dated enrolments of the owner of a feed token (by its hash): current ones and those
+// cancelled in the last 90 days, so that calendars see the cancellation. Unknown token: apperr.ErrNotFound.
+func (s *Store) CalendarFeed(ctx context.Context, tokenHash []byte) (int64, []enrolment.Enrolment, error) {
+	var userID int64
+	err := s.pool.QueryRow(ctx, `UPDATE calendar_feeds SET last_used_at = now() WHERE token_hash = $1 RETURNING user_id`, tokenHash).Scan(&userID)
+	if err != nil {
+		return 0, nil, fmt.Errorf("postgres.CalendarFeed: %w", notFound(err))
+	}
+	list, err := enrolments(ctx, s.pool, `WHERE e.user_id = $1 AND e.session_id IS NOT NULL
+		AND (e.status <> 'cancelled' OR e.cancelled_at > now() - interval '90 days') ORDER BY ms.starts_at, e.id`, userID)
+	if err != nil {
+		return 0, nil, fmt.Errorf("postgres.CalendarFeed: %w", err)
+	}
+	return userID, list, nil
+}
+
+// SessionModuleID returns the module of a session.
+func (s *Store) SessionModuleID(ctx context.Context, sessionID int64) (int64, error) {
+	var id int64
+	if err := s.pool.QueryRow(ctx, `SELECT module_id FROM module_sessions WHERE id = $1`, sessionID).Scan(&id); err != nil {
+		return 0, fmt.Errorf("postgres.SessionModuleID: %w", notFound(err))
+	}
+	return id, nil
+}

@@ -1,0 +1,804 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"campus/internal/apperr"
+	"campus/internal/enrolment"
+	"campus/internal/mail"
+	"campus/internal/postgres"
+	"campus/internal/testdb"
+)
+
+var enSeq atomic.Int64
+
+var testMailer = enrolment.Mailer{BaseURL: "https://campus.test"}
+
+// enStore is a migrated database of the test's own: the enrolment tests add domains, modules and sessions
+// that other tests of the package must not see.
+func enStore(t testing.TB) *postgres.Store {
+	t.Helper()
+	url := testdb.NewDatabase(t, fmt.Sprintf("insc%d", enSeq.Add(1)))
+	s, err := postgres.Open(context.Background(), url, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.Migrate(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// enModule creates a domain (of the given status) and a module (format, status) of its own and returns the
+// module's id.
+func enModule(t testing.TB, s *postgres.Store, format, moduleStatus, domainStatus string) int64 {
+	t.Helper()
+	n := enSeq.Add(1)
+	ctx := context.Background()
+	var domainID, moduleID int64
+	if err := s.Pool().QueryRow(ctx, `INSERT INTO domains (slug, title, status) VALUES ($1, $2, $3) RETURNING id`,
+		fmt.Sprintf("dom-insc-%d-%d", time.Now().UnixNano()%1e9, n), fmt.Sprintf("Domaine %d", n), domainStatus).Scan(&domainID); err != nil {
+		t.Fatal(err)
+	}
+	url := ""
+	if format == "en_ligne" {
+		url = "https://partenaire.example/cours"
+	}
+	if err := s.Pool().QueryRow(ctx, `INSERT INTO modules (slug, domain_id, title, duration_minutes, format, level, status, external_url)
+		VALUES ($1, $2, $3, 210, $4, 'decouverte', $5, $6) RETURNING id`,
+		fmt.Sprintf("mod-insc-%d-%d", time.Now().UnixNano()%1e9, n), domainID, fmt.Sprintf("Module d’essai n° %d", n), format, moduleStatus, url).Scan(&moduleID); err != nil {
+		t.Fatal(err)
+	}
+	return moduleID
+}
+
+// enSession adds a session to a module, starting in `in` (negative: in the past), 3 h 30 long.
+func enSession(t testing.TB, s *postgres.Store, moduleID int64, capacity int, in time.Duration) int64 {
+	t.Helper()
+	var id int64
+	start := time.Now().Add(in)
+	if err := s.Pool().QueryRow(context.Background(), `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, capacity)
+		VALUES ($1, $2, $3, $4, 'Campus du numérique', '20 avenue de Ségur', 'Paris', $5) RETURNING id`,
+		fmt.Sprintf("sess-insc-%d-%d", time.Now().UnixNano(), enSeq.Add(1)), moduleID, start, start.Add(210*time.Minute), capacity).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// enUsers creates n verified agents and returns their ids in creation order.
+func enUsers(t testing.TB, s *postgres.Store, n int) []int64 {
+	t.Helper()
+	batch := enSeq.Add(1)
+	rows, err := s.Pool().Query(context.Background(), `INSERT INTO users (email, email_verified_at, given_name, usual_name)
+		SELECT format('foule-%s-%s@exemple.gouv.fr', $1::text, g), now(), 'Agent', 'N° ' || g FROM generate_series(1, $2) g
+		RETURNING id`, fmt.Sprintf("%d-%d", time.Now().UnixNano()%1e9, batch), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	if len(ids) != n {
+		t.Fatalf("created %d users, want %d", len(ids), n)
+	}
+	return ids
+}
+
+func enCount(t testing.TB, s *postgres.Store, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.Pool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+func enExec(t testing.TB, s *postgres.Store, sql string, args ...any) {
+	t.Helper()
+	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// waitlist returns the user ids of a session's waitlist in order, with the positions the store computes.
+func waitlist(t testing.TB, s *postgres.Store, sessionID int64) ([]int64, []int) {
+	t.Helper()
+	r, err := s.Roster(context.Background(), sessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []int64
+	var positions []int
+	for _, e := range r.Entries {
+		if e.Status == enrolment.Waitlisted {
+			users = append(users, e.UserID)
+			positions = append(positions, e.Position)
+		}
+	}
+	return users, positions
+}
+
+// checkSeats asserts the session's seats_taken equals its rows holding a seat, and returns it.
+func checkSeats(t testing.TB, s *postgres.Store, sessionID int64) int {
+	t.Helper()
+	taken := enCount(t, s, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sessionID)
+	rows := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status IN ('confirmed', 'attended', 'no_show')`, sessionID)
+	if taken != rows {
+		t.Fatalf("seats_taken = %d but %d enrolments hold a seat", taken, rows)
+	}
+	return taken
+}
+
+func mailKinds(t testing.TB, s *postgres.Store, userID int64) []string {
+	t.Helper()
+	rows, err := s.Pool().Query(context.Background(), `SELECT o.kind FROM mail_outbox o JOIN users u ON u.email = o.recipient
+		WHERE u.id = $1 ORDER BY o.id`, userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var kinds []string
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		kinds = append(kinds, k)
+	}
+	return kinds
+}
+
+// TestStore_EnrolConcurrently fires 230 enrolments at once (each agent its own goroutine) at a session of 20
+// seats: exactly 20 confirmed, the others waitlisted in order of arrival, seats_taken equal to the rows; then
+// cancellations, concurrent and one by one, promote exactly the head of the waitlist, in order.
+func TestStore_EnrolConcurrently(t *testing.T) {
+	s := enStore(t)
+	ctx := context.Background()
+	const seats, crowd = 20, 230
+	mod := enModule(t, s, "presentiel", "published", "published")
+	sess := enSession(t, s, mod, seats, 10*24*time.Hour)
+	users := enUsers(t, s, crowd)
+
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, crowd)
+	for _, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if _, err := s.EnrolInSession(ctx, u, sess, testMailer); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("enrolment failed: %v", err)
+	}
+
+	if got := checkSeats(t, s, sess); got != seats {
+		t.Fatalf("seats_taken = %d, want %d", got, seats)
+	}
+	confirmed := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sess)
+	waiting := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
+	if confirmed != seats || waiting != crowd-seats {
+		t.Fatalf("%d confirmed and %d waitlisted, want %d and %d", confirmed, waiting, seats, crowd-seats)
+	}
+	if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1`, sess); n != crowd {
+		t.Fatalf("%d enrolments for %d agents", n, crowd)
+	}
+	// Arrival order: every confirmed agent arrived (queue_seq) before every waitlisted one, and the waitlist
+	// positions are 1..n in arrival order.
+	if n := enCount(t, s, `SELECT count(*) FROM enrolments c, enrolments w WHERE c.session_id = $1 AND w.session_id = $1
+		AND c.status = 'confirmed' AND w.status = 'waitlisted' AND c.queue_seq > w.queue_seq`, sess); n != 0 {
+		t.Fatalf("%d waitlisted agents arrived before a confirmed one", n)
+	}
+	order, positions := waitlist(t, s, sess)
+	for i, p := range positions {
+		if p != i+1 {
+			t.Fatalf("position %d at rank %d of the waitlist", p, i+1)
+		}
+	}
+	var bySeq []int64
+	rows, _ := s.Pool().Query(ctx, `SELECT user_id FROM enrolments WHERE session_id = $1 AND status = 'waitlisted' ORDER BY queue_seq`, sess)
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		bySeq = append(bySeq, id)
+	}
+	rows.Close()
+	if !slices.Equal(order, bySeq) {
+		t.Fatal("the roster's waitlist is not in arrival order")
+	}
+	// Every agent got the mail of their outcome.
+	if n := enCount(t, s, `SELECT count(*) FROM mail_outbox o JOIN users u ON u.email = o.recipient JOIN enrolments e ON e.user_id = u.id
+		WHERE e.session_id = $1 AND o.kind = CASE e.status WHEN 'confirmed' THEN 'enrolment_confirmed' ELSE 'enrolment_waitlisted' END`, sess); n != crowd {
+		t.Fatalf("%d outcome mails, want %d", n, crowd)
+	}
+
+	var seatHolders []int64
+	rows, _ = s.Pool().Query(ctx, `SELECT id FROM enrolments WHERE session_id = $1 AND status = 'confirmed' ORDER BY id`, sess)
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		seatHolders = append(seatHolders, id)
+	}
+	rows.Close()
+	owner := func(enrolmentID int64) int64 {
+		return int64(enCount(t, s, `SELECT user_id FROM enrolments WHERE id = $1`, enrolmentID))
+	}
+
+	t.Run("ConcurrentCancellationsPromoteTheHead", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for _, id := range seatHolders[:5] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.CancelEnrolment(ctx, owner(id), id, testMailer); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if got := checkSeats(t, s, sess); got != seats {
+			t.Fatalf("seats_taken = %d after cancellations and promotions, want %d", got, seats)
+		}
+		for _, u := range order[:5] {
+			if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND user_id = $2 AND status = 'confirmed'`, sess, u); n != 1 {
+				t.Fatalf("agent %d (head of the waitlist) was not promoted", u)
+			}
+			if k := mailKinds(t, s, u); k[len(k)-1] != enrolment.KindPromoted {
+				t.Fatalf("agent %d: mails %v, want a promotion mail last", u, k)
+			}
+		}
+		rest, _ := waitlist(t, s, sess)
+		if !slices.Equal(rest, order[5:]) {
+			t.Fatal("the rest of the waitlist is not the original order minus its head")
+		}
+	})
+
+	t.Run("OneByOneInOrder", func(t *testing.T) {
+		for i, id := range seatHolders[5:10] {
+			head, _ := waitlist(t, s, sess)
+			if _, err := s.CancelEnrolment(ctx, owner(id), id, testMailer); err != nil {
+				t.Fatal(err)
+			}
+			if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND user_id = $2 AND status = 'confirmed'`, sess, head[0]); n != 1 {
+				t.Fatalf("cancellation %d did not promote the head of the waitlist", i+1)
+			}
+			after, positions := waitlist(t, s, sess)
+			if !slices.Equal(after, head[1:]) || positions[0] != 1 {
+				t.Fatalf("cancellation %d: waitlist not shifted by one", i+1)
+			}
+			checkSeats(t, s, sess)
+		}
+	})
+
+	t.Run("DoubleSubmitIsHarmless", func(t *testing.T) {
+		u := enUsers(t, s, 1)[0]
+		other := enSession(t, s, mod, 5, 20*24*time.Hour)
+		var wg sync.WaitGroup
+		var already atomic.Int64
+		for range 12 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out, err := s.EnrolInSession(ctx, u, other, testMailer)
+				if err != nil {
+					t.Error(err)
+				}
+				if out.Already {
+					already.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u); n != 1 {
+			t.Fatalf("%d enrolments after 12 identical submits", n)
+		}
+		if already.Load() != 11 {
+			t.Fatalf("%d answers said 'already enrolled', want 11", already.Load())
+		}
+		if got := checkSeats(t, s, other); got != 1 {
+			t.Fatalf("seats_taken = %d, want 1", got)
+		}
+		if k := mailKinds(t, s, u); len(k) != 1 {
+			t.Fatalf("mails %v, want one confirmation", k)
+		}
+	})
+}
+
+// TestStore_WaitlistOrder: agents enrolling one after the other in a full session are waitlisted in that order,
+// with positions 1, 2, 3…; a new agent never takes a freed seat ahead of the waitlist.
+func TestStore_WaitlistOrder(t *testing.T) {
+	s := enStore(t)
+	ctx := context.Background()
+	mod := enModule(t, s, "hybride", "published", "published")
+	sess := enSession(t, s, mod, 2, 5*24*time.Hour)
+	users := enUsers(t, s, 8)
+	for i, u := range users {
+		out, err := s.EnrolInSession(ctx, u, sess, testMailer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus, wantPos := enrolment.Confirmed, 0
+		if i >= 2 {
+			wantStatus, wantPos = enrolment.Waitlisted, i-1
+		}
+		if out.Enrolment.Status != wantStatus || out.Enrolment.Position != wantPos {
+			t.Fatalf("agent %d: %s position %d, want %s position %d", i+1, out.Enrolment.Status, out.Enrolment.Position, wantStatus, wantPos)
+		}
+	}
+	order, _ := waitlist(t, s, sess)
+	if !slices.Equal(order, users[2:]) {
+		t.Fatalf("waitlist %v, want %v", order, users[2:])
+	}
+
+	t.Run("LeavingTheWaitlistShiftsPositions", func(t *testing.T) {
+		var id int64
+		s.Pool().QueryRow(ctx, `SELECT id FROM enrolments WHERE user_id = $1`, users[3]).Scan(&id)
+		if _, err := s.CancelEnrolment(ctx, users[3], id, testMailer); err != nil {
+			t.Fatal(err)
+		}
+		order, positions := waitlist(t, s, sess)
+		if !slices.Equal(order, append([]int64{users[2]}, users[4:]...)) || !slices.Equal(positions, []int{1, 2, 3, 4, 5}) {
+			t.Fatalf("waitlist %v positions %v", order, positions)
+		}
+		if got := checkSeats(t, s, sess); got != 2 {
+			t.Fatalf("a waitlist cancellation changed the seats: %d", got)
+		}
+	})
+
+	t.Run("AccountDeletionFreesTheSeatForTheWaitlist", func(t *testing.T) {
+		if err := s.DeleteUser(ctx, users[0], mail.AccountDeleted("x@exemple.gouv.fr", "")); err != nil {
+			t.Fatal(err)
+		}
+		if got := checkSeats(t, s, sess); got != 1 {
+			t.Fatalf("seats_taken = %d after the deletion, want 1", got)
+		}
+		// A newcomer does not jump the queue: the free seat belongs to the waitlist.
+		late := enUsers(t, s, 1)[0]
+		out, err := s.EnrolInSession(ctx, late, sess, testMailer)
+		if err != nil || out.Enrolment.Status != enrolment.Waitlisted {
+			t.Fatalf("newcomer: %+v, %v; want waitlisted", out.Enrolment.Status, err)
+		}
+		n, err := s.FillFreedSeats(ctx, testMailer)
+		if err != nil || n != 1 {
+			t.Fatalf("FillFreedSeats = %d, %v; want 1", n, err)
+		}
+		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status = 'confirmed'`, users[2]); n != 1 {
+			t.Fatal("the head of the waitlist was not promoted into the freed seat")
+		}
+		checkSeats(t, s, sess)
+	})
+}
+
+func refusal(t *testing.T, err error, code string) {
+	t.Helper()
+	r, ok := enrolment.AsRefusal(err)
+	if !ok || r.Code != code {
+		t.Fatalf("got %v, want refusal %q", err, code)
+	}
+	if r.Message == "" || !errors.Is(err, apperr.ErrConflict) {
+		t.Fatalf("refusal %q without a message or not a conflict", code)
+	}
+}
+
+// TestStore_EnrolRules: what may not be enrolled in is refused with a French message.
+func TestStore_EnrolRules(t *testing.T) {
+	s := enStore(t)
+	ctx := context.Background()
+	u := enUsers(t, s, 1)[0]
+
+	t.Run("ComingDomain", func(t *testing.T) {
+		mod := enModule(t, s, "presentiel", "published", "coming")
+		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, 48*time.Hour), testMailer)
+		refusal(t, err, enrolment.CodeDomainComing)
+	})
+	t.Run("DraftModule", func(t *testing.T) {
+		mod := enModule(t, s, "presentiel", "draft", "published")
+		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, 48*time.Hour), testMailer)
+		refusal(t, err, enrolment.CodeModuleClosed)
+		online := enModule(t, s, "en_ligne", "draft", "published")
+		_, err = s.EnrolOnline(ctx, u, online, testMailer)
+		refusal(t, err, enrolment.CodeModuleClosed)
+	})
+	t.Run("ArchivedModule", func(t *testing.T) {
+		mod := enModule(t, s, "en_ligne", "archived", "published")
+		_, err := s.EnrolOnline(ctx, u, mod, testMailer)
+		refusal(t, err, enrolment.CodeModuleArchived)
+	})
+	t.Run("PastSession", func(t *testing.T) {
+		mod := enModule(t, s, "presentiel", "published", "published")
+		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, -time.Hour), testMailer)
+		refusal(t, err, enrolment.CodeSessionStarted)
+	})
+	t.Run("CancelledSession", func(t *testing.T) {
+		mod := enModule(t, s, "presentiel", "published", "published")
+		sess := enSession(t, s, mod, 10, 48*time.Hour)
+		enExec(t, s, `UPDATE module_sessions SET status = 'cancelled' WHERE id = $1`, sess)
+		_, err := s.EnrolInSession(ctx, u, sess, testMailer)
+		refusal(t, err, enrolment.CodeSessionCancelled)
+	})
+	t.Run("UnknownSession", func(t *testing.T) {
+		_, err := s.EnrolInSession(ctx, u, 987654321, testMailer)
+		refusal(t, err, enrolment.CodeSessionUnknown)
+	})
+	t.Run("FormatMismatch", func(t *testing.T) {
+		dated := enModule(t, s, "presentiel", "published", "published")
+		_, err := s.EnrolOnline(ctx, u, dated, testMailer)
+		refusal(t, err, enrolment.CodeDated)
+	})
+	t.Run("UnverifiedAddress", func(t *testing.T) {
+		v := enUsers(t, s, 1)[0]
+		enExec(t, s, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, v)
+		mod := enModule(t, s, "en_ligne", "published", "published")
+		_, err := s.EnrolOnline(ctx, v, mod, testMailer)
+		refusal(t, err, enrolment.CodeNotVerified)
+	})
+	t.Run("OneSeatPerModule", func(t *testing.T) {
+		mod := enModule(t, s, "presentiel", "published", "published")
+		a, b := enSession(t, s, mod, 10, 48*time.Hour), enSession(t, s, mod, 10, 96*time.Hour)
+		if _, err := s.EnrolInSession(ctx, u, a, testMailer); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.EnrolInSession(ctx, u, b, testMailer)
+		refusal(t, err, enrolment.CodeOtherSession)
+	})
+	t.Run("WaitlistedMaySwitchToAnotherSession", func(t *testing.T) {
+		mod := enModule(t, s, "presentiel", "published", "published")
+		full, open := enSession(t, s, mod, 1, 48*time.Hour), enSession(t, s, mod, 10, 96*time.Hour)
+		first, v := enUsers(t, s, 1)[0], enUsers(t, s, 1)[0]
+		s.EnrolInSession(ctx, first, full, testMailer)
+		out, err := s.EnrolInSession(ctx, v, full, testMailer)
+		if err != nil || out.Enrolment.Status != enrolment.Waitlisted {
+			t.Fatalf("%v %v", out.Enrolment.Status, err)
+		}
+		out, err = s.EnrolInSession(ctx, v, open, testMailer)
+		if err != nil || out.Enrolment.Status != enrolment.Confirmed || out.Left == nil || out.Left.Session.ID != full {
+			t.Fatalf("switch: %+v, %v", out, err)
+		}
+		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status IN ('confirmed', 'waitlisted')`, v); n != 1 {
+			t.Fatalf("%d active enrolments after switching", n)
+		}
+	})
+	t.Run("OnlineIsImmediateAndIdempotent", func(t *testing.T) {
+		mod := enModule(t, s, "en_ligne", "published", "published")
+		out, err := s.EnrolOnline(ctx, u, mod, testMailer)
+		if err != nil || out.Enrolment.Status != enrolment.Confirmed || out.Enrolment.Module.ExternalURL == "" {
+			t.Fatalf("%+v %v", out, err)
+		}
+		again, err := s.EnrolOnline(ctx, u, mod, testMailer)
+		if err != nil || !again.Already || again.Enrolment.ID != out.Enrolment.ID {
+			t.Fatalf("second submit: %+v %v", again, err)
+		}
+		if _, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 3, 48*time.Hour), testMailer); !enrolment.IsRefusal(err, enrolment.CodeNotDated) {
+			t.Fatalf("a session of an online module: %v", err)
+		}
+	})
+}
+
+// TestStore_Cancel: the cut-off, the owner check, and no promotion once the session has started.
+func TestStore_Cancel(t *testing.T) {
+	s := enStore(t)
+	ctx := context.Background()
+	mod := enModule(t, s, "presentiel", "published", "published")
+	soon := enSession(t, s, mod, 1, 12*time.Hour)
+	users := enUsers(t, s, 3)
+	a, _ := s.EnrolInSession(ctx, users[0], soon, testMailer)
+	b, _ := s.EnrolInSession(ctx, users[1], soon, testMailer)
+
+	t.Run("NotTheOwner", func(t *testing.T) {
+		if _, err := s.CancelEnrolment(ctx, users[2], a.Enrolment.ID, testMailer); !errors.Is(err, apperr.ErrNotFound) {
+			t.Fatalf("another agent cancelling: %v, want not found", err)
+		}
+	})
+	t.Run("AfterTheCutoff", func(t *testing.T) {
+		_, err := s.CancelEnrolment(ctx, users[0], a.Enrolment.ID, testMailer)
+		refusal(t, err, enrolment.CodeCutoff)
+	})
+	t.Run("WaitlistAnyTimeBeforeStart", func(t *testing.T) {
+		if _, err := s.CancelEnrolment(ctx, users[1], b.Enrolment.ID, testMailer); err != nil {
+			t.Fatal(err)
+		}
+		if k := mailKinds(t, s, users[1]); k[len(k)-1] != enrolment.KindCancelled {
+			t.Fatalf("mails %v", k)
+		}
+	})
+	t.Run("AdminNoPromotionAfterStart", func(t *testing.T) {
+		started := enSession(t, s, mod, 1, 72*time.Hour)
+		vs := enUsers(t, s, 2)
+		x, _ := s.EnrolInSession(ctx, vs[0], started, testMailer)
+		s.EnrolInSession(ctx, vs[1], started, testMailer)
+		enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 hours' WHERE id = $1`, started)
+		if _, err := s.AdminCancelEnrolment(ctx, x.Enrolment.ID, testMailer); !enrolment.IsRefusal(err, enrolment.CodeNotCancellable) {
+			t.Fatalf("cancelling in a started session: %v", err)
+		}
+		// Even when a seat is freed after the start (account deleted), nobody is promoted.
+		if err := s.DeleteUser(ctx, vs[0], mail.AccountDeleted("x@exemple.gouv.fr", "")); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.FillFreedSeats(ctx, testMailer); err != nil || n != 0 {
+			t.Fatalf("FillFreedSeats after the start = %d, %v", n, err)
+		}
+		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status = 'waitlisted'`, vs[1]); n != 1 {
+			t.Fatal("promoted after the session started")
+		}
+	})
+}
+
+// TestStore_SessionOperations: the back-office operations (capacity, cancellation, attendance, completion).
+func TestStore_SessionOperations(t *testing.T) {
+	s := enStore(t)
+	ctx := context.Background()
+	mod := enModule(t, s, "presentiel", "published", "published")
+
+	t.Run("ChangeCapacity", func(t *testing.T) {
+		sess := enSession(t, s, mod, 3, 10*24*time.Hour)
+		users := enUsers(t, s, 8)
+		for _, u := range users {
+			s.EnrolInSession(ctx, u, sess, testMailer)
+		}
+		_, err := s.ChangeCapacity(ctx, sess, 2, testMailer)
+		refusal(t, err, enrolment.CodeCapacityBelowTaken)
+		_, err = s.ChangeCapacity(ctx, sess, 0, testMailer)
+		refusal(t, err, enrolment.CodeCapacityInvalid)
+		promoted, err := s.ChangeCapacity(ctx, sess, 6, testMailer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, p := range promoted {
+			got = append(got, p.UserID)
+		}
+		if !slices.Equal(got, users[3:6]) {
+			t.Fatalf("promoted %v, want the first three of the waitlist %v", got, users[3:6])
+		}
+		if checkSeats(t, s, sess) != 6 {
+			t.Fatal("seats")
+		}
+		if k := mailKinds(t, s, users[3]); !slices.Equal(k, []string{enrolment.KindWaitlisted, enrolment.KindPromoted}) {
+			t.Fatalf("mails %v", k)
+		}
+		if _, err := s.ChangeCapacity(ctx, sess, 6, testMailer); err != nil {
+			t.Fatal("same capacity refused:", err)
+		}
+	})
+
+	t.Run("CancelSession", func(t *testing.T) {
+		sess := enSession(t, s, mod, 2, 10*24*time.Hour)
+		users := enUsers(t, s, 3)
+		for _, u := range users {
+			s.EnrolInSession(ctx, u, sess, testMailer)
+		}
+		cancelled, err := s.CancelSession(ctx, sess, testMailer)
+		if err != nil || len(cancelled) != 3 {
+			t.Fatalf("%d cancelled, %v", len(cancelled), err)
+		}
+		if checkSeats(t, s, sess) != 0 {
+			t.Fatal("seats after cancellation")
+		}
+		for _, u := range users {
+			if k := mailKinds(t, s, u); k[len(k)-1] != enrolment.KindSessionCancelled {
+				t.Fatalf("agent %d: %v", u, k)
+			}
+		}
+		_, err = s.CancelSession(ctx, sess, testMailer)
+		refusal(t, err, enrolment.CodeSessionCancelled)
+	})
+
+	t.Run("MarkAttendance", func(t *testing.T) {
+		sess := enSession(t, s, mod, 5, 3*24*time.Hour)
+		users := enUsers(t, s, 2)
+		a, _ := s.EnrolInSession(ctx, users[0], sess, testMailer)
+		b, _ := s.EnrolInSession(ctx, users[1], sess, testMailer)
+		_, err := s.MarkAttendance(ctx, sess, map[int64]bool{a.Enrolment.ID: true})
+		refusal(t, err, enrolment.CodeAttendanceEarly)
+		enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 day', ends_at = now() - interval '20 hours' WHERE id = $1`, sess)
+		n, err := s.MarkAttendance(ctx, sess, map[int64]bool{a.Enrolment.ID: true, b.Enrolment.ID: false})
+		if err != nil || n != 2 {
+			t.Fatalf("%d, %v", n, err)
+		}
+		// Correction, and idempotence.
+		if n, err := s.MarkAttendance(ctx, sess, map[int64]bool{a.Enrolment.ID: true, b.Enrolment.ID: true}); err != nil || n != 1 {
+			t.Fatalf("%d, %v", n, err)
+		}
+		if checkSeats(t, s, sess) != 2 {
+			t.Fatal("attendance changed the seats")
+		}
+		other := enSession(t, s, mod, 5, 3*24*time.Hour)
+		if _, err := s.MarkAttendance(ctx, other, map[int64]bool{a.Enrolment.ID: true}); !errors.Is(err, apperr.ErrNotFound) {
+			t.Fatalf("an enrolment of another session: %v", err)
+		}
+	})
+
+	t.Run("MarkCompletion", func(t *testing.T) {
+		online := enModule(t, s, "en_ligne", "published", "published")
+		u := enUsers(t, s, 1)[0]
+		out, _ := s.EnrolOnline(ctx, u, online, testMailer)
+		e, err := s.MarkCompletion(ctx, out.Enrolment.ID, true)
+		if err != nil || e.Status != enrolment.Completed || e.CompletedAt == nil {
+			t.Fatalf("%+v %v", e.Status, err)
+		}
+		if _, err := s.EnrolOnline(ctx, u, online, testMailer); !enrolment.IsRefusal(err, enrolment.CodeAlreadyFollowing) {
+			t.Fatalf("re-enrolling in a completed module: %v", err)
+		}
+		sess := enSession(t, s, mod, 5, 3*24*time.Hour)
+		d, _ := s.EnrolInSession(ctx, u, sess, testMailer)
+		_, err = s.MarkCompletion(ctx, d.Enrolment.ID, true)
+		refusal(t, err, enrolment.CodeNotOnline)
+	})
+}
+
+// TestStore_Track: a track enrols in its online modules at once and leaves its dated modules to schedule; picking
+// a session then turns the pending enrolment into a seat.
+func TestStore_Track(t *testing.T) {
+	s := enStore(t)
+	ctx := context.Background()
+	online := enModule(t, s, "en_ligne", "published", "published")
+	dated := enModule(t, s, "presentiel", "published", "published")
+	draft := enModule(t, s, "en_ligne", "draft", "published")
+	var domainID, trackID, tailoredID int64
+	s.Pool().QueryRow(ctx, `SELECT domain_id FROM modules WHERE id = $1`, online).Scan(&domainID)
+	n := enSeq.Add(1)
+	for _, x := range []struct {
+		id    *int64
+		admin string
+	}{{&trackID, ""}, {&tailoredID, "Ministère des Essais"}} {
+		if err := s.Pool().QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, status, administration) VALUES ($1, $2, 'Parcours d’essai', 'published', $3) RETURNING id`,
+			fmt.Sprintf("parcours-insc-%d-%d", n, len(x.admin)), domainID, x.admin).Scan(x.id); err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range []int64{online, dated, draft} {
+			enExec(t, s, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, $3)`, *x.id, m, i+1)
+		}
+	}
+	u := enUsers(t, s, 1)[0]
+	out, err := s.EnrolTrack(ctx, u, trackID, testMailer)
+	if err != nil || len(out.Online) != 1 || len(out.ToSchedule) != 1 || len(out.Closed) != 0 {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if k := mailKinds(t, s, u); !slices.Equal(k, []string{enrolment.KindTrack}) {
+		t.Fatalf("mails %v", k)
+	}
+	_, err = s.EnrolTrack(ctx, u, trackID, testMailer)
+	refusal(t, err, enrolment.CodeTrackNothingNew)
+	_, err = s.EnrolTrack(ctx, u, tailoredID, testMailer)
+	refusal(t, err, enrolment.CodeTrackTailored)
+
+	list, err := s.MyEnrolments(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := enrolment.Group(list, time.Now())
+	if len(mine.Online) != 1 || len(mine.ToSchedule) != 1 || mine.ToSchedule[0].Track.Title == "" {
+		t.Fatalf("Mes formations: %d online, %d to schedule", len(mine.Online), len(mine.ToSchedule))
+	}
+	pendingID := mine.ToSchedule[0].ID
+	pick, err := s.EnrolInSession(ctx, u, enSession(t, s, dated, 4, 5*24*time.Hour), testMailer)
+	if err != nil || pick.Enrolment.ID != pendingID || pick.Enrolment.Status != enrolment.Confirmed || pick.Enrolment.Track.Title == "" {
+		t.Fatalf("picking a session: %+v %v", pick.Enrolment, err)
+	}
+}
+
+// TestStore_Reminders: a reminder is queued once per seat, two days before, and never for a cancelled seat.
+func TestStore_Reminders(t *testing.T) {
+	s := enStore(t)
+	ctx := context.Background()
+	mod := enModule(t, s, "presentiel", "published", "published")
+	sess := enSession(t, s, mod, 5, 5*24*time.Hour)
+	users := enUsers(t, s, 3)
+	var ids []int64
+	for _, u := range users {
+		out, _ := s.EnrolInSession(ctx, u, sess, testMailer)
+		ids = append(ids, out.Enrolment.ID)
+	}
+	s.CancelEnrolment(ctx, users[2], ids[2], testMailer)
+	if n, _ := s.QueueReminders(ctx, testMailer); n != 0 {
+		t.Fatalf("%d reminders five days before", n)
+	}
+	// Time passes: the seats were confirmed four days ago, the session now starts in 36 hours.
+	enExec(t, s, `UPDATE module_sessions SET starts_at = now() + interval '36 hours', ends_at = now() + interval '40 hours' WHERE id = $1`, sess)
+	enExec(t, s, `UPDATE enrolments SET confirmed_at = confirmed_at - interval '4 days' WHERE session_id = $1`, sess)
+	var wg sync.WaitGroup
+	var total atomic.Int64
+	for range 4 { // several instances at once
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := s.QueueReminders(ctx, testMailer)
+			if err != nil {
+				t.Error(err)
+			}
+			total.Add(int64(n))
+		}()
+	}
+	wg.Wait()
+	if total.Load() != 2 {
+		t.Fatalf("%d reminders queued, want 2", total.Load())
+	}
+	// A seat confirmed after the reminder time gets no reminder: its confirmation said it all.
+	late := enUsers(t, s, 1)[0]
+	s.EnrolInSession(ctx, late, sess, testMailer)
+	if n, _ := s.QueueReminders(ctx, testMailer); n != 0 {
+		t.Fatalf("reminders queued again: %d", n)
+	}
+	for i, u := range append(users, late) {
+		k := mailKinds(t, s, u)
+		has := slices.Contains(k, enrolment.KindReminder)
+		if has != (i < 2) {
+			t.Fatalf("agent %d: mails %v", i, k)
+		}
+	}
+}
+
+// TestStore_CalendarFeed: only the token's hash is stored; a new token revokes the old.
+func TestStore_CalendarFeed(t *testing.T) {
+	s := enStore(t)
+	ctx := context.Background()
+	u := enUsers(t, s, 1)[0]
+	h1, h2 := make([]byte, 32), make([]byte, 32)
+	h1[0], h2[0] = 1, 2
+	if err := s.SetCalendarFeed(ctx, u, h1); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CalendarFeed(ctx, h1); err != nil {
+		t.Fatal(err)
+	}
+	s.SetCalendarFeed(ctx, u, h2)
+	if _, _, err := s.CalendarFeed(ctx, h1); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("old token: %v", err)
+	}
+	s.RevokeCalendarFeed(ctx, u)
+	if _, _, err := s.CalendarFeed(ctx, h2); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("revoked token: %v", err)
+	}
+}
+
+// BenchmarkStore_EnrolInSession measures the enrolment transaction, from parallel goroutines, each enrolment a
+// new agent in one of a few sessions of 20 seats (so both seats and waitlists), and reports its p95.
+func BenchmarkStore_EnrolInSession(b *testing.B) {
+	s := enStore(b)
+	ctx := context.Background()
+	mod := enModule(b, s, "presentiel", "published", "published")
+	var sessions []int64
+	for range 8 {
+		sessions = append(sessions, enSession(b, s, mod, 20, 30*24*time.Hour))
+	}
+	users := enUsers(b, s, b.N)
+	var next atomic.Int64
+	lat := make([]time.Duration, b.N)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) - 1
+			t0 := time.Now()
+			if _, err := s.EnrolInSession(ctx, users[i], sessions[int(i)%len(sessions)], testMailer); err != nil {
+				b.Error(err)
+				return
+			}
+			lat[i] = time.Since(t0)
+		}
+	})
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)*95/100])/float64(time.Millisecond), "p95-ms")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "enrolments/s")
+}

@@ -1,0 +1,276 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"campus/internal/account"
+	"campus/internal/apperr"
+	"campus/internal/cache"
+	"campus/internal/catalogue"
+	"campus/internal/enrolment"
+	"campus/templates"
+)
+
+// enrolmentRoutes registers the agent side of enrolments (behind the session middleware): enrolling from a
+// module or track page, "Mes formations" with its actions, the calendar files and feed, the attestations.
+func (s *Server) enrolmentRoutes(r chi.Router) {
+	// The private calendar feed: the token in the URL is the credential (calendar.go).
+	r.Get("/calendrier/{token}.ics", s.calendarFeed)
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireUser)
+		r.Post("/modules/{slug}/inscription", s.enrolModule)
+		r.Post("/parcours/{slug}/inscription", s.enrolTrack)
+		r.Get("/mes-formations", s.myTrainings)
+		r.Post("/mes-formations/calendrier", s.createCalendarFeed)
+		r.Post("/mes-formations/calendrier/suppression", s.revokeCalendarFeed)
+		r.Get("/mes-formations/{id}/annulation", s.cancelPage)
+		r.Post("/mes-formations/{id}/annulation", s.cancelEnrolment)
+		r.Get("/mes-formations/{id}/calendrier.ics", s.enrolmentICS)
+		r.Get("/mes-formations/{id}/attestation", s.attestation)
+		r.Get("/mes-formations/{id}/attestation.pdf", s.attestationPDF)
+	})
+}
+
+// mailer writes the enrolment mails with links to this portal. The back-office passes it to the store's
+// session operations (ChangeCapacity, CancelSession…).
+func (s *Server) mailer() enrolment.Mailer {
+	return enrolment.Mailer{BaseURL: strings.TrimSuffix(s.cfg.BaseURL.String(), "/")}
+}
+
+// enrolPanel builds the "S’inscrire" part of a module page for the request's viewer; form carries a refused
+// enrolment back. One query for a signed-in viewer (their enrolment of the module), none for visitors, so
+// that the page stays cacheable for them.
+func (s *Server) enrolPanel(r *http.Request, m catalogue.Module, form templates.FormState) (templates.EnrolPanel, error) {
+	p := templates.EnrolPanel{ModuleID: m.ID, ModuleSlug: m.Slug, Title: m.Title, Open: m.Enrollable(), Dated: m.Dated(),
+		Sessions: m.Sessions, Form: form, Now: time.Now(),
+		LoginHref: "/connexion?suivant=" + url.QueryEscape("/modules/"+m.Slug+"#inscription")}
+	u, ok := CurrentUser(r)
+	if !ok {
+		return p, nil
+	}
+	p.SignedIn, p.Verified, p.Admin = true, u.Verified(), u.Has(account.RoleAdmin)
+	e, found, err := s.store.ModuleEnrolment(r.Context(), u.ID, m.ID)
+	if err != nil {
+		return p, err
+	}
+	if found {
+		p.Current = &e
+	}
+	return p, nil
+}
+
+// enrolModule enrols the agent in a module: the chosen session of a dated module, or the online module. A
+// refusal shows the module page again with the French reason (422); success redirects back to the module page
+// (Post/Redirect/Get), where the agent's status shows.
+func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
+	u, _ := CurrentUser(r)
+	ctx := r.Context()
+	slug := chi.URLParam(r, "slug")
+	// The module as the page shows it (cached); the store checks the session's state under its lock.
+	m, err := cache.Load(s.cache, "module:"+slug, cache.All, func() (catalogue.Module, error) { return s.store.ModuleBySlug(ctx, slug) })
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.readForm(w, r)
+	var out enrolment.Outcome
+	if m.Dated() {
+		raw := f.Text("session", "Session", 20, false)
+		id, perr := strconv.ParseInt(raw, 10, 64)
+		switch {
+		case !f.Valid():
+		case raw == "":
+			f.Fail("session", "Choisissez une session dans la liste.")
+		case perr != nil || id <= 0:
+			f.Fail("session", "La session choisie n’est pas valide : choisissez-en une dans la liste.")
+		default:
+			if !s.sessionOfModule(ctx, m, id) {
+				f.Fail("session", "Cette session n’appartient pas à ce module : choisissez-en une dans la liste.")
+				break
+			}
+			out, err = s.store.EnrolInSession(ctx, u.ID, id, s.mailer())
+		}
+	} else {
+		out, err = s.store.EnrolOnline(ctx, u.ID, m.ID, s.mailer())
+	}
+	if err != nil {
+		ref, ok := enrolment.AsRefusal(err)
+		if !ok {
+			s.fail(w, r, err)
+			return
+		}
+		switch ref.Code {
+		case enrolment.CodeSessionStarted, enrolment.CodeSessionCancelled, enrolment.CodeSessionUnknown:
+			f.Fail("session", ref.Message)
+		default:
+			f.FailForm(ref.Message)
+		}
+	}
+	if !f.Valid() {
+		if m, err = s.store.ModuleBySlug(ctx, m.Slug); err != nil { // fresh seats for the page shown again
+			s.fail(w, r, err)
+			return
+		}
+		s.renderModulePage(w, r, http.StatusUnprocessableEntity, m, f.State())
+		return
+	}
+	if m.Dated() && (out.Enrolment.Status == enrolment.Confirmed || out.Left != nil) {
+		s.invalidate("seats")
+	}
+	s.flash(r, flashKind(out), enrolFlash(out))
+	http.Redirect(w, r, "/modules/"+m.Slug+"#inscription", http.StatusSeeOther)
+}
+
+// sessionOfModule reports whether a session belongs to the module (among its upcoming ones, or in the database).
+func (s *Server) sessionOfModule(ctx context.Context, m catalogue.Module, id int64) bool {
+	for _, x := range m.Sessions {
+		if x.ID == id {
+			return true
+		}
+	}
+	moduleID, err := s.store.SessionModuleID(ctx, id)
+	return err == nil && moduleID == m.ID
+}
+
+func flashKind(out enrolment.Outcome) string {
+	if out.Already || out.Enrolment.Status == enrolment.Waitlisted {
+		return "info"
+	}
+	return "success"
+}
+
+func enrolFlash(out enrolment.Outcome) string {
+	e := out.Enrolment
+	when := ""
+	if e.HasSession() {
+		when = catalogue.Span(e.Session.StartsAt, e.Session.EndsAt)
+	}
+	var msg string
+	switch {
+	case out.Already && e.Status == enrolment.Waitlisted:
+		msg = "Vous êtes déjà en liste d’attente pour la session du " + when + ", en position " + strconv.Itoa(e.Position) + "."
+	case out.Already && e.HasSession():
+		msg = "Vous êtes déjà inscrit·e à la session du " + when + "."
+	case out.Already:
+		msg = "Vous êtes déjà inscrit·e à ce module."
+	case e.Status == enrolment.Waitlisted:
+		msg = "La session du " + when + " est complète : vous êtes en liste d’attente, en position " + strconv.Itoa(e.Position) +
+			". Vous serez prévenu·e par courriel si une place se libère."
+	case e.HasSession():
+		msg = "Inscription confirmée pour la session du " + when + ". Un courriel de confirmation vous a été envoyé."
+	default:
+		msg = "Inscription confirmée : le lien vers le contenu en ligne est affiché ci-dessous."
+	}
+	if out.Left != nil {
+		msg += " Vous avez quitté la liste d’attente de la session du " + catalogue.Span(out.Left.Session.StartsAt, out.Left.Session.EndsAt) + "."
+	}
+	return msg
+}
+
+// enrolTrack enrols the agent in a track's modules, then shows "Mes formations"; a refusal goes back to the
+// track page with its reason.
+func (s *Server) enrolTrack(w http.ResponseWriter, r *http.Request) {
+	u, _ := CurrentUser(r)
+	t, err := s.store.TrackBySlug(r.Context(), chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := s.store.EnrolTrack(r.Context(), u.ID, t.ID, s.mailer())
+	if ref, ok := enrolment.AsRefusal(err); ok {
+		kind := "error"
+		if ref.Code == enrolment.CodeTrackNothingNew {
+			kind = "info"
+		}
+		s.flash(r, kind, ref.Message)
+		back := "/parcours/" + t.Slug
+		if t.Tailored() {
+			back = "/programmes-sur-mesure/" + t.Slug
+		}
+		http.Redirect(w, r, back+"#inscription", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg := "Vous êtes inscrit·e au parcours « " + t.Title + " »"
+	switch {
+	case len(out.Online) > 0 && len(out.ToSchedule) > 0:
+		msg += " : " + enrolPlural(len(out.Online), "module en ligne ouvert", "modules en ligne ouverts") + ", " +
+			enrolPlural(len(out.ToSchedule), "module à planifier", "modules à planifier") + " (choisissez une session pour chacun)."
+	case len(out.ToSchedule) > 0:
+		msg += " : choisissez une session pour " + enrolPlural(len(out.ToSchedule), "module", "modules") + "."
+	default:
+		msg += " : " + enrolPlural(len(out.Online), "module en ligne ouvert", "modules en ligne ouverts") + "."
+	}
+	s.flash(r, "success", msg)
+	http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
+}
+
+func enrolPlural(n int, one, many string) string {
+	if n <= 1 {
+		return strconv.Itoa(n) + " " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// enrolmentID reads the {id} of a route; an invalid one is "not found".
+func enrolmentID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.ErrNotFound
+	}
+	return id, nil
+}
+
+// ownEnrolment loads the enrolment of the route for its owner, or for an admin; anyone else gets "not found"
+// (never 403: whether an enrolment exists is nobody else's business).
+func (s *Server) ownEnrolment(r *http.Request) (enrolment.Enrolment, error) {
+	u, _ := CurrentUser(r)
+	id, err := enrolmentID(r)
+	if err != nil {
+		return enrolment.Enrolment{}, err
+	}
+	e, err := s.store.Enrolment(r.Context(), id)
+	if err != nil {
+		return e, err
+	}
+	if e.UserID != u.ID && !u.Has(account.RoleAdmin) {
+		return enrolment.Enrolment{}, apperr.ErrNotFound
+	}
+	return e, nil
+}
+
+// RunEnrolmentJobs runs, every minute until ctx ends, the reminders two days before a session (each queued
+// once) and the promotion of waitlists into seats freed by deleted accounts. `serve` starts it; it is safe with
+// several instances.
+func (s *Server) RunEnrolmentJobs(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := s.store.QueueReminders(ctx, s.mailer()); err != nil && ctx.Err() == nil {
+			s.log.Error("enrolment: queueing reminders", "err", err)
+		} else if n > 0 {
+			s.log.Info("enrolment: reminders queued", "count", n)
+		}
+		if n, err := s.store.FillFreedSeats(ctx, s.mailer()); err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("enrolment: filling freed seats", "err", err)
+		} else if n > 0 {
+			s.invalidate("seats")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

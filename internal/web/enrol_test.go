@@ -1,0 +1,314 @@
+package web_test
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"campus/internal/account"
+	"campus/internal/postgres"
+	"campus/internal/testdb"
+)
+
+// Fixtures of the enrolment tests: a domain, module and sessions of their own, so that tests do not depend
+// on each other or on the seeded catalogue's seats.
+
+var fixSeq atomic.Int64
+
+// enrolStore is a migrated database of the test's own (no reference catalogue): the enrolment tests add
+// domains, modules and sessions that the catalogue tests of the package must not see.
+func enrolStore(t *testing.T) *postgres.Store {
+	t.Helper()
+	url := testdb.NewDatabase(t, fmt.Sprintf("insc%d", fixSeq.Add(1)))
+	store, err := postgres.Open(context.Background(), url, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	if err := store.Migrate(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+type fixModule struct {
+	id    int64
+	slug  string
+	title string
+}
+
+func enrolModule(t *testing.T, store *postgres.Store, format, moduleStatus, domainStatus string) fixModule {
+	t.Helper()
+	ctx := context.Background()
+	n := fmt.Sprintf("%d-%d", time.Now().UnixNano()%1e9, fixSeq.Add(1))
+	var domainID int64
+	if err := store.Pool().QueryRow(ctx, `INSERT INTO domains (slug, title, status) VALUES ($1, $2, $3) RETURNING id`,
+		"dom-web-"+n, "Domaine d’essai "+n, domainStatus).Scan(&domainID); err != nil {
+		t.Fatal(err)
+	}
+	m := fixModule{slug: "module-web-" + n, title: "Écrire pour le web public " + n}
+	url := ""
+	if format == "en_ligne" {
+		url = "https://partenaire.example/cours-" + n
+	}
+	if err := store.Pool().QueryRow(ctx, `INSERT INTO modules (slug, domain_id, title, summary, duration_minutes, format, level, status, external_url)
+		VALUES ($1, $2, $3, 'Un module d’essai.', 420, $4, 'decouverte', $5, $6) RETURNING id`,
+		m.slug, domainID, m.title, format, moduleStatus, url).Scan(&m.id); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func enrolSession(t *testing.T, store *postgres.Store, moduleID int64, capacity int, in time.Duration) int64 {
+	t.Helper()
+	var id int64
+	start := time.Now().Add(in).Truncate(time.Minute)
+	if err := store.Pool().QueryRow(context.Background(), `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, capacity)
+		VALUES ($1, $2, $3, $4, 'Station F', '5 parvis Alan Turing', 'Paris', $5) RETURNING id`,
+		fmt.Sprintf("web-%d-%d", time.Now().UnixNano(), fixSeq.Add(1)), moduleID, start, start.Add(7*time.Hour), capacity).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+var crowdHash = sync.OnceValues(func() (string, error) { return account.HashPassword(goodPassword) })
+
+// crowd creates n verified agents sharing goodPassword (one hash for all, to keep the test fast).
+func crowd(t *testing.T, store *postgres.Store, n int) []account.User {
+	t.Helper()
+	hash, err := crowdHash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := store.Pool().Query(context.Background(), `INSERT INTO users (email, email_verified_at, password_hash, given_name, usual_name, administration)
+		SELECT format('agent-%s-%s@exemple.gouv.fr', $1::text, g), now(), $2, 'Agent', 'Numéro ' || g, 'DINUM'
+		FROM generate_series(1, $3) g RETURNING id, email`, fmt.Sprintf("%d-%d", time.Now().UnixNano()%1e9, fixSeq.Add(1)), hash, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []account.User
+	for rows.Next() {
+		var u account.User
+		rows.Scan(&u.ID, &u.Email)
+		out = append(out, u)
+	}
+	slices.SortFunc(out, func(a, b account.User) int { return int(a.ID - b.ID) })
+	return out
+}
+
+// logInAll signs every agent in, each in a browser (cookie jar) of their own, a few at a time.
+func logInAll(t *testing.T, browsers []*browser, users []account.User) {
+	t.Helper()
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i := range users {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			p := browsers[i].login(users[i].Email, goodPassword)
+			if p.status != http.StatusSeeOther {
+				t.Errorf("sign-in of %s: %d", users[i].Email, p.status)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func dbInt(t *testing.T, store *postgres.Store, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := store.Pool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+func dbIDs(t *testing.T, store *postgres.Store, sql string, args ...any) []int64 {
+	t.Helper()
+	rows, err := store.Pool().Query(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		out = append(out, id)
+	}
+	return out
+}
+
+// TestEnrol_CrowdThroughHTTP: a crowd of 210 agents, each signed in with their own cookies, enrols at once in
+// a session of 20 seats through the module page's form. The roster page, its CSV export and the database must
+// agree: exactly 20 confirmed, 190 waitlisted in arrival order. Then cancellations through "Mes formations"
+// promote the head of the waitlist, in order, and the promoted agents see it on their page.
+func TestEnrol_CrowdThroughHTTP(t *testing.T) {
+	store := enrolStore(t)
+	srv := accountServer(t, store, nil)
+	const seats, n = 20, 210
+	m := enrolModule(t, store, "presentiel", "published", "published")
+	sess := enrolSession(t, store, m.id, seats, 14*24*time.Hour)
+	users := crowd(t, store, n)
+	browsers := make([]*browser, n)
+	for i := range browsers {
+		browsers[i] = newBrowser(t, srv)
+	}
+	logInAll(t, browsers, users)
+
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range browsers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			p := browsers[i].post("/modules/"+m.slug+"/inscription", url.Values{"session": {strconv.FormatInt(sess, 10)}})
+			if loc := p.header.Get("Location"); p.status != http.StatusSeeOther || loc != "/modules/"+m.slug+"#inscription" {
+				t.Errorf("agent %d: %d → %q", i, p.status, loc)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	// The database.
+	taken := dbInt(t, store, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sess)
+	confirmed := dbInt(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sess)
+	waiting := dbInt(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
+	if taken != seats || confirmed != seats || waiting != n-seats {
+		t.Fatalf("seats_taken %d, confirmed %d, waitlisted %d; want %d, %d, %d", taken, confirmed, waiting, seats, seats, n-seats)
+	}
+	if late := dbInt(t, store, `SELECT count(*) FROM enrolments c, enrolments w WHERE c.session_id = $1 AND w.session_id = $1
+		AND c.status = 'confirmed' AND w.status = 'waitlisted' AND c.queue_seq > w.queue_seq`, sess); late != 0 {
+		t.Fatalf("%d waitlisted agents arrived before a confirmed one", late)
+	}
+	dbOrder := dbIDs(t, store, `SELECT id FROM enrolments WHERE session_id = $1 AND status = 'waitlisted' ORDER BY queue_seq`, sess)
+
+	// The roster page, as an admin sees it.
+	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	rosterPath := fmt.Sprintf("/admin/sessions/%d", sess)
+	roster := admin.get(rosterPath)
+	if roster.status != http.StatusOK {
+		t.Fatalf("roster: %d", roster.status)
+	}
+	var pageOrder []int64
+	seen := map[string]int{}
+	roster.doc.Find("#liste-inscrits tbody tr").Each(func(_ int, s *goquery.Selection) {
+		st, _ := s.Attr("data-status")
+		seen[st]++
+		if st == "waitlisted" {
+			id, _ := s.Attr("data-enrolment")
+			v, _ := strconv.ParseInt(id, 10, 64)
+			pageOrder = append(pageOrder, v)
+		}
+	})
+	if seen["confirmed"] != seats || seen["waitlisted"] != n-seats {
+		t.Fatalf("roster page: %v", seen)
+	}
+	if !slices.Equal(pageOrder, dbOrder) {
+		t.Fatal("the roster page's waitlist is not the database's arrival order")
+	}
+	if got := text(roster.doc.Find("#places")); got != "20 places prises sur 20" {
+		t.Fatalf("roster seats: %q", got)
+	}
+
+	// The CSV export.
+	res := admin.get(rosterPath + "/inscrits.csv")
+	if res.status != http.StatusOK || !strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("CSV: %d %s", res.status, res.header.Get("Content-Type"))
+	}
+	if !strings.HasPrefix(res.body, "\uFEFF") {
+		t.Fatal("the CSV has no UTF-8 byte order mark")
+	}
+	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.body, "\uFEFF")))
+	cr.Comma = ';'
+	records, err := cr.ReadAll()
+	if err != nil || len(records) != n+1 || records[0][2] != "Adresse électronique" {
+		t.Fatalf("CSV: %d records, %v", len(records), err)
+	}
+	byStatus := map[string]int{}
+	for _, r := range records[1:] {
+		byStatus[r[4]]++
+	}
+	if byStatus["Confirmée"] != seats || byStatus["En liste d’attente"] != n-seats || records[seats+1][5] != "1" {
+		t.Fatalf("CSV statuses %v, first waitlisted position %q", byStatus, records[seats+1][5])
+	}
+
+	// Cancellations through "Mes formations", five at once.
+	owners := map[int64]int{}
+	for i, u := range users {
+		owners[u.ID] = i
+	}
+	var holders []int64
+	rows, _ := store.Pool().Query(context.Background(), `SELECT id, user_id FROM enrolments WHERE session_id = $1 AND status = 'confirmed' ORDER BY id LIMIT 5`, sess)
+	var holderUsers []int64
+	for rows.Next() {
+		var id, u int64
+		rows.Scan(&id, &u)
+		holders, holderUsers = append(holders, id), append(holderUsers, u)
+	}
+	rows.Close()
+	var cw sync.WaitGroup
+	for k, id := range holders {
+		cw.Add(1)
+		go func() {
+			defer cw.Done()
+			b := browsers[owners[holderUsers[k]]]
+			path := fmt.Sprintf("/mes-formations/%d/annulation", id)
+			if p := b.get(path); p.status != http.StatusOK || p.doc.Find(`form[action="`+path+`"] button`).Length() != 1 {
+				t.Errorf("confirmation page: %d", p.status)
+			}
+			if p := b.post(path, url.Values{}); p.status != http.StatusSeeOther || p.header.Get("Location") != "/mes-formations" {
+				t.Errorf("cancellation: %d → %q", p.status, p.header.Get("Location"))
+			}
+		}()
+	}
+	cw.Wait()
+	promoted := dbIDs(t, store, `SELECT id FROM enrolments WHERE id = ANY($1) AND status = 'confirmed'`, dbOrder[:5])
+	if len(promoted) != 5 {
+		t.Fatalf("%d of the first five waitlisted were promoted", len(promoted))
+	}
+	if got := dbInt(t, store, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sess); got != seats {
+		t.Fatalf("seats_taken %d after promotions", got)
+	}
+	// What the agents see: the first promoted one has the session among the upcoming ones; the next in line is
+	// now first of the waitlist.
+	who := func(enrolmentID int64) *browser {
+		return browsers[owners[int64(dbInt(t, store, `SELECT user_id FROM enrolments WHERE id = $1`, enrolmentID))]]
+	}
+	page := who(dbOrder[0]).get("/mes-formations")
+	if page.doc.Find(fmt.Sprintf(`section[aria-labelledby="a-venir"] #inscription-%d`, dbOrder[0])).Length() != 1 {
+		t.Fatal("the promoted agent does not see the session among the upcoming ones")
+	}
+	page = who(dbOrder[5]).get("/mes-formations")
+	if got := text(page.doc.Find(fmt.Sprintf(`#inscription-%d .fr-badge`, dbOrder[5]))); got != "En liste d’attente, position 1" {
+		t.Fatalf("next in line sees %q", got)
+	}
+	// The promoted agents were told by mail.
+	for _, id := range dbOrder[:5] {
+		u := users[owners[int64(dbInt(t, store, `SELECT user_id FROM enrolments WHERE id = $1`, id))]]
+		if m, _ := lastMail(t, store, u.Email); m.Kind != "enrolment_promoted" || !strings.Contains(m.Body, testBase+"/mes-formations") {
+			t.Fatalf("last mail of a promoted agent: %s", m.Kind)
+		}
+	}
+}

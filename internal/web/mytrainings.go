@@ -1,0 +1,149 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"campus/internal/account"
+	"campus/internal/catalogue"
+	"campus/internal/enrolment"
+	"campus/templates"
+)
+
+// sessCalendarURL holds a new calendar-feed link until "Mes formations" shows it, once: only its hash is stored.
+const sessCalendarURL = "calendar_feed_url"
+
+// myTrainings is "Mes formations": every enrolment of the agent in one query, grouped by what it means now.
+func (s *Server) myTrainings(w http.ResponseWriter, r *http.Request) {
+	s.renderMyTrainings(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderMyTrainings(w http.ResponseWriter, r *http.Request, status int, refusal string) {
+	u, _ := CurrentUser(r)
+	ctx := r.Context()
+	list, err := s.store.MyEnrolments(ctx, u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	created, used, err := s.store.CalendarFeedInfo(ctx, u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := time.Now()
+	v := templates.MyTrainingsView{Page: s.page(r, "", "Mes formations", "", templates.Crumb{Label: "Mes formations"}),
+		Mine: enrolment.Group(list, now), Now: now, Error: refusal,
+		Feed: templates.CalendarFeedBox{Active: created != nil, Created: created, Used: used}}
+	if r.Method == http.MethodGet {
+		v.Feed.NewURL = s.sessions.PopString(ctx, sessCalendarURL)
+	}
+	s.render(w, r, status, templates.MyTrainings(v))
+}
+
+// cancelPage asks the agent to confirm a cancellation (or says why it is no longer possible).
+func (s *Server) cancelPage(w http.ResponseWriter, r *http.Request) {
+	e, err := s.ownEnrolment(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.cancelView(r, e)
+	if err := enrolment.CheckCancel(e, v.Now); err != nil {
+		v.Refusal = err.Error()
+	}
+	s.render(w, r, http.StatusOK, templates.CancelEnrolment(v))
+}
+
+func (s *Server) cancelView(r *http.Request, e enrolment.Enrolment) templates.CancelView {
+	return templates.CancelView{Enrolment: e, Now: time.Now(), Page: s.page(r, "", "Annuler mon inscription à "+e.Module.Title, "",
+		templates.Crumb{Label: "Mes formations", Href: "/mes-formations"}, templates.Crumb{Label: "Annuler mon inscription"})}
+}
+
+// cancelEnrolment cancels the agent's own enrolment; the freed seat goes to the waitlist in the same
+// transaction. A refusal (cut-off, started session) shows the confirmation page again with its reason.
+func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
+	u, _ := CurrentUser(r)
+	id, err := enrolmentID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.readForm(w, r) // bounds the body
+	e, err := s.store.CancelEnrolment(r.Context(), u.ID, id, s.mailer())
+	if ref, ok := enrolment.AsRefusal(err); ok {
+		cur, lerr := s.store.Enrolment(r.Context(), id)
+		if lerr != nil {
+			s.fail(w, r, lerr)
+			return
+		}
+		v := s.cancelView(r, cur)
+		v.Refusal = ref.Message
+		s.render(w, r, http.StatusUnprocessableEntity, templates.CancelEnrolment(v))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if e.HasSession() {
+		s.invalidate("seats")
+	}
+	s.flash(r, "success", "Votre inscription à « "+e.Module.Title+" » est annulée. Un courriel de confirmation vous a été envoyé.")
+	http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
+}
+
+// createCalendarFeed makes a new private feed link (the previous one stops working) and shows it once.
+func (s *Server) createCalendarFeed(w http.ResponseWriter, r *http.Request) {
+	u, _ := CurrentUser(r)
+	s.readForm(w, r)
+	token, hash := account.NewToken()
+	if err := s.store.SetCalendarFeed(r.Context(), u.ID, hash); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.Put(r.Context(), sessCalendarURL, s.mailer().BaseURL+"/calendrier/"+token+".ics")
+	s.flash(r, "success", "Votre lien d’abonnement est prêt : copiez-le dans votre agenda, il ne sera affiché qu’une fois.")
+	http.Redirect(w, r, "/mes-formations#abonnement", http.StatusSeeOther)
+}
+
+// revokeCalendarFeed turns the feed link off.
+func (s *Server) revokeCalendarFeed(w http.ResponseWriter, r *http.Request) {
+	u, _ := CurrentUser(r)
+	s.readForm(w, r)
+	if err := s.store.RevokeCalendarFeed(r.Context(), u.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Le lien d’abonnement à votre agenda est désactivé.")
+	http.Redirect(w, r, "/mes-formations#abonnement", http.StatusSeeOther)
+}
+
+// exportedEnrolment is an enrolment in the "download my data" file (RGPD).
+type exportedEnrolment struct {
+	Module      string     `json:"module"`
+	Session     string     `json:"session,omitempty"`
+	Status      string     `json:"statut"`
+	Track       string     `json:"parcours,omitempty"`
+	CreatedAt   time.Time  `json:"inscrit_le"`
+	CancelledAt *time.Time `json:"annule_le,omitempty"`
+}
+
+// enrolmentExport is the enrolment part of the personal data export, in one query.
+func (s *Server) enrolmentExport(ctx context.Context, userID int64) (map[string]any, error) {
+	list, err := s.store.MyEnrolments(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]exportedEnrolment, 0, len(list))
+	for _, e := range list {
+		x := exportedEnrolment{Module: e.Module.Title, Status: enrolment.StatusLabel(e.Status), Track: e.Track.Title,
+			CreatedAt: e.CreatedAt, CancelledAt: e.CancelledAt}
+		if e.HasSession() {
+			x.Session = catalogue.Span(e.Session.StartsAt, e.Session.EndsAt) + " — " + e.Session.City
+		}
+		out = append(out, x)
+	}
+	return map[string]any{"inscriptions": out}, nil
+}

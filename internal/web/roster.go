@@ -1,0 +1,222 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"campus/internal/catalogue"
+	"campus/internal/enrolment"
+	"campus/templates"
+)
+
+// rosterRoutes registers the admin pages of enrolments, inside /admin (admins only): a session's roster with
+// the attendance form and the CSV export, and the same for a self-paced online module with completion.
+func (s *Server) rosterRoutes(r chi.Router) {
+	r.Get("/sessions/{id}", s.roster)
+	r.Post("/sessions/{id}/presences", s.markAttendance)
+	r.Get("/sessions/{id}/inscrits.csv", s.rosterCSV)
+	r.Get("/modules-en-ligne/{id}", s.onlineRoster)
+	r.Post("/modules-en-ligne/{id}/achevements", s.markCompletions)
+	r.Get("/modules-en-ligne/{id}/inscrits.csv", s.onlineRosterCSV)
+}
+
+func routeID(r *http.Request) (int64, error) { return enrolmentID(r) }
+
+func (s *Server) rosterView(r *http.Request, ro enrolment.Roster, refusal string) templates.RosterView {
+	title := "Inscrits : " + ro.Module.Title
+	base := fmt.Sprintf("/admin/sessions/%d", ro.Session.ID)
+	action := base + "/presences"
+	if ro.Session.ID == 0 {
+		base = fmt.Sprintf("/admin/modules-en-ligne/%d", ro.Module.ID)
+		action = base + "/achevements"
+	} else {
+		title += ", session du " + catalogue.ShortDate(ro.Session.StartsAt)
+	}
+	return templates.RosterView{Roster: ro, Error: refusal, CSVHref: base + "/inscrits.csv", Action: action,
+		Page: s.page(r, "", title, "", templates.Crumb{Label: "Administration", Href: "/admin"}, templates.Crumb{Label: "Liste des inscrits"})}
+}
+
+// roster lists a session's agents: seat holders, then the waitlist in order, then cancellations.
+func (s *Server) roster(w http.ResponseWriter, r *http.Request) {
+	id, err := routeID(r)
+	if err == nil {
+		var ro enrolment.Roster
+		if ro, err = s.store.Roster(r.Context(), id); err == nil {
+			s.render(w, r, http.StatusOK, templates.Roster(s.rosterView(r, ro, "")))
+			return
+		}
+	}
+	s.fail(w, r, err)
+}
+
+func (s *Server) onlineRoster(w http.ResponseWriter, r *http.Request) {
+	id, err := routeID(r)
+	if err == nil {
+		var ro enrolment.Roster
+		if ro, err = s.store.OnlineRoster(r.Context(), id); err == nil {
+			s.render(w, r, http.StatusOK, templates.Roster(s.rosterView(r, ro, "")))
+			return
+		}
+	}
+	s.fail(w, r, err)
+}
+
+// readMarks reads the radios "prefix-<enrolment id>" = yes / no of the roster form.
+func readMarks(f *Form, prefix, yes, no string) (map[int64]bool, string) {
+	marks := map[int64]bool{}
+	for name, vs := range f.values {
+		rest, ok := strings.CutPrefix(name, prefix+"-")
+		if !ok {
+			continue
+		}
+		id, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil || id <= 0 || len(vs) != 1 || (vs[0] != yes && vs[0] != no) {
+			return nil, "Le formulaire envoyé n’est pas valide : rechargez la page et recommencez."
+		}
+		marks[id] = vs[0] == yes
+	}
+	if len(marks) == 0 {
+		return nil, "Aucune case n’a été cochée : indiquez au moins une personne."
+	}
+	return marks, ""
+}
+
+// markAttendance records present/absent for the checked agents (once the session has started).
+func (s *Server) markAttendance(w http.ResponseWriter, r *http.Request) {
+	id, err := routeID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.readForm(w, r)
+	marks, msg := readMarks(f, "presence", "present", "absent")
+	if f.message != "" {
+		msg = f.message
+	}
+	var n int
+	if msg == "" {
+		n, err = s.store.MarkAttendance(r.Context(), id, marks)
+		if ref, ok := enrolment.AsRefusal(err); ok {
+			msg, err = ref.Message, nil
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if msg != "" {
+		ro, err := s.store.Roster(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, templates.Roster(s.rosterView(r, ro, msg)))
+		return
+	}
+	s.flash(r, "success", "Présences enregistrées ("+enrolPlural(n, "changement", "changements")+").")
+	http.Redirect(w, r, fmt.Sprintf("/admin/sessions/%d", id), http.StatusSeeOther)
+}
+
+// markCompletions records which agents finished an online module.
+func (s *Server) markCompletions(w http.ResponseWriter, r *http.Request) {
+	id, err := routeID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.readForm(w, r)
+	marks, msg := readMarks(f, "achevement", "termine", "en-cours")
+	if f.message != "" {
+		msg = f.message
+	}
+	var n int
+	if msg == "" {
+		n, err = s.store.MarkCompletions(r.Context(), id, marks)
+		if ref, ok := enrolment.AsRefusal(err); ok {
+			msg, err = ref.Message, nil
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if msg != "" {
+		ro, err := s.store.OnlineRoster(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, templates.Roster(s.rosterView(r, ro, msg)))
+		return
+	}
+	s.flash(r, "success", "Achèvements enregistrés ("+enrolPlural(n, "changement", "changements")+").")
+	http.Redirect(w, r, fmt.Sprintf("/admin/modules-en-ligne/%d", id), http.StatusSeeOther)
+}
+
+func (s *Server) rosterCSV(w http.ResponseWriter, r *http.Request) {
+	id, err := routeID(r)
+	if err == nil {
+		var ro enrolment.Roster
+		if ro, err = s.store.Roster(r.Context(), id); err == nil {
+			writeRosterCSV(w, ro, "inscrits-"+ro.Session.Ref+".csv")
+			return
+		}
+	}
+	s.fail(w, r, err)
+}
+
+func (s *Server) onlineRosterCSV(w http.ResponseWriter, r *http.Request) {
+	id, err := routeID(r)
+	if err == nil {
+		var ro enrolment.Roster
+		if ro, err = s.store.OnlineRoster(r.Context(), id); err == nil {
+			writeRosterCSV(w, ro, "inscrits-"+ro.Module.Slug+".csv")
+			return
+		}
+	}
+	s.fail(w, r, err)
+}
+
+// csvCell neutralises a value a spreadsheet would run as a formula (=, +, -, @, tab, carriage return).
+func csvCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+// writeRosterCSV exports a roster for spreadsheets: UTF-8 with a byte order mark (so that Excel reads the
+// accents), ';' as separator (French locale), CRLF line ends.
+func writeRosterCSV(w http.ResponseWriter, ro enrolment.Roster, filename string) {
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF")
+	cw := csv.NewWriter(&buf)
+	cw.Comma = ';'
+	cw.UseCRLF = true
+	cw.Write([]string{"Nom", "Prénom", "Adresse électronique", "Administration", "Statut", "Position en liste d’attente",
+		"Inscrit le", "Module", "Session"})
+	session := ""
+	if ro.Session.ID != 0 {
+		session = catalogue.Span(ro.Session.StartsAt, ro.Session.EndsAt)
+	}
+	for _, e := range ro.Entries {
+		pos := ""
+		if e.Status == enrolment.Waitlisted {
+			pos = strconv.Itoa(e.Position)
+		}
+		cw.Write([]string{csvCell(e.Person.UsualName), csvCell(e.Person.GivenName), csvCell(e.Person.Email), csvCell(e.Person.Administration),
+			enrolment.StatusLabel(e.Status), pos, e.CreatedAt.In(catalogue.Paris).Format("02/01/2006 15:04"), csvCell(ro.Module.Title), session})
+	}
+	cw.Flush()
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	h.Set("Cache-Control", "private, no-store")
+	w.Write(buf.Bytes())
+}
