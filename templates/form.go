@@ -76,3 +76,22 @@ func (f Field) Max(n int) Field {
 	f.MaxLength = n
 	return f
 }
+
+// optionID is the id of the i-th input of a radio or checkbox group; the first one is the group's name, so
+// that the error summary's link (#name) reaches the group.
+func optionID(name string, i int) string {
+	if i == 0 {
+		return name
+	}
+	return name + "-" + itoa(i+1)
+}
+
+// Has reports whether a checkbox group's value holds v (values one per line).
+func (f Field) Has(v string) bool {
+	for _, x := range strings.Split(f.Value, "\n") {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
