@@ -46,7 +46,13 @@ var mainNav = []navItem{
 	{"parcours", "Parcours", "/parcours"},
 	{"programmes", "Programmes sur mesure", "/programmes-sur-mesure"},
 	{"partenaires", "Partenaires", "/partenaires"},
+	{"formateurs", "Devenir formateur", "/devenir-formateur"},
+	{"bilan", "Bilan", "/bilan"},
 }
+
+// campusNav are the main navigation's entries about the Campus itself rather than its training offer: the
+// footer lists them under "Le Campus", not "Se former".
+var campusNav = map[string]bool{"formateurs": true, "bilan": true}
 
 func asset(name string) string { return static.Path(name) }
 

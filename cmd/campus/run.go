@@ -63,7 +63,7 @@ func runReady(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 		log.Info("seed loaded", "domains", rep.Domains, "partners", rep.Partners, "audiences", rep.Audiences,
-			"modules", rep.Modules, "tracks", rep.Tracks, "sessions", rep.Sessions)
+			"modules", rep.Modules, "tracks", rep.Tracks, "sessions", rep.Sessions, "licence_pools", rep.LicencePools)
 		return nil
 	}
 	return serve(ctx, cfg, store, log, stdout, ready)

@@ -15,6 +15,7 @@ import (
 // SeedReport counts what a seed run inserted.
 type SeedReport struct {
 	Domains, Partners, Audiences, Modules, Tracks, Sessions int
+	LicencePools                                            int
 }
 
 // UpcomingSessionsPerModule is how many future sessions the seed keeps for each dated module.
@@ -82,6 +83,11 @@ func (s *Store) Seed(ctx context.Context, c seed.Catalogue, now time.Time) (Seed
 			}
 			rep.Sessions += n
 		}
+		n, err := seedLicencePools(ctx, tx, c.LicencePools, now)
+		if err != nil {
+			return fmt.Errorf("licence pools: %w", err)
+		}
+		rep.LicencePools = n
 		return nil
 	})
 	if err != nil {

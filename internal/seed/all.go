@@ -13,16 +13,19 @@ type Catalogue struct {
 	Audiences []Audience
 	Modules   []Module
 	Tracks    []Track // including tailored programmes (Administration set)
+	// LicencePools are the partner licences offered to agents (licences.go).
+	LicencePools []LicencePool
 }
 
 // Reference returns the catalogue written for the portal.
 func Reference() Catalogue {
 	return Catalogue{
-		Domains:   Domains,
-		Partners:  Partners,
-		Audiences: Audiences,
-		Modules:   slices.Concat(modulesA, modulesB, modulesC),
-		Tracks:    slices.Concat(tracksA, tracksB, tracksC, programmesA, programmesB, programmesC),
+		Domains:      Domains,
+		Partners:     Partners,
+		Audiences:    Audiences,
+		Modules:      slices.Concat(modulesA, modulesB, modulesC),
+		Tracks:       slices.Concat(tracksA, tracksB, tracksC, programmesA, programmesB, programmesC),
+		LicencePools: LicencePools,
 	}
 }
 
@@ -100,5 +103,5 @@ func (c Catalogue) Validate() error {
 		}
 		tracks[t.Slug] = true
 	}
-	return nil
+	return c.validateLicencePools(partners)
 }

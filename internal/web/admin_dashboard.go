@@ -17,6 +17,7 @@ import (
 func (s *Server) adminPendingSources() []func(context.Context) ([]admin.Pending, error) {
 	return []func(context.Context) ([]admin.Pending, error){
 		s.store.PendingWork,
+		s.store.ProgrammesPendingWork, // licences, trainers' applications, tailored-programme requests
 	}
 }
 

@@ -31,6 +31,8 @@ const (
 	// ownObject: a signed-in user's own object (an enrolment, by id): anonymous visitors go to the sign-in page;
 	// another user's object answers 404, never 403 (its existence is nobody else's business); admins see all.
 	ownObject
+	// trainerOnly: trainers and admins; agents get 403, anonymous visitors go to the sign-in page.
+	trainerOnly
 )
 
 // routeAccess declares the access of the routes whose access is not implied by their prefix. Every route
@@ -53,6 +55,19 @@ var routeAccess = map[string]access{
 	"GET /mes-formations/{id}/calendrier.ics":     ownObject,
 	"GET /mes-formations/{id}/attestation":        ownObject,
 	"GET /mes-formations/{id}/attestation.pdf":    ownObject,
+
+	// The Campus's programmes (licence.go, trainer.go, programme_request.go): the call for trainers, its
+	// "more information" link, the community page, the tailored-programme request and its follow-up link are
+	// public (a link's token is its credential).
+	"POST /partenaires/{slug}/licence":          userOnly,
+	"GET /mes-licences":                         userOnly,
+	"POST /mes-licences/{id}/annuler":           ownObject,
+	"GET /programmes-sur-mesure/reserves":       userOnly,
+	"GET /formateur":                            trainerOnly,
+	"POST /formateur/communaute":                trainerOnly,
+	"GET /formateur/sessions/{id}":              trainerOnly,
+	"POST /formateur/sessions/{id}/emargement":  trainerOnly,
+	"GET /formateur/sessions/{id}/inscrits.csv": trainerOnly,
 }
 
 func accessOf(method, pattern string) access {
@@ -207,6 +222,21 @@ func TestAuthorization_EveryRoute(t *testing.T) {
 						t.Errorf("%s: %d → %q, want access", role, p.status, p.header.Get("Location"))
 					}
 					if r.method == http.MethodGet && p.status != http.StatusOK {
+						t.Errorf("%s: %d, want 200", role, p.status)
+					}
+				}
+			case trainerOnly:
+				if !toLogin(anon) {
+					t.Errorf("anonymous: %d → %q, want the sign-in page", anon.status, anon.header.Get("Location"))
+				}
+				if ag.status != http.StatusForbidden {
+					t.Errorf("agent: %d, want 403", ag.status)
+				}
+				for role, p := range map[string]page{"trainer": tr, "admin": ad} {
+					if toLogin(p) || p.status == http.StatusForbidden {
+						t.Errorf("%s: %d → %q, want access", role, p.status, p.header.Get("Location"))
+					}
+					if r.method == http.MethodGet && !strings.Contains(pattern, "{") && p.status != http.StatusOK {
 						t.Errorf("%s: %d, want 200", role, p.status)
 					}
 				}

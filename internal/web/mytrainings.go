@@ -39,6 +39,10 @@ func (s *Server) renderMyTrainings(w http.ResponseWriter, r *http.Request, statu
 	if r.Method == http.MethodGet {
 		v.Feed.NewURL = s.sessions.PopString(ctx, sessCalendarURL)
 	}
+	if v.Licences.Requests, err = s.store.UserLicences(ctx, u.ID); err != nil { // partner licences (licence.go)
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, status, templates.MyTrainings(v))
 }
 

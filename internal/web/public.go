@@ -169,6 +169,10 @@ func (s *Server) renderModulePage(w http.ResponseWriter, r *http.Request, status
 		s.fail(w, r, err)
 		return
 	}
+	if v.Licence, err = s.licenceOffer(r, m.Partner.Slug); err != nil { // the partner's licences (licence.go)
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, status, templates.Module(v))
 }
 
@@ -203,6 +207,10 @@ func (s *Server) partner(w http.ResponseWriter, r *http.Request) {
 	}
 	v := templates.PartnerView{PartnerPage: p, Page: s.page(r, "partenaires", "Partenaire "+p.Partner.Name, p.Partner.Summary,
 		templates.Crumb{Label: "Partenaires", Href: "/partenaires"}, templates.Crumb{Label: p.Partner.Name})}
+	if v.Licence, err = s.licenceOffer(r, p.Partner.Slug); err != nil { // licences of the partner (licence.go)
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, templates.Partner(v))
 }
 

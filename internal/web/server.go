@@ -95,6 +95,12 @@ func (s *Server) Handler() http.Handler {
 		s.authRoutes(r)
 		// Enrolments: enrol, "Mes formations", calendar, attestations (enrol.go).
 		s.enrolmentRoutes(r)
+		// The Campus's programmes: partner licences, the call for trainers and the trainer space, tailored-programme
+		// requests, the results (licence.go, trainer.go, programme_request.go, bilan.go).
+		s.licenceRoutes(r)
+		s.trainerRoutes(r)
+		s.programmeRequestRoutes(r)
+		s.bilanRoutes(r)
 		// Back-office: admins only; issue 7 adds its pages under /admin.
 		r.Route("/admin", func(r chi.Router) {
 			r.Use(s.requireRole(account.RoleAdmin))
@@ -102,6 +108,11 @@ func (s *Server) Handler() http.Handler {
 			// Rosters of sessions and online modules (roster.go).
 			s.rosterRoutes(r)
 			s.adminRoutes(r) // catalogue, sessions, import/export, journal (admin.go)
+			// licences, trainers' applications, tailored-programme requests, results (licence_admin.go, …)
+			s.licenceAdminRoutes(r)
+			s.trainerAdminRoutes(r)
+			s.programmeRequestAdminRoutes(r)
+			s.bilanAdminRoutes(r)
 		})
 		if !s.cfg.Production() {
 			r.Get("/dev/courriels", s.devMails)

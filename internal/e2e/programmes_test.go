@@ -1,0 +1,270 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"campus/internal/account"
+	"campus/internal/admin"
+	"campus/internal/catalogue"
+	"campus/internal/licence"
+	"campus/internal/mail"
+	"campus/internal/postgres"
+	"campus/internal/programme"
+	"campus/internal/seed"
+	"campus/internal/testdb"
+	"campus/internal/trainer"
+)
+
+// programmesStore is a seeded database of the test's own with figures for the charts: enrolments followed,
+// trainers, a licence pool with a queue, a trainer application asking for more, a tailored-programme request
+// with a proposal. It returns the store and the ids and links the scan visits.
+type programmesData struct {
+	pool, application, request int64
+	reply, follow              string
+}
+
+func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, testdb.NewDatabase(t, "programmes"), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Seed(ctx, seed.Reference(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var d programmesData
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := s.Pool().Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	// Thirty agents of three administrations, each having followed an online module and enrolled in another.
+	exec(`INSERT INTO users (email, given_name, usual_name, administration)
+		SELECT 'agent' || g || '@exemple.gouv.fr', 'Agent', 'N° ' || g, (ARRAY['DINUM', 'Ministère de la Culture', 'DGFiP'])[g % 3 + 1]
+		FROM generate_series(1, 30) g`)
+	exec(`INSERT INTO enrolments (user_id, module_id, status, completed_at)
+		SELECT u.id, (SELECT id FROM modules WHERE format = 'en_ligne' ORDER BY id OFFSET (u.id % 5) LIMIT 1), 'completed', now() - (u.id % 4) * interval '1 month'
+		FROM users u WHERE u.email LIKE 'agent%'`)
+	exec(`INSERT INTO enrolments (user_id, module_id, status)
+		SELECT u.id, (SELECT id FROM modules WHERE format = 'en_ligne' ORDER BY id DESC OFFSET (u.id % 7) LIMIT 1), 'confirmed'
+		FROM users u WHERE u.email LIKE 'agent%'`)
+
+	me := admin.Actor{Name: "Campus"}
+	noMail := func(to string) mail.Message { return mail.Message{Kind: "test", To: to, Subject: "test"} }
+	trainerMails := postgres.TrainerMails{
+		Received:  func(a trainer.Application) mail.Message { return noMail(a.Email) },
+		Duplicate: func(a trainer.Application) mail.Message { return noMail(a.Email) },
+		MoreInfo:  func(a trainer.Application, _ string) mail.Message { return noMail(a.Email) },
+		Accepted:  func(a trainer.Application, _ string, _ bool) mail.Message { return noMail(a.Email) },
+		Declined:  func(a trainer.Application, _ string) mail.Message { return noMail(a.Email) },
+	}
+	for i, kind := range []string{"interne", "interne", "externe", "externe", "externe"} {
+		id, _, err := s.SubmitTrainerApplication(ctx, trainer.Application{Email: "formateur" + strconv.Itoa(i) + "@exemple.fr", GivenName: "Dominique",
+			UsualName: "Formateur " + strconv.Itoa(i), Kind: kind, Organisation: "DINUM", Modules: "Atelier", Availability: "Un jour par mois",
+			Community: true, Domains: []trainer.Ref{{Slug: "data"}, {Slug: []string{"cybersecurite", "design-et-accessibilite"}[i%2]}}}, trainerMails)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept, Actor: me}, trainerMails); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.application, _, err = s.SubmitTrainerApplication(ctx, trainer.Application{Email: "candidate@exemple.fr", GivenName: "Claude",
+		UsualName: "Candidate", Kind: "externe", Organisation: "Association", Modules: "Un atelier sur l’accessibilité\nUn autre sur le RGAA",
+		Availability: "Deux jours par trimestre", Domains: []trainer.Ref{{Slug: "design-et-accessibilite"}}}, trainerMails)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, hash := account.NewToken()
+	if _, err := s.DecideTrainerApplication(ctx, d.application, postgres.TrainerDecision{Decision: trainer.DecisionAsk,
+		Message: "Quelles formations avez-vous déjà animées ?", Actor: me, ReplyHash: hash}, trainerMails); err != nil {
+		t.Fatal(err)
+	}
+	d.reply = "/devenir-formateur/precisions/" + tok
+
+	var partner int64
+	s.Pool().QueryRow(ctx, `SELECT id FROM partners WHERE slug = 'openclassrooms'`).Scan(&partner)
+	now := time.Now().In(catalogue.Paris)
+	if d.pool, err = s.CreateLicencePool(ctx, licence.NewPool{PartnerID: partner, Name: "Lot d’essai", Size: 3, GrantLabel: "Essai",
+		ValidFrom: now.AddDate(0, 0, -1), ValidUntil: now.AddDate(0, 6, 0)}, me); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetLicenceQuota(ctx, d.pool, "DINUM", 2, me, postgres.LicenceMails{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 6; i++ {
+		u, _, err := s.UserByEmail(ctx, "agent"+strconv.Itoa(i)+"@exemple.gouv.fr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RequestLicence(ctx, d.pool, u, postgres.LicenceMails{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	follow, fhash := account.NewToken()
+	d.follow = "/programmes-sur-mesure/suivi/" + follow
+	if d.request, err = s.SubmitProgrammeRequest(ctx, programme.Request{Administration: "DINUM", ContactName: "Alix Martin",
+		ContactEmail: "alix@exemple.gouv.fr", Need: "Former nos équipes.\nEn deux temps.", Headcount: 40, Timing: "Automne",
+		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, fhash, 0, noMail("alix@exemple.gouv.fr")); err != nil {
+		t.Fatal(err)
+	}
+	var modules []int64
+	rows, _ := s.Pool().Query(ctx, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 3`)
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		modules = append(modules, id)
+	}
+	rows.Close()
+	status := func(programme.Request) mail.Message { return noMail("alix@exemple.gouv.fr") }
+	for _, c := range []programme.Change{{To: programme.StatusStudy, Note: "À voir"},
+		{To: programme.StatusProposed, Title: "La donnée à la DINUM", Proposal: "Trois modules.", Message: "Voici notre proposition.", Modules: modules}} {
+		_, h := account.NewToken()
+		if _, err := s.ChangeProgrammeRequest(ctx, d.request, h, c, me, status); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, d
+}
+
+// TestAccessibility_ProgrammesPages scans the programmes' pages with axe-core: the public pages with their
+// charts, the forms in their error state, the links of the mails, the agent's and trainer's pages and the
+// back-office pages (lists, a pool with its queue and a form in error, an application, a request with its
+// proposal form, the results with their filters).
+func TestAccessibility_ProgrammesPages(t *testing.T) {
+	chromiumPath(t)
+	store, d := programmesStore(t)
+	b := newBrowser(t, accountServer(t, store))
+	sizes := []struct {
+		name string
+		o    tabOptions
+	}{{"bureau", desktop}, {"mobile", mobile}}
+
+	for _, p := range []struct{ name, path string }{
+		{"bilan-chiffres", "/bilan"},
+		{"communaute-formateurs-chiffres", "/communaute-formateurs"},
+		{"suivi-demande-sur-mesure", d.follow},
+		{"precisions-candidature", d.reply},
+		{"partenaire-licence", "/partenaires/openclassrooms"},
+	} {
+		for _, size := range sizes {
+			t.Run(p.name+"/"+size.name, func(t *testing.T) {
+				tb := b.open(p.path, size.o)
+				if n := eval[int](t, tb, `document.querySelectorAll("main h1").length`); n != 1 {
+					t.Fatalf("%d h1 on %s", n, p.path)
+				}
+				scan(t, tb, p.name+"-"+size.name)
+			})
+		}
+	}
+	if n := eval[int](t, b.open("/bilan", desktop), `document.querySelectorAll('svg[role="img"] title').length`); n < 5 {
+		t.Errorf("%d charts drawn on /bilan", n)
+	}
+
+	// Forms sent back with errors (no JavaScript needed: the server answers 422 with the DSFR error states).
+	for _, f := range []struct{ name, path, form string }{
+		{"devenir-formateur-erreurs", "/devenir-formateur", `main form[action="/devenir-formateur"] button[type=submit]`},
+		{"demande-sur-mesure-erreurs", "/programmes-sur-mesure/demande", `main form[action="/programmes-sur-mesure/demande"] button[type=submit]`},
+	} {
+		for _, size := range sizes {
+			t.Run(f.name+"/"+size.name, func(t *testing.T) {
+				tb := b.open(f.path, size.o)
+				if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(f.form)), chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
+					t.Fatal(err)
+				}
+				if n := eval[int](t, tb, `document.querySelectorAll(".fr-input-group--error, .fr-fieldset--error, .fr-checkbox-group--error").length`); n < 4 {
+					t.Errorf("%d fields in error", n)
+				}
+				scan(t, tb, f.name+"-"+size.name)
+			})
+		}
+	}
+
+	email, _ := e2eUser(t, store, account.RoleAdmin)
+	logIn(t, b, email)
+
+	// Without JavaScript: a licence asked from a module's page lands on the agent's licences.
+	t.Run("licence-sans-javascript", func(t *testing.T) {
+		var module string
+		store.Pool().QueryRow(context.Background(), `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
+			WHERE p.slug = 'pix' AND m.status = 'published' ORDER BY m.id LIMIT 1`).Scan(&module)
+		tb := b.open("/modules/"+module, tabOptions{width: 1280, height: 900, noJS: true})
+		if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(`#licence form button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`main table`))); err != nil {
+			t.Fatal(err)
+		}
+		if got := eval[string](t, tb, `location.pathname + " " + document.querySelector("main tbody").textContent`); !strings.HasPrefix(got, "/mes-licences ") ||
+			!strings.Contains(got, "Attribuée") {
+			t.Errorf("after the request: %q", got)
+		}
+		if eval[bool](t, tb, `document.documentElement.hasAttribute("data-fr-js")`) {
+			t.Error("JavaScript ran although disabled")
+		}
+	})
+	pool := "/admin/licences/" + strconv.FormatInt(d.pool, 10)
+	for _, p := range []struct{ name, path, h1 string }{
+		{"mes-licences", "/mes-licences", "Mes licences"},
+		{"partenaire-licence-connecte", "/partenaires/openclassrooms", "OpenClassrooms"},
+		{"programmes-reserves", "/programmes-sur-mesure/reserves", "Programmes réservés à votre administration"},
+		{"espace-formateur", "/formateur", "Mon espace formateur"},
+		{"admin-licences", "/admin/licences", "Licences des partenaires"},
+		{"admin-licences-nouveau", "/admin/licences/nouveau", "Créer un lot de licences"},
+		{"admin-lot", pool, "Lot d’essai"},
+		{"admin-lot-attribuees", pool + "?statut=allocated", "Lot d’essai"},
+		{"admin-formateurs", "/admin/formateurs?statut=complement", "Candidatures de formateurs"},
+		{"admin-candidature", "/admin/formateurs/" + strconv.FormatInt(d.application, 10), "Candidature de Claude Candidate"},
+		{"admin-demandes", "/admin/demandes-sur-mesure?statut=proposee", "Demandes de programmes sur mesure"},
+		{"admin-demande", "/admin/demandes-sur-mesure/" + strconv.FormatInt(d.request, 10), "Demande de DINUM"},
+		{"admin-bilan", "/admin/bilan?administration=dinum", "Bilan du Campus"},
+	} {
+		for _, size := range sizes {
+			t.Run(p.name+"/"+size.name, func(t *testing.T) {
+				tb := b.open(p.path, size.o)
+				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != p.h1 {
+					t.Fatalf("h1 %q, want %q (not signed in?)", h1, p.h1)
+				}
+				scan(t, tb, p.name+"-"+size.name)
+			})
+		}
+	}
+
+	// Back-office forms in error.
+	for _, f := range []struct{ name, path, script string }{
+		{"admin-lot-nouveau-erreurs", "/admin/licences/nouveau", `document.querySelector("#size").value = "beaucoup";
+			document.querySelector('main form[action="/admin/licences/nouveau"]').requestSubmit()`},
+		{"admin-lot-quota-erreurs", pool, `document.querySelector("#quota").value = "-1";
+			document.querySelector('main form[action$="/quotas"]').requestSubmit()`},
+		{"admin-lot-import-erreurs", pool, `document.querySelector('main form[action$="/codes"]').requestSubmit()`},
+		{"admin-demande-erreurs", "/admin/demandes-sur-mesure/" + strconv.FormatInt(d.request, 10),
+			`document.querySelector('main form[action$="/statut"]').requestSubmit()`},
+		{"admin-bilan-erreurs", "/admin/bilan?du=2030-01-01&au=2020-01-01", ``},
+	} {
+		t.Run(f.name, func(t *testing.T) {
+			tb := b.open(f.path, desktop)
+			if f.script != "" {
+				if err := chromedp.Do(tb.ctx, chromedp.Evaluate[chromedp.Void](f.script), chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := eval[int](t, tb, `document.querySelectorAll("#erreurs-formulaire").length`); n != 1 {
+				t.Fatalf("%d error summaries", n)
+			}
+			scan(t, tb, f.name)
+		})
+	}
+}

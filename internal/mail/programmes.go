@@ -1,0 +1,143 @@
+package mail
+
+import "strings"
+
+// Mails of the Campus's programmes: partner licences, the call for trainers, tailored-programme requests.
+// The first link of each body is the portal page the mail is about (Link, the dev page and the tests use it).
+
+// Kinds of the programmes' mails.
+const (
+	KindLicenceAllocated  = "licence_allocated"
+	KindLicenceCodeReady  = "licence_code_ready"
+	KindLicenceRevoked    = "licence_revoked"
+	KindTrainerReceived   = "trainer_application_received"
+	KindTrainerDuplicate  = "trainer_application_duplicate"
+	KindTrainerMoreInfo   = "trainer_application_more_info"
+	KindTrainerAccepted   = "trainer_application_accepted"
+	KindTrainerDeclined   = "trainer_application_declined"
+	KindProgrammeReceived = "programme_request_received"
+	KindProgrammeStatus   = "programme_request_status"
+)
+
+const subjectSuffix = " – Campus du numérique public"
+
+// Licence is what a licence mail says about the licence.
+type Licence struct {
+	Partner    string // "Pix"
+	Pool       string // the pool's name
+	ValidUntil string // "31 décembre 2026"
+	Code       string // may be empty
+	URL        string // activation link, may be empty
+}
+
+func (l Licence) access() string {
+	var b strings.Builder
+	switch {
+	case l.Code != "" && l.URL != "":
+		b.WriteString("Votre code : " + oneLine(l.Code) + "\nVotre lien d’activation : " + oneLine(l.URL) + "\n")
+	case l.Code != "":
+		b.WriteString("Votre code : " + oneLine(l.Code) + "\n")
+	case l.URL != "":
+		b.WriteString("Votre lien d’activation : " + oneLine(l.URL) + "\n")
+	default:
+		b.WriteString("Votre code d’accès vous sera envoyé par courriel dès que le partenaire l’aura transmis au Campus.\n")
+	}
+	return b.String()
+}
+
+// LicenceAllocated tells an agent that a licence is theirs; link is their licences page.
+func LicenceAllocated(to, name string, l Licence, link string) Message {
+	return Message{Kind: KindLicenceAllocated, To: to, Subject: "Votre licence " + oneLine(l.Partner) + " est attribuée" + subjectSuffix,
+		Body: hello(name) + "Une licence « " + oneLine(l.Pool) + " » vous est attribuée. Retrouvez-la dans votre espace :\n\n" +
+			link + "\n\n" + l.access() + "Elle est valable jusqu’au " + l.ValidUntil + " inclus.\n" +
+			"Si vous n’en avez plus besoin, rendez-la depuis votre espace : elle ira à l’agent suivant." + signature}
+}
+
+// LicenceCodeReady sends the code of a licence allocated earlier.
+func LicenceCodeReady(to, name string, l Licence, link string) Message {
+	return Message{Kind: KindLicenceCodeReady, To: to, Subject: "Votre code d’accès " + oneLine(l.Partner) + " est disponible" + subjectSuffix,
+		Body: hello(name) + "Le code d’accès de votre licence « " + oneLine(l.Pool) + " » est disponible. Retrouvez-le aussi dans votre espace :\n\n" +
+			link + "\n\n" + l.access() + "Votre licence est valable jusqu’au " + l.ValidUntil + " inclus." + signature}
+}
+
+// LicenceRevoked tells an agent that an administrator took their licence back.
+func LicenceRevoked(to, name string, l Licence, reason, link string) Message {
+	body := hello(name) + "Votre licence « " + oneLine(l.Pool) + " » vous a été retirée par l’équipe du Campus"
+	if reason = strings.TrimSpace(reason); reason != "" {
+		body += " pour le motif suivant :\n\n" + reason + "\n\n"
+	} else {
+		body += ".\n\n"
+	}
+	return Message{Kind: KindLicenceRevoked, To: to, Subject: "Votre licence " + oneLine(l.Partner) + " a été retirée" + subjectSuffix,
+		Body: body + "Vos demandes de licence : " + link + "\n\nPour toute question, contactez l’équipe du Campus." + signature}
+}
+
+// TrainerReceived acknowledges an application to the call for trainers; link is the call's page.
+func TrainerReceived(to, name, link string) Message {
+	return Message{Kind: KindTrainerReceived, To: to, Subject: "Votre candidature de formateur est bien reçue" + subjectSuffix,
+		Body: hello(name) + "Merci pour votre candidature à l’appel à formateurs du Campus du numérique public. " +
+			"L’équipe du Campus l’étudie et vous répondra par courriel.\n\nL’appel à formateurs : " + link + signature}
+}
+
+// TrainerDuplicate answers an application sent while another one is under review for the same address.
+func TrainerDuplicate(to, name, link string) Message {
+	return Message{Kind: KindTrainerDuplicate, To: to, Subject: "Votre candidature de formateur est déjà en cours d’examen" + subjectSuffix,
+		Body: hello(name) + "Une candidature à l’appel à formateurs du Campus du numérique public est déjà en cours d’examen pour " +
+			"cette adresse : la nouvelle n’a pas été enregistrée. L’équipe du Campus vous répondra par courriel.\n\n" +
+			"L’appel à formateurs : " + link + signature}
+}
+
+// TrainerMoreInfo asks an applicant for more information; link is the single-use page where they answer.
+func TrainerMoreInfo(to, name, question, link string) Message {
+	return Message{Kind: KindTrainerMoreInfo, To: to, Subject: "Votre candidature de formateur : précisions demandées" + subjectSuffix,
+		Body: hello(name) + "L’équipe du Campus a étudié votre candidature et a besoin de précisions. Répondez en ligne :\n\n" +
+			link + "\n\nSa question :\n\n" + strings.TrimSpace(question) + "\n\nCe lien ne sert qu’une fois." + signature}
+}
+
+// TrainerAccepted welcomes a new trainer; space is their trainer space, reset the page where they choose a
+// password (a new account has none).
+func TrainerAccepted(to, name, message, space, reset string, newAccount bool) Message {
+	body := hello(name) + "Votre candidature à l’appel à formateurs est acceptée : bienvenue dans la communauté des formateurs " +
+		"du Campus du numérique public !\n\nVotre espace formateur : " + space + "\n\n"
+	if m := strings.TrimSpace(message); m != "" {
+		body += "Le mot de l’équipe :\n\n" + m + "\n\n"
+	}
+	if newAccount {
+		body += "Un compte a été créé pour vous avec cette adresse. Connectez-vous avec ProConnect, ou choisissez d’abord un mot de passe " +
+			"sur la page « Mot de passe oublié » : " + reset + "\n"
+	} else {
+		body += "Votre compte existant a reçu le rôle de formateur : connectez-vous comme d’habitude.\n"
+	}
+	return Message{Kind: KindTrainerAccepted, To: to, Subject: "Votre candidature de formateur est acceptée" + subjectSuffix,
+		Body: body + signature}
+}
+
+// TrainerDeclined answers an application that is not kept.
+func TrainerDeclined(to, name, message, link string) Message {
+	body := hello(name) + "Merci pour votre candidature à l’appel à formateurs du Campus du numérique public. " +
+		"Elle n’a pas été retenue cette fois-ci.\n\n"
+	if m := strings.TrimSpace(message); m != "" {
+		body += m + "\n\n"
+	}
+	return Message{Kind: KindTrainerDeclined, To: to, Subject: "Votre candidature de formateur" + subjectSuffix,
+		Body: body + "L’appel reste ouvert : " + link + signature}
+}
+
+// ProgrammeReceived acknowledges a tailored-programme request; link follows it.
+func ProgrammeReceived(to, name, administration, link string) Message {
+	return Message{Kind: KindProgrammeReceived, To: to, Subject: "Votre demande de programme sur mesure est bien reçue" + subjectSuffix,
+		Body: hello(name) + "Votre demande de programme sur mesure pour « " + oneLine(administration) + " » est bien reçue. " +
+			"Suivez son avancement à tout moment avec ce lien personnel (ne le partagez pas) :\n\n" + link + "\n\n" +
+			"L’équipe du Campus vous tiendra informé(e) par courriel à chaque étape." + signature}
+}
+
+// ProgrammeStatus tells the contact of a request that its status changed; link follows it.
+func ProgrammeStatus(to, name, administration, status, message, link string) Message {
+	body := hello(name) + "Votre demande de programme sur mesure pour « " + oneLine(administration) + " » est maintenant : " +
+		status + ".\n\nSuivre votre demande : " + link + "\n\n"
+	if m := strings.TrimSpace(message); m != "" {
+		body += "Le message de l’équipe du Campus :\n\n" + m + "\n"
+	}
+	return Message{Kind: KindProgrammeStatus, To: to, Subject: "Votre demande de programme sur mesure : " + status + subjectSuffix,
+		Body: body + signature}
+}

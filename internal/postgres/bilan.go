@@ -1,0 +1,212 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
+
+	"campus/internal/catalogue"
+	"campus/internal/programme"
+	"campus/internal/trainer"
+)
+
+// The results (bilan): live figures, one GROUP BY query per indicator (run concurrently), with the definitions
+// of internal/programme/bilan.go. Parameters of every query: $1 the start of the period (NULL: none), $2 its
+// end, exclusive (NULL: none), $3 the administration's spellings (NULL: every administration).
+
+// The enrolments the figures count: not cancelled, of the administration ($3; without one, users are not read).
+const (
+	bilanEnrolmentsAll = `(SELECT e.id, e.user_id, e.module_id, e.status, e.created_at,
+		coalesce(e.completed_at, e.attendance_at, e.updated_at) AS done_at
+	FROM enrolments e WHERE e.status <> 'cancelled' AND $3::text[] IS NULL)`
+	bilanEnrolmentsOf = `(SELECT e.id, e.user_id, e.module_id, e.status, e.created_at,
+		coalesce(e.completed_at, e.attendance_at, e.updated_at) AS done_at
+	FROM enrolments e JOIN users u ON u.id = e.user_id
+	WHERE e.status <> 'cancelled' AND u.administration = ANY($3))`
+)
+
+// Made in the period; followed in the period.
+const (
+	bilanMade = `(e.created_at >= coalesce($1::timestamptz, '-infinity') AND e.created_at < coalesce($2::timestamptz, 'infinity'))`
+	bilanDone = `(e.status IN ('attended', 'completed') AND e.done_at >= coalesce($1::timestamptz, '-infinity')
+		AND e.done_at < coalesce($2::timestamptz, 'infinity'))`
+)
+
+// Bilan computes the figures for a filter; months are the months of the monthly indicator.
+func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []time.Time) (programme.Bilan, error) {
+	b := programme.Bilan{GeneratedAt: time.Now(), Filter: f}
+	var from, until *time.Time
+	if !f.From.IsZero() {
+		t := time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, catalogue.Paris)
+		from = &t
+	}
+	if !f.To.IsZero() {
+		t := time.Date(f.To.Year(), f.To.Month(), f.To.Day(), 0, 0, 0, 0, catalogue.Paris).AddDate(0, 0, 1)
+		until = &t
+	}
+	args := []any{from, until, nil}
+	bilanEnrolments := bilanEnrolmentsAll
+	if f.Administration != "" {
+		args[2] = append([]string{}, f.Spellings...) // no spelling: nothing matches
+		bilanEnrolments = bilanEnrolmentsOf
+	}
+
+	indicators := make([]programme.Indicator, 6)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE `+bilanMade+`), count(*) FILTER (WHERE `+bilanDone+`),
+			count(DISTINCT e.user_id) FILTER (WHERE `+bilanDone+`),
+			count(DISTINCT e.user_id) FILTER (WHERE `+bilanDone+` AND EXISTS (SELECT 1 FROM module_audiences ma
+				JOIN audiences a ON a.id = ma.audience_id WHERE ma.module_id = e.module_id AND a.slug = 'cadres-dirigeants'))
+			FROM `+bilanEnrolments+` e`, args...).Scan(&b.Enrolments, &b.Completions, &b.AgentsTrained, &b.SeniorTrained)
+	})
+	g.Go(func() error {
+		return s.pool.QueryRow(ctx, `SELECT
+			(SELECT coalesce(sum(t.participants), 0) FROM tracks t WHERE t.status = 'published' AND t.administration <> ''
+			  AND EXISTS (SELECT 1 FROM track_audiences ta JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = t.id AND a.slug = 'cadres-dirigeants')
+			  AND NOT EXISTS (SELECT 1 FROM track_audiences ta JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = t.id AND a.slug <> 'cadres-dirigeants')),
+			(SELECT count(*) FROM licence_requests r WHERE r.allocated_at IS NOT NULL
+			  AND r.allocated_at >= coalesce($1::timestamptz, '-infinity') AND r.allocated_at < coalesce($2::timestamptz, 'infinity')
+			  AND ($3::text[] IS NULL OR r.administration = ANY($3))),
+			(SELECT count(*) `+trainerCounted+`)`, args...).Scan(&b.SeniorDeclared, &b.Licences, &b.Trainers)
+	})
+	enrolmentIndicator := func(i int, id, title, categories, join string) {
+		g.Go(func() error {
+			rows, err := s.pool.Query(ctx, `SELECT c.key, c.label, count(e.id) FILTER (WHERE `+bilanMade+`),
+				count(e.id) FILTER (WHERE `+bilanDone+`)
+				FROM `+categories+` c `+join+` LEFT JOIN `+bilanEnrolments+` e ON e.module_id = m.id
+				GROUP BY c.key, c.label, c.position ORDER BY c.position, c.label`, args...)
+			if err != nil {
+				return fmt.Errorf("%s: %w", id, err)
+			}
+			in := programme.Indicator{ID: id, Title: title, Unit: "inscriptions", Series: programme.EnrolmentSeries}
+			in.Rows, err = collectRows(rows)
+			indicators[i] = in
+			return err
+		})
+	}
+	enrolmentIndicator(0, programme.IndicatorByDomain, "Inscriptions et formations suivies par domaine",
+		`(SELECT id, slug AS key, title AS label, position FROM domains WHERE status IN ('published', 'coming'))`,
+		`LEFT JOIN modules m ON m.domain_id = c.id`)
+	enrolmentIndicator(1, programme.IndicatorByAudience, "Inscriptions et formations suivies par public",
+		`(SELECT id, slug AS key, label, position FROM audiences)`,
+		`LEFT JOIN module_audiences ma ON ma.audience_id = c.id LEFT JOIN modules m ON m.id = ma.module_id`)
+	enrolmentIndicator(2, programme.IndicatorByFormat, "Inscriptions et formations suivies par format",
+		`(SELECT f AS key, CASE f WHEN 'en_ligne' THEN 'En ligne' WHEN 'presentiel' THEN 'Présentiel' ELSE 'Hybride' END AS label, n AS position
+		  FROM unnest(ARRAY['en_ligne', 'presentiel', 'hybride']) WITH ORDINALITY AS x(f, n))`,
+		`LEFT JOIN modules m ON m.format = c.key`)
+	g.Go(func() error {
+		in := programme.Indicator{ID: programme.IndicatorByMonth, Title: "Inscriptions et formations suivies par mois", Unit: "inscriptions",
+			Series: programme.EnrolmentSeries}
+		if len(months) == 0 {
+			indicators[3] = in
+			return nil
+		}
+		first := months[0]
+		last := months[len(months)-1]
+		rows, err := s.pool.Query(ctx, `
+			WITH months AS (SELECT generate_series($4::date, $5::date, interval '1 month')::date AS m),
+			ef AS `+bilanEnrolments+`,
+			made AS (SELECT date_trunc('month', e.created_at AT TIME ZONE 'Europe/Paris')::date AS m, count(*) AS n
+			         FROM ef e WHERE `+bilanMade+` GROUP BY 1),
+			done AS (SELECT date_trunc('month', e.done_at AT TIME ZONE 'Europe/Paris')::date AS m, count(*) AS n
+			         FROM ef e WHERE `+bilanDone+` GROUP BY 1)
+			SELECT months.m, coalesce(made.n, 0), coalesce(done.n, 0)
+			FROM months LEFT JOIN made USING (m) LEFT JOIN done USING (m) ORDER BY months.m`,
+			append(args, first.Format(time.DateOnly), last.Format(time.DateOnly))...)
+		if err != nil {
+			return fmt.Errorf("par-mois: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m time.Time
+			var made, done int
+			if err := rows.Scan(&m, &made, &done); err != nil {
+				return err
+			}
+			in.Rows = append(in.Rows, programme.Row{Key: m.Format("2006-01"), Label: programme.MonthLabel(m), Values: []int{made, done}})
+		}
+		indicators[3] = in
+		return rows.Err()
+	})
+	g.Go(func() error {
+		rows, err := s.pool.Query(ctx, `SELECT p.slug, p.name,
+			(SELECT count(*) FROM licence_requests r JOIN licence_pools lp ON lp.id = r.pool_id
+			  WHERE lp.partner_id = p.id AND r.allocated_at IS NOT NULL
+			  AND r.allocated_at >= coalesce($1::timestamptz, '-infinity') AND r.allocated_at < coalesce($2::timestamptz, 'infinity')
+			  AND ($3::text[] IS NULL OR r.administration = ANY($3))),
+			(SELECT coalesce(sum(lp.size), 0) FROM licence_pools lp WHERE lp.partner_id = p.id)
+			FROM partners p WHERE EXISTS (SELECT 1 FROM licence_pools lp WHERE lp.partner_id = p.id)
+			ORDER BY p.name COLLATE "C"`, args...)
+		if err != nil {
+			return fmt.Errorf("licences: %w", err)
+		}
+		in := programme.Indicator{ID: programme.IndicatorLicences, Title: "Licences attribuées par partenaire", Unit: "licences",
+			Series: []string{"Licences attribuées", "Licences achetées"}}
+		in.Rows, err = collectRows(rows)
+		indicators[4] = in
+		return err
+	})
+	g.Go(func() error {
+		rows, err := s.pool.Query(ctx, `SELECT k.kind, '', count(tp.user_id)
+			FROM unnest($1::text[]) WITH ORDINALITY AS k(kind, n)
+			LEFT JOIN (SELECT tp.* `+trainerCounted+`) tp ON tp.kind = k.kind
+			GROUP BY k.kind, k.n ORDER BY k.n`, trainer.Kinds)
+		if err != nil {
+			return fmt.Errorf("formateurs: %w", err)
+		}
+		in := programme.Indicator{ID: programme.IndicatorTrainers, Title: "Formateurs par type", Unit: "formateurs", Series: []string{"Formateurs"}}
+		in.Rows, err = collectRows(rows)
+		for i := range in.Rows {
+			in.Rows[i].Label = trainer.KindShortLabel(in.Rows[i].Key)
+		}
+		indicators[5] = in
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return b, fmt.Errorf("postgres.Bilan: %w", err)
+	}
+	b.Indicators = indicators
+	return b, nil
+}
+
+// collectRows reads (key, label, values…) rows.
+func collectRows(rows pgx.Rows) ([]programme.Row, error) {
+	defer rows.Close()
+	var out []programme.Row
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		r := programme.Row{Key: fmt.Sprint(vals[0]), Label: fmt.Sprint(vals[1])}
+		for _, v := range vals[2:] {
+			switch n := v.(type) {
+			case int64:
+				r.Values = append(r.Values, int(n))
+			case int32:
+				r.Values = append(r.Values, int(n))
+			default:
+				return nil, fmt.Errorf("collectRows: unexpected %T", v)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// BilanAdministrations lists the administrations the agents typed (every spelling), for the filter.
+func (s *Store) BilanAdministrations(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT administration FROM users WHERE administration <> '' ORDER BY 1 LIMIT 5000`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.BilanAdministrations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres.BilanAdministrations: %w", err)
+	}
+	return out, nil
+}

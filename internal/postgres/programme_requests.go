@@ -1,0 +1,403 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"campus/internal/admin"
+	"campus/internal/apperr"
+	"campus/internal/catalogue"
+	"campus/internal/mail"
+	"campus/internal/programme"
+)
+
+// Tailored-programme requests: an administration's request, its workflow with notes and mails, and the
+// programme an accepted request becomes.
+
+// ErrUnknownModule: a proposal names a module that does not exist or is not published.
+var ErrUnknownModule = fmt.Errorf("%w: module inconnu ou non publié", apperr.ErrConflict)
+
+// SubmitProgrammeRequest records a request with the hash of its first follow-up link and queues the
+// acknowledgement that carries the link.
+func (s *Store) SubmitProgrammeRequest(ctx context.Context, r programme.Request, followHash []byte, userID int64, ack mail.Message) (int64, error) {
+	var id int64
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO programme_requests (administration, contact_name, contact_email, contact_phone,
+			contact_role, need, audience, headcount, timing, user_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			r.Administration, r.ContactName, r.ContactEmail, r.ContactPhone, r.ContactRole, r.Need, r.Audience, r.Headcount,
+			r.Timing, nullID(userID)).Scan(&id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_links (hash, request_id) VALUES ($1, $2)`, followHash, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_domains (request_id, domain_id)
+			SELECT $1, id FROM domains WHERE slug = ANY($2)`, id, refSlugs(r.Domains)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_audiences (request_id, audience_id)
+			SELECT $1, id FROM audiences WHERE slug = ANY($2)`, id, refSlugs(r.Audiences)); err != nil {
+			return err
+		}
+		return enqueueMail(ctx, tx, ack)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres.SubmitProgrammeRequest: %w", err)
+	}
+	return id, nil
+}
+
+func refSlugs(rs []programme.Ref) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.Slug)
+	}
+	return out
+}
+
+// refsOf is the aggregate of a request's linked rows as three parallel arrays (ids, slugs, titles).
+func refsOf(join, order string) string {
+	agg := func(col string) string {
+		return `coalesce((SELECT array_agg(` + col + ` ORDER BY ` + order + `) ` + join + `), '{}')`
+	}
+	return agg("x.id") + ", " + agg("x.slug") + ", " + agg("x.title")
+}
+
+var programmeRequestColumns = `pr.id, pr.administration, pr.contact_name, pr.contact_email, pr.contact_phone, pr.contact_role,
+	pr.need, pr.audience, pr.headcount, pr.timing, pr.status, pr.proposal_title, pr.proposal, pr.created_at, pr.updated_at,
+	coalesce(t.id, 0), coalesce(t.slug, ''), coalesce(t.title, ''), coalesce(t.restricted, false), ` +
+	refsOf(`FROM programme_request_domains rd JOIN domains x ON x.id = rd.domain_id WHERE rd.request_id = pr.id`, "x.position, x.id") + ", " +
+	refsOf(`FROM programme_request_audiences ra JOIN (SELECT id, slug, label AS title, position FROM audiences) x ON x.id = ra.audience_id
+		WHERE ra.request_id = pr.id`, "x.position, x.id") + ", " +
+	refsOf(`FROM programme_request_modules rm JOIN modules x ON x.id = rm.module_id WHERE rm.request_id = pr.id`, "rm.position")
+
+const programmeRequestFrom = ` FROM programme_requests pr LEFT JOIN tracks t ON t.id = pr.track_id`
+
+func scanProgrammeRequest(row pgx.Row, r *programme.Request) error {
+	var trackID int64
+	var trackSlug, trackTitle string
+	var restricted bool
+	var ids [3][]int64
+	var slugs, titles [3][]string
+	err := row.Scan(&r.ID, &r.Administration, &r.ContactName, &r.ContactEmail, &r.ContactPhone, &r.ContactRole, &r.Need,
+		&r.Audience, &r.Headcount, &r.Timing, &r.Status, &r.ProposalTitle, &r.Proposal, &r.CreatedAt, &r.UpdatedAt,
+		&trackID, &trackSlug, &trackTitle, &restricted,
+		&ids[0], &slugs[0], &titles[0], &ids[1], &slugs[1], &titles[1], &ids[2], &slugs[2], &titles[2])
+	if err != nil {
+		return err
+	}
+	refs := func(i int) []programme.Ref {
+		var out []programme.Ref
+		for j := range ids[i] {
+			out = append(out, programme.Ref{ID: ids[i][j], Slug: slugs[i][j], Title: titles[i][j]})
+		}
+		return out
+	}
+	r.Domains, r.Audiences, r.Modules = refs(0), refs(1), refs(2)
+	r.Track, r.TrackRestricted = nil, restricted
+	if trackID != 0 {
+		r.Track = &programme.Ref{ID: trackID, Slug: trackSlug, Title: trackTitle}
+	}
+	return nil
+}
+
+// ProgrammeRequests lists the requests of a status ("" for all): the oldest first while open, the most recent
+// first once closed.
+func (s *Store) ProgrammeRequests(ctx context.Context, status string) ([]programme.Request, error) {
+	order := `pr.created_at, pr.id`
+	if programme.Final(status) {
+		order = `pr.updated_at DESC, pr.id DESC`
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+programmeRequestColumns+programmeRequestFrom+`
+		WHERE $1 = '' OR pr.status = $1 ORDER BY `+order, status)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.ProgrammeRequests: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (programme.Request, error) {
+		var r programme.Request
+		err := scanProgrammeRequest(row, &r)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres.ProgrammeRequests: %w", err)
+	}
+	return out, nil
+}
+
+// ProgrammeRequestCounts counts the requests by status.
+func (s *Store) ProgrammeRequestCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM programme_requests GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.ProgrammeRequestCounts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("postgres.ProgrammeRequestCounts: %w", err)
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+func programmeEvents(ctx context.Context, q querier, id int64) ([]programme.Event, error) {
+	rows, err := q.Query(ctx, `SELECT e.created_at, coalesce(trim(u.given_name || ' ' || u.usual_name), ''), e.from_status,
+		e.to_status, e.message, e.note FROM programme_request_events e LEFT JOIN users u ON u.id = e.actor_id
+		WHERE e.request_id = $1 ORDER BY e.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (programme.Event, error) {
+		var e programme.Event
+		err := r.Scan(&e.At, &e.Actor, &e.From, &e.To, &e.Message, &e.Note)
+		return e, err
+	})
+}
+
+func (s *Store) programmeRequestWhere(ctx context.Context, op, where string, arg any) (programme.Request, error) {
+	var r programme.Request
+	if err := scanProgrammeRequest(s.pool.QueryRow(ctx, `SELECT `+programmeRequestColumns+programmeRequestFrom+` WHERE `+where, arg), &r); err != nil {
+		return r, fmt.Errorf("%s: %w", op, notFound(err))
+	}
+	var err error
+	if r.Events, err = programmeEvents(ctx, s.pool, r.ID); err != nil {
+		return r, fmt.Errorf("%s: %w", op, err)
+	}
+	return r, nil
+}
+
+// ProgrammeRequest returns a request with its history.
+func (s *Store) ProgrammeRequest(ctx context.Context, id int64) (programme.Request, error) {
+	return s.programmeRequestWhere(ctx, "postgres.ProgrammeRequest", `pr.id = $1`, id)
+}
+
+// ProgrammeRequestByFollowHash returns the request a follow-up link is for.
+func (s *Store) ProgrammeRequestByFollowHash(ctx context.Context, hash []byte) (programme.Request, error) {
+	return s.programmeRequestWhere(ctx, "postgres.ProgrammeRequestByFollowHash",
+		`pr.id = (SELECT request_id FROM programme_request_links WHERE hash = $1)`, hash)
+}
+
+// ChangeProgrammeRequest moves a request to another status in one transaction with its history entry and the
+// mail to the contact (built by notify from the request as changed), which carries a new follow-up link
+// (linkHash is its hash). Proposing records the proposal and its
+// modules (ErrUnknownModule when one is not published); accepting creates the tailored programme: a track for
+// the administration with the proposal's modules, published when public, otherwise kept out of the public
+// catalogue and shown only to the administration's agents.
+func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash []byte, c programme.Change, actor admin.Actor, notify func(programme.Request) mail.Message) (programme.Request, error) {
+	var r programme.Request
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var from string
+		if err := tx.QueryRow(ctx, `SELECT status FROM programme_requests WHERE id = $1 FOR UPDATE`, id).Scan(&from); err != nil {
+			return notFound(err)
+		}
+		if !programme.CanTransition(from, c.To) {
+			return programme.ErrTransition
+		}
+		switch c.To {
+		case programme.StatusProposed:
+			if _, err := tx.Exec(ctx, `UPDATE programme_requests SET proposal_title = $2, proposal = $3 WHERE id = $1`,
+				id, c.Title, c.Proposal); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM programme_request_modules WHERE request_id = $1`, id); err != nil {
+				return err
+			}
+			tag, err := tx.Exec(ctx, `INSERT INTO programme_request_modules (request_id, module_id, position)
+				SELECT $1, m.id, x.ord FROM unnest($2::bigint[]) WITH ORDINALITY AS x(id, ord)
+				JOIN modules m ON m.id = x.id AND m.status = 'published'`, id, c.Modules)
+			if err != nil {
+				return err
+			}
+			if int(tag.RowsAffected()) != len(c.Modules) {
+				return ErrUnknownModule
+			}
+		case programme.StatusAccepted:
+			trackID, err := createProgramme(ctx, tx, id, c.Public)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE programme_requests SET track_id = $2 WHERE id = $1`, id, trackID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE programme_requests SET status = $2, updated_at = now() WHERE id = $1`, id, c.To); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_events (request_id, actor_id, from_status, to_status, message, note)
+			VALUES ($1, $2, $3, $4, $5, $6)`, id, nullID(actor.ID), from, c.To, c.Message, c.Note); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_links (hash, request_id) VALUES ($1, $2)`, linkHash, id); err != nil {
+			return err
+		}
+		if err := scanProgrammeRequest(tx.QueryRow(ctx, `SELECT `+programmeRequestColumns+programmeRequestFrom+` WHERE pr.id = $1`, id), &r); err != nil {
+			return err
+		}
+		after := map[string]string{"statut": programme.StatusLabel(c.To), "message": c.Message, "note": c.Note}
+		if r.Track != nil {
+			after["programme"] = r.Track.Slug
+		}
+		if err := Audit(ctx, tx, actor, "programme_request", id, r.Administration, admin.ActionStatus,
+			map[string]string{"statut": programme.StatusLabel(from)}, after); err != nil {
+			return err
+		}
+		return enqueueMail(ctx, tx, notify(r))
+	})
+	if err != nil {
+		return r, fmt.Errorf("postgres.ChangeProgrammeRequest: %w", err)
+	}
+	return r, nil
+}
+
+// createProgramme creates the track of an accepted request from its proposal: its modules in order, its
+// audiences, the main domain of its modules; restricted programmes stay out of the published catalogue.
+func createProgramme(ctx context.Context, tx pgx.Tx, requestID int64, public bool) (int64, error) {
+	var title, proposal, administration string
+	if err := tx.QueryRow(ctx, `SELECT proposal_title, proposal, administration FROM programme_requests WHERE id = $1`, requestID).
+		Scan(&title, &proposal, &administration); err != nil {
+		return 0, err
+	}
+	slug, err := uniqueTrackSlug(ctx, tx, programme.Slug(title))
+	if err != nil {
+		return 0, err
+	}
+	status := catalogue.StatusPublished
+	if !public {
+		status = catalogue.StatusDraft
+	}
+	var id int64
+	err = tx.QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, summary, description, administration, status, restricted, admin_key)
+		SELECT $1, (SELECT m.domain_id FROM programme_request_modules rm JOIN modules m ON m.id = rm.module_id
+		            WHERE rm.request_id = $2 GROUP BY m.domain_id ORDER BY count(*) DESC, min(rm.position) LIMIT 1),
+		       $3, $4, $5, $6, $7, $8, $9
+		RETURNING id`, slug, requestID, title, "Programme sur mesure conçu avec "+administration+".", proposal, administration,
+		status, !public, programme.AdministrationKey(administration)).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO track_modules (track_id, module_id, position)
+		SELECT $1, module_id, row_number() OVER (ORDER BY position) FROM programme_request_modules WHERE request_id = $2`, id, requestID); err != nil {
+		return 0, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO track_audiences (track_id, audience_id)
+		SELECT $1, audience_id FROM programme_request_audiences WHERE request_id = $2`, id, requestID)
+	return id, err
+}
+
+// uniqueTrackSlug finds a slug free among tracks and modules (their pages share the catalogue's namespace).
+func uniqueTrackSlug(ctx context.Context, tx pgx.Tx, base string) (string, error) {
+	if base == "" {
+		base = "programme"
+	}
+	for i := 1; ; i++ {
+		slug := base
+		if i > 1 {
+			slug = base + "-" + strconv.Itoa(i)
+		}
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tracks WHERE slug = $1) OR EXISTS (SELECT 1 FROM modules WHERE slug = $1)`,
+			slug).Scan(&taken); err != nil {
+			return "", err
+		}
+		if !taken {
+			return slug, nil
+		}
+	}
+}
+
+// RestrictedProgrammes returns the tailored programmes restricted to an administration (by its key), with
+// their published modules in order (two queries).
+func (s *Store) RestrictedProgrammes(ctx context.Context, adminKey string) ([]programme.Programme, error) {
+	if adminKey == "" {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, slug, title, summary, description, administration FROM tracks
+		WHERE restricted AND admin_key = $1 AND status <> 'archived' ORDER BY title COLLATE "C", id`, adminKey)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.RestrictedProgrammes: %w", err)
+	}
+	var ids []int64
+	var out []programme.Programme
+	for rows.Next() {
+		var id int64
+		var p programme.Programme
+		if err := rows.Scan(&id, &p.Slug, &p.Title, &p.Summary, &p.Description, &p.Administration); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("postgres.RestrictedProgrammes: %w", err)
+		}
+		ids = append(ids, id)
+		out = append(out, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres.RestrictedProgrammes: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err = s.pool.Query(ctx, `SELECT `+moduleCardColumns+`, tm.track_id`+moduleCardFrom+`
+		JOIN track_modules tm ON tm.module_id = m.id
+		WHERE tm.track_id = ANY($1) AND m.status = 'published' ORDER BY tm.track_id, tm.position`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.RestrictedProgrammes: modules: %w", err)
+	}
+	defer rows.Close()
+	index := map[int64]int{}
+	for i, id := range ids {
+		index[id] = i
+	}
+	for rows.Next() {
+		var trackID int64
+		var c catalogue.ModuleCard
+		if err := scanModuleCard(rows, &c, &trackID); err != nil {
+			return nil, fmt.Errorf("postgres.RestrictedProgrammes: modules: %w", err)
+		}
+		i := index[trackID]
+		out[i].Modules = append(out[i].Modules, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres.RestrictedProgrammes: modules: %w", err)
+	}
+	return out, nil
+}
+
+// RequestAudiences lists the catalogue's audiences in display order, for the request form.
+func (s *Store) RequestAudiences(ctx context.Context) ([]catalogue.Audience, error) {
+	as, err := s.audiences(ctx, `SELECT id, slug, label, description FROM audiences ORDER BY position, id`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.RequestAudiences: %w", err)
+	}
+	return as, nil
+}
+
+// ProposalModules lists the published modules (by title), for a proposal's module list.
+func (s *Store) ProposalModules(ctx context.Context) ([]catalogue.ModuleCard, error) {
+	return s.moduleCards(ctx, "postgres.ProposalModules", "true")
+}
+
+// ProgrammesPendingWork counts what waits for an admin in the programmes (one query): licence requests
+// waiting in a pool with free licences (blocked by a quota), trainer applications to review, tailored-
+// programme requests to answer.
+func (s *Store) ProgrammesPendingWork(ctx context.Context) ([]admin.Pending, error) {
+	var licences, applications, requests int
+	err := s.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM licence_requests r JOIN licence_pools lp ON lp.id = r.pool_id
+		  WHERE r.status = 'waiting' AND lp.allocated < lp.size),
+		(SELECT count(*) FROM trainer_applications WHERE status = 'recue'),
+		(SELECT count(*) FROM programme_requests WHERE status IN ('recue', 'en_etude'))`).Scan(&licences, &applications, &requests)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.ProgrammesPendingWork: %w", err)
+	}
+	return []admin.Pending{
+		{Label: "Candidatures de formateurs à examiner", Count: applications, Href: "/admin/formateurs"},
+		{Label: "Demandes de programmes sur mesure à traiter", Count: requests, Href: "/admin/demandes-sur-mesure"},
+		{Label: "Demandes de licence en attente bloquées par un quota", Count: licences, Href: "/admin/licences"},
+	}, nil
+}

@@ -1,0 +1,119 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"campus/internal/account"
+	"campus/internal/apperr"
+	"campus/internal/mail"
+	"campus/internal/programme"
+	"campus/internal/testdb"
+)
+
+func statusMail(r programme.Request) mail.Message {
+	return mail.Message{Kind: mail.KindProgrammeStatus, To: r.ContactEmail, Subject: r.Status}
+}
+
+func newLink() []byte {
+	_, hash := account.NewToken()
+	return hash
+}
+
+func TestStore_ProgrammeRequest(t *testing.T) {
+	s := testdb.Seeded(t)
+	ctx := context.Background()
+	email := uniqueEmail("demande")
+	tok, hash := account.NewToken()
+	_ = tok
+	req := programme.Request{Administration: "Ministère de la Culture", ContactName: "Alix Martin", ContactEmail: email,
+		Need: "Former nos chefs de projet à l’accessibilité.", Audience: "Chefs de projet", Headcount: 40,
+		Timing: "Premier semestre", Domains: []programme.Ref{{Slug: "design-et-accessibilite"}}, Audiences: []programme.Ref{{Slug: "managers"}}}
+	id, err := s.SubmitProgrammeRequest(ctx, req, hash, 0, mail.Message{Kind: mail.KindProgrammeReceived, To: email, Subject: "reçue"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.ProgrammeRequestByFollowHash(ctx, hash)
+	if err != nil || r.ID != id || r.Status != programme.StatusReceived || len(r.Domains) != 1 || r.Audiences[0].Title != "Managers" {
+		t.Fatalf("ProgrammeRequestByFollowHash = %+v, %v", r, err)
+	}
+	if _, err := s.ProgrammeRequestByFollowHash(ctx, account.HashToken("autre")); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("unknown link: %v", err)
+	}
+
+	t.Run("ErrTransition", func(t *testing.T) {
+		if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted}, system, statusMail); !errors.Is(err, programme.ErrTransition) {
+			t.Errorf("accepting a received request: %v", err)
+		}
+	})
+	if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusStudy, Note: "Voir avec l’équipe design"}, system, statusMail); err != nil {
+		t.Fatal(err)
+	}
+	var modules []int64
+	rows, _ := s.Pool().Query(ctx, `SELECT m.id FROM modules m JOIN domains d ON d.id = m.domain_id
+		WHERE d.slug = 'design-et-accessibilite' AND m.status = 'published' ORDER BY m.id DESC LIMIT 3`)
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		modules = append(modules, id)
+	}
+	rows.Close()
+	t.Run("ErrUnknownModule", func(t *testing.T) {
+		_, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusProposed, Title: "X", Proposal: "Y", Message: "Z",
+			Modules: append([]int64{-1}, modules...)}, system, statusMail)
+		if !errors.Is(err, apperr.ErrConflict) {
+			t.Errorf("proposing an unknown module: %v", err)
+		}
+	})
+	r, err = s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusProposed, Title: "Accessibilité pour la Culture",
+		Proposal: "Trois modules sur deux mois.", Message: "Voici notre proposition.", Modules: modules}, system, statusMail)
+	if err != nil || r.Status != programme.StatusProposed || len(r.Modules) != 3 || r.Modules[0].ID != modules[0] {
+		t.Fatalf("propose = %+v, %v", r, err)
+	}
+
+	t.Run("AcceptRestricted", func(t *testing.T) {
+		r, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted, Message: "Merci", Public: false}, system, statusMail)
+		if err != nil || r.Status != programme.StatusAccepted || r.Track == nil || !r.TrackRestricted {
+			t.Fatalf("accept = %+v, %v", r, err)
+		}
+		// Out of the public catalogue…
+		if _, err := s.TrackBySlug(ctx, r.Track.Slug); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("a restricted programme in the public catalogue: %v", err)
+		}
+		// …shown to the administration's agents, whatever the spelling of its name.
+		ps, err := s.RestrictedProgrammes(ctx, programme.AdministrationKey("ministere de la CULTURE"))
+		if err != nil || len(ps) != 1 || ps[0].Slug != r.Track.Slug || len(ps[0].Modules) != 3 || ps[0].Modules[0].ID != modules[0] {
+			t.Fatalf("RestrictedProgrammes = %+v, %v", ps, err)
+		}
+		if ps, _ := s.RestrictedProgrammes(ctx, programme.AdministrationKey("DINUM")); len(ps) != 0 {
+			t.Errorf("another administration sees %+v", ps)
+		}
+		full, err := s.ProgrammeRequest(ctx, id)
+		if err != nil || len(full.Events) != 3 || full.Events[0].Note != "Voir avec l’équipe design" {
+			t.Errorf("history = %+v, %v", full.Events, err)
+		}
+		if kinds := outboxKinds(t, s, email); len(kinds) != 4 {
+			t.Errorf("mails = %v", kinds)
+		}
+	})
+
+	t.Run("AcceptPublic", func(t *testing.T) {
+		_, hash := account.NewToken()
+		id, _ := s.SubmitProgrammeRequest(ctx, req, hash, 0, mail.Message{Kind: mail.KindProgrammeReceived, To: email, Subject: "reçue"})
+		for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: "Accessibilité pour la Culture",
+			Proposal: "P", Message: "M", Modules: modules[:1]}, {To: programme.StatusAccepted, Public: true}} {
+			if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), c, system, statusMail); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, _ := s.ProgrammeRequest(ctx, id)
+		if r.Track == nil || r.Track.Slug != "accessibilite-pour-la-culture-2" || r.TrackRestricted {
+			t.Fatalf("public programme = %+v", r.Track)
+		}
+		track, err := s.TrackBySlug(ctx, r.Track.Slug)
+		if err != nil || track.Administration != "Ministère de la Culture" || track.ModuleCount != 1 || len(track.Audiences) != 1 {
+			t.Errorf("public track = %+v, %v", track, err)
+		}
+	})
+}

@@ -1,0 +1,402 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"campus/internal/account"
+	"campus/internal/admin"
+	"campus/internal/apperr"
+	"campus/internal/catalogue"
+	"campus/internal/mail"
+	"campus/internal/trainer"
+)
+
+// The call for trainers: applications, their review, the trainers' profiles, the sessions they give and their
+// community.
+
+// TrainerMails builds the mails of the call for trainers; the web layer supplies them (it knows the links).
+type TrainerMails struct {
+	Received  func(a trainer.Application) mail.Message
+	Duplicate func(a trainer.Application) mail.Message // an application is already under review for the address
+	MoreInfo  func(a trainer.Application, question string) mail.Message
+	Accepted  func(a trainer.Application, message string, newAccount bool) mail.Message
+	Declined  func(a trainer.Application, message string) mail.Message
+}
+
+// SubmitTrainerApplication records an application and acknowledges it by mail. When an application for the
+// same address is already under review nothing is recorded, the applicant is told by mail, and created is
+// false: the page answers the same either way.
+func (s *Store) SubmitTrainerApplication(ctx context.Context, a trainer.Application, mails TrainerMails) (id int64, created bool, err error) {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO trainer_applications (email, given_name, usual_name, kind, organisation, job_title,
+			expertise, modules, availability, community)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			ON CONFLICT (email) WHERE status IN ('recue', 'complement') DO NOTHING RETURNING id`,
+			a.Email, a.GivenName, a.UsualName, a.Kind, a.Organisation, a.JobTitle, a.Expertise, a.Modules, a.Availability,
+			a.Community).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return enqueueMail(ctx, tx, mails.Duplicate(a))
+		}
+		if err != nil {
+			return err
+		}
+		created = true
+		slugs := make([]string, 0, len(a.Domains))
+		for _, d := range a.Domains {
+			slugs = append(slugs, d.Slug)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO trainer_application_domains (application_id, domain_id)
+			SELECT $1, id FROM domains WHERE slug = ANY($2)`, id, slugs); err != nil {
+			return err
+		}
+		a.ID = id
+		return enqueueMail(ctx, tx, mails.Received(a))
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("postgres.SubmitTrainerApplication: %w", err)
+	}
+	return id, created, nil
+}
+
+const applicationColumns = `a.id, a.email, a.given_name, a.usual_name, a.kind, a.organisation, a.job_title, a.expertise,
+	a.modules, a.availability, a.community, a.status, coalesce(a.user_id, 0), a.created_at, a.updated_at, a.decided_at,
+	coalesce((SELECT array_agg(d.id ORDER BY d.position, d.id) FROM trainer_application_domains ad JOIN domains d ON d.id = ad.domain_id
+	  WHERE ad.application_id = a.id), '{}'),
+	coalesce((SELECT array_agg(d.slug ORDER BY d.position, d.id) FROM trainer_application_domains ad JOIN domains d ON d.id = ad.domain_id
+	  WHERE ad.application_id = a.id), '{}'),
+	coalesce((SELECT array_agg(d.title ORDER BY d.position, d.id) FROM trainer_application_domains ad JOIN domains d ON d.id = ad.domain_id
+	  WHERE ad.application_id = a.id), '{}')`
+
+func scanApplication(row pgx.Row, a *trainer.Application) error {
+	var ids []int64
+	var slugs, titles []string
+	err := row.Scan(&a.ID, &a.Email, &a.GivenName, &a.UsualName, &a.Kind, &a.Organisation, &a.JobTitle, &a.Expertise,
+		&a.Modules, &a.Availability, &a.Community, &a.Status, &a.UserID, &a.CreatedAt, &a.UpdatedAt, &a.DecidedAt, &ids, &slugs, &titles)
+	a.Domains = nil
+	for i := range ids {
+		a.Domains = append(a.Domains, trainer.Ref{ID: ids[i], Slug: slugs[i], Title: titles[i]})
+	}
+	return err
+}
+
+// TrainerApplications lists the applications of a status ("" for all): the oldest first while under review,
+// the most recent decisions first otherwise.
+func (s *Store) TrainerApplications(ctx context.Context, status string) ([]trainer.Application, error) {
+	order := `a.created_at, a.id`
+	if status == trainer.StatusAccepted || status == trainer.StatusDeclined {
+		order = `a.decided_at DESC NULLS LAST, a.id DESC`
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+applicationColumns+` FROM trainer_applications a
+		WHERE $1 = '' OR a.status = $1 ORDER BY `+order, status)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.TrainerApplications: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (trainer.Application, error) {
+		var a trainer.Application
+		err := scanApplication(r, &a)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres.TrainerApplications: %w", err)
+	}
+	return out, nil
+}
+
+// TrainerApplicationCounts counts the applications by status.
+func (s *Store) TrainerApplicationCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM trainer_applications GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.TrainerApplicationCounts: %w", err)
+	}
+	out := map[string]int{}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("postgres.TrainerApplicationCounts: %w", err)
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+func applicationEvents(ctx context.Context, q querier, id int64) ([]trainer.Event, error) {
+	rows, err := q.Query(ctx, `SELECT e.created_at, coalesce(trim(u.given_name || ' ' || u.usual_name), ''), e.from_status, e.to_status,
+		e.message, e.note FROM trainer_application_events e LEFT JOIN users u ON u.id = e.actor_id
+		WHERE e.application_id = $1 ORDER BY e.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (trainer.Event, error) {
+		var e trainer.Event
+		err := r.Scan(&e.At, &e.Actor, &e.From, &e.To, &e.Message, &e.Note)
+		return e, err
+	})
+}
+
+// TrainerApplication returns an application with its history.
+func (s *Store) TrainerApplication(ctx context.Context, id int64) (trainer.Application, error) {
+	var a trainer.Application
+	if err := scanApplication(s.pool.QueryRow(ctx, `SELECT `+applicationColumns+` FROM trainer_applications a WHERE a.id = $1`, id), &a); err != nil {
+		return a, fmt.Errorf("postgres.TrainerApplication: %w", notFound(err))
+	}
+	var err error
+	if a.Events, err = applicationEvents(ctx, s.pool, id); err != nil {
+		return a, fmt.Errorf("postgres.TrainerApplication: %w", err)
+	}
+	return a, nil
+}
+
+// TrainerDecision is an administrator's decision on an application.
+type TrainerDecision struct {
+	Decision  string // trainer.Decision*
+	Message   string // to the applicant (the question when asking for more)
+	Note      string // internal
+	Actor     admin.Actor
+	ReplyHash []byte // asking for more: the SHA-256 of the single-use link carried by the mail
+}
+
+// DecideTrainerApplication applies a decision in one transaction with its mail. Accepting makes the
+// applicant a trainer: their account (created without a password when they have none) gets the trainer role
+// (an administrator keeps theirs) and a trainer profile from the application. A decision the application's
+// status does not allow is trainer.ErrTransition.
+func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d TrainerDecision, mails TrainerMails) (trainer.Application, error) {
+	var a trainer.Application
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := scanApplication(tx.QueryRow(ctx, `SELECT `+applicationColumns+` FROM trainer_applications a WHERE a.id = $1 FOR UPDATE OF a`, id), &a); err != nil {
+			return notFound(err)
+		}
+		to, err := trainer.Next(a.Status, d.Decision)
+		if err != nil {
+			return err
+		}
+		var m mail.Message
+		switch to {
+		case trainer.StatusAccepted:
+			userID, created, err := makeTrainer(ctx, tx, a)
+			if err != nil {
+				return err
+			}
+			a.UserID = userID
+			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, user_id = $3, reply_hash = NULL,
+				decided_at = now(), updated_at = now() WHERE id = $1`, id, to, userID); err != nil {
+				return err
+			}
+			m = mails.Accepted(a, d.Message, created)
+		case trainer.StatusDeclined:
+			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, reply_hash = NULL, decided_at = now(),
+				updated_at = now() WHERE id = $1`, id, to); err != nil {
+				return err
+			}
+			m = mails.Declined(a, d.Message)
+		case trainer.StatusMoreInfo:
+			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, reply_hash = $3, updated_at = now() WHERE id = $1`,
+				id, to, d.ReplyHash); err != nil {
+				return err
+			}
+			m = mails.MoreInfo(a, d.Message)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO trainer_application_events (application_id, actor_id, from_status, to_status, message, note)
+			VALUES ($1, $2, $3, $4, $5, $6)`, id, nullID(d.Actor.ID), a.Status, to, d.Message, d.Note); err != nil {
+			return err
+		}
+		if err := Audit(ctx, tx, d.Actor, "trainer_application", id, a.Name(), admin.ActionStatus,
+			map[string]string{"statut": trainer.StatusLabel(a.Status)},
+			map[string]string{"statut": trainer.StatusLabel(to), "message": d.Message, "note": d.Note}); err != nil {
+			return err
+		}
+		a.Status = to
+		return enqueueMail(ctx, tx, m)
+	})
+	if err != nil {
+		return a, fmt.Errorf("postgres.DecideTrainerApplication: %w", err)
+	}
+	return a, nil
+}
+
+// makeTrainer gives the applicant's account the trainer role (creating the account when there is none) and
+// writes their trainer profile from the application.
+func makeTrainer(ctx context.Context, tx pgx.Tx, a trainer.Application) (int64, bool, error) {
+	var userID int64
+	var role string
+	created := false
+	err := tx.QueryRow(ctx, `SELECT id, role FROM users WHERE email = $1 FOR UPDATE`, a.Email).Scan(&userID, &role)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		created = true
+		if err := tx.QueryRow(ctx, `INSERT INTO users (email, given_name, usual_name, administration, role)
+			VALUES ($1, $2, $3, $4, 'trainer') RETURNING id`, a.Email, a.GivenName, a.UsualName, a.Organisation).Scan(&userID); err != nil {
+			return 0, false, err
+		}
+	case err != nil:
+		return 0, false, err
+	case role == account.RoleAgent:
+		if _, err := tx.Exec(ctx, `UPDATE users SET role = 'trainer', updated_at = now() WHERE id = $1`, userID); err != nil {
+			return 0, false, err
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO trainer_profiles (user_id, kind, organisation, community, application_id)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (user_id) DO UPDATE SET kind = EXCLUDED.kind, organisation = EXCLUDED.organisation,
+		community = EXCLUDED.community, application_id = EXCLUDED.application_id, updated_at = now()`,
+		userID, a.Kind, a.Organisation, a.Community, a.ID); err != nil {
+		return 0, false, err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM trainer_profile_domains WHERE user_id = $1`, userID); err != nil {
+		return 0, false, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO trainer_profile_domains (user_id, domain_id)
+		SELECT $1, domain_id FROM trainer_application_domains WHERE application_id = $2`, userID, a.ID)
+	return userID, created, err
+}
+
+// TrainerReplyApplication returns the application a "more information" link is for (apperr.ErrNotFound when
+// the link is unknown or already used).
+func (s *Store) TrainerReplyApplication(ctx context.Context, hash []byte) (trainer.Application, error) {
+	var a trainer.Application
+	err := scanApplication(s.pool.QueryRow(ctx, `SELECT `+applicationColumns+` FROM trainer_applications a
+		WHERE a.reply_hash = $1 AND a.status = 'complement'`, hash), &a)
+	if err != nil {
+		return a, fmt.Errorf("postgres.TrainerReplyApplication: %w", notFound(err))
+	}
+	if a.Events, err = applicationEvents(ctx, s.pool, a.ID); err != nil {
+		return a, fmt.Errorf("postgres.TrainerReplyApplication: %w", err)
+	}
+	return a, nil
+}
+
+// TrainerReply records the applicant's answer to a request for more information (the link is then used up)
+// and puts the application back in the review queue; modules and availability may be updated with it.
+func (s *Store) TrainerReply(ctx context.Context, hash []byte, answer, modules, availability string) (trainer.Application, error) {
+	var a trainer.Application
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := scanApplication(tx.QueryRow(ctx, `SELECT `+applicationColumns+` FROM trainer_applications a
+			WHERE a.reply_hash = $1 AND a.status = 'complement' FOR UPDATE OF a`, hash), &a); err != nil {
+			return notFound(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = 'recue', reply_hash = NULL, modules = $2,
+			availability = $3, updated_at = now() WHERE id = $1`, a.ID, modules, availability); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO trainer_application_events (application_id, from_status, to_status, message)
+			VALUES ($1, 'complement', 'recue', $2)`, a.ID, answer)
+		a.Status = trainer.StatusReceived
+		return err
+	})
+	if err != nil {
+		return a, fmt.Errorf("postgres.TrainerReply: %w", err)
+	}
+	return a, nil
+}
+
+// TrainerProfile returns a trainer's profile (apperr.ErrNotFound for a trainer without one, e.g. made by
+// the command line).
+func (s *Store) TrainerProfile(ctx context.Context, userID int64) (trainer.Profile, error) {
+	var p trainer.Profile
+	var ids []int64
+	var slugs, titles []string
+	err := s.pool.QueryRow(ctx, `SELECT tp.user_id, tp.kind, tp.organisation, tp.community,
+		coalesce(array_agg(d.id ORDER BY d.position) FILTER (WHERE d.id IS NOT NULL), '{}'),
+		coalesce(array_agg(d.slug ORDER BY d.position) FILTER (WHERE d.id IS NOT NULL), '{}'),
+		coalesce(array_agg(d.title ORDER BY d.position) FILTER (WHERE d.id IS NOT NULL), '{}')
+		FROM trainer_profiles tp
+		LEFT JOIN trainer_profile_domains pd ON pd.user_id = tp.user_id
+		LEFT JOIN domains d ON d.id = pd.domain_id
+		WHERE tp.user_id = $1 GROUP BY tp.user_id`, userID).Scan(&p.UserID, &p.Kind, &p.Organisation, &p.Community, &ids, &slugs, &titles)
+	if err != nil {
+		return p, fmt.Errorf("postgres.TrainerProfile: %w", notFound(err))
+	}
+	for i := range ids {
+		p.Domains = append(p.Domains, trainer.Ref{ID: ids[i], Slug: slugs[i], Title: titles[i]})
+	}
+	return p, nil
+}
+
+// SetTrainerCommunity records whether a trainer appears in the community's counts.
+func (s *Store) SetTrainerCommunity(ctx context.Context, userID int64, on bool) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE trainer_profiles SET community = $2, updated_at = now() WHERE user_id = $1`, userID, on)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = apperr.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("postgres.SetTrainerCommunity: %w", err)
+	}
+	return nil
+}
+
+// trainerCounted is the trainers who count: a profile whose account still has the trainer role (or admin).
+const trainerCounted = `FROM trainer_profiles tp JOIN users u ON u.id = tp.user_id AND u.role IN ('trainer', 'admin')`
+
+// TrainerCommunity counts the trainers who agreed to appear, by kind and by domain (one query).
+func (s *Store) TrainerCommunity(ctx context.Context) (trainer.Community, error) {
+	var c trainer.Community
+	rows, err := s.pool.Query(ctx, `
+		SELECT 'kind', tp.kind, '', count(*), 0 `+trainerCounted+` WHERE tp.community GROUP BY tp.kind
+		UNION ALL
+		SELECT 'domain', d.slug, d.title, count(*), d.position `+trainerCounted+`
+		JOIN trainer_profile_domains pd ON pd.user_id = tp.user_id JOIN domains d ON d.id = pd.domain_id
+		WHERE tp.community GROUP BY d.slug, d.title, d.position
+		ORDER BY 1, 5, 2`)
+	if err != nil {
+		return c, fmt.Errorf("postgres.TrainerCommunity: %w", err)
+	}
+	defer rows.Close()
+	kinds := map[string]int{}
+	for rows.Next() {
+		var what, key, label string
+		var n, pos int
+		if err := rows.Scan(&what, &key, &label, &n, &pos); err != nil {
+			return c, fmt.Errorf("postgres.TrainerCommunity: %w", err)
+		}
+		if what == "kind" {
+			kinds[key] = n
+			c.Total += n
+		} else {
+			c.ByDomain = append(c.ByDomain, trainer.Count{Key: key, Label: label, N: n})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("postgres.TrainerCommunity: %w", err)
+	}
+	for _, k := range trainer.Kinds {
+		c.ByKind = append(c.ByKind, trainer.Count{Key: k, Label: trainer.KindShortLabel(k), N: kinds[k]})
+	}
+	return c, nil
+}
+
+// TrainerSessions returns the sessions a trainer gives (module_sessions.trainer_id, set in the back-office's
+// session form), the coming ones first (in date order), then the past
+// ones (most recent first).
+func (s *Store) TrainerSessions(ctx context.Context, userID int64) ([]catalogue.UpcomingSession, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+`, m.slug, m.title, m.format
+		FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
+		WHERE ms.trainer_id = $1
+		ORDER BY ms.ends_at < now(), CASE WHEN ms.ends_at >= now() THEN ms.starts_at END, ms.starts_at DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.TrainerSessions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalogue.UpcomingSession, error) {
+		var x catalogue.UpcomingSession
+		err := scanSession(r, &x.Session, &x.Module.Slug, &x.Module.Title, &x.Format)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres.TrainerSessions: %w", err)
+	}
+	return out, nil
+}
+
+// GivesSession reports whether a trainer gives a session.
+func (s *Store) GivesSession(ctx context.Context, userID, sessionID int64) (bool, error) {
+	var ok bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM module_sessions WHERE trainer_id = $1 AND id = $2)`,
+		userID, sessionID).Scan(&ok); err != nil {
+		return false, fmt.Errorf("postgres.GivesSession: %w", err)
+	}
+	return ok, nil
+}

@@ -1,0 +1,172 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"campus/internal/account"
+	"campus/internal/apperr"
+	"campus/internal/mail"
+	"campus/internal/postgres"
+	"campus/internal/testdb"
+	"campus/internal/trainer"
+)
+
+var trainerMails = postgres.TrainerMails{
+	Received: func(a trainer.Application) mail.Message {
+		return mail.Message{Kind: mail.KindTrainerReceived, To: a.Email, Subject: "reçue"}
+	},
+	Duplicate: func(a trainer.Application) mail.Message {
+		return mail.Message{Kind: mail.KindTrainerDuplicate, To: a.Email, Subject: "déjà"}
+	},
+	MoreInfo: func(a trainer.Application, q string) mail.Message {
+		return mail.Message{Kind: mail.KindTrainerMoreInfo, To: a.Email, Subject: "précisions", Body: q}
+	},
+	Accepted: func(a trainer.Application, m string, created bool) mail.Message {
+		return mail.Message{Kind: mail.KindTrainerAccepted, To: a.Email, Subject: "acceptée", Body: fmt.Sprint(created)}
+	},
+	Declined: func(a trainer.Application, m string) mail.Message {
+		return mail.Message{Kind: mail.KindTrainerDeclined, To: a.Email, Subject: "refusée", Body: m}
+	},
+}
+
+func application(email, kind string, community bool, domains ...string) trainer.Application {
+	a := trainer.Application{Email: email, GivenName: "Dominique", UsualName: "Formatrice", Kind: kind, Organisation: "DINUM",
+		Modules: "Atelier RGAA", Availability: "Deux jours par trimestre", Community: community}
+	for _, d := range domains {
+		a.Domains = append(a.Domains, trainer.Ref{Slug: d})
+	}
+	return a
+}
+
+func TestStore_TrainerApplication(t *testing.T) {
+	s := testdb.Seeded(t)
+	ctx := context.Background()
+	email := uniqueEmail("candidate")
+	id, created, err := s.SubmitTrainerApplication(ctx, application(email, trainer.KindExternal, true, "design-et-accessibilite", "data"), trainerMails)
+	if err != nil || !created {
+		t.Fatalf("SubmitTrainerApplication = %d, %v, %v", id, created, err)
+	}
+	t.Run("OneUnderReviewPerAddress", func(t *testing.T) {
+		_, created, err := s.SubmitTrainerApplication(ctx, application(email, trainer.KindInternal, false), trainerMails)
+		if err != nil || created {
+			t.Fatalf("second application = %v, %v", created, err)
+		}
+		if got := fmt.Sprint(outboxKinds(t, s, email)); got != "[trainer_application_received trainer_application_duplicate]" {
+			t.Errorf("mails = %s", got)
+		}
+	})
+	a, err := s.TrainerApplication(ctx, id)
+	if err != nil || a.Status != trainer.StatusReceived || len(a.Domains) != 2 || a.Domains[0].Slug != "data" {
+		t.Fatalf("TrainerApplication = %+v, %v", a, err)
+	}
+
+	t.Run("AskForMoreThenReply", func(t *testing.T) {
+		_, hash := account.NewToken()
+		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAsk,
+			Message: "Quels modules avez-vous déjà animés ?", ReplyHash: hash}, trainerMails)
+		if err != nil || a.Status != trainer.StatusMoreInfo {
+			t.Fatalf("ask = %+v, %v", a, err)
+		}
+		if _, err := s.TrainerReplyApplication(ctx, hash); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TrainerReply(ctx, hash, "Des ateliers RGAA depuis 2021.", "Atelier RGAA, audit", "Un jour par mois"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TrainerReply(ctx, hash, "encore", "x", "y"); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("a used link: %v", err)
+		}
+		got, _ := s.TrainerApplication(ctx, id)
+		if got.Status != trainer.StatusReceived || got.Availability != "Un jour par mois" || len(got.Events) != 2 ||
+			got.Events[1].Message != "Des ateliers RGAA depuis 2021." {
+			t.Errorf("after the reply: %+v", got)
+		}
+	})
+
+	t.Run("AcceptCreatesATrainer", func(t *testing.T) {
+		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept, Message: "Bienvenue"}, trainerMails)
+		if err != nil || a.Status != trainer.StatusAccepted || a.UserID == 0 {
+			t.Fatalf("accept = %+v, %v", a, err)
+		}
+		u, err := s.UserByID(ctx, a.UserID)
+		if err != nil || u.Role != account.RoleTrainer || u.HasPassword || u.Email != email {
+			t.Fatalf("trainer account = %+v, %v", u, err)
+		}
+		ms, _ := s.RecentMails(ctx, email, 1)
+		if ms[0].Kind != mail.KindTrainerAccepted || ms[0].Body != "true" {
+			t.Errorf("last mail = %+v", ms[0])
+		}
+		p, err := s.TrainerProfile(ctx, u.ID)
+		if err != nil || p.Kind != trainer.KindExternal || !p.Community || len(p.Domains) != 2 {
+			t.Errorf("profile = %+v, %v", p, err)
+		}
+		if _, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionDecline}, trainerMails); !errors.Is(err, trainer.ErrTransition) {
+			t.Errorf("deciding a decided application: %v", err)
+		}
+	})
+
+	t.Run("AcceptUpgradesAnAgent", func(t *testing.T) {
+		existing := agent(t, s, "Ministère de l’Intérieur")
+		id, _, err := s.SubmitTrainerApplication(ctx, application(existing.Email, trainer.KindInternal, false, "cybersecurite"), trainerMails)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept}, trainerMails)
+		if err != nil || a.UserID != existing.ID {
+			t.Fatalf("accept = %+v, %v", a, err)
+		}
+		u, _ := s.UserByID(ctx, existing.ID)
+		if u.Role != account.RoleTrainer || u.Administration != "Ministère de l’Intérieur" {
+			t.Errorf("upgraded account = %+v", u)
+		}
+	})
+
+	t.Run("Community", func(t *testing.T) {
+		c, err := s.TrainerCommunity(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want trainer.Community
+		s.Pool().QueryRow(ctx, `SELECT count(*) FROM trainer_profiles tp JOIN users u ON u.id = tp.user_id
+			WHERE tp.community AND u.role IN ('trainer', 'admin')`).Scan(&want.Total)
+		if c.Total != want.Total || c.Total < 1 {
+			t.Errorf("community total %d, want %d", c.Total, want.Total)
+		}
+		// The agent who did not opt in is not counted under cybersécurité.
+		for _, d := range c.ByDomain {
+			var n int
+			s.Pool().QueryRow(ctx, `SELECT count(*) FROM trainer_profile_domains pd JOIN trainer_profiles tp USING (user_id)
+				JOIN domains d ON d.id = pd.domain_id WHERE tp.community AND d.slug = $1`, d.Key).Scan(&n)
+			if d.N != n {
+				t.Errorf("domain %s: %d, want %d", d.Key, d.N, n)
+			}
+		}
+	})
+
+	t.Run("Sessions", func(t *testing.T) {
+		a, _ := s.TrainerApplication(ctx, id)
+		var sessionID int64
+		s.Pool().QueryRow(ctx, `SELECT id FROM module_sessions WHERE starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
+		// The back-office's session form sets the trainer (migration 00006).
+		if _, err := s.Pool().Exec(ctx, `UPDATE module_sessions SET trainer_id = $2 WHERE id = $1`, sessionID, a.UserID); err != nil {
+			t.Fatal(err)
+		}
+		ss, err := s.TrainerSessions(ctx, a.UserID)
+		if err != nil || len(ss) != 1 || ss[0].ID != sessionID || ss[0].Module.Title == "" {
+			t.Fatalf("TrainerSessions = %+v, %v", ss, err)
+		}
+		if ok, _ := s.GivesSession(ctx, a.UserID, sessionID); !ok {
+			t.Error("GivesSession = false")
+		}
+		if ok, _ := s.GivesSession(ctx, a.UserID+1, sessionID); ok {
+			t.Error("GivesSession for another user = true")
+		}
+		s.Pool().Exec(ctx, `UPDATE module_sessions SET trainer_id = NULL WHERE id = $1`, sessionID)
+		if ok, _ := s.GivesSession(ctx, a.UserID, sessionID); ok {
+			t.Error("GivesSession after unassigning = true")
+		}
+	})
+}

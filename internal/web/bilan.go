@@ -1,0 +1,314 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"campus/internal/cache"
+	"campus/internal/catalogue"
+	"campus/internal/programme"
+	"campus/templates"
+)
+
+// The results (bilan): the public page with its charts, the same figures as open data (CSV and JSON), and the
+// back-office page with filters and CSV export.
+
+func (s *Server) bilanRoutes(r chi.Router) {
+	r.Get("/bilan", s.bilan)
+	r.Get("/bilan/donnees.csv", s.bilanCSV)
+	r.Get("/bilan/donnees.json", s.bilanJSON)
+}
+
+func (s *Server) bilanAdminRoutes(r chi.Router) {
+	r.Get("/bilan", s.adminBilan)
+	r.Get("/bilan/export.csv", s.adminBilanCSV)
+}
+
+// lastYear is the twelve months ending with the current one.
+func lastYear() []time.Time {
+	now := time.Now().In(catalogue.Paris)
+	return programme.Months(now.AddDate(0, -11, 0), now)
+}
+
+func monthsText(months []time.Time) string {
+	if len(months) == 0 {
+		return ""
+	}
+	return "Inscriptions faites et formations suivies chaque mois, de " + programme.MonthLabel(months[0]) + " à " +
+		programme.MonthLabel(months[len(months)-1]) + "."
+}
+
+// publicBilan is the figures of the public page and its open data: computed at most once a minute per
+// instance while the cache is on (cache.MaxAge; enrolments do not drop it, catalogue changes do), so that a
+// crowd on /bilan does not scan the enrolments for each visitor.
+func (s *Server) publicBilan(r *http.Request) (programme.Bilan, []time.Time, error) {
+	months := lastYear()
+	b, err := cache.Load(s.cache, "bilan:"+months[0].Format("2006-01"), cache.Catalogue, func() (programme.Bilan, error) {
+		return s.store.Bilan(r.Context(), programme.BilanFilter{}, months)
+	})
+	return b, months, err
+}
+
+func (s *Server) bilan(w http.ResponseWriter, r *http.Request) {
+	b, months, err := s.publicBilan(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.Bilan(templates.BilanView{Bilan: b, Months: monthsText(months),
+		Period: "Depuis l’ouverture du Campus.",
+		Page: s.page(r, "bilan", "Le bilan du Campus", "Les chiffres du Campus du numérique public : agents formés, inscriptions, licences, formateurs.",
+			templates.Crumb{Label: "Le bilan du Campus"})}))
+}
+
+// Open data: one line per figure, stable column names.
+var bilanCSVHeader = []string{"indicateur", "indicateur_libelle", "categorie", "categorie_libelle", "serie", "valeur"}
+
+func bilanRecords(b programme.Bilan) [][]string {
+	out := [][]string{bilanCSVHeader}
+	for _, k := range keyFigures(b) {
+		out = append(out, []string{"chiffres-cles", "Chiffres clés", k.id, k.label, "", strconv.Itoa(k.n)})
+	}
+	for _, in := range b.Indicators {
+		for _, r := range in.Rows {
+			for i, v := range r.Values {
+				serie := ""
+				if i < len(in.Series) {
+					serie = in.Series[i]
+				}
+				out = append(out, []string{in.ID, in.Title, r.Key, r.Label, serie, strconv.Itoa(v)})
+			}
+		}
+	}
+	return out
+}
+
+type keyFigure struct {
+	id, label string
+	n         int
+}
+
+func keyFigures(b programme.Bilan) []keyFigure {
+	return []keyFigure{
+		{"agents-formes", "Agents formés", b.AgentsTrained},
+		{"inscriptions", "Inscriptions", b.Enrolments},
+		{"formations-suivies", "Formations suivies", b.Completions},
+		{"cadres-dirigeants-formes-modules", "Cadres dirigeants formés par les modules", b.SeniorTrained},
+		{"cadres-dirigeants-formes-programmes", "Cadres dirigeants formés par les programmes sur mesure (participants déclarés)", b.SeniorDeclared},
+		{"licences-attribuees", "Licences attribuées", b.Licences},
+		{"formateurs", "Formateurs", b.Trainers},
+	}
+}
+
+// writeBilanCSV writes the figures for spreadsheets: UTF-8 with a byte order mark, ';', CRLF (as the
+// catalogue's open data).
+func writeBilanCSV(w http.ResponseWriter, b programme.Bilan, filename string, public bool) {
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF")
+	cw := csv.NewWriter(&buf)
+	cw.Comma, cw.UseCRLF = ';', true
+	cw.WriteAll(bilanRecords(b))
+	h := w.Header()
+	if public {
+		openDataHeaders(w, "text/csv; charset=utf-8")
+	} else {
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		h.Set("Cache-Control", "private, no-store")
+	}
+	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	w.Write(buf.Bytes())
+}
+
+func (s *Server) bilanCSV(w http.ResponseWriter, r *http.Request) {
+	b, _, err := s.publicBilan(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeBilanCSV(w, b, "bilan-campus-numerique-public.csv", true)
+}
+
+type odBilanRow struct {
+	Categorie string         `json:"categorie"`
+	Libelle   string         `json:"libelle"`
+	Valeurs   map[string]int `json:"valeurs"`
+}
+
+type odIndicator struct {
+	ID     string       `json:"id"`
+	Titre  string       `json:"titre"`
+	Unite  string       `json:"unite"`
+	Series []string     `json:"series"`
+	Lignes []odBilanRow `json:"lignes"`
+}
+
+type odBilan struct {
+	Source       string         `json:"source"`
+	Licence      string         `json:"licence"`
+	GenereLe     time.Time      `json:"genere_le"`
+	ChiffresCles map[string]int `json:"chiffres_cles"`
+	Indicateurs  []odIndicator  `json:"indicateurs"`
+}
+
+func (s *Server) bilanJSON(w http.ResponseWriter, r *http.Request) {
+	b, _, err := s.publicBilan(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := odBilan{Source: s.cfg.BaseURL.String() + "/bilan", Licence: licence, GenereLe: b.GeneratedAt.In(catalogue.Paris).Truncate(time.Second),
+		ChiffresCles: map[string]int{}}
+	for _, k := range keyFigures(b) {
+		f.ChiffresCles[k.id] = k.n
+	}
+	for _, in := range b.Indicators {
+		oi := odIndicator{ID: in.ID, Titre: in.Title, Unite: in.Unit, Series: in.Series, Lignes: []odBilanRow{}}
+		for _, row := range in.Rows {
+			vals := map[string]int{}
+			for i, v := range row.Values {
+				if i < len(in.Series) {
+					vals[in.Series[i]] = v
+				}
+			}
+			oi.Lignes = append(oi.Lignes, odBilanRow{Categorie: row.Key, Libelle: row.Label, Valeurs: vals})
+		}
+		f.Indicateurs = append(f.Indicateurs, oi)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(f); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	openDataHeaders(w, "application/json; charset=utf-8")
+	w.Write(buf.Bytes())
+}
+
+// bilanFilter reads the back-office filters from the query: a period and an administration (chosen among
+// the spellings the agents typed, grouped by key).
+func (s *Server) bilanFilter(w http.ResponseWriter, r *http.Request) (programme.BilanFilter, []time.Time, []templates.Option, *Form, error) {
+	var bf programme.BilanFilter
+	names, err := s.store.BilanAdministrations(r.Context())
+	if err != nil {
+		return bf, nil, nil, nil, err
+	}
+	spellings := map[string][]string{}
+	var opts []templates.Option
+	for _, n := range names {
+		k := programme.AdministrationKey(n)
+		if k == "" {
+			continue
+		}
+		if _, ok := spellings[k]; !ok {
+			opts = append(opts, templates.Option{Value: k, Label: n})
+		}
+		spellings[k] = append(spellings[k], n)
+	}
+	slices.SortFunc(opts, func(a, b templates.Option) int {
+		switch {
+		case a.Value < b.Value:
+			return -1
+		case a.Value > b.Value:
+			return 1
+		}
+		return 0
+	})
+	f := s.readForm(w, r)
+	bf.From = f.Date("du", "Du", false)
+	bf.To = f.Date("au", "Au", false)
+	if !bf.From.IsZero() && !bf.To.IsZero() && bf.To.Before(bf.From) {
+		f.Fail("au", "La fin de la période doit suivre son début.")
+	}
+	if bf.Administration = f.Choice("administration", "Administration", opts, false); bf.Administration != "" {
+		bf.Spellings = spellings[bf.Administration]
+	}
+	if !f.Valid() {
+		bf.From, bf.To = time.Time{}, time.Time{}
+	}
+	end := time.Now().In(catalogue.Paris)
+	if !bf.To.IsZero() {
+		end = bf.To
+	}
+	start := end.AddDate(0, -11, 0)
+	if !bf.From.IsZero() {
+		start = bf.From
+	}
+	return bf, programme.Months(start, end), opts, f, nil
+}
+
+func (s *Server) adminBilan(w http.ResponseWriter, r *http.Request) {
+	bf, months, opts, f, err := s.bilanFilter(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.store.Bilan(r.Context(), bf, months)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status, title := http.StatusOK, "Bilan – Administration"
+	if !f.Valid() {
+		status, title = http.StatusUnprocessableEntity, "Erreur - "+title
+	}
+	period := "Depuis l’ouverture du Campus"
+	switch {
+	case !bf.From.IsZero() && !bf.To.IsZero():
+		period = "Du " + catalogue.ShortDate(bf.From) + " au " + catalogue.ShortDate(bf.To)
+	case !bf.From.IsZero():
+		period = "Depuis le " + catalogue.ShortDate(bf.From)
+	case !bf.To.IsZero():
+		period = "Jusqu’au " + catalogue.ShortDate(bf.To)
+	}
+	if bf.Administration != "" {
+		for _, o := range opts {
+			if o.Value == bf.Administration {
+				period += ", agents de « " + o.Label + " »"
+			}
+		}
+	}
+	q := url.Values{}
+	for _, k := range []string{"du", "au", "administration"} {
+		if v := f.State().Values[k]; v != "" && f.State().Errors[k] == "" {
+			q.Set(k, v)
+		}
+	}
+	export := "/admin/bilan/export.csv"
+	if e := q.Encode(); e != "" {
+		export += "?" + e
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	v := templates.BilanView{Bilan: b, Admin: true, Form: f.State(), Administrations: opts, ExportHref: export,
+		Period: period + ".", Months: monthsText(months), Page: s.page(r, "", title, "")}
+	v.Page.Crumbs = adminCrumbs(templates.Crumb{Label: "Bilan"})
+	s.render(w, r, status, templates.Bilan(v))
+}
+
+func (s *Server) adminBilanCSV(w http.ResponseWriter, r *http.Request) {
+	bf, months, _, f, err := s.bilanFilter(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !f.Valid() {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte("Filtres invalides : corrigez-les sur la page du bilan.\n"))
+		return
+	}
+	b, err := s.store.Bilan(r.Context(), bf, months)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeBilanCSV(w, b, "bilan-campus-"+time.Now().In(catalogue.Paris).Format("2006-01-02")+".csv", false)
+}

@@ -1,0 +1,163 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"campus/internal/account"
+	"campus/internal/mail"
+	"campus/internal/programme"
+	"campus/templates"
+)
+
+// Tailored programmes, the administration's side: the request form, the follow-up page of its personal link,
+// and the programmes restricted to the agent's administration.
+
+func (s *Server) programmeRequestRoutes(r chi.Router) {
+	r.Get("/programmes-sur-mesure/demande", s.programmeRequestPage)
+	r.Post("/programmes-sur-mesure/demande", s.programmeRequestSubmit)
+	r.Get("/programmes-sur-mesure/suivi/{token}", s.programmeRequestFollow)
+	r.With(s.requireUser).Get("/programmes-sur-mesure/reserves", s.restrictedProgrammes)
+}
+
+// audienceOptions are the catalogue's audiences, for checkbox groups.
+func (s *Server) audienceOptions(r *http.Request) ([]templates.Option, error) {
+	as, err := s.store.RequestAudiences(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]templates.Option, 0, len(as))
+	for _, a := range as {
+		out = append(out, templates.Option{Value: a.Slug, Label: a.Label})
+	}
+	return out, nil
+}
+
+func (s *Server) renderProgrammeRequest(w http.ResponseWriter, r *http.Request, status int, f templates.FormState) {
+	domains, err := s.domainOptions(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	audiences, err := s.audienceOptions(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	title := "Demander un programme sur mesure"
+	if f.Failed() {
+		title = "Erreur - " + title
+	}
+	s.render(w, r, status, templates.ProgrammeRequestForm(templates.ProgrammeRequestFormView{Form: f, Domains: domains, Audiences: audiences,
+		Page: s.page(r, "programmes", title, "Demandez au Campus un programme de formation conçu pour votre administration.",
+			templates.Crumb{Label: "Programmes sur mesure", Href: "/programmes-sur-mesure"}, templates.Crumb{Label: "Demander un programme"})}))
+}
+
+func (s *Server) programmeRequestPage(w http.ResponseWriter, r *http.Request) {
+	f := templates.FormState{}
+	if u, ok := CurrentUser(r); ok {
+		f.Values = map[string]string{"administration": u.Administration, "contact_name": u.DisplayName(), "contact_email": u.Email}
+		if u.DisplayName() == u.Email {
+			f.Values["contact_name"] = ""
+		}
+	}
+	s.renderProgrammeRequest(w, r, http.StatusOK, f)
+}
+
+func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) {
+	domains, err := s.domainOptions(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	audiences, err := s.audienceOptions(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.readForm(w, r)
+	req := programme.Request{
+		Administration: f.Text("administration", "Administration", programme.MaxAdministration, true),
+		ContactName:    f.Text("contact_name", "Votre nom", programme.MaxName, true),
+		ContactRole:    f.Text("contact_role", "Votre fonction", programme.MaxRole, false),
+		ContactEmail:   f.Email("contact_email"),
+		ContactPhone:   f.Text("contact_phone", "Téléphone", programme.MaxPhone, false),
+		Need:           f.Multiline("need", "Votre besoin", programme.MaxText, true),
+	}
+	if req.ContactPhone != "" && !plausiblePhone(req.ContactPhone) {
+		f.Fail("contact_phone", "Le numéro de téléphone n’est pas valide : saisissez des chiffres, par exemple 01 23 45 67 89.")
+	}
+	for _, a := range f.Choices("audiences", "Publics concernés", audiences, 1) {
+		req.Audiences = append(req.Audiences, programme.Ref{Slug: a})
+	}
+	req.Audience = f.Text("audience", "Le public visé", programme.MaxRole, false)
+	req.Headcount = f.Int("headcount", "Nombre d’agents à former", 1, programme.MaxHeadcount, true)
+	for _, d := range f.Choices("domains", "Domaines", domains, 1) {
+		req.Domains = append(req.Domains, programme.Ref{Slug: d})
+	}
+	req.Timing = f.Text("timing", "Calendrier souhaité", programme.MaxRole, true)
+	f.Checked("consent", true, "Cochez cette case pour que nous puissions étudier votre demande.")
+	if !f.Valid() {
+		s.renderProgrammeRequest(w, r, http.StatusUnprocessableEntity, f.State())
+		return
+	}
+	tok, hash := account.NewToken()
+	link := s.link("/programmes-sur-mesure/suivi/" + tok)
+	var userID int64
+	if u, ok := CurrentUser(r); ok {
+		userID = u.ID
+	}
+	if _, err := s.store.SubmitProgrammeRequest(r.Context(), req, hash, userID,
+		mail.ProgrammeReceived(req.ContactEmail, req.ContactName, req.Administration, link)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Votre demande est enregistrée. Gardez l’adresse de cette page : elle vous permet de suivre votre demande ; elle vous a aussi été envoyée par courriel.")
+	http.Redirect(w, r, "/programmes-sur-mesure/suivi/"+tok, http.StatusSeeOther)
+}
+
+// plausiblePhone accepts French and international numbers: digits, spaces, dots, dashes, an initial +.
+func plausiblePhone(p string) bool {
+	digits := 0
+	for i, r := range p {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == ' ' || r == '.' || r == '-' || (r == '+' && i == 0) || r == '(' || r == ')':
+		default:
+			return false
+		}
+	}
+	return digits >= 6 && digits <= 15
+}
+
+func (s *Server) programmeRequestFollow(w http.ResponseWriter, r *http.Request) {
+	tok := chi.URLParam(r, "token")
+	if !account.PlausibleToken(tok) {
+		s.notFound(w, r)
+		return
+	}
+	req, err := s.store.ProgrammeRequestByFollowHash(r.Context(), account.HashToken(tok))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.render(w, r, http.StatusOK, templates.ProgrammeRequestFollow(templates.ProgrammeRequestFollowView{Request: req,
+		Page: s.page(r, "programmes", "Suivi de votre demande de programme sur mesure", "",
+			templates.Crumb{Label: "Programmes sur mesure", Href: "/programmes-sur-mesure"}, templates.Crumb{Label: "Suivi de votre demande"})}))
+}
+
+func (s *Server) restrictedProgrammes(w http.ResponseWriter, r *http.Request) {
+	u, _ := CurrentUser(r)
+	ps, err := s.store.RestrictedProgrammes(r.Context(), programme.AdministrationKey(u.Administration))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.RestrictedProgrammes(templates.RestrictedProgrammesView{Administration: u.Administration, Programmes: ps,
+		Page: s.page(r, "programmes", "Programmes réservés à votre administration", "",
+			templates.Crumb{Label: "Programmes sur mesure", Href: "/programmes-sur-mesure"}, templates.Crumb{Label: "Réservés à votre administration"})}))
+}

@@ -1,0 +1,138 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"campus/internal/account"
+	"campus/internal/testdb"
+)
+
+// TestProgrammeRequest_Workflow: an administration asks for a tailored programme and follows it through its
+// personal link; the admin studies it, proposes modules, records the acceptance of a programme restricted to
+// the administration's agents, who then see it — and the agents of another administration do not.
+func TestProgrammeRequest_Workflow(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	ctx := context.Background()
+	contact := newBrowser(t, srv)
+	administration := "Agence de test " + strconv.FormatInt(seq.Add(1), 10)
+
+	t.Run("Errors", func(t *testing.T) {
+		p := contact.post("/programmes-sur-mesure/demande", url.Values{"administration": {administration}, "headcount": {"quarante"},
+			"contact_phone": {"appelez-moi"}, "domains": {"data"}})
+		if p.status != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d", p.status)
+		}
+		for _, f := range []string{"contact_name", "contact_email", "contact_phone", "need", "headcount", "timing"} {
+			if fieldError(p, f) == "" {
+				t.Errorf("no error on %s", f)
+			}
+		}
+		if p.doc.Find("#audiences-group.fr-fieldset--error").Length() != 1 {
+			t.Error("no error on the audiences")
+		}
+		if v, _ := p.doc.Find("#administration").Attr("value"); v != administration {
+			t.Errorf("typed administration lost: %q", v)
+		}
+		if _, checked := p.doc.Find(`input[name="domains"][value="data"]`).Attr("checked"); !checked {
+			t.Error("checked domain lost")
+		}
+	})
+
+	email := uniqueEmail("contact")
+	res := contact.post("/programmes-sur-mesure/demande", url.Values{"administration": {administration}, "contact_name": {"Alix Martin"},
+		"contact_email": {email}, "contact_phone": {"01 23 45 67 89"}, "need": {"Former nos managers à la donnée."},
+		"audiences": {"managers"}, "headcount": {"1 200"}, "domains": {"data"}, "timing": {"Automne"}, "consent": {"oui"}})
+	if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/programmes-sur-mesure/suivi/") {
+		t.Fatalf("submit: %d %q %s", res.status, res.header.Get("Location"), formMessage(res))
+	}
+	follow := res.header.Get("Location")
+	p := contact.follow(res)
+	if !strings.Contains(text(p.doc.Find(".fr-stepper")), "Étape 1 sur 4") || !strings.Contains(text(p.doc.Find("main")), "1 200") {
+		t.Errorf("follow page: %q", text(p.doc.Find(".fr-stepper")))
+	}
+	if m, link := lastMail(t, store, email); m.Kind != "programme_request_received" || link != follow {
+		t.Errorf("acknowledgement %s with link %q, want %q", m.Kind, link, follow)
+	}
+	if p := contact.get("/programmes-sur-mesure/suivi/jeton-inconnu"); p.status != http.StatusNotFound {
+		t.Errorf("unknown link: %d", p.status)
+	}
+
+	var id int64
+	store.Pool().QueryRow(ctx, `SELECT id FROM programme_requests WHERE contact_email = $1`, email).Scan(&id)
+	page := "/admin/demandes-sur-mesure/" + strconv.FormatInt(id, 10)
+	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	if p := admin.get("/admin/demandes-sur-mesure"); !strings.Contains(text(p.doc.Find("table")), administration) {
+		t.Errorf("requests list: %q", text(p.doc.Find("main")))
+	}
+	if p := admin.post(page+"/statut", url.Values{"to": {"acceptee"}}); p.status != http.StatusUnprocessableEntity {
+		t.Errorf("skipping the study: %d", p.status)
+	}
+	expectRedirect(t, admin.post(page+"/statut", url.Values{"to": {"en_etude"}, "note": {"Voir avec la DINUM"}}), http.StatusSeeOther, page)
+	p = admin.post(page+"/statut", url.Values{"to": {"proposee"}, "title": {"La donnée pour les managers"}, "proposal": {"Trois modules."}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(text(p.doc.Find("#modules-group")), "au moins un module") ||
+		fieldError(p, "message") == "" {
+		t.Fatalf("proposal without modules nor message: %d %q", p.status, text(p.doc.Find("#modules-group .fr-error-text")))
+	}
+	if v, _ := p.doc.Find("#title").Attr("value"); v != "La donnée pour les managers" {
+		t.Errorf("typed title lost: %q", v)
+	}
+	var modules []string
+	rows, _ := store.Pool().Query(ctx, `SELECT m.id::text FROM modules m JOIN domains d ON d.id = m.domain_id
+		WHERE d.slug = 'data' AND m.status = 'published' ORDER BY m.id LIMIT 2`)
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		modules = append(modules, s)
+	}
+	rows.Close()
+	expectRedirect(t, admin.post(page+"/statut", url.Values{"to": {"proposee"}, "title": {"La donnée pour les managers"},
+		"proposal": {"Deux modules sur un mois."}, "message": {"Voici notre proposition."}, "modules": modules}), http.StatusSeeOther, page)
+	m, link := lastMail(t, store, email)
+	if m.Kind != "programme_request_status" || !strings.Contains(m.Body, "Voici notre proposition.") || !strings.HasPrefix(link, "/programmes-sur-mesure/suivi/") {
+		t.Fatalf("proposal mail: %s %q", m.Kind, link)
+	}
+	// The new link and the first one both show the proposal.
+	for _, l := range []string{link, follow} {
+		p := contact.get(l)
+		if !strings.Contains(text(p.doc.Find("#proposition").Parent()), "Deux modules sur un mois.") || p.doc.Find(`section[aria-labelledby="proposition"] li`).Length() != 2 {
+			t.Errorf("%s: proposal not shown: %q", l, text(p.doc.Find("main")))
+		}
+	}
+	if p := admin.post(page+"/statut", url.Values{"to": {"acceptee"}}); p.status != http.StatusUnprocessableEntity || p.doc.Find("#visibility-group.fr-fieldset--error").Length() != 1 {
+		t.Errorf("accepting without a visibility: %d", p.status)
+	}
+	expectRedirect(t, admin.post(page+"/statut", url.Values{"to": {"acceptee"}, "visibility": {"reserve"}, "message": {"Merci !"}}), http.StatusSeeOther, page)
+	if p := contact.get(follow); !strings.Contains(text(p.doc.Find(".fr-alert--success")), "La donnée pour les managers") ||
+		!strings.Contains(text(p.doc.Find(".fr-stepper")), "Étape 4 sur 4") {
+		t.Errorf("follow page once accepted: %q", text(p.doc.Find("main")))
+	}
+	if p := admin.post(page+"/statut", url.Values{"to": {"declinee"}, "message": {"x"}}); p.status != http.StatusUnprocessableEntity {
+		t.Errorf("changing a closed request: %d", p.status)
+	}
+
+	var audited int
+	store.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE entity = 'programme_request' AND entity_id = $1`, id).Scan(&audited)
+	if audited != 3 {
+		t.Errorf("%d audit entries for the three changes", audited)
+	}
+	// The programme is shown to the administration's agents only.
+	insider, u := signedIn(t, srv, store, account.RoleAgent)
+	store.Pool().Exec(ctx, `UPDATE users SET administration = $2 WHERE id = $1`, u.ID, strings.ToUpper(administration))
+	if p := insider.get("/programmes-sur-mesure/reserves"); !strings.Contains(text(p.doc.Find("h2")), "La donnée pour les managers") ||
+		p.doc.Find(".fr-card").Length() != 2 {
+		t.Errorf("insider: %q", text(p.doc.Find("main")))
+	}
+	outsider, _ := signedIn(t, srv, store, account.RoleAgent)
+	if p := outsider.get("/programmes-sur-mesure/reserves"); strings.Contains(text(p.doc.Find("main")), "La donnée pour les managers") {
+		t.Error("an agent of another administration sees the programme")
+	}
+	if p := newBrowser(t, srv).get("/programmes-sur-mesure"); strings.Contains(text(p.doc.Find("main")), "La donnée pour les managers") {
+		t.Error("a restricted programme is in the public list")
+	}
+}

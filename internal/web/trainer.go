@@ -1,0 +1,366 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"campus/internal/account"
+	"campus/internal/apperr"
+	"campus/internal/catalogue"
+	"campus/internal/enrolment"
+	"campus/internal/mail"
+	"campus/internal/postgres"
+	"campus/internal/trainer"
+	"campus/templates"
+)
+
+// The call for trainers (public), the trainers' community (public) and the trainer space (trainers).
+
+func (s *Server) trainerRoutes(r chi.Router) {
+	r.Get("/devenir-formateur", s.trainerCall)
+	r.Post("/devenir-formateur", s.trainerApply)
+	r.Get("/devenir-formateur/merci", s.trainerThanks)
+	r.Get("/devenir-formateur/precisions/{token}", s.trainerReplyPage)
+	r.Post("/devenir-formateur/precisions/{token}", s.trainerReply)
+	r.Get("/communaute-formateurs", s.trainerCommunity)
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireRole(account.RoleTrainer))
+		r.Get("/formateur", s.trainerSpace)
+		r.Post("/formateur/communaute", s.trainerCommunityOptIn)
+		r.Get("/formateur/sessions/{id}", s.trainerRoster)
+		r.Post("/formateur/sessions/{id}/emargement", s.trainerAttendance)
+		r.Get("/formateur/sessions/{id}/inscrits.csv", s.trainerRosterCSV)
+	})
+}
+
+// trainerMails are the mails of the call for trainers, with links to the portal; replyToken is the single-use
+// token of a request for more information (only that decision needs it).
+func (s *Server) trainerMails(replyToken string) postgres.TrainerMails {
+	call := s.link("/devenir-formateur")
+	return postgres.TrainerMails{
+		Received:  func(a trainer.Application) mail.Message { return mail.TrainerReceived(a.Email, a.GivenName, call) },
+		Duplicate: func(a trainer.Application) mail.Message { return mail.TrainerDuplicate(a.Email, a.GivenName, call) },
+		MoreInfo: func(a trainer.Application, question string) mail.Message {
+			return mail.TrainerMoreInfo(a.Email, a.GivenName, question, s.link("/devenir-formateur/precisions/"+replyToken))
+		},
+		Accepted: func(a trainer.Application, message string, created bool) mail.Message {
+			return mail.TrainerAccepted(a.Email, a.GivenName, message, s.link("/formateur"), s.link("/mot-de-passe-oublie"), created)
+		},
+		Declined: func(a trainer.Application, message string) mail.Message {
+			return mail.TrainerDeclined(a.Email, a.GivenName, message, call)
+		},
+	}
+}
+
+// domainOptions are the published domains, for checkbox groups.
+func (s *Server) domainOptions(r *http.Request) ([]templates.Option, error) {
+	ds, err := s.store.ListDomains(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var out []templates.Option
+	for _, d := range ds {
+		if d.Status == catalogue.StatusPublished {
+			out = append(out, templates.Option{Value: d.Slug, Label: d.Title})
+		}
+	}
+	return out, nil
+}
+
+func trainerKindOptions() []templates.Option {
+	return []templates.Option{
+		{Value: trainer.KindInternal, Label: "Agent public", Hint: "Formateur interne, rémunéré pour les sessions animées."},
+		{Value: trainer.KindExternal, Label: "Intervenant externe", Hint: "Formateur d’intérêt général : association, entreprise, recherche, indépendant."},
+	}
+}
+
+func (s *Server) renderTrainerCall(w http.ResponseWriter, r *http.Request, status int, f templates.FormState) {
+	domains, err := s.domainOptions(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	title := "Devenir formateur"
+	if f.Failed() {
+		title = "Erreur - " + title
+	}
+	s.render(w, r, status, templates.TrainerCall(templates.TrainerCallView{Form: f, Domains: domains, Kinds: trainerKindOptions(),
+		Page: s.page(r, "formateurs", title, "L’appel à formateurs du Campus du numérique public : agents publics et intervenants d’intérêt général.",
+			templates.Crumb{Label: "Devenir formateur"})}))
+}
+
+func (s *Server) trainerCall(w http.ResponseWriter, r *http.Request) {
+	f := templates.FormState{}
+	if u, ok := CurrentUser(r); ok {
+		f.Values = map[string]string{"given_name": u.GivenName, "usual_name": u.UsualName, "email": u.Email, "organisation": u.Administration}
+	}
+	s.renderTrainerCall(w, r, http.StatusOK, f)
+}
+
+func (s *Server) trainerApply(w http.ResponseWriter, r *http.Request) {
+	domains, err := s.domainOptions(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.readForm(w, r)
+	a := trainer.Application{
+		GivenName:    f.Text("given_name", "Prénom", trainer.MaxName, true),
+		UsualName:    f.Text("usual_name", "Nom", trainer.MaxName, true),
+		Email:        f.Email("email"),
+		Kind:         f.Choice("kind", "Vous êtes", trainerKindOptions(), true),
+		Organisation: f.Text("organisation", "Administration ou organisation", trainer.MaxOrganisation, true),
+		JobTitle:     f.Text("job_title", "Fonction", trainer.MaxJobTitle, false),
+	}
+	for _, slug := range f.Choices("domains", "Domaines d’expertise", domains, 1) {
+		a.Domains = append(a.Domains, trainer.Ref{Slug: slug})
+	}
+	a.Expertise = f.Multiline("expertise", "Votre expérience", trainer.MaxText, false)
+	a.Modules = f.Multiline("modules", "Modules que vous pourriez animer ou proposer", trainer.MaxText, true)
+	a.Availability = f.Multiline("availability", "Disponibilités", trainer.MaxText, true)
+	a.Community = f.Checked("community", false, "")
+	f.Checked("consent", true, "Cochez cette case pour que nous puissions étudier votre candidature.")
+	if !f.Valid() {
+		s.renderTrainerCall(w, r, http.StatusUnprocessableEntity, f.State())
+		return
+	}
+	if _, _, err := s.store.SubmitTrainerApplication(r.Context(), a, s.trainerMails("")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// The same answer whether or not an application was already under review for the address.
+	http.Redirect(w, r, "/devenir-formateur/merci", http.StatusSeeOther)
+}
+
+func (s *Server) trainerThanks(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, templates.Message(templates.MessageView{
+		Page:    s.page(r, "formateurs", "Candidature envoyée", "", templates.Crumb{Label: "Devenir formateur", Href: "/devenir-formateur"}, templates.Crumb{Label: "Candidature envoyée"}),
+		Heading: "Merci pour votre candidature", Kind: "success", Title: "Votre candidature est envoyée",
+		Text:  "Un courriel de confirmation vous a été envoyé. L’équipe du Campus étudie votre candidature et vous répondra par courriel.",
+		Links: []templates.Crumb{{Label: "Découvrir la communauté des formateurs", Href: "/communaute-formateurs"}, {Label: "Retour à l’accueil", Href: "/"}}}))
+}
+
+// replyApplication finds the application of a "more information" link; an unknown or used link is a 404.
+func (s *Server) replyApplication(w http.ResponseWriter, r *http.Request) (trainer.Application, []byte, bool) {
+	tok := chi.URLParam(r, "token")
+	if !account.PlausibleToken(tok) {
+		s.notFound(w, r)
+		return trainer.Application{}, nil, false
+	}
+	hash := account.HashToken(tok)
+	a, err := s.store.TrainerReplyApplication(r.Context(), hash)
+	if err != nil {
+		s.fail(w, r, err)
+		return a, nil, false
+	}
+	return a, hash, true
+}
+
+func (s *Server) renderTrainerReply(w http.ResponseWriter, r *http.Request, status int, a trainer.Application, f templates.FormState) {
+	question := ""
+	for _, e := range a.Events {
+		if e.To == trainer.StatusMoreInfo {
+			question = e.Message
+		}
+	}
+	title := "Préciser ma candidature"
+	if f.Failed() {
+		title = "Erreur - " + title
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.render(w, r, status, templates.TrainerReply(templates.TrainerReplyView{Application: a, Question: question, Form: f,
+		Action: r.URL.Path, Page: s.page(r, "formateurs", title, "", templates.Crumb{Label: "Devenir formateur", Href: "/devenir-formateur"},
+			templates.Crumb{Label: "Préciser ma candidature"})}))
+}
+
+func (s *Server) trainerReplyPage(w http.ResponseWriter, r *http.Request) {
+	a, _, ok := s.replyApplication(w, r)
+	if !ok {
+		return
+	}
+	s.renderTrainerReply(w, r, http.StatusOK, a, templates.FormState{Values: map[string]string{"modules": a.Modules, "availability": a.Availability}})
+}
+
+func (s *Server) trainerReply(w http.ResponseWriter, r *http.Request) {
+	a, hash, ok := s.replyApplication(w, r)
+	if !ok {
+		return
+	}
+	f := s.readForm(w, r)
+	answer := f.Multiline("answer", "Votre réponse", trainer.MaxText, true)
+	modules := f.Multiline("modules", "Modules que vous pourriez animer ou proposer", trainer.MaxText, true)
+	availability := f.Multiline("availability", "Disponibilités", trainer.MaxText, true)
+	if !f.Valid() {
+		s.renderTrainerReply(w, r, http.StatusUnprocessableEntity, a, f.State())
+		return
+	}
+	if _, err := s.store.TrainerReply(r.Context(), hash, answer, modules, availability); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Votre réponse est envoyée : l’équipe du Campus reprend l’examen de votre candidature.")
+	http.Redirect(w, r, "/devenir-formateur/merci", http.StatusSeeOther)
+}
+
+func (s *Server) trainerCommunity(w http.ResponseWriter, r *http.Request) {
+	c, err := s.store.TrainerCommunity(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := templates.TrainerCommunityView{Total: c.Total,
+		Page: s.page(r, "formateurs", "La communauté des formateurs", "Les formateurs du Campus du numérique public, par type et par domaine.",
+			templates.Crumb{Label: "Devenir formateur", Href: "/devenir-formateur"}, templates.Crumb{Label: "La communauté des formateurs"}),
+		ByKind: templates.Chart{ID: "par-type", Title: "Formateurs par type", Unit: "formateurs",
+			Desc: "Formateurs internes (agents publics rémunérés) et externes (d’intérêt général)."},
+		ByDomain: templates.Chart{ID: "par-domaine", Title: "Formateurs par domaine d’expertise", Unit: "formateurs",
+			Desc: "Un formateur peut compter dans plusieurs domaines."},
+	}
+	for _, k := range c.ByKind {
+		v.ByKind.Rows = append(v.ByKind.Rows, templates.ChartRow{Label: trainer.KindShortLabel(k.Key), Values: []int{k.N}})
+	}
+	for _, d := range c.ByDomain {
+		v.ByDomain.Rows = append(v.ByDomain.Rows, templates.ChartRow{Label: d.Label, Values: []int{d.N}})
+	}
+	s.render(w, r, http.StatusOK, templates.TrainerCommunity(v))
+}
+
+func (s *Server) trainerSpace(w http.ResponseWriter, r *http.Request) {
+	u, _ := CurrentUser(r)
+	ss, err := s.store.TrainerSessions(r.Context(), u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := templates.TrainerSpaceView{Page: s.page(r, "", "Mon espace formateur", "", templates.Crumb{Label: "Mon espace formateur"})}
+	now := time.Now()
+	for _, x := range ss {
+		if x.EndsAt.Before(now) {
+			v.Past = append(v.Past, x)
+		} else {
+			v.Upcoming = append(v.Upcoming, x)
+		}
+	}
+	p, err := s.store.TrainerProfile(r.Context(), u.ID)
+	switch {
+	case err == nil:
+		v.Profile = &p
+	case !errors.Is(err, apperr.ErrNotFound):
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.TrainerSpace(v))
+}
+
+func (s *Server) trainerCommunityOptIn(w http.ResponseWriter, r *http.Request) {
+	u, _ := CurrentUser(r)
+	f := s.readForm(w, r)
+	on := f.Checked("community", false, "")
+	if err := s.store.SetTrainerCommunity(r.Context(), u.ID, on); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if on {
+		s.flash(r, "success", "Vous êtes compté(e) dans la page de la communauté des formateurs.")
+	} else {
+		s.flash(r, "success", "Vous n’êtes plus compté(e) dans la page de la communauté des formateurs.")
+	}
+	http.Redirect(w, r, "/formateur#profil", http.StatusSeeOther)
+}
+
+// trainerSession checks that the signed-in trainer gives the session of the route (an admin sees any):
+// another trainer's session is a 404, as if it did not exist.
+func (s *Server) trainerSession(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	u, _ := CurrentUser(r)
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.notFound(w, r)
+		return 0, false
+	}
+	if u.Role != account.RoleAdmin {
+		ok, err := s.store.GivesSession(r.Context(), u.ID, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return 0, false
+		}
+		if !ok {
+			s.notFound(w, r)
+			return 0, false
+		}
+	}
+	return id, true
+}
+
+func (s *Server) trainerRosterView(r *http.Request, ro enrolment.Roster, refusal string) templates.RosterView {
+	base := "/formateur/sessions/" + strconv.FormatInt(ro.Session.ID, 10)
+	return templates.RosterView{Roster: ro, Error: refusal, CSVHref: base + "/inscrits.csv", Action: base + "/emargement",
+		Page: s.page(r, "", "Participants : "+ro.Module.Title+", session du "+catalogue.ShortDate(ro.Session.StartsAt), "",
+			templates.Crumb{Label: "Mon espace formateur", Href: "/formateur"}, templates.Crumb{Label: "Participants et émargement"})}
+}
+
+func (s *Server) trainerRoster(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.trainerSession(w, r)
+	if !ok {
+		return
+	}
+	ro, err := s.store.Roster(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.Roster(s.trainerRosterView(r, ro, "")))
+}
+
+// trainerAttendance records present/absent for the session's agents, as the back-office does.
+func (s *Server) trainerAttendance(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.trainerSession(w, r)
+	if !ok {
+		return
+	}
+	f := s.readForm(w, r)
+	marks, msg := readMarks(f, "presence", "present", "absent")
+	if f.message != "" {
+		msg = f.message
+	}
+	n := 0
+	if msg == "" {
+		var err error
+		n, err = s.store.MarkAttendance(r.Context(), id, marks)
+		if ref, ok := enrolment.AsRefusal(err); ok {
+			msg, err = ref.Message, nil
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if msg != "" {
+		ro, err := s.store.Roster(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, templates.Roster(s.trainerRosterView(r, ro, msg)))
+		return
+	}
+	s.flash(r, "success", "Émargement enregistré ("+strconv.Itoa(n)+" changement(s)).")
+	http.Redirect(w, r, "/formateur/sessions/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+func (s *Server) trainerRosterCSV(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.trainerSession(w, r)
+	if !ok {
+		return
+	}
+	ro, err := s.store.Roster(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeRosterCSV(w, ro, "inscrits-"+ro.Session.Ref+".csv")
+}
