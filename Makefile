@@ -35,10 +35,12 @@ test: assets check-generated vet ## run the whole suite against a real PostgreSQ
 	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 30m $(GOTEST_FLAGS) ./...
 
 BENCH_FLAGS ?=
+# DATASET=seed (the reference catalogue) or national (1M agents, 10M enrolments, 20,000 sessions, catalogue ×100).
+DATASET ?= seed
 bench: build ## load-test the real server on loopback (table vs the static ceiling), then the Go benchmarks
-	@set -e; url="$${BENCH_DATABASE_URL:-$$(scripts/devdb.sh url campus_bench)}"; \
+	@set -e; url="$${BENCH_DATABASE_URL:-$$(scripts/devdb.sh url campus_bench_$(DATASET))}"; \
 	  DATABASE_URL="$$url" $(BIN) migrate; DATABASE_URL="$$url" $(BIN) seed; \
-	  DATABASE_URL="$$url" $(GO) run ./cmd/bench $(BENCH_FLAGS); \
+	  DATABASE_URL="$$url" $(GO) run ./cmd/bench -dataset $(DATASET) $(BENCH_FLAGS); \
 	  TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(TEST_DB_URL)}" $(GO) test -run '^$$' -bench . -benchmem ./...
 
 bench-search: ## the search benchmarks alone (p50/p95 per search, on the seed and on a catalogue 100 times larger)

@@ -74,9 +74,19 @@ func run() error {
 	warm := flag.Duration("warmup", 2*time.Second, "warm-up before each scenario")
 	addr := flag.String("addr", "127.0.0.1:18080", "address the portal listens on")
 	only := flag.String("only", "", "comma-separated scenario names to run (default: all)")
+	dataset := flag.String("dataset", "seed", "seed (the reference catalogue) or national (1M agents, 10M enrolments, catalogue ×100)")
 	flag.Parse()
 	if os.Getenv("DATABASE_URL") == "" {
 		return errors.New("DATABASE_URL is not set (make bench sets it)")
+	}
+	switch *dataset {
+	case "seed":
+	case "national":
+		if err := loadNational(context.Background(), os.Getenv("DATABASE_URL")); err != nil {
+			return fmt.Errorf("national dataset: %w", err)
+		}
+	default:
+		return fmt.Errorf("unknown dataset %q (seed or national)", *dataset)
 	}
 
 	base := "http://" + *addr
