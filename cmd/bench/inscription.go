@@ -80,10 +80,11 @@ func enrolScenario(base, name string, conns, sessions, module int) (scenario, er
 	clients := make([]*http.Client, conns)
 	errs := make(chan error, conns)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
+	sem := make(chan struct{}, 4)
 	for w := range conns {
 		jar, _ := cookiejar.New(nil)
-		clients[w] = &http.Client{Transport: tr, Jar: jar, Timeout: 10 * time.Second,
+		// A generous timeout: signing in costs an argon2id hash each, and the machine may be busy.
+		clients[w] = &http.Client{Transport: tr, Jar: jar, Timeout: 60 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		wg.Add(1)
 		go func() {
