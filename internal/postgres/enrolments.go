@@ -12,12 +12,18 @@ package postgres
 //   - the unique partial indexes on (user, module) and (user, session) of active enrolments make a double submit
 //     harmless: it finds the first enrolment (or, racing, fails on the index and is retried once, then finds it).
 //
+//   - within one instance, requests for the same session are queued in order of arrival and served in batches
+//     (EnrolInSession → enrolBatch: one lock, one insert, one batch of mails for a crowd), and the other
+//     operations on a session pass an in-process gate first, so that waiting for the row lock holds no pool
+//     connection.
+//
 // Lock order: session row, then enrolment rows. Mails are queued in the outbox in the same transaction.
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -195,21 +201,249 @@ func activeEnrolment(ctx context.Context, tx pgx.Tx, userID, moduleID int64) (en
 // (Outcome.Left); a confirmed seat in another session of the module is refused (cancel it first). Refusals
 // (enrolment.Refusal): unverified address, module not open (draft, archived, domain coming), online module,
 // session unknown, cancelled or started. The confirmation or waitlist mail is queued in the same transaction.
+//
+// Under a crowd, the requests for one session that wait for it in this process are served together, in their
+// order of arrival, by one transaction (enrolBatch): the session's lock is taken once for all of them.
 func (s *Store) EnrolInSession(ctx context.Context, userID, sessionID int64, mailer enrolment.Mailer) (enrolment.Outcome, error) {
-	var out enrolment.Outcome
 	who, verified, err := person(ctx, s.pool, userID)
 	if err == nil {
 		err = enrolment.MayEnrol(verified)
 	}
 	if err != nil {
-		return out, fmt.Errorf("postgres.EnrolInSession: %w", err)
+		return enrolment.Outcome{}, fmt.Errorf("postgres.EnrolInSession: %w", err)
 	}
+	call := &enrolCall{userID: userID, who: who, mailer: mailer, done: make(chan enrolResult, 1)}
+	key := queueKey{s, sessionID}
+	enrolQueues.Lock()
+	q := enrolQueues.m[key]
+	if q == nil {
+		q = &enrolQueue{}
+		enrolQueues.m[key] = q
+	}
+	q.calls = append(q.calls, call)
+	lead := !q.serving
+	q.serving = true
+	enrolQueues.Unlock()
+	if lead {
+		go s.serveEnrolments(sessionID, q)
+	}
+	select {
+	case r := <-call.done:
+		if r.err != nil {
+			return r.out, fmt.Errorf("postgres.EnrolInSession: %w", r.err)
+		}
+		return r.out, nil
+	case <-ctx.Done():
+		// The enrolment may still be made (as when a client leaves after the commit): resubmitting finds it.
+		return enrolment.Outcome{}, fmt.Errorf("postgres.EnrolInSession: %w", ctx.Err())
+	}
+}
+
+// An enrolment request waiting for its session.
+type enrolCall struct {
+	userID int64
+	who    enrolment.Person
+	mailer enrolment.Mailer
+	done   chan enrolResult // buffered: the server never blocks on a caller that left
+}
+
+type enrolResult struct {
+	out enrolment.Outcome
+	err error
+}
+
+type enrolQueue struct {
+	calls   []*enrolCall
+	serving bool // a goroutine serves the queue
+}
+
+// enrolQueues are the waiting requests per store (database) and session, in order of arrival.
+var enrolQueues = struct {
+	sync.Mutex
+	m map[queueKey]*enrolQueue
+}{m: map[queueKey]*enrolQueue{}}
+
+type queueKey struct {
+	store   *Store
+	session int64
+}
+
+// maxEnrolBatch bounds the requests one transaction serves.
+const maxEnrolBatch = 200
+
+// serveEnrolments serves a session's queue, batch after batch, until it is empty. It runs on its own context:
+// a batch serves several callers, none of which may cancel it for the others.
+func (s *Store) serveEnrolments(sessionID int64, q *enrolQueue) {
+	for {
+		enrolQueues.Lock()
+		calls := q.calls
+		if len(calls) > maxEnrolBatch {
+			calls = calls[:maxEnrolBatch]
+		}
+		q.calls = q.calls[len(calls):]
+		if len(calls) == 0 {
+			q.serving = false
+			delete(enrolQueues.m, queueKey{s, sessionID})
+			enrolQueues.Unlock()
+			return
+		}
+		enrolQueues.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		results := s.enrolBatch(ctx, sessionID, calls)
+		cancel()
+		for i, c := range calls {
+			c.done <- results[i]
+		}
+	}
+}
+
+// enrolBatch serves requests for one session in order of arrival: in one transaction, under the session's lock,
+// the first ones take the free seats (if nobody waits), the others join the end of the waitlist, with their
+// mails. A request whose agent already has this module on their list (a resubmitted form, a waitlist or a
+// track's module to leave for this session) or that repeats an agent of the batch is served afterwards, alone,
+// by enrolOne.
+func (s *Store) enrolBatch(ctx context.Context, sessionID int64, calls []*enrolCall) []enrolResult {
+	results := make([]enrolResult, len(calls))
 	leave, err := enterGate(ctx, sessionID)
 	if err != nil {
-		return out, fmt.Errorf("postgres.EnrolInSession: %w", err)
+		for i := range results {
+			results[i].err = err
+		}
+		return results
 	}
 	defer leave()
+	var alone []int // served by enrolOne after the batch
 	err = s.txRetry(ctx, func(tx pgx.Tx) error {
+		for i := range results {
+			results[i] = enrolResult{}
+		}
+		alone = alone[:0]
+		sess, mod, now, err := lockSession(ctx, tx, sessionID)
+		if errors.Is(err, apperr.ErrNotFound) {
+			err = &enrolment.Refusal{Code: enrolment.CodeSessionUnknown, Message: "Cette session n’existe pas : choisissez une des sessions proposées."}
+		}
+		if err == nil {
+			err = enrolment.CheckModuleOpen(mod)
+		}
+		if err == nil && !mod.Dated() {
+			err = &enrolment.Refusal{Code: enrolment.CodeNotDated, Message: "Ce module se suit en ligne, à votre rythme : il n’a pas de session."}
+		}
+		if _, refused := enrolment.AsRefusal(err); refused {
+			for i := range results {
+				results[i].err = err
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		users := make([]int64, len(calls))
+		for i, c := range calls {
+			users[i] = c.userID
+		}
+		var waiting int
+		var listed []int64
+		if err := tx.QueryRow(ctx, `SELECT
+				(SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'),
+				coalesce((SELECT array_agg(user_id) FROM enrolments WHERE user_id = ANY($2) AND module_id = $3
+					AND status IN ('pending', 'confirmed', 'waitlisted')), '{}')`, sessionID, users, mod.ID).Scan(&waiting, &listed); err != nil {
+			return err
+		}
+		seen := map[int64]bool{}
+		for _, u := range listed {
+			seen[u] = true
+		}
+		var fresh []int
+		for i, c := range calls {
+			if seen[c.userID] {
+				alone = append(alone, i)
+				continue
+			}
+			seen[c.userID] = true
+			fresh = append(fresh, i)
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		if err := enrolment.CheckSessionOpen(sess, now); err != nil {
+			for _, i := range fresh {
+				results[i].err = err
+			}
+			return nil
+		}
+		// Seats for the first ones, only when nobody waits; the waitlist for the others.
+		seats := 0
+		if waiting == 0 {
+			seats = min(max(sess.Capacity-sess.SeatsTaken, 0), len(fresh))
+		}
+		ids, statuses := make([]int64, len(fresh)), make([]string, len(fresh))
+		for k, i := range fresh {
+			ids[k], statuses[k] = calls[i].userID, enrolment.Waitlisted
+			if k < seats {
+				statuses[k] = enrolment.Confirmed
+			}
+		}
+		rows, err := tx.Query(ctx, `WITH x AS (SELECT * FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS x(user_id, status, ord))
+			INSERT INTO enrolments (user_id, module_id, session_id, status, queue_seq, confirmed_at)
+			SELECT x.user_id, $3, $4, x.status, nextval('enrolment_queue_seq'), CASE WHEN x.status = 'confirmed' THEN now() END
+			FROM x ORDER BY x.ord
+			RETURNING id, user_id, status, queue_seq, version, created_at, updated_at, confirmed_at`, ids, statuses, mod.ID, sessionID)
+		if err != nil {
+			return err
+		}
+		made, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (enrolment.Enrolment, error) {
+			e := enrolment.Enrolment{Module: mod, Session: sess}
+			err := r.Scan(&e.ID, &e.UserID, &e.Status, &e.QueueSeq, &e.Version, &e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt)
+			return e, err
+		})
+		if err != nil {
+			return err
+		}
+		if seats > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE module_sessions SET seats_taken = seats_taken + $2 WHERE id = $1`, sessionID, seats); err != nil {
+				return err
+			}
+		}
+		byUser := make(map[int64]enrolment.Enrolment, len(made))
+		for _, e := range made {
+			byUser[e.UserID] = e
+		}
+		msgs := make([]mail.Message, 0, len(fresh))
+		for _, i := range fresh {
+			e, ok := byUser[calls[i].userID]
+			if !ok {
+				return fmt.Errorf("enrolment of user %d not written", calls[i].userID)
+			}
+			e.Person, e.Session.SeatsTaken = calls[i].who, sess.SeatsTaken+seats
+			kind := enrolment.KindConfirmed
+			if e.Status == enrolment.Waitlisted {
+				waiting++
+				e.Position, kind = waiting, enrolment.KindWaitlisted
+			}
+			results[i].out.Enrolment = e
+			msgs = append(msgs, calls[i].mailer.Message(enrolment.Notice{Kind: kind, Enrolment: e}))
+		}
+		return enqueueMails(ctx, tx, msgs)
+	})
+	if err != nil {
+		for i := range results {
+			results[i].err = err
+		}
+		return results
+	}
+	for _, i := range alone {
+		out, err := s.enrolOne(ctx, calls[i].userID, sessionID, calls[i].who, calls[i].mailer)
+		results[i] = enrolResult{out, err}
+	}
+	return results
+}
+
+// enrolOne serves one request in its own transaction (the session's gate is held by the caller), with every
+// case: already enrolled here, a seat elsewhere (refused), a waitlist place elsewhere or a track's module to
+// schedule (taken on for this session).
+func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrolment.Person, mailer enrolment.Mailer) (enrolment.Outcome, error) {
+	var out enrolment.Outcome
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		out = enrolment.Outcome{}
 		var activeID int64
 		sess, mod, now, err := lockSession(ctx, tx, sessionID, `coalesce((SELECT e.id FROM enrolments e WHERE e.user_id = $2
@@ -312,10 +546,7 @@ func (s *Store) EnrolInSession(ctx context.Context, userID, sessionID int64, mai
 		}
 		return notify(ctx, tx, mailer, kind, e)
 	})
-	if err != nil {
-		return out, fmt.Errorf("postgres.EnrolInSession: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // moduleRef returns a module with its domain's status.
@@ -544,37 +775,77 @@ func (s *Store) cancel(ctx context.Context, enrolmentID, userID int64, reason st
 		if err := enrolment.Transition(e.Status, enrolment.Cancelled); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `UPDATE enrolments SET status = 'cancelled', cancel_reason = $3, cancelled_at = now(),
-			updated_at = now(), version = version + 1 WHERE id = $1 AND status = $2 RETURNING version, updated_at, cancelled_at`,
-			e.ID, e.Status, reason).Scan(&e.Version, &e.UpdatedAt, &e.CancelledAt)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errRetry // promoted or changed since read: read again
-		}
+		// One statement: the cancellation, its mail, the seat given back and, when the session is still to come, the
+		// seat given to the head of the waitlist (so the seats taken do not change then).
+		was := e.Status
+		done := e
+		done.Status, done.Reason, done.Position = enrolment.Cancelled, reason, 0
+		done.Version++
+		m := mailer.Message(enrolment.Notice{Kind: enrolment.KindCancelled, Enrolment: done})
+		open := sess.Status == "scheduled" && sess.StartsAt.After(now)
+		rows, err := tx.Query(ctx, `
+			WITH c AS (
+				UPDATE enrolments SET status = 'cancelled', cancel_reason = $3, cancelled_at = now(), updated_at = now(), version = version + 1
+				WHERE id = $1 AND status = $2 RETURNING version, updated_at, cancelled_at),
+			told AS (
+				INSERT INTO mail_outbox (kind, recipient, subject, body) SELECT $6, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM c)),
+			next AS (
+				SELECT w.id FROM enrolments w
+				WHERE w.session_id = $4 AND w.status = 'waitlisted' AND $2 = 'confirmed' AND $5 AND EXISTS (SELECT 1 FROM c)
+				ORDER BY w.queue_seq LIMIT 1 FOR UPDATE),
+			up AS (
+				UPDATE enrolments e SET status = 'confirmed', confirmed_at = now(), updated_at = now(), version = e.version + 1
+				FROM next WHERE e.id = next.id
+				RETURNING e.id, e.user_id, e.queue_seq, e.version, e.created_at, e.updated_at, e.confirmed_at),
+			seats AS (
+				UPDATE module_sessions SET seats_taken = seats_taken - 1 + (SELECT count(*) FROM up)
+				WHERE id = $4 AND $2 = 'confirmed' AND EXISTS (SELECT 1 FROM c) RETURNING seats_taken)
+			SELECT c.version, c.updated_at, c.cancelled_at, coalesce((SELECT seats_taken FROM seats), 0),
+				up.id, up.user_id, up.queue_seq, up.version, up.created_at, up.updated_at, up.confirmed_at,
+				u.email, u.given_name, u.usual_name, u.administration
+			FROM c LEFT JOIN up ON true LEFT JOIN users u ON u.id = up.user_id`,
+			e.ID, was, reason, e.Session.ID, open, m.Kind, m.To, m.Subject, m.Body)
 		if err != nil {
 			return err
 		}
-		was := e.Status
-		e.Status, e.Reason, e.Position = enrolment.Cancelled, reason, 0
-		msgs := []mail.Message{mailer.Message(enrolment.Notice{Kind: enrolment.KindCancelled, Enrolment: e})}
-		if was == enrolment.Confirmed && e.HasSession() {
-			// The seat is given back, then to the head of the waitlist if any.
-			var free int
-			var waiting bool
-			if err := tx.QueryRow(ctx, `UPDATE module_sessions SET seats_taken = seats_taken - 1 WHERE id = $1
-				RETURNING CASE WHEN status = 'scheduled' AND starts_at > now() THEN capacity - seats_taken ELSE 0 END, seats_taken,
-					EXISTS (SELECT 1 FROM enrolments w WHERE w.session_id = $1 AND w.status = 'waitlisted')`,
-				e.Session.ID).Scan(&free, &sess.SeatsTaken, &waiting); err != nil {
+		var promoted []enrolment.Enrolment
+		found := false
+		for rows.Next() {
+			found = true
+			var p struct {
+				id, user, seq                   *int64
+				version                         *int
+				created, updated, confirmed     *time.Time
+				email, given, usual, administer *string
+			}
+			var taken int
+			if err := rows.Scan(&e.Version, &e.UpdatedAt, &e.CancelledAt, &taken, &p.id, &p.user, &p.seq, &p.version,
+				&p.created, &p.updated, &p.confirmed, &p.email, &p.given, &p.usual, &p.administer); err != nil {
+				rows.Close()
 				return err
 			}
-			if waiting {
-				promoted, err := promote(ctx, tx, sess, mod, free)
-				if err != nil {
-					return err
-				}
-				for _, p := range promoted {
-					msgs = append(msgs, mailer.Message(enrolment.Notice{Kind: enrolment.KindPromoted, Enrolment: p}))
-				}
+			sess.SeatsTaken = taken
+			if p.id != nil {
+				promoted = append(promoted, enrolment.Enrolment{ID: *p.id, UserID: *p.user, Status: enrolment.Confirmed, QueueSeq: *p.seq,
+					Version: *p.version, CreatedAt: *p.created, UpdatedAt: *p.updated, ConfirmedAt: p.confirmed, Module: mod, Session: sess,
+					Person: enrolment.Person{Email: *p.email, GivenName: *p.given, UsualName: *p.usual, Administration: *p.administer}})
 			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if !found {
+			return errRetry // promoted or changed since read: read again
+		}
+		e.Status, e.Reason, e.Position = enrolment.Cancelled, reason, 0
+		if e.HasSession() {
+			e.Session.SeatsTaken = sess.SeatsTaken
+		}
+		msgs := make([]mail.Message, 0, len(promoted))
+		for _, p := range promoted {
+			p.Session.SeatsTaken = sess.SeatsTaken
+			msgs = append(msgs, mailer.Message(enrolment.Notice{Kind: enrolment.KindPromoted, Enrolment: p}))
 		}
 		return enqueueMails(ctx, tx, msgs)
 	})
