@@ -3,18 +3,22 @@
 package static
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"io/fs"
+	"mime"
 	"net/http"
 	"path"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
-//go:embed all:dsfr css
+//go:embed all:dsfr css js
 var files embed.FS
 
 // FS is the tree of static files.
@@ -70,8 +74,62 @@ func Handler() http.Handler {
 		} else {
 			w.Header().Set("Cache-Control", "public, max-age=300")
 		}
+		w.Header().Add("Vary", "Accept-Encoding")
+		if gz := gzipped(name); gz != nil && AcceptsGzip(r) {
+			// Compressed once per file and process, not once per request.
+			w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(name)))
+			w.Header().Set("Content-Encoding", "gzip")
+			http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(gz))
+			return
+		}
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = "/" + name
 		fileServer.ServeHTTP(w, r2)
 	})
+}
+
+// compressible are the extensions worth gzipping (fonts and images are compressed already).
+var compressible = map[string]bool{".css": true, ".js": true, ".svg": true, ".json": true, ".ico": true, ".map": true}
+
+var gzCache sync.Map // name → func() []byte
+
+// gzipped returns the file gzipped (computed on first use, then kept), or nil when the file is missing, not
+// worth compressing, or would not shrink.
+func gzipped(name string) []byte {
+	if !compressible[path.Ext(name)] {
+		return nil
+	}
+	f, ok := gzCache.Load(name)
+	if !ok {
+		f, _ = gzCache.LoadOrStore(name, sync.OnceValue(func() []byte {
+			b, err := files.ReadFile(name)
+			if err != nil {
+				return nil
+			}
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+			zw.Write(b)
+			zw.Close()
+			if buf.Len() >= len(b) {
+				return nil
+			}
+			return buf.Bytes()
+		}))
+	}
+	return f.(func() []byte)()
+}
+
+// AcceptsGzip reports whether the request's Accept-Encoding lists gzip (without q=0).
+// It reads Accept-Encoding: gzip listed without q=0.
+func AcceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for part := range strings.SplitSeq(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+				q := strings.ReplaceAll(params, " ", "")
+				return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+			}
+		}
+	}
+	return false
 }

@@ -70,6 +70,9 @@ type User struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	LastLoginAt     *time.Time
+	// DataVersion changes with anything of the user's own pages (enrolments, licences, calendar feed): a
+	// cached copy of those pages is current while it is the same (migration 00008).
+	DataVersion int64
 }
 
 // Verified reports whether the user has confirmed their email address.

@@ -5,8 +5,12 @@
 package cache
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Tag says what a cached value depends on.
@@ -21,8 +25,16 @@ const (
 	All = Catalogue | Seats
 )
 
-// MaxEntries bounds the memory: past it the cache starts afresh.
-const MaxEntries = 20000
+// MaxEntries and MaxBytes bound the memory: past either the cache starts afresh. A value's size is what its
+// Size method says (Sizer), else DefaultSize.
+const (
+	MaxEntries  = 20000
+	MaxBytes    = 48 << 20
+	DefaultSize = 4 << 10
+)
+
+// Sizer is a value that knows roughly how many bytes it holds.
+type Sizer interface{ Size() int }
 
 // MaxAge bounds how long a value is kept without any change announced, for what time alone makes stale
 // (a session that has started is no longer "upcoming").
@@ -31,6 +43,7 @@ const MaxAge = time.Minute
 type entry struct {
 	val    any
 	tags   Tag
+	size   int
 	stored time.Time
 }
 
@@ -39,7 +52,9 @@ type Cache struct {
 	mu      sync.RWMutex
 	on      bool
 	gen     uint64
+	bytes   int
 	entries map[string]entry
+	flight  singleflight.Group // one computation per missing key at a time
 }
 
 // New returns a disabled cache.
@@ -50,6 +65,7 @@ func (c *Cache) Enable(on bool) {
 	c.mu.Lock()
 	c.on = on
 	c.gen++
+	c.bytes = 0
 	clear(c.entries)
 	c.mu.Unlock()
 }
@@ -67,10 +83,18 @@ func (c *Cache) Invalidate(tags Tag) {
 	c.gen++
 	for k, e := range c.entries {
 		if e.tags&tags != 0 {
+			c.bytes -= e.size
 			delete(c.entries, k)
 		}
 	}
 	c.mu.Unlock()
+}
+
+// Bytes is the estimated size of the values kept.
+func (c *Cache) Bytes() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.bytes
 }
 
 // Len is the number of values kept.
@@ -81,26 +105,54 @@ func (c *Cache) Len() int {
 }
 
 // Load returns the value cached under key, or computes it with fn and keeps it (errors are not kept). A value
-// computed while an invalidation happened is returned but not kept, since it may predate the change.
+// computed while an invalidation happened is returned but not kept, since it may predate the change. Requests
+// that miss the same key at the same time wait for one computation (after a change, a popular page is built
+// once, not once per waiting request).
 func Load[T any](c *Cache, key string, tags Tag, fn func() (T, error)) (T, error) {
 	c.mu.RLock()
 	e, ok := c.entries[key]
-	on, gen := c.on, c.gen
+	on := c.on
 	c.mu.RUnlock()
 	if ok && time.Since(e.stored) < MaxAge {
 		return e.val.(T), nil
 	}
-	v, err := fn()
-	if err != nil || !on {
+	if !on {
+		return fn()
+	}
+	v, err, shared := c.flight.Do(key, func() (any, error) {
+		c.mu.RLock()
+		gen := c.gen
+		c.mu.RUnlock()
+		v, err := fn()
+		if err == nil {
+			store(c, key, tags, gen, v)
+		}
 		return v, err
+	})
+	if err != nil && shared && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return fn() // the request that computed it went away: compute for this one
+	}
+	t, _ := v.(T)
+	return t, err
+}
+
+// store keeps v under key unless the cache changed generation since gen.
+func store[T any](c *Cache, key string, tags Tag, gen uint64, v T) {
+	size := DefaultSize
+	if sz, ok := any(v).(Sizer); ok {
+		size = sz.Size()
 	}
 	c.mu.Lock()
 	if c.on && c.gen == gen {
-		if len(c.entries) >= MaxEntries {
-			clear(c.entries)
+		if old, ok := c.entries[key]; ok {
+			c.bytes -= old.size
 		}
-		c.entries[key] = entry{val: v, tags: tags, stored: time.Now()}
+		if len(c.entries) >= MaxEntries || c.bytes+size > MaxBytes {
+			clear(c.entries)
+			c.bytes = 0
+		}
+		c.entries[key] = entry{val: v, tags: tags, size: size, stored: time.Now()}
+		c.bytes += size
 	}
 	c.mu.Unlock()
-	return v, nil
 }

@@ -2,7 +2,10 @@ package cache
 
 import (
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestLoad(t *testing.T) {
@@ -60,4 +63,54 @@ func TestLoad(t *testing.T) {
 			t.Fatal("disable must clear")
 		}
 	})
+	t.Run("BoundedInBytes", func(t *testing.T) {
+		c.Enable(true)
+		page := sized(make([]byte, 1<<20))
+		for i := range MaxBytes>>20 + 10 {
+			Load(c, "page"+string(rune('a'+i%26))+string(rune('a'+i/26)), Catalogue, func() (sized, error) { return page, nil })
+			if c.Bytes() > MaxBytes {
+				t.Fatalf("%d bytes kept, over %d", c.Bytes(), MaxBytes)
+			}
+		}
+		if c.Len() == 0 || c.Bytes() != c.Len()*(1<<20) {
+			t.Fatalf("%d values, %d bytes", c.Len(), c.Bytes())
+		}
+		c.Invalidate(All)
+		if c.Bytes() != 0 {
+			t.Fatalf("%d bytes after invalidating everything", c.Bytes())
+		}
+	})
 }
+
+// TestLoad_OneComputationPerKey: requests missing the same key at once share one computation.
+func TestLoad_OneComputationPerKey(t *testing.T) {
+	c := New()
+	c.Enable(true)
+	var calls atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			v, err := Load(c, "page", Catalogue, func() (int, error) {
+				calls.Add(1)
+				time.Sleep(50 * time.Millisecond)
+				return 42, nil
+			})
+			if v != 42 || err != nil {
+				t.Errorf("%d %v", v, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d computations for one key, want 1", n)
+	}
+}
+
+type sized []byte
+
+func (s sized) Size() int { return len(s) }

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,12 +20,23 @@ import (
 
 const userColumns = `u.id, u.email, u.email_verified_at, u.password_hash IS NOT NULL, u.given_name, u.usual_name,
 	u.administration, u.role, coalesce(u.proconnect_sub, ''), u.proconnect_uid, u.siret, u.session_epoch,
-	u.created_at, u.updated_at, u.last_login_at`
+	u.created_at, u.updated_at, u.last_login_at, u.data_version`
+
+// nullableUserColumns are userColumns where u may be missing (a LEFT JOIN): a missing user reads as ID 0.
+const nullableUserColumns = `coalesce(u.id, 0), coalesce(u.email, ''), u.email_verified_at, coalesce(u.password_hash IS NOT NULL, false),
+	coalesce(u.given_name, ''), coalesce(u.usual_name, ''), coalesce(u.administration, ''), coalesce(u.role, ''),
+	coalesce(u.proconnect_sub, ''), coalesce(u.proconnect_uid, ''), coalesce(u.siret, ''), coalesce(u.session_epoch, 0),
+	coalesce(u.created_at, 'epoch'), coalesce(u.updated_at, 'epoch'), u.last_login_at, coalesce(u.data_version, 0)`
+
+// userDest are the destinations of userColumns (and nullableUserColumns).
+func userDest(u *account.User) []any {
+	return []any{&u.ID, &u.Email, &u.EmailVerifiedAt, &u.HasPassword, &u.GivenName, &u.UsualName,
+		&u.Administration, &u.Role, &u.ProConnectSub, &u.ProConnectUID, &u.SIRET, &u.SessionEpoch,
+		&u.CreatedAt, &u.UpdatedAt, &u.LastLoginAt, &u.DataVersion}
+}
 
 func scanUser(row pgx.Row, u *account.User, extra ...any) error {
-	return row.Scan(append([]any{&u.ID, &u.Email, &u.EmailVerifiedAt, &u.HasPassword, &u.GivenName, &u.UsualName,
-		&u.Administration, &u.Role, &u.ProConnectSub, &u.ProConnectUID, &u.SIRET, &u.SessionEpoch,
-		&u.CreatedAt, &u.UpdatedAt, &u.LastLoginAt}, extra...)...)
+	return row.Scan(append(userDest(u), extra...)...)
 }
 
 func isUniqueViolation(err error, constraint string) bool {
@@ -455,8 +467,15 @@ func (st *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
 	return st.CommitCtx(context.Background(), token, b, expiry)
 }
 
-// CommitCtx is Commit with a context.
+// CommitCtx is Commit with a context. A commit that only pushes the idle expiry forward by less than a minute
+// (scs commits every request's session to renew its idle timeout) is skipped when the request read the
+// session (WithSessionMemo) and its data is unchanged, byte for byte (the codec must give the same bytes for
+// the same data): a signed-in page view costs one read, not a read and a write.
 func (st *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if m, ok := ctx.Value(sessionMemoKey{}).(*sessionMemo); ok && m.token == token && m.data != nil && bytes.Equal(b, m.data) &&
+		!expiry.Before(m.expiry) && expiry.Sub(m.expiry) < touchEvery(time.Until(expiry)) {
+		return nil
+	}
 	var owner *int64
 	if _, values, err := st.codec.Decode(b); err == nil {
 		if id, ok := values[SessionUserKey].(int64); ok && id > 0 {
@@ -474,17 +493,71 @@ func (st *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, e
 	return nil
 }
 
-// FindCtx is Find with a context.
+// FindCtx is Find with a context. When the request has a memo (WithSessionMemo) it reads the session's owner
+// in the same query and keeps both there: a signed-in request costs one query for its session and its user
+// (SessionUser).
 func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	m, memo := ctx.Value(sessionMemoKey{}).(*sessionMemo)
+	if !memo {
+		var b []byte
+		err := st.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE token = $1 AND now() < expiry`, token).Scan(&b)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("postgres.SessionStore.Find: %w", err)
+		}
+		return b, true, nil
+	}
 	var b []byte
-	err := st.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE token = $1 AND now() < expiry`, token).Scan(&b)
+	var expiry time.Time
+	var u account.User
+	var owner *int64
+	err := st.pool.QueryRow(ctx, `SELECT s.data, s.expiry, s.user_id, `+nullableUserColumns+`
+		FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token = $1 AND now() < s.expiry`, token).
+		Scan(append([]any{&b, &expiry, &owner}, userDest(&u)...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres.SessionStore.Find: %w", err)
 	}
+	*m = sessionMemo{token: token, data: b, expiry: expiry}
+	if owner != nil && u.ID == *owner {
+		m.user = &u
+	}
 	return b, true, nil
+}
+
+// SessionUser returns the owner of the session the request read, as read in the same query (the user as
+// the database has it now), if the request has a memo and its session has an owner.
+func SessionUser(ctx context.Context) (account.User, bool) {
+	if m, ok := ctx.Value(sessionMemoKey{}).(*sessionMemo); ok && m.user != nil {
+		return *m.user, true
+	}
+	return account.User{}, false
+}
+
+// sessionMemo is what FindCtx read of a request's session, so that CommitCtx can tell an unchanged session.
+type sessionMemo struct {
+	token  string
+	data   []byte // nil when no session was read
+	expiry time.Time
+	user   *account.User // the session's owner, if any
+}
+
+type sessionMemoKey struct{}
+
+// WithSessionMemo prepares ctx (a request's, before the session is loaded) so that committing an unchanged
+// session only writes when its expiry has moved enough (see CommitCtx).
+func WithSessionMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, sessionMemoKey{}, &sessionMemo{})
+}
+
+// touchEvery is how far the idle expiry may lag behind before it is written: a minute, or 1/60 of the time
+// left for short idle timeouts.
+func touchEvery(left time.Duration) time.Duration {
+	return min(time.Minute, left/60)
 }
 
 // DeleteCtx is Delete with a context.

@@ -27,7 +27,7 @@ const testBase = "https://campus.example.gouv.fr"
 
 // accountServer starts the portal for account tests: plain http (cookies not Secure), the client address
 // taken from X-Real-IP so that each test client counts as its own address for the rate limits.
-func accountServer(t *testing.T, store *postgres.Store, env map[string]string) *httptest.Server {
+func accountServer(t testing.TB, store *postgres.Store, env map[string]string) *httptest.Server {
 	t.Helper()
 	vars := map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}
 	for k, v := range env {
@@ -50,13 +50,13 @@ func uniqueEmail(prefix string) string {
 
 // browser is a scripted client with a cookie jar; it does not follow redirects, so that tests see them.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	ip   string
 	c    *http.Client
 }
 
-func newBrowser(t *testing.T, srv *httptest.Server) *browser {
+func newBrowser(t testing.TB, srv *httptest.Server) *browser {
 	jar, _ := cookiejar.New(nil)
 	n := seq.Add(1)
 	return &browser{t: t, base: srv.URL, ip: fmt.Sprintf("192.0.%d.%d", n/250%250, n%250+1), c: &http.Client{Jar: jar,
@@ -132,7 +132,7 @@ func (b *browser) login(email, password string) page {
 	return b.post("/connexion", url.Values{"email": {email}, "password": {password}})
 }
 
-func expectRedirect(t *testing.T, p page, status int, location string) {
+func expectRedirect(t testing.TB, p page, status int, location string) {
 	t.Helper()
 	if p.status != status || p.header.Get("Location") != location {
 		t.Fatalf("got %d → %q, want %d → %q (body %.300s)", p.status, p.header.Get("Location"), status, location, text(p.doc.Find("main")))
@@ -153,7 +153,7 @@ func formMessage(p page) string { return text(p.doc.Find("#erreurs-formulaire"))
 const goodPassword = "cheval agrafe pile correcte"
 
 // newUser creates a verified account with goodPassword directly in the store.
-func newUser(t *testing.T, store *postgres.Store, prefix, role string) account.User {
+func newUser(t testing.TB, store *postgres.Store, prefix, role string) account.User {
 	t.Helper()
 	ctx := context.Background()
 	email := uniqueEmail(prefix)
@@ -177,7 +177,7 @@ func newUser(t *testing.T, store *postgres.Store, prefix, role string) account.U
 }
 
 // signedIn returns a browser signed in as a new user of the role.
-func signedIn(t *testing.T, srv *httptest.Server, store *postgres.Store, role string) (*browser, account.User) {
+func signedIn(t testing.TB, srv *httptest.Server, store *postgres.Store, role string) (*browser, account.User) {
 	t.Helper()
 	u := newUser(t, store, role, role)
 	b := newBrowser(t, srv)

@@ -3,11 +3,14 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"campus/internal/account"
+	"campus/internal/cache"
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	lic "campus/internal/licence"
 	"campus/templates"
 )
 
@@ -22,28 +25,50 @@ func (s *Server) myTrainings(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderMyTrainings(w http.ResponseWriter, r *http.Request, status int, refusal string) {
 	u, _ := CurrentUser(r)
 	ctx := r.Context()
-	list, err := s.store.MyEnrolments(ctx, u.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	created, used, err := s.store.CalendarFeedInfo(ctx, u.ID)
+	data, err := s.myTrainingsData(ctx, u)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	now := time.Now()
 	v := templates.MyTrainingsView{Page: s.page(r, "", "Mes formations", "", templates.Crumb{Label: "Mes formations"}),
-		Mine: enrolment.Group(list, now), Now: now, Error: refusal,
-		Feed: templates.CalendarFeedBox{Active: created != nil, Created: created, Used: used}}
+		Mine: enrolment.Group(data.list, now), Now: now, Error: refusal,
+		Feed: templates.CalendarFeedBox{Active: data.feedCreated != nil, Created: data.feedCreated, Used: data.feedUsed}}
+	v.Licences.Requests = data.licences // partner licences (licence.go)
 	if r.Method == http.MethodGet {
 		v.Feed.NewURL = s.sessions.PopString(ctx, sessCalendarURL)
 	}
-	if v.Licences.Requests, err = s.store.UserLicences(ctx, u.ID); err != nil { // partner licences (licence.go)
-		s.fail(w, r, err)
-		return
-	}
 	s.render(w, r, status, templates.MyTrainings(v))
+}
+
+// myTrainings is what "Mes formations" reads of the database for a user.
+type myTrainings struct {
+	list                  []enrolment.Enrolment
+	feedCreated, feedUsed *time.Time
+	licences              []lic.Request
+}
+
+// Size is a rough count of the bytes held (cache.Sizer).
+func (m myTrainings) Size() int { return 512 + 1024*len(m.list) + 512*len(m.licences) }
+
+// myTrainingsData reads the user's enrolments, calendar feed and licences, or takes them from the cache: kept
+// under the user's data version, which every change to those rows moves (migration 00008) and which was read
+// with the session in this very request, so the copy is never older than the user's last action on any
+// instance; catalogue and seat changes (titles, dates, places) drop it like the catalogue pages.
+func (s *Server) myTrainingsData(ctx context.Context, u account.User) (myTrainings, error) {
+	key := "mes-formations:" + strconv.FormatInt(u.ID, 10) + ":" + strconv.FormatInt(u.DataVersion, 10)
+	return cache.Load(s.cache, key, cache.All, func() (myTrainings, error) {
+		var m myTrainings
+		var err error
+		if m.list, err = s.store.MyEnrolments(ctx, u.ID); err != nil {
+			return m, err
+		}
+		if m.feedCreated, m.feedUsed, err = s.store.CalendarFeedInfo(ctx, u.ID); err != nil {
+			return m, err
+		}
+		m.licences, err = s.store.UserLicences(ctx, u.ID)
+		return m, err
+	})
 }
 
 // cancelPage asks the agent to confirm a cancellation (or says why it is no longer possible).

@@ -2,94 +2,115 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 
-	"github.com/a-h/templ"
-
 	"campus/internal/cache"
+	"campus/static"
 	"campus/templates"
 )
 
-// nonceMark stands for the CSP nonce in a cached page; each response gets its own nonce in its place.
-const nonceMark = "campus-nonce-a3f9c1e7d2b8"
-
-// cachedPage is a rendered page kept for anonymous visitors.
-type cachedPage struct {
-	parts       [][]byte // the page split where the nonce goes
+// preparedPage is a response body made once and served many times: its bytes, the same bytes gzipped once,
+// and its tag.
+type preparedPage struct {
+	body, gz    []byte
 	etag        string
 	contentType string
 }
 
+// Size is what the page holds in memory (cache.Sizer).
+func (p preparedPage) Size() int { return len(p.body) + len(p.gz) + 256 }
+
+// prepare gzips body once (at the best level: it is paid once per change, not per request).
+func prepare(body []byte, contentType, etag string) preparedPage {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	p := preparedPage{body: body, contentType: contentType, etag: etag}
+	if buf.Len() < len(body) {
+		p.gz = buf.Bytes()
+	}
+	return p
+}
+
+// serve writes the page: 304 when the client holds it, else the gzipped bytes to clients that accept gzip
+// and the plain bytes to the others; no work but the copy.
+func (p preparedPage) serve(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", p.contentType)
+	h.Set("Vary", "Accept-Encoding")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "private, no-cache")
+	}
+	if p.etag != "" {
+		h.Set("ETag", p.etag)
+		if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, p.etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	body := p.body
+	if p.gz != nil && static.AcceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip") // the compress middleware leaves encoded bodies alone
+		body = p.gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
 // pageCache serves catalogue pages to anonymous visitors from rendered HTML kept in the catalogue cache (so
-// dropped by the same change notifications, per tags): the handler runs once per change instead of once per
-// request. Signed-in visitors, pages with a flash message, and anything but a 200 go through as usual.
-func (s *Server) pageCache(tags cache.Tag) func(http.Handler) http.Handler {
+// dropped by the same change notifications, per tags), gzipped once: the handler runs once per change instead
+// of once per request. Signed-in visitors, pages with a flash message, and anything but a 200 go through as
+// usual.
+//
+// key names the page: byPath for pages that ignore the query string (so that made-up query strings cannot
+// fill the cache with copies), or the page's own canonical form of its query.
+func (s *Server) pageCache(tags cache.Tag, key func(*http.Request) string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			v := templates.ViewerFrom(r.Context())
-			if r.Method != http.MethodGet || v.SignedIn || v.Flash.Text != "" || !s.cache.Enabled() {
+			if (r.Method != http.MethodGet && r.Method != http.MethodHead) || v.SignedIn || v.Flash.Text != "" || !s.cache.Enabled() {
 				next.ServeHTTP(w, r)
 				return
 			}
-			key := "page:" + r.URL.RequestURI()
-			// templ keeps the nonce in a value shared by derived contexts: remember it, and put it back after
-			// rendering with the placeholder.
-			nonce := []byte(templ.GetNonce(r.Context()))
-			page, err := cache.Load(s.cache, key, tags, func() (cachedPage, error) {
+			page, err := cache.Load(s.cache, "page:"+key(r), tags, func() (preparedPage, error) {
 				rec := httptest.NewRecorder()
-				r2 := r.WithContext(templ.WithNonce(r.Context(), nonceMark))
-				r2.Header = r.Header.Clone()
+				r2 := r.Clone(r.Context())
+				r2.Method = http.MethodGet
 				r2.Header.Del("If-None-Match")
 				next.ServeHTTP(rec, r2)
-				templ.WithNonce(r.Context(), string(nonce))
 				if rec.Code != http.StatusOK {
-					return cachedPage{}, errNotCacheable{rec}
+					return preparedPage{}, errNotCacheable{rec}
 				}
-				return cachedPage{parts: bytes.Split(rec.Body.Bytes(), []byte(nonceMark)), etag: rec.Header().Get("ETag"), contentType: rec.Header().Get("Content-Type")}, nil
+				return prepare(rec.Body.Bytes(), rec.Header().Get("Content-Type"), rec.Header().Get("ETag")), nil
 			})
 			if nc, ok := err.(errNotCacheable); ok {
-				// Replay what the handler answered (an error page, a redirect): it was rendered for this request
-				// except for the nonce.
+				// Replay what the handler answered for this very request (an error page, a redirect).
 				for k, vs := range nc.rec.Header() {
 					w.Header()[k] = vs
 				}
 				w.WriteHeader(nc.rec.Code)
-				w.Write(bytes.ReplaceAll(nc.rec.Body.Bytes(), []byte(nonceMark), nonce))
+				w.Write(nc.rec.Body.Bytes())
 				return
 			}
 			if err != nil {
 				s.fail(w, r, err)
 				return
 			}
-			h := w.Header()
-			h.Set("Content-Type", page.contentType)
-			h.Set("Cache-Control", "private, no-cache")
-			if page.etag != "" {
-				h.Set("ETag", page.etag)
-				if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, page.etag) {
-					h.Del("Content-Security-Policy")
-					w.WriteHeader(http.StatusNotModified)
-					return
-				}
-			}
-			n := len(nonce) * (len(page.parts) - 1)
-			for _, p := range page.parts {
-				n += len(p)
-			}
-			h.Set("Content-Length", strconv.Itoa(n))
-			w.WriteHeader(http.StatusOK)
-			for i, p := range page.parts {
-				if i > 0 {
-					w.Write(nonce)
-				}
-				w.Write(p)
-			}
+			page.serve(w, r)
 		})
 	}
 }
+
+// byPath is the page cache key of pages that read no query string.
+func byPath(r *http.Request) string { return r.URL.Path }
 
 type errNotCacheable struct{ rec *httptest.ResponseRecorder }
 

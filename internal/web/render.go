@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"hash/crc64"
+	"hash/crc32"
 	"net/http"
 	"strconv"
 	"strings"
@@ -32,16 +32,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	if status == http.StatusOK && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		// Conditional GET: the tag is a hash of the page without its per-request nonce, so it is the same on
-		// every instance for the same content (and differs per user where the page does).
-		etag := pageTag(buf.Bytes(), templ.GetNonce(r.Context()))
+		// Conditional GET: the tag is a hash of the page, so it is the same on every instance for the same
+		// content (and differs per user where the page does).
+		etag := pageTag(buf.Bytes())
 		h.Set("ETag", etag)
 		if h.Get("Cache-Control") == "" {
 			h.Set("Cache-Control", "private, no-cache")
 		}
 		if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
-			// The browser keeps its copy and the headers stored with it, whose CSP nonce is the copy's own.
-			h.Del("Content-Security-Policy")
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
@@ -50,25 +48,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	w.Write(buf.Bytes())
 }
 
-var crcTable = crc64.MakeTable(crc64.ECMA)
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// pageTag is a weak ETag over body with every occurrence of nonce left out.
-func pageTag(body []byte, nonce string) string {
-	var sum uint64
-	if nonce == "" {
-		sum = crc64.Checksum(body, crcTable)
-	} else {
-		n := []byte(nonce)
-		for {
-			i := bytes.Index(body, n)
-			if i < 0 {
-				sum = crc64.Update(sum, crcTable, body)
-				break
-			}
-			sum = crc64.Update(sum, crcTable, body[:i])
-			body = body[i+len(n):]
-		}
-	}
+// pageTag is a weak ETag over body: two CRC-32s (IEEE and Castagnoli, both computed by the processor's own
+// instructions, several times faster than a table-driven CRC-64) make a 64-bit tag.
+func pageTag(body []byte) string {
+	sum := uint64(crc32.ChecksumIEEE(body))<<32 | uint64(crc32.Checksum(body, castagnoli))
 	return `W/"` + strconv.FormatUint(sum, 36) + `"`
 }
 

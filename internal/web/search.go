@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"campus/internal/cache"
 	"campus/internal/catalogue"
 	"campus/templates"
 )
@@ -21,13 +22,29 @@ func searchValues(r *http.Request) (url.Values, bool) {
 	return v, true
 }
 
+// searchKey is the page cache key of a search page: its canonical address (parameters it does not know
+// dropped, in a fixed order) with the notices the page shows, or the raw query when it cannot be read (such a page is a 400, not cached).
+func searchKey(r *http.Request) string {
+	values, ok := searchValues(r)
+	if !ok {
+		return "?" + r.URL.RawQuery
+	}
+	q, notices := catalogue.ParseSearchQuery(values) // the notices (a value ignored, the text cut) are on the page
+	return q.URL(r.URL.Path) + "#" + strings.Join(notices, "|")
+}
+
 // search is the catalogue search page: GET /catalogue with the parameters of catalogue.ParseSearchQuery.
 // Bad input gives a normal page (the text cut, unknown values ignored); a malformed address gives the whole
 // catalogue with an error message and status 400; never a 500 for the input.
 func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	values, ok := searchValues(r)
 	q, notices := catalogue.ParseSearchQuery(values)
-	res, err := s.store.Search(r.Context(), q)
+	// The results of a search are the same for everyone until the catalogue or the seats change: kept in the
+	// catalogue cache under the search's canonical address (anonymous visitors get the whole page from the page
+	// cache, server.go).
+	res, err := cache.Load(s.cache, "search:"+q.URL(""), cache.All, func() (catalogue.SearchResult, error) {
+		return s.store.Search(r.Context(), q)
+	})
 	if err != nil {
 		s.fail(w, r, err)
 		return

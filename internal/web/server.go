@@ -48,9 +48,8 @@ func (s *Server) Handler() http.Handler {
 	r.Use(s.recoverPanic)
 	r.Use(s.securityHeaders)
 
-	// Static files: no session, no compression of already compressed formats.
-	r.With(middleware.Compress(5, "text/css", "application/javascript", "text/javascript", "image/svg+xml")).
-		Handle(static.Prefix+"*", static.Handler())
+	// Static files: no session; text formats gzipped once per file (static.Handler).
+	r.Handle(static.Prefix+"*", static.Handler())
 	r.Get("/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, static.Path("dsfr/favicon/favicon.ico"), http.StatusMovedPermanently)
 	})
@@ -61,10 +60,10 @@ func (s *Server) Handler() http.Handler {
 		r.Use(middleware.Compress(5, "text/html", "application/json", "text/csv"))
 		r.Use(middleware.RedirectSlashes)
 		// Sessions only on dynamic routes (not static files, not health checks), then the current user.
-		r.Use(s.sessions.LoadAndSave, s.loadUser)
+		r.Use(sessionMemo, s.sessions.LoadAndSave, s.loadUser)
 
 		// Catalogue pages: anonymous visitors get the rendered page from the cache (pagecache.go).
-		cat, seats := s.pageCache(cache.Catalogue), s.pageCache(cache.All)
+		cat, seats := s.pageCache(cache.Catalogue, byPath), s.pageCache(cache.All, byPath)
 		r.With(seats).Get("/", s.home)
 		if s.cfg.BenchCeiling {
 			r.Get("/_plafond", s.ceiling())
@@ -85,8 +84,9 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/gestion-des-cookies", s.cookies)
 		r.With(cat).Get("/plan-du-site", s.sitemap)
 
-		// Catalogue search and open data (search.go, opendata.go): not cached, every query is its own page.
-		r.Get("/catalogue", s.search)
+		// Catalogue search and open data (search.go, opendata.go): each search's results are cached until the
+		// catalogue or the seats change, and its page too for anonymous visitors.
+		r.With(s.pageCache(cache.All, searchKey)).Get("/catalogue", s.search)
 		r.Get("/api/catalogue.json", s.catalogueJSON)
 		r.Get("/api/catalogue.csv", s.catalogueCSV)
 		r.Get("/donnees-ouvertes", s.openData)

@@ -37,7 +37,7 @@ const (
 // configured off for plain-http local runs, idle and absolute lifetimes.
 func newSessions(cfg config.Config, store *postgres.Store) *scs.SessionManager {
 	sm := scs.New()
-	sm.Codec = scs.GobCodec{}
+	sm.Codec = sessionCodec{} // sessioncodec.go
 	sm.Store = store.SessionStore(sm.Codec)
 	sm.Lifetime = cfg.SessionLifetime
 	sm.IdleTimeout = cfg.SessionIdle
@@ -48,6 +48,14 @@ func newSessions(cfg config.Config, store *postgres.Store) *scs.SessionManager {
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = false // a browser session cookie; the server enforces both lifetimes
 	return sm
+}
+
+// sessionMemo lets the session store skip writing back a session the request did not change (it still writes
+// when the idle expiry has moved by a minute or more): see postgres.SessionStore.CommitCtx.
+func sessionMemo(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(postgres.WithSessionMemo(r.Context())))
+	})
 }
 
 type userCtxKey struct{}
@@ -67,7 +75,12 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		ctx := r.Context()
 		v := templates.Viewer{}
 		if id := s.sessions.GetInt64(ctx, sessUser); id != 0 {
-			u, err := s.store.UserByID(ctx, id)
+			// The user was read with the session, in one query (postgres.SessionStore.FindCtx).
+			u, ok := postgres.SessionUser(ctx)
+			var err error
+			if !ok || u.ID != id {
+				u, err = s.store.UserByID(ctx, id)
+			}
 			switch {
 			case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.SessionEpoch != s.sessions.GetInt(ctx, sessEpoch)):
 				s.forget(ctx)

@@ -41,3 +41,6 @@ func (s *Server) invalidate(what string) {
 
 // CacheEnabled reports whether the catalogue cache is on (the change feed listens).
 func (s *Server) CacheEnabled() bool { return s.cache.Enabled() }
+
+// CacheSize is how many values the catalogue cache holds and their estimated bytes.
+func (s *Server) CacheSize() (entries, bytes int) { return s.cache.Len(), s.cache.Bytes() }

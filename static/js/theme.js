@@ -1,0 +1,10 @@
+// Applies the colour scheme chosen on the "Paramètres d'affichage" panel before the page is painted (no flash
+// of the wrong theme). A classic script in <head>, served from the portal itself: the CSP allows no inline script.
+(function () {
+	var s = "system";
+	try {
+		s = localStorage.getItem("scheme") || "system";
+	} catch (e) {}
+	var dark = s === "dark" || (s === "system" && window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches);
+	document.documentElement.setAttribute("data-fr-theme", dark ? "dark" : "light");
+})();
