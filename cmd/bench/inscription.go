@@ -75,41 +75,12 @@ func enrolScenario(base, name string, conns, sessions, module int) (scenario, er
 		ids = append(ids, id)
 	}
 
-	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true,
-		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}
-	clients := make([]*http.Client, conns)
-	errs := make(chan error, conns)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
+	emails := make([]string, conns)
 	for w := range conns {
-		jar, _ := cookiejar.New(nil)
-		// A generous timeout: signing in costs an argon2id hash each, and the machine may be busy.
-		clients[w] = &http.Client{Transport: tr, Jar: jar, Timeout: 60 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			form := url.Values{"email": {fmt.Sprintf("agent.banc.%d@banc.campus.test", w+1)}, "password": {benchPassword}}
-			req, _ := http.NewRequest(http.MethodPost, base+"/connexion", strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("X-Real-IP", fmt.Sprintf("198.51.100.%d", w%250+1))
-			res, err := clients[w].Do(req)
-			if err != nil {
-				errs <- err
-				return
-			}
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode != http.StatusSeeOther {
-				errs <- fmt.Errorf("sign-in of bench agent %d: %d", w+1, res.StatusCode)
-			}
-		}()
+		emails[w] = fmt.Sprintf("agent.banc.%d@banc.campus.test", w+1)
 	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	clients, err := signInAll(base, emails)
+	if err != nil {
 		return scenario{}, err
 	}
 
@@ -154,4 +125,48 @@ func enrolScenario(base, name string, conns, sessions, module int) (scenario, er
 		return d, ok, nil
 	}
 	return scenario{name: name, method: http.MethodPost, path: "/modules/" + slug + "/inscription", step: step}, nil
+}
+
+// signInAll signs each account in (password benchPassword) with its own client and cookie jar, all sharing
+// one keep-alive transport, a few at a time.
+func signInAll(base string, emails []string) ([]*http.Client, error) {
+	n := len(emails)
+	tr := &http.Transport{MaxIdleConns: n, MaxIdleConnsPerHost: n, MaxConnsPerHost: n, DisableCompression: true,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}
+	clients := make([]*http.Client, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for w := range n {
+		jar, _ := cookiejar.New(nil)
+		// A generous timeout: signing in costs an argon2id hash each, and the machine may be busy.
+		clients[w] = &http.Client{Transport: tr, Jar: jar, Timeout: 60 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			form := url.Values{"email": {emails[w]}, "password": {benchPassword}}
+			req, _ := http.NewRequest(http.MethodPost, base+"/connexion", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Real-IP", fmt.Sprintf("198.51.100.%d", w%250+1))
+			res, err := clients[w].Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusSeeOther {
+				errs <- fmt.Errorf("sign-in of %s: %d", emails[w], res.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	return clients, nil
 }

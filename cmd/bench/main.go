@@ -42,6 +42,8 @@ type scenario struct {
 	body   string
 	// static: not compared with the ceiling (the ceiling itself, static assets)
 	static bool
+	// gzip: ask for a compressed response, as browsers do (the bytes counted are the compressed ones)
+	gzip bool
 	// step, when set, is one timed operation of worker w with its own client (signed-in scenarios): it returns
 	// the latency to record and whether it succeeded (inscription.go).
 	step func(w int) (time.Duration, bool, error)
@@ -105,6 +107,14 @@ func run() error {
 	scenarios, err := discover(base)
 	if err != nil {
 		return err
+	}
+	// "Mes formations" (mestrainings.go): signed-in agents reading their enrolments.
+	if *only == "" || slices.Contains(strings.Split(*only, ","), "mes formations") {
+		mf, err := myTrainingsScenario(base, *conns)
+		if err != nil {
+			return fmt.Errorf("mes formations scenario: %w", err)
+		}
+		scenarios = append(scenarios, mf)
 	}
 	// Enrolments (inscription.go): signed-in agents, one hot session, then eight sessions.
 	for i, name := range []string{"inscription", "inscription 8 sessions"} {
@@ -182,6 +192,9 @@ func discover(base string) ([]scenario, error) {
 	if err != nil {
 		return nil, err
 	}
+	if i := strings.Index(home, "/dsfr/dsfr.min.css"); i > 0 { // the heaviest asset of every page
+		css = home[strings.LastIndex(home[:i], `"`)+1 : i+len("/dsfr/dsfr.min.css")]
+	}
 	scs := []scenario{
 		{name: "plafond (statique)", path: "/_plafond", static: true},
 		{name: "accueil", path: "/"},
@@ -196,7 +209,7 @@ func discover(base string) ([]scenario, error) {
 			scs = append(scs, scenario{name: "recherche + filtres", path: "/catalogue?q=donnees&format=en_ligne"})
 		}
 	}
-	scs = append(scs, scenario{name: "fichier statique", path: css, static: true})
+	scs = append(scs, scenario{name: "fichier statique (gzip)", path: css, static: true, gzip: true})
 	return scs, nil
 }
 
@@ -270,6 +283,9 @@ func load(base string, sc scenario, conns int, d time.Duration, pid int) result 
 			}
 			for ctx.Err() == nil && sc.step == nil {
 				req, _ := http.NewRequest(method, u.String(), strings.NewReader(sc.body))
+				if sc.gzip {
+					req.Header.Set("Accept-Encoding", "gzip")
+				}
 				t0 := time.Now()
 				res, err := client.Do(req)
 				if err != nil {
