@@ -26,6 +26,8 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 func main() {
@@ -132,6 +134,10 @@ func run() error {
 		scenarios = slices.DeleteFunc(scenarios, func(s scenario) bool { return !slices.Contains(keep, s.name) })
 	}
 
+	before, err := tableStats()
+	if err != nil {
+		return err
+	}
 	var results []result
 	for _, sc := range scenarios {
 		load(base, sc, *conns, *warm, 0) // warm-up, discarded
@@ -139,8 +145,78 @@ func run() error {
 		results = append(results, r)
 		fmt.Fprintf(os.Stderr, "bench: %-22s %8.0f req/s  p99 %v\n", sc.name, r.rps(), r.pct(0.99).Round(10*time.Microsecond))
 	}
+	// Stop the portal: its connections hand their statistics in as they close.
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	time.Sleep(500 * time.Millisecond)
+	after, err := tableStats()
+	if err != nil {
+		return err
+	}
 	report(os.Stdout, results, *conns, *dur)
+	reportScans(os.Stdout, before, after)
 	return nil
+}
+
+// tableStat is what Postgres counted of a table: sequential scans, the rows they read, the index scans, and
+// its size.
+type tableStat struct{ seqScans, seqRows, idxScans, rows int64 }
+
+func tableStats() (map[string]tableStat, error) {
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close(ctx)
+	rows, err := db.Query(ctx, `SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0), n_live_tup FROM pg_stat_user_tables`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]tableStat{}
+	for rows.Next() {
+		var name string
+		var t tableStat
+		if err := rows.Scan(&name, &t.seqScans, &t.seqRows, &t.idxScans, &t.rows); err != nil {
+			return nil, err
+		}
+		out[name] = t
+	}
+	return out, rows.Err()
+}
+
+// bigTable is the size from which a sequential scan on a request's path is a defect.
+const bigTable = 10000
+
+// reportScans prints, for the tables of more than bigTable rows, the sequential and index scans Postgres
+// counted while the scenarios ran (every query the portal made, its background jobs included): the proof that
+// the plans of the hot paths use indexes.
+func reportScans(w io.Writer, before, after map[string]tableStat) {
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "table\tlignes\tparcours d’index\tparcours séquentiels\tlignes lues en séquentiel\t\n")
+	var names []string
+	for name, a := range after {
+		if a.rows >= bigTable {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	scans := 0
+	for _, name := range names {
+		a, b := after[name], before[name]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", name, a.rows, a.idxScans-b.idxScans, a.seqScans-b.seqScans, a.seqRows-b.seqRows)
+		scans += int(a.seqScans - b.seqScans)
+	}
+	tw.Flush()
+	verdict := "aucun parcours séquentiel d’une grande table pendant la charge"
+	if scans > 0 {
+		verdict = fmt.Sprintf("%d parcours séquentiels de grandes tables pendant la charge : à examiner", scans)
+	}
+	if len(names) == 0 {
+		verdict = fmt.Sprintf("aucune table de plus de %d lignes (make bench DATASET=national pour la vérification à l’échelle)", bigTable)
+	}
+	fmt.Fprintf(w, "\nRequêtes du portail pendant la charge, tables de plus de %d lignes (pg_stat_user_tables) : %s\n\n%s", bigTable, verdict, buf.String())
 }
 
 func waitReady(u string) error {

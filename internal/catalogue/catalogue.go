@@ -320,7 +320,14 @@ type SitemapEntry struct {
 	Group string // the domain title
 }
 
-// DomainPage is a domain with its modules and tracks.
+// What a domain page and a partner page list at most; the rest is one link away, in the catalogue search.
+const (
+	DomainPageModules  = 24
+	DomainPageTracks   = 12
+	PartnerPageModules = 48
+)
+
+// DomainPage is a domain with its first modules and tracks (Domain.ModuleCount and TrackCount count them all).
 type DomainPage struct {
 	Domain  Domain
 	Tracks  []TrackCard

@@ -85,10 +85,10 @@ func (s *Store) PreviewDomain(ctx context.Context, slug string) (catalogue.Domai
 	if err != nil {
 		return p, fmt.Errorf("postgres.PreviewDomain: %w", notFound(err))
 	}
-	if p.Modules, err = s.moduleCards(ctx, "postgres.PreviewDomain", "m.domain_id = $1", d.ID); err != nil {
+	if p.Modules, err = s.moduleCards(ctx, "postgres.PreviewDomain", "m.domain_id = $1", 0, d.ID); err != nil {
 		return p, err
 	}
-	if p.Tracks, err = s.trackCards(ctx, "postgres.PreviewDomain", "t.domain_id = $1 AND t.administration = ''", d.ID); err != nil {
+	if p.Tracks, err = s.trackCards(ctx, "postgres.PreviewDomain", "t.domain_id = $1 AND t.administration = ''", 0, d.ID); err != nil {
 		return p, err
 	}
 	d.ModuleCount, d.TrackCount = len(p.Modules), len(p.Tracks)
@@ -105,7 +105,7 @@ func (s *Store) PreviewPartner(ctx context.Context, slug string) (catalogue.Part
 	if err != nil {
 		return pp, "", fmt.Errorf("postgres.PreviewPartner: %w", notFound(err))
 	}
-	if pp.Modules, err = s.moduleCards(ctx, "postgres.PreviewPartner", "m.partner_id = $1", p.ID); err != nil {
+	if pp.Modules, err = s.moduleCards(ctx, "postgres.PreviewPartner", "m.partner_id = $1", 0, p.ID); err != nil {
 		return pp, "", err
 	}
 	p.ModuleCount = len(pp.Modules)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,9 +30,10 @@ func scanModuleCard(row pgx.Row, c *catalogue.ModuleCard, extra ...any) error {
 	return row.Scan(dest...)
 }
 
-func (s *Store) moduleCards(ctx context.Context, op, where string, args ...any) ([]catalogue.ModuleCard, error) {
+// moduleCards lists the published modules matching where, by title; limit > 0 keeps the first ones.
+func (s *Store) moduleCards(ctx context.Context, op, where string, limit int, args ...any) ([]catalogue.ModuleCard, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+moduleCardColumns+moduleCardFrom+`
-		WHERE m.status = 'published' AND `+where+` ORDER BY m.title COLLATE "C", m.id`, args...)
+		WHERE m.status = 'published' AND `+where+` ORDER BY m.title COLLATE "C", m.id`+limitSQL(limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -89,13 +91,24 @@ func (s *Store) DomainBySlug(ctx context.Context, slug string) (catalogue.Domain
 	case catalogue.StatusDraft:
 		return p, fmt.Errorf("postgres.DomainBySlug: %w", apperr.ErrNotFound)
 	}
-	if p.Modules, err = s.moduleCards(ctx, "postgres.DomainBySlug", "m.domain_id = $1", d.ID); err != nil {
+	// The first tracks and modules (a domain of the national catalogue holds a thousand modules: the page links
+	// to the search for the rest), and how many there are.
+	if p.Modules, err = s.moduleCards(ctx, "postgres.DomainBySlug", "m.domain_id = $1", catalogue.DomainPageModules, d.ID); err != nil {
 		return p, err
 	}
-	if p.Tracks, err = s.trackCards(ctx, "postgres.DomainBySlug", "t.domain_id = $1 AND t.administration = ''", d.ID); err != nil {
+	if p.Tracks, err = s.trackCards(ctx, "postgres.DomainBySlug", "t.domain_id = $1 AND t.administration = ''", catalogue.DomainPageTracks, d.ID); err != nil {
 		return p, err
 	}
 	d.ModuleCount, d.TrackCount = len(p.Modules), len(p.Tracks)
+	if d.ModuleCount == catalogue.DomainPageModules || d.TrackCount == catalogue.DomainPageTracks {
+		err = s.pool.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM modules m WHERE m.domain_id = $1 AND m.status = 'published'),
+			(SELECT count(*) FROM tracks t WHERE t.domain_id = $1 AND t.status = 'published' AND t.administration = '')`, d.ID).
+			Scan(&d.ModuleCount, &d.TrackCount)
+		if err != nil {
+			return p, fmt.Errorf("postgres.DomainBySlug: %w", err)
+		}
+	}
 	return p, nil
 }
 
@@ -106,10 +119,11 @@ const trackCardColumns = `
 	(SELECT coalesce(sum(m.duration_minutes), 0) FROM track_modules tm JOIN modules m ON m.id = tm.module_id
 	  WHERE tm.track_id = t.id AND m.status = 'published')`
 
-func (s *Store) trackCards(ctx context.Context, op, where string, args ...any) ([]catalogue.TrackCard, error) {
+// trackCards lists the published tracks matching where, featured first; limit > 0 keeps the first ones.
+func (s *Store) trackCards(ctx context.Context, op, where string, limit int, args ...any) ([]catalogue.TrackCard, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+trackCardColumns+`
 		FROM tracks t JOIN domains d ON d.id = t.domain_id
-		WHERE t.status = 'published' AND `+where+` ORDER BY t.featured DESC, t.title COLLATE "C", t.id`, args...)
+		WHERE t.status = 'published' AND `+where+` ORDER BY t.featured DESC, t.title COLLATE "C", t.id`+limitSQL(limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -132,12 +146,12 @@ func scanTrackCard(row pgx.Row, c *catalogue.TrackCard, extra ...any) error {
 
 // FeaturedTracks returns the tracks put forward on the home page.
 func (s *Store) FeaturedTracks(ctx context.Context) ([]catalogue.TrackCard, error) {
-	return s.trackCards(ctx, "postgres.FeaturedTracks", "t.featured AND t.administration = ''")
+	return s.trackCards(ctx, "postgres.FeaturedTracks", "t.featured AND t.administration = ''", 0)
 }
 
 // TailoredProgrammes returns the published tailored programmes.
 func (s *Store) TailoredProgrammes(ctx context.Context) ([]catalogue.TrackCard, error) {
-	return s.trackCards(ctx, "postgres.TailoredProgrammes", "t.administration <> ''")
+	return s.trackCards(ctx, "postgres.TailoredProgrammes", "t.administration <> ''", 0)
 }
 
 // TrackBySlug returns a published track with its modules in order.
@@ -308,10 +322,16 @@ func (s *Store) PartnerBySlug(ctx context.Context, slug string) (catalogue.Partn
 	if err := visible(status); err != nil {
 		return pp, fmt.Errorf("postgres.PartnerBySlug: %w", err)
 	}
-	if pp.Modules, err = s.moduleCards(ctx, "postgres.PartnerBySlug", "m.partner_id = $1", p.ID); err != nil {
+	if pp.Modules, err = s.moduleCards(ctx, "postgres.PartnerBySlug", "m.partner_id = $1", catalogue.PartnerPageModules, p.ID); err != nil {
 		return pp, err
 	}
 	p.ModuleCount = len(pp.Modules)
+	if p.ModuleCount == catalogue.PartnerPageModules {
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM modules m WHERE m.partner_id = $1 AND m.status = 'published'`, p.ID).
+			Scan(&p.ModuleCount); err != nil {
+			return pp, fmt.Errorf("postgres.PartnerBySlug: %w", err)
+		}
+	}
 	return pp, nil
 }
 
@@ -378,5 +398,13 @@ func (s *Store) LastChange(ctx context.Context) (time.Time, error) {
 
 // Tracks returns every published track (tailored programmes excepted).
 func (s *Store) Tracks(ctx context.Context) ([]catalogue.TrackCard, error) {
-	return s.trackCards(ctx, "postgres.Tracks", "t.administration = ''")
+	return s.trackCards(ctx, "postgres.Tracks", "t.administration = ''", 0)
+}
+
+// limitSQL is a LIMIT clause, or nothing when n <= 0.
+func limitSQL(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return " LIMIT " + strconv.Itoa(n)
 }

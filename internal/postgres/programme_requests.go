@@ -379,7 +379,7 @@ func (s *Store) RequestAudiences(ctx context.Context) ([]catalogue.Audience, err
 
 // ProposalModules lists the published modules (by title), for a proposal's module list.
 func (s *Store) ProposalModules(ctx context.Context) ([]catalogue.ModuleCard, error) {
-	return s.moduleCards(ctx, "postgres.ProposalModules", "true")
+	return s.moduleCards(ctx, "postgres.ProposalModules", "true", 0)
 }
 
 // ProgrammesPendingWork counts what waits for an admin in the programmes (one query): licence requests
