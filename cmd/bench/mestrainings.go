@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -79,9 +80,27 @@ func myTrainingsScenario(base string, conns int) (scenario, error) {
 	if err != nil {
 		return scenario{}, err
 	}
+	// Each agent's session cookie, sent as a plain header by one shared keep-alive client (a cookie jar per
+	// request would cost the load generator CPU that the server needs: like wrk -H "Cookie: …").
+	u, _ := url.Parse(base)
+	cookies := make([]string, len(clients))
+	for w, c := range clients {
+		for _, ck := range c.Jar.Cookies(u) {
+			cookies[w] = ck.Name + "=" + ck.Value
+		}
+		if cookies[w] == "" {
+			return scenario{}, fmt.Errorf("no session cookie for %s", emails[w])
+		}
+	}
+	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page := base + "/mes-formations"
 	step := func(w int) (time.Duration, bool, error) {
+		req, _ := http.NewRequest(http.MethodGet, page, nil)
+		req.Header.Set("Cookie", cookies[w])
 		t0 := time.Now()
-		res, err := clients[w].Get(base + "/mes-formations")
+		res, err := client.Do(req)
 		if err != nil {
 			return time.Since(t0), false, err
 		}

@@ -17,14 +17,14 @@ import (
 
 // tuneGC sets the garbage collector for a server whose live heap is small (tens of MB) and whose requests
 // allocate a lot of short-lived memory: collect when the heap has grown by 400 % rather than 100 % (a quarter
-// of the collections), with a soft memory limit of 120 MiB that brings collections back before the process
+// of the collections), with a soft memory limit of 100 MiB that brings collections back before the process
 // grows past it. GOGC and GOMEMLIMIT, when set, win.
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(120 << 20)
+		debug.SetMemoryLimit(100 << 20)
 	}
 }
 
