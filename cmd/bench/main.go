@@ -138,6 +138,13 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// The ceiling is measured first and again last (a background job of the portal or of Postgres can steal
+	// the machine during one of them): the higher of the two is the ceiling.
+	if len(scenarios) > 1 && scenarios[0].path == "/_plafond" {
+		again := scenarios[0]
+		again.name = "plafond (statique, fin)"
+		scenarios = append(scenarios, again)
+	}
 	var results []result
 	for _, sc := range scenarios {
 		load(base, sc, *conns, *warm, 0) // warm-up, discarded
@@ -419,7 +426,7 @@ func report(w io.Writer, rs []result, conns int, d time.Duration) {
 	var ceiling float64
 	for _, r := range rs {
 		if r.path == "/_plafond" {
-			ceiling = r.rps()
+			ceiling = max(ceiling, r.rps())
 		}
 	}
 	var buf bytes.Buffer
