@@ -41,14 +41,11 @@ func enrolScenario(base, name string, conns, sessions, module int) (scenario, er
 		return scenario{}, err
 	}
 	defer db.Close(ctx)
-	hash, err := account.HashPassword(benchPassword)
-	if err != nil {
-		return scenario{}, err
+	emails := make([]string, conns)
+	for w := range conns {
+		emails[w] = fmt.Sprintf("agent.banc.%d@banc.campus.test", w+1)
 	}
-	if _, err := db.Exec(ctx, `INSERT INTO users (email, email_verified_at, password_hash, given_name, usual_name, administration)
-		SELECT format('agent.banc.%s@banc.campus.test', g), now(), $1, 'Agent', 'Banc ' || g, 'Banc d’essai'
-		FROM generate_series(1, $2) g
-		ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, email_verified_at = now()`, hash, conns); err != nil {
+	if err := benchAgents(ctx, db, emails, "Banc"); err != nil {
 		return scenario{}, err
 	}
 	// Sessions of their own, far ahead, 20 seats each, emptied of the previous run's enrolments.
@@ -75,10 +72,6 @@ func enrolScenario(base, name string, conns, sessions, module int) (scenario, er
 		ids = append(ids, id)
 	}
 
-	emails := make([]string, conns)
-	for w := range conns {
-		emails[w] = fmt.Sprintf("agent.banc.%d@banc.campus.test", w+1)
-	}
 	clients, err := signInAll(base, emails)
 	if err != nil {
 		return scenario{}, err
@@ -125,6 +118,19 @@ func enrolScenario(base, name string, conns, sessions, module int) (scenario, er
 		return d, ok, nil
 	}
 	return scenario{name: name, method: http.MethodPost, path: "/modules/" + slug + "/inscription", step: step}, nil
+}
+
+// benchAgents makes (or resets) verified agent accounts with the bench password, their usual names the given
+// prefix and their rank.
+func benchAgents(ctx context.Context, db *pgx.Conn, emails []string, name string) error {
+	hash, err := account.HashPassword(benchPassword)
+	if err != nil {
+		return err
+	}
+	_, err = db.Exec(ctx, `INSERT INTO users (email, email_verified_at, password_hash, given_name, usual_name, administration)
+		SELECT e, now(), $1, 'Agent', $3 || ' ' || n, 'Banc d’essai' FROM unnest($2::text[]) WITH ORDINALITY AS t(e, n)
+		ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, email_verified_at = now()`, hash, emails, name)
+	return err
 }
 
 // signInAll signs each account in (password benchPassword) with its own client and cookie jar, all sharing

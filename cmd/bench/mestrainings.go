@@ -47,16 +47,14 @@ func myTrainingsScenario(base string, conns int) (scenario, error) {
 			return scenario{}, err
 		}
 	} else {
+		if err := benchAgents(ctx, db, emails, "Formations"); err != nil {
+			return scenario{}, err
+		}
 		tx, err := db.Begin(ctx)
 		if err != nil {
 			return scenario{}, err
 		}
 		defer tx.Rollback(ctx)
-		if _, err := tx.Exec(ctx, `INSERT INTO users (email, email_verified_at, password_hash, given_name, usual_name, administration)
-			SELECT e, now(), $1, 'Agent', 'Formations ' || n, 'Banc d’essai' FROM unnest($2::text[]) WITH ORDINALITY AS t(e, n)
-			ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, email_verified_at = now()`, hash, emails); err != nil {
-			return scenario{}, err
-		}
 		if _, err := tx.Exec(ctx, `DELETE FROM enrolments WHERE user_id IN (SELECT id FROM users WHERE email = ANY ($1))`, emails); err != nil {
 			return scenario{}, err
 		}

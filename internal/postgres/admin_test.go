@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/postgres"
-	"campus/internal/seed"
 	"campus/internal/testdb"
 )
 
@@ -22,19 +18,7 @@ import (
 // which other tests of the package (counting the reference catalogue) must not see.
 func backofficeStore(t *testing.T) *postgres.Store {
 	t.Helper()
-	ctx := context.Background()
-	s, err := postgres.Open(ctx, testdb.NewDatabase(t, "backoffice"), 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Seed(ctx, seed.Reference(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return testdb.NewSeeded(t, "backoffice", 10)
 }
 
 // TestStore_Backoffice runs the back-office's store tests on one seeded database of their own.

@@ -3,19 +3,15 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"campus/internal/catalogue"
 	"campus/internal/postgres"
-	"campus/internal/seed"
 	"campus/internal/testdb"
 )
 
@@ -431,17 +427,7 @@ func TestStore_SearchExport(t *testing.T) {
 // change through the triggers that keep search_docs current.
 func TestStore_Search_FollowsChanges(t *testing.T) {
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, testdb.NewDatabase(t, "search_changes"), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Seed(ctx, seed.Reference(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := testdb.NewSeeded(t, "search_changes", 4)
 	exec := func(sql string, args ...any) {
 		t.Helper()
 		if _, err := s.Pool().Exec(ctx, sql, args...); err != nil {
@@ -528,17 +514,7 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 // because of the search).
 func TestStore_Search_ConcurrentRefresh(t *testing.T) {
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, testdb.NewDatabase(t, "search_concurrent"), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Seed(ctx, seed.Reference(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := testdb.NewSeeded(t, "search_concurrent", 4)
 	var module int64
 	var sessions []int64
 	rows, _ := s.Pool().Query(ctx, `SELECT module_id, id FROM module_sessions WHERE module_id = (SELECT min(module_id) FROM module_sessions)

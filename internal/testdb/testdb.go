@@ -160,3 +160,22 @@ func withDatabase(base, name string) string {
 	}
 	return u
 }
+
+// NewSeeded creates a fresh database of its own for a test (see NewDatabase), migrated and with the reference
+// catalogue loaded, and returns a store of maxConns connections on it, closed at the end of the test.
+func NewSeeded(t testing.TB, suffix string, maxConns int32) *postgres.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, NewDatabase(t, suffix), maxConns)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatalf("testdb: migrate: %v", err)
+	}
+	if _, err := s.Seed(ctx, seed.Reference(), time.Now()); err != nil {
+		t.Fatalf("testdb: seed: %v", err)
+	}
+	return s
+}

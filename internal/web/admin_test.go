@@ -25,7 +25,6 @@ import (
 	"campus/internal/config"
 	"campus/internal/enrolment"
 	"campus/internal/postgres"
-	"campus/internal/seed"
 	"campus/internal/testdb"
 	"campus/internal/web"
 )
@@ -34,18 +33,7 @@ import (
 // other tests of the package (counting the reference catalogue) must not see.
 func backofficeStore(t *testing.T) *postgres.Store {
 	t.Helper()
-	ctx := context.Background()
-	s, err := postgres.Open(ctx, testdb.NewDatabase(t, "backoffice"), 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Seed(ctx, seed.Reference(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := testdb.NewSeeded(t, "backoffice", 10)
 	return s
 }
 

@@ -21,7 +21,14 @@ import (
 // newWatchedServer is a portal instance with its catalogue cache on, kept in step by the change feed.
 func newWatchedServer(t testing.TB, store *postgres.Store) (*httptest.Server, *web.Server) {
 	t.Helper()
-	cfg, err := config.FromEnv(func(string) string { return "" })
+	return startWatched(t, store, nil)
+}
+
+// startWatched starts the portal configured by env (unset variables take their defaults) with its change feed
+// listening, as `serve` runs it, and waits until the cache is on.
+func startWatched(t testing.TB, store *postgres.Store, env map[string]string) (*httptest.Server, *web.Server) {
+	t.Helper()
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

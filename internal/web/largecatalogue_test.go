@@ -2,15 +2,10 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"campus/internal/catalogue"
-	"campus/internal/postgres"
-	"campus/internal/seed"
 	"campus/internal/testdb"
 )
 
@@ -20,17 +15,7 @@ import (
 // a megabyte and more.
 func TestLargeCatalogue_PagesStayBounded(t *testing.T) {
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, testdb.NewDatabase(t, "grand_catalogue"), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Seed(ctx, seed.Reference(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	store := testdb.NewSeeded(t, "grand_catalogue", 4)
 	exec(t, store, `INSERT INTO modules (slug, domain_id, partner_id, title, summary, objectives, outline, duration_minutes, format, level, status)
 		SELECT m.slug || '-copie-' || g, m.domain_id, m.partner_id, m.title || ' (édition ' || g || ')', m.summary, m.objectives, m.outline,
 		       m.duration_minutes, m.format, m.level, 'published'

@@ -2,16 +2,12 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
 
-	"campus/internal/postgres"
-	"campus/internal/seed"
 	"campus/internal/testdb"
 )
 
@@ -36,17 +32,7 @@ func BenchmarkSearchPageSeed(b *testing.B) {
 // BenchmarkSearchPage100x measures it on a catalogue 100 times the seed (16,500 modules and tracks).
 func BenchmarkSearchPage100x(b *testing.B) {
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, testdb.NewDatabase(b, "search_page_big"), 8)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(store.Close)
-	if err := store.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := store.Seed(ctx, seed.Reference(), time.Now()); err != nil {
-		b.Fatal(err)
-	}
+	store := testdb.NewSeeded(b, "search_page_big", 8)
 	if err := store.ReplicateCatalogue(ctx, 99); err != nil {
 		b.Fatal(err)
 	}

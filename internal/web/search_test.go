@@ -6,18 +6,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
-	"campus/internal/postgres"
-	"campus/internal/seed"
 	"campus/internal/testdb"
 )
 
@@ -399,17 +395,7 @@ func TestOpenData(t *testing.T) {
 // TestSearchHighlightEscapes puts HTML in a title: it is shown as text, the match marked around it.
 func TestSearchHighlightEscapes(t *testing.T) {
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, testdb.NewDatabase(t, "search_xss"), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Seed(ctx, seed.Reference(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	store := testdb.NewSeeded(t, "search_xss", 4)
 	const title = `Sécurité <script>alert("x")</script> & <b>données</b> <mark>fausse</mark>`
 	if _, err := store.Pool().Exec(ctx, `INSERT INTO modules (slug, domain_id, title, summary, duration_minutes, format, level, status)
 		SELECT 'module-piege', id, $1, 'Résumé <img src=x onerror=alert(1)> sécurité', 60, 'en_ligne', 'decouverte', 'published'

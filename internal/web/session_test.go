@@ -2,17 +2,13 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"campus/internal/config"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
-	"campus/internal/web"
 )
 
 // TestSession_UnchangedNotWritten: a signed-in page view reads the session and does not write it back while
@@ -65,22 +61,8 @@ func TestSession_UnchangedNotWritten(t *testing.T) {
 // watchedAccountServer is accountServer with the change feed on (the cache on), as `serve` runs it.
 func watchedAccountServer(t testing.TB, store *postgres.Store) *httptest.Server {
 	t.Helper()
-	vars := map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}
-	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	portal := web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { portal.WatchChanges(ctx); close(done) }()
-	srv := httptest.NewServer(portal.Handler())
-	t.Cleanup(func() { srv.Close(); cancel(); <-done })
-	for deadline := time.Now().Add(5 * time.Second); !portal.CacheEnabled(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the change feed did not start")
-		}
-	}
+	srv, _ := startWatched(t, store, map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false",
+		"CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"})
 	return srv
 }
 
