@@ -177,6 +177,23 @@ func TestPageCache(t *testing.T) {
 	checkFrame(t, "/domaines/inconnu", p)
 }
 
+// TestPageCache_CancelledRequestNotKept: a visitor who leaves while a page is being made (its request context
+// cancelled, so the database read fails and nothing is written) leaves nothing in the cache; the next visitor
+// gets the whole page.
+func TestPageCache_CancelledRequestNotKept(t *testing.T) {
+	_, portal := newWatchedServer(t, testdb.Seeded(t))
+	h := portal.Handler()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	gone := httptest.NewRequest(http.MethodGet, "/partenaires", nil).WithContext(ctx)
+	h.ServeHTTP(httptest.NewRecorder(), gone)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/partenaires", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "</html>") {
+		t.Fatalf("after a cancelled request: %d, %d bytes", rec.Code, rec.Body.Len())
+	}
+}
+
 func TestPageCache_Compressed(t *testing.T) {
 	srv, _ := newWatchedServer(t, testdb.Seeded(t))
 	for i := 0; i < 2; i++ { // the first render fills the cache, the second is served from it

@@ -86,7 +86,12 @@ func (s *Server) pageCache(tags cache.Tag, key func(*http.Request) string) func(
 				r2.Method = http.MethodGet
 				r2.Header.Del("If-None-Match")
 				next.ServeHTTP(rec, r2)
-				if rec.Code != http.StatusOK {
+				if err := r.Context().Err(); err != nil {
+					// The visitor went away while the page was being made: what was written, if anything, is not
+					// the page (a waiting request makes it again).
+					return preparedPage{}, err
+				}
+				if rec.Code != http.StatusOK || rec.Body.Len() == 0 {
 					return preparedPage{}, errNotCacheable{rec}
 				}
 				return prepare(rec.Body.Bytes(), rec.Header().Get("Content-Type"), rec.Header().Get("ETag")), nil
