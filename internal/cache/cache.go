@@ -7,6 +7,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -111,7 +112,7 @@ func (c *Cache) Len() int {
 func Load[T any](c *Cache, key string, tags Tag, fn func() (T, error)) (T, error) {
 	c.mu.RLock()
 	e, ok := c.entries[key]
-	on := c.on
+	on, gen := c.on, c.gen
 	c.mu.RUnlock()
 	if ok && time.Since(e.stored) < MaxAge {
 		return e.val.(T), nil
@@ -119,10 +120,9 @@ func Load[T any](c *Cache, key string, tags Tag, fn func() (T, error)) (T, error
 	if !on {
 		return fn()
 	}
-	v, err, shared := c.flight.Do(key, func() (any, error) {
-		c.mu.RLock()
-		gen := c.gen
-		c.mu.RUnlock()
+	// The flight is per generation: a request that comes after a change never waits for a computation that
+	// started before it (and would show the old value).
+	v, err, shared := c.flight.Do(strconv.FormatUint(gen, 36)+"/"+key, func() (any, error) {
 		v, err := fn()
 		if err == nil {
 			store(c, key, tags, gen, v)

@@ -111,6 +111,46 @@ func TestLoad_OneComputationPerKey(t *testing.T) {
 	}
 }
 
+// TestLoad_NoStaleFlightAfterChange: a request that comes after a change does not share a computation that
+// started before it.
+func TestLoad_NoStaleFlightAfterChange(t *testing.T) {
+	c := New()
+	c.Enable(true)
+	started, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	done := make(chan int)
+	go func() {
+		v, _ := Load(c, "page", Catalogue, func() (int, error) {
+			calls.Add(1)
+			close(started)
+			<-release
+			return 1, nil // read before the change
+		})
+		done <- v
+	}()
+	<-started
+	c.Invalidate(Catalogue)
+	fresh := make(chan int)
+	go func() {
+		v, _ := Load(c, "page", Catalogue, func() (int, error) { calls.Add(1); return 2, nil })
+		fresh <- v
+	}()
+	var v int
+	select {
+	case v = <-fresh:
+	case <-time.After(2 * time.Second):
+		close(release)
+		t.Fatal("a request after the change waited for the computation started before it")
+	}
+	close(release)
+	if old := <-done; old != 1 || v != 2 || calls.Load() != 2 {
+		t.Errorf("after the change: %d (want 2), %d computations (want 2)", v, calls.Load())
+	}
+	if again, _ := Load(c, "page", Catalogue, func() (int, error) { return 3, nil }); again != 2 {
+		t.Errorf("kept %d, want the value computed after the change (2)", again)
+	}
+}
+
 type sized []byte
 
 func (s sized) Size() int { return len(s) }
