@@ -24,11 +24,13 @@ generate: ## regenerate the templ components (*_templ.go, committed)
 build: assets ## build bin/campus
 	$(GO) build -o $(BIN) ./cmd/campus
 
+# `make run` is a developer's portal: development mode (the outbox at /dev/courriels, on an http:// address only)
+# unless CAMPUS_ENV says otherwise. The binary alone defaults to production.
 run: build ## set everything up and serve the portal on http://localhost:8080 (CAMPUS_ADDR)
 	@set -e; url="$${DATABASE_URL:-$(DEV_DB_URL)}"; \
 	  DATABASE_URL="$$url" $(BIN) migrate; \
 	  DATABASE_URL="$$url" $(BIN) seed; \
-	  exec env DATABASE_URL="$$url" $(BIN) serve
+	  exec env DATABASE_URL="$$url" CAMPUS_ENV="$${CAMPUS_ENV:-development}" $(BIN) serve
 
 test: assets check-generated vet ## run the whole suite against a real PostgreSQL, with -race
 	@set -e; url="$${TEST_DATABASE_URL:-$(TEST_DB_URL)}"; \

@@ -77,13 +77,37 @@ type ResetView struct {
 	Email  string
 }
 
+// VerifyView is the page of a sign-up's confirmation link: the address is confirmed by whoever also knows the
+// account's password, and they are signed in.
+type VerifyView struct {
+	Page   Page
+	Form   FormState
+	Action string
+	Email  string
+}
+
+// EmailChangeCancelView is the page of the link sent to the former address: cancel (or undo) a change of
+// address and secure the account.
+type EmailChangeCancelView struct {
+	Page   Page
+	Change account.EmailChange
+	Action string
+}
+
 // ProfileView is the account page.
 type ProfileView struct {
 	Page     Page
 	User     account.User
 	Info     FormState // "my information" form
+	Email    FormState // "change my address" form
 	Password FormState // "change my password" form
 	Sessions int       // open sessions of the user
+	// PendingEmail is the change of address waiting for its confirmation, if any.
+	PendingEmail *account.EmailChange
+	// ProConnect: the ProConnect button may be shown; FreshProConnect: this session signed in with ProConnect
+	// less than CAMPUS_REAUTH_WINDOW ago, which stands in for the password the account does not have.
+	ProConnect, FreshProConnect bool
+	ReauthWindow                string // how long the forms stay open after that sign-in, in French ("10 minutes")
 }
 
 // DeleteAccountView is the confirmation page of the account deletion.

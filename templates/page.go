@@ -4,6 +4,7 @@ package templates
 
 import (
 	"strconv"
+	"time"
 
 	"campus/internal/catalogue"
 	"campus/static"
@@ -57,6 +58,9 @@ var campusNav = map[string]bool{"formateurs": true, "bilan": true}
 func asset(name string) string { return static.Path(name) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// longDateTime is a moment the French way, in Paris time: "mardi 3 février 2026 à 9 h 30".
+func longDateTime(t time.Time) string { return catalogue.Date(t) + " à " + catalogue.Clock(t) }
 
 // plural picks the French singular for 0 and 1, the plural otherwise: plural(2, "module", "modules").
 func plural(n int, one, many string) string {

@@ -33,7 +33,7 @@ func TestRun_UserGrant(t *testing.T) {
 	defer store.Close()
 	email := "camille.martin@numerique.gouv.fr"
 	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: "x"}, make([]byte, 32),
-		mail.VerifyEmail(email, "", ""), mail.AlreadyRegistered(email, "", "", "")); err != nil {
+		mail.VerifyEmail(email, ""), mail.AlreadyRegistered(email, "", "", "")); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -171,7 +171,7 @@ func TestRun_MailDelivery(t *testing.T) {
 		t.Fatalf("%d mails delivered, want 1", len(msgs))
 	}
 	m := msgs[0]
-	for _, want := range []string{"To: <" + email + ">", "From: \"Campus\" <ne-pas-repondre@campus.test>", "Bonjour Nour", "/verification/"} {
+	for _, want := range []string{"To: <" + email + ">", "From: \"Campus\" <ne-pas-repondre@campus.test>", "Bonjour,", "/verification/"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("delivered mail lacks %q:\n%s", want, m)
 		}

@@ -354,7 +354,7 @@ func tiUser(t *testing.T, store *postgres.Store, local, given, usual string) acc
 	}
 	tok, th := account.NewToken()
 	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: hash, GivenName: given, UsualName: usual,
-		Administration: "DINUM"}, th, mail.VerifyEmail(email, "", tok), mail.AlreadyRegistered(email, "", "", "")); err != nil {
+		Administration: "DINUM"}, th, mail.VerifyEmail(email, tok), mail.AlreadyRegistered(email, "", "", "")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.VerifyEmail(ctx, account.HashToken(tok)); err != nil {

@@ -145,13 +145,32 @@ func CleanText(s, label string, max int) (string, string) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// Profile is what a user may change about themselves.
+// Profile is what a user may change about themselves at once. The address is not part of it: a new address
+// is a request (EmailChange) that takes effect once proven.
 type Profile struct {
 	GivenName      string
 	UsualName      string
 	Administration string
-	Email          string
 }
+
+// EmailChange is a request to change an account's address. It is pending until the link sent to the new
+// address is opened; the old address is told and may cancel it while pending, and undo it for
+// EmailRevertWindow after it was confirmed.
+type EmailChange struct {
+	ID          int64
+	UserID      int64
+	OldEmail    string
+	NewEmail    string
+	RequestedAt time.Time
+	ExpiresAt   time.Time  // of the confirmation link
+	ConfirmedAt *time.Time // nil while pending
+}
+
+// Pending reports whether the change still waits for the new address to be proven.
+func (c EmailChange) Pending() bool { return c.ConfirmedAt == nil }
+
+// EmailRevertWindow is how long after a confirmed change of address the old address may undo it.
+const EmailRevertWindow = 7 * 24 * time.Hour
 
 // Export is everything the portal keeps about a user, for the "download my data" right (RGPD art. 15 and 20).
 type Export struct {

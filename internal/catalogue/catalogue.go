@@ -234,6 +234,17 @@ func mustLoad(name string) *time.Location {
 	return loc
 }
 
+// Wait formats a short delay the French way, rounded up to the minute from one minute: "10 minutes",
+// "1 minute", "30 secondes".
+func Wait(d time.Duration) string {
+	if d < time.Minute {
+		n := max(1, int((d+time.Second-1)/time.Second))
+		return fmt.Sprintf("%d seconde%s", n, map[bool]string{true: "s"}[n > 1])
+	}
+	n := int((d + time.Minute - 1) / time.Minute)
+	return fmt.Sprintf("%d minute%s", n, map[bool]string{true: "s"}[n > 1])
+}
+
 // Duration formats minutes the French way: "45 min", "3 h", "2 h 30", "2 jours" (6 h a day from 12 h).
 func Duration(minutes int) string {
 	if minutes <= 0 {

@@ -20,7 +20,7 @@ type Config struct {
 	DatabaseURL  string        // DATABASE_URL (required; `make run` and `make test` provide a private one)
 	Addr         string        // CAMPUS_ADDR, default "localhost:8080"
 	BaseURL      *url.URL      // CAMPUS_BASE_URL, default "http://" + Addr
-	Env          string        // CAMPUS_ENV: "development" (default) or "production"
+	Env          string        // CAMPUS_ENV: "production" (default: what an unconfigured binary gets) or "development"
 	CookieSecure bool          // CAMPUS_COOKIE_SECURE, default true
 	AutoMigrate  bool          // CAMPUS_AUTO_MIGRATE, default true: `serve` applies pending migrations at start
 	DBMaxConns   int32         // CAMPUS_DB_MAX_CONNS, default 16
@@ -30,6 +30,7 @@ type Config struct {
 	BenchCeiling bool          // CAMPUS_BENCH_CEILING, default false: serve the home page's bytes statically at /_plafond (make bench)
 
 	SessionIdle     time.Duration // CAMPUS_SESSION_IDLE_TIMEOUT, default 2h: a session unused that long ends
+	ReauthWindow    time.Duration // CAMPUS_REAUTH_WINDOW, default 10m: how recent a ProConnect sign-in stands in for a password
 	SessionLifetime time.Duration // CAMPUS_SESSION_LIFETIME, default 12h: a session ends that long after sign-in
 	ClientIPHeader  string        // CAMPUS_CLIENT_IP_HEADER: header set by the reverse proxy with the client's address (X-Real-IP, X-Forwarded-For)
 
@@ -63,12 +64,18 @@ func (p ProConnect) Enabled() bool { return p.Issuer != "" }
 // Production reports whether the portal runs in production.
 func (c Config) Production() bool { return c.Env == "production" }
 
+// DevMailPage reports whether /dev/courriels (the outbox, with every live link in it) is served: only when
+// development was asked for explicitly, and never for a portal reached over https (a real deployment).
+func (c Config) DevMailPage() bool {
+	return c.Env == "development" && c.BaseURL != nil && c.BaseURL.Scheme == "http"
+}
+
 // FromEnv builds the configuration from getenv, reporting every invalid variable at once.
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		DatabaseURL:  strings.TrimSpace(getenv("DATABASE_URL")),
 		Addr:         or(getenv("CAMPUS_ADDR"), "localhost:8080"),
-		Env:          or(getenv("CAMPUS_ENV"), "development"),
+		Env:          or(getenv("CAMPUS_ENV"), "production"),
 		LogFormat:    or(getenv("CAMPUS_LOG_FORMAT"), "text"),
 		ShutdownWait: 15 * time.Second,
 	}
@@ -139,6 +146,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			}
 			*d.dst = x
 		}
+	}
+	c.ReauthWindow = 10 * time.Minute
+	if v := getenv("CAMPUS_REAUTH_WINDOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			bad("CAMPUS_REAUTH_WINDOW", v, "expected a duration from 1s to 1h, such as 10m")
+		}
+		c.ReauthWindow = d
 	}
 	if c.SessionIdle > c.SessionLifetime {
 		bad("CAMPUS_SESSION_IDLE_TIMEOUT", getenv("CAMPUS_SESSION_IDLE_TIMEOUT"), "must not exceed CAMPUS_SESSION_LIFETIME")

@@ -11,7 +11,9 @@ func TestFromEnv(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Addr != "localhost:8080" || c.BaseURL.String() != "http://localhost:8080" || !c.CookieSecure || !c.AutoMigrate || c.Production() {
+		// An unconfigured binary runs as production: no development mail page, https required of ProConnect.
+		if c.Addr != "localhost:8080" || c.BaseURL.String() != "http://localhost:8080" || !c.CookieSecure || !c.AutoMigrate || !c.Production() ||
+			c.DevMailPage() {
 			t.Errorf("defaults: %+v", c)
 		}
 		if c.RequireDatabase() == nil {
@@ -29,6 +31,20 @@ func TestFromEnv(t *testing.T) {
 		for k := range bad {
 			if !strings.Contains(err.Error(), k) {
 				t.Errorf("error does not name %s: %v", k, err)
+			}
+		}
+	})
+	t.Run("DevMailPage", func(t *testing.T) {
+		for _, c := range []struct {
+			env, base string
+			want      bool
+		}{
+			{"", "", false}, {"production", "http://localhost:8080", false}, {"development", "", true},
+			{"development", "http://localhost:8080", true}, {"development", "https://campus.numerique.gouv.fr", false},
+		} {
+			cfg, err := FromEnv(func(k string) string { return map[string]string{"CAMPUS_ENV": c.env, "CAMPUS_BASE_URL": c.base}[k] })
+			if err != nil || cfg.DevMailPage() != c.want {
+				t.Errorf("CAMPUS_ENV=%q CAMPUS_BASE_URL=%q: DevMailPage() = %v, want %v (%v)", c.env, c.base, cfg.DevMailPage(), c.want, err)
 			}
 		}
 	})

@@ -44,7 +44,7 @@ func e2eUser(t *testing.T, store *postgres.Store, role string) (string, string) 
 	}
 	tok, th := account.NewToken()
 	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: hash, GivenName: "Camille", UsualName: "Martin",
-		Administration: "DINUM"}, th, mail.VerifyEmail(email, "", ""), mail.AlreadyRegistered(email, "", "", "")); err != nil {
+		Administration: "DINUM"}, th, mail.VerifyEmail(email, ""), mail.AlreadyRegistered(email, "", "", "")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.VerifyEmail(ctx, account.HashToken(tok)); err != nil {
@@ -112,6 +112,21 @@ func TestAccessibility_AccountPages(t *testing.T) {
 	store := testdb.Seeded(t)
 	b := newBrowser(t, accountServer(t, store))
 	email, reset := e2eUser(t, store, account.RoleAdmin)
+	ctx := context.Background()
+	// A sign-up waiting for its confirmation (the link's page asks for the password), and a change of address
+	// waiting too (the old address's page cancels it).
+	verify, vh := account.NewToken()
+	pending := account.NormalizeEmail("e2e.attente." + strings.ReplaceAll(t.Name(), "/", "-") + "@exemple.gouv.fr")
+	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: pending, PasswordHash: "$argon2id$x", GivenName: "Camille"}, vh,
+		mail.VerifyEmail(pending, ""), mail.AlreadyRegistered(pending, "", "", "")); err != nil {
+		t.Fatal(err)
+	}
+	cancel, ch := account.NewToken()
+	_, confirm := account.NewToken()
+	if err := store.RequestEmailChange(ctx, mustUser(t, store, email), "e2e.nouvelle@exemple.gouv.fr", confirm, ch, postgres.EmailChangeMails{
+		Confirm: mail.EmailChangeConfirm("", ""), Taken: mail.EmailChangeTaken("", "", ""), Notice: mail.EmailChangeNotice("", "", "", "")}); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, size := range []struct {
 		name string
@@ -119,6 +134,12 @@ func TestAccessibility_AccountPages(t *testing.T) {
 	}{{"bureau", desktop}, {"mobile", mobile}} {
 		t.Run("reinitialisation/"+size.name, func(t *testing.T) {
 			scan(t, b.open("/reinitialisation/"+reset, size.o), "reinitialisation-"+size.name)
+		})
+		t.Run("verification/"+size.name, func(t *testing.T) {
+			scan(t, b.open("/verification/"+verify, size.o), "verification-"+size.name)
+		})
+		t.Run("annulation-adresse/"+size.name, func(t *testing.T) {
+			scan(t, b.open("/adresse/annulation/"+cancel, size.o), "annulation-adresse-"+size.name)
 		})
 		t.Run("inscription-erreurs/"+size.name, func(t *testing.T) {
 			tb := b.open("/inscription", size.o)

@@ -50,6 +50,8 @@ var (
 	ErrNotWaiting   = errors.New("licence: la demande n’est plus en attente")
 	ErrNotAllocated = errors.New("licence: la demande n’a pas de licence attribuée")
 	ErrAlreadyHas   = errors.New("licence: l’agent a déjà une demande ouverte pour ce lot")
+	// ErrUnverified: licences go only to accounts whose address is proven.
+	ErrUnverified = errors.New("licence: l’adresse électronique du compte n’est pas confirmée")
 )
 
 // QuotaBelowUsageError: a quota may not be set below the licences already allocated to the administration.

@@ -72,17 +72,19 @@ func LicenceRevoked(to, name string, l Licence, reason, link string) Message {
 		Body: body + "Vos demandes de licence : " + link + "\n\nPour toute question, contactez l’équipe du Campus." + signature}
 }
 
-// TrainerReceived acknowledges an application to the call for trainers; link is the call's page.
-func TrainerReceived(to, name, link string) Message {
+// TrainerReceived acknowledges an application to the call for trainers; link is the call's page. The form is
+// anonymous: nothing typed in it is repeated (see VerifyEmail).
+func TrainerReceived(to, link string) Message {
 	return Message{Kind: KindTrainerReceived, To: to, Subject: "Votre candidature de formateur est bien reçue" + subjectSuffix,
-		Body: hello(name) + "Merci pour votre candidature à l’appel à formateurs du Campus du numérique public. " +
-			"L’équipe du Campus l’étudie et vous répondra par courriel.\n\nL’appel à formateurs : " + link + signature}
+		Body: hello("") + "Merci pour votre candidature à l’appel à formateurs du Campus du numérique public. " +
+			"L’équipe du Campus l’étudie et vous répondra par courriel.\n\nL’appel à formateurs : " + link + "\n\n" +
+			"Si vous n’avez pas envoyé de candidature, ignorez ce courriel : elle ne sera pas retenue sans vous." + signature}
 }
 
 // TrainerDuplicate answers an application sent while another one is under review for the same address.
-func TrainerDuplicate(to, name, link string) Message {
+func TrainerDuplicate(to, link string) Message {
 	return Message{Kind: KindTrainerDuplicate, To: to, Subject: "Votre candidature de formateur est déjà en cours d’examen" + subjectSuffix,
-		Body: hello(name) + "Une candidature à l’appel à formateurs du Campus du numérique public est déjà en cours d’examen pour " +
+		Body: hello("") + "Une candidature à l’appel à formateurs du Campus du numérique public est déjà en cours d’examen pour " +
 			"cette adresse : la nouvelle n’a pas été enregistrée. L’équipe du Campus vous répondra par courriel.\n\n" +
 			"L’appel à formateurs : " + link + signature}
 }
@@ -94,17 +96,20 @@ func TrainerMoreInfo(to, name, question, link string) Message {
 			link + "\n\nSa question :\n\n" + strings.TrimSpace(question) + "\n\nCe lien ne sert qu’une fois." + signature}
 }
 
-// TrainerAccepted welcomes a new trainer; space is their trainer space, reset the page where they choose a
-// password (a new account has none).
-func TrainerAccepted(to, name, message, space, reset string, newAccount bool) Message {
+// TrainerAccepted welcomes a new trainer; space is their trainer space. awaiting: no account has proven this
+// address yet, so the role waits for the first one that does (signUp and reset are the pages where they create
+// their account or choose a password for an unconfirmed one).
+func TrainerAccepted(to, name, message, space, signUp, reset string, awaiting bool) Message {
 	body := hello(name) + "Votre candidature à l’appel à formateurs est acceptée : bienvenue dans la communauté des formateurs " +
 		"du Campus du numérique public !\n\nVotre espace formateur : " + space + "\n\n"
 	if m := strings.TrimSpace(message); m != "" {
 		body += "Le mot de l’équipe :\n\n" + m + "\n\n"
 	}
-	if newAccount {
-		body += "Un compte a été créé pour vous avec cette adresse. Connectez-vous avec ProConnect, ou choisissez d’abord un mot de passe " +
-			"sur la page « Mot de passe oublié » : " + reset + "\n"
+	if awaiting {
+		body += "Votre rôle de formateur sera attaché au compte du Campus qui utilise cette adresse dès qu’elle sera confirmée. " +
+			"Connectez-vous avec ProConnect, ou créez votre compte avec cette adresse : " + signUp + "\n" +
+			"Si vous aviez déjà créé un compte sans confirmer votre adresse, choisissez un mot de passe sur la page « Mot de passe oublié » : " +
+			reset + "\n"
 	} else {
 		body += "Votre compte existant a reçu le rôle de formateur : connectez-vous comme d’habitude.\n"
 	}
@@ -123,12 +128,14 @@ func TrainerDeclined(to, name, message, link string) Message {
 		Body: body + "L’appel reste ouvert : " + link + signature}
 }
 
-// ProgrammeReceived acknowledges a tailored-programme request; link follows it.
-func ProgrammeReceived(to, name, administration, link string) Message {
+// ProgrammeReceived acknowledges a tailored-programme request; link follows it. The form may be anonymous:
+// nothing typed in it is repeated (see VerifyEmail).
+func ProgrammeReceived(to, link string) Message {
 	return Message{Kind: KindProgrammeReceived, To: to, Subject: "Votre demande de programme sur mesure est bien reçue" + subjectSuffix,
-		Body: hello(name) + "Votre demande de programme sur mesure pour « " + oneLine(administration) + " » est bien reçue. " +
+		Body: hello("") + "Votre demande de programme sur mesure est bien reçue. " +
 			"Suivez son avancement à tout moment avec ce lien personnel (ne le partagez pas) :\n\n" + link + "\n\n" +
-			"L’équipe du Campus vous tiendra informé(e) par courriel à chaque étape." + signature}
+			"L’équipe du Campus vous tiendra informé(e) par courriel à chaque étape.\n" +
+			"Si vous n’avez pas fait cette demande, ignorez ce courriel." + signature}
 }
 
 // ProgrammeStatus tells the contact of a request that its status changed; link follows it.

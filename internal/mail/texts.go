@@ -14,20 +14,69 @@ func hello(name string) string {
 
 // Kinds of mails.
 const (
-	KindVerifyEmail       = "verify_email"
-	KindAlreadyRegistered = "already_registered"
-	KindResetPassword     = "reset_password"
-	KindPasswordChanged   = "password_changed"
-	KindAccountDeleted    = "account_deleted"
+	KindVerifyEmail        = "verify_email"
+	KindAlreadyRegistered  = "already_registered"
+	KindResetPassword      = "reset_password"
+	KindPasswordChanged    = "password_changed"
+	KindAccountDeleted     = "account_deleted"
+	KindEmailChangeConfirm = "email_change_confirm"
+	KindEmailChangeTaken   = "email_change_taken"
+	KindEmailChangeNotice  = "email_change_notice"
+	KindEmailChanged       = "email_changed"
 )
 
-// VerifyEmail asks to confirm an address; link is the absolute verification link.
-func VerifyEmail(to, name, link string) Message {
+// Mails to an address that has not proven anything yet (a sign-up, a new address, an anonymous form's
+// acknowledgement) never repeat text typed by whoever filled the form: no name, no free text, only the
+// portal's own words and links. Otherwise anyone could make the portal carry their text (a phishing link) to
+// any address.
+
+// VerifyEmail asks to confirm the address of a new account; link is the absolute verification link.
+func VerifyEmail(to, link string) Message {
 	return Message{Kind: KindVerifyEmail, To: to, Subject: "Confirmez votre adresse électronique – Campus du numérique public",
-		Body: hello(name) + "Pour activer votre compte sur le Campus du numérique public, confirmez votre adresse électronique " +
-			"en ouvrant le lien suivant :\n\n" + link + "\n\n" +
+		Body: hello("") + "Pour activer votre compte sur le Campus du numérique public, confirmez votre adresse électronique " +
+			"en ouvrant le lien suivant, puis en saisissant le mot de passe choisi à la création du compte :\n\n" + link + "\n\n" +
 			"Ce lien est valable 48 heures et ne peut servir qu’une fois.\n" +
 			"Si vous n’avez pas demandé la création de ce compte, ignorez ce courriel : aucun compte ne sera activé." + signature}
+}
+
+// EmailChangeConfirm asks to confirm a new address for an existing account; link is the confirmation link.
+func EmailChangeConfirm(to, link string) Message {
+	return Message{Kind: KindEmailChangeConfirm, To: to, Subject: "Confirmez votre nouvelle adresse électronique – Campus du numérique public",
+		Body: hello("") + "Un compte du Campus du numérique public demande à utiliser cette adresse électronique. " +
+			"Pour la confirmer, ouvrez le lien suivant :\n\n" + link + "\n\n" +
+			"Ce lien est valable 48 heures et ne peut servir qu’une fois. Tant qu’il n’est pas ouvert, rien ne change.\n" +
+			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : cette adresse ne sera pas utilisée." + signature}
+}
+
+// EmailChangeTaken answers a change of address towards an address that already has an account, without
+// telling the person who asked.
+func EmailChangeTaken(to, loginLink, resetLink string) Message {
+	return Message{Kind: KindEmailChangeTaken, To: to, Subject: "Cette adresse a déjà un compte – Campus du numérique public",
+		Body: hello("") + "Quelqu’un a demandé à utiliser cette adresse électronique pour un autre compte du Campus du numérique public. " +
+			"Un compte existe déjà pour cette adresse : la demande n’a pas été appliquée et votre compte n’a pas été modifié.\n\n" +
+			"Pour vous connecter : " + loginLink + "\n" +
+			"Si vous avez oublié votre mot de passe : " + resetLink + "\n\n" +
+			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel." + signature}
+}
+
+// EmailChangeNotice tells the current address that a change to newEmail was asked, with the link that
+// cancels it (and secures the account).
+func EmailChangeNotice(to, name, newEmail, cancelLink string) Message {
+	return Message{Kind: KindEmailChangeNotice, To: to, Subject: "Changement d’adresse demandé sur votre compte – Campus du numérique public",
+		Body: hello(name) + "Un changement d’adresse électronique vient d’être demandé pour votre compte du Campus du numérique public, " +
+			"vers l’adresse " + oneLine(newEmail) + ". Il ne s’appliquera qu’une fois confirmé depuis cette nouvelle adresse ; " +
+			"d’ici là, votre adresse actuelle reste celle du compte.\n\n" +
+			"Si vous n’êtes pas à l’origine de cette demande, annulez-la et sécurisez votre compte (pendant 7 jours) :\n" + cancelLink + "\n\n" +
+			"Si c’est bien vous, vous n’avez rien à faire ici." + signature}
+}
+
+// EmailChanged tells the former address that the account now uses newEmail, with the link that undoes it.
+func EmailChanged(to, name, newEmail, revertLink string) Message {
+	return Message{Kind: KindEmailChanged, To: to, Subject: "L’adresse de votre compte a changé – Campus du numérique public",
+		Body: hello(name) + "L’adresse électronique de votre compte du Campus du numérique public est désormais " + oneLine(newEmail) +
+			". Les courriels du Campus seront envoyés à cette adresse.\n\n" +
+			"Si vous n’êtes pas à l’origine de ce changement, rétablissez votre adresse et sécurisez votre compte (pendant 7 jours) :\n" +
+			revertLink + "\n\net prévenez l’équipe du Campus." + signature}
 }
 
 // AlreadyRegistered answers a sign-up with an address that already has an account, without telling the

@@ -167,7 +167,8 @@ func useToken(ctx context.Context, tx pgx.Tx, hash []byte, purpose string, consu
 	return u, nil
 }
 
-// VerifyEmail consumes a verification link and marks the address confirmed.
+// VerifyEmail consumes a verification link and marks the address confirmed; a trainer role accepted for the
+// address is given to the account.
 func (s *Store) VerifyEmail(ctx context.Context, hash []byte) (account.User, error) {
 	var u account.User
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -175,13 +176,37 @@ func (s *Store) VerifyEmail(ctx context.Context, hash []byte) (account.User, err
 		if u, err = useToken(ctx, tx, hash, account.PurposeVerifyEmail, true); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
-			WHERE id = $1 RETURNING email_verified_at`, u.ID).Scan(&u.EmailVerifiedAt)
+		if err := tx.QueryRow(ctx, `UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
+			WHERE id = $1 RETURNING email_verified_at`, u.ID).Scan(&u.EmailVerifiedAt); err != nil {
+			return err
+		}
+		return claimTrainerRole(ctx, tx, &u)
 	})
 	if err != nil {
 		return u, fmt.Errorf("postgres.VerifyEmail: %w", err)
 	}
 	return u, nil
+}
+
+// VerificationUser returns the user of a usable verification link and their password hash ("" when none),
+// without consuming the link: the address is confirmed only by whoever also knows the account's password.
+func (s *Store) VerificationUser(ctx context.Context, hash []byte) (account.User, string, error) {
+	var u account.User
+	var password *string
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if u, err = useToken(ctx, tx, hash, account.PurposeVerifyEmail, false); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, u.ID).Scan(&password)
+	})
+	if err != nil {
+		return u, "", fmt.Errorf("postgres.VerificationUser: %w", err)
+	}
+	if password == nil {
+		return u, "", nil
+	}
+	return u, *password, nil
 }
 
 // ResetTokenUser returns the user of a usable password-reset link, without consuming it.
@@ -199,7 +224,8 @@ func (s *Store) ResetTokenUser(ctx context.Context, hash []byte) (account.User, 
 }
 
 // ResetPassword consumes a reset link and sets the new password in one transaction: the address counts as
-// confirmed (the link reached it), every session of the user ends, and the notice m is queued.
+// confirmed (the link reached it), every session and every other pending link of the user ends, a trainer
+// role accepted for the address is given, and the notice m is queued.
 func (s *Store) ResetPassword(ctx context.Context, hash []byte, passwordHash string, m mail.Message) (account.User, error) {
 	var u account.User
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -212,7 +238,10 @@ func (s *Store) ResetPassword(ctx context.Context, hash []byte, passwordHash str
 			u.ID, passwordHash).Scan(&u.SessionEpoch, &u.EmailVerifiedAt); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+		if err := endAllSessions(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		if err := claimTrainerRole(ctx, tx, &u); err != nil {
 			return err
 		}
 		m.To = u.Email
@@ -224,8 +253,9 @@ func (s *Store) ResetPassword(ctx context.Context, hash []byte, passwordHash str
 	return u, nil
 }
 
-// ChangePassword sets a new password for a signed-in user, ends their other sessions (all but keepToken)
-// and queues the notice m. It returns the new session epoch, to be stored in the current session.
+// ChangePassword sets a new password for a signed-in user, ends their other sessions (all but keepToken),
+// voids the password-reset links issued before, and queues the notice m. It returns the new session epoch, to
+// be stored in the current session.
 func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash, keepToken string, m mail.Message) (int, error) {
 	var epoch int
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -234,6 +264,10 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash, 
 			return notFound(err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token <> $2`, userID, keepToken); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE account_tokens SET used_at = now()
+			WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, userID, account.PurposeResetPassword); err != nil {
 			return err
 		}
 		return enqueueMail(ctx, tx, m)
@@ -277,35 +311,17 @@ func (s *Store) RecordLogin(ctx context.Context, userID int64) error {
 	return nil
 }
 
-// UpdateProfile saves what a user may change about themselves. When the address changes it must be free
-// (apperr.ErrConflict otherwise), it counts as unconfirmed, and a verification link (tokenHash, carried by
-// verify) is queued to the new address in the same transaction.
-func (s *Store) UpdateProfile(ctx context.Context, userID int64, p account.Profile, tokenHash []byte, verify mail.Message) (emailChanged bool, err error) {
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		var old string
-		if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&old); err != nil {
-			return notFound(err)
-		}
-		emailChanged = old != p.Email
-		_, err := tx.Exec(ctx, `UPDATE users SET given_name = $2, usual_name = $3, administration = $4, email = $5,
-			email_verified_at = CASE WHEN email = $5 THEN email_verified_at END, updated_at = now() WHERE id = $1`,
-			userID, p.GivenName, p.UsualName, p.Administration, p.Email)
-		if isUniqueViolation(err, "users_email_key") {
-			return apperr.ErrConflict
-		}
-		if err != nil || !emailChanged {
-			return err
-		}
-		if err := insertToken(ctx, tx, userID, account.PurposeVerifyEmail, p.Email, tokenHash); err != nil {
-			return err
-		}
-		verify.To = p.Email
-		return enqueueMail(ctx, tx, verify)
-	})
-	if err != nil {
-		return false, fmt.Errorf("postgres.UpdateProfile: %w", err)
+// UpdateProfile saves what a user may change about themselves at once (not the address: RequestEmailChange).
+func (s *Store) UpdateProfile(ctx context.Context, userID int64, p account.Profile) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET given_name = $2, usual_name = $3, administration = $4, updated_at = now()
+		WHERE id = $1`, userID, p.GivenName, p.UsualName, p.Administration)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = apperr.ErrNotFound
 	}
-	return emailChanged, nil
+	if err != nil {
+		return fmt.Errorf("postgres.UpdateProfile: %w", err)
+	}
+	return nil
 }
 
 // DeleteUser deletes an account and everything attached to it (tokens, sessions), and queues the
@@ -368,13 +384,24 @@ func (s *Store) GrantRole(ctx context.Context, email, role string) (account.User
 // ErrIdentityConflict: the ProConnect address belongs to an account already linked to another identity.
 var ErrIdentityConflict = fmt.Errorf("%w: adresse liée à une autre identité ProConnect", apperr.ErrConflict)
 
-// ProConnectLogin finds or creates the account of a ProConnect identity, in one transaction: by `sub`
-// first; otherwise by address (ProConnect addresses are verified) when that account is not linked yet —
-// the account is then linked, its address counts as confirmed and, if it had never been confirmed, its
-// password is removed (whoever created it could not prove the address); otherwise a new account.
-func (s *Store) ProConnectLogin(ctx context.Context, id account.ExternalIdentity) (account.User, bool, error) {
+// ProConnectOutcome says how a ProConnect sign-in found its account.
+type ProConnectOutcome int
+
+const (
+	ProConnectKnown   ProConnectOutcome = iota // the account linked to this identity
+	ProConnectCreated                          // a new account
+	ProConnectLinked                           // an existing account of the same address, linked now
+)
+
+// ProConnectLogin finds or creates the account of a ProConnect identity, in one transaction: by `sub` first;
+// otherwise by address (ProConnect addresses are verified) when that account is not linked yet; otherwise a new
+// account. Linking an existing account hands it to the identity's owner: every session of the account ends
+// (session epoch), its password is removed (whoever set it may not be the address's owner: the agent may set
+// one afterwards) and so are its pending links; the address counts as confirmed. A trainer role accepted for the
+// address is given to the account.
+func (s *Store) ProConnectLogin(ctx context.Context, id account.ExternalIdentity) (account.User, ProConnectOutcome, error) {
 	var u account.User
-	created := false
+	outcome := ProConnectKnown
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		const update = `UPDATE users u SET given_name = CASE WHEN $2 <> '' THEN $2 ELSE given_name END,
 			usual_name = CASE WHEN $3 <> '' THEN $3 ELSE usual_name END,
@@ -385,30 +412,38 @@ func (s *Store) ProConnectLogin(ctx context.Context, id account.ExternalIdentity
 			return err
 		}
 		var linked *string
-		var verified bool
-		err = tx.QueryRow(ctx, `SELECT proconnect_sub, email_verified_at IS NOT NULL FROM users WHERE email = $1 FOR UPDATE`,
-			id.Email).Scan(&linked, &verified)
+		err = tx.QueryRow(ctx, `SELECT proconnect_sub FROM users WHERE email = $1 FOR UPDATE`, id.Email).Scan(&linked)
 		switch {
 		case err == nil && linked != nil:
 			return ErrIdentityConflict
 		case err == nil:
-			return scanUser(tx.QueryRow(ctx, update+`, proconnect_sub = $1, email_verified_at = coalesce(email_verified_at, now()),
-				password_hash = CASE WHEN $7 THEN password_hash END
+			outcome = ProConnectLinked
+			if err := scanUser(tx.QueryRow(ctx, update+`, proconnect_sub = $1, email_verified_at = coalesce(email_verified_at, now()),
+				password_hash = NULL, session_epoch = session_epoch + 1
 				WHERE u.email = $6 RETURNING `+userColumns,
-				id.Subject, id.GivenName, id.UsualName, id.UID, id.SIRET, id.Email, verified), &u)
+				id.Subject, id.GivenName, id.UsualName, id.UID, id.SIRET, id.Email), &u); err != nil {
+				return err
+			}
+			if err := endAllSessions(ctx, tx, u.ID); err != nil {
+				return err
+			}
+			return claimTrainerRole(ctx, tx, &u)
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
-		created = true
-		return scanUser(tx.QueryRow(ctx, `INSERT INTO users AS u (email, email_verified_at, given_name, usual_name,
+		outcome = ProConnectCreated
+		if err := scanUser(tx.QueryRow(ctx, `INSERT INTO users AS u (email, email_verified_at, given_name, usual_name,
 			proconnect_sub, proconnect_uid, siret, last_login_at)
 			VALUES ($1, now(), $2, $3, $4, $5, $6, now()) RETURNING `+userColumns,
-			id.Email, id.GivenName, id.UsualName, id.Subject, id.UID, id.SIRET), &u)
+			id.Email, id.GivenName, id.UsualName, id.Subject, id.UID, id.SIRET), &u); err != nil {
+			return err
+		}
+		return claimTrainerRole(ctx, tx, &u)
 	})
 	if err != nil {
-		return u, false, fmt.Errorf("postgres.ProConnectLogin: %w", err)
+		return u, outcome, fmt.Errorf("postgres.ProConnectLogin: %w", err)
 	}
-	return u, created, nil
+	return u, outcome, nil
 }
 
 // AdminFigures are the counts shown on the back-office home.

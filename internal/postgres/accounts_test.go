@@ -28,7 +28,7 @@ func signUp(t *testing.T, s *postgres.Store, email string) (int64, string) {
 	t.Helper()
 	tok, hash := account.NewToken()
 	id, created, err := s.SignUp(context.Background(), postgres.NewAccount{Email: email, PasswordHash: "$argon2id$x", GivenName: "Camille"},
-		hash, mail.VerifyEmail(email, "Camille", "https://campus.test/verification/"+tok), mail.AlreadyRegistered(email, "", "l", "r"))
+		hash, mail.VerifyEmail(email, "https://campus.test/verification/"+tok), mail.AlreadyRegistered(email, "", "l", "r"))
 	if err != nil || !created {
 		t.Fatalf("SignUp(%s) = %v, %v", email, created, err)
 	}
@@ -63,7 +63,7 @@ func TestStore_SignUp(t *testing.T) {
 
 	t.Run("Duplicate", func(t *testing.T) {
 		_, created, err := s.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: "y"}, make([]byte, 32),
-			mail.VerifyEmail(email, "", "x"), mail.AlreadyRegistered(email, "", "l", "r"))
+			mail.VerifyEmail(email, "x"), mail.AlreadyRegistered(email, "", "l", "r"))
 		if err != nil || created {
 			t.Fatalf("duplicate sign-up: created=%v err=%v", created, err)
 		}
@@ -163,37 +163,192 @@ func TestStore_ResetPassword(t *testing.T) {
 func TestStore_UpdateProfile(t *testing.T) {
 	s := testdb.Open(t)
 	ctx := context.Background()
-	a, b := uniqueEmail("profil-a"), uniqueEmail("profil-b")
+	a := uniqueEmail("profil-a")
 	idA, tokA := signUp(t, s, a)
-	signUp(t, s, b)
-	s.VerifyEmail(ctx, account.HashToken(tokA))
-
-	changed, err := s.UpdateProfile(ctx, idA, account.Profile{GivenName: "Camille", UsualName: "Martin", Administration: "DINUM", Email: a}, nil, mail.Message{})
-	if err != nil || changed {
-		t.Fatalf("same address: changed=%v err=%v", changed, err)
+	if _, err := s.VerifyEmail(ctx, account.HashToken(tokA)); err != nil {
+		t.Fatal(err)
 	}
-	if u, _ := s.UserByID(ctx, idA); !u.Verified() || u.Administration != "DINUM" {
+	if err := s.UpdateProfile(ctx, idA, account.Profile{GivenName: "Camille", UsualName: "Martin", Administration: "DINUM"}); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := s.UserByID(ctx, idA); !u.Verified() || u.Administration != "DINUM" || u.Email != a {
 		t.Errorf("profile not saved or verification lost: %+v", u)
 	}
-	if _, err := s.UpdateProfile(ctx, idA, account.Profile{Email: b}, make([]byte, 32), mail.VerifyEmail("", "", "x")); !errors.Is(err, apperr.ErrConflict) {
-		t.Errorf("taken address: %v, want ErrConflict", err)
+	if err := s.UpdateProfile(ctx, 0, account.Profile{}); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("unknown user: %v", err)
 	}
-	c := uniqueEmail("profil-c")
-	_, hash := account.NewToken()
-	changed, err = s.UpdateProfile(ctx, idA, account.Profile{Email: c}, hash, mail.VerifyEmail("", "", "x"))
-	if err != nil || !changed {
-		t.Fatalf("new address: %v %v", changed, err)
+}
+
+// emailChangeMails are the mails of a change of address, told apart by their links.
+func emailChangeMails(confirm, cancel string) postgres.EmailChangeMails {
+	return postgres.EmailChangeMails{Confirm: mail.EmailChangeConfirm("", confirm), Taken: mail.EmailChangeTaken("", "l", "r"),
+		Notice: mail.EmailChangeNotice("", "", "", cancel)}
+}
+
+// TestStore_EmailChange: a new address is the account's only once proven; until then the old one stays, is
+// told, and may cancel; a confirmed change can be undone by the old address for a week, which secures the
+// account.
+func TestStore_EmailChange(t *testing.T) {
+	s := testdb.Open(t)
+	ctx := context.Background()
+	verified := func(prefix string) (int64, string) {
+		email := uniqueEmail(prefix)
+		id, tok := signUp(t, s, email)
+		if _, err := s.VerifyEmail(ctx, account.HashToken(tok)); err != nil {
+			t.Fatal(err)
+		}
+		return id, email
 	}
-	if u, _ := s.UserByID(ctx, idA); u.Verified() || u.Email != c {
-		t.Errorf("after the change: %+v", u)
+	notice := func(u account.User, old string) mail.Message {
+		return mail.EmailChanged("", u.GivenName, u.Email, "revert")
 	}
-	if fmt.Sprint(outboxKinds(t, s, c)) != "[verify_email]" {
-		t.Errorf("no verification mail to the new address")
-	}
-	// The verification link sent to the old address no longer confirms anything.
-	if _, err := s.VerifyEmail(ctx, hash); err != nil {
-		t.Errorf("the new link: %v", err)
-	}
+
+	t.Run("PendingUntilConfirmed", func(t *testing.T) {
+		id, old := verified("change-a")
+		newEmail := uniqueEmail("change-a-new")
+		_, confirmHash := account.NewToken()
+		_, cancelHash := account.NewToken()
+		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
+		if u, _ := s.UserByID(ctx, id); u.Email != old || !u.Verified() {
+			t.Fatalf("the address changed before it was proven: %+v", u)
+		}
+		if _, _, err := s.UserByEmail(ctx, newEmail); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("the new address already finds an account: %v", err)
+		}
+		if got := fmt.Sprint(outboxKinds(t, s, newEmail)); got != "[email_change_confirm]" {
+			t.Errorf("new address's mails = %s", got)
+		}
+		if got := fmt.Sprint(outboxKinds(t, s, old)); got != "[verify_email email_change_notice]" {
+			t.Errorf("old address's mails = %s", got)
+		}
+		if c, err := s.PendingEmailChange(ctx, id); err != nil || c.NewEmail != newEmail || c.OldEmail != old || !c.Pending() {
+			t.Errorf("PendingEmailChange = %+v, %v", c, err)
+		}
+		_, revertHash := account.NewToken()
+		u, err := s.ConfirmEmailChange(ctx, confirmHash, revertHash, notice)
+		if err != nil || u.Email != newEmail || !u.Verified() {
+			t.Fatalf("ConfirmEmailChange = %+v, %v", u, err)
+		}
+		if got := fmt.Sprint(outboxKinds(t, s, old)); got != "[verify_email email_change_notice email_changed]" {
+			t.Errorf("old address's mails after the change = %s", got)
+		}
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+			t.Errorf("link used twice: %v", err)
+		}
+		if _, err := s.PendingEmailChange(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("still pending after confirmation: %v", err)
+		}
+	})
+
+	t.Run("TakenAddressAnswersTheSame", func(t *testing.T) {
+		id, old := verified("change-b")
+		_, taken := verified("change-b-taken")
+		_, confirmHash := account.NewToken()
+		_, cancelHash := account.NewToken()
+		if err := s.RequestEmailChange(ctx, id, taken, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatalf("a taken address is refused (that tells who has an account): %v", err)
+		}
+		if got := fmt.Sprint(outboxKinds(t, s, taken)); got != "[verify_email email_change_taken]" {
+			t.Errorf("taken address's mails = %s", got)
+		}
+		if got := fmt.Sprint(outboxKinds(t, s, old)); got != "[verify_email email_change_notice]" {
+			t.Errorf("old address's mails = %s", got)
+		}
+		// Even with the link (it went nowhere), the change cannot take another account's address.
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, make([]byte, 32), notice); !errors.Is(err, apperr.ErrConflict) {
+			t.Errorf("confirming a taken address: %v, want ErrConflict", err)
+		}
+	})
+
+	t.Run("NewRequestReplacesPending", func(t *testing.T) {
+		id, _ := verified("change-c")
+		_, h1 := account.NewToken()
+		_, c1 := account.NewToken()
+		_, h2 := account.NewToken()
+		_, c2 := account.NewToken()
+		s.RequestEmailChange(ctx, id, uniqueEmail("c1"), h1, c1, emailChangeMails("1", "1"))
+		second := uniqueEmail("c2")
+		if err := s.RequestEmailChange(ctx, id, second, h2, c2, emailChangeMails("2", "2")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ConfirmEmailChange(ctx, h1, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+			t.Errorf("a replaced request's link still works: %v", err)
+		}
+		if err := s.WithdrawEmailChange(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ConfirmEmailChange(ctx, h2, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+			t.Errorf("a withdrawn request's link still works: %v", err)
+		}
+	})
+
+	t.Run("CancelSecuresTheAccount", func(t *testing.T) {
+		id, old := verified("change-d")
+		store := s.SessionStore(scs.GobCodec{})
+		data, _ := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{postgres.SessionUserKey: id})
+		store.Commit("session-change-d-"+old, data, time.Now().Add(time.Hour))
+		_, staleReset := account.NewToken()
+		s.IssueToken(ctx, id, account.PurposeResetPassword, staleReset, mail.ResetPassword("", "", "x"))
+		newEmail := uniqueEmail("change-d-new")
+		_, confirmHash := account.NewToken()
+		_, cancelHash := account.NewToken()
+		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		if c, err := s.EmailChangeToCancel(ctx, cancelHash); err != nil || c.NewEmail != newEmail {
+			t.Fatalf("EmailChangeToCancel = %+v, %v", c, err)
+		}
+		before, _ := s.UserByID(ctx, id)
+		_, resetHash := account.NewToken()
+		u, err := s.CancelEmailChange(ctx, cancelHash, resetHash)
+		if err != nil || u.Email != old || u.HasPassword || u.SessionEpoch != before.SessionEpoch+1 {
+			t.Fatalf("CancelEmailChange = %+v, %v", u, err)
+		}
+		if n, _ := s.CountSessions(ctx, id); n != 0 {
+			t.Errorf("%d sessions left", n)
+		}
+		if _, err := s.ResetTokenUser(ctx, staleReset); !errors.Is(err, apperr.ErrGone) {
+			t.Errorf("an older reset link survives: %v", err)
+		}
+		if got, err := s.ResetTokenUser(ctx, resetHash); err != nil || got.ID != id {
+			t.Errorf("the new reset link: %+v %v", got, err)
+		}
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+			t.Errorf("a cancelled change can still be confirmed: %v", err)
+		}
+		if _, err := s.CancelEmailChange(ctx, cancelHash, make([]byte, 32)); !errors.Is(err, apperr.ErrGone) {
+			t.Errorf("cancelled twice: %v", err)
+		}
+	})
+
+	t.Run("RevertAfterConfirmation", func(t *testing.T) {
+		id, old := verified("change-e")
+		newEmail := uniqueEmail("change-e-new")
+		_, confirmHash := account.NewToken()
+		_, cancelHash := account.NewToken()
+		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		_, revertHash := account.NewToken()
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, revertHash, notice); err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.CancelEmailChange(ctx, revertHash, make([]byte, 32))
+		if err != nil || u.Email != old || !u.Verified() || u.HasPassword {
+			t.Fatalf("revert = %+v, %v", u, err)
+		}
+		// After the week, the link no longer undoes anything.
+		id2, _ := verified("change-f")
+		_, ch := account.NewToken()
+		_, cc := account.NewToken()
+		s.RequestEmailChange(ctx, id2, uniqueEmail("change-f-new"), ch, cc, emailChangeMails("confirm", "cancel"))
+		_, rh := account.NewToken()
+		s.ConfirmEmailChange(ctx, ch, rh, notice)
+		if _, err := s.Pool().Exec(ctx, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, rh); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CancelEmailChange(ctx, rh, make([]byte, 32)); !errors.Is(err, apperr.ErrGone) {
+			t.Errorf("revert after a week: %v", err)
+		}
+	})
 }
 
 func TestStore_DeleteAndExport(t *testing.T) {
@@ -248,30 +403,45 @@ func TestStore_ProConnectLogin(t *testing.T) {
 
 	t.Run("Creates", func(t *testing.T) {
 		email := uniqueEmail("pc-new")
-		u, created, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub, Email: email, GivenName: "Jean", UsualName: "Dupont", SIRET: "13002526500013"})
-		if err != nil || !created || !u.Verified() || u.HasPassword || u.ProConnectSub != sub {
-			t.Fatalf("= %+v %v %v", u, created, err)
+		u, outcome, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub, Email: email, GivenName: "Jean", UsualName: "Dupont", SIRET: "13002526500013"})
+		if err != nil || outcome != postgres.ProConnectCreated || !u.Verified() || u.HasPassword || u.ProConnectSub != sub {
+			t.Fatalf("= %+v %v %v", u, outcome, err)
 		}
-		again, created, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub, Email: "autre@exemple.fr", GivenName: "Jeanne"})
-		if err != nil || created || again.ID != u.ID || again.GivenName != "Jeanne" || again.Email != email {
-			t.Fatalf("second login = %+v %v %v", again, created, err)
-		}
-	})
-	t.Run("LinksVerifiedAccount", func(t *testing.T) {
-		email := uniqueEmail("pc-link")
-		id, tok := signUp(t, s, email)
-		s.VerifyEmail(ctx, account.HashToken(tok))
-		u, created, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-2", Email: email})
-		if err != nil || created || u.ID != id || !u.HasPassword {
-			t.Fatalf("= %+v %v %v", u, created, err)
+		again, outcome, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub, Email: "autre@exemple.fr", GivenName: "Jeanne"})
+		if err != nil || outcome != postgres.ProConnectKnown || again.ID != u.ID || again.GivenName != "Jeanne" || again.Email != email {
+			t.Fatalf("second login = %+v %v %v", again, outcome, err)
 		}
 	})
-	t.Run("UnverifiedAccountLosesPassword", func(t *testing.T) {
-		email := uniqueEmail("pc-squat")
-		id, _ := signUp(t, s, email)
-		u, _, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-3", Email: email})
-		if err != nil || u.ID != id || u.HasPassword || !u.Verified() {
-			t.Fatalf("= %+v %v: a password set by someone who never proved the address survives", u, err)
+	// Linking hands the account to the identity's owner: whoever set its password, and whoever holds one of its
+	// sessions, may not be them (the address could have been squatted before it was proven).
+	t.Run("LinkEndsSessionsAndPassword", func(t *testing.T) {
+		for name, verify := range map[string]bool{"Verified": true, "Unverified": false} {
+			t.Run(name, func(t *testing.T) {
+				email := uniqueEmail("pc-link")
+				id, tok := signUp(t, s, email)
+				if verify {
+					s.VerifyEmail(ctx, account.HashToken(tok))
+				}
+				store := s.SessionStore(scs.GobCodec{})
+				data, _ := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{postgres.SessionUserKey: id})
+				if err := store.Commit("session-pc-"+email, data, time.Now().Add(time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+				_, reset := account.NewToken()
+				s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x"))
+				before, _ := s.UserByID(ctx, id)
+				u, outcome, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-" + name, Email: email})
+				if err != nil || outcome != postgres.ProConnectLinked || u.ID != id || u.HasPassword || !u.Verified() ||
+					u.SessionEpoch != before.SessionEpoch+1 {
+					t.Fatalf("= %+v %v %v", u, outcome, err)
+				}
+				if n, _ := s.CountSessions(ctx, id); n != 0 {
+					t.Errorf("%d sessions of the linked account survive", n)
+				}
+				if _, err := s.ResetTokenUser(ctx, reset); !errors.Is(err, apperr.ErrGone) {
+					t.Errorf("a reset link issued before the link survives: %v", err)
+				}
+			})
 		}
 	})
 	t.Run("AddressLinkedToAnotherIdentity", func(t *testing.T) {
@@ -281,6 +451,24 @@ func TestStore_ProConnectLogin(t *testing.T) {
 			t.Errorf("= %v, want ErrConflict", err)
 		}
 	})
+}
+
+// TestStore_ChangePasswordVoidsResetLinks: a reset link issued before a password change no longer works after it.
+func TestStore_ChangePasswordVoidsResetLinks(t *testing.T) {
+	s := testdb.Open(t)
+	ctx := context.Background()
+	email := uniqueEmail("change-mdp")
+	id, _ := signUp(t, s, email)
+	_, reset := account.NewToken()
+	if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChangePassword(ctx, id, "$argon2id$new", "aucune-session", mail.PasswordChanged("", "", "r")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResetTokenUser(ctx, reset); !errors.Is(err, apperr.ErrGone) {
+		t.Errorf("reset link after a password change: %v, want ErrGone", err)
+	}
 }
 
 func TestStore_Outbox(t *testing.T) {

@@ -291,6 +291,13 @@ func (s *Store) RequestLicence(ctx context.Context, poolID int64, u account.User
 		if pool.Period(today()) != licence.PeriodOpen {
 			return licence.ErrPoolClosed
 		}
+		var verified bool
+		if err := tx.QueryRow(ctx, `SELECT email_verified_at IS NOT NULL FROM users WHERE id = $1`, u.ID).Scan(&verified); err != nil {
+			return notFound(err)
+		}
+		if !verified {
+			return licence.ErrUnverified
+		}
 		var id int64
 		// Recorded under the pool's lock, at the time of recording: the id order is the arrival order.
 		err = tx.QueryRow(ctx, `INSERT INTO licence_requests (pool_id, user_id, administration, admin_key, status, requested_at)
@@ -530,8 +537,13 @@ func (s *Store) AllocateLicenceTo(ctx context.Context, poolID int64, email strin
 		}
 		var userID int64
 		var admin string
-		if err := tx.QueryRow(ctx, `SELECT id, administration FROM users WHERE email = $1`, account.NormalizeEmail(email)).Scan(&userID, &admin); err != nil {
+		var verified bool
+		if err := tx.QueryRow(ctx, `SELECT id, administration, email_verified_at IS NOT NULL FROM users WHERE email = $1`,
+			account.NormalizeEmail(email)).Scan(&userID, &admin, &verified); err != nil {
 			return notFound(err)
+		}
+		if !verified {
+			return licence.ErrUnverified
 		}
 		var id int64
 		var status string

@@ -38,12 +38,12 @@ var testMails = postgres.LicenceMails{
 	},
 }
 
-// agent creates an account of an administration directly.
+// agent creates an account of an administration directly, its address proven.
 func agent(t *testing.T, s *postgres.Store, administration string) account.User {
 	t.Helper()
 	var id int64
-	err := s.Pool().QueryRow(context.Background(), `INSERT INTO users (email, given_name, usual_name, administration)
-		VALUES ($1, 'Camille', 'Agent', $2) RETURNING id`, uniqueEmail("licence"), administration).Scan(&id)
+	err := s.Pool().QueryRow(context.Background(), `INSERT INTO users (email, email_verified_at, given_name, usual_name, administration)
+		VALUES ($1, now(), 'Camille', 'Agent', $2) RETURNING id`, uniqueEmail("licence"), administration).Scan(&id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +195,27 @@ func TestStore_RequestLicence(t *testing.T) {
 
 // TestStore_LicencePoolConcurrency exhausts a small pool with many concurrent requests: exactly its size is
 // allocated, the rest waits in order; revoking then serves the waiting requests in that order.
+// TestStore_LicenceNeedsAProvenAddress: a licence (a partner's code, paid for by the State) goes only to an
+// account whose address is proven, whether the agent asks or an admin allocates by address.
+func TestStore_LicenceNeedsAProvenAddress(t *testing.T) {
+	s := testdb.Seeded(t)
+	ctx := context.Background()
+	pool := smallPool(t, s, 5)
+	u := agent(t, s, "DINUM")
+	if _, err := s.Pool().Exec(ctx, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RequestLicence(ctx, pool, u, testMails); !errors.Is(err, licence.ErrUnverified) {
+		t.Errorf("request by an unconfirmed account: %v, want ErrUnverified", err)
+	}
+	if _, err := s.AllocateLicenceTo(ctx, pool, u.Email, system, testMails); !errors.Is(err, licence.ErrUnverified) {
+		t.Errorf("allocation to an unconfirmed account: %v, want ErrUnverified", err)
+	}
+	if allocated, _ := poolCounts(t, s, pool); allocated != 0 {
+		t.Errorf("%d licences allocated", allocated)
+	}
+}
+
 func TestStore_LicencePoolConcurrency(t *testing.T) {
 	s := testdb.Seeded(t)
 	ctx := context.Background()

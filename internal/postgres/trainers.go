@@ -23,7 +23,7 @@ type TrainerMails struct {
 	Received  func(a trainer.Application) mail.Message
 	Duplicate func(a trainer.Application) mail.Message // an application is already under review for the address
 	MoreInfo  func(a trainer.Application, question string) mail.Message
-	Accepted  func(a trainer.Application, message string, newAccount bool) mail.Message
+	Accepted  func(a trainer.Application, message string, awaitingAccount bool) mail.Message
 	Declined  func(a trainer.Application, message string) mail.Message
 }
 
@@ -162,9 +162,11 @@ type TrainerDecision struct {
 }
 
 // DecideTrainerApplication applies a decision in one transaction with its mail. Accepting makes the
-// applicant a trainer: their account (created without a password when they have none) gets the trainer role
-// (an administrator keeps theirs) and a trainer profile from the application. A decision the application's
-// status does not allow is trainer.ErrTransition.
+// applicant a trainer: the account of the application's address gets the trainer role (an administrator keeps
+// theirs) and a trainer profile from the application — but only an account whose address is proven: the form
+// is anonymous, so an unconfirmed account of that address may belong to someone else. Without one, the
+// acceptance waits (awaiting_account) and the role goes to the first account that proves the address
+// (claimTrainerRole). A decision the application's status does not allow is trainer.ErrTransition.
 func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d TrainerDecision, mails TrainerMails) (trainer.Application, error) {
 	var a trainer.Application
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -178,16 +180,24 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 		var m mail.Message
 		switch to {
 		case trainer.StatusAccepted:
-			userID, created, err := makeTrainer(ctx, tx, a)
-			if err != nil {
+			var userID int64
+			var role string
+			err := tx.QueryRow(ctx, `SELECT id, role FROM users WHERE email = $1 AND email_verified_at IS NOT NULL FOR UPDATE`,
+				a.Email).Scan(&userID, &role)
+			switch {
+			case err == nil:
+				if err := makeTrainer(ctx, tx, userID, role, a); err != nil {
+					return err
+				}
+			case !errors.Is(err, pgx.ErrNoRows):
 				return err
 			}
 			a.UserID = userID
-			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, user_id = $3, reply_hash = NULL,
-				decided_at = now(), updated_at = now() WHERE id = $1`, id, to, userID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, user_id = $3, awaiting_account = $4,
+				reply_hash = NULL, decided_at = now(), updated_at = now() WHERE id = $1`, id, to, nullID(userID), userID == 0); err != nil {
 				return err
 			}
-			m = mails.Accepted(a, d.Message, created)
+			m = mails.Accepted(a, d.Message, userID == 0)
 		case trainer.StatusDeclined:
 			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, reply_hash = NULL, decided_at = now(),
 				updated_at = now() WHERE id = $1`, id, to); err != nil {
@@ -219,25 +229,12 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 	return a, nil
 }
 
-// makeTrainer gives the applicant's account the trainer role (creating the account when there is none) and
-// writes their trainer profile from the application.
-func makeTrainer(ctx context.Context, tx pgx.Tx, a trainer.Application) (int64, bool, error) {
-	var userID int64
-	var role string
-	created := false
-	err := tx.QueryRow(ctx, `SELECT id, role FROM users WHERE email = $1 FOR UPDATE`, a.Email).Scan(&userID, &role)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		created = true
-		if err := tx.QueryRow(ctx, `INSERT INTO users (email, given_name, usual_name, administration, role)
-			VALUES ($1, $2, $3, $4, 'trainer') RETURNING id`, a.Email, a.GivenName, a.UsualName, a.Organisation).Scan(&userID); err != nil {
-			return 0, false, err
-		}
-	case err != nil:
-		return 0, false, err
-	case role == account.RoleAgent:
+// makeTrainer gives an account (locked by the caller) the trainer role, unless its role already grants it,
+// and writes its trainer profile from the application.
+func makeTrainer(ctx context.Context, tx pgx.Tx, userID int64, role string, a trainer.Application) error {
+	if role == account.RoleAgent {
 		if _, err := tx.Exec(ctx, `UPDATE users SET role = 'trainer', updated_at = now() WHERE id = $1`, userID); err != nil {
-			return 0, false, err
+			return err
 		}
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO trainer_profiles (user_id, kind, organisation, community, application_id)
@@ -245,14 +242,41 @@ func makeTrainer(ctx context.Context, tx pgx.Tx, a trainer.Application) (int64, 
 		ON CONFLICT (user_id) DO UPDATE SET kind = EXCLUDED.kind, organisation = EXCLUDED.organisation,
 		community = EXCLUDED.community, application_id = EXCLUDED.application_id, updated_at = now()`,
 		userID, a.Kind, a.Organisation, a.Community, a.ID); err != nil {
-		return 0, false, err
+		return err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM trainer_profile_domains WHERE user_id = $1`, userID); err != nil {
-		return 0, false, err
+		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO trainer_profile_domains (user_id, domain_id)
+	_, err := tx.Exec(ctx, `INSERT INTO trainer_profile_domains (user_id, domain_id)
 		SELECT $1, domain_id FROM trainer_application_domains WHERE application_id = $2`, userID, a.ID)
-	return userID, created, err
+	return err
+}
+
+// claimTrainerRole gives u, whose address has just been proven (confirmation, password reset, ProConnect, change
+// of address), the trainer role of the latest application accepted for that address while no proven account had
+// it. u.Role is updated.
+func claimTrainerRole(ctx context.Context, tx pgx.Tx, u *account.User) error {
+	var a trainer.Application
+	err := scanApplication(tx.QueryRow(ctx, `SELECT `+applicationColumns+` FROM trainer_applications a
+		WHERE a.email = $1 AND a.awaiting_account ORDER BY a.decided_at DESC, a.id DESC LIMIT 1 FOR UPDATE OF a`, u.Email), &a)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := makeTrainer(ctx, tx, u.ID, u.Role, a); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET awaiting_account = false,
+		user_id = CASE WHEN id = $2 THEN $3 ELSE user_id END, updated_at = now()
+		WHERE email = $1 AND awaiting_account`, u.Email, a.ID, u.ID); err != nil {
+		return err
+	}
+	if u.Role == account.RoleAgent {
+		u.Role = account.RoleTrainer
+	}
+	return nil
 }
 
 // TrainerReplyApplication returns the application a "more information" link is for (apperr.ErrNotFound when

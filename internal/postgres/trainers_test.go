@@ -24,8 +24,8 @@ var trainerMails = postgres.TrainerMails{
 	MoreInfo: func(a trainer.Application, q string) mail.Message {
 		return mail.Message{Kind: mail.KindTrainerMoreInfo, To: a.Email, Subject: "précisions", Body: q}
 	},
-	Accepted: func(a trainer.Application, m string, created bool) mail.Message {
-		return mail.Message{Kind: mail.KindTrainerAccepted, To: a.Email, Subject: "acceptée", Body: fmt.Sprint(created)}
+	Accepted: func(a trainer.Application, m string, awaiting bool) mail.Message {
+		return mail.Message{Kind: mail.KindTrainerAccepted, To: a.Email, Subject: "acceptée", Body: fmt.Sprint(awaiting)}
 	},
 	Declined: func(a trainer.Application, m string) mail.Message {
 		return mail.Message{Kind: mail.KindTrainerDeclined, To: a.Email, Subject: "refusée", Body: m}
@@ -86,18 +86,29 @@ func TestStore_TrainerApplication(t *testing.T) {
 		}
 	})
 
-	t.Run("AcceptCreatesATrainer", func(t *testing.T) {
+	// The form is anonymous: someone else may have created an account with the applicant's address without
+	// proving it (to collect the role). Accepting gives the role to no unproven account; it waits for the
+	// first account that proves the address.
+	t.Run("AcceptWaitsForAProvenAccount", func(t *testing.T) {
+		squatID, squatTok := signUp(t, s, email)
 		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept, Message: "Bienvenue"}, trainerMails)
-		if err != nil || a.Status != trainer.StatusAccepted || a.UserID == 0 {
+		if err != nil || a.Status != trainer.StatusAccepted || a.UserID != 0 {
 			t.Fatalf("accept = %+v, %v", a, err)
 		}
-		u, err := s.UserByID(ctx, a.UserID)
-		if err != nil || u.Role != account.RoleTrainer || u.HasPassword || u.Email != email {
-			t.Fatalf("trainer account = %+v, %v", u, err)
+		if u, _ := s.UserByID(ctx, squatID); u.Role != account.RoleAgent {
+			t.Fatalf("an account that never proved the address got the role: %+v", u)
 		}
 		ms, _ := s.RecentMails(ctx, email, 1)
 		if ms[0].Kind != mail.KindTrainerAccepted || ms[0].Body != "true" {
 			t.Errorf("last mail = %+v", ms[0])
+		}
+		// Proving the address (here, the confirmation link with the password) gives the role.
+		u, err := s.VerifyEmail(ctx, account.HashToken(squatTok))
+		if err != nil || u.Role != account.RoleTrainer {
+			t.Fatalf("after the address is proven: %+v, %v", u, err)
+		}
+		if got, _ := s.TrainerApplication(ctx, id); got.UserID != squatID {
+			t.Errorf("application's account = %d, want %d", got.UserID, squatID)
 		}
 		p, err := s.TrainerProfile(ctx, u.ID)
 		if err != nil || p.Kind != trainer.KindExternal || !p.Community || len(p.Domains) != 2 {
@@ -105,6 +116,21 @@ func TestStore_TrainerApplication(t *testing.T) {
 		}
 		if _, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionDecline}, trainerMails); !errors.Is(err, trainer.ErrTransition) {
 			t.Errorf("deciding a decided application: %v", err)
+		}
+	})
+
+	t.Run("ProConnectClaimsTheRole", func(t *testing.T) {
+		email := uniqueEmail("candidate-pc")
+		id, _, err := s.SubmitTrainerApplication(ctx, application(email, trainer.KindInternal, false, "data"), trainerMails)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept}, trainerMails); err != nil {
+			t.Fatal(err)
+		}
+		u, _, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: "sub-" + email, Email: email})
+		if err != nil || u.Role != account.RoleTrainer {
+			t.Fatalf("ProConnect account = %+v, %v", u, err)
 		}
 	})
 

@@ -1,5 +1,7 @@
 // Package proconnect signs public agents in through ProConnect, the State's OpenID Connect federation:
-// authorization code flow with state and nonce, ID token verified (signature, issuer, audience, expiry,
+// authorization code flow with state, nonce and PKCE (S256, whenever the provider's discovery document lists
+// it in code_challenge_methods_supported: a provider that does not announce PKCE may refuse the extra
+// parameters), ID token verified (signature, issuer, audience, expiry,
 // nonce), userinfo fetched as a signed JWT and verified with the provider's keys, logout through the
 // provider's end-session endpoint with id_token_hint.
 package proconnect
@@ -46,6 +48,7 @@ type Client struct {
 	keys       *oidc.RemoteKeySet
 	endSession string
 	userinfo   string
+	pkce       bool // the provider announces S256
 }
 
 // New returns a client; nothing is fetched yet.
@@ -78,9 +81,10 @@ func (c *Client) discover(ctx context.Context) (*oidc.Provider, error) {
 		return nil, fmt.Errorf("proconnect: discovery: %w", err)
 	}
 	var meta struct {
-		JWKS       string `json:"jwks_uri"`
-		EndSession string `json:"end_session_endpoint"`
-		UserInfo   string `json:"userinfo_endpoint"`
+		JWKS       string   `json:"jwks_uri"`
+		EndSession string   `json:"end_session_endpoint"`
+		UserInfo   string   `json:"userinfo_endpoint"`
+		PKCE       []string `json:"code_challenge_methods_supported"`
 	}
 	if err := p.Claims(&meta); err != nil {
 		return nil, fmt.Errorf("proconnect: discovery: %w", err)
@@ -89,6 +93,7 @@ func (c *Client) discover(ctx context.Context) (*oidc.Provider, error) {
 		return nil, errors.New("proconnect: discovery: no jwks_uri or userinfo_endpoint")
 	}
 	c.provider, c.endSession, c.userinfo = p, meta.EndSession, meta.UserInfo
+	c.pkce = contains(meta.PKCE, "S256")
 	c.keys = oidc.NewRemoteKeySet(c.ctx(context.Background()), meta.JWKS)
 	return p, nil
 }
@@ -100,13 +105,21 @@ func (c *Client) oauth(p *oidc.Provider) *oauth2.Config {
 		RedirectURL: c.cfg.RedirectURL, Scopes: Scopes}
 }
 
-// AuthURL is where to send the browser to sign in; state and nonce must be kept in the session.
-func (c *Client) AuthURL(ctx context.Context, state, nonce string) (string, error) {
+// NewVerifier returns a fresh PKCE code verifier, to keep in the session with the state and the nonce.
+func NewVerifier() string { return oauth2.GenerateVerifier() }
+
+// AuthURL is where to send the browser to sign in; state, nonce and verifier must be kept in the session. The
+// verifier's S256 challenge is sent when the provider announces PKCE.
+func (c *Client) AuthURL(ctx context.Context, state, nonce, verifier string) (string, error) {
 	p, err := c.discover(ctx)
 	if err != nil {
 		return "", err
 	}
-	return c.oauth(p).AuthCodeURL(state, oidc.Nonce(nonce)), nil
+	opts := []oauth2.AuthCodeOption{oidc.Nonce(nonce)}
+	if c.pkce {
+		opts = append(opts, oauth2.S256ChallengeOption(verifier))
+	}
+	return c.oauth(p).AuthCodeURL(state, opts...), nil
 }
 
 // Result is a verified sign-in.
@@ -115,15 +128,22 @@ type Result struct {
 	IDToken  string // raw, kept in the session for the logout's id_token_hint
 }
 
-// Exchange trades the authorization code for tokens, verifies the ID token (signature, issuer, audience,
-// expiry) and its nonce, then fetches the userinfo JWT, verifies its signature and that it describes the
-// same subject.
-func (c *Client) Exchange(ctx context.Context, code, nonce string) (Result, error) {
+// Exchange trades the authorization code for tokens (with the PKCE verifier of the flow, when the provider
+// announces PKCE), verifies the ID token (signature, issuer, audience, expiry) and its nonce, then fetches the
+// userinfo JWT, verifies its signature and that it describes the same subject.
+func (c *Client) Exchange(ctx context.Context, code, nonce, verifier string) (Result, error) {
 	p, err := c.discover(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	tok, err := c.oauth(p).Exchange(c.ctx(ctx), code)
+	var opts []oauth2.AuthCodeOption
+	if c.pkce {
+		if verifier == "" {
+			return Result{}, refused("no PKCE verifier for this flow")
+		}
+		opts = append(opts, oauth2.VerifierOption(verifier))
+	}
+	tok, err := c.oauth(p).Exchange(c.ctx(ctx), code, opts...)
 	if err != nil {
 		return Result{}, fmt.Errorf("proconnect: token: %w", err)
 	}

@@ -17,8 +17,15 @@ import (
 // with the code and the given nonce.
 func signIn(t *testing.T, p *proconnecttest.Provider, c *proconnect.Client, nonce, exchangeNonce string) (proconnect.Result, error) {
 	t.Helper()
+	verifier := proconnect.NewVerifier()
+	return signInWith(t, c, nonce, exchangeNonce, verifier, verifier)
+}
+
+// signInWith is signIn with the PKCE verifier given to AuthURL and the one given to Exchange.
+func signInWith(t *testing.T, c *proconnect.Client, nonce, exchangeNonce, verifier, exchangeVerifier string) (proconnect.Result, error) {
+	t.Helper()
 	ctx := context.Background()
-	auth, err := c.AuthURL(ctx, "etat-123", nonce)
+	auth, err := c.AuthURL(ctx, "etat-123", nonce, verifier)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +39,7 @@ func signIn(t *testing.T, p *proconnecttest.Provider, c *proconnect.Client, nonc
 	if err != nil || back.Query().Get("state") != "etat-123" || back.Query().Get("code") == "" {
 		t.Fatalf("authorize redirected to %q", res.Header.Get("Location"))
 	}
-	return c.Exchange(ctx, back.Query().Get("code"), exchangeNonce)
+	return c.Exchange(ctx, back.Query().Get("code"), exchangeNonce, exchangeVerifier)
 }
 
 func newClient(p *proconnecttest.Provider) *proconnect.Client {
@@ -56,10 +63,12 @@ func TestExchange(t *testing.T) {
 	if q.Get("scope") != "openid given_name usual_name email uid siret" || q.Get("nonce") != "nonce-1" || q.Get("state") != "etat-123" {
 		t.Errorf("authorize request = %v", q)
 	}
-	for _, forbidden := range []string{"code_challenge", "acr_values"} {
-		if q.Has(forbidden) {
-			t.Errorf("authorize request carries %s, which ProConnect rejects", forbidden)
-		}
+	// The provider announces PKCE: the request carries the verifier's S256 challenge (never the verifier).
+	if q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) != 43 || q.Has("code_verifier") {
+		t.Errorf("authorize request without a PKCE S256 challenge: %v", q)
+	}
+	if q.Has("acr_values") {
+		t.Error("authorize request carries acr_values, which ProConnect rejects")
 	}
 
 	logout, err := c.LogoutURL(context.Background(), r.IDToken, "https://campus.test/", "etat-2")
@@ -116,11 +125,39 @@ func TestExchange_Refused(t *testing.T) {
 	}
 }
 
+// TestExchange_PKCE: a code obtained for one flow (intercepted, or injected into another browser's callback) is
+// worth nothing without that flow's verifier; a provider that does not announce PKCE gets no challenge (ProConnect
+// has refused extra authorize parameters) and the flow still works.
+func TestExchange_PKCE(t *testing.T) {
+	t.Run("OtherVerifier", func(t *testing.T) {
+		p := proconnecttest.New(t)
+		if r, err := signInWith(t, newClient(p), "n", "n", proconnect.NewVerifier(), proconnect.NewVerifier()); err == nil {
+			t.Fatalf("a code was exchanged with another flow's verifier: %+v", r.Identity)
+		}
+	})
+	t.Run("NoVerifier", func(t *testing.T) {
+		p := proconnecttest.New(t)
+		if r, err := signInWith(t, newClient(p), "n", "n", proconnect.NewVerifier(), ""); err == nil {
+			t.Fatalf("a code was exchanged without a verifier: %+v", r.Identity)
+		}
+	})
+	t.Run("ProviderWithoutPKCE", func(t *testing.T) {
+		p := proconnecttest.New(t)
+		p.NoPKCE = true
+		if _, err := signIn(t, p, newClient(p), "n", "n"); err != nil {
+			t.Fatal(err)
+		}
+		if q := p.AuthorizeRequests[0]; q.Has("code_challenge") || q.Has("code_challenge_method") {
+			t.Errorf("PKCE parameters sent to a provider that does not announce PKCE: %v", q)
+		}
+	})
+}
+
 func TestExchange_CodeReplay(t *testing.T) {
 	p := proconnecttest.New(t)
 	c := newClient(p)
 	ctx := context.Background()
-	if _, err := c.Exchange(ctx, "code-invente", "nonce"); err == nil {
+	if _, err := c.Exchange(ctx, "code-invente", "nonce", proconnect.NewVerifier()); err == nil {
 		t.Fatal("an unknown code was accepted")
 	}
 }
@@ -128,7 +165,7 @@ func TestExchange_CodeReplay(t *testing.T) {
 func TestDiscoveryFailureIsRetried(t *testing.T) {
 	p := proconnecttest.New(t)
 	c := proconnect.New(proconnect.Config{Issuer: p.Issuer + "/inexistant", ClientID: "x", ClientSecret: "y"})
-	if _, err := c.AuthURL(context.Background(), "s", "n"); err == nil {
+	if _, err := c.AuthURL(context.Background(), "s", "n", "v"); err == nil {
 		t.Fatal("discovery of a wrong issuer succeeded")
 	}
 }

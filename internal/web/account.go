@@ -4,30 +4,52 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
 
 	"campus/internal/account"
 	"campus/internal/apperr"
+	"campus/internal/catalogue"
 	"campus/internal/mail"
+	"campus/internal/postgres"
 	"campus/templates"
 )
 
-// profileView builds the account page; info and password are the states of its two forms.
-func (s *Server) profileView(r *http.Request, u account.User, info, password templates.FormState) (templates.ProfileView, error) {
-	if info.Values == nil {
-		info.Values = map[string]string{"given_name": u.GivenName, "usual_name": u.UsualName,
-			"administration": u.Administration, "email": u.Email}
-	}
-	title := "Mon compte"
-	if info.Failed() || password.Failed() {
-		title = "Erreur - Mon compte"
-	}
-	n, err := s.store.CountSessions(r.Context(), u.ID)
-	return templates.ProfileView{Page: s.page(r, "", title, "", templates.Crumb{Label: "Mon compte"}),
-		User: u, Info: info, Password: password, Sessions: n}, err
+// profileForms are the states of the account page's forms.
+type profileForms struct {
+	info, email, password templates.FormState
 }
 
-func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status int, u account.User, info, password templates.FormState) {
-	v, err := s.profileView(r, u, info, password)
+// profileView builds the account page.
+func (s *Server) profileView(r *http.Request, u account.User, forms profileForms) (templates.ProfileView, error) {
+	if forms.info.Values == nil {
+		forms.info.Values = map[string]string{"given_name": u.GivenName, "usual_name": u.UsualName, "administration": u.Administration}
+	}
+	title := "Mon compte"
+	if forms.info.Failed() || forms.email.Failed() || forms.password.Failed() {
+		title = "Erreur - Mon compte"
+	}
+	v := templates.ProfileView{Page: s.page(r, "", title, "", templates.Crumb{Label: "Mon compte"}),
+		User: u, Info: forms.info, Email: forms.email, Password: forms.password,
+		ProConnect: s.proConnectEnabled(), FreshProConnect: !u.HasPassword && s.freshProConnect(r.Context()),
+		ReauthWindow: catalogue.Wait(s.cfg.ReauthWindow)}
+	var err error
+	if v.Sessions, err = s.store.CountSessions(r.Context(), u.ID); err != nil {
+		return v, err
+	}
+	c, err := s.store.PendingEmailChange(r.Context(), u.ID)
+	switch {
+	case err == nil:
+		v.PendingEmail = &c
+	case !errors.Is(err, apperr.ErrNotFound):
+		return v, err
+	}
+	return v, nil
+}
+
+func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status int, u account.User, forms profileForms) {
+	v, err := s.profileView(r, u, forms)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -37,7 +59,7 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status in
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	s.renderProfile(w, r, http.StatusOK, u, templates.FormState{}, templates.FormState{})
+	s.renderProfile(w, r, http.StatusOK, u, profileForms{})
 }
 
 func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
@@ -47,69 +69,237 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 		GivenName:      f.Text("given_name", "Prénom", account.MaxName, true),
 		UsualName:      f.Text("usual_name", "Nom", account.MaxName, true),
 		Administration: f.Text("administration", "Administration ou organisme", account.MaxAdministration, false),
-		Email:          f.Email("email"),
 	}
 	if !f.Valid() {
-		s.renderProfile(w, r, http.StatusUnprocessableEntity, u, f.State(), templates.FormState{})
+		s.renderProfile(w, r, http.StatusUnprocessableEntity, u, profileForms{info: f.State()})
 		return
 	}
-	tok, hash := account.NewToken()
-	changed, err := s.store.UpdateProfile(r.Context(), u.ID, p, hash, mail.VerifyEmail(p.Email, p.GivenName, s.link("/verification/"+tok)))
-	if errors.Is(err, apperr.ErrConflict) {
-		f.Fail("email", "Cette adresse électronique est déjà utilisée par un autre compte.")
-		s.renderProfile(w, r, http.StatusUnprocessableEntity, u, f.State(), templates.FormState{})
+	if err := s.store.UpdateProfile(r.Context(), u.ID, p); err != nil {
+		s.fail(w, r, err)
 		return
 	}
+	s.flash(r, "success", "Vos informations sont enregistrées.")
+	http.Redirect(w, r, "/compte", http.StatusSeeOther)
+}
+
+// reauthenticate checks, before a sensitive change, that the signed-in user u is the account's owner and not
+// someone who found the session open: the current password (field current_password, under the sign-in limits),
+// or, for an account without a password, a ProConnect sign-in of this session less than CAMPUS_REAUTH_WINDOW
+// old. It returns 0 when that holds; otherwise the status to answer, the reason being recorded on f.
+func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, f *Form, u account.User) (int, error) {
+	if !u.HasPassword {
+		if s.freshProConnect(r.Context()) {
+			return 0, nil
+		}
+		f.FailForm("Par sécurité, reconnectez-vous avec ProConnect avant ce changement : la connexion doit dater de moins de " +
+			catalogue.Wait(s.cfg.ReauthWindow) + ".")
+		return http.StatusForbidden, nil
+	}
+	current := f.Password("current_password", false, "")
+	if !f.Valid() {
+		return http.StatusUnprocessableEntity, nil
+	}
+	// The current password is guessable here too: the sign-in limits apply.
+	msg, wait, err := s.throttled(r.Context(), hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, u.Email})
+	if err != nil {
+		return 0, err
+	}
+	if msg != "" {
+		s.tooMany(w, wait)
+		f.FailForm(msg)
+		return http.StatusTooManyRequests, nil
+	}
+	_, hash, err := s.store.UserByEmail(r.Context(), u.Email)
+	if err != nil {
+		return 0, err
+	}
+	if !account.VerifyPassword(hash, current) {
+		f.Fail("current_password", "Le mot de passe actuel est incorrect.")
+		return http.StatusUnprocessableEntity, nil
+	}
+	return 0, nil
+}
+
+// requestEmailChange records a change of address: it applies once the link sent to the new address is opened,
+// and the current address is told, with a link that cancels it. The answer is the same whether the new address
+// is free or has an account (its owner is told by mail instead).
+func (s *Server) requestEmailChange(w http.ResponseWriter, r *http.Request) {
+	u, _ := CurrentUser(r)
+	f := s.readForm(w, r)
+	newEmail := f.Email("new_email")
+	if f.Valid() && newEmail == u.Email {
+		f.Fail("new_email", "C’est déjà l’adresse de votre compte : saisissez la nouvelle adresse.")
+	}
+	again := func(status int) { s.renderProfile(w, r, status, u, profileForms{email: f.State()}) }
+	if !f.Valid() {
+		if !u.HasPassword || f.raw("current_password") != "" {
+			// Still check the password, so that a wrong one is said at once.
+			f.Password("current_password", false, "")
+		}
+		again(http.StatusUnprocessableEntity)
+		return
+	}
+	status, err := s.reauthenticate(w, r, f, u)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if changed {
-		s.flash(r, "info", "Vos informations sont enregistrées. Un lien de confirmation a été envoyé à "+p.Email+" : ouvrez-le pour confirmer votre nouvelle adresse.")
-	} else {
-		s.flash(r, "success", "Vos informations sont enregistrées.")
+	if status != 0 {
+		again(status)
+		return
 	}
-	http.Redirect(w, r, "/compte", http.StatusSeeOther)
+	msg, wait, err := s.throttled(r.Context(), hit{limitEmailChangeAccount, strconv.FormatInt(u.ID, 10)}, hit{limitMailRecipient, newEmail})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if msg != "" {
+		s.tooMany(w, wait)
+		f.FailForm(msg)
+		again(http.StatusTooManyRequests)
+		return
+	}
+	confirm, confirmHash := account.NewToken()
+	cancel, cancelHash := account.NewToken()
+	if err := s.store.RequestEmailChange(r.Context(), u.ID, newEmail, confirmHash, cancelHash, postgres.EmailChangeMails{
+		Confirm: mail.EmailChangeConfirm(newEmail, s.link("/adresse/confirmation/"+confirm)),
+		Taken:   mail.EmailChangeTaken(newEmail, s.link("/connexion"), s.link("/mot-de-passe-oublie")),
+		Notice:  mail.EmailChangeNotice(u.Email, u.GivenName, newEmail, s.link("/adresse/annulation/"+cancel)),
+	}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "info", "Un lien de confirmation a été envoyé à "+newEmail+" : ouvrez-le dans les 48 heures pour utiliser cette adresse. "+
+		"D’ici là, votre adresse actuelle ("+u.Email+") reste celle du compte ; elle a été prévenue de la demande.")
+	http.Redirect(w, r, "/compte#mon-adresse", http.StatusSeeOther)
+}
+
+func (s *Server) withdrawEmailChange(w http.ResponseWriter, r *http.Request) {
+	u, _ := CurrentUser(r)
+	if err := s.store.WithdrawEmailChange(r.Context(), u.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "info", "Le changement d’adresse est annulé : votre adresse reste "+u.Email+".")
+	http.Redirect(w, r, "/compte#mon-adresse", http.StatusSeeOther)
+}
+
+// confirmEmailChange is the link sent to the new address: opening it proves the address, which the account
+// takes at once; the former address is told, with a link that undoes the change for a week.
+func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	const what = "Confirmation de la nouvelle adresse"
+	retry := templates.Crumb{Label: "Mon compte", Href: "/compte"}
+	tok := chi.URLParam(r, "token")
+	if !account.PlausibleToken(tok) {
+		s.linkProblem(w, r, apperr.ErrNotFound, what, retry)
+		return
+	}
+	revert, revertHash := account.NewToken()
+	u, err := s.store.ConfirmEmailChange(r.Context(), account.HashToken(tok), revertHash, func(u account.User, old string) mail.Message {
+		return mail.EmailChanged(old, u.GivenName, u.Email, s.link("/adresse/annulation/"+revert))
+	})
+	if errors.Is(err, apperr.ErrConflict) {
+		s.render(w, r, http.StatusConflict, templates.Message(templates.MessageView{
+			Page:    s.page(r, "", "Adresse déjà utilisée - "+what, "", templates.Crumb{Label: what}),
+			Heading: what, Kind: "error", Title: "Adresse déjà utilisée",
+			Text:  "Cette adresse est maintenant celle d’un autre compte du Campus : le changement n’a pas été appliqué.",
+			Links: []templates.Crumb{retry, {Label: "Retour à l’accueil", Href: "/"}}}))
+		return
+	}
+	if err != nil {
+		s.linkProblem(w, r, err, what, retry)
+		return
+	}
+	s.flash(r, "success", "Votre nouvelle adresse électronique "+u.Email+" est confirmée : c’est désormais celle de votre compte.")
+	if cur, ok := CurrentUser(r); ok && cur.ID == u.ID {
+		http.Redirect(w, r, "/compte#mon-adresse", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+}
+
+// emailChangeToCancel reads the cancellation link of the request; ok false: the answer is written.
+func (s *Server) emailChangeToCancel(w http.ResponseWriter, r *http.Request) ([]byte, account.EmailChange, bool) {
+	const what = "Annulation du changement d’adresse"
+	tok := chi.URLParam(r, "token")
+	if !account.PlausibleToken(tok) {
+		s.linkProblem(w, r, apperr.ErrNotFound, what, templates.Crumb{Label: "Se connecter", Href: "/connexion"})
+		return nil, account.EmailChange{}, false
+	}
+	hash := account.HashToken(tok)
+	c, err := s.store.EmailChangeToCancel(r.Context(), hash)
+	if err != nil {
+		s.linkProblem(w, r, err, what, templates.Crumb{Label: "Mot de passe oublié", Href: "/mot-de-passe-oublie"})
+		return nil, c, false
+	}
+	return hash, c, true
+}
+
+func (s *Server) cancelEmailChangePage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	_, c, ok := s.emailChangeToCancel(w, r)
+	if !ok {
+		return
+	}
+	title := "Annuler le changement d’adresse"
+	if !c.Pending() {
+		title = "Rétablir votre adresse électronique"
+	}
+	s.render(w, r, http.StatusOK, templates.EmailChangeCancel(templates.EmailChangeCancelView{
+		Page: s.page(r, "", title, "", templates.Crumb{Label: title}), Change: c, Action: r.URL.Path}))
+}
+
+// cancelEmailChange is the former address's "it was not me": the change is cancelled or undone, and the account
+// secured (sessions ended, password removed); its owner chooses a new password at once, on a reset link issued
+// to the address they just proved.
+func (s *Server) cancelEmailChange(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	hash, _, ok := s.emailChangeToCancel(w, r)
+	if !ok {
+		return
+	}
+	reset, resetHash := account.NewToken()
+	_, err := s.store.CancelEmailChange(r.Context(), hash, resetHash)
+	if errors.Is(err, apperr.ErrConflict) {
+		const what = "Annulation du changement d’adresse"
+		s.render(w, r, http.StatusConflict, templates.Message(templates.MessageView{
+			Page:    s.page(r, "", "Adresse déjà utilisée - "+what, "", templates.Crumb{Label: what}),
+			Heading: what, Kind: "error", Title: "Votre ancienne adresse est déjà utilisée",
+			Text:  "Un autre compte utilise maintenant votre ancienne adresse : l’équipe du Campus doit rétablir votre compte. Écrivez-lui en indiquant vos deux adresses.",
+			Links: []templates.Crumb{{Label: "Retour à l’accueil", Href: "/"}}}))
+		return
+	}
+	if err != nil {
+		s.linkProblem(w, r, err, "Annulation du changement d’adresse", templates.Crumb{Label: "Mot de passe oublié", Href: "/mot-de-passe-oublie"})
+		return
+	}
+	if err := s.signOut(r); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Le changement d’adresse est annulé et toutes les connexions à votre compte sont fermées. Choisissez maintenant un nouveau mot de passe.")
+	http.Redirect(w, r, "/reinitialisation/"+reset, http.StatusSeeOther)
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
 	f := s.readForm(w, r)
-	var current string
-	if u.HasPassword {
-		current = f.Password("current_password", false, "")
-	}
-	password := f.Password("password", true, u.Email)
 	again := func(status int) {
-		s.renderProfile(w, r, status, u, templates.FormState{}, f.State())
+		s.renderProfile(w, r, status, u, profileForms{password: f.State()})
 	}
-	if !f.Valid() {
-		again(http.StatusUnprocessableEntity)
+	status, err := s.reauthenticate(w, r, f, u)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	if u.HasPassword {
-		// The current password is guessable here too: the sign-in limits apply.
-		msg, wait, err := s.throttled(r.Context(), hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, u.Email})
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		if msg != "" {
-			s.tooMany(w, wait)
-			f.FailForm(msg)
-			again(http.StatusTooManyRequests)
-			return
-		}
-		_, hash, err := s.store.UserByEmail(r.Context(), u.Email)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if !account.VerifyPassword(hash, current) {
-			f.Fail("current_password", "Le mot de passe actuel est incorrect.")
-			again(http.StatusUnprocessableEntity)
-			return
-		}
+	password := f.Password("password", true, u.Email)
+	if status == 0 && !f.Valid() {
+		status = http.StatusUnprocessableEntity
+	}
+	if status != 0 {
+		again(status)
+		return
 	}
 	hash, err := account.HashPassword(password)
 	if err != nil {
@@ -128,7 +318,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(ctx, sessEpoch, epoch)
-	s.flash(r, "success", "Votre mot de passe est changé. Vos autres sessions ont été fermées.")
+	s.flash(r, "success", "Votre mot de passe est enregistré. Vos autres sessions ont été fermées.")
 	http.Redirect(w, r, "/compte", http.StatusSeeOther)
 }
 
@@ -210,34 +400,20 @@ func (s *Server) deleteAccountPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
 	f := s.readForm(w, r)
-	var current string
-	if u.HasPassword {
-		current = f.Password("current_password", false, "")
-	}
-	f.Checked("confirm", true, "Cochez la case pour confirmer la suppression définitive de votre compte.")
-	if f.Valid() && u.HasPassword {
-		msg, wait, err := s.throttled(r.Context(), hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, u.Email})
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		if msg != "" {
-			s.tooMany(w, wait)
-			f.FailForm(msg)
-			s.render(w, r, http.StatusTooManyRequests, templates.DeleteAccount(s.deleteView(r, u, f.State())))
-			return
-		}
-		_, hash, err := s.store.UserByEmail(r.Context(), u.Email)
-		if err != nil {
+	confirmed := f.Checked("confirm", true, "Cochez la case pour confirmer la suppression définitive de votre compte.")
+	status := http.StatusUnprocessableEntity
+	if confirmed {
+		var err error
+		if status, err = s.reauthenticate(w, r, f, u); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if !account.VerifyPassword(hash, current) {
-			f.Fail("current_password", "Le mot de passe actuel est incorrect.")
-		}
 	}
-	if !f.Valid() {
-		s.render(w, r, http.StatusUnprocessableEntity, templates.DeleteAccount(s.deleteView(r, u, f.State())))
+	if status == 0 && !f.Valid() {
+		status = http.StatusUnprocessableEntity
+	}
+	if status != 0 {
+		s.render(w, r, status, templates.DeleteAccount(s.deleteView(r, u, f.State())))
 		return
 	}
 	if err := s.store.DeleteUser(r.Context(), u.ID, mail.AccountDeleted(u.Email, u.GivenName)); err != nil {

@@ -26,35 +26,35 @@ func TestProfile(t *testing.T) {
 	other := newUser(t, store, "autre", account.RoleAgent)
 
 	p := b.get("/compte")
-	for name, want := range map[string]string{"given_name": "Camille", "usual_name": "Martin", "administration": "DINUM", "email": u.Email} {
+	for name, want := range map[string]string{"given_name": "Camille", "usual_name": "Martin", "administration": "DINUM"} {
 		if v, _ := p.doc.Find("input#" + name).Attr("value"); v != want {
 			t.Errorf("profile field %s = %q, want %q", name, v, want)
 		}
 	}
+	if !strings.Contains(text(p.doc.Find("#mon-adresse ~ p")), u.Email) || p.doc.Find(`form[action="/compte/adresse"] input#new_email`).Length() != 1 {
+		t.Errorf("address section: %q", text(p.doc.Find("#mon-adresse").Parent()))
+	}
 
 	t.Run("Errors", func(t *testing.T) {
 		p := b.post("/compte/informations", url.Values{"given_name": {strings.Repeat("x", 150)}, "usual_name": {"Martin"},
-			"administration": {"DINUM"}, "email": {"AUTRE" + other.Email[5:]}})
+			"administration": {"DINUM"}})
 		if p.status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(p, "given_name"), "100 caractères") {
 			t.Fatalf("overlong name: %d %q", p.status, fieldError(p, "given_name"))
 		}
-		p = b.post("/compte/informations", url.Values{"given_name": {"Camille"}, "usual_name": {"Martin"}, "email": {strings.ToUpper(other.Email)}})
-		if p.status != http.StatusUnprocessableEntity || fieldError(p, "email") != "Cette adresse électronique est déjà utilisée par un autre compte." {
-			t.Fatalf("duplicate email: %d %q", p.status, fieldError(p, "email"))
-		}
-		if v, _ := p.doc.Find("input#email").Attr("value"); v != strings.ToUpper(other.Email) {
-			t.Errorf("typed email lost: %q", v)
+		if v, _ := p.doc.Find("input#usual_name").Attr("value"); v != "Martin" {
+			t.Errorf("typed name lost: %q", v)
 		}
 	})
 
 	t.Run("Update", func(t *testing.T) {
+		// An address sent with the information form (as the old form did) changes nothing.
 		p := b.post("/compte/informations", url.Values{"given_name": {"Camille"}, "usual_name": {"Martin-Durand"},
-			"administration": {"Ministère de la Culture"}, "email": {u.Email}})
+			"administration": {"Ministère de la Culture"}, "email": {other.Email}})
 		expectRedirect(t, p, http.StatusSeeOther, "/compte")
 		if p = b.follow(p); !strings.Contains(text(p.doc.Find(".fr-alert--success")), "enregistrées") {
 			t.Error("no confirmation")
 		}
-		if got, _ := store.UserByID(context.Background(), u.ID); got.UsualName != "Martin-Durand" || !got.Verified() {
+		if got, _ := store.UserByID(context.Background(), u.ID); got.UsualName != "Martin-Durand" || !got.Verified() || got.Email != u.Email {
 			t.Errorf("saved: %+v", got)
 		}
 	})
@@ -78,6 +78,23 @@ func TestProfile(t *testing.T) {
 		if m, _ := lastMail(t, store, u.Email); m.Kind != mail.KindPasswordChanged {
 			t.Errorf("last mail %s", m.Kind)
 		}
+	})
+
+	// A reset link asked before a password change no longer works after it.
+	t.Run("ChangePasswordVoidsResetLinks", func(t *testing.T) {
+		expectRedirect(t, newBrowser(t, srv).post("/mot-de-passe-oublie", url.Values{"email": {u.Email}}),
+			http.StatusSeeOther, "/mot-de-passe-oublie/courriel-envoye")
+		_, resetPath := lastMail(t, store, u.Email)
+		if p := newBrowser(t, srv).get(resetPath); p.status != http.StatusOK {
+			t.Fatalf("fresh reset link: %d", p.status)
+		}
+		expectRedirect(t, b.post("/compte/mot-de-passe", url.Values{"current_password": {"une nouvelle phrase longue"},
+			"password": {"une autre phrase encore plus longue"}}), http.StatusSeeOther, "/compte")
+		if p := newBrowser(t, srv).get(resetPath); p.status != http.StatusGone {
+			t.Errorf("reset link after the password change: %d, want 410", p.status)
+		}
+		expectRedirect(t, b.post("/compte/mot-de-passe", url.Values{"current_password": {"une autre phrase encore plus longue"},
+			"password": {"une nouvelle phrase longue"}}), http.StatusSeeOther, "/compte")
 	})
 
 	t.Run("SignOutEverywhere", func(t *testing.T) {
@@ -181,64 +198,40 @@ func TestAdminHome(t *testing.T) {
 	}
 }
 
+// TestDevMails: the outbox page (every live link in it) exists only when development is asked for explicitly,
+// and never for a portal reached over https; an unconfigured portal is in production.
 func TestDevMails(t *testing.T) {
 	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
+	dev := map[string]string{"CAMPUS_ENV": "development", "CAMPUS_BASE_URL": "http://localhost:8080"}
+	srv := accountServer(t, store, dev)
 	email := uniqueEmail("dev")
 	b := newBrowser(t, srv)
 	b.post("/inscription", url.Values{"given_name": {"Dev"}, "usual_name": {"Eloppeur"}, "administration": {"DINUM"},
 		"email": {email}, "password": {goodPassword}})
 	p := b.get("/dev/courriels?a=" + url.QueryEscape(email))
 	if p.status != http.StatusOK || !strings.Contains(text(p.doc.Find("main")), "Confirmez votre adresse") ||
-		p.doc.Find(`main a[href^="`+testBase+`/verification/"]`).Length() != 1 {
+		p.doc.Find(`main a[href^="http://localhost:8080/verification/"]`).Length() != 1 {
 		t.Errorf("dev mails page: %d %q", p.status, text(p.doc.Find("main h2")))
 	}
-	if p := newBrowser(t, accountServer(t, store, map[string]string{"CAMPUS_ENV": "production"})).get("/dev/courriels"); p.status != http.StatusNotFound {
-		t.Errorf("the dev mails page answers %d in production", p.status)
+	for name, env := range map[string]map[string]string{
+		"Unconfigured":     {"CAMPUS_BASE_URL": "http://localhost:8080"},
+		"Production":       {"CAMPUS_ENV": "production", "CAMPUS_BASE_URL": "http://localhost:8080"},
+		"DevelopmentHTTPS": {"CAMPUS_ENV": "development"},
+	} {
+		if p := newBrowser(t, accountServer(t, store, env)).get("/dev/courriels"); p.status != http.StatusNotFound {
+			t.Errorf("%s: the dev mails page answers %d", name, p.status)
+		}
 	}
 }
 
 func TestProConnect(t *testing.T) {
 	store := testdb.Seeded(t)
 	fake := proconnecttest.New(t)
-	env := map[string]string{"CAMPUS_PROCONNECT_ISSUER": fake.Issuer, "CAMPUS_PROCONNECT_CLIENT_ID": fake.ClientID,
-		"CAMPUS_PROCONNECT_CLIENT_SECRET": fake.ClientSecret}
-	srv := accountServer(t, store, env)
+	srv := accountServer(t, store, proConnectEnv(fake))
 	email := uniqueEmail("proconnect")
 	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + email, Email: email, GivenName: "Jeanne", UsualName: "Durand", SIRET: "13002526500013"})
 
-	// signIn runs the flow in the browser: the button, the provider (which consents at once), the callback.
-	signIn := func(b *browser) page {
-		t.Helper()
-		p := b.get("/connexion")
-		if p.doc.Find(`form[action="/proconnect/connexion"] button`).Length() != 1 {
-			t.Fatal("no ProConnect button on the sign-in page")
-		}
-		p = b.post("/proconnect/connexion", url.Values{"suivant": {"/compte"}})
-		loc := p.header.Get("Location")
-		if p.status != http.StatusSeeOther || !strings.HasPrefix(loc, fake.Issuer+"/authorize?") {
-			t.Fatalf("start: %d → %q", p.status, loc)
-		}
-		res, err := http.DefaultClient.Do(func() *http.Request {
-			req, _ := http.NewRequest(http.MethodGet, loc, nil)
-			return req
-		}())
-		if err == nil {
-			res.Body.Close()
-		}
-		// The fake provider redirected to the callback at the public base URL; replay it on the test server.
-		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		res, err = noRedirect.Get(loc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		back, _ := url.Parse(res.Header.Get("Location"))
-		if back.Path != "/proconnect/retour" {
-			t.Fatalf("provider redirected to %q", res.Header.Get("Location"))
-		}
-		return b.get(back.RequestURI())
-	}
+	signIn := func(b *browser) page { t.Helper(); return proConnectSignIn(t, fake, b) }
 
 	b := newBrowser(t, srv)
 	p := signIn(b)
@@ -273,8 +266,8 @@ func TestProConnect(t *testing.T) {
 		fake.SignIn(proconnecttest.Identity{Sub: "sub-" + existing.Email, Email: existing.Email, GivenName: "Camille"})
 		b := newBrowser(t, srv)
 		expectRedirect(t, signIn(b), http.StatusSeeOther, "/compte")
-		if got, _ := store.UserByID(context.Background(), existing.ID); got.ProConnectSub != "sub-"+existing.Email || !got.HasPassword {
-			t.Errorf("existing account not linked: %+v", got)
+		if got, _ := store.UserByID(context.Background(), existing.ID); got.ProConnectSub != "sub-"+existing.Email || got.HasPassword {
+			t.Errorf("existing account not linked, or its password kept: %+v", got)
 		}
 	})
 
@@ -308,7 +301,7 @@ func TestProConnect(t *testing.T) {
 	})
 
 	t.Run("NotConfigured", func(t *testing.T) {
-		plain := accountServer(t, store, nil)
+		plain := accountServer(t, store, map[string]string{"CAMPUS_ENV": "development"})
 		b := newBrowser(t, plain)
 		if b.get("/connexion").doc.Find(`form[action="/proconnect/connexion"]`).Length() != 0 {
 			t.Error("ProConnect button shown while not configured")

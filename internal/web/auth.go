@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/apperr"
+	"campus/internal/catalogue"
 	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/templates"
@@ -31,7 +31,8 @@ func (s *Server) authRoutes(r chi.Router) {
 	r.Get("/inscription", s.signUpPage)
 	r.Post("/inscription", s.signUp)
 	r.Get("/inscription/courriel-envoye", s.signUpSent)
-	r.Get("/verification/{token}", s.verifyEmail)
+	r.Get("/verification/{token}", s.verifyPage)
+	r.Post("/verification/{token}", s.verifyEmail)
 	r.Get("/mot-de-passe-oublie", s.resetRequestPage)
 	r.Post("/mot-de-passe-oublie", s.resetRequest)
 	r.Get("/mot-de-passe-oublie/courriel-envoye", s.resetSent)
@@ -39,11 +40,17 @@ func (s *Server) authRoutes(r chi.Router) {
 	r.Post("/reinitialisation/{token}", s.reset)
 	r.Post("/proconnect/connexion", s.proConnectStart)
 	r.Get("/proconnect/retour", s.proConnectCallback)
+	// Links of a change of address: the new address confirms it, the old one may cancel or undo it (account.go).
+	r.Get("/adresse/confirmation/{token}", s.confirmEmailChange)
+	r.Get("/adresse/annulation/{token}", s.cancelEmailChangePage)
+	r.Post("/adresse/annulation/{token}", s.cancelEmailChange)
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireUser)
 		r.Get("/compte", s.profile)
 		r.Post("/compte/informations", s.updateProfile)
+		r.Post("/compte/adresse", s.requestEmailChange)
+		r.Post("/compte/adresse/retirer", s.withdrawEmailChange)
 		r.Post("/compte/mot-de-passe", s.changePassword)
 		r.Post("/compte/verification", s.resendVerification)
 		r.Post("/compte/deconnexion-partout", s.signOutEverywhere)
@@ -66,6 +73,13 @@ var (
 	limitSignUpIP     = limit{"inscription:adresse", 10, time.Hour}
 	limitResetAccount = limit{"reinitialisation:compte", 5, time.Hour}
 	limitResetIP      = limit{"reinitialisation:adresse", 20, time.Hour}
+	// Forms that make the portal mail an address their sender typed: per client address, and per recipient
+	// across all of them (sign-up, reset, change of address, trainer applications, tailored-programme requests),
+	// so that nobody can use the portal to flood an inbox.
+	limitMailRecipient      = limit{"courriel:destinataire", 5, time.Hour}
+	limitTrainerIP          = limit{"candidature:adresse", 10, time.Hour}
+	limitProgrammeIP        = limit{"demande-sur-mesure:adresse", 10, time.Hour}
+	limitEmailChangeAccount = limit{"changement-adresse:compte", 5, 24 * time.Hour}
 )
 
 func (l limit) key(id string) string {
@@ -99,9 +113,8 @@ func (s *Server) throttled(ctx context.Context, hits ...hit) (string, time.Durat
 	if wait <= 0 {
 		return "", 0, nil
 	}
-	minutes := int(math.Ceil(wait.Minutes()))
-	return fmt.Sprintf("Trop de tentatives. Par sécurité, cette action est bloquée pendant encore %d minute%s : réessayez plus tard.",
-		minutes, map[bool]string{true: "s"}[minutes > 1]), wait, nil
+	return "Trop de tentatives. Par sécurité, cette action est bloquée pendant encore " + catalogue.Wait(max(wait, time.Minute)) +
+		" : réessayez plus tard.", wait, nil
 }
 
 // clientIP is the address the rate limits count against: the proxy's header when configured (the last
@@ -130,6 +143,18 @@ func (s *Server) clientIP(r *http.Request) string {
 
 func (s *Server) tooMany(w http.ResponseWriter, wait time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+}
+
+// limited counts a form's submission against hits; over a limit, it sets Retry-After, puts the French message
+// on the form and returns true: the caller shows the form again with status 429.
+func (s *Server) limited(w http.ResponseWriter, r *http.Request, f *Form, hits ...hit) (bool, error) {
+	msg, wait, err := s.throttled(r.Context(), hits...)
+	if err != nil || msg == "" {
+		return false, err
+	}
+	s.tooMany(w, wait)
+	f.FailForm(msg)
+	return true, nil
 }
 
 // link is an absolute URL of the portal, for mails.
@@ -228,8 +253,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // sendVerification issues a new verification link and queues its mail.
 func (s *Server) sendVerification(ctx context.Context, u account.User) error {
 	tok, hash := account.NewToken()
-	return s.store.IssueToken(ctx, u.ID, account.PurposeVerifyEmail, hash,
-		mail.VerifyEmail(u.Email, u.GivenName, s.link("/verification/"+tok)))
+	return s.store.IssueToken(ctx, u.ID, account.PurposeVerifyEmail, hash, mail.VerifyEmail(u.Email, s.link("/verification/"+tok)))
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -283,7 +307,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, templates.SignUp(s.signUpView(r, f.State())))
 		return
 	}
-	msg, wait, err := s.throttled(r.Context(), hit{limitSignUpIP, s.clientIP(r)})
+	msg, wait, err := s.throttled(r.Context(), hit{limitSignUpIP, s.clientIP(r)}, hit{limitMailRecipient, a.Email})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -300,7 +324,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, hash := account.NewToken()
 	_, _, err = s.store.SignUp(r.Context(), a, hash,
-		mail.VerifyEmail(a.Email, a.GivenName, s.link("/verification/"+tok)),
+		mail.VerifyEmail(a.Email, s.link("/verification/"+tok)),
 		mail.AlreadyRegistered(a.Email, "", s.link("/connexion"), s.link("/mot-de-passe-oublie")))
 	if err != nil {
 		s.serverError(w, r, err)
@@ -344,25 +368,95 @@ func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request, err error, 
 		Links: []templates.Crumb{retry, {Label: "Retour à l’accueil", Href: "/"}}}))
 }
 
-func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
+// A sign-up's confirmation link confirms the address only together with the account's password: whoever
+// opens the link proves the mailbox, the password proves they created the account. So an account created by
+// someone else with your address (to take it over once you confirm it) stays unconfirmed and unusable.
+
+func (s *Server) verifyView(r *http.Request, f templates.FormState, u account.User) templates.VerifyView {
+	title := "Confirmer votre adresse électronique"
+	if f.Failed() {
+		title = "Erreur - " + title
+	}
+	return templates.VerifyView{Page: s.page(r, "", title, "", templates.Crumb{Label: "Confirmation de l’adresse électronique"}),
+		Form: f, Email: u.Email, Action: r.URL.Path}
+}
+
+// verificationUser reads the link of the request; ok false: the answer is written.
+func (s *Server) verificationUser(w http.ResponseWriter, r *http.Request) (account.User, string, []byte, bool) {
 	tok := chi.URLParam(r, "token")
 	retry := templates.Crumb{Label: "Se connecter pour recevoir un nouveau lien", Href: "/connexion"}
 	if !account.PlausibleToken(tok) {
 		s.linkProblem(w, r, apperr.ErrNotFound, "Confirmation de l’adresse électronique", retry)
-		return
+		return account.User{}, "", nil, false
 	}
-	u, err := s.store.VerifyEmail(r.Context(), account.HashToken(tok))
+	hash := account.HashToken(tok)
+	u, password, err := s.store.VerificationUser(r.Context(), hash)
 	if err != nil {
 		s.linkProblem(w, r, err, "Confirmation de l’adresse électronique", retry)
+		return u, "", nil, false
+	}
+	return u, password, hash, true
+}
+
+func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	u, password, hash, ok := s.verificationUser(w, r)
+	if !ok {
 		return
 	}
-	if cur, ok := CurrentUser(r); ok && cur.ID == u.ID {
-		s.flash(r, "success", "Votre adresse électronique "+u.Email+" est confirmée.")
-		http.Redirect(w, r, "/compte", http.StatusSeeOther)
+	if password == "" {
+		// No password to prove: nobody can sign in to this account with one, so the mailbox is enough.
+		if _, err := s.store.VerifyEmail(r.Context(), hash); err != nil {
+			s.linkProblem(w, r, err, "Confirmation de l’adresse électronique", templates.Crumb{Label: "Se connecter", Href: "/connexion"})
+			return
+		}
+		s.flash(r, "success", "Votre adresse électronique "+u.Email+" est confirmée. Connectez-vous avec ProConnect, ou choisissez un mot de passe avec « Mot de passe oublié ».")
+		http.Redirect(w, r, "/connexion", http.StatusSeeOther)
 		return
 	}
-	s.flash(r, "success", "Votre adresse électronique "+u.Email+" est confirmée : vous pouvez vous connecter.")
-	http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+	s.render(w, r, http.StatusOK, templates.Verify(s.verifyView(r, templates.FormState{}, u)))
+}
+
+func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	f := s.readForm(w, r)
+	u, passwordHash, hash, ok := s.verificationUser(w, r)
+	if !ok {
+		return
+	}
+	password := f.Password("password", false, "")
+	again := func(status int) { s.render(w, r, status, templates.Verify(s.verifyView(r, f.State(), u))) }
+	if !f.Valid() {
+		again(http.StatusUnprocessableEntity)
+		return
+	}
+	msg, wait, err := s.throttled(r.Context(), hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, u.Email})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if msg != "" {
+		s.tooMany(w, wait)
+		f.FailForm(msg)
+		again(http.StatusTooManyRequests)
+		return
+	}
+	if !account.VerifyPassword(passwordHash, password) {
+		f.Fail("password", "Mot de passe incorrect. Saisissez le mot de passe choisi à la création du compte.")
+		again(http.StatusUnprocessableEntity)
+		return
+	}
+	if u, err = s.store.VerifyEmail(r.Context(), hash); err != nil {
+		s.linkProblem(w, r, err, "Confirmation de l’adresse électronique", templates.Crumb{Label: "Se connecter", Href: "/connexion"})
+		return
+	}
+	if err := s.signIn(r, u); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.store.RateReset(r.Context(), limitLoginAccount.key(u.Email))
+	s.flash(r, "success", "Votre adresse électronique "+u.Email+" est confirmée et vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
+	http.Redirect(w, r, "/compte", http.StatusSeeOther)
 }
 
 // --- Password reset ---
@@ -387,7 +481,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, templates.ResetRequest(s.resetRequestView(r, f.State())))
 		return
 	}
-	msg, wait, err := s.throttled(r.Context(), hit{limitResetIP, s.clientIP(r)}, hit{limitResetAccount, email})
+	msg, wait, err := s.throttled(r.Context(), hit{limitResetIP, s.clientIP(r)}, hit{limitResetAccount, email}, hit{limitMailRecipient, email})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -402,8 +496,12 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		tok, hash := account.NewToken()
+		name := ""
+		if u.Verified() { // the name of an unconfirmed account may have been typed by anyone
+			name = u.GivenName
+		}
 		if err := s.store.IssueToken(r.Context(), u.ID, account.PurposeResetPassword, hash,
-			mail.ResetPassword(u.Email, u.GivenName, s.link("/reinitialisation/"+tok))); err != nil {
+			mail.ResetPassword(u.Email, name, s.link("/reinitialisation/"+tok))); err != nil {
 			s.serverError(w, r, err)
 			return
 		}

@@ -20,6 +20,7 @@ import (
 	"campus/internal/config"
 	"campus/internal/mail"
 	"campus/internal/postgres"
+	"campus/internal/proconnect/proconnecttest"
 	"campus/internal/web"
 )
 
@@ -163,7 +164,7 @@ func newUser(t testing.TB, store *postgres.Store, prefix, role string) account.U
 	}
 	tok, th := account.NewToken()
 	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: hash, GivenName: "Camille", UsualName: "Martin",
-		Administration: "DINUM"}, th, mail.VerifyEmail(email, "", tok), mail.AlreadyRegistered(email, "", "", "")); err != nil {
+		Administration: "DINUM"}, th, mail.VerifyEmail(email, tok), mail.AlreadyRegistered(email, "", "", "")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.VerifyEmail(ctx, account.HashToken(tok)); err != nil {
@@ -183,6 +184,45 @@ func signedIn(t testing.TB, srv *httptest.Server, store *postgres.Store, role st
 	b := newBrowser(t, srv)
 	expectRedirect(t, b.login(u.Email, goodPassword), http.StatusSeeOther, "/compte")
 	return b, u
+}
+
+// proConnectEnv configures the portal for the fake provider (plain http: development only).
+func proConnectEnv(fake *proconnecttest.Provider) map[string]string {
+	return map[string]string{"CAMPUS_ENV": "development", "CAMPUS_PROCONNECT_ISSUER": fake.Issuer,
+		"CAMPUS_PROCONNECT_CLIENT_ID": fake.ClientID, "CAMPUS_PROCONNECT_CLIENT_SECRET": fake.ClientSecret}
+}
+
+// proConnectStart clicks a ProConnect button of the portal (next: where to go afterwards) and follows the
+// browser to the fake provider, which consents at once: it returns the callback URI the provider sent the
+// browser back to, not yet opened.
+func proConnectStart(t testing.TB, fake *proconnecttest.Provider, b *browser, next string) string {
+	t.Helper()
+	p := b.post("/proconnect/connexion", url.Values{"suivant": {next}})
+	loc := p.header.Get("Location")
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(loc, fake.Issuer+"/authorize?") {
+		t.Fatalf("ProConnect start: %d → %q", p.status, loc)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.Get(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	back, _ := url.Parse(res.Header.Get("Location"))
+	if back == nil || back.Path != "/proconnect/retour" {
+		t.Fatalf("provider redirected to %q", res.Header.Get("Location"))
+	}
+	return back.RequestURI()
+}
+
+// proConnectSignIn runs the whole ProConnect sign-in in the browser: the button on the sign-in page, the
+// provider, the callback.
+func proConnectSignIn(t testing.TB, fake *proconnecttest.Provider, b *browser) page {
+	t.Helper()
+	if b.get("/connexion").doc.Find(`form[action="/proconnect/connexion"] button`).Length() != 1 {
+		t.Fatal("no ProConnect button on the sign-in page")
+	}
+	return b.get(proConnectStart(t, fake, b, "/compte"))
 }
 
 // lastMail returns the latest outbox mail to an address, and the path of its link.

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"time"
 
 	"campus/internal/postgres"
 	"campus/internal/proconnect"
@@ -41,8 +42,8 @@ func (s *Server) proConnectStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := s.readForm(w, r)
-	state, nonce := randomString(), randomString()
-	target, err := s.proconnect.AuthURL(r.Context(), state, nonce)
+	state, nonce, verifier := randomString(), randomString(), proconnect.NewVerifier()
+	target, err := s.proconnect.AuthURL(r.Context(), state, nonce, verifier)
 	if err != nil {
 		s.log.Error("proconnect: authorize URL", "err", err)
 		s.proConnectFailed(w, r, http.StatusServiceUnavailable,
@@ -52,6 +53,7 @@ func (s *Server) proConnectStart(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	s.sessions.Put(ctx, sessState, state)
 	s.sessions.Put(ctx, sessNonce, nonce)
+	s.sessions.Put(ctx, sessVerifier, verifier)
 	s.sessions.Put(ctx, sessNext, safeNext(f.Hidden("suivant")))
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
@@ -65,6 +67,7 @@ func (s *Server) proConnectCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	state, nonce, next := s.sessions.PopString(ctx, sessState), s.sessions.PopString(ctx, sessNonce), s.sessions.PopString(ctx, sessNext)
+	verifier := s.sessions.PopString(ctx, sessVerifier)
 	q := r.URL.Query()
 	if state == "" || subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
 		s.log.Warn("proconnect: state mismatch")
@@ -76,13 +79,13 @@ func (s *Server) proConnectCallback(w http.ResponseWriter, r *http.Request) {
 		s.proConnectFailed(w, r, http.StatusUnauthorized, "La connexion avec ProConnect a été annulée ou refusée. Réessayez ou connectez-vous avec votre adresse électronique.")
 		return
 	}
-	res, err := s.proconnect.Exchange(ctx, q.Get("code"), nonce)
+	res, err := s.proconnect.Exchange(ctx, q.Get("code"), nonce, verifier)
 	if err != nil {
 		s.log.Warn("proconnect: sign-in refused", "err", err)
 		s.proConnectFailed(w, r, http.StatusUnauthorized, "La connexion avec ProConnect a échoué. Réessayez dans quelques instants.")
 		return
 	}
-	u, _, err := s.store.ProConnectLogin(ctx, res.Identity)
+	u, outcome, err := s.store.ProConnectLogin(ctx, res.Identity)
 	if errors.Is(err, postgres.ErrIdentityConflict) {
 		s.proConnectFailed(w, r, http.StatusConflict, "L’adresse "+res.Identity.Email+" est déjà liée à une autre identité ProConnect. Contactez l’équipe du Campus.")
 		return
@@ -96,6 +99,12 @@ func (s *Server) proConnectCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(ctx, sessIDToken, res.IDToken)
-	s.flash(r, "success", "Vous êtes connecté avec ProConnect. Bienvenue, "+u.DisplayName()+" !")
+	s.sessions.Put(ctx, sessPCAt, time.Now().Unix())
+	if outcome == postgres.ProConnectLinked {
+		s.flash(r, "success", "Vous êtes connecté avec ProConnect. Votre compte "+u.Email+" est désormais lié à votre identité ProConnect : "+
+			"par sécurité, ses autres connexions ont été fermées et son mot de passe a été désactivé. Vous pouvez en définir un nouveau depuis « Mon compte ».")
+	} else {
+		s.flash(r, "success", "Vous êtes connecté avec ProConnect. Bienvenue, "+u.DisplayName()+" !")
+	}
 	http.Redirect(w, r, or(next, "/compte"), http.StatusSeeOther)
 }

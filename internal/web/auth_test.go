@@ -43,7 +43,8 @@ func TestAccount_Journey(t *testing.T) {
 	if m.Kind != mail.KindVerifyEmail || !strings.Contains(m.Subject, "Confirmez votre adresse") || !strings.HasPrefix(verifyPath, "/verification/") {
 		t.Fatalf("verification mail = %+v", m)
 	}
-	if !strings.Contains(m.Body, "Bonjour Camille") || !strings.Contains(m.Body, "48 heures") {
+	// The address is not proven yet: the mail repeats nothing typed in the form (anyone could have typed it).
+	if strings.Contains(m.Body, "Camille") || !strings.HasPrefix(m.Body, "Bonjour,") || !strings.Contains(m.Body, "48 heures") {
 		t.Errorf("mail body: %q", m.Body)
 	}
 
@@ -54,20 +55,26 @@ func TestAccount_Journey(t *testing.T) {
 	}
 	_, verifyPath = lastMail(t, store, email)
 
+	// The link asks for the account's password: opening it alone (a mail scanner, or someone who did not
+	// create the account) confirms nothing.
 	p = b.get(verifyPath)
-	expectRedirect(t, p, http.StatusSeeOther, "/connexion")
-	if p = b.follow(p); !strings.Contains(text(p.doc.Find(".fr-alert--success")), "est confirmée") {
-		t.Errorf("no confirmation message after verification: %q", text(p.doc.Find("main")))
+	if p.status != http.StatusOK || p.doc.Find(`form[method=post][action="`+verifyPath+`"] input#password[type=password]`).Length() != 1 ||
+		!strings.Contains(text(p.doc.Find("main")), email) {
+		t.Fatalf("verification page: %d %q", p.status, text(p.doc.Find("main")))
 	}
-	if p = b.get(verifyPath); p.status != http.StatusGone || !strings.Contains(text(p.doc.Find("main")), "expiré ou a déjà servi") {
-		t.Errorf("second use of the link: %d", p.status)
+	p = b.post(verifyPath, url.Values{"password": {"pas le bon mot de passe"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(p, "password"), "Mot de passe incorrect") {
+		t.Fatalf("wrong password: %d %q", p.status, fieldError(p, "password"))
+	}
+	if u, _, _ := store.UserByEmail(context.Background(), email); u.Verified() {
+		t.Fatal("the address was confirmed without the password")
 	}
 	if p = b.get("/verification/nimportequoi"); p.status != http.StatusNotFound {
 		t.Errorf("garbage link: %d", p.status)
 	}
 
 	anonymousCookie := b.cookie()
-	p = b.login(email, goodPassword)
+	p = b.post(verifyPath, url.Values{"password": {goodPassword}})
 	expectRedirect(t, p, http.StatusSeeOther, "/compte")
 	var set *http.Cookie
 	for _, c := range (&http.Response{Header: p.header}).Cookies() {
@@ -85,8 +92,8 @@ func TestAccount_Journey(t *testing.T) {
 	if p.status != http.StatusOK || text(p.doc.Find("h1")) != "Mon compte" || !strings.Contains(text(p.doc.Find("main")), "Camille Martin") {
 		t.Fatalf("account page: %d %q", p.status, text(p.doc.Find("h1")))
 	}
-	if !strings.Contains(text(p.doc.Find(".fr-alert--success")), "Vous êtes connecté") {
-		t.Error("no welcome flash")
+	if !strings.Contains(text(p.doc.Find(".fr-alert--success")), "est confirmée et vous êtes connecté") {
+		t.Errorf("no welcome flash: %q", text(p.doc.Find(".fr-alert--success")))
 	}
 	if p.doc.Find(`.fr-header__tools form[method=post][action="/deconnexion"] button`).Length() != 1 ||
 		p.doc.Find(`.fr-header__tools a[href="/compte"]`).Length() != 1 || p.doc.Find(`.fr-header__tools a[href="/connexion"]`).Length() != 0 {
@@ -96,6 +103,9 @@ func TestAccount_Journey(t *testing.T) {
 		t.Errorf("account page Cache-Control = %q", p.header.Get("Cache-Control"))
 	}
 	checkFrame(t, "/compte", p)
+	if p := b.get(verifyPath); p.status != http.StatusGone || !strings.Contains(text(p.doc.Find("main")), "expiré ou a déjà servi") {
+		t.Errorf("second use of the link: %d", p.status)
+	}
 
 	// A second instance of the portal on the same database knows the session.
 	srv2 := accountServer(t, store, nil)

@@ -96,6 +96,10 @@ func (s *Server) requestLicence(w http.ResponseWriter, r *http.Request) {
 			catalogue.ShortDate(pool.ValidFrom)+" au "+catalogue.ShortDate(pool.ValidUntil)+".")
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
+	case errors.Is(err, lic.ErrUnverified):
+		s.flash(r, "warning", "Confirmez d’abord votre adresse électronique (depuis « Mon compte ») : les licences ne sont attribuées qu’aux comptes dont l’adresse est confirmée.")
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
 	case err != nil:
 		s.fail(w, r, err)
 		return

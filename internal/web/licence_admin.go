@@ -375,6 +375,8 @@ func allocationMessage(err error) string {
 		return "Cette demande n’est plus en attente."
 	case errors.Is(err, lic.ErrNotAllocated):
 		return "Cette licence n’est plus attribuée."
+	case errors.Is(err, lic.ErrUnverified):
+		return "Le compte de cette adresse n’a pas confirmé son adresse électronique : une licence ne peut pas lui être attribuée."
 	}
 	return ""
 }

@@ -102,6 +102,15 @@ func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) 
 		s.renderProgrammeRequest(w, r, http.StatusUnprocessableEntity, f.State())
 		return
 	}
+	over, err := s.limited(w, r, f, hit{limitProgrammeIP, s.clientIP(r)}, hit{limitMailRecipient, req.ContactEmail})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if over {
+		s.renderProgrammeRequest(w, r, http.StatusTooManyRequests, f.State())
+		return
+	}
 	tok, hash := account.NewToken()
 	link := s.link("/programmes-sur-mesure/suivi/" + tok)
 	var userID int64
@@ -109,7 +118,7 @@ func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) 
 		userID = u.ID
 	}
 	if _, err := s.store.SubmitProgrammeRequest(r.Context(), req, hash, userID,
-		mail.ProgrammeReceived(req.ContactEmail, req.ContactName, req.Administration, link)); err != nil {
+		mail.ProgrammeReceived(req.ContactEmail, link)); err != nil {
 		s.fail(w, r, err)
 		return
 	}

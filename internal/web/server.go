@@ -114,7 +114,7 @@ func (s *Server) Handler() http.Handler {
 			s.programmeRequestAdminRoutes(r)
 			s.bilanAdminRoutes(r)
 		})
-		if !s.cfg.Production() {
+		if s.cfg.DevMailPage() {
 			r.Get("/dev/courriels", s.devMails)
 		}
 	})

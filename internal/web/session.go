@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
@@ -28,8 +29,10 @@ const (
 	sessState     = "proconnect_state"
 	sessNonce     = "proconnect_nonce"
 	sessNext      = "proconnect_next"
+	sessVerifier  = "proconnect_verifier" // the PKCE code verifier of the flow under way
 	sessIDToken   = "proconnect_id_token"
-	sessSentTo    = "sent_to" // the address a sign-up or reset mail was sent to, for the next page
+	sessPCAt      = "proconnect_at" // int64: Unix time of this session's last ProConnect sign-in
+	sessSentTo    = "sent_to"       // the address a sign-up or reset mail was sent to, for the next page
 )
 
 // newSessions builds the scs manager: sessions in Postgres with their owner, cookie campus_session,
@@ -114,6 +117,7 @@ func (s *Server) signIn(r *http.Request, u account.User) error {
 		return err
 	}
 	s.sessions.Remove(ctx, sessIDToken)
+	s.sessions.Remove(ctx, sessPCAt)
 	s.sessions.Put(ctx, sessUser, u.ID)
 	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
 	return s.store.RecordLogin(ctx, u.ID)
@@ -130,9 +134,16 @@ func (s *Server) signOut(r *http.Request) error {
 }
 
 func (s *Server) forget(ctx context.Context) {
-	for _, k := range []string{sessUser, sessEpoch, sessIDToken, sessState, sessNonce, sessNext} {
+	for _, k := range []string{sessUser, sessEpoch, sessIDToken, sessPCAt, sessState, sessNonce, sessNext, sessVerifier} {
 		s.sessions.Remove(ctx, k)
 	}
+}
+
+// freshProConnect reports whether this session signed in with ProConnect less than CAMPUS_REAUTH_WINDOW ago
+// (10 minutes): for an account without a password, that stands in for the password before a sensitive change.
+func (s *Server) freshProConnect(ctx context.Context) bool {
+	at := s.sessions.GetInt64(ctx, sessPCAt)
+	return at > 0 && time.Since(time.Unix(at, 0)) < s.cfg.ReauthWindow
 }
 
 // loginURL is the sign-in page that brings the user back to the request's page afterwards.

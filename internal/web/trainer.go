@@ -42,13 +42,14 @@ func (s *Server) trainerRoutes(r chi.Router) {
 func (s *Server) trainerMails(replyToken string) postgres.TrainerMails {
 	call := s.link("/devenir-formateur")
 	return postgres.TrainerMails{
-		Received:  func(a trainer.Application) mail.Message { return mail.TrainerReceived(a.Email, a.GivenName, call) },
-		Duplicate: func(a trainer.Application) mail.Message { return mail.TrainerDuplicate(a.Email, a.GivenName, call) },
+		Received:  func(a trainer.Application) mail.Message { return mail.TrainerReceived(a.Email, call) },
+		Duplicate: func(a trainer.Application) mail.Message { return mail.TrainerDuplicate(a.Email, call) },
 		MoreInfo: func(a trainer.Application, question string) mail.Message {
 			return mail.TrainerMoreInfo(a.Email, a.GivenName, question, s.link("/devenir-formateur/precisions/"+replyToken))
 		},
-		Accepted: func(a trainer.Application, message string, created bool) mail.Message {
-			return mail.TrainerAccepted(a.Email, a.GivenName, message, s.link("/formateur"), s.link("/mot-de-passe-oublie"), created)
+		Accepted: func(a trainer.Application, message string, awaiting bool) mail.Message {
+			return mail.TrainerAccepted(a.Email, a.GivenName, message, s.link("/formateur"), s.link("/inscription"),
+				s.link("/mot-de-passe-oublie"), awaiting)
 		},
 		Declined: func(a trainer.Application, message string) mail.Message {
 			return mail.TrainerDeclined(a.Email, a.GivenName, message, call)
@@ -126,6 +127,15 @@ func (s *Server) trainerApply(w http.ResponseWriter, r *http.Request) {
 	f.Checked("consent", true, "Cochez cette case pour que nous puissions étudier votre candidature.")
 	if !f.Valid() {
 		s.renderTrainerCall(w, r, http.StatusUnprocessableEntity, f.State())
+		return
+	}
+	over, err := s.limited(w, r, f, hit{limitTrainerIP, s.clientIP(r)}, hit{limitMailRecipient, a.Email})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if over {
+		s.renderTrainerCall(w, r, http.StatusTooManyRequests, f.State())
 		return
 	}
 	if _, _, err := s.store.SubmitTrainerApplication(r.Context(), a, s.trainerMails("")); err != nil {

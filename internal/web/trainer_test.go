@@ -197,7 +197,8 @@ func TestTrainerCommunity_Counts(t *testing.T) {
 		kind, domain string
 		community    bool
 	}{{"interne", "data", true}, {"externe", "data", true}, {"externe", "cybersecurite", false}} {
-		email := uniqueEmail("communaute")
+		// The role goes to an account whose address is proven.
+		email := newUser(t, store, "communaute", account.RoleAgent).Email
 		id, _, err := store.SubmitTrainerApplication(ctx, trainer.Application{Email: email, GivenName: "A", UsualName: strconv.Itoa(i),
 			Kind: c.kind, Organisation: "O", Modules: "M", Availability: "D", Community: c.community,
 			Domains: []trainer.Ref{{Slug: c.domain}}}, testTrainerMails)

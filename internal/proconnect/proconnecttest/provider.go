@@ -7,6 +7,7 @@ package proconnecttest
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -47,6 +48,9 @@ type Provider struct {
 	UserInfoPlainJSON bool
 	// SignWithUnknownKey signs the ID token with a key absent from the JWKS.
 	SignWithUnknownKey bool
+	// NoPKCE makes the provider behave as one that does not support PKCE: the discovery document does not
+	// announce it and an authorize request carrying a code_challenge is refused.
+	NoPKCE bool
 
 	// AuthorizeRequests and EndSessionRequests record the query of each call, for assertions.
 	AuthorizeRequests  []url.Values
@@ -54,8 +58,8 @@ type Provider struct {
 }
 
 type grant struct {
-	nonce, redirect string
-	identity        Identity
+	nonce, redirect, challenge string
+	identity                   Identity
 }
 
 // New starts a fake provider, stopped at the end of the test.
@@ -93,6 +97,12 @@ func (p *Provider) SignIn(id Identity) {
 	p.mu.Unlock()
 }
 
+// s256 is the PKCE S256 challenge of a verifier.
+func s256(verifier string) string {
+	h := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
 func random() string {
 	var b [24]byte
 	rand.Read(b[:])
@@ -105,7 +115,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, map[string]any{
+	doc := map[string]any{
 		"issuer":                                p.Issuer,
 		"authorization_endpoint":                p.Issuer + "/authorize",
 		"token_endpoint":                        p.Issuer + "/token",
@@ -118,7 +128,11 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 		"userinfo_signing_alg_values_supported": []string{"RS256", "ES256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post"},
 		"scopes_supported":                      []string{"openid", "given_name", "usual_name", "email", "uid", "siret", "idp_id"},
-	})
+	}
+	if !p.NoPKCE {
+		doc["code_challenge_methods_supported"] = []string{"S256"}
+	}
+	writeJSON(w, doc)
 }
 
 func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
@@ -134,9 +148,17 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad authorize request", http.StatusBadRequest)
 		return
 	}
+	if p.NoPKCE && (q.Has("code_challenge") || q.Has("code_challenge_method")) {
+		http.Error(w, "unknown parameter code_challenge", http.StatusBadRequest)
+		return
+	}
+	if !p.NoPKCE && q.Get("code_challenge_method") != "S256" {
+		http.Error(w, "PKCE (S256) required", http.StatusBadRequest)
+		return
+	}
 	code := random()
 	p.mu.Lock()
-	p.codes[code] = grant{nonce: q.Get("nonce"), redirect: q.Get("redirect_uri"), identity: p.identity}
+	p.codes[code] = grant{nonce: q.Get("nonce"), redirect: q.Get("redirect_uri"), challenge: q.Get("code_challenge"), identity: p.identity}
 	p.mu.Unlock()
 	back, _ := url.Parse(q.Get("redirect_uri"))
 	bq := back.Query()
@@ -174,7 +196,8 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	delete(p.codes, r.PostForm.Get("code")) // single use
 	p.mu.Unlock()
 	if !ok || r.PostForm.Get("grant_type") != "authorization_code" || r.PostForm.Get("redirect_uri") != g.redirect ||
-		r.PostForm.Get("client_id") != p.ClientID || r.PostForm.Get("client_secret") != p.ClientSecret {
+		r.PostForm.Get("client_id") != p.ClientID || r.PostForm.Get("client_secret") != p.ClientSecret ||
+		(g.challenge != "" && s256(r.PostForm.Get("code_verifier")) != g.challenge) {
 		w.WriteHeader(http.StatusBadRequest)
 		writeJSON(w, map[string]string{"error": "invalid_grant"})
 		return

@@ -1,0 +1,218 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"campus/internal/account"
+	"campus/internal/apperr"
+	"campus/internal/mail"
+)
+
+// Changes of address: a request stays pending until the link sent to the new address is opened; the old
+// address keeps working meanwhile, is told, and may cancel (or, for a week after the confirmation, undo) the
+// change. Only the SHA-256 of each link is stored.
+
+const emailChangeColumns = `c.id, c.user_id, c.old_email, c.new_email, c.requested_at, c.expires_at, c.confirmed_at`
+
+func scanEmailChange(row pgx.Row, c *account.EmailChange, extra ...any) error {
+	return row.Scan(append([]any{&c.ID, &c.UserID, &c.OldEmail, &c.NewEmail, &c.RequestedAt, &c.ExpiresAt, &c.ConfirmedAt}, extra...)...)
+}
+
+// EmailChangeMails are the mails of a request to change an address; the store sets their recipients.
+type EmailChangeMails struct {
+	Confirm mail.Message // to the new address: the confirmation link
+	Taken   mail.Message // to the new address instead, when it already belongs to an account
+	Notice  mail.Message // to the current address: what was asked, and the link that cancels it
+}
+
+// RequestEmailChange records a request to change a user's address to newEmail (normalized) and queues its
+// mails, in one transaction. An earlier pending request is replaced. Whether newEmail is free or belongs to
+// another account, the request is recorded the same way and the current address gets the same notice: only
+// the new address's mail differs (the owner of a taken address is told, and no link can confirm the change),
+// so that the answer tells the requester nothing about who has an account.
+func (s *Store) RequestEmailChange(ctx context.Context, userID int64, newEmail string, confirmHash, cancelHash []byte, m EmailChangeMails) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var old string
+		if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&old); err != nil {
+			return notFound(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE email_changes SET cancelled_at = now()
+			WHERE user_id = $1 AND confirmed_at IS NULL AND cancelled_at IS NULL`, userID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO email_changes (user_id, old_email, new_email, confirm_hash, cancel_hash, expires_at)
+			VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
+			userID, old, newEmail, confirmHash, cancelHash, account.VerifyEmailTTL.Seconds()); err != nil {
+			return err
+		}
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)`, newEmail).Scan(&taken); err != nil {
+			return err
+		}
+		to := m.Confirm
+		if taken {
+			to = m.Taken
+		}
+		to.To, m.Notice.To = newEmail, old
+		if err := enqueueMail(ctx, tx, to); err != nil {
+			return err
+		}
+		return enqueueMail(ctx, tx, m.Notice)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres.RequestEmailChange: %w", err)
+	}
+	return nil
+}
+
+// PendingEmailChange returns the user's pending change of address (apperr.ErrNotFound when there is none,
+// or when its link has expired).
+func (s *Store) PendingEmailChange(ctx context.Context, userID int64) (account.EmailChange, error) {
+	var c account.EmailChange
+	err := scanEmailChange(s.pool.QueryRow(ctx, `SELECT `+emailChangeColumns+` FROM email_changes c
+		WHERE c.user_id = $1 AND c.confirmed_at IS NULL AND c.cancelled_at IS NULL AND c.expires_at > now()`, userID), &c)
+	if err != nil {
+		return c, fmt.Errorf("postgres.PendingEmailChange: %w", notFound(err))
+	}
+	return c, nil
+}
+
+// WithdrawEmailChange drops the user's pending change of address, if any.
+func (s *Store) WithdrawEmailChange(ctx context.Context, userID int64) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE email_changes SET cancelled_at = now()
+		WHERE user_id = $1 AND confirmed_at IS NULL AND cancelled_at IS NULL`, userID); err != nil {
+		return fmt.Errorf("postgres.WithdrawEmailChange: %w", err)
+	}
+	return nil
+}
+
+// ConfirmEmailChange applies the change of the confirmation link confirmHash: the account takes the new
+// address, proven; the old address gets notice (its link, revertHash, can undo the change for
+// account.EmailRevertWindow). An unknown link is apperr.ErrNotFound; a used, expired, withdrawn or superseded
+// one (the account's address changed since the request) is apperr.ErrGone; a new address taken meanwhile by
+// another account is apperr.ErrConflict. notice builds the mail to the former address from the account as it
+// now is.
+func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash, revertHash []byte, notice func(u account.User, oldEmail string) mail.Message) (account.User, error) {
+	var u account.User
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var c account.EmailChange
+		var usable bool
+		err := scanEmailChange(tx.QueryRow(ctx, `SELECT `+emailChangeColumns+`,
+			(c.confirmed_at IS NULL AND c.cancelled_at IS NULL AND c.expires_at > now() AND u.email = c.old_email)
+			FROM email_changes c JOIN users u ON u.id = c.user_id WHERE c.confirm_hash = $1
+			FOR UPDATE OF c, u`, confirmHash), &c, &usable)
+		if err != nil {
+			return notFound(err)
+		}
+		if !usable {
+			return apperr.ErrGone
+		}
+		err = scanUser(tx.QueryRow(ctx, `UPDATE users u SET email = $2, email_verified_at = now(), updated_at = now()
+			WHERE u.id = $1 RETURNING `+userColumns, c.UserID, c.NewEmail), &u)
+		if isUniqueViolation(err, "users_email_key") {
+			return apperr.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE email_changes SET confirmed_at = now(), revert_hash = $2 WHERE id = $1`, c.ID, revertHash); err != nil {
+			return err
+		}
+		// Links sent to the old address (a password reset, say) stop working with it.
+		if _, err := tx.Exec(ctx, `UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, u.ID); err != nil {
+			return err
+		}
+		if err := claimTrainerRole(ctx, tx, &u); err != nil {
+			return err
+		}
+		m := notice(u, c.OldEmail)
+		m.To = c.OldEmail
+		return enqueueMail(ctx, tx, m)
+	})
+	if err != nil {
+		return u, fmt.Errorf("postgres.ConfirmEmailChange: %w", err)
+	}
+	return u, nil
+}
+
+// emailChangeByCancel locks the change a cancellation link (sent to the old address before or after the
+// confirmation) is for, with whether it can still be cancelled.
+func emailChangeByCancel(ctx context.Context, q pgx.Tx, hash []byte) (account.EmailChange, error) {
+	var c account.EmailChange
+	var usable bool
+	err := scanEmailChange(q.QueryRow(ctx, `SELECT `+emailChangeColumns+`,
+		c.cancelled_at IS NULL AND CASE WHEN c.confirmed_at IS NULL THEN c.expires_at > now() AND u.email = c.old_email
+			ELSE c.confirmed_at > now() - make_interval(secs => $2) AND u.email = c.new_email END
+		FROM email_changes c JOIN users u ON u.id = c.user_id WHERE c.cancel_hash = $1 OR c.revert_hash = $1
+		FOR UPDATE OF c, u`, hash, account.EmailRevertWindow.Seconds()), &c, &usable)
+	if err != nil {
+		return c, notFound(err)
+	}
+	if !usable {
+		return c, apperr.ErrGone
+	}
+	return c, nil
+}
+
+// EmailChangeToCancel returns the change a cancellation link is for, if it can still be cancelled
+// (apperr.ErrNotFound, apperr.ErrGone otherwise).
+func (s *Store) EmailChangeToCancel(ctx context.Context, hash []byte) (account.EmailChange, error) {
+	var c account.EmailChange
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		c, err = emailChangeByCancel(ctx, tx, hash)
+		return err
+	})
+	if err != nil {
+		return c, fmt.Errorf("postgres.EmailChangeToCancel: %w", err)
+	}
+	return c, nil
+}
+
+// CancelEmailChange is the old address's answer "it was not me": in one transaction the change is cancelled
+// (a confirmed one is undone: the account gets its old address back, proven), and since whoever asked for it
+// could open the account, the account is secured: its password is removed, every session and every pending
+// link ends, and a password-reset link (resetHash) is issued to the old address for its owner to choose a new
+// password at once. A new address taken back meanwhile is apperr.ErrConflict.
+func (s *Store) CancelEmailChange(ctx context.Context, hash, resetHash []byte) (account.User, error) {
+	var u account.User
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		c, err := emailChangeByCancel(ctx, tx, hash)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE email_changes SET cancelled_at = now() WHERE id = $1`, c.ID); err != nil {
+			return err
+		}
+		err = scanUser(tx.QueryRow(ctx, `UPDATE users u SET email = $2, email_verified_at = coalesce(email_verified_at, now()),
+			password_hash = NULL, session_epoch = session_epoch + 1, updated_at = now()
+			WHERE u.id = $1 RETURNING `+userColumns, c.UserID, c.OldEmail), &u)
+		if isUniqueViolation(err, "users_email_key") {
+			return apperr.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		if err := endAllSessions(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		return insertToken(ctx, tx, u.ID, account.PurposeResetPassword, u.Email, resetHash)
+	})
+	if err != nil {
+		return u, fmt.Errorf("postgres.CancelEmailChange: %w", err)
+	}
+	return u, nil
+}
+
+// endAllSessions deletes every stored session of a user and voids every link not yet used; the caller bumps
+// the session epoch in the same transaction, so that a session written back concurrently is refused too.
+func endAllSessions(ctx context.Context, tx pgx.Tx, userID int64) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID)
+	return err
+}

@@ -1,0 +1,367 @@
+package web_test
+
+// The attacks of the "Trust first" review, replayed through the portal's HTTP interface: each test fails on
+// the code the review was run against and passes since.
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"campus/internal/account"
+	"campus/internal/mail"
+	"campus/internal/proconnect/proconnecttest"
+	"campus/internal/testdb"
+)
+
+// TestTrust_ProConnectTakeover (review row 1): Mallory, signed in, gives her account the victim's address; the
+// victim's first ProConnect sign-in used to link Mallory's row by that address, without ending Mallory's
+// session, which then opened the victim's account. An address is now the account's only once proven.
+func TestTrust_ProConnectTakeover(t *testing.T) {
+	store := testdb.Seeded(t)
+	fake := proconnecttest.New(t)
+	srv := accountServer(t, store, proConnectEnv(fake))
+	ctx := context.Background()
+	mallory, mu := signedIn(t, srv, store, account.RoleAgent)
+	victimEmail := uniqueEmail("victime")
+
+	// The address sent with the information form (the old way in) changes nothing.
+	expectRedirect(t, mallory.post("/compte/informations", url.Values{"given_name": {"Mallory"}, "usual_name": {"M"},
+		"email": {victimEmail}}), http.StatusSeeOther, "/compte")
+	// Through the address form: not without her password…
+	p := mallory.post("/compte/adresse", url.Values{"new_email": {victimEmail}})
+	if p.status != http.StatusUnprocessableEntity || fieldError(p, "current_password") == "" {
+		t.Fatalf("address change without the password: %d %q", p.status, fieldError(p, "current_password"))
+	}
+	// …and with it, only a request that the victim's mailbox would have to confirm.
+	expectRedirect(t, mallory.post("/compte/adresse", url.Values{"new_email": {victimEmail}, "current_password": {goodPassword}}),
+		http.StatusSeeOther, "/compte#mon-adresse")
+	if got, _ := store.UserByID(ctx, mu.ID); got.Email != mu.Email {
+		t.Fatalf("Mallory's account took the address before it was proven: %q", got.Email)
+	}
+	_, confirmPath := lastMail(t, store, victimEmail)
+
+	// The victim signs in with ProConnect in her own browser: a new account of her own.
+	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + victimEmail, Email: victimEmail, GivenName: "Victoire", UsualName: "Dupré"})
+	victim := newBrowser(t, srv)
+	expectRedirect(t, proConnectSignIn(t, fake, victim), http.StatusSeeOther, "/compte")
+	vu, _, err := store.UserByEmail(ctx, victimEmail)
+	if err != nil || vu.ID == mu.ID {
+		t.Fatalf("the victim's ProConnect sign-in landed in Mallory's account (%+v, %v)", vu, err)
+	}
+	// Mallory's cookie opens her own account only.
+	if p := mallory.get("/compte"); p.status != http.StatusOK || text(p.doc.Find("#mon-adresse ~ p strong")) != mu.Email ||
+		strings.Contains(text(p.doc.Find("main")), "Victoire") {
+		t.Errorf("Mallory's /compte: %d %q", p.status, text(p.doc.Find("#mon-adresse ~ p")))
+	}
+	var x account.Export
+	if p := mallory.get("/compte/donnees"); json.Unmarshal([]byte(p.body), &x) != nil || x.Account.Email != mu.Email {
+		t.Errorf("Mallory's data export is about %q", x.Account.Email)
+	}
+	for _, path := range []string{"/mes-formations", "/mes-licences"} {
+		if p := mallory.get(path); p.status != http.StatusOK || strings.Contains(p.body, victimEmail) || strings.Contains(p.body, "Victoire") {
+			t.Errorf("%s as Mallory: %d, shows the victim", path, p.status)
+		}
+	}
+	// The confirmation link went to the victim; opened now, it cannot give her address to Mallory's account.
+	if p := victim.get(confirmPath); p.status != http.StatusConflict {
+		t.Errorf("confirming a taken address: %d", p.status)
+	}
+	if got, _ := store.UserByID(ctx, mu.ID); got.Email != mu.Email {
+		t.Errorf("Mallory's address became %q", got.Email)
+	}
+}
+
+// TestTrust_PreHijack (review row 2): Mallory signs up with the victim's address and her own password; the
+// victim opens the confirmation link she did not ask for, then signs in with ProConnect. Mallory's password
+// used to open the linked account.
+func TestTrust_PreHijack(t *testing.T) {
+	store := testdb.Seeded(t)
+	fake := proconnecttest.New(t)
+	srv := accountServer(t, store, proConnectEnv(fake))
+	ctx := context.Background()
+	victimEmail := uniqueEmail("prise")
+	const malloryPassword = "le mot de passe de mallory"
+
+	mallory := newBrowser(t, srv)
+	expectRedirect(t, mallory.post("/inscription", url.Values{"given_name": {"Victoire"}, "usual_name": {"Dupré"},
+		"administration": {"DINUM"}, "email": {victimEmail}, "password": {malloryPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
+	_, verifyPath := lastMail(t, store, victimEmail)
+
+	// The victim opens the link: without the password chosen at sign-up, nothing is confirmed.
+	victim := newBrowser(t, srv)
+	if p := victim.get(verifyPath); p.status != http.StatusOK {
+		t.Fatalf("verification page: %d", p.status)
+	}
+	if p := victim.post(verifyPath, url.Values{"password": {"je n’ai jamais créé ce compte"}}); p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("confirmation without the password: %d", p.status)
+	}
+	if u, _, _ := store.UserByEmail(ctx, victimEmail); u.Verified() {
+		t.Fatal("the address counts as proven")
+	}
+	if p := mallory.login(victimEmail, malloryPassword); p.status != http.StatusForbidden {
+		t.Fatalf("Mallory signs in to an unconfirmed account: %d", p.status)
+	}
+
+	// The victim signs in with ProConnect: the account becomes hers, and Mallory's password is gone.
+	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + victimEmail, Email: victimEmail, GivenName: "Victoire", UsualName: "Dupré"})
+	expectRedirect(t, proConnectSignIn(t, fake, victim), http.StatusSeeOther, "/compte")
+	if p := newBrowser(t, srv).login(victimEmail, malloryPassword); p.status != http.StatusUnprocessableEntity {
+		t.Errorf("Mallory's password still opens the account: %d → %q", p.status, p.header.Get("Location"))
+	}
+	if p := victim.get("/compte"); p.status != http.StatusOK || !strings.Contains(text(p.doc.Find("main")), "Compte ProConnect lié") {
+		t.Errorf("the victim's account: %d", p.status)
+	}
+}
+
+// TestTrust_LinkEndsSessions (review rows 1 and 2): an account that already has the address and sessions (made
+// before this fix, or by someone who knew the password) is handed to the ProConnect identity's owner: every
+// session of it ends and its password goes.
+func TestTrust_LinkEndsSessions(t *testing.T) {
+	store := testdb.Seeded(t)
+	fake := proconnecttest.New(t)
+	srv := accountServer(t, store, proConnectEnv(fake))
+	squatter, u := signedIn(t, srv, store, account.RoleAgent)
+	if p := squatter.get("/compte"); p.status != http.StatusOK {
+		t.Fatalf("squatter: %d", p.status)
+	}
+	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + u.Email, Email: u.Email, GivenName: "Vraie", UsualName: "Titulaire"})
+	owner := newBrowser(t, srv)
+	p := proConnectSignIn(t, fake, owner)
+	expectRedirect(t, p, http.StatusSeeOther, "/compte")
+	if p := owner.follow(p); !strings.Contains(text(p.doc.Find(".fr-alert--success")), "mot de passe a été désactivé") {
+		t.Errorf("the owner is not told: %q", text(p.doc.Find(".fr-alert")))
+	}
+	expectRedirect(t, squatter.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
+	if p := newBrowser(t, srv).login(u.Email, goodPassword); p.status != http.StatusUnprocessableEntity {
+		t.Errorf("the old password still opens the account: %d", p.status)
+	}
+	if p := owner.get("/compte"); p.status != http.StatusOK {
+		t.Errorf("the owner's session: %d", p.status)
+	}
+}
+
+// TestTrust_FirstPasswordNeedsFreshProConnect (review row 1, last step): on an account without a password, a
+// password (and a new address) used to be set with no proof at all; it now takes a ProConnect sign-in of this
+// session younger than CAMPUS_REAUTH_WINDOW.
+func TestTrust_FirstPasswordNeedsFreshProConnect(t *testing.T) {
+	store := testdb.Seeded(t)
+	fake := proconnecttest.New(t)
+	env := proConnectEnv(fake)
+	env["CAMPUS_REAUTH_WINDOW"] = "1s"
+	srv := accountServer(t, store, env)
+	ctx := context.Background()
+	signIn := func(prefix string) (*browser, string) {
+		email := uniqueEmail(prefix)
+		fake.SignIn(proconnecttest.Identity{Sub: "sub-" + email, Email: email, GivenName: "Jeanne", UsualName: "Durand"})
+		b := newBrowser(t, srv)
+		expectRedirect(t, proConnectSignIn(t, fake, b), http.StatusSeeOther, "/compte")
+		return b, email
+	}
+
+	fresh, email := signIn("frais")
+	if p := fresh.get("/compte"); p.doc.Find(`form[action="/compte/mot-de-passe"] input#password`).Length() != 1 {
+		t.Fatal("no password form right after a ProConnect sign-in")
+	}
+	expectRedirect(t, fresh.post("/compte/mot-de-passe", url.Values{"password": {"une phrase de passe neuve"}}), http.StatusSeeOther, "/compte")
+	if u, _, _ := store.UserByEmail(ctx, email); !u.HasPassword {
+		t.Error("a fresh ProConnect sign-in could not set the first password")
+	}
+
+	stale, email := signIn("perime")
+	time.Sleep(1100 * time.Millisecond)
+	p := stale.post("/compte/mot-de-passe", url.Values{"password": {"une phrase de passe neuve"}})
+	if p.status != http.StatusForbidden || !strings.Contains(formMessage(p), "reconnectez-vous avec ProConnect") {
+		t.Errorf("first password on a stale session: %d %q", p.status, formMessage(p))
+	}
+	if p.doc.Find(`form[action="/proconnect/connexion"] input[name=suivant][value="/compte#mot-de-passe"]`).Length() != 1 {
+		t.Error("no way to sign in again with ProConnect from the page")
+	}
+	if p := stale.post("/compte/adresse", url.Values{"new_email": {uniqueEmail("ailleurs")}}); p.status != http.StatusForbidden {
+		t.Errorf("address change on a stale session: %d", p.status)
+	}
+	u, _, _ := store.UserByEmail(ctx, email)
+	if u.HasPassword {
+		t.Error("a stale session set the first password")
+	}
+	if c, err := store.PendingEmailChange(ctx, u.ID); err == nil {
+		t.Errorf("pending change recorded: %+v", c)
+	}
+}
+
+// TestTrust_AddressChange (review rows 3 and 7): a change of address asks for the password, stays pending until
+// the new address confirms it, tells the old address (which may cancel), answers the same whether the new
+// address is free or taken, and is rate-limited; the old address can undo a confirmed change and secure the
+// account.
+func TestTrust_AddressChange(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	ctx := context.Background()
+	b, u := signedIn(t, srv, store, account.RoleAgent)
+	other := newUser(t, store, "deja-pris", account.RoleAgent)
+
+	if p := b.post("/compte/adresse", url.Values{"new_email": {uniqueEmail("x")}, "current_password": {"mauvais"}}); p.status != http.StatusUnprocessableEntity ||
+		fieldError(p, "current_password") != "Le mot de passe actuel est incorrect." {
+		t.Errorf("wrong password: %d %q", p.status, fieldError(p, "current_password"))
+	} else if v, _ := p.doc.Find("input#new_email").Attr("value"); !strings.HasPrefix(v, "x.") {
+		t.Errorf("typed address lost: %q", v)
+	}
+	if p := b.post("/compte/adresse", url.Values{"new_email": {u.Email}, "current_password": {goodPassword}}); p.status != http.StatusUnprocessableEntity {
+		t.Errorf("same address: %d", p.status)
+	}
+
+	// Free and taken addresses get the same answer; only the new address's mail differs.
+	answer := func(newEmail string) (string, string) {
+		p := b.post("/compte/adresse", url.Values{"new_email": {newEmail}, "current_password": {goodPassword}})
+		expectRedirect(t, p, http.StatusSeeOther, "/compte#mon-adresse")
+		p = b.follow(p)
+		return strings.ReplaceAll(text(p.doc.Find(".fr-alert--info")), newEmail, "…"), text(p.doc.Find("h1"))
+	}
+	free := uniqueEmail("nouvelle")
+	freeFlash, freeTitle := answer(free)
+	takenFlash, takenTitle := answer(other.Email)
+	if freeFlash != takenFlash || freeTitle != takenTitle || freeFlash == "" {
+		t.Errorf("the answers differ:\n%q\n%q", freeFlash, takenFlash)
+	}
+	if m, _ := lastMail(t, store, other.Email); m.Kind != mail.KindEmailChangeTaken {
+		t.Errorf("mail to the taken address: %s", m.Kind)
+	}
+	if m, link := lastMail(t, store, u.Email); m.Kind != mail.KindEmailChangeNotice || !strings.HasPrefix(link, "/adresse/annulation/") {
+		t.Errorf("notice to the old address: %s %q", m.Kind, link)
+	}
+
+	// The latest request (free) is pending; the account keeps its address, which still signs in.
+	newEmail := uniqueEmail("confirmee")
+	answer(newEmail)
+	if got, _ := store.UserByID(ctx, u.ID); got.Email != u.Email || !got.Verified() {
+		t.Fatalf("the address changed before confirmation: %+v", got)
+	}
+	expectRedirect(t, newBrowser(t, srv).login(u.Email, goodPassword), http.StatusSeeOther, "/compte")
+	if p := b.get("/compte"); !strings.Contains(text(p.doc.Find("#mon-adresse").Parent().Find(".fr-alert--info")), newEmail) {
+		t.Error("the pending change is not shown")
+	}
+	m, confirmPath := lastMail(t, store, newEmail)
+	if m.Kind != mail.KindEmailChangeConfirm || !strings.HasPrefix(confirmPath, "/adresse/confirmation/") || strings.Contains(m.Body, "Camille") {
+		t.Fatalf("confirmation mail: %s %q %q", m.Kind, confirmPath, m.Body)
+	}
+	expectRedirect(t, newBrowser(t, srv).get(confirmPath), http.StatusSeeOther, "/connexion")
+	if got, _ := store.UserByID(ctx, u.ID); got.Email != newEmail || !got.Verified() {
+		t.Fatalf("after confirmation: %+v", got)
+	}
+	m, revertPath := lastMail(t, store, u.Email)
+	if m.Kind != mail.KindEmailChanged || !strings.HasPrefix(revertPath, "/adresse/annulation/") {
+		t.Fatalf("notice of the change: %s %q", m.Kind, revertPath)
+	}
+
+	// "It was not me": opening the link changes nothing (mail scanners open links); the button restores the
+	// address, ends every session, removes the password, and leads to choosing a new one.
+	owner := newBrowser(t, srv)
+	if p := owner.get(revertPath); p.status != http.StatusOK || p.doc.Find(`form[method=post] button`).Length() == 0 {
+		t.Fatalf("revert page: %d", p.status)
+	}
+	if got, _ := store.UserByID(ctx, u.ID); got.Email != newEmail {
+		t.Fatal("opening the link reverted the change")
+	}
+	p := owner.post(revertPath, nil)
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/reinitialisation/") {
+		t.Fatalf("revert: %d → %q", p.status, p.header.Get("Location"))
+	}
+	if got, _ := store.UserByID(ctx, u.ID); got.Email != u.Email || got.HasPassword {
+		t.Errorf("after the revert: %+v", got)
+	}
+	expectRedirect(t, b.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
+	reset := p.header.Get("Location")
+	expectRedirect(t, owner.post(reset, url.Values{"password": {"ma phrase de passe reprise"}}), http.StatusSeeOther, "/connexion")
+	expectRedirect(t, owner.login(u.Email, "ma phrase de passe reprise"), http.StatusSeeOther, "/compte")
+	if p := owner.post(revertPath, nil); p.status != http.StatusGone {
+		t.Errorf("revert link used twice: %d", p.status)
+	}
+
+	// Limited: five requests a day per account.
+	b2, _ := signedIn(t, srv, store, account.RoleAgent)
+	for i := 0; i < 5; i++ {
+		expectRedirect(t, b2.post("/compte/adresse", url.Values{"new_email": {uniqueEmail("flot")}, "current_password": {goodPassword}}),
+			http.StatusSeeOther, "/compte#mon-adresse")
+	}
+	if p := b2.post("/compte/adresse", url.Values{"new_email": {uniqueEmail("flot")}, "current_password": {goodPassword}}); p.status != http.StatusTooManyRequests ||
+		p.header.Get("Retry-After") == "" || !strings.Contains(formMessage(p), "Trop de tentatives") {
+		t.Errorf("sixth request in a day: %d %q", p.status, formMessage(p))
+	}
+}
+
+// TestTrust_AnonymousMail (review row 4): 50 mails in 2.5 s to one address, each repeating the sender's text
+// (a phishing link). Forms that mail an address their sender typed are limited per client address and per
+// recipient, and the mail repeats nothing the sender typed.
+func TestTrust_AnonymousMail(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	const bait = "Urgent https://hameconnage.example/campus"
+	trainerForm := func(email string) url.Values {
+		return url.Values{"given_name": {bait}, "usual_name": {bait}, "email": {email}, "kind": {"externe"},
+			"organisation": {bait}, "domains": {"data"}, "modules": {bait}, "availability": {bait}, "consent": {"oui"}}
+	}
+	programmeForm := func(email string) url.Values {
+		return url.Values{"administration": {bait}, "contact_name": {bait}, "contact_email": {email}, "need": {bait},
+			"audiences": {"managers"}, "headcount": {"10"}, "domains": {"data"}, "timing": {bait}, "consent": {"oui"}}
+	}
+	signUpForm := func(email string) url.Values {
+		return url.Values{"given_name": {bait}, "usual_name": {bait}, "administration": {bait}, "email": {email}, "password": {goodPassword}}
+	}
+	forms := []struct {
+		path string
+		form func(string) url.Values
+	}{{"/devenir-formateur", trainerForm}, {"/programmes-sur-mesure/demande", programmeForm}, {"/inscription", signUpForm}}
+
+	t.Run("NoTypedTextInMails", func(t *testing.T) {
+		for _, f := range forms {
+			email := uniqueEmail("cible")
+			if p := newBrowser(t, srv).post(f.path, f.form(email)); p.status != http.StatusSeeOther {
+				t.Fatalf("%s: %d %q", f.path, p.status, formMessage(p))
+			}
+			m, _ := lastMail(t, store, email)
+			if strings.Contains(m.Body, "hameconnage") || strings.Contains(m.Subject, "hameconnage") {
+				t.Errorf("%s: the mail repeats the sender's text:\n%s", f.path, m.Body)
+			}
+		}
+	})
+
+	t.Run("PerRecipient", func(t *testing.T) {
+		email := uniqueEmail("inondee")
+		for i := 0; i < 5; i++ { // each from another client address, through every form
+			f := forms[i%len(forms)]
+			if p := newBrowser(t, srv).post(f.path, f.form(email)); p.status != http.StatusSeeOther {
+				t.Fatalf("mail %d through %s: %d %q", i+1, f.path, p.status, formMessage(p))
+			}
+		}
+		for _, f := range forms {
+			p := newBrowser(t, srv).post(f.path, f.form(email))
+			if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" || !strings.Contains(formMessage(p), "Trop de tentatives") {
+				t.Errorf("%s: sixth mail to one address in an hour: %d %q", f.path, p.status, formMessage(p))
+			}
+		}
+		ms, _ := store.RecentMails(context.Background(), email, 50)
+		if len(ms) != 5 {
+			t.Errorf("%d mails queued to one address, want 5", len(ms))
+		}
+	})
+
+	t.Run("PerClientAddress", func(t *testing.T) {
+		for _, f := range forms[:2] {
+			b := newBrowser(t, srv)
+			for i := 0; i < 10; i++ {
+				if p := b.post(f.path, f.form(uniqueEmail("serie"))); p.status != http.StatusSeeOther {
+					t.Fatalf("%s, submission %d: %d", f.path, i+1, p.status)
+				}
+			}
+			if p := b.post(f.path, f.form(uniqueEmail("serie"))); p.status != http.StatusTooManyRequests {
+				t.Errorf("%s: eleventh submission from one address in an hour: %d", f.path, p.status)
+			} else if v, _ := p.doc.Find("#email, #contact_email").Attr("value"); v == "" {
+				t.Errorf("%s: the refused form lost what was typed", f.path)
+			}
+		}
+	})
+}
