@@ -54,6 +54,19 @@ func TestParseModulesCSV(t *testing.T) {
 		fileError(t, []byte(header+"\n"), "que l’en-tête")
 		fileError(t, []byte("\uFEFF"), "vide")
 	})
+	t.Run("NeutralisedCellsRestored", func(t *testing.T) {
+		// As the portal's CSV writer (internal/sheet) writes them: an apostrophe before a formula's first character.
+		data := "\uFEFF" + header + "\r\n" + `mon-module;"'=SOMME(1;2)";data;;'-2+3;'+a|b;;60;en_ligne;decouverte;''=x;;'@mot;;publié` + "\r\n"
+		rows, err := admin.ParseModulesCSV([]byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := rows[0].Input
+		if in.Title != "=SOMME(1;2)" || in.Summary != "-2+3" || strings.Join(in.Objectives, ",") != "+a,b" || in.Prerequisites != "'=x" ||
+			strings.Join(in.Keywords, ",") != "@mot" || in.Duration != "60" {
+			t.Errorf("input = %+v", in)
+		}
+	})
 	t.Run("BadRowsKeptWithTheirLine", func(t *testing.T) {
 		rows, err := admin.ParseModulesCSV([]byte(header + "\n" + row + "\n\n" + "court;trop;peu\n" + strings.Replace(row, "publié", "en ligne", 1) + "\n"))
 		if err != nil {

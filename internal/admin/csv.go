@@ -14,14 +14,14 @@ import (
 	"unicode/utf8"
 
 	"campus/internal/catalogue"
+	"campus/internal/sheet"
 )
 
-// CSV files exchanged with admins' spreadsheets: UTF-8 (a byte order mark is written, and accepted on
-// import), ";" between columns, "|" between the items of a list cell, CRLF line ends on export.
+// CSV files exchanged with admins' spreadsheets: written by the portal's one CSV writer (internal/sheet: UTF-8
+// with a byte order mark, ";" between columns, CRLF, formulas neutralised), "|" between the items of a list
+// cell. The import reads the same format back (the byte order mark optional, neutralised cells restored).
 const (
-	CSVSeparator = ';'
-	ListSep      = "|"
-	bom          = "\uFEFF"
+	ListSep = "|"
 	// MaxImportBytes bounds an uploaded CSV file.
 	MaxImportBytes = 2 << 20
 	// MaxImportRows bounds the rows of an import.
@@ -51,23 +51,6 @@ func CSVStatus(s string) string {
 	return s
 }
 
-// WriteCSV writes a CSV file for spreadsheets: byte order mark, ";" separator, CRLF.
-func WriteCSV(w io.Writer, header []string, rows [][]string) error {
-	if _, err := io.WriteString(w, bom); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	cw.Comma = CSVSeparator
-	cw.UseCRLF = true
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	if err := cw.WriteAll(rows); err != nil {
-		return err
-	}
-	return cw.Error()
-}
-
 // CSVRecord is the module as a row of ModuleColumns.
 func (m Module) CSVRecord() []string {
 	return []string{m.Slug, m.Title, m.Domain, m.Partner, m.Summary, strings.Join(m.Objectives, ListSep),
@@ -89,13 +72,15 @@ type CSVRow struct {
 }
 
 // ParseModulesCSV reads a modules CSV strictly: UTF-8 (with or without byte order mark), ";" between
-// columns, the exact header ModuleColumns, one module per row. A row with the wrong number of columns or an
+// columns, the exact header ModuleColumns, one module per row; a cell neutralised by the writer (an apostrophe
+// before = + - @ tab or carriage return) is read back as its value (sheet.Restore), so that re-importing an
+// export changes nothing. A row with the wrong number of columns or an
 // unknown status is kept with its reasons; anything else wrong refuses the whole file.
 func ParseModulesCSV(data []byte) ([]CSVRow, error) {
 	if len(data) > MaxImportBytes {
 		return nil, &FileError{fmt.Sprintf("Le fichier dépasse la taille maximale de %d Mo.", MaxImportBytes>>20)}
 	}
-	data = bytes.TrimPrefix(data, []byte(bom))
+	data = bytes.TrimPrefix(data, []byte(sheet.BOM))
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &FileError{"Le fichier est vide."}
 	}
@@ -114,7 +99,7 @@ func ParseModulesCSV(data []byte) ([]CSVRow, error) {
 			"Dans votre tableur, enregistrez-le au format « CSV UTF-8 (délimité par des points-virgules) ».", line)}
 	}
 	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = CSVSeparator
+	r.Comma = sheet.Comma
 	r.FieldsPerRecord = -1 // counted below, to report the line rather than stop
 	header, err := r.Read()
 	if err != nil {
@@ -149,7 +134,7 @@ func ParseModulesCSV(data []byte) ([]CSVRow, error) {
 			row.Reject = append(row.Reject, fmt.Sprintf("%d colonnes au lieu de %d (vérifiez les points-virgules et les guillemets).",
 				len(rec), len(ModuleColumns)))
 			if len(rec) > 0 {
-				row.Input.Slug = strings.TrimSpace(rec[0])
+				row.Input.Slug = strings.TrimSpace(sheet.Restore(rec[0]))
 			}
 			rows = append(rows, row)
 			continue
@@ -157,7 +142,7 @@ func ParseModulesCSV(data []byte) ([]CSVRow, error) {
 		c := func(name string) string {
 			for i, col := range ModuleColumns {
 				if col == name {
-					return rec[i]
+					return sheet.Restore(rec[i]) // the cell as written, without the apostrophe of a neutralised formula
 				}
 			}
 			return ""

@@ -18,6 +18,7 @@ import (
 	"campus/internal/admin"
 	"campus/internal/catalogue"
 	"campus/internal/postgres"
+	"campus/internal/sheet"
 	"campus/templates"
 )
 
@@ -48,7 +49,7 @@ func (s *Server) adminImportPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, templates.AdminImport(s.adminImportView(r, "Import et export")))
 }
 
-// exportCSV writes one export file.
+// adminExportCSV writes one export file (alone, or inside the zip) through the portal's one CSV writer.
 func (s *Server) adminExportCSV(ctx context.Context, name string, w io.Writer) error {
 	var header []string
 	var rows [][]string
@@ -92,7 +93,9 @@ func (s *Server) adminExportCSV(ctx context.Context, name string, w io.Writer) e
 	default:
 		return errAdminUnknownExport
 	}
-	return admin.WriteCSV(w, header, rows)
+	cw := sheet.NewWriter(w)
+	cw.Write(header)
+	return cw.WriteAll(rows)
 }
 
 var errAdminUnknownExport = errors.New("unknown export")

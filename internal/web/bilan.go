@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"campus/internal/cache"
 	"campus/internal/catalogue"
 	"campus/internal/programme"
+	"campus/internal/sheet"
 	"campus/templates"
 )
 
@@ -108,14 +108,14 @@ func keyFigures(b programme.Bilan) []keyFigure {
 	}
 }
 
-// writeBilanCSV writes the figures for spreadsheets: UTF-8 with a byte order mark, ';', CRLF (as the
-// catalogue's open data).
+// writeBilanCSV writes the figures for spreadsheets, through the portal's one CSV writer (internal/sheet), as
+// the catalogue's open data.
 func writeBilanCSV(w http.ResponseWriter, b programme.Bilan, filename string, public bool) {
 	var buf bytes.Buffer
-	buf.WriteString("\uFEFF")
-	cw := csv.NewWriter(&buf)
-	cw.Comma, cw.UseCRLF = ';', true
-	cw.WriteAll(bilanRecords(b))
+	if err := sheet.NewWriter(&buf).WriteAll(bilanRecords(b)); err != nil { // into memory: cannot happen
+		http.Error(w, "Le fichier n’a pas pu être produit.", http.StatusInternalServerError)
+		return
+	}
 	h := w.Header()
 	if public {
 		openDataHeaders(w, "text/csv; charset=utf-8")

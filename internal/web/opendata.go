@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"campus/internal/catalogue"
+	"campus/internal/sheet"
 	"campus/templates"
 )
 
@@ -212,8 +212,8 @@ func (s *Server) catalogueJSON(w http.ResponseWriter, r *http.Request) {
 var csvHeader = []string{"type", "slug", "titre", "resume", "domaine", "formats", "niveaux", "duree_minutes", "duree",
 	"partenaire", "publics", "modules", "prochaine_session", "places_disponibles", "url"}
 
-// catalogueCSV is GET /api/catalogue.csv: UTF-8 with a BOM, ";" separated, CRLF line ends, so that French
-// spreadsheet software opens it as is.
+// catalogueCSV is GET /api/catalogue.csv, through the portal's one CSV writer (internal/sheet): UTF-8 with a
+// BOM, ";" separated, CRLF line ends, formulas neutralised, so that French spreadsheet software opens it as is.
 func (s *Server) catalogueCSV(w http.ResponseWriter, r *http.Request) {
 	_, entries, ok, err := s.exportEntries(r)
 	if !ok {
@@ -230,9 +230,7 @@ func (s *Server) catalogueCSV(w http.ResponseWriter, r *http.Request) {
 		entries = entries[:MaxExport]
 	}
 	var buf bytes.Buffer
-	buf.WriteString("\uFEFF")
-	cw := csv.NewWriter(&buf)
-	cw.Comma, cw.UseCRLF = ';', true
+	cw := sheet.NewWriter(&buf)
 	cw.Write(csvHeader)
 	for _, e := range entries {
 		partner, publics := "", make([]string, 0, len(e.Publics))
@@ -260,12 +258,8 @@ func (s *Server) catalogueCSV(w http.ResponseWriter, r *http.Request) {
 			modules = strconv.Itoa(len(e.Modules))
 			places = ""
 		}
-		row := []string{e.Type, e.Slug, e.Titre, e.Resume, e.Domaine.Titre, strings.Join(formats, ", "), strings.Join(levels, ", "),
-			strconv.Itoa(e.DureeMinutes), catalogue.Duration(e.DureeMinutes), partner, strings.Join(publics, ", "), modules, next, places, e.URL}
-		for i, c := range row {
-			row[i] = csvSafe(c)
-		}
-		cw.Write(row)
+		cw.Write([]string{e.Type, e.Slug, e.Titre, e.Resume, e.Domaine.Titre, strings.Join(formats, ", "), strings.Join(levels, ", "),
+			strconv.Itoa(e.DureeMinutes), catalogue.Duration(e.DureeMinutes), partner, strings.Join(publics, ", "), modules, next, places, e.URL})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -275,14 +269,6 @@ func (s *Server) catalogueCSV(w http.ResponseWriter, r *http.Request) {
 	openDataHeaders(w, "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="catalogue-campus-du-numerique-public.csv"`)
 	w.Write(buf.Bytes())
-}
-
-// csvSafe keeps a spreadsheet from reading a cell as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // openData is the page documenting the open data and the search parameters: GET /donnees-ouvertes.

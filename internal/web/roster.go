@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	"campus/internal/sheet"
 	"campus/templates"
 )
 
@@ -183,22 +183,10 @@ func (s *Server) onlineRosterCSV(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, err)
 }
 
-// csvCell neutralises a value a spreadsheet would run as a formula (=, +, -, @, tab, carriage return).
-func csvCell(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
-// writeRosterCSV exports a roster for spreadsheets: UTF-8 with a byte order mark (so that Excel reads the
-// accents), ';' as separator (French locale), CRLF line ends.
+// writeRosterCSV exports a roster for spreadsheets, through the portal's one CSV writer (internal/sheet).
 func writeRosterCSV(w http.ResponseWriter, ro enrolment.Roster, filename string) {
 	var buf bytes.Buffer
-	buf.WriteString("\uFEFF")
-	cw := csv.NewWriter(&buf)
-	cw.Comma = ';'
-	cw.UseCRLF = true
+	cw := sheet.NewWriter(&buf)
 	cw.Write([]string{"Nom", "Prénom", "Adresse électronique", "Administration", "Statut", "Position en liste d’attente",
 		"Inscrit le", "Module", "Session"})
 	session := ""
@@ -210,10 +198,14 @@ func writeRosterCSV(w http.ResponseWriter, ro enrolment.Roster, filename string)
 		if e.Status == enrolment.Waitlisted {
 			pos = strconv.Itoa(e.Position)
 		}
-		cw.Write([]string{csvCell(e.Person.UsualName), csvCell(e.Person.GivenName), csvCell(e.Person.Email), csvCell(e.Person.Administration),
-			enrolment.StatusLabel(e.Status), pos, e.CreatedAt.In(catalogue.Paris).Format("02/01/2006 15:04"), csvCell(ro.Module.Title), session})
+		cw.Write([]string{e.Person.UsualName, e.Person.GivenName, e.Person.Email, e.Person.Administration,
+			enrolment.StatusLabel(e.Status), pos, e.CreatedAt.In(catalogue.Paris).Format("02/01/2006 15:04"), ro.Module.Title, session})
 	}
 	cw.Flush()
+	if cw.Error() != nil { // into memory: cannot happen
+		http.Error(w, "Le fichier n’a pas pu être produit.", http.StatusInternalServerError)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)

@@ -1,0 +1,115 @@
+// Package sheet is the one writer of the CSV files the portal serves, made to be opened in a spreadsheet:
+// UTF-8 with a byte order mark (so that Excel reads the accents), ";" between cells (French locale), CRLF line
+// ends, and every cell that a spreadsheet would run as a formula neutralised (CSV injection, OWASP).
+//
+// A cell starting with "=", "+", "-", "@", a tab or a carriage return gets a leading apostrophe, which
+// spreadsheets take as "text, not a formula"; a plain number ("-2", "+3,5") is left as it is, since it cannot run
+// and counts must stay numbers. A value that already starts with apostrophes followed by one of those characters
+// gets one more, so that Restore, used when the portal reads back a file it wrote, gives every value back as it was.
+package sheet
+
+import (
+	"bufio"
+	"encoding/csv"
+	"io"
+	"regexp"
+	"strings"
+)
+
+const (
+	// BOM is the UTF-8 byte order mark that starts every file.
+	BOM = "\uFEFF"
+	// Comma separates the cells.
+	Comma = ';'
+	// triggers are the first characters that make a spreadsheet read a cell as a formula.
+	triggers = "=+-@\t\r"
+)
+
+// plainNumber is a cell that a spreadsheet reads as a number, never as a formula.
+var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+([.,][0-9]+)?$`)
+
+// triggered reports whether s, once its leading apostrophes are set aside, starts with a trigger.
+func triggered(s string) bool {
+	rest := strings.TrimLeft(s, "'")
+	return rest != "" && strings.IndexByte(triggers, rest[0]) >= 0
+}
+
+// risky reports whether a value must be prefixed: it starts with a trigger, after any apostrophes (so that
+// Restore stays the exact inverse), and is not a plain number.
+func risky(s string) bool { return triggered(s) && !plainNumber.MatchString(s) }
+
+// Neutralise is the cell a spreadsheet shows as the value s without running it: s with a leading apostrophe
+// when it starts with = + - @ tab or carriage return (or apostrophes then one of them) and is not a plain number.
+func Neutralise(s string) string {
+	if risky(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// Restore is the inverse of Neutralise, for reading back a file the portal wrote: a cell starting with an
+// apostrophe followed (after any other apostrophes) by = + - @ tab or carriage return loses that apostrophe.
+// For any s, Restore(Neutralise(s)) == s.
+func Restore(cell string) string {
+	if strings.HasPrefix(cell, "'") && triggered(cell) {
+		return cell[1:]
+	}
+	return cell
+}
+
+// Writer writes a spreadsheet CSV: the byte order mark once, then records of neutralised cells separated by
+// ";", with CRLF line ends. Call Flush, then check Error, as with encoding/csv.
+type Writer struct {
+	buf *bufio.Writer
+	cw  *csv.Writer
+	err error
+}
+
+// NewWriter starts a file on w; the byte order mark is written with the first Flush, even if no record is.
+func NewWriter(w io.Writer) *Writer {
+	buf := bufio.NewWriter(w)
+	_, err := buf.WriteString(BOM)
+	cw := csv.NewWriter(buf) // shares buf: the byte order mark comes first
+	cw.Comma, cw.UseCRLF = Comma, true
+	return &Writer{buf: buf, cw: cw, err: err}
+}
+
+// Write writes one record, each cell neutralised.
+func (w *Writer) Write(record []string) error {
+	if w.err != nil {
+		return w.err
+	}
+	cells := make([]string, len(record))
+	for i, c := range record {
+		cells[i] = Neutralise(c)
+	}
+	if err := w.cw.Write(cells); err != nil {
+		w.err = err
+	}
+	return w.err
+}
+
+// WriteAll writes the records, then flushes.
+func (w *Writer) WriteAll(records [][]string) error {
+	for _, r := range records {
+		if err := w.Write(r); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// Flush writes what is buffered to the underlying writer.
+func (w *Writer) Flush() {
+	w.cw.Flush()
+	if err := w.cw.Error(); err != nil && w.err == nil {
+		w.err = err
+	}
+	if err := w.buf.Flush(); err != nil && w.err == nil {
+		w.err = err
+	}
+}
+
+// Error is the first error met by Write or Flush.
+func (w *Writer) Error() error { return w.err }

