@@ -116,6 +116,8 @@ type AdminTrackView struct {
 	Addable    []Option
 	AddForm    FormState
 	ModulesURL string
+	// Restricted: a restricted programme, whose form has its access list ("access").
+	Restricted bool
 }
 
 // AdminSessionsView lists a page of sessions.

@@ -143,6 +143,9 @@ func TestCheckTransition(t *testing.T) {
 		{admin.EntityAudience, "published", "archived", admin.Deps{Links: 1}, false},
 		{admin.EntityAudience, "published", "archived", admin.Deps{}, true},
 		{admin.EntityTrack, "draft", "draft", admin.Deps{}, false},
+		{admin.EntityTrack, "draft", "published", admin.Deps{DomainStatus: "published"}, true},
+		{admin.EntityTrack, "draft", "published", admin.Deps{DomainStatus: "published", Restricted: true}, false},
+		{admin.EntityTrack, "draft", "archived", admin.Deps{Restricted: true}, true},
 	} {
 		err := admin.CheckTransition(c.entity, c.from, c.to, c.deps)
 		if (err == nil) != c.ok {
@@ -170,6 +173,24 @@ func TestChecks(t *testing.T) {
 		}
 		if len(fields) != 4 || !strings.Contains(fields["slug"], "minuscules") || !strings.Contains(fields["position"], "nombre entier") {
 			t.Errorf("errors = %v", errs)
+		}
+	})
+	t.Run("TrackAccess", func(t *testing.T) {
+		refs := admin.NewRefs([]admin.RefInfo{{ID: 1, Slug: "data", Title: "Données", Status: "published"}}, nil, nil)
+		in := admin.TrackInput{Title: "Programme", Domain: "data", Administration: "Ministère de l’Intérieur", Participants: "0",
+			Summary: "Résumé", Access: "@interieur.gouv.fr\n123456789"}
+		if tr, errs := in.Check(refs, "draft"); len(errs) != 0 || tr.Access != nil {
+			t.Errorf("a programme that is not restricted keeps no list: %+v %v", tr.Access, errs)
+		}
+		in.Restricted = true
+		_, errs := in.Check(refs, "draft")
+		if len(errs) != 1 || errs[0].Field != "access" || !strings.HasPrefix(errs[0].Message, "Ligne 2 : ") {
+			t.Errorf("errors = %v", errs)
+		}
+		in.Access = "\n123 456 782\n@Interieur.gouv.fr\n"
+		tr, errs := in.Check(refs, "draft")
+		if len(errs) != 0 || tr.Snapshot().Map()["access"] != "123456782 | @interieur.gouv.fr" || tr.Input().Access != "123456782\n@interieur.gouv.fr" {
+			t.Errorf("access = %+v %v, snapshot %q", tr.Access, errs, tr.Snapshot().Map()["access"])
 		}
 	})
 	t.Run("Session", func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"campus/internal/catalogue"
+	"campus/internal/programme"
 )
 
 // Limits of what admins type (in characters, or items for lists).
@@ -43,7 +44,7 @@ var fields = map[string][]Field{
 	EntityTrack: {{Key: "slug", Label: "Adresse de la page"}, {Key: "title", Label: "Titre"}, {Key: "domain", Label: "Domaine"},
 		{Key: "administration", Label: "Administration (programme sur mesure)"}, {Key: "participants", Label: "Agents formés"},
 		{Key: "featured", Label: "Mis en avant sur l’accueil"}, {Key: "summary", Label: "Résumé"}, {Key: "description", Label: "Description"},
-		{Key: "audiences", Label: "Publics"}},
+		{Key: "audiences", Label: "Publics"}, {Key: "access", Label: "Accès réservé"}},
 	EntitySession: {{Key: "module", Label: "Module"}, {Key: "starts_at", Label: "Début"}, {Key: "ends_at", Label: "Fin"},
 		{Key: "place_name", Label: "Lieu"}, {Key: "address", Label: "Adresse"}, {Key: "city", Label: "Ville"},
 		{Key: "virtual_url", Label: "Lien de la classe virtuelle"}, {Key: "capacity", Label: "Capacité"}, {Key: "trainer", Label: "Formateur ou formatrice"}},
@@ -459,6 +460,10 @@ type TrackInput struct {
 	Featured                                          bool
 	Summary, Description                              string
 	Audiences                                         []string
+	// Access is the access list of a restricted programme as typed, one entry per line; Restricted is the
+	// stored track's (never typed): the list is read only for a restricted programme.
+	Access     string
+	Restricted bool
 }
 
 // Track is a checked track; with an administration it is a tailored programme.
@@ -475,6 +480,10 @@ type Track struct {
 	Audiences             []string
 	Modules               int // in lists
 	PublishedModuleTitles []string
+	// Restricted: a tailored programme kept out of the public catalogue, shown only to the accounts its
+	// Access list opens it to (programme.Viewer.Keys).
+	Restricted bool
+	Access     []programme.AccessEntry
 }
 
 // Tailored reports whether the track is a tailored programme.
@@ -510,6 +519,10 @@ func (in TrackInput) Check(refs Refs, status string) (Track, Errors) {
 	as, msg := refs.checkAudiences(in.Audiences)
 	e.Add("audiences", msg)
 	t.AudienceIDs, t.Audiences = slugsOf(as)
+	if t.Restricted = in.Restricted; t.Restricted {
+		t.Access, msg = programme.ParseAccessList(in.Access)
+		e.Add("access", msg)
+	}
 	t.Status = status
 	return t, e
 }
@@ -517,13 +530,14 @@ func (in TrackInput) Check(refs Refs, status string) (Track, Errors) {
 // Snapshot is the track's fields.
 func (t Track) Snapshot() Snapshot {
 	return snapshot(EntityTrack, t.Slug, t.Title, t.Domain, t.Administration, itoa(t.Participants), yesNo(t.Featured),
-		t.Summary, t.Description, JoinList(t.Audiences))
+		t.Summary, t.Description, JoinList(t.Audiences), JoinList(programme.AccessLines(t.Access)))
 }
 
 // Input is the track as the form shows it.
 func (t Track) Input() TrackInput {
 	return TrackInput{Slug: t.Slug, Title: t.Title, Domain: t.Domain, Administration: t.Administration,
-		Participants: itoa(t.Participants), Featured: t.Featured, Summary: t.Summary, Description: t.Description, Audiences: t.Audiences}
+		Participants: itoa(t.Participants), Featured: t.Featured, Summary: t.Summary, Description: t.Description, Audiences: t.Audiences,
+		Access: strings.Join(programme.AccessLines(t.Access), "\n"), Restricted: t.Restricted}
 }
 
 // TrackModule is a module of a track, in order.

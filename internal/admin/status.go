@@ -83,9 +83,10 @@ type Deps struct {
 	DomainTitle      string
 	PartnerStatus    string // module: the status of its partner ("" when delivered by the Campus)
 	PartnerName      string
-	PublishedModules int // domain, partner: published modules in it or delivered by it
-	PublishedTracks  int // domain: published tracks in it
-	Links            int // audience: modules and tracks it is attached to
+	PublishedModules int  // domain, partner: published modules in it or delivered by it
+	PublishedTracks  int  // domain: published tracks in it
+	Links            int  // audience: modules and tracks it is attached to
+	Restricted       bool // track: a restricted tailored programme
 }
 
 // CheckTransition tells whether an entity may go from one status to another; the refusal is a RuleError with
@@ -104,6 +105,9 @@ func CheckTransition(entity, from, to string, d Deps) error {
 	visible := func(s string) bool { return s == catalogue.StatusPublished || s == catalogue.StatusComing }
 	switch entity {
 	case EntityModule, EntityTrack:
+		if to == catalogue.StatusPublished && d.Restricted {
+			return Refuse("Ce programme est réservé : il reste hors du catalogue public et ne se publie pas. Les comptes de sa liste « Accès réservé » le trouvent sur la page Programmes réservés.")
+		}
 		if to == catalogue.StatusPublished && !visible(d.DomainStatus) {
 			return Refuse("Publiez d’abord le domaine « %s » (il est à l’état « %s »).", d.DomainTitle, StatusLabel(d.DomainStatus))
 		}

@@ -59,7 +59,7 @@ var redirectLookups = map[string]string{
 	admin.EntityPartner: `SELECT '/partenaires/' || p.slug FROM slug_redirects r JOIN partners p ON p.id = r.target_id WHERE r.entity = 'partner' AND r.old_slug = $1`,
 	admin.EntityModule:  `SELECT '/modules/' || m.slug FROM slug_redirects r JOIN modules m ON m.id = r.target_id WHERE r.entity = 'module' AND r.old_slug = $1`,
 	admin.EntityTrack: `SELECT CASE WHEN t.administration <> '' THEN '/programmes-sur-mesure/' ELSE '/parcours/' END || t.slug
-		FROM slug_redirects r JOIN tracks t ON t.id = r.target_id WHERE r.entity = 'track' AND r.old_slug = $1`,
+		FROM slug_redirects r JOIN tracks t ON t.id = r.target_id WHERE r.entity = 'track' AND r.old_slug = $1 AND NOT t.restricted`,
 }
 
 // SlugRedirect returns the current public path of the entity that had slug before it was renamed, or
@@ -136,8 +136,8 @@ func (s *Store) SetStatus(ctx context.Context, actor admin.Actor, entity string,
 				FROM modules m JOIN domains d ON d.id = m.domain_id LEFT JOIN partners p ON p.id = m.partner_id WHERE m.id = $1`, id).
 				Scan(&d.DomainStatus, &d.DomainTitle, &d.PartnerStatus, &d.PartnerName)
 		case admin.EntityTrack:
-			err = tx.QueryRow(ctx, `SELECT d.status, d.title FROM tracks t JOIN domains d ON d.id = t.domain_id WHERE t.id = $1`, id).
-				Scan(&d.DomainStatus, &d.DomainTitle)
+			err = tx.QueryRow(ctx, `SELECT d.status, d.title, t.restricted FROM tracks t JOIN domains d ON d.id = t.domain_id WHERE t.id = $1`, id).
+				Scan(&d.DomainStatus, &d.DomainTitle, &d.Restricted)
 		case admin.EntityDomain:
 			err = tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM modules WHERE domain_id = $1 AND status = 'published'),
 				(SELECT count(*) FROM tracks WHERE domain_id = $1 AND status = 'published')`, id).Scan(&d.PublishedModules, &d.PublishedTracks)

@@ -10,6 +10,7 @@ import (
 
 	"campus/internal/admin"
 	"campus/internal/apperr"
+	"campus/internal/programme"
 )
 
 const adminTrackColumns = `t.id, t.status, t.version, t.updated_at, t.slug, t.title, t.domain_id, d.slug, d.title, t.administration,
@@ -17,13 +18,20 @@ const adminTrackColumns = `t.id, t.status, t.version, t.updated_at, t.slug, t.ti
 	coalesce((SELECT array_agg(a.id ORDER BY a.position, a.label COLLATE "C", a.id) FROM track_audiences ta
 	  JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = t.id), '{}'),
 	coalesce((SELECT array_agg(a.slug ORDER BY a.position, a.label COLLATE "C", a.id) FROM track_audiences ta
-	  JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = t.id), '{}')`
+	  JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = t.id), '{}'),
+	t.restricted,
+	coalesce((SELECT array_agg(x.kind ORDER BY x.kind, x.value) FROM track_access x WHERE x.track_id = t.id), '{}'),
+	coalesce((SELECT array_agg(x.value ORDER BY x.kind, x.value) FROM track_access x WHERE x.track_id = t.id), '{}')`
 
 const adminTrackFrom = ` FROM tracks t JOIN domains d ON d.id = t.domain_id`
 
 func scanAdminTrack(row pgx.Row, t *admin.Track, extra ...any) error {
-	return row.Scan(append([]any{&t.ID, &t.Status, &t.Version, &t.UpdatedAt, &t.Slug, &t.Title, &t.DomainID, &t.Domain, &t.DomainTitle,
-		&t.Administration, &t.Participants, &t.Featured, &t.Summary, &t.Description, &t.AudienceIDs, &t.Audiences}, extra...)...)
+	var kinds, values []string
+	err := row.Scan(append([]any{&t.ID, &t.Status, &t.Version, &t.UpdatedAt, &t.Slug, &t.Title, &t.DomainID, &t.Domain, &t.DomainTitle,
+		&t.Administration, &t.Participants, &t.Featured, &t.Summary, &t.Description, &t.AudienceIDs, &t.Audiences,
+		&t.Restricted, &kinds, &values}, extra...)...)
+	t.Access = accessEntries(kinds, values)
+	return err
 }
 
 // AdminTracks lists the tracks (tailored false) or the tailored programmes (tailored true), every status, with
@@ -52,6 +60,33 @@ func (s *Store) AdminTrack(ctx context.Context, id int64) (admin.Track, error) {
 		return t, fmt.Errorf("postgres.AdminTrack: %w", notFound(err))
 	}
 	return t, nil
+}
+
+// setTrackAccess replaces the access list of a restricted programme.
+func setTrackAccess(ctx context.Context, tx pgx.Tx, id int64, es []programme.AccessEntry) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM track_access WHERE track_id = $1`, id); err != nil {
+		return err
+	}
+	kinds, values := make([]string, len(es)), make([]string, len(es))
+	for i, e := range es {
+		kinds[i], values[i] = e.Kind, e.Value
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO track_access (track_id, kind, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS x(k, v)`,
+		id, kinds, values)
+	return err
+}
+
+// accessEntries builds an access list from its stored columns, in its order (programme.SortAccess).
+func accessEntries(kinds, values []string) []programme.AccessEntry {
+	if len(kinds) == 0 {
+		return nil
+	}
+	out := make([]programme.AccessEntry, len(kinds))
+	for i := range kinds {
+		out[i] = programme.AccessEntry{Kind: kinds[i], Value: values[i]}
+	}
+	programme.SortAccess(out)
+	return out
 }
 
 func setTrackAudiences(ctx context.Context, tx pgx.Tx, id int64, ids []int64) error {
@@ -96,6 +131,11 @@ func (s *Store) UpdateTrack(ctx context.Context, actor admin.Actor, id int64, ve
 		if old.Version != version {
 			return conflict(ctx, tx, admin.EntityTrack, id, old.Version, old.Snapshot())
 		}
+		// Whether the track is restricted is the stored row's, never the form's: only a restricted programme has
+		// an access list.
+		if t.Restricted = old.Restricted; !t.Restricted {
+			t.Access = nil
+		}
 		if len(admin.Diff(old.Snapshot(), t.Snapshot())) == 0 {
 			return nil
 		}
@@ -103,6 +143,11 @@ func (s *Store) UpdateTrack(ctx context.Context, actor admin.Actor, id int64, ve
 			administration = $8, participants = $9, version = version + 1, updated_at = now() WHERE id = $1`,
 			id, t.Slug, t.DomainID, t.Title, t.Summary, t.Description, t.Featured, t.Administration, t.Participants); err != nil {
 			return slugTaken(err, admin.EntityTrack, t.Slug)
+		}
+		if !slices.Equal(old.Access, t.Access) {
+			if err := setTrackAccess(ctx, tx, id, t.Access); err != nil {
+				return err
+			}
 		}
 		if admin.JoinList(old.Audiences) != admin.JoinList(t.Audiences) {
 			if err := setTrackAudiences(ctx, tx, id, t.AudienceIDs); err != nil {

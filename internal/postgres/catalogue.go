@@ -154,11 +154,12 @@ func (s *Store) TailoredProgrammes(ctx context.Context) ([]catalogue.TrackCard, 
 	return s.trackCards(ctx, "postgres.TailoredProgrammes", "t.administration <> ''", 0)
 }
 
-// TrackBySlug returns a published track with its modules in order.
+// TrackBySlug returns a published track with its modules in order. A restricted programme is not found, whatever
+// its status: only RestrictedProgrammes shows it, to the accounts its access list opens it to.
 func (s *Store) TrackBySlug(ctx context.Context, slug string) (catalogue.Track, error) {
 	var t catalogue.Track
 	err := s.pool.QueryRow(ctx, `SELECT `+trackCardColumns+`, t.description, t.status
-		FROM tracks t JOIN domains d ON d.id = t.domain_id WHERE t.slug = $1`, slug).
+		FROM tracks t JOIN domains d ON d.id = t.domain_id WHERE t.slug = $1 AND NOT t.restricted`, slug).
 		Scan(&t.ID, &t.Slug, &t.Title, &t.Summary, &t.Domain.Slug, &t.Domain.Title, &t.Administration,
 			&t.Participants, &t.Featured, &t.ModuleCount, &t.DurationMinutes, &t.Description, &t.Status)
 	if err != nil {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -194,6 +195,7 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash [
 	var r programme.Request
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var from string
+		var access []programme.AccessEntry // a restricted programme's first access list
 		if err := tx.QueryRow(ctx, `SELECT status FROM programme_requests WHERE id = $1 FOR UPDATE`, id).Scan(&from); err != nil {
 			return notFound(err)
 		}
@@ -219,7 +221,7 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash [
 				return ErrUnknownModule
 			}
 		case programme.StatusAccepted:
-			trackID, err := createProgramme(ctx, tx, id, c.Public)
+			trackID, err := createProgramme(ctx, tx, id, c.Public, &access)
 			if err != nil {
 				return err
 			}
@@ -244,6 +246,9 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash [
 		if r.Track != nil {
 			after["programme"] = r.Track.Slug
 		}
+		if r.Track != nil && r.TrackRestricted {
+			after["accès réservé"] = admin.JoinList(programme.AccessLines(access))
+		}
 		if err := Audit(ctx, tx, actor, "programme_request", id, r.Administration, admin.ActionStatus,
 			map[string]string{"statut": programme.StatusLabel(from)}, after); err != nil {
 			return err
@@ -257,8 +262,9 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash [
 }
 
 // createProgramme creates the track of an accepted request from its proposal: its modules in order, its
-// audiences, the main domain of its modules; restricted programmes stay out of the published catalogue.
-func createProgramme(ctx context.Context, tx pgx.Tx, requestID int64, public bool) (int64, error) {
+// audiences, the main domain of its modules; restricted programmes stay out of the published catalogue, with
+// their first access list in *access.
+func createProgramme(ctx context.Context, tx pgx.Tx, requestID int64, public bool, access *[]programme.AccessEntry) (int64, error) {
 	var title, proposal, administration string
 	if err := tx.QueryRow(ctx, `SELECT proposal_title, proposal, administration FROM programme_requests WHERE id = $1`, requestID).
 		Scan(&title, &proposal, &administration); err != nil {
@@ -273,14 +279,28 @@ func createProgramme(ctx context.Context, tx pgx.Tx, requestID int64, public boo
 		status = catalogue.StatusDraft
 	}
 	var id int64
-	err = tx.QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, summary, description, administration, status, restricted, admin_key)
+	err = tx.QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, summary, description, administration, status, restricted)
 		SELECT $1, (SELECT m.domain_id FROM programme_request_modules rm JOIN modules m ON m.id = rm.module_id
 		            WHERE rm.request_id = $2 GROUP BY m.domain_id ORDER BY count(*) DESC, min(rm.position) LIMIT 1),
-		       $3, $4, $5, $6, $7, $8, $9
+		       $3, $4, $5, $6, $7, $8
 		RETURNING id`, slug, requestID, title, "Programme sur mesure conçu avec "+administration+".", proposal, administration,
-		status, !public, programme.AdministrationKey(administration)).Scan(&id)
+		status, !public).Scan(&id)
 	if err != nil {
 		return 0, err
+	}
+	if !public {
+		// The access list starts with the domain of the contact's address when an account has proved it (an
+		// admin completes it on the programme's page); otherwise it is empty and nobody sees the programme yet.
+		var verified string
+		err := tx.QueryRow(ctx, `SELECT u.email FROM programme_requests pr
+			JOIN users u ON u.email = pr.contact_email AND u.email_verified_at IS NOT NULL WHERE pr.id = $1`, requestID).Scan(&verified)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return 0, err
+		}
+		*access = programme.PrefillAccess(verified)
+		if err := setTrackAccess(ctx, tx, id, *access); err != nil {
+			return 0, err
+		}
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO track_modules (track_id, module_id, position)
 		SELECT $1, module_id, row_number() OVER (ORDER BY position) FROM programme_request_modules WHERE request_id = $2`, id, requestID); err != nil {
@@ -312,14 +332,24 @@ func uniqueTrackSlug(ctx context.Context, tx pgx.Tx, base string) (string, error
 	}
 }
 
-// RestrictedProgrammes returns the tailored programmes restricted to an administration (by its key), with
-// their published modules in order (two queries).
-func (s *Store) RestrictedProgrammes(ctx context.Context, adminKey string) ([]programme.Programme, error) {
-	if adminKey == "" {
+// RestrictedProgrammes returns the restricted programmes open to a viewer — those whose access list holds one of
+// the viewer's keys (programme.Viewer.Keys: their ProConnect SIRET and its SIREN, the domains of their confirmed
+// address) —, archived ones aside, with their published modules in order (two queries). This is the one place
+// that shows a restricted programme outside the back-office: the public catalogue never does (TrackBySlug, and
+// a restricted track is never published).
+func (s *Store) RestrictedProgrammes(ctx context.Context, v programme.Viewer) ([]programme.Programme, error) {
+	keys := v.Keys()
+	if len(keys) == 0 {
 		return nil, nil
 	}
+	kinds, values := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		kinds[i], values[i] = k.Kind, k.Value
+	}
 	rows, err := s.pool.Query(ctx, `SELECT id, slug, title, summary, description, administration FROM tracks
-		WHERE restricted AND admin_key = $1 AND status <> 'archived' ORDER BY title COLLATE "C", id`, adminKey)
+		WHERE restricted AND status <> 'archived' AND id IN (SELECT a.track_id FROM track_access a
+		  JOIN unnest($1::text[], $2::text[]) AS k(kind, value) ON a.kind = k.kind AND a.value = k.value)
+		ORDER BY title COLLATE "C", id`, kinds, values)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.RestrictedProgrammes: %w", err)
 	}
@@ -384,14 +414,16 @@ func (s *Store) ProposalModules(ctx context.Context) ([]catalogue.ModuleCard, er
 
 // ProgrammesPendingWork counts what waits for an admin in the programmes (one query): licence requests
 // waiting in a pool with free licences (blocked by a quota), trainer applications to review, tailored-
-// programme requests to answer.
+// programme requests to answer, restricted programmes that nobody can see yet (an empty access list).
 func (s *Store) ProgrammesPendingWork(ctx context.Context) ([]admin.Pending, error) {
-	var licences, applications, requests int
+	var licences, applications, requests, closed int
 	err := s.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM licence_requests r JOIN licence_pools lp ON lp.id = r.pool_id
 		  WHERE r.status = 'waiting' AND lp.allocated < lp.size),
 		(SELECT count(*) FROM trainer_applications WHERE status = 'recue'),
-		(SELECT count(*) FROM programme_requests WHERE status IN ('recue', 'en_etude'))`).Scan(&licences, &applications, &requests)
+		(SELECT count(*) FROM programme_requests WHERE status IN ('recue', 'en_etude')),
+		(SELECT count(*) FROM tracks t WHERE t.restricted AND t.status <> 'archived'
+		  AND NOT EXISTS (SELECT 1 FROM track_access a WHERE a.track_id = t.id))`).Scan(&licences, &applications, &requests, &closed)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.ProgrammesPendingWork: %w", err)
 	}
@@ -399,5 +431,6 @@ func (s *Store) ProgrammesPendingWork(ctx context.Context) ([]admin.Pending, err
 		{Label: "Candidatures de formateurs à examiner", Count: applications, Href: "/admin/formateurs"},
 		{Label: "Demandes de programmes sur mesure à traiter", Count: requests, Href: "/admin/demandes-sur-mesure"},
 		{Label: "Demandes de licence en attente bloquées par un quota", Count: licences, Href: "/admin/licences"},
+		{Label: "Programmes réservés sans liste d’accès (personne ne les voit)", Count: closed, Href: "/admin/programmes"},
 	}, nil
 }

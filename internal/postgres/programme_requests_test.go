@@ -81,12 +81,15 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 		if _, err := s.TrackBySlug(ctx, r.Track.Slug); !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("a restricted programme in the public catalogue: %v", err)
 		}
-		// …shown to the administration's agents, whatever the spelling of its name.
-		ps, err := s.RestrictedProgrammes(ctx, programme.AdministrationKey("ministere de la CULTURE"))
+		// …shown to the accounts of its access list (restricted_test.go), with its modules in order.
+		if _, err := s.Pool().Exec(ctx, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'domain', 'culture.gouv.fr')`, r.Track.ID); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := s.RestrictedProgrammes(ctx, programme.Viewer{Email: "agent@culture.gouv.fr", EmailVerified: true})
 		if err != nil || len(ps) != 1 || ps[0].Slug != r.Track.Slug || len(ps[0].Modules) != 3 || ps[0].Modules[0].ID != modules[0] {
 			t.Fatalf("RestrictedProgrammes = %+v, %v", ps, err)
 		}
-		if ps, _ := s.RestrictedProgrammes(ctx, programme.AdministrationKey("DINUM")); len(ps) != 0 {
+		if ps, _ := s.RestrictedProgrammes(ctx, programme.Viewer{Email: "agent@numerique.gouv.fr", EmailVerified: true}); len(ps) != 0 {
 			t.Errorf("another administration sees %+v", ps)
 		}
 		full, err := s.ProgrammeRequest(ctx, id)

@@ -6,8 +6,8 @@ import (
 )
 
 // AdministrationKey normalizes an administration's name so that "DINUM", "Dinum " and "dinum" are the same one
-// (a licence quota, a programme restricted to an administration's agents): lower case, accents removed,
-// punctuation and spaces collapsed to single spaces.
+// (a licence quota): lower case, accents removed, punctuation and spaces collapsed to single spaces. A name is
+// typed by whoever fills a form: it never opens a restricted programme (access.go).
 func AdministrationKey(s string) string {
 	var b strings.Builder
 	space := false

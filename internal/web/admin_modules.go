@@ -2,12 +2,14 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
 
 	"campus/internal/admin"
+	"campus/internal/catalogue"
 	"campus/internal/postgres"
 	"campus/templates"
 )
@@ -195,21 +197,28 @@ func (s *Server) adminTracks(tailored bool) http.HandlerFunc {
 
 func adminTrackValues(in admin.TrackInput) map[string]string {
 	v := map[string]string{"slug": in.Slug, "title": in.Title, "domain": in.Domain, "administration": in.Administration,
-		"participants": in.Participants, "summary": in.Summary, "description": in.Description, "audiences": strings.Join(in.Audiences, "\n")}
+		"participants": in.Participants, "summary": in.Summary, "description": in.Description, "audiences": strings.Join(in.Audiences, "\n"),
+		"access": in.Access}
 	if in.Featured {
 		v["featured"] = "oui"
 	}
 	return v
 }
 
-func adminReadTrack(f *Form) admin.TrackInput {
-	return admin.TrackInput{Slug: f.adminRaw("slug"), Title: f.adminRaw("title"), Domain: f.adminRaw("domain"), Administration: f.adminRaw("administration"),
+// adminReadTrack reads the track form; the access list is read only for a restricted programme (restricted is
+// the stored track's, never the form's).
+func adminReadTrack(f *Form, restricted bool) admin.TrackInput {
+	in := admin.TrackInput{Slug: f.adminRaw("slug"), Title: f.adminRaw("title"), Domain: f.adminRaw("domain"), Administration: f.adminRaw("administration"),
 		Participants: f.adminRaw("participants"), Featured: f.Checked("featured", false, ""), Summary: f.adminRaw("summary"),
-		Description: f.adminRaw("description"), Audiences: f.adminList("audiences")}
+		Description: f.adminRaw("description"), Audiences: f.adminList("audiences"), Restricted: restricted}
+	if restricted {
+		in.Access = f.adminRaw("access")
+	}
+	return in
 }
 
 // renderTrack renders the track form with its choices and, when editing, its modules in order.
-func (s *Server) adminRenderTrack(w http.ResponseWriter, r *http.Request, status int, e templates.AdminEdit, refs admin.Refs, tailored bool, add templates.FormState) {
+func (s *Server) adminRenderTrack(w http.ResponseWriter, r *http.Request, status int, e templates.AdminEdit, refs admin.Refs, tailored, restricted bool, add templates.FormState) {
 	noun := "parcours"
 	if tailored {
 		noun = "programme sur mesure"
@@ -219,7 +228,7 @@ func (s *Server) adminRenderTrack(w http.ResponseWriter, r *http.Request, status
 		title = "Modifier le " + noun + " " + e.Title
 	}
 	v := templates.AdminTrackView{Edit: e, Tailored: tailored, Domains: adminRefOptions(refs.Domains, e.Form.Value("domain")),
-		Audiences: adminAudienceOptions(refs.Audiences), AddForm: add}
+		Audiences: adminAudienceOptions(refs.Audiences), AddForm: add, Restricted: restricted}
 	if !e.New() {
 		v.ModulesURL = e.Action + "/modules"
 		g, ctx := errgroup.WithContext(r.Context())
@@ -254,7 +263,7 @@ func (s *Server) adminNewTrack(w http.ResponseWriter, r *http.Request) {
 	}
 	e := templates.AdminEdit{Entity: admin.EntityTrack, Action: "/admin/parcours",
 		Form: templates.FormState{Values: adminTrackValues(admin.TrackInput{Participants: "0"})}}
-	s.adminRenderTrack(w, r, http.StatusOK, e, refs, r.URL.Query().Get("type") == "programme", templates.FormState{})
+	s.adminRenderTrack(w, r, http.StatusOK, e, refs, r.URL.Query().Get("type") == "programme", false, templates.FormState{})
 }
 
 func (s *Server) adminCreateTrack(w http.ResponseWriter, r *http.Request) {
@@ -264,7 +273,7 @@ func (s *Server) adminCreateTrack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := s.readForm(w, r)
-	t, errs := adminReadTrack(f).Check(refs, "draft")
+	t, errs := adminReadTrack(f, false).Check(refs, "draft")
 	f.adminApply(errs)
 	e := templates.AdminEdit{Entity: admin.EntityTrack, Action: "/admin/parcours"}
 	if f.Valid() {
@@ -281,7 +290,7 @@ func (s *Server) adminCreateTrack(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	e.Form = f.State()
-	s.adminRenderTrack(w, r, http.StatusUnprocessableEntity, e, refs, t.Administration != "", templates.FormState{})
+	s.adminRenderTrack(w, r, http.StatusUnprocessableEntity, e, refs, t.Administration != "", false, templates.FormState{})
 }
 
 func (s *Server) adminLoadTrack(w http.ResponseWriter, r *http.Request) (admin.Track, admin.Refs, bool) {
@@ -298,7 +307,11 @@ func (s *Server) adminLoadTrack(w http.ResponseWriter, r *http.Request) (admin.T
 }
 
 func adminTrackEdit(t admin.Track, version int) templates.AdminEdit {
-	return adminEditOf(admin.EntityTrack, t.ID, t.Title, t.Slug, t.Status, version, t.Tailored())
+	e := adminEditOf(admin.EntityTrack, t.ID, t.Title, t.Slug, t.Status, version, t.Tailored())
+	if t.Restricted { // a restricted programme is never published (admin.CheckTransition)
+		e.Transitions = slices.DeleteFunc(e.Transitions, func(x admin.Transition) bool { return x.To == catalogue.StatusPublished })
+	}
+	return e
 }
 
 func (s *Server) adminEditTrack(w http.ResponseWriter, r *http.Request) {
@@ -308,7 +321,7 @@ func (s *Server) adminEditTrack(w http.ResponseWriter, r *http.Request) {
 	}
 	e := adminTrackEdit(t, t.Version)
 	e.Form = templates.FormState{Values: adminTrackValues(t.Input())}
-	s.adminRenderTrack(w, r, http.StatusOK, e, refs, t.Tailored(), templates.FormState{})
+	s.adminRenderTrack(w, r, http.StatusOK, e, refs, t.Tailored(), t.Restricted, templates.FormState{})
 }
 
 func (s *Server) adminUpdateTrack(w http.ResponseWriter, r *http.Request) {
@@ -317,7 +330,7 @@ func (s *Server) adminUpdateTrack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := s.readForm(w, r)
-	t, errs := adminReadTrack(f).Check(refs, cur.Status)
+	t, errs := adminReadTrack(f, cur.Restricted).Check(refs, cur.Status)
 	f.adminApply(errs)
 	e := adminTrackEdit(cur, f.adminVersion())
 	status := http.StatusUnprocessableEntity
@@ -335,7 +348,7 @@ func (s *Server) adminUpdateTrack(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	e.Form = f.State()
-	s.adminRenderTrack(w, r, status, e, refs, cur.Tailored(), templates.FormState{})
+	s.adminRenderTrack(w, r, status, e, refs, cur.Tailored(), cur.Restricted, templates.FormState{})
 }
 
 // adminAddTrackModule adds the chosen module at the end of the track.
@@ -369,7 +382,7 @@ func (s *Server) adminAddTrackModule(w http.ResponseWriter, r *http.Request) {
 	}
 	e := adminTrackEdit(cur, cur.Version)
 	e.Form = templates.FormState{Values: adminTrackValues(cur.Input())}
-	s.adminRenderTrack(w, r, http.StatusUnprocessableEntity, e, refs, cur.Tailored(), f.State())
+	s.adminRenderTrack(w, r, http.StatusUnprocessableEntity, e, refs, cur.Tailored(), cur.Restricted, f.State())
 }
 
 // adminMoveTrackModule moves a module of the track up or down, or removes it ("action": monter, descendre,

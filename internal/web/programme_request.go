@@ -12,7 +12,7 @@ import (
 )
 
 // Tailored programmes, the administration's side: the request form, the follow-up page of its personal link,
-// and the programmes restricted to the agent's administration.
+// and the restricted programmes open to the signed-in account (postgres.RestrictedProgrammes).
 
 func (s *Server) programmeRequestRoutes(r chi.Router) {
 	r.Get("/programmes-sur-mesure/demande", s.programmeRequestPage)
@@ -159,14 +159,26 @@ func (s *Server) programmeRequestFollow(w http.ResponseWriter, r *http.Request) 
 			templates.Crumb{Label: "Programmes sur mesure", Href: "/programmes-sur-mesure"}, templates.Crumb{Label: "Suivi de votre demande"})}))
 }
 
+// viewer is what is verified about an account: the only facts that open a restricted programme (never the
+// administration typed in the profile).
+func viewer(u account.User) programme.Viewer {
+	v := programme.Viewer{Email: u.Email, EmailVerified: u.Verified()}
+	if u.ProConnectSub != "" { // users.siret comes from ProConnect's sign-ins only
+		v.SIRET = u.SIRET
+	}
+	return v
+}
+
 func (s *Server) restrictedProgrammes(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	ps, err := s.store.RestrictedProgrammes(r.Context(), programme.AdministrationKey(u.Administration))
+	v := viewer(u)
+	ps, err := s.store.RestrictedProgrammes(r.Context(), v)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, templates.RestrictedProgrammes(templates.RestrictedProgrammesView{Administration: u.Administration, Programmes: ps,
+	s.render(w, r, http.StatusOK, templates.RestrictedProgrammes(templates.RestrictedProgrammesView{Programmes: ps,
+		SIRET: v.SIRET, Email: u.Email, EmailVerified: v.EmailVerified, ProConnect: s.proConnectEnabled(),
 		Page: s.page(r, "programmes", "Programmes réservés à votre administration", "",
 			templates.Crumb{Label: "Programmes sur mesure", Href: "/programmes-sur-mesure"}, templates.Crumb{Label: "Réservés à votre administration"})}))
 }

@@ -121,16 +121,30 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	if audited != 3 {
 		t.Errorf("%d audit entries for the three changes", audited)
 	}
-	// The programme is shown to the administration's agents only.
+	// The programme is shown to the accounts of its access list only (restricted_test.go): the contact has no
+	// account, so the list starts empty; the admin gives the administration's SIREN.
+	var trackID int64
+	store.Pool().QueryRow(ctx, `SELECT track_id FROM programme_requests WHERE id = $1`, id).Scan(&trackID)
+	edit := "/admin/parcours/" + strconv.FormatInt(trackID, 10)
+	if href, _ := admin.get(page).doc.Find(`main a[href$="#acces"]`).Attr("href"); href != edit+"#acces" {
+		t.Errorf("the request's page links the access list at %q", href)
+	}
+	form := formValues(admin.get(edit), `main form[action="`+edit+`"]`)
+	if form.Get("access") != "" {
+		t.Errorf("access list prefilled with %q", form.Get("access"))
+	}
+	form.Set("access", "130025265")
+	expectRedirect(t, admin.post(edit, form), http.StatusSeeOther, edit)
 	insider, u := signedIn(t, srv, store, account.RoleAgent)
-	store.Pool().Exec(ctx, `UPDATE users SET administration = $2 WHERE id = $1`, u.ID, strings.ToUpper(administration))
+	store.Pool().Exec(ctx, `UPDATE users SET proconnect_sub = $2, siret = '13002526500013' WHERE id = $1`, u.ID, "sub-"+u.Email)
 	if p := insider.get("/programmes-sur-mesure/reserves"); !strings.Contains(text(p.doc.Find("h2")), "La donnée pour les managers") ||
 		p.doc.Find(".fr-card").Length() != 2 {
 		t.Errorf("insider: %q", text(p.doc.Find("main")))
 	}
-	outsider, _ := signedIn(t, srv, store, account.RoleAgent)
+	outsider, o := signedIn(t, srv, store, account.RoleAgent)
+	store.Pool().Exec(ctx, `UPDATE users SET administration = $2 WHERE id = $1`, o.ID, strings.ToUpper(administration))
 	if p := outsider.get("/programmes-sur-mesure/reserves"); strings.Contains(text(p.doc.Find("main")), "La donnée pour les managers") {
-		t.Error("an agent of another administration sees the programme")
+		t.Error("an agent who names the administration in their profile sees the programme")
 	}
 	if p := newBrowser(t, srv).get("/programmes-sur-mesure"); strings.Contains(text(p.doc.Find("main")), "La donnée pour les managers") {
 		t.Error("a restricted programme is in the public list")

@@ -302,8 +302,8 @@ func TestErrors(t *testing.T) {
 
 	t.Run("Redirects", func(t *testing.T) {
 		var prog, track string
-		store.Pool().QueryRow(context.Background(), `SELECT slug FROM tracks WHERE administration <> '' LIMIT 1`).Scan(&prog)
-		store.Pool().QueryRow(context.Background(), `SELECT slug FROM tracks WHERE administration = '' LIMIT 1`).Scan(&track)
+		store.Pool().QueryRow(context.Background(), `SELECT slug FROM tracks WHERE administration <> '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&prog)
+		store.Pool().QueryRow(context.Background(), `SELECT slug FROM tracks WHERE administration = '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&track)
 		if p := get(t, srv, "/parcours/"+prog); p.status != http.StatusMovedPermanently || p.header.Get("Location") != "/programmes-sur-mesure/"+prog {
 			t.Errorf("tailored programme under /parcours: %d → %q", p.status, p.header.Get("Location"))
 		}
