@@ -156,8 +156,13 @@ const goodPassword = "cheval agrafe pile correcte"
 // newUser creates a verified account with goodPassword directly in the store.
 func newUser(t testing.TB, store *postgres.Store, prefix, role string) account.User {
 	t.Helper()
+	return newUserAt(t, store, uniqueEmail(prefix), role)
+}
+
+// newUserAt is newUser with the account's address.
+func newUserAt(t testing.TB, store *postgres.Store, email, role string) account.User {
+	t.Helper()
 	ctx := context.Background()
-	email := uniqueEmail(prefix)
 	hash, err := account.HashPassword(goodPassword)
 	if err != nil {
 		t.Fatal(err)

@@ -73,20 +73,7 @@ func TestRestrictedProgrammes_SelfDeclaredAdministration(t *testing.T) {
 // agentAt signs in a new agent whose confirmed address is email.
 func agentAt(t *testing.T, srv *httptest.Server, store *postgres.Store, email string) (*browser, account.User) {
 	t.Helper()
-	ctx := context.Background()
-	hash, err := account.HashPassword(goodPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, th := account.NewToken()
-	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: hash, GivenName: "Camille", UsualName: "Martin"},
-		th, mail.VerifyEmail(email, "", tok), mail.AlreadyRegistered(email, "", "", "")); err != nil {
-		t.Fatal(err)
-	}
-	u, err := store.VerifyEmail(ctx, account.HashToken(tok))
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := newUserAt(t, store, email, account.RoleAgent)
 	b := newBrowser(t, srv)
 	expectRedirect(t, b.login(email, goodPassword), http.StatusSeeOther, "/compte")
 	return b, u
@@ -201,22 +188,13 @@ func TestRestrictedProgrammes_Access(t *testing.T) {
 			t.Fatal(err)
 		}
 		fake := proconnecttest.New(t)
-		pc := accountServer(t, store, map[string]string{"CAMPUS_PROCONNECT_ISSUER": fake.Issuer,
-			"CAMPUS_PROCONNECT_CLIENT_ID": fake.ClientID, "CAMPUS_PROCONNECT_CLIENT_SECRET": fake.ClientSecret})
+		pc := accountServer(t, store, proConnectEnv(fake))
 		email := at("exemple.fr")
 		signIn := func(siret string) *browser {
 			t.Helper()
 			fake.SignIn(proconnecttest.Identity{Sub: "sub-" + email, Email: email, GivenName: "Jeanne", UsualName: "Durand", SIRET: siret})
 			b := newBrowser(t, pc)
-			p := b.post("/proconnect/connexion", url.Values{"suivant": {"/programmes-sur-mesure/reserves"}})
-			noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			res, err := noRedirect.Get(p.header.Get("Location"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			back, _ := url.Parse(res.Header.Get("Location"))
-			if p := b.get(back.RequestURI()); p.status != http.StatusSeeOther {
+			if p := b.get(proConnectStart(t, fake, b, "/programmes-sur-mesure/reserves")); p.status != http.StatusSeeOther {
 				t.Fatalf("callback: %d %q", p.status, text(p.doc.Find("main")))
 			}
 			return b
