@@ -45,6 +45,18 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 	})
 }
 
+// rejectBadPaths answers 404 before routing to a path that cannot be one of the portal's (invalid UTF-8, a NUL
+// or another control character), so that no handler ever passes such bytes to a query.
+func (s *Server) rejectBadPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !validPath(r.URL.Path) {
+			s.notFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // contentSecurityPolicy allows scripts, styles, images and fonts from the portal itself only: no inline script
 // (the theme script is a file, static/js/theme.js), so a page holds nothing per request and the same bytes can
 // be cached and compressed once (pagecache.go).

@@ -47,6 +47,8 @@ func (s *Server) Handler() http.Handler {
 	r.Use(s.accessLog)
 	r.Use(s.recoverPanic)
 	r.Use(s.securityHeaders)
+	// A path no route could have (bad bytes) is a 404 before routing: no handler passes such bytes to a query.
+	r.Use(s.rejectBadPaths)
 
 	// Static files: no session; text formats gzipped once per file (static.Handler).
 	r.Handle(static.Prefix+"*", static.Handler())

@@ -1,0 +1,202 @@
+package web_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"campus/internal/account"
+	"campus/internal/config"
+	"campus/internal/postgres"
+	"campus/internal/testdb"
+	"campus/internal/web"
+)
+
+// logRecord is one line the server logged, with its attributes flattened ("group.key" = value as text).
+type logRecord struct {
+	level slog.Level
+	msg   string
+	attrs map[string]string
+}
+
+func (r logRecord) String() string {
+	var b strings.Builder
+	b.WriteString(r.level.String() + " " + r.msg)
+	for k, v := range r.attrs {
+		b.WriteString(" " + k + "=" + v)
+	}
+	return b.String()
+}
+
+// logCapture is a slog handler that keeps every record, for tests that check what the server logs.
+type logCapture struct {
+	mu      *sync.Mutex
+	records *[]logRecord
+	attrs   []slog.Attr
+	group   string
+}
+
+func newLogCapture() *logCapture { return &logCapture{mu: &sync.Mutex{}, records: &[]logRecord{}} }
+
+func (c *logCapture) Enabled(context.Context, slog.Level) bool { return true }
+
+func (c *logCapture) Handle(_ context.Context, r slog.Record) error {
+	rec := logRecord{level: r.Level, msg: r.Message, attrs: map[string]string{}}
+	var add func(prefix string, a slog.Attr)
+	add = func(prefix string, a slog.Attr) {
+		if a.Value.Kind() == slog.KindGroup {
+			for _, g := range a.Value.Group() {
+				add(prefix+a.Key+".", g)
+			}
+			return
+		}
+		rec.attrs[prefix+a.Key] = a.Value.Resolve().String()
+	}
+	for _, a := range c.attrs {
+		add(c.group, a)
+	}
+	r.Attrs(func(a slog.Attr) bool { add(c.group, a); return true })
+	c.mu.Lock()
+	*c.records = append(*c.records, rec)
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *logCapture) WithAttrs(as []slog.Attr) slog.Handler {
+	d := *c
+	d.attrs = append(append([]slog.Attr{}, c.attrs...), as...)
+	return &d
+}
+
+func (c *logCapture) WithGroup(name string) slog.Handler {
+	d := *c
+	d.group += name + "."
+	return &d
+}
+
+// take returns the records logged since the last call and forgets them.
+func (c *logCapture) take() []logRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := *c.records
+	*c.records = nil
+	return out
+}
+
+// loggedServer starts the portal like accountServer (plain http, the client address from X-Real-IP), with
+// its logs captured.
+func loggedServer(t testing.TB, store *postgres.Store, env map[string]string) (*httptest.Server, *web.Server, *logCapture) {
+	t.Helper()
+	vars := map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := newLogCapture()
+	ws := web.New(cfg, store, slog.New(logs))
+	srv := httptest.NewServer(ws.Handler())
+	t.Cleanup(srv.Close)
+	return srv, ws, logs
+}
+
+// badBytes are what an attacker puts in a URL to make a query fail: a NUL, a byte that is not UTF-8, an
+// overlong encoding of "/".
+var badBytes = []string{"abc%00def", "%FF", "%C0%AF"}
+
+// queryNames are the query-string parameters the handlers read (filters, searches, pages, redirections).
+var queryNames = []string{"q", "a", "etat", "domaine", "type", "periode", "module", "formateur", "entite", "id", "auteur",
+	"statut", "page", "suivant", "du", "au", "administration", "format", "niveau", "duree", "public", "partenaire", "places",
+	"tri", "state", "code", "error"}
+
+// TestBadBytes_EveryRoute walks every route and puts bytes PostgreSQL refuses (NUL, invalid UTF-8, overlong
+// encodings) in each of its parameters and in every query-string parameter, as an anonymous visitor and as
+// an admin, with GET and POST (same-origin): the answer is never a 5xx and the server logs nothing at error
+// level (anyone could otherwise fill the alerting).
+func TestBadBytes_EveryRoute(t *testing.T) {
+	store := testdb.NewSeeded(t, "badbytes", 8)
+	srv, ws, logs := loggedServer(t, store, nil)
+
+	type route struct{ method, pattern string }
+	var routes []route
+	chi.Walk(ws.Routes(), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		pattern = strings.TrimSuffix(pattern, "/")
+		if pattern == "" {
+			pattern = "/"
+		}
+		if !strings.HasPrefix(pattern, "/static/") {
+			routes = append(routes, route{method, pattern})
+		}
+		return nil
+	})
+	if len(routes) < 100 {
+		t.Fatalf("the walk saw %d routes", len(routes))
+	}
+	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	logs.take()
+	// Routes that end the session are called with a fresh admin each time.
+	destructive := map[string]bool{"POST /deconnexion": true, "POST /compte/deconnexion-partout": true}
+
+	call := func(b *browser, method, path string) page {
+		req, _ := http.NewRequest(method, b.base+path, strings.NewReader(""))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		return b.do(req)
+	}
+	check := func(t *testing.T, key, path string, wantNotFound bool, whos ...string) {
+		t.Helper()
+		for _, who := range whos {
+			b := newBrowser(t, srv)
+			if who == "admin" {
+				b = admin
+				if destructive[key] {
+					b, _ = signedIn(t, srv, store, account.RoleAdmin)
+					logs.take()
+				}
+			}
+			method, _, _ := strings.Cut(key, " ")
+			p := call(b, method, path)
+			if p.status >= 500 || (wantNotFound && p.status != http.StatusNotFound) {
+				t.Errorf("%s %s as %s: %d", method, path, who, p.status)
+			}
+			for _, rec := range logs.take() {
+				if rec.level >= slog.LevelError {
+					t.Errorf("%s %s as %s logged at error level: %s", method, path, who, rec)
+				}
+			}
+		}
+	}
+	for _, r := range routes {
+		key := r.method + " " + r.pattern
+		t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
+			// In the path: every parameter at once gets the bad value.
+			if strings.Contains(r.pattern, "{") {
+				for _, bad := range badBytes {
+					path := param.ReplaceAllString(strings.TrimSuffix(r.pattern, "/*"), bad)
+					check(t, key, path, true, "anonymous", "admin")
+				}
+			}
+			// In the query string of a path that exists.
+			for _, bad := range badBytes {
+				q := make([]string, len(queryNames))
+				for i, n := range queryNames {
+					q[i] = n + "=" + bad
+				}
+				check(t, key, samplePath(t, store, r.pattern)+"?"+strings.Join(q, "&"), false, "anonymous", "admin")
+			}
+		})
+	}
+	// Beyond bytes: a slug or an id that cannot be one answers 404 before any query.
+	for _, path := range []string{"/modules/%E2%80%AE", "/domaines/" + strings.Repeat("a", 5000), "/parcours/UPPER",
+		"/admin/modules/99999999999999999999", "/admin/modules/-1", "/admin/modules/0x10", "/mes-formations/+1/attestation"} {
+		check(t, "GET "+path, path, true, "admin")
+	}
+}
