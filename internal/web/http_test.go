@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -198,5 +200,64 @@ func TestBadBytes_EveryRoute(t *testing.T) {
 	for _, path := range []string{"/modules/%E2%80%AE", "/domaines/" + strings.Repeat("a", 5000), "/parcours/UPPER",
 		"/admin/modules/99999999999999999999", "/admin/modules/-1", "/admin/modules/0x10", "/mes-formations/+1/attestation"} {
 		check(t, "GET "+path, path, true, "admin")
+	}
+}
+
+// TestHead_EveryGetRoute: HEAD answers like GET, without a body, health checks included (load balancers
+// and uptime probes use it); it used to be a 405 everywhere but static files.
+func TestHead_EveryGetRoute(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv, _, _ := loggedServer(t, store, nil)
+	var moduleSlug string
+	store.Pool().QueryRow(context.Background(), `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+	for _, path := range []string{"/healthz", "/readyz", "/", "/catalogue", "/catalogue?q=donnees", "/modules/" + moduleSlug, "/domaines/cybersecurite"} {
+		req, _ := http.NewRequest(http.MethodHead, srv.URL+path, nil)
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || len(body) != 0 {
+			t.Errorf("HEAD %s: %d with %d bytes, want 200 without a body", path, res.StatusCode, len(body))
+		}
+	}
+	// A route with no GET is still a 405 (the French page), not a 200.
+	req, _ := http.NewRequest(http.MethodHead, srv.URL+"/deconnexion", nil)
+	if res, err := http.DefaultTransport.RoundTrip(req); err != nil || res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("HEAD /deconnexion: %v %v", res.StatusCode, err)
+	}
+}
+
+// TestTrailingSlash_Redirects: a path with a trailing slash is redirected (301) to the canonical URL, query
+// kept; "/" stays itself, and the redirection never leaves the site.
+func TestTrailingSlash_Redirects(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv, _, _ := loggedServer(t, store, nil)
+	b := newBrowser(t, srv)
+	for path, want := range map[string]string{
+		"/catalogue/?q=x":             "/catalogue?q=x",
+		"/catalogue/":                 "/catalogue",
+		"/domaines//":                 "/domaines",
+		"/admin/":                     "/admin",
+		"/healthz/":                   "/healthz",
+		"//example.org/":              "/example.org",
+		"/%5Cexample.org/":            "/%5Cexample.org",
+		"/modules/caf%C3%A9/?a=1&b=2": "/modules/caf%C3%A9?a=1&b=2",
+	} {
+		p := b.get(path)
+		if p.status != http.StatusMovedPermanently || p.header.Get("Location") != want {
+			t.Errorf("GET %s: %d → %q, want 301 → %q", path, p.status, p.header.Get("Location"), want)
+		}
+	}
+	if p := b.get("/"); p.status != http.StatusOK {
+		t.Errorf("GET /: %d", p.status)
+	}
+	if p := b.follow(b.get("/catalogue/?q=x")); p.status != http.StatusOK {
+		t.Errorf("the redirection target: %d", p.status)
+	}
+	// A form posted to a trailing slash keeps its method (308), and a cross-origin one is refused first.
+	if p := b.post("/connexion/", url.Values{}); p.status != http.StatusPermanentRedirect || p.header.Get("Location") != "/connexion" {
+		t.Errorf("POST /connexion/: %d → %q", p.status, p.header.Get("Location"))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -51,6 +52,27 @@ func (s *Server) rejectBadPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !validPath(r.URL.Path) {
 			s.notFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// canonicalSlashes redirects a path with trailing slashes to the same path without them, query kept: 301 for
+// GET and HEAD, 308 (method kept) for the others. "/" stays; leading slashes collapse into one, so the target
+// is never another host ("//example.org/").
+func canonicalSlashes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && p[len(p)-1] == '/' {
+			target := "/" + strings.Trim(r.URL.EscapedPath(), "/")
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			code := http.StatusMovedPermanently
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				code = http.StatusPermanentRedirect
+			}
+			http.Redirect(w, r, target, code)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -47,8 +47,9 @@ func (s *Server) Handler() http.Handler {
 	r.Use(s.accessLog)
 	r.Use(s.recoverPanic)
 	r.Use(s.securityHeaders)
-	// A path no route could have (bad bytes) is a 404 before routing: no handler passes such bytes to a query.
-	r.Use(s.rejectBadPaths)
+	// Before routing: a 404 to a path no route could have (bad bytes), HEAD answered by every GET route, and
+	// trailing slashes redirected to the canonical URL (in a Group they would run only after a route matched).
+	r.Use(s.rejectBadPaths, middleware.GetHead, canonicalSlashes)
 
 	// Static files: no session; text formats gzipped once per file (static.Handler).
 	r.Handle(static.Prefix+"*", static.Handler())
@@ -60,7 +61,6 @@ func (s *Server) Handler() http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(middleware.Compress(5, "text/html", "application/json", "text/csv"))
-		r.Use(middleware.RedirectSlashes)
 		// Sessions only on dynamic routes (not static files, not health checks), then the current user.
 		r.Use(sessionMemo, s.sessions.LoadAndSave, s.loadUser)
 
