@@ -249,8 +249,8 @@ func (s *Server) personalData(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cookies(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, templates.Cookies(templates.StaticView{Page: s.page(r, "", "Gestion des cookies", "",
-		templates.Crumb{Label: "Gestion des cookies"})}))
+	s.render(w, r, http.StatusOK, templates.Cookies(templates.CookiesView{Page: s.page(r, "", "Gestion des cookies", "",
+		templates.Crumb{Label: "Gestion des cookies"}), SessionCookie: SessionCookieName(s.cfg.CookieSecure)}))
 }
 
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {

@@ -16,8 +16,15 @@ import (
 	"campus/templates"
 )
 
-// SessionCookie is the name of the session cookie.
-const SessionCookie = "campus_session"
+// SessionCookieName is the name of the session cookie: __Host-campus_session when cookies are Secure (the
+// prefix makes browsers refuse it unless it is Secure, for the whole site, and set by the portal's own host, so
+// a neighbouring subdomain cannot plant or override it), campus_session on plain-http local runs.
+func SessionCookieName(secure bool) string {
+	if secure {
+		return "__Host-campus_session"
+	}
+	return "campus_session"
+}
 
 // Session keys.
 const (
@@ -32,8 +39,8 @@ const (
 	sessSentTo    = "sent_to" // the address a sign-up or reset mail was sent to, for the next page
 )
 
-// newSessions builds the scs manager: sessions in Postgres with their owner, cookie campus_session,
-// HttpOnly, SameSite=Lax (Strict would drop the cookie on the ProConnect callback), Secure unless
+// newSessions builds the scs manager: sessions in Postgres with their owner, cookie SessionCookieName (Path=/,
+// no Domain), HttpOnly, SameSite=Lax (Strict would drop the cookie on the ProConnect callback), Secure unless
 // configured off for plain-http local runs, idle and absolute lifetimes.
 func newSessions(cfg config.Config, store *postgres.Store) *scs.SessionManager {
 	sm := scs.New()
@@ -41,11 +48,12 @@ func newSessions(cfg config.Config, store *postgres.Store) *scs.SessionManager {
 	sm.Store = store.SessionStore(sm.Codec)
 	sm.Lifetime = cfg.SessionLifetime
 	sm.IdleTimeout = cfg.SessionIdle
-	sm.Cookie.Name = SessionCookie
+	sm.Cookie.Name = SessionCookieName(cfg.CookieSecure)
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = cfg.CookieSecure
 	sm.Cookie.Path = "/"
+	sm.Cookie.Domain = ""
 	sm.Cookie.Persist = false // a browser session cookie; the server enforces both lifetimes
 	return sm
 }
