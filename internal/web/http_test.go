@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -260,4 +261,127 @@ func TestTrailingSlash_Redirects(t *testing.T) {
 	if p := b.post("/connexion/", url.Values{}); p.status != http.StatusPermanentRedirect || p.header.Get("Location") != "/connexion" {
 		t.Errorf("POST /connexion/: %d → %q", p.status, p.header.Get("Location"))
 	}
+}
+
+// TestLogs_NoSecrets follows the links whose token is a credential (the private calendar feed, the address
+// confirmation, the password reset, the trainer's "more information" reply, the tailored-programme follow-up):
+// no log line carries a token; the access log names the route pattern, the client's address and the request
+// id, which the response returns in X-Request-Id.
+func TestLogs_NoSecrets(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv, _, logs := loggedServer(t, store, nil)
+	ctx := context.Background()
+	type visit struct {
+		path, pattern string
+		b             *browser
+		p             page
+	}
+	var visits []visit
+	var tokens []string
+	follow := func(b *browser, path, pattern string) page {
+		t.Helper()
+		tok := tokenOf(path, pattern)
+		if len(tok) < 20 {
+			t.Fatalf("no token in %q for %s", path, pattern)
+		}
+		tokens = append(tokens, tok)
+		p := b.get(path)
+		if p.status != http.StatusOK {
+			t.Fatalf("GET %s: %d", pattern, p.status)
+		}
+		visits = append(visits, visit{path, pattern, b, p})
+		return p
+	}
+
+	// The private calendar feed.
+	agent, _ := signedIn(t, srv, store, account.RoleAgent)
+	link, _ := agent.follow(agent.post("/mes-formations/calendrier", url.Values{})).doc.Find("#lien-agenda").Attr("value")
+	follow(newBrowser(t, srv), strings.TrimPrefix(link, testBase), "/calendrier/{token}.ics")
+
+	// Address confirmation.
+	email := uniqueEmail("journal")
+	b := newBrowser(t, srv)
+	expectRedirect(t, b.post("/inscription", url.Values{"given_name": {"Camille"}, "usual_name": {"Martin"}, "administration": {"DINUM"},
+		"email": {email}, "password": {goodPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
+	_, verify := lastMail(t, store, email)
+	tokens = append(tokens, tokenOf(verify, "/verification/{token}"))
+	visits = append(visits, visit{verify, "/verification/{token}", b, b.get(verify)})
+
+	// Password reset.
+	u := newUser(t, store, "journal", account.RoleAgent)
+	expectRedirect(t, b.post("/mot-de-passe-oublie", url.Values{"email": {u.Email}}), http.StatusSeeOther, "/mot-de-passe-oublie/courriel-envoye")
+	_, reset := lastMail(t, store, u.Email)
+	follow(b, reset, "/reinitialisation/{token}")
+
+	// The tailored-programme follow-up.
+	res := b.post("/programmes-sur-mesure/demande", url.Values{"administration": {"Agence du journal"}, "contact_name": {"Alix Martin"},
+		"contact_email": {uniqueEmail("contact")}, "contact_phone": {"01 23 45 67 89"}, "need": {"Former nos managers à la donnée."},
+		"audiences": {"managers"}, "headcount": {"12"}, "domains": {"data"}, "timing": {"Automne"}, "consent": {"oui"}})
+	follow(b, res.header.Get("Location"), "/programmes-sur-mesure/suivi/{token}")
+
+	// The trainer's reply link.
+	applicant := uniqueEmail("candidat")
+	expectRedirect(t, b.post("/devenir-formateur", url.Values{"given_name": {"Dominique"}, "usual_name": {"Formatrice"}, "email": {applicant},
+		"kind": {"externe"}, "organisation": {"Association"}, "domains": {"data"}, "modules": {"Atelier"}, "availability": {"Un jour par mois"},
+		"consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
+	var application int64
+	store.Pool().QueryRow(ctx, `SELECT id FROM trainer_applications WHERE email = $1`, applicant).Scan(&application)
+	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	admin.post("/admin/formateurs/"+id64(application)+"/decision", url.Values{"decision": {"demander-precisions"}, "message": {"Quelles formations ?"}})
+	_, reply := lastMail(t, store, applicant)
+	follow(b, reply, "/devenir-formateur/precisions/{token}")
+
+	records := logs.take()
+	for _, rec := range records {
+		for _, tok := range tokens {
+			if strings.Contains(rec.String(), tok) {
+				t.Errorf("a log line carries a token: %s", rec)
+			}
+		}
+	}
+	for _, v := range visits {
+		id := v.p.header.Get("X-Request-Id")
+		found := false
+		for _, rec := range records {
+			if rec.msg == "request" && rec.attrs["id"] == id {
+				found = true
+				if rec.attrs["route"] != v.pattern || rec.attrs["client"] != v.b.ip || rec.attrs["method"] != "GET" ||
+					rec.attrs["status"] != strconv.Itoa(v.p.status) {
+					t.Errorf("access log of %s: %s", v.pattern, rec)
+				}
+			}
+		}
+		if id == "" || !found {
+			t.Errorf("%s: X-Request-Id %q is not the id of an access log line", v.pattern, id)
+		}
+	}
+	for _, rec := range records {
+		if _, ok := rec.attrs["path"]; ok {
+			t.Errorf("a log line has a path: %s", rec)
+		}
+	}
+
+	// A request id from the proxy in front is kept when it is plausible, replaced otherwise.
+	for sent, kept := range map[string]bool{"f00d-1234.abc_DEF": true, "x y": false, "id\u00e9": false, strings.Repeat("a", 65): false} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/healthz", nil)
+		req.Header.Set("X-Request-Id", sent)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		got := res.Header.Get("X-Request-Id")
+		if (got == sent) != kept || got == "" {
+			t.Errorf("X-Request-Id %q sent, %q answered", sent, got)
+		}
+	}
+}
+
+// tokenOf is what stands for {token} of pattern in path.
+func tokenOf(path, pattern string) string {
+	before, after, _ := strings.Cut(pattern, "{token}")
+	if !strings.HasPrefix(path, before) || !strings.HasSuffix(path, after) || len(path) < len(before)+len(after) {
+		return ""
+	}
+	return path[len(before) : len(path)-len(after)]
 }

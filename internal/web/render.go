@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"hash/crc32"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/a-h/templ"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"campus/internal/apperr"
 	"campus/templates"
@@ -74,8 +74,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// serverError logs an unexpected error (with the request's id, route and client, never its path) and shows the
+// generic page.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Error("server error", "id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+	s.log.LogAttrs(r.Context(), slog.LevelError, "server error", s.requestAttrs(r, slog.Any("err", err))...)
 	s.renderError(w, r, http.StatusInternalServerError)
 }
 
@@ -111,7 +113,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int)
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	if err := templates.Error(v).Render(r.Context(), buf); err != nil {
-		s.log.Error("rendering the error page", "err", err)
+		s.log.LogAttrs(r.Context(), slog.LevelError, "rendering the error page", s.requestAttrs(r, slog.Any("err", err))...)
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(status)
 		w.Write([]byte(http.StatusText(status)))

@@ -43,10 +43,9 @@ func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 // Handler is the portal's whole HTTP handler.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID)
-	r.Use(s.accessLog)
-	r.Use(s.recoverPanic)
-	r.Use(s.securityHeaders)
+	// For every request: an id (X-Request-Id), the access log (route pattern, never the path), panics, the
+	// security headers.
+	r.Use(s.requestID, s.accessLog, s.recoverPanic, s.securityHeaders)
 	// Before routing: a 404 to a path no route could have (bad bytes), HEAD answered by every GET route, and
 	// trailing slashes redirected to the canonical URL (in a Group they would run only after a route matched).
 	r.Use(s.rejectBadPaths, middleware.GetHead, canonicalSlashes)
