@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
 
 	"campus/internal/account"
 	"campus/internal/config"
@@ -384,4 +385,99 @@ func tokenOf(path, pattern string) string {
 		return ""
 	}
 	return path[len(before) : len(path)-len(after)]
+}
+
+// TestDatabaseDown_ServiceUnavailable cuts the database from under a running portal (its connections are
+// terminated and it no longer exists): signed-in visitors (their session cannot be read), anonymous pages and
+// forms all get the French DSFR page with 503 and Retry-After, as HTML with the security headers, never scs's
+// plain-text "Internal Server Error"; /readyz says so and /healthz stays up.
+func TestDatabaseDown_ServiceUnavailable(t *testing.T) {
+	ctx := context.Background()
+	dbURL := testdb.NewDatabase(t, "panne")
+	store, err := postgres.Open(ctx, dbURL, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	if err := store.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	srv, _, logs := loggedServer(t, store, nil)
+	agent, _ := signedIn(t, srv, store, account.RoleAgent)
+	if p := agent.get("/mes-formations"); p.status != http.StatusOK {
+		t.Fatalf("before the failure: %d", p.status)
+	}
+
+	// The session cannot be saved at the end of a request (the server shuts down meanwhile) when the handler has
+	// begun its answer (here a page, after the flash message left by signing out was read): the 503 page alone
+	// is sent, not followed by the handler's page.
+	u := newUser(t, store, "panne", account.RoleAgent)
+	b := newBrowser(t, srv)
+	expectRedirect(t, b.login(u.Email, goodPassword), http.StatusSeeOther, "/compte")
+	expectRedirect(t, b.post("/deconnexion", url.Values{}), http.StatusSeeOther, "/")
+	exec(t, store, `CREATE FUNCTION refuse_sessions() RETURNS trigger LANGUAGE plpgsql AS
+		$$BEGIN RAISE EXCEPTION 'arrêt du serveur' USING ERRCODE = 'admin_shutdown'; END$$`)
+	exec(t, store, `CREATE TRIGGER refuse_sessions BEFORE INSERT OR UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION refuse_sessions()`)
+	for _, p := range []page{b.get("/"), newBrowser(t, srv).login(u.Email, goodPassword)} {
+		if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") != "30" || p.header.Get("Location") != "" ||
+			strings.Count(p.body, "<html") != 1 || text(p.doc.Find("h1")) != "Service momentanément indisponible" {
+			t.Errorf("session not saved: %d → %q, %d documents, h1 %q", p.status, p.header.Get("Location"), strings.Count(p.body, "<html"),
+				text(p.doc.Find("h1")))
+		}
+	}
+	exec(t, store, `DROP TRIGGER refuse_sessions ON sessions`)
+
+	// The database goes away.
+	var name string
+	store.Pool().QueryRow(ctx, `SELECT current_database()`).Scan(&name)
+	admin, err := pgx.Connect(ctx, testdb.Require(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, `DROP DATABASE `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
+		t.Fatal(err)
+	}
+	logs.take()
+
+	anonymous := newBrowser(t, srv)
+	for _, c := range []struct {
+		who  string
+		b    *browser
+		post bool
+		path string
+	}{
+		// Twice each: the first requests meet the pool's dead connections, the next ones fail to connect.
+		{"agent", agent, false, "/mes-formations"}, {"agent", agent, false, "/mes-formations"}, {"agent", agent, false, "/"},
+		{"agent", agent, true, "/compte/informations"},
+		{"anonymous", anonymous, false, "/catalogue"}, {"anonymous", anonymous, false, "/modules/un-module"},
+		{"anonymous", anonymous, true, "/connexion"}, {"anonymous", anonymous, false, "/"},
+	} {
+		var p page
+		if c.post {
+			p = c.b.post(c.path, url.Values{"email": {"a@b.fr"}, "password": {"x"}}, "Sec-Fetch-Site", "same-origin")
+		} else {
+			p = c.b.get(c.path)
+		}
+		if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") != "30" ||
+			!strings.HasPrefix(p.header.Get("Content-Type"), "text/html") || text(p.doc.Find("h1")) != "Service momentanément indisponible" ||
+			p.header.Get("Content-Security-Policy") == "" || strings.Contains(p.body, "Internal Server Error") {
+			t.Errorf("%s %s: %d, Retry-After %q, %q, h1 %q", c.who, c.path, p.status, p.header.Get("Retry-After"),
+				p.header.Get("Content-Type"), text(p.doc.Find("h1")))
+		}
+		if n := strings.Count(p.body, "<html"); n != 1 {
+			t.Errorf("%s %s: %d documents in the body", c.who, c.path, n)
+		}
+	}
+	if p := anonymous.get("/readyz"); p.status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz: %d", p.status)
+	}
+	if p := anonymous.get("/healthz"); p.status != http.StatusOK {
+		t.Errorf("/healthz: %d", p.status)
+	}
+	for _, rec := range logs.take() {
+		if rec.level >= slog.LevelError && rec.msg != "database unavailable" && rec.msg != "request" {
+			t.Errorf("logged: %s", rec)
+		}
+	}
 }

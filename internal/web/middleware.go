@@ -145,6 +145,17 @@ func canonicalSlashes(next http.Handler) http.Handler {
 	})
 }
 
+// crossOrigin refuses state-changing requests from another origin (Sec-Fetch-Site / Origin checks, net/http's
+// CrossOriginProtection) with the French 403 page; it runs after securityHeaders, so the refusal carries the CSP
+// and the other headers like every page.
+func (s *Server) crossOrigin() func(http.Handler) http.Handler {
+	p := http.NewCrossOriginProtection()
+	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.renderErrorView(w, r, http.StatusForbidden, crossOriginRefusal)
+	}))
+	return p.Handler
+}
+
 // contentSecurityPolicy allows scripts, styles, images and fonts from the portal itself only: no inline script
 // (the theme script is a file, static/js/theme.js), so a page holds nothing per request and the same bytes can
 // be cached and compressed once (pagecache.go).
