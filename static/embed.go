@@ -82,6 +82,11 @@ func Handler() http.Handler {
 			http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(gz))
 			return
 		}
+		if st, err := fs.Stat(files, name); err == nil && st.IsDir() {
+			// No listing, and no redirection to "name/" (the router strips trailing slashes: it would loop).
+			http.NotFound(w, r)
+			return
+		}
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = "/" + name
 		fileServer.ServeHTTP(w, r2)

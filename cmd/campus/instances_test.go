@@ -20,6 +20,7 @@ import (
 	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
+	"campus/internal/web"
 	"campus/migrations"
 )
 
@@ -335,7 +336,7 @@ func (in *tiInstance) signIn(t *testing.T, u account.User) *http.Cookie {
 		t.Fatalf("sign-in on %s: %d → %q (%s)", in.name, p.status, p.header.Get("Location"), p.text("#erreurs-formulaire"))
 	}
 	for _, c := range (&http.Response{Header: p.header}).Cookies() {
-		if c.Name == "campus_session" && c.Value != "" {
+		if c.Name == web.SessionCookieName(false) && c.Value != "" {
 			return c
 		}
 	}

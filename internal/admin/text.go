@@ -17,6 +17,10 @@ const MaxSlug = 100
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
+// ValidSlug reports whether s is a slug the back-office could have given (lower-case letters without accents,
+// digits and single hyphens, at most MaxSlug characters): a URL whose slug is not one needs no query.
+func ValidSlug(s string) bool { return len(s) <= MaxSlug && slugPattern.MatchString(s) }
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // line cleans a single-line text: valid UTF-8, trimmed, no control characters, at most max characters.

@@ -7,9 +7,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -49,6 +53,28 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // Close releases every connection.
 func (s *Store) Close() { s.pool.Close() }
+
+// Unavailable reports whether err means that the database could not be reached or dropped the connection
+// (server down, restarting, refusing connections, network cut), as opposed to an error of the query itself:
+// the web layer answers 503 with Retry-After to those.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var connect *pgconn.ConnectError
+	if errors.As(err, &connect) || errors.Is(err, pgconn.ErrConnClosed) {
+		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		// Class 08: connection exception; 57P01-57P03: the server is shutting down or starting; 53300: too many
+		// connections.
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" || pg.Code == "53300"
+	}
+	// The connection broke under the query (the server closed it, the network failed).
+	var netErr net.Error
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.As(err, &netErr)
+}
 
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error {

@@ -31,7 +31,7 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 
 // devMails lists the outbox, development only: the links of the mails can be followed without SMTP.
 func (s *Server) devMails(w http.ResponseWriter, r *http.Request) {
-	filter := account.NormalizeEmail(r.URL.Query().Get("a"))
+	filter := account.NormalizeEmail(queryText(r.URL.Query(), "a", 254))
 	ms, err := s.store.RecentMails(r.Context(), filter, 100)
 	if err != nil {
 		s.fail(w, r, err)

@@ -78,9 +78,6 @@ func adminActor(r *http.Request) admin.Actor {
 	return admin.Actor{ID: u.ID, Name: u.DisplayName()}
 }
 
-// adminPathID reads an id of the URL; 0 (never an id) when it is not a positive number.
-func adminPathID(r *http.Request, name string) int64 { return admin.ParseID(chi.URLParam(r, name)) }
-
 // Raw reads a field as typed (valid UTF-8) and keeps it to show again; the back-office's validation is the
 // admin package's.
 func (f *Form) adminRaw(name string) string {
@@ -137,11 +134,15 @@ func adminSaveFailed(err error, f *Form, edit *templates.AdminEdit, typed admin.
 // entity's page.
 func (s *Server) adminSetStatus(entity string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := adminPathID(r, "id")
+		id, err := idParam(r, "id")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		f := s.readForm(w, r)
 		to := f.Hidden("etat")
 		back := templates.AdminHref(entity, id)
-		err := s.store.SetStatus(r.Context(), adminActor(r), entity, id, to)
+		err = s.store.SetStatus(r.Context(), adminActor(r), entity, id, to)
 		if msg, ok := admin.AsRule(err); ok {
 			s.flash(r, "error", msg)
 			http.Redirect(w, r, back, http.StatusSeeOther)
@@ -197,15 +198,6 @@ func adminPager(path string, q url.Values, page, per, total int) templates.Pager
 }
 
 func adminIsNotFound(err error) bool { return errors.Is(err, apperr.ErrNotFound) }
-
-// validID answers 404 when id is not a valid id.
-func (s *Server) adminValidID(w http.ResponseWriter, r *http.Request, id int64) bool {
-	if id == 0 {
-		s.fail(w, r, apperr.ErrNotFound)
-		return false
-	}
-	return true
-}
 
 // options builds select options from referenced entities; archived ones are left out unless current.
 func adminRefOptions(refs []admin.RefInfo, current string) []templates.Option {

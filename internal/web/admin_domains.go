@@ -95,7 +95,12 @@ func (s *Server) adminCreateDomain(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminEditDomain(w http.ResponseWriter, r *http.Request) {
-	d, err := s.store.AdminDomain(r.Context(), adminPathID(r, "id"))
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.store.AdminDomain(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -106,7 +111,12 @@ func (s *Server) adminEditDomain(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminUpdateDomain(w http.ResponseWriter, r *http.Request) {
-	cur, err := s.store.AdminDomain(r.Context(), adminPathID(r, "id"))
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cur, err := s.store.AdminDomain(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -194,7 +204,12 @@ func (s *Server) adminCreatePartner(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminEditPartner(w http.ResponseWriter, r *http.Request) {
-	p, err := s.store.AdminPartner(r.Context(), adminPathID(r, "id"))
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.store.AdminPartner(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -205,7 +220,12 @@ func (s *Server) adminEditPartner(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminUpdatePartner(w http.ResponseWriter, r *http.Request) {
-	cur, err := s.store.AdminPartner(r.Context(), adminPathID(r, "id"))
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cur, err := s.store.AdminPartner(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -291,7 +311,12 @@ func (s *Server) adminCreateAudience(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminEditAudience(w http.ResponseWriter, r *http.Request) {
-	a, err := s.store.AdminAudience(r.Context(), adminPathID(r, "id"))
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := s.store.AdminAudience(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -302,7 +327,12 @@ func (s *Server) adminEditAudience(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminUpdateAudience(w http.ResponseWriter, r *http.Request) {
-	cur, err := s.store.AdminAudience(r.Context(), adminPathID(r, "id"))
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cur, err := s.store.AdminAudience(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"campus/internal/admin"
+	"campus/internal/apperr"
 	"campus/internal/catalogue"
 	"campus/internal/postgres"
 	"campus/templates"
@@ -20,11 +21,7 @@ const adminPerPage = 50
 
 func (s *Server) adminModules(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	v := templates.AdminModulesView{Status: q.Get("etat"), Domain: q.Get("domaine"), Query: strings.TrimSpace(q.Get("q"))}
-	if len(v.Query) > 100 {
-		v.Query = v.Query[:100]
-	}
-	v.Query = strings.ToValidUTF8(v.Query, "")
+	v := templates.AdminModulesView{Status: queryText(q, "etat", 40), Domain: queryText(q, "domaine", admin.MaxSlug), Query: queryText(q, "q", 100)}
 	refs, err := s.store.AdminRefs(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -98,7 +95,7 @@ func (s *Server) adminNewModule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e := templates.AdminEdit{Entity: admin.EntityModule, Action: "/admin/modules",
-		Form: templates.FormState{Values: adminModuleValues(admin.ModuleInput{Domain: r.URL.Query().Get("domaine")})}}
+		Form: templates.FormState{Values: adminModuleValues(admin.ModuleInput{Domain: queryText(r.URL.Query(), "domaine", admin.MaxSlug)})}}
 	s.adminRenderModule(w, r, http.StatusOK, e, refs)
 }
 
@@ -132,8 +129,13 @@ func (s *Server) adminCreateModule(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adminEditModule(w http.ResponseWriter, r *http.Request) {
 	var m admin.Module
 	var refs admin.Refs
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { m, err = s.store.AdminModule(ctx, adminPathID(r, "id")); return })
+	g.Go(func() (err error) { m, err = s.store.AdminModule(ctx, id); return })
 	g.Go(func() (err error) { refs, err = s.store.AdminRefs(ctx); return })
 	if err := g.Wait(); err != nil {
 		s.fail(w, r, err)
@@ -147,8 +149,13 @@ func (s *Server) adminEditModule(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adminUpdateModule(w http.ResponseWriter, r *http.Request) {
 	var cur admin.Module
 	var refs admin.Refs
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { cur, err = s.store.AdminModule(ctx, adminPathID(r, "id")); return })
+	g.Go(func() (err error) { cur, err = s.store.AdminModule(ctx, id); return })
 	g.Go(func() (err error) { refs, err = s.store.AdminRefs(ctx); return })
 	if err := g.Wait(); err != nil {
 		s.fail(w, r, err)
@@ -296,8 +303,13 @@ func (s *Server) adminCreateTrack(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adminLoadTrack(w http.ResponseWriter, r *http.Request) (admin.Track, admin.Refs, bool) {
 	var t admin.Track
 	var refs admin.Refs
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return t, refs, false
+	}
 	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { t, err = s.store.AdminTrack(ctx, adminPathID(r, "id")); return })
+	g.Go(func() (err error) { t, err = s.store.AdminTrack(ctx, id); return })
 	g.Go(func() (err error) { refs, err = s.store.AdminRefs(ctx); return })
 	if err := g.Wait(); err != nil {
 		s.fail(w, r, err)
@@ -388,8 +400,10 @@ func (s *Server) adminAddTrackModule(w http.ResponseWriter, r *http.Request) {
 // adminMoveTrackModule moves a module of the track up or down, or removes it ("action": monter, descendre,
 // retirer).
 func (s *Server) adminMoveTrackModule(w http.ResponseWriter, r *http.Request) {
-	trackID, moduleID := adminPathID(r, "id"), adminPathID(r, "module")
-	if !s.adminValidID(w, r, trackID) || !s.adminValidID(w, r, moduleID) {
+	trackID, err := idParam(r, "id")
+	moduleID, merr := idParam(r, "module")
+	if err != nil || merr != nil {
+		s.fail(w, r, apperr.ErrNotFound)
 		return
 	}
 	f := s.readForm(w, r)
@@ -400,7 +414,7 @@ func (s *Server) adminMoveTrackModule(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	err := s.store.ChangeTrackModules(r.Context(), adminActor(r), trackID, moduleID, op)
+	err = s.store.ChangeTrackModules(r.Context(), adminActor(r), trackID, moduleID, op)
 	if msg, ok := admin.AsRule(err); ok {
 		s.flash(r, "error", msg)
 		http.Redirect(w, r, back, http.StatusSeeOther)

@@ -15,7 +15,11 @@ import (
 // the public page's own template, with a notice at the top. Never cached, never indexed.
 func (s *Server) adminPreview(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	slug := chi.URLParam(r, "slug")
+	slug, err := slugParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	switch chi.URLParam(r, "kind") {
 	case "modules":
 		m, err := s.store.PreviewModule(ctx, slug)

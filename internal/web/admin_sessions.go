@@ -18,7 +18,7 @@ import (
 
 func (s *Server) adminSessions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	v := templates.AdminSessionsView{Period: q.Get("periode"), Module: q.Get("module"), NoTrainer: q.Get("formateur") == "aucun"}
+	v := templates.AdminSessionsView{Period: q.Get("periode"), Module: queryText(q, "module", admin.MaxSlug), NoTrainer: q.Get("formateur") == "aucun"}
 	switch v.Period {
 	case postgres.PeriodPast, postgres.PeriodAll:
 	default:
@@ -125,7 +125,7 @@ func (s *Server) adminNewSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e := templates.AdminEdit{Entity: admin.EntitySession, Action: "/admin/sessions",
-		Form: templates.FormState{Values: adminSessionValues(admin.SessionInput{Module: r.URL.Query().Get("module"), Capacity: "20"})}}
+		Form: templates.FormState{Values: adminSessionValues(admin.SessionInput{Module: queryText(r.URL.Query(), "module", admin.MaxSlug), Capacity: "20"})}}
 	s.adminRenderSession(w, r, http.StatusOK, e, sf, admin.Session{})
 }
 
@@ -172,8 +172,13 @@ func adminSessionEdit(x admin.Session, version int) templates.AdminEdit {
 func (s *Server) adminLoadSession(w http.ResponseWriter, r *http.Request) (admin.Session, adminSessionForm, bool) {
 	var x admin.Session
 	var sf adminSessionForm
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return x, sf, false
+	}
 	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { x, err = s.store.AdminSession(ctx, adminPathID(r, "id")); return })
+	g.Go(func() (err error) { x, err = s.store.AdminSession(ctx, id); return })
 	g.Go(func() (err error) { sf.trainers, err = s.store.Trainers(ctx); return })
 	if err := g.Wait(); err != nil {
 		s.fail(w, r, err)

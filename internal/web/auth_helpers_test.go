@@ -121,7 +121,7 @@ func (b *browser) follow(p page) page {
 func (b *browser) cookie() *http.Cookie {
 	u, _ := url.Parse(b.base)
 	for _, c := range b.c.Jar.Cookies(u) {
-		if c.Name == web.SessionCookie {
+		if c.Name == web.SessionCookieName(false) || c.Name == web.SessionCookieName(true) {
 			return c
 		}
 	}

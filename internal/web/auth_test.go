@@ -78,7 +78,7 @@ func TestAccount_Journey(t *testing.T) {
 	expectRedirect(t, p, http.StatusSeeOther, "/compte")
 	var set *http.Cookie
 	for _, c := range (&http.Response{Header: p.header}).Cookies() {
-		if c.Name == web.SessionCookie {
+		if c.Name == web.SessionCookieName(false) {
 			set = c
 		}
 	}
@@ -126,7 +126,7 @@ func TestAccount_Journey(t *testing.T) {
 	}
 	old := newBrowser(t, srv)
 	u, _ := url.Parse(srv.URL)
-	old.c.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: stolen}})
+	old.c.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookieName(false), Value: stolen}})
 	expectRedirect(t, old.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
 	var n int
 	store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM sessions WHERE token = $1`, stolen).Scan(&n)
@@ -142,10 +142,18 @@ func TestSessionCookie_Secure(t *testing.T) {
 	p := newBrowser(t, srv).login(u.Email, goodPassword)
 	expectRedirect(t, p, http.StatusSeeOther, "/compte")
 	sc := p.header.Get("Set-Cookie")
-	for _, want := range []string{web.SessionCookie + "=", "HttpOnly", "Secure", "SameSite=Lax", "Path=/"} {
+	// Secure cookies take the __Host- prefix: browsers then refuse the cookie unless it is Secure, for Path=/
+	// and without Domain, so a neighbouring subdomain can neither set nor override it.
+	if !strings.HasPrefix(sc, "__Host-campus_session=") || web.SessionCookieName(true) != "__Host-campus_session" {
+		t.Errorf("Set-Cookie %q, want the __Host-campus_session cookie", sc)
+	}
+	for _, want := range []string{"HttpOnly", "Secure", "SameSite=Lax", "Path=/"} {
 		if !strings.Contains(sc, want) {
 			t.Errorf("Set-Cookie %q lacks %s", sc, want)
 		}
+	}
+	if strings.Contains(strings.ToLower(sc), "domain=") {
+		t.Errorf("Set-Cookie %q has a Domain: a __Host- cookie may not", sc)
 	}
 	if strings.Contains(sc, "Expires") || strings.Contains(sc, "Max-Age") {
 		t.Errorf("Set-Cookie %q is persistent; the session ends with the browser and the server lifetimes", sc)

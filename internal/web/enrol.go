@@ -73,7 +73,11 @@ func (s *Server) enrolPanel(r *http.Request, m catalogue.Module, form templates.
 func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
 	ctx := r.Context()
-	slug := chi.URLParam(r, "slug")
+	slug, err := slugParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	// The module as the page shows it (cached); the store checks the session's state under its lock.
 	m, err := cache.Load(s.cache, "module:"+slug, cache.All, func() (catalogue.Module, error) { return s.store.ModuleBySlug(ctx, slug) })
 	if err != nil {
@@ -179,7 +183,12 @@ func enrolFlash(out enrolment.Outcome) string {
 // track page with its reason.
 func (s *Server) enrolTrack(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	t, err := s.store.TrackBySlug(r.Context(), chi.URLParam(r, "slug"))
+	slug, err := slugParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	t, err := s.store.TrackBySlug(r.Context(), slug)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -223,20 +232,11 @@ func enrolPlural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// enrolmentID reads the {id} of a route; an invalid one is "not found".
-func enrolmentID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.ErrNotFound
-	}
-	return id, nil
-}
-
 // ownEnrolment loads the enrolment of the route for its owner, or for an admin; anyone else gets "not found"
 // (never 403: whether an enrolment exists is nobody else's business).
 func (s *Server) ownEnrolment(r *http.Request) (enrolment.Enrolment, error) {
 	u, _ := CurrentUser(r)
-	id, err := enrolmentID(r)
+	id, err := idParam(r, "id")
 	if err != nil {
 		return enrolment.Enrolment{}, err
 	}

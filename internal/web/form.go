@@ -128,9 +128,10 @@ func (f *Form) Checked(name string, required bool, msg string) bool {
 	return on
 }
 
-// Hidden reads a value that the page put in the form (e.g. where to go next), kept as is.
+// Hidden reads a value that the page put in the form (e.g. where to go next), kept as is but for invalid UTF-8
+// and control characters, which are dropped.
 func (f *Form) Hidden(name string) string {
-	v := strings.ToValidUTF8(f.raw(name), "")
+	v := cleanText(f.raw(name))
 	f.shown[name] = v
 	return v
 }

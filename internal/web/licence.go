@@ -77,7 +77,11 @@ func (s *Server) licenceOffer(r *http.Request, partnerSlug string) (templates.Li
 // requestLicence asks for a licence of the partner's current pool.
 func (s *Server) requestLicence(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	slug := chi.URLParam(r, "slug")
+	slug, err := slugParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p, err := s.store.PartnerBySlug(r.Context(), slug)
 	if err != nil {
 		s.fail(w, r, err)
@@ -133,7 +137,7 @@ func (s *Server) myLicences(w http.ResponseWriter, r *http.Request) {
 // cancelLicence withdraws the agent's waiting request or gives their licence back.
 func (s *Server) cancelLicence(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	id, err := idParam(r, "id")
 	if err != nil {
 		s.renderError(w, r, http.StatusNotFound)
 		return

@@ -34,12 +34,6 @@ func (s *Server) licenceAdminRoutes(r chi.Router) {
 	r.Post("/licences/demandes/{id}/retrait", s.adminLicenceRevoke)
 }
 
-// idParam reads the {id} of the route; a malformed one is a 404, like an unknown one.
-func idParam(r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	return id, err == nil && id > 0
-}
-
 func adminCrumbs(crumbs ...templates.Crumb) []templates.Crumb {
 	return append([]templates.Crumb{{Label: "Administration", Href: "/admin"}}, crumbs...)
 }
@@ -168,8 +162,8 @@ func (s *Server) renderLicencePool(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (s *Server) adminLicencePool(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}
@@ -190,8 +184,8 @@ func served(n int) string {
 }
 
 func (s *Server) adminLicenceQuota(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}
@@ -221,8 +215,8 @@ func (s *Server) adminLicenceQuota(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminLicenceQuotaDelete(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}
@@ -240,8 +234,8 @@ func (s *Server) adminLicenceQuotaDelete(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) adminLicenceGrant(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}
@@ -268,8 +262,8 @@ func (s *Server) adminLicenceGrant(w http.ResponseWriter, r *http.Request) {
 const maxUpload = 32 << 20
 
 func (s *Server) adminLicenceCodes(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}
@@ -325,8 +319,8 @@ func (s *Server) adminLicenceCodes(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminLicenceAllocateTo(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}
@@ -382,8 +376,8 @@ func allocationMessage(err error) string {
 }
 
 func (s *Server) adminLicenceAllocate(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}
@@ -407,8 +401,8 @@ func (s *Server) adminLicenceAllocate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminLicenceRevoke(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}

@@ -1,31 +1,97 @@
 package web
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 )
 
-// accessLog logs one line per request with its id, status, size and duration; 5xx at error level.
+// requestID gives each request an id, put in its context (middleware.GetReqID), its logs and the
+// X-Request-Id response header. An incoming X-Request-Id (from a proxy in front) is kept only when it is short
+// and made of safe characters; anything else is replaced, so that no client writes what it likes in the logs.
+func (s *Server) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(middleware.RequestIDHeader)
+		if !safeRequestID(id) {
+			id = requestIDPrefix + strconv.FormatUint(requestIDCounter.Add(1), 36)
+		}
+		w.Header().Set(middleware.RequestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
+	})
+}
+
+// requestIDPrefix makes the ids of this process unlikely to meet another instance's: random, drawn at start.
+var requestIDPrefix = func() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b) + "-"
+}()
+
+var requestIDCounter atomic.Uint64
+
+// safeRequestID accepts 1 to 64 letters, digits, '.', '_' and '-'.
+func safeRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// routePattern is the route the request matched, e.g. /calendrier/{token}.ics: what the logs show instead of
+// the path, which may carry a secret (a calendar feed's token, a single-use link). "-" when no route matched.
+func routePattern(r *http.Request) string {
+	if rctx := chi.RouteContext(r.Context()); rctx != nil {
+		if p := rctx.RoutePattern(); p != "" {
+			return p
+		}
+	}
+	return "-"
+}
+
+// requestAttrs are what every log line about a request carries: its id, method, route pattern (never the
+// path) and the client's address (from CAMPUS_CLIENT_IP_HEADER when set).
+func (s *Server) requestAttrs(r *http.Request, more ...slog.Attr) []slog.Attr {
+	return append([]slog.Attr{slog.String("id", middleware.GetReqID(r.Context())), slog.String("method", r.Method),
+		slog.String("route", routePattern(r)), slog.String("client", s.clientIP(r))}, more...)
+}
+
+// accessLog logs one line per request with its id, route, client, status, size and duration; 5xx at error
+// level, health checks at debug level.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
 		level := slog.LevelInfo
+		route := routePattern(r)
 		switch {
 		case ww.Status() >= 500:
 			level = slog.LevelError
-		case r.URL.Path == "/healthz" || r.URL.Path == "/readyz":
+		case route == "/healthz" || route == "/readyz":
 			level = slog.LevelDebug
 		}
-		s.log.Log(r.Context(), level, "request",
-			"id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path,
-			"status", ww.Status(), "bytes", ww.BytesWritten(), "duration", time.Since(start))
+		if !s.log.Enabled(r.Context(), level) {
+			return
+		}
+		s.log.LogAttrs(r.Context(), level, "request", s.requestAttrs(r, slog.Int("status", ww.Status()),
+			slog.Int("bytes", ww.BytesWritten()), slog.Duration("duration", time.Since(start)))...)
 	})
 }
 
@@ -37,12 +103,57 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "id", middleware.GetReqID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.log.LogAttrs(r.Context(), slog.LevelError, "panic", s.requestAttrs(r, slog.String("panic", fmt.Sprint(v)),
+					slog.String("stack", string(debug.Stack())))...)
 				s.renderError(w, r, http.StatusInternalServerError)
 			}
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// rejectBadPaths answers 404 before routing to a path that cannot be one of the portal's (invalid UTF-8, a NUL
+// or another control character), so that no handler ever passes such bytes to a query.
+func (s *Server) rejectBadPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !validPath(r.URL.Path) {
+			s.notFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// canonicalSlashes redirects a path with trailing slashes to the same path without them, query kept: 301 for
+// GET and HEAD, 308 (method kept) for the others. "/" stays; leading slashes collapse into one, so the target
+// is never another host ("//example.org/").
+func canonicalSlashes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && p[len(p)-1] == '/' {
+			target := "/" + strings.Trim(r.URL.EscapedPath(), "/")
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			code := http.StatusMovedPermanently
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				code = http.StatusPermanentRedirect
+			}
+			http.Redirect(w, r, target, code)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses state-changing requests from another origin (Sec-Fetch-Site / Origin checks, net/http's
+// CrossOriginProtection) with the French 403 page; it runs after securityHeaders, so the refusal carries the CSP
+// and the other headers like every page.
+func (s *Server) crossOrigin() func(http.Handler) http.Handler {
+	p := http.NewCrossOriginProtection()
+	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.renderErrorView(w, r, http.StatusForbidden, crossOriginRefusal)
+	}))
+	return p.Handler
 }
 
 // contentSecurityPolicy allows scripts, styles, images and fonts from the portal itself only: no inline script

@@ -94,7 +94,7 @@ func (s *Server) cancelView(r *http.Request, e enrolment.Enrolment) templates.Ca
 // transaction. A refusal (cut-off, started session) shows the confirmation page again with its reason.
 func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, err := enrolmentID(r)
+	id, err := idParam(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -138,8 +138,8 @@ func joinLines(vs []string) string {
 }
 
 func (s *Server) adminProgrammeRequest(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}
@@ -147,8 +147,8 @@ func (s *Server) adminProgrammeRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
 	"golang.org/x/sync/errgroup"
 
 	"campus/internal/admin"
@@ -60,7 +59,11 @@ func (s *Server) domains(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) domain(w http.ResponseWriter, r *http.Request) {
-	slug := chi.URLParam(r, "slug")
+	slug, err := slugParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p, err := cache.Load(s.cache, "domain:"+slug, cache.Catalogue, func() (catalogue.DomainPage, error) { return s.store.DomainBySlug(r.Context(), slug) })
 	if err != nil {
 		s.failSlug(w, r, err, admin.EntityDomain, slug)
@@ -102,7 +105,11 @@ func (s *Server) tracks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) track(w http.ResponseWriter, r *http.Request) {
-	slug := chi.URLParam(r, "slug")
+	slug, err := slugParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	t, err := cache.Load(s.cache, "track:"+slug, cache.Catalogue, func() (catalogue.Track, error) { return s.store.TrackBySlug(r.Context(), slug) })
 	if err != nil {
 		s.failSlug(w, r, err, admin.EntityTrack, slug)
@@ -132,7 +139,11 @@ func (s *Server) programmes(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
-	slug := chi.URLParam(r, "slug")
+	slug, err := slugParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	t, err := cache.Load(s.cache, "track:"+slug, cache.Catalogue, func() (catalogue.Track, error) { return s.store.TrackBySlug(r.Context(), slug) })
 	if err != nil {
 		s.failSlug(w, r, err, admin.EntityTrack, slug)
@@ -148,7 +159,11 @@ func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) module(w http.ResponseWriter, r *http.Request) {
-	slug := chi.URLParam(r, "slug")
+	slug, err := slugParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	m, err := cache.Load(s.cache, "module:"+slug, cache.All, func() (catalogue.Module, error) { return s.store.ModuleBySlug(r.Context(), slug) })
 	if err != nil {
 		s.failSlug(w, r, err, admin.EntityModule, slug)
@@ -199,7 +214,11 @@ func (s *Server) partners(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) partner(w http.ResponseWriter, r *http.Request) {
-	slug := chi.URLParam(r, "slug")
+	slug, err := slugParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p, err := cache.Load(s.cache, "partner:"+slug, cache.Catalogue, func() (catalogue.PartnerPage, error) { return s.store.PartnerBySlug(r.Context(), slug) })
 	if err != nil {
 		s.failSlug(w, r, err, admin.EntityPartner, slug)
@@ -230,8 +249,8 @@ func (s *Server) personalData(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cookies(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, templates.Cookies(templates.StaticView{Page: s.page(r, "", "Gestion des cookies", "",
-		templates.Crumb{Label: "Gestion des cookies"})}))
+	s.render(w, r, http.StatusOK, templates.Cookies(templates.CookiesView{Page: s.page(r, "", "Gestion des cookies", "",
+		templates.Crumb{Label: "Gestion des cookies"}), SessionCookie: SessionCookieName(s.cfg.CookieSecure)}))
 }
 
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {

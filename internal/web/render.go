@@ -5,15 +5,16 @@ import (
 	"context"
 	"errors"
 	"hash/crc32"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/a-h/templ"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"campus/internal/apperr"
+	"campus/internal/postgres"
 	"campus/templates"
 )
 
@@ -74,10 +75,21 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// serverError logs an unexpected error (with the request's id, route and client, never its path) and shows the
+// generic page: 503 with Retry-After while the database is unreachable, 500 otherwise.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Error("server error", "id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+	if postgres.Unavailable(err) {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "database unavailable", s.requestAttrs(r, slog.Any("err", err))...)
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+		s.renderError(w, r, http.StatusServiceUnavailable)
+		return
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelError, "server error", s.requestAttrs(r, slog.Any("err", err))...)
 	s.renderError(w, r, http.StatusInternalServerError)
 }
+
+// retryAfterSeconds is the Retry-After of a 503: a database failover or restart takes about that long.
+const retryAfterSeconds = 30
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.renderError(w, r, http.StatusNotFound)
@@ -95,7 +107,14 @@ var errorTexts = map[int]templates.ErrorView{
 		Text: "Revenez à la page précédente et utilisez les liens et boutons de la page."},
 	http.StatusInternalServerError: {Heading: "Erreur inattendue", Lead: "Désolé, le service rencontre un problème, nous travaillons pour le résoudre le plus rapidement possible.",
 		Text: "Essayez de rafraîchir la page ou bien réessayez plus tard. Si le problème persiste, contactez l’équipe du Campus."},
+	http.StatusServiceUnavailable: {Heading: "Service momentanément indisponible", Lead: "Le Campus ne peut pas répondre pour le moment. Excusez-nous pour la gêne occasionnée.",
+		Text: "Réessayez dans quelques instants. Si votre dernière action n’a pas abouti, recommencez-la. Si le problème persiste, contactez l’équipe du Campus."},
 }
+
+// crossOriginRefusal is the 403 of a form sent to the portal from another site (crossOrigin).
+var crossOriginRefusal = templates.ErrorView{Heading: "Requête refusée",
+	Lead: "Cette action a été envoyée depuis un autre site que le Campus : par sécurité, elle n’a pas été prise en compte.",
+	Text: "Si vous êtes à l’origine de cette action, revenez sur le Campus et recommencez depuis ses pages."}
 
 // renderError renders the DSFR error page of a status; it never fails over to another error page.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int) {
@@ -103,18 +122,28 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int)
 	if !ok {
 		v = errorTexts[http.StatusInternalServerError]
 	}
+	s.renderErrorView(w, r, status, v)
+}
+
+// renderErrorView renders an error page with its own texts.
+func (s *Server) renderErrorView(w http.ResponseWriter, r *http.Request, status int, v templates.ErrorView) {
 	v.Status = status
 	v.Page = templates.Page{Title: v.Heading, Crumbs: []templates.Crumb{{Label: v.Heading}}}
 	buf := buffers.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer buffers.Put(buf)
 	h := w.Header()
+	// What a handler may have set for the page it was making does not describe this one.
+	h.Del("ETag")
+	h.Del("Content-Length")
+	h.Del("Content-Encoding")
+	h.Del("Location")
 	h.Set("Cache-Control", "no-store")
 	if err := templates.Error(v).Render(r.Context(), buf); err != nil {
-		s.log.Error("rendering the error page", "err", err)
+		s.log.LogAttrs(r.Context(), slog.LevelError, "rendering the error page", s.requestAttrs(r, slog.Any("err", err))...)
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(status)
-		w.Write([]byte(http.StatusText(status)))
+		w.Write([]byte(v.Heading))
 		return
 	}
 	h.Set("Content-Type", "text/html; charset=utf-8")

@@ -26,8 +26,6 @@ func (s *Server) rosterRoutes(r chi.Router) {
 	r.Get("/modules-en-ligne/{id}/inscrits.csv", s.onlineRosterCSV)
 }
 
-func routeID(r *http.Request) (int64, error) { return enrolmentID(r) }
-
 func (s *Server) rosterView(r *http.Request, ro enrolment.Roster, refusal string) templates.RosterView {
 	title := "Inscrits : " + ro.Module.Title
 	base := fmt.Sprintf("/admin/sessions/%d", ro.Session.ID)
@@ -44,7 +42,7 @@ func (s *Server) rosterView(r *http.Request, ro enrolment.Roster, refusal string
 
 // roster lists a session's agents: seat holders, then the waitlist in order, then cancellations.
 func (s *Server) roster(w http.ResponseWriter, r *http.Request) {
-	id, err := routeID(r)
+	id, err := idParam(r, "id")
 	if err == nil {
 		var ro enrolment.Roster
 		if ro, err = s.store.Roster(r.Context(), id); err == nil {
@@ -56,7 +54,7 @@ func (s *Server) roster(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) onlineRoster(w http.ResponseWriter, r *http.Request) {
-	id, err := routeID(r)
+	id, err := idParam(r, "id")
 	if err == nil {
 		var ro enrolment.Roster
 		if ro, err = s.store.OnlineRoster(r.Context(), id); err == nil {
@@ -89,7 +87,7 @@ func readMarks(f *Form, prefix, yes, no string) (map[int64]bool, string) {
 
 // markAttendance records present/absent for the checked agents (once the session has started).
 func (s *Server) markAttendance(w http.ResponseWriter, r *http.Request) {
-	id, err := routeID(r)
+	id, err := idParam(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -125,7 +123,7 @@ func (s *Server) markAttendance(w http.ResponseWriter, r *http.Request) {
 
 // markCompletions records which agents finished an online module.
 func (s *Server) markCompletions(w http.ResponseWriter, r *http.Request) {
-	id, err := routeID(r)
+	id, err := idParam(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -160,7 +158,7 @@ func (s *Server) markCompletions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rosterCSV(w http.ResponseWriter, r *http.Request) {
-	id, err := routeID(r)
+	id, err := idParam(r, "id")
 	if err == nil {
 		var ro enrolment.Roster
 		if ro, err = s.store.Roster(r.Context(), id); err == nil {
@@ -172,7 +170,7 @@ func (s *Server) rosterCSV(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) onlineRosterCSV(w http.ResponseWriter, r *http.Request) {
-	id, err := routeID(r)
+	id, err := idParam(r, "id")
 	if err == nil {
 		var ro enrolment.Roster
 		if ro, err = s.store.OnlineRoster(r.Context(), id); err == nil {

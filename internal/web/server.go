@@ -35,7 +35,7 @@ type Server struct {
 // New builds the server.
 func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, store: store, log: log, cache: cache.New()}
-	s.sessions = newSessions(cfg, store)
+	s.sessions = s.newSessions()
 	s.proconnect = newProConnect(s)
 	return s
 }
@@ -43,10 +43,12 @@ func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 // Handler is the portal's whole HTTP handler.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID)
-	r.Use(s.accessLog)
-	r.Use(s.recoverPanic)
-	r.Use(s.securityHeaders)
+	// Before routing, for every request: an id, the access log, panics, the security headers; then a 404 to a
+	// path no route could have (bad bytes), HEAD answered by every GET route, trailing slashes redirected to the
+	// canonical URL (in a Group they would run only after a route matched), and the refusal of cross-origin
+	// state changes (Sec-Fetch-Site / Origin), with the security headers already set.
+	r.Use(s.requestID, s.accessLog, s.recoverPanic, s.securityHeaders)
+	r.Use(s.rejectBadPaths, middleware.GetHead, canonicalSlashes, s.crossOrigin())
 
 	// Static files: no session; text formats gzipped once per file (static.Handler).
 	r.Handle(static.Prefix+"*", static.Handler())
@@ -58,9 +60,8 @@ func (s *Server) Handler() http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(middleware.Compress(5, "text/html", "application/json", "text/csv"))
-		r.Use(middleware.RedirectSlashes)
 		// Sessions only on dynamic routes (not static files, not health checks), then the current user.
-		r.Use(sessionMemo, s.sessions.LoadAndSave, s.loadUser)
+		r.Use(sessionMemo, s.loadSession, s.loadUser)
 
 		// Catalogue pages: anonymous visitors get the rendered page from the cache (pagecache.go).
 		cat, seats := s.pageCache(cache.Catalogue, byPath), s.pageCache(cache.All, byPath)
@@ -124,9 +125,8 @@ func (s *Server) Handler() http.Handler {
 		s.renderError(w, r, http.StatusMethodNotAllowed)
 	})
 
-	// Every state-changing request must come from the portal's own origin (Sec-Fetch-Site / Origin checks).
 	s.routes = r
-	return http.NewCrossOriginProtection().Handler(r)
+	return r
 }
 
 // HTTPServer wraps the handler with timeouts fit for the open internet.

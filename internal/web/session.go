@@ -12,13 +12,19 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/apperr"
-	"campus/internal/config"
 	"campus/internal/postgres"
 	"campus/templates"
 )
 
-// SessionCookie is the name of the session cookie.
-const SessionCookie = "campus_session"
+// SessionCookieName is the name of the session cookie: __Host-campus_session when cookies are Secure (the
+// prefix makes browsers refuse it unless it is Secure, for the whole site, and set by the portal's own host, so
+// a neighbouring subdomain cannot plant or override it), campus_session on plain-http local runs.
+func SessionCookieName(secure bool) string {
+	if secure {
+		return "__Host-campus_session"
+	}
+	return "campus_session"
+}
 
 // Session keys.
 const (
@@ -35,23 +41,66 @@ const (
 	sessSentTo    = "sent_to"       // the address a sign-up or reset mail was sent to, for the next page
 )
 
-// newSessions builds the scs manager: sessions in Postgres with their owner, cookie campus_session,
-// HttpOnly, SameSite=Lax (Strict would drop the cookie on the ProConnect callback), Secure unless
-// configured off for plain-http local runs, idle and absolute lifetimes.
-func newSessions(cfg config.Config, store *postgres.Store) *scs.SessionManager {
+// newSessions builds the scs manager: sessions in Postgres with their owner, cookie SessionCookieName (Path=/,
+// no Domain), HttpOnly, SameSite=Lax (Strict would drop the cookie on the ProConnect callback), Secure unless
+// configured off for plain-http local runs, idle and absolute lifetimes. An error of the session store (the
+// database unreachable) gets the French error page (serverError: 503 with Retry-After), never scs's plain-text
+// default.
+func (s *Server) newSessions() *scs.SessionManager {
 	sm := scs.New()
 	sm.Codec = sessionCodec{} // sessioncodec.go
-	sm.Store = store.SessionStore(sm.Codec)
-	sm.Lifetime = cfg.SessionLifetime
-	sm.IdleTimeout = cfg.SessionIdle
-	sm.Cookie.Name = SessionCookie
+	sm.Store = s.store.SessionStore(sm.Codec)
+	sm.Lifetime = s.cfg.SessionLifetime
+	sm.IdleTimeout = s.cfg.SessionIdle
+	sm.Cookie.Name = SessionCookieName(s.cfg.CookieSecure)
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Secure = cfg.CookieSecure
+	sm.Cookie.Secure = s.cfg.CookieSecure
 	sm.Cookie.Path = "/"
+	sm.Cookie.Domain = ""
 	sm.Cookie.Persist = false // a browser session cookie; the server enforces both lifetimes
+	sm.ErrorFunc = s.sessionError
 	return sm
 }
+
+// loadSession is scs's LoadAndSave behind a writer that ends the response once the session's error page is
+// written: scs saves a modified session when the handler starts its response, and calls ErrorFunc on the
+// same writer if that fails, after which the handler would go on writing its own status and body.
+func (s *Server) loadSession(next http.Handler) http.Handler {
+	load := s.sessions.LoadAndSave(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		load.ServeHTTP(&sessionWriter{ResponseWriter: w}, r)
+	})
+}
+
+// sessionError is the session manager's ErrorFunc.
+func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	s.serverError(w, r, err)
+	if sw, ok := w.(*sessionWriter); ok {
+		sw.closed = true
+	}
+}
+
+// sessionWriter drops what is written after the session's error page.
+type sessionWriter struct {
+	http.ResponseWriter
+	closed bool
+}
+
+func (w *sessionWriter) WriteHeader(code int) {
+	if !w.closed {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *sessionWriter) Write(b []byte) (int, error) {
+	if w.closed {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // sessionMemo lets the session store skip writing back a session the request did not change (it still writes
 // when the idle expiry has moved by a minute or more): see postgres.SessionStore.CommitCtx.

@@ -287,8 +287,8 @@ func (s *Server) trainerCommunityOptIn(w http.ResponseWriter, r *http.Request) {
 // another trainer's session is a 404, as if it did not exist.
 func (s *Server) trainerSession(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	u, _ := CurrentUser(r)
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return 0, false
 	}

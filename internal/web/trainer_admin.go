@@ -78,8 +78,8 @@ func (s *Server) renderAdminTrainer(w http.ResponseWriter, r *http.Request, stat
 }
 
 func (s *Server) adminTrainer(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}
@@ -87,8 +87,8 @@ func (s *Server) adminTrainer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminTrainerDecide(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
+	id, err := idParam(r, "id")
+	if err != nil {
 		s.notFound(w, r)
 		return
 	}

@@ -1,0 +1,71 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"campus/internal/admin"
+	"campus/internal/apperr"
+)
+
+// What a URL carries is read here, checked before it reaches a query: PostgreSQL refuses a NUL byte or invalid
+// UTF-8 in a text parameter with an error, which would otherwise be a 500 (and an error in the logs) that anyone
+// could provoke.
+
+// slugParam reads the {slug} of the route. Anything that cannot be a slug (see admin.ValidSlug) is
+// apperr.ErrNotFound, like an unknown slug.
+func slugParam(r *http.Request) (string, error) {
+	slug := chi.URLParam(r, "slug")
+	if !admin.ValidSlug(slug) {
+		return "", apperr.ErrNotFound
+	}
+	return slug, nil
+}
+
+// idParam reads a numeric parameter of the route (name is "id" for {id}): a positive decimal number that
+// fits a bigint. Anything else is apperr.ErrNotFound, like an unknown id.
+func idParam(r *http.Request, name string) (int64, error) {
+	id := admin.ParseID(chi.URLParam(r, name))
+	if id == 0 {
+		return 0, apperr.ErrNotFound
+	}
+	return id, nil
+}
+
+// queryText reads a free-text parameter of the query string (a search, a filter): trimmed, without control
+// characters (NUL included) or invalid UTF-8, at most max bytes (cut on a character boundary). Filters are
+// forgiving: bad bytes are dropped, never an error.
+func queryText(q url.Values, name string, max int) string {
+	v := cleanText(q.Get(name))
+	if len(v) > max {
+		v = v[:max]
+		for len(v) > 0 && !utf8.ValidString(v) {
+			v = v[:len(v)-1]
+		}
+	}
+	return strings.TrimSpace(v)
+}
+
+// cleanText drops the invalid UTF-8 and the control characters of s.
+func cleanText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+}
+
+// validPath reports whether a request's (decoded) path can be one of the portal's: valid UTF-8 without control
+// characters. rejectBadPaths answers 404 to the others before routing.
+func validPath(p string) bool {
+	return utf8.ValidString(p) && !strings.ContainsFunc(p, unicode.IsControl)
+}
