@@ -365,3 +365,35 @@ func TestTrust_AnonymousMail(t *testing.T) {
 		}
 	})
 }
+
+// TestTrust_ProConnectCodeInjection (review row 14, PKCE): an authorization code issued to one browser's flow
+// (leaked from its callback URL, say) cannot be replayed in another browser's callback, even with that browser's
+// own valid state: the code is bound to the first flow's PKCE verifier.
+func TestTrust_ProConnectCodeInjection(t *testing.T) {
+	store := testdb.Seeded(t)
+	fake := proconnecttest.New(t)
+	srv := accountServer(t, store, proConnectEnv(fake))
+	victimEmail := uniqueEmail("code")
+	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + victimEmail, Email: victimEmail, GivenName: "Victoire"})
+
+	victimCallback, _ := url.Parse(proConnectStart(t, fake, newBrowser(t, srv), "/compte"))
+	attacker := newBrowser(t, srv)
+	attackerCallback, _ := url.Parse(proConnectStart(t, fake, attacker, "/compte"))
+	// Only the second flow's authorize request matters here: its challenge is the attacker's.
+	q := attackerCallback.Query()
+	q.Set("code", victimCallback.Query().Get("code"))
+	p := attacker.get("/proconnect/retour?" + q.Encode())
+	if p.status != http.StatusUnauthorized {
+		t.Fatalf("a code of another flow was accepted: %d → %q", p.status, p.header.Get("Location"))
+	}
+	// Refused by the token endpoint itself (the verifier does not match), not only later by the nonce check.
+	if n := len(fake.TokenStatuses); n != 1 || fake.TokenStatuses[0] != http.StatusBadRequest {
+		t.Errorf("token endpoint answers: %v, want one refusal", fake.TokenStatuses)
+	}
+	expectRedirect(t, attacker.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
+	for _, r := range fake.AuthorizeRequests {
+		if r.Get("code_challenge_method") != "S256" || r.Get("code_challenge") == "" {
+			t.Errorf("authorize request without PKCE: %v", r)
+		}
+	}
+}

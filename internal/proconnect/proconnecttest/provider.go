@@ -52,9 +52,11 @@ type Provider struct {
 	// announce it and an authorize request carrying a code_challenge is refused.
 	NoPKCE bool
 
-	// AuthorizeRequests and EndSessionRequests record the query of each call, for assertions.
+	// AuthorizeRequests and EndSessionRequests record the query of each call, for assertions; TokenStatuses the
+	// status the token endpoint answered each call with.
 	AuthorizeRequests  []url.Values
 	EndSessionRequests []url.Values
+	TokenStatuses      []int
 }
 
 type grant struct {
@@ -198,6 +200,9 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	if !ok || r.PostForm.Get("grant_type") != "authorization_code" || r.PostForm.Get("redirect_uri") != g.redirect ||
 		r.PostForm.Get("client_id") != p.ClientID || r.PostForm.Get("client_secret") != p.ClientSecret ||
 		(g.challenge != "" && s256(r.PostForm.Get("code_verifier")) != g.challenge) {
+		p.mu.Lock()
+		p.TokenStatuses = append(p.TokenStatuses, http.StatusBadRequest)
+		p.mu.Unlock()
 		w.WriteHeader(http.StatusBadRequest)
 		writeJSON(w, map[string]string{"error": "invalid_grant"})
 		return
@@ -205,6 +210,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	access := random()
 	p.mu.Lock()
 	p.tokens[access] = g
+	p.TokenStatuses = append(p.TokenStatuses, http.StatusOK)
 	p.mu.Unlock()
 	now := time.Now()
 	claims := map[string]any{"iss": p.Issuer, "sub": g.identity.Sub, "aud": p.ClientID, "exp": now.Add(time.Minute).Unix(),
