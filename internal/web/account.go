@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"campus/internal/account"
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
@@ -100,13 +98,11 @@ func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, f *Form,
 		return http.StatusUnprocessableEntity, nil
 	}
 	// The current password is guessable here too: the sign-in limits apply.
-	msg, wait, err := s.throttled(r.Context(), hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, u.Email})
+	over, err := s.limited(w, r, f, hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, u.Email})
 	if err != nil {
 		return 0, err
 	}
-	if msg != "" {
-		s.tooMany(w, wait)
-		f.FailForm(msg)
+	if over {
 		return http.StatusTooManyRequests, nil
 	}
 	_, hash, err := s.store.UserByEmail(r.Context(), u.Email)
@@ -148,14 +144,12 @@ func (s *Server) requestEmailChange(w http.ResponseWriter, r *http.Request) {
 		again(status)
 		return
 	}
-	msg, wait, err := s.throttled(r.Context(), hit{limitEmailChangeAccount, strconv.FormatInt(u.ID, 10)}, hit{limitMailRecipient, newEmail})
+	over, err := s.limited(w, r, f, hit{limitEmailChangeAccount, strconv.FormatInt(u.ID, 10)}, hit{limitMailRecipient, newEmail})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if msg != "" {
-		s.tooMany(w, wait)
-		f.FailForm(msg)
+	if over {
 		again(http.StatusTooManyRequests)
 		return
 	}
@@ -190,13 +184,12 @@ func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	const what = "Confirmation de la nouvelle adresse"
 	retry := templates.Crumb{Label: "Mon compte", Href: "/compte"}
-	tok := chi.URLParam(r, "token")
-	if !account.PlausibleToken(tok) {
-		s.linkProblem(w, r, apperr.ErrNotFound, what, retry)
+	hash, ok := s.linkHash(w, r, what, retry)
+	if !ok {
 		return
 	}
 	revert, revertHash := account.NewToken()
-	u, err := s.store.ConfirmEmailChange(r.Context(), account.HashToken(tok), revertHash, func(u account.User, old string) mail.Message {
+	u, err := s.store.ConfirmEmailChange(r.Context(), hash, revertHash, func(u account.User, old string) mail.Message {
 		return mail.EmailChanged(old, u.GivenName, u.Email, s.link("/adresse/annulation/"+revert))
 	})
 	if errors.Is(err, apperr.ErrConflict) {
@@ -222,15 +215,14 @@ func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 // emailChangeToCancel reads the cancellation link of the request; ok false: the answer is written.
 func (s *Server) emailChangeToCancel(w http.ResponseWriter, r *http.Request) ([]byte, account.EmailChange, bool) {
 	const what = "Annulation du changement d’adresse"
-	tok := chi.URLParam(r, "token")
-	if !account.PlausibleToken(tok) {
-		s.linkProblem(w, r, apperr.ErrNotFound, what, templates.Crumb{Label: "Se connecter", Href: "/connexion"})
+	retry := templates.Crumb{Label: "Mot de passe oublié", Href: "/mot-de-passe-oublie"}
+	hash, ok := s.linkHash(w, r, what, retry)
+	if !ok {
 		return nil, account.EmailChange{}, false
 	}
-	hash := account.HashToken(tok)
 	c, err := s.store.EmailChangeToCancel(r.Context(), hash)
 	if err != nil {
-		s.linkProblem(w, r, err, what, templates.Crumb{Label: "Mot de passe oublié", Href: "/mot-de-passe-oublie"})
+		s.linkProblem(w, r, err, what, retry)
 		return nil, c, false
 	}
 	return hash, c, true
@@ -328,7 +320,7 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/compte", http.StatusSeeOther)
 		return
 	}
-	msg, _, err := s.throttled(r.Context(), hit{limitResetAccount, u.Email})
+	msg, _, err := s.throttled(r.Context(), hit{limitResetAccount, u.Email}, hit{limitMailRecipient, u.Email})
 	if err != nil {
 		s.serverError(w, r, err)
 		return

@@ -203,14 +203,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnprocessableEntity)
 		return
 	}
-	msg, wait, err := s.throttled(r.Context(), hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, email})
+	over, err := s.limited(w, r, f, hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, email})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if msg != "" {
-		s.tooMany(w, wait)
-		f.FailForm(msg)
+	if over {
 		fail(http.StatusTooManyRequests)
 		return
 	}
@@ -307,14 +305,12 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, templates.SignUp(s.signUpView(r, f.State())))
 		return
 	}
-	msg, wait, err := s.throttled(r.Context(), hit{limitSignUpIP, s.clientIP(r)}, hit{limitMailRecipient, a.Email})
+	over, err := s.limited(w, r, f, hit{limitSignUpIP, s.clientIP(r)}, hit{limitMailRecipient, a.Email})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if msg != "" {
-		s.tooMany(w, wait)
-		f.FailForm(msg)
+	if over {
 		s.render(w, r, http.StatusTooManyRequests, templates.SignUp(s.signUpView(r, f.State())))
 		return
 	}
@@ -368,6 +364,17 @@ func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request, err error, 
 		Links: []templates.Crumb{retry, {Label: "Retour à l’accueil", Href: "/"}}}))
 }
 
+// linkHash reads the {token} of a single-use link and returns the hash it is stored under; a value that cannot be
+// a token answers the "invalid link" page of what (with retry) at once, without a query.
+func (s *Server) linkHash(w http.ResponseWriter, r *http.Request, what string, retry templates.Crumb) ([]byte, bool) {
+	tok := chi.URLParam(r, "token")
+	if !account.PlausibleToken(tok) {
+		s.linkProblem(w, r, apperr.ErrNotFound, what, retry)
+		return nil, false
+	}
+	return account.HashToken(tok), true
+}
+
 // A sign-up's confirmation link confirms the address only together with the account's password: whoever
 // opens the link proves the mailbox, the password proves they created the account. So an account created by
 // someone else with your address (to take it over once you confirm it) stays unconfirmed and unusable.
@@ -383,13 +390,11 @@ func (s *Server) verifyView(r *http.Request, f templates.FormState, u account.Us
 
 // verificationUser reads the link of the request; ok false: the answer is written.
 func (s *Server) verificationUser(w http.ResponseWriter, r *http.Request) (account.User, string, []byte, bool) {
-	tok := chi.URLParam(r, "token")
 	retry := templates.Crumb{Label: "Se connecter pour recevoir un nouveau lien", Href: "/connexion"}
-	if !account.PlausibleToken(tok) {
-		s.linkProblem(w, r, apperr.ErrNotFound, "Confirmation de l’adresse électronique", retry)
+	hash, ok := s.linkHash(w, r, "Confirmation de l’adresse électronique", retry)
+	if !ok {
 		return account.User{}, "", nil, false
 	}
-	hash := account.HashToken(tok)
 	u, password, err := s.store.VerificationUser(r.Context(), hash)
 	if err != nil {
 		s.linkProblem(w, r, err, "Confirmation de l’adresse électronique", retry)
@@ -430,14 +435,12 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusUnprocessableEntity)
 		return
 	}
-	msg, wait, err := s.throttled(r.Context(), hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, u.Email})
+	over, err := s.limited(w, r, f, hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, u.Email})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if msg != "" {
-		s.tooMany(w, wait)
-		f.FailForm(msg)
+	if over {
 		again(http.StatusTooManyRequests)
 		return
 	}
@@ -481,14 +484,12 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, templates.ResetRequest(s.resetRequestView(r, f.State())))
 		return
 	}
-	msg, wait, err := s.throttled(r.Context(), hit{limitResetIP, s.clientIP(r)}, hit{limitResetAccount, email}, hit{limitMailRecipient, email})
+	over, err := s.limited(w, r, f, hit{limitResetIP, s.clientIP(r)}, hit{limitResetAccount, email}, hit{limitMailRecipient, email})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if msg != "" {
-		s.tooMany(w, wait)
-		f.FailForm(msg)
+	if over {
 		s.render(w, r, http.StatusTooManyRequests, templates.ResetRequest(s.resetRequestView(r, f.State())))
 		return
 	}
@@ -538,13 +539,11 @@ func (s *Server) resetView(r *http.Request, f templates.FormState, u account.Use
 }
 
 func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) (account.User, []byte, bool) {
-	tok := chi.URLParam(r, "token")
 	retry := templates.Crumb{Label: "Demander un nouveau lien", Href: "/mot-de-passe-oublie"}
-	if !account.PlausibleToken(tok) {
-		s.linkProblem(w, r, apperr.ErrNotFound, "Réinitialisation du mot de passe", retry)
+	hash, ok := s.linkHash(w, r, "Réinitialisation du mot de passe", retry)
+	if !ok {
 		return account.User{}, nil, false
 	}
-	hash := account.HashToken(tok)
 	u, err := s.store.ResetTokenUser(r.Context(), hash)
 	if err != nil {
 		s.linkProblem(w, r, err, "Réinitialisation du mot de passe", retry)
