@@ -30,6 +30,13 @@ const testBase = "https://campus.example.gouv.fr"
 // taken from X-Real-IP so that each test client counts as its own address for the rate limits.
 func accountServer(t testing.TB, store *postgres.Store, env map[string]string) *httptest.Server {
 	t.Helper()
+	srv, _ := portalServer(t, store, env, slog.NewTextHandler(io.Discard, nil))
+	return srv
+}
+
+// portalServer is accountServer with the logs going to logs, and the portal's Server.
+func portalServer(t testing.TB, store *postgres.Store, env map[string]string, logs slog.Handler) (*httptest.Server, *web.Server) {
+	t.Helper()
 	vars := map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}
 	for k, v := range env {
 		vars[k] = v
@@ -38,9 +45,10 @@ func accountServer(t testing.TB, store *postgres.Store, env map[string]string) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	ws := web.New(cfg, store, slog.New(logs))
+	srv := httptest.NewServer(ws.Handler())
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, ws
 }
 
 var seq atomic.Int64

@@ -16,7 +16,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"campus/internal/account"
-	"campus/internal/config"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 	"campus/internal/web"
@@ -97,18 +96,8 @@ func (c *logCapture) take() []logRecord {
 // its logs captured.
 func loggedServer(t testing.TB, store *postgres.Store, env map[string]string) (*httptest.Server, *web.Server, *logCapture) {
 	t.Helper()
-	vars := map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}
-	for k, v := range env {
-		vars[k] = v
-	}
-	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := newLogCapture()
-	ws := web.New(cfg, store, slog.New(logs))
-	srv := httptest.NewServer(ws.Handler())
-	t.Cleanup(srv.Close)
+	srv, ws := portalServer(t, store, env, logs)
 	return srv, ws, logs
 }
 
