@@ -17,6 +17,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"campus/internal/account"
+	"campus/internal/account/accounttest"
 	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
@@ -349,10 +350,7 @@ func tiUser(t *testing.T, store *postgres.Store, local, given, usual string) acc
 	t.Helper()
 	ctx := context.Background()
 	email := local + "@numerique.gouv.fr"
-	hash, err := account.HashPassword(tiPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hash := accounttest.Hash(tiPassword)
 	tok, th := account.NewToken()
 	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: hash, GivenName: given, UsualName: usual,
 		Administration: "DINUM"}, th, mail.VerifyEmail(email, tok), mail.AlreadyRegistered(email, "", "", "")); err != nil {

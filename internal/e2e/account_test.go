@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"campus/internal/account"
+	"campus/internal/account/accounttest"
 	"campus/internal/config"
 	"campus/internal/mail"
 	"campus/internal/postgres"
@@ -38,10 +39,7 @@ func e2eUser(t *testing.T, store *postgres.Store, role string) (string, string) 
 	ctx := context.Background()
 	email := "e2e." + role + "." + strings.ReplaceAll(t.Name(), "/", "-") + "@exemple.gouv.fr"
 	email = account.NormalizeEmail(email)
-	hash, err := account.HashPassword(e2ePassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hash := accounttest.Hash(e2ePassword)
 	tok, th := account.NewToken()
 	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: hash, GivenName: "Camille", UsualName: "Martin",
 		Administration: "DINUM"}, th, mail.VerifyEmail(email, ""), mail.AlreadyRegistered(email, "", "", "")); err != nil {
@@ -71,7 +69,7 @@ func mustUser(t *testing.T, store *postgres.Store, email string) int64 {
 // logIn signs the browser in through the sign-in form; every later tab shares the session cookie.
 func logIn(t *testing.T, b *browser, email string) {
 	t.Helper()
-	tb := b.open("/connexion", desktop)
+	tb := b.open(t, "/connexion", desktop)
 	err := chromedp.Do(tb.ctx,
 		chromedp.SetValue(chromedp.CSS("#email"), email),
 		chromedp.SetValue(chromedp.CSS("#password"), e2ePassword),
@@ -133,16 +131,16 @@ func TestAccessibility_AccountPages(t *testing.T) {
 		o    tabOptions
 	}{{"bureau", desktop}, {"mobile", mobile}} {
 		t.Run("reinitialisation/"+size.name, func(t *testing.T) {
-			scan(t, b.open("/reinitialisation/"+reset, size.o), "reinitialisation-"+size.name)
+			scan(t, b.open(t, "/reinitialisation/"+reset, size.o), "reinitialisation-"+size.name)
 		})
 		t.Run("verification/"+size.name, func(t *testing.T) {
-			scan(t, b.open("/verification/"+verify, size.o), "verification-"+size.name)
+			scan(t, b.open(t, "/verification/"+verify, size.o), "verification-"+size.name)
 		})
 		t.Run("annulation-adresse/"+size.name, func(t *testing.T) {
-			scan(t, b.open("/adresse/annulation/"+cancel, size.o), "annulation-adresse-"+size.name)
+			scan(t, b.open(t, "/adresse/annulation/"+cancel, size.o), "annulation-adresse-"+size.name)
 		})
 		t.Run("inscription-erreurs/"+size.name, func(t *testing.T) {
-			tb := b.open("/inscription", size.o)
+			tb := b.open(t, "/inscription", size.o)
 			err := chromedp.Do(tb.ctx,
 				chromedp.SetValue(chromedp.CSS("#given_name"), "Camille"),
 				chromedp.SetValue(chromedp.CSS("#email"), "pas-une-adresse"),
@@ -174,7 +172,7 @@ func TestAccessibility_AccountPages(t *testing.T) {
 			o    tabOptions
 		}{{"bureau", desktop}, {"mobile", mobile}} {
 			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(p.path, size.o)
+				tb := b.open(t, p.path, size.o)
 				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != p.h1 {
 					t.Fatalf("h1 %q, want %q (not signed in?)", h1, p.h1)
 				}

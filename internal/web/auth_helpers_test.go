@@ -17,6 +17,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"campus/internal/account"
+	"campus/internal/account/accounttest"
 	"campus/internal/config"
 	"campus/internal/mail"
 	"campus/internal/postgres"
@@ -171,10 +172,7 @@ func newUser(t testing.TB, store *postgres.Store, prefix, role string) account.U
 func newUserAt(t testing.TB, store *postgres.Store, email, role string) account.User {
 	t.Helper()
 	ctx := context.Background()
-	hash, err := account.HashPassword(goodPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hash := accounttest.Hash(goodPassword)
 	tok, th := account.NewToken()
 	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: hash, GivenName: "Camille", UsualName: "Martin",
 		Administration: "DINUM"}, th, mail.VerifyEmail(email, tok), mail.AlreadyRegistered(email, "", "", "")); err != nil {

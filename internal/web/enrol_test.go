@@ -19,6 +19,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"campus/internal/account"
+	"campus/internal/account/accounttest"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 )
@@ -84,15 +85,10 @@ func enrolSession(t *testing.T, store *postgres.Store, moduleID int64, capacity 
 	return id
 }
 
-var crowdHash = sync.OnceValues(func() (string, error) { return account.HashPassword(goodPassword) })
-
 // crowd creates n verified agents sharing goodPassword (one hash for all, to keep the test fast).
 func crowd(t *testing.T, store *postgres.Store, n int) []account.User {
 	t.Helper()
-	hash, err := crowdHash()
-	if err != nil {
-		t.Fatal(err)
-	}
+	hash := accounttest.Hash(goodPassword)
 	rows, err := store.Pool().Query(context.Background(), `INSERT INTO users (email, email_verified_at, password_hash, given_name, usual_name, administration)
 		SELECT format('agent-%s-%s@exemple.gouv.fr', $1::text, g), now(), $2, 'Agent', 'Numéro ' || g, 'DINUM'
 		FROM generate_series(1, $3) g RETURNING id, email`, fmt.Sprintf("%d-%d", time.Now().UnixNano()%1e9, fixSeq.Add(1)), hash, n)
