@@ -77,7 +77,7 @@ func TestAccessibility(t *testing.T) {
 			o    tabOptions
 		}{{"bureau", desktop}, {"mobile", mobile}} {
 			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(path, size.o)
+				tb := b.open(t, path, size.o)
 				if vs := axe(t, tb); len(vs) > 0 {
 					t.Errorf("%s (%s): %d axe violations:%s", path, size.name, len(vs), describe(vs))
 				}
@@ -104,7 +104,7 @@ func onlyStatusErrors(errs []string) bool {
 // and an unlabelled input, inside the portal's layout, must be reported.
 func TestAccessibility_CatchesViolations(t *testing.T) {
 	b := newBrowser(t, brokenPageServer(t))
-	tb := b.open("/", desktop)
+	tb := b.open(t, "/", desktop)
 	vs := axe(t, tb)
 	found := map[string]bool{}
 	for _, v := range vs {

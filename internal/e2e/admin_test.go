@@ -104,7 +104,7 @@ func TestAccessibility_AdminPages(t *testing.T) {
 	for _, p := range pages {
 		for _, size := range sizes {
 			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(p.path, size.o)
+				tb := b.open(t, p.path, size.o)
 				h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`)
 				if p.h1 != "" && h1 != p.h1 {
 					t.Fatalf("h1 %q, want %q (not signed in?)", h1, p.h1)
@@ -120,7 +120,7 @@ func TestAccessibility_AdminPages(t *testing.T) {
 	// Form states: errors (kept values), conflict, and the dry run of a CSV with a rejected row.
 	for _, size := range sizes {
 		t.Run("admin-module-erreurs/"+size.name, func(t *testing.T) {
-			tb := b.open("/admin/modules/nouveau", size.o)
+			tb := b.open(t, "/admin/modules/nouveau", size.o)
 			err := chromedp.Do(tb.ctx,
 				chromedp.SetValue(chromedp.CSS("#title"), "Titre gardé"),
 				chromedp.SetValue(chromedp.CSS("#slug"), "Pas Valide"),
@@ -138,7 +138,7 @@ func TestAccessibility_AdminPages(t *testing.T) {
 			scan(t, tb, "admin-module-erreurs-"+size.name)
 		})
 		t.Run("admin-module-conflit/"+size.name, func(t *testing.T) {
-			tb := b.open(fmt.Sprintf("/admin/modules/%d", moduleID), size.o)
+			tb := b.open(t, fmt.Sprintf("/admin/modules/%d", moduleID), size.o)
 			// Another admin saves in between.
 			if _, err := store.Pool().Exec(ctx, `UPDATE modules SET version = version + 1, summary = summary || ' Modifié.' WHERE id = $1`, moduleID); err != nil {
 				t.Fatal(err)
@@ -163,7 +163,7 @@ func TestAccessibility_AdminPages(t *testing.T) {
 			if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			tb := b.open("/admin/import-export", size.o)
+			tb := b.open(t, "/admin/import-export", size.o)
 			err := chromedp.Do(tb.ctx,
 				chromedp.SetUploadFiles(chromedp.CSS(`#fichier`), []string{file}),
 				chromedp.Submit(chromedp.CSS(`main form[action="/admin/import"]`)),
@@ -180,7 +180,7 @@ func TestAccessibility_AdminPages(t *testing.T) {
 	}
 
 	// Without JavaScript, on a phone, the back-office menu and the forms' buttons stay visible.
-	tb := b.open(fmt.Sprintf("/admin/parcours/%d", trackID), tabOptions{width: 375, height: 812, mobile: true, noJS: true})
+	tb := b.open(t, fmt.Sprintf("/admin/parcours/%d", trackID), tabOptions{width: 375, height: 812, mobile: true, noJS: true})
 	visible := `(sel) => [...document.querySelectorAll(sel)].filter(e => { const r = e.getBoundingClientRect();
 		return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden" }).length`
 	if n := eval[int](t, tb, `(`+visible+`)(".fr-sidemenu__link")`); n < 10 {

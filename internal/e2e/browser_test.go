@@ -49,36 +49,74 @@ func chromiumPath(t testing.TB) string {
 	return ""
 }
 
-// browser is one headless Chromium for a test; each page opens in a new tab.
-type browser struct {
-	t      *testing.T
-	allocC context.Context
+// chromium is the package's one headless Chromium, started on first use and stopped by TestMain: starting a
+// browser per test cost seconds each on a 2-core machine. Tests never share cookies or storage: each one opens
+// its own browser context (newBrowser), the equivalent of a private window.
+var chromium struct {
+	once   sync.Once
 	rootC  context.Context
-	base   string
+	cancel func()
+	err    error
+}
+
+func startChromium(path string) (context.Context, error) {
+	chromium.once.Do(func() {
+		dir, err := os.MkdirTemp("", "campus-e2e-chromium-")
+		if err != nil {
+			chromium.err = err
+			return
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(path),
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("lang", "fr-FR"),
+			chromedp.UserDataDir(dir),
+			chromedp.WindowSize(1280, 900),
+		)
+		allocC, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		rootC, cancelRoot := chromedp.NewContext(allocC)
+		chromium.rootC = rootC
+		chromium.cancel = func() { cancelRoot(); cancelAlloc(); os.RemoveAll(dir) }
+		if err := chromedp.Do(rootC, chromedp.Navigate("about:blank")); err != nil {
+			chromium.cancel()
+			chromium.err = fmt.Errorf("starting Chromium: %w", err)
+		}
+	})
+	return chromium.rootC, chromium.err
+}
+
+// stopChromium closes the shared browser, if a test started it.
+func stopChromium() {
+	if chromium.cancel != nil && chromium.err == nil {
+		ctx, cancel := context.WithTimeout(chromium.rootC, 10*time.Second)
+		defer cancel()
+		chromedp.Cancel(ctx)
+		chromium.cancel()
+	}
+}
+
+// browser is a test's private window in the shared Chromium: its own cookies; each page opens in a new tab.
+type browser struct {
+	rootC context.Context
+	base  string
 }
 
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
-	path := chromiumPath(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("lang", "fr-FR"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocC, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	rootC, cancelRoot := chromedp.NewContext(allocC)
-	if err := chromedp.Do(rootC, chromedp.Navigate("about:blank")); err != nil {
-		cancelRoot()
-		cancelAlloc()
-		t.Fatalf("starting Chromium: %v", err)
+	shared, err := startChromium(chromiumPath(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { cancelRoot(); cancelAlloc() })
-	return &browser{t: t, allocC: allocC, rootC: rootC, base: base}
+	rootC, cancel := chromedp.NewContext(shared, chromedp.WithNewBrowserContext())
+	if err := chromedp.Do(rootC, chromedp.Navigate("about:blank")); err != nil {
+		cancel()
+		t.Fatalf("opening a browser context: %v", err)
+	}
+	t.Cleanup(cancel)
+	return &browser{rootC: rootC, base: base}
 }
 
 // tab is an open page with the console errors, exceptions and CSP violations it raised.
@@ -109,12 +147,13 @@ type tabOptions struct {
 var desktop = tabOptions{width: 1280, height: 900}
 var mobile = tabOptions{width: 375, height: 812, mobile: true}
 
-// open opens path in a new tab, sized and with or without JavaScript, and waits for the load.
-func (b *browser) open(path string, o tabOptions) *tab {
-	b.t.Helper()
+// open opens path in a new tab, sized and with or without JavaScript, and waits for the load. The tab closes
+// when the (sub)test t ends, so that a long test does not keep dozens of live pages.
+func (b *browser) open(t *testing.T, path string, o tabOptions) *tab {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.rootC)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	b.t.Cleanup(func() { cancelTimeout(); cancel() })
+	t.Cleanup(func() { cancelTimeout(); cancel() })
 	tb := &tab{ctx: ctx}
 	chromedp.Listen(ctx, func(ev any) {
 		switch e := ev.(type) {
@@ -148,7 +187,7 @@ func (b *browser) open(path string, o tabOptions) *tab {
 		chromedp.Navigate(b.base+path),
 	)
 	if err != nil {
-		b.t.Fatalf("open %s: %v", path, err)
+		t.Fatalf("open %s: %v", path, err)
 	}
 	return tb
 }
@@ -229,18 +268,32 @@ func describe(vs []axeViolation) string {
 	return b.String()
 }
 
-// screenshot writes the page as a PNG under test-output/screenshots for anyone to look at.
+// screenshot keeps the page as a PNG under test-output/screenshots when the test fails (taken as the test
+// ends, whatever made it fail), or for every page with E2E_SCREENSHOTS=all: a full-page capture costs
+// hundreds of milliseconds, spent only where someone will look.
 func screenshot(t *testing.T, tb *tab, name string) {
 	t.Helper()
-	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
+	all := os.Getenv("E2E_SCREENSHOTS") == "all"
 	dir := filepath.Join(repoRoot(t), "test-output", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() {
+		if !all && !t.Failed() {
+			return
+		}
+		png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Logf("screenshot %s: %v", name, err)
+			return
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Log(err)
+			return
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			t.Log(err)
+			return
+		}
+		if !all {
+			t.Logf("screenshot of the failing page: %s", filepath.Join(dir, name+".png"))
+		}
+	})
 }

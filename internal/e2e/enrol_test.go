@@ -195,7 +195,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 	} {
 		for _, size := range sizes {
 			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(p.path, size.o)
+				tb := b.open(t, p.path, size.o)
 				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != p.h1 {
 					t.Fatalf("h1 %q, want %q", h1, p.h1)
 				}
@@ -204,7 +204,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 		}
 	}
 	// Mes formations: every section shows for this agent.
-	tb := b.open("/mes-formations", desktop)
+	tb := b.open(t, "/mes-formations", desktop)
 	sections := eval[[]string](t, tb, `[...document.querySelectorAll("main section h2")].map(h => h.id)`)
 	for _, want := range []string{"a-venir", "attente", "a-planifier", "en-ligne", "terminees", "passees", "annulees", "abonnement"} {
 		if !strings.Contains(strings.Join(sections, " "), want) {
@@ -214,7 +214,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 
 	for _, size := range sizes {
 		t.Run("module-erreur/"+size.name, func(t *testing.T) {
-			tb := b.open("/modules/"+slug8, size.o)
+			tb := b.open(t, "/modules/"+slug8, size.o)
 			if err := chromedp.Do(tb.ctx,
 				chromedp.Click(chromedp.CSS(`#inscription form button[type=submit]`)),
 				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
@@ -226,7 +226,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 			scan(t, tb, "module-erreur-"+size.name)
 		})
 		t.Run("mes-formations-lien-agenda/"+size.name, func(t *testing.T) {
-			tb := b.open("/mes-formations", size.o)
+			tb := b.open(t, "/mes-formations", size.o)
 			if err := chromedp.Do(tb.ctx,
 				chromedp.Click(chromedp.CSS(`form[action="/mes-formations/calendrier"] button`)),
 				chromedp.WaitVisible(chromedp.CSS(`#lien-agenda`))); err != nil {
@@ -246,7 +246,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 	} {
 		for _, size := range sizes {
 			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := a.open(p.path, size.o)
+				tb := a.open(t, p.path, size.o)
 				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != "Liste des inscrits" {
 					t.Fatalf("h1 %q", h1)
 				}
@@ -273,7 +273,7 @@ func TestKeyboard_Enrol(t *testing.T) {
 			email, _ := e2eUser(t, store, account.RoleAgent)
 			b := newBrowser(t, base)
 			logIn(t, b, email)
-			tb := b.open("/modules/"+slug, o.opts)
+			tb := b.open(t, "/modules/"+slug, o.opts)
 			found := false
 			for i := 0; i < 150 && !found; i++ {
 				press(t, tb, kb.Tab)

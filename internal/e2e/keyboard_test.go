@@ -27,7 +27,7 @@ func TestKeyboard_SkipLinkReachesContent(t *testing.T) {
 	store := testdb.Seeded(t)
 	b := newBrowser(t, server(t, store))
 	for _, path := range []string{"/", "/domaines/data", "/accessibilite"} {
-		tb := b.open(path, desktop)
+		tb := b.open(t, path, desktop)
 		press(t, tb, kb.Tab)
 		if got := eval[string](t, tb, activeElement); got != "A||#content|Contenu" {
 			t.Fatalf("%s: first Tab focuses %q, want the skip link to #content", path, got)
@@ -43,7 +43,7 @@ func TestKeyboard_SkipLinkReachesContent(t *testing.T) {
 func TestKeyboard_MainNavigation(t *testing.T) {
 	store := testdb.Seeded(t)
 	b := newBrowser(t, server(t, store))
-	tb := b.open("/", desktop)
+	tb := b.open(t, "/", desktop)
 	want := eval[[]string](t, tb, `[...document.querySelectorAll("#header-navigation a")].map(a => a.getAttribute("href"))`)
 	if len(want) < 5 {
 		t.Fatalf("main navigation has %d links", len(want))
@@ -75,7 +75,7 @@ func TestNoJavaScript(t *testing.T) {
 	store := testdb.Seeded(t)
 	b := newBrowser(t, server(t, store))
 
-	withJS := b.open("/", desktop)
+	withJS := b.open(t, "/", desktop)
 	if !eval[bool](t, withJS, `document.documentElement.hasAttribute("data-fr-js")`) {
 		t.Fatal("the DSFR JavaScript did not run with JavaScript enabled: the no-JS check would prove nothing")
 	}
@@ -86,7 +86,7 @@ func TestNoJavaScript(t *testing.T) {
 		}
 		path := resolve(t, store, p)
 		for _, o := range []tabOptions{{width: 1280, height: 900, noJS: true}, {width: 375, height: 812, mobile: true, noJS: true}} {
-			tb := b.open(path, o)
+			tb := b.open(t, path, o)
 			if eval[bool](t, tb, `document.documentElement.hasAttribute("data-fr-js")`) {
 				t.Fatalf("%s: JavaScript ran although disabled", path)
 			}
@@ -119,7 +119,7 @@ func TestKeyboard_FormsReachable(t *testing.T) {
 	store := testdb.Seeded(t)
 	b := newBrowser(t, accountServer(t, store))
 	for _, path := range formPages {
-		tb := b.open(path, desktop)
+		tb := b.open(t, path, desktop)
 		controls := eval[[]string](t, tb, `(() => { let i = 0; return [...document.querySelectorAll(
 			"main form input:not([type=hidden]), main form select, main form textarea, main form button")]
 			.filter(e => !e.disabled).map(e => { if (!e.dataset.k) e.dataset.k = "k" + (i++); return e.dataset.k }) })()`)
@@ -144,7 +144,7 @@ func TestKeyboard_SignInWithKeyboardOnly(t *testing.T) {
 	store := testdb.Seeded(t)
 	email, _ := e2eUser(t, store, "agent")
 	b := newBrowser(t, accountServer(t, store))
-	tb := b.open("/connexion", desktop)
+	tb := b.open(t, "/connexion", desktop)
 	tabTo := func(id string) {
 		t.Helper()
 		for i := 0; i < 80; i++ {

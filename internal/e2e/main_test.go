@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// TestMain says loudly, even without -v, when the browser tests cannot run here.
+// TestMain says loudly, even without -v, when the browser tests cannot run here, and stops the shared
+// Chromium at the end.
 func TestMain(m *testing.M) {
 	found := false
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
@@ -18,5 +19,7 @@ func TestMain(m *testing.M) {
 	if !found && os.Getenv("CI") != "true" {
 		fmt.Fprintln(os.Stderr, "e2e: SKIPPED: Chromium is not installed, the browser and accessibility tests did not run (apt-get install chromium)")
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	stopChromium()
+	os.Exit(code)
 }

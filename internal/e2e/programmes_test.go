@@ -53,8 +53,9 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 		}
 	}
 	// Thirty agents of three administrations, each having followed an online module and enrolled in another.
-	exec(`INSERT INTO users (email, given_name, usual_name, administration)
-		SELECT 'agent' || g || '@exemple.gouv.fr', 'Agent', 'N° ' || g, (ARRAY['DINUM', 'Ministère de la Culture', 'DGFiP'])[g % 3 + 1]
+	// Their addresses are confirmed: a licence goes only to a confirmed address.
+	exec(`INSERT INTO users (email, given_name, usual_name, administration, email_verified_at)
+		SELECT 'agent' || g || '@exemple.gouv.fr', 'Agent', 'N° ' || g, (ARRAY['DINUM', 'Ministère de la Culture', 'DGFiP'])[g % 3 + 1], now()
 		FROM generate_series(1, 30) g`)
 	exec(`INSERT INTO enrolments (user_id, module_id, status, completed_at)
 		SELECT u.id, (SELECT id FROM modules WHERE format = 'en_ligne' ORDER BY id OFFSET (u.id % 5) LIMIT 1), 'completed', now() - (u.id % 4) * interval '1 month'
@@ -164,7 +165,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 	} {
 		for _, size := range sizes {
 			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(p.path, size.o)
+				tb := b.open(t, p.path, size.o)
 				if n := eval[int](t, tb, `document.querySelectorAll("main h1").length`); n != 1 {
 					t.Fatalf("%d h1 on %s", n, p.path)
 				}
@@ -172,7 +173,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 			})
 		}
 	}
-	if n := eval[int](t, b.open("/bilan", desktop), `document.querySelectorAll('svg[role="img"] title').length`); n < 5 {
+	if n := eval[int](t, b.open(t, "/bilan", desktop), `document.querySelectorAll('svg[role="img"] title').length`); n < 5 {
 		t.Errorf("%d charts drawn on /bilan", n)
 	}
 
@@ -183,7 +184,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 	} {
 		for _, size := range sizes {
 			t.Run(f.name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(f.path, size.o)
+				tb := b.open(t, f.path, size.o)
 				if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(f.form)), chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
 					t.Fatal(err)
 				}
@@ -203,7 +204,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 		var module string
 		store.Pool().QueryRow(context.Background(), `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
 			WHERE p.slug = 'pix' AND m.status = 'published' ORDER BY m.id LIMIT 1`).Scan(&module)
-		tb := b.open("/modules/"+module, tabOptions{width: 1280, height: 900, noJS: true})
+		tb := b.open(t, "/modules/"+module, tabOptions{width: 1280, height: 900, noJS: true})
 		if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(`#licence form button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(`main table`))); err != nil {
 			t.Fatal(err)
@@ -234,7 +235,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 	} {
 		for _, size := range sizes {
 			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(p.path, size.o)
+				tb := b.open(t, p.path, size.o)
 				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != p.h1 {
 					t.Fatalf("h1 %q, want %q (not signed in?)", h1, p.h1)
 				}
@@ -255,7 +256,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 		{"admin-bilan-erreurs", "/admin/bilan?du=2030-01-01&au=2020-01-01", ``},
 	} {
 		t.Run(f.name, func(t *testing.T) {
-			tb := b.open(f.path, desktop)
+			tb := b.open(t, f.path, desktop)
 			if f.script != "" {
 				if err := chromedp.Do(tb.ctx, chromedp.Evaluate[chromedp.Void](f.script), chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
 					t.Fatal(err)
