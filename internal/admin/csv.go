@@ -73,8 +73,8 @@ type CSVRow struct {
 
 // ParseModulesCSV reads a modules CSV strictly: UTF-8 (with or without byte order mark), ";" between
 // columns, the exact header ModuleColumns, one module per row; a cell neutralised by the writer (an apostrophe
-// before = + - @ tab or carriage return) is read back as its value (sheet.Restore), so that re-importing an
-// export changes nothing. A row with the wrong number of columns or an
+// before = + - @ tab or carriage return, or after a separator inside the cell) is read back as its value
+// (sheet.Restore), so that re-importing an export changes nothing. A row with the wrong number of columns or an
 // unknown status is kept with its reasons; anything else wrong refuses the whole file.
 func ParseModulesCSV(data []byte) ([]CSVRow, error) {
 	if len(data) > MaxImportBytes {

@@ -6,6 +6,11 @@
 // spreadsheets take as "text, not a formula"; a plain number ("-2", "+3,5") is left as it is, since it cannot run
 // and counts must stay numbers. A value that already starts with apostrophes followed by one of those characters
 // gets one more, so that Restore, used when the portal reads back a file it wrote, gives every value back as it was.
+//
+// A spreadsheet set to another separator (Excel in a "," locale, or a tab chosen at import) splits a cell where it
+// has one, whatever the quotes: "Paris,=HYPERLINK(…)" would give a cell starting with "=". So inside a cell, a
+// ",", ";" or tab followed by "=", "+", "-" or "@" (or by apostrophes then one of them) gets an apostrophe after
+// it too, by the same rule, and Restore removes it.
 package sheet
 
 import (
@@ -25,6 +30,10 @@ const (
 	triggers = "=+-@\t\r"
 )
 
+// inner is a separator of some spreadsheet's import (",", ";", tab) followed by apostrophes, if any, and a
+// trigger: the start of a cell once the spreadsheet has split the line there.
+var inner = regexp.MustCompile(`[,;\t]'*[=+\-@]`)
+
 // plainNumber is a cell that a spreadsheet reads as a number, never as a formula.
 var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+([.,][0-9]+)?$`)
 
@@ -41,6 +50,7 @@ func risky(s string) bool { return triggered(s) && !plainNumber.MatchString(s) }
 // Neutralise is the cell a spreadsheet shows as the value s without running it: s with a leading apostrophe
 // when it starts with = + - @ tab or carriage return (or apostrophes then one of them) and is not a plain number.
 func Neutralise(s string) string {
+	s = inner.ReplaceAllStringFunc(s, func(m string) string { return m[:1] + "'" + m[1:] })
 	if risky(s) {
 		return "'" + s
 	}
@@ -52,9 +62,14 @@ func Neutralise(s string) string {
 // For any s, Restore(Neutralise(s)) == s.
 func Restore(cell string) string {
 	if strings.HasPrefix(cell, "'") && triggered(cell) {
-		return cell[1:]
+		cell = cell[1:]
 	}
-	return cell
+	return inner.ReplaceAllStringFunc(cell, func(m string) string {
+		if m[1] == '\'' {
+			return m[:1] + m[2:]
+		}
+		return m
+	})
 }
 
 // Writer writes a spreadsheet CSV: the byte order mark once, then records of neutralised cells separated by

@@ -18,7 +18,7 @@ func TestNeutralise(t *testing.T) {
 		"+cmd|' /C calc'!A0":      "'+cmd|' /C calc'!A0",
 		"-2+3":                    "'-2+3",
 		"@SUM(1+1)":               "'@SUM(1+1)",
-		"\t=1+1":                  "'\t=1+1",
+		"\t=1+1":                  "'\t'=1+1",
 		"\r=1+1":                  "'\r=1+1",
 		"-":                       "'-",
 		"+33 1 23 45 67 89":       "'+33 1 23 45 67 89",
@@ -29,6 +29,9 @@ func TestNeutralise(t *testing.T) {
 		"1e5": "1e5", "-1e5": "'-1e5", "-3,": "'-3,", "--2": "'--2", "-2 ": "'-2 ",
 		// Other leading characters are not formulas.
 		" =1": " =1", "'texte": "'texte", "a=b": "a=b", "2026-01-02": "2026-01-02", "'": "'",
+		// A spreadsheet splitting the line at another separator would start a cell with a trigger.
+		"Paris,=HYPERLINK(\"x\")": "Paris,'=HYPERLINK(\"x\")", "a;@SUM(1)": "a;'@SUM(1)", "a\t+1": "a\t'+1",
+		"a,'=1": "a,''=1", "=1,=2": "'=1,'=2", "1,-2": "1,'-2", "a, =1": "a, =1", "a,b": "a,b",
 		// Already starting with an apostrophe then a trigger: one more, so that Restore gives it back.
 		"'=1+2": "''=1+2", "''@x": "'''@x", "'-2": "''-2",
 	}
@@ -44,6 +47,7 @@ func TestNeutralise(t *testing.T) {
 
 func TestRestore(t *testing.T) {
 	cases := map[string]string{
+		"a,'=1": "a,=1", "a,''=1": "a,'=1", "a,'b": "a,'b",
 		"'=1": "=1", "'+a": "+a", "'-2+3": "-2+3", "'@x": "@x", "'\tx": "\tx", "'\rx": "\rx",
 		"''=1": "'=1", "'-2": "-2",
 		// Left alone: not written by Neutralise.
@@ -55,7 +59,7 @@ func TestRestore(t *testing.T) {
 		}
 	}
 	// Every string made of the characters that matter round-trips.
-	alphabet := []string{"'", "=", "+", "-", "@", "\t", "\r", "1", ",", "a", " "}
+	alphabet := []string{"'", "=", "+", "-", "@", "\t", "\r", "1", ",", ";", "a", " "}
 	var walk func(prefix string, n int)
 	walk = func(prefix string, n int) {
 		if got := sheet.Restore(sheet.Neutralise(prefix)); got != prefix {

@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"campus/internal/account"
+	"campus/internal/sheet"
 )
 
 // Values a spreadsheet would run as formulas (CSV injection), put into the catalogue, the accounts and the
@@ -27,13 +28,16 @@ const (
 	hostileSum   = `-2+3`
 	hostileAt    = `@SUM(1+1)*cmd|' /C calc'!A0`
 	hostileTab   = "\t=1+1"
-	hostileQuote = `'=1+2` // already "neutralised" by its author: must not come back as a formula
+	hostileSplit = `Paris,=HYPERLINK("http://evil.example/";"x")` // a formula once a "," locale splits the cell
+	hostileQuote = `'=1+2`                                        // already "neutralised" by its author: must not come back as a formula
 	hostileEmail = "-2+3.agent@exemple.gouv.fr"
 )
 
 var (
 	// plainNumber is a cell that cannot run as a formula however it starts.
 	plainNumber = regexp.MustCompile(`^[+-]?[0-9]+([.,][0-9]+)?$`)
+	// splitFormula is a separator that some spreadsheet splits at, followed by a formula's first character.
+	splitFormula = regexp.MustCompile(`[,;\t][=+\-@]`)
 	// csvRouteID and csvRouteExport turn the paths of the table into the router's patterns.
 	csvRouteID     = regexp.MustCompile(`/\d+/`)
 	csvRouteExport = regexp.MustCompile(`^/admin/export/[^/]+$`)
@@ -67,11 +71,15 @@ func checkSheet(t *testing.T, name string, body []byte, want ...string) {
 			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) && !plainNumber.MatchString(c) {
 				t.Errorf("%s: line %d, column %d (%s) is a formula: %q", name, i+1, j+1, recs[0][j], c)
 			}
+			// A spreadsheet splitting at another separator must not find a formula either.
+			if splitFormula.MatchString(c) {
+				t.Errorf("%s: line %d, column %d (%s) becomes a formula once split at , ; or tab: %q", name, i+1, j+1, recs[0][j], c)
+			}
 		}
 	}
 	for _, w := range want {
-		if !cells["'"+w] {
-			t.Errorf("%s: no cell %q (the hostile value %q neutralised)", name, "'"+w, w)
+		if n := sheet.Neutralise(w); n == w || !cells[n] {
+			t.Errorf("%s: no cell %q (the hostile value %q neutralised)", name, n, w)
 		}
 	}
 }
@@ -107,7 +115,7 @@ func TestCSV_EveryFileNeutralisesFormulas(t *testing.T) {
 	}
 	exec(t, store, `UPDATE domains SET title = $2, summary = $3 WHERE id = $1`, domainID, hostileLink, hostileSum)
 	exec(t, store, `UPDATE modules SET title = $2, summary = $3, prerequisites = $4 WHERE id = $1`, moduleID, hostileCmd, hostileSum, hostileQuote)
-	exec(t, store, `UPDATE modules SET title = $2, summary = $3 WHERE id = $1`, onlineID, hostileAt, hostileLink)
+	exec(t, store, `UPDATE modules SET title = $2, summary = $3, prerequisites = $4 WHERE id = $1`, onlineID, hostileAt, hostileLink, hostileSplit)
 	exec(t, store, `UPDATE tracks SET title = $2, administration = $3 WHERE id = $1`, trackID, hostileLink, hostileCmd)
 	exec(t, store, `UPDATE partners SET name = $2, short_name = $3 WHERE id = $1`, partnerID, hostileAt, hostileSum)
 	exec(t, store, `INSERT INTO licence_pools (slug, partner_id, name, size, valid_from, valid_until)
@@ -142,7 +150,7 @@ func TestCSV_EveryFileNeutralisesFormulas(t *testing.T) {
 		{"/formateur/sessions/" + session + "/inscrits.csv", trainerB, []string{hostileLink, hostileCmd}},
 		{"/admin/export/domaines.csv", admin, []string{hostileLink, hostileSum}},
 		{"/admin/export/parcours.csv", admin, []string{hostileLink, hostileCmd}},
-		{"/admin/export/modules.csv", admin, []string{hostileCmd, hostileSum, hostileAt, hostileLink, hostileQuote}},
+		{"/admin/export/modules.csv", admin, []string{hostileCmd, hostileSum, hostileAt, hostileLink, hostileQuote, hostileSplit}},
 		{"/admin/export/sessions.csv", admin, []string{hostileLink, hostileSum, hostileTab, hostileAt + " " + hostileLink}},
 		{"/admin/export/partenaires.csv", admin, []string{hostileAt, hostileSum}},
 		{"/admin/export/publics.csv", admin, []string{hostileCmd}},
