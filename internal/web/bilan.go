@@ -300,9 +300,13 @@ func (s *Server) adminBilanCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !f.Valid() {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusBadRequest)
-		w.Write([]byte("Filtres invalides : corrigez-les sur la page du bilan.\n"))
+		// The page of the bilan shows each wrong filter next to its field: the link leads there with them.
+		const what = "Export du bilan"
+		s.render(w, r, http.StatusBadRequest, templates.Message(templates.MessageView{
+			Page:    s.page(r, "", "Filtres invalides - "+what, "", templates.Crumb{Label: "Administration", Href: "/admin"}, templates.Crumb{Label: what}),
+			Heading: what, Kind: "error", Title: "Filtres invalides",
+			Text:  "Les filtres de cet export ne sont pas valides : corrigez-les sur la page du bilan, puis relancez l’export.",
+			Links: []templates.Crumb{{Label: "Corriger les filtres du bilan", Href: "/admin/bilan?" + r.URL.RawQuery}}}))
 		return
 	}
 	b, err := s.store.Bilan(r.Context(), bf, months)

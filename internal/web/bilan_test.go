@@ -197,7 +197,9 @@ func TestBilan_Admin(t *testing.T) {
 	if v, _ := p.doc.Find("#du").Attr("value"); v != "2030-01-01" {
 		t.Errorf("typed date lost: %q", v)
 	}
-	if p := admin.get("/admin/bilan/export.csv?du=demain"); p.status != http.StatusBadRequest {
+	if p := admin.get("/admin/bilan/export.csv?du=demain"); p.status != http.StatusBadRequest ||
+		!strings.HasPrefix(p.header.Get("Content-Type"), "text/html") || !strings.Contains(text(p.doc.Find("main")), "Filtres invalides") ||
+		p.doc.Find(`main a[href="/admin/bilan?du=demain"]`).Length() != 1 {
 		t.Errorf("export with a bad filter: %d", p.status)
 	}
 	p = admin.get("/admin/bilan?" + url.Values{"administration": {key}, "du": {"01/01/2099"}}.Encode())
