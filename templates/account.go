@@ -86,6 +86,19 @@ type VerifyView struct {
 	Email  string
 }
 
+// EmailChangeConfirmView is the page of the link sent to the new address: the change applies by a button, for
+// the account's own session (Own) or with its password (NeedsPassword); a ProConnect account signs in first
+// (SignIn leads back to the link).
+type EmailChangeConfirmView struct {
+	Page          Page
+	Form          FormState
+	Change        account.EmailChange
+	Action        string
+	Own           bool
+	NeedsPassword bool
+	SignIn        string
+}
+
 // EmailChangeCancelView is the page of the link sent to the former address: cancel (or undo) a change of
 // address and secure the account.
 type EmailChangeCancelView struct {

@@ -112,7 +112,7 @@ func TestAccessibility_AccountPages(t *testing.T) {
 	email, reset := e2eUser(t, store, account.RoleAdmin)
 	ctx := context.Background()
 	// A sign-up waiting for its confirmation (the link's page asks for the password), and a change of address
-	// waiting too (the old address's page cancels it).
+	// waiting too (the new address's page confirms it with the password, the old address's page cancels it).
 	verify, vh := account.NewToken()
 	pending := account.NormalizeEmail("e2e.attente." + strings.ReplaceAll(t.Name(), "/", "-") + "@exemple.gouv.fr")
 	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: pending, PasswordHash: "$argon2id$x", GivenName: "Camille"}, vh,
@@ -120,7 +120,7 @@ func TestAccessibility_AccountPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel, ch := account.NewToken()
-	_, confirm := account.NewToken()
+	confirmTok, confirm := account.NewToken()
 	if err := store.RequestEmailChange(ctx, mustUser(t, store, email), "e2e.nouvelle@exemple.gouv.fr", confirm, ch, postgres.EmailChangeMails{
 		Confirm: mail.EmailChangeConfirm("", ""), Taken: mail.EmailChangeTaken("", "", ""), Notice: mail.EmailChangeNotice("", "", "", "")}); err != nil {
 		t.Fatal(err)
@@ -135,6 +135,9 @@ func TestAccessibility_AccountPages(t *testing.T) {
 		})
 		t.Run("verification/"+size.name, func(t *testing.T) {
 			scan(t, b.open(t, "/verification/"+verify, size.o), "verification-"+size.name)
+		})
+		t.Run("confirmation-adresse/"+size.name, func(t *testing.T) {
+			scan(t, b.open(t, "/adresse/confirmation/"+confirmTok, size.o), "confirmation-adresse-"+size.name)
 		})
 		t.Run("annulation-adresse/"+size.name, func(t *testing.T) {
 			scan(t, b.open(t, "/adresse/annulation/"+cancel, size.o), "annulation-adresse-"+size.name)

@@ -43,8 +43,8 @@ func VerifyEmail(to, link string) Message {
 func EmailChangeConfirm(to, link string) Message {
 	return Message{Kind: KindEmailChangeConfirm, To: to, Subject: "Confirmez votre nouvelle adresse électronique – Campus du numérique public",
 		Body: hello("") + "Un compte du Campus du numérique public demande à utiliser cette adresse électronique. " +
-			"Pour la confirmer, ouvrez le lien suivant :\n\n" + link + "\n\n" +
-			"Ce lien est valable 48 heures et ne peut servir qu’une fois. Tant qu’il n’est pas ouvert, rien ne change.\n" +
+			"Pour la confirmer, ouvrez le lien suivant, puis validez depuis ce compte (connecté, ou avec son mot de passe) :\n\n" + link + "\n\n" +
+			"Ce lien est valable 48 heures et ne peut servir qu’une fois. Tant que le changement n’est pas validé, rien ne change.\n" +
 			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : cette adresse ne sera pas utilisée." + signature}
 }
 

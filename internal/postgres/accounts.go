@@ -254,7 +254,8 @@ func (s *Store) ResetPassword(ctx context.Context, hash []byte, passwordHash str
 }
 
 // ChangePassword sets a new password for a signed-in user, ends their other sessions (all but keepToken),
-// voids the password-reset links issued before, and queues the notice m. It returns the new session epoch, to
+// voids the password-reset links issued before, withdraws a pending change of address (another session may
+// have asked for it), and queues the notice m. It returns the new session epoch, to
 // be stored in the current session.
 func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash, keepToken string, m mail.Message) (int, error) {
 	var epoch int
@@ -264,6 +265,9 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash, 
 			return notFound(err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token <> $2`, userID, keepToken); err != nil {
+			return err
+		}
+		if err := withdrawEmailChange(ctx, tx, userID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE account_tokens SET used_at = now()
@@ -279,14 +283,17 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash, 
 }
 
 // EndSessions signs a user out everywhere: every stored session of the user is deleted and the session
-// epoch is bumped, so that a session committed concurrently is refused too.
+// epoch is bumped, so that a session committed concurrently is refused too; a pending change of address
+// (which one of those sessions may have asked for) is withdrawn.
 func (s *Store) EndSessions(ctx context.Context, userID int64) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1`, userID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
-		return err
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		return withdrawEmailChange(ctx, tx, userID)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres.EndSessions: %w", err)
@@ -397,7 +404,7 @@ const (
 // otherwise by address (ProConnect addresses are verified) when that account is not linked yet; otherwise a new
 // account. Linking an existing account hands it to the identity's owner: every session of the account ends
 // (session epoch), its password is removed (whoever set it may not be the address's owner: the agent may set
-// one afterwards) and so are its pending links; the address counts as confirmed. A trainer role accepted for the
+// one afterwards) and so are its pending links and a pending change of address; the address counts as confirmed. A trainer role accepted for the
 // address is given to the account.
 func (s *Store) ProConnectLogin(ctx context.Context, id account.ExternalIdentity) (account.User, ProConnectOutcome, error) {
 	var u account.User

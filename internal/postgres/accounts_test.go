@@ -227,14 +227,14 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Errorf("PendingEmailChange = %+v, %v", c, err)
 		}
 		_, revertHash := account.NewToken()
-		u, err := s.ConfirmEmailChange(ctx, confirmHash, revertHash, notice)
+		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice)
 		if err != nil || u.Email != newEmail || !u.Verified() {
 			t.Fatalf("ConfirmEmailChange = %+v, %v", u, err)
 		}
 		if got := fmt.Sprint(outboxKinds(t, s, old)); got != "[verify_email email_change_notice email_changed]" {
 			t.Errorf("old address's mails after the change = %s", got)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("link used twice: %v", err)
 		}
 		if _, err := s.PendingEmailChange(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
@@ -257,7 +257,7 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Errorf("old address's mails = %s", got)
 		}
 		// Even with the link (it went nowhere), the change cannot take another account's address.
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, make([]byte, 32), notice); !errors.Is(err, apperr.ErrConflict) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("confirming a taken address: %v, want ErrConflict", err)
 		}
 	})
@@ -273,13 +273,13 @@ func TestStore_EmailChange(t *testing.T) {
 		if err := s.RequestEmailChange(ctx, id, second, h2, c2, emailChangeMails("2", "2")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, h1, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, h1, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a replaced request's link still works: %v", err)
 		}
 		if err := s.WithdrawEmailChange(ctx, id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, h2, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, h2, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a withdrawn request's link still works: %v", err)
 		}
 	})
@@ -313,11 +313,129 @@ func TestStore_EmailChange(t *testing.T) {
 		if got, err := s.ResetTokenUser(ctx, resetHash); err != nil || got.ID != id {
 			t.Errorf("the new reset link: %+v %v", got, err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a cancelled change can still be confirmed: %v", err)
 		}
 		if _, err := s.CancelEmailChange(ctx, cancelHash, make([]byte, 32)); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("cancelled twice: %v", err)
+		}
+	})
+
+	// The link proves the new mailbox, not who asked: Mallory asks for the victim's address on her own account,
+	// the victim opens the link; it must not apply for anyone but the account itself.
+	t.Run("ConfirmOnlyForTheAccount", func(t *testing.T) {
+		id, old := verified("change-g")
+		otherID, _ := verified("change-g-other")
+		newEmail := uniqueEmail("change-g-new")
+		_, confirmHash := account.NewToken()
+		_, cancelHash := account.NewToken()
+		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		c, password, err := s.EmailChangeToConfirm(ctx, confirmHash)
+		if err != nil || c.UserID != id || c.NewEmail != newEmail || password != "$argon2id$x" {
+			t.Fatalf("EmailChangeToConfirm = %+v, %q, %v", c, password, err)
+		}
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, otherID, make([]byte, 32), notice); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("confirmed for another account: %v, want ErrNotFound", err)
+		}
+		if u, _ := s.UserByID(ctx, id); u.Email != old {
+			t.Errorf("the address changed: %+v", u)
+		}
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), notice); err != nil {
+			t.Errorf("the account itself cannot confirm: %v", err)
+		}
+		if _, _, err := s.EmailChangeToConfirm(ctx, confirmHash); !errors.Is(err, apperr.ErrGone) {
+			t.Errorf("used link: %v, want ErrGone", err)
+		}
+	})
+
+	// Whoever secures an account (new password, reset, sign-out everywhere, ProConnect taking it over) also
+	// withdraws a change of address that a session they are closing may have asked for.
+	t.Run("SecuringWithdrawsPending", func(t *testing.T) {
+		for name, secure := range map[string]func(id int64, email string) error{
+			"ChangePassword": func(id int64, _ string) error {
+				_, err := s.ChangePassword(ctx, id, "$argon2id$new", "aucune-session", mail.PasswordChanged("", "", "r"))
+				return err
+			},
+			"EndSessions": func(id int64, _ string) error { return s.EndSessions(ctx, id) },
+			"ResetPassword": func(id int64, _ string) error {
+				_, h := account.NewToken()
+				if err := s.IssueToken(ctx, id, account.PurposeResetPassword, h, mail.ResetPassword("", "", "x")); err != nil {
+					return err
+				}
+				_, err := s.ResetPassword(ctx, h, "$argon2id$new", mail.PasswordChanged("", "", "r"))
+				return err
+			},
+			"ProConnectLink": func(_ int64, email string) error {
+				_, outcome, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: "sub-" + email, Email: email})
+				if err == nil && outcome != postgres.ProConnectLinked {
+					err = fmt.Errorf("outcome %v", outcome)
+				}
+				return err
+			},
+		} {
+			t.Run(name, func(t *testing.T) {
+				id, email := verified("change-h")
+				_, confirmHash := account.NewToken()
+				_, cancelHash := account.NewToken()
+				s.RequestEmailChange(ctx, id, uniqueEmail("change-h-mallory"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+				if err := secure(id, email); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.PendingEmailChange(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
+					t.Errorf("still pending: %v", err)
+				}
+				if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+					t.Errorf("the change can still be confirmed: %v, want ErrGone", err)
+				}
+				if u, _ := s.UserByID(ctx, id); u.Email != email {
+					t.Errorf("address = %s", u.Email)
+				}
+			})
+		}
+	})
+
+	// Undoing a change gives the account back to the old address: a ProConnect identity linked meanwhile by the
+	// new address's owner must not keep opening it.
+	t.Run("RevertUnlinksProConnect", func(t *testing.T) {
+		id, old := verified("change-i")
+		newEmail := uniqueEmail("change-i-new")
+		_, confirmHash := account.NewToken()
+		_, cancelHash := account.NewToken()
+		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		_, revertHash := account.NewToken()
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
+			t.Fatal(err)
+		}
+		identity := account.ExternalIdentity{Subject: "sub-" + newEmail, Email: newEmail}
+		if u, outcome, err := s.ProConnectLogin(ctx, identity); err != nil || outcome != postgres.ProConnectLinked || u.ID != id {
+			t.Fatalf("ProConnect = %+v %v %v", u, outcome, err)
+		}
+		_, resetHash := account.NewToken()
+		u, err := s.CancelEmailChange(ctx, revertHash, resetHash)
+		if err != nil || u.Email != old || u.ProConnectSub != "" {
+			t.Fatalf("revert = %+v, %v", u, err)
+		}
+		again, outcome, err := s.ProConnectLogin(ctx, identity)
+		if err != nil || again.ID == id || outcome != postgres.ProConnectCreated {
+			t.Errorf("the identity still opens the reverted account: %+v %v %v", again, outcome, err)
+		}
+	})
+
+	// Cancelling a change still pending keeps the ProConnect identity: it was linked under the old address,
+	// whose owner is the one cancelling.
+	t.Run("CancelPendingKeepsProConnect", func(t *testing.T) {
+		email := uniqueEmail("change-j")
+		u, _, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: "sub-" + email, Email: email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, confirmHash := account.NewToken()
+		_, cancelHash := account.NewToken()
+		s.RequestEmailChange(ctx, u.ID, uniqueEmail("change-j-new"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		_, resetHash := account.NewToken()
+		got, err := s.CancelEmailChange(ctx, cancelHash, resetHash)
+		if err != nil || got.ProConnectSub != "sub-"+email {
+			t.Errorf("cancel = %+v, %v", got, err)
 		}
 	})
 
@@ -328,7 +446,7 @@ func TestStore_EmailChange(t *testing.T) {
 		_, cancelHash := account.NewToken()
 		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
 		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, revertHash, notice); err != nil {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
 			t.Fatal(err)
 		}
 		u, err := s.CancelEmailChange(ctx, revertHash, make([]byte, 32))
@@ -341,7 +459,7 @@ func TestStore_EmailChange(t *testing.T) {
 		_, cc := account.NewToken()
 		s.RequestEmailChange(ctx, id2, uniqueEmail("change-f-new"), ch, cc, emailChangeMails("confirm", "cancel"))
 		_, rh := account.NewToken()
-		s.ConfirmEmailChange(ctx, ch, rh, notice)
+		s.ConfirmEmailChange(ctx, ch, id2, rh, notice)
 		if _, err := s.Pool().Exec(ctx, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, rh); err != nil {
 			t.Fatal(err)
 		}

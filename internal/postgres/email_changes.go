@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"campus/internal/account"
 	"campus/internal/apperr"
@@ -39,8 +40,7 @@ func (s *Store) RequestEmailChange(ctx context.Context, userID int64, newEmail s
 		if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&old); err != nil {
 			return notFound(err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE email_changes SET cancelled_at = now()
-			WHERE user_id = $1 AND confirmed_at IS NULL AND cancelled_at IS NULL`, userID); err != nil {
+		if err := withdrawEmailChange(ctx, tx, userID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO email_changes (user_id, old_email, new_email, confirm_hash, cancel_hash, expires_at)
@@ -82,33 +82,68 @@ func (s *Store) PendingEmailChange(ctx context.Context, userID int64) (account.E
 
 // WithdrawEmailChange drops the user's pending change of address, if any.
 func (s *Store) WithdrawEmailChange(ctx context.Context, userID int64) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE email_changes SET cancelled_at = now()
-		WHERE user_id = $1 AND confirmed_at IS NULL AND cancelled_at IS NULL`, userID); err != nil {
+	if err := withdrawEmailChange(ctx, s.pool, userID); err != nil {
 		return fmt.Errorf("postgres.WithdrawEmailChange: %w", err)
 	}
 	return nil
 }
 
-// ConfirmEmailChange applies the change of the confirmation link confirmHash: the account takes the new
+// emailChangeByConfirm locks the change a confirmation link is for, with whether it can still be confirmed.
+func emailChangeByConfirm(ctx context.Context, tx pgx.Tx, hash []byte) (account.EmailChange, error) {
+	var c account.EmailChange
+	var usable bool
+	err := scanEmailChange(tx.QueryRow(ctx, `SELECT `+emailChangeColumns+`,
+		(c.confirmed_at IS NULL AND c.cancelled_at IS NULL AND c.expires_at > now() AND u.email = c.old_email)
+		FROM email_changes c JOIN users u ON u.id = c.user_id WHERE c.confirm_hash = $1
+		FOR UPDATE OF c, u`, hash), &c, &usable)
+	if err != nil {
+		return c, notFound(err)
+	}
+	if !usable {
+		return c, apperr.ErrGone
+	}
+	return c, nil
+}
+
+// EmailChangeToConfirm returns the change a confirmation link is for and the account's password hash ("" when
+// it has none), without applying it: opening the link proves the new mailbox, not who asked for the change, so
+// the change applies only for the account's own session or password (ConfirmEmailChange). apperr.ErrNotFound,
+// apperr.ErrGone as ConfirmEmailChange.
+func (s *Store) EmailChangeToConfirm(ctx context.Context, confirmHash []byte) (account.EmailChange, string, error) {
+	var c account.EmailChange
+	var password *string
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if c, err = emailChangeByConfirm(ctx, tx, confirmHash); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, c.UserID).Scan(&password)
+	})
+	if err != nil {
+		return c, "", fmt.Errorf("postgres.EmailChangeToConfirm: %w", err)
+	}
+	if password == nil {
+		return c, "", nil
+	}
+	return c, *password, nil
+}
+
+// ConfirmEmailChange applies the change of the confirmation link confirmHash for the account userID, which the
+// caller has proven (its session or its password: see EmailChangeToConfirm): the account takes the new
 // address, proven; the old address gets notice (its link, revertHash, can undo the change for
-// account.EmailRevertWindow). An unknown link is apperr.ErrNotFound; a used, expired, withdrawn or superseded
-// one (the account's address changed since the request) is apperr.ErrGone; a new address taken meanwhile by
-// another account is apperr.ErrConflict. notice builds the mail to the former address from the account as it
-// now is.
-func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash, revertHash []byte, notice func(u account.User, oldEmail string) mail.Message) (account.User, error) {
+// account.EmailRevertWindow). An unknown link, or one of another account, is apperr.ErrNotFound; a used,
+// expired, withdrawn or superseded one (the account's address changed since the request) is apperr.ErrGone; a
+// new address taken meanwhile by another account is apperr.ErrConflict. notice builds the mail to the former
+// address from the account as it now is.
+func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash []byte, userID int64, revertHash []byte, notice func(u account.User, oldEmail string) mail.Message) (account.User, error) {
 	var u account.User
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var c account.EmailChange
-		var usable bool
-		err := scanEmailChange(tx.QueryRow(ctx, `SELECT `+emailChangeColumns+`,
-			(c.confirmed_at IS NULL AND c.cancelled_at IS NULL AND c.expires_at > now() AND u.email = c.old_email)
-			FROM email_changes c JOIN users u ON u.id = c.user_id WHERE c.confirm_hash = $1
-			FOR UPDATE OF c, u`, confirmHash), &c, &usable)
+		c, err := emailChangeByConfirm(ctx, tx, confirmHash)
 		if err != nil {
-			return notFound(err)
+			return err
 		}
-		if !usable {
-			return apperr.ErrGone
+		if c.UserID != userID {
+			return apperr.ErrNotFound
 		}
 		err = scanUser(tx.QueryRow(ctx, `UPDATE users u SET email = $2, email_verified_at = now(), updated_at = now()
 			WHERE u.id = $1 RETURNING `+userColumns, c.UserID, c.NewEmail), &u)
@@ -176,7 +211,10 @@ func (s *Store) EmailChangeToCancel(ctx context.Context, hash []byte) (account.E
 // (a confirmed one is undone: the account gets its old address back, proven), and since whoever asked for it
 // could open the account, the account is secured: its password is removed, every session and every pending
 // link ends, and a password-reset link (resetHash) is issued to the old address for its owner to choose a new
-// password at once. A new address taken back meanwhile is apperr.ErrConflict.
+// password at once. Undoing a confirmed change also unlinks the account's ProConnect identity: one linked while
+// the account had the new address belongs to that address's owner, who must not keep a way into an account
+// given back to the old one, nor its SIRET the establishment access it gave (the old address's owner links theirs again at their next ProConnect sign-in).
+// A new address taken back meanwhile is apperr.ErrConflict.
 func (s *Store) CancelEmailChange(ctx context.Context, hash, resetHash []byte) (account.User, error) {
 	var u account.User
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -188,8 +226,11 @@ func (s *Store) CancelEmailChange(ctx context.Context, hash, resetHash []byte) (
 			return err
 		}
 		err = scanUser(tx.QueryRow(ctx, `UPDATE users u SET email = $2, email_verified_at = coalesce(email_verified_at, now()),
-			password_hash = NULL, session_epoch = session_epoch + 1, updated_at = now()
-			WHERE u.id = $1 RETURNING `+userColumns, c.UserID, c.OldEmail), &u)
+			password_hash = NULL, session_epoch = session_epoch + 1, updated_at = now(),
+			proconnect_sub = CASE WHEN $3 THEN NULL ELSE proconnect_sub END,
+			proconnect_uid = CASE WHEN $3 THEN '' ELSE proconnect_uid END,
+			siret = CASE WHEN $3 THEN '' ELSE siret END
+			WHERE u.id = $1 RETURNING `+userColumns, c.UserID, c.OldEmail, !c.Pending()), &u)
 		if isUniqueViolation(err, "users_email_key") {
 			return apperr.ErrConflict
 		}
@@ -207,12 +248,24 @@ func (s *Store) CancelEmailChange(ctx context.Context, hash, resetHash []byte) (
 	return u, nil
 }
 
-// endAllSessions deletes every stored session of a user and voids every link not yet used; the caller bumps
-// the session epoch in the same transaction, so that a session written back concurrently is refused too.
+// endAllSessions deletes every stored session of a user, voids every link not yet used and withdraws a pending
+// change of address (whoever held a session may have asked for it); the caller bumps the session epoch in the
+// same transaction, so that a session written back concurrently is refused too.
 func endAllSessions(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID)
+	if _, err := tx.Exec(ctx, `UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
+		return err
+	}
+	return withdrawEmailChange(ctx, tx, userID)
+}
+
+// withdrawEmailChange drops a user's pending change of address, if any: its confirmation link stops working.
+func withdrawEmailChange(ctx context.Context, q interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, userID int64) error {
+	_, err := q.Exec(ctx, `UPDATE email_changes SET cancelled_at = now()
+		WHERE user_id = $1 AND confirmed_at IS NULL AND cancelled_at IS NULL`, userID)
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"campus/internal/account"
@@ -178,18 +179,88 @@ func (s *Server) withdrawEmailChange(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/compte#mon-adresse", http.StatusSeeOther)
 }
 
-// confirmEmailChange is the link sent to the new address: opening it proves the address, which the account
-// takes at once; the former address is told, with a link that undoes the change for a week.
-func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
+// The link sent to the new address proves that mailbox, not who asked for the change: Mallory could ask for
+// the victim's address on her own account and count on the victim opening the link. So opening it applies
+// nothing (mail scanners open links too); the button applies the change only for the account's own session,
+// or with the account's password.
+
+// emailChangeToConfirm reads the confirmation link of the request; ok false: the answer is written.
+func (s *Server) emailChangeToConfirm(w http.ResponseWriter, r *http.Request) (hash []byte, c account.EmailChange, password string, ok bool) {
 	w.Header().Set("Cache-Control", "no-store")
 	const what = "Confirmation de la nouvelle adresse"
 	retry := templates.Crumb{Label: "Mon compte", Href: "/compte"}
-	hash, ok := s.linkHash(w, r, what, retry)
+	if hash, ok = s.linkHash(w, r, what, retry); !ok {
+		return nil, c, "", false
+	}
+	c, password, err := s.store.EmailChangeToConfirm(r.Context(), hash)
+	if err != nil {
+		s.linkProblem(w, r, err, what, retry)
+		return nil, c, "", false
+	}
+	return hash, c, password, true
+}
+
+func (s *Server) emailChangeConfirmView(r *http.Request, f templates.FormState, c account.EmailChange, hasPassword bool) templates.EmailChangeConfirmView {
+	title := "Confirmer la nouvelle adresse"
+	if f.Failed() {
+		title = "Erreur - " + title
+	}
+	cur, _ := CurrentUser(r)
+	return templates.EmailChangeConfirmView{Page: s.page(r, "", title, "", templates.Crumb{Label: "Confirmation de la nouvelle adresse"}),
+		Form: f, Change: c, Action: r.URL.Path, Own: cur.ID == c.UserID, NeedsPassword: cur.ID != c.UserID && hasPassword,
+		SignIn: "/connexion?suivant=" + url.QueryEscape(r.URL.Path)}
+}
+
+func (s *Server) confirmEmailChangePage(w http.ResponseWriter, r *http.Request) {
+	_, c, password, ok := s.emailChangeToConfirm(w, r)
 	if !ok {
 		return
 	}
+	s.render(w, r, http.StatusOK, templates.EmailChangeConfirm(s.emailChangeConfirmView(r, templates.FormState{}, c, password != "")))
+}
+
+// confirmEmailChange applies the change for the account's own session, or with its password (which signs in,
+// as the sign-in form would); the former address is told, with a link that undoes the change for a week.
+func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
+	f := s.readForm(w, r)
+	hash, c, passwordHash, ok := s.emailChangeToConfirm(w, r)
+	if !ok {
+		return
+	}
+	const what = "Confirmation de la nouvelle adresse"
+	again := func(status int) {
+		s.render(w, r, status, templates.EmailChangeConfirm(s.emailChangeConfirmView(r, f.State(), c, passwordHash != "")))
+	}
+	cur, _ := CurrentUser(r)
+	own := cur.ID == c.UserID
+	if !own {
+		if passwordHash == "" {
+			// A ProConnect account: only its session can confirm; the page says to sign in first.
+			again(http.StatusForbidden)
+			return
+		}
+		password := f.Password("password", false, "")
+		if !f.Valid() {
+			again(http.StatusUnprocessableEntity)
+			return
+		}
+		over, err := s.limited(w, r, f, hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, c.OldEmail})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if over {
+			again(http.StatusTooManyRequests)
+			return
+		}
+		if !account.VerifyPassword(passwordHash, password) {
+			f.Fail("password", "Mot de passe incorrect. Saisissez le mot de passe du compte "+c.OldEmail+".")
+			again(http.StatusUnprocessableEntity)
+			return
+		}
+	}
 	revert, revertHash := account.NewToken()
-	u, err := s.store.ConfirmEmailChange(r.Context(), hash, revertHash, func(u account.User, old string) mail.Message {
+	u, err := s.store.ConfirmEmailChange(r.Context(), hash, c.UserID, revertHash, func(u account.User, old string) mail.Message {
 		return mail.EmailChanged(old, u.GivenName, u.Email, s.link("/adresse/annulation/"+revert))
 	})
 	if errors.Is(err, apperr.ErrConflict) {
@@ -197,19 +268,22 @@ func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 			Page:    s.page(r, "", "Adresse déjà utilisée - "+what, "", templates.Crumb{Label: what}),
 			Heading: what, Kind: "error", Title: "Adresse déjà utilisée",
 			Text:  "Cette adresse est maintenant celle d’un autre compte du Campus : le changement n’a pas été appliqué.",
-			Links: []templates.Crumb{retry, {Label: "Retour à l’accueil", Href: "/"}}}))
+			Links: []templates.Crumb{{Label: "Mon compte", Href: "/compte"}, {Label: "Retour à l’accueil", Href: "/"}}}))
 		return
 	}
 	if err != nil {
-		s.linkProblem(w, r, err, what, retry)
+		s.linkProblem(w, r, err, what, templates.Crumb{Label: "Mon compte", Href: "/compte"})
 		return
+	}
+	if !own {
+		if err := s.signIn(r, u); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		s.store.RateReset(r.Context(), limitLoginAccount.key(c.OldEmail))
 	}
 	s.flash(r, "success", "Votre nouvelle adresse électronique "+u.Email+" est confirmée : c’est désormais celle de votre compte.")
-	if cur, ok := CurrentUser(r); ok && cur.ID == u.ID {
-		http.Redirect(w, r, "/compte#mon-adresse", http.StatusSeeOther)
-		return
-	}
-	http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+	http.Redirect(w, r, "/compte#mon-adresse", http.StatusSeeOther)
 }
 
 // emailChangeToCancel reads the cancellation link of the request; ok false: the answer is written.

@@ -41,7 +41,8 @@ func (s *Server) authRoutes(r chi.Router) {
 	r.Post("/proconnect/connexion", s.proConnectStart)
 	r.Get("/proconnect/retour", s.proConnectCallback)
 	// Links of a change of address: the new address confirms it, the old one may cancel or undo it (account.go).
-	r.Get("/adresse/confirmation/{token}", s.confirmEmailChange)
+	r.Get("/adresse/confirmation/{token}", s.confirmEmailChangePage)
+	r.Post("/adresse/confirmation/{token}", s.confirmEmailChange)
 	r.Get("/adresse/annulation/{token}", s.cancelEmailChangePage)
 	r.Post("/adresse/annulation/{token}", s.cancelEmailChange)
 
@@ -230,12 +231,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !u.Verified() {
-		if err := s.sendVerification(r.Context(), u); err != nil {
+		// Whoever created the account knows its password, not necessarily the address: each sign-in would mail
+		// the address again, so the mails to it are counted like every other mail a visitor makes the portal send.
+		msg, wait, err := s.throttled(r.Context(), hit{limitMailRecipient, u.Email})
+		if err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		f.FailForm("Votre adresse électronique n’est pas encore confirmée. Nous venons de vous envoyer un nouveau lien de confirmation : " +
-			"ouvrez-le, puis connectez-vous.")
+		if msg != "" {
+			f.FailForm("Votre adresse électronique n’est pas encore confirmée. Ouvrez le lien de confirmation déjà envoyé à cette adresse, puis connectez-vous. " +
+				"Un nouveau lien pourra être envoyé dans " + catalogue.Wait(max(wait, time.Minute)) + ".")
+		} else if err := s.sendVerification(r.Context(), u); err != nil {
+			s.serverError(w, r, err)
+			return
+		} else {
+			f.FailForm("Votre adresse électronique n’est pas encore confirmée. Nous venons de vous envoyer un nouveau lien de confirmation : " +
+				"ouvrez-le, puis connectez-vous.")
+		}
 		fail(http.StatusForbidden)
 		return
 	}

@@ -14,6 +14,7 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/mail"
+	"campus/internal/postgres"
 	"campus/internal/proconnect/proconnecttest"
 	"campus/internal/testdb"
 )
@@ -67,8 +68,15 @@ func TestTrust_ProConnectTakeover(t *testing.T) {
 			t.Errorf("%s as Mallory: %d, shows the victim", path, p.status)
 		}
 	}
-	// The confirmation link went to the victim; opened now, it cannot give her address to Mallory's account.
-	if p := victim.get(confirmPath); p.status != http.StatusConflict {
+	// The confirmation link went to the victim: opened, it changes nothing and asks for Mallory's password;
+	// and even Mallory's own session cannot give the victim's address to her account now.
+	if p := victim.get(confirmPath); p.status != http.StatusOK || p.doc.Find("input#password").Length() != 1 {
+		t.Errorf("the confirmation page for a stranger: %d", p.status)
+	}
+	if p := victim.post(confirmPath, nil); p.status != http.StatusUnprocessableEntity {
+		t.Errorf("confirming without the account's password: %d", p.status)
+	}
+	if p := mallory.post(confirmPath, nil); p.status != http.StatusConflict {
 		t.Errorf("confirming a taken address: %d", p.status)
 	}
 	if got, _ := store.UserByID(ctx, mu.ID); got.Email != mu.Email {
@@ -248,7 +256,14 @@ func TestTrust_AddressChange(t *testing.T) {
 	if m.Kind != mail.KindEmailChangeConfirm || !strings.HasPrefix(confirmPath, "/adresse/confirmation/") || strings.Contains(m.Body, "Camille") {
 		t.Fatalf("confirmation mail: %s %q %q", m.Kind, confirmPath, m.Body)
 	}
-	expectRedirect(t, newBrowser(t, srv).get(confirmPath), http.StatusSeeOther, "/connexion")
+	// Opening the link changes nothing; the button applies it for the account's own session.
+	if p := newBrowser(t, srv).get(confirmPath); p.status != http.StatusOK || p.doc.Find(`form[method=post] button`).Length() != 1 {
+		t.Fatalf("confirmation page: %d", p.status)
+	}
+	if got, _ := store.UserByID(ctx, u.ID); got.Email != u.Email {
+		t.Fatal("opening the link applied the change")
+	}
+	expectRedirect(t, b.post(confirmPath, nil), http.StatusSeeOther, "/compte#mon-adresse")
 	if got, _ := store.UserByID(ctx, u.ID); got.Email != newEmail || !got.Verified() {
 		t.Fatalf("after confirmation: %+v", got)
 	}
@@ -290,6 +305,164 @@ func TestTrust_AddressChange(t *testing.T) {
 	if p := b2.post("/compte/adresse", url.Values{"new_email": {uniqueEmail("flot")}, "current_password": {goodPassword}}); p.status != http.StatusTooManyRequests ||
 		p.header.Get("Retry-After") == "" || !strings.Contains(formMessage(p), "Trop de tentatives") {
 		t.Errorf("sixth request in a day: %d %q", p.status, formMessage(p))
+	}
+}
+
+// TestTrust_ConfirmationNeedsTheAccount (second review, N1): the link sent to the new address proves that
+// mailbox, not who asked. Mallory asks for the victim's address on her own account: the victim opening the
+// link (or her mail scanner, or her own session of another account) used to give Mallory's account her
+// address, proven, which her ProConnect sign-in then linked. Now the change applies only for the account's
+// own session or password.
+func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
+	store := testdb.Seeded(t)
+	fake := proconnecttest.New(t)
+	srv := accountServer(t, store, proConnectEnv(fake))
+	ctx := context.Background()
+	mallory, mu := signedIn(t, srv, store, account.RoleAgent)
+	victimEmail := uniqueEmail("victime-lien")
+	expectRedirect(t, mallory.post("/compte/adresse", url.Values{"new_email": {victimEmail}, "current_password": {goodPassword}}),
+		http.StatusSeeOther, "/compte#mon-adresse")
+	_, confirmPath := lastMail(t, store, victimEmail)
+
+	victim, _ := signedIn(t, srv, store, account.RoleAgent) // signed in to an account of her own
+	stranger := newBrowser(t, srv)
+	req, _ := http.NewRequest(http.MethodHead, srv.URL+confirmPath, nil)
+	stranger.do(req)
+	for name, p := range map[string]page{
+		"GET by the victim":            victim.get(confirmPath),
+		"GET by a stranger":            stranger.get(confirmPath),
+		"POST by the victim":           victim.post(confirmPath, nil),
+		"POST with the wrong password": stranger.post(confirmPath, url.Values{"password": {"devine"}}),
+	} {
+		if got, _ := store.UserByID(ctx, mu.ID); got.Email != mu.Email {
+			t.Fatalf("%s gave Mallory's account the address %q", name, got.Email)
+		}
+		if strings.HasPrefix(name, "POST") && p.status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d", name, p.status)
+		}
+	}
+	// The victim's ProConnect sign-in creates her own account.
+	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + victimEmail, Email: victimEmail})
+	expectRedirect(t, proConnectSignIn(t, fake, newBrowser(t, srv)), http.StatusSeeOther, "/compte")
+	if vu, _, err := store.UserByEmail(ctx, victimEmail); err != nil || vu.ID == mu.ID {
+		t.Fatalf("the victim's sign-in: %+v %v", vu, err)
+	}
+
+	// The account's owner confirms in another browser with the password: the change applies and signs in.
+	owner, ou := signedIn(t, srv, store, account.RoleAgent)
+	ownerNew := uniqueEmail("proprietaire")
+	expectRedirect(t, owner.post("/compte/adresse", url.Values{"new_email": {ownerNew}, "current_password": {goodPassword}}),
+		http.StatusSeeOther, "/compte#mon-adresse")
+	_, ownerPath := lastMail(t, store, ownerNew)
+	elsewhere := newBrowser(t, srv)
+	if p := elsewhere.get(ownerPath); p.status != http.StatusOK || !strings.Contains(text(p.doc.Find("main")), ownerNew) {
+		t.Fatalf("confirmation page: %d", p.status)
+	}
+	if p := elsewhere.post(ownerPath, url.Values{"password": {"devine"}}); p.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(fieldError(p, "password"), "Mot de passe incorrect") {
+		t.Errorf("wrong password: %d %q", p.status, fieldError(p, "password"))
+	}
+	expectRedirect(t, elsewhere.post(ownerPath, url.Values{"password": {goodPassword}}), http.StatusSeeOther, "/compte#mon-adresse")
+	if got, _ := store.UserByID(ctx, ou.ID); got.Email != ownerNew || !got.Verified() {
+		t.Errorf("after confirmation: %+v", got)
+	}
+	if p := elsewhere.get("/compte"); p.status != http.StatusOK {
+		t.Errorf("not signed in after confirming with the password: %d", p.status)
+	}
+
+	// A ProConnect account has no password: only its own session confirms; the page leads to sign in first.
+	pcEmail := uniqueEmail("pc-adresse")
+	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + pcEmail, Email: pcEmail})
+	pc := newBrowser(t, srv)
+	expectRedirect(t, proConnectSignIn(t, fake, pc), http.StatusSeeOther, "/compte")
+	pcu, _, _ := store.UserByEmail(ctx, pcEmail)
+	tok, confirmHash := account.NewToken()
+	_, cancelHash := account.NewToken()
+	pcNew := uniqueEmail("pc-nouvelle")
+	if err := store.RequestEmailChange(ctx, pcu.ID, pcNew, confirmHash, cancelHash, postgres.EmailChangeMails{
+		Confirm: mail.EmailChangeConfirm(pcNew, "c"), Taken: mail.EmailChangeTaken(pcNew, "l", "r"), Notice: mail.EmailChangeNotice(pcEmail, "", pcNew, "a")}); err != nil {
+		t.Fatal(err)
+	}
+	pcPath := "/adresse/confirmation/" + tok
+	p := stranger.get(pcPath)
+	if href, _ := p.doc.Find(`main a.fr-btn[href^="/connexion?suivant="]`).Attr("href"); p.status != http.StatusOK ||
+		href != "/connexion?suivant="+url.QueryEscape(pcPath) || p.doc.Find("main form[method=post]").Length() != 0 {
+		t.Errorf("ProConnect account's page for a stranger: %d %q", p.status, href)
+	}
+	if p := stranger.post(pcPath, nil); p.status != http.StatusForbidden {
+		t.Errorf("POST by a stranger on a ProConnect account: %d", p.status)
+	}
+	expectRedirect(t, pc.post(pcPath, nil), http.StatusSeeOther, "/compte#mon-adresse")
+	if got, _ := store.UserByID(ctx, pcu.ID); got.Email != pcNew {
+		t.Errorf("the ProConnect account's own session could not confirm: %+v", got)
+	}
+}
+
+// TestTrust_SecuringWithdrawsAddressChange (second review, N2): Mallory, holding the victim's password and a
+// session, asks for her own address on the victim's account. The victim secures the account (signs out
+// everywhere, changes the password, resets it): Mallory's confirmation link must no longer apply.
+func TestTrust_SecuringWithdrawsAddressChange(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	ctx := context.Background()
+	for name, secure := range map[string]func(b *browser, u account.User){
+		"SignOutEverywhere": func(b *browser, _ account.User) {
+			expectRedirect(t, b.post("/compte/deconnexion-partout", nil), http.StatusSeeOther, "/connexion")
+		},
+		"ChangePassword": func(b *browser, _ account.User) {
+			expectRedirect(t, b.post("/compte/mot-de-passe", url.Values{"current_password": {goodPassword}, "password": {"une toute nouvelle phrase"}}),
+				http.StatusSeeOther, "/compte")
+		},
+		"ResetPassword": func(b *browser, u account.User) {
+			b.post("/mot-de-passe-oublie", url.Values{"email": {u.Email}})
+			_, reset := lastMail(t, store, u.Email)
+			expectRedirect(t, b.post(reset, url.Values{"password": {"une toute nouvelle phrase"}}), http.StatusSeeOther, "/connexion")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			victim, vu := signedIn(t, srv, store, account.RoleAgent)
+			mallory := newBrowser(t, srv)
+			expectRedirect(t, mallory.login(vu.Email, goodPassword), http.StatusSeeOther, "/compte")
+			malloryEmail := uniqueEmail("mallory")
+			expectRedirect(t, mallory.post("/compte/adresse", url.Values{"new_email": {malloryEmail}, "current_password": {goodPassword}}),
+				http.StatusSeeOther, "/compte#mon-adresse")
+			_, confirmPath := lastMail(t, store, malloryEmail)
+			secure(victim, vu)
+			if p := mallory.post(confirmPath, url.Values{"password": {goodPassword}}); p.status != http.StatusGone {
+				t.Errorf("Mallory's link after %s: %d", name, p.status)
+			}
+			if got, _ := store.UserByID(ctx, vu.ID); got.Email != vu.Email {
+				t.Errorf("the address became %q", got.Email)
+			}
+		})
+	}
+}
+
+// TestTrust_UnverifiedSignInMails (second review, N3): whoever created an account with someone else's address
+// knows its password; each sign-in used to mail that address a new link, without limit.
+func TestTrust_UnverifiedSignInMails(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	email := uniqueEmail("boite-inondee")
+	b := newBrowser(t, srv)
+	expectRedirect(t, b.post("/inscription", url.Values{"given_name": {"M"}, "usual_name": {"M"}, "administration": {"DINUM"},
+		"email": {email}, "password": {goodPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
+	var last page
+	for i := 0; i < 8; i++ {
+		last = newBrowser(t, srv).login(email, goodPassword)
+		if last.status != http.StatusForbidden {
+			t.Fatalf("sign-in %d: %d", i+1, last.status)
+		}
+	}
+	ms, err := store.RecentMails(context.Background(), email, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 5 {
+		t.Errorf("%d mails to the address after a sign-up and 8 sign-ins, want 5 (the per-recipient limit)", len(ms))
+	}
+	if !strings.Contains(formMessage(last), "Un nouveau lien pourra être envoyé dans") {
+		t.Errorf("throttled sign-in says: %q", formMessage(last))
 	}
 }
 
