@@ -239,23 +239,13 @@ func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 			again(http.StatusForbidden)
 			return
 		}
-		password := f.Password("password", false, "")
-		if !f.Valid() {
-			again(http.StatusUnprocessableEntity)
-			return
-		}
-		over, err := s.limited(w, r, f, hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, c.OldEmail})
+		status, err := s.passwordProof(w, r, f, c.OldEmail, passwordHash, "Mot de passe incorrect. Saisissez le mot de passe du compte qui a demandé ce changement.")
 		if err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		if over {
-			again(http.StatusTooManyRequests)
-			return
-		}
-		if !account.VerifyPassword(passwordHash, password) {
-			f.Fail("password", "Mot de passe incorrect. Saisissez le mot de passe du compte "+c.OldEmail+".")
-			again(http.StatusUnprocessableEntity)
+		if status != 0 {
+			again(status)
 			return
 		}
 	}

@@ -376,6 +376,29 @@ func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request, err error, 
 		Links: []templates.Crumb{retry, {Label: "Retour à l’accueil", Href: "/"}}}))
 }
 
+// passwordProof checks the account's password typed in the field "password" of a single-use link's form (the
+// link proves a mailbox, the password who owns the account), counted against the sign-in limits of email. It
+// returns 0 when proven, otherwise the status to answer with the form, whose messages it has set (wrong: the
+// field's message for a wrong password).
+func (s *Server) passwordProof(w http.ResponseWriter, r *http.Request, f *Form, email, hash, wrong string) (int, error) {
+	password := f.Password("password", false, "")
+	if !f.Valid() {
+		return http.StatusUnprocessableEntity, nil
+	}
+	over, err := s.limited(w, r, f, hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, email})
+	if err != nil {
+		return 0, err
+	}
+	if over {
+		return http.StatusTooManyRequests, nil
+	}
+	if !account.VerifyPassword(hash, password) {
+		f.Fail("password", wrong)
+		return http.StatusUnprocessableEntity, nil
+	}
+	return 0, nil
+}
+
 // linkHash reads the {token} of a single-use link and returns the hash it is stored under; a value that cannot be
 // a token answers the "invalid link" page of what (with retry) at once, without a query.
 func (s *Server) linkHash(w http.ResponseWriter, r *http.Request, what string, retry templates.Crumb) ([]byte, bool) {
@@ -441,24 +464,13 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	password := f.Password("password", false, "")
-	again := func(status int) { s.render(w, r, status, templates.Verify(s.verifyView(r, f.State(), u))) }
-	if !f.Valid() {
-		again(http.StatusUnprocessableEntity)
-		return
-	}
-	over, err := s.limited(w, r, f, hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, u.Email})
+	status, err := s.passwordProof(w, r, f, u.Email, passwordHash, "Mot de passe incorrect. Saisissez le mot de passe choisi à la création du compte.")
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if over {
-		again(http.StatusTooManyRequests)
-		return
-	}
-	if !account.VerifyPassword(passwordHash, password) {
-		f.Fail("password", "Mot de passe incorrect. Saisissez le mot de passe choisi à la création du compte.")
-		again(http.StatusUnprocessableEntity)
+	if status != 0 {
+		s.render(w, r, status, templates.Verify(s.verifyView(r, f.State(), u)))
 		return
 	}
 	if u, err = s.store.VerifyEmail(r.Context(), hash); err != nil {

@@ -355,8 +355,9 @@ func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
 		http.StatusSeeOther, "/compte#mon-adresse")
 	_, ownerPath := lastMail(t, store, ownerNew)
 	elsewhere := newBrowser(t, srv)
-	if p := elsewhere.get(ownerPath); p.status != http.StatusOK || !strings.Contains(text(p.doc.Find("main")), ownerNew) {
-		t.Fatalf("confirmation page: %d", p.status)
+	if p := elsewhere.get(ownerPath); p.status != http.StatusOK || !strings.Contains(text(p.doc.Find("main")), ownerNew) ||
+		strings.Contains(p.body, ou.Email) {
+		t.Fatalf("confirmation page for another browser: %d, shows the account's address: %v", p.status, strings.Contains(p.body, ou.Email))
 	}
 	if p := elsewhere.post(ownerPath, url.Values{"password": {"devine"}}); p.status != http.StatusUnprocessableEntity ||
 		!strings.Contains(fieldError(p, "password"), "Mot de passe incorrect") {
