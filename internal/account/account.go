@@ -169,8 +169,17 @@ type EmailChange struct {
 // Pending reports whether the change still waits for the new address to be proven.
 func (c EmailChange) Pending() bool { return c.ConfirmedAt == nil }
 
-// EmailRevertWindow is how long after a confirmed change of address the old address may undo it.
+// EmailRevertWindow is how long after a confirmed change of address the old address may undo it. Meanwhile no
+// other change can be asked (it would move the address the undo link restores from), and the old address stays
+// the account's to take back.
 const EmailRevertWindow = 7 * 24 * time.Hour
+
+// ChangeTooSoonError refuses a change of address while an earlier one can still be undone, until Until.
+type ChangeTooSoonError struct{ Until time.Time }
+
+func (e *ChangeTooSoonError) Error() string {
+	return "un changement d’adresse récent peut encore être annulé jusqu’au " + e.Until.Format(time.RFC3339)
+}
 
 // Export is everything the portal keeps about a user, for the "download my data" right (RGPD art. 15 and 20).
 type Export struct {

@@ -425,8 +425,8 @@ func (s *Store) ProConnectLogin(ctx context.Context, id account.ExternalIdentity
 			return ErrIdentityConflict
 		case err == nil:
 			outcome = ProConnectLinked
-			if err := scanUser(tx.QueryRow(ctx, update+`, proconnect_sub = $1, email_verified_at = coalesce(email_verified_at, now()),
-				password_hash = NULL, session_epoch = session_epoch + 1
+			if err := scanUser(tx.QueryRow(ctx, update+`, proconnect_sub = $1, proconnect_linked_at = now(),
+				email_verified_at = coalesce(email_verified_at, now()), password_hash = NULL, session_epoch = session_epoch + 1
 				WHERE u.email = $6 RETURNING `+userColumns,
 				id.Subject, id.GivenName, id.UsualName, id.UID, id.SIRET, id.Email), &u); err != nil {
 				return err
@@ -440,8 +440,8 @@ func (s *Store) ProConnectLogin(ctx context.Context, id account.ExternalIdentity
 		}
 		outcome = ProConnectCreated
 		if err := scanUser(tx.QueryRow(ctx, `INSERT INTO users AS u (email, email_verified_at, given_name, usual_name,
-			proconnect_sub, proconnect_uid, siret, last_login_at)
-			VALUES ($1, now(), $2, $3, $4, $5, $6, now()) RETURNING `+userColumns,
+			proconnect_sub, proconnect_uid, siret, last_login_at, proconnect_linked_at)
+			VALUES ($1, now(), $2, $3, $4, $5, $6, now(), now()) RETURNING `+userColumns,
 			id.Email, id.GivenName, id.UsualName, id.Subject, id.UID, id.SIRET), &u); err != nil {
 			return err
 		}

@@ -421,6 +421,81 @@ func TestStore_EmailChange(t *testing.T) {
 		}
 	})
 
+	// Second review: a hijacker holding the session and the password confirms a change to their address, then
+	// asks for another: the undo link of the first (in the owner's old mailbox) would no longer match, and the
+	// notice of the second would go to the hijacker. No other change while one can be undone.
+	t.Run("NoSecondChangeWhileUndoable", func(t *testing.T) {
+		id, _ := verified("change-k")
+		_, confirmHash := account.NewToken()
+		_, cancelHash := account.NewToken()
+		s.RequestEmailChange(ctx, id, uniqueEmail("change-k-atk1"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		_, revertHash := account.NewToken()
+		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, h2 := account.NewToken()
+		_, c2 := account.NewToken()
+		err = s.RequestEmailChange(ctx, id, uniqueEmail("change-k-atk2"), h2, c2, emailChangeMails("confirm", "cancel"))
+		var soon *account.ChangeTooSoonError
+		if !errors.As(err, &soon) || soon.Until.Sub(time.Now().Add(account.EmailRevertWindow)).Abs() > time.Minute {
+			t.Fatalf("a second change while the first can be undone: %v", err)
+		}
+		if c, err := s.EmailChangeToCancel(ctx, revertHash); err != nil || c.NewEmail != u.Email {
+			t.Errorf("the undo link: %+v %v", c, err)
+		}
+		// After the window, a new change may be asked.
+		if _, err := s.Pool().Exec(ctx, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, revertHash); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-k-later"), h2, c2, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Errorf("after the window: %v", err)
+		}
+	})
+
+	// Second review: once the address moved, the hijacker signs up with the old one (unconfirmed) so that the
+	// undo hits the unique address. The old address is the account's to take back: the squatting account goes.
+	t.Run("UndoTakesBackASquattedAddress", func(t *testing.T) {
+		id, old := verified("change-l")
+		_, confirmHash := account.NewToken()
+		_, cancelHash := account.NewToken()
+		s.RequestEmailChange(ctx, id, uniqueEmail("change-l-atk"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		_, revertHash := account.NewToken()
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
+			t.Fatal(err)
+		}
+		squatter, _ := signUp(t, s, old)
+		_, resetHash := account.NewToken()
+		u, err := s.CancelEmailChange(ctx, revertHash, resetHash)
+		if err != nil || u.ID != id || u.Email != old {
+			t.Fatalf("undo over an unconfirmed squatter: %+v %v", u, err)
+		}
+		if _, err := s.UserByID(ctx, squatter); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("the squatting account survives: %v", err)
+		}
+	})
+
+	// An identity linked before the change belongs to the old address's owner: the undo keeps it.
+	t.Run("UndoKeepsProConnectLinkedBefore", func(t *testing.T) {
+		email := uniqueEmail("change-m")
+		u, _, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: "sub-" + email, Email: email, SIRET: "13002526500013"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, confirmHash := account.NewToken()
+		_, cancelHash := account.NewToken()
+		s.RequestEmailChange(ctx, u.ID, uniqueEmail("change-m-new"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		_, revertHash := account.NewToken()
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, u.ID, revertHash, notice); err != nil {
+			t.Fatal(err)
+		}
+		_, resetHash := account.NewToken()
+		got, err := s.CancelEmailChange(ctx, revertHash, resetHash)
+		if err != nil || got.ProConnectSub != "sub-"+email || got.SIRET != "13002526500013" || got.Email != email {
+			t.Errorf("undo = %+v, %v", got, err)
+		}
+	})
+
 	// Cancelling a change still pending keeps the ProConnect identity: it was linked under the old address,
 	// whose owner is the one cancelling.
 	t.Run("CancelPendingKeepsProConnect", func(t *testing.T) {

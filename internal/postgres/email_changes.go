@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -33,12 +34,24 @@ type EmailChangeMails struct {
 // mails, in one transaction. An earlier pending request is replaced. Whether newEmail is free or belongs to
 // another account, the request is recorded the same way and the current address gets the same notice: only
 // the new address's mail differs (the owner of a taken address is told, and no link can confirm the change),
-// so that the answer tells the requester nothing about who has an account.
+// so that the answer tells the requester nothing about who has an account. While an earlier change can still be
+// undone, the request is refused with an *account.ChangeTooSoonError.
 func (s *Store) RequestEmailChange(ctx context.Context, userID int64, newEmail string, confirmHash, cancelHash []byte, m EmailChangeMails) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var old string
 		if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&old); err != nil {
 			return notFound(err)
+		}
+		// A change still within its undo window: another one would move the address its undo link restores
+		// from, and leave the notice of the second change to the first new address.
+		var until *time.Time
+		if err := tx.QueryRow(ctx, `SELECT max(confirmed_at) + make_interval(secs => $2) FROM email_changes
+			WHERE user_id = $1 AND confirmed_at > now() - make_interval(secs => $2) AND cancelled_at IS NULL`,
+			userID, account.EmailRevertWindow.Seconds()).Scan(&until); err != nil {
+			return err
+		}
+		if until != nil {
+			return &account.ChangeTooSoonError{Until: *until}
 		}
 		if err := withdrawEmailChange(ctx, tx, userID); err != nil {
 			return err
@@ -211,10 +224,11 @@ func (s *Store) EmailChangeToCancel(ctx context.Context, hash []byte) (account.E
 // (a confirmed one is undone: the account gets its old address back, proven), and since whoever asked for it
 // could open the account, the account is secured: its password is removed, every session and every pending
 // link ends, and a password-reset link (resetHash) is issued to the old address for its owner to choose a new
-// password at once. Undoing a confirmed change also unlinks the account's ProConnect identity: one linked while
-// the account had the new address belongs to that address's owner, who must not keep a way into an account
-// given back to the old one, nor its SIRET the establishment access it gave (the old address's owner links theirs again at their next ProConnect sign-in).
-// A new address taken back meanwhile is apperr.ErrConflict.
+// password at once. Undoing a confirmed change also unlinks a ProConnect identity linked since the change (or at
+// an unknown time): it belongs to the new address's owner, who must not keep a way into an account given back to
+// the old one, nor the establishment access its SIRET gave. An account created with the old address since,
+// never confirmed, is deleted so that the address can come back; one that confirmed it is apperr.ErrConflict
+// (only the old mailbox's owner could have confirmed it: the team settles it).
 func (s *Store) CancelEmailChange(ctx context.Context, hash, resetHash []byte) (account.User, error) {
 	var u account.User
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -225,12 +239,19 @@ func (s *Store) CancelEmailChange(ctx context.Context, hash, resetHash []byte) (
 		if _, err := tx.Exec(ctx, `UPDATE email_changes SET cancelled_at = now() WHERE id = $1`, c.ID); err != nil {
 			return err
 		}
+		// The old address is the account's to take back: an account created with it since, never confirmed
+		// (whoever made it could not prove the address), gives it up.
+		if _, err := tx.Exec(ctx, `DELETE FROM users WHERE email = $1 AND id <> $2 AND email_verified_at IS NULL`, c.OldEmail, c.UserID); err != nil {
+			return err
+		}
+		unlink := `($3::timestamptz IS NOT NULL AND (proconnect_linked_at IS NULL OR proconnect_linked_at >= $3))`
 		err = scanUser(tx.QueryRow(ctx, `UPDATE users u SET email = $2, email_verified_at = coalesce(email_verified_at, now()),
 			password_hash = NULL, session_epoch = session_epoch + 1, updated_at = now(),
-			proconnect_sub = CASE WHEN $3 THEN NULL ELSE proconnect_sub END,
-			proconnect_uid = CASE WHEN $3 THEN '' ELSE proconnect_uid END,
-			siret = CASE WHEN $3 THEN '' ELSE siret END
-			WHERE u.id = $1 RETURNING `+userColumns, c.UserID, c.OldEmail, !c.Pending()), &u)
+			proconnect_sub = CASE WHEN `+unlink+` THEN NULL ELSE proconnect_sub END,
+			proconnect_uid = CASE WHEN `+unlink+` THEN '' ELSE proconnect_uid END,
+			siret = CASE WHEN `+unlink+` THEN '' ELSE siret END,
+			proconnect_linked_at = CASE WHEN `+unlink+` THEN NULL ELSE proconnect_linked_at END
+			WHERE u.id = $1 RETURNING `+userColumns, c.UserID, c.OldEmail, c.ConfirmedAt), &u)
 		if isUniqueViolation(err, "users_email_key") {
 			return apperr.ErrConflict
 		}

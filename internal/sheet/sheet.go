@@ -9,8 +9,8 @@
 //
 // A spreadsheet set to another separator (Excel in a "," locale, or a tab chosen at import) splits a cell where it
 // has one, whatever the quotes: "Paris,=HYPERLINK(…)" would give a cell starting with "=". So inside a cell, a
-// ",", ";" or tab followed by "=", "+", "-" or "@" (or by apostrophes then one of them) gets an apostrophe after
-// it too, by the same rule, and Restore removes it.
+// ",", ";", tab or line break followed by "=", "+", "-" or "@" (or by apostrophes then one of them) gets an
+// apostrophe after it too, by the same rule, and Restore removes it.
 package sheet
 
 import (
@@ -30,9 +30,9 @@ const (
 	triggers = "=+-@\t\r"
 )
 
-// inner is a separator of some spreadsheet's import (",", ";", tab) followed by apostrophes, if any, and a
+// inner is a separator of some spreadsheet's import (",", ";", tab, a line break) followed by apostrophes, if any, and a
 // trigger: the start of a cell once the spreadsheet has split the line there.
-var inner = regexp.MustCompile(`[,;\t]'*[=+\-@]`)
+var inner = regexp.MustCompile(`[,;\t\r\n]'*[=+\-@]`)
 
 // plainNumber is a cell that a spreadsheet reads as a number, never as a formula.
 var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+([.,][0-9]+)?$`)

@@ -19,7 +19,7 @@ func TestNeutralise(t *testing.T) {
 		"-2+3":                    "'-2+3",
 		"@SUM(1+1)":               "'@SUM(1+1)",
 		"\t=1+1":                  "'\t'=1+1",
-		"\r=1+1":                  "'\r=1+1",
+		"\r=1+1":                  "'\r'=1+1",
 		"-":                       "'-",
 		"+33 1 23 45 67 89":       "'+33 1 23 45 67 89",
 		"- point":                 "'- point",
@@ -31,7 +31,7 @@ func TestNeutralise(t *testing.T) {
 		" =1": " =1", "'texte": "'texte", "a=b": "a=b", "2026-01-02": "2026-01-02", "'": "'",
 		// A spreadsheet splitting the line at another separator would start a cell with a trigger.
 		"Paris,=HYPERLINK(\"x\")": "Paris,'=HYPERLINK(\"x\")", "a;@SUM(1)": "a;'@SUM(1)", "a\t+1": "a\t'+1",
-		"a,'=1": "a,''=1", "=1,=2": "'=1,'=2", "1,-2": "1,'-2", "a, =1": "a, =1", "a,b": "a,b",
+		"a,'=1": "a,''=1", "a,\r=1+1": "a,\r'=1+1", "a;\n@SUM(1)": "a;\n'@SUM(1)", "ligne\r\n-2+3": "ligne\r\n'-2+3", "=1,=2": "'=1,'=2", "1,-2": "1,'-2", "a, =1": "a, =1", "a,b": "a,b",
 		// Already starting with an apostrophe then a trigger: one more, so that Restore gives it back.
 		"'=1+2": "''=1+2", "''@x": "'''@x", "'-2": "''-2",
 	}

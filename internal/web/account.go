@@ -161,6 +161,13 @@ func (s *Server) requestEmailChange(w http.ResponseWriter, r *http.Request) {
 		Taken:   mail.EmailChangeTaken(newEmail, s.link("/connexion"), s.link("/mot-de-passe-oublie")),
 		Notice:  mail.EmailChangeNotice(u.Email, u.GivenName, newEmail, s.link("/adresse/annulation/"+cancel)),
 	}); err != nil {
+		var soon *account.ChangeTooSoonError
+		if errors.As(err, &soon) {
+			f.Fail("new_email", "Votre adresse a changé il y a moins de 7 jours : pendant ce délai, l’ancienne adresse peut encore annuler ce changement, "+
+				"et aucun autre n’est possible. Vous pourrez changer d’adresse à partir du "+catalogue.Date(soon.Until)+" à "+catalogue.Clock(soon.Until)+".")
+			again(http.StatusConflict)
+			return
+		}
 		s.fail(w, r, err)
 		return
 	}

@@ -370,6 +370,14 @@ func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
 	if p := elsewhere.get("/compte"); p.status != http.StatusOK {
 		t.Errorf("not signed in after confirming with the password: %d", p.status)
 	}
+	// While the former address can undo it, no other change (it would leave the undo link nothing to undo).
+	again := uniqueEmail("encore")
+	if p := elsewhere.post("/compte/adresse", url.Values{"new_email": {again}, "current_password": {goodPassword}}); p.status != http.StatusConflict ||
+		!strings.Contains(fieldError(p, "new_email"), "moins de 7 jours") {
+		t.Errorf("a second change at once: %d %q", p.status, fieldError(p, "new_email"))
+	} else if v, _ := p.doc.Find("input#new_email").Attr("value"); v != again {
+		t.Errorf("typed address lost: %q", v)
+	}
 
 	// A ProConnect account has no password: only its own session confirms; the page leads to sign in first.
 	pcEmail := uniqueEmail("pc-adresse")
