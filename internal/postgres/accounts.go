@@ -283,14 +283,18 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash, 
 }
 
 // EndSessions signs a user out everywhere: every stored session of the user is deleted and the session
-// epoch is bumped, so that a session committed concurrently is refused too; a pending change of address
-// (which one of those sessions may have asked for) is withdrawn.
+// epoch is bumped, so that a session committed concurrently is refused too; the password-reset links not yet
+// used and a pending change of address (which one of those sessions may have asked for) are withdrawn.
 func (s *Store) EndSessions(ctx context.Context, userID int64) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1`, userID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE account_tokens SET used_at = now()
+			WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, userID, account.PurposeResetPassword); err != nil {
 			return err
 		}
 		return withdrawEmailChange(ctx, tx, userID)

@@ -646,6 +646,24 @@ func TestStore_ProConnectLogin(t *testing.T) {
 	})
 }
 
+// TestStore_EndSessionsVoidsResetLinks: signing out everywhere (the owner fears someone else is in) also voids
+// the reset links issued before.
+func TestStore_EndSessionsVoidsResetLinks(t *testing.T) {
+	s := testdb.Open(t)
+	ctx := context.Background()
+	id, _ := signUp(t, s, uniqueEmail("partout"))
+	_, reset := account.NewToken()
+	if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EndSessions(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResetTokenUser(ctx, reset); !errors.Is(err, apperr.ErrGone) {
+		t.Errorf("reset link after signing out everywhere: %v, want ErrGone", err)
+	}
+}
+
 // TestStore_ChangePasswordVoidsResetLinks: a reset link issued before a password change no longer works after it.
 func TestStore_ChangePasswordVoidsResetLinks(t *testing.T) {
 	s := testdb.Open(t)
