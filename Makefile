@@ -66,7 +66,8 @@ check-generated: ## regenerate templ output; under CI=true, fail when it differs
 	  echo "templ output is stale or uncommitted: run 'make generate' and commit the *_templ.go files" >&2; \
 	  git status --short -- templates >&2; exit 1; fi
 
-vet: ## go vet and gofmt
+vet: ## go vet, gofmt, and go.mod/go.sum tidy (`go mod tidy -diff`)
+	@$(GO) mod tidy -diff >/dev/null || { $(GO) mod tidy -diff; echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit them" >&2; exit 1; }
 	@test -z "$$(gofmt -l cmd internal migrations templates static)" || { gofmt -l cmd internal migrations templates static; echo "gofmt: files above need formatting" >&2; exit 1; }
 	$(GO) vet ./...
 
