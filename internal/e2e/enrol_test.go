@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -27,16 +25,7 @@ var enrolDBs atomic.Int64
 // stay out of the other tests' pages.
 func enrolStore(t *testing.T) *postgres.Store {
 	t.Helper()
-	url := testdb.NewDatabase(t, fmt.Sprintf("insc%d", enrolDBs.Add(1)))
-	store, err := postgres.Open(context.Background(), url, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	return store
+	return testdb.NewMigrated(t, fmt.Sprintf("insc%d", enrolDBs.Add(1)), 20)
 }
 
 // enrolFixtures are a module of each kind with sessions, in a domain of their own.

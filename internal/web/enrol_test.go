@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -33,16 +31,7 @@ var fixSeq atomic.Int64
 // domains, modules and sessions that the catalogue tests of the package must not see.
 func enrolStore(t *testing.T) *postgres.Store {
 	t.Helper()
-	url := testdb.NewDatabase(t, fmt.Sprintf("insc%d", fixSeq.Add(1)))
-	store, err := postgres.Open(context.Background(), url, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	return store
+	return testdb.NewMigrated(t, fmt.Sprintf("insc%d", fixSeq.Add(1)), 20)
 }
 
 type fixModule struct {

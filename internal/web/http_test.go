@@ -382,15 +382,7 @@ func tokenOf(path, pattern string) string {
 // plain-text "Internal Server Error"; /readyz says so and /healthz stays up.
 func TestDatabaseDown_ServiceUnavailable(t *testing.T) {
 	ctx := context.Background()
-	dbURL := testdb.NewDatabase(t, "panne")
-	store, err := postgres.Open(ctx, dbURL, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
+	store := testdb.NewMigrated(t, "panne", 4)
 	srv, _, logs := loggedServer(t, store, nil)
 	agent, _ := signedIn(t, srv, store, account.RoleAgent)
 	if p := agent.get("/mes-formations"); p.status != http.StatusOK {
