@@ -68,6 +68,7 @@ func resolve(t *testing.T, store *postgres.Store, p pageType) string {
 // TestAccessibility scans every page type with axe-core at desktop and mobile widths: zero violations of the
 // RGAA and WCAG 2.1 A/AA rules, no JavaScript error or CSP violation; it also writes the screenshots.
 func TestAccessibility(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	b := newBrowser(t, server(t, store))
 	for _, p := range pageTypes {
@@ -103,6 +104,7 @@ func onlyStatusErrors(errs []string) bool {
 // TestAccessibility_CatchesViolations proves the gate can fail: a page with an image without alternative text
 // and an unlabelled input, inside the portal's layout, must be reported.
 func TestAccessibility_CatchesViolations(t *testing.T) {
+	t.Parallel()
 	b := newBrowser(t, brokenPageServer(t))
 	tb := b.open(t, "/", desktop)
 	vs := axe(t, tb)

@@ -26,6 +26,7 @@ func backofficeStore(t *testing.T) *postgres.Store {
 // desktop and mobile widths: lists, forms (new, edit, in error, in conflict), the track with its module
 // order, sessions, the journal, import and export with a dry run, the preview of a draft and the dashboard.
 func TestAccessibility_AdminPages(t *testing.T) {
+	t.Parallel()
 	chromiumPath(t)
 	store := backofficeStore(t)
 	ctx := context.Background()

@@ -99,6 +99,7 @@ func (f *enrolFixtures) exec(sql string, args ...any) {
 // agent whose enrolments are in every state (upcoming, waitlisted, to schedule, online, followed, past,
 // cancelled), and as an admin on the rosters.
 func TestAccessibility_EnrolPages(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	ctx := context.Background()
 	base := accountServer(t, store)
@@ -248,6 +249,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 // TestKeyboard_Enrol: an agent enrols with the keyboard alone — Tab to the session choice, Space to pick it,
 // Tab to the button, Enter — with and without JavaScript.
 func TestKeyboard_Enrol(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	base := accountServer(t, store)
 	f := newEnrolFixtures(t, store)

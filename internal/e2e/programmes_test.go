@@ -136,6 +136,7 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 // back-office pages (lists, a pool with its queue and a form in error, an application, a request with its
 // proposal form, the results with their filters).
 func TestAccessibility_ProgrammesPages(t *testing.T) {
+	t.Parallel()
 	chromiumPath(t)
 	store, d := programmesStore(t)
 	b := newBrowser(t, accountServer(t, store))
