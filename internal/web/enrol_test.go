@@ -145,6 +145,7 @@ func dbIDs(t *testing.T, store *postgres.Store, sql string, args ...any) []int64
 // agree: exactly 20 confirmed, 190 waitlisted in arrival order. Then cancellations through "Mes formations"
 // promote the head of the waitlist, in order, and the promoted agents see it on their page.
 func TestEnrol_CrowdThroughHTTP(t *testing.T) {
+	t.Parallel() // a database and a server of its own
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	const seats, n = 20, 210

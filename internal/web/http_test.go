@@ -115,6 +115,7 @@ var queryNames = []string{"q", "a", "etat", "domaine", "type", "periode", "modul
 // an admin, with GET and POST (same-origin): the answer is never a 5xx and the server logs nothing at error
 // level (anyone could otherwise fill the alerting).
 func TestBadBytes_EveryRoute(t *testing.T) {
+	t.Parallel() // a database, a server and a log of its own
 	store := testdb.NewSeeded(t, "badbytes", 8)
 	srv, ws, logs := loggedServer(t, store, nil)
 
