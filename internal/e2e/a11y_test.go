@@ -121,3 +121,24 @@ func TestAccessibility_CatchesViolations(t *testing.T) {
 		t.Errorf("the report does not show the failing element:%s", describe(vs))
 	}
 }
+
+// TestBrowser_ErrorsRecordedPerPage proves the error gate can fail and that pages shown in turn in a browser's
+// one tab keep their errors apart: a 404 page records its failed load, the next page in the same tab starts
+// with none.
+func TestBrowser_ErrorsRecordedPerPage(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	b := newBrowser(t, server(t, store))
+	missing := b.open(t, "/page-qui-n-existe-pas", desktop)
+	if errs := missing.problems(); len(errs) == 0 || !onlyStatusErrors(errs) {
+		t.Errorf("the 404 page recorded %q, want its failed load", errs)
+	}
+	n := len(missing.problems())
+	home := b.open(t, "/", desktop)
+	if errs := home.problems(); len(errs) != 0 {
+		t.Errorf("the home page, shown after the 404 page in the same tab, recorded %q", errs)
+	}
+	if errs := missing.problems(); len(errs) != n {
+		t.Errorf("the 404 page's errors changed when the next page opened: %q", errs)
+	}
+}
