@@ -13,6 +13,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	// Every date is shown in Europe/Paris (catalogue.Paris, loaded at start): embed the time zone database so the
+	// binary needs no /usr/share/zoneinfo on the host (minimal container images have none).
+	_ "time/tzdata"
 )
 
 // tuneGC sets the garbage collector for a server whose live heap is small (tens of MB) and whose requests

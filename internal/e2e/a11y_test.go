@@ -68,6 +68,7 @@ func resolve(t *testing.T, store *postgres.Store, p pageType) string {
 // TestAccessibility scans every page type with axe-core at desktop and mobile widths: zero violations of the
 // RGAA and WCAG 2.1 A/AA rules, no JavaScript error or CSP violation; it also writes the screenshots.
 func TestAccessibility(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	b := newBrowser(t, server(t, store))
 	for _, p := range pageTypes {
@@ -103,6 +104,7 @@ func onlyStatusErrors(errs []string) bool {
 // TestAccessibility_CatchesViolations proves the gate can fail: a page with an image without alternative text
 // and an unlabelled input, inside the portal's layout, must be reported.
 func TestAccessibility_CatchesViolations(t *testing.T) {
+	t.Parallel()
 	b := newBrowser(t, brokenPageServer(t))
 	tb := b.open(t, "/", desktop)
 	vs := axe(t, tb)
@@ -117,5 +119,26 @@ func TestAccessibility_CatchesViolations(t *testing.T) {
 	}
 	if !strings.Contains(describe(vs), "<img") {
 		t.Errorf("the report does not show the failing element:%s", describe(vs))
+	}
+}
+
+// TestBrowser_ErrorsRecordedPerPage proves the error gate can fail and that pages shown in turn in a browser's
+// one tab keep their errors apart: a 404 page records its failed load, the next page in the same tab starts
+// with none.
+func TestBrowser_ErrorsRecordedPerPage(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	b := newBrowser(t, server(t, store))
+	missing := b.open(t, "/page-qui-n-existe-pas", desktop)
+	if errs := missing.problems(); len(errs) == 0 || !onlyStatusErrors(errs) {
+		t.Errorf("the 404 page recorded %q, want its failed load", errs)
+	}
+	n := len(missing.problems())
+	home := b.open(t, "/", desktop)
+	if errs := home.problems(); len(errs) != 0 {
+		t.Errorf("the home page, shown after the 404 page in the same tab, recorded %q", errs)
+	}
+	if errs := missing.problems(); len(errs) != n {
+		t.Errorf("the 404 page's errors changed when the next page opened: %q", errs)
 	}
 }

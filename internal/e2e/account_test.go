@@ -107,6 +107,7 @@ func scan(t *testing.T, tb *tab, name string) {
 // sign-up form in its error state, then, signed in as an admin, the account page, the deletion page and
 // the back-office home.
 func TestAccessibility_AccountPages(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	b := newBrowser(t, accountServer(t, store))
 	email, reset := e2eUser(t, store, account.RoleAdmin)

@@ -3,45 +3,30 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"campus/internal/account"
 	"campus/internal/admin"
 	"campus/internal/postgres"
-	"campus/internal/seed"
 	"campus/internal/testdb"
 )
 
 // backofficeStore is a seeded database of the test's own (the scan creates a draft and saves a stale form).
 func backofficeStore(t *testing.T) *postgres.Store {
 	t.Helper()
-	ctx := context.Background()
-	s, err := postgres.Open(ctx, testdb.NewDatabase(t, "backoffice"), 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Seed(ctx, seed.Reference(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return testdb.NewSeeded(t, "backoffice", 10)
 }
 
 // TestAccessibility_AdminPages scans every back-office page type with axe-core, signed in as an admin, at
 // desktop and mobile widths: lists, forms (new, edit, in error, in conflict), the track with its module
 // order, sessions, the journal, import and export with a dry run, the preview of a draft and the dashboard.
 func TestAccessibility_AdminPages(t *testing.T) {
+	t.Parallel()
 	chromiumPath(t)
 	store := backofficeStore(t)
 	ctx := context.Background()

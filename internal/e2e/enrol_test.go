@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -27,16 +25,7 @@ var enrolDBs atomic.Int64
 // stay out of the other tests' pages.
 func enrolStore(t *testing.T) *postgres.Store {
 	t.Helper()
-	url := testdb.NewDatabase(t, fmt.Sprintf("insc%d", enrolDBs.Add(1)))
-	store, err := postgres.Open(context.Background(), url, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	return store
+	return testdb.NewMigrated(t, fmt.Sprintf("insc%d", enrolDBs.Add(1)), 20)
 }
 
 // enrolFixtures are a module of each kind with sessions, in a domain of their own.
@@ -110,6 +99,7 @@ func (f *enrolFixtures) exec(sql string, args ...any) {
 // agent whose enrolments are in every state (upcoming, waitlisted, to schedule, online, followed, past,
 // cancelled), and as an admin on the rosters.
 func TestAccessibility_EnrolPages(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	ctx := context.Background()
 	base := accountServer(t, store)
@@ -259,6 +249,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 // TestKeyboard_Enrol: an agent enrols with the keyboard alone — Tab to the session choice, Space to pick it,
 // Tab to the button, Enter — with and without JavaScript.
 func TestKeyboard_Enrol(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	base := accountServer(t, store)
 	f := newEnrolFixtures(t, store)

@@ -24,6 +24,7 @@ func press(t *testing.T, tb *tab, key string) {
 // TestKeyboard_SkipLinkReachesContent: the first Tab lands on the "Contenu" skip link, Enter moves the focus
 // to the main content.
 func TestKeyboard_SkipLinkReachesContent(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	b := newBrowser(t, server(t, store))
 	for _, path := range []string{"/", "/domaines/data", "/accessibilite"} {
@@ -41,6 +42,7 @@ func TestKeyboard_SkipLinkReachesContent(t *testing.T) {
 
 // TestKeyboard_MainNavigation: Tab alone reaches every entry of the main navigation, in order, and Enter follows it.
 func TestKeyboard_MainNavigation(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	b := newBrowser(t, server(t, store))
 	tb := b.open(t, "/", desktop)
@@ -72,6 +74,7 @@ func TestKeyboard_MainNavigation(t *testing.T) {
 // TestNoJavaScript: with JavaScript disabled the catalogue pages show their content, and on a phone every
 // section of the portal stays reachable through visible links.
 func TestNoJavaScript(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	b := newBrowser(t, server(t, store))
 
@@ -116,6 +119,7 @@ var formPages = []string{"/connexion", "/inscription", "/mot-de-passe-oublie"}
 
 // TestKeyboard_FormsReachable: Tab alone visits every field and button of each form, in the page's order.
 func TestKeyboard_FormsReachable(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	b := newBrowser(t, accountServer(t, store))
 	for _, path := range formPages {
@@ -141,6 +145,7 @@ func TestKeyboard_FormsReachable(t *testing.T) {
 
 // TestKeyboard_SignInWithKeyboardOnly: a person who uses no mouse signs in: Tab to each field, type, Enter.
 func TestKeyboard_SignInWithKeyboardOnly(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	email, _ := e2eUser(t, store, "agent")
 	b := newBrowser(t, accountServer(t, store))

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +16,6 @@ import (
 	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/programme"
-	"campus/internal/seed"
 	"campus/internal/testdb"
 	"campus/internal/trainer"
 )
@@ -34,17 +31,8 @@ type programmesData struct {
 func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, testdb.NewDatabase(t, "programmes"), 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Seed(ctx, seed.Reference(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := testdb.NewSeeded(t, "programmes", 10)
+	var err error
 	var d programmesData
 	exec := func(sql string, args ...any) {
 		t.Helper()
@@ -148,6 +136,7 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 // back-office pages (lists, a pool with its queue and a form in error, an application, a request with its
 // proposal form, the results with their filters).
 func TestAccessibility_ProgrammesPages(t *testing.T) {
+	t.Parallel()
 	chromiumPath(t)
 	store, d := programmesStore(t)
 	b := newBrowser(t, accountServer(t, store))

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"slices"
 	"sort"
 	"sync"
@@ -28,16 +26,7 @@ var testMailer = enrolment.Mailer{BaseURL: "https://campus.test"}
 // that other tests of the package must not see.
 func enStore(t testing.TB) *postgres.Store {
 	t.Helper()
-	url := testdb.NewDatabase(t, fmt.Sprintf("insc%d", enSeq.Add(1)))
-	s, err := postgres.Open(context.Background(), url, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return testdb.NewMigrated(t, fmt.Sprintf("insc%d", enSeq.Add(1)), 20)
 }
 
 // enModule creates a domain (of the given status) and a module (format, status) of its own and returns the

@@ -2,8 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -12,7 +10,6 @@ import (
 
 	"campus/internal/catalogue"
 	"campus/internal/postgres"
-	"campus/internal/seed"
 	"campus/internal/testdb"
 )
 
@@ -43,18 +40,7 @@ func BenchmarkSearch100x(b *testing.B) {
 func bigCatalogue(tb testing.TB, factor int) *postgres.Store {
 	tb.Helper()
 	ctx := context.Background()
-	u := testdb.NewDatabase(tb, "search_big")
-	s, err := postgres.Open(ctx, u, 8)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(s.Close)
-	if err := s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := s.Seed(ctx, seed.Reference(), time.Now()); err != nil {
-		tb.Fatal(err)
-	}
+	s := testdb.NewSeeded(tb, "search_big", 8)
 	start := time.Now()
 	if err := s.ReplicateCatalogue(ctx, factor-1); err != nil {
 		tb.Fatal(err)

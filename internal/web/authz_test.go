@@ -110,8 +110,10 @@ func samplePath(t *testing.T, store *postgres.Store, pattern string) string {
 // TestAuthorization_EveryRoute walks every route registered on the router and checks what an anonymous
 // visitor, an agent and an admin get: anonymous visitors are sent to the sign-in page on private routes,
 // agents get 403 on every admin route, admins get through, and nobody ever gets a 5xx.
+// It POSTs to every route as an admin, so it runs on a seeded database of its own, in parallel.
 func TestAuthorization_EveryRoute(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel()
+	store := testdb.NewSeeded(t, "authz", 20)
 	cfg, err := config.FromEnv(func(k string) string {
 		return map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}[k]
 	})

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -33,16 +31,7 @@ var fixSeq atomic.Int64
 // domains, modules and sessions that the catalogue tests of the package must not see.
 func enrolStore(t *testing.T) *postgres.Store {
 	t.Helper()
-	url := testdb.NewDatabase(t, fmt.Sprintf("insc%d", fixSeq.Add(1)))
-	store, err := postgres.Open(context.Background(), url, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
-	return store
+	return testdb.NewMigrated(t, fmt.Sprintf("insc%d", fixSeq.Add(1)), 20)
 }
 
 type fixModule struct {
@@ -156,6 +145,7 @@ func dbIDs(t *testing.T, store *postgres.Store, sql string, args ...any) []int64
 // agree: exactly 20 confirmed, 190 waitlisted in arrival order. Then cancellations through "Mes formations"
 // promote the head of the waitlist, in order, and the promoted agents see it on their page.
 func TestEnrol_CrowdThroughHTTP(t *testing.T) {
+	t.Parallel() // a database and a server of its own
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	const seats, n = 20, 210

@@ -115,6 +115,7 @@ var queryNames = []string{"q", "a", "etat", "domaine", "type", "periode", "modul
 // an admin, with GET and POST (same-origin): the answer is never a 5xx and the server logs nothing at error
 // level (anyone could otherwise fill the alerting).
 func TestBadBytes_EveryRoute(t *testing.T) {
+	t.Parallel() // a database, a server and a log of its own
 	store := testdb.NewSeeded(t, "badbytes", 8)
 	srv, ws, logs := loggedServer(t, store, nil)
 
@@ -382,15 +383,7 @@ func tokenOf(path, pattern string) string {
 // plain-text "Internal Server Error"; /readyz says so and /healthz stays up.
 func TestDatabaseDown_ServiceUnavailable(t *testing.T) {
 	ctx := context.Background()
-	dbURL := testdb.NewDatabase(t, "panne")
-	store, err := postgres.Open(ctx, dbURL, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
+	store := testdb.NewMigrated(t, "panne", 4)
 	srv, _, logs := loggedServer(t, store, nil)
 	agent, _ := signedIn(t, srv, store, account.RoleAgent)
 	if p := agent.get("/mes-formations"); p.status != http.StatusOK {
