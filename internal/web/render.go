@@ -68,6 +68,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.renderError(w, r, http.StatusGone)
 	case errors.Is(err, apperr.ErrForbidden):
 		s.renderError(w, r, http.StatusForbidden)
+	case errors.Is(err, apperr.ErrConflict):
+		// A handler that re-shows its form says more; any other conflict still gets its own page, never a 500.
+		s.renderError(w, r, http.StatusConflict)
 	case errors.Is(err, context.Canceled):
 		// The client went away; nothing to say.
 	default:
@@ -103,6 +106,8 @@ var errorTexts = map[int]templates.ErrorView{
 		Text: "Les inscriptions passées restent visibles dans votre espace. Retrouvez les formations proposées aujourd’hui depuis la page d’accueil ou le plan du site."},
 	http.StatusForbidden: {Heading: "Accès refusé", Lead: "Vous n’avez pas les droits nécessaires pour accéder à cette page.",
 		Text: "Si vous pensez qu’il s’agit d’une erreur, contactez l’équipe du Campus."},
+	http.StatusConflict: {Heading: "Action impossible pour le moment", Lead: "Ce que vous demandiez a changé entre-temps ou existe déjà : votre action n’a pas été prise en compte.",
+		Text: "Revenez à la page précédente, rechargez-la pour voir son état actuel, puis recommencez si besoin."},
 	http.StatusMethodNotAllowed: {Heading: "Action non autorisée", Lead: "Cette adresse n’accepte pas ce type de requête.",
 		Text: "Revenez à la page précédente et utilisez les liens et boutons de la page."},
 	http.StatusInternalServerError: {Heading: "Erreur inattendue", Lead: "Désolé, le service rencontre un problème, nous travaillons pour le résoudre le plus rapidement possible.",

@@ -102,7 +102,7 @@ func (s *Server) Handler() http.Handler {
 		s.trainerRoutes(r)
 		s.programmeRequestRoutes(r)
 		s.bilanRoutes(r)
-		// Back-office: admins only; issue 7 adds its pages under /admin.
+		// Back-office: admins only, under /admin.
 		r.Route("/admin", func(r chi.Router) {
 			r.Use(s.requireRole(account.RoleAdmin))
 			r.Get("/", s.adminHome)
