@@ -62,13 +62,8 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // longDateTime is a moment the French way, in Paris time: "mardi 3 février 2026 à 9 h 30".
 func longDateTime(t time.Time) string { return catalogue.Date(t) + " à " + catalogue.Clock(t) }
 
-// plural picks the French singular for 0 and 1, the plural otherwise: plural(2, "module", "modules").
-func plural(n int, one, many string) string {
-	if n <= 1 {
-		return strconv.Itoa(n) + " " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
+// plural is catalogue.Plural: plural(2, "module", "modules") is "2 modules".
+func plural(n int, one, many string) string { return catalogue.Plural(n, one, many) }
 
 func formatLabel(f string) string { return catalogue.FormatLabel(f) }
 func levelLabel(l string) string  { return catalogue.LevelLabel(l) }

@@ -4,6 +4,8 @@ package catalogue
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -243,6 +245,39 @@ func Wait(d time.Duration) string {
 	}
 	n := int((d + time.Minute - 1) / time.Minute)
 	return fmt.Sprintf("%d minute%s", n, map[bool]string{true: "s"}[n > 1])
+}
+
+// Count writes a whole number the French way: digits grouped by three with a narrow no-break space from five
+// digits up ("12\u202f500"; "2500" stays as it is).
+func Count(n int) string {
+	s := strconv.Itoa(n)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	if len(s) >= 5 {
+		var b strings.Builder
+		for i, c := range s {
+			if i > 0 && (len(s)-i)%3 == 0 {
+				b.WriteString("\u202f")
+			}
+			b.WriteRune(c)
+		}
+		s = b.String()
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+// Plural is a count with its noun, singular for 0 and 1 as French has it: Plural(2, "module", "modules") is
+// "2 modules", Plural(0, "place libre", "places libres") "0 place libre".
+func Plural(n int, one, many string) string {
+	if n <= 1 && n >= -1 {
+		return Count(n) + " " + one
+	}
+	return Count(n) + " " + many
 }
 
 // Duration formats minutes the French way: "45 min", "3 h", "2 h 30", "2 jours" (6 h a day from 12 h).

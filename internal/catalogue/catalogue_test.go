@@ -41,3 +41,20 @@ func TestSession(t *testing.T) {
 		t.Error("virtual")
 	}
 }
+
+func TestCountAndPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 7: "7", 2500: "2500", 12500: "12\u202f500", 100000: "100\u202f000",
+		1234567: "1\u202f234\u202f567", -20000: "-20\u202f000"} {
+		if got := Count(n); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{0, "0 place libre"}, {1, "1 place libre"}, {2, "2 places libres"}, {120000, "120\u202f000 places libres"}} {
+		if got := Plural(c.n, "place libre", "places libres"); got != c.want {
+			t.Errorf("Plural(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}

@@ -29,7 +29,7 @@ func (s *Server) adminDashboard(ctx context.Context, now time.Time) (templates.A
 	now = now.In(catalogue.Paris)
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, catalogue.Paris)
 	to := from.AddDate(0, 1, 0)
-	d := templates.AdminDashboard{Month: adminMonths[now.Month()-1] + " " + adminItoa(now.Year())}
+	d := templates.AdminDashboard{Month: adminMonths[now.Month()-1] + " " + catalogue.Count(now.Year())}
 	var counts []admin.StatusCount
 	sources := s.adminPendingSources()
 	pending := make([][]admin.Pending, len(sources))

@@ -33,8 +33,6 @@ func adminEditOf(entity string, id int64, title, slug, status string, version in
 	return e
 }
 
-func adminItoa(n int) string { return strconv.Itoa(n) }
-
 // ---- Domains ----
 
 func (s *Server) adminDomains(w http.ResponseWriter, r *http.Request) {

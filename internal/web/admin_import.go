@@ -266,14 +266,7 @@ func (s *Server) adminApplyImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.invalidate("catalogue")
-	s.flash(r, "success", "Import appliqué : "+adminPlural(plan.Created, "module créé", "modules créés")+", "+
-		adminPlural(plan.Updated, "module modifié", "modules modifiés")+". Chaque changement figure dans le journal.")
+	s.flash(r, "success", "Import appliqué : "+catalogue.Plural(plan.Created, "module créé", "modules créés")+", "+
+		catalogue.Plural(plan.Updated, "module modifié", "modules modifiés")+". Chaque changement figure dans le journal.")
 	http.Redirect(w, r, "/admin/journal?entite=module", http.StatusSeeOther)
-}
-
-func adminPlural(n int, one, many string) string {
-	if n <= 1 {
-		return adminItoa(n) + " " + one
-	}
-	return adminItoa(n) + " " + many
 }

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"campus/internal/admin"
+	"campus/internal/catalogue"
 	"campus/internal/enrolment"
 	"campus/internal/postgres"
 	"campus/templates"
@@ -258,7 +259,7 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 			}
 			msg := "La capacité est maintenant de " + strconv.Itoa(capacity) + " places."
 			if len(promoted) > 0 {
-				msg += " " + adminPlural(len(promoted), "personne a quitté", "personnes ont quitté") + " la liste d’attente et en a été prévenue."
+				msg += " " + catalogue.Plural(len(promoted), "personne a quitté", "personnes ont quitté") + " la liste d’attente et en a été prévenue."
 			}
 			s.flash(r, "success", msg)
 			http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
@@ -307,7 +308,7 @@ func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
 		map[string]string{"status": admin.StatusLabel("cancelled"), "notified": strconv.Itoa(len(cancelled))}); err != nil {
 		s.log.Error("audit of a cancellation", "session", cur.ID, "err", err)
 	}
-	s.flash(r, "success", "La session est annulée ; "+adminPlural(len(cancelled), "inscription annulée", "inscriptions annulées")+
+	s.flash(r, "success", "La session est annulée ; "+catalogue.Plural(len(cancelled), "inscription annulée", "inscriptions annulées")+
 		", chaque personne est prévenue par courriel.")
 	http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
 }

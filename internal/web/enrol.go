@@ -214,22 +214,15 @@ func (s *Server) enrolTrack(w http.ResponseWriter, r *http.Request) {
 	msg := "Vous êtes inscrit·e au parcours « " + t.Title + " »"
 	switch {
 	case len(out.Online) > 0 && len(out.ToSchedule) > 0:
-		msg += " : " + enrolPlural(len(out.Online), "module en ligne ouvert", "modules en ligne ouverts") + ", " +
-			enrolPlural(len(out.ToSchedule), "module à planifier", "modules à planifier") + " (choisissez une session pour chacun)."
+		msg += " : " + catalogue.Plural(len(out.Online), "module en ligne ouvert", "modules en ligne ouverts") + ", " +
+			catalogue.Plural(len(out.ToSchedule), "module à planifier", "modules à planifier") + " (choisissez une session pour chacun)."
 	case len(out.ToSchedule) > 0:
-		msg += " : choisissez une session pour " + enrolPlural(len(out.ToSchedule), "module", "modules") + "."
+		msg += " : choisissez une session pour " + catalogue.Plural(len(out.ToSchedule), "module", "modules") + "."
 	default:
-		msg += " : " + enrolPlural(len(out.Online), "module en ligne ouvert", "modules en ligne ouverts") + "."
+		msg += " : " + catalogue.Plural(len(out.Online), "module en ligne ouvert", "modules en ligne ouverts") + "."
 	}
 	s.flash(r, "success", msg)
 	http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
-}
-
-func enrolPlural(n int, one, many string) string {
-	if n <= 1 {
-		return strconv.Itoa(n) + " " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }
 
 // ownEnrolment loads the enrolment of the route for its owner, or for an admin; anyone else gets "not found"

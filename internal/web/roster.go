@@ -117,7 +117,7 @@ func (s *Server) markAttendance(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, templates.Roster(s.rosterView(r, ro, msg)))
 		return
 	}
-	s.flash(r, "success", "Présences enregistrées ("+enrolPlural(n, "changement", "changements")+").")
+	s.flash(r, "success", "Présences enregistrées ("+catalogue.Plural(n, "changement", "changements")+").")
 	http.Redirect(w, r, fmt.Sprintf("/admin/sessions/%d", id), http.StatusSeeOther)
 }
 
@@ -153,7 +153,7 @@ func (s *Server) markCompletions(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, templates.Roster(s.rosterView(r, ro, msg)))
 		return
 	}
-	s.flash(r, "success", "Achèvements enregistrés ("+enrolPlural(n, "changement", "changements")+").")
+	s.flash(r, "success", "Achèvements enregistrés ("+catalogue.Plural(n, "changement", "changements")+").")
 	http.Redirect(w, r, fmt.Sprintf("/admin/modules-en-ligne/%d", id), http.StatusSeeOther)
 }
 
