@@ -35,7 +35,7 @@ func adminNewButton(href, label string) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<ul class=\"fr-btns-group fr-btns-group--inline-md fr-mb-2w\"><li><a class=\"fr-btn fr-icon-add-line fr-btn--icon-left\" href=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<ul class=\"fr-btns-group fr-btns-group--inline-md fr-mb-2w fr-btns-group--icon-left\"><li><a class=\"fr-btn fr-icon-add-line fr-btn--icon-left\" href=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1665,7 +1665,7 @@ func AdminTrackForm(v AdminTrackView) templ.Component {
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
-							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 96, "\"><ul class=\"fr-btns-group fr-btns-group--inline fr-btns-group--sm\">")
+							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 96, "\"><ul class=\"fr-btns-group fr-btns-group--inline fr-btns-group--sm fr-btns-group--icon-left\">")
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}

@@ -176,7 +176,7 @@ func bilanFilters(v BilanView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</div></fieldset><ul class=\"fr-btns-group fr-btns-group--inline-md\"><li><button class=\"fr-btn\" type=\"submit\">Filtrer</button></li><li><a class=\"fr-btn fr-btn--secondary\" href=\"/admin/bilan\">Tout afficher</a></li><li><a class=\"fr-btn fr-btn--tertiary fr-icon-download-line fr-btn--icon-left\" download href=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</div></fieldset><ul class=\"fr-btns-group fr-btns-group--inline-md fr-btns-group--icon-left\"><li><button class=\"fr-btn\" type=\"submit\">Filtrer</button></li><li><a class=\"fr-btn fr-btn--secondary\" href=\"/admin/bilan\">Tout afficher</a></li><li><a class=\"fr-btn fr-btn--tertiary fr-icon-download-line fr-btn--icon-left\" download href=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

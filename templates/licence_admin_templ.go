@@ -96,7 +96,7 @@ func AdminLicences(v AdminLicencesView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Licences des partenaires</h1><p class=\"fr-text--lead\">Les lots de licences achetés aux plateformes partenaires, leur utilisation et leur file d’attente.</p><ul class=\"fr-btns-group fr-btns-group--inline-md\"><li><a class=\"fr-btn fr-icon-add-line fr-btn--icon-left\" href=\"/admin/licences/nouveau\">Créer un lot</a></li></ul>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Licences des partenaires</h1><p class=\"fr-text--lead\">Les lots de licences achetés aux plateformes partenaires, leur utilisation et leur file d’attente.</p><ul class=\"fr-btns-group fr-btns-group--inline-md fr-btns-group--icon-left\"><li><a class=\"fr-btn fr-icon-add-line fr-btn--icon-left\" href=\"/admin/licences/nouveau\">Créer un lot</a></li></ul>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -290,6 +290,41 @@ func axe(t *testing.T, tb *tab) []axeViolation {
 	if err := json.Unmarshal(raw, &vs); err != nil {
 		t.Fatalf("axe result: %v", err)
 	}
+	return append(vs, layout(t, tb)...)
+}
+
+// layoutCheck finds what no markup rule sees but a person does, reported like axe's violations: a button or
+// link styled as a button whose label is clipped (a DSFR button with an icon, in a group without
+// fr-btns-group--icon-left, shrinks to its icon), and a page wider than the window (a sideways scroll).
+const layoutCheck = `(() => {
+	const out = [];
+	// The DSFR's search bar shrinks its button to an icon on small screens on purpose (it has a title).
+	const clipped = [...document.querySelectorAll("main .fr-btn")].filter(el => !el.closest(".fr-search-bar")).filter(el => {
+		const r = el.getBoundingClientRect();
+		return r.width > 0 && el.textContent.trim() !== "" && el.scrollWidth > el.clientWidth + 1;
+	});
+	if (clipped.length) out.push({id: "campus-clipped-label", impact: "serious",
+		help: "Le libellé d’un bouton est coupé (bouton réduit à son icône ?)", helpUrl: "",
+		nodes: clipped.map(el => ({target: [el.className], html: el.outerHTML.slice(0, 200),
+			failureSummary: "largeur " + el.clientWidth + " px pour un libellé de " + el.scrollWidth + " px"}))});
+	const wide = document.documentElement.scrollWidth;
+	if (wide > window.innerWidth + 1) {
+		const culprits = [...document.querySelectorAll("body *")].filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+			.filter(el => !el.parentElement || el.parentElement.getBoundingClientRect().right <= window.innerWidth + 1).slice(0, 5);
+		out.push({id: "campus-horizontal-scroll", impact: "serious",
+			help: "La page est plus large que la fenêtre (" + wide + " px pour " + window.innerWidth + " px) : défilement horizontal", helpUrl: "",
+			nodes: culprits.map(el => ({target: [el.tagName + "." + el.className], html: el.outerHTML.slice(0, 200), failureSummary: "déborde à droite"}))});
+	}
+	return out;
+})()`
+
+func layout(t *testing.T, tb *tab) []axeViolation {
+	t.Helper()
+	raw := eval[json.RawMessage](t, tb, layoutCheck)
+	var vs []axeViolation
+	if err := json.Unmarshal(raw, &vs); err != nil {
+		t.Fatalf("layout check: %v", err)
+	}
 	return vs
 }
 
