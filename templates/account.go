@@ -168,7 +168,7 @@ type DevMailsView struct {
 func roleLabel(r string) string { return account.RoleLabel(r) }
 
 func dateTime(t time.Time) string {
-	return catalogue.ShortDate(t) + " à " + t.In(catalogue.Paris).Format("15h04")
+	return catalogue.ShortDate(t) + " à " + catalogue.Clock(t)
 }
 
 func lines(s string) []string { return strings.Split(s, "\n") }

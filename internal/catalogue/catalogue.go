@@ -339,6 +339,16 @@ func Span(start, end time.Time) string {
 	return fmt.Sprintf("du %s au %s", Date(s), Date(e))
 }
 
+// SpanAfterDu is Span after "Session", "Inscription à la session"…: "du mardi 3 février 2026, 9 h – 12 h" for one
+// day, "du lundi 2 février 2026 au mardi 3 février 2026" for several (never "du du").
+func SpanAfterDu(start, end time.Time) string {
+	sp := Span(start, end)
+	if strings.HasPrefix(sp, "du ") {
+		return sp
+	}
+	return "du " + sp
+}
+
 // UpcomingSession is a session with the module it belongs to, for lists across modules.
 type UpcomingSession struct {
 	Session

@@ -58,3 +58,13 @@ func TestCountAndPlural(t *testing.T) {
 		}
 	}
 }
+
+func TestSpanAfterDu(t *testing.T) {
+	day := time.Date(2026, 2, 3, 9, 30, 0, 0, Paris)
+	if got, want := SpanAfterDu(day, day.Add(150*time.Minute)), "du mardi 3 février 2026, 9 h 30 – 12 h"; got != want {
+		t.Errorf("one day: %q, want %q", got, want)
+	}
+	if got, want := SpanAfterDu(day.AddDate(0, 0, -2), day.Add(8*time.Hour)), "du dimanche 1er février 2026 au mardi 3 février 2026"; got != want {
+		t.Errorf("several days: %q, want %q", got, want)
+	}
+}

@@ -103,7 +103,7 @@ func (m Mailer) Message(n Notice) mail.Message {
 		msg.Subject = "Désinscription enregistrée : " + title
 		what := "au module « " + title + " »"
 		if e.HasSession() {
-			what += " (session du " + catalogue.Span(e.Session.StartsAt, e.Session.EndsAt) + ")"
+			what += " (session " + catalogue.SpanAfterDu(e.Session.StartsAt, e.Session.EndsAt) + ")"
 		}
 		msg.Body = hello(e.Person) + "Votre désinscription " + what + " est enregistrée.\n\n" +
 			"Vous pouvez vous inscrire à une autre session à tout moment : " + base + e.Module.Href() + signature

@@ -476,8 +476,8 @@ func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrol
 				out.Already, out.Enrolment = true, cur
 				return nil
 			case cur.Status == enrolment.Confirmed:
-				return &enrolment.Refusal{Code: enrolment.CodeOtherSession, Message: "Vous avez déjà une place confirmée pour ce module, à la session du " +
-					catalogue.Span(cur.Session.StartsAt, cur.Session.EndsAt) + ". Pour changer de date, annulez d’abord cette inscription depuis « Mes formations »."}
+				return &enrolment.Refusal{Code: enrolment.CodeOtherSession, Message: "Vous avez déjà une place confirmée pour ce module, à la session " +
+					catalogue.SpanAfterDu(cur.Session.StartsAt, cur.Session.EndsAt) + ". Pour changer de date, annulez d’abord cette inscription depuis « Mes formations »."}
 			case cur.Status == enrolment.Pending:
 				pendingID = cur.ID
 			}

@@ -155,26 +155,26 @@ func enrolFlash(out enrolment.Outcome) string {
 	e := out.Enrolment
 	when := ""
 	if e.HasSession() {
-		when = catalogue.Span(e.Session.StartsAt, e.Session.EndsAt)
+		when = catalogue.SpanAfterDu(e.Session.StartsAt, e.Session.EndsAt)
 	}
 	var msg string
 	switch {
 	case out.Already && e.Status == enrolment.Waitlisted:
-		msg = "Vous êtes déjà en liste d’attente pour la session du " + when + ", en position " + strconv.Itoa(e.Position) + "."
+		msg = "Vous êtes déjà en liste d’attente pour la session " + when + ", en position " + strconv.Itoa(e.Position) + "."
 	case out.Already && e.HasSession():
-		msg = "Vous êtes déjà inscrit·e à la session du " + when + "."
+		msg = "Vous êtes déjà inscrit·e à la session " + when + "."
 	case out.Already:
 		msg = "Vous êtes déjà inscrit·e à ce module."
 	case e.Status == enrolment.Waitlisted:
-		msg = "La session du " + when + " est complète : vous êtes en liste d’attente, en position " + strconv.Itoa(e.Position) +
+		msg = "La session " + when + " est complète : vous êtes en liste d’attente, en position " + strconv.Itoa(e.Position) +
 			". Vous serez prévenu·e par courriel si une place se libère."
 	case e.HasSession():
-		msg = "Inscription confirmée pour la session du " + when + ". Un courriel de confirmation vous a été envoyé."
+		msg = "Inscription confirmée pour la session " + when + ". Un courriel de confirmation vous a été envoyé."
 	default:
 		msg = "Inscription confirmée : le lien vers le contenu en ligne est affiché ci-dessous."
 	}
 	if out.Left != nil {
-		msg += " Vous avez quitté la liste d’attente de la session du " + catalogue.Span(out.Left.Session.StartsAt, out.Left.Session.EndsAt) + "."
+		msg += " Vous avez quitté la liste d’attente de la session " + catalogue.SpanAfterDu(out.Left.Session.StartsAt, out.Left.Session.EndsAt) + "."
 	}
 	return msg
 }
