@@ -130,15 +130,15 @@ func MyTrainings(v MyTrainingsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = myFigure(strconv.Itoa(len(v.Mine.Upcoming)), "sessions à venir").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = myFigure(count(len(v.Mine.Upcoming)), agree(len(v.Mine.Upcoming), "session à venir", "sessions à venir")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = myFigure(strconv.Itoa(len(v.Mine.Waitlisted)), "en liste d’attente").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = myFigure(count(len(v.Mine.Waitlisted)), "en liste d’attente").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = myFigure(strconv.Itoa(len(v.Mine.Completed)), "formations terminées").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = myFigure(count(len(v.Mine.Completed)), agree(len(v.Mine.Completed), "formation terminée", "formations terminées")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

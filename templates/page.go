@@ -59,6 +59,17 @@ func asset(name string) string { return static.Path(name) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// agree is one or many without the number, as a count's label: agree(1, "session à venir", "sessions à venir").
+func agree(n int, one, many string) string {
+	if n <= 1 {
+		return one
+	}
+	return many
+}
+
+// count is a quantity the French way (catalogue.Count): "3\u202f445".
+func count(n int) string { return catalogue.Count(n) }
+
 // longDateTime is a moment the French way, in Paris time: "mardi 3 février 2026 à 9 h 30".
 func longDateTime(t time.Time) string { return catalogue.Date(t) + " à " + catalogue.Clock(t) }
 

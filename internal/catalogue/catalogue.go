@@ -247,15 +247,15 @@ func Wait(d time.Duration) string {
 	return fmt.Sprintf("%d minute%s", n, map[bool]string{true: "s"}[n > 1])
 }
 
-// Count writes a whole number the French way: digits grouped by three with a narrow no-break space from five
-// digits up ("12\u202f500"; "2500" stays as it is).
+// Count writes a quantity the French way: digits grouped by three with a narrow no-break space
+// ("3\u202f445", "120\u202f000"). Not for years or identifiers.
 func Count(n int) string {
 	s := strconv.Itoa(n)
 	neg := n < 0
 	if neg {
 		s = s[1:]
 	}
-	if len(s) >= 5 {
+	if len(s) >= 4 {
 		var b strings.Builder
 		for i, c := range s {
 			if i > 0 && (len(s)-i)%3 == 0 {

@@ -43,7 +43,7 @@ func TestSession(t *testing.T) {
 }
 
 func TestCountAndPlural(t *testing.T) {
-	for n, want := range map[int]string{0: "0", 7: "7", 2500: "2500", 12500: "12\u202f500", 100000: "100\u202f000",
+	for n, want := range map[int]string{0: "0", 7: "7", 2500: "2\u202f500", 999: "999", 3445: "3\u202f445", 12500: "12\u202f500", 100000: "100\u202f000",
 		1234567: "1\u202f234\u202f567", -20000: "-20\u202f000"} {
 		if got := Count(n); got != want {
 			t.Errorf("Count(%d) = %q, want %q", n, got, want)

@@ -853,9 +853,9 @@ func (s *Store) ImportLicenceCodes(ctx context.Context, poolID int64, codes []li
 			return err
 		}
 		if have+len(codes) > pool.Size {
-			return &licence.ImportError{Problems: []licence.Problem{{Message: "Le fichier contient " + strconv.Itoa(len(codes)) +
-				" codes ou liens : avec les " + strconv.Itoa(have) + " déjà importés, le lot en compterait plus que ses " +
-				strconv.Itoa(pool.Size) + " licences."}}}
+			return &licence.ImportError{Problems: []licence.Problem{{Message: "Le fichier contient " + catalogue.Plural(len(codes), "code ou lien", "codes ou liens") +
+				" : avec " + catalogue.Plural(have, "déjà importé", "déjà importés") + ", le lot en compterait plus que ses " +
+				catalogue.Plural(pool.Size, "licence", "licences") + "."}}}
 		}
 		byCode, byURL := map[string]int{}, map[string]int{}
 		var cs, us []string

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -29,7 +30,7 @@ func (s *Server) adminDashboard(ctx context.Context, now time.Time) (templates.A
 	now = now.In(catalogue.Paris)
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, catalogue.Paris)
 	to := from.AddDate(0, 1, 0)
-	d := templates.AdminDashboard{Month: adminMonths[now.Month()-1] + " " + catalogue.Count(now.Year())}
+	d := templates.AdminDashboard{Month: adminMonths[now.Month()-1] + " " + strconv.Itoa(now.Year())}
 	var counts []admin.StatusCount
 	sources := s.adminPendingSources()
 	pending := make([][]admin.Pending, len(sources))

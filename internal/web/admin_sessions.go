@@ -257,7 +257,7 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 				admin.ActionCapacity, map[string]string{"capacity": strconv.Itoa(cur.Capacity)}, after); err != nil {
 				s.log.Error("audit of a capacity change", "session", cur.ID, "err", err)
 			}
-			msg := "La capacité est maintenant de " + strconv.Itoa(capacity) + " places."
+			msg := "La capacité est maintenant de " + catalogue.Plural(capacity, "place", "places") + "."
 			if len(promoted) > 0 {
 				msg += " " + catalogue.Plural(len(promoted), "personne a quitté", "personnes ont quitté") + " la liste d’attente et en a été prévenue."
 			}

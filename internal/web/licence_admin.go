@@ -180,7 +180,7 @@ func served(n int) string {
 	case 1:
 		return " Une demande en attente a reçu sa licence."
 	}
-	return " " + strconv.Itoa(n) + " demandes en attente ont reçu leur licence."
+	return " " + catalogue.Count(n) + " demandes en attente ont reçu leur licence."
 }
 
 func (s *Server) adminLicenceQuota(w http.ResponseWriter, r *http.Request) {

@@ -80,7 +80,7 @@ func resultCountText(n int) string {
 	case 1:
 		return "1 résultat"
 	}
-	return strconv.Itoa(n) + " résultats"
+	return catalogue.Count(n) + " résultats"
 }
 
 // searchView builds the page's view model: every link is the URL of a search.
