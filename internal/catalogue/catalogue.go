@@ -308,17 +308,21 @@ var frenchDays = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", 
 // Date formats a day the French way in Paris time: "mardi 3 février 2026".
 func Date(t time.Time) string {
 	t = t.In(Paris)
-	day := fmt.Sprint(t.Day())
-	if t.Day() == 1 {
-		day = "1er"
-	}
-	return fmt.Sprintf("%s %s %s %d", frenchDays[t.Weekday()], day, frenchMonths[t.Month()-1], t.Year())
+	return fmt.Sprintf("%s %s %s %d", frenchDays[t.Weekday()], dayOfMonth(t), frenchMonths[t.Month()-1], t.Year())
 }
 
 // ShortDate formats a day as "3 févr. 2026"-like "3 février 2026" without weekday.
 func ShortDate(t time.Time) string {
 	t = t.In(Paris)
-	return fmt.Sprintf("%d %s %d", t.Day(), frenchMonths[t.Month()-1], t.Year())
+	return fmt.Sprintf("%s %s %d", dayOfMonth(t), frenchMonths[t.Month()-1], t.Year())
+}
+
+// dayOfMonth is the day's number as French writes it: "1er", "2", … "31".
+func dayOfMonth(t time.Time) string {
+	if t.Day() == 1 {
+		return "1er"
+	}
+	return strconv.Itoa(t.Day())
 }
 
 // Clock formats a time of day in Paris time: "9 h 30", "14 h".

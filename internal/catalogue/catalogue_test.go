@@ -68,3 +68,12 @@ func TestSpanAfterDu(t *testing.T) {
 		t.Errorf("several days: %q, want %q", got, want)
 	}
 }
+
+func TestShortDate_FirstOfMonth(t *testing.T) {
+	if got := ShortDate(time.Date(2027, 1, 1, 10, 0, 0, 0, Paris)); got != "1er janvier 2027" {
+		t.Errorf("ShortDate = %q", got)
+	}
+	if got := ShortDate(time.Date(2027, 1, 2, 10, 0, 0, 0, Paris)); got != "2 janvier 2027" {
+		t.Errorf("ShortDate = %q", got)
+	}
+}
