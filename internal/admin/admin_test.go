@@ -214,6 +214,28 @@ func TestChecks(t *testing.T) {
 				t.Errorf("no error on %s: %v", f, errs)
 			}
 		}
+		// An edit keeps a past session's dates, or moves it to the future; never into the past.
+		edit := rules
+		edit.Creating = false
+		edit.Was.StartsAt = time.Date(2026, 2, 10, 9, 30, 0, 0, catalogue.Paris)
+		edit.Was.EndsAt = time.Date(2026, 2, 10, 17, 0, 0, 0, catalogue.Paris)
+		past := admin.SessionInput{Module: "p", StartsAt: "2026-02-10T09:30", EndsAt: "2026-02-10T17:00", PlaceName: "Ségur", City: "Lyon", Capacity: "12"}
+		if _, errs := past.Check(edit); len(errs) != 0 {
+			t.Errorf("a past session's other fields cannot be edited: %v", errs)
+		}
+		for name, in := range map[string]admin.SessionInput{
+			"into the past": {Module: "p", StartsAt: "2026-02-08T09:30", EndsAt: "2026-02-10T17:00", PlaceName: "Ségur", City: "Paris", Capacity: "12"},
+			"end moved":     {Module: "p", StartsAt: "2026-02-10T09:30", EndsAt: "2026-02-12T17:00", PlaceName: "Ségur", City: "Paris", Capacity: "12"},
+		} {
+			if _, errs := in.Check(edit); len(errs) != 1 || errs[0].Field != "starts_at" || !strings.Contains(errs[0].Message, "dans le futur") {
+				t.Errorf("%s: %v", name, errs)
+			}
+		}
+		future := past
+		future.StartsAt, future.EndsAt = "2026-03-20T09:30", "2026-03-20T17:00"
+		if _, errs := future.Check(edit); len(errs) != 0 {
+			t.Errorf("moved to the future: %v", errs)
+		}
 	})
 }
 

@@ -589,11 +589,12 @@ type Session struct {
 func (s Session) Virtual() bool { return s.PlaceName == "" }
 
 // SessionRules are what a session's check needs: its module (found by slug), the trainers that may be
-// picked, whether the session is being created, and the time now.
+// picked, whether the session is being created, the dates it has before an edit (Was), and the time now.
 type SessionRules struct {
 	Module   func(slug string) (ModuleChoice, bool)
 	Trainers []Person
 	Creating bool
+	Was      struct{ StartsAt, EndsAt time.Time }
 	Now      time.Time
 }
 
@@ -628,8 +629,14 @@ func (in SessionInput) Check(r SessionRules) (Session, Errors) {
 		case s.EndsAt.Sub(s.StartsAt) > MaxSessionDays*24*time.Hour:
 			e.Add("ends_at", "Une session ne peut pas durer plus de "+itoa(MaxSessionDays)+" jours.")
 		}
-		if r.Creating && !s.StartsAt.After(r.Now) {
+		moved := !s.StartsAt.Equal(r.Was.StartsAt) || !s.EndsAt.Equal(r.Was.EndsAt)
+		switch {
+		case r.Creating && !s.StartsAt.After(r.Now):
 			e.Add("starts_at", "Le début d’une nouvelle session doit être dans le futur.")
+		case !r.Creating && moved && !s.StartsAt.After(r.Now):
+			// A session that took place keeps its dates (attendance and attestations rest on them); one that
+			// is moved goes to the future, as a new one would.
+			e.Add("starts_at", "Une session ne peut être déplacée que dans le futur : choisissez un début après maintenant, ou gardez ses dates.")
 		}
 	}
 	s.PlaceName, msg = line(in.PlaceName, "Lieu", MaxPlace, false)

@@ -207,10 +207,12 @@ func (s *Server) adminUpdateSession(w http.ResponseWriter, r *http.Request) {
 	in := adminReadSession(f)
 	// The module and the capacity are not edited here.
 	in.Module, in.Capacity = cur.Module, strconv.Itoa(cur.Capacity)
-	x, errs := in.Check(admin.SessionRules{Trainers: sf.trainers, Now: time.Now(),
+	rules := admin.SessionRules{Trainers: sf.trainers, Now: time.Now(),
 		Module: func(string) (admin.ModuleChoice, bool) {
 			return admin.ModuleChoice{ID: cur.ModuleID, Slug: cur.Module, Title: cur.ModuleTitle, Format: cur.ModuleFormat}, true
-		}})
+		}}
+	rules.Was.StartsAt, rules.Was.EndsAt = cur.StartsAt, cur.EndsAt
+	x, errs := in.Check(rules)
 	f.adminApply(errs)
 	e := adminSessionEdit(cur, f.adminVersion())
 	status := http.StatusUnprocessableEntity
