@@ -406,6 +406,19 @@ type TrackOutcome struct {
 	Closed     []ModuleRef // not open to enrolment
 }
 
+// TrackProgress is where an agent stands in a track: of its Total modules (drafts aside), how many they follow
+// now (pending, confirmed or waitlisted) and how many they have done (attended or completed), whether through
+// the track or module by module.
+type TrackProgress struct {
+	Total, Active, Done int
+}
+
+// Started reports whether the agent follows or has followed any module of the track.
+func (p TrackProgress) Started() bool { return p.Active+p.Done > 0 }
+
+// Open reports whether some module of the track is neither followed nor done: enrolling again adds it.
+func (p TrackProgress) Open() bool { return p.Active+p.Done < p.Total }
+
 // Roster is the list of the agents of a session, or of an online module when Session.ID is 0.
 type Roster struct {
 	Module  ModuleRef

@@ -91,7 +91,7 @@ func TestCheckCancel(t *testing.T) {
 		})
 	}
 	e := enrolment.Enrolment{Status: enrolment.Confirmed, Session: session(now.Add(3 * time.Hour))}
-	if err := enrolment.CheckCancel(e, now); err == nil || !strings.Contains(err.Error(), "jusqu’au 1 mars 2026 à 13 h") {
+	if err := enrolment.CheckCancel(e, now); err == nil || !strings.Contains(err.Error(), "jusqu’au 1er mars 2026 à 13 h") {
 		t.Errorf("the cut-off message does not give the deadline: %v", err)
 	}
 }

@@ -612,6 +612,24 @@ func (s *Store) EnrolOnline(ctx context.Context, userID, moduleID int64, mailer 
 	return out, nil
 }
 
+// TrackProgress says where a user stands in a track (one query).
+func (s *Store) TrackProgress(ctx context.Context, userID, trackID int64) (enrolment.TrackProgress, error) {
+	var p enrolment.TrackProgress
+	err := s.pool.QueryRow(ctx, `SELECT count(*),
+			count(*) FILTER (WHERE st.active AND NOT st.done),
+			count(*) FILTER (WHERE st.done)
+		FROM track_modules tm JOIN modules m ON m.id = tm.module_id
+		CROSS JOIN LATERAL (SELECT
+			coalesce(bool_or(e.status IN ('pending', 'confirmed', 'waitlisted')), false) AS active,
+			coalesce(bool_or(e.status IN ('attended', 'completed')), false) AS done
+			FROM enrolments e WHERE e.user_id = $1 AND e.module_id = tm.module_id) st
+		WHERE tm.track_id = $2 AND m.status <> 'draft'`, userID, trackID).Scan(&p.Total, &p.Active, &p.Done)
+	if err != nil {
+		return p, fmt.Errorf("postgres.TrackProgress: %w", err)
+	}
+	return p, nil
+}
+
 // EnrolTrack enrols a user in the open modules of a track, in track order: online modules are confirmed at once,
 // dated modules wait as "pending" until the agent picks a session (EnrolInSession then takes them on). Modules
 // already followed actively are left as they are. One mail sums it up. Refusals: tailored programme (reserved to

@@ -357,6 +357,20 @@ func TestEnrol_Track(t *testing.T) {
 	if page.doc.Find(`section[aria-labelledby="a-planifier"]`).Length() != 0 || page.doc.Find(`section[aria-labelledby="a-venir"] tbody tr`).Length() != 1 {
 		t.Fatal("the scheduled module did not move to the upcoming sessions")
 	}
+	// The track page now says where the agent stands, and offers no enrolment while nothing is left.
+	tp := b.get("/parcours/" + slug)
+	if got := text(tp.doc.Find("#inscription")); !strings.Contains(got, "Vous suivez ce parcours") ||
+		!strings.Contains(got, "0 module terminé et 2 modules en cours sur 2 modules") || tp.doc.Find(`#inscription form`).Length() != 0 {
+		t.Fatalf("track page after enrolling: %q", got)
+	}
+	// A third module added to the track: the page offers to add it.
+	third := enrolModule(t, store, "en_ligne", "published", "published")
+	exec(t, store, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, 3)`, trackID, third.id)
+	if tp := b.get("/parcours/" + slug); tp.doc.Find(`#inscription form[action="/parcours/`+slug+`/inscription"] button`).Length() != 1 ||
+		!strings.Contains(text(tp.doc.Find("#inscription")), "sur 3 modules") {
+		t.Fatalf("a new module of the track is not offered: %q", text(tp.doc.Find("#inscription")))
+	}
+	expectRedirect(t, b.post("/parcours/"+slug+"/inscription", url.Values{}), http.StatusSeeOther, "/mes-formations")
 	// Again: nothing new, said as such.
 	p = b.post("/parcours/"+slug+"/inscription", url.Values{})
 	if !strings.Contains(text(b.follow(p).doc.Find("[role=status]")), "déjà inscrit·e à tous les modules") {

@@ -121,6 +121,14 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 	}
 	v := templates.TrackView{Track: t, Page: s.page(r, "parcours", "Parcours "+t.Title, t.Summary,
 		templates.Crumb{Label: "Parcours", Href: "/parcours"}, templates.Crumb{Label: t.Title})}
+	if u, ok := CurrentUser(r); ok {
+		p, err := s.store.TrackProgress(r.Context(), u.ID, t.ID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		v.Progress = &p
+	}
 	s.render(w, r, http.StatusOK, templates.Track(v))
 }
 
