@@ -4,8 +4,11 @@
 package enrolment
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"campus/internal/apperr"
@@ -385,6 +388,27 @@ func Group(all []Enrolment, now time.Time) MyTrainings {
 	}
 	bySoonest(t.Upcoming)
 	bySoonest(t.Waitlisted)
+	// Modules to schedule and online modules in progress: a track's together and in its order (a track's
+	// enrolments are made in track order), then the others oldest first.
+	inTrackOrder := func(list []Enrolment) {
+		slices.SortStableFunc(list, func(a, b Enrolment) int {
+			untracked := func(e Enrolment) int {
+				if e.Track.Title == "" {
+					return 1
+				}
+				return 0
+			}
+			if c := cmp.Compare(untracked(a), untracked(b)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(a.Track.Title, b.Track.Title); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
+	}
+	inTrackOrder(t.ToSchedule)
+	inTrackOrder(t.Online)
 	return t
 }
 

@@ -211,7 +211,19 @@ func TestGroup(t *testing.T) {
 			t.Errorf("%s: %v, want %v", name, c.got, c.want)
 		}
 	}
-	if g.MinutesFollowed != 420+90 {
+	// A track's modules, listed newest first by the repository, come back in the track's order, tracks first.
+	track := func(title string) catalogue.Ref { return catalogue.Ref{Title: title} }
+	g = enrolment.Group([]enrolment.Enrolment{
+		{ID: 30, Status: enrolment.Pending, Module: mod("presentiel", 60)},
+		{ID: 24, Status: enrolment.Pending, Track: track("Données"), Module: mod("presentiel", 60)},
+		{ID: 22, Status: enrolment.Pending, Track: track("Données"), Module: mod("presentiel", 60)},
+		{ID: 21, Status: enrolment.Pending, Track: track("Cyber"), Module: mod("presentiel", 60)},
+		{ID: 20, Status: enrolment.Pending, Track: track("Données"), Module: mod("presentiel", 60)},
+	}, now)
+	if got, want := ids(g.ToSchedule), []int64{21, 20, 22, 24, 30}; !slices.Equal(got, want) {
+		t.Errorf("to schedule: %v, want %v", got, want)
+	}
+	if g := enrolment.Group(list, now); g.MinutesFollowed != 420+90 {
 		t.Errorf("minutes followed %d, want 510", g.MinutesFollowed)
 	}
 }
