@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"campus/internal/catalogue"
+	"campus/internal/lheo"
 	"campus/internal/sheet"
 	"campus/templates"
 )
@@ -268,6 +269,25 @@ func (s *Server) catalogueCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	openDataHeaders(w, "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="catalogue-campus-du-numerique-public.csv"`)
+	w.Write(buf.Bytes())
+}
+
+// lheoXML is GET /api/lheo.xml: the whole published catalogue (search parameters do not apply) in LHÉO 2.3, the
+// national format of training offers, written by internal/lheo (where the mapping tables live).
+func (s *Server) lheoXML(w http.ResponseWriter, r *http.Request) {
+	q, _ := catalogue.ParseSearchQuery(nil)
+	entries, err := s.store.SearchExport(r.Context(), q, MaxExport)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if _, err := lheo.Write(&buf, lheo.Offer{BaseURL: s.cfg.BaseURL.String(), Entries: entries}); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	openDataHeaders(w, "application/xml; charset=utf-8")
+	w.Header().Set("Content-Disposition", `inline; filename="catalogue-campus-du-numerique-public-lheo.xml"`)
 	w.Write(buf.Bytes())
 }
 

@@ -278,7 +278,7 @@ func TestSearchPage(t *testing.T) {
 				t.Errorf("parameter %s not documented", param)
 			}
 		}
-		if p.doc.Find(`a[href="/api/catalogue.json"]`).Length() == 0 || p.doc.Find(`a[href="/api/catalogue.csv"]`).Length() == 0 {
+		if p.doc.Find(`a[href="/api/catalogue.json"]`).Length() == 0 || p.doc.Find(`a[href="/api/catalogue.csv"]`).Length() == 0 || p.doc.Find(`a[href="/api/lheo.xml"]`).Length() == 0 {
 			t.Error("file links missing")
 		}
 		if get(t, srv, "/").doc.Find(`footer a[href="/donnees-ouvertes"]`).Length() != 1 {

@@ -90,6 +90,7 @@ func (s *Server) Handler() http.Handler {
 		r.With(s.pageCache(cache.All, searchKey)).Get("/catalogue", s.search)
 		r.Get("/api/catalogue.json", s.catalogueJSON)
 		r.Get("/api/catalogue.csv", s.catalogueCSV)
+		r.Get("/api/lheo.xml", s.lheoXML)
 		r.Get("/donnees-ouvertes", s.openData)
 
 		// Accounts: sign-in, sign-up, reset, ProConnect, the account pages (auth.go).
