@@ -23,8 +23,10 @@ import (
 
 func (s *Server) bilanRoutes(r chi.Router) {
 	r.Get("/bilan", s.bilan)
-	r.Get("/bilan/donnees.csv", s.bilanCSV)
-	r.Get("/bilan/donnees.json", s.bilanJSON)
+	// The figures are computed at most once a minute (publicBilan); their files are kept as long (pagecache.go).
+	files := s.pageCache(cache.Catalogue, byPath)
+	r.With(files).Get("/bilan/donnees.csv", s.bilanCSV)
+	r.With(files).Get("/bilan/donnees.json", s.bilanJSON)
 }
 
 func (s *Server) bilanAdminRoutes(r chi.Router) {
@@ -110,20 +112,20 @@ func keyFigures(b programme.Bilan) []keyFigure {
 
 // writeBilanCSV writes the figures for spreadsheets, through the portal's one CSV writer (internal/sheet), as
 // the catalogue's open data.
-func writeBilanCSV(w http.ResponseWriter, b programme.Bilan, filename string, public bool) {
+func writeBilanCSV(w http.ResponseWriter, r *http.Request, b programme.Bilan, filename string, public bool) {
 	var buf bytes.Buffer
 	if err := sheet.NewWriter(&buf).WriteAll(bilanRecords(b)); err != nil { // into memory: cannot happen
 		http.Error(w, "Le fichier n’a pas pu être produit.", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
-	if public {
-		openDataHeaders(w, "text/csv; charset=utf-8")
-	} else {
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Cache-Control", "private, no-store")
-	}
 	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	if public {
+		serveOpenData(w, r, "text/csv; charset=utf-8", buf.Bytes(), b.GeneratedAt)
+		return
+	}
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Cache-Control", "private, no-store")
 	w.Write(buf.Bytes())
 }
 
@@ -133,7 +135,7 @@ func (s *Server) bilanCSV(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeBilanCSV(w, b, "bilan-campus-numerique-public.csv", true)
+	writeBilanCSV(w, r, b, "bilan-campus-numerique-public.csv", true)
 }
 
 type odBilanRow struct {
@@ -189,8 +191,7 @@ func (s *Server) bilanJSON(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	openDataHeaders(w, "application/json; charset=utf-8")
-	w.Write(buf.Bytes())
+	serveOpenData(w, r, "application/json; charset=utf-8", buf.Bytes(), b.GeneratedAt)
 }
 
 // bilanFilter reads the back-office filters from the query: a period and an administration (chosen among
@@ -314,5 +315,5 @@ func (s *Server) adminBilanCSV(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeBilanCSV(w, b, "bilan-campus-"+time.Now().In(catalogue.Paris).Format("2006-01-02")+".csv", false)
+	writeBilanCSV(w, r, b, "bilan-campus-"+time.Now().In(catalogue.Paris).Format("2006-01-02")+".csv", false)
 }

@@ -179,6 +179,15 @@ func openDataHeaders(w http.ResponseWriter, contentType string) {
 	h.Set("Cache-Control", "public, max-age=300")
 }
 
+// serveOpenData answers an open data file as the portal answers its pages (pagecache.go): an ETag over the bytes
+// (pageTag, the same on every instance), Last-Modified (when the figures were computed, or the file made), and
+// 304 to a client that holds it. Behind pageCache, the file is made once per change of the catalogue and its
+// tag and date stay the same until then.
+func serveOpenData(w http.ResponseWriter, r *http.Request, contentType string, body []byte, modified time.Time) {
+	openDataHeaders(w, contentType)
+	preparedPage{body: body, contentType: contentType, etag: pageTag(body), modified: modified}.serve(w, r)
+}
+
 // catalogueJSON is GET /api/catalogue.json.
 func (s *Server) catalogueJSON(w http.ResponseWriter, r *http.Request) {
 	q, entries, ok, err := s.exportEntries(r)
@@ -205,8 +214,7 @@ func (s *Server) catalogueJSON(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	openDataHeaders(w, "application/json; charset=utf-8")
-	w.Write(buf.Bytes())
+	serveOpenData(w, r, "application/json; charset=utf-8", buf.Bytes(), f.GenereLe)
 }
 
 // csvHeader is the CSV's first line.
@@ -267,9 +275,8 @@ func (s *Server) catalogueCSV(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	openDataHeaders(w, "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="catalogue-campus-du-numerique-public.csv"`)
-	w.Write(buf.Bytes())
+	serveOpenData(w, r, "text/csv; charset=utf-8", buf.Bytes(), time.Now())
 }
 
 // lheoXML is GET /api/lheo.xml: the whole published catalogue (search parameters do not apply) in LHÉO 2.3, the
@@ -286,9 +293,8 @@ func (s *Server) lheoXML(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	openDataHeaders(w, "application/xml; charset=utf-8")
 	w.Header().Set("Content-Disposition", `inline; filename="catalogue-campus-du-numerique-public-lheo.xml"`)
-	w.Write(buf.Bytes())
+	serveOpenData(w, r, "application/xml; charset=utf-8", buf.Bytes(), time.Now())
 }
 
 // openData is the page documenting the open data and the search parameters: GET /donnees-ouvertes.
