@@ -27,6 +27,7 @@ func (s *Server) bilanRoutes(r chi.Router) {
 	files := s.pageCache(cache.Catalogue, byPath)
 	r.With(files).Get("/bilan/donnees.csv", s.bilanCSV)
 	r.With(files).Get("/bilan/donnees.json", s.bilanJSON)
+	r.Get("/bilan/donnees.schema.json", serveSchema(bilanSchema))
 }
 
 func (s *Server) bilanAdminRoutes(r chi.Router) {
@@ -75,7 +76,8 @@ func (s *Server) bilan(w http.ResponseWriter, r *http.Request) {
 
 // Open data: one line per figure, stable column names.
 // A value the statistical secret hides is empty, with valeur_masquee true and its reason (programme.Mask.Code).
-var bilanCSVHeader = []string{"indicateur", "indicateur_libelle", "categorie", "categorie_libelle", "serie", "valeur", "valeur_masquee", "motif_masquage"}
+// The columns are the fields of its Table Schema (tableschema.go).
+var bilanCSVHeader = bilanSchema.header()
 
 // bilanCells are the value's cells of a CSV line.
 func bilanCells(n int, m programme.Mask) []string {
@@ -176,6 +178,7 @@ type odIndicator struct {
 type odBilan struct {
 	Source       string            `json:"source"`
 	Licence      string            `json:"licence"`
+	LicenceURL   string            `json:"licence_url"`
 	GenereLe     time.Time         `json:"genere_le"`
 	Secret       string            `json:"secret_statistique"`
 	ChiffresCles map[string]*int   `json:"chiffres_cles"`
@@ -193,7 +196,7 @@ func (s *Server) bilanJSON(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := odBilan{Source: s.cfg.BaseURL.String() + "/bilan", Licence: licence, GenereLe: b.GeneratedAt.In(catalogue.Paris).Truncate(time.Second),
+	f := odBilan{Source: s.cfg.BaseURL.String() + "/bilan", Licence: licence, LicenceURL: licenceURL, GenereLe: b.GeneratedAt.In(catalogue.Paris).Truncate(time.Second),
 		Secret: secretText, ChiffresCles: map[string]*int{}, Masques: map[string]string{}}
 	for _, k := range keyFigures(b) {
 		if k.mask != programme.Published {

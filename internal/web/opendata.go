@@ -77,6 +77,7 @@ type odEntry struct {
 type odFile struct {
 	Source     string              `json:"source"`
 	Licence    string              `json:"licence"`
+	LicenceURL string              `json:"licence_url"`
 	GenereLe   time.Time           `json:"genere_le"`
 	Recherche  map[string][]string `json:"recherche"`
 	Total      int                 `json:"total"`
@@ -201,7 +202,7 @@ func (s *Server) catalogueJSON(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := odFile{Source: s.cfg.BaseURL.String() + "/api/catalogue.json", Licence: licence, GenereLe: time.Now().In(catalogue.Paris).Truncate(time.Second),
+	f := odFile{Source: s.cfg.BaseURL.String() + "/api/catalogue.json", Licence: licence, LicenceURL: licenceURL, GenereLe: time.Now().In(catalogue.Paris).Truncate(time.Second),
 		Recherche: q.Values(), Total: len(entries), Formations: entries}
 	delete(f.Recherche, catalogue.ParamPage)
 	if len(entries) > MaxExport {
@@ -217,9 +218,8 @@ func (s *Server) catalogueJSON(w http.ResponseWriter, r *http.Request) {
 	serveOpenData(w, r, "application/json; charset=utf-8", buf.Bytes(), f.GenereLe)
 }
 
-// csvHeader is the CSV's first line.
-var csvHeader = []string{"type", "slug", "titre", "resume", "domaine", "formats", "niveaux", "duree_minutes", "duree",
-	"partenaire", "publics", "modules", "prochaine_session", "places_disponibles", "url"}
+// csvHeader is the CSV's first line: the fields of its Table Schema (tableschema.go).
+var csvHeader = catalogueSchema.header()
 
 // catalogueCSV is GET /api/catalogue.csv, through the portal's one CSV writer (internal/sheet): UTF-8 with a
 // BOM, ";" separated, CRLF line ends, formulas neutralised, so that French spreadsheet software opens it as is.
@@ -242,33 +242,28 @@ func (s *Server) catalogueCSV(w http.ResponseWriter, r *http.Request) {
 	cw := sheet.NewWriter(&buf)
 	cw.Write(csvHeader)
 	for _, e := range entries {
-		partner, publics := "", make([]string, 0, len(e.Publics))
+		// The same codes as the JSON, lists joined by listSeparator, booleans true/false, dates ISO 8601.
+		partner, partnerLabel := "", ""
 		if e.Partenaire != nil {
-			partner = e.Partenaire.Titre
+			partner, partnerLabel = e.Partenaire.Slug, e.Partenaire.Titre
 		}
+		publics, labels := make([]string, 0, len(e.Publics)), make([]string, 0, len(e.Publics))
 		for _, a := range e.Publics {
-			publics = append(publics, a.Libelle)
+			publics, labels = append(publics, a.Slug), append(labels, a.Libelle)
 		}
-		formats, levels := make([]string, 0, len(e.Formats)), make([]string, 0, len(e.Niveaux))
-		for _, f := range e.Formats {
-			formats = append(formats, catalogue.FormatLabel(f))
-		}
-		for _, l := range e.Niveaux {
-			levels = append(levels, catalogue.LevelLabel(l))
-		}
-		next, places, modules := "", "non", ""
+		next, places, modules := "", "", ""
 		if e.next != nil {
 			next = e.next.In(catalogue.Paris).Format("2006-01-02")
 		}
-		if e.places {
-			places = "oui"
-		}
-		if e.Type != catalogue.KindModule {
+		switch {
+		case e.Type != catalogue.KindModule:
 			modules = strconv.Itoa(len(e.Modules))
-			places = ""
+		case len(e.Formats) == 1 && e.Formats[0] != catalogue.FormatOnline: // dated sessions: are there seats?
+			places = strconv.FormatBool(e.places)
 		}
-		cw.Write([]string{e.Type, e.Slug, e.Titre, e.Resume, e.Domaine.Titre, strings.Join(formats, ", "), strings.Join(levels, ", "),
-			strconv.Itoa(e.DureeMinutes), catalogue.Duration(e.DureeMinutes), partner, strings.Join(publics, ", "), modules, next, places, e.URL})
+		cw.Write([]string{e.Type, e.Slug, e.Titre, e.Resume, e.Domaine.Slug, e.Domaine.Titre, strings.Join(e.Formats, listSeparator),
+			strings.Join(e.Niveaux, listSeparator), strconv.Itoa(e.DureeMinutes), catalogue.Duration(e.DureeMinutes), partner, partnerLabel,
+			strings.Join(publics, listSeparator), strings.Join(labels, listSeparator), modules, next, places, e.URL})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -92,6 +92,7 @@ func (s *Server) Handler() http.Handler {
 		r.With(s.pageCache(cache.All, searchKey)).Get("/api/catalogue.json", s.catalogueJSON)
 		r.With(s.pageCache(cache.All, searchKey)).Get("/api/catalogue.csv", s.catalogueCSV)
 		r.With(seats).Get("/api/lheo.xml", s.lheoXML)
+		r.Get("/api/catalogue.schema.json", serveSchema(catalogueSchema))
 		r.Get("/donnees-ouvertes", s.openData)
 
 		// Accounts: sign-in, sign-up, reset, ProConnect, the account pages (auth.go).
