@@ -297,6 +297,12 @@ func (s *Server) openData(w http.ResponseWriter, r *http.Request) {
 	v := templates.OpenDataView{Page: s.page(r, "", "Données ouvertes du catalogue",
 		"Le catalogue du Campus du numérique public en données ouvertes (JSON, CSV) et les paramètres stables de sa recherche.",
 		templates.Crumb{Label: "Données ouvertes"}), BaseURL: s.cfg.BaseURL.String()}
+	dcat, err := s.dcatCatalog(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.DCAT = dcat
 	values := func(opts []catalogue.Option) string {
 		var parts []string
 		for _, o := range opts {

@@ -94,6 +94,7 @@ func (s *Server) Handler() http.Handler {
 		r.With(seats).Get("/api/lheo.xml", s.lheoXML)
 		r.Get("/api/catalogue.schema.json", serveSchema(catalogueSchema))
 		r.Get("/donnees-ouvertes", s.openData)
+		r.Get("/donnees-ouvertes/dcat.jsonld", s.dcatJSONLD)
 
 		// Accounts: sign-in, sign-up, reset, ProConnect, the account pages (auth.go).
 		s.authRoutes(r)
