@@ -409,3 +409,25 @@ func limitSQL(n int) string {
 	}
 	return " LIMIT " + strconv.Itoa(n)
 }
+
+// OpenDataPeriods are the temporal coverage of the open data: the first start and the last end of the upcoming
+// sessions of the catalogue, and the first enrolment the results count. A zero time: none yet.
+func (s *Store) OpenDataPeriods(ctx context.Context) (sessionsFrom, sessionsTo, enrolmentsFrom time.Time, err error) {
+	var from, to, first *time.Time
+	err = s.pool.QueryRow(ctx, `SELECT
+		(SELECT min(starts_at) FROM module_sessions WHERE status = 'scheduled' AND starts_at > now()),
+		(SELECT max(ends_at) FROM module_sessions WHERE status = 'scheduled' AND starts_at > now()),
+		(SELECT min(created_at) FROM enrolments)`).Scan(&from, &to, &first)
+	if err != nil {
+		return time.Time{}, time.Time{}, time.Time{}, fmt.Errorf("postgres.OpenDataPeriods: %w", err)
+	}
+	for _, p := range []struct {
+		src *time.Time
+		dst *time.Time
+	}{{from, &sessionsFrom}, {to, &sessionsTo}, {first, &enrolmentsFrom}} {
+		if p.src != nil {
+			*p.dst = *p.src
+		}
+	}
+	return sessionsFrom, sessionsTo, enrolmentsFrom, nil
+}

@@ -40,6 +40,8 @@ type Bilan struct {
 	Licences       int // allocations made
 	Trainers       int
 	Indicators     []Indicator
+	// Protected: the figures are fit for publication (Protect): every count of people from 1 to 4 is hidden.
+	Protected bool
 }
 
 // Indicator is one table of figures: rows of categories, one value per series.
@@ -56,6 +58,111 @@ type Row struct {
 	Key    string
 	Label  string
 	Values []int
+	Hidden []Mask // per value, after Protect: why it is not published (its value is then 0)
+}
+
+// Mask says whether and why a value is not published.
+type Mask uint8
+
+const (
+	Published     Mask = iota
+	MaskSmall          // a count from 1 to 4: "moins de 5"
+	MaskSecondary      // hidden so that a total does not give a small count back: any value
+)
+
+// Code is the mask's stable code in the open data ("" when published).
+func (m Mask) Code() string {
+	switch m {
+	case MaskSmall:
+		return "moins-de-5"
+	case MaskSecondary:
+		return "secret-secondaire"
+	}
+	return ""
+}
+
+// Text is what the pages show instead of a hidden value.
+func (m Mask) Text() string {
+	switch m {
+	case MaskSmall:
+		return "moins de 5"
+	case MaskSecondary:
+		return "non publié (secret statistique)"
+	}
+	return ""
+}
+
+// Mask is why the row's value of a series is not published (Published when it is).
+func (r Row) Mask(series int) Mask {
+	if series < len(r.Hidden) {
+		return r.Hidden[series]
+	}
+	return Published
+}
+
+// IsHidden reports whether the row's value of a series is not published.
+func (r Row) IsHidden(series int) bool { return r.Mask(series) != Published }
+
+// SmallCount is the statistical secret: a count of people below it (1 to 4) is not published, so that nobody
+// can be singled out ("one agent, one domain"). Zero is published.
+const SmallCount = 5
+
+// Small reports whether a count of people is too small to publish.
+func Small(n int) bool { return n > 0 && n < SmallCount }
+
+// UnitNotPeople is the series that count no people (the licences the State bought): never hidden.
+var UnitNotPeople = map[string]bool{"Licences achetées": true}
+
+// Protect returns the figures fit for publication. In each series of each indicator, a count from 1 to 4 is
+// hidden; while the hidden values of a series sum to less than 5, its smallest published non-zero value is
+// hidden too (secondary suppression), so that the series' total (a key figure, published) minus the published
+// values does not give a small count back. A key
+// figure from 1 to 4 is hidden by the pages and files that show it (Small). Totals are left exact.
+func (b Bilan) Protect() Bilan {
+	out := b
+	out.Protected = true
+	out.Indicators = make([]Indicator, len(b.Indicators))
+	for i, in := range b.Indicators {
+		pin := in
+		pin.Rows = make([]Row, len(in.Rows))
+		for k, r := range in.Rows {
+			pin.Rows[k] = Row{Key: r.Key, Label: r.Label, Values: append([]int(nil), r.Values...), Hidden: make([]Mask, len(r.Values))}
+		}
+		for j := range in.Series {
+			if UnitNotPeople[in.Series[j]] {
+				continue
+			}
+			sum := 0
+			for _, r := range pin.Rows {
+				if j < len(r.Values) && Small(r.Values[j]) {
+					r.Hidden[j] = MaskSmall
+					sum += r.Values[j]
+				}
+			}
+			// Secondary suppression: while the hidden values sum to less than 5 (a total minus the published
+			// values would give them back), hide the smallest published one too.
+			for sum > 0 && sum < SmallCount {
+				smallest := -1
+				for k, r := range pin.Rows {
+					if j < len(r.Values) && r.Hidden[j] == Published && r.Values[j] > 0 && (smallest < 0 || r.Values[j] < pin.Rows[smallest].Values[j]) {
+						smallest = k
+					}
+				}
+				if smallest < 0 {
+					break
+				}
+				pin.Rows[smallest].Hidden[j] = MaskSecondary
+				sum += pin.Rows[smallest].Values[j]
+			}
+			for _, r := range pin.Rows {
+				if r.IsHidden(j) {
+					r.Values[j] = 0
+				}
+			}
+		}
+		out.Indicators[i] = pin
+	}
+	return out
 }
 
 // Indicator ids, stable in the open data.

@@ -23,8 +23,11 @@ import (
 
 func (s *Server) bilanRoutes(r chi.Router) {
 	r.Get("/bilan", s.bilan)
-	r.Get("/bilan/donnees.csv", s.bilanCSV)
-	r.Get("/bilan/donnees.json", s.bilanJSON)
+	// The figures are computed at most once a minute (publicBilan); their files are kept as long (pagecache.go).
+	files := s.pageCache(cache.Catalogue, byPath)
+	r.With(files).Get("/bilan/donnees.csv", s.bilanCSV)
+	r.With(files).Get("/bilan/donnees.json", s.bilanJSON)
+	r.Get("/bilan/donnees.schema.json", serveSchema(bilanSchema))
 }
 
 func (s *Server) bilanAdminRoutes(r chi.Router) {
@@ -48,11 +51,13 @@ func monthsText(months []time.Time) string {
 
 // publicBilan is the figures of the public page and its open data: computed at most once a minute per
 // instance while the cache is on (cache.MaxAge; enrolments do not drop it, catalogue changes do), so that a
-// crowd on /bilan does not scan the enrolments for each visitor.
+// crowd on /bilan does not scan the enrolments for each visitor; protected by the statistical secret (counts of
+// people from 1 to 4 hidden: programme.Bilan.Protect).
 func (s *Server) publicBilan(r *http.Request) (programme.Bilan, []time.Time, error) {
 	months := lastYear()
 	b, err := cache.Load(s.cache, "bilan:"+months[0].Format("2006-01"), cache.Catalogue, func() (programme.Bilan, error) {
-		return s.store.Bilan(r.Context(), programme.BilanFilter{}, months)
+		b, err := s.store.Bilan(r.Context(), programme.BilanFilter{}, months)
+		return b.Protect(), err
 	})
 	return b, months, err
 }
@@ -70,12 +75,22 @@ func (s *Server) bilan(w http.ResponseWriter, r *http.Request) {
 }
 
 // Open data: one line per figure, stable column names.
-var bilanCSVHeader = []string{"indicateur", "indicateur_libelle", "categorie", "categorie_libelle", "serie", "valeur"}
+// A value the statistical secret hides is empty, with valeur_masquee true and its reason (programme.Mask.Code).
+// The columns are the fields of its Table Schema (tableschema.go).
+var bilanCSVHeader = bilanSchema.header()
+
+// bilanCells are the value's cells of a CSV line.
+func bilanCells(n int, m programme.Mask) []string {
+	if m != programme.Published {
+		return []string{"", "true", m.Code()}
+	}
+	return []string{strconv.Itoa(n), "false", ""}
+}
 
 func bilanRecords(b programme.Bilan) [][]string {
 	out := [][]string{bilanCSVHeader}
 	for _, k := range keyFigures(b) {
-		out = append(out, []string{"chiffres-cles", "Chiffres clés", k.id, k.label, "", strconv.Itoa(k.n)})
+		out = append(out, append([]string{"chiffres-cles", "Chiffres clés", k.id, k.label, ""}, bilanCells(k.n, k.mask)...))
 	}
 	for _, in := range b.Indicators {
 		for _, r := range in.Rows {
@@ -84,7 +99,7 @@ func bilanRecords(b programme.Bilan) [][]string {
 				if i < len(in.Series) {
 					serie = in.Series[i]
 				}
-				out = append(out, []string{in.ID, in.Title, r.Key, r.Label, serie, strconv.Itoa(v)})
+				out = append(out, append([]string{in.ID, in.Title, r.Key, r.Label, serie}, bilanCells(v, r.Mask(i))...))
 			}
 		}
 	}
@@ -94,36 +109,44 @@ func bilanRecords(b programme.Bilan) [][]string {
 type keyFigure struct {
 	id, label string
 	n         int
+	mask      programme.Mask
 }
 
+// keyFigures are the key figures; on protected figures, a count from 1 to 4 is hidden.
 func keyFigures(b programme.Bilan) []keyFigure {
-	return []keyFigure{
-		{"agents-formes", "Agents formés", b.AgentsTrained},
-		{"inscriptions", "Inscriptions", b.Enrolments},
-		{"formations-suivies", "Formations suivies", b.Completions},
-		{"cadres-dirigeants-formes-modules", "Cadres dirigeants formés par les modules", b.SeniorTrained},
-		{"cadres-dirigeants-formes-programmes", "Cadres dirigeants formés par les programmes sur mesure (participants déclarés)", b.SeniorDeclared},
-		{"licences-attribuees", "Licences attribuées", b.Licences},
-		{"formateurs", "Formateurs", b.Trainers},
+	ks := []keyFigure{
+		{"agents-formes", "Agents formés", b.AgentsTrained, programme.Published},
+		{"inscriptions", "Inscriptions", b.Enrolments, programme.Published},
+		{"formations-suivies", "Formations suivies", b.Completions, programme.Published},
+		{"cadres-dirigeants-formes-modules", "Cadres dirigeants formés par les modules", b.SeniorTrained, programme.Published},
+		{"cadres-dirigeants-formes-programmes", "Cadres dirigeants formés par les programmes sur mesure (participants déclarés)", b.SeniorDeclared, programme.Published},
+		{"licences-attribuees", "Licences attribuées", b.Licences, programme.Published},
+		{"formateurs", "Formateurs", b.Trainers, programme.Published},
 	}
+	for i := range ks {
+		if b.Protected && programme.Small(ks[i].n) {
+			ks[i].mask = programme.MaskSmall
+		}
+	}
+	return ks
 }
 
 // writeBilanCSV writes the figures for spreadsheets, through the portal's one CSV writer (internal/sheet), as
 // the catalogue's open data.
-func writeBilanCSV(w http.ResponseWriter, b programme.Bilan, filename string, public bool) {
+func writeBilanCSV(w http.ResponseWriter, r *http.Request, b programme.Bilan, filename string, public bool) {
 	var buf bytes.Buffer
 	if err := sheet.NewWriter(&buf).WriteAll(bilanRecords(b)); err != nil { // into memory: cannot happen
 		http.Error(w, "Le fichier n’a pas pu être produit.", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
-	if public {
-		openDataHeaders(w, "text/csv; charset=utf-8")
-	} else {
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Cache-Control", "private, no-store")
-	}
 	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	if public {
+		serveOpenData(w, r, "text/csv; charset=utf-8", buf.Bytes(), b.GeneratedAt)
+		return
+	}
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Cache-Control", "private, no-store")
 	w.Write(buf.Bytes())
 }
 
@@ -133,13 +156,15 @@ func (s *Server) bilanCSV(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeBilanCSV(w, b, "bilan-campus-numerique-public.csv", true)
+	writeBilanCSV(w, r, b, "bilan-campus-numerique-public.csv", true)
 }
 
+// A value the statistical secret hides is null, and named with its reason in valeurs_masquees.
 type odBilanRow struct {
-	Categorie string         `json:"categorie"`
-	Libelle   string         `json:"libelle"`
-	Valeurs   map[string]int `json:"valeurs"`
+	Categorie string            `json:"categorie"`
+	Libelle   string            `json:"libelle"`
+	Valeurs   map[string]*int   `json:"valeurs"`
+	Masquees  map[string]string `json:"valeurs_masquees"`
 }
 
 type odIndicator struct {
@@ -151,12 +176,19 @@ type odIndicator struct {
 }
 
 type odBilan struct {
-	Source       string         `json:"source"`
-	Licence      string         `json:"licence"`
-	GenereLe     time.Time      `json:"genere_le"`
-	ChiffresCles map[string]int `json:"chiffres_cles"`
-	Indicateurs  []odIndicator  `json:"indicateurs"`
+	Source       string            `json:"source"`
+	Licence      string            `json:"licence"`
+	LicenceURL   string            `json:"licence_url"`
+	GenereLe     time.Time         `json:"genere_le"`
+	Secret       string            `json:"secret_statistique"`
+	ChiffresCles map[string]*int   `json:"chiffres_cles"`
+	Masques      map[string]string `json:"chiffres_cles_masques"`
+	Indicateurs  []odIndicator     `json:"indicateurs"`
 }
+
+// secretText states the statistical secret in the JSON.
+const secretText = "Les effectifs de 1 à 4 personnes ne sont pas publiés : leur valeur est null et leur motif « moins-de-5 » ; " +
+	"d’autres valeurs sont masquées (« secret-secondaire ») pour qu’un total ne permette pas de les retrouver. Les totaux restent exacts."
 
 func (s *Server) bilanJSON(w http.ResponseWriter, r *http.Request) {
 	b, _, err := s.publicBilan(r)
@@ -164,21 +196,30 @@ func (s *Server) bilanJSON(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := odBilan{Source: s.cfg.BaseURL.String() + "/bilan", Licence: licence, GenereLe: b.GeneratedAt.In(catalogue.Paris).Truncate(time.Second),
-		ChiffresCles: map[string]int{}}
+	f := odBilan{Source: s.cfg.BaseURL.String() + "/bilan", Licence: licence, LicenceURL: licenceURL, GenereLe: b.GeneratedAt.In(catalogue.Paris).Truncate(time.Second),
+		Secret: secretText, ChiffresCles: map[string]*int{}, Masques: map[string]string{}}
 	for _, k := range keyFigures(b) {
-		f.ChiffresCles[k.id] = k.n
+		if k.mask != programme.Published {
+			f.ChiffresCles[k.id], f.Masques[k.id] = nil, k.mask.Code()
+			continue
+		}
+		f.ChiffresCles[k.id] = &k.n
 	}
 	for _, in := range b.Indicators {
 		oi := odIndicator{ID: in.ID, Titre: in.Title, Unite: in.Unit, Series: in.Series, Lignes: []odBilanRow{}}
 		for _, row := range in.Rows {
-			vals := map[string]int{}
+			line := odBilanRow{Categorie: row.Key, Libelle: row.Label, Valeurs: map[string]*int{}, Masquees: map[string]string{}}
 			for i, v := range row.Values {
-				if i < len(in.Series) {
-					vals[in.Series[i]] = v
+				if i >= len(in.Series) {
+					continue
 				}
+				if m := row.Mask(i); m != programme.Published {
+					line.Valeurs[in.Series[i]], line.Masquees[in.Series[i]] = nil, m.Code()
+					continue
+				}
+				line.Valeurs[in.Series[i]] = &v
 			}
-			oi.Lignes = append(oi.Lignes, odBilanRow{Categorie: row.Key, Libelle: row.Label, Valeurs: vals})
+			oi.Lignes = append(oi.Lignes, line)
 		}
 		f.Indicateurs = append(f.Indicateurs, oi)
 	}
@@ -189,8 +230,7 @@ func (s *Server) bilanJSON(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	openDataHeaders(w, "application/json; charset=utf-8")
-	w.Write(buf.Bytes())
+	serveOpenData(w, r, "application/json; charset=utf-8", buf.Bytes(), b.GeneratedAt)
 }
 
 // bilanFilter reads the back-office filters from the query: a period and an administration (chosen among
@@ -314,5 +354,5 @@ func (s *Server) adminBilanCSV(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeBilanCSV(w, b, "bilan-campus-"+time.Now().In(catalogue.Paris).Format("2006-01-02")+".csv", false)
+	writeBilanCSV(w, r, b, "bilan-campus-"+time.Now().In(catalogue.Paris).Format("2006-01-02")+".csv", false)
 }

@@ -55,6 +55,37 @@ func keyFigure(p page, label string) string {
 	return got
 }
 
+// secondary is the text of a figure hidden so that a total does not give a small count back.
+const secondary = "non publié (secret statistique)"
+
+// published is how the public bilan shows a count of people: "moins de 5" from 1 to 4.
+func published(n string) string {
+	if v, _ := strconv.Atoi(n); v > 0 && v < 5 {
+		return "moins de 5"
+	}
+	return n
+}
+
+// jsonCount and csvCount read a value of the bilan's files as the page shows it.
+func jsonCount(n *int) string {
+	if n == nil {
+		return "moins de 5"
+	}
+	return strconv.Itoa(*n)
+}
+
+func csvCount(rec []string) string {
+	switch {
+	case rec[6] == "true" && rec[7] == "moins-de-5" && rec[5] == "":
+		return "moins de 5"
+	case rec[6] == "true" && rec[7] == "secret-secondaire" && rec[5] == "":
+		return secondary
+	case rec[6] == "false" && rec[7] == "":
+		return rec[5]
+	}
+	return "invalid " + strings.Join(rec[5:], "|")
+}
+
 func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
@@ -79,7 +110,7 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 		"licences attribuées": `SELECT count(*) FROM licence_requests WHERE allocated_at IS NOT NULL`,
 		"formateurs":          `SELECT count(*) FROM trainer_profiles tp JOIN users u ON u.id = tp.user_id WHERE u.role IN ('trainer', 'admin')`,
 	} {
-		if got, want := keyFigure(p, label), sql(q); got != want {
+		if got, want := keyFigure(p, label), published(sql(q)); got != want {
 			t.Errorf("%s: page %q, SQL %s", label, got, want)
 		}
 	}
@@ -110,8 +141,10 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 		store.Pool().QueryRow(ctx, `SELECT count(*) FILTER (WHERE e.status <> 'cancelled'), count(*) FILTER (WHERE e.status IN ('attended', 'completed'))
 			FROM enrolments e JOIN modules m ON m.id = e.module_id JOIN domains d ON d.id = m.domain_id WHERE d.title = $1`, title).Scan(&made, &done)
 		cells := tr.Find("td")
-		if got := strings.ReplaceAll(text(cells.Eq(0)), "\u202f", "") + "/" + strings.ReplaceAll(text(cells.Eq(1)), "\u202f", ""); got != strconv.Itoa(made)+"/"+strconv.Itoa(done) {
-			t.Errorf("%s: page %s, SQL %d/%d", title, got, made, done)
+		for i, n := range []int{made, done} {
+			if got := strings.ReplaceAll(text(cells.Eq(i)), "\u202f", ""); got != published(strconv.Itoa(n)) && got != secondary {
+				t.Errorf("%s: page %s, SQL %d", title, got, n)
+			}
 		}
 	})
 
@@ -122,20 +155,20 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 		}
 		defer res.Body.Close()
 		var f struct {
-			Licence      string         `json:"licence"`
-			ChiffresCles map[string]int `json:"chiffres_cles"`
+			Licence      string          `json:"licence"`
+			ChiffresCles map[string]*int `json:"chiffres_cles"`
 			Indicateurs  []struct {
 				ID     string `json:"id"`
 				Lignes []struct {
-					Categorie string         `json:"categorie"`
-					Valeurs   map[string]int `json:"valeurs"`
+					Categorie string          `json:"categorie"`
+					Valeurs   map[string]*int `json:"valeurs"`
 				} `json:"lignes"`
 			} `json:"indicateurs"`
 		}
 		if err := json.NewDecoder(res.Body).Decode(&f); err != nil {
 			t.Fatal(err)
 		}
-		if strconv.Itoa(f.ChiffresCles["inscriptions"]) != sql(`SELECT count(*) FROM enrolments WHERE status <> 'cancelled'`) ||
+		if jsonCount(f.ChiffresCles["inscriptions"]) != published(sql(`SELECT count(*) FROM enrolments WHERE status <> 'cancelled'`)) ||
 			!strings.Contains(f.Licence, "etalab") || len(f.Indicateurs) != 6 {
 			t.Errorf("JSON: %+v", f.ChiffresCles)
 		}
@@ -154,7 +187,7 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 			t.Errorf("CSV header %v", recs[0])
 		}
 		for _, rec := range recs[1:] {
-			if rec[0] == "chiffres-cles" && rec[2] == "formations-suivies" && rec[5] != sql(`SELECT count(*) FROM enrolments WHERE status IN ('attended', 'completed')`) {
+			if rec[0] == "chiffres-cles" && rec[2] == "formations-suivies" && csvCount(rec) != published(sql(`SELECT count(*) FROM enrolments WHERE status IN ('attended', 'completed')`)) {
 				t.Errorf("CSV formations suivies %s", rec[5])
 			}
 		}
@@ -205,5 +238,152 @@ func TestBilan_Admin(t *testing.T) {
 	p = admin.get("/admin/bilan?" + url.Values{"administration": {key}, "du": {"01/01/2099"}}.Encode())
 	if keyFigure(p, "inscriptions") != "0" {
 		t.Errorf("a period in the future: %s inscriptions", keyFigure(p, "inscriptions"))
+	}
+}
+
+// TestBilan_SmallCountsHidden: enrolments in three domains (2, 7 and 12) and 3 agents trained. The public page,
+// its CSV and its JSON publish no count of people from 1 to 4: 2 is "moins de 5" (null with its reason in the
+// files), 7 is hidden too (2 alone would be the total minus the published values), 12 and the totals are exact.
+func TestBilan_SmallCountsHidden(t *testing.T) {
+	store := testdb.NewSeeded(t, "bilansecret", 4)
+	ctx := context.Background()
+	rows, err := store.Pool().Query(ctx, `SELECT DISTINCT ON (m.domain_id) m.id, d.title FROM modules m JOIN domains d ON d.id = m.domain_id
+		WHERE m.format = 'en_ligne' AND m.status = 'published' ORDER BY m.domain_id, m.id LIMIT 3`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var modules []int64
+	var domains []string
+	for rows.Next() {
+		var id int64
+		var title string
+		if err := rows.Scan(&id, &title); err != nil {
+			t.Fatal(err)
+		}
+		modules, domains = append(modules, id), append(domains, title)
+	}
+	if rows.Err() != nil || len(modules) != 3 {
+		t.Fatalf("%d modules: %v", len(modules), rows.Err())
+	}
+	var existing int
+	store.Pool().QueryRow(ctx, `SELECT count(*) FROM enrolments`).Scan(&existing)
+	if existing != 0 {
+		t.Fatalf("the seed has %d enrolments: the figures below assume none", existing)
+	}
+	trained := 0
+	for i, n := range []int{2, 7, 12} {
+		for k := range n {
+			var user int64
+			if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email) VALUES ($1) RETURNING id`,
+				uniqueEmail("secret"+strconv.Itoa(i)+"-"+strconv.Itoa(k))).Scan(&user); err != nil {
+				t.Fatal(err)
+			}
+			status, completed := "confirmed", "NULL"
+			if i == 2 && k < 3 {
+				status, completed, trained = "completed", "now()", trained+1
+			}
+			if _, err := store.Pool().Exec(ctx, `INSERT INTO enrolments (user_id, module_id, status, completed_at) VALUES ($1, $2, $3, `+completed+`)`,
+				user, modules[i], status); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	srv := newServer(t, store)
+	want := map[string]string{domains[0]: "moins de 5", domains[1]: secondary, domains[2]: "12"}
+
+	p := get(t, srv, "/bilan")
+	if got := keyFigure(p, "inscriptions"); got != "21" {
+		t.Errorf("inscriptions: %q, want the exact total 21", got)
+	}
+	if got := keyFigure(p, "agents formés"); got != "moins de 5" {
+		t.Errorf("agents formés (%d): %q", trained, got)
+	}
+	p.doc.Find("#par-domaine-donnees tbody tr").Each(func(_ int, tr *goquery.Selection) {
+		if w, ok := want[text(tr.Find("th"))]; ok {
+			if got := text(tr.Find("td").Eq(0)); got != w {
+				t.Errorf("page, %s: %q, want %q", text(tr.Find("th")), got, w)
+			}
+		}
+	})
+	if desc := p.doc.Find("#par-domaine desc").Text(); !strings.Contains(desc, domains[0]+" : moins de 5") {
+		t.Errorf("the chart's description states the hidden figure otherwise: %s", desc)
+	}
+	// No table of the page shows a count from 1 to 4.
+	p.doc.Find("table td").Each(func(_ int, td *goquery.Selection) {
+		if v, err := strconv.Atoi(strings.ReplaceAll(text(td), "\u202f", "")); err == nil && v > 0 && v < 5 {
+			t.Errorf("page publishes %d: %s", v, text(td.Parent()))
+		}
+	})
+
+	var f struct {
+		ChiffresCles map[string]*int   `json:"chiffres_cles"`
+		Masques      map[string]string `json:"chiffres_cles_masques"`
+		Indicateurs  []struct {
+			ID     string `json:"id"`
+			Lignes []struct {
+				Libelle  string            `json:"libelle"`
+				Valeurs  map[string]*int   `json:"valeurs"`
+				Masquees map[string]string `json:"valeurs_masquees"`
+			} `json:"lignes"`
+		} `json:"indicateurs"`
+	}
+	if err := json.Unmarshal([]byte(get(t, srv, "/bilan/donnees.json").body), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.ChiffresCles["agents-formes"] != nil || f.Masques["agents-formes"] != "moins-de-5" || jsonCount(f.ChiffresCles["inscriptions"]) != "21" {
+		t.Errorf("JSON key figures: %v %v", f.ChiffresCles, f.Masques)
+	}
+	for _, in := range f.Indicateurs {
+		for _, l := range in.Lignes {
+			for serie, v := range l.Valeurs {
+				if v != nil && *v > 0 && *v < 5 {
+					t.Errorf("JSON %s %s %s: %d", in.ID, l.Libelle, serie, *v)
+				}
+				if (v == nil) != (l.Masquees[serie] != "") {
+					t.Errorf("JSON %s %s %s: value %v, flag %q", in.ID, l.Libelle, serie, v, l.Masquees[serie])
+				}
+			}
+			if w, ok := want[l.Libelle]; ok && in.ID == "par-domaine" {
+				got := jsonCount(l.Valeurs["Inscriptions"])
+				if l.Masquees["Inscriptions"] == "secret-secondaire" {
+					got = secondary
+				}
+				if got != w {
+					t.Errorf("JSON %s: %s, want %s", l.Libelle, got, w)
+				}
+			}
+		}
+	}
+
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(get(t, srv, "/bilan/donnees.csv").body, "\uFEFF")))
+	r.Comma = ';'
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(recs[0], ";") != "indicateur;indicateur_libelle;categorie;categorie_libelle;serie;valeur;valeur_masquee;motif_masquage" {
+		t.Fatalf("CSV header %v", recs[0])
+	}
+	seen := 0
+	for _, rec := range recs[1:] {
+		got := csvCount(rec)
+		if strings.HasPrefix(got, "invalid") {
+			t.Errorf("CSV line %v", rec)
+		}
+		if v, err := strconv.Atoi(got); err == nil && v > 0 && v < 5 {
+			t.Errorf("CSV publishes %d: %v", v, rec)
+		}
+		if w, ok := want[rec[3]]; ok && rec[0] == "par-domaine" && rec[4] == "Inscriptions" {
+			seen++
+			if got != w {
+				t.Errorf("CSV %s: %s, want %s", rec[3], got, w)
+			}
+		}
+		if rec[0] == "chiffres-cles" && rec[2] == "agents-formes" && got != "moins de 5" {
+			t.Errorf("CSV agents formés: %s", got)
+		}
+	}
+	if seen != 3 {
+		t.Errorf("CSV: %d of the 3 domains", seen)
 	}
 }

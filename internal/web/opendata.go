@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"campus/internal/catalogue"
+	"campus/internal/lheo"
 	"campus/internal/sheet"
 	"campus/templates"
 )
@@ -76,6 +77,7 @@ type odEntry struct {
 type odFile struct {
 	Source     string              `json:"source"`
 	Licence    string              `json:"licence"`
+	LicenceURL string              `json:"licence_url"`
 	GenereLe   time.Time           `json:"genere_le"`
 	Recherche  map[string][]string `json:"recherche"`
 	Total      int                 `json:"total"`
@@ -178,6 +180,15 @@ func openDataHeaders(w http.ResponseWriter, contentType string) {
 	h.Set("Cache-Control", "public, max-age=300")
 }
 
+// serveOpenData answers an open data file as the portal answers its pages (pagecache.go): an ETag over the bytes
+// (pageTag, the same on every instance), Last-Modified (when the figures were computed, or the file made), and
+// 304 to a client that holds it. Behind pageCache, the file is made once per change of the catalogue and its
+// tag and date stay the same until then.
+func serveOpenData(w http.ResponseWriter, r *http.Request, contentType string, body []byte, modified time.Time) {
+	openDataHeaders(w, contentType)
+	preparedPage{body: body, contentType: contentType, etag: pageTag(body), modified: modified}.serve(w, r)
+}
+
 // catalogueJSON is GET /api/catalogue.json.
 func (s *Server) catalogueJSON(w http.ResponseWriter, r *http.Request) {
 	q, entries, ok, err := s.exportEntries(r)
@@ -191,7 +202,7 @@ func (s *Server) catalogueJSON(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := odFile{Source: s.cfg.BaseURL.String() + "/api/catalogue.json", Licence: licence, GenereLe: time.Now().In(catalogue.Paris).Truncate(time.Second),
+	f := odFile{Source: s.cfg.BaseURL.String() + "/api/catalogue.json", Licence: licence, LicenceURL: licenceURL, GenereLe: time.Now().In(catalogue.Paris).Truncate(time.Second),
 		Recherche: q.Values(), Total: len(entries), Formations: entries}
 	delete(f.Recherche, catalogue.ParamPage)
 	if len(entries) > MaxExport {
@@ -204,13 +215,11 @@ func (s *Server) catalogueJSON(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	openDataHeaders(w, "application/json; charset=utf-8")
-	w.Write(buf.Bytes())
+	serveOpenData(w, r, "application/json; charset=utf-8", buf.Bytes(), f.GenereLe)
 }
 
-// csvHeader is the CSV's first line.
-var csvHeader = []string{"type", "slug", "titre", "resume", "domaine", "formats", "niveaux", "duree_minutes", "duree",
-	"partenaire", "publics", "modules", "prochaine_session", "places_disponibles", "url"}
+// csvHeader is the CSV's first line: the fields of its Table Schema (tableschema.go).
+var csvHeader = catalogueSchema.header()
 
 // catalogueCSV is GET /api/catalogue.csv, through the portal's one CSV writer (internal/sheet): UTF-8 with a
 // BOM, ";" separated, CRLF line ends, formulas neutralised, so that French spreadsheet software opens it as is.
@@ -233,42 +242,54 @@ func (s *Server) catalogueCSV(w http.ResponseWriter, r *http.Request) {
 	cw := sheet.NewWriter(&buf)
 	cw.Write(csvHeader)
 	for _, e := range entries {
-		partner, publics := "", make([]string, 0, len(e.Publics))
+		// The same codes as the JSON, lists joined by listSeparator, booleans true/false, dates ISO 8601.
+		partner, partnerLabel := "", ""
 		if e.Partenaire != nil {
-			partner = e.Partenaire.Titre
+			partner, partnerLabel = e.Partenaire.Slug, e.Partenaire.Titre
 		}
+		publics, labels := make([]string, 0, len(e.Publics)), make([]string, 0, len(e.Publics))
 		for _, a := range e.Publics {
-			publics = append(publics, a.Libelle)
+			publics, labels = append(publics, a.Slug), append(labels, a.Libelle)
 		}
-		formats, levels := make([]string, 0, len(e.Formats)), make([]string, 0, len(e.Niveaux))
-		for _, f := range e.Formats {
-			formats = append(formats, catalogue.FormatLabel(f))
-		}
-		for _, l := range e.Niveaux {
-			levels = append(levels, catalogue.LevelLabel(l))
-		}
-		next, places, modules := "", "non", ""
+		next, places, modules := "", "", ""
 		if e.next != nil {
 			next = e.next.In(catalogue.Paris).Format("2006-01-02")
 		}
-		if e.places {
-			places = "oui"
-		}
-		if e.Type != catalogue.KindModule {
+		switch {
+		case e.Type != catalogue.KindModule:
 			modules = strconv.Itoa(len(e.Modules))
-			places = ""
+		case len(e.Formats) == 1 && e.Formats[0] != catalogue.FormatOnline: // dated sessions: are there seats?
+			places = strconv.FormatBool(e.places)
 		}
-		cw.Write([]string{e.Type, e.Slug, e.Titre, e.Resume, e.Domaine.Titre, strings.Join(formats, ", "), strings.Join(levels, ", "),
-			strconv.Itoa(e.DureeMinutes), catalogue.Duration(e.DureeMinutes), partner, strings.Join(publics, ", "), modules, next, places, e.URL})
+		cw.Write([]string{e.Type, e.Slug, e.Titre, e.Resume, e.Domaine.Slug, e.Domaine.Titre, strings.Join(e.Formats, listSeparator),
+			strings.Join(e.Niveaux, listSeparator), strconv.Itoa(e.DureeMinutes), catalogue.Duration(e.DureeMinutes), partner, partnerLabel,
+			strings.Join(publics, listSeparator), strings.Join(labels, listSeparator), modules, next, places, e.URL})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	openDataHeaders(w, "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="catalogue-campus-du-numerique-public.csv"`)
-	w.Write(buf.Bytes())
+	serveOpenData(w, r, "text/csv; charset=utf-8", buf.Bytes(), time.Now())
+}
+
+// lheoXML is GET /api/lheo.xml: the whole published catalogue (search parameters do not apply) in LHÉO 2.3, the
+// national format of training offers, written by internal/lheo (where the mapping tables live).
+func (s *Server) lheoXML(w http.ResponseWriter, r *http.Request) {
+	q, _ := catalogue.ParseSearchQuery(nil)
+	entries, err := s.store.SearchExport(r.Context(), q, MaxExport)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if _, err := lheo.Write(&buf, lheo.Offer{BaseURL: s.cfg.BaseURL.String(), Entries: entries}); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", `inline; filename="catalogue-campus-du-numerique-public-lheo.xml"`)
+	serveOpenData(w, r, "application/xml; charset=utf-8", buf.Bytes(), time.Now())
 }
 
 // openData is the page documenting the open data and the search parameters: GET /donnees-ouvertes.
@@ -276,6 +297,12 @@ func (s *Server) openData(w http.ResponseWriter, r *http.Request) {
 	v := templates.OpenDataView{Page: s.page(r, "", "Données ouvertes du catalogue",
 		"Le catalogue du Campus du numérique public en données ouvertes (JSON, CSV) et les paramètres stables de sa recherche.",
 		templates.Crumb{Label: "Données ouvertes"}), BaseURL: s.cfg.BaseURL.String()}
+	dcat, err := s.dcatCatalog(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.DCAT = dcat
 	values := func(opts []catalogue.Option) string {
 		var parts []string
 		for _, o := range opts {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"time"
 
 	"campus/internal/cache"
 	"campus/static"
@@ -14,12 +15,18 @@ import (
 )
 
 // preparedPage is a response body made once and served many times: its bytes, the same bytes gzipped once,
-// and its tag.
+// its tag, when it was made (Last-Modified, when known) and the headers of its kind of file (keptHeaders).
 type preparedPage struct {
 	body, gz    []byte
 	etag        string
 	contentType string
+	modified    time.Time
+	header      http.Header
 }
+
+// keptHeaders are the headers of a handler's answer that a cached copy repeats: those of the open data files
+// (cache policy, cross-origin reading, file name). Nothing per visitor.
+var keptHeaders = []string{"Cache-Control", "Access-Control-Allow-Origin", "Content-Disposition"}
 
 // Size is what the page holds in memory (cache.Sizer).
 func (p preparedPage) Size() int { return len(p.body) + len(p.gz) + 256 }
@@ -37,21 +44,27 @@ func prepare(body []byte, contentType, etag string) preparedPage {
 	return p
 }
 
-// serve writes the page: 304 when the client holds it, else the gzipped bytes to clients that accept gzip
+// serve writes the page: 304 when the client holds it (If-None-Match, or else If-Modified-Since), else the gzipped bytes to clients that accept gzip
 // and the plain bytes to the others; no work but the copy.
 func (p preparedPage) serve(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
+	for k, v := range p.header {
+		h[k] = v
+	}
 	h.Set("Content-Type", p.contentType)
 	h.Set("Vary", "Accept-Encoding")
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "private, no-cache")
 	}
+	if !p.modified.IsZero() {
+		h.Set("Last-Modified", p.modified.UTC().Format(http.TimeFormat))
+	}
 	if p.etag != "" {
 		h.Set("ETag", p.etag)
-		if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, p.etag) {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
+	}
+	if p.notModified(r) {
+		w.WriteHeader(http.StatusNotModified)
+		return
 	}
 	body := p.body
 	if p.gz != nil && static.AcceptsGzip(r) {
@@ -63,6 +76,19 @@ func (p preparedPage) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// notModified reports whether the client holds the page: If-None-Match names its tag, or, without
+// If-None-Match (which takes precedence, RFC 9110 13.2.2), If-Modified-Since is not older than when it was made.
+func (p preparedPage) notModified(r *http.Request) bool {
+	if match := r.Header.Get("If-None-Match"); match != "" {
+		return p.etag != "" && strings.Contains(match, p.etag)
+	}
+	if p.modified.IsZero() {
+		return false
+	}
+	since, err := http.ParseTime(r.Header.Get("If-Modified-Since"))
+	return err == nil && !p.modified.Truncate(time.Second).After(since)
 }
 
 // pageCache serves catalogue pages to anonymous visitors from rendered HTML kept in the catalogue cache (so
@@ -85,6 +111,7 @@ func (s *Server) pageCache(tags cache.Tag, key func(*http.Request) string) func(
 				r2 := r.Clone(r.Context())
 				r2.Method = http.MethodGet
 				r2.Header.Del("If-None-Match")
+				r2.Header.Del("If-Modified-Since")
 				next.ServeHTTP(rec, r2)
 				if err := r.Context().Err(); err != nil {
 					// The visitor went away while the page was being made: what was written, if anything, is not
@@ -94,7 +121,17 @@ func (s *Server) pageCache(tags cache.Tag, key func(*http.Request) string) func(
 				if rec.Code != http.StatusOK || rec.Body.Len() == 0 {
 					return preparedPage{}, errNotCacheable{rec}
 				}
-				return prepare(rec.Body.Bytes(), rec.Header().Get("Content-Type"), rec.Header().Get("ETag")), nil
+				page := prepare(rec.Body.Bytes(), rec.Header().Get("Content-Type"), rec.Header().Get("ETag"))
+				page.modified, _ = http.ParseTime(rec.Header().Get("Last-Modified"))
+				for _, k := range keptHeaders {
+					if v := rec.Header().Values(k); len(v) > 0 {
+						if page.header == nil {
+							page.header = http.Header{}
+						}
+						page.header[k] = v
+					}
+				}
+				return page, nil
 			})
 			if nc, ok := err.(errNotCacheable); ok {
 				// Replay what the handler answered for this very request (an error page, a redirect).

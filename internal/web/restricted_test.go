@@ -232,7 +232,7 @@ func TestRestrictedProgrammes_NotPublic(t *testing.T) {
 				t.Errorf("GET %s: %d", path, p.status)
 			}
 		}
-		for _, path := range []string{"/programmes-sur-mesure", "/parcours", "/plan-du-site", "/api/catalogue.json", "/api/catalogue.csv"} {
+		for _, path := range []string{"/programmes-sur-mesure", "/parcours", "/plan-du-site", "/api/catalogue.json", "/api/catalogue.csv", "/api/lheo.xml"} {
 			if p := b.get(path); p.status != http.StatusOK || strings.Contains(p.body, title) || strings.Contains(p.body, slug) {
 				t.Errorf("GET %s (%d) shows the restricted programme", path, p.status)
 			}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -278,7 +279,7 @@ func TestSearchPage(t *testing.T) {
 				t.Errorf("parameter %s not documented", param)
 			}
 		}
-		if p.doc.Find(`a[href="/api/catalogue.json"]`).Length() == 0 || p.doc.Find(`a[href="/api/catalogue.csv"]`).Length() == 0 {
+		if p.doc.Find(`a[href="/api/catalogue.json"]`).Length() == 0 || p.doc.Find(`a[href="/api/catalogue.csv"]`).Length() == 0 || p.doc.Find(`a[href="/api/lheo.xml"]`).Length() == 0 {
 			t.Error("file links missing")
 		}
 		if get(t, srv, "/").doc.Find(`footer a[href="/donnees-ouvertes"]`).Length() != 1 {
@@ -339,8 +340,8 @@ func TestOpenData(t *testing.T) {
 			t.Errorf("CSV of the search: %d rows for %d results", len(rows)-1, resultsTotal(t, p))
 		}
 		for _, row := range rows[1:] {
-			if !strings.Contains(row[5], "Présentiel") {
-				t.Errorf("row %s without the format filter: %q", row[1], row[5])
+			if !slices.Contains(strings.Split(row[6], "|"), "presentiel") {
+				t.Errorf("row %s without the format filter: %q", row[1], row[6])
 			}
 		}
 	})

@@ -59,7 +59,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/readyz", s.readyz)
 
 	r.Group(func(r chi.Router) {
-		r.Use(middleware.Compress(5, "text/html", "application/json", "text/csv"))
+		r.Use(middleware.Compress(5, "text/html", "application/json", "text/csv", "application/xml"))
 		// Sessions only on dynamic routes (not static files, not health checks), then the current user.
 		r.Use(sessionMemo, s.loadSession, s.loadUser)
 
@@ -87,10 +87,14 @@ func (s *Server) Handler() http.Handler {
 
 		// Catalogue search and open data (search.go, opendata.go): each search's results are cached until the
 		// catalogue or the seats change, and its page too for anonymous visitors.
+		// The open data files likewise: made once per change, with a stable ETag and Last-Modified (opendata.go).
 		r.With(s.pageCache(cache.All, searchKey)).Get("/catalogue", s.search)
-		r.Get("/api/catalogue.json", s.catalogueJSON)
-		r.Get("/api/catalogue.csv", s.catalogueCSV)
+		r.With(s.pageCache(cache.All, searchKey)).Get("/api/catalogue.json", s.catalogueJSON)
+		r.With(s.pageCache(cache.All, searchKey)).Get("/api/catalogue.csv", s.catalogueCSV)
+		r.With(seats).Get("/api/lheo.xml", s.lheoXML)
+		r.Get("/api/catalogue.schema.json", serveSchema(catalogueSchema))
 		r.Get("/donnees-ouvertes", s.openData)
+		r.Get("/donnees-ouvertes/dcat.jsonld", s.dcatJSONLD)
 
 		// Accounts: sign-in, sign-up, reset, ProConnect, the account pages (auth.go).
 		s.authRoutes(r)
