@@ -40,21 +40,21 @@ func chartOf(in programme.Indicator) Chart {
 	return c
 }
 
-// count is a key figure as published: "moins de 5" for a count of people from 1 to 4 on protected figures.
-func count(b programme.Bilan, n int) string {
+// published is a key figure as published: "moins de 5" for a count of people from 1 to 4 on protected figures.
+func published(b programme.Bilan, n int) string {
 	if b.Protected && programme.Small(n) {
 		return programme.MaskSmall.Text()
 	}
-	return frNumber(n)
+	return count(n)
 }
 
 // seniors is the key figure of senior executives trained: the agents of the modules and the participants
 // declared; when the first is hidden, their sum would give it back, so it says "plus de" the declared ones.
 func seniors(b programme.Bilan) string {
 	if b.Protected && programme.Small(b.SeniorTrained) {
-		return "plus de " + frNumber(b.SeniorDeclared)
+		return "plus de " + count(b.SeniorDeclared)
 	}
-	return frNumber(b.SeniorTrained + b.SeniorDeclared)
+	return count(b.SeniorTrained + b.SeniorDeclared)
 }
 
 var bilanSections = []struct{ ID, Heading, Text string }{
@@ -278,15 +278,15 @@ func bilanBody(v BilanView, level int) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = figureTile(count(v.Bilan, v.Bilan.AgentsTrained), "agents formés").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = figureTile(published(v.Bilan, v.Bilan.AgentsTrained), "agents formés").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = figureTile(count(v.Bilan, v.Bilan.Enrolments), "inscriptions").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = figureTile(published(v.Bilan, v.Bilan.Enrolments), "inscriptions").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = figureTile(count(v.Bilan, v.Bilan.Completions), "formations suivies").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = figureTile(published(v.Bilan, v.Bilan.Completions), "formations suivies").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -294,11 +294,11 @@ func bilanBody(v BilanView, level int) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = figureTile(count(v.Bilan, v.Bilan.Licences), "licences attribuées").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = figureTile(published(v.Bilan, v.Bilan.Licences), "licences attribuées").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = figureTile(count(v.Bilan, v.Bilan.Trainers), "formateurs").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = figureTile(published(v.Bilan, v.Bilan.Trainers), "formateurs").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -307,9 +307,9 @@ func bilanBody(v BilanView, level int) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var10 string
-		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(count(v.Bilan, v.Bilan.SeniorTrained))
+		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(published(v.Bilan, v.Bilan.SeniorTrained))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `bilan.templ`, Line: 140, Col: 62}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `bilan.templ`, Line: 140, Col: 66}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 		if templ_7745c5c3_Err != nil {
@@ -320,9 +320,9 @@ func bilanBody(v BilanView, level int) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var11 string
-		templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(count(v.Bilan, v.Bilan.SeniorDeclared))
+		templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(published(v.Bilan, v.Bilan.SeniorDeclared))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `bilan.templ`, Line: 141, Col: 43}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `bilan.templ`, Line: 141, Col: 47}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 		if templ_7745c5c3_Err != nil {

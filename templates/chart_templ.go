@@ -39,7 +39,7 @@ func (r ChartRow) cell(j int) string {
 		return r.Hidden[j]
 	}
 	if j < len(r.Values) {
-		return frNumber(r.Values[j])
+		return count(r.Values[j])
 	}
 	return ""
 }

@@ -251,9 +251,9 @@ func AdminProgrammeRequests(v AdminProgrammeRequestsView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var15 string
-						templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(frNumber(r.Headcount))
+						templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(count(r.Headcount))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request_admin.templ`, Line: 51, Col: 34}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request_admin.templ`, Line: 51, Col: 31}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 						if templ_7745c5c3_Err != nil {
@@ -462,7 +462,7 @@ func AdminProgrammeRequest(v AdminProgrammeRequestView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = defItem("Nombre d’agents à former", frNumber(v.Request.Headcount)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = defItem("Nombre d’agents à former", count(v.Request.Headcount)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -544,7 +544,7 @@ func ProgrammeRequestFollow(v ProgrammeRequestFollowView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = defItem("Nombre d’agents", frNumber(v.Request.Headcount)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = defItem("Nombre d’agents", count(v.Request.Headcount)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
