@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-//go:embed all:dsfr css js
+//go:embed all:dsfr css js img
 var files embed.FS
 
 // FS is the tree of static files.

@@ -10,18 +10,19 @@ import (
 	"campus/internal/admin"
 	"campus/internal/cache"
 	"campus/internal/catalogue"
+	"campus/static"
 	"campus/templates"
 )
 
 // page builds the layout's metadata with the canonical URL of the request.
 func (s *Server) page(r *http.Request, nav, title, description string, crumbs ...templates.Crumb) templates.Page {
+	base := s.cfg.BaseURL.String()
 	return templates.Page{Title: title, Description: description, Nav: nav, Crumbs: crumbs,
-		Canonical: s.cfg.BaseURL.String() + r.URL.EscapedPath()}
+		Canonical: base + r.URL.EscapedPath(), Image: base + static.Path("img/campus-partage.png")}
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	v := templates.HomeView{Page: s.page(r, "accueil", "", "Le Campus du numérique public forme les agents publics aux compétences numériques : "+
-		"catalogue de modules et de parcours, sessions, programmes sur mesure.")}
+	v := templates.HomeView{Page: s.page(r, "accueil", "", templates.DefaultDescription)}
 	v.Page.Title = "Accueil"
 	g, ctx := errgroup.WithContext(r.Context())
 	g.Go(func() (err error) {

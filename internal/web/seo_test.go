@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/xml"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -243,4 +244,58 @@ func TestSitemapXML_FreshAfterChange(t *testing.T) {
 		}
 		return ""
 	})
+}
+
+// TestSharingTags: every page of the sitemap carries its canonical URL and the link-preview tags (Open Graph,
+// Twitter card) with a title, a description, the same canonical URL and the Campus's image, which is served.
+func TestSharingTags(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := newServer(t, store)
+	meta := func(p page, attr, name string) string {
+		sel := p.doc.Find(`head meta[` + attr + `="` + name + `"]`)
+		if sel.Length() != 1 {
+			t.Errorf("%d <meta %s=%q>", sel.Length(), attr, name)
+		}
+		return sel.AttrOr("content", "")
+	}
+	images := map[string]bool{}
+	for path := range readSitemap(t, srv) {
+		p := get(t, srv, path)
+		want := testBase + path
+		if c := p.doc.Find(`head link[rel="canonical"]`); c.Length() != 1 || c.AttrOr("href", "") != want {
+			t.Errorf("%s: canonical %q, want %q", path, c.AttrOr("href", ""), want)
+		}
+		title, _ := strings.CutSuffix(p.doc.Find("head title").Text(), " | Campus du numérique public")
+		if path == "/" {
+			title = "Campus du numérique public"
+		}
+		for name, want := range map[string]string{"og:url": want, "og:type": "website", "og:locale": "fr_FR", "og:title": title,
+			"og:site_name": "Campus du numérique public", "og:description": meta(p, "name", "description")} {
+			if got := meta(p, "property", name); got != want || got == "" {
+				t.Errorf("%s: %s %q, want %q", path, name, got, want)
+			}
+		}
+		if got := meta(p, "name", "twitter:card"); got != "summary_large_image" {
+			t.Errorf("%s: twitter:card %q", path, got)
+		}
+		img := meta(p, "property", "og:image")
+		if !strings.HasPrefix(img, testBase+"/static/") {
+			t.Errorf("%s: og:image %q is not an absolute URL of the portal's static files", path, img)
+		}
+		images[img] = true
+	}
+	if len(images) != 1 {
+		t.Fatalf("%d different images: %v", len(images), images)
+	}
+	for img := range images {
+		res, err := http.Get(srv.URL + strings.TrimPrefix(img, testBase))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || err != nil || cfg.Width != 1200 || cfg.Height != 630 {
+			t.Errorf("og:image %s: %d, %v, %d×%d (want a 1200×630 PNG)", img, res.StatusCode, err, cfg.Width, cfg.Height)
+		}
+	}
 }
