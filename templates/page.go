@@ -27,6 +27,7 @@ type Page struct {
 	Nav         string  // key of the active main navigation entry
 	Canonical   string  // absolute URL of the page, when known; with it the link-preview tags (Open Graph, Twitter)
 	Image       string  // absolute URL of the link-preview image
+	JSONLD      []any   // schema.org descriptions of the page, each its own JSON-LD script in the head
 }
 
 // DefaultDescription describes the Campus on pages that have no description of their own.

@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"image/png"
 	"io"
 	"log/slog"
@@ -297,5 +299,222 @@ func TestSharingTags(t *testing.T) {
 		if res.StatusCode != http.StatusOK || err != nil || cfg.Width != 1200 || cfg.Height != 630 {
 			t.Errorf("og:image %s: %d, %v, %d×%d (want a 1200×630 PNG)", img, res.StatusCode, err, cfg.Width, cfg.Height)
 		}
+	}
+}
+
+// jsonLD parses every JSON-LD script of the page, by @type.
+func jsonLD(t *testing.T, path string, p page) map[string][]map[string]any {
+	t.Helper()
+	out := map[string][]map[string]any{}
+	p.doc.Find(`script[type="application/ld+json"]`).Each(func(_ int, s *goquery.Selection) {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(s.Text()), &v); err != nil {
+			t.Errorf("%s: JSON-LD %q: %v", path, s.Text(), err)
+			return
+		}
+		if v["@context"] != "https://schema.org" {
+			t.Errorf("%s: JSON-LD @context %v", path, v["@context"])
+		}
+		typ, _ := v["@type"].(string)
+		out[typ] = append(out[typ], v)
+	})
+	if p.doc.Find(`body script[type="application/ld+json"]`).Length() != 0 {
+		t.Errorf("%s: JSON-LD outside the head", path)
+	}
+	return out
+}
+
+// jsonPath reads a nested value: jsonPath(v, "offers", 0, "price").
+func jsonPath(v any, keys ...any) any {
+	for _, k := range keys {
+		switch k := k.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			a, _ := v.([]any)
+			if k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
+func list(v any) []any { a, _ := v.([]any); return a }
+
+// TestJSONLD: the schema.org descriptions of each type of page parse and carry what search engines read: a
+// BreadcrumbList matching the breadcrumb on every page that has one, the Campus and its search on the home page,
+// a Course with its modules for tracks and programmes, and for modules the free offer, what they teach, and
+// their instances with workload, schedule and locations (a VirtualLocation for online and hybrid ones, never
+// the classroom's own link).
+func TestJSONLD(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := newServer(t, store)
+	ctx := context.Background()
+
+	// Every page of the sitemap: the breadcrumb.
+	crumbs := 0
+	for path := range readSitemap(t, srv) {
+		p := get(t, srv, path)
+		ld := jsonLD(t, path, p)
+		links := p.doc.Find(".fr-breadcrumb li")
+		if links.Length() == 0 {
+			if len(ld["BreadcrumbList"]) != 0 {
+				t.Errorf("%s: a BreadcrumbList without a breadcrumb", path)
+			}
+			continue
+		}
+		crumbs++
+		if len(ld["BreadcrumbList"]) != 1 {
+			t.Errorf("%s: %d BreadcrumbList", path, len(ld["BreadcrumbList"]))
+			continue
+		}
+		items := list(ld["BreadcrumbList"][0]["itemListElement"])
+		if len(items) != links.Length() {
+			t.Errorf("%s: %d breadcrumb items in JSON-LD, %d on the page", path, len(items), links.Length())
+			continue
+		}
+		links.Each(func(i int, li *goquery.Selection) {
+			a := li.Find("a")
+			want := testBase + a.AttrOr("href", path)
+			if jsonPath(items[i], "position") != float64(i+1) || jsonPath(items[i], "name") != text(a) || jsonPath(items[i], "item") != want {
+				t.Errorf("%s: breadcrumb item %d %v, want %q at %s", path, i+1, items[i], text(a), want)
+			}
+		})
+	}
+	if crumbs < 100 {
+		t.Errorf("only %d pages with a breadcrumb", crumbs)
+	}
+
+	// The home page: the Campus and the portal with its search, which works.
+	home := jsonLD(t, "/", get(t, srv, "/"))
+	if len(home["EducationalOrganization"]) != 1 || home["EducationalOrganization"][0]["name"] != "Campus du numérique public" ||
+		home["EducationalOrganization"][0]["url"] != testBase+"/" {
+		t.Errorf("home: EducationalOrganization %v", home["EducationalOrganization"])
+	}
+	if len(home["WebSite"]) != 1 {
+		t.Fatalf("home: WebSite %v", home["WebSite"])
+	}
+	action := jsonPath(home["WebSite"][0], "potentialAction").(map[string]any)
+	tmpl, _ := jsonPath(action, "target", "urlTemplate").(string)
+	if action["@type"] != "SearchAction" || action["query-input"] != "required name=search_term_string" ||
+		!strings.HasPrefix(tmpl, testBase+"/catalogue?") || !strings.Contains(tmpl, "{search_term_string}") {
+		t.Fatalf("home: SearchAction %v", action)
+	}
+	if p := get(t, srv, strings.Replace(strings.TrimPrefix(tmpl, testBase), "{search_term_string}", "cybers%C3%A9curit%C3%A9", 1)); p.status != http.StatusOK ||
+		!strings.Contains(text(p.doc.Find("main")), "Cybersécurité") {
+		t.Errorf("the SearchAction's URL answers %d without results", p.status)
+	}
+
+	// Tracks and programmes: a Course made of the modules the page lists, free.
+	var trackSlug, programmeSlug string
+	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE administration = '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&trackSlug)
+	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE administration <> '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&programmeSlug)
+	for _, path := range []string{"/parcours/" + trackSlug, "/programmes-sur-mesure/" + programmeSlug} {
+		p := get(t, srv, path)
+		courses := jsonLD(t, path, p)["Course"]
+		if len(courses) != 1 {
+			t.Fatalf("%s: %d Course", path, len(courses))
+		}
+		c := courses[0]
+		parts := list(c["hasPart"])
+		var pageModules []string
+		p.doc.Find(`main a[href^="/modules/"]`).Each(func(_ int, a *goquery.Selection) {
+			if href := testBase + a.AttrOr("href", ""); len(pageModules) == 0 || pageModules[len(pageModules)-1] != href {
+				pageModules = append(pageModules, href)
+			}
+		})
+		if c["url"] != testBase+path || c["name"] != text(p.doc.Find("h1")) || len(parts) == 0 || len(parts) != len(pageModules) {
+			t.Errorf("%s: Course %v with %d parts, the page lists %d modules", path, c["name"], len(parts), len(pageModules))
+		}
+		for i, part := range parts {
+			if jsonPath(part, "@type") != "Course" || i < len(pageModules) && jsonPath(part, "url") != pageModules[i] || jsonPath(part, "provider", "name") == nil {
+				t.Errorf("%s: part %d %v", path, i, part)
+			}
+		}
+		checkFree(t, path, c)
+	}
+
+	// Modules of each format.
+	for _, format := range []string{"presentiel", "hybride", "en_ligne"} {
+		var slug, secret string
+		store.Pool().QueryRow(ctx, `SELECT m.slug, coalesce((SELECT max(virtual_url) FROM module_sessions x WHERE x.module_id = m.id), '')
+			FROM modules m WHERE m.format = $1 AND m.status = 'published'
+			ORDER BY (SELECT count(*) FROM module_sessions x WHERE x.module_id = m.id AND x.virtual_url <> '') DESC, m.id LIMIT 1`, format).Scan(&slug, &secret)
+		path := "/modules/" + slug
+		p := get(t, srv, path)
+		courses := jsonLD(t, path, p)["Course"]
+		if len(courses) != 1 {
+			t.Fatalf("%s: %d Course", path, len(courses))
+		}
+		c := courses[0]
+		checkFree(t, path, c)
+		teaches := list(c["teaches"])
+		objectives := p.doc.Find("main ul.campus-outline li")
+		if len(teaches) == 0 || len(teaches) != objectives.Length() || teaches[0] != text(objectives.First()) {
+			t.Errorf("%s: teaches %v, the page lists %d objectives", path, c["teaches"], objectives.Length())
+		}
+		if c["name"] != text(p.doc.Find("h1")) || jsonPath(c, "provider", "name") == nil {
+			t.Errorf("%s: Course %v", path, c)
+		}
+		instances := list(c["hasCourseInstance"])
+		want := p.doc.Find("#sessions ~ div tbody tr").Length()
+		if format == "en_ligne" {
+			want = 1
+		}
+		if len(instances) == 0 || len(instances) != want {
+			t.Fatalf("%s: %d instances, want %d", path, len(instances), want)
+		}
+		virtual := 0
+		for _, in := range instances {
+			mode := map[string]string{"presentiel": "onsite", "hybride": "blended", "en_ligne": "online"}[format]
+			if jsonPath(in, "@type") != "CourseInstance" || jsonPath(in, "courseMode") != mode ||
+				!strings.HasPrefix(fmt.Sprint(jsonPath(in, "courseWorkload")), "PT") {
+				t.Errorf("%s: instance %v", path, in)
+			}
+			if format != "en_ligne" && (jsonPath(in, "courseSchedule", "@type") != "Schedule" || jsonPath(in, "courseSchedule", "startDate") == nil ||
+				jsonPath(in, "startDate") == nil || jsonPath(in, "location") == nil) {
+				t.Errorf("%s: dated instance without its schedule or location: %v", path, in)
+			}
+			locs := list(jsonPath(in, "location"))
+			if locs == nil {
+				locs = []any{jsonPath(in, "location")}
+			}
+			for _, l := range locs {
+				switch jsonPath(l, "@type") {
+				case "VirtualLocation":
+					virtual++
+					if jsonPath(l, "url") != testBase+path && format != "en_ligne" {
+						t.Errorf("%s: VirtualLocation %v", path, l)
+					}
+				case "Place":
+					if jsonPath(l, "address", "addressLocality") == "" || format == "en_ligne" {
+						t.Errorf("%s: Place %v", path, l)
+					}
+				default:
+					t.Errorf("%s: location %v", path, l)
+				}
+			}
+		}
+		if format != "presentiel" && virtual == 0 {
+			t.Errorf("%s: %d virtual locations", path, virtual)
+		}
+		if format == "hybride" && (secret == "" || virtual == 0) {
+			t.Errorf("%s: a hybrid module without a session with a virtual classroom (%q, %d)", path, secret, virtual)
+		}
+		if secret != "" && strings.Contains(p.body, secret) {
+			t.Errorf("%s: the page gives the virtual classroom's link %s to anonymous visitors", path, secret)
+		}
+	}
+}
+
+func checkFree(t *testing.T, path string, c map[string]any) {
+	t.Helper()
+	offer := jsonPath(c, "offers", 0)
+	if jsonPath(offer, "@type") != "Offer" || jsonPath(offer, "price") != float64(0) || jsonPath(offer, "priceCurrency") != "EUR" ||
+		jsonPath(offer, "category") != "Free" || c["isAccessibleForFree"] != true {
+		t.Errorf("%s: offers %v", path, c["offers"])
 	}
 }
