@@ -3,6 +3,7 @@
 package templates
 
 import (
+	"net/url"
 	"strconv"
 	"time"
 
@@ -57,6 +58,15 @@ func (p Page) FullTitle() string {
 		return SiteName
 	}
 	return p.Title + " | " + SiteName
+}
+
+// navCurrent is the aria-current of the main navigation's entry of the page's section: "page" on the section's
+// own page, "true" on a page inside it (a module under "Domaines").
+func (p Page) navCurrent(item navItem) string {
+	if u, err := url.Parse(p.Canonical); err == nil && u.Path == item.Href {
+		return "page"
+	}
+	return "true"
 }
 
 type navItem struct {

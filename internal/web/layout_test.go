@@ -1,0 +1,121 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"campus/internal/account"
+	"campus/internal/testdb"
+)
+
+// TestLayout_Navigation: the main navigation marks the section's own page aria-current="page" and a page
+// inside it aria-current="true" (DSFR); the skip links reach the content, the menu, the search and the footer;
+// every button of the header and the breadcrumb says its type; the menu button, which opens a dialog, does not
+// announce a menu; the footer opens the display settings, whose modal offers light, dark and system with
+// pictograms that are served.
+func TestLayout_Navigation(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := newServer(t, store)
+	var moduleSlug string
+	store.Pool().QueryRow(context.Background(), `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+
+	for _, c := range []struct{ path, nav, current string }{
+		{"/", "/", "page"},
+		{"/domaines", "/domaines", "page"},
+		{"/domaines/cybersecurite", "/domaines", "true"},
+		{"/modules/" + moduleSlug, "/domaines", "true"},
+		{"/parcours", "/parcours", "page"},
+		{"/catalogue?q=data", "/catalogue", "page"},
+		{"/partenaires/pix", "/partenaires", "true"},
+		{"/mentions-legales", "", ""},
+	} {
+		p := get(t, srv, c.path)
+		marked := p.doc.Find(`#header-navigation a[aria-current]`)
+		if c.nav == "" {
+			if marked.Length() != 0 {
+				t.Errorf("%s: navigation entry %q marked current", c.path, marked.AttrOr("href", ""))
+			}
+		} else if marked.Length() != 1 || marked.AttrOr("href", "") != c.nav || marked.AttrOr("aria-current", "") != c.current {
+			t.Errorf("%s: current navigation entry %q aria-current=%q, want %q %q", c.path, marked.AttrOr("href", ""),
+				marked.AttrOr("aria-current", ""), c.nav, c.current)
+		}
+
+		var skips []string
+		p.doc.Find(".fr-skiplinks a").Each(func(_ int, a *goquery.Selection) {
+			href := a.AttrOr("href", "")
+			skips = append(skips, text(a)+" "+href)
+			if p.doc.Find(href).Length() != 1 {
+				t.Errorf("%s: skip link %s leads nowhere", c.path, href)
+			}
+		})
+		if got := strings.Join(skips, ", "); got != "Contenu #content, Menu #header-navigation, Recherche #header-search, Pied de page #footer" {
+			t.Errorf("%s: skip links %s", c.path, got)
+		}
+		p.doc.Find("header button, .fr-breadcrumb button, footer button, #fr-theme-modal button").Each(func(_ int, b *goquery.Selection) {
+			if _, ok := b.Attr("type"); !ok {
+				t.Errorf("%s: button %q without a type", c.path, text(b))
+			}
+		})
+		if p.doc.Find("[aria-haspopup]").Length() != 0 {
+			t.Errorf("%s: aria-haspopup on %s", c.path, p.doc.Find("[aria-haspopup]").AttrOr("id", "?"))
+		}
+
+		open := p.doc.Find(`footer button.fr-btn--display[aria-controls="fr-theme-modal"]`)
+		modal := p.doc.Find(`dialog#fr-theme-modal.fr-modal[aria-labelledby="fr-theme-modal-title"]`)
+		if open.Length() != 1 || modal.Length() != 1 || text(modal.Find("#fr-theme-modal-title")) != "Paramètres d’affichage" {
+			t.Fatalf("%s: display settings: %d footer button, %d modal", c.path, open.Length(), modal.Length())
+		}
+		var values []string
+		modal.Find(`.fr-display fieldset input[type="radio"][name="fr-radios-theme"]`).Each(func(_ int, in *goquery.Selection) {
+			values = append(values, in.AttrOr("value", ""))
+			if modal.Find(`label[for="`+in.AttrOr("id", "")+`"]`).Length() != 1 {
+				t.Errorf("%s: radio %s without its label", c.path, in.AttrOr("id", ""))
+			}
+		})
+		if strings.Join(values, " ") != "light dark system" {
+			t.Errorf("%s: display choices %v", c.path, values)
+		}
+	}
+
+	// The pictograms of the display settings are served.
+	p := get(t, srv, "/")
+	uses := map[string]bool{}
+	p.doc.Find("#fr-theme-modal use").Each(func(_ int, u *goquery.Selection) {
+		href, _, _ := strings.Cut(u.AttrOr("href", ""), "#")
+		uses[href] = true
+	})
+	if len(uses) != 3 {
+		t.Errorf("%d pictograms, want 3", len(uses))
+	}
+	for href := range uses {
+		if r := get(t, srv, href); r.status != http.StatusOK || !strings.Contains(r.header.Get("Content-Type"), "svg") {
+			t.Errorf("pictogram %s: %d %s", href, r.status, r.header.Get("Content-Type"))
+		}
+	}
+}
+
+// TestLayout_AutocompleteTokens: no form of the back-office gives an input an autocomplete token that only a
+// textarea may carry (street-address); the session form's place is not the admin's own address.
+func TestLayout_AutocompleteTokens(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := newServer(t, store)
+	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	var sessionID string
+	store.Pool().QueryRow(context.Background(), `SELECT id::text FROM module_sessions ORDER BY id LIMIT 1`).Scan(&sessionID)
+	for _, path := range []string{"/admin/sessions/" + sessionID + "/modifier", "/compte"} {
+		p := admin.get(path)
+		if p.status != http.StatusOK || p.doc.Find("form input").Length() == 0 {
+			t.Fatalf("%s: %d", path, p.status)
+		}
+		p.doc.Find(`input[autocomplete="street-address"]`).Each(func(_ int, in *goquery.Selection) {
+			t.Errorf("%s: input %s has autocomplete=street-address (only valid on a textarea)", path, in.AttrOr("name", ""))
+		})
+		if path != "/compte" && p.doc.Find(`input[name="address"][autocomplete="off"]`).Length() != 1 {
+			t.Errorf("%s: the session's address field should not be filled with the admin's own address", path)
+		}
+	}
+}
