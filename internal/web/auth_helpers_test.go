@@ -230,8 +230,12 @@ func proConnectStart(t testing.TB, fake *proconnecttest.Provider, b *browser, ne
 // provider, the callback.
 func proConnectSignIn(t testing.TB, fake *proconnecttest.Provider, b *browser) page {
 	t.Helper()
-	if b.get("/connexion").doc.Find(`form[action="/proconnect/connexion"] button`).Length() != 1 {
-		t.Fatal("no ProConnect button on the sign-in page")
+	// The DSFR's official button (fr-connect--pro) and its help link right after it.
+	login := b.get("/connexion").doc
+	if login.Find(`form[action="/proconnect/connexion"] .fr-connect-group button[type=submit].fr-connect.fr-connect--pro`).Length() != 1 ||
+		text(login.Find(".fr-connect__login"))+" "+text(login.Find(".fr-connect__brand")) != "S’identifier avec ProConnect" ||
+		text(login.Find(`.fr-connect-group .fr-connect + p a[href="https://www.proconnect.gouv.fr/"]`)) != "Qu’est-ce que ProConnect ?" {
+		t.Fatal("no official ProConnect button with its help link on the sign-in page")
 	}
 	return b.get(proConnectStart(t, fake, b, "/compte"))
 }
