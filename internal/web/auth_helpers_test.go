@@ -149,13 +149,18 @@ func expectRedirect(t testing.TB, p page, status int, location string) {
 	}
 }
 
-// fieldError is the DSFR error shown on a field: the group in error state and its fr-error-text.
+// fieldError is the DSFR error shown on a field: the group in error state and its message in the field's
+// DSFR 1.15 message group (announced: aria-live), which the field names in its aria-describedby.
 func fieldError(p page, name string) string {
 	g := p.doc.Find("#" + name + "-group.fr-input-group--error, #" + name + "-group.fr-checkbox-group--error")
 	if g.Length() == 0 {
 		return ""
 	}
-	return text(g.Find(".fr-error-text"))
+	msg := g.Find(`.fr-messages-group[aria-live="polite"] > p.fr-message.fr-message--error`)
+	if msg.Length() != 1 || !strings.Contains(g.Find("#"+name).AttrOr("aria-describedby", ""), msg.AttrOr("id", "?")) {
+		return "(the error is not in the field's message group, or the field is not described by it)"
+	}
+	return text(msg)
 }
 
 func formMessage(p page) string { return text(p.doc.Find("#erreurs-formulaire")) }

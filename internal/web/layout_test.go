@@ -119,3 +119,44 @@ func TestLayout_AutocompleteTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestForms_PasswordFields: every password field of the account pages is the DSFR's fr-password (its input,
+// its "Afficher" box, its message group), keeps the autocomplete token of its use, and is never filled back;
+// no form uses the old fr-error-text.
+func TestForms_PasswordFields(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := newServer(t, store)
+	agent, _ := signedIn(t, srv, store, account.RoleAgent)
+	pages := map[string]page{"/connexion": get(t, srv, "/connexion"), "/inscription": get(t, srv, "/inscription"), "/compte": agent.get("/compte")}
+	fields := 0
+	for path, p := range pages {
+		if p.status != http.StatusOK {
+			t.Fatalf("%s: %d", path, p.status)
+		}
+		if n := p.doc.Find(".fr-error-text").Length(); n != 0 {
+			t.Errorf("%s: %d fr-error-text", path, n)
+		}
+		p.doc.Find(`input[type="password"]`).Each(func(_ int, in *goquery.Selection) {
+			fields++
+			id := in.AttrOr("id", "")
+			pw := in.Closest(".fr-password")
+			if pw.Length() != 1 || !in.HasClass("fr-password__input") || pw.Find(`label.fr-password__label[for="`+id+`"]`).Length() != 1 ||
+				pw.Find(`.fr-password__checkbox input[type=checkbox][id="`+id+`-show"][aria-label="Afficher le mot de passe"]`).Length() != 1 ||
+				pw.Find(`#`+id+`-messages.fr-messages-group[aria-live="polite"]`).Length() != 1 {
+				t.Errorf("%s: password field %s is not a DSFR fr-password", path, id)
+			}
+			if in.AttrOr("autocomplete", "") != "current-password" && in.AttrOr("autocomplete", "") != "new-password" {
+				t.Errorf("%s: %s autocomplete=%q", path, id, in.AttrOr("autocomplete", ""))
+			}
+			if _, ok := in.Attr("value"); ok {
+				t.Errorf("%s: %s carries a value", path, id)
+			}
+			if _, ok := pw.Find(`.fr-password__checkbox input`).Attr("name"); ok {
+				t.Errorf("%s: the show box of %s would be sent with the form", path, id)
+			}
+		})
+	}
+	if fields < 4 {
+		t.Errorf("only %d password fields found", fields)
+	}
+}
