@@ -133,6 +133,7 @@ func TestForms_PasswordFields(t *testing.T) {
 		if p.status != http.StatusOK {
 			t.Fatalf("%s: %d", path, p.status)
 		}
+		checkUniqueIDs(t, path, p)
 		if n := p.doc.Find(".fr-error-text").Length(); n != 0 {
 			t.Errorf("%s: %d fr-error-text", path, n)
 		}

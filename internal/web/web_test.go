@@ -100,6 +100,26 @@ func checkFrame(t *testing.T, path string, p page) {
 	if p.header.Get("X-Content-Type-Options") != "nosniff" || p.header.Get("Referrer-Policy") == "" {
 		t.Errorf("%s: security headers missing", path)
 	}
+	checkUniqueIDs(t, path, p)
+}
+
+// checkUniqueIDs: no id twice in the page (a label's for, an aria-describedby or a skip link would reach the
+// first element only), and every link within the page leads to an element.
+func checkUniqueIDs(t *testing.T, path string, p page) {
+	t.Helper()
+	seen := map[string]bool{}
+	p.doc.Find("[id]").Each(func(_ int, e *goquery.Selection) {
+		id := e.AttrOr("id", "")
+		if seen[id] {
+			t.Errorf("%s: id %q twice", path, id)
+		}
+		seen[id] = true
+	})
+	p.doc.Find(`a[href^="#"]`).Each(func(_ int, a *goquery.Selection) {
+		if href := a.AttrOr("href", ""); len(href) > 1 && !seen[href[1:]] {
+			t.Errorf("%s: link to %s leads nowhere", path, href)
+		}
+	})
 }
 
 func TestPages(t *testing.T) {
