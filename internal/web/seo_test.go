@@ -137,6 +137,7 @@ func TestSitemapXML(t *testing.T) {
 	if pages < 100 {
 		t.Errorf("the crawl reached %d pages only", pages)
 	}
+	t.Logf("sitemap.xml: %d URLs (%v); the crawl from the home page reached %d public pages", len(urls), kinds, pages)
 }
 
 // robotsDisallows reads /robots.txt and returns its rule for every crawler (prefix matching, as the
