@@ -28,7 +28,6 @@ func TestDisplaySettings(t *testing.T) {
 	if vs := axe(t, tb); len(vs) > 0 {
 		t.Errorf("the open display settings: %d axe violations:%s", len(vs), describe(vs))
 	}
-	screenshot(t, tb, "parametres-affichage")
 	if err := chromedp.Do(tb.ctx, chromedp.Click(`#fr-theme-modal label[for="fr-radios-theme-dark"]`)); err != nil {
 		t.Fatal(err)
 	}

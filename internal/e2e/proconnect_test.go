@@ -32,16 +32,18 @@ func TestAccessibility_ProConnectButton(t *testing.T) {
 			name string
 			o    tabOptions
 		}{{"bureau", desktop}, {"mobile", mobile}} {
-			tb := b.open(t, path, size.o)
-			visible := `(() => { const e = document.querySelector(".fr-connect-group .fr-connect.fr-connect--pro"); const r = e && e.getBoundingClientRect();
+			t.Run(path[1:]+"/"+size.name, func(t *testing.T) { // a subtest: its screenshot is taken of its own page
+				tb := b.open(t, path, size.o)
+				visible := `(() => { const e = document.querySelector(".fr-connect-group .fr-connect.fr-connect--pro"); const r = e && e.getBoundingClientRect();
 				return !!e && r.width > 0 && r.height > 0 && !!document.querySelector(".fr-connect-group .fr-connect + p a[href^='https://www.proconnect.gouv.fr']") })()`
-			if !eval[bool](t, tb, visible) {
-				t.Errorf("%s (%s): no visible official ProConnect button with its help link", path, size.name)
-			}
-			if vs := axe(t, tb); len(vs) > 0 {
-				t.Errorf("%s (%s): %d axe violations:%s", path, size.name, len(vs), describe(vs))
-			}
-			screenshot(t, tb, "proconnect-"+path[1:]+"-"+size.name)
+				if !eval[bool](t, tb, visible) {
+					t.Errorf("%s (%s): no visible official ProConnect button with its help link", path, size.name)
+				}
+				if vs := axe(t, tb); len(vs) > 0 {
+					t.Errorf("%s (%s): %d axe violations:%s", path, size.name, len(vs), describe(vs))
+				}
+				screenshot(t, tb, "proconnect-"+path[1:]+"-"+size.name)
+			})
 		}
 	}
 	tb := b.open(t, "/connexion", desktop)
