@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -159,5 +161,40 @@ func TestForms_PasswordFields(t *testing.T) {
 	}
 	if fields < 4 {
 		t.Errorf("only %d password fields found", fields)
+	}
+}
+
+// TestLayout_WebManifest: every page names the portal's web manifest, served with its type, whose name, start
+// URL and icons (served too) are the Campus's.
+func TestLayout_WebManifest(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := newServer(t, store)
+	href := get(t, srv, "/domaines").doc.Find(`head link[rel="manifest"]`).AttrOr("href", "")
+	res, err := http.Get(srv.URL + href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m struct {
+		Name     string
+		StartURL string `json:"start_url"`
+		Lang     string
+		Icons    []struct{ Src, Sizes, Type string }
+	}
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/manifest+json" {
+		t.Fatalf("manifest %q: %d %s", href, res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Name != "Campus du numérique public" || m.StartURL != "/" || m.Lang != "fr" || len(m.Icons) != 2 {
+		t.Errorf("manifest %+v", m)
+	}
+	base, _ := url.Parse(srv.URL + href)
+	for _, icon := range m.Icons {
+		u, _ := base.Parse(icon.Src)
+		if r := get(t, srv, u.Path); r.status != http.StatusOK || r.header.Get("Content-Type") != "image/png" {
+			t.Errorf("icon %s: %d %s", u.Path, r.status, r.header.Get("Content-Type"))
+		}
 	}
 }
