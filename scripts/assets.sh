@@ -16,7 +16,8 @@ dist=node_modules/@gouvfr/dsfr/dist
 out=static/dsfr
 marker="$out/.version"
 want="$(node -p "require('./$dist/../package.json').version")"
-if [ -f "$marker" ] && [ "$(cat "$marker")" = "$want" ] && [ -f "$out/dsfr.min.css" ]; then
+if [ -f "$marker" ] && [ "$(cat "$marker")" = "$want" ] && [ -f "$out/dsfr.min.css" ] &&
+  [ -f "$out/artwork/pictograms/system/system.svg" ]; then
   exit 0
 fi
 find "$out" -mindepth 1 ! -name .gitkeep -exec rm -rf {} + 2>/dev/null || true
@@ -24,5 +25,9 @@ mkdir -p "$out/utility"
 cp "$dist/dsfr.min.css" "$dist/dsfr.module.min.js" "$dist/dsfr.nomodule.min.js" "$out/"
 cp "$dist/utility/utility.min.css" "$out/utility/"
 cp -r "$dist/fonts" "$dist/icons" "$dist/favicon" "$out/"
+# The pictograms of the display settings' modal (templates/layout.templ).
+mkdir -p "$out/artwork/pictograms/environment" "$out/artwork/pictograms/system"
+cp "$dist/artwork/pictograms/environment/sun.svg" "$dist/artwork/pictograms/environment/moon.svg" "$out/artwork/pictograms/environment/"
+cp "$dist/artwork/pictograms/system/system.svg" "$out/artwork/pictograms/system/"
 echo "$want" >"$marker"
 echo "assets: DSFR $want copied into $out" >&2

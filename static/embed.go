@@ -18,8 +18,13 @@ import (
 	"time"
 )
 
-//go:embed all:dsfr css js
+//go:embed all:dsfr css js img campus.webmanifest
 var files embed.FS
+
+func init() {
+	// The web manifest's type (not in every system's mime.types).
+	mime.AddExtensionType(".webmanifest", "application/manifest+json")
+}
 
 // FS is the tree of static files.
 var FS fs.FS = files

@@ -551,7 +551,7 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Edit.Form.F("address", "Adresse").With("text", "street-address", false).Max(admin.MaxPlace)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Edit.Form.F("address", "Adresse").With("text", "off", false).Max(admin.MaxPlace)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

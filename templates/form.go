@@ -10,6 +10,9 @@ type FormState struct {
 	Errors  map[string]string
 	Order   []string // fields in error, in the order of the form, for the error summary
 	Message string   // an error about the whole form (e.g. too many attempts)
+	// IDPrefix is put before the ids of the form's fields (and the error summary's links), for a page that
+	// shows two forms with a field of the same name.
+	IDPrefix string
 }
 
 // Value is the value typed in a field.
@@ -23,7 +26,8 @@ func (f FormState) Failed() bool { return len(f.Errors) > 0 || f.Message != "" }
 
 // Field describes one form field for the DSFR input components.
 type Field struct {
-	Name         string // also the id of the input
+	Name         string // also the id of the input, unless ID says otherwise
+	ID           string
 	Label        string
 	Hint         string // "Format attendu : …", shown under the label
 	Value        string
@@ -33,6 +37,14 @@ type Field struct {
 	Required     bool
 	MaxLength    int
 	Checked      bool // checkboxes
+}
+
+// id is the input's id, the prefix of its group's, hint's, messages' and error's.
+func (f Field) id() string {
+	if f.ID != "" {
+		return f.ID
+	}
+	return f.Name
 }
 
 func (f Field) inputType() string {
@@ -46,17 +58,17 @@ func (f Field) inputType() string {
 func (f Field) describedBy() string {
 	var ids []string
 	if f.Hint != "" {
-		ids = append(ids, f.Name+"-hint")
+		ids = append(ids, f.id()+"-hint")
 	}
 	if f.Error != "" {
-		ids = append(ids, f.Name+"-error")
+		ids = append(ids, f.id()+"-error")
 	}
 	return strings.Join(ids, " ")
 }
 
 // F builds the Field of a form state: its value and error filled in.
 func (f FormState) F(name, label string) Field {
-	return Field{Name: name, Label: label, Value: f.Values[name], Error: f.Errors[name]}
+	return Field{Name: name, ID: f.IDPrefix + name, Label: label, Value: f.Values[name], Error: f.Errors[name]}
 }
 
 // With returns the field with a type, an autocomplete token and the required flag.

@@ -3,6 +3,7 @@
 package templates
 
 import (
+	"net/url"
 	"strconv"
 	"time"
 
@@ -25,7 +26,30 @@ type Page struct {
 	Description string
 	Crumbs      []Crumb // without "Accueil", added by the layout
 	Nav         string  // key of the active main navigation entry
-	Canonical   string  // absolute URL of the page, when known
+	Canonical   string  // absolute URL of the page, when known; with it the link-preview tags (Open Graph, Twitter)
+	Image       string  // absolute URL of the link-preview image
+	JSONLD      []any   // schema.org descriptions of the page, each its own JSON-LD script in the head
+}
+
+// DefaultDescription describes the Campus on pages that have no description of their own.
+const DefaultDescription = "Le Campus du numérique public forme les agents publics aux compétences numériques : " +
+	"catalogue de modules et de parcours, sessions, programmes sur mesure."
+
+// Desc is the page's description, or the Campus's.
+func (p Page) Desc() string {
+	if p.Description == "" {
+		return DefaultDescription
+	}
+	return p.Description
+}
+
+// ShareTitle is the title of the page's link preview: its own title without the site name (given apart as
+// og:site_name), the site name for the home page.
+func (p Page) ShareTitle() string {
+	if p.Title == "" || p.Title == "Accueil" {
+		return SiteName
+	}
+	return p.Title
 }
 
 // FullTitle is the document title.
@@ -34,6 +58,15 @@ func (p Page) FullTitle() string {
 		return SiteName
 	}
 	return p.Title + " | " + SiteName
+}
+
+// navCurrent is the aria-current of the main navigation's entry of the page's section: "page" on the section's
+// own page, "true" on a page inside it (a module under "Domaines").
+func (p Page) navCurrent(item navItem) string {
+	if u, err := url.Parse(p.Canonical); err == nil && u.Path == item.Href {
+		return "page"
+	}
+	return "true"
 }
 
 type navItem struct {

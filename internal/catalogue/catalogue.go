@@ -374,10 +374,26 @@ type KeyFigures struct {
 
 // SitemapEntry is a page of the catalogue for the site map.
 type SitemapEntry struct {
-	Kind  string // "domaine", "parcours", "programme", "module"
-	Slug  string
-	Title string
-	Group string // the domain title
+	Kind    string // "domaine", "parcours", "programme", "module", "partenaire"
+	Slug    string
+	Title   string
+	Group   string    // the domain title ("" for partners)
+	LastMod time.Time // the latest change of the page's content
+}
+
+// Path is the entry's page.
+func (e SitemapEntry) Path() string {
+	switch e.Kind {
+	case "domaine":
+		return "/domaines/" + e.Slug
+	case "parcours":
+		return "/parcours/" + e.Slug
+	case "programme":
+		return "/programmes-sur-mesure/" + e.Slug
+	case "partenaire":
+		return "/partenaires/" + e.Slug
+	}
+	return "/modules/" + e.Slug
 }
 
 // What a domain page and a partner page list at most; the rest is one link away, in the catalogue search.

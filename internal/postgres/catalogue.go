@@ -357,25 +357,38 @@ func (s *Store) KeyFigures(ctx context.Context) (catalogue.KeyFigures, error) {
 	return k, nil
 }
 
-// Sitemap lists every public catalogue page, grouped by domain.
+// Sitemap lists every public catalogue page (domains, tracks, programmes, modules, partners) with the time of
+// its latest change, its own or that of what it shows (a domain's modules and tracks, a track's modules, a
+// module's sessions, a partner's modules); tracks, programmes and modules grouped by domain.
 func (s *Store) Sitemap(ctx context.Context) ([]catalogue.SitemapEntry, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT kind, slug, title, grp FROM (
-		  SELECT 'parcours' AS kind, t.slug, t.title, d.title AS grp, d.position, 1 AS o
-		    FROM tracks t JOIN domains d ON d.id = t.domain_id WHERE t.status = 'published' AND t.administration = ''
+		SELECT kind, slug, title, grp, lastmod FROM (
+		  SELECT 'domaine' AS kind, d.slug, d.title, d.title AS grp, d.position, 0 AS o,
+		         greatest(d.updated_at,
+		           (SELECT max(m.updated_at) FROM modules m WHERE m.domain_id = d.id AND m.status = 'published'),
+		           (SELECT max(t.updated_at) FROM tracks t WHERE t.domain_id = d.id AND t.status = 'published')) AS lastmod
+		    FROM domains d WHERE d.status IN ('published', 'coming')
 		  UNION ALL
-		  SELECT 'programme', t.slug, t.title, d.title, d.position, 2
-		    FROM tracks t JOIN domains d ON d.id = t.domain_id WHERE t.status = 'published' AND t.administration <> ''
+		  SELECT CASE WHEN t.administration = '' THEN 'parcours' ELSE 'programme' END, t.slug, t.title, d.title, d.position,
+		         CASE WHEN t.administration = '' THEN 1 ELSE 2 END,
+		         greatest(t.updated_at, (SELECT max(m.updated_at) FROM track_modules tm JOIN modules m ON m.id = tm.module_id
+		                                 WHERE tm.track_id = t.id AND m.status = 'published'))
+		    FROM tracks t JOIN domains d ON d.id = t.domain_id WHERE t.status = 'published' AND NOT t.restricted
 		  UNION ALL
-		  SELECT 'module', m.slug, m.title, d.title, d.position, 3
+		  SELECT 'module', m.slug, m.title, d.title, d.position, 3,
+		         greatest(m.updated_at, (SELECT max(x.updated_at) FROM module_sessions x WHERE x.module_id = m.id))
 		    FROM modules m JOIN domains d ON d.id = m.domain_id WHERE m.status = 'published'
+		  UNION ALL
+		  SELECT 'partenaire', p.slug, p.name, '', 2147483647, 4,
+		         greatest(p.updated_at, (SELECT max(m.updated_at) FROM modules m WHERE m.partner_id = p.id AND m.status = 'published'))
+		    FROM partners p WHERE p.status = 'published'
 		) x ORDER BY position, grp, o, title COLLATE "C"`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.Sitemap: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalogue.SitemapEntry, error) {
 		var e catalogue.SitemapEntry
-		err := r.Scan(&e.Kind, &e.Slug, &e.Title, &e.Group)
+		err := r.Scan(&e.Kind, &e.Slug, &e.Title, &e.Group, &e.LastMod)
 		return e, err
 	})
 	if err != nil {

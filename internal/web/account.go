@@ -29,6 +29,9 @@ func (s *Server) profileView(r *http.Request, u account.User, forms profileForms
 	if forms.info.Failed() || forms.email.Failed() || forms.password.Failed() {
 		title = "Erreur - Mon compte"
 	}
+	// The address form and the password form both ask for the current password: the address form's ids
+	// are prefixed so that no id is twice in the page.
+	forms.email.IDPrefix = "adresse-"
 	v := templates.ProfileView{Page: s.page(r, "", title, "", templates.Crumb{Label: "Mon compte"}),
 		User: u, Info: forms.info, Email: forms.email, Password: forms.password,
 		ProConnect: s.proConnectEnabled(), FreshProConnect: !u.HasPassword && s.freshProConnect(r.Context()),

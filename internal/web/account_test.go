@@ -31,7 +31,7 @@ func TestProfile(t *testing.T) {
 			t.Errorf("profile field %s = %q, want %q", name, v, want)
 		}
 	}
-	if !strings.Contains(text(p.doc.Find("#mon-adresse ~ p")), u.Email) || p.doc.Find(`form[action="/compte/adresse"] input#new_email`).Length() != 1 {
+	if !strings.Contains(text(p.doc.Find("#mon-adresse ~ p")), u.Email) || p.doc.Find(`form[action="/compte/adresse"] input#adresse-new_email`).Length() != 1 {
 		t.Errorf("address section: %q", text(p.doc.Find("#mon-adresse").Parent()))
 	}
 

@@ -28,7 +28,7 @@ func (s *Server) adminPreview(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.adminRenderPreview(w, r, m.Status, "Ce module", templates.Module(templates.ModuleView{Module: m,
-			JSONLD: courseJSONLD(s.cfg.BaseURL.String(), m), Page: s.adminPreviewPage(r, "Module "+m.Title, m.Title)}))
+			Page: s.adminPreviewPage(r, "Module "+m.Title, m.Title)}))
 	case "parcours":
 		t, err := s.store.PreviewTrack(ctx, slug)
 		if err != nil {

@@ -110,7 +110,7 @@ func formValues(p page, selector string) url.Values {
 }
 
 func selectFieldError(p page, name string) string {
-	return text(p.doc.Find("#" + name + "-group.fr-select-group--error .fr-error-text"))
+	return text(p.doc.Find("#" + name + "-group.fr-select-group--error .fr-message--error"))
 }
 
 func moduleForm(slug, title, domain string) url.Values {
@@ -496,7 +496,7 @@ func TestAdmin_ImportExport(t *testing.T) {
 
 // fieldError2 is the error of a field group of any DSFR kind (input, select, upload).
 func fieldError2(p page, name string) string {
-	return text(p.doc.Find("#" + name + "-group .fr-error-text"))
+	return text(p.doc.Find("#" + name + "-group .fr-message--error"))
 }
 
 func TestAdmin_Dashboard(t *testing.T) {
@@ -629,7 +629,7 @@ func TestAdmin_TailoredProgramme(t *testing.T) {
 	form := url.Values{"title": {"Programme des cadres de la DGFiP"}, "domain": {domain}, "administration": {"DGFiP"},
 		"participants": {"120"}, "summary": {"Un programme pour 120 cadres."}, "featured": {"oui"}}
 	p := b.post("/admin/parcours", form)
-	if p.status != http.StatusUnprocessableEntity || !strings.Contains(text(p.doc.Find("#featured-group .fr-error-text")), "pas mis en avant") {
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(text(p.doc.Find("#featured-group .fr-message--error")), "pas mis en avant") {
 		t.Fatalf("featured programme: %d %q", p.status, text(p.doc.Find("#featured-group")))
 	}
 	form.Del("featured")

@@ -149,13 +149,18 @@ func expectRedirect(t testing.TB, p page, status int, location string) {
 	}
 }
 
-// fieldError is the DSFR error shown on a field: the group in error state and its fr-error-text.
+// fieldError is the DSFR error shown on a field: the group in error state and its message in the field's
+// DSFR 1.15 message group (announced: aria-live), which the field names in its aria-describedby.
 func fieldError(p page, name string) string {
 	g := p.doc.Find("#" + name + "-group.fr-input-group--error, #" + name + "-group.fr-checkbox-group--error")
 	if g.Length() == 0 {
 		return ""
 	}
-	return text(g.Find(".fr-error-text"))
+	msg := g.Find(`.fr-messages-group[aria-live="polite"] > p.fr-message.fr-message--error`)
+	if msg.Length() != 1 || !strings.Contains(g.Find("#"+name).AttrOr("aria-describedby", ""), msg.AttrOr("id", "?")) {
+		return "(the error is not in the field's message group, or the field is not described by it)"
+	}
+	return text(msg)
 }
 
 func formMessage(p page) string { return text(p.doc.Find("#erreurs-formulaire")) }
@@ -230,8 +235,12 @@ func proConnectStart(t testing.TB, fake *proconnecttest.Provider, b *browser, ne
 // provider, the callback.
 func proConnectSignIn(t testing.TB, fake *proconnecttest.Provider, b *browser) page {
 	t.Helper()
-	if b.get("/connexion").doc.Find(`form[action="/proconnect/connexion"] button`).Length() != 1 {
-		t.Fatal("no ProConnect button on the sign-in page")
+	// The DSFR's official button (fr-connect--pro) and its help link right after it.
+	login := b.get("/connexion").doc
+	if login.Find(`form[action="/proconnect/connexion"] .fr-connect-group button[type=submit].fr-connect.fr-connect--pro`).Length() != 1 ||
+		text(login.Find(".fr-connect__login"))+" "+text(login.Find(".fr-connect__brand")) != "S’identifier avec ProConnect" ||
+		text(login.Find(`.fr-connect-group .fr-connect + p a[href="https://www.proconnect.gouv.fr/"]`)) != "Qu’est-ce que ProConnect ?" {
+		t.Fatal("no official ProConnect button with its help link on the sign-in page")
 	}
 	return b.get(proConnectStart(t, fake, b, "/compte"))
 }

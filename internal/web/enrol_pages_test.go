@@ -407,7 +407,7 @@ func TestRoster_Attendance(t *testing.T) {
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	path := fmt.Sprintf("/admin/sessions/%d", sess)
 	page := admin.get(path)
-	if page.status != http.StatusOK || page.doc.Find("#liste-inscrits tbody tr").Length() != 3 || page.doc.Find(`input[type=radio]`).Length() != 0 {
+	if page.status != http.StatusOK || page.doc.Find("#liste-inscrits tbody tr").Length() != 3 || page.doc.Find(`main input[type=radio]`).Length() != 0 {
 		t.Fatalf("roster before the start: %d, %d rows", page.status, page.doc.Find("#liste-inscrits tbody tr").Length())
 	}
 	if !strings.Contains(text(admin.get("/modules/"+m.slug).doc.Find("#inscription")), "listes des inscrits") {

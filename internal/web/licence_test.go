@@ -66,7 +66,7 @@ func testPool(t *testing.T, store *postgres.Store, name string, size int) (int64
 
 // uploadError is the error shown on the file input of the import form.
 func uploadError(p page) string {
-	return text(p.doc.Find("#codes_file-group.fr-upload-group--error .fr-error-text"))
+	return text(p.doc.Find("#codes_file-group.fr-upload-group--error .fr-message--error"))
 }
 
 func TestLicence_RequestFromPartnerPage(t *testing.T) {
@@ -204,7 +204,7 @@ func TestLicence_AdminForms(t *testing.T) {
 				t.Errorf("%s: error %q, want %q", field, got, want)
 			}
 		}
-		if !strings.Contains(text(p.doc.Find("#partner-group .fr-error-text")), "Choisissez") {
+		if !strings.Contains(text(p.doc.Find("#partner-group .fr-message--error")), "Choisissez") {
 			t.Errorf("partner error: %q", text(p.doc.Find("#partner-group")))
 		}
 		if v, _ := p.doc.Find("#name").Attr("value"); v != "Lot <b>test</b>" {

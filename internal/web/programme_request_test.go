@@ -77,7 +77,7 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	p = admin.post(page+"/statut", url.Values{"to": {"proposee"}, "title": {"La donnée pour les managers"}, "proposal": {"Trois modules."}})
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(text(p.doc.Find("#modules-group")), "au moins un module") ||
 		fieldError(p, "message") == "" {
-		t.Fatalf("proposal without modules nor message: %d %q", p.status, text(p.doc.Find("#modules-group .fr-error-text")))
+		t.Fatalf("proposal without modules nor message: %d %q", p.status, text(p.doc.Find("#modules-group .fr-message--error")))
 	}
 	if v, _ := p.doc.Find("#title").Attr("value"); v != "La donnée pour les managers" {
 		t.Errorf("typed title lost: %q", v)

@@ -2,27 +2,31 @@ package web
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
 
 	"golang.org/x/sync/errgroup"
 
 	"campus/internal/admin"
 	"campus/internal/cache"
 	"campus/internal/catalogue"
+	"campus/static"
 	"campus/templates"
 )
 
 // page builds the layout's metadata with the canonical URL of the request.
 func (s *Server) page(r *http.Request, nav, title, description string, crumbs ...templates.Crumb) templates.Page {
-	return templates.Page{Title: title, Description: description, Nav: nav, Crumbs: crumbs,
-		Canonical: s.cfg.BaseURL.String() + r.URL.EscapedPath()}
+	base := s.cfg.BaseURL.String()
+	p := templates.Page{Title: title, Description: description, Nav: nav, Crumbs: crumbs,
+		Canonical: base + r.URL.EscapedPath(), Image: base + static.Path("img/campus-partage.png")}
+	if len(crumbs) > 0 {
+		p.JSONLD = append(p.JSONLD, breadcrumbJSONLD(base, p.Canonical, crumbs))
+	}
+	return p
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	v := templates.HomeView{Page: s.page(r, "accueil", "", "Le Campus du numérique public forme les agents publics aux compétences numériques : "+
-		"catalogue de modules et de parcours, sessions, programmes sur mesure.")}
+	v := templates.HomeView{Page: s.page(r, "accueil", "", templates.DefaultDescription)}
 	v.Page.Title = "Accueil"
+	v.Page.JSONLD = append(v.Page.JSONLD, homeJSONLD(s.cfg.BaseURL.String())...)
 	g, ctx := errgroup.WithContext(r.Context())
 	g.Go(func() (err error) {
 		v.Domains, err = cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(ctx) })
@@ -121,6 +125,7 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 	}
 	v := templates.TrackView{Track: t, Page: s.page(r, "parcours", "Parcours "+t.Title, t.Summary,
 		templates.Crumb{Label: "Parcours", Href: "/parcours"}, templates.Crumb{Label: t.Title})}
+	v.Page.JSONLD = append(v.Page.JSONLD, trackJSONLD(s.cfg.BaseURL.String(), v.Page.Canonical, t))
 	if u, ok := CurrentUser(r); ok {
 		p, err := s.store.TrackProgress(r.Context(), u.ID, t.ID)
 		if err != nil {
@@ -163,6 +168,7 @@ func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
 	}
 	v := templates.TrackView{Track: t, Page: s.page(r, "programmes", "Programme sur mesure "+t.Title, t.Summary,
 		templates.Crumb{Label: "Programmes sur mesure", Href: "/programmes-sur-mesure"}, templates.Crumb{Label: t.Title})}
+	v.Page.JSONLD = append(v.Page.JSONLD, trackJSONLD(s.cfg.BaseURL.String(), v.Page.Canonical, t))
 	s.render(w, r, http.StatusOK, templates.Track(v))
 }
 
@@ -182,11 +188,12 @@ func (s *Server) module(w http.ResponseWriter, r *http.Request) {
 
 // renderModulePage renders a module page with its enrolment panel (enrol.go); form carries a refused enrolment.
 func (s *Server) renderModulePage(w http.ResponseWriter, r *http.Request, status int, m catalogue.Module, form templates.FormState) {
-	v := templates.ModuleView{Module: m, JSONLD: courseJSONLD(s.cfg.BaseURL.String(), m),
+	v := templates.ModuleView{Module: m,
 		Page: s.page(r, "domaines", "Module "+m.Title, m.Summary,
 			templates.Crumb{Label: "Domaines", Href: "/domaines"},
 			templates.Crumb{Label: m.Domain.Title, Href: "/domaines/" + m.Domain.Slug},
 			templates.Crumb{Label: m.Title})}
+	v.Page.JSONLD = append(v.Page.JSONLD, courseJSONLD(s.cfg.BaseURL.String(), m))
 	var err error
 	if v.Enrol, err = s.enrolPanel(r, m, form); err != nil {
 		s.fail(w, r, err)
@@ -277,58 +284,4 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, templates.Sitemap(v))
-}
-
-// courseJSONLD describes a module as a schema.org Course with its dated sessions as CourseInstances.
-func courseJSONLD(base string, m catalogue.Module) map[string]any {
-	mode := map[string]string{catalogue.FormatOnline: "online", catalogue.FormatInPerson: "onsite", catalogue.FormatHybrid: "blended"}[m.Format]
-	course := map[string]any{
-		"@context":            "https://schema.org",
-		"@type":               "Course",
-		"name":                m.Title,
-		"description":         m.Summary,
-		"url":                 base + "/modules/" + m.Slug,
-		"inLanguage":          "fr",
-		"isAccessibleForFree": true,
-		"educationalLevel":    catalogue.LevelLabel(m.Level),
-		"teaches":             strings.Join(m.Objectives, " ; "),
-	}
-	if m.Partner.Title != "" {
-		course["provider"] = map[string]any{"@type": "Organization", "name": m.Partner.Title, "url": base + "/partenaires/" + m.Partner.Slug}
-	} else {
-		course["provider"] = map[string]any{"@type": "Organization", "name": templates.SiteName, "url": base}
-	}
-	var instances []map[string]any
-	if m.Format == catalogue.FormatOnline {
-		instances = append(instances, map[string]any{"@type": "CourseInstance", "courseMode": mode,
-			"courseWorkload": isoDuration(m.DurationMinutes)})
-	}
-	for _, x := range m.Sessions {
-		in := map[string]any{"@type": "CourseInstance", "courseMode": mode,
-			"startDate":               x.StartsAt.In(catalogue.Paris).Format("2006-01-02T15:04:05-07:00"),
-			"endDate":                 x.EndsAt.In(catalogue.Paris).Format("2006-01-02T15:04:05-07:00"),
-			"maximumAttendeeCapacity": x.Capacity, "remainingAttendeeCapacity": x.SeatsLeft()}
-		if x.Virtual() {
-			in["location"] = map[string]any{"@type": "VirtualLocation", "url": x.VirtualURL}
-		} else {
-			in["location"] = map[string]any{"@type": "Place", "name": x.PlaceName,
-				"address": map[string]any{"@type": "PostalAddress", "streetAddress": x.Address, "addressLocality": x.City, "addressCountry": "FR"}}
-		}
-		instances = append(instances, in)
-	}
-	if len(instances) > 0 {
-		course["hasCourseInstance"] = instances
-	}
-	return course
-}
-
-func isoDuration(minutes int) string {
-	h, m := minutes/60, minutes%60
-	switch {
-	case m == 0:
-		return "PT" + strconv.Itoa(h) + "H"
-	case h == 0:
-		return "PT" + strconv.Itoa(m) + "M"
-	}
-	return "PT" + strconv.Itoa(h) + "H" + strconv.Itoa(m) + "M"
 }

@@ -291,7 +291,7 @@ func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
 	form := formValues(p, sel)
 	form.Set("access", "123456789\n@gmail.com\nagent@interieur.gouv.fr")
 	bad := admin.post(edit, form)
-	msg := text(bad.doc.Find("#access-group .fr-error-text"))
+	msg := text(bad.doc.Find("#access-group .fr-message--error"))
 	if bad.status != http.StatusUnprocessableEntity || !strings.HasPrefix(msg, "Ligne 1 : « 123456789 » n’est pas un numéro SIREN valide") ||
 		!strings.Contains(msg, "2 autres lignes") {
 		t.Fatalf("bad list: %d %q", bad.status, msg)

@@ -412,7 +412,7 @@ func TestSearchHighlightEscapes(t *testing.T) {
 	if text(card) != title {
 		t.Errorf("title shown %q, want %q", text(card), title)
 	}
-	if p.doc.Find("script:not([src])").Length() != 0 || p.doc.Find("img[onerror], main b").Length() != 0 {
+	if p.doc.Find(`script:not([src]):not([type="application/ld+json"])`).Length() != 0 || p.doc.Find("img[onerror], main b").Length() != 0 {
 		t.Error("HTML of the title or summary was not escaped")
 	}
 	if !strings.Contains(p.body, `&lt;script&gt;`) || !strings.Contains(p.body, `<mark>Sécurité</mark>`) || !strings.Contains(p.body, `<mark>données</mark>`) {
@@ -420,5 +420,10 @@ func TestSearchHighlightEscapes(t *testing.T) {
 	}
 	if n := card.Find("mark").Length(); n != 2 {
 		t.Errorf("%d marks in the title, want 2 (the <mark> of the title is text)", n)
+	}
+	// The module's page: the title in its JSON-LD is data, not markup.
+	m := get(t, srv, "/modules/module-piege")
+	if strings.Contains(m.body, `<script>alert`) || strings.Contains(m.body, `<img src=x`) || jsonLD(t, "module-piege", m)["Course"][0]["name"] != title {
+		t.Error("the module's title or summary was not escaped in its page or its JSON-LD")
 	}
 }

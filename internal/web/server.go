@@ -57,6 +57,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	r.Get("/robots.txt", s.robots) // seo.go
 
 	r.Group(func(r chi.Router) {
 		r.Use(middleware.Compress(5, "text/html", "application/json", "text/csv", "application/xml"))
@@ -84,6 +85,7 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/donnees-personnelles", s.personalData)
 		r.Get("/gestion-des-cookies", s.cookies)
 		r.With(cat).Get("/plan-du-site", s.sitemap)
+		r.With(cat).Get("/sitemap.xml", s.sitemapXML) // seo.go
 
 		// Catalogue search and open data (search.go, opendata.go): each search's results are cached until the
 		// catalogue or the seats change, and its page too for anonymous visitors.

@@ -35,8 +35,12 @@ func TestTrust_ProConnectTakeover(t *testing.T) {
 		"email": {victimEmail}}), http.StatusSeeOther, "/compte")
 	// Through the address form: not without her password…
 	p := mallory.post("/compte/adresse", url.Values{"new_email": {victimEmail}})
-	if p.status != http.StatusUnprocessableEntity || fieldError(p, "current_password") == "" {
-		t.Fatalf("address change without the password: %d %q", p.status, fieldError(p, "current_password"))
+	if p.status != http.StatusUnprocessableEntity || fieldError(p, "adresse-current_password") == "" {
+		t.Fatalf("address change without the password: %d %q", p.status, fieldError(p, "adresse-current_password"))
+	}
+	checkUniqueIDs(t, "/compte/adresse", p)
+	if p.doc.Find(`#erreurs-formulaire a[href="#adresse-current_password"]`).Length() != 1 {
+		t.Error("the error summary does not lead to the address form's password field")
 	}
 	// …and with it, only a request that the victim's mailbox would have to confirm.
 	expectRedirect(t, mallory.post("/compte/adresse", url.Values{"new_email": {victimEmail}, "current_password": {goodPassword}}),
@@ -213,9 +217,9 @@ func TestTrust_AddressChange(t *testing.T) {
 	other := newUser(t, store, "deja-pris", account.RoleAgent)
 
 	if p := b.post("/compte/adresse", url.Values{"new_email": {uniqueEmail("x")}, "current_password": {"mauvais"}}); p.status != http.StatusUnprocessableEntity ||
-		fieldError(p, "current_password") != "Le mot de passe actuel est incorrect." {
-		t.Errorf("wrong password: %d %q", p.status, fieldError(p, "current_password"))
-	} else if v, _ := p.doc.Find("input#new_email").Attr("value"); !strings.HasPrefix(v, "x.") {
+		fieldError(p, "adresse-current_password") != "Le mot de passe actuel est incorrect." {
+		t.Errorf("wrong password: %d %q", p.status, fieldError(p, "adresse-current_password"))
+	} else if v, _ := p.doc.Find("input#adresse-new_email").Attr("value"); !strings.HasPrefix(v, "x.") {
 		t.Errorf("typed address lost: %q", v)
 	}
 	if p := b.post("/compte/adresse", url.Values{"new_email": {u.Email}, "current_password": {goodPassword}}); p.status != http.StatusUnprocessableEntity {
@@ -373,9 +377,9 @@ func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
 	// While the former address can undo it, no other change (it would leave the undo link nothing to undo).
 	again := uniqueEmail("encore")
 	if p := elsewhere.post("/compte/adresse", url.Values{"new_email": {again}, "current_password": {goodPassword}}); p.status != http.StatusConflict ||
-		!strings.Contains(fieldError(p, "new_email"), "moins de 7 jours") {
-		t.Errorf("a second change at once: %d %q", p.status, fieldError(p, "new_email"))
-	} else if v, _ := p.doc.Find("input#new_email").Attr("value"); v != again {
+		!strings.Contains(fieldError(p, "adresse-new_email"), "moins de 7 jours") {
+		t.Errorf("a second change at once: %d %q", p.status, fieldError(p, "adresse-new_email"))
+	} else if v, _ := p.doc.Find("input#adresse-new_email").Attr("value"); v != again {
 		t.Errorf("typed address lost: %q", v)
 	}
 

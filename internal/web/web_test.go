@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -101,6 +100,26 @@ func checkFrame(t *testing.T, path string, p page) {
 	if p.header.Get("X-Content-Type-Options") != "nosniff" || p.header.Get("Referrer-Policy") == "" {
 		t.Errorf("%s: security headers missing", path)
 	}
+	checkUniqueIDs(t, path, p)
+}
+
+// checkUniqueIDs: no id twice in the page (a label's for, an aria-describedby or a skip link would reach the
+// first element only), and every link within the page leads to an element.
+func checkUniqueIDs(t *testing.T, path string, p page) {
+	t.Helper()
+	seen := map[string]bool{}
+	p.doc.Find("[id]").Each(func(_ int, e *goquery.Selection) {
+		id := e.AttrOr("id", "")
+		if seen[id] {
+			t.Errorf("%s: id %q twice", path, id)
+		}
+		seen[id] = true
+	})
+	p.doc.Find(`a[href^="#"]`).Each(func(_ int, a *goquery.Selection) {
+		if href := a.AttrOr("href", ""); len(href) > 1 && !seen[href[1:]] {
+			t.Errorf("%s: link to %s leads nowhere", path, href)
+		}
+	})
 }
 
 func TestPages(t *testing.T) {
@@ -236,40 +255,6 @@ func TestEveryCataloguePage(t *testing.T) {
 	}
 	if n < 50+100+10+10 {
 		t.Errorf("only %d pages checked", n)
-	}
-}
-
-func TestModule_JSONLD(t *testing.T) {
-	store := testdb.Seeded(t)
-	var slug string
-	store.Pool().QueryRow(context.Background(), `SELECT slug FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`).Scan(&slug)
-	p := get(t, newServer(t, store), "/modules/"+slug)
-	raw := p.doc.Find(`script[type="application/ld+json"]`).Text()
-	var course struct {
-		Type      string `json:"@type"`
-		Name      string `json:"name"`
-		Provider  struct{ Name string }
-		Instances []struct {
-			Type      string `json:"@type"`
-			Mode      string `json:"courseMode"`
-			StartDate string
-			Location  struct {
-				Type    string `json:"@type"`
-				Address struct{ AddressLocality string }
-			}
-		} `json:"hasCourseInstance"`
-	}
-	if err := json.Unmarshal([]byte(raw), &course); err != nil {
-		t.Fatalf("JSON-LD %q: %v", raw, err)
-	}
-	rows := p.doc.Find("#sessions ~ div tbody tr").Length()
-	if course.Type != "Course" || course.Name == "" || course.Provider.Name == "" || len(course.Instances) != rows || rows < 3 {
-		t.Fatalf("JSON-LD %+v, %d session rows", course, rows)
-	}
-	for _, in := range course.Instances {
-		if in.Type != "CourseInstance" || in.Mode != "onsite" || in.StartDate == "" || in.Location.Address.AddressLocality == "" {
-			t.Errorf("instance %+v", in)
-		}
 	}
 }
 
