@@ -1362,7 +1362,6 @@ type OpenDataView struct {
 	Page    Page
 	BaseURL string
 	Facets  []OpenDataParam
-	DCAT    any // DCAT-AP description of the datasets, as JSON-LD
 }
 
 // OpenDataParam documents a URL parameter.
@@ -1401,142 +1400,134 @@ func OpenData(v OpenDataView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 129, "<div class=\"fr-container fr-mb-6w\"><div class=\"fr-grid-row\"><div class=\"fr-col-12 fr-col-lg-9\"><h1>Données ouvertes du catalogue</h1><p class=\"fr-text--lead\">Le catalogue publié du Campus (modules, parcours et programmes sur mesure) est téléchargeable librement, sous licence ouverte Etalab 2.0, aux formats JSON, CSV et LHÉO.</p>")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templ.JSONScript("dcat-ap", v.DCAT).WithType("application/ld+json").Render(ctx, templ_7745c5c3_Buffer)
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 130, "<h2>Fichiers</h2><ul><li>JSON : <a href=\"/api/catalogue.json\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 129, "<div class=\"fr-container fr-mb-6w\"><div class=\"fr-grid-row\"><div class=\"fr-col-12 fr-col-lg-9\"><h1>Données ouvertes du catalogue</h1><p class=\"fr-text--lead\">Le catalogue publié du Campus (modules, parcours et programmes sur mesure) est téléchargeable librement, sous licence ouverte Etalab 2.0, aux formats JSON, CSV et LHÉO.</p><h2>Fichiers</h2><ul><li>JSON : <a href=\"/api/catalogue.json\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var62 string
 			templ_7745c5c3_Var62, templ_7745c5c3_Err = templ.JoinStringErrs(v.BaseURL)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 394, Col: 55}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 392, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var62))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 131, "/api/catalogue.json</a> (UTF-8)</li><li>CSV : <a href=\"/api/catalogue.csv\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 130, "/api/catalogue.json</a> (UTF-8)</li><li>CSV : <a href=\"/api/catalogue.csv\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var63 string
 			templ_7745c5c3_Var63, templ_7745c5c3_Err = templ.JoinStringErrs(v.BaseURL)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 397, Col: 53}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 395, Col: 53}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var63))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 132, "/api/catalogue.csv</a> (UTF-8 avec BOM, séparateur point-virgule, fins de ligne CRLF : s’ouvre directement dans un tableur)</li><li>LHÉO 2.3 : <a href=\"/api/lheo.xml\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 131, "/api/catalogue.csv</a> (UTF-8 avec BOM, séparateur point-virgule, fins de ligne CRLF : s’ouvre directement dans un tableur)</li><li>LHÉO 2.3 : <a href=\"/api/lheo.xml\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var64 string
 			templ_7745c5c3_Var64, templ_7745c5c3_Err = templ.JoinStringErrs(v.BaseURL)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 401, Col: 54}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 399, Col: 54}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var64))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 133, "/api/lheo.xml</a> (XML au format national d’échange de l’offre de formation, lu par les Carif-Oref et les agrégateurs d’offres ; tout le catalogue publié, sans paramètre de recherche)</li></ul><p>Les colonnes des fichiers CSV sont décrites au format Table Schema (conventions de schema.data.gouv.fr) : <a href=\"/api/catalogue.schema.json\">schéma du catalogue</a> et <a href=\"/bilan/donnees.schema.json\">schéma du bilan</a>. Le CSV et le JSON emploient les mêmes codes ; les listes sont séparées par « | », les booléens valent <code>true</code> ou <code>false</code>, les dates suivent la norme ISO 8601. Licence : <a href=\"https://www.etalab.gouv.fr/licence-ouverte-open-licence/\">Licence Ouverte / Open Licence 2.0</a>.</p><p>Les métadonnées des jeux de données (DCAT-AP, JSON-LD), que les portails de données ouvertes peuvent moissonner, sont dans cette page et à l’adresse <a href=\"/donnees-ouvertes/dcat.jsonld\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 132, "/api/lheo.xml</a> (XML au format national d’échange de l’offre de formation, lu par les Carif-Oref et les agrégateurs d’offres ; tout le catalogue publié, sans paramètre de recherche)</li></ul><p>Les colonnes des fichiers CSV sont décrites au format Table Schema (conventions de schema.data.gouv.fr) : <a href=\"/api/catalogue.schema.json\">schéma du catalogue</a> et <a href=\"/bilan/donnees.schema.json\">schéma du bilan</a>. Le CSV et le JSON emploient les mêmes codes ; les listes sont séparées par « | », les booléens valent <code>true</code> ou <code>false</code>, les dates suivent la norme ISO 8601. Licence : <a href=\"https://www.etalab.gouv.fr/licence-ouverte-open-licence/\">Licence Ouverte / Open Licence 2.0</a>.</p><p>Les métadonnées des jeux de données (DCAT-AP, JSON-LD), que les portails de données ouvertes peuvent moissonner, sont dans cette page et à l’adresse <a href=\"/donnees-ouvertes/dcat.jsonld\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var65 string
 			templ_7745c5c3_Var65, templ_7745c5c3_Err = templ.JoinStringErrs(v.BaseURL)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 415, Col: 96}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 413, Col: 96}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var65))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 134, "/donnees-ouvertes/dcat.jsonld</a>.</p><p>Les deux adresses acceptent les paramètres de la recherche du catalogue : le lien « Télécharger ces résultats » de la page <a href=\"/catalogue\">Catalogue</a> donne le fichier de la recherche en cours. Sans paramètre, le fichier contient tout le catalogue publié (au plus 10 000 formations). Les fichiers sont mis à jour en continu.</p><h2>Paramètres des adresses de recherche</h2><p>Ces noms sont stables : les sites qui renvoient vers le catalogue filtré peuvent s’y fier. Un paramètre de facette peut être répété (les valeurs s’ajoutent : présentiel ou hybride) ; les facettes se combinent entre elles. Une valeur inconnue est ignorée.</p><div class=\"fr-table fr-table--no-scroll\"><table><caption>Paramètres de /catalogue, /api/catalogue.json et /api/catalogue.csv</caption> <thead><tr><th scope=\"col\">Paramètre</th><th scope=\"col\">Rôle</th><th scope=\"col\">Valeurs</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 133, "/donnees-ouvertes/dcat.jsonld</a>.</p><p>Les deux adresses acceptent les paramètres de la recherche du catalogue : le lien « Télécharger ces résultats » de la page <a href=\"/catalogue\">Catalogue</a> donne le fichier de la recherche en cours. Sans paramètre, le fichier contient tout le catalogue publié (au plus 10 000 formations). Les fichiers sont mis à jour en continu.</p><h2>Paramètres des adresses de recherche</h2><p>Ces noms sont stables : les sites qui renvoient vers le catalogue filtré peuvent s’y fier. Un paramètre de facette peut être répété (les valeurs s’ajoutent : présentiel ou hybride) ; les facettes se combinent entre elles. Une valeur inconnue est ignorée.</p><div class=\"fr-table fr-table--no-scroll\"><table><caption>Paramètres de /catalogue, /api/catalogue.json et /api/catalogue.csv</caption> <thead><tr><th scope=\"col\">Paramètre</th><th scope=\"col\">Rôle</th><th scope=\"col\">Valeurs</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			for _, p := range v.Facets {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 135, "<tr><td><code>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 134, "<tr><td><code>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var66 string
 				templ_7745c5c3_Var66, templ_7745c5c3_Err = templ.JoinStringErrs(p.Name)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 441, Col: 28}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 439, Col: 28}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var66))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 136, "</code></td><td>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 135, "</code></td><td>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var67 string
 				templ_7745c5c3_Var67, templ_7745c5c3_Err = templ.JoinStringErrs(p.Role)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 442, Col: 22}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 440, Col: 22}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var67))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 137, "</td><td>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 136, "</td><td>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var68 string
 				templ_7745c5c3_Var68, templ_7745c5c3_Err = templ.JoinStringErrs(p.Values)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 443, Col: 24}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 441, Col: 24}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var68))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 138, "</td></tr>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 137, "</td></tr>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 139, "</tbody></table></div><p>Exemples :</p><ul><li><a href=\"/catalogue?q=accessibilit%C3%A9&format=presentiel\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 138, "</tbody></table></div><p>Exemples :</p><ul><li><a href=\"/catalogue?q=accessibilit%C3%A9&format=presentiel\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var69 string
 			templ_7745c5c3_Var69, templ_7745c5c3_Err = templ.JoinStringErrs("/catalogue?q=accessibilité&format=presentiel")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 451, Col: 119}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 449, Col: 119}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var69))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 140, "</a></li><li><a href=\"/catalogue?domaine=cybersecurite&places=1&tri=date\">/catalogue?domaine=cybersecurite&amp;places=1&amp;tri=date</a></li><li><a href=\"/api/catalogue.csv?domaine=data&niveau=decouverte\">/api/catalogue.csv?domaine=data&amp;niveau=decouverte</a></li></ul><h2>Contenu du fichier JSON</h2><p>Un objet avec <code>source</code>, <code>licence</code>, <code>genere_le</code> (date ISO 8601), <code>recherche</code> (les paramètres appliqués), <code>total</code> et <code>formations</code>, la liste des formations dans l’ordre de la recherche. Chaque formation a un <code>type</code> (<code>module</code>, <code>parcours</code> ou <code>programme</code>), <code>slug</code>, <code>url</code>, <code>titre</code>, <code>resume</code>, <code>domaine</code>, <code>duree_minutes</code>, <code>formats</code>, <code>niveaux</code> et <code>publics</code>. Un module a aussi <code>partenaire</code>, <code>mots_cles</code>, <code>objectifs</code>, <code>programme</code>, <code>prerequis</code>, <code>lien_externe</code>, <code>sessions</code> (sessions à venir : <code>debut</code>, <code>fin</code>, <code>lieu</code>, <code>ville</code>, <code>classe_virtuelle</code>, <code>capacite</code>, <code>places_restantes</code>) et <code>parcours</code> ; un parcours ou un programme a <code>description</code>, <code>modules</code> (dans l’ordre) et, pour un programme, <code>administration</code>.</p><h2>Colonnes du fichier CSV</h2><p>Une ligne par formation, avec les codes du fichier JSON : type, slug, titre, résumé, domaine (code et libellé), formats, niveaux, durée en minutes, durée, partenaire (code et libellé), publics (codes et libellés), nombre de modules, prochaine session (AAAA-MM-JJ), places disponibles (<code>true</code> ou <code>false</code> pour un module à sessions datées, vide pour un module en ligne ou un parcours), adresse de la page. Les listes sont séparées par « | ». Le <a href=\"/api/catalogue.schema.json\">schéma</a> décrit chaque colonne. Une cellule qui commencerait par =, +, - ou ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 139, "</a></li><li><a href=\"/catalogue?domaine=cybersecurite&places=1&tri=date\">/catalogue?domaine=cybersecurite&amp;places=1&amp;tri=date</a></li><li><a href=\"/api/catalogue.csv?domaine=data&niveau=decouverte\">/api/catalogue.csv?domaine=data&amp;niveau=decouverte</a></li></ul><h2>Contenu du fichier JSON</h2><p>Un objet avec <code>source</code>, <code>licence</code>, <code>genere_le</code> (date ISO 8601), <code>recherche</code> (les paramètres appliqués), <code>total</code> et <code>formations</code>, la liste des formations dans l’ordre de la recherche. Chaque formation a un <code>type</code> (<code>module</code>, <code>parcours</code> ou <code>programme</code>), <code>slug</code>, <code>url</code>, <code>titre</code>, <code>resume</code>, <code>domaine</code>, <code>duree_minutes</code>, <code>formats</code>, <code>niveaux</code> et <code>publics</code>. Un module a aussi <code>partenaire</code>, <code>mots_cles</code>, <code>objectifs</code>, <code>programme</code>, <code>prerequis</code>, <code>lien_externe</code>, <code>sessions</code> (sessions à venir : <code>debut</code>, <code>fin</code>, <code>lieu</code>, <code>ville</code>, <code>classe_virtuelle</code>, <code>capacite</code>, <code>places_restantes</code>) et <code>parcours</code> ; un parcours ou un programme a <code>description</code>, <code>modules</code> (dans l’ordre) et, pour un programme, <code>administration</code>.</p><h2>Colonnes du fichier CSV</h2><p>Une ligne par formation, avec les codes du fichier JSON : type, slug, titre, résumé, domaine (code et libellé), formats, niveaux, durée en minutes, durée, partenaire (code et libellé), publics (codes et libellés), nombre de modules, prochaine session (AAAA-MM-JJ), places disponibles (<code>true</code> ou <code>false</code> pour un module à sessions datées, vide pour un module en ligne ou un parcours), adresse de la page. Les listes sont séparées par « | ». Le <a href=\"/api/catalogue.schema.json\">schéma</a> décrit chaque colonne. Une cellule qui commencerait par =, +, - ou ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var70 string
 			templ_7745c5c3_Var70, templ_7745c5c3_Err = templ.JoinStringErrs("@")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 474, Col: 140}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 472, Col: 140}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var70))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 141, " est précédée d’une apostrophe, pour qu’un tableur ne l’interprète pas comme une formule.</p></div></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 140, " est précédée d’une apostrophe, pour qu’un tableur ne l’interprète pas comme une formule.</p></div></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"campus/internal/testdb"
 )
 
@@ -17,13 +19,18 @@ import (
 func TestOpenData_DCAT(t *testing.T) {
 	srv := newServer(t, testdb.Seeded(t))
 	p := get(t, srv, "/donnees-ouvertes")
-	script := p.doc.Find(`script[type="application/ld+json"]`)
-	if script.Length() != 1 {
-		t.Fatalf("%d JSON-LD blocks", script.Length())
-	}
 	var inPage, file map[string]any
-	if err := json.Unmarshal([]byte(script.Text()), &inPage); err != nil {
-		t.Fatal(err)
+	p.doc.Find(`head script[type="application/ld+json"]`).Each(func(_ int, s *goquery.Selection) {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(s.Text()), &v); err == nil && v["@type"] == "dcat:Catalog" {
+			if inPage != nil {
+				t.Error("two DCAT catalogues in the page")
+			}
+			inPage = v
+		}
+	})
+	if inPage == nil {
+		t.Fatal("no DCAT catalogue in the page's head")
 	}
 	f := get(t, srv, "/donnees-ouvertes/dcat.jsonld")
 	if f.status != http.StatusOK || !strings.HasPrefix(f.header.Get("Content-Type"), "application/ld+json") {

@@ -302,7 +302,8 @@ func (s *Server) openData(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v.DCAT = dcat
+	// In the head with the page's other JSON-LD (its breadcrumb), where harvesters and search engines read it.
+	v.Page.JSONLD = append(v.Page.JSONLD, dcat)
 	values := func(opts []catalogue.Option) string {
 		var parts []string
 		for _, o := range opts {

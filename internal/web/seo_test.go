@@ -313,7 +313,8 @@ func jsonLD(t *testing.T, path string, p page) map[string][]map[string]any {
 			t.Errorf("%s: JSON-LD %q: %v", path, s.Text(), err)
 			return
 		}
-		if v["@context"] != "https://schema.org" {
+		// The open data page also describes its datasets in DCAT-AP, with DCAT's own vocabularies.
+		if v["@context"] != "https://schema.org" && v["@type"] != "dcat:Catalog" {
 			t.Errorf("%s: JSON-LD @context %v", path, v["@context"])
 		}
 		typ, _ := v["@type"].(string)
