@@ -87,7 +87,8 @@ func csvCount(rec []string) string {
 }
 
 func TestBilan_FiguresAreTheDatabases(t *testing.T) {
-	store := testdb.Seeded(t)
+	// It adds agents and enrolments: a seeded database of its own, not the shared one other tests read.
+	store := testdb.NewSeeded(t, "bilan", 10)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
 	bilanEnrolments(t, store, "Agence de la page bilan")
