@@ -53,13 +53,13 @@ func Version() string { return version() }
 // Prefix is the URL path under which the files are served.
 const Prefix = "/static/"
 
-// Path is the versioned URL of a static file, e.g. Path("dsfr/dsfr.min.css"). Relative URLs inside CSS
+// Path is the versioned URL of a static file, e.g. Path("dsfr/dsfr-campus.min.css"). Relative URLs inside CSS
 // (fonts, icons) resolve under the same versioned folder.
 func Path(name string) string { return Prefix + Version() + "/" + name }
 
 // HasDSFR reports whether the DSFR files were copied in (make assets).
 func HasDSFR() bool {
-	_, err := fs.Stat(files, "dsfr/dsfr.min.css")
+	_, err := fs.Stat(files, "dsfr/dsfr-campus.min.css")
 	return err == nil
 }
 

@@ -32,7 +32,7 @@ func authFrame() templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		templ_7745c5c3_Var1 := templ.GetChildren(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"fr-container fr-container--fluid fr-mb-md-14v\"><div class=\"fr-grid-row fr-grid-row--gutters fr-grid-row--center\"><div class=\"fr-col-12 fr-col-md-8 fr-col-lg-6\"><div class=\"fr-container fr-background-alt--grey fr-px-md-0 fr-py-10v fr-py-md-14v\"><div class=\"fr-grid-row fr-grid-row--gutters fr-grid-row--center\"><div class=\"fr-col-12 fr-col-md-9 fr-col-lg-9\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"fr-container fr-container--fluid fr-mb-md-14v\"><div class=\"fr-grid-row fr-grid-row--gutters fr-grid-row--center\"><div class=\"fr-col-12 fr-col-md-8 fr-col-lg-6\"><div class=\"fr-container campus-alt-grey fr-px-md-0 fr-py-10v fr-py-md-14v\"><div class=\"fr-grid-row fr-grid-row--gutters fr-grid-row--center\"><div class=\"fr-col-12 fr-col-md-9 fr-col-lg-9\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

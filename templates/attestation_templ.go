@@ -106,7 +106,7 @@ func Attestation(v AttestationView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<li><a class=\"fr-btn fr-btn--secondary\" href=\"/mes-formations\">Retour à mes formations</a></li></ul><p class=\"fr-text--sm fr-no-print\">Pour l’imprimer, utilisez la fonction d’impression de votre navigateur : la page s’imprime sans les menus.</p><article class=\"fr-p-4w fr-mt-4w fr-background-alt--grey\" aria-labelledby=\"attestation-titre\"><p class=\"fr-logo fr-mb-4w\">République<br>Française</p><p class=\"fr-text--bold fr-mb-1w\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<li><a class=\"fr-btn fr-btn--secondary\" href=\"/mes-formations\">Retour à mes formations</a></li></ul><p class=\"fr-text--sm fr-no-print\">Pour l’imprimer, utilisez la fonction d’impression de votre navigateur : la page s’imprime sans les menus.</p><article class=\"fr-p-4w fr-mt-4w campus-alt-grey\" aria-labelledby=\"attestation-titre\"><p class=\"fr-logo fr-mb-4w\">République<br>Française</p><p class=\"fr-text--bold fr-mb-1w\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

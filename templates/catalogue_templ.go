@@ -1126,7 +1126,7 @@ func Module(v ModuleView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 84, "</div><div class=\"fr-col-12 fr-col-md-4\"><div class=\"fr-background-alt--grey fr-p-3w\"><h2 class=\"fr-h4\">En bref</h2><dl><dt class=\"fr-text--bold\">Format</dt><dd class=\"fr-ml-0 fr-mb-2w\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 84, "</div><div class=\"fr-col-12 fr-col-md-4\"><div class=\"campus-alt-grey fr-p-3w\"><h2 class=\"fr-h4\">En bref</h2><dl><dt class=\"fr-text--bold\">Format</dt><dd class=\"fr-ml-0 fr-mb-2w\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

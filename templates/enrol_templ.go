@@ -111,7 +111,7 @@ func EnrolSection(p EnrolPanel) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		if p.Open {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"fr-mb-4w fr-p-3w fr-background-alt--blue-france\" id=\"inscription\" aria-labelledby=\"inscription-titre\"><h2 id=\"inscription-titre\">S’inscrire</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"fr-mb-4w fr-p-3w campus-alt-blue-france\" id=\"inscription\" aria-labelledby=\"inscription-titre\"><h2 id=\"inscription-titre\">S’inscrire</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -749,7 +749,7 @@ func TrackEnrol(t catalogue.Track, p *enrolment.TrackProgress) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		if !t.Tailored() {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<section class=\"fr-mb-4w fr-p-3w fr-background-alt--blue-france\" id=\"inscription\" aria-labelledby=\"inscription-titre\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<section class=\"fr-mb-4w fr-p-3w campus-alt-blue-france\" id=\"inscription\" aria-labelledby=\"inscription-titre\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

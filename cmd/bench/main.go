@@ -285,8 +285,8 @@ func discover(base string) ([]scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	if i := strings.Index(home, "/dsfr/dsfr.min.css"); i > 0 { // the heaviest asset of every page
-		css = home[strings.LastIndex(home[:i], `"`)+1 : i+len("/dsfr/dsfr.min.css")]
+	if i := strings.Index(home, "/dsfr/dsfr-campus.min.css"); i > 0 { // the heaviest asset of every page
+		css = home[strings.LastIndex(home[:i], `"`)+1 : i+len("/dsfr/dsfr-campus.min.css")]
 	}
 	scs := []scenario{
 		{name: "plafond (statique)", path: "/_plafond", static: true},

@@ -1,10 +1,16 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -195,6 +201,93 @@ func TestLayout_WebManifest(t *testing.T) {
 		u, _ := base.Parse(icon.Src)
 		if r := get(t, srv, u.Path); r.status != http.StatusOK || r.header.Get("Content-Type") != "image/png" {
 			t.Errorf("icon %s: %d %s", u.Path, r.status, r.header.Get("Content-Type"))
+		}
+	}
+}
+
+// TestLayout_StylesheetsWithinBudget: the stylesheets that block the first rendering of the home page weigh less
+// than 100 KB as sent (gzipped), the print rules do not block it, and every icon class the templates use is
+// styled by what is served — the utility bundle is not, its icon families are served one by one
+// (scripts/assets.sh), so an icon of another family would show nothing — with an icon file that answers.
+func TestLayout_StylesheetsWithinBudget(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := newServer(t, store)
+	home := get(t, srv, "/")
+	blocking, total := 0, 0
+	var css strings.Builder
+	home.doc.Find(`head link[rel="stylesheet"]`).Each(func(_ int, s *goquery.Selection) {
+		href := s.AttrOr("href", "")
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+href, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", href, res.StatusCode)
+		}
+		if m := s.AttrOr("media", "all"); m == "all" || m == "screen" {
+			blocking += len(body)
+			total++
+			if res.Header.Get("Content-Encoding") == "gzip" {
+				zr, err := gzip.NewReader(bytes.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ = io.ReadAll(zr)
+			}
+			css.Write(body)
+		} else if m != "print" {
+			t.Errorf("%s: media %q", href, m)
+		}
+	})
+	t.Logf("render-blocking CSS: %d files, %d bytes gzipped", total, blocking)
+	if blocking == 0 || blocking > 100_000 {
+		t.Errorf("render-blocking CSS of the home page: %d bytes gzipped, want under 100 KB", blocking)
+	}
+	if home.doc.Find(`head link[rel="stylesheet"][media="print"]`).Length() != 1 {
+		t.Error("the print rules should be a stylesheet of their own with media=print")
+	}
+	served := css.String()
+	if strings.Contains(served, "fr-background-alt--grey") || !strings.Contains(served, ".campus-alt-grey") {
+		t.Error("the utility bundle looks served, or campus.css is missing")
+	}
+
+	iconClass := regexp.MustCompile(`fr-icon-[a-z0-9-]+-(?:line|fill)\b`)
+	sources, _ := filepath.Glob("../../templates/*")
+	used := map[string]bool{}
+	for _, f := range sources {
+		if strings.HasSuffix(f, "_templ.go") || strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range iconClass.FindAllString(string(b), -1) {
+			used[c] = true
+		}
+	}
+	if len(used) < 10 {
+		t.Fatalf("only %d icon classes found in templates/: %v", len(used), used)
+	}
+	cssURL, _ := url.Parse(srv.URL + home.doc.Find(`head link[href*="dsfr-campus"]`).AttrOr("href", ""))
+	rule := regexp.MustCompile(`\.(fr-icon-[a-z0-9-]+)(?::+before|::?after)[^{]*\{[^}]*mask-image:url\(([^)]+)\)`)
+	icons := map[string]string{}
+	for _, m := range rule.FindAllStringSubmatch(served, -1) {
+		icons[m[1]] = m[2]
+	}
+	for c := range used {
+		file, ok := icons[c]
+		if !ok {
+			t.Errorf("%s is used in templates/ but no served stylesheet styles it (add its family to scripts/assets.sh)", c)
+			continue
+		}
+		u, _ := cssURL.Parse(file)
+		if r := get(t, srv, u.Path); r.status != http.StatusOK {
+			t.Errorf("%s: %s answers %d", c, u.Path, r.status)
 		}
 	}
 }

@@ -343,15 +343,15 @@ func TestCrossOriginPostRefused(t *testing.T) {
 
 func TestStaticAndCompression(t *testing.T) {
 	srv := newServer(t, testdb.Seeded(t))
-	res, err := http.Get(srv.URL + static.Path("dsfr/dsfr.min.css"))
+	res, err := http.Get(srv.URL + static.Path("dsfr/dsfr-campus.min.css"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") {
-		t.Errorf("dsfr.min.css: %d %q %q", res.StatusCode, res.Header.Get("Cache-Control"), res.Header.Get("Content-Type"))
+		t.Errorf("dsfr-campus.min.css: %d %q %q", res.StatusCode, res.Header.Get("Cache-Control"), res.Header.Get("Content-Type"))
 	}
-	for _, f := range []string{"dsfr/fonts/Marianne-Regular.woff2", "dsfr/utility/utility.min.css", "dsfr/icons/system/add-line.svg", "dsfr/dsfr.module.min.js"} {
+	for _, f := range []string{"dsfr/fonts/Marianne-Regular.woff2", "dsfr/icons/system/add-line.svg", "dsfr/dsfr.module.min.js"} {
 		res, err := http.Get(srv.URL + static.Path(f))
 		if err != nil {
 			t.Fatal(err)
@@ -362,9 +362,9 @@ func TestStaticAndCompression(t *testing.T) {
 		}
 	}
 	// Text assets are gzipped once and served compressed to clients that ask, plain to the others.
-	want, _ := fs.ReadFile(static.FS, "dsfr/dsfr.min.css")
+	want, _ := fs.ReadFile(static.FS, "dsfr/dsfr-campus.min.css")
 	for enc, wantGzip := range map[string]bool{"gzip, deflate, br": true, "gzip": true, "": false, "gzip;q=0": false, "br": false} {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+static.Path("dsfr/dsfr.min.css"), nil)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+static.Path("dsfr/dsfr-campus.min.css"), nil)
 		if enc != "" {
 			req.Header.Set("Accept-Encoding", enc)
 		}
@@ -389,7 +389,7 @@ func TestStaticAndCompression(t *testing.T) {
 			t.Errorf("Accept-Encoding %q: %v, %d bytes of %d, headers %v", enc, err, len(got), len(want), res.Header)
 		}
 	}
-	res, _ = http.Get(srv.URL + "/static/ancienne-version/dsfr/dsfr.min.css")
+	res, _ = http.Get(srv.URL + "/static/ancienne-version/dsfr/dsfr-campus.min.css")
 	res.Body.Close()
 	if strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
 		t.Error("an old version must not be cached as immutable")
