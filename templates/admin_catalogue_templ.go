@@ -1029,7 +1029,7 @@ func AdminModules(v AdminModulesView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = adminPagination(v.Pager, "Pages de la liste des modules").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = pagination(v.Pager, "Pages de la liste des modules").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1677,7 +1677,7 @@ func AdminTrackForm(v AdminTrackView) templ.Component {
 								var templ_7745c5c3_Var61 string
 								templ_7745c5c3_Var61, templ_7745c5c3_Err = templ.JoinStringErrs(m.Title)
 								if templ_7745c5c3_Err != nil {
-									return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 450, Col: 58}
+									return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 450, Col: 57}
 								}
 								_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var61))
 								if templ_7745c5c3_Err != nil {
@@ -1696,7 +1696,7 @@ func AdminTrackForm(v AdminTrackView) templ.Component {
 								var templ_7745c5c3_Var62 string
 								templ_7745c5c3_Var62, templ_7745c5c3_Err = templ.JoinStringErrs(m.Title)
 								if templ_7745c5c3_Err != nil {
-									return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 457, Col: 61}
+									return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 457, Col: 60}
 								}
 								_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var62))
 								if templ_7745c5c3_Err != nil {
@@ -1714,7 +1714,7 @@ func AdminTrackForm(v AdminTrackView) templ.Component {
 							var templ_7745c5c3_Var63 string
 							templ_7745c5c3_Var63, templ_7745c5c3_Err = templ.JoinStringErrs(m.Title)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 463, Col: 58}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 463, Col: 57}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var63))
 							if templ_7745c5c3_Err != nil {

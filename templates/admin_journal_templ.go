@@ -360,7 +360,7 @@ func AdminJournal(v AdminJournalView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = adminPagination(v.Pager, "Pages du journal").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = pagination(v.Pager, "Pages du journal").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -207,15 +207,20 @@ func FillRate(taken, capacity int) int {
 	return (taken*100 + capacity/2) / capacity
 }
 
-// Pager is a DSFR pagination: the current page, the last, and how to link to a page.
+// Pager is a DSFR pagination (templ pagination): the current page, the last, and how to link to a page — Link
+// when set, else Path with the query Base and page=n.
 type Pager struct {
 	Page, Last int
 	Base       url.Values // the query without the page
 	Path       string
+	Link       func(n int) string
 }
 
 // Href links to page n.
 func (p Pager) Href(n int) string {
+	if p.Link != nil {
+		return p.Link(n)
+	}
 	q := url.Values{}
 	for k, v := range p.Base {
 		q[k] = v

@@ -20,6 +20,20 @@ type Crumb struct {
 	Href  string
 }
 
+// currentHref is the address of the breadcrumb's last item: its own, or else the path of the page's canonical URL.
+func currentHref(c Crumb, canonical string) string {
+	if c.Href != "" {
+		return c.Href
+	}
+	if u, err := url.Parse(canonical); err == nil && canonical != "" {
+		if u.RawQuery != "" {
+			return u.Path + "?" + u.RawQuery
+		}
+		return u.Path
+	}
+	return ""
+}
+
 // Page is what the layout needs from every page.
 type Page struct {
 	Title       string // unique per page; the layout appends the site name

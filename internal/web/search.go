@@ -113,7 +113,7 @@ func searchView(res catalogue.SearchResult, notices []string) templates.SearchVi
 		v.Sorts = append(v.Sorts, templates.SortOption{Value: o.Value, Label: o.Label, Selected: o.Value == sort})
 	}
 
-	v.Pagination = pagination(q, res.Pages)
+	v.Pager = pagination(q, res.Pages)
 
 	if res.Total == 0 {
 		for _, t := range res.Suggestions {
@@ -137,25 +137,7 @@ func searchView(res catalogue.SearchResult, notices []string) templates.SearchVi
 	return v
 }
 
-// pagination lists the first and last pages, and two pages either side of the current one.
-func pagination(q catalogue.SearchQuery, last int) templates.Pagination {
-	cur := max(q.Page, 1)
-	p := templates.Pagination{Current: cur, Last: last}
-	if cur > 1 {
-		p.FirstURL, p.PrevURL = q.WithPage(1).URL("/catalogue"), q.WithPage(cur-1).URL("/catalogue")
-	}
-	if cur < last {
-		p.NextURL, p.LastURL = q.WithPage(cur+1).URL("/catalogue"), q.WithPage(last).URL("/catalogue")
-	}
-	prev := 0
-	for n := 1; n <= last; n++ {
-		if n == 1 || n == last || (n >= cur-2 && n <= cur+2) {
-			if prev != 0 && n > prev+1 {
-				p.Items = append(p.Items, templates.PageLink{})
-			}
-			p.Items = append(p.Items, templates.PageLink{Number: n, URL: q.WithPage(n).URL("/catalogue")})
-			prev = n
-		}
-	}
-	return p
+// pagination links the result pages of query q.
+func pagination(q catalogue.SearchQuery, last int) templates.Pager {
+	return templates.Pager{Page: max(q.Page, 1), Last: last, Link: func(n int) string { return q.WithPage(n).URL("/catalogue") }}
 }

@@ -19,8 +19,9 @@ import (
 // change notifications).
 
 // robotsDisallowed are the path prefixes no crawler should visit: pages that need an account, pages reached
-// through a single-use or secret link, the answers of forms, and the catalogue search's result pages (each
-// result is in the sitemap; their combinations are endless).
+// through a single-use or secret link, and the answers of forms. The catalogue search's result pages are not
+// disallowed: each names /catalogue as its canonical URL, which a crawler reads only if it may fetch the page
+// (a disallowed page keeps its links indexed without it), and each result is in the sitemap.
 var robotsDisallowed = []string{
 	"/admin",
 	"/compte",
@@ -41,7 +42,6 @@ var robotsDisallowed = []string{
 	"/devenir-formateur/merci",
 	"/devenir-formateur/precisions/",
 	"/dev/",
-	"/catalogue?",
 }
 
 func (s *Server) robots(w http.ResponseWriter, r *http.Request) {

@@ -216,6 +216,19 @@ func TestRobotsTxt(t *testing.T) {
 			t.Errorf("sitemap page %s is disallowed by robots.txt", path)
 		}
 	}
+	// A search may be crawled, and names the catalogue as its canonical page.
+	search := "/catalogue?q=donn%C3%A9es&page=2"
+	if disallowed(search) {
+		t.Errorf("%s is disallowed by robots.txt", search)
+	}
+	page := get(t, srv, search)
+	if c := page.doc.Find(`link[rel="canonical"]`).AttrOr("href", ""); c != testBase+"/catalogue" {
+		t.Errorf("%s: canonical %q", search, c)
+	}
+	// Its pagination's links are all crawlable, the current page's to itself.
+	if cur := page.doc.Find(`.fr-pagination__link[aria-current="page"]`); cur.Length() != 1 || !strings.Contains(cur.AttrOr("href", ""), "page=2") {
+		t.Errorf("%s: current page link %v", search, cur.AttrOr("href", "(none)"))
+	}
 }
 
 // TestSitemapXML_FreshAfterChange: sitemap.xml is cached like the catalogue pages, and the change feed that
@@ -380,6 +393,10 @@ func TestJSONLD(t *testing.T) {
 		}
 		links.Each(func(i int, li *goquery.Selection) {
 			a := li.Find("a")
+			// Every item is a crawlable link, the current page's to the page itself (Lighthouse's crawlable-anchors).
+			if href, ok := a.Attr("href"); !ok || (i == links.Length()-1 && (href != path || a.AttrOr("aria-current", "") != "page")) {
+				t.Errorf("%s: breadcrumb item %d href %q (%v), aria-current %q", path, i+1, href, ok, a.AttrOr("aria-current", ""))
+			}
 			want := testBase + a.AttrOr("href", path)
 			if jsonPath(items[i], "position") != float64(i+1) || jsonPath(items[i], "name") != text(a) || jsonPath(items[i], "item") != want {
 				t.Errorf("%s: breadcrumb item %d %v, want %q at %s", path, i+1, items[i], text(a), want)
