@@ -40,6 +40,9 @@ func rank(r string) int {
 	return -1
 }
 
+// Demotes reports whether going from role from to role to takes privileges away.
+func Demotes(from, to string) bool { return rank(to) < rank(from) }
+
 // RoleLabel is the French label of a role.
 func RoleLabel(r string) string {
 	switch r {

@@ -21,10 +21,13 @@ const (
 	EntityModule   = "module"
 	EntityTrack    = "track"
 	EntitySession  = "session"
+	// EntityUser is an account, whose role an admin changes (/admin/utilisateurs).
+	EntityUser = "user"
 )
 
-// Entities lists the entities in the order the back-office shows them.
-var Entities = []string{EntityDomain, EntityTrack, EntityModule, EntitySession, EntityPartner, EntityAudience}
+// Entities lists the entities in the order the back-office shows them (the journal's filter).
+var Entities = []string{EntityDomain, EntityTrack, EntityModule, EntitySession, EntityPartner, EntityAudience,
+	"licence_pool", "licence_request", "trainer_application", "programme_request", EntityUser}
 
 // EntityLabel is the French name of an entity.
 func EntityLabel(e string) string {
@@ -42,6 +45,8 @@ func EntityLabel(e string) string {
 	case EntitySession:
 		return "Session"
 	// The programmes' entries (internal/postgres/licences.go, trainers.go, programme_requests.go).
+	case EntityUser:
+		return "Compte"
 	case "licence_pool":
 		return "Lot de licences"
 	case "licence_request":
@@ -63,6 +68,7 @@ const (
 	ActionImport   = "import"  // created or changed by a CSV import
 	ActionCapacity = "capacity"
 	ActionCancel   = "cancel"
+	ActionRole     = "role" // an account's role changed
 )
 
 // ActionLabel is the French name of an action.
@@ -82,6 +88,8 @@ func ActionLabel(a string) string {
 		return "Capacité"
 	case ActionCancel:
 		return "Annulation"
+	case ActionRole:
+		return "Changement de rôle"
 	// The programmes' actions.
 	case "grant":
 		return "Ajout de licences"
@@ -93,6 +101,12 @@ func ActionLabel(a string) string {
 		return "Retrait"
 	}
 	return a
+}
+
+// UserFilter selects accounts in the back-office: a part of the address or of the name, a role.
+type UserFilter struct {
+	Query string
+	Role  string
 }
 
 // Actor is the admin who makes a change.

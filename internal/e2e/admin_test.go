@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,6 +80,8 @@ func TestAccessibility_AdminPages(t *testing.T) {
 		{"admin-session-nouvelle", "/admin/sessions/nouvelle", "Programmer une session"},
 		{"admin-session", fmt.Sprintf("/admin/sessions/%d/modifier", sessionID), ""},
 		{"admin-journal", "/admin/journal", "Journal des modifications"},
+		{"admin-comptes", "/admin/utilisateurs", "Comptes"},
+		{"admin-compte", "/admin/utilisateurs?q=" + url.QueryEscape(email), "Comptes"},
 		{"admin-import-export", "/admin/import-export", "Import et export du catalogue"},
 		{"admin-apercu-brouillon", "/admin/apercu/modules/" + m.Slug, "Module brouillon à prévisualiser"},
 	}

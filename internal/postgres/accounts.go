@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"campus/internal/account"
+	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/mail"
 )
@@ -378,18 +379,14 @@ func (s *Store) ExportUser(ctx context.Context, userID int64) (account.Export, e
 	return x, nil
 }
 
-// GrantRole sets the role of the account with this address.
+// GrantRole sets the role of the account with this address, as SetUserRole does (audit entry by the command
+// line, sessions ended when the role takes privileges away).
 func (s *Store) GrantRole(ctx context.Context, email, role string) (account.User, error) {
-	var u account.User
-	if !account.ValidRole(role) {
-		return u, fmt.Errorf("postgres.GrantRole: unknown role %q", role)
+	var id int64
+	if err := s.pool.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, account.NormalizeEmail(email)).Scan(&id); err != nil {
+		return account.User{}, fmt.Errorf("postgres.GrantRole: %w", notFound(err))
 	}
-	err := scanUser(s.pool.QueryRow(ctx, `UPDATE users u SET role = $2, updated_at = now() WHERE u.email = $1
-		RETURNING `+userColumns, account.NormalizeEmail(email), role), &u)
-	if err != nil {
-		return u, fmt.Errorf("postgres.GrantRole: %w", notFound(err))
-	}
-	return u, nil
+	return s.SetUserRole(ctx, admin.Actor{Name: "ligne de commande (campus user grant)"}, id, role)
 }
 
 // ErrIdentityConflict: the ProConnect address belongs to an account already linked to another identity.

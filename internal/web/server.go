@@ -120,6 +120,7 @@ func (s *Server) Handler() http.Handler {
 			s.trainerAdminRoutes(r)
 			s.programmeRequestAdminRoutes(r)
 			s.bilanAdminRoutes(r)
+			s.userAdminRoutes(r) // accounts and their roles (admin_users.go)
 		})
 		if s.cfg.DevMailPage() {
 			r.Get("/dev/courriels", s.devMails)
