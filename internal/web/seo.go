@@ -34,6 +34,7 @@ var robotsDisallowed = []string{
 	"/reinitialisation/",
 	"/verification/",
 	"/adresse/",
+	"/attestations/",
 	"/proconnect/",
 	"/calendrier/",
 	"/programmes-sur-mesure/suivi/",
