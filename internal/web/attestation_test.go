@@ -125,8 +125,8 @@ func TestAttestation(t *testing.T) {
 
 		for path, want := range map[string]int{
 			"/attestations/verifier/" + strings.Repeat("a", 24): http.StatusNotFound,
-			"/attestations/verifier/pas-un-code":              http.StatusNotFound,
-			"/attestations/verifier/" + fmt.Sprint(id):        http.StatusNotFound,
+			"/attestations/verifier/pas-un-code":                http.StatusNotFound,
+			"/attestations/verifier/" + fmt.Sprint(id):          http.StatusNotFound,
 		} {
 			p := anonymous.get(path)
 			if p.status != want || !strings.Contains(text(p.doc.Find("main")), "Attestation inconnue") {
