@@ -283,16 +283,11 @@ func attestationPDFBytes(e enrolment.Enrolment, font [2][]byte, verify string, q
 	return finishPDF(buf.Bytes())
 }
 
-// brandBlock draws the State's brand block at (x, y), as the DSFR's logo lays it out: the Marianne (a tricolour
-// bar here: the official symbol is the DSFR's artwork), "RÉPUBLIQUE FRANÇAISE" in bold capitals on two lines,
-// and the motto "Liberté Égalité Fraternité" on three.
+// brandBlock draws the State's brand block at (x, y) as the DSFR's logo lays it out: the Marianne, "RÉPUBLIQUE
+// FRANÇAISE" in bold capitals on two lines, and the motto "Liberté Égalité Fraternité" on three.
 func brandBlock(pdf *fpdf.Fpdf, x, y float64) {
-	pdf.SetFillColor(0, 0, 145) // bleu France
-	pdf.Rect(x, y, 4, 3, "F")
-	pdf.SetFillColor(225, 0, 15) // rouge Marianne
-	pdf.Rect(x+8, y, 4, 3, "F")
-	pdf.SetDrawColor(0, 0, 0)
-	pdf.SetXY(x, y+4)
+	drawMarianne(pdf, x, y, 13)
+	pdf.SetXY(x, y+6)
 	pdf.SetFont("DejaVu", "B", 11)
 	pdf.MultiCell(60, 5, "RÉPUBLIQUE\nFRANÇAISE", "", "L", false)
 	pdf.SetX(x)
