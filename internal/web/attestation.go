@@ -261,19 +261,8 @@ func attestationPDFBytes(e enrolment.Enrolment, font [2][]byte, verify string, q
 	if n := len(qr); n > 0 {
 		m := qrSize / float64(n)
 		pdf.SetFillColor(0, 0, 0)
-		for y, row := range qr {
-			for x := 0; x < len(row); {
-				if !row[x] {
-					x++
-					continue
-				}
-				run := 1
-				for x+run < len(row) && row[x+run] {
-					run++
-				}
-				pdf.Rect(185-qrSize+float64(x)*m, footY-2+float64(y)*m, float64(run)*m, m, "F")
-				x += run
-			}
+		for _, r := range qrRuns(qr) {
+			pdf.Rect(185-qrSize+float64(r.x)*m, footY-2+float64(r.y)*m, float64(r.n)*m, m, "F")
 		}
 	}
 	var buf bytes.Buffer

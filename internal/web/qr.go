@@ -42,22 +42,34 @@ type qrMatrix struct{ bits [][]bool }
 func (m *qrMatrix) Write(mat qrcode.Matrix) error { m.bits = mat.Bitmap(); return nil }
 func (m *qrMatrix) Close() error                  { return nil }
 
-// qrSVGPath is the SVG path of the dark modules (one unit per module), runs of a row merged.
-func qrSVGPath(mods [][]bool) string {
-	var b strings.Builder
+// qrRun is a horizontal run of dark modules: n modules from (x, y).
+type qrRun struct{ x, y, n int }
+
+// qrRuns merges each row's adjacent dark modules into runs (fewer shapes to draw).
+func qrRuns(mods [][]bool) []qrRun {
+	var out []qrRun
 	for y, row := range mods {
 		for x := 0; x < len(row); {
 			if !row[x] {
 				x++
 				continue
 			}
-			run := 1
-			for x+run < len(row) && row[x+run] {
-				run++
+			n := 1
+			for x+n < len(row) && row[x+n] {
+				n++
 			}
-			fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", x, y, run, run)
-			x += run
+			out = append(out, qrRun{x, y, n})
+			x += n
 		}
+	}
+	return out
+}
+
+// qrSVGPath is the SVG path of the dark modules, one unit per module.
+func qrSVGPath(mods [][]bool) string {
+	var b strings.Builder
+	for _, r := range qrRuns(mods) {
+		fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", r.x, r.y, r.n, r.n)
 	}
 	return b.String()
 }
