@@ -353,6 +353,17 @@ func SpanAfterDu(start, end time.Time) string {
 	return "du " + sp
 }
 
+// Schedule is Span with the hours of every day, for what tells an agent when to come (mails): one day as Span;
+// several days "du lundi 2 février 2026 au mercredi 4 février 2026, de 9 h 30 à 17 h chaque jour" (a session
+// over several days runs each day from its start time to its end time, as its calendar events say).
+func Schedule(start, end time.Time) string {
+	sp := Span(start, end)
+	if !strings.HasPrefix(sp, "du ") {
+		return sp
+	}
+	return sp + ", de " + Clock(start) + " à " + Clock(end) + " chaque jour"
+}
+
 // UpcomingSession is a session with the module it belongs to, for lists across modules.
 type UpcomingSession struct {
 	Session

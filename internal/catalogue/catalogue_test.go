@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,5 +76,49 @@ func TestShortDate_FirstOfMonth(t *testing.T) {
 	}
 	if got := ShortDate(time.Date(2027, 1, 2, 10, 0, 0, 0, Paris)); got != "2 janvier 2027" {
 		t.Errorf("ShortDate = %q", got)
+	}
+}
+
+// TestSpan_FrenchWording checks the wording of session spans as pages, flashes and mails use them: one day, two
+// days, several days across months and across years, each alone (Span), after "Session" (SpanAfterDu: never
+// "du du") and with the hours of each day (Schedule).
+func TestSpan_FrenchWording(t *testing.T) {
+	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, Paris) }
+	for _, c := range []struct {
+		name                    string
+		start, end              time.Time
+		span, afterDu, schedule string
+	}{
+		{"one day", at(2026, 12, 16, 9, 30), at(2026, 12, 16, 17, 0),
+			"mercredi 16 décembre 2026, 9 h 30 – 17 h",
+			"du mercredi 16 décembre 2026, 9 h 30 – 17 h",
+			"mercredi 16 décembre 2026, 9 h 30 – 17 h"},
+		{"two days", at(2026, 12, 16, 9, 30), at(2026, 12, 17, 17, 0),
+			"du mercredi 16 décembre 2026 au jeudi 17 décembre 2026",
+			"du mercredi 16 décembre 2026 au jeudi 17 décembre 2026",
+			"du mercredi 16 décembre 2026 au jeudi 17 décembre 2026, de 9 h 30 à 17 h chaque jour"},
+		{"across months", at(2027, 3, 30, 9, 0), at(2027, 4, 1, 12, 15),
+			"du mardi 30 mars 2027 au jeudi 1er avril 2027",
+			"du mardi 30 mars 2027 au jeudi 1er avril 2027",
+			"du mardi 30 mars 2027 au jeudi 1er avril 2027, de 9 h à 12 h 15 chaque jour"},
+		{"across years", at(2026, 12, 31, 14, 0), at(2027, 1, 1, 18, 0),
+			"du jeudi 31 décembre 2026 au vendredi 1er janvier 2027",
+			"du jeudi 31 décembre 2026 au vendredi 1er janvier 2027",
+			"du jeudi 31 décembre 2026 au vendredi 1er janvier 2027, de 14 h à 18 h chaque jour"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Span(c.start, c.end); got != c.span {
+				t.Errorf("Span = %q, want %q", got, c.span)
+			}
+			if got := SpanAfterDu(c.start, c.end); got != c.afterDu {
+				t.Errorf("SpanAfterDu = %q, want %q", got, c.afterDu)
+			}
+			if got := "Session " + SpanAfterDu(c.start, c.end); strings.Contains(got, "du du") {
+				t.Errorf("%q says du du", got)
+			}
+			if got := Schedule(c.start, c.end); got != c.schedule {
+				t.Errorf("Schedule = %q, want %q", got, c.schedule)
+			}
+		})
 	}
 }

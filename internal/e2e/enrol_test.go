@@ -168,6 +168,9 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 	f.session(mustModule(t, store, slug8), 10, 30*24*time.Hour)
 	f.session(mustModule(t, store, slug8), 1, 40*24*time.Hour)
 
+	code, err := store.AttestationCode(ctx, followed)
+	check(err)
+
 	b := newBrowser(t, base)
 	logIn(t, b, agentEmail)
 	sizes := []struct {
@@ -182,6 +185,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 		{"mes-formations", "/mes-formations", "Mes formations"},
 		{"annulation", fmt.Sprintf("/mes-formations/%d/annulation", upcoming), "Annuler mon inscription"},
 		{"attestation", fmt.Sprintf("/mes-formations/%d/attestation", followed), "Attestation de formation"},
+		{"attestation-verifiee", "/attestations/verifier/" + code, "Vérification d’une attestation de formation"},
 	} {
 		for _, size := range sizes {
 			t.Run(p.name+"/"+size.name, func(t *testing.T) {

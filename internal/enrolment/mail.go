@@ -15,6 +15,7 @@ const (
 	KindPromoted         = "enrolment_promoted"
 	KindCancelled        = "enrolment_cancelled"
 	KindSessionCancelled = "session_cancelled"
+	KindSessionChanged   = "session_changed"
 	KindReminder         = "session_reminder"
 	KindOnline           = "enrolment_online"
 	KindTrack            = "enrolment_track"
@@ -26,6 +27,43 @@ type Notice struct {
 	Kind      string
 	Enrolment Enrolment // with its Person, Module, Session and Position
 	Track     TrackOutcome
+	Changes   []Change // KindSessionChanged: what changed in the session
+}
+
+// Change is one thing about a session that changed, as an agent is told: "Date", before, after (in French).
+type Change struct {
+	Label, Before, After string
+}
+
+// SessionChanges lists what changed between two states of a session that matters to its agents (when, where,
+// the virtual classroom, who trains), in French; trainerBefore and trainerAfter are the trainer's names.
+// None when nothing of that changed.
+func SessionChanges(before, after catalogue.Session, trainerBefore, trainerAfter string) []Change {
+	var out []Change
+	add := func(label, b, a string) {
+		if b != a {
+			out = append(out, Change{Label: label, Before: b, After: a})
+		}
+	}
+	add("Date", catalogue.Schedule(before.StartsAt, before.EndsAt)+" (heure de Paris)", catalogue.Schedule(after.StartsAt, after.EndsAt)+" (heure de Paris)")
+	add("Lieu", placeText(before), placeText(after))
+	add("Classe virtuelle", orNone(before.VirtualURL, "aucune"), orNone(after.VirtualURL, "aucune"))
+	add("Formateur ou formatrice", orNone(trainerBefore, "pas encore désigné"), orNone(trainerAfter, "pas encore désigné"))
+	return out
+}
+
+func placeText(s catalogue.Session) string {
+	if p := strings.Join(nonEmpty(s.PlaceName, s.Address, s.City), ", "); p != "" {
+		return p
+	}
+	return "à distance, en classe virtuelle"
+}
+
+func orNone(s, none string) string {
+	if s = strings.TrimSpace(s); s != "" {
+		return s
+	}
+	return none
 }
 
 // Mailer writes the mails of the notices; BaseURL (the portal's public URL, without a trailing slash) makes
@@ -48,7 +86,7 @@ func hello(p Person) string {
 // sessionLines describes where and when a session happens.
 func sessionLines(s catalogue.Session) string {
 	var b strings.Builder
-	b.WriteString("Date : " + catalogue.Span(s.StartsAt, s.EndsAt) + " (heure de Paris)\n")
+	b.WriteString("Date : " + catalogue.Schedule(s.StartsAt, s.EndsAt) + " (heure de Paris)\n")
 	if s.PlaceName != "" {
 		b.WriteString("Lieu : " + strings.Join(nonEmpty(s.PlaceName, s.Address, s.City), ", ") + "\n")
 		if s.VirtualURL != "" {
@@ -113,6 +151,33 @@ func (m Mailer) Message(n Notice) mail.Message {
 			sessionLines(e.Session) + "\n" +
 			"Votre inscription est annulée ; l’événement de votre agenda l’est aussi : " + ics + "\n" +
 			"Choisissez une autre session de ce module : " + base + e.Module.Href() + signature
+	case KindSessionChanged:
+		msg.Subject = "Session modifiée : " + title
+		where := "à laquelle vous êtes inscrit·e"
+		switch e.Status {
+		case Waitlisted:
+			where = "pour laquelle vous êtes sur liste d’attente (position " + fmt.Sprint(e.Position) + ")"
+		case Pending:
+			where = "à laquelle vous avez demandé à vous inscrire"
+		}
+		var b strings.Builder
+		b.WriteString(hello(e.Person) + "La session du module « " + title + " » " + where + " a changé.\n\n")
+		for _, c := range n.Changes {
+			b.WriteString(c.Label + " :\n  avant : " + c.Before + "\n  désormais : " + c.After + "\n")
+		}
+		b.WriteString("\nLa session, telle qu’elle est maintenant :\n" + sessionLines(e.Session) + "\n" +
+			"Mettez à jour votre agenda avec ce fichier : " + ics + "\n" +
+			"(l’abonnement au calendrier de vos formations, si vous en avez un, se met à jour de lui-même)\n" +
+			"Retrouvez vos formations : " + mine + "\n\n")
+		switch e.Status {
+		case Confirmed:
+			b.WriteString("Si vous ne pouvez plus venir, annulez depuis « Mes formations » : votre place reviendra à la première personne de la liste d’attente.")
+		case Waitlisted:
+			b.WriteString("Si cette session ne vous convient plus, quittez la liste d’attente depuis « Mes formations ».")
+		default:
+			b.WriteString("Si cette session ne vous convient plus, annulez votre demande depuis « Mes formations ».")
+		}
+		msg.Body = b.String() + signature
 	case KindReminder:
 		msg.Subject = "Rappel : " + title + ", " + catalogue.Date(e.Session.StartsAt)
 		msg.Body = hello(e.Person) + "Votre formation « " + title + " » approche.\n\n" + sessionLines(e.Session) + "\n" +

@@ -5,12 +5,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"campus/internal/admin"
 	"campus/internal/catalogue"
+	"campus/internal/enrolment"
+	"campus/internal/mail"
 )
 
 const adminSessionColumns = `ms.id, ms.status, ms.version, ms.updated_at, ms.ref, ms.module_id, m.slug, m.title, m.format,
@@ -112,10 +115,20 @@ func (s *Store) CreateSession(ctx context.Context, actor admin.Actor, x admin.Se
 
 // UpdateSession saves the dates, place and trainer of a session edited from version. Its capacity is not
 // changed here: raising it promotes waitlisted agents, which is the enrolment rules' business.
-func (s *Store) UpdateSession(ctx context.Context, actor admin.Actor, id int64, version int, x admin.Session) error {
+//
+// When what changed matters to the session's agents (dates, place, virtual classroom, trainer) and the session
+// has not ended, the same transaction tells every agent enrolled, waitlisted or pending in it by mail (what
+// changed, before and after), and bumps each of their enrolments' version and updated_at, which are their
+// calendar event's SEQUENCE and LAST-MODIFIED: calendars that imported the event take the new one. The audit
+// entry comes last, in the same transaction. It returns how many agents were told; a change that changes
+// nothing writes nothing.
+func (s *Store) UpdateSession(ctx context.Context, actor admin.Actor, id int64, version int, x admin.Session, mailer enrolment.Mailer) (int, error) {
+	told := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		told = 0
 		var old admin.Session
-		if err := scanAdminSession(tx.QueryRow(ctx, `SELECT `+adminSessionColumns+adminSessionFrom+` WHERE ms.id = $1 FOR UPDATE OF ms`, id), &old); err != nil {
+		var now time.Time
+		if err := scanAdminSession(tx.QueryRow(ctx, `SELECT `+adminSessionColumns+`, now()`+adminSessionFrom+` WHERE ms.id = $1 FOR UPDATE OF ms`, id), &old, &now); err != nil {
 			return notFound(err)
 		}
 		if old.Version != version {
@@ -133,13 +146,50 @@ func (s *Store) UpdateSession(ctx context.Context, actor admin.Actor, id int64, 
 			id, x.StartsAt, x.EndsAt, x.PlaceName, x.Address, x.City, x.VirtualURL, trainerArg(x.TrainerID)); err != nil {
 			return err
 		}
+		after := x.Snapshot().Map()
+		if changes := enrolment.SessionChanges(agentView(old), agentView(x), old.Trainer, x.Trainer); len(changes) > 0 && old.EndsAt.After(now) {
+			var err error
+			if told, err = tellSessionChange(ctx, tx, id, changes, mailer); err != nil {
+				return err
+			}
+			after["notified"] = strconv.Itoa(told)
+		}
 		return Audit(ctx, tx, actor, admin.EntitySession, id, admin.SessionLabel(old.ModuleTitle, x.StartsAt), admin.ActionUpdate,
-			old.Snapshot().Map(), x.Snapshot().Map())
+			old.Snapshot().Map(), after)
 	})
 	if err != nil {
-		return fmt.Errorf("postgres.UpdateSession: %w", err)
+		return 0, fmt.Errorf("postgres.UpdateSession: %w", err)
 	}
-	return nil
+	return told, nil
+}
+
+// agentView is what an agent sees of a session.
+func agentView(x admin.Session) catalogue.Session {
+	return catalogue.Session{ID: x.ID, StartsAt: x.StartsAt, EndsAt: x.EndsAt, PlaceName: x.PlaceName, Address: x.Address,
+		City: x.City, VirtualURL: x.VirtualURL}
+}
+
+// tellSessionChange bumps the calendar version of every active enrolment of a session (locked by the caller) and
+// queues one mail to each of their agents: one update, one read, one insert, whatever their number.
+func tellSessionChange(ctx context.Context, tx pgx.Tx, sessionID int64, changes []enrolment.Change, mailer enrolment.Mailer) (int, error) {
+	rows, err := tx.Query(ctx, `UPDATE enrolments SET version = version + 1, updated_at = now()
+		WHERE session_id = $1 AND status IN ('pending', 'confirmed', 'waitlisted') RETURNING id`, sessionID)
+	if err != nil {
+		return 0, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	list, err := enrolments(ctx, tx, `WHERE e.id = ANY($1) ORDER BY e.status, e.queue_seq, e.id`, ids)
+	if err != nil {
+		return 0, err
+	}
+	msgs := make([]mail.Message, 0, len(list))
+	for _, e := range list {
+		msgs = append(msgs, mailer.Message(enrolment.Notice{Kind: enrolment.KindSessionChanged, Enrolment: e, Changes: changes}))
+	}
+	return len(msgs), enqueueMails(ctx, tx, msgs)
 }
 
 // MonthSessions lists the sessions starting in [from, to), with their fill rate, for the dashboard.

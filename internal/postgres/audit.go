@@ -111,12 +111,3 @@ func conflict(ctx context.Context, tx pgx.Tx, entity string, id int64, version i
 	by, at := lastChange(ctx, tx, entity, id)
 	return &admin.ConflictError{Entity: entity, ID: id, Version: version, Current: current, By: by, At: at}
 }
-
-// AuditAfter records an admin change made by a use case whose transaction is not the back-office's (a
-// session's capacity or cancellation, which follow the enrolment rules: ChangeCapacity, CancelSession), in a
-// transaction of its own right after it.
-func (s *Store) AuditAfter(ctx context.Context, actor admin.Actor, entity string, id int64, label, action string, before, after map[string]string) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		return Audit(ctx, tx, actor, entity, id, label, action, before, after)
-	})
-}

@@ -23,12 +23,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
@@ -931,8 +933,9 @@ func promoteAndTell(ctx context.Context, tx pgx.Tx, sess catalogue.Session, mod 
 // ChangeCapacity sets a session's capacity (for the back-office). Lowering it below the seats already held is
 // refused (enrolment.CodeCapacityBelowTaken); raising it gives the new seats to the waitlist in order, in the
 // same transaction, with a mail to each promoted agent (not once the session has started). It returns the
-// promoted enrolments. The session's version is bumped (it is a catalogue change).
-func (s *Store) ChangeCapacity(ctx context.Context, sessionID int64, capacity int, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
+// promoted enrolments. The session's version is bumped (it is a catalogue change) and the change is written to
+// the audit log with its actor in the same transaction; the same capacity changes nothing.
+func (s *Store) ChangeCapacity(ctx context.Context, actor admin.Actor, sessionID int64, capacity int, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
 	var promoted []enrolment.Enrolment
 	leave, err := enterGate(ctx, sessionID)
 	if err != nil {
@@ -944,9 +947,14 @@ func (s *Store) ChangeCapacity(ctx context.Context, sessionID int64, capacity in
 		if err != nil {
 			return err
 		}
+		if capacity == sess.Capacity {
+			promoted = nil
+			return nil
+		}
 		if err := enrolment.CheckCapacity(capacity, sess.SeatsTaken); err != nil {
 			return err
 		}
+		before := map[string]string{"capacity": strconv.Itoa(sess.Capacity)}
 		var free int
 		if err := tx.QueryRow(ctx, `UPDATE module_sessions SET capacity = $2, updated_at = now(), version = version + 1
 			WHERE id = $1 RETURNING CASE WHEN status = 'scheduled' AND starts_at > now() THEN capacity - seats_taken ELSE 0 END`,
@@ -954,8 +962,14 @@ func (s *Store) ChangeCapacity(ctx context.Context, sessionID int64, capacity in
 			return err
 		}
 		sess.Capacity = capacity
-		promoted, err = promoteAndTell(ctx, tx, sess, mod, free, mailer)
-		return err
+		if promoted, err = promoteAndTell(ctx, tx, sess, mod, free, mailer); err != nil {
+			return err
+		}
+		after := map[string]string{"capacity": strconv.Itoa(capacity)}
+		if len(promoted) > 0 {
+			after["promoted"] = strconv.Itoa(len(promoted))
+		}
+		return Audit(ctx, tx, actor, admin.EntitySession, sessionID, admin.SessionLabel(mod.Title, sess.StartsAt), admin.ActionCapacity, before, after)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres.ChangeCapacity: %w", err)
@@ -965,12 +979,12 @@ func (s *Store) ChangeCapacity(ctx context.Context, sessionID int64, capacity in
 
 // CancelSession cancels a session that has not started (for the back-office): its status becomes cancelled, every
 // confirmed and waitlisted enrolment is cancelled (reason session_cancelled, their calendar events then say
-// STATUS:CANCELLED) and each agent is told by mail, in one transaction. It returns the cancelled enrolments.
-// Refusals: already cancelled, already started.
-func (s *Store) CancelSession(ctx context.Context, sessionID int64, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
+// STATUS:CANCELLED) and each agent is told by mail, and the audit log records it with its actor, in one
+// transaction. It returns the cancelled enrolments. Refusals: already cancelled, already started.
+func (s *Store) CancelSession(ctx context.Context, actor admin.Actor, sessionID int64, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
 	var cancelled []enrolment.Enrolment
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
-		sess, _, now, err := lockSession(ctx, tx, sessionID)
+		sess, mod, now, err := lockSession(ctx, tx, sessionID)
 		if err != nil {
 			return err
 		}
@@ -997,12 +1011,16 @@ func (s *Store) CancelSession(ctx context.Context, sessionID int64, mailer enrol
 		if cancelled, err = enrolments(ctx, tx, `WHERE e.id = ANY($1) ORDER BY e.queue_seq`, ids); err != nil {
 			return err
 		}
+		msgs := make([]mail.Message, 0, len(cancelled))
 		for _, e := range cancelled {
-			if err := notify(ctx, tx, mailer, enrolment.KindSessionCancelled, e); err != nil {
-				return err
-			}
+			msgs = append(msgs, mailer.Message(enrolment.Notice{Kind: enrolment.KindSessionCancelled, Enrolment: e}))
 		}
-		return nil
+		if err := enqueueMails(ctx, tx, msgs); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, actor, admin.EntitySession, sessionID, admin.SessionLabel(mod.Title, sess.StartsAt), admin.ActionCancel,
+			map[string]string{"status": admin.StatusLabel(sess.Status)},
+			map[string]string{"status": admin.StatusLabel("cancelled"), "notified": strconv.Itoa(len(cancelled))})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres.CancelSession: %w", err)

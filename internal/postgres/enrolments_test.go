@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/enrolment"
 	"campus/internal/mail"
@@ -545,11 +546,11 @@ func TestStore_SessionOperations(t *testing.T) {
 		for _, u := range users {
 			s.EnrolInSession(ctx, u, sess, testMailer)
 		}
-		_, err := s.ChangeCapacity(ctx, sess, 2, testMailer)
+		_, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 2, testMailer)
 		refusal(t, err, enrolment.CodeCapacityBelowTaken)
-		_, err = s.ChangeCapacity(ctx, sess, 0, testMailer)
+		_, err = s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 0, testMailer)
 		refusal(t, err, enrolment.CodeCapacityInvalid)
-		promoted, err := s.ChangeCapacity(ctx, sess, 6, testMailer)
+		promoted, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 6, testMailer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -566,7 +567,7 @@ func TestStore_SessionOperations(t *testing.T) {
 		if k := mailKinds(t, s, users[3]); !slices.Equal(k, []string{enrolment.KindWaitlisted, enrolment.KindPromoted}) {
 			t.Fatalf("mails %v", k)
 		}
-		if _, err := s.ChangeCapacity(ctx, sess, 6, testMailer); err != nil {
+		if _, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 6, testMailer); err != nil {
 			t.Fatal("same capacity refused:", err)
 		}
 	})
@@ -577,7 +578,7 @@ func TestStore_SessionOperations(t *testing.T) {
 		for _, u := range users {
 			s.EnrolInSession(ctx, u, sess, testMailer)
 		}
-		cancelled, err := s.CancelSession(ctx, sess, testMailer)
+		cancelled, err := s.CancelSession(ctx, admin.Actor{Name: "test"}, sess, testMailer)
 		if err != nil || len(cancelled) != 3 {
 			t.Fatalf("%d cancelled, %v", len(cancelled), err)
 		}
@@ -589,7 +590,7 @@ func TestStore_SessionOperations(t *testing.T) {
 				t.Fatalf("agent %d: %v", u, k)
 			}
 		}
-		_, err = s.CancelSession(ctx, sess, testMailer)
+		_, err = s.CancelSession(ctx, admin.Actor{Name: "test"}, sess, testMailer)
 		refusal(t, err, enrolment.CodeSessionCancelled)
 	})
 

@@ -217,10 +217,15 @@ func (s *Server) adminUpdateSession(w http.ResponseWriter, r *http.Request) {
 	e := adminSessionEdit(cur, f.adminVersion())
 	status := http.StatusUnprocessableEntity
 	if f.Valid() {
-		err := s.store.UpdateSession(r.Context(), adminActor(r), cur.ID, f.adminVersion(), x)
+		told, err := s.store.UpdateSession(r.Context(), adminActor(r), cur.ID, f.adminVersion(), x, s.mailer())
 		if err == nil {
 			s.invalidate("catalogue")
-			s.flash(r, "success", "La session est enregistrée.")
+			msg := "La session est enregistrée."
+			if told > 0 {
+				msg = "La session est enregistrée ; " + catalogue.Plural(told, "personne inscrite ou en attente en est prévenue", "personnes inscrites ou en attente en sont prévenues") +
+					" par courriel, et leur agenda suit."
+			}
+			s.flash(r, "success", msg)
 			http.Redirect(w, r, e.Action, http.StatusSeeOther)
 			return
 		}
@@ -234,7 +239,7 @@ func (s *Server) adminUpdateSession(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminSessionCapacity changes the capacity of a session through the enrolment rules (raising it promotes
-// from the waitlist; lowering it below the seats taken is refused), then records it in the audit log.
+// from the waitlist; lowering it below the seats taken is refused), recorded in the audit log by the same transaction.
 func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 	cur, sf, ok := s.adminLoadSession(w, r)
 	if !ok {
@@ -243,7 +248,7 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 	f := s.readForm(w, r)
 	capacity := f.Int("capacity", "Nouvelle capacité", 1, admin.MaxCapacity, true)
 	if f.Valid() && capacity != cur.Capacity {
-		promoted, err := s.store.ChangeCapacity(r.Context(), cur.ID, capacity, s.mailer())
+		promoted, err := s.store.ChangeCapacity(r.Context(), adminActor(r), cur.ID, capacity, s.mailer())
 		if ref, isRefusal := enrolment.AsRefusal(err); isRefusal {
 			f.Fail("capacity", ref.Message)
 		} else if err != nil {
@@ -251,14 +256,6 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 			return
 		} else {
 			s.invalidate("catalogue")
-			after := map[string]string{"capacity": strconv.Itoa(capacity)}
-			if len(promoted) > 0 {
-				after["promoted"] = strconv.Itoa(len(promoted))
-			}
-			if err := s.store.AuditAfter(r.Context(), adminActor(r), admin.EntitySession, cur.ID, admin.SessionLabel(cur.ModuleTitle, cur.StartsAt),
-				admin.ActionCapacity, map[string]string{"capacity": strconv.Itoa(cur.Capacity)}, after); err != nil {
-				s.log.Error("audit of a capacity change", "session", cur.ID, "err", err)
-			}
 			msg := "La capacité est maintenant de " + catalogue.Plural(capacity, "place", "places") + "."
 			if len(promoted) > 0 {
 				msg += " " + catalogue.Plural(len(promoted), "personne a quitté", "personnes ont quitté") + " la liste d’attente et en a été prévenue."
@@ -279,7 +276,7 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminCancelSession cancels a session that has not started (every enrolled agent is told, by the enrolment
-// rules), then records it in the audit log.
+// rules), recorded in the audit log by the same transaction.
 func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
 	cur, sf, ok := s.adminLoadSession(w, r)
 	if !ok {
@@ -294,7 +291,7 @@ func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
 		s.adminRenderSession(w, r, http.StatusUnprocessableEntity, e, sf, cur)
 		return
 	}
-	cancelled, err := s.store.CancelSession(r.Context(), cur.ID, s.mailer())
+	cancelled, err := s.store.CancelSession(r.Context(), adminActor(r), cur.ID, s.mailer())
 	if ref, isRefusal := enrolment.AsRefusal(err); isRefusal {
 		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
@@ -305,11 +302,6 @@ func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.invalidate("catalogue")
-	if err := s.store.AuditAfter(r.Context(), adminActor(r), admin.EntitySession, cur.ID, admin.SessionLabel(cur.ModuleTitle, cur.StartsAt),
-		admin.ActionCancel, map[string]string{"status": admin.StatusLabel(cur.Status)},
-		map[string]string{"status": admin.StatusLabel("cancelled"), "notified": strconv.Itoa(len(cancelled))}); err != nil {
-		s.log.Error("audit of a cancellation", "session", cur.ID, "err", err)
-	}
 	s.flash(r, "success", "La session est annulée ; "+catalogue.Plural(len(cancelled), "inscription annulée", "inscriptions annulées")+
 		", chaque personne est prévenue par courriel.")
 	http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)

@@ -6,11 +6,16 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	osexec "os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"campus/internal/account"
+	"campus/internal/catalogue"
 	"campus/internal/web"
 )
 
@@ -76,5 +81,147 @@ func TestAttestation(t *testing.T) {
 		if p := other.get(page + ".pdf"); p.status != http.StatusNotFound {
 			t.Fatalf("another agent's PDF: %d", p.status)
 		}
+		checkAttestationPDF(t, pdf, m.title, verifyURL(t, b.get(page)))
 	})
+
+	t.Run("Verification", func(t *testing.T) {
+		verify := verifyURL(t, b.get(page))
+		code := strings.TrimPrefix(verify, testBase+"/attestations/verifier/")
+		if len(code) != 24 || strings.Contains(code, fmt.Sprint(id)) {
+			t.Fatalf("verification code %q: want 24 random letters and digits", code)
+		}
+		if again := verifyURL(t, admin.get(page)); again != verify {
+			t.Fatalf("the code changed: %s then %s", verify, again)
+		}
+		if p := b.get(page); p.doc.Find(`article svg[role="img"][aria-label] path[d^="M"]`).Length() != 1 {
+			t.Fatal("no QR code on the attestation page")
+		}
+		anonymous := newBrowser(t, srv)
+		p := anonymous.get(strings.TrimPrefix(verify, testBase))
+		if p.status != http.StatusOK || text(p.doc.Find("main h1")) != "Vérification d’une attestation de formation" {
+			t.Fatalf("verification page: %d %q", p.status, text(p.doc.Find("main h1")))
+		}
+		checkFrame(t, "/attestations/verifier/{code}", p)
+		if p.header.Get("X-Robots-Tag") != "noindex, nofollow" {
+			t.Errorf("X-Robots-Tag %q", p.header.Get("X-Robots-Tag"))
+		}
+		var got []string
+		p.doc.Find("main dl dt").Each(func(i int, dt *goquery.Selection) {
+			got = append(got, text(dt)+" : "+text(dt.Next()))
+		})
+		var startsAt, endsAt time.Time
+		store.Pool().QueryRow(t.Context(), `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, sess).Scan(&startsAt, &endsAt)
+		want := []string{"Titulaire : Camille Martin", "Formation : " + m.title, "Date : " + catalogue.Span(startsAt, endsAt),
+			"Durée : 7 h", "Délivrée par : Campus du numérique public – Direction interministérielle du numérique (DINUM)"}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("the page states:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		// Nothing more: not the address, the administration, the enrolment's number.
+		for _, secret := range []string{u.Email, "(DINUM)\n", attestationNumberOf(id)} {
+			if strings.Contains(text(p.doc.Find("main")), secret) {
+				t.Errorf("the public page shows %q", secret)
+			}
+		}
+
+		for path, want := range map[string]int{
+			"/attestations/verifier/" + strings.Repeat("a", 24): http.StatusNotFound,
+			"/attestations/verifier/pas-un-code":                http.StatusNotFound,
+			"/attestations/verifier/" + fmt.Sprint(id):          http.StatusNotFound,
+		} {
+			p := anonymous.get(path)
+			if p.status != want || !strings.Contains(text(p.doc.Find("main")), "Attestation inconnue") {
+				t.Errorf("%s: %d %q", path, p.status, text(p.doc.Find("main .fr-alert")))
+			}
+		}
+
+		// Withdrawn: the attendance is corrected to absent.
+		if _, err := store.MarkAttendance(t.Context(), sess, map[int64]bool{id: false}); err != nil {
+			t.Fatal(err)
+		}
+		p = anonymous.get(strings.TrimPrefix(verify, testBase))
+		if p.status != http.StatusGone || !strings.Contains(text(p.doc.Find("main .fr-alert")), "Attestation retirée") ||
+			strings.Contains(p.body, "Camille Martin") {
+			t.Fatalf("withdrawn attestation: %d %q", p.status, text(p.doc.Find("main .fr-alert")))
+		}
+		checkFrame(t, "/attestations/verifier/{code} (retirée)", p)
+		if _, err := store.MarkAttendance(t.Context(), sess, map[int64]bool{id: true}); err != nil {
+			t.Fatal(err)
+		}
+
+		// Rate limited per client address: 60 checks per 10 minutes, then 429 with Retry-After.
+		walker := newBrowser(t, srv)
+		for i := range 60 {
+			if p := walker.get("/attestations/verifier/" + strings.Repeat("b", 23) + "a"); p.status != http.StatusNotFound {
+				t.Fatalf("check %d: %d", i+1, p.status)
+			}
+		}
+		p = walker.get(strings.TrimPrefix(verify, testBase))
+		if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" {
+			t.Fatalf("61st check: %d, Retry-After %q", p.status, p.header.Get("Retry-After"))
+		}
+		if p := anonymous.get(strings.TrimPrefix(verify, testBase)); p.status != http.StatusOK {
+			t.Fatalf("another address is limited too: %d", p.status)
+		}
+	})
+}
+
+// verifyURL reads the verification address printed on an attestation page.
+func verifyURL(t *testing.T, p page) string {
+	t.Helper()
+	href, _ := p.doc.Find(`article a[href*="/attestations/verifier/"]`).Attr("href")
+	if !strings.HasPrefix(href, testBase+"/attestations/verifier/") {
+		t.Fatalf("no verification address on the attestation (%d)", p.status)
+	}
+	return href
+}
+
+func attestationNumberOf(id int64) string { return fmt.Sprintf("-%06d", id) }
+
+// checkAttestationPDF reads the PDF with poppler (pdfinfo, pdftotext): it parses without error; its title is
+// the attestation's and is shown as the window's title; its language is French; it carries XMP metadata; its
+// text has the State's brand block, the module and the verification address.
+func checkAttestationPDF(t *testing.T, pdf []byte, module, verify string) {
+	t.Helper()
+	if _, err := osexec.LookPath("pdfinfo"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdfinfo is missing and CI=true: this test may not skip (apt-get install poppler-utils)")
+		}
+		t.Skip("SKIPPED: pdfinfo is missing (apt-get install poppler-utils)")
+	}
+	file := filepath.Join(t.TempDir(), "attestation.pdf")
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(name string, args ...string) string {
+		t.Helper()
+		cmd := osexec.Command(name, args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil || stderr.Len() > 0 {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, stderr.String())
+		}
+		return string(out)
+	}
+	info := run("pdfinfo", file)
+	for _, want := range []string{"Title:           Attestation de formation – " + module, "Author:          Campus du numérique public",
+		"Page size:       595.28 x 841.89 pts (A4)", "Pages:           1", "PDF version:     1.4", "Metadata Stream: yes"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("pdfinfo lacks %q:\n%s", want, info)
+		}
+	}
+	if xmp := run("pdfinfo", "-meta", file); !strings.Contains(xmp, "<dc:title>") || !strings.Contains(xmp, module) || !strings.Contains(xmp, "<dc:language>") {
+		t.Errorf("XMP metadata:\n%s", xmp)
+	}
+	for _, want := range [][]byte{[]byte("/Lang (fr-FR)"), []byte("/ViewerPreferences << /DisplayDocTitle true >>"), []byte("/Type /Metadata /Subtype /XML")} {
+		if !bytes.Contains(pdf, want) {
+			t.Errorf("the PDF's catalog lacks %s", want)
+		}
+	}
+	txt := strings.Join(strings.Fields(run("pdftotext", "-enc", "UTF-8", file, "-")), " ")
+	for _, want := range []string{"RÉPUBLIQUE FRANÇAISE", "Liberté Égalité Fraternité", "Attestation de formation", module, verify} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("pdftotext lacks %q:\n%s", want, txt)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"strings"
 	"time"
 
@@ -14,11 +15,13 @@ import (
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	"campus/templates"
 )
 
 // Calendar files (RFC 5545) written with golang-ical, which folds and escapes lines: one event per enrolment in
 // a dated session, with a UID stable for the enrolment's life, local times in Europe/Paris (TZID and its
-// VTIMEZONE), LOCATION and URL; a cancelled enrolment (or session) publishes STATUS:CANCELLED with a higher
+// VTIMEZONE), LOCATION, URL and ORGANIZER (the Campus's sender); a session over several days is one event per
+// day (addEvent); a cancelled enrolment (or session) publishes STATUS:CANCELLED with a higher
 // SEQUENCE so that calendars that imported it update it.
 
 const parisTZ = "Europe/Paris"
@@ -55,16 +58,69 @@ func (s *Server) eventUID(e enrolment.Enrolment) string {
 
 func parisLocal(t time.Time) string { return t.In(catalogue.Paris).Format("20060102T150405") }
 
-// addEvent adds the event of an enrolment in a dated session.
+// sessionDays splits a session into the days it is given: each day from the session's start time to its end
+// time (Paris local time), from the first day to the last. A session within one day, or whose end time is not
+// after its start time (an odd schedule that the back-office allows), is one span from start to end.
+func sessionDays(start, end time.Time) [][2]time.Time {
+	s, e := start.In(catalogue.Paris), end.In(catalogue.Paris)
+	first := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, catalogue.Paris)
+	last := time.Date(e.Year(), e.Month(), e.Day(), 0, 0, 0, 0, catalogue.Paris)
+	clock := func(day, t time.Time) time.Time {
+		return time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), t.Second(), 0, catalogue.Paris)
+	}
+	if !last.After(first) || !clock(first, e).After(s) {
+		return [][2]time.Time{{start, end}}
+	}
+	var out [][2]time.Time
+	for day := first; !day.After(last); day = day.AddDate(0, 0, 1) {
+		out = append(out, [2]time.Time{clock(day, s), clock(day, e)})
+	}
+	return out
+}
+
+// organizer is the Campus's sender, the ORGANIZER of every event (RFC 5546 requires one with METHOD:PUBLISH).
+func (s *Server) organizer() (name, address string) {
+	name, address = templates.SiteName, "ne-pas-repondre@"+s.cfg.BaseURL.Hostname()
+	if a, err := mail.ParseAddress(s.cfg.MailFrom); err == nil {
+		address = a.Address
+		if a.Name != "" {
+			name = a.Name
+		}
+	}
+	return name, address
+}
+
+// addEvent adds the events of an enrolment in a dated session: one VEVENT for a session within a day; for a
+// session over several days, one VEVENT per day under the enrolment's one UID: the first day carries
+// RRULE:FREQ=DAILY;COUNT=n (a calendar that expands recurrences gets n daytime occurrences and no nights), and
+// each following day is written out as its own VEVENT with its RECURRENCE-ID (a reader that does not expand
+// sees every day too). The series shares SEQUENCE and LAST-MODIFIED, so a moved or cancelled session replaces
+// the whole series in calendars that imported it, whatever its new number of days.
 func (s *Server) addEvent(cal *ics.Calendar, e enrolment.Enrolment, now time.Time) {
+	days := sessionDays(e.Session.StartsAt, e.Session.EndsAt)
+	for i, day := range days {
+		ev := cal.AddEvent(s.eventUID(e))
+		if i > 0 {
+			ev.SetProperty(ics.ComponentPropertyRecurrenceId, parisLocal(day[0]), ics.WithTZID(parisTZ))
+		}
+		s.fillEvent(ev, e, day[0], day[1], now)
+		if i == 0 && len(days) > 1 {
+			ev.AddRrule(fmt.Sprintf("FREQ=DAILY;COUNT=%d", len(days)))
+		}
+	}
+}
+
+// fillEvent writes what every event of an enrolment says, for the span [start, end).
+func (s *Server) fillEvent(ev *ics.VEvent, e enrolment.Enrolment, start, end, now time.Time) {
 	base := s.mailer().BaseURL
-	ev := cal.AddEvent(s.eventUID(e))
 	ev.SetDtStampTime(now)
 	ev.SetCreatedTime(e.CreatedAt)
 	ev.SetModifiedAt(e.UpdatedAt)
 	ev.SetSequence(e.Version - 1)
-	ev.SetProperty(ics.ComponentPropertyDtStart, parisLocal(e.Session.StartsAt), ics.WithTZID(parisTZ))
-	ev.SetProperty(ics.ComponentPropertyDtEnd, parisLocal(e.Session.EndsAt), ics.WithTZID(parisTZ))
+	ev.SetProperty(ics.ComponentPropertyDtStart, parisLocal(start), ics.WithTZID(parisTZ))
+	ev.SetProperty(ics.ComponentPropertyDtEnd, parisLocal(end), ics.WithTZID(parisTZ))
+	name, address := s.organizer()
+	ev.SetOrganizer("mailto:"+address, ics.WithCN(name))
 	summary := e.Module.Title + " – Campus du numérique public"
 	status := ics.ObjectStatusConfirmed
 	switch {

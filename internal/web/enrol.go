@@ -24,6 +24,8 @@ import (
 func (s *Server) enrolmentRoutes(r chi.Router) {
 	// The private calendar feed: the token in the URL is the credential (calendar.go).
 	r.Get("/calendrier/{token}.ics", s.calendarFeed)
+	// The public verification of an attestation: its code is printed on it (attestation.go).
+	r.Get("/attestations/verifier/{code}", s.attestationCheck)
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireUser)
 		r.Post("/modules/{slug}/inscription", s.enrolModule)

@@ -35,6 +35,7 @@ var robotsDisallowed = []string{
 	"/reinitialisation/",
 	"/verification/",
 	"/adresse/",
+	"/attestations/",
 	"/proconnect/",
 	"/calendrier/",
 	"/programmes-sur-mesure/suivi/",

@@ -1,0 +1,240 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"campus/internal/admin"
+	"campus/internal/catalogue"
+	"campus/internal/enrolment"
+	"campus/internal/postgres"
+)
+
+// failAuditAfterMails makes every insert into the audit log fail: the audit entry is the last write of the
+// back-office's session changes, after the mails, so a change that still succeeded would have written them in
+// a transaction of their own. The returned function puts the audit log back.
+func failAuditAfterMails(t *testing.T, s *postgres.Store) func() {
+	t.Helper()
+	enExec(t, s, `CREATE OR REPLACE FUNCTION test_fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'injected failure after the mails'; END $$`)
+	enExec(t, s, `CREATE TRIGGER test_fail_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION test_fail_audit()`)
+	return func() { enExec(t, s, `DROP TRIGGER test_fail_audit ON audit_log`) }
+}
+
+// sessionState is what a session change may write: the session's row, its agents' calendar versions, the
+// mails and the audit entries about it.
+type sessionState struct {
+	sessionVersion, capacity, mails, audits int
+	starts                                  time.Time
+	versions                                []int
+}
+
+func readSessionState(t *testing.T, s *postgres.Store, sessionID int64) sessionState {
+	t.Helper()
+	var st sessionState
+	ctx := context.Background()
+	if err := s.Pool().QueryRow(ctx, `SELECT version, capacity, starts_at,
+		(SELECT count(*) FROM mail_outbox o WHERE o.recipient IN (SELECT u.email FROM enrolments e JOIN users u ON u.id = e.user_id WHERE e.session_id = $1)),
+		(SELECT count(*) FROM audit_log WHERE entity = 'session' AND entity_id = $1)
+		FROM module_sessions WHERE id = $1`, sessionID).Scan(&st.sessionVersion, &st.capacity, &st.starts, &st.mails, &st.audits); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.Pool().Query(ctx, `SELECT version FROM enrolments WHERE session_id = $1 ORDER BY id`, sessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v int
+		rows.Scan(&v)
+		st.versions = append(st.versions, v)
+	}
+	return st
+}
+
+// TestStore_SessionChange: an admin moves a session with three enrolled and two waitlisted agents (and one who
+// cancelled): five mails saying what changed, five enrolments with a higher calendar version, one audit entry
+// with the admin, all in the change's transaction (a failure after the mails leaves nothing written); a change
+// that changes nothing writes nothing; a trainer's assignment bumps the session's version, is audited and told;
+// capacity changes and cancellations are audited in their own transaction.
+func TestStore_SessionChange(t *testing.T) {
+	s := enStore(t)
+	ctx := context.Background()
+	mod := enModule(t, s, "presentiel", "published", "published")
+	sess := enSession(t, s, mod, 3, 10*24*time.Hour)
+	users := enUsers(t, s, 7)
+	agents, gone, adminID := users[:5], users[5], users[6]
+	enExec(t, s, `UPDATE users SET given_name = 'Alix', usual_name = 'Martin' WHERE id = $1`, adminID)
+	actor := admin.Actor{ID: adminID, Name: "Alix Martin"}
+	ids := map[int64]int64{} // user → enrolment
+	for _, u := range append(slices.Clone(agents), gone) {
+		out, err := s.EnrolInSession(ctx, u, sess, testMailer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[u] = out.Enrolment.ID
+	}
+	if _, err := s.CancelEnrolment(ctx, gone, ids[gone], testMailer); err != nil {
+		t.Fatal(err)
+	}
+	// The cancelled seat went to the head of the waitlist: three confirmed, two waitlisted remain.
+	if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess); n != 2 {
+		t.Fatalf("%d waitlisted, want 2", n)
+	}
+	goneVersion := enCount(t, s, `SELECT version FROM enrolments WHERE id = $1`, ids[gone])
+
+	cur, err := s.AdminSession(ctx, sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := cur
+	moved.StartsAt, moved.EndsAt = cur.StartsAt.Add(30*time.Minute), cur.EndsAt.Add(30*time.Minute)
+
+	t.Run("a failure after the mails writes nothing", func(t *testing.T) {
+		before := readSessionState(t, s, sess)
+		restore := failAuditAfterMails(t, s)
+		defer restore()
+		if _, err := s.UpdateSession(ctx, actor, sess, cur.Version, moved, testMailer); err == nil || !strings.Contains(err.Error(), "injected failure") {
+			t.Fatalf("UpdateSession with a failing audit log: %v", err)
+		}
+		if after := readSessionState(t, s, sess); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Fatalf("written despite the failure:\nbefore %+v\nafter  %+v", before, after)
+		}
+		if _, err := s.ChangeCapacity(ctx, actor, sess, 5, testMailer); err == nil {
+			t.Fatal("capacity changed without its audit entry")
+		}
+		if _, err := s.CancelSession(ctx, actor, sess, testMailer); err == nil {
+			t.Fatal("session cancelled without its audit entry")
+		}
+		if after := readSessionState(t, s, sess); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Fatalf("capacity or cancellation written despite the failure:\nbefore %+v\nafter  %+v", before, after)
+		}
+	})
+
+	t.Run("moved: five mails, five calendar versions, one audit entry", func(t *testing.T) {
+		before := readSessionState(t, s, sess)
+		var updatedBefore time.Time
+		s.Pool().QueryRow(ctx, `SELECT max(updated_at) FROM enrolments WHERE session_id = $1 AND status <> 'cancelled'`, sess).Scan(&updatedBefore)
+		told, err := s.UpdateSession(ctx, actor, sess, cur.Version, moved, testMailer)
+		if err != nil || told != 5 {
+			t.Fatalf("told %d, %v; want 5", told, err)
+		}
+		after := readSessionState(t, s, sess)
+		if after.mails != before.mails+5 || after.audits != before.audits+1 || after.sessionVersion != before.sessionVersion+1 {
+			t.Fatalf("before %+v, after %+v: want 5 mails, 1 audit entry, the session's version +1", before, after)
+		}
+		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status <> 'cancelled' AND updated_at > $2`, sess, updatedBefore); n != 5 {
+			t.Fatalf("%d enrolments with a later LAST-MODIFIED, want 5", n)
+		}
+		if v := enCount(t, s, `SELECT version FROM enrolments WHERE id = $1`, ids[gone]); v != goneVersion {
+			t.Fatal("the cancelled enrolment's calendar version moved")
+		}
+		oldWhen := catalogue.Schedule(cur.StartsAt, cur.EndsAt)
+		newWhen := catalogue.Schedule(moved.StartsAt, moved.EndsAt)
+		for _, u := range agents {
+			e, err := s.Enrolment(ctx, ids[u])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var subject, body string
+			if err := s.Pool().QueryRow(ctx, `SELECT subject, body FROM mail_outbox WHERE recipient = $1 AND kind = $2 ORDER BY id DESC LIMIT 1`,
+				e.Person.Email, enrolment.KindSessionChanged).Scan(&subject, &body); err != nil {
+				t.Fatalf("agent %d: no mail of the change: %v", u, err)
+			}
+			for _, want := range []string{"Date :\n  avant : " + oldWhen + " (heure de Paris)\n  désormais : " + newWhen + " (heure de Paris)",
+				fmt.Sprintf("https://campus.test/mes-formations/%d/calendrier.ics", e.ID), "https://campus.test/mes-formations\n"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("agent %d (%s): the mail lacks %q:\n%s", u, e.Status, want, body)
+				}
+			}
+			if e.Status == enrolment.Waitlisted && !strings.Contains(body, "liste d’attente (position ") {
+				t.Errorf("waitlisted agent's mail does not say so:\n%s", body)
+			}
+			if strings.Contains(body, "Lieu :\n") {
+				t.Errorf("the place did not change, yet the mail says it did:\n%s", body)
+			}
+		}
+		var actorID int64
+		var actorName, notified string
+		if err := s.Pool().QueryRow(ctx, `SELECT actor_id, actor_name, after->>'notified' FROM audit_log
+			WHERE entity = 'session' AND entity_id = $1 AND action = 'update' ORDER BY id DESC LIMIT 1`, sess).Scan(&actorID, &actorName, &notified); err != nil {
+			t.Fatal(err)
+		}
+		if actorID != adminID || actorName != "Alix Martin" || notified != "5" {
+			t.Fatalf("audit entry by %d %q, notified %q", actorID, actorName, notified)
+		}
+	})
+
+	t.Run("a change that changes nothing writes nothing", func(t *testing.T) {
+		now, err := s.AdminSession(ctx, sess)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := readSessionState(t, s, sess)
+		if told, err := s.UpdateSession(ctx, actor, sess, now.Version, now, testMailer); err != nil || told != 0 {
+			t.Fatalf("told %d, %v", told, err)
+		}
+		if after := readSessionState(t, s, sess); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Fatalf("a no-op change wrote:\nbefore %+v\nafter  %+v", before, after)
+		}
+	})
+
+	t.Run("assigning a trainer", func(t *testing.T) {
+		now, err := s.AdminSession(ctx, sess)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := readSessionState(t, s, sess)
+		withTrainer := now
+		withTrainer.TrainerID, withTrainer.Trainer = adminID, "Alix Martin"
+		if told, err := s.UpdateSession(ctx, actor, sess, now.Version, withTrainer, testMailer); err != nil || told != 5 {
+			t.Fatalf("told %d, %v", told, err)
+		}
+		after := readSessionState(t, s, sess)
+		if after.sessionVersion != before.sessionVersion+1 || after.audits != before.audits+1 || after.mails != before.mails+5 {
+			t.Fatalf("before %+v, after %+v", before, after)
+		}
+		var body string
+		s.Pool().QueryRow(ctx, `SELECT body FROM mail_outbox WHERE kind = $1 ORDER BY id DESC LIMIT 1`, enrolment.KindSessionChanged).Scan(&body)
+		if !strings.Contains(body, "Formateur ou formatrice :\n  avant : pas encore désigné\n  désormais : Alix Martin") {
+			t.Fatalf("mail of the trainer's assignment:\n%s", body)
+		}
+	})
+
+	t.Run("capacity and cancellation are audited with the admin", func(t *testing.T) {
+		before := readSessionState(t, s, sess)
+		promoted, err := s.ChangeCapacity(ctx, actor, sess, 4, testMailer)
+		if err != nil || len(promoted) != 1 {
+			t.Fatalf("promoted %d, %v", len(promoted), err)
+		}
+		if _, err := s.ChangeCapacity(ctx, actor, sess, 4, testMailer); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CancelSession(ctx, actor, sess, testMailer); err != nil {
+			t.Fatal(err)
+		}
+		after := readSessionState(t, s, sess)
+		if after.audits != before.audits+2 {
+			t.Fatalf("%d audit entries, want 2 (the same capacity again is no change)", after.audits-before.audits)
+		}
+		rows, err := s.Pool().Query(ctx, `SELECT action || ' ' || actor_name || ' ' || after::text FROM audit_log
+			WHERE entity = 'session' AND entity_id = $1 AND actor_id = $2 AND action IN ('capacity', 'cancel') ORDER BY id`, sess, adminID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var x string
+			rows.Scan(&x)
+			got = append(got, x)
+		}
+		if len(got) != 2 || !strings.Contains(got[0], `"promoted": "1"`) || !strings.Contains(got[1], `"notified": "5"`) {
+			t.Fatalf("audit entries %q", got)
+		}
+	})
+}
