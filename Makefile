@@ -26,11 +26,14 @@ build: assets ## build bin/campus
 
 # `make run` is a developer's portal: development mode (the outbox at /dev/courriels, on an http:// address only)
 # unless CAMPUS_ENV says otherwise. The binary alone defaults to production.
+# On the project's private database (DATABASE_URL unset) in development, it also prints demo accounts (an agent, a
+# trainer, an admin) with a password new at each run (`campus demo`).
 run: build ## set everything up and serve the portal on http://localhost:8080 (CAMPUS_ADDR)
-	@set -e; url="$${DATABASE_URL:-$(DEV_DB_URL)}"; \
+	@set -e; url="$${DATABASE_URL:-$(DEV_DB_URL)}"; env="$${CAMPUS_ENV:-development}"; \
 	  DATABASE_URL="$$url" $(BIN) migrate; \
 	  DATABASE_URL="$$url" $(BIN) seed; \
-	  exec env DATABASE_URL="$$url" CAMPUS_ENV="$${CAMPUS_ENV:-development}" $(BIN) serve
+	  if [ -z "$$DATABASE_URL" ] && [ "$$env" = development ]; then DATABASE_URL="$$url" CAMPUS_ENV="$$env" $(BIN) demo; fi; \
+	  exec env DATABASE_URL="$$url" CAMPUS_ENV="$$env" $(BIN) serve
 
 # Two `go test`, one after the other; `make test` fails when either does (the second runs even when the first
 # failed). Every package but internal/e2e runs with -race. The browser tests (internal/e2e) run without it: the

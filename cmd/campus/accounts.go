@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +44,41 @@ func userCommand(ctx context.Context, store *postgres.Store, args []string, stdo
 		return err
 	}
 	fmt.Fprintf(stdout, "%s a maintenant le rôle %s (%s).\n", u.Email, u.Role, account.RoleLabel(u.Role))
+	return nil
+}
+
+// demoAccounts are the accounts `campus demo` makes, one per role.
+var demoAccounts = []struct{ email, given, usual, role string }{
+	{"agent.demo@campus.localhost", "Camille", "Agent", account.RoleAgent},
+	{"formatrice.demo@campus.localhost", "Dominique", "Formatrice", account.RoleTrainer},
+	{"admin.demo@campus.localhost", "Alix", "Administratrice", account.RoleAdmin},
+}
+
+// demoCommand creates or resets the demo accounts with a new random password, and prints them: development
+// only (`make run` calls it on the project's private database). Their addresses are under .localhost, which no
+// mail reaches.
+func demoCommand(ctx context.Context, cfg config.Config, store *postgres.Store, stdout io.Writer) error {
+	if cfg.Env != "development" {
+		return errors.New("demo: development only (CAMPUS_ENV=development): demo accounts have a password printed in clear")
+	}
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	password := "demo-" + base64.RawURLEncoding.EncodeToString(b)
+	hash, err := account.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "Comptes de démonstration (mot de passe commun, nouveau à chaque lancement) :")
+	for _, d := range demoAccounts {
+		u, err := store.DemoAccount(ctx, d.email, d.given, d.usual, d.role, hash)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "  %-34s %s\n", account.RoleLabel(u.Role), u.Email)
+	}
+	fmt.Fprintf(stdout, "  mot de passe : %s\n", password)
 	return nil
 }
 

@@ -61,6 +61,50 @@ func TestRun_UserGrant(t *testing.T) {
 	}
 }
 
+// TestRun_Demo: `campus demo` refuses outside development; in development it makes an agent, a trainer and an
+// admin whose printed password signs them in, and a second run gives a new password that replaces the first.
+func TestRun_Demo(t *testing.T) {
+	dbURL := testdb.NewDatabase(t, "demo")
+	ctx := context.Background()
+	if err := run(ctx, []string{"migrate"}, env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_LOG_LEVEL": "warn"}), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	prod := env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_LOG_LEVEL": "warn"})
+	if err := run(ctx, []string{"demo"}, prod, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "development only") {
+		t.Fatalf("demo in production: %v", err)
+	}
+	dev := env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_LOG_LEVEL": "warn", "CAMPUS_ENV": "development"})
+	store, err := postgres.Open(ctx, dbURL, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	password := func() string {
+		var out bytes.Buffer
+		if err := run(ctx, []string{"demo"}, dev, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		_, pw, ok := strings.Cut(out.String(), "mot de passe : ")
+		if !ok {
+			t.Fatalf("no password in %q", out.String())
+		}
+		return strings.TrimSpace(pw)
+	}
+	first, second := password(), password()
+	if first == second {
+		t.Error("the same password twice")
+	}
+	for _, d := range demoAccounts {
+		u, hash, err := store.UserByEmail(ctx, d.email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Role != d.role || !u.Verified() || !account.VerifyPassword(hash, second) || account.VerifyPassword(hash, first) {
+			t.Errorf("%s: role %s, verified %v", d.email, u.Role, u.Verified())
+		}
+	}
+}
+
 // fakeSMTP is a minimal SMTP server that records the messages it receives.
 type fakeSMTP struct {
 	ln   net.Listener

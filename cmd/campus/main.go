@@ -48,5 +48,6 @@ commands:
   migrate   apply pending database migrations
   seed      load the reference catalogue (idempotent)
   user      user grant <role> <email>: give a role (agent, trainer, admin) to an account
+  demo      development only: create or reset an agent, a trainer and an admin with a new password, printed
 
 configuration is read from the environment: see README.md`

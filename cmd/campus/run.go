@@ -35,7 +35,7 @@ func runReady(ctx context.Context, args []string, getenv func(string) string, st
 	log := newLogger(cfg, stderr)
 
 	switch args[0] {
-	case "serve", "migrate", "seed", "user":
+	case "serve", "migrate", "seed", "user", "demo":
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -57,6 +57,8 @@ func runReady(ctx context.Context, args []string, getenv func(string) string, st
 		return store.Migrate(ctx, log)
 	case "user":
 		return userCommand(ctx, store, args[1:], stdout)
+	case "demo":
+		return demoCommand(ctx, cfg, store, stdout)
 	case "seed":
 		rep, err := store.Seed(ctx, seed.Reference(), time.Now())
 		if err != nil {

@@ -80,3 +80,20 @@ func (s *Store) SetUserRole(ctx context.Context, actor admin.Actor, id int64, ro
 	}
 	return u, nil
 }
+
+// DemoAccount creates, or resets, an account for exploring a development portal: its address proven, the
+// password hash and the role given; its sessions end when it existed. The `campus demo` command only, which
+// refuses to run outside development.
+func (s *Store) DemoAccount(ctx context.Context, email, givenName, usualName, role, passwordHash string) (account.User, error) {
+	var u account.User
+	err := scanUser(s.pool.QueryRow(ctx, `INSERT INTO users AS u (email, password_hash, given_name, usual_name, administration,
+			role, email_verified_at)
+		VALUES ($1, $2, $3, $4, 'Campus du numérique public (démonstration)', $5, now())
+		ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,
+			email_verified_at = coalesce(u.email_verified_at, now()), session_epoch = u.session_epoch + 1, updated_at = now()
+		RETURNING `+userColumns, account.NormalizeEmail(email), passwordHash, givenName, usualName, role), &u)
+	if err != nil {
+		return u, fmt.Errorf("postgres.DemoAccount: %w", err)
+	}
+	return u, nil
+}
