@@ -99,17 +99,16 @@ func TrainerMoreInfo(to, name, question, link string) Message {
 // TrainerAccepted welcomes a new trainer; space is their trainer space. awaiting: no account has proven this
 // address yet, so the role waits for the first one that does (signUp and reset are the pages where they create
 // their account or choose a password for an unconfirmed one).
-func TrainerAccepted(to, name, message, space, signUp, reset string, awaiting bool) Message {
+func TrainerAccepted(to, name, message, space, setPassword string, awaiting bool) Message {
 	body := hello(name) + "Votre candidature à l’appel à formateurs est acceptée : bienvenue dans la communauté des formateurs " +
 		"du Campus du numérique public !\n\nVotre espace formateur : " + space + "\n\n"
 	if m := strings.TrimSpace(message); m != "" {
 		body += "Le mot de l’équipe :\n\n" + m + "\n\n"
 	}
 	if awaiting {
-		body += "Votre rôle de formateur sera attaché au compte du Campus qui utilise cette adresse dès qu’elle sera confirmée. " +
-			"Connectez-vous avec ProConnect, ou créez votre compte avec cette adresse : " + signUp + "\n" +
-			"Si vous aviez déjà créé un compte sans confirmer votre adresse, choisissez un mot de passe sur la page « Mot de passe oublié » : " +
-			reset + "\n"
+		body += "Choisissez le mot de passe de votre compte du Campus, qui recevra le rôle de formateur (lien personnel, " +
+			"valable 7 jours et une seule fois) : " + setPassword + "\n\n" +
+			"Vous pouvez aussi vous connecter avec ProConnect avec cette adresse.\n"
 	} else {
 		body += "Votre compte existant a reçu le rôle de formateur : connectez-vous comme d’habitude.\n"
 	}

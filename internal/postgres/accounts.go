@@ -113,13 +113,18 @@ func (s *Store) SignUp(ctx context.Context, a NewAccount, tokenHash []byte, veri
 
 // insertToken stores a link's hash; earlier unused links of the same purpose stop working.
 func insertToken(ctx context.Context, tx pgx.Tx, userID int64, purpose, email string, hash []byte) error {
+	return insertTokenTTL(ctx, tx, userID, purpose, email, hash, account.TTL(purpose))
+}
+
+// insertTokenTTL is insertToken with a lifetime of its own.
+func insertTokenTTL(ctx context.Context, tx pgx.Tx, userID int64, purpose, email string, hash []byte, ttl time.Duration) error {
 	if _, err := tx.Exec(ctx, `UPDATE account_tokens SET used_at = now()
 		WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, userID, purpose); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO account_tokens (hash, user_id, purpose, email, expires_at)
 		VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-		hash, userID, purpose, email, account.TTL(purpose).Seconds())
+		hash, userID, purpose, email, ttl.Seconds())
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -159,7 +160,14 @@ type TrainerDecision struct {
 	Note      string // internal
 	Actor     admin.Actor
 	ReplyHash []byte // asking for more: the SHA-256 of the single-use link carried by the mail
+	// WelcomeHash, when accepting an applicant without a proven account: the SHA-256 of the single-use link the
+	// mail carries to choose a password (a password-reset link valid WelcomeTTL; an account without password is
+	// made for the address when there is none). Choosing it proves the address, which gives the trainer role.
+	WelcomeHash []byte
 }
+
+// WelcomeTTL is how long an accepted trainer's link to choose a password works.
+const WelcomeTTL = 7 * 24 * time.Hour
 
 // DecideTrainerApplication applies a decision in one transaction with its mail. Accepting makes the
 // applicant a trainer: the account of the application's address gets the trainer role (an administrator keeps
@@ -191,6 +199,16 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 				}
 			case !errors.Is(err, pgx.ErrNoRows):
 				return err
+			case len(d.WelcomeHash) > 0:
+				var accountID int64
+				if err := tx.QueryRow(ctx, `INSERT INTO users (email, given_name, usual_name, administration) VALUES ($1, $2, $3, $4)
+					ON CONFLICT (email) DO UPDATE SET updated_at = users.updated_at RETURNING id`,
+					a.Email, a.GivenName, a.UsualName, a.Organisation).Scan(&accountID); err != nil {
+					return err
+				}
+				if err := insertTokenTTL(ctx, tx, accountID, account.PurposeResetPassword, a.Email, d.WelcomeHash, WelcomeTTL); err != nil {
+					return err
+				}
 			}
 			a.UserID = userID
 			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, user_id = $3, awaiting_account = $4,

@@ -39,7 +39,7 @@ func (s *Server) trainerRoutes(r chi.Router) {
 
 // trainerMails are the mails of the call for trainers, with links to the portal; replyToken is the single-use
 // token of a request for more information (only that decision needs it).
-func (s *Server) trainerMails(replyToken string) postgres.TrainerMails {
+func (s *Server) trainerMails(replyToken, welcomeToken string) postgres.TrainerMails {
 	call := s.link("/devenir-formateur")
 	return postgres.TrainerMails{
 		Received:  func(a trainer.Application) mail.Message { return mail.TrainerReceived(a.Email, call) },
@@ -48,8 +48,8 @@ func (s *Server) trainerMails(replyToken string) postgres.TrainerMails {
 			return mail.TrainerMoreInfo(a.Email, a.GivenName, question, s.link("/devenir-formateur/precisions/"+replyToken))
 		},
 		Accepted: func(a trainer.Application, message string, awaiting bool) mail.Message {
-			return mail.TrainerAccepted(a.Email, a.GivenName, message, s.link("/formateur"), s.link("/inscription"),
-				s.link("/mot-de-passe-oublie"), awaiting)
+			return mail.TrainerAccepted(a.Email, a.GivenName, message, s.link("/formateur"),
+				s.link("/reinitialisation/"+welcomeToken), awaiting)
 		},
 		Declined: func(a trainer.Application, message string) mail.Message {
 			return mail.TrainerDeclined(a.Email, a.GivenName, message, call)
@@ -138,7 +138,7 @@ func (s *Server) trainerApply(w http.ResponseWriter, r *http.Request) {
 		s.renderTrainerCall(w, r, http.StatusTooManyRequests, f.State())
 		return
 	}
-	if _, _, err := s.store.SubmitTrainerApplication(r.Context(), a, s.trainerMails("")); err != nil {
+	if _, _, err := s.store.SubmitTrainerApplication(r.Context(), a, s.trainerMails("", "")); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -116,7 +116,11 @@ func (s *Server) adminTrainerDecide(w http.ResponseWriter, r *http.Request) {
 	if decision == trainer.DecisionAsk {
 		d.ReplyHash = hash
 	}
-	a, err = s.store.DecideTrainerApplication(r.Context(), id, d, s.trainerMails(tok))
+	welcome, welcomeHash := account.NewToken()
+	if decision == trainer.DecisionAccept {
+		d.WelcomeHash = welcomeHash
+	}
+	a, err = s.store.DecideTrainerApplication(r.Context(), id, d, s.trainerMails(tok, welcome))
 	if errors.Is(err, trainer.ErrTransition) {
 		f.FailForm("Cette candidature a changé entre-temps : rechargez la page.")
 		s.renderAdminTrainer(w, r, http.StatusConflict, id, f.State())

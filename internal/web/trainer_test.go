@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -263,4 +264,54 @@ var testTrainerMails = postgres.TrainerMails{
 	Declined: func(a trainer.Application, _ string) mail.Message {
 		return mail.Message{Kind: "t", To: a.Email, Subject: "s"}
 	},
+}
+
+// TestTrainer_AcceptedWithoutAccount: an applicant without an account (here, someone else made one with the
+// address but never proved it) is accepted; the mail carries a single-use link to choose a password, which proves
+// the address, gives the trainer role, and voids the password set by whoever made the account.
+func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	ctx := context.Background()
+	email := uniqueEmail("candidate")
+	squatter := newBrowser(t, srv)
+	squatter.post("/inscription", url.Values{"email": {email}, "password": {goodPassword}, "given_name": {"Eve"},
+		"usual_name": {"Pirate"}, "administration": {"Aucune"}, "consent": {"oui"}})
+	var squatted int
+	store.Pool().QueryRow(ctx, `SELECT count(*) FROM users WHERE email = $1 AND password_hash IS NOT NULL AND email_verified_at IS NULL`, email).Scan(&squatted)
+	if squatted != 1 {
+		t.Fatal("the unproven account was not made")
+	}
+	anon := newBrowser(t, srv)
+	expectRedirect(t, anon.post("/devenir-formateur", url.Values{"given_name": {"Sacha"}, "usual_name": {"Durand"}, "email": {email},
+		"kind": {"externe"}, "organisation": {"Inria"}, "domains": {"data"}, "modules": {"Initiation SQL"},
+		"availability": {"Un jour par mois"}, "consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
+	var id int64
+	if err := store.Pool().QueryRow(ctx, `SELECT id FROM trainer_applications WHERE email = $1`, email).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	page := "/admin/formateurs/" + strconv.FormatInt(id, 10)
+	expectRedirect(t, admin.post(page+"/decision", url.Values{"decision": {"accepter"}}), http.StatusSeeOther, page)
+	m, _ := lastMail(t, store, email)
+	link := regexp.MustCompile(`/reinitialisation/[A-Za-z0-9_-]+`).FindString(m.Body)
+	if m.Kind != "trainer_application_accepted" || link == "" || strings.Contains(m.Body, "mot-de-passe-oublie") {
+		t.Fatalf("acceptance mail %s without a link to choose a password:\n%s", m.Kind, m.Body)
+	}
+	if p := anon.get(link); p.status != http.StatusOK || p.doc.Find(`input[name="password"]`).Length() != 1 {
+		t.Fatalf("password page: %d", p.status)
+	}
+	const chosen = "une phrase de passe bien longue"
+	expectRedirect(t, anon.post(link, url.Values{"password": {chosen}}), http.StatusSeeOther, "/connexion")
+	if p := anon.post(link, url.Values{"password": {chosen}}); p.status == http.StatusSeeOther {
+		t.Error("the link works twice")
+	}
+	if p := newBrowser(t, srv).login(email, goodPassword); p.status == http.StatusSeeOther && p.header.Get("Location") == "/compte" {
+		t.Error("the squatter's password still signs in")
+	}
+	trainerB := newBrowser(t, srv)
+	expectRedirect(t, trainerB.login(email, chosen), http.StatusSeeOther, "/compte")
+	if p := trainerB.get("/formateur"); p.status != http.StatusOK {
+		t.Errorf("trainer space after choosing a password: %d", p.status)
+	}
 }
