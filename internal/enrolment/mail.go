@@ -219,3 +219,50 @@ func (m Mailer) Message(n Notice) mail.Message {
 	}
 	return msg
 }
+
+// Kinds of the mails to a session's trainer.
+const (
+	KindTrainerAssigned   = "trainer_session_assigned"
+	KindTrainerUnassigned = "trainer_session_unassigned"
+	KindTrainerChanged    = "trainer_session_changed"
+)
+
+// TrainerNotice tells a trainer that a session was given to them (KindTrainerAssigned), taken from them
+// (KindTrainerUnassigned), or changed (KindTrainerChanged, with Changes).
+type TrainerNotice struct {
+	Kind        string
+	Trainer     Person
+	ModuleTitle string
+	Session     catalogue.Session
+	Changes     []Change
+}
+
+// TrainerMessage writes the mail of a trainer notice; its link opens the session's roster in the trainer space.
+func (m Mailer) TrainerMessage(n TrainerNotice) mail.Message {
+	base := strings.TrimSuffix(m.BaseURL, "/")
+	roster := fmt.Sprintf("%s/formateur/sessions/%d", base, n.Session.ID)
+	title := n.ModuleTitle
+	msg := mail.Message{Kind: n.Kind, To: n.Trainer.Email}
+	var b strings.Builder
+	b.WriteString(hello(n.Trainer))
+	switch n.Kind {
+	case KindTrainerAssigned:
+		msg.Subject = "Une session vous est confiée : " + title
+		b.WriteString("Vous animerez la session du module « " + title + " » :\n\n" + sessionLines(n.Session) + "\n" +
+			"La liste des inscrits et l’émargement : " + roster + "\n" +
+			"Votre espace formateur : " + base + "/formateur")
+	case KindTrainerUnassigned:
+		msg.Subject = "Session retirée de votre espace : " + title
+		b.WriteString("La session du module « " + title + " » ne vous est plus confiée :\n\n" + sessionLines(n.Session) + "\n" +
+			"Pour toute question, écrivez à l’équipe du Campus. Votre espace formateur : " + base + "/formateur")
+	case KindTrainerChanged:
+		msg.Subject = "Session modifiée : " + title
+		b.WriteString("La session du module « " + title + " » que vous animez a changé.\n\n")
+		for _, c := range n.Changes {
+			b.WriteString(c.Label + " :\n  avant : " + c.Before + "\n  désormais : " + c.After + "\n")
+		}
+		b.WriteString("\nLa liste des inscrits et l’émargement : " + roster)
+	}
+	msg.Body = b.String() + signature
+	return msg
+}

@@ -93,7 +93,8 @@ func trainerArg(id int64) *int64 {
 }
 
 // CreateSession schedules a session of a module; its reference is made from the module and the date.
-func (s *Store) CreateSession(ctx context.Context, actor admin.Actor, x admin.Session) (int64, error) {
+// A session given to a trainer tells them by mail in the same transaction (tellTrainers).
+func (s *Store) CreateSession(ctx context.Context, actor admin.Actor, x admin.Session, mailer enrolment.Mailer) (int64, error) {
 	var id int64
 	suffix := make([]byte, 3)
 	rand.Read(suffix)
@@ -103,6 +104,9 @@ func (s *Store) CreateSession(ctx context.Context, actor admin.Actor, x admin.Se
 			capacity, trainer_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 			ref, x.ModuleID, x.StartsAt, x.EndsAt, x.PlaceName, x.Address, x.City, x.VirtualURL, x.Capacity, trainerArg(x.TrainerID)).Scan(&id)
 		if err != nil {
+			return err
+		}
+		if err := tellTrainers(ctx, tx, id, admin.Session{}, x, mailer); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, actor, admin.EntitySession, id, admin.SessionLabel(x.ModuleTitle, x.StartsAt), admin.ActionCreate, nil, x.Snapshot().Map())
@@ -154,6 +158,11 @@ func (s *Store) UpdateSession(ctx context.Context, actor admin.Actor, id int64, 
 			}
 			after["notified"] = strconv.Itoa(told)
 		}
+		if old.EndsAt.After(now) {
+			if err := tellTrainers(ctx, tx, id, old, x, mailer); err != nil {
+				return err
+			}
+		}
 		return Audit(ctx, tx, actor, admin.EntitySession, id, admin.SessionLabel(old.ModuleTitle, x.StartsAt), admin.ActionUpdate,
 			old.Snapshot().Map(), after)
 	})
@@ -167,6 +176,64 @@ func (s *Store) UpdateSession(ctx context.Context, actor admin.Actor, id int64, 
 func agentView(x admin.Session) catalogue.Session {
 	return catalogue.Session{ID: x.ID, StartsAt: x.StartsAt, EndsAt: x.EndsAt, PlaceName: x.PlaceName, Address: x.Address,
 		City: x.City, VirtualURL: x.VirtualURL}
+}
+
+// tellTrainers tells a session's trainers what a change means for them, by mail in the caller's transaction: the
+// trainer it is given to, the one it is taken from, or the same trainer what changed (dates, place, virtual
+// classroom). old is the zero Session for a new one; a session starting in the past tells nobody.
+func tellTrainers(ctx context.Context, tx pgx.Tx, id int64, old, x admin.Session, mailer enrolment.Mailer) error {
+	before, after := agentView(old), agentView(x)
+	before.ID, after.ID = id, id
+	type notice struct {
+		to int64
+		n  enrolment.TrainerNotice
+	}
+	var notices []notice
+	switch {
+	case old.TrainerID != x.TrainerID:
+		if old.TrainerID != 0 {
+			notices = append(notices, notice{old.TrainerID, enrolment.TrainerNotice{Kind: enrolment.KindTrainerUnassigned, Session: before}})
+		}
+		if x.TrainerID != 0 && x.EndsAt.After(time.Now()) {
+			notices = append(notices, notice{x.TrainerID, enrolment.TrainerNotice{Kind: enrolment.KindTrainerAssigned, Session: after}})
+		}
+	case x.TrainerID != 0:
+		if changes := enrolment.SessionChanges(before, after, "", ""); len(changes) > 0 {
+			notices = append(notices, notice{x.TrainerID, enrolment.TrainerNotice{Kind: enrolment.KindTrainerChanged, Session: after, Changes: changes}})
+		}
+	}
+	if len(notices) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, email, given_name, usual_name FROM users WHERE id = ANY($1)`, []int64{old.TrainerID, x.TrainerID})
+	if err != nil {
+		return err
+	}
+	people := map[int64]enrolment.Person{}
+	for rows.Next() {
+		var id int64
+		var p enrolment.Person
+		if err := rows.Scan(&id, &p.Email, &p.GivenName, &p.UsualName); err != nil {
+			rows.Close()
+			return err
+		}
+		people[id] = p
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	title := x.ModuleTitle
+	if title == "" {
+		title = old.ModuleTitle
+	}
+	msgs := make([]mail.Message, 0, len(notices))
+	for _, n := range notices {
+		if p, ok := people[n.to]; ok {
+			n.n.Trainer, n.n.ModuleTitle = p, title
+			msgs = append(msgs, mailer.TrainerMessage(n.n))
+		}
+	}
+	return enqueueMails(ctx, tx, msgs)
 }
 
 // tellSessionChange bumps the calendar version of every active enrolment of a session (locked by the caller) and

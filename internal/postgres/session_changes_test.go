@@ -238,3 +238,79 @@ func TestStore_SessionChange(t *testing.T) {
 		}
 	})
 }
+
+// TestStore_TrainerNotices: the trainer a session is given to is told, with its roster's link; a change of date
+// tells the same trainer what changed; giving it to someone else tells both; a change that changes nothing and a
+// session scheduled without a trainer tell nobody.
+func TestStore_TrainerNotices(t *testing.T) {
+	s := enStore(t)
+	ctx := context.Background()
+	mod := enModule(t, s, "presentiel", "published", "published")
+	people := enUsers(t, s, 3)
+	first, second, adminID := people[0], people[1], people[2]
+	actor := admin.Actor{ID: adminID, Name: "Alix Martin"}
+	mails := func(user int64) []string {
+		t.Helper()
+		rows, err := s.Pool().Query(ctx, `SELECT o.kind || '|' || o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient
+			WHERE u.id = $1 ORDER BY o.id`, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var m string
+			rows.Scan(&m)
+			out = append(out, m)
+		}
+		return out
+	}
+	var modTitle, modSlug string
+	s.Pool().QueryRow(ctx, `SELECT title, slug FROM modules WHERE id = $1`, mod).Scan(&modTitle, &modSlug)
+	start := time.Now().Add(20 * 24 * time.Hour).Truncate(time.Hour)
+	x := admin.Session{ModuleID: mod, Module: modSlug, ModuleTitle: modTitle, StartsAt: start, EndsAt: start.Add(3 * time.Hour),
+		PlaceName: "Ségur", City: "Paris", Capacity: 10, TrainerID: first}
+	id, err := s.CreateSession(ctx, actor, x, testMailer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := mails(first)
+	if len(got) != 1 || !strings.HasPrefix(got[0], enrolment.KindTrainerAssigned+"|") || !strings.Contains(got[0], fmt.Sprintf("/formateur/sessions/%d", id)) ||
+		!strings.Contains(got[0], "« "+modTitle+" »") {
+		t.Fatalf("assignment mails: %q", got)
+	}
+
+	cur, _ := s.AdminSession(ctx, id)
+	moved := cur
+	moved.StartsAt, moved.EndsAt = cur.StartsAt.Add(time.Hour), cur.EndsAt.Add(time.Hour)
+	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, moved, testMailer); err != nil {
+		t.Fatal(err)
+	}
+	if got = mails(first); len(got) != 2 || !strings.HasPrefix(got[1], enrolment.KindTrainerChanged+"|") || !strings.Contains(got[1], "Date :\n  avant : ") {
+		t.Fatalf("after the move: %q", got)
+	}
+
+	cur, _ = s.AdminSession(ctx, id)
+	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, cur, testMailer); err != nil {
+		t.Fatal(err)
+	}
+	other := cur
+	other.TrainerID, other.Trainer = second, "Agent N° 2"
+	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, other, testMailer); err != nil {
+		t.Fatal(err)
+	}
+	if got = mails(first); len(got) != 3 || !strings.HasPrefix(got[2], enrolment.KindTrainerUnassigned+"|") {
+		t.Fatalf("the first trainer after the change of trainer: %q", got)
+	}
+	if got = mails(second); len(got) != 1 || !strings.HasPrefix(got[0], enrolment.KindTrainerAssigned+"|") {
+		t.Fatalf("the second trainer: %q", got)
+	}
+
+	x.TrainerID = 0
+	if _, err := s.CreateSession(ctx, actor, x, testMailer); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(mails(first)) + len(mails(second)) + len(mails(adminID)); n != 4 {
+		t.Errorf("%d mails after a session without trainer, want 4", n)
+	}
+}

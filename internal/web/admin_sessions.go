@@ -151,7 +151,7 @@ func (s *Server) adminCreateSession(w http.ResponseWriter, r *http.Request) {
 	f.adminApply(errs)
 	e := templates.AdminEdit{Entity: admin.EntitySession, Action: "/admin/sessions"}
 	if f.Valid() {
-		id, err := s.store.CreateSession(r.Context(), adminActor(r), x)
+		id, err := s.store.CreateSession(r.Context(), adminActor(r), x, s.mailer())
 		if err != nil {
 			s.fail(w, r, err)
 			return
