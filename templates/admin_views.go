@@ -186,11 +186,18 @@ type AdminImportView struct {
 type AdminDashboard struct {
 	Month    string // "mars 2026"
 	Counts   []AdminCountRow
-	Sessions []admin.Session
+	Sessions int // this month's sessions, cancelled ones included
 	Seats    int // seats taken this month
 	Capacity int
-	Pending  []admin.Pending
+	// Watch are this month's sessions not ended nor cancelled that need a look (no trainer, under half full, or
+	// full), at most DashboardWatch, by date; WatchMore counts the others.
+	Watch     []admin.Session
+	WatchMore int
+	Pending   []admin.Pending
 }
+
+// DashboardWatch is how many sessions to watch the dashboard lists (the rest are on the sessions page).
+const DashboardWatch = 12
 
 // AdminCountRow is one kind of the catalogue, counted by status.
 type AdminCountRow struct {

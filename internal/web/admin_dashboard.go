@@ -36,7 +36,8 @@ func (s *Server) adminDashboard(ctx context.Context, now time.Time) (templates.A
 	pending := make([][]admin.Pending, len(sources))
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { counts, err = s.store.StatusCounts(ctx); return })
-	g.Go(func() (err error) { d.Sessions, err = s.store.MonthSessions(ctx, from, to); return })
+	var month []admin.Session
+	g.Go(func() (err error) { month, err = s.store.MonthSessions(ctx, from, to); return })
 	for i, src := range sources {
 		g.Go(func() (err error) { pending[i], err = src(ctx); return })
 	}
@@ -46,10 +47,19 @@ func (s *Server) adminDashboard(ctx context.Context, now time.Time) (templates.A
 	for _, p := range pending {
 		d.Pending = append(d.Pending, p...)
 	}
-	for _, x := range d.Sessions {
-		if x.Status != "cancelled" {
-			d.Seats += x.SeatsTaken
-			d.Capacity += x.Capacity
+	d.Sessions = len(month)
+	for _, x := range month {
+		if x.Status == "cancelled" {
+			continue
+		}
+		d.Seats += x.SeatsTaken
+		d.Capacity += x.Capacity
+		if x.EndsAt.After(now) && (x.TrainerID == 0 || 2*x.SeatsTaken < x.Capacity || x.SeatsTaken >= x.Capacity) {
+			if len(d.Watch) < templates.DashboardWatch {
+				d.Watch = append(d.Watch, x)
+			} else {
+				d.WatchMore++
+			}
 		}
 	}
 	kinds := []struct{ kind, label, href string }{
