@@ -52,7 +52,12 @@ var fields = map[string][]Field{
 
 // extraLabels name the keys of audit entries that are not form fields.
 var extraLabels = map[string]string{"status": "État", "modules": "Modules (dans l’ordre)", "seats_taken": "Places prises",
-	"promoted": "Personnes sorties de la liste d’attente", "notified": "Inscriptions annulées (personnes prévenues)"}
+	"promoted": "Personnes sorties de la liste d’attente", "notified": "Personnes prévenues par courriel",
+	// The programmes' entries (licences, trainers' applications, tailored-programme requests).
+	"statut": "État", "message": "Message envoyé", "note": "Note interne", "motif": "Motif", "agent": "Agent",
+	"administration": "Administration", "quota": "Quota", "licences": "Licences", "dotation": "Dotation",
+	"demandes_servies": "Demandes servies", "codes": "Codes", "nom": "Nom", "debut": "Début", "fin": "Fin",
+	"programme": "Programme", "accès réservé": "Accès réservé"}
 
 // FieldLabels maps the keys of an entity's snapshot to their French labels.
 func FieldLabels(entity string) map[string]string {
