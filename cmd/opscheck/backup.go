@@ -113,7 +113,7 @@ func (c *checker) backup(ctx context.Context) error {
 	}
 	out, err := exec.CommandContext(ctx, pgRestore, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
 		"--dbname="+restored, dump).CombinedOutput()
-	if !c.expect(err == nil, "pg_restore into a fresh database: %v %s", err, strings.TrimSpace(string(out))) {
+	if !c.expect(err == nil, "pg_restore into a fresh database %s", strings.TrimSpace(errOrEmpty(err)+" "+string(out))) {
 		return fmt.Errorf("restore failed")
 	}
 	restoredEnv := map[string]string{"DATABASE_URL": restored, "CAMPUS_LOG_LEVEL": "warn"}
