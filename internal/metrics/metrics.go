@@ -28,8 +28,6 @@ var (
 		Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}}, []string{"route", "method", "code"})
 	inFlight = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Subsystem: "http", Name: "requests_in_flight",
 		Help: "HTTP requests being answered."})
-	draining = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Subsystem: "http", Name: "draining",
-		Help: "1 from SIGTERM until the listener closes (/readyz answers 503), 0 otherwise."})
 	enrolments = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "enrolments_total",
 		Help: "Enrolment requests by outcome: confirmed, waitlisted, already, refused, error."}, []string{"outcome"})
 	licences = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "licence_requests_total",
@@ -57,15 +55,6 @@ func RequestDone(route, method string, status int, d time.Duration) {
 	c := class(status)
 	requests.WithLabelValues(route, method, c).Inc()
 	duration.WithLabelValues(route, method, c).Observe(d.Seconds())
-}
-
-// SetDraining says whether the instance is draining before it stops.
-func SetDraining(on bool) {
-	if on {
-		draining.Set(1)
-	} else {
-		draining.Set(0)
-	}
 }
 
 // Enrolment counts an enrolment request by outcome (confirmed, waitlisted, already, refused, error).
@@ -102,6 +91,8 @@ type Sources struct {
 	Pool   func() PoolStats
 	Cache  func() CacheStats
 	Outbox func(context.Context) (Outbox, error)
+	// Draining reports whether the instance is draining before it stops (from SIGTERM to the listener's close).
+	Draining func() bool
 }
 
 // Registry returns a registry with the Go runtime and process collectors, the request, enrolment, licence and
@@ -109,7 +100,12 @@ type Sources struct {
 func Registry(src Sources) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		requests, duration, inFlight, draining, enrolments, licences, rateLimited)
+		requests, duration, inFlight, enrolments, licences, rateLimited)
+	if src.Draining != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Subsystem: "http", Name: "draining",
+			Help: "1 from SIGTERM until the listener closes (/readyz answers 503), 0 otherwise."},
+			func() float64 { return b2f(src.Draining()) }))
+	}
 	if src.Pool != nil || src.Cache != nil || src.Outbox != nil {
 		reg.MustRegister(&stateCollector{src: src})
 	}

@@ -39,6 +39,7 @@ func (s *Server) MetricsRegistry() *prometheus.Registry {
 			n, age, err := s.store.OutboxBacklog(ctx)
 			return metrics.Outbox{Pending: n, Oldest: age}, err
 		},
+		Draining: s.draining.Load,
 	})
 }
 
@@ -51,7 +52,6 @@ func (p slogPrinter) Println(v ...any) { p.s.log.Warn("metrics", "err", v) }
 // still served normally until the listener closes.
 func (s *Server) Drain() {
 	s.draining.Store(true)
-	metrics.SetDraining(true)
 }
 
 // enrolmentOutcome is the metrics label of an enrolment request's result.
