@@ -10,7 +10,7 @@ TEST_DB_URL = $$(scripts/devdb.sh url campus_test)
 # Under CI every test name is printed, so the log shows the browser tests ran rather than skipped.
 GOTEST_FLAGS ?= $(if $(filter true,$(CI)),-v,)
 
-.PHONY: help run build assets generate test test-go check-generated vet bench bench-search db-stop db-status clean
+.PHONY: help run build assets generate test test-go check-generated vet bench bench-search deploy-check backup-check db-stop db-status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -62,6 +62,14 @@ bench: build ## load-test the real server on loopback (table vs the static ceili
 
 bench-search: ## the search benchmarks alone (p50/p95 per search, on the seed and on a catalogue 100 times larger)
 	@TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(TEST_DB_URL)}" $(GO) test -run '^$$' -bench 'Search' -benchtime 200x ./internal/postgres ./internal/web
+
+# Operations checks (cmd/opscheck), run by CI after `make test`: each uses a fresh database of the private cluster,
+# starts its own processes on free loopback ports and stops them, and exits non-zero on any failed check.
+deploy-check: build ## Debian's nginx (TLS, HTTP/2, deploy/nginx) before two `campus serve`: pages, accounts, enrolments, a rolling restart
+	@$(GO) run ./cmd/opscheck -campus $(BIN) deploy
+
+backup-check: build ## dump a running database (deploy/backup/campus-backup.sh), restore it, migrate it, compare every table's rows
+	@$(GO) run ./cmd/opscheck -campus $(BIN) backup
 
 check-generated: ## regenerate templ output; under CI=true, fail when it differs from what is committed
 	@$(GO) tool templ generate -path templates >/dev/null 2>&1

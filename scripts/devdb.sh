@@ -2,6 +2,7 @@
 # Starts (or reuses) the project-private PostgreSQL cluster used when DATABASE_URL is unset.
 #
 #   scripts/devdb.sh url [dbname]   start if needed, create dbname (default: campus), print its URL
+#   scripts/devdb.sh bin            print the folder of the PostgreSQL binaries it uses (pg_dump of the same version)
 #   scripts/devdb.sh stop           stop the cluster
 #   scripts/devdb.sh status         say whether it runs
 #
@@ -92,7 +93,8 @@ case "$cmd" in
     fi
     echo "postgres://campus@/$dbname?host=$sock&sslmode=disable"
     ;;
+  bin) dirname "$(readlink -f "$bin/pg_ctl")" ;;
   stop) running && as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >&2 || true ;;
   status) if running; then echo "running: $data"; else echo "stopped: $data"; fi ;;
-  *) echo "usage: $0 url [dbname] | stop | status" >&2; exit 2 ;;
+  *) echo "usage: $0 url [dbname] | bin | stop | status" >&2; exit 2 ;;
 esac

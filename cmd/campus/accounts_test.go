@@ -186,7 +186,7 @@ func TestRun_MailDelivery(t *testing.T) {
 	dbURL := testdb.NewDatabase(t, "mail")
 	vars := env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_ADDR": "127.0.0.1:0", "CAMPUS_LOG_LEVEL": "error",
 		"CAMPUS_SMTP_HOST": "127.0.0.1", "CAMPUS_SMTP_PORT": port, "CAMPUS_SMTP_TLS": "none",
-		"CAMPUS_MAIL_FROM": "Campus <ne-pas-repondre@campus.test>", "CAMPUS_COOKIE_SECURE": "false"})
+		"CAMPUS_MAIL_FROM": "Campus <ne-pas-repondre@campus.test>", "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_DRAIN": "0s"})
 	ctx, stop := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)

@@ -46,7 +46,7 @@ func TestTwoInstances(t *testing.T) {
 	// 1. Two `campus serve` started at the same moment on the empty database: each applies pending migrations
 	// first (CAMPUS_AUTO_MIGRATE defaults to true), under goose's lock.
 	vars := env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_ADDR": "127.0.0.1:0", "CAMPUS_COOKIE_SECURE": "false",
-		"CAMPUS_LOG_LEVEL": "info", "CAMPUS_DB_MAX_CONNS": "8", "CAMPUS_SHUTDOWN_TIMEOUT": "5s"})
+		"CAMPUS_LOG_LEVEL": "info", "CAMPUS_DB_MAX_CONNS": "8", "CAMPUS_SHUTDOWN_TIMEOUT": "5s", "CAMPUS_DRAIN": "0s"})
 	a, b := &tiInstance{name: "A"}, &tiInstance{name: "B"}
 	gate := make(chan struct{})
 	for _, in := range []*tiInstance{a, b} {

@@ -20,7 +20,7 @@ func env(m map[string]string) func(string) string {
 // type over HTTP and stops the server as SIGTERM would.
 func TestRun_EndToEnd(t *testing.T) {
 	url := testdb.NewDatabase(t, "e2e")
-	vars := env(map[string]string{"DATABASE_URL": url, "CAMPUS_ADDR": "127.0.0.1:0", "CAMPUS_LOG_LEVEL": "warn"})
+	vars := env(map[string]string{"DATABASE_URL": url, "CAMPUS_ADDR": "127.0.0.1:0", "CAMPUS_LOG_LEVEL": "warn", "CAMPUS_DRAIN": "0s"})
 	ctx := context.Background()
 	var out bytes.Buffer
 	for _, cmd := range []string{"migrate", "seed", "seed"} {

@@ -119,10 +119,27 @@ func serve(ctx context.Context, cfg config.Config, store *postgres.Store, log *s
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	stopMetrics, err := serveMetrics(cfg, portal, log)
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	defer stopMetrics()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	// Drain: /readyz answers 503 and answers close their connections, while requests are still served, so that
+	// the load balancer stops sending requests here before the listener closes (CAMPUS_DRAIN).
+	if cfg.Drain > 0 {
+		log.Info("draining", "drain", cfg.Drain)
+		portal.Drain()
+		select {
+		case <-time.After(cfg.Drain):
+		case err := <-errc:
+			return err
+		}
 	}
 	log.Info("shutting down", "timeout", cfg.ShutdownWait)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
@@ -134,6 +151,25 @@ func serve(ctx context.Context, cfg config.Config, store *postgres.Store, log *s
 		return err
 	}
 	return nil
+}
+
+// serveMetrics serves the Prometheus metrics on CAMPUS_METRICS_ADDR, a listener of their own (never the public
+// port), until the returned function is called. Without CAMPUS_METRICS_ADDR it does nothing.
+func serveMetrics(cfg config.Config, portal *web.Server, log *slog.Logger) (func(), error) {
+	if cfg.MetricsAddr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (CAMPUS_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", portal.MetricsHandler())
+	msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go msrv.Serve(ln)
+	log.Info("serving metrics", "addr", ln.Addr().String(), "path", "/metrics")
+	return func() { msrv.Close() }, nil
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

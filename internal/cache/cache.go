@@ -9,6 +9,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -56,6 +57,24 @@ type Cache struct {
 	bytes   int
 	entries map[string]entry
 	flight  singleflight.Group // one computation per missing key at a time
+
+	// Counters for the metrics (Stats): look-ups served from memory, look-ups that computed, values dropped.
+	hits, misses, evictions atomic.Uint64
+}
+
+// Stats are the cache's counters and size, for the metrics.
+type Stats struct {
+	Hits, Misses, Evictions uint64
+	Entries, Bytes          int
+	Enabled                 bool
+}
+
+// Stats returns the counters since the process started and the current size.
+func (c *Cache) Stats() Stats {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(), Entries: len(c.entries),
+		Bytes: c.bytes, Enabled: c.on}
 }
 
 // New returns a disabled cache.
@@ -67,6 +86,7 @@ func (c *Cache) Enable(on bool) {
 	c.on = on
 	c.gen++
 	c.bytes = 0
+	c.evictions.Add(uint64(len(c.entries)))
 	clear(c.entries)
 	c.mu.Unlock()
 }
@@ -86,6 +106,7 @@ func (c *Cache) Invalidate(tags Tag) {
 		if e.tags&tags != 0 {
 			c.bytes -= e.size
 			delete(c.entries, k)
+			c.evictions.Add(1)
 		}
 	}
 	c.mu.Unlock()
@@ -115,8 +136,10 @@ func Load[T any](c *Cache, key string, tags Tag, fn func() (T, error)) (T, error
 	on, gen := c.on, c.gen
 	c.mu.RUnlock()
 	if ok && time.Since(e.stored) < MaxAge {
+		c.hits.Add(1)
 		return e.val.(T), nil
 	}
+	c.misses.Add(1)
 	if !on {
 		return fn()
 	}
@@ -148,6 +171,7 @@ func store[T any](c *Cache, key string, tags Tag, gen uint64, v T) {
 			c.bytes -= old.size
 		}
 		if len(c.entries) >= MaxEntries || c.bytes+size > MaxBytes {
+			c.evictions.Add(uint64(len(c.entries)))
 			clear(c.entries)
 			c.bytes = 0
 		}

@@ -27,6 +27,8 @@ type Config struct {
 	LogLevel     slog.Level    // CAMPUS_LOG_LEVEL: debug, info (default), warn, error
 	LogFormat    string        // CAMPUS_LOG_FORMAT: text (default) or json
 	ShutdownWait time.Duration // CAMPUS_SHUTDOWN_TIMEOUT, default 15s
+	Drain        time.Duration // CAMPUS_DRAIN, default 5s (0 in development): /readyz answers 503 that long after SIGTERM before the listener closes
+	MetricsAddr  string        // CAMPUS_METRICS_ADDR: address of the Prometheus metrics listener; empty (default): no metrics listener
 	BenchCeiling bool          // CAMPUS_BENCH_CEILING, default false: serve the home page's bytes statically at /_plafond (make bench)
 
 	SessionIdle     time.Duration // CAMPUS_SESSION_IDLE_TIMEOUT, default 2h: a session unused that long ends
@@ -123,6 +125,24 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("CAMPUS_LOG_FORMAT", c.LogFormat, "expected text or json")
+	}
+	c.Drain = 5 * time.Second
+	if c.Env == "development" {
+		c.Drain = 0
+	}
+	if v := getenv("CAMPUS_DRAIN"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 5*time.Minute {
+			bad("CAMPUS_DRAIN", v, "expected a duration from 0s to 5m, such as 5s")
+		}
+		c.Drain = d
+	}
+	if c.MetricsAddr = strings.TrimSpace(getenv("CAMPUS_METRICS_ADDR")); c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("CAMPUS_METRICS_ADDR", c.MetricsAddr, "expected host:port, e.g. 127.0.0.1:9090")
+		} else if c.MetricsAddr == c.Addr {
+			bad("CAMPUS_METRICS_ADDR", c.MetricsAddr, "must differ from CAMPUS_ADDR: the metrics are never served on the public port")
+		}
 	}
 	if c.BenchCeiling, ok = boolean(getenv("CAMPUS_BENCH_CEILING"), false); !ok {
 		bad("CAMPUS_BENCH_CEILING", getenv("CAMPUS_BENCH_CEILING"), "expected true or false")

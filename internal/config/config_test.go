@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -23,7 +24,7 @@ func TestFromEnv(t *testing.T) {
 	t.Run("AllErrorsAtOnce", func(t *testing.T) {
 		bad := map[string]string{"CAMPUS_ADDR": "8080", "CAMPUS_BASE_URL": "ftp://x", "CAMPUS_ENV": "prod",
 			"CAMPUS_COOKIE_SECURE": "peut-être", "CAMPUS_DB_MAX_CONNS": "1", "CAMPUS_LOG_LEVEL": "loud", "CAMPUS_LOG_FORMAT": "xml",
-			"CAMPUS_SHUTDOWN_TIMEOUT": "-1s", "CAMPUS_AUTO_MIGRATE": "oui"}
+			"CAMPUS_SHUTDOWN_TIMEOUT": "-1s", "CAMPUS_AUTO_MIGRATE": "oui", "CAMPUS_DRAIN": "-1s", "CAMPUS_METRICS_ADDR": "9090"}
 		_, err := FromEnv(func(k string) string { return bad[k] })
 		if err == nil {
 			t.Fatal("no error")
@@ -46,6 +47,28 @@ func TestFromEnv(t *testing.T) {
 			if err != nil || cfg.DevMailPage() != c.want {
 				t.Errorf("CAMPUS_ENV=%q CAMPUS_BASE_URL=%q: DevMailPage() = %v, want %v (%v)", c.env, c.base, cfg.DevMailPage(), c.want, err)
 			}
+		}
+	})
+	t.Run("DrainAndMetrics", func(t *testing.T) {
+		c, err := FromEnv(func(string) string { return "" })
+		if err != nil || c.Drain != 5*time.Second || c.MetricsAddr != "" {
+			t.Errorf("production defaults: drain %v, metrics %q (%v)", c.Drain, c.MetricsAddr, err)
+		}
+		c, err = FromEnv(func(k string) string { return map[string]string{"CAMPUS_ENV": "development"}[k] })
+		if err != nil || c.Drain != 0 {
+			t.Errorf("development drain %v (%v)", c.Drain, err)
+		}
+		c, err = FromEnv(func(k string) string {
+			return map[string]string{"CAMPUS_DRAIN": "0s", "CAMPUS_METRICS_ADDR": "127.0.0.1:9090"}[k]
+		})
+		if err != nil || c.Drain != 0 || c.MetricsAddr != "127.0.0.1:9090" {
+			t.Errorf("set: drain %v, metrics %q (%v)", c.Drain, c.MetricsAddr, err)
+		}
+		_, err = FromEnv(func(k string) string {
+			return map[string]string{"CAMPUS_ADDR": "127.0.0.1:8080", "CAMPUS_METRICS_ADDR": "127.0.0.1:8080"}[k]
+		})
+		if err == nil || !strings.Contains(err.Error(), "CAMPUS_METRICS_ADDR") {
+			t.Errorf("metrics on the public port: %v", err)
 		}
 	})
 	t.Run("BaseURLFromAddr", func(t *testing.T) {

@@ -90,21 +90,35 @@ func (s *Sender) DeliverPending(ctx context.Context) (int, error) {
 			return sent, nil
 		}
 		for _, m := range batch {
-			if err := s.Transport.Send(ctx, m.Message); err != nil {
+			if err := ctx.Err(); err != nil {
+				return sent, err // stopping: the rest of the batch is sent once its lease ends
+			}
+			// The mail in hand is sent and its outcome recorded even when ctx ends meanwhile (a stop): a mail
+			// delivered but not marked sent would be delivered again once its lease ends.
+			hand, cancel := context.WithTimeout(context.WithoutCancel(ctx), inHandTimeout)
+			err := s.Transport.Send(hand, m.Message)
+			if err != nil {
 				retry := time.Now().Add(Backoff(m.Attempts))
 				s.Log.Warn("mail: delivery failed", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts, "retry_at", retry, "err", err)
-				if err := s.Outbox.MarkFailed(ctx, m.ID, err.Error(), retry); err != nil {
+				err = s.Outbox.MarkFailed(hand, m.ID, err.Error(), retry)
+				cancel()
+				if err != nil {
 					return sent, err
 				}
 				continue
 			}
-			if err := s.Outbox.MarkSent(ctx, m.ID, s.KeepBody); err != nil {
+			err = s.Outbox.MarkSent(hand, m.ID, s.KeepBody)
+			cancel()
+			if err != nil {
 				return sent, err
 			}
 			sent++
 		}
 	}
 }
+
+// inHandTimeout bounds the delivery and the recording of the mail in hand once the sender is stopping.
+const inHandTimeout = 10 * time.Second
 
 // Backoff is the wait before the next attempt after the given number of attempts: 1, 2, 4… minutes, at
 // most 6 hours.

@@ -88,3 +88,41 @@ func TestTexts(t *testing.T) {
 		t.Errorf("Link = %q", l)
 	}
 }
+
+// ctxOutbox honours its contexts as the database does: a done context records nothing.
+type ctxOutbox struct{ memOutbox }
+
+func (o *ctxOutbox) MarkSent(ctx context.Context, id int64, keep bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return o.memOutbox.MarkSent(ctx, id, keep)
+}
+
+// stopDuring stops the sender (cancels its context) while the first mail is being delivered.
+type stopDuring struct {
+	stop func()
+	n    *int
+}
+
+func (s stopDuring) Send(ctx context.Context, m mail.Message) error {
+	*s.n++
+	s.stop()
+	return ctx.Err() // a relay would see a cancelled context too
+}
+
+// TestSender_StopWhileSending: a stop (SIGTERM) in the middle of a delivery lets the mail in hand be delivered
+// and recorded as sent — otherwise it would be delivered again once its lease ends — and sends nothing more.
+func TestSender_StopWhileSending(t *testing.T) {
+	o := &ctxOutbox{memOutbox{sent: map[int64]bool{}, failed: map[int64]time.Time{}}}
+	for i := int64(1); i <= 3; i++ {
+		o.pending = append(o.pending, mail.Outgoing{ID: i, Attempts: 1, Message: mail.Message{To: "a@x.fr"}})
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	var sends int
+	s := &mail.Sender{Outbox: o, Transport: stopDuring{stop: stop, n: &sends}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	n, err := s.DeliverPending(ctx)
+	if !errors.Is(err, context.Canceled) || n != 1 || sends != 1 || !o.sent[1] || len(o.failed) != 0 {
+		t.Errorf("stopped during the first mail: %d sent (%v), %d sends, marked sent %v, failed %v", n, err, sends, o.sent, o.failed)
+	}
+}

@@ -114,3 +114,16 @@ func (s *Store) Cleanup(ctx context.Context) error {
 	}
 	return nil
 }
+
+// OutboxBacklog counts the mails still to send (attempts left) and the age of the oldest, for the metrics: a
+// growing backlog or an old mail means the relay refuses or the senders are stuck. It reads the partial index of
+// pending mails.
+func (s *Store) OutboxBacklog(ctx context.Context) (pending int64, oldest time.Duration, err error) {
+	var secs float64
+	err = s.pool.QueryRow(ctx, `SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8
+		FROM mail_outbox WHERE sent_at IS NULL AND attempts < $1`, mail.MaxAttempts).Scan(&pending, &secs)
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres.OutboxBacklog: %w", err)
+	}
+	return pending, time.Duration(secs * float64(time.Second)), nil
+}

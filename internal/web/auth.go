@@ -18,6 +18,7 @@ import (
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
 	"campus/internal/mail"
+	"campus/internal/metrics"
 	"campus/internal/postgres"
 	"campus/templates"
 )
@@ -109,6 +110,7 @@ func (s *Server) throttled(ctx context.Context, hits ...hit) (string, time.Durat
 		}
 		if n > l.max {
 			wait = max(wait, time.Until(reset))
+			metrics.RateLimited(l.name)
 		}
 	}
 	if wait <= 0 {

@@ -16,6 +16,7 @@ import (
 	"campus/internal/cache"
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	"campus/internal/metrics"
 	"campus/templates"
 )
 
@@ -103,9 +104,11 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			out, err = s.store.EnrolInSession(ctx, u.ID, id, s.mailer())
+			metrics.Enrolment(enrolmentOutcome(out, err))
 		}
 	} else {
 		out, err = s.store.EnrolOnline(ctx, u.ID, m.ID, s.mailer())
+		metrics.Enrolment(enrolmentOutcome(out, err))
 	}
 	if err != nil {
 		ref, ok := enrolment.AsRefusal(err)

@@ -19,6 +19,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if s.draining.Load() { // SIGTERM received: the load balancer must stop sending requests here (Drain)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("arrêt en cours\n"))
+		return
+	}
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("readyz: database unreachable", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)

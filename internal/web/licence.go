@@ -13,6 +13,7 @@ import (
 	"campus/internal/catalogue"
 	lic "campus/internal/licence"
 	"campus/internal/mail"
+	"campus/internal/metrics"
 	"campus/internal/postgres"
 	"campus/templates"
 )
@@ -94,6 +95,7 @@ func (s *Server) requestLicence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := s.store.RequestLicence(r.Context(), pool.ID, u, s.licenceMails())
+	metrics.Licence(licenceOutcome(req, err))
 	switch {
 	case errors.Is(err, lic.ErrPoolClosed):
 		s.flash(r, "warning", "Les demandes de licence "+p.Partner.Name+" ne sont pas ouvertes aujourd’hui : le lot est valable du "+

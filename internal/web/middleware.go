@@ -15,6 +15,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"campus/internal/metrics"
 )
 
 // requestID gives each request an id, put in its context (middleware.GetReqID), its logs and the
@@ -77,10 +79,15 @@ func (s *Server) requestAttrs(r *http.Request, more ...slog.Attr) []slog.Attr {
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		if s.draining.Load() { // stopping: let no proxy keep this connection (metrics.go, Drain)
+			w.Header().Set("Connection", "close")
+		}
+		metrics.RequestStarted()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
 		level := slog.LevelInfo
 		route := routePattern(r)
+		metrics.RequestDone(route, r.Method, ww.Status(), time.Since(start))
 		switch {
 		case ww.Status() >= 500:
 			level = slog.LevelError

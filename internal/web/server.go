@@ -5,6 +5,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -30,6 +31,7 @@ type Server struct {
 	sessions   *scs.SessionManager // HTTP sessions in Postgres (session.go)
 	proconnect *proconnect.Client  // nil when ProConnect is not configured
 	routes     chi.Routes          // the router, for tests that walk every route
+	draining   atomic.Bool         // set by Drain on SIGTERM: /readyz answers 503, connections close (metrics.go)
 }
 
 // New builds the server.
