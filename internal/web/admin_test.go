@@ -26,8 +26,8 @@ import (
 	"campus/internal/enrolment"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
-	"campus/templates"
 	"campus/internal/web"
+	"campus/templates"
 )
 
 // backofficeStore is a seeded database of the test's own: these tests publish, rename and archive, which the
