@@ -241,3 +241,51 @@ func TestCache_InvalidateOwner(t *testing.T) {
 		t.Errorf("owner index holds %d users after their values went", len(c.owners))
 	}
 }
+
+func TestFoldText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Données":                  "donnees",
+		"  DONNÉES   ouvertes ":    "donnees ouvertes",
+		"Œuvre cœur Ægide":         "oeuvre coeur aegide",
+		"e\u0301te\u0301":          "ete", // decomposed accents
+		"Straße\tdes\u00a0Églises": "strasse des eglises",
+		"":                         "",
+	} {
+		if got := FoldText(in); got != want {
+			t.Errorf("FoldText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestLoadVariant: the spellings of one query share one entry, each with its own value; at most MaxVariants
+// of them are kept, the least recently stored going first.
+func TestLoadVariant(t *testing.T) {
+	c := New()
+	c.Enable(true)
+	calls := 0
+	get := func(typed string) string {
+		v, _ := LoadVariant(c, "search:"+FoldText(typed), typed, Catalogue, 0, func() (string, error) { calls++; return "page for " + typed, nil })
+		return v
+	}
+	spellings := []string{"Données", "données", "DONNEES", "donnees", "Donnees", "dOnnées"}
+	for range 3 {
+		for _, s := range spellings[:MaxVariants] {
+			if got := get(s); got != "page for "+s {
+				t.Fatalf("%q got %q", s, got)
+			}
+		}
+	}
+	if calls != MaxVariants || c.Len() != 1 {
+		t.Fatalf("%d computations, %d entries; want %d and 1", calls, c.Len(), MaxVariants)
+	}
+	for _, s := range spellings {
+		get(s)
+	}
+	if c.Len() != 1 {
+		t.Fatalf("%d entries for one query", c.Len())
+	}
+	set, _ := Get[variants](c, "search:donnees")
+	if len(set.items) != MaxVariants || set.items[0].variant != "dOnnées" {
+		t.Errorf("kept %d spellings, first %q", len(set.items), set.items[0].variant)
+	}
+}

@@ -102,7 +102,8 @@ func (p preparedPage) notModified(r *http.Request) bool {
 // personalPageCache.
 //
 // key names the page: byPath for pages that ignore the query string (so that made-up query strings cannot
-// fill the cache with copies), or the page's own canonical form of its query.
+// fill the cache with copies), or the page's own canonical form of its query, with user-typed text folded
+// (cache.FoldText) and the exact spelling after variantSep: the spellings of one query share one entry.
 func (s *Server) pageCache(tags cache.Tag, key func(*http.Request) string) func(http.Handler) http.Handler {
 	return s.cachedPages(tags, key, false)
 }
@@ -124,15 +125,16 @@ func (s *Server) cachedPages(tags cache.Tag, key func(*http.Request) string, per
 				next.ServeHTTP(w, r)
 				return
 			}
+			k, variant, _ := strings.Cut(key(r), variantSep)
 			if v.SignedIn {
 				if personal && s.sessions.Exists(r.Context(), sessCalendarURL) {
 					next.ServeHTTP(w, r) // a new calendar link, shown once ("Mes formations")
 					return
 				}
-				s.signedInPage(w, r, next, tags, key(r), personal)
+				s.signedInPage(w, r, next, tags, k, variant, personal)
 				return
 			}
-			page, err := cache.Load(s.cache, "page:"+key(r), tags, func() (preparedPage, error) {
+			page, err := cache.LoadVariant(s.cache, "page:"+k, variant, tags, 0, func() (preparedPage, error) {
 				rec, err := renderForCache(next, r, r.Context())
 				if err != nil {
 					return preparedPage{}, err
@@ -218,7 +220,7 @@ func (p splitPage) Size() int { return p.size + 256 }
 // signedInPage serves a signed-in request from the page rendered once for every signed-in viewer with the
 // same role (or, when personal, for this user at their data version), the viewer's name written in at each
 // request: a copy and an escape, no query, no render.
-func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.Handler, tags cache.Tag, key string, personal bool) {
+func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.Handler, tags cache.Tag, key, variant string, personal bool) {
 	v := templates.ViewerFrom(r.Context())
 	u, _ := CurrentUser(r)
 	ck, owner := "spage:", int64(0)
@@ -229,7 +231,7 @@ func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.
 		owner = u.ID
 		ck += strconv.FormatInt(u.ID, 10) + "@" + strconv.FormatInt(u.DataVersion, 10) + ":"
 	}
-	page, err := cache.LoadOwned(s.cache, ck+key, tags, owner, func() (splitPage, error) {
+	page, err := cache.LoadVariant(s.cache, ck+key, variant, tags, owner, func() (splitPage, error) {
 		ctx := templates.WithViewer(r.Context(), templates.Viewer{SignedIn: true, Admin: v.Admin, Name: viewerNameMark})
 		rec, err := renderForCache(next, r, ctx)
 		if err != nil {

@@ -148,3 +148,43 @@ func TestSignedInPages_OwnActionAtOnce(t *testing.T) {
 		return ""
 	})
 }
+
+// TestSearchCache_SpellingsShareOneEntry: the spellings of one query (case, accents, ligatures, spaces) take
+// one entry of the cache for the results and one for the page, whoever asks; each page still shows the text
+// as typed.
+func TestSearchCache_SpellingsShareOneEntry(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv, portal := newWatchedServer(t, store)
+	br := newBrowser(t, srv)
+	signed, _ := signedIn(t, srv, store, "agent")
+	first := br.get("/catalogue?q=" + url.QueryEscape("données"))
+	entries, _ := portal.CacheSize()
+	for _, typed := range []string{"Données", "DONNÉES", "  donnees ", "DoNnÉeS", "données"} {
+		for _, b := range []*browser{br, br} {
+			p := b.get("/catalogue?q=" + url.QueryEscape(typed))
+			if p.status != 200 {
+				t.Fatalf("%q: %d", typed, p.status)
+			}
+			if got, _ := p.doc.Find(`main input[name="q"]`).Attr("value"); got != strings.Join(strings.Fields(typed), " ") {
+				t.Errorf("%q: the search box shows %q", typed, got)
+			}
+			if p.doc.Find("main h2, main h3").Length() != first.doc.Find("main h2, main h3").Length() {
+				t.Errorf("%q: not the same results as « données »", typed)
+			}
+		}
+	}
+	if after, _ := portal.CacheSize(); after != entries {
+		t.Errorf("%d cache entries after 5 spellings of one query, %d after the first", after, entries)
+	}
+	// Signed in: one more entry (the page for signed-in viewers), whatever the spelling.
+	signed.get("/compte")              // the sign-in's flash message,
+	time.Sleep(300 * time.Millisecond) // and the notification of the session written without it
+	signed.get("/catalogue?q=Donn%C3%A9es")
+	withSigned, _ := portal.CacheSize()
+	for _, typed := range []string{"DONNÉES", "donnees"} {
+		signed.get("/catalogue?q=" + url.QueryEscape(typed))
+	}
+	if after, _ := portal.CacheSize(); after != withSigned {
+		t.Errorf("%d cache entries after signed-in spellings, %d after the first", after, withSigned)
+	}
+}
