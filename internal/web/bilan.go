@@ -2,11 +2,13 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -49,17 +51,120 @@ func monthsText(months []time.Time) string {
 		programme.MonthLabel(months[len(months)-1]) + "."
 }
 
-// publicBilan is the figures of the public page and its open data: computed at most once a minute per
-// instance while the cache is on (cache.MaxAge; enrolments do not drop it, catalogue changes do), so that a
-// crowd on /bilan does not scan the enrolments for each visitor; protected by the statistical secret (counts of
-// people from 1 to 4 hidden: programme.Bilan.Protect).
+// publicBilan is the figures of the public page and its open data, for everyone (signed in or not): while the
+// cache is on (the change feed listens), the figures of the last computation, recomputed in the background once
+// they are bilanRefresh old or a catalogue change is announced, so that no view ever waits for the scan of the
+// enrolments (seconds on the national dataset) and the figures are at most bilanRefresh plus one computation
+// old; the first view after start waits for the first computation (WatchChanges starts it as soon as the feed
+// listens). With the cache off, every view computes them. Protected by the statistical secret (counts of people
+// from 1 to 4 hidden: programme.Bilan.Protect).
 func (s *Server) publicBilan(r *http.Request) (programme.Bilan, []time.Time, error) {
 	months := lastYear()
-	b, err := cache.Load(s.cache, "bilan:"+months[0].Format("2006-01"), cache.Catalogue, func() (programme.Bilan, error) {
+	if !s.cache.Enabled() {
 		b, err := s.store.Bilan(r.Context(), programme.BilanFilter{}, months)
+		return b.Protect(), months, err
+	}
+	b, err := s.bilans.get(r.Context(), months[0].Format("2006-01"), func(ctx context.Context) (programme.Bilan, error) {
+		b, err := s.store.Bilan(ctx, programme.BilanFilter{}, months)
 		return b.Protect(), err
 	})
 	return b, months, err
+}
+
+// bilanRefresh is the age past which the public figures are recomputed (in the background).
+const bilanRefresh = 30 * time.Second
+
+// bilanFigures holds the public figures between computations (stale while revalidating).
+type bilanFigures struct {
+	mu      sync.Mutex
+	key     string // the first month of the monthly indicator: a new month computes afresh
+	val     programme.Bilan
+	at      time.Time
+	gen     uint64        // moves with drop
+	running chan struct{} // closed when the computation under way ends; nil when none
+	err     error         // of the last computation, for those who waited for it
+}
+
+// drop forgets the figures (a catalogue change: their labels, domains, audiences, as the catalogue pages): the
+// next view waits for a computation, as after start. A computation under way may predate the change: it is
+// not kept.
+func (f *bilanFigures) drop() {
+	f.mu.Lock()
+	f.at, f.val, f.gen = time.Time{}, programme.Bilan{}, f.gen+1
+	f.mu.Unlock()
+}
+
+// get returns the figures under key: the last ones at once (starting a computation in the background when they
+// are old or stale), or, when there are none for key, those of a computation it waits for.
+func (f *bilanFigures) get(ctx context.Context, key string, compute func(context.Context) (programme.Bilan, error)) (programme.Bilan, error) {
+	f.mu.Lock()
+	have := f.key == key && !f.at.IsZero()
+	if f.running == nil && (!have || time.Since(f.at) >= bilanRefresh) {
+		f.start(key, compute)
+	}
+	if have {
+		v := f.val
+		f.mu.Unlock()
+		return v, nil
+	}
+	running := f.running
+	f.mu.Unlock()
+	for {
+		select {
+		case <-running:
+		case <-ctx.Done():
+			return programme.Bilan{}, ctx.Err()
+		}
+		f.mu.Lock()
+		if f.key == key && !f.at.IsZero() {
+			v := f.val
+			f.mu.Unlock()
+			return v, nil
+		}
+		if f.err != nil {
+			err := f.err
+			f.mu.Unlock()
+			return programme.Bilan{}, err
+		}
+		// The computation predated a change (drop): wait for a new one.
+		if f.running == nil {
+			f.start(key, compute)
+		}
+		running = f.running
+		f.mu.Unlock()
+	}
+}
+
+// start runs a computation in the background. f.mu is held.
+func (f *bilanFigures) start(key string, compute func(context.Context) (programme.Bilan, error)) {
+	done := make(chan struct{})
+	f.running = done
+	gen := f.gen
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		v, err := compute(ctx)
+		f.mu.Lock()
+		if err == nil && gen == f.gen {
+			f.key, f.val, f.at = key, v, time.Now()
+		}
+		f.err, f.running = err, nil
+		f.mu.Unlock()
+		close(done)
+	}()
+}
+
+// warmBilan starts computing the public figures (WatchChanges, once the feed listens).
+func (s *Server) warmBilan() {
+	months := lastYear()
+	s.bilans.mu.Lock()
+	if s.bilans.running == nil {
+		s.bilans.start(months[0].Format("2006-01"), func(ctx context.Context) (programme.Bilan, error) {
+			b, err := s.store.Bilan(ctx, programme.BilanFilter{}, months)
+			return b.Protect(), err
+		})
+	}
+	s.bilans.mu.Unlock()
 }
 
 func (s *Server) bilan(w http.ResponseWriter, r *http.Request) {

@@ -26,6 +26,8 @@ type Server struct {
 	log   *slog.Logger
 	// cache keeps catalogue data between requests; it is on only while WatchChanges listens.
 	cache *cache.Cache
+	// bilans holds the public results' figures between computations (bilan.go).
+	bilans bilanFigures
 
 	sessions   *scs.SessionManager // HTTP sessions in Postgres (session.go)
 	proconnect *proconnect.Client  // nil when ProConnect is not configured

@@ -16,7 +16,7 @@ import (
 func (s *Server) WatchChanges(ctx context.Context) {
 	for ctx.Err() == nil {
 		err := s.store.ListenChanges(ctx,
-			func() { s.cache.Enable(true) },
+			func() { s.cache.Enable(true); s.warmBilan() },
 			func(payload string) { s.invalidate(payload) })
 		s.cache.Enable(false)
 		if ctx.Err() != nil {
@@ -46,6 +46,7 @@ func (s *Server) invalidate(what string) {
 		s.cache.Invalidate(cache.Seats)
 	default:
 		s.cache.Invalidate(cache.All)
+		s.bilans.drop()
 	}
 }
 
