@@ -23,7 +23,7 @@ const (
 	targetShare      = 0.50 // every page, anonymous or signed in: at least half the ceiling's requests/s…
 	targetP99        = 1.5  // …with a p99 at most 1.5 times the ceiling's
 	targetUncached   = 20 * time.Millisecond
-	targetHot        = 1000.0 // enrolment POSTs/s on one session
+	targetHot        = 1000.0 // enrolment POSTs/s on one session (the crowd's)
 	targetCrowd      = 2 * time.Second
 	targetBilan      = 50 * time.Millisecond
 	targetRSS        = 150 << 20
@@ -73,11 +73,12 @@ func uncachedSearchScenario(base string) (scenario, error) {
 	return scenario{name: "recherche sans cache", path: "/catalogue?q=…", step: step, conns: 1, kind: "uncached"}, nil
 }
 
-// crowdResult is what the crowd did: how long from the first POST to the last answer, and what the
-// database holds afterwards.
+// crowdResult is what the crowd did: how long from the first POST to the last answer (the slowest of
+// crowdRounds rounds), and what the database holds afterwards.
 type crowdResult struct {
 	agents, seats                     int
 	elapsed                           time.Duration
+	rounds                            []time.Duration
 	errors                            int
 	confirmed, waitlisted, seatsTaken int
 	ordered                           bool // the seats went to the first arrivals (queue_seq), the waitlist follows it
@@ -88,8 +89,11 @@ func (c crowdResult) exact() bool {
 	return c.errors == 0 && c.confirmed == c.seats && c.seatsTaken == c.seats && c.waitlisted == c.agents-c.seats && c.ordered
 }
 
+// crowdRounds is how many times the crowd is sent (the session emptied between rounds): the slowest counts.
+const crowdRounds = 3
+
 // runCrowd signs in agents accounts, then has them all ask for a seat of one new session of seats seats at
-// once, each on its own connection.
+// once, each on its own connection, crowdRounds times; each round is checked in the database.
 func runCrowd(base string, agents, seats, pid int) (crowdResult, error) {
 	ctx := context.Background()
 	db, err := pgx.Connect(ctx, os.Getenv("DATABASE_URL"))
@@ -116,13 +120,6 @@ func runCrowd(base string, agents, seats, pid int) (crowdResult, error) {
 		RETURNING id, (SELECT slug FROM modules WHERE id = module_sessions.module_id)`, seats).Scan(&id, &slug); err != nil {
 		return crowdResult{}, err
 	}
-	if _, err := db.Exec(ctx, `DELETE FROM enrolments WHERE session_id = $1 OR (module_id = (SELECT module_id FROM module_sessions WHERE id = $1)
-		AND user_id IN (SELECT id FROM users WHERE email LIKE 'agent.foule.%@banc.campus.test'))`, id); err != nil {
-		return crowdResult{}, err
-	}
-	if _, err := db.Exec(ctx, `UPDATE module_sessions SET seats_taken = 0 WHERE id = $1`, id); err != nil {
-		return crowdResult{}, err
-	}
 	clients, err := signInAll(base, emails)
 	if err != nil {
 		return crowdResult{}, err
@@ -136,6 +133,34 @@ func runCrowd(base string, agents, seats, pid int) (crowdResult, error) {
 			res.Body.Close()
 		}
 	}
+	res := crowdResult{agents: agents, seats: seats, ordered: true}
+	for range crowdRounds {
+		if _, err := db.Exec(ctx, `DELETE FROM enrolments WHERE session_id = $1 OR (module_id = (SELECT module_id FROM module_sessions WHERE id = $1)
+			AND user_id IN (SELECT id FROM users WHERE email LIKE 'agent.foule.%@banc.campus.test'))`, id); err != nil {
+			return res, err
+		}
+		if _, err := db.Exec(ctx, `UPDATE module_sessions SET seats_taken = 0 WHERE id = $1`, id); err != nil {
+			return res, err
+		}
+		time.Sleep(time.Second) // the notifications of the reset
+		r, err := crowdRound(ctx, db, clients, base, slug, body, id, agents, seats, pid)
+		if err != nil {
+			return res, err
+		}
+		res.rounds = append(res.rounds, r.elapsed)
+		if r.elapsed > res.elapsed {
+			res.elapsed = r.elapsed
+		}
+		res.errors += r.errors
+		res.peakRSS = max(res.peakRSS, r.peakRSS)
+		res.confirmed, res.waitlisted, res.seatsTaken = r.confirmed, r.waitlisted, r.seatsTaken
+		res.ordered = res.ordered && r.ordered && r.exact()
+	}
+	return res, nil
+}
+
+// crowdRound sends the crowd once and reads what the database holds.
+func crowdRound(ctx context.Context, db *pgx.Conn, clients []*http.Client, base, slug, body string, id int64, agents, seats, pid int) (crowdResult, error) {
 	res := crowdResult{agents: agents, seats: seats}
 	var peak atomic.Int64
 	stop := make(chan struct{})
@@ -179,7 +204,7 @@ func runCrowd(base string, agents, seats, pid int) (crowdResult, error) {
 	res.elapsed = time.Since(t0)
 	close(stop)
 	res.errors, res.peakRSS = int(errs.Load()), peak.Load()
-	err = db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE e.status = 'confirmed'), count(*) FILTER (WHERE e.status = 'waitlisted'),
+	err := db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE e.status = 'confirmed'), count(*) FILTER (WHERE e.status = 'waitlisted'),
 		(SELECT seats_taken FROM module_sessions WHERE id = $1),
 		coalesce(max(e.queue_seq) FILTER (WHERE e.status = 'confirmed') < min(e.queue_seq) FILTER (WHERE e.status = 'waitlisted'), true)
 		FROM enrolments e WHERE e.session_id = $1`, id).Scan(&res.confirmed, &res.waitlisted, &res.seatsTaken, &res.ordered)
@@ -222,20 +247,29 @@ func reportTargets(w io.Writer, rs []result, crowd *crowdResult, dataset string)
 		case r.kind == "uncached":
 			row(fmt.Sprintf("recherche sans cache (requêtes distinctes, une à la fois%s) : p95 < %v", map[bool]string{true: ", catalogue ×100", false: ", catalogue de référence"}[dataset == "national"], targetUncached),
 				fmt.Sprintf("p95 %s, p50 %s, %d recherches", ms(r.pct(0.95)), ms(r.pct(0.50)), r.requests), r.pct(0.95) < targetUncached && r.errors == 0)
-		case r.kind == "hot":
-			row(fmt.Sprintf("une session chaude : ≥ %.0f inscriptions (POST)/s", targetHot), fmt.Sprintf("%.0f /s, p99 %s", r.rps(), ms(r.pct(0.99))), r.rps() >= targetHot && r.errors == 0)
 		case r.kind == "bilan":
 			row(fmt.Sprintf("%s : p95 < %v", r.name, targetBilan), fmt.Sprintf("p95 %s, %.0f req/s", ms(r.pct(0.95)), r.rps()), r.pct(0.95) < targetBilan && r.errors == 0)
 		}
 	}
 	if crowd != nil {
 		peak = max(peak, crowd.peakRSS)
+		rate := float64(crowd.agents) / crowd.elapsed.Seconds()
+		row(fmt.Sprintf("une session chaude : ≥ %.0f inscriptions (POST HTTP)/s, exact", targetHot),
+			fmt.Sprintf("%.0f /s (la foule de %d, manche la plus lente)", rate, crowd.agents), rate >= targetHot && crowd.exact())
 		row(fmt.Sprintf("foule : %d agents sur une session de %d places en < %v, exact", crowd.agents, crowd.seats, targetCrowd),
-			fmt.Sprintf("%s ; %d inscrits, %d en attente, %d places prises, ordre d’arrivée %s, %d erreurs", crowd.elapsed.Round(time.Millisecond),
+			fmt.Sprintf("%s (manches : %v) ; %d inscrits, %d en attente, %d places prises, ordre d’arrivée %s, %d erreurs", crowd.elapsed.Round(time.Millisecond), roundList(crowd.rounds),
 				crowd.confirmed, crowd.waitlisted, crowd.seatsTaken, map[bool]string{true: "gardé", false: "PERDU"}[crowd.ordered], crowd.errors),
 			crowd.elapsed < targetCrowd && crowd.exact())
 	}
 	row(fmt.Sprintf("mémoire : RSS max < %d Mo sur tout le banc", targetRSS>>20), fmt.Sprintf("%.0f Mo", float64(peak)/(1<<20)), peak > 0 && peak < targetRSS)
 	tw.Flush()
 	fmt.Fprintf(w, "\nObjectifs (plafond de ce passage : %.0f req/s, p99 %s) : %d en échec\n\n%s", ceil.rps(), ms(ceil.pct(0.99)), failed, buf.String())
+}
+
+func roundList(ds []time.Duration) string {
+	var parts []string
+	for _, d := range ds {
+		parts = append(parts, d.Round(time.Millisecond).String())
+	}
+	return strings.Join(parts, ", ")
 }

@@ -24,7 +24,9 @@ import (
 // back-office page with filters and CSV export.
 
 func (s *Server) bilanRoutes(r chi.Router) {
-	r.Get("/bilan", s.bilan)
+	// The page too, rendered once per computation of the figures (its key names the computation), for anonymous
+	// and signed-in visitors alike (pagecache.go).
+	r.With(s.pageCache(cache.Catalogue, func(*http.Request) string { return "/bilan@" + s.bilans.stamp() })).Get("/bilan", s.bilan)
 	// The figures are computed at most once a minute (publicBilan); their files are kept as long (pagecache.go).
 	files := s.pageCache(cache.Catalogue, byPath)
 	r.With(files).Get("/bilan/donnees.csv", s.bilanCSV)
@@ -71,7 +73,9 @@ func (s *Server) publicBilan(r *http.Request) (programme.Bilan, []time.Time, err
 	return b, months, err
 }
 
-// bilanRefresh is the age past which the public figures are recomputed (in the background).
+// bilanRefresh is the age past which the public figures are recomputed (in the background), unless their
+// computation took more than half of it: then twice the computation's time, so that recomputing never takes more
+// than a third of the time (on the national dataset a computation takes tens of seconds of both cores).
 const bilanRefresh = 30 * time.Second
 
 // bilanFigures holds the public figures between computations (stale while revalidating).
@@ -81,17 +85,28 @@ type bilanFigures struct {
 	val     programme.Bilan
 	at      time.Time
 	gen     uint64        // moves with drop
+	took    time.Duration // how long the last computation took
 	running chan struct{} // closed when the computation under way ends; nil when none
 	err     error         // of the last computation, for those who waited for it
 }
 
 // drop forgets the figures (a catalogue change: their labels, domains, audiences, as the catalogue pages): the
-// next view waits for a computation, as after start. A computation under way may predate the change: it is
-// not kept.
+// next view waits for a computation, as after start (WatchChanges starts one at once: warmBilan). A computation
+// under way may predate the change: it is not kept, and another starts as it ends.
 func (f *bilanFigures) drop() {
 	f.mu.Lock()
 	f.at, f.val, f.gen = time.Time{}, programme.Bilan{}, f.gen+1
 	f.mu.Unlock()
+}
+
+// stamp names the figures kept (when they were computed), "" when there are none.
+func (f *bilanFigures) stamp() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.at.IsZero() {
+		return ""
+	}
+	return f.key + "@" + strconv.FormatInt(f.at.UnixNano(), 36)
 }
 
 // get returns the figures under key: the last ones at once (starting a computation in the background when they
@@ -99,7 +114,7 @@ func (f *bilanFigures) drop() {
 func (f *bilanFigures) get(ctx context.Context, key string, compute func(context.Context) (programme.Bilan, error)) (programme.Bilan, error) {
 	f.mu.Lock()
 	have := f.key == key && !f.at.IsZero()
-	if f.running == nil && (!have || time.Since(f.at) >= bilanRefresh) {
+	if f.running == nil && (!have || time.Since(f.at) >= max(bilanRefresh, 2*f.took)) {
 		f.start(key, compute)
 	}
 	if have {
@@ -143,12 +158,16 @@ func (f *bilanFigures) start(key string, compute func(context.Context) (programm
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
+		t0 := time.Now()
 		v, err := compute(ctx)
 		f.mu.Lock()
-		if err == nil && gen == f.gen {
+		f.err, f.running, f.took = err, nil, time.Since(t0)
+		switch {
+		case err == nil && gen == f.gen:
 			f.key, f.val, f.at = key, v, time.Now()
+		case err == nil:
+			f.start(key, compute) // a change came meanwhile: compute again at once
 		}
-		f.err, f.running = err, nil
 		f.mu.Unlock()
 		close(done)
 	}()
@@ -156,6 +175,9 @@ func (f *bilanFigures) start(key string, compute func(context.Context) (programm
 
 // warmBilan starts computing the public figures (WatchChanges, once the feed listens).
 func (s *Server) warmBilan() {
+	if !s.cache.Enabled() {
+		return
+	}
 	months := lastYear()
 	s.bilans.mu.Lock()
 	if s.bilans.running == nil {

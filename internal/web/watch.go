@@ -47,6 +47,7 @@ func (s *Server) invalidate(what string) {
 	default:
 		s.cache.Invalidate(cache.All)
 		s.bilans.drop()
+		s.warmBilan()
 	}
 }
 
