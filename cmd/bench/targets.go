@@ -246,9 +246,9 @@ func reportTargets(w io.Writer, rs []result, crowd *crowdResult, dataset string)
 				fmt.Sprintf("%.0f %%, p99 %s (%.2f ×)", 100*share, ms(r.pct(0.99)), p99), share >= targetShare && p99 <= targetP99 && r.errors == 0)
 		case r.kind == "uncached":
 			row(fmt.Sprintf("recherche sans cache (requêtes distinctes, une à la fois%s) : p95 < %v", map[bool]string{true: ", catalogue ×100", false: ", catalogue de référence"}[dataset == "national"], targetUncached),
-				fmt.Sprintf("p95 %s, p50 %s, %d recherches", ms(r.pct(0.95)), ms(r.pct(0.50)), r.requests), r.pct(0.95) < targetUncached && r.errors == 0)
+				fmt.Sprintf("p95 %s, p50 %s, %d recherches", ms(r.pct(0.95)), ms(r.pct(0.50)), r.requests), r.requests > 0 && r.pct(0.95) < targetUncached && r.errors == 0)
 		case r.kind == "bilan":
-			row(fmt.Sprintf("%s : p95 < %v", r.name, targetBilan), fmt.Sprintf("p95 %s, %.0f req/s", ms(r.pct(0.95)), r.rps()), r.pct(0.95) < targetBilan && r.errors == 0)
+			row(fmt.Sprintf("%s : p95 < %v", r.name, targetBilan), fmt.Sprintf("p95 %s, %.0f req/s", ms(r.pct(0.95)), r.rps()), r.requests > 0 && r.pct(0.95) < targetBilan && r.errors == 0)
 		}
 	}
 	if crowd != nil {

@@ -84,20 +84,25 @@ type bilanFigures struct {
 	key     string // the first month of the monthly indicator: a new month computes afresh
 	val     programme.Bilan
 	at      time.Time
-	gen     uint64        // moves with drop
+	gen     uint64        // moves with every catalogue change (changed)
+	valGen  uint64        // the gen the figures kept were computed at
 	took    time.Duration // how long the last computation took
 	running chan struct{} // closed when the computation under way ends; nil when none
 	err     error         // of the last computation, for those who waited for it
 }
 
-// drop forgets the figures (a catalogue change: their labels, domains, audiences, as the catalogue pages): the
-// next view waits for a computation, as after start (WatchChanges starts one at once: warmBilan). A computation
-// under way may predate the change: it is not kept, and another starts as it ends.
-func (f *bilanFigures) drop() {
+// changed says the figures predate a catalogue change (their labels, domains, audiences): WatchChanges starts
+// a computation at once (warmBilan; one under way predates the change, so another starts as it ends), and a view
+// meanwhile waits up to bilanChangeWait for it before taking the previous figures.
+func (f *bilanFigures) changed() {
 	f.mu.Lock()
-	f.at, f.val, f.gen = time.Time{}, programme.Bilan{}, f.gen+1
+	f.gen++
 	f.mu.Unlock()
 }
+
+// bilanChangeWait is how long a view after a catalogue change waits for the new figures (enough for the
+// reference catalogue; on the national dataset the previous figures are served until the new ones are made).
+const bilanChangeWait = 300 * time.Millisecond
 
 // stamp names the figures kept (when they were computed), "" when there are none.
 func (f *bilanFigures) stamp() string {
@@ -114,8 +119,22 @@ func (f *bilanFigures) stamp() string {
 func (f *bilanFigures) get(ctx context.Context, key string, compute func(context.Context) (programme.Bilan, error)) (programme.Bilan, error) {
 	f.mu.Lock()
 	have := f.key == key && !f.at.IsZero()
-	if f.running == nil && (!have || time.Since(f.at) >= max(bilanRefresh, 2*f.took)) {
+	old := have && f.valGen != f.gen
+	if f.running == nil && (!have || old || time.Since(f.at) >= max(bilanRefresh, 2*f.took)) {
 		f.start(key, compute)
+	}
+	if old {
+		running := f.running
+		f.mu.Unlock()
+		select {
+		case <-running:
+		case <-time.After(bilanChangeWait):
+		case <-ctx.Done():
+		}
+		f.mu.Lock()
+		v := f.val
+		f.mu.Unlock()
+		return v, nil
 	}
 	if have {
 		v := f.val
@@ -141,7 +160,6 @@ func (f *bilanFigures) get(ctx context.Context, key string, compute func(context
 			f.mu.Unlock()
 			return programme.Bilan{}, err
 		}
-		// The computation predated a change (drop): wait for a new one.
 		if f.running == nil {
 			f.start(key, compute)
 		}
@@ -162,11 +180,11 @@ func (f *bilanFigures) start(key string, compute func(context.Context) (programm
 		v, err := compute(ctx)
 		f.mu.Lock()
 		f.err, f.running, f.took = err, nil, time.Since(t0)
-		switch {
-		case err == nil && gen == f.gen:
-			f.key, f.val, f.at = key, v, time.Now()
-		case err == nil:
-			f.start(key, compute) // a change came meanwhile: compute again at once
+		if err == nil {
+			f.key, f.val, f.at, f.valGen = key, v, time.Now(), gen
+			if gen != f.gen {
+				f.start(key, compute) // a change came meanwhile: compute again at once
+			}
 		}
 		f.mu.Unlock()
 		close(done)

@@ -46,7 +46,7 @@ func (s *Server) invalidate(what string) {
 		s.cache.Invalidate(cache.Seats)
 	default:
 		s.cache.Invalidate(cache.All)
-		s.bilans.drop()
+		s.bilans.changed()
 		s.warmBilan()
 	}
 }
