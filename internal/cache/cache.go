@@ -60,8 +60,9 @@ type entry struct {
 type Cache struct {
 	mu         sync.Mutex
 	on         bool
-	gen        uint64 // moves at every invalidation by tag (and Enable)
-	ownerGen   uint64 // moves at every invalidation by owner
+	gen        uint64              // moves at every invalidation by tag (and Enable)
+	ownerSeq   uint64              // counts the invalidations by owner
+	ownerLog   [ownerLogSize]int64 // ownerLog[seq%ownerLogSize]: the owner of invalidation seq
 	bytes      int
 	maxBytes   int
 	maxEntries int
@@ -87,7 +88,6 @@ func (c *Cache) Enable(on bool) {
 	c.mu.Lock()
 	c.on = on
 	c.gen++
-	c.ownerGen++
 	c.bytes = 0
 	clear(c.entries)
 	clear(c.owners)
@@ -118,7 +118,8 @@ func (c *Cache) Invalidate(tags Tag) {
 // database announced a change of the user (role, name, sign-out everywhere, their enrolments).
 func (c *Cache) InvalidateOwner(owner int64) {
 	c.mu.Lock()
-	c.ownerGen++
+	c.ownerSeq++
+	c.ownerLog[c.ownerSeq%ownerLogSize] = owner
 	for e := range c.owners[owner] {
 		c.remove(e)
 	}
@@ -171,17 +172,36 @@ func Get[T any](c *Cache, key string) (T, bool) {
 }
 
 // Snapshot is the state of the cache before computing a value: Put keeps the value only if no invalidation
-// happened since (it may predate the change).
+// happened since (it may predate the change): by tag, or of the value's owner.
 type Snapshot struct {
 	on            bool
 	gen, ownerGen uint64
 }
 
-// Begin takes a Snapshot.
+// ownerLogSize is how many invalidations by owner are remembered: a value owned by a user is not kept when
+// that user changed while it was computed, and a change of another user does not stop it (a crowd's enrolments
+// announce hundreds of users a second); after more changes than that during one computation, it is not kept.
+const ownerLogSize = 4096
+
+// Begin takes a Snapshot (for a value whose owner may be known only once computed).
 func (c *Cache) Begin() Snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Snapshot{c.on, c.gen, c.ownerGen}
+	return Snapshot{c.on, c.gen, c.ownerSeq}
+}
+
+// ownerChangedSince reports whether owner was invalidated after the snapshot seq (or may have been: the log
+// has turned over since). c.mu is held.
+func (c *Cache) ownerChangedSince(owner int64, seq uint64) bool {
+	if c.ownerSeq-seq >= ownerLogSize {
+		return true
+	}
+	for i := seq + 1; i <= c.ownerSeq; i++ {
+		if c.ownerLog[i%ownerLogSize] == owner {
+			return true
+		}
+	}
+	return false
 }
 
 // Put keeps v under key, with its tags and owner (0: shared), unless the cache is off or an invalidation
@@ -232,7 +252,7 @@ func store[T any](c *Cache, key string, tags Tag, owner int64, snap Snapshot, v 
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.on || c.gen != snap.gen || (owner != 0 && c.ownerGen != snap.ownerGen) || size > c.maxBytes {
+	if !c.on || c.gen != snap.gen || (owner != 0 && c.ownerChangedSince(owner, snap.ownerGen)) || size > c.maxBytes {
 		return
 	}
 	if old, ok := c.entries[key]; ok {

@@ -289,3 +289,37 @@ func TestLoadVariant(t *testing.T) {
 		t.Errorf("kept %d spellings, first %q", len(set.items), set.items[0].variant)
 	}
 }
+
+// TestCache_OtherUsersChangesDoNotStopStoring: a user's value computed while other users changed is kept;
+// computed while its own user changed, it is not.
+func TestCache_OtherUsersChangesDoNotStopStoring(t *testing.T) {
+	c := New()
+	c.Enable(true)
+	LoadOwned(c, "u1:session", 0, 1, func() (int, error) {
+		for u := range int64(100) {
+			c.InvalidateOwner(1000 + u) // a crowd elsewhere
+		}
+		return 1, nil
+	})
+	if _, ok := Get[int](c, "u1:session"); !ok {
+		t.Error("a value not kept because other users changed")
+	}
+	LoadOwned(c, "u2:session", 0, 2, func() (int, error) {
+		c.InvalidateOwner(7)
+		c.InvalidateOwner(2)
+		c.InvalidateOwner(8)
+		return 2, nil
+	})
+	if _, ok := Get[int](c, "u2:session"); ok {
+		t.Error("a value kept though its user changed while it was computed")
+	}
+	LoadOwned(c, "u3:session", 0, 3, func() (int, error) {
+		for u := range int64(ownerLogSize + 1) {
+			c.InvalidateOwner(1000 + u)
+		}
+		return 3, nil
+	})
+	if _, ok := Get[int](c, "u3:session"); ok {
+		t.Error("a value kept though more changes came than the log remembers")
+	}
+}
