@@ -51,6 +51,12 @@ type scenario struct {
 	// step, when set, is one timed operation of worker w with its own client (signed-in scenarios): it returns
 	// the latency to record and whether it succeeded (inscription.go).
 	step func(w int) (time.Duration, bool, error)
+	// signedIn: a signed-in page (compared with the ceiling like the anonymous ones)
+	signedIn bool
+	// conns, when set, replaces the number of connections (the uncached search measures one search at a time)
+	conns int
+	// kind says which target the scenario is checked against (targets.go): "" for the pages
+	kind string
 }
 
 type result struct {
@@ -112,13 +118,30 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	// "Mes formations" (mestrainings.go): signed-in agents reading their enrolments.
-	if *only == "" || slices.Contains(strings.Split(*only, ","), "mes formations") {
-		mf, err := myTrainingsScenario(base, *conns)
-		if err != nil {
-			return fmt.Errorf("mes formations scenario: %w", err)
+	// "Mes formations" (mestrainings.go): signed-in agents reading their enrolments; the same agents on every
+	// catalogue page and the search, signed in.
+	mf, cookies, err := myTrainingsScenario(base, *conns)
+	if err != nil {
+		return fmt.Errorf("mes formations scenario: %w", err)
+	}
+	signed := func(w int) string { return "Cookie: " + cookies[w] + "\r\n" }
+	for _, sc := range slices.Clone(scenarios) {
+		if !sc.static {
+			sc.name += " (connecté)"
+			sc.signedIn, sc.header = true, signed
+			scenarios = append(scenarios, sc)
 		}
-		scenarios = append(scenarios, mf)
+	}
+	scenarios = append(scenarios, mf,
+		scenario{name: "bilan", path: "/bilan", kind: "bilan"},
+		scenario{name: "bilan (connecté)", path: "/bilan", kind: "bilan", signedIn: true, header: signed})
+	// The search without its cache (targets.go): distinct queries, each asked once, one at a time.
+	if *only == "" || slices.Contains(strings.Split(*only, ","), "recherche sans cache") {
+		us, err := uncachedSearchScenario(base)
+		if err != nil {
+			return fmt.Errorf("uncached search scenario: %w", err)
+		}
+		scenarios = append(scenarios, us)
 	}
 	// Enrolments (inscription.go): signed-in agents, one hot session, then eight sessions.
 	for i, name := range []string{"inscription", "inscription 8 sessions"} {
@@ -129,6 +152,7 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("%s scenario: %w", name, err)
 		}
+		ins.kind = "enrol" // not a target: each enrolment pays a cancellation (the target is the crowd's, targets.go)
 		scenarios = append(scenarios, ins)
 	}
 	if *only != "" {
@@ -149,10 +173,26 @@ func run() error {
 	}
 	var results []result
 	for _, sc := range scenarios {
-		load(base, sc, *conns, *warm, 0) // warm-up, discarded
-		r := load(base, sc, *conns, *dur, cmd.Process.Pid)
+		n := *conns
+		if sc.conns > 0 {
+			n = sc.conns
+		}
+		if sc.kind != "uncached" {
+			load(base, sc, n, *warm, 0) // warm-up, discarded
+		}
+		r := load(base, sc, n, *dur, cmd.Process.Pid)
 		results = append(results, r)
-		fmt.Fprintf(os.Stderr, "bench: %-22s %8.0f req/s  p99 %v\n", sc.name, r.rps(), r.pct(0.99).Round(10*time.Microsecond))
+		fmt.Fprintf(os.Stderr, "bench: %-32s %8.0f req/s  p99 %v\n", sc.name, r.rps(), r.pct(0.99).Round(10*time.Microsecond))
+	}
+	// The crowd (targets.go): 500 agents on one session of 20 seats at once.
+	var crowd *crowdResult
+	if *only == "" || slices.Contains(strings.Split(*only, ","), "foule") {
+		c, err := runCrowd(base, 500, 20, cmd.Process.Pid)
+		if err != nil {
+			return fmt.Errorf("crowd: %w", err)
+		}
+		crowd = &c
+		fmt.Fprintf(os.Stderr, "bench: foule de %d agents : %v\n", c.agents, c.elapsed.Round(time.Millisecond))
 	}
 	// Stop the portal: its connections hand their statistics in as they close.
 	cmd.Process.Signal(os.Interrupt)
@@ -163,6 +203,7 @@ func run() error {
 		return err
 	}
 	report(os.Stdout, results, *conns, *dur)
+	reportTargets(os.Stdout, results, crowd, *dataset)
 	total := 0
 	for _, r := range results {
 		total += r.requests
@@ -492,7 +533,7 @@ func report(w io.Writer, rs []result, conns int, d time.Duration) {
 	fmt.Fprintf(tw, "scénario\trequêtes/s\tp50\tp95\tp99\terreurs\tKo/réponse\t%% du plafond\tRSS max (Mo)\t\n")
 	for _, r := range rs {
 		frac := "—"
-		if !r.static && ceiling > 0 {
+		if !r.static && r.kind == "" && ceiling > 0 {
 			frac = fmt.Sprintf("%.0f %%", 100*r.rps()/ceiling)
 		}
 		kb := 0.0

@@ -154,3 +154,172 @@ func TestLoad_NoStaleFlightAfterChange(t *testing.T) {
 type sized []byte
 
 func (s sized) Size() int { return len(s) }
+
+// TestCache_EvictsLeastRecentlyUsed: a full cache makes room by dropping the values used longest ago, one at
+// a time; it never starts afresh, and what was just read stays.
+func TestCache_EvictsLeastRecentlyUsed(t *testing.T) {
+	c := NewSized(10*100, 1000)
+	c.Enable(true)
+	put := func(k string) {
+		Load(c, k, Catalogue, func() (sized, error) { return make(sized, 100), nil })
+	}
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
+		put(k)
+	}
+	if c.Len() != 10 || c.Bytes() != 1000 {
+		t.Fatalf("%d values, %d bytes, want 10 and 1000", c.Len(), c.Bytes())
+	}
+	if _, ok := Get[sized](c, "a"); !ok { // a becomes the most recently used; b is now the oldest
+		t.Fatal("a missing")
+	}
+	put("k")
+	put("l")
+	if c.Len() != 10 || c.Bytes() > 1000 || c.Evictions() != 2 {
+		t.Fatalf("%d values, %d bytes, %d evictions, want 10, ≤ 1000, 2", c.Len(), c.Bytes(), c.Evictions())
+	}
+	for k, want := range map[string]bool{"a": true, "b": false, "c": false, "d": true, "j": true, "k": true, "l": true} {
+		if _, ok := Get[sized](c, k); ok != want {
+			t.Errorf("%s kept: %v, want %v", k, ok, want)
+		}
+	}
+	// A bound on entries evicts the same way.
+	n := NewSized(1<<20, 3)
+	n.Enable(true)
+	for _, k := range []string{"x", "y", "z"} {
+		Load(n, k, Catalogue, func() (int, error) { return 1, nil })
+	}
+	Get[int](n, "x")
+	Load(n, "w", Catalogue, func() (int, error) { return 1, nil })
+	if _, ok := Get[int](n, "y"); ok || n.Len() != 3 {
+		t.Errorf("y (least recently used) kept: %v, %d values", ok, n.Len())
+	}
+	// A value larger than the whole cache is not kept (and evicts nothing).
+	Load(c, "huge", Catalogue, func() (sized, error) { return make(sized, 5000), nil })
+	if _, ok := Get[sized](c, "huge"); ok || c.Len() != 10 {
+		t.Errorf("a value over the bound kept: %v, %d values", ok, c.Len())
+	}
+}
+
+// TestCache_InvalidateOwner: a user's values go when the user changes; other users' and shared values stay;
+// a user's value computed while the user changed is not kept.
+func TestCache_InvalidateOwner(t *testing.T) {
+	c := New()
+	c.Enable(true)
+	LoadOwned(c, "u1:page", Catalogue, 1, func() (int, error) { return 1, nil })
+	LoadOwned(c, "u1:session", 0, 1, func() (int, error) { return 1, nil })
+	LoadOwned(c, "u2:page", Catalogue, 2, func() (int, error) { return 2, nil })
+	Load(c, "shared", Catalogue, func() (int, error) { return 0, nil })
+	c.InvalidateOwner(1)
+	for k, want := range map[string]bool{"u1:page": false, "u1:session": false, "u2:page": true, "shared": true} {
+		if _, ok := Get[int](c, k); ok != want {
+			t.Errorf("%s kept: %v, want %v", k, ok, want)
+		}
+	}
+	// Tags drop owned values too, except those without tags (sessions).
+	c.Invalidate(All)
+	if _, ok := Get[int](c, "u2:page"); ok {
+		t.Error("an owned page survived a catalogue change")
+	}
+	LoadOwned(c, "u3:session", 0, 3, func() (int, error) { return 3, nil })
+	c.Invalidate(All)
+	if _, ok := Get[int](c, "u3:session"); !ok {
+		t.Error("a session (no tag) dropped by a catalogue change")
+	}
+	v, _ := LoadOwned(c, "u3:racy", Catalogue, 3, func() (int, error) { c.InvalidateOwner(3); return 7, nil })
+	if _, ok := Get[int](c, "u3:racy"); v != 7 || ok {
+		t.Errorf("a value computed while its owner changed: %d, kept %v", v, ok)
+	}
+	if _, ok := Get[int](c, "u3:session"); ok {
+		t.Error("the owner's session survived its change")
+	}
+	if c.Len() != 0 || c.Bytes() != 0 {
+		t.Errorf("%d values, %d bytes left", c.Len(), c.Bytes())
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.owners) != 0 {
+		t.Errorf("owner index holds %d users after their values went", len(c.owners))
+	}
+}
+
+func TestFoldText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Données":                  "donnees",
+		"  DONNÉES   ouvertes ":    "donnees ouvertes",
+		"Œuvre cœur Ægide":         "oeuvre coeur aegide",
+		"e\u0301te\u0301":          "ete", // decomposed accents
+		"Straße\tdes\u00a0Églises": "strasse des eglises",
+		"":                         "",
+	} {
+		if got := FoldText(in); got != want {
+			t.Errorf("FoldText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestLoadVariant: the spellings of one query share one entry, each with its own value; at most MaxVariants
+// of them are kept, the least recently stored going first.
+func TestLoadVariant(t *testing.T) {
+	c := New()
+	c.Enable(true)
+	calls := 0
+	get := func(typed string) string {
+		v, _ := LoadVariant(c, "search:"+FoldText(typed), typed, Catalogue, 0, func() (string, error) { calls++; return "page for " + typed, nil })
+		return v
+	}
+	spellings := []string{"Données", "données", "DONNEES", "donnees", "Donnees", "dOnnées"}
+	for range 3 {
+		for _, s := range spellings[:MaxVariants] {
+			if got := get(s); got != "page for "+s {
+				t.Fatalf("%q got %q", s, got)
+			}
+		}
+	}
+	if calls != MaxVariants || c.Len() != 1 {
+		t.Fatalf("%d computations, %d entries; want %d and 1", calls, c.Len(), MaxVariants)
+	}
+	for _, s := range spellings {
+		get(s)
+	}
+	if c.Len() != 1 {
+		t.Fatalf("%d entries for one query", c.Len())
+	}
+	set, _ := Get[variants](c, "search:donnees")
+	if len(set.items) != MaxVariants || set.items[0].variant != "dOnnées" {
+		t.Errorf("kept %d spellings, first %q", len(set.items), set.items[0].variant)
+	}
+}
+
+// TestCache_OtherUsersChangesDoNotStopStoring: a user's value computed while other users changed is kept;
+// computed while its own user changed, it is not.
+func TestCache_OtherUsersChangesDoNotStopStoring(t *testing.T) {
+	c := New()
+	c.Enable(true)
+	LoadOwned(c, "u1:session", 0, 1, func() (int, error) {
+		for u := range int64(100) {
+			c.InvalidateOwner(1000 + u) // a crowd elsewhere
+		}
+		return 1, nil
+	})
+	if _, ok := Get[int](c, "u1:session"); !ok {
+		t.Error("a value not kept because other users changed")
+	}
+	LoadOwned(c, "u2:session", 0, 2, func() (int, error) {
+		c.InvalidateOwner(7)
+		c.InvalidateOwner(2)
+		c.InvalidateOwner(8)
+		return 2, nil
+	})
+	if _, ok := Get[int](c, "u2:session"); ok {
+		t.Error("a value kept though its user changed while it was computed")
+	}
+	LoadOwned(c, "u3:session", 0, 3, func() (int, error) {
+		for u := range int64(ownerLogSize + 1) {
+			c.InvalidateOwner(1000 + u)
+		}
+		return 3, nil
+	})
+	if _, ok := Get[int](c, "u3:session"); ok {
+		t.Error("a value kept though more changes came than the log remembers")
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"campus/internal/account"
 	"campus/internal/admin"
 	"campus/internal/apperr"
+	"campus/internal/cache"
 	"campus/internal/mail"
 )
 
@@ -499,7 +500,28 @@ type SessionStore struct {
 	*pgxstore.PostgresStore
 	pool  *pgxpool.Pool
 	codec scs.Codec
+	cache *cache.Cache // signed-in sessions with their owner (UseCache), nil: none
 }
+
+// UseCache keeps signed-in sessions, read with their owner, in c: an entry belongs to its owner (the user), so
+// it goes when the database announces a change of the user or the deletion of one of their sessions (migration
+// 00013: sign-out, sign-out everywhere, role, name, data version), on every instance; c is on only while the
+// change feed listens. An entry is keyed by the token and the request's session variant (WithSessionMemo), which
+// the browser changes with every state-changing request it makes, so that the page after a user's own action
+// is never served from a copy read before it, whichever instance serves it. Entries live at most
+// cache.MaxAge, and the idle expiry is still written back as without the cache (CommitCtx).
+func (st *SessionStore) UseCache(c *cache.Cache) { st.cache = c }
+
+// cachedSession is a signed-in session as read with its owner.
+type cachedSession struct {
+	data   []byte
+	expiry time.Time
+	user   account.User
+}
+
+func (c cachedSession) Size() int { return len(c.data) + 1024 }
+
+func (m *sessionMemo) cacheKey() string { return "session:" + m.token + "\x00" + m.variant }
 
 // SessionUserKey is the session key holding the signed-in user's id (an int64).
 const SessionUserKey = "user_id"
@@ -538,7 +560,15 @@ func (st *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, e
 	if err != nil {
 		return fmt.Errorf("postgres.SessionStore.Commit: %w", err)
 	}
+	st.forget(ctx, token)
 	return nil
+}
+
+// forget drops the cached copy of the session token as this request's variant names it.
+func (st *SessionStore) forget(ctx context.Context, token string) {
+	if m, ok := ctx.Value(sessionMemoKey{}).(*sessionMemo); ok && st.cache != nil {
+		st.cache.Delete((&sessionMemo{token: token, variant: m.variant}).cacheKey())
+	}
 }
 
 // FindCtx is Find with a context. When the request has a memo (WithSessionMemo) it reads the session's owner
@@ -557,6 +587,18 @@ func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 		}
 		return b, true, nil
 	}
+	if st.cache != nil {
+		key := (&sessionMemo{token: token, variant: m.variant}).cacheKey()
+		if cs, ok := cache.Get[cachedSession](st.cache, key); ok && time.Now().Before(cs.expiry) {
+			u := cs.user
+			*m = sessionMemo{token: token, variant: m.variant, data: cs.data, expiry: cs.expiry, user: &u}
+			return cs.data, true, nil
+		}
+	}
+	var snap cache.Snapshot
+	if st.cache != nil {
+		snap = st.cache.Begin()
+	}
 	var b []byte
 	var expiry time.Time
 	var u account.User
@@ -570,9 +612,12 @@ func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres.SessionStore.Find: %w", err)
 	}
-	*m = sessionMemo{token: token, data: b, expiry: expiry}
+	*m = sessionMemo{token: token, variant: m.variant, data: b, expiry: expiry}
 	if owner != nil && u.ID == *owner {
 		m.user = &u
+		if st.cache != nil {
+			cache.Put(st.cache, snap, m.cacheKey(), 0, u.ID, cachedSession{data: b, expiry: expiry, user: u})
+		}
 	}
 	return b, true, nil
 }
@@ -588,18 +633,20 @@ func SessionUser(ctx context.Context) (account.User, bool) {
 
 // sessionMemo is what FindCtx read of a request's session, so that CommitCtx can tell an unchanged session.
 type sessionMemo struct {
-	token  string
-	data   []byte // nil when no session was read
-	expiry time.Time
-	user   *account.User // the session's owner, if any
+	token   string
+	variant string // the browser's session variant (see UseCache)
+	data    []byte // nil when no session was read
+	expiry  time.Time
+	user    *account.User // the session's owner, if any
 }
 
 type sessionMemoKey struct{}
 
 // WithSessionMemo prepares ctx (a request's, before the session is loaded) so that committing an unchanged
-// session only writes when its expiry has moved enough (see CommitCtx).
-func WithSessionMemo(ctx context.Context) context.Context {
-	return context.WithValue(ctx, sessionMemoKey{}, &sessionMemo{})
+// session only writes when its expiry has moved enough (see CommitCtx); variant is the browser's session
+// variant, part of the key of the cached copy (see UseCache).
+func WithSessionMemo(ctx context.Context, variant string) context.Context {
+	return context.WithValue(ctx, sessionMemoKey{}, &sessionMemo{variant: variant})
 }
 
 // touchEvery is how far the idle expiry may lag behind before it is written: a minute, or 1/60 of the time
@@ -613,5 +660,6 @@ func (st *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 	if _, err := st.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token); err != nil {
 		return fmt.Errorf("postgres.SessionStore.Delete: %w", err)
 	}
+	st.forget(ctx, token)
 	return nil
 }

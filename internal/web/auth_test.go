@@ -141,12 +141,34 @@ func TestSessionCookie_Secure(t *testing.T) {
 	u := newUser(t, store, "securise", account.RoleAgent)
 	p := newBrowser(t, srv).login(u.Email, goodPassword)
 	expectRedirect(t, p, http.StatusSeeOther, "/compte")
-	sc := p.header.Get("Set-Cookie")
 	// Secure cookies take the __Host- prefix: browsers then refuse the cookie unless it is Secure, for Path=/
-	// and without Domain, so a neighbouring subdomain can neither set nor override it.
-	if !strings.HasPrefix(sc, "__Host-campus_session=") || web.SessionCookieName(true) != "__Host-campus_session" {
-		t.Errorf("Set-Cookie %q, want the __Host-campus_session cookie", sc)
+	// and without Domain, so a neighbouring subdomain can neither set nor override it. So does the session
+	// variant cookie, which every state-changing request renews.
+	var session, variant string
+	for _, c := range p.header.Values("Set-Cookie") {
+		switch {
+		case strings.HasPrefix(c, "__Host-campus_session="):
+			session = c
+		case strings.HasPrefix(c, "__Host-campus_session_v="):
+			variant = c
+		}
 	}
+	if session == "" || variant == "" || web.SessionCookieName(true) != "__Host-campus_session" || web.SessionVariantCookieName(true) != "__Host-campus_session_v" {
+		t.Errorf("Set-Cookie %q, want the __Host-campus_session and __Host-campus_session_v cookies", p.header.Values("Set-Cookie"))
+	}
+	for _, sc := range []string{session, variant} {
+		checkHostCookie(t, sc)
+	}
+	// Static files and health checks carry no session.
+	for _, path := range []string{"/healthz", "/favicon.ico"} {
+		if p := newBrowser(t, srv).get(path); p.header.Get("Set-Cookie") != "" || strings.Contains(p.header.Get("Vary"), "Cookie") {
+			t.Errorf("%s goes through the session middleware", path)
+		}
+	}
+}
+
+func checkHostCookie(t *testing.T, sc string) {
+	t.Helper()
 	for _, want := range []string{"HttpOnly", "Secure", "SameSite=Lax", "Path=/"} {
 		if !strings.Contains(sc, want) {
 			t.Errorf("Set-Cookie %q lacks %s", sc, want)
@@ -157,12 +179,6 @@ func TestSessionCookie_Secure(t *testing.T) {
 	}
 	if strings.Contains(sc, "Expires") || strings.Contains(sc, "Max-Age") {
 		t.Errorf("Set-Cookie %q is persistent; the session ends with the browser and the server lifetimes", sc)
-	}
-	// Static files and health checks carry no session.
-	for _, path := range []string{"/healthz", "/favicon.ico"} {
-		if p := newBrowser(t, srv).get(path); p.header.Get("Set-Cookie") != "" || strings.Contains(p.header.Get("Vary"), "Cookie") {
-			t.Errorf("%s goes through the session middleware", path)
-		}
 	}
 }
 

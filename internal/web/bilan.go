@@ -2,11 +2,13 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -22,7 +24,9 @@ import (
 // back-office page with filters and CSV export.
 
 func (s *Server) bilanRoutes(r chi.Router) {
-	r.Get("/bilan", s.bilan)
+	// The page too, rendered once per computation of the figures (its key names the computation), for anonymous
+	// and signed-in visitors alike (pagecache.go).
+	r.With(s.pageCache(cache.Catalogue, func(*http.Request) string { return "/bilan@" + s.bilans.stamp() })).Get("/bilan", s.bilan)
 	// The figures are computed at most once a minute (publicBilan); their files are kept as long (pagecache.go).
 	files := s.pageCache(cache.Catalogue, byPath)
 	r.With(files).Get("/bilan/donnees.csv", s.bilanCSV)
@@ -49,17 +53,158 @@ func monthsText(months []time.Time) string {
 		programme.MonthLabel(months[len(months)-1]) + "."
 }
 
-// publicBilan is the figures of the public page and its open data: computed at most once a minute per
-// instance while the cache is on (cache.MaxAge; enrolments do not drop it, catalogue changes do), so that a
-// crowd on /bilan does not scan the enrolments for each visitor; protected by the statistical secret (counts of
-// people from 1 to 4 hidden: programme.Bilan.Protect).
+// publicBilan is the figures of the public page and its open data, for everyone (signed in or not): while the
+// cache is on (the change feed listens), the figures of the last computation, recomputed in the background once
+// they are bilanRefresh old or a catalogue change is announced, so that no view ever waits for the scan of the
+// enrolments (seconds on the national dataset) and the figures are at most bilanRefresh plus one computation
+// old; the first view after start waits for the first computation (WatchChanges starts it as soon as the feed
+// listens). With the cache off, every view computes them. Protected by the statistical secret (counts of people
+// from 1 to 4 hidden: programme.Bilan.Protect).
 func (s *Server) publicBilan(r *http.Request) (programme.Bilan, []time.Time, error) {
 	months := lastYear()
-	b, err := cache.Load(s.cache, "bilan:"+months[0].Format("2006-01"), cache.Catalogue, func() (programme.Bilan, error) {
+	if !s.cache.Enabled() {
 		b, err := s.store.Bilan(r.Context(), programme.BilanFilter{}, months)
+		return b.Protect(), months, err
+	}
+	b, err := s.bilans.get(r.Context(), months[0].Format("2006-01"), func(ctx context.Context) (programme.Bilan, error) {
+		b, err := s.store.Bilan(ctx, programme.BilanFilter{}, months)
 		return b.Protect(), err
 	})
 	return b, months, err
+}
+
+// bilanRefresh is the age past which the public figures are recomputed (in the background), unless their
+// computation took more than half of it: then twice the computation's time, so that recomputing never takes more
+// than a third of the time (on the national dataset a computation takes tens of seconds of both cores).
+const bilanRefresh = 30 * time.Second
+
+// bilanFigures holds the public figures between computations (stale while revalidating).
+type bilanFigures struct {
+	mu      sync.Mutex
+	key     string // the first month of the monthly indicator: a new month computes afresh
+	val     programme.Bilan
+	at      time.Time
+	gen     uint64        // moves with every catalogue change (changed)
+	valGen  uint64        // the gen the figures kept were computed at
+	took    time.Duration // how long the last computation took
+	running chan struct{} // closed when the computation under way ends; nil when none
+	err     error         // of the last computation, for those who waited for it
+}
+
+// changed says the figures predate a catalogue change (their labels, domains, audiences): WatchChanges starts
+// a computation at once (warmBilan; one under way predates the change, so another starts as it ends), and a view
+// meanwhile waits up to bilanChangeWait for it before taking the previous figures.
+func (f *bilanFigures) changed() {
+	f.mu.Lock()
+	f.gen++
+	f.mu.Unlock()
+}
+
+// bilanChangeWait is how long a view after a catalogue change waits for the new figures (enough for the
+// reference catalogue; on the national dataset the previous figures are served until the new ones are made).
+const bilanChangeWait = 300 * time.Millisecond
+
+// stamp names the figures kept (when they were computed), "" when there are none.
+func (f *bilanFigures) stamp() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.at.IsZero() {
+		return ""
+	}
+	return f.key + "@" + strconv.FormatInt(f.at.UnixNano(), 36)
+}
+
+// get returns the figures under key: the last ones at once (starting a computation in the background when they
+// are old or stale), or, when there are none for key, those of a computation it waits for.
+func (f *bilanFigures) get(ctx context.Context, key string, compute func(context.Context) (programme.Bilan, error)) (programme.Bilan, error) {
+	f.mu.Lock()
+	have := f.key == key && !f.at.IsZero()
+	old := have && f.valGen != f.gen
+	if f.running == nil && (!have || old || time.Since(f.at) >= max(bilanRefresh, 2*f.took)) {
+		f.start(key, compute)
+	}
+	if old {
+		running := f.running
+		f.mu.Unlock()
+		select {
+		case <-running:
+		case <-time.After(bilanChangeWait):
+		case <-ctx.Done():
+		}
+		f.mu.Lock()
+		v := f.val
+		f.mu.Unlock()
+		return v, nil
+	}
+	if have {
+		v := f.val
+		f.mu.Unlock()
+		return v, nil
+	}
+	running := f.running
+	f.mu.Unlock()
+	for {
+		select {
+		case <-running:
+		case <-ctx.Done():
+			return programme.Bilan{}, ctx.Err()
+		}
+		f.mu.Lock()
+		if f.key == key && !f.at.IsZero() {
+			v := f.val
+			f.mu.Unlock()
+			return v, nil
+		}
+		if f.err != nil {
+			err := f.err
+			f.mu.Unlock()
+			return programme.Bilan{}, err
+		}
+		if f.running == nil {
+			f.start(key, compute)
+		}
+		running = f.running
+		f.mu.Unlock()
+	}
+}
+
+// start runs a computation in the background. f.mu is held.
+func (f *bilanFigures) start(key string, compute func(context.Context) (programme.Bilan, error)) {
+	done := make(chan struct{})
+	f.running = done
+	gen := f.gen
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		t0 := time.Now()
+		v, err := compute(ctx)
+		f.mu.Lock()
+		f.err, f.running, f.took = err, nil, time.Since(t0)
+		if err == nil {
+			f.key, f.val, f.at, f.valGen = key, v, time.Now(), gen
+			if gen != f.gen {
+				f.start(key, compute) // a change came meanwhile: compute again at once
+			}
+		}
+		f.mu.Unlock()
+		close(done)
+	}()
+}
+
+// warmBilan starts computing the public figures (WatchChanges, once the feed listens).
+func (s *Server) warmBilan() {
+	if !s.cache.Enabled() {
+		return
+	}
+	months := lastYear()
+	s.bilans.mu.Lock()
+	if s.bilans.running == nil {
+		s.bilans.start(months[0].Format("2006-01"), func(ctx context.Context) (programme.Bilan, error) {
+			b, err := s.store.Bilan(ctx, programme.BilanFilter{}, months)
+			return b.Protect(), err
+		})
+	}
+	s.bilans.mu.Unlock()
 }
 
 func (s *Server) bilan(w http.ResponseWriter, r *http.Request) {

@@ -31,7 +31,7 @@ func (s *Server) enrolmentRoutes(r chi.Router) {
 		r.Use(s.requireUser)
 		r.Post("/modules/{slug}/inscription", s.enrolModule)
 		r.Post("/parcours/{slug}/inscription", s.enrolTrack)
-		r.Get("/mes-formations", s.myTrainings)
+		r.With(s.personalPageCache(cache.All, byPath)).Get("/mes-formations", s.myTrainings)
 		r.Post("/mes-formations/calendrier", s.createCalendarFeed)
 		r.Post("/mes-formations/calendrier/suppression", s.revokeCalendarFeed)
 		r.Get("/mes-formations/{id}/annulation", s.cancelPage)

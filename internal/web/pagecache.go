@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -91,63 +93,186 @@ func (p preparedPage) notModified(r *http.Request) bool {
 	return err == nil && !p.modified.Truncate(time.Second).After(since)
 }
 
-// pageCache serves catalogue pages to anonymous visitors from rendered HTML kept in the catalogue cache (so
-// dropped by the same change notifications, per tags), gzipped once: the handler runs once per change instead
-// of once per request. Signed-in visitors, pages with a flash message, and anything but a 200 go through as
-// usual.
+// pageCache serves catalogue pages from rendered HTML kept in the catalogue cache (so dropped by the same
+// change notifications, per tags): the handler runs once per change instead of once per request. Anonymous
+// visitors get the page gzipped once; signed-in visitors get the same page rendered once for every signed-in
+// viewer, its per-user part (the header's account links: the name, the back-office link) filled in at each
+// request (signedInPage). Pages with a flash message, and anything but a 200 go through as usual. The handler
+// must read nothing of the user but through the layout's viewer: pages that show the user's own data use
+// personalPageCache.
 //
 // key names the page: byPath for pages that ignore the query string (so that made-up query strings cannot
-// fill the cache with copies), or the page's own canonical form of its query.
+// fill the cache with copies), or the page's own canonical form of its query, with user-typed text folded
+// (cache.FoldText) and the exact spelling after variantSep: the spellings of one query share one entry.
 func (s *Server) pageCache(tags cache.Tag, key func(*http.Request) string) func(http.Handler) http.Handler {
+	return s.cachedPages(tags, key, false)
+}
+
+// personalPageCache is pageCache for pages that show the signed-in user's own data (their enrolment on a
+// module page, their progress on a track, their licence requests, "Mes formations"): a signed-in user's copy is
+// theirs alone, kept under their data version (migration 00008) and dropped with their sessions when the
+// database announces a change of the user (migration 00017), so it is never another user's page and never
+// older than the user's own last action.
+func (s *Server) personalPageCache(tags cache.Tag, key func(*http.Request) string) func(http.Handler) http.Handler {
+	return s.cachedPages(tags, key, true)
+}
+
+func (s *Server) cachedPages(tags cache.Tag, key func(*http.Request) string, personal bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			v := templates.ViewerFrom(r.Context())
-			if (r.Method != http.MethodGet && r.Method != http.MethodHead) || v.SignedIn || v.Flash.Text != "" || !s.cache.Enabled() {
+			if (r.Method != http.MethodGet && r.Method != http.MethodHead) || v.Flash.Text != "" || !s.cache.Enabled() {
 				next.ServeHTTP(w, r)
 				return
 			}
-			page, err := cache.Load(s.cache, "page:"+key(r), tags, func() (preparedPage, error) {
-				rec := httptest.NewRecorder()
-				r2 := r.Clone(r.Context())
-				r2.Method = http.MethodGet
-				r2.Header.Del("If-None-Match")
-				r2.Header.Del("If-Modified-Since")
-				next.ServeHTTP(rec, r2)
-				if err := r.Context().Err(); err != nil {
-					// The visitor went away while the page was being made: what was written, if anything, is not
-					// the page (a waiting request makes it again).
-					return preparedPage{}, err
+			k, variant, _ := strings.Cut(key(r), variantSep)
+			if v.SignedIn {
+				if personal && s.sessions.Exists(r.Context(), sessCalendarURL) {
+					next.ServeHTTP(w, r) // a new calendar link, shown once ("Mes formations")
+					return
 				}
-				if rec.Code != http.StatusOK || rec.Body.Len() == 0 {
-					return preparedPage{}, errNotCacheable{rec}
+				s.signedInPage(w, r, next, tags, k, variant, personal)
+				return
+			}
+			page, err := cache.LoadVariant(s.cache, "page:"+k, variant, tags, 0, func() (preparedPage, error) {
+				rec, err := renderForCache(next, r, r.Context())
+				if err != nil {
+					return preparedPage{}, err
 				}
 				page := prepare(rec.Body.Bytes(), rec.Header().Get("Content-Type"), rec.Header().Get("ETag"))
 				page.modified, _ = http.ParseTime(rec.Header().Get("Last-Modified"))
-				for _, k := range keptHeaders {
-					if v := rec.Header().Values(k); len(v) > 0 {
-						if page.header == nil {
-							page.header = http.Header{}
-						}
-						page.header[k] = v
-					}
-				}
+				page.header = keptHeadersOf(rec)
 				return page, nil
 			})
-			if nc, ok := err.(errNotCacheable); ok {
-				// Replay what the handler answered for this very request (an error page, a redirect).
-				for k, vs := range nc.rec.Header() {
-					w.Header()[k] = vs
-				}
-				w.WriteHeader(nc.rec.Code)
-				w.Write(nc.rec.Body.Bytes())
-				return
-			}
-			if err != nil {
-				s.fail(w, r, err)
+			if s.cachedPageFailed(w, r, err) {
 				return
 			}
 			page.serve(w, r)
 		})
+	}
+}
+
+// renderForCache runs the handler for a GET of r's page into a recorder, with ctx; a page other than a
+// non-empty 200 is errNotCacheable.
+func renderForCache(next http.Handler, r *http.Request, ctx context.Context) (*httptest.ResponseRecorder, error) {
+	rec := httptest.NewRecorder()
+	r2 := r.Clone(ctx)
+	r2.Method = http.MethodGet
+	r2.Header.Del("If-None-Match")
+	r2.Header.Del("If-Modified-Since")
+	next.ServeHTTP(rec, r2)
+	if err := r.Context().Err(); err != nil {
+		// The visitor went away while the page was being made: what was written, if anything, is not
+		// the page (a waiting request makes it again).
+		return nil, err
+	}
+	if rec.Code != http.StatusOK || rec.Body.Len() == 0 {
+		return nil, errNotCacheable{rec}
+	}
+	return rec, nil
+}
+
+func keptHeadersOf(rec *httptest.ResponseRecorder) http.Header {
+	var h http.Header
+	for _, k := range keptHeaders {
+		if v := rec.Header().Values(k); len(v) > 0 {
+			if h == nil {
+				h = http.Header{}
+			}
+			h[k] = v
+		}
+	}
+	return h
+}
+
+// cachedPageFailed answers a request whose page could not come from the cache: what the handler answered for
+// this very request (an error page, a redirect), or the error's page. It reports whether it answered.
+func (s *Server) cachedPageFailed(w http.ResponseWriter, r *http.Request, err error) bool {
+	if nc, ok := err.(errNotCacheable); ok {
+		for k, vs := range nc.rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(nc.rec.Code)
+		w.Write(nc.rec.Body.Bytes())
+		return true
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return true
+	}
+	return false
+}
+
+// viewerNameMark stands for the signed-in viewer's name in a page rendered once for every signed-in viewer:
+// private-use characters that no text of the portal holds and HTML escaping leaves alone.
+const viewerNameMark = "\uE000campus-viewer-name\uE001"
+
+// splitPage is a page rendered for any signed-in viewer, cut where the viewer's name goes.
+type splitPage struct {
+	parts       [][]byte
+	contentType string
+	header      http.Header
+	size        int
+}
+
+func (p splitPage) Size() int { return p.size + 256 }
+
+// signedInPage serves a signed-in request from the page rendered once for every signed-in viewer with the
+// same role (or, when personal, for this user at their data version), the viewer's name written in at each
+// request: a copy and an escape, no query, no render.
+func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.Handler, tags cache.Tag, key, variant string, personal bool) {
+	v := templates.ViewerFrom(r.Context())
+	u, _ := CurrentUser(r)
+	ck, owner := "spage:", int64(0)
+	if v.Admin {
+		ck = "spage-admin:"
+	}
+	if personal {
+		owner = u.ID
+		ck += strconv.FormatInt(u.ID, 10) + "@" + strconv.FormatInt(u.DataVersion, 10) + ":"
+	}
+	page, err := cache.LoadVariant(s.cache, ck+key, variant, tags, owner, func() (splitPage, error) {
+		ctx := templates.WithViewer(r.Context(), templates.Viewer{SignedIn: true, Admin: v.Admin, Name: viewerNameMark})
+		rec, err := renderForCache(next, r, ctx)
+		if err != nil {
+			return splitPage{}, err
+		}
+		body := bytes.Clone(rec.Body.Bytes())
+		p := splitPage{parts: bytes.Split(body, []byte(viewerNameMark)), contentType: rec.Header().Get("Content-Type"),
+			header: keptHeadersOf(rec), size: len(body)}
+		return p, nil
+	})
+	if s.cachedPageFailed(w, r, err) {
+		return
+	}
+	name := []byte(html.EscapeString(v.Name))
+	buf := buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer buffers.Put(buf)
+	for i, part := range page.parts {
+		if i > 0 {
+			buf.Write(name)
+		}
+		buf.Write(part)
+	}
+	h := w.Header()
+	for k, vs := range page.header {
+		h[k] = vs
+	}
+	h.Set("Content-Type", page.contentType)
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "private, no-cache")
+	}
+	etag := pageTag(buf.Bytes())
+	h.Set("ETag", etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
 	}
 }
 

@@ -30,8 +30,14 @@ func searchKey(r *http.Request) string {
 		return "?" + r.URL.RawQuery
 	}
 	q, notices := catalogue.ParseSearchQuery(values) // the notices (a value ignored, the text cut) are on the page
-	return q.URL(r.URL.Path) + "#" + strings.Join(notices, "|")
+	folded := q
+	folded.Text = cache.FoldText(q.Text)
+	return folded.URL(r.URL.Path) + "#" + strings.Join(notices, "|") + variantSep + q.Text
 }
+
+// variantSep separates, in a page cache key, the folded key (what one entry of the cache holds) from the
+// exact spelling typed (one of the entry's variants: cache.LoadVariant).
+const variantSep = "\x00"
 
 // search is the catalogue search page: GET /catalogue with the parameters of catalogue.ParseSearchQuery.
 // Bad input gives a normal page (the text cut, unknown values ignored); a malformed address gives the whole
@@ -42,7 +48,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	// The results of a search are the same for everyone until the catalogue or the seats change: kept in the
 	// catalogue cache under the search's canonical address (anonymous visitors get the whole page from the page
 	// cache, server.go).
-	res, err := cache.Load(s.cache, "search:"+q.URL(""), cache.All, func() (catalogue.SearchResult, error) {
+	// Kept under the folded text (case, accents, ligatures, spaces: cache.FoldText), one spelling per variant
+	// of the entry, so that the spellings of one query never take many entries.
+	folded := q
+	folded.Text = cache.FoldText(q.Text)
+	res, err := cache.LoadVariant(s.cache, "search:"+folded.URL(""), q.Text, cache.All, 0, func() (catalogue.SearchResult, error) {
 		return s.store.Search(r.Context(), q)
 	})
 	if err != nil {

@@ -27,6 +27,8 @@ type Server struct {
 	log   *slog.Logger
 	// cache keeps catalogue data between requests; it is on only while WatchChanges listens.
 	cache *cache.Cache
+	// bilans holds the public results' figures between computations (bilan.go).
+	bilans bilanFigures
 
 	sessions   *scs.SessionManager // HTTP sessions in Postgres (session.go)
 	proconnect *proconnect.Client  // nil when ProConnect is not configured
@@ -64,10 +66,12 @@ func (s *Server) Handler() http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(middleware.Compress(5, "text/html", "application/json", "text/csv", "application/xml"))
 		// Sessions only on dynamic routes (not static files, not health checks), then the current user.
-		r.Use(sessionMemo, s.loadSession, s.loadUser)
+		r.Use(s.sessionMemo, s.loadSession, s.loadUser)
 
 		// Catalogue pages: anonymous visitors get the rendered page from the cache (pagecache.go).
 		cat, seats := s.pageCache(cache.Catalogue, byPath), s.pageCache(cache.All, byPath)
+		// Pages that show a signed-in user's own data (their enrolment, progress, licence requests).
+		catMine, seatsMine := s.personalPageCache(cache.Catalogue, byPath), s.personalPageCache(cache.All, byPath)
 		r.With(seats).Get("/", s.home)
 		if s.cfg.BenchCeiling {
 			r.Get("/_plafond", s.ceiling())
@@ -75,12 +79,12 @@ func (s *Server) Handler() http.Handler {
 		r.With(cat).Get("/domaines", s.domains)
 		r.With(cat).Get("/domaines/{slug}", s.domain)
 		r.With(cat).Get("/parcours", s.tracks)
-		r.With(cat).Get("/parcours/{slug}", s.track)
+		r.With(catMine).Get("/parcours/{slug}", s.track)
 		r.With(cat).Get("/programmes-sur-mesure", s.programmes)
 		r.With(cat).Get("/programmes-sur-mesure/{slug}", s.programme)
-		r.With(seats).Get("/modules/{slug}", s.module)
+		r.With(seatsMine).Get("/modules/{slug}", s.module)
 		r.With(cat).Get("/partenaires", s.partners)
-		r.With(cat).Get("/partenaires/{slug}", s.partner)
+		r.With(catMine).Get("/partenaires/{slug}", s.partner)
 
 		r.Get("/accessibilite", s.accessibility)
 		r.Get("/mentions-legales", s.legalNotice)

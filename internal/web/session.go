@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -49,7 +51,9 @@ const (
 func (s *Server) newSessions() *scs.SessionManager {
 	sm := scs.New()
 	sm.Codec = sessionCodec{} // sessioncodec.go
-	sm.Store = s.store.SessionStore(sm.Codec)
+	store := s.store.SessionStore(sm.Codec)
+	store.UseCache(s.cache) // signed-in sessions in memory, dropped by the change feed (watch.go)
+	sm.Store = store
 	sm.Lifetime = s.cfg.SessionLifetime
 	sm.IdleTimeout = s.cfg.SessionIdle
 	sm.Cookie.Name = SessionCookieName(s.cfg.CookieSecure)
@@ -103,12 +107,30 @@ func (w *sessionWriter) Write(b []byte) (int, error) {
 func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // sessionMemo lets the session store skip writing back a session the request did not change (it still writes
-// when the idle expiry has moved by a minute or more): see postgres.SessionStore.CommitCtx.
-func sessionMemo(next http.Handler) http.Handler {
+// when the idle expiry has moved by a minute or more): see postgres.SessionStore.CommitCtx. It also hands the
+// store the browser's session variant (the cookie SessionVariantCookieName), and gives the browser a new variant
+// with the answer to every state-changing request: the store keeps signed-in sessions in memory under token
+// and variant, so the request after a user's own action (an enrolment, a sign-out, a flash message) reads the
+// session and the user afresh, on whatever instance it lands (postgres.SessionStore.UseCache).
+func (s *Server) sessionMemo(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(postgres.WithSessionMemo(r.Context())))
+		variant := ""
+		if c, err := r.Cookie(SessionVariantCookieName(s.cfg.CookieSecure)); err == nil {
+			variant = c.Value
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			b := make([]byte, 9)
+			rand.Read(b)
+			http.SetCookie(w, &http.Cookie{Name: SessionVariantCookieName(s.cfg.CookieSecure), Value: base64.RawURLEncoding.EncodeToString(b),
+				Path: "/", HttpOnly: true, Secure: s.cfg.CookieSecure, SameSite: http.SameSiteLaxMode})
+		}
+		next.ServeHTTP(w, r.WithContext(postgres.WithSessionMemo(r.Context(), variant)))
 	})
 }
+
+// SessionVariantCookieName is the cookie that changes with every state-changing request of a browser
+// (sessionMemo): the session cookie's name with "_v".
+func SessionVariantCookieName(secure bool) string { return SessionCookieName(secure) + "_v" }
 
 type userCtxKey struct{}
 

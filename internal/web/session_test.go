@@ -67,9 +67,10 @@ func watchedAccountServer(t testing.TB, store *postgres.Store) *httptest.Server 
 }
 
 // TestMyTrainings_CachedUntilChange: "Mes formations" is kept in memory per user and version, and any change
-// to the agent's enrolments — made by anyone, on any instance, even straight in SQL — shows on the very next
-// request on every instance (no waiting for a notification); so does a move up the waitlist caused by
-// someone else's cancellation, and a catalogue change (a module renamed).
+// to the agent's enrolments — made by anyone, on any instance, even straight in SQL — shows on every instance
+// as soon as the database announces it (the user's change notification, migration 00017); so does a move up
+// the waitlist caused by someone else's cancellation, and a catalogue change (a module renamed). The agent's
+// own actions show on the very next request, on any instance: TestSignedInPages_OwnActionAtOnce.
 func TestMyTrainings_CachedUntilChange(t *testing.T) {
 	store := testdb.Seeded(t)
 	a, b := watchedAccountServer(t, store), watchedAccountServer(t, store)
@@ -93,13 +94,19 @@ func TestMyTrainings_CachedUntilChange(t *testing.T) {
 		}
 	}
 	exec(t, store, `INSERT INTO enrolments (user_id, module_id, status, confirmed_at) VALUES ($1, $2, 'confirmed', now())`, u.ID, moduleID)
-	if !shows(onB, title) || !shows(agent, title) {
-		t.Fatal("a new enrolment is missing from the cached page")
-	}
+	eventually(t, time.Second, func() string {
+		if !shows(onB, title) || !shows(agent, title) {
+			return "a new enrolment is missing from the cached page"
+		}
+		return ""
+	})
 	exec(t, store, `UPDATE enrolments SET status = 'completed', completed_at = now() WHERE user_id = $1 AND module_id = $2`, u.ID, moduleID)
-	if !shows(agent, "Terminé") && !shows(agent, "terminé") {
-		t.Error("the completion is missing from the cached page")
-	}
+	eventually(t, time.Second, func() string {
+		if !shows(agent, "Terminé") && !shows(agent, "terminé") {
+			return "the completion is missing from the cached page"
+		}
+		return ""
+	})
 
 	// A module renamed: the notification drops the copies within a second.
 	renamed := title + " (mise à jour)"
@@ -130,7 +137,10 @@ func TestMyTrainings_CachedUntilChange(t *testing.T) {
 	}
 	_ = position() // cached
 	exec(t, store, `UPDATE enrolments SET status = 'cancelled', cancel_reason = 'agent', cancelled_at = now() WHERE user_id = $1 AND session_id = $2`, other.ID, sessionID)
-	if after := position(); after == before {
-		t.Errorf("the waitlist position did not change after the agent ahead cancelled:\n%s", after)
-	}
+	eventually(t, time.Second, func() string {
+		if after := position(); after == before {
+			return "the waitlist position did not change after the agent ahead cancelled:\n" + after
+		}
+		return ""
+	})
 }

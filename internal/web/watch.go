@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"campus/internal/cache"
@@ -14,7 +16,7 @@ import (
 func (s *Server) WatchChanges(ctx context.Context) {
 	for ctx.Err() == nil {
 		err := s.store.ListenChanges(ctx,
-			func() { s.cache.Enable(true) },
+			func() { s.cache.Enable(true); s.warmBilan() },
 			func(payload string) { s.invalidate(payload) })
 		s.cache.Enable(false)
 		if ctx.Err() != nil {
@@ -31,11 +33,21 @@ func (s *Server) WatchChanges(ctx context.Context) {
 // invalidate drops what a change makes stale. Handlers that write call it too, so that this instance is
 // up to date at once, before the notification comes back.
 func (s *Server) invalidate(what string) {
+	if id, ok := strings.CutPrefix(what, "user:"); ok {
+		// A user changed (role, name, session epoch, data version) or lost a session (migration 00017): their
+		// cached sessions and pages go.
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			s.cache.InvalidateOwner(n)
+		}
+		return
+	}
 	switch what {
 	case "seats":
 		s.cache.Invalidate(cache.Seats)
 	default:
 		s.cache.Invalidate(cache.All)
+		s.bilans.changed()
+		s.warmBilan()
 	}
 }
 

@@ -1,0 +1,115 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// FoldText is the form of a user-typed text (a search) under which its cached values are kept: lower case,
+// without accents, ligatures spelled out (œ → oe, æ → ae, ß → ss), spaces collapsed, so that "Œuvre  DONNÉES"
+// and "oeuvre données" are one entry (LoadVariant keeps what differs between them).
+func FoldText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r): // a combining accent
+			continue
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		switch r {
+		case 'œ', 'Œ':
+			b.WriteString("oe")
+		case 'æ', 'Æ':
+			b.WriteString("ae")
+		case 'ß', 'ẞ':
+			b.WriteString("ss")
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// MaxVariants is how many spellings of one folded key (LoadVariant) are kept: the most recently used ones.
+const MaxVariants = 4
+
+// variants are the values of one folded key, one per spelling, most recently stored first.
+type variants struct {
+	items []variantItem
+	size  int
+}
+
+type variantItem struct {
+	variant string
+	val     any
+}
+
+func (v variants) Size() int { return v.size }
+
+// LoadVariant is Load for a value whose key was folded from what a user typed (FoldText): the entry under key
+// holds at most MaxVariants values, one per exact spelling (variant), so that the spellings of one query take
+// one entry of the cache, never many, while each spelling gets exactly its own value.
+func LoadVariant[T any](c *Cache, key, variant string, tags Tag, owner int64, fn func() (T, error)) (T, error) {
+	if set, ok := Get[variants](c, key); ok {
+		for _, it := range set.items {
+			if it.variant == variant {
+				if t, ok := it.val.(T); ok {
+					return t, nil
+				}
+			}
+		}
+	}
+	snap := c.Begin()
+	if !snap.on {
+		return fn()
+	}
+	// One computation per spelling at a time, per generation (as Load).
+	fv, err, shared := c.flight.Do(strconv.FormatUint(snap.gen, 36)+"/"+strconv.FormatUint(snap.ownerGen, 36)+"/"+key+"\x00"+variant, func() (any, error) {
+		v, err := fn()
+		if err == nil {
+			storeVariant(c, key, variant, tags, owner, snap, v)
+		}
+		return v, err
+	})
+	if err != nil && shared && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return fn()
+	}
+	v, _ := fv.(T)
+	return v, err
+}
+
+// storeVariant adds v, the value of one spelling, to the entry under key.
+func storeVariant[T any](c *Cache, key, variant string, tags Tag, owner int64, snap Snapshot, v T) {
+	size := DefaultSize
+	if sz, ok := any(v).(Sizer); ok {
+		size = sz.Size()
+	}
+	next := variants{items: []variantItem{{variant, v}}, size: size}
+	if set, ok := Get[variants](c, key); ok {
+		for _, it := range set.items {
+			if it.variant == variant || len(next.items) == MaxVariants {
+				continue
+			}
+			next.items = append(next.items, it)
+			if sz, ok := it.val.(Sizer); ok {
+				next.size += sz.Size()
+			} else {
+				next.size += DefaultSize
+			}
+		}
+	}
+	store(c, key, tags, owner, snap, next)
+}
