@@ -23,11 +23,13 @@ const (
 	EntitySession  = "session"
 	// EntityUser is an account, whose role an admin changes (/admin/utilisateurs).
 	EntityUser = "user"
+	// EntitySynonyms is the search's synonyms, edited as a whole (/admin/synonymes).
+	EntitySynonyms = "search_synonyms"
 )
 
 // Entities lists the entities in the order the back-office shows them (the journal's filter).
 var Entities = []string{EntityDomain, EntityTrack, EntityModule, EntitySession, EntityPartner, EntityAudience,
-	"licence_pool", "licence_request", "trainer_application", "programme_request", EntityUser}
+	"licence_pool", "licence_request", "trainer_application", "programme_request", EntityUser, EntitySynonyms}
 
 // EntityLabel is the French name of an entity.
 func EntityLabel(e string) string {
@@ -47,6 +49,8 @@ func EntityLabel(e string) string {
 	// The programmes' entries (internal/postgres/licences.go, trainers.go, programme_requests.go).
 	case EntityUser:
 		return "Compte"
+	case EntitySynonyms:
+		return "Synonymes de la recherche"
 	case "licence_pool":
 		return "Lot de licences"
 	case "licence_request":

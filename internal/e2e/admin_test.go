@@ -81,6 +81,7 @@ func TestAccessibility_AdminPages(t *testing.T) {
 		{"admin-session", fmt.Sprintf("/admin/sessions/%d/modifier", sessionID), ""},
 		{"admin-journal", "/admin/journal", "Journal des modifications"},
 		{"admin-comptes", "/admin/utilisateurs", "Comptes"},
+		{"admin-synonymes", "/admin/synonymes", "Synonymes de la recherche"},
 		{"admin-compte", "/admin/utilisateurs?q=" + url.QueryEscape(email), "Comptes"},
 		{"admin-import-export", "/admin/import-export", "Import et export du catalogue"},
 		{"admin-apercu-brouillon", "/admin/apercu/modules/" + m.Slug, "Module brouillon à prévisualiser"},

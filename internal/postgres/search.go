@@ -39,13 +39,18 @@ var durationBandSQL = func() string {
 // searchCTE: the query (p) and the known facet values (f).
 const searchCTE = `
 WITH p AS MATERIALIZED (
-	SELECT CASE WHEN $1::text = '' THEN NULL
-	            WHEN $2::text = '' THEN public.campus_tsquery($1)
-	            ELSE public.campus_tsquery($1) || public.campus_tsquery($2) END AS tsq,
+	SELECT q.tsq
+	       -- synonyms and hyphens (migration 00018): the query's variants, each searched as a whole query
+	       || coalesce((SELECT public.campus_tsquery_or(public.campus_tsquery(v)) FROM public.campus_query_variants($1) v
+	                    WHERE $1::text <> ''), ''::tsquery) AS tsq,
+	       q.tsq AS qtsq, -- the query as typed (and corrected): ranks above its variants
 	       CASE WHEN $1::text = '' THEN NULL
 	            WHEN $2::text = '' THEN websearch_to_tsquery('pg_catalog.french', $1)
 	            ELSE websearch_to_tsquery('pg_catalog.french', $1) || websearch_to_tsquery('pg_catalog.french', $2) END AS ftsq,
 	       public.campus_normalize($1) AS title_key
+	FROM (SELECT CASE WHEN $1::text = '' THEN NULL
+	                  WHEN $2::text = '' THEN public.campus_tsquery($1)
+	                  ELSE public.campus_tsquery($1) || public.campus_tsquery($2) END AS tsq) q
 ),
 f AS MATERIALIZED (
 	SELECT (SELECT array_agg(id) FROM domains WHERE slug = ANY ($3::text[]) AND status IN ('published', 'coming')) AS dom,
@@ -181,9 +186,11 @@ func orderBy(sort, prefix string) string {
 }
 
 // rankSQL: ts_rank over title (A 1.0) and summary and keywords (B 0.4) (a match in the body alone ranks 0);
-// all the words in the title add 1; the exact title adds 10.
-const rankSQL = `ts_rank('{0.1, 0.2, 0.4, 1.0}', sd.rank_vector, (SELECT tsq FROM p), 1)
-	+ CASE WHEN sd.title_vector @@ (SELECT tsq FROM p) THEN 1 ELSE 0 END
+// all the words in the title add 1; the exact title adds 10. The query as typed counts fully, its variants
+// (synonyms, hyphens) half: "RGPD" puts the module named so before those about personal data.
+const rankSQL = `ts_rank('{0.1, 0.2, 0.4, 1.0}', sd.rank_vector, (SELECT qtsq FROM p), 1)
+	+ 0.5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', sd.rank_vector, (SELECT tsq FROM p), 1)
+	+ CASE WHEN sd.title_vector @@ (SELECT qtsq FROM p) THEN 1 WHEN sd.title_vector @@ (SELECT tsq FROM p) THEN 0.5 ELSE 0 END
 	+ CASE WHEN sd.title_key = (SELECT title_key FROM p) THEN 10 ELSE 0 END`
 
 // nextSessionSQL is the first upcoming start still to come.
@@ -446,12 +453,13 @@ FROM w
 CROSS JOIN LATERAL (SELECT ` + findsSQL + ` AS ok) found
 LEFT JOIN LATERAL (
 	SELECT array_agg(k.term ORDER BY k.dist, k.term) AS terms FROM (
-		SELECT st.term, st.plain <-> public.campus_unaccent(w.word) AS dist
+		SELECT st.term, st.plain, st.plain <-> public.campus_unaccent(w.word) AS dist
 		FROM search_terms st
 		ORDER BY st.plain <-> public.campus_unaccent(w.word)
 		LIMIT 8
 	) k
-	WHERE k.dist <= 0.7 AND public.campus_normalize(k.term) <> public.campus_normalize(w.word)
+	WHERE (k.dist <= 0.7 OR (length(w.word) >= 5 AND public.levenshtein(k.plain, lower(public.campus_unaccent(w.word))) <= 2))
+	  AND public.campus_normalize(k.term) <> public.campus_normalize(w.word)
 	  AND (SELECT ` + strings.ReplaceAll(findsSQL, "w.word", "k.term") + `)
 ) c ON true
 ORDER BY w.ord`

@@ -122,7 +122,7 @@ func TestStore_Search_Typos(t *testing.T) {
 		}
 	}
 	// A correctly spelled word that finds a few results is not "corrected".
-	if res := search(t, s, "q=phishing"); res.Corrected != "" || res.Total != 1 {
+	if res := search(t, s, "q=phishing"); res.Corrected != "" || res.Total != 2 { // and its synonym, hameçonnage
 		t.Errorf("phishing: corrected %q, %d results", res.Corrected, res.Total)
 	}
 }
@@ -571,5 +571,32 @@ func TestStore_Search_ConcurrentRefresh(t *testing.T) {
 	}
 	if res := search(t, s, "q="+url.QueryEscape("révisé")); res.Total != 1 {
 		t.Errorf("the edit of the second transaction is not searchable: %d results", res.Total)
+	}
+}
+
+// TestStore_Search_SynonymsHyphensAccents: an acronym finds what its expansion finds (and the reverse), a
+// hyphenated word what its joined spelling finds, an accented query what the same query without accents finds
+// (no false hits from "donner"), a typo two letters off is corrected, and the query as typed ranks first.
+func TestStore_Search_SynonymsHyphensAccents(t *testing.T) {
+	s := testdb.Seeded(t)
+	same := func(a, b string, least int) {
+		t.Helper()
+		ra, rb := search(t, s, "q="+url.QueryEscape(a)), search(t, s, "q="+url.QueryEscape(b))
+		sa, sb := slugs(ra.Hits), slugs(rb.Hits)
+		slices.Sort(sa)
+		slices.Sort(sb)
+		if ra.Total < least || ra.Total != rb.Total || !slices.Equal(sa, sb) {
+			t.Errorf("%q: %d results %v; %q: %d results %v", a, ra.Total, sa, b, rb.Total, sb)
+		}
+	}
+	same("IA", "intelligence artificielle", 1)
+	same("éco-conception", "écoconception", 3)
+	same("données", "donnees", 20)
+	same("Données personnelles", "donnees personnelles", 3)
+	if res := search(t, s, "q=pyhton"); res.Corrected != "python" || res.Total == 0 {
+		t.Errorf("pyhton: corrected %q, %d results", res.Corrected, res.Total)
+	}
+	if res := search(t, s, "q=RGPD"); len(res.Hits) < 2 || res.Hits[0].Slug != "le-rgpd-au-quotidien-pour-les-agents-publics" {
+		t.Errorf("RGPD: %v", slugs(res.Hits))
 	}
 }

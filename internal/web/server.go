@@ -126,7 +126,8 @@ func (s *Server) Handler() http.Handler {
 			s.trainerAdminRoutes(r)
 			s.programmeRequestAdminRoutes(r)
 			s.bilanAdminRoutes(r)
-			s.userAdminRoutes(r) // accounts and their roles (admin_users.go)
+			s.userAdminRoutes(r)     // accounts and their roles (admin_users.go)
+			s.synonymsAdminRoutes(r) // the search's synonyms (admin_synonyms.go)
 		})
 		if s.cfg.DevMailPage() {
 			r.Get("/dev/courriels", s.devMails)

@@ -1,0 +1,52 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"campus/internal/admin"
+	"campus/templates"
+)
+
+// The search's synonyms and acronyms, one editable list (migration 00018): "IA = intelligence artificielle".
+
+func (s *Server) synonymsAdminRoutes(r chi.Router) {
+	r.Get("/synonymes", s.adminSynonyms)
+	r.Post("/synonymes", s.adminSaveSynonyms)
+}
+
+func (s *Server) renderAdminSynonyms(w http.ResponseWriter, r *http.Request, status int, form templates.FormState) {
+	v := templates.AdminSynonymsView{Form: form,
+		Page: s.adminPage(r, adminErrorTitle(form, false, "Synonymes de la recherche"), templates.Crumb{Label: "Synonymes de la recherche"})}
+	s.render(w, r, status, templates.AdminSynonyms(v))
+}
+
+func (s *Server) adminSynonyms(w http.ResponseWriter, r *http.Request) {
+	groups, err := s.store.SearchSynonyms(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderAdminSynonyms(w, r, http.StatusOK, templates.FormState{Values: map[string]string{"synonymes": admin.FormatSynonyms(groups)}})
+}
+
+func (s *Server) adminSaveSynonyms(w http.ResponseWriter, r *http.Request) {
+	f := s.readForm(w, r)
+	text := f.Multiline("synonymes", "Synonymes", admin.MaxSynonymGroups*(admin.MaxSynonymTerm+3)*4, false)
+	groups, msg := admin.ParseSynonyms(text)
+	if msg != "" {
+		f.Fail("synonymes", msg)
+	}
+	if !f.Valid() {
+		s.renderAdminSynonyms(w, r, http.StatusUnprocessableEntity, f.State())
+		return
+	}
+	if err := s.store.SetSearchSynonyms(r.Context(), adminActor(r), groups); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.invalidate("catalogue")
+	s.flash(r, "success", "Synonymes enregistrés : la recherche les applique dès maintenant.")
+	http.Redirect(w, r, "/admin/synonymes", http.StatusSeeOther)
+}
