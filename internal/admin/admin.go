@@ -25,11 +25,13 @@ const (
 	EntityUser = "user"
 	// EntitySynonyms is the search's synonyms, edited as a whole (/admin/synonymes).
 	EntitySynonyms = "search_synonyms"
+	// EntityPublicDomains is the list of public-sector mail domains (/admin/domaines-publics).
+	EntityPublicDomains = "public_sector_domains"
 )
 
 // Entities lists the entities in the order the back-office shows them (the journal's filter).
 var Entities = []string{EntityDomain, EntityTrack, EntityModule, EntitySession, EntityPartner, EntityAudience,
-	"licence_pool", "licence_request", "trainer_application", "programme_request", EntityUser, EntitySynonyms}
+	"licence_pool", "licence_request", "trainer_application", "programme_request", EntityUser, EntitySynonyms, EntityPublicDomains}
 
 // EntityLabel is the French name of an entity.
 func EntityLabel(e string) string {
@@ -51,6 +53,8 @@ func EntityLabel(e string) string {
 		return "Compte"
 	case EntitySynonyms:
 		return "Synonymes de la recherche"
+	case EntityPublicDomains:
+		return "Domaines du secteur public"
 	case "licence_pool":
 		return "Lot de licences"
 	case "licence_request":

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -56,3 +57,31 @@ func FormatSynonyms(groups [][]string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// MaxPublicDomains bounds the list of public-sector mail domains.
+const MaxPublicDomains = 2000
+
+// ParseDomains reads the public-sector mail domains' text area: one domain per line (an address's part after
+// "@", lower case; "@" and spaces are dropped), duplicates removed. It returns the domains, or the French message
+// of the first line at fault.
+func ParseDomains(text string) ([]string, string) {
+	var out []string
+	seen := map[string]bool{}
+	for i, line := range Lines(text) {
+		d := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(line), "@"))
+		if d == "" || seen[d] {
+			continue
+		}
+		if !domainPattern.MatchString(d) || len(d) > 253 {
+			return nil, "Ligne " + strconv.Itoa(i+1) + " : « " + d + " » n’est pas un domaine (par exemple « gouv.fr » ou « ac-lyon.fr »)."
+		}
+		seen[d] = true
+		out = append(out, d)
+	}
+	if len(out) > MaxPublicDomains {
+		return nil, strconv.Itoa(MaxPublicDomains) + " domaines au plus (actuellement " + strconv.Itoa(len(out)) + ")."
+	}
+	return out, ""
+}
+
+var domainPattern = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)+$`)

@@ -82,6 +82,7 @@ func TestAccessibility_AdminPages(t *testing.T) {
 		{"admin-journal", "/admin/journal", "Journal des modifications"},
 		{"admin-comptes", "/admin/utilisateurs", "Comptes"},
 		{"admin-synonymes", "/admin/synonymes", "Synonymes de la recherche"},
+		{"admin-domaines-publics", "/admin/domaines-publics", "Domaines du secteur public"},
 		{"admin-compte", "/admin/utilisateurs?q=" + url.QueryEscape(email), "Comptes"},
 		{"admin-import-export", "/admin/import-export", "Import et export du catalogue"},
 		{"admin-apercu-brouillon", "/admin/apercu/modules/" + m.Slug, "Module brouillon à prévisualiser"},

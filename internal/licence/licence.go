@@ -52,6 +52,9 @@ var (
 	ErrAlreadyHas   = errors.New("licence: l’agent a déjà une demande ouverte pour ce lot")
 	// ErrUnverified: licences go only to accounts whose address is proven.
 	ErrUnverified = errors.New("licence: l’adresse électronique du compte n’est pas confirmée")
+	// ErrNotPublicAgent: the partners' licences are for public agents (ProConnect, or a confirmed address of a
+	// public-sector mail domain: postgres.PublicSectorDomains).
+	ErrNotPublicAgent = errors.New("licence: le compte n’est pas celui d’un agent public")
 )
 
 // QuotaBelowUsageError: a quota may not be set below the licences already allocated to the administration.

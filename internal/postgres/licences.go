@@ -291,12 +291,15 @@ func (s *Store) RequestLicence(ctx context.Context, poolID int64, u account.User
 		if pool.Period(today()) != licence.PeriodOpen {
 			return licence.ErrPoolClosed
 		}
-		var verified bool
-		if err := tx.QueryRow(ctx, `SELECT email_verified_at IS NOT NULL FROM users WHERE id = $1`, u.ID).Scan(&verified); err != nil {
+		var verified, agent bool
+		if err := tx.QueryRow(ctx, `SELECT u.email_verified_at IS NOT NULL, `+publicAgentSQL+` FROM users u WHERE u.id = $1`, u.ID).Scan(&verified, &agent); err != nil {
 			return notFound(err)
 		}
 		if !verified {
 			return licence.ErrUnverified
+		}
+		if !agent {
+			return licence.ErrNotPublicAgent
 		}
 		var id int64
 		// Recorded under the pool's lock, at the time of recording: the id order is the arrival order.

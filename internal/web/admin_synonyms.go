@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"campus/internal/admin"
+	"campus/internal/catalogue"
 	"campus/templates"
 )
 
@@ -14,6 +16,8 @@ import (
 func (s *Server) synonymsAdminRoutes(r chi.Router) {
 	r.Get("/synonymes", s.adminSynonyms)
 	r.Post("/synonymes", s.adminSaveSynonyms)
+	r.Get("/domaines-publics", s.adminPublicDomains)
+	r.Post("/domaines-publics", s.adminSavePublicDomains)
 }
 
 func (s *Server) renderAdminSynonyms(w http.ResponseWriter, r *http.Request, status int, form templates.FormState) {
@@ -49,4 +53,40 @@ func (s *Server) adminSaveSynonyms(w http.ResponseWriter, r *http.Request) {
 	s.invalidate("catalogue")
 	s.flash(r, "success", "Synonymes enregistrés : la recherche les applique dès maintenant.")
 	http.Redirect(w, r, "/admin/synonymes", http.StatusSeeOther)
+}
+
+// The public-sector mail domains (migration 00019): who, besides ProConnect's users, is a public agent.
+
+func (s *Server) renderAdminPublicDomains(w http.ResponseWriter, r *http.Request, status int, form templates.FormState) {
+	v := templates.AdminSynonymsView{Form: form,
+		Page: s.adminPage(r, adminErrorTitle(form, false, "Domaines du secteur public"), templates.Crumb{Label: "Domaines du secteur public"})}
+	s.render(w, r, status, templates.AdminPublicDomains(v))
+}
+
+func (s *Server) adminPublicDomains(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.store.PublicSectorDomains(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderAdminPublicDomains(w, r, http.StatusOK, templates.FormState{Values: map[string]string{"domaines": strings.Join(ds, "\n")}})
+}
+
+func (s *Server) adminSavePublicDomains(w http.ResponseWriter, r *http.Request) {
+	f := s.readForm(w, r)
+	text := f.Multiline("domaines", "Domaines", admin.MaxPublicDomains*256, false)
+	domains, msg := admin.ParseDomains(text)
+	if msg != "" {
+		f.Fail("domaines", msg)
+	}
+	if !f.Valid() {
+		s.renderAdminPublicDomains(w, r, http.StatusUnprocessableEntity, f.State())
+		return
+	}
+	if err := s.store.SetPublicSectorDomains(r.Context(), adminActor(r), domains); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "Domaines enregistrés : "+catalogue.Plural(len(domains), "domaine", "domaines")+".")
+	http.Redirect(w, r, "/admin/domaines-publics", http.StatusSeeOther)
 }

@@ -76,6 +76,8 @@ func licenceOutcome(req lic.Request, err error) string {
 		return "closed"
 	case errors.Is(err, lic.ErrUnverified):
 		return "unverified"
+	case errors.Is(err, lic.ErrNotPublicAgent):
+		return "not_public_agent"
 	case err != nil:
 		return "error"
 	case req.Status == lic.StatusAllocated:
