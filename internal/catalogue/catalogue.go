@@ -209,6 +209,8 @@ type Session struct {
 	Capacity   int
 	SeatsTaken int
 	Status     string
+	// ApprovalRequired: an enrolment needs the line manager's approval (the seat is held meanwhile).
+	ApprovalRequired bool
 }
 
 // SeatsLeft is how many seats remain.
