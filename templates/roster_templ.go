@@ -32,7 +32,7 @@ func (v RosterView) markable(e enrolment.Enrolment) bool {
 	if v.online() {
 		return e.Status == enrolment.Confirmed || e.Status == enrolment.Completed
 	}
-	return v.Roster.AttendanceOpen() && enrolment.HoldsSeat(e.Status)
+	return v.Roster.AttendanceOpen() && enrolment.HoldsSeat(e.Status) && e.Status != enrolment.Held
 }
 
 // Roster is the list of agents with their statuses, the attendance (or completion) form and the CSV export.

@@ -46,7 +46,7 @@ const enrolmentColumns = `e.id, e.user_id, e.status, e.cancel_reason, coalesce(e
 	m.id, m.slug, m.title, m.format, m.duration_minutes, m.external_url, coalesce(p.name, ''), m.status, d.status, d.title,
 	coalesce(ms.id, 0), coalesce(ms.ref, ''), coalesce(ms.starts_at, 'epoch'), coalesce(ms.ends_at, 'epoch'),
 	coalesce(ms.place_name, ''), coalesce(ms.address, ''), coalesce(ms.city, ''), coalesce(ms.virtual_url, ''),
-	coalesce(ms.capacity, 0), coalesce(ms.seats_taken, 0), coalesce(ms.status, ''),
+	coalesce(ms.capacity, 0), coalesce(ms.seats_taken, 0), coalesce(ms.status, ''), coalesce(ms.approval_required, false),
 	coalesce(t.slug, ''), coalesce(t.title, ''),
 	u.email, u.given_name, u.usual_name, u.administration,
 	CASE WHEN e.status = 'waitlisted' THEN (SELECT count(*) FROM enrolments w
@@ -67,7 +67,7 @@ func scanEnrolment(row pgx.Row, e *enrolment.Enrolment) error {
 	err := row.Scan(&e.ID, &e.UserID, &e.Status, &e.Reason, &e.QueueSeq, &e.Version,
 		&e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt, &e.CancelledAt, &e.AttendanceAt, &e.CompletedAt,
 		&m.ID, &m.Slug, &m.Title, &m.Format, &m.DurationMinutes, &m.ExternalURL, &m.Partner, &m.Status, &m.DomainStatus, &m.DomainTitle,
-		&x.ID, &x.Ref, &x.StartsAt, &x.EndsAt, &x.PlaceName, &x.Address, &x.City, &x.VirtualURL, &x.Capacity, &x.SeatsTaken, &x.Status,
+		&x.ID, &x.Ref, &x.StartsAt, &x.EndsAt, &x.PlaceName, &x.Address, &x.City, &x.VirtualURL, &x.Capacity, &x.SeatsTaken, &x.Status, &x.ApprovalRequired,
 		&e.Track.Slug, &e.Track.Title,
 		&e.Person.Email, &e.Person.GivenName, &e.Person.UsualName, &e.Person.Administration, &pos)
 	if x.ID != 0 {

@@ -45,9 +45,13 @@ var routeAccess = map[string]access{
 
 	// Enrolments (enrol.go, mytrainings.go, calendar.go, attestation.go); the calendar feed
 	// GET /calendrier/{token}.ics is public: its token is the credential.
-	"POST /modules/{slug}/inscription":            userOnly,
-	"POST /parcours/{slug}/inscription":           userOnly,
-	"GET /mes-formations":                         userOnly,
+	"POST /modules/{slug}/inscription":  userOnly,
+	"POST /parcours/{slug}/inscription": userOnly,
+	"GET /mes-formations":               userOnly,
+	// Line-manager approval (approval.go): GET and POST /accord/{token} are public, the token is the credential;
+	// a team's request decided by another user answers 404.
+	"GET /mes-formations/equipe":                  userOnly,
+	"POST /mes-formations/equipe/{id}":            ownObject,
 	"POST /mes-formations/calendrier":             userOnly,
 	"POST /mes-formations/calendrier/suppression": userOnly,
 	"GET /mes-formations/{id}/annulation":         ownObject,

@@ -74,6 +74,9 @@ func (s *Server) addEvent(cal *ics.Calendar, e enrolment.Enrolment, now time.Tim
 	case e.Status == enrolment.Waitlisted:
 		status = ics.ObjectStatusTentative
 		summary = "Liste d’attente : " + summary
+	case e.Status == enrolment.Held:
+		status = ics.ObjectStatusTentative
+		summary = "En attente d’accord : " + summary
 	}
 	ev.SetSummary(summary)
 	ev.SetStatus(status)

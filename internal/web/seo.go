@@ -36,6 +36,7 @@ var robotsDisallowed = []string{
 	"/adresse/",
 	"/proconnect/",
 	"/calendrier/",
+	"/accord/",
 	"/programmes-sur-mesure/suivi/",
 	"/programmes-sur-mesure/reserves",
 	"/devenir-formateur/merci",

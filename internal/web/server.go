@@ -102,6 +102,7 @@ func (s *Server) Handler() http.Handler {
 		s.authRoutes(r)
 		// Enrolments: enrol, "Mes formations", calendar, attestations (enrol.go).
 		s.enrolmentRoutes(r)
+		s.approvalRoutes(r)
 		// The Campus's programmes: partner licences, the call for trainers and the trainer space, tailored-programme
 		// requests, the results (licence.go, trainer.go, programme_request.go, bilan.go).
 		s.licenceRoutes(r)

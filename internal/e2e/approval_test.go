@@ -1,0 +1,64 @@
+package e2e
+
+import (
+	"context"
+	"regexp"
+	"testing"
+	"time"
+
+	"campus/internal/account"
+)
+
+// TestAccessibility_ApprovalPages scans the pages of the line-manager approval: the module page that asks for
+// the manager's address (and its error state), "Mes formations" with a held seat, the manager's link page
+// (anonymous) and "Les demandes de mon équipe" (a manager with an account).
+func TestAccessibility_ApprovalPages(t *testing.T) {
+	t.Parallel()
+	store := enrolStore(t)
+	ctx := context.Background()
+	base := accountServer(t, store)
+	f := newEnrolFixtures(t, store)
+	agentEmail, _ := e2eUser(t, store, account.RoleAgent)
+	agent := mustUser(t, store, agentEmail)
+	managerEmail, _ := e2eUser(t, store, account.RoleTrainer)
+
+	m, slug := f.module("presentiel", "Conduire le changement")
+	s := f.session(m, 12, 10*24*time.Hour)
+	f.session(m, 8, 20*24*time.Hour)
+	f.exec(`UPDATE module_sessions SET approval_required = true WHERE module_id = $1`, m)
+	if _, err := store.EnrolInSessionWith(ctx, agent, s, managerEmail, e2eMailer); err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	if err := store.Pool().QueryRow(ctx, `SELECT body FROM mail_outbox WHERE recipient = $1 AND kind = 'approval_request'`, managerEmail).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(`/accord/[A-Za-z0-9_-]{43}`).FindString(body)
+	if link == "" {
+		t.Fatalf("no link in the manager's mail:\n%s", body)
+	}
+
+	sizes := []struct {
+		name string
+		o    tabOptions
+	}{{"bureau", desktop}, {"mobile", mobile}}
+	scanAll := func(b *browser, name, path, h1 string) {
+		for _, size := range sizes {
+			t.Run(name+"/"+size.name, func(t *testing.T) {
+				tb := b.open(t, path, size.o)
+				if got := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); got != h1 {
+					t.Fatalf("h1 %q, want %q", got, h1)
+				}
+				scan(t, tb, name+"-"+size.name)
+			})
+		}
+	}
+	agentB := newBrowser(t, base)
+	logIn(t, agentB, agentEmail)
+	scanAll(agentB, "accord-mes-formations", "/mes-formations", "Mes formations")
+	scanAll(newBrowser(t, base), "accord-lien-responsable", link, "Demande d’accord pour une formation")
+	mgr := newBrowser(t, base)
+	logIn(t, mgr, managerEmail)
+	scanAll(mgr, "accord-module-responsable", "/modules/"+slug, "Conduire le changement")
+	scanAll(mgr, "accord-equipe", "/mes-formations/equipe", "Les demandes de mon équipe")
+}
