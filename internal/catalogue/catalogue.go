@@ -211,6 +211,8 @@ type Session struct {
 	Status     string
 	// ApprovalRequired: an enrolment needs the line manager's approval (the seat is held meanwhile).
 	ApprovalRequired bool
+	// HalfDays: attendance is marked per half-day (otherwise per day).
+	HalfDays bool
 }
 
 // SeatsLeft is how many seats remain.

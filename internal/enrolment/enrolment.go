@@ -313,6 +313,13 @@ type Enrolment struct {
 	// The agent, for rosters, attestations and mails.
 	Person Person
 
+	// AbsenceReason / AbsenceDeclaredAt: an absence the agent declared (attendance.go).
+	AbsenceReason     string
+	AbsenceDeclaredAt *time.Time
+	// Attendance per slot, when the page loaded it (key → present), and the minutes attended it gives.
+	Marks           map[string]bool
+	AttendedMinutes *int
+
 	// ManagerEmail: the line manager the agent named (a session that requires approval), when known.
 	ManagerEmail string
 	// Approval: the latest line-manager approval request of the enrolment, when the page loaded it.
@@ -354,7 +361,29 @@ func (e Enrolment) HasCalendar() bool { return e.HasSession() }
 func (e Enrolment) Href() string { return fmt.Sprintf("/mes-formations#inscription-%d", e.ID) }
 
 // Minutes is the time the training lasts: the module's duration.
-func (e Enrolment) Minutes() int { return e.Module.DurationMinutes }
+func (e Enrolment) Minutes() int {
+	if e.AttendedMinutes != nil {
+		return *e.AttendedMinutes
+	}
+	return e.Module.DurationMinutes
+}
+
+// WithMarks sets the enrolment's attendance per slot and the minutes it gives (when any slot is marked).
+func (e *Enrolment) WithMarks(marks map[string]bool) {
+	e.Marks = marks
+	if len(marks) == 0 || !e.HasSession() {
+		return
+	}
+	slots := Slots(e.Session)
+	present := 0
+	for _, s := range slots {
+		if marks[s.Key()] {
+			present++
+		}
+	}
+	m := MinutesAttended(e.Module.DurationMinutes, len(slots), present)
+	e.AttendedMinutes = &m
+}
 
 // MyTrainings is "Mes formations": an agent's enrolments by what they mean to them now.
 type MyTrainings struct {

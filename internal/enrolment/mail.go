@@ -27,6 +27,7 @@ const (
 	KindApproved         = "enrolment_approved"
 	KindRefused          = "enrolment_refused"
 	KindExpired          = "enrolment_expired"
+	KindAbsence          = "enrolment_absence" // an absence declared after the cut-off: excused, seat kept
 )
 
 // Notice is an event an agent is told about by mail. The repository builds it inside the transaction of the
@@ -221,6 +222,12 @@ func (m Mailer) Message(n Notice) mail.Message {
 		msg.Body = hello(e.Person) + "Votre responsable n’a pas répondu à temps à la demande d’accord pour le module « " + title + " » (session " +
 			catalogue.SpanAfterDu(e.Session.StartsAt, e.Session.EndsAt) + ") : la place réservée a été libérée et votre inscription annulée.\n\n" +
 			"Parlez-en avec votre responsable, puis inscrivez-vous de nouveau s’il reste des places : " + base + e.Module.Href() + signature
+	case KindAbsence:
+		msg.Subject = "Absence enregistrée : " + title
+		msg.Body = hello(e.Person) + "Votre absence à la session du module « " + title + " » (" +
+			catalogue.SpanAfterDu(e.Session.StartsAt, e.Session.EndsAt) + ") est enregistrée comme excusée, avec la raison que vous avez indiquée.\n\n" +
+			"Le délai d’annulation étant passé, votre place reste réservée : si vous pouvez finalement venir, vous serez le ou la bienvenu·e.\n" +
+			"Retrouvez vos formations : " + mine + signature
 	default:
 		msg.Subject = "Votre inscription : " + title
 		msg.Body = hello(e.Person) + "Votre inscription au module « " + title + " » a changé : " + StatusLabel(e.Status) + ".\n" +

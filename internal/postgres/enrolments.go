@@ -42,11 +42,11 @@ type enrolQuerier interface {
 }
 
 const enrolmentColumns = `e.id, e.user_id, e.status, e.cancel_reason, coalesce(e.queue_seq, 0), e.version,
-	e.created_at, e.updated_at, e.confirmed_at, e.cancelled_at, e.attendance_at, e.completed_at,
+	e.created_at, e.updated_at, e.confirmed_at, e.cancelled_at, e.attendance_at, e.completed_at, e.absence_reason, e.absence_declared_at,
 	m.id, m.slug, m.title, m.format, m.duration_minutes, m.external_url, coalesce(p.name, ''), m.status, d.status, d.title,
 	coalesce(ms.id, 0), coalesce(ms.ref, ''), coalesce(ms.starts_at, 'epoch'), coalesce(ms.ends_at, 'epoch'),
 	coalesce(ms.place_name, ''), coalesce(ms.address, ''), coalesce(ms.city, ''), coalesce(ms.virtual_url, ''),
-	coalesce(ms.capacity, 0), coalesce(ms.seats_taken, 0), coalesce(ms.status, ''), coalesce(ms.approval_required, false),
+	coalesce(ms.capacity, 0), coalesce(ms.seats_taken, 0), coalesce(ms.status, ''), coalesce(ms.approval_required, false), coalesce(ms.half_days, false),
 	coalesce(t.slug, ''), coalesce(t.title, ''),
 	u.email, u.given_name, u.usual_name, u.administration,
 	CASE WHEN e.status = 'waitlisted' THEN (SELECT count(*) FROM enrolments w
@@ -65,9 +65,9 @@ func scanEnrolment(row pgx.Row, e *enrolment.Enrolment) error {
 	var pos int64
 	m, x := &e.Module, &e.Session
 	err := row.Scan(&e.ID, &e.UserID, &e.Status, &e.Reason, &e.QueueSeq, &e.Version,
-		&e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt, &e.CancelledAt, &e.AttendanceAt, &e.CompletedAt,
+		&e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt, &e.CancelledAt, &e.AttendanceAt, &e.CompletedAt, &e.AbsenceReason, &e.AbsenceDeclaredAt,
 		&m.ID, &m.Slug, &m.Title, &m.Format, &m.DurationMinutes, &m.ExternalURL, &m.Partner, &m.Status, &m.DomainStatus, &m.DomainTitle,
-		&x.ID, &x.Ref, &x.StartsAt, &x.EndsAt, &x.PlaceName, &x.Address, &x.City, &x.VirtualURL, &x.Capacity, &x.SeatsTaken, &x.Status, &x.ApprovalRequired,
+		&x.ID, &x.Ref, &x.StartsAt, &x.EndsAt, &x.PlaceName, &x.Address, &x.City, &x.VirtualURL, &x.Capacity, &x.SeatsTaken, &x.Status, &x.ApprovalRequired, &x.HalfDays,
 		&e.Track.Slug, &e.Track.Title,
 		&e.Person.Email, &e.Person.GivenName, &e.Person.UsualName, &e.Person.Administration, &pos)
 	if x.ID != 0 {
@@ -815,6 +815,11 @@ func (s *Store) AdminCancelEnrolment(ctx context.Context, enrolmentID int64, mai
 }
 
 func (s *Store) cancel(ctx context.Context, enrolmentID, userID int64, reason string, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
+	return s.cancelWith(ctx, enrolmentID, userID, reason, "", mailer)
+}
+
+// cancelWith is cancel recording the reason of an absence the agent declared (attendance.go), when not empty.
+func (s *Store) cancelWith(ctx context.Context, enrolmentID, userID int64, reason, absence string, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
 	var e enrolment.Enrolment
 	read := func() error {
 		var err error
@@ -871,7 +876,9 @@ func (s *Store) cancel(ctx context.Context, enrolmentID, userID int64, reason st
 		open := sess.Status == "scheduled" && sess.StartsAt.After(now)
 		rows, err := tx.Query(ctx, `
 			WITH c AS (
-				UPDATE enrolments SET status = 'cancelled', cancel_reason = $3, cancelled_at = now(), updated_at = now(), version = version + 1
+				UPDATE enrolments SET status = 'cancelled', cancel_reason = $3, cancelled_at = now(), updated_at = now(), version = version + 1,
+					absence_reason = CASE WHEN $11 <> '' THEN $11 ELSE absence_reason END,
+					absence_declared_at = CASE WHEN $11 <> '' THEN now() ELSE absence_declared_at END
 				WHERE id = $1 AND status = $2 RETURNING version, updated_at, cancelled_at),
 			told AS (
 				INSERT INTO mail_outbox (kind, recipient, subject, body) SELECT $6, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM c)),
@@ -893,7 +900,7 @@ func (s *Store) cancel(ctx context.Context, enrolmentID, userID int64, reason st
 				up.id, up.user_id, up.queue_seq, up.version, up.created_at, up.updated_at, up.confirmed_at, up.status, up.manager_email,
 				u.email, u.given_name, u.usual_name, u.administration
 			FROM c LEFT JOIN up ON true LEFT JOIN users u ON u.id = up.user_id`,
-			e.ID, was, reason, e.Session.ID, open, m.Kind, m.To, m.Subject, m.Body, sess.ApprovalRequired)
+			e.ID, was, reason, e.Session.ID, open, m.Kind, m.To, m.Subject, m.Body, sess.ApprovalRequired, absence)
 		if err != nil {
 			return err
 		}
@@ -1100,7 +1107,7 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 	changed := 0
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		changed = 0
-		_, _, now, err := lockSession(ctx, tx, sessionID)
+		sess, _, now, err := lockSession(ctx, tx, sessionID)
 		if err != nil {
 			return err
 		}
@@ -1135,7 +1142,12 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 			}
 			changed++
 		}
-		return nil
+		// The whole session: every day (or half-day) alike.
+		present := make([]bool, len(list))
+		for i, e := range list {
+			ids[i], present[i] = e.ID, marks[e.ID]
+		}
+		return writeWholeMarks(ctx, tx, enrolment.Slots(sess), ids, present)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres.MarkAttendance: %w", err)
