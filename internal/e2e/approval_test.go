@@ -3,10 +3,12 @@ package e2e
 import (
 	"context"
 	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
 	"campus/internal/account"
+	"campus/internal/catalogue"
 )
 
 // TestAccessibility_ApprovalPages scans the pages of the line-manager approval: the module page that asks for
@@ -62,3 +64,55 @@ func TestAccessibility_ApprovalPages(t *testing.T) {
 	scanAll(mgr, "accord-module-responsable", "/modules/"+slug, "Conduire le changement")
 	scanAll(mgr, "accord-equipe", "/mes-formations/equipe", "Les demandes de mon équipe")
 }
+
+// TestAccessibility_AttendancePages scans the absence form, a roster with attendance per half-day and a
+// sign-in sheet.
+func TestAccessibility_AttendancePages(t *testing.T) {
+	t.Parallel()
+	store := enrolStore(t)
+	ctx := context.Background()
+	base := accountServer(t, store)
+	f := newEnrolFixtures(t, store)
+	agentEmail, _ := e2eUser(t, store, account.RoleAgent)
+	agent := mustUser(t, store, agentEmail)
+	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
+
+	m, _ := f.module("presentiel", "Animer un atelier")
+	upcoming := f.session(m, 12, 10*24*time.Hour)
+	m2, _ := f.module("presentiel", "Écrire pour tous")
+	s2 := f.session(m2, 12, 10*24*time.Hour)
+	out, err := store.EnrolInSession(ctx, agent, upcoming, e2eMailer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.EnrolInSession(ctx, agent, s2, e2eMailer); err != nil {
+		t.Fatal(err)
+	}
+	f.exec(`UPDATE module_sessions SET starts_at = now() - interval '26 hours', ends_at = now() + interval '2 days', half_days = true WHERE id = $1`, s2)
+
+	sizes := []struct {
+		name string
+		o    tabOptions
+	}{{"bureau", desktop}, {"mobile", mobile}}
+	scanAll := func(b *browser, name, path, h1 string) {
+		for _, size := range sizes {
+			t.Run(name+"/"+size.name, func(t *testing.T) {
+				tb := b.open(t, path, size.o)
+				if got := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); got != h1 {
+					t.Fatalf("h1 %q, want %q", got, h1)
+				}
+				scan(t, tb, name+"-"+size.name)
+			})
+		}
+	}
+	ag := newBrowser(t, base)
+	logIn(t, ag, agentEmail)
+	scanAll(ag, "absence", "/mes-formations/"+itoa64(out.Enrolment.ID)+"/absence", "Signaler une absence")
+	ad := newBrowser(t, base)
+	logIn(t, ad, adminEmail)
+	scanAll(ad, "presence-demi-journees", "/admin/sessions/"+itoa64(s2), "Liste des inscrits")
+	day := time.Now().Add(-26 * time.Hour).In(catalogue.Paris).Format("2006-01-02")
+	scanAll(ad, "feuille-emargement", "/admin/sessions/"+itoa64(s2)+"/emargement/"+day+"-matin", "Feuille d’émargement")
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -495,6 +495,8 @@ type Roster struct {
 	Session catalogue.Session
 	Entries []Enrolment // seat holders first, then the waitlist in order, then cancellations
 	Now     time.Time
+	// Marks: attendance per slot of a session (enrolment id → slot key → present).
+	Marks map[int64]map[string]bool
 }
 
 // Counts of a roster.

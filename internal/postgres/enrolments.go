@@ -1271,6 +1271,9 @@ func (s *Store) Roster(ctx context.Context, sessionID int64) (enrolment.Roster, 
 	if r.Entries, err = enrolments(ctx, s.pool, `WHERE e.session_id = $1`+rosterOrder, sessionID); err != nil {
 		return r, fmt.Errorf("postgres.Roster: %w", err)
 	}
+	if r.Marks, err = s.AttendanceMarks(ctx, sessionID); err != nil {
+		return r, fmt.Errorf("postgres.Roster: %w", err)
+	}
 	return r, nil
 }
 

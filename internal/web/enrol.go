@@ -33,6 +33,8 @@ func (s *Server) enrolmentRoutes(r chi.Router) {
 		r.Post("/mes-formations/calendrier/suppression", s.revokeCalendarFeed)
 		r.Get("/mes-formations/{id}/annulation", s.cancelPage)
 		r.Post("/mes-formations/{id}/annulation", s.cancelEnrolment)
+		r.Get("/mes-formations/{id}/absence", s.absencePage)
+		r.Post("/mes-formations/{id}/absence", s.declareAbsence)
 		r.Get("/mes-formations/{id}/calendrier.ics", s.enrolmentICS)
 		r.Get("/mes-formations/{id}/attestation", s.attestation)
 		r.Get("/mes-formations/{id}/attestation.pdf", s.attestationPDF)

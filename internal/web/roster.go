@@ -20,6 +20,8 @@ import (
 func (s *Server) rosterRoutes(r chi.Router) {
 	r.Get("/sessions/{id}", s.roster)
 	r.Post("/sessions/{id}/presences", s.markAttendance)
+	r.Post("/sessions/{id}/presences/{jour}", s.markSlotAttendance)
+	r.Get("/sessions/{id}/emargement/{jour}", s.signInSheet)
 	r.Get("/sessions/{id}/inscrits.csv", s.rosterCSV)
 	r.Get("/modules-en-ligne/{id}", s.onlineRoster)
 	r.Post("/modules-en-ligne/{id}/achevements", s.markCompletions)
@@ -37,6 +39,7 @@ func (s *Server) rosterView(r *http.Request, ro enrolment.Roster, refusal string
 		title += ", session du " + catalogue.ShortDate(ro.Session.StartsAt)
 	}
 	return templates.RosterView{Roster: ro, Error: refusal, CSVHref: base + "/inscrits.csv", Action: action,
+		SlotAction: base + "/presences/", SheetHref: base + "/emargement/",
 		Page: s.page(r, "", title, "", templates.Crumb{Label: "Administration", Href: "/admin"}, templates.Crumb{Label: "Liste des inscrits"})}
 }
 
