@@ -77,7 +77,9 @@ func TestAttendance_PerDayAndAbsence(t *testing.T) {
 		t.Fatalf("trainer roster: %d, %d day forms, want 3", roster.status, forms.Length())
 	}
 	days := []string{}
-	forms.Each(func(_ int, f *goquery.Selection) { days = append(days, strings.TrimPrefix(f.AttrOr("action", ""), base+"/emargement/")) })
+	forms.Each(func(_ int, f *goquery.Selection) {
+		days = append(days, strings.TrimPrefix(f.AttrOr("action", ""), base+"/emargement/"))
+	})
 	pa, pb := "presence-"+itoa(int(ids[agentA.ID])), "presence-"+itoa(int(ids[agentB.ID]))
 	for i, marks := range []url.Values{{pa: {"present"}, pb: {"absent"}}, {pa: {"present"}, pb: {"absent"}}, {pa: {"absent"}, pb: {"absent"}}} {
 		expectRedirect(t, tr.post(base+"/emargement/"+days[i], marks), http.StatusSeeOther, base+"#jour-"+days[i])
