@@ -28,6 +28,7 @@ const (
 	KindRefused          = "enrolment_refused"
 	KindExpired          = "enrolment_expired"
 	KindAbsence          = "enrolment_absence" // an absence declared after the cut-off: excused, seat kept
+	KindColdSurvey       = "survey_cold"       // the "à froid" survey, 60 days after
 )
 
 // Notice is an event an agent is told about by mail. The repository builds it inside the transaction of the
@@ -222,6 +223,11 @@ func (m Mailer) Message(n Notice) mail.Message {
 		msg.Body = hello(e.Person) + "Votre responsable n’a pas répondu à temps à la demande d’accord pour le module « " + title + " » (session " +
 			catalogue.SpanAfterDu(e.Session.StartsAt, e.Session.EndsAt) + ") : la place réservée a été libérée et votre inscription annulée.\n\n" +
 			"Parlez-en avec votre responsable, puis inscrivez-vous de nouveau s’il reste des places : " + base + e.Module.Href() + signature
+	case KindColdSurvey:
+		msg.Subject = "Deux mois après : votre avis sur « " + title + " »"
+		msg.Body = hello(e.Person) + "Il y a deux mois, vous avez suivi la formation « " + title + " ».\n\n" +
+			"Vous sert-elle dans votre travail ? Deux questions, une minute : " + base + fmt.Sprintf("/mes-formations/%d/avis-a-froid", e.ID) + "\n" +
+			"Vos réponses sont anonymes pour les formateurs : ils ne voient que des moyennes d’au moins cinq réponses." + signature
 	case KindAbsence:
 		msg.Subject = "Absence enregistrée : " + title
 		msg.Body = hello(e.Person) + "Votre absence à la session du module « " + title + " » (" +
