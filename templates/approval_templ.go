@@ -492,7 +492,7 @@ func TeamApprovals(v TeamApprovalsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if len(v.Decided) > 0 {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<h2>Décisions des 30 derniers jours</h2><div class=\"fr-table\"><table><caption class=\"fr-sr-only\">Décisions des 30 derniers jours</caption> <thead><tr><th scope=\"col\">Agent</th><th scope=\"col\">Formation</th><th scope=\"col\">Session</th><th scope=\"col\">Décision</th></tr></thead> <tbody>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<h2>Décisions des 30 derniers jours</h2><div class=\"fr-table fr-table--no-scroll\"><table><caption class=\"fr-sr-only\">Décisions des 30 derniers jours</caption> <thead><tr><th scope=\"col\">Agent</th><th scope=\"col\">Formation</th><th scope=\"col\">Session</th><th scope=\"col\">Décision</th></tr></thead> <tbody>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

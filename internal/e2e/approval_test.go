@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"campus/internal/account"
 	"campus/internal/catalogue"
 )
@@ -116,3 +118,50 @@ func TestAccessibility_AttendancePages(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAccessibility_SurveyPages scans the questionnaire (and its error state) and the back-office's results.
+func TestAccessibility_SurveyPages(t *testing.T) {
+	t.Parallel()
+	store := enrolStore(t)
+	ctx := context.Background()
+	base := accountServer(t, store)
+	f := newEnrolFixtures(t, store)
+	agentEmail, _ := e2eUser(t, store, account.RoleAgent)
+	agent := mustUser(t, store, agentEmail)
+	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
+	m, _ := f.module("presentiel", "Piloter par la donnée")
+	s := f.session(m, 12, 10*24*time.Hour)
+	out, err := store.EnrolInSession(ctx, agent, s, e2eMailer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exec(`UPDATE module_sessions SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour' WHERE id = $1`, s)
+	if _, err := store.MarkAttendance(ctx, s, map[int64]bool{out.Enrolment.ID: true}); err != nil {
+		t.Fatal(err)
+	}
+	ag := newBrowser(t, base)
+	logIn(t, ag, agentEmail)
+	ad := newBrowser(t, base)
+	logIn(t, ad, adminEmail)
+	for _, size := range []struct {
+		name string
+		o    tabOptions
+	}{{"bureau", desktop}, {"mobile", mobile}} {
+		t.Run("avis/"+size.name, func(t *testing.T) {
+			tb := ag.open(t, "/mes-formations/"+itoa64(out.Enrolment.ID)+"/avis", size.o)
+			scan(t, tb, "avis-"+size.name)
+		})
+		t.Run("avis-erreur/"+size.name, func(t *testing.T) {
+			tb := ag.open(t, "/mes-formations/"+itoa64(out.Enrolment.ID)+"/avis", size.o)
+			if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
+				t.Fatal(err)
+			}
+			scan(t, tb, "avis-erreur-"+size.name)
+		})
+		t.Run("admin-avis/"+size.name, func(t *testing.T) {
+			tb := ad.open(t, "/admin/avis", size.o)
+			scan(t, tb, "admin-avis-"+size.name)
+		})
+	}
+}

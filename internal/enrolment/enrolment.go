@@ -324,6 +324,8 @@ type Enrolment struct {
 	ManagerEmail string
 	// Approval: the latest line-manager approval request of the enrolment, when the page loaded it.
 	Approval *Approval
+	// Surveys: the kinds of survey answered (survey.go), when the page loaded them.
+	Surveys map[string]bool
 }
 
 // Person is the agent of an enrolment.

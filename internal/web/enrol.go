@@ -297,6 +297,11 @@ func (s *Server) RunEnrolmentJobs(ctx context.Context) {
 			s.log.Info("enrolment: approval holds expired", "count", n)
 			s.invalidate("seats")
 		}
+		if n, err := s.store.QueueColdSurveys(ctx, s.mailer()); err != nil && ctx.Err() == nil {
+			s.log.Error("enrolment: à froid surveys", "err", err)
+		} else if n > 0 {
+			s.log.Info("enrolment: à froid surveys queued", "count", n)
+		}
 		if n, err := s.store.FillFreedSeats(ctx, s.mailer()); err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
 			s.log.Error("enrolment: filling freed seats", "err", err)
 		} else if n > 0 {

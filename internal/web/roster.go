@@ -11,6 +11,7 @@ import (
 
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	"campus/internal/postgres"
 	"campus/internal/sheet"
 	"campus/templates"
 )
@@ -49,8 +50,13 @@ func (s *Server) roster(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var ro enrolment.Roster
 		if ro, err = s.store.Roster(r.Context(), id); err == nil {
-			s.render(w, r, http.StatusOK, templates.Roster(s.rosterView(r, ro, "")))
-			return
+			v := s.rosterView(r, ro, "")
+			var res enrolment.Results
+			if res, err = s.store.SurveyResults(r.Context(), postgres.SurveyFilter{SessionID: id}); err == nil {
+				v.Survey = &res
+				s.render(w, r, http.StatusOK, templates.Roster(v))
+				return
+			}
 		}
 	}
 	s.fail(w, r, err)

@@ -103,6 +103,7 @@ func (s *Server) Handler() http.Handler {
 		// Enrolments: enrol, "Mes formations", calendar, attestations (enrol.go).
 		s.enrolmentRoutes(r)
 		s.approvalRoutes(r)
+		s.surveyRoutes(r)
 		// The Campus's programmes: partner licences, the call for trainers and the trainer space, tailored-programme
 		// requests, the results (licence.go, trainer.go, programme_request.go, bilan.go).
 		s.licenceRoutes(r)
@@ -121,6 +122,7 @@ func (s *Server) Handler() http.Handler {
 			s.trainerAdminRoutes(r)
 			s.programmeRequestAdminRoutes(r)
 			s.bilanAdminRoutes(r)
+			s.surveyAdminRoutes(r)
 		})
 		if s.cfg.DevMailPage() {
 			r.Get("/dev/courriels", s.devMails)

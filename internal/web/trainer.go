@@ -326,7 +326,14 @@ func (s *Server) trainerRoster(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, templates.Roster(s.trainerRosterView(r, ro, "")))
+	v := s.trainerRosterView(r, ro, "")
+	res, err := s.store.SurveyResults(r.Context(), postgres.SurveyFilter{SessionID: id})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Survey = &res // aggregates only, from five answers
+	s.render(w, r, http.StatusOK, templates.Roster(v))
 }
 
 // trainerAttendance records present/absent for the session's agents, as the back-office does.
