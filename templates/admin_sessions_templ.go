@@ -616,6 +616,14 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+			templ_7745c5c3_Err = Checkbox(Field{Name: "approval", Label: "Accord du responsable hiérarchique requis", Hint: "L’agent indique l’adresse de son responsable en s’inscrivant ; sa place est réservée (et comptée) en attendant l’accord, au plus le délai fixé par le Campus (7 jours par défaut, jamais au-delà du début), puis libérée sans réponse.", Checked: v.Edit.Form.Value("approval") != "", Error: v.Edit.Form.Error("approval")}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = Checkbox(Field{Name: "half_days", Label: "Présence par demi-journée", Hint: "La présence se note matin et après-midi (sinon par jour) ; l’attestation compte les heures des demi-journées suivies.", Checked: v.Edit.Form.Value("half_days") != "", Error: v.Edit.Form.Error("half_days")}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 			templ_7745c5c3_Err = adminFormEnd(v.Edit, "Enregistrer la session").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -640,7 +648,7 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 				var templ_7745c5c3_Var28 string
 				templ_7745c5c3_Var28, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(v.RosterURL + "/capacite")).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 158, Col: 72}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 160, Col: 72}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var28)
 				if templ_7745c5c3_Err != nil {
@@ -669,7 +677,7 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 				var templ_7745c5c3_Var29 string
 				templ_7745c5c3_Var29, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(v.RosterURL + "/annulation")).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 164, Col: 74}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 166, Col: 74}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var29)
 				if templ_7745c5c3_Err != nil {

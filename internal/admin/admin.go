@@ -63,6 +63,9 @@ func EntityLabel(e string) string {
 		return "Candidature de formateur"
 	case "programme_request":
 		return "Demande de programme sur mesure"
+	// Line-manager approvals (internal/postgres/approvals.go).
+	case "enrolment":
+		return "Inscription"
 	}
 	return e
 }
@@ -107,6 +110,15 @@ func ActionLabel(a string) string {
 		return "Attribution"
 	case "revoke":
 		return "Retrait"
+	// Line-manager approvals.
+	case "approval_request":
+		return "Demande d’accord au responsable"
+	case "approve":
+		return "Accord du responsable"
+	case "refuse":
+		return "Refus du responsable"
+	case "expire":
+		return "Demande d’accord expirée"
 	}
 	return a
 }

@@ -47,7 +47,8 @@ var fields = map[string][]Field{
 		{Key: "audiences", Label: "Publics"}, {Key: "access", Label: "Accès réservé"}},
 	EntitySession: {{Key: "module", Label: "Module"}, {Key: "starts_at", Label: "Début"}, {Key: "ends_at", Label: "Fin"},
 		{Key: "place_name", Label: "Lieu"}, {Key: "address", Label: "Adresse"}, {Key: "city", Label: "Ville"},
-		{Key: "virtual_url", Label: "Lien de la classe virtuelle"}, {Key: "capacity", Label: "Capacité"}, {Key: "trainer", Label: "Formateur ou formatrice"}},
+		{Key: "virtual_url", Label: "Lien de la classe virtuelle"}, {Key: "capacity", Label: "Capacité"}, {Key: "trainer", Label: "Formateur ou formatrice"},
+		{Key: "approval", Label: "Accord du responsable hiérarchique requis"}, {Key: "half_days", Label: "Présence par demi-journée"}},
 }
 
 // extraLabels name the keys of audit entries that are not form fields.
@@ -559,6 +560,8 @@ type TrackModule struct {
 // SessionInput is a session as typed in the form.
 type SessionInput struct {
 	Module, StartsAt, EndsAt, PlaceName, Address, City, VirtualURL, Capacity, Trainer string
+	Approval                                                                          string // checkbox: non-empty when ticked
+	HalfDays                                                                          string // checkbox
 }
 
 // ModuleChoice is a module a session may be created for.
@@ -588,6 +591,10 @@ type Session struct {
 	Capacity, SeatsTaken              int
 	TrainerID                         int64
 	Trainer                           string // name
+	// ApprovalRequired: enrolments need the line manager's approval (the seat is held meanwhile).
+	ApprovalRequired bool
+	// HalfDays: attendance is marked per half-day.
+	HalfDays bool
 }
 
 // Virtual reports whether the session happens in a virtual classroom only.
@@ -665,6 +672,8 @@ func (in SessionInput) Check(r SessionRules) (Session, Errors) {
 	}
 	s.Capacity, msg = number(in.Capacity, "Capacité", 1, MaxCapacity, true)
 	e.Add("capacity", msg)
+	s.ApprovalRequired = in.Approval != ""
+	s.HalfDays = in.HalfDays != ""
 	if t := strings.TrimSpace(in.Trainer); t != "" {
 		id, err := strconv.ParseInt(t, 10, 64)
 		found := false
@@ -683,13 +692,19 @@ func (in SessionInput) Check(r SessionRules) (Session, Errors) {
 // Snapshot is the session's fields.
 func (s Session) Snapshot() Snapshot {
 	return snapshot(EntitySession, s.Module, FormatDateTime(s.StartsAt), FormatDateTime(s.EndsAt), s.PlaceName, s.Address, s.City,
-		s.VirtualURL, itoa(s.Capacity), s.Trainer)
+		s.VirtualURL, itoa(s.Capacity), s.Trainer, yesNo(s.ApprovalRequired), yesNo(s.HalfDays))
 }
 
 // Input is the session as the form shows it.
 func (s Session) Input() SessionInput {
 	in := SessionInput{Module: s.Module, StartsAt: FormatDateTime(s.StartsAt), EndsAt: FormatDateTime(s.EndsAt),
 		PlaceName: s.PlaceName, Address: s.Address, City: s.City, VirtualURL: s.VirtualURL, Capacity: itoa(s.Capacity)}
+	if s.ApprovalRequired {
+		in.Approval = "on"
+	}
+	if s.HalfDays {
+		in.HalfDays = "on"
+	}
 	if s.TrainerID != 0 {
 		in.Trainer = strconv.FormatInt(s.TrainerID, 10)
 	}

@@ -209,6 +209,10 @@ type Session struct {
 	Capacity   int
 	SeatsTaken int
 	Status     string
+	// ApprovalRequired: an enrolment needs the line manager's approval (the seat is held meanwhile).
+	ApprovalRequired bool
+	// HalfDays: attendance is marked per half-day (otherwise per day).
+	HalfDays bool
 }
 
 // SeatsLeft is how many seats remain.

@@ -33,6 +33,7 @@ type Config struct {
 
 	SessionIdle     time.Duration // CAMPUS_SESSION_IDLE_TIMEOUT, default 2h: a session unused that long ends
 	ReauthWindow    time.Duration // CAMPUS_REAUTH_WINDOW, default 10m: how recent a ProConnect sign-in stands in for a password
+	ApprovalHold    time.Duration // CAMPUS_APPROVAL_HOLD, default 168h: how long a seat waits for the line manager's approval
 	SessionLifetime time.Duration // CAMPUS_SESSION_LIFETIME, default 12h: a session ends that long after sign-in
 	ClientIPHeader  string        // CAMPUS_CLIENT_IP_HEADER: header set by the reverse proxy with the client's address (X-Real-IP, X-Forwarded-For)
 
@@ -174,6 +175,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			bad("CAMPUS_REAUTH_WINDOW", v, "expected a duration from 1s to 1h, such as 10m")
 		}
 		c.ReauthWindow = d
+	}
+	c.ApprovalHold = 7 * 24 * time.Hour
+	if v := getenv("CAMPUS_APPROVAL_HOLD"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour || d > 60*24*time.Hour {
+			bad("CAMPUS_APPROVAL_HOLD", v, "expected a duration from 1h to 1440h (60 days), such as 168h")
+		}
+		c.ApprovalHold = d
 	}
 	if c.SessionIdle > c.SessionLifetime {
 		bad("CAMPUS_SESSION_IDLE_TIMEOUT", getenv("CAMPUS_SESSION_IDLE_TIMEOUT"), "must not exceed CAMPUS_SESSION_LIFETIME")

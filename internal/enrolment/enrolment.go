@@ -30,6 +30,9 @@ const (
 	NoShow   = "no_show"
 	// Completed: an online module the agent finished (marked by an admin).
 	Completed = "completed"
+	// Held: a seat in a session that requires the line manager's approval, held until the manager approves
+	// (confirmed), refuses or lets the hold expire (cancelled, the seat going to the waitlist). See approval.go.
+	Held = "held"
 )
 
 // Reasons of a cancellation.
@@ -38,15 +41,18 @@ const (
 	ReasonSessionCancelled = "session_cancelled"
 	ReasonAdmin            = "admin"
 	ReasonSwitched         = "switched" // the agent left a waitlist for another session of the module
+	ReasonRefused          = "refused"  // the line manager refused
+	ReasonExpired          = "expired"  // the line manager did not answer before the hold expired
 )
 
 // Statuses lists every status.
-var Statuses = []string{Pending, Confirmed, Waitlisted, Cancelled, Attended, NoShow, Completed}
+var Statuses = []string{Pending, Confirmed, Waitlisted, Held, Cancelled, Attended, NoShow, Completed}
 
 // transitions are the only status changes the portal makes.
 var transitions = map[string][]string{
-	Pending:    {Confirmed, Waitlisted, Cancelled},
-	Waitlisted: {Confirmed, Cancelled},
+	Pending:    {Confirmed, Waitlisted, Held, Cancelled},
+	Waitlisted: {Confirmed, Held, Cancelled},
+	Held:       {Confirmed, Cancelled}, // approved; refused, expired or withdrawn
 	Confirmed:  {Cancelled, Attended, NoShow, Completed},
 	Attended:   {NoShow},    // correction of the attendance
 	NoShow:     {Attended},  // correction of the attendance
@@ -74,12 +80,12 @@ func Transition(from, to string) error {
 
 // Active reports whether the status still commits the agent (one active enrolment per agent and module).
 func Active(status string) bool {
-	return status == Pending || status == Confirmed || status == Waitlisted
+	return status == Pending || status == Confirmed || status == Waitlisted || status == Held
 }
 
 // HoldsSeat reports whether an enrolment in a session counts in its seats taken.
 func HoldsSeat(status string) bool {
-	return status == Confirmed || status == Attended || status == NoShow
+	return status == Confirmed || status == Held || status == Attended || status == NoShow
 }
 
 // Followed reports whether the training counts as followed (hours, attestation).
@@ -94,6 +100,8 @@ func StatusLabel(s string) string {
 		return "Confirmée"
 	case Waitlisted:
 		return "En liste d’attente"
+	case Held:
+		return "En attente de l’accord du responsable"
 	case Cancelled:
 		return "Annulée"
 	case Attended:
@@ -304,6 +312,20 @@ type Enrolment struct {
 
 	// The agent, for rosters, attestations and mails.
 	Person Person
+
+	// AbsenceReason / AbsenceDeclaredAt: an absence the agent declared (attendance.go).
+	AbsenceReason     string
+	AbsenceDeclaredAt *time.Time
+	// Attendance per slot, when the page loaded it (key → present), and the minutes attended it gives.
+	Marks           map[string]bool
+	AttendedMinutes *int
+
+	// ManagerEmail: the line manager the agent named (a session that requires approval), when known.
+	ManagerEmail string
+	// Approval: the latest line-manager approval request of the enrolment, when the page loaded it.
+	Approval *Approval
+	// Surveys: the kinds of survey answered (survey.go), when the page loaded them.
+	Surveys map[string]bool
 }
 
 // Person is the agent of an enrolment.
@@ -341,11 +363,34 @@ func (e Enrolment) HasCalendar() bool { return e.HasSession() }
 func (e Enrolment) Href() string { return fmt.Sprintf("/mes-formations#inscription-%d", e.ID) }
 
 // Minutes is the time the training lasts: the module's duration.
-func (e Enrolment) Minutes() int { return e.Module.DurationMinutes }
+func (e Enrolment) Minutes() int {
+	if e.AttendedMinutes != nil {
+		return *e.AttendedMinutes
+	}
+	return e.Module.DurationMinutes
+}
+
+// WithMarks sets the enrolment's attendance per slot and the minutes it gives (when any slot is marked).
+func (e *Enrolment) WithMarks(marks map[string]bool) {
+	e.Marks = marks
+	if len(marks) == 0 || !e.HasSession() {
+		return
+	}
+	slots := Slots(e.Session)
+	present := 0
+	for _, s := range slots {
+		if marks[s.Key()] {
+			present++
+		}
+	}
+	m := MinutesAttended(e.Module.DurationMinutes, len(slots), present)
+	e.AttendedMinutes = &m
+}
 
 // MyTrainings is "Mes formations": an agent's enrolments by what they mean to them now.
 type MyTrainings struct {
 	Upcoming   []Enrolment // confirmed seats in sessions not ended yet
+	Held       []Enrolment // seats held for the line manager's approval
 	Waitlisted []Enrolment // with their position
 	ToSchedule []Enrolment // dated modules of a track, no session chosen yet
 	Online     []Enrolment // self-paced online modules in progress
@@ -365,6 +410,8 @@ func Group(all []Enrolment, now time.Time) MyTrainings {
 			t.ToSchedule = append(t.ToSchedule, e)
 		case e.Status == Waitlisted:
 			t.Waitlisted = append(t.Waitlisted, e)
+		case e.Status == Held:
+			t.Held = append(t.Held, e)
 		case e.Status == Cancelled:
 			t.Cancelled = append(t.Cancelled, e)
 		case e.Followed():
@@ -388,6 +435,7 @@ func Group(all []Enrolment, now time.Time) MyTrainings {
 	}
 	bySoonest(t.Upcoming)
 	bySoonest(t.Waitlisted)
+	bySoonest(t.Held)
 	// Modules to schedule and online modules in progress: a track's together and in its order (a track's
 	// enrolments are made in track order), then the others oldest first.
 	inTrackOrder := func(list []Enrolment) {
@@ -449,6 +497,8 @@ type Roster struct {
 	Session catalogue.Session
 	Entries []Enrolment // seat holders first, then the waitlist in order, then cancellations
 	Now     time.Time
+	// Marks: attendance per slot of a session (enrolment id → slot key → present).
+	Marks map[int64]map[string]bool
 }
 
 // Counts of a roster.

@@ -26,6 +26,11 @@ func TestTransitions(t *testing.T) {
 		{enrolment.Attended, enrolment.NoShow}:      true,
 		{enrolment.NoShow, enrolment.Attended}:      true,
 		{enrolment.Completed, enrolment.Confirmed}:  true,
+		// Line-manager approval: a seat held until the manager decides.
+		{enrolment.Pending, enrolment.Held}:    true,
+		{enrolment.Waitlisted, enrolment.Held}: true,
+		{enrolment.Held, enrolment.Confirmed}:  true,
+		{enrolment.Held, enrolment.Cancelled}:  true,
 	}
 	for _, from := range enrolment.Statuses {
 		for _, to := range enrolment.Statuses {

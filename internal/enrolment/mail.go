@@ -3,6 +3,7 @@ package enrolment
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"campus/internal/catalogue"
 	"campus/internal/mail"
@@ -19,6 +20,16 @@ const (
 	KindReminder         = "session_reminder"
 	KindOnline           = "enrolment_online"
 	KindTrack            = "enrolment_track"
+	// Line-manager approval.
+	KindHeld             = "enrolment_held" // to the agent: seat held, request sent
+	KindPromotedHeld     = "enrolment_promoted_held"
+	KindApprovalRequest  = "approval_request"  // to the manager, with the link
+	KindApprovalReminder = "approval_reminder" // to the manager, with a new link
+	KindApproved         = "enrolment_approved"
+	KindRefused          = "enrolment_refused"
+	KindExpired          = "enrolment_expired"
+	KindAbsence          = "enrolment_absence" // an absence declared after the cut-off: excused, seat kept
+	KindColdSurvey       = "survey_cold"       // the "à froid" survey, 60 days after
 )
 
 // Notice is an event an agent is told about by mail. The repository builds it inside the transaction of the
@@ -28,6 +39,10 @@ type Notice struct {
 	Enrolment Enrolment // with its Person, Module, Session and Position
 	Track     TrackOutcome
 	Changes   []Change // KindSessionChanged: what changed in the session
+	// Approval: the request (manager, expiry, message) of the approval kinds; Token the raw token of the
+	// manager's link (request and reminder mails only; only its hash is stored).
+	Approval Approval
+	Token    string
 }
 
 // Change is one thing about a session that changed, as an agent is told: "Date", before, after (in French).
@@ -70,6 +85,16 @@ func orNone(s, none string) string {
 // their links absolute.
 type Mailer struct {
 	BaseURL string
+	// ApprovalHold is how long a seat waits for the manager's answer (DefaultApprovalHold when zero).
+	ApprovalHold time.Duration
+}
+
+// Hold is the approval hold.
+func (m Mailer) Hold() time.Duration {
+	if m.ApprovalHold <= 0 {
+		return DefaultApprovalHold
+	}
+	return m.ApprovalHold
 }
 
 const signature = "\n\nL’équipe du Campus du numérique public\n" +
@@ -159,6 +184,8 @@ func (m Mailer) Message(n Notice) mail.Message {
 			where = "pour laquelle vous êtes sur liste d’attente (position " + fmt.Sprint(e.Position) + ")"
 		case Pending:
 			where = "à laquelle vous avez demandé à vous inscrire"
+		case Held:
+			where = "pour laquelle une place vous est réservée en attendant l’accord de votre responsable"
 		}
 		var b strings.Builder
 		b.WriteString(hello(e.Person) + "La session du module « " + title + " » " + where + " a changé.\n\n")
@@ -212,6 +239,68 @@ func (m Mailer) Message(n Notice) mail.Message {
 		}
 		b.WriteString("\nRetrouvez vos formations : " + mine + signature)
 		msg.Body = b.String()
+	case KindHeld, KindPromotedHeld:
+		a := n.Approval
+		lead := "Votre demande d’inscription au module « " + title + " » est enregistrée et une place vous est réservée.\n\n"
+		msg.Subject = "En attente de l’accord de votre responsable : " + title
+		if n.Kind == KindPromotedHeld {
+			lead = "Une place s’est libérée dans la session du module « " + title + " » : elle vous est réservée.\n\n"
+			msg.Subject = "Une place vous est réservée : " + title
+		}
+		msg.Body = hello(e.Person) + lead + sessionLines(e.Session) + "\n" +
+			"Cette session demande l’accord de votre responsable hiérarchique : nous lui avons écrit à l’adresse " + a.ManagerEmail + ".\n" +
+			"Votre place est réservée jusqu’au " + catalogue.ShortDate(a.ExpiresAt) + " à " + catalogue.Clock(a.ExpiresAt) +
+			" (heure de Paris). Sans réponse d’ici là, elle sera proposée à la personne suivante de la liste d’attente.\n\n" +
+			"Vous recevrez un courriel dès sa réponse. Suivez votre demande : " + mine + signature
+	case KindApprovalRequest, KindApprovalReminder:
+		// To an address the agent typed: only what the Campus knows for sure (the agent's proven address, the
+		// catalogue), nothing the agent wrote.
+		a := n.Approval
+		link := base + "/accord/" + n.Token
+		msg.To = a.ManagerEmail
+		msg.Subject = "Demande d’accord pour une formation : " + title
+		intro := "Bonjour,\n\nL’agent dont l’adresse professionnelle est " + e.Person.Email +
+			" s’est inscrit·e à une formation du Campus du numérique public et vous a désigné·e comme son ou sa responsable hiérarchique. " +
+			"La formation a lieu sur le temps de travail : votre accord est nécessaire.\n\n"
+		if n.Kind == KindApprovalReminder {
+			msg.Subject = "Rappel : demande d’accord pour une formation : " + title
+			intro = "Bonjour,\n\nL’agent dont l’adresse professionnelle est " + e.Person.Email +
+				" attend toujours votre accord pour suivre une formation du Campus du numérique public.\n\n"
+		}
+		msg.Body = intro + "Formation : " + title + "\n" + "Présentation : " + base + e.Module.Href() + "\n" + sessionLines(e.Session) + "\n" +
+			"Pour donner ou refuser votre accord (avec un message si vous le souhaitez), ouvrez ce lien personnel, valable une seule fois :\n" +
+			link + "\n\n" +
+			"Sans réponse avant le " + catalogue.ShortDate(a.ExpiresAt) + " à " + catalogue.Clock(a.ExpiresAt) +
+			" (heure de Paris), la place réservée sera libérée.\n" +
+			"Si vous avez un compte sur le Campus avec cette adresse, vous retrouvez aussi les demandes de votre équipe sur " + base + "/mes-formations/equipe.\n" +
+			"Si vous n’êtes pas la personne concernée, ignorez ce courriel : sans réponse, la demande expirera." + signature
+	case KindApproved:
+		msg.Subject = "Accord obtenu, inscription confirmée : " + title
+		msg.Body = hello(e.Person) + "Votre responsable a donné son accord : votre inscription au module « " + title + " » est confirmée.\n\n" +
+			managerMessage(n.Approval) + sessionLines(e.Session) + "\n" +
+			"Ajoutez-la à votre agenda : " + ics + "\n" +
+			"Retrouvez vos formations : " + mine + signature
+	case KindRefused:
+		msg.Subject = "Accord refusé : " + title
+		msg.Body = hello(e.Person) + "Votre responsable n’a pas donné son accord pour le module « " + title + " » (session " +
+			catalogue.SpanAfterDu(e.Session.StartsAt, e.Session.EndsAt) + ") : votre inscription est annulée et la place libérée.\n\n" +
+			managerMessage(n.Approval) + "Vous pourrez vous inscrire à une autre session : " + base + e.Module.Href() + signature
+	case KindExpired:
+		msg.Subject = "Demande expirée : " + title
+		msg.Body = hello(e.Person) + "Votre responsable n’a pas répondu à temps à la demande d’accord pour le module « " + title + " » (session " +
+			catalogue.SpanAfterDu(e.Session.StartsAt, e.Session.EndsAt) + ") : la place réservée a été libérée et votre inscription annulée.\n\n" +
+			"Parlez-en avec votre responsable, puis inscrivez-vous de nouveau s’il reste des places : " + base + e.Module.Href() + signature
+	case KindColdSurvey:
+		msg.Subject = "Deux mois après : votre avis sur « " + title + " »"
+		msg.Body = hello(e.Person) + "Il y a deux mois, vous avez suivi la formation « " + title + " ».\n\n" +
+			"Vous sert-elle dans votre travail ? Deux questions, une minute : " + base + fmt.Sprintf("/mes-formations/%d/avis-a-froid", e.ID) + "\n" +
+			"Vos réponses sont anonymes pour les formateurs : ils ne voient que des moyennes d’au moins cinq réponses." + signature
+	case KindAbsence:
+		msg.Subject = "Absence enregistrée : " + title
+		msg.Body = hello(e.Person) + "Votre absence à la session du module « " + title + " » (" +
+			catalogue.SpanAfterDu(e.Session.StartsAt, e.Session.EndsAt) + ") est enregistrée comme excusée, avec la raison que vous avez indiquée.\n\n" +
+			"Le délai d’annulation étant passé, votre place reste réservée : si vous pouvez finalement venir, vous serez le ou la bienvenu·e.\n" +
+			"Retrouvez vos formations : " + mine + signature
 	default:
 		msg.Subject = "Votre inscription : " + title
 		msg.Body = hello(e.Person) + "Votre inscription au module « " + title + " » a changé : " + StatusLabel(e.Status) + ".\n" +
@@ -265,4 +354,12 @@ func (m Mailer) TrainerMessage(n TrainerNotice) mail.Message {
 	}
 	msg.Body = b.String() + signature
 	return msg
+}
+
+// managerMessage quotes the manager's message, if any.
+func managerMessage(a Approval) string {
+	if a.Message == "" {
+		return ""
+	}
+	return "Message de votre responsable :\n« " + a.Message + " »\n\n"
 }

@@ -19,14 +19,14 @@ import (
 const adminSessionColumns = `ms.id, ms.status, ms.version, ms.updated_at, ms.ref, ms.module_id, m.slug, m.title, m.format,
 	ms.starts_at, ms.ends_at, ms.place_name, ms.address, ms.city, ms.virtual_url, ms.capacity, ms.seats_taken,
 	coalesce(ms.trainer_id, 0), coalesce(CASE WHEN btrim(u.given_name || ' ' || u.usual_name) = '' THEN u.email
-		ELSE btrim(u.given_name || ' ' || u.usual_name) END, '')`
+		ELSE btrim(u.given_name || ' ' || u.usual_name) END, ''), ms.approval_required, ms.half_days`
 
 const adminSessionFrom = ` FROM module_sessions ms JOIN modules m ON m.id = ms.module_id LEFT JOIN users u ON u.id = ms.trainer_id`
 
 func scanAdminSession(row pgx.Row, s *admin.Session, extra ...any) error {
 	return row.Scan(append([]any{&s.ID, &s.Status, &s.Version, &s.UpdatedAt, &s.Ref, &s.ModuleID, &s.Module, &s.ModuleTitle, &s.ModuleFormat,
 		&s.StartsAt, &s.EndsAt, &s.PlaceName, &s.Address, &s.City, &s.VirtualURL, &s.Capacity, &s.SeatsTaken,
-		&s.TrainerID, &s.Trainer}, extra...)...)
+		&s.TrainerID, &s.Trainer, &s.ApprovalRequired, &s.HalfDays}, extra...)...)
 }
 
 // Periods of the session list.
@@ -101,8 +101,9 @@ func (s *Store) CreateSession(ctx context.Context, actor admin.Actor, x admin.Se
 	ref := fmt.Sprintf("%s-%s-%s", x.Module, x.StartsAt.In(catalogue.Paris).Format("20060102"), hex.EncodeToString(suffix))
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, virtual_url,
-			capacity, trainer_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			ref, x.ModuleID, x.StartsAt, x.EndsAt, x.PlaceName, x.Address, x.City, x.VirtualURL, x.Capacity, trainerArg(x.TrainerID)).Scan(&id)
+			capacity, trainer_id, approval_required, half_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			ref, x.ModuleID, x.StartsAt, x.EndsAt, x.PlaceName, x.Address, x.City, x.VirtualURL, x.Capacity, trainerArg(x.TrainerID),
+			x.ApprovalRequired, x.HalfDays).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -146,8 +147,8 @@ func (s *Store) UpdateSession(ctx context.Context, actor admin.Actor, id int64, 
 			return nil
 		}
 		if _, err := tx.Exec(ctx, `UPDATE module_sessions SET starts_at = $2, ends_at = $3, place_name = $4, address = $5, city = $6,
-			virtual_url = $7, trainer_id = $8, version = version + 1, updated_at = now() WHERE id = $1`,
-			id, x.StartsAt, x.EndsAt, x.PlaceName, x.Address, x.City, x.VirtualURL, trainerArg(x.TrainerID)); err != nil {
+			virtual_url = $7, trainer_id = $8, approval_required = $9, half_days = $10, version = version + 1, updated_at = now() WHERE id = $1`,
+			id, x.StartsAt, x.EndsAt, x.PlaceName, x.Address, x.City, x.VirtualURL, trainerArg(x.TrainerID), x.ApprovalRequired, x.HalfDays); err != nil {
 			return err
 		}
 		after := x.Snapshot().Map()
@@ -240,7 +241,7 @@ func tellTrainers(ctx context.Context, tx pgx.Tx, id int64, old, x admin.Session
 // queues one mail to each of their agents: one update, one read, one insert, whatever their number.
 func tellSessionChange(ctx context.Context, tx pgx.Tx, sessionID int64, changes []enrolment.Change, mailer enrolment.Mailer) (int, error) {
 	rows, err := tx.Query(ctx, `UPDATE enrolments SET version = version + 1, updated_at = now()
-		WHERE session_id = $1 AND status IN ('pending', 'confirmed', 'waitlisted') RETURNING id`, sessionID)
+		WHERE session_id = $1 AND status IN ('pending', 'confirmed', 'waitlisted', 'held') RETURNING id`, sessionID)
 	if err != nil {
 		return 0, err
 	}

@@ -248,11 +248,11 @@ func (s *Store) ModuleBySlug(ctx context.Context, slug string) (catalogue.Module
 }
 
 const sessionColumns = `ms.id, ms.ref, ms.module_id, ms.starts_at, ms.ends_at, ms.place_name, ms.address, ms.city,
-	ms.virtual_url, ms.capacity, ms.seats_taken, ms.status`
+	ms.virtual_url, ms.capacity, ms.seats_taken, ms.status, ms.approval_required, ms.half_days`
 
 func scanSession(row pgx.Row, x *catalogue.Session, extra ...any) error {
 	dest := append([]any{&x.ID, &x.Ref, &x.ModuleID, &x.StartsAt, &x.EndsAt, &x.PlaceName, &x.Address, &x.City,
-		&x.VirtualURL, &x.Capacity, &x.SeatsTaken, &x.Status}, extra...)
+		&x.VirtualURL, &x.Capacity, &x.SeatsTaken, &x.Status, &x.ApprovalRequired, &x.HalfDays}, extra...)
 	return row.Scan(dest...)
 }
 

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,11 +44,11 @@ type enrolQuerier interface {
 }
 
 const enrolmentColumns = `e.id, e.user_id, e.status, e.cancel_reason, coalesce(e.queue_seq, 0), e.version,
-	e.created_at, e.updated_at, e.confirmed_at, e.cancelled_at, e.attendance_at, e.completed_at,
+	e.created_at, e.updated_at, e.confirmed_at, e.cancelled_at, e.attendance_at, e.completed_at, e.absence_reason, e.absence_declared_at,
 	m.id, m.slug, m.title, m.format, m.duration_minutes, m.external_url, coalesce(p.name, ''), m.status, d.status, d.title,
 	coalesce(ms.id, 0), coalesce(ms.ref, ''), coalesce(ms.starts_at, 'epoch'), coalesce(ms.ends_at, 'epoch'),
 	coalesce(ms.place_name, ''), coalesce(ms.address, ''), coalesce(ms.city, ''), coalesce(ms.virtual_url, ''),
-	coalesce(ms.capacity, 0), coalesce(ms.seats_taken, 0), coalesce(ms.status, ''),
+	coalesce(ms.capacity, 0), coalesce(ms.seats_taken, 0), coalesce(ms.status, ''), coalesce(ms.approval_required, false), coalesce(ms.half_days, false),
 	coalesce(t.slug, ''), coalesce(t.title, ''),
 	u.email, u.given_name, u.usual_name, u.administration,
 	CASE WHEN e.status = 'waitlisted' THEN (SELECT count(*) FROM enrolments w
@@ -66,9 +67,9 @@ func scanEnrolment(row pgx.Row, e *enrolment.Enrolment) error {
 	var pos int64
 	m, x := &e.Module, &e.Session
 	err := row.Scan(&e.ID, &e.UserID, &e.Status, &e.Reason, &e.QueueSeq, &e.Version,
-		&e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt, &e.CancelledAt, &e.AttendanceAt, &e.CompletedAt,
+		&e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt, &e.CancelledAt, &e.AttendanceAt, &e.CompletedAt, &e.AbsenceReason, &e.AbsenceDeclaredAt,
 		&m.ID, &m.Slug, &m.Title, &m.Format, &m.DurationMinutes, &m.ExternalURL, &m.Partner, &m.Status, &m.DomainStatus, &m.DomainTitle,
-		&x.ID, &x.Ref, &x.StartsAt, &x.EndsAt, &x.PlaceName, &x.Address, &x.City, &x.VirtualURL, &x.Capacity, &x.SeatsTaken, &x.Status,
+		&x.ID, &x.Ref, &x.StartsAt, &x.EndsAt, &x.PlaceName, &x.Address, &x.City, &x.VirtualURL, &x.Capacity, &x.SeatsTaken, &x.Status, &x.ApprovalRequired, &x.HalfDays,
 		&e.Track.Slug, &e.Track.Title,
 		&e.Person.Email, &e.Person.GivenName, &e.Person.UsualName, &e.Person.Administration, &pos)
 	if x.ID != 0 {
@@ -190,7 +191,7 @@ func enterGate(ctx context.Context, sessionID int64) (func(), error) {
 // activeEnrolment locks and returns the user's active enrolment of a module, if any.
 func activeEnrolment(ctx context.Context, tx pgx.Tx, userID, moduleID int64) (enrolment.Enrolment, bool, error) {
 	e, err := oneEnrolment(ctx, tx, `WHERE e.user_id = $1 AND e.module_id = $2
-		AND e.status IN ('pending', 'confirmed', 'waitlisted') FOR UPDATE OF e`, userID, moduleID)
+		AND e.status IN ('pending', 'confirmed', 'waitlisted', 'held') FOR UPDATE OF e`, userID, moduleID)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return e, false, nil
 	}
@@ -207,6 +208,15 @@ func activeEnrolment(ctx context.Context, tx pgx.Tx, userID, moduleID int64) (en
 // Under a crowd, the requests for one session that wait for it in this process are served together, in their
 // order of arrival, by one transaction (enrolBatch): the session's lock is taken once for all of them.
 func (s *Store) EnrolInSession(ctx context.Context, userID, sessionID int64, mailer enrolment.Mailer) (enrolment.Outcome, error) {
+	return s.EnrolInSessionWith(ctx, userID, sessionID, "", mailer)
+}
+
+// EnrolInSessionWith is EnrolInSession naming the agent's line manager (their professional address), for a
+// session that requires the manager's approval (catalogue.Session.ApprovalRequired; ignored otherwise): a free
+// seat is then held (enrolment.Held) and the manager asked by mail (approvals.go); the address is remembered
+// for the agent's next enrolment. Refusals of such a session: no address, or not a valid one
+// (enrolment.CodeManagerRequired, CodeManagerInvalid).
+func (s *Store) EnrolInSessionWith(ctx context.Context, userID, sessionID int64, manager string, mailer enrolment.Mailer) (enrolment.Outcome, error) {
 	who, verified, err := person(ctx, s.pool, userID)
 	if err == nil {
 		err = enrolment.MayEnrol(verified)
@@ -214,7 +224,7 @@ func (s *Store) EnrolInSession(ctx context.Context, userID, sessionID int64, mai
 	if err != nil {
 		return enrolment.Outcome{}, fmt.Errorf("postgres.EnrolInSession: %w", err)
 	}
-	call := &enrolCall{userID: userID, who: who, mailer: mailer, done: make(chan enrolResult, 1)}
+	call := &enrolCall{userID: userID, who: who, manager: manager, mailer: mailer, done: make(chan enrolResult, 1)}
 	key := queueKey{s, sessionID}
 	enrolQueues.Lock()
 	q := enrolQueues.m[key]
@@ -243,10 +253,11 @@ func (s *Store) EnrolInSession(ctx context.Context, userID, sessionID int64, mai
 
 // An enrolment request waiting for its session.
 type enrolCall struct {
-	userID int64
-	who    enrolment.Person
-	mailer enrolment.Mailer
-	done   chan enrolResult // buffered: the server never blocks on a caller that left
+	userID  int64
+	who     enrolment.Person
+	manager string // the line manager's address, for a session that requires approval
+	mailer  enrolment.Mailer
+	done    chan enrolResult // buffered: the server never blocks on a caller that left
 }
 
 type enrolResult struct {
@@ -348,7 +359,7 @@ func (s *Store) enrolBatch(ctx context.Context, sessionID int64, calls []*enrolC
 		if err := tx.QueryRow(ctx, `SELECT
 				(SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'),
 				coalesce((SELECT array_agg(user_id) FROM enrolments WHERE user_id = ANY($2) AND module_id = $3
-					AND status IN ('pending', 'confirmed', 'waitlisted')), '{}')`, sessionID, users, mod.ID).Scan(&waiting, &listed); err != nil {
+					AND status IN ('pending', 'confirmed', 'waitlisted', 'held')), '{}')`, sessionID, users, mod.ID).Scan(&waiting, &listed); err != nil {
 			return err
 		}
 		seen := map[int64]bool{}
@@ -360,6 +371,12 @@ func (s *Store) enrolBatch(ctx context.Context, sessionID int64, calls []*enrolC
 			if seen[c.userID] {
 				alone = append(alone, i)
 				continue
+			}
+			if sess.ApprovalRequired {
+				if err := enrolment.CheckManagerEmail(c.who.Email, c.manager); err != nil {
+					results[i].err = err
+					continue
+				}
 			}
 			seen[c.userID] = true
 			fresh = append(fresh, i)
@@ -373,16 +390,21 @@ func (s *Store) enrolBatch(ctx context.Context, sessionID int64, calls []*enrolC
 			}
 			return nil
 		}
-		// Seats for the first ones, only when nobody waits; the waitlist for the others.
+		// Seats for the first ones, only when nobody waits (held for the manager's approval when the session
+		// requires it); the waitlist for the others.
 		seats := 0
 		if waiting == 0 {
 			seats = min(max(sess.Capacity-sess.SeatsTaken, 0), len(fresh))
+		}
+		seated := enrolment.Confirmed
+		if sess.ApprovalRequired {
+			seated = enrolment.Held
 		}
 		ids, statuses := make([]int64, len(fresh)), make([]string, len(fresh))
 		for k, i := range fresh {
 			ids[k], statuses[k] = calls[i].userID, enrolment.Waitlisted
 			if k < seats {
-				statuses[k] = enrolment.Confirmed
+				statuses[k] = seated
 			}
 		}
 		rows, err := tx.Query(ctx, `WITH x AS (SELECT * FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS x(user_id, status, ord))
@@ -411,6 +433,8 @@ func (s *Store) enrolBatch(ctx context.Context, sessionID int64, calls []*enrolC
 			byUser[e.UserID] = e
 		}
 		msgs := make([]mail.Message, 0, len(fresh))
+		var held []enrolment.Enrolment
+		var managers []string
 		for _, i := range fresh {
 			e, ok := byUser[calls[i].userID]
 			if !ok {
@@ -422,8 +446,31 @@ func (s *Store) enrolBatch(ctx context.Context, sessionID int64, calls []*enrolC
 				waiting++
 				e.Position, kind = waiting, enrolment.KindWaitlisted
 			}
+			if sess.ApprovalRequired {
+				e.ManagerEmail = calls[i].manager
+				managers = append(managers, calls[i].manager)
+			}
+			if e.Status == enrolment.Held {
+				held = append(held, e)
+				results[i].out.Enrolment = e // completed with its approval below
+				continue
+			}
 			results[i].out.Enrolment = e
 			msgs = append(msgs, calls[i].mailer.Message(enrolment.Notice{Kind: kind, Enrolment: e}))
+		}
+		if sess.ApprovalRequired {
+			if err := rememberManagers(ctx, tx, ids, managers, mod.ID); err != nil {
+				return err
+			}
+			approvals, err := requestApprovals(ctx, tx, calls[fresh[0]].mailer, held, now, enrolment.KindHeld)
+			if err != nil {
+				return err
+			}
+			for _, i := range fresh {
+				if a, ok := approvals[results[i].out.Enrolment.ID]; ok {
+					results[i].out.Enrolment.Approval = &a
+				}
+			}
 		}
 		return enqueueMails(ctx, tx, msgs)
 	})
@@ -434,7 +481,7 @@ func (s *Store) enrolBatch(ctx context.Context, sessionID int64, calls []*enrolC
 		return results
 	}
 	for _, i := range alone {
-		out, err := s.enrolOne(ctx, calls[i].userID, sessionID, calls[i].who, calls[i].mailer)
+		out, err := s.enrolOne(ctx, calls[i].userID, sessionID, calls[i].who, calls[i].manager, calls[i].mailer)
 		results[i] = enrolResult{out, err}
 	}
 	return results
@@ -443,13 +490,13 @@ func (s *Store) enrolBatch(ctx context.Context, sessionID int64, calls []*enrolC
 // enrolOne serves one request in its own transaction (the session's gate is held by the caller), with every
 // case: already enrolled here, a seat elsewhere (refused), a waitlist place elsewhere or a track's module to
 // schedule (taken on for this session).
-func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrolment.Person, mailer enrolment.Mailer) (enrolment.Outcome, error) {
+func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrolment.Person, manager string, mailer enrolment.Mailer) (enrolment.Outcome, error) {
 	var out enrolment.Outcome
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		out = enrolment.Outcome{}
 		var activeID int64
 		sess, mod, now, err := lockSession(ctx, tx, sessionID, `coalesce((SELECT e.id FROM enrolments e WHERE e.user_id = $2
-			AND e.module_id = ms.module_id AND e.status IN ('pending', 'confirmed', 'waitlisted')), 0)`, userID, &activeID)
+			AND e.module_id = ms.module_id AND e.status IN ('pending', 'confirmed', 'waitlisted', 'held')), 0)`, userID, &activeID)
 		if errors.Is(err, apperr.ErrNotFound) {
 			return &enrolment.Refusal{Code: enrolment.CodeSessionUnknown, Message: "Cette session n’existe pas : choisissez une des sessions proposées."}
 		}
@@ -467,7 +514,7 @@ func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrol
 		if found {
 			// The agent already has this module on their list: read it locked (a rare path: a resubmitted form,
 			// another session, a track's module to schedule).
-			if cur, err = oneEnrolment(ctx, tx, `WHERE e.id = $1 AND e.status IN ('pending', 'confirmed', 'waitlisted') FOR UPDATE OF e`, activeID); err != nil {
+			if cur, err = oneEnrolment(ctx, tx, `WHERE e.id = $1 AND e.status IN ('pending', 'confirmed', 'waitlisted', 'held') FOR UPDATE OF e`, activeID); err != nil {
 				return errRetry // changed since the lock's read
 			}
 		}
@@ -477,7 +524,7 @@ func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrol
 			case cur.Session.ID == sessionID:
 				out.Already, out.Enrolment = true, cur
 				return nil
-			case cur.Status == enrolment.Confirmed:
+			case cur.Status == enrolment.Confirmed || cur.Status == enrolment.Held:
 				return &enrolment.Refusal{Code: enrolment.CodeOtherSession, Message: "Vous avez déjà une place confirmée pour ce module, à la session " +
 					catalogue.SpanAfterDu(cur.Session.StartsAt, cur.Session.EndsAt) + ". Pour changer de date, annulez d’abord cette inscription depuis « Mes formations »."}
 			case cur.Status == enrolment.Pending:
@@ -488,6 +535,11 @@ func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrol
 		// finds its enrolment.
 		if err := enrolment.CheckSessionOpen(sess, now); err != nil {
 			return err
+		}
+		if sess.ApprovalRequired {
+			if err := enrolment.CheckManagerEmail(who.Email, manager); err != nil {
+				return err
+			}
 		}
 		if found && cur.Status == enrolment.Waitlisted {
 			if err := enrolment.Transition(cur.Status, enrolment.Cancelled); err != nil {
@@ -508,7 +560,10 @@ func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrol
 				WHERE id = $1 AND seats_taken < capacity
 				  AND NOT EXISTS (SELECT 1 FROM enrolments w WHERE w.session_id = $1 AND w.status = 'waitlisted')
 				RETURNING seats_taken)`
-		const status = `CASE WHEN EXISTS (SELECT 1 FROM seat) THEN 'confirmed' ELSE 'waitlisted' END`
+		status := `CASE WHEN EXISTS (SELECT 1 FROM seat) THEN 'confirmed' ELSE 'waitlisted' END`
+		if sess.ApprovalRequired {
+			status = `CASE WHEN EXISTS (SELECT 1 FROM seat) THEN 'held' ELSE 'waitlisted' END`
+		}
 		const returning = ` RETURNING e.id, e.status, e.queue_seq, e.version, e.created_at, e.updated_at, e.confirmed_at,
 				(SELECT count(*) FROM enrolments w WHERE w.session_id = $1 AND w.status = 'waitlisted'),
 				coalesce((SELECT seats_taken FROM seat), 0)`
@@ -519,14 +574,14 @@ func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrol
 			// The track's pending enrolment takes the session (pending → confirmed or waitlisted).
 			err = tx.QueryRow(ctx, seat+`
 				UPDATE enrolments e SET session_id = $1, status = `+status+`, queue_seq = nextval('enrolment_queue_seq'),
-					confirmed_at = CASE WHEN EXISTS (SELECT 1 FROM seat) THEN now() END, updated_at = now(), version = e.version + 1
-				WHERE e.id = $2 AND e.status = 'pending'`+returning, sessionID, pendingID).Scan(dest...)
+					confirmed_at = CASE WHEN EXISTS (SELECT 1 FROM seat) AND NOT $3 THEN now() END, updated_at = now(), version = e.version + 1
+				WHERE e.id = $2 AND e.status = 'pending'`+returning, sessionID, pendingID, sess.ApprovalRequired).Scan(dest...)
 			e.Track = cur.Track
 		} else {
 			err = tx.QueryRow(ctx, seat+`
 				INSERT INTO enrolments AS e (user_id, module_id, session_id, status, queue_seq, confirmed_at)
-				SELECT $2, $3, $1, `+status+`, nextval('enrolment_queue_seq'), CASE WHEN EXISTS (SELECT 1 FROM seat) THEN now() END`+
-				returning, sessionID, userID, mod.ID).Scan(dest...)
+				SELECT $2, $3, $1, `+status+`, nextval('enrolment_queue_seq'), CASE WHEN EXISTS (SELECT 1 FROM seat) AND NOT $4 THEN now() END`+
+				returning, sessionID, userID, mod.ID, sess.ApprovalRequired).Scan(dest...)
 		}
 		if err != nil {
 			return err
@@ -541,7 +596,20 @@ func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrol
 		} else {
 			e.Session.SeatsTaken = taken
 		}
+		if sess.ApprovalRequired {
+			e.ManagerEmail = manager
+			if err := rememberManagers(ctx, tx, []int64{userID}, []string{manager}, mod.ID); err != nil {
+				return err
+			}
+		}
 		out.Enrolment = e
+		if e.Status == enrolment.Held {
+			approvals, err := requestApprovals(ctx, tx, mailer, []enrolment.Enrolment{e}, now, enrolment.KindHeld)
+			if a, ok := approvals[e.ID]; ok {
+				out.Enrolment.Approval = &a
+			}
+			return err
+		}
 		kind := enrolment.KindConfirmed
 		if e.Status == enrolment.Waitlisted {
 			kind = enrolment.KindWaitlisted
@@ -622,7 +690,7 @@ func (s *Store) TrackProgress(ctx context.Context, userID, trackID int64) (enrol
 			count(*) FILTER (WHERE st.done)
 		FROM track_modules tm JOIN modules m ON m.id = tm.module_id
 		CROSS JOIN LATERAL (SELECT
-			coalesce(bool_or(e.status IN ('pending', 'confirmed', 'waitlisted')), false) AS active,
+			coalesce(bool_or(e.status IN ('pending', 'confirmed', 'waitlisted', 'held')), false) AS active,
 			coalesce(bool_or(e.status IN ('attended', 'completed')), false) AS done
 			FROM enrolments e WHERE e.user_id = $1 AND e.module_id = tm.module_id) st
 		WHERE tm.track_id = $2 AND m.status <> 'draft'`, userID, trackID).Scan(&p.Total, &p.Active, &p.Done)
@@ -663,7 +731,7 @@ func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64, mailer en
 			return &enrolment.Refusal{Code: enrolment.CodeDomainComing, Message: "Le domaine « " + domainTitle + " » est annoncé mais pas encore ouvert : les inscriptions à ce parcours ouvriront avec lui."}
 		}
 		rows, err := tx.Query(ctx, `SELECT `+moduleRefColumns+`,
-				EXISTS (SELECT 1 FROM enrolments e WHERE e.user_id = $2 AND e.module_id = m.id AND e.status IN ('pending', 'confirmed', 'waitlisted'))
+				EXISTS (SELECT 1 FROM enrolments e WHERE e.user_id = $2 AND e.module_id = m.id AND e.status IN ('pending', 'confirmed', 'waitlisted', 'held'))
 			FROM track_modules tm JOIN modules m ON m.id = tm.module_id JOIN domains d ON d.id = m.domain_id
 			LEFT JOIN partners p ON p.id = m.partner_id
 			WHERE tm.track_id = $1 AND m.status <> 'draft' ORDER BY tm.position`, trackID, userID)
@@ -697,7 +765,7 @@ func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64, mailer en
 			}
 			tag, err := tx.Exec(ctx, `INSERT INTO enrolments (user_id, module_id, track_id, status, confirmed_at)
 				VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'confirmed' THEN now() END)
-				ON CONFLICT (user_id, module_id) WHERE status IN ('pending', 'confirmed', 'waitlisted') DO NOTHING`,
+				ON CONFLICT (user_id, module_id) WHERE status IN ('pending', 'confirmed', 'waitlisted', 'held') DO NOTHING`,
 				userID, it.m.ID, trackID, status)
 			if err != nil {
 				return err
@@ -749,6 +817,11 @@ func (s *Store) AdminCancelEnrolment(ctx context.Context, enrolmentID int64, mai
 }
 
 func (s *Store) cancel(ctx context.Context, enrolmentID, userID int64, reason string, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
+	return s.cancelWith(ctx, enrolmentID, userID, reason, "", mailer)
+}
+
+// cancelWith is cancel recording the reason of an absence the agent declared (attendance.go), when not empty.
+func (s *Store) cancelWith(ctx context.Context, enrolmentID, userID int64, reason, absence string, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
 	var e enrolment.Enrolment
 	read := func() error {
 		var err error
@@ -805,26 +878,31 @@ func (s *Store) cancel(ctx context.Context, enrolmentID, userID int64, reason st
 		open := sess.Status == "scheduled" && sess.StartsAt.After(now)
 		rows, err := tx.Query(ctx, `
 			WITH c AS (
-				UPDATE enrolments SET status = 'cancelled', cancel_reason = $3, cancelled_at = now(), updated_at = now(), version = version + 1
+				UPDATE enrolments SET status = 'cancelled', cancel_reason = $3, cancelled_at = now(), updated_at = now(), version = version + 1,
+					absence_reason = CASE WHEN $11 <> '' THEN $11 ELSE absence_reason END,
+					absence_declared_at = CASE WHEN $11 <> '' THEN now() ELSE absence_declared_at END
 				WHERE id = $1 AND status = $2 RETURNING version, updated_at, cancelled_at),
 			told AS (
 				INSERT INTO mail_outbox (kind, recipient, subject, body) SELECT $6, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM c)),
 			next AS (
 				SELECT w.id FROM enrolments w
-				WHERE w.session_id = $4 AND w.status = 'waitlisted' AND $2 = 'confirmed' AND $5 AND EXISTS (SELECT 1 FROM c)
+				WHERE w.session_id = $4 AND w.status = 'waitlisted' AND $2 IN ('confirmed', 'held') AND $5 AND EXISTS (SELECT 1 FROM c)
 				ORDER BY w.queue_seq LIMIT 1 FOR UPDATE),
 			up AS (
-				UPDATE enrolments e SET status = 'confirmed', confirmed_at = now(), updated_at = now(), version = e.version + 1
-				FROM next WHERE e.id = next.id
-				RETURNING e.id, e.user_id, e.queue_seq, e.version, e.created_at, e.updated_at, e.confirmed_at),
+				UPDATE enrolments e SET `+strings.ReplaceAll(promotedSet, "$approval", "$10")+`, updated_at = now(), version = e.version + 1
+				FROM next, users u WHERE e.id = next.id AND u.id = e.user_id
+				RETURNING e.id, e.user_id, e.queue_seq, e.version, e.created_at, e.updated_at, e.confirmed_at, `+promotedColumns+`),
 			seats AS (
 				UPDATE module_sessions SET seats_taken = seats_taken - 1 + (SELECT count(*) FROM up)
-				WHERE id = $4 AND $2 = 'confirmed' AND EXISTS (SELECT 1 FROM c) RETURNING seats_taken)
+				WHERE id = $4 AND $2 IN ('confirmed', 'held') AND EXISTS (SELECT 1 FROM c) RETURNING seats_taken),
+			withdrawn AS (
+				UPDATE enrolment_approvals SET decision = 'withdrawn', decided_at = now()
+				WHERE enrolment_id = $1 AND decision = '' AND $2 = 'held' AND EXISTS (SELECT 1 FROM c))
 			SELECT c.version, c.updated_at, c.cancelled_at, coalesce((SELECT seats_taken FROM seats), 0),
-				up.id, up.user_id, up.queue_seq, up.version, up.created_at, up.updated_at, up.confirmed_at,
+				up.id, up.user_id, up.queue_seq, up.version, up.created_at, up.updated_at, up.confirmed_at, up.status, up.manager_email,
 				u.email, u.given_name, u.usual_name, u.administration
 			FROM c LEFT JOIN up ON true LEFT JOIN users u ON u.id = up.user_id`,
-			e.ID, was, reason, e.Session.ID, open, m.Kind, m.To, m.Subject, m.Body)
+			e.ID, was, reason, e.Session.ID, open, m.Kind, m.To, m.Subject, m.Body, sess.ApprovalRequired, absence)
 		if err != nil {
 			return err
 		}
@@ -837,16 +915,17 @@ func (s *Store) cancel(ctx context.Context, enrolmentID, userID int64, reason st
 				version                         *int
 				created, updated, confirmed     *time.Time
 				email, given, usual, administer *string
+				status, manager                 *string
 			}
 			var taken int
 			if err := rows.Scan(&e.Version, &e.UpdatedAt, &e.CancelledAt, &taken, &p.id, &p.user, &p.seq, &p.version,
-				&p.created, &p.updated, &p.confirmed, &p.email, &p.given, &p.usual, &p.administer); err != nil {
+				&p.created, &p.updated, &p.confirmed, &p.status, &p.manager, &p.email, &p.given, &p.usual, &p.administer); err != nil {
 				rows.Close()
 				return err
 			}
 			sess.SeatsTaken = taken
 			if p.id != nil {
-				promoted = append(promoted, enrolment.Enrolment{ID: *p.id, UserID: *p.user, Status: enrolment.Confirmed, QueueSeq: *p.seq,
+				promoted = append(promoted, enrolment.Enrolment{ID: *p.id, UserID: *p.user, Status: *p.status, ManagerEmail: *p.manager, QueueSeq: *p.seq,
 					Version: *p.version, CreatedAt: *p.created, UpdatedAt: *p.updated, ConfirmedAt: p.confirmed, Module: mod, Session: sess,
 					Person: enrolment.Person{Email: *p.email, GivenName: *p.given, UsualName: *p.usual, Administration: *p.administer}})
 			}
@@ -862,12 +941,10 @@ func (s *Store) cancel(ctx context.Context, enrolmentID, userID int64, reason st
 		if e.HasSession() {
 			e.Session.SeatsTaken = sess.SeatsTaken
 		}
-		msgs := make([]mail.Message, 0, len(promoted))
-		for _, p := range promoted {
-			p.Session.SeatsTaken = sess.SeatsTaken
-			msgs = append(msgs, mailer.Message(enrolment.Notice{Kind: enrolment.KindPromoted, Enrolment: p}))
+		for i := range promoted {
+			promoted[i].Session.SeatsTaken = sess.SeatsTaken
 		}
-		return enqueueMails(ctx, tx, msgs)
+		return tellPromoted(ctx, tx, mailer, promoted)
 	})
 	return e, err
 }
@@ -886,9 +963,21 @@ func enqueueMails(ctx context.Context, tx pgx.Tx, msgs []mail.Message) error {
 	return err
 }
 
+// promotedStatus and promotedManager are the SET of a promotion from the waitlist (e, with its user u): in a
+// session that requires approval ($approval), the seat is held for the manager the agent named (or named last),
+// confirmed when no manager is known (the session's setting changed after they joined the waitlist).
+const (
+	promotedHeld = `$approval AND coalesce(nullif(e.manager_email, ''), u.manager_email) <> ''`
+	promotedSet  = `status = CASE WHEN ` + promotedHeld + ` THEN 'held' ELSE 'confirmed' END,
+		confirmed_at = CASE WHEN ` + promotedHeld + ` THEN NULL ELSE now() END,
+		manager_email = CASE WHEN $approval THEN coalesce(nullif(e.manager_email, ''), u.manager_email) ELSE e.manager_email END`
+	promotedColumns = `e.status, e.manager_email`
+)
+
 // promote gives up to free seats of a locked session (sess, of module mod) to its waitlist, in order of arrival,
-// in one statement, and returns the promoted enrolments (for their mails). Callers pass 0 free seats once the
-// session has started or when it is cancelled: nobody is promoted then.
+// in one statement, and returns the promoted enrolments (for their mails): confirmed, or held for their
+// manager's approval in a session that requires it (tellPromoted asks the managers). Callers pass 0 free seats
+// once the session has started or when it is cancelled: nobody is promoted then.
 func promote(ctx context.Context, tx pgx.Tx, sess catalogue.Session, mod enrolment.ModuleRef, free int) ([]enrolment.Enrolment, error) {
 	if free <= 0 {
 		return nil, nil
@@ -898,36 +987,33 @@ func promote(ctx context.Context, tx pgx.Tx, sess catalogue.Session, mod enrolme
 			SELECT id FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'
 			ORDER BY queue_seq LIMIT $2 FOR UPDATE),
 		up AS (
-			UPDATE enrolments e SET status = 'confirmed', confirmed_at = now(), updated_at = now(), version = e.version + 1
-			FROM next WHERE e.id = next.id
-			RETURNING e.id, e.user_id, e.queue_seq, e.version, e.created_at, e.updated_at, e.confirmed_at),
+			UPDATE enrolments e SET `+strings.ReplaceAll(promotedSet, "$approval", "$3")+`, updated_at = now(), version = e.version + 1
+			FROM next, users u WHERE e.id = next.id AND u.id = e.user_id
+			RETURNING e.id, e.user_id, e.queue_seq, e.version, e.created_at, e.updated_at, e.confirmed_at, `+promotedColumns+`),
 		seats AS (
 			UPDATE module_sessions SET seats_taken = seats_taken + (SELECT count(*) FROM up) WHERE id = $1 RETURNING seats_taken)
-		SELECT up.id, up.user_id, up.queue_seq, up.version, up.created_at, up.updated_at, up.confirmed_at,
+		SELECT up.id, up.user_id, up.queue_seq, up.version, up.created_at, up.updated_at, up.confirmed_at, up.status, up.manager_email,
 			u.email, u.given_name, u.usual_name, u.administration, (SELECT seats_taken FROM seats)
-		FROM up JOIN users u ON u.id = up.user_id ORDER BY up.queue_seq`, sess.ID, free)
+		FROM up JOIN users u ON u.id = up.user_id ORDER BY up.queue_seq`, sess.ID, free, sess.ApprovalRequired)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (enrolment.Enrolment, error) {
-		e := enrolment.Enrolment{Status: enrolment.Confirmed, Module: mod, Session: sess}
-		err := r.Scan(&e.ID, &e.UserID, &e.QueueSeq, &e.Version, &e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt,
+		e := enrolment.Enrolment{Module: mod, Session: sess}
+		err := r.Scan(&e.ID, &e.UserID, &e.QueueSeq, &e.Version, &e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt, &e.Status, &e.ManagerEmail,
 			&e.Person.Email, &e.Person.GivenName, &e.Person.UsualName, &e.Person.Administration, &e.Session.SeatsTaken)
 		return e, err
 	})
 }
 
-// promoteAndTell promotes into the free seats of a locked session and queues the promotion mails.
+// promoteAndTell promotes into the free seats of a locked session and queues the promotion mails (and the
+// approval requests of those held).
 func promoteAndTell(ctx context.Context, tx pgx.Tx, sess catalogue.Session, mod enrolment.ModuleRef, free int, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
 	promoted, err := promote(ctx, tx, sess, mod, free)
 	if err != nil {
 		return nil, err
 	}
-	msgs := make([]mail.Message, 0, len(promoted))
-	for _, p := range promoted {
-		msgs = append(msgs, mailer.Message(enrolment.Notice{Kind: enrolment.KindPromoted, Enrolment: p}))
-	}
-	return promoted, enqueueMails(ctx, tx, msgs)
+	return promoted, tellPromoted(ctx, tx, mailer, promoted)
 }
 
 // ChangeCapacity sets a session's capacity (for the back-office). Lowering it below the seats already held is
@@ -1000,12 +1086,16 @@ func (s *Store) CancelSession(ctx context.Context, actor admin.Actor, sessionID 
 		}
 		rows, err := tx.Query(ctx, `UPDATE enrolments SET status = 'cancelled', cancel_reason = 'session_cancelled',
 			cancelled_at = now(), updated_at = now(), version = version + 1
-			WHERE session_id = $1 AND status IN ('confirmed', 'waitlisted') RETURNING id`, sessionID)
+			WHERE session_id = $1 AND status IN ('confirmed', 'waitlisted', 'held') RETURNING id`, sessionID)
 		if err != nil {
 			return err
 		}
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE enrolment_approvals SET decision = 'withdrawn', decided_at = now()
+			WHERE enrolment_id = ANY($1) AND decision = ''`, ids); err != nil {
 			return err
 		}
 		if cancelled, err = enrolments(ctx, tx, `WHERE e.id = ANY($1) ORDER BY e.queue_seq`, ids); err != nil {
@@ -1035,7 +1125,7 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 	changed := 0
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		changed = 0
-		_, _, now, err := lockSession(ctx, tx, sessionID)
+		sess, _, now, err := lockSession(ctx, tx, sessionID)
 		if err != nil {
 			return err
 		}
@@ -1070,7 +1160,12 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 			}
 			changed++
 		}
-		return nil
+		// The whole session: every day (or half-day) alike.
+		present := make([]bool, len(list))
+		for i, e := range list {
+			ids[i], present[i] = e.ID, marks[e.ID]
+		}
+		return writeWholeMarks(ctx, tx, enrolment.Slots(sess), ids, present)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres.MarkAttendance: %w", err)
@@ -1167,7 +1262,7 @@ func (s *Store) MyEnrolments(ctx context.Context, userID int64) ([]enrolment.Enr
 // latest followed one; found is false when there is none.
 func (s *Store) ModuleEnrolment(ctx context.Context, userID, moduleID int64) (e enrolment.Enrolment, found bool, err error) {
 	e, err = oneEnrolment(ctx, s.pool, `WHERE e.user_id = $1 AND e.module_id = $2 AND e.status <> 'cancelled'
-		ORDER BY e.status IN ('pending', 'confirmed', 'waitlisted') DESC, e.id DESC LIMIT 1`, userID, moduleID)
+		ORDER BY e.status IN ('pending', 'confirmed', 'waitlisted', 'held') DESC, e.id DESC LIMIT 1`, userID, moduleID)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return e, false, nil
 	}
@@ -1177,7 +1272,7 @@ func (s *Store) ModuleEnrolment(ctx context.Context, userID, moduleID int64) (e 
 	return e, true, nil
 }
 
-const rosterOrder = ` ORDER BY CASE WHEN e.status IN ('confirmed', 'attended', 'no_show', 'completed') THEN 0
+const rosterOrder = ` ORDER BY CASE WHEN e.status IN ('confirmed', 'held', 'attended', 'no_show', 'completed') THEN 0
 	WHEN e.status = 'waitlisted' THEN 1 WHEN e.status = 'pending' THEN 2 ELSE 3 END, e.queue_seq NULLS LAST, e.id`
 
 // Roster returns a session with its module and every enrolment in it (seat holders, then the waitlist in
@@ -1192,6 +1287,9 @@ func (s *Store) Roster(ctx context.Context, sessionID int64) (enrolment.Roster, 
 		return r, fmt.Errorf("postgres.Roster: %w", notFound(err))
 	}
 	if r.Entries, err = enrolments(ctx, s.pool, `WHERE e.session_id = $1`+rosterOrder, sessionID); err != nil {
+		return r, fmt.Errorf("postgres.Roster: %w", err)
+	}
+	if r.Marks, err = s.AttendanceMarks(ctx, sessionID); err != nil {
 		return r, fmt.Errorf("postgres.Roster: %w", err)
 	}
 	return r, nil

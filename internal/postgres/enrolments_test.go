@@ -128,7 +128,7 @@ func waitlist(t testing.TB, s *postgres.Store, sessionID int64) ([]int64, []int)
 func checkSeats(t testing.TB, s *postgres.Store, sessionID int64) int {
 	t.Helper()
 	taken := enCount(t, s, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sessionID)
-	rows := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status IN ('confirmed', 'attended', 'no_show')`, sessionID)
+	rows := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status IN ('confirmed', 'held', 'attended', 'no_show')`, sessionID)
 	if taken != rows {
 		t.Fatalf("seats_taken = %d but %d enrolments hold a seat", taken, rows)
 	}

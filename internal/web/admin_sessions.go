@@ -63,13 +63,13 @@ func (s *Server) adminSessions(w http.ResponseWriter, r *http.Request) {
 
 func adminSessionValues(in admin.SessionInput) map[string]string {
 	return map[string]string{"module": in.Module, "starts_at": in.StartsAt, "ends_at": in.EndsAt, "place_name": in.PlaceName,
-		"address": in.Address, "city": in.City, "virtual_url": in.VirtualURL, "capacity": in.Capacity, "trainer": in.Trainer}
+		"address": in.Address, "city": in.City, "virtual_url": in.VirtualURL, "capacity": in.Capacity, "trainer": in.Trainer, "approval": in.Approval, "half_days": in.HalfDays}
 }
 
 func adminReadSession(f *Form) admin.SessionInput {
 	return admin.SessionInput{Module: f.adminRaw("module"), StartsAt: f.adminRaw("starts_at"), EndsAt: f.adminRaw("ends_at"),
 		PlaceName: f.adminRaw("place_name"), Address: f.adminRaw("address"), City: f.adminRaw("city"), VirtualURL: f.adminRaw("virtual_url"),
-		Capacity: f.adminRaw("capacity"), Trainer: f.adminRaw("trainer")}
+		Capacity: f.adminRaw("capacity"), Trainer: f.adminRaw("trainer"), Approval: f.adminRaw("approval"), HalfDays: f.adminRaw("half_days")}
 }
 
 func adminTrainerOptions(ps []admin.Person) []templates.Option {

@@ -54,6 +54,13 @@ func (s *Server) followedEnrolment(r *http.Request) (enrolment.Enrolment, error)
 	if err == nil && !e.Followed() {
 		err = apperr.ErrNotFound
 	}
+	if err == nil && e.HasSession() {
+		// Only the hours of the days (or half-days) attended count.
+		var marks map[string]bool
+		if marks, err = s.store.EnrolmentMarks(r.Context(), e.ID); err == nil {
+			e.WithMarks(marks)
+		}
+	}
 	return e, err
 }
 

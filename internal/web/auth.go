@@ -78,9 +78,11 @@ var (
 	// Forms that make the portal mail an address their sender typed: per client address, and per recipient
 	// across all of them (sign-up, reset, change of address, trainer applications, tailored-programme requests),
 	// so that nobody can use the portal to flood an inbox.
-	limitMailRecipient      = limit{"courriel:destinataire", 5, time.Hour}
-	limitTrainerIP          = limit{"candidature:adresse", 10, time.Hour}
-	limitProgrammeIP        = limit{"demande-sur-mesure:adresse", 10, time.Hour}
+	limitMailRecipient = limit{"courriel:destinataire", 5, time.Hour}
+	limitTrainerIP     = limit{"candidature:adresse", 10, time.Hour}
+	limitProgrammeIP   = limit{"demande-sur-mesure:adresse", 10, time.Hour}
+	// Enrolments naming a line manager (each mails the manager): per agent.
+	limitApprovalAgent      = limit{"accord:agent", 10, time.Hour}
 	limitEmailChangeAccount = limit{"changement-adresse:compte", 5, 24 * time.Hour}
 )
 

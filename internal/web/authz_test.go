@@ -45,13 +45,23 @@ var routeAccess = map[string]access{
 
 	// Enrolments (enrol.go, mytrainings.go, calendar.go, attestation.go); the calendar feed
 	// GET /calendrier/{token}.ics is public: its token is the credential.
-	"POST /modules/{slug}/inscription":            userOnly,
-	"POST /parcours/{slug}/inscription":           userOnly,
-	"GET /mes-formations":                         userOnly,
+	"POST /modules/{slug}/inscription":  userOnly,
+	"POST /parcours/{slug}/inscription": userOnly,
+	"GET /mes-formations":               userOnly,
+	// Line-manager approval (approval.go): GET and POST /accord/{token} are public, the token is the credential;
+	// a team's request decided by another user answers 404.
+	"GET /mes-formations/equipe":                  userOnly,
+	"POST /mes-formations/equipe/{id}":            ownObject,
 	"POST /mes-formations/calendrier":             userOnly,
 	"POST /mes-formations/calendrier/suppression": userOnly,
 	"GET /mes-formations/{id}/annulation":         ownObject,
 	"POST /mes-formations/{id}/annulation":        ownObject,
+	"GET /mes-formations/{id}/absence":            ownObject,
+	"GET /mes-formations/{id}/avis":               ownObject,
+	"POST /mes-formations/{id}/avis":              ownObject,
+	"GET /mes-formations/{id}/avis-a-froid":       ownObject,
+	"POST /mes-formations/{id}/avis-a-froid":      ownObject,
+	"POST /mes-formations/{id}/absence":           ownObject,
 	"GET /mes-formations/{id}/calendrier.ics":     ownObject,
 	"GET /mes-formations/{id}/attestation":        ownObject,
 	"GET /mes-formations/{id}/attestation.pdf":    ownObject,
@@ -59,15 +69,17 @@ var routeAccess = map[string]access{
 	// The Campus's programmes (licence.go, trainer.go, programme_request.go): the call for trainers, its
 	// "more information" link, the community page, the tailored-programme request and its follow-up link are
 	// public (a link's token is its credential).
-	"POST /partenaires/{slug}/licence":          userOnly,
-	"GET /mes-licences":                         userOnly,
-	"POST /mes-licences/{id}/annuler":           ownObject,
-	"GET /programmes-sur-mesure/reserves":       userOnly,
-	"GET /formateur":                            trainerOnly,
-	"POST /formateur/communaute":                trainerOnly,
-	"GET /formateur/sessions/{id}":              trainerOnly,
-	"POST /formateur/sessions/{id}/emargement":  trainerOnly,
-	"GET /formateur/sessions/{id}/inscrits.csv": trainerOnly,
+	"POST /partenaires/{slug}/licence":                userOnly,
+	"GET /mes-licences":                               userOnly,
+	"POST /mes-licences/{id}/annuler":                 ownObject,
+	"GET /programmes-sur-mesure/reserves":             userOnly,
+	"GET /formateur":                                  trainerOnly,
+	"POST /formateur/communaute":                      trainerOnly,
+	"GET /formateur/sessions/{id}":                    trainerOnly,
+	"POST /formateur/sessions/{id}/emargement":        trainerOnly,
+	"GET /formateur/sessions/{id}/inscrits.csv":       trainerOnly,
+	"POST /formateur/sessions/{id}/emargement/{jour}": trainerOnly,
+	"GET /formateur/sessions/{id}/feuille/{jour}":     trainerOnly,
 }
 
 func accessOf(method, pattern string) access {

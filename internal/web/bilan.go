@@ -15,6 +15,8 @@ import (
 
 	"campus/internal/cache"
 	"campus/internal/catalogue"
+	"campus/internal/enrolment"
+	"campus/internal/postgres"
 	"campus/internal/programme"
 	"campus/internal/sheet"
 	"campus/templates"
@@ -213,7 +215,14 @@ func (s *Server) bilan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, templates.Bilan(templates.BilanView{Bilan: b, Months: monthsText(months),
+	sat, err := cache.Load(s.cache, "bilan-satisfaction", cache.Catalogue, func() ([]postgres.SurveyRow, error) {
+		return s.store.SurveyResultsBy(r.Context(), "domain", postgres.SurveyFilter{Kind: enrolment.SurveyHot})
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.Bilan(templates.BilanView{Bilan: b, Months: monthsText(months), Satisfaction: sat,
 		Period: "Depuis l’ouverture du Campus.",
 		Page: s.page(r, "bilan", "Le bilan du Campus", "Les chiffres du Campus du numérique public : agents formés, inscriptions, licences, formateurs.",
 			templates.Crumb{Label: "Le bilan du Campus"})}))

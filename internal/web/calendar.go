@@ -130,6 +130,9 @@ func (s *Server) fillEvent(ev *ics.VEvent, e enrolment.Enrolment, start, end, no
 	case e.Status == enrolment.Waitlisted:
 		status = ics.ObjectStatusTentative
 		summary = "Liste d’attente : " + summary
+	case e.Status == enrolment.Held:
+		status = ics.ObjectStatusTentative
+		summary = "En attente d’accord : " + summary
 	}
 	ev.SetSummary(summary)
 	ev.SetStatus(status)

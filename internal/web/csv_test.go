@@ -134,6 +134,11 @@ func TestCSV_EveryFileNeutralisesFormulas(t *testing.T) {
 		VALUES ($1, $2, $3, 'confirmed', nextval('enrolment_queue_seq'), now())`, agent, moduleID, sessionID)
 	exec(t, store, `UPDATE module_sessions SET seats_taken = seats_taken + 1 WHERE id = $1`, sessionID)
 	exec(t, store, `INSERT INTO enrolments (user_id, module_id, status, confirmed_at) VALUES ($1, $2, 'confirmed', now())`, agent, onlineID)
+	// A survey answer about a completed online module, its comment published.
+	exec(t, store, `WITH e AS (INSERT INTO enrolments (user_id, module_id, status, confirmed_at, completed_at)
+			VALUES ($1, $2, 'completed', now(), now()) RETURNING id)
+		INSERT INTO survey_answers (enrolment_id, kind, satisfaction, usefulness, recommend, comment, comment_status)
+		SELECT id, 'chaud', 4, 4, true, $3, 'published' FROM e`, agent, onlineID, hostileSum)
 
 	type file struct {
 		path string
@@ -143,6 +148,7 @@ func TestCSV_EveryFileNeutralisesFormulas(t *testing.T) {
 	session, online := strconv.FormatInt(sessionID, 10), strconv.FormatInt(onlineID, 10)
 	files := []file{
 		{"/bilan/donnees.csv", anon, []string{hostileLink, hostileAt, hostileCmd}},
+		{"/admin/avis.csv", admin, []string{hostileAt, hostileSum}},
 		{"/admin/bilan/export.csv", admin, []string{hostileLink, hostileAt, hostileCmd}},
 		{"/api/catalogue.csv", anon, []string{hostileCmd, hostileSum, hostileAt, hostileLink}},
 		{"/admin/sessions/" + session + "/inscrits.csv", admin, []string{hostileLink, hostileCmd, hostileSum, hostileEmail}},

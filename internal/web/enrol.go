@@ -36,6 +36,8 @@ func (s *Server) enrolmentRoutes(r chi.Router) {
 		r.Post("/mes-formations/calendrier/suppression", s.revokeCalendarFeed)
 		r.Get("/mes-formations/{id}/annulation", s.cancelPage)
 		r.Post("/mes-formations/{id}/annulation", s.cancelEnrolment)
+		r.Get("/mes-formations/{id}/absence", s.absencePage)
+		r.Post("/mes-formations/{id}/absence", s.declareAbsence)
 		r.Get("/mes-formations/{id}/calendrier.ics", s.enrolmentICS)
 		r.Get("/mes-formations/{id}/attestation", s.attestation)
 		r.Get("/mes-formations/{id}/attestation.pdf", s.attestationPDF)
@@ -45,7 +47,7 @@ func (s *Server) enrolmentRoutes(r chi.Router) {
 // mailer writes the enrolment mails with links to this portal. The back-office passes it to the store's
 // session operations (ChangeCapacity, CancelSession…).
 func (s *Server) mailer() enrolment.Mailer {
-	return enrolment.Mailer{BaseURL: strings.TrimSuffix(s.cfg.BaseURL.String(), "/")}
+	return enrolment.Mailer{BaseURL: strings.TrimSuffix(s.cfg.BaseURL.String(), "/"), ApprovalHold: s.cfg.ApprovalHold}
 }
 
 // enrolPanel builds the "S’inscrire" part of a module page for the request's viewer; form carries a refused
@@ -66,6 +68,11 @@ func (s *Server) enrolPanel(r *http.Request, m catalogue.Module, form templates.
 	}
 	if found {
 		p.Current = &e
+	}
+	if p.NeedsManager() && p.Form.Values == nil {
+		if p.Manager, err = s.store.ManagerEmail(r.Context(), u.ID); err != nil {
+			return p, err
+		}
 	}
 	return p, nil
 }
@@ -88,6 +95,7 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := s.readForm(w, r)
+	code := http.StatusUnprocessableEntity
 	var out enrolment.Outcome
 	if m.Dated() {
 		raw := f.Text("session", "Session", 20, false)
@@ -103,7 +111,19 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 				f.Fail("session", "Cette session n’appartient pas à ce module : choisissez-en une dans la liste.")
 				break
 			}
-			out, err = s.store.EnrolInSession(ctx, u.ID, id, s.mailer())
+			// The line manager, for a session that requires approval (the store ignores it otherwise). Naming an
+			// address makes the portal mail it: limited per agent.
+			manager := strings.ToLower(f.Text("responsable", "Adresse de votre responsable hiérarchique", 254, false))
+			if manager != "" {
+				if over, lerr := s.limited(w, r, f, hit{limitApprovalAgent, strconv.FormatInt(u.ID, 10)}); lerr != nil {
+					s.fail(w, r, lerr)
+					return
+				} else if over {
+					code = http.StatusTooManyRequests
+					break
+				}
+			}
+			out, err = s.store.EnrolInSessionWith(ctx, u.ID, id, manager, s.mailer())
 			metrics.Enrolment(enrolmentOutcome(out, err))
 		}
 	} else {
@@ -119,6 +139,8 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 		switch ref.Code {
 		case enrolment.CodeSessionStarted, enrolment.CodeSessionCancelled, enrolment.CodeSessionUnknown:
 			f.Fail("session", ref.Message)
+		case enrolment.CodeManagerRequired, enrolment.CodeManagerInvalid:
+			f.Fail("responsable", ref.Message)
 		default:
 			f.FailForm(ref.Message)
 		}
@@ -128,10 +150,10 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		s.renderModulePage(w, r, http.StatusUnprocessableEntity, m, f.State())
+		s.renderModulePage(w, r, code, m, f.State())
 		return
 	}
-	if m.Dated() && (out.Enrolment.Status == enrolment.Confirmed || out.Left != nil) {
+	if m.Dated() && (out.Enrolment.Status == enrolment.Confirmed || out.Enrolment.Status == enrolment.Held || out.Left != nil) {
 		s.invalidate("seats")
 	}
 	s.flash(r, flashKind(out), enrolFlash(out))
@@ -150,7 +172,7 @@ func (s *Server) sessionOfModule(ctx context.Context, m catalogue.Module, id int
 }
 
 func flashKind(out enrolment.Outcome) string {
-	if out.Already || out.Enrolment.Status == enrolment.Waitlisted {
+	if out.Already || out.Enrolment.Status == enrolment.Waitlisted || out.Enrolment.Status == enrolment.Held {
 		return "info"
 	}
 	return "success"
@@ -170,6 +192,14 @@ func enrolFlash(out enrolment.Outcome) string {
 		msg = "Vous êtes déjà inscrit·e à la session " + when + "."
 	case out.Already:
 		msg = "Vous êtes déjà inscrit·e à ce module."
+	case out.Already && e.Status == enrolment.Held:
+		msg = "Vous avez déjà une place réservée à la session " + when + ", en attente de l’accord de votre responsable."
+	case e.Status == enrolment.Held:
+		msg = "Une place vous est réservée à la session " + when + " : votre responsable hiérarchique a reçu un courriel pour donner son accord"
+		if e.Approval != nil {
+			msg += " avant le " + catalogue.ShortDate(e.Approval.ExpiresAt) + " à " + catalogue.Clock(e.Approval.ExpiresAt)
+		}
+		msg += ". Vous serez prévenu·e de sa réponse par courriel."
 	case e.Status == enrolment.Waitlisted:
 		msg = "La session " + when + " est complète : vous êtes en liste d’attente, en position " + strconv.Itoa(e.Position) +
 			". Vous serez prévenu·e par courriel si une place se libère."
@@ -249,7 +279,8 @@ func (s *Server) ownEnrolment(r *http.Request) (enrolment.Enrolment, error) {
 }
 
 // RunEnrolmentJobs runs, every minute until ctx ends, the reminders two days before a session (each queued
-// once) and the promotion of waitlists into seats freed by deleted accounts. `serve` starts it; it is safe with
+// once), the reminders and expiries of line-manager approvals (approval.go) and the promotion of waitlists into
+// seats freed by deleted accounts. `serve` starts it; it is safe with
 // several instances.
 func (s *Server) RunEnrolmentJobs(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
@@ -259,6 +290,22 @@ func (s *Server) RunEnrolmentJobs(ctx context.Context) {
 			s.log.Error("enrolment: queueing reminders", "err", err)
 		} else if n > 0 {
 			s.log.Info("enrolment: reminders queued", "count", n)
+		}
+		if n, err := s.store.RemindApprovals(ctx, s.mailer()); err != nil && ctx.Err() == nil {
+			s.log.Error("enrolment: approval reminders", "err", err)
+		} else if n > 0 {
+			s.log.Info("enrolment: approval reminders queued", "count", n)
+		}
+		if n, err := s.store.ExpireApprovals(ctx, s.mailer()); err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("enrolment: expiring approvals", "err", err)
+		} else if n > 0 {
+			s.log.Info("enrolment: approval holds expired", "count", n)
+			s.invalidate("seats")
+		}
+		if n, err := s.store.QueueColdSurveys(ctx, s.mailer()); err != nil && ctx.Err() == nil {
+			s.log.Error("enrolment: à froid surveys", "err", err)
+		} else if n > 0 {
+			s.log.Info("enrolment: à froid surveys queued", "count", n)
 		}
 		if n, err := s.store.FillFreedSeats(ctx, s.mailer()); err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
 			s.log.Error("enrolment: filling freed seats", "err", err)

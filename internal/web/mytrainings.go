@@ -63,6 +63,12 @@ func (s *Server) myTrainingsData(ctx context.Context, u account.User) (myTrainin
 		if m.list, err = s.store.MyEnrolments(ctx, u.ID); err != nil {
 			return m, err
 		}
+		if err = s.withApprovals(ctx, m.list); err != nil {
+			return m, err
+		}
+		if err = s.withSurveys(ctx, m.list); err != nil {
+			return m, err
+		}
 		if m.feedCreated, m.feedUsed, err = s.store.CalendarFeedInfo(ctx, u.ID); err != nil {
 			return m, err
 		}
@@ -175,4 +181,54 @@ func (s *Server) enrolmentExport(ctx context.Context, userID int64) (map[string]
 		out = append(out, x)
 	}
 	return map[string]any{"inscriptions": out}, nil
+}
+
+// withSurveys marks the followed enrolments with the surveys answered (one query, only when some are followed).
+func (s *Server) withSurveys(ctx context.Context, list []enrolment.Enrolment) error {
+	var ids []int64
+	for _, e := range list {
+		if e.Followed() {
+			ids = append(ids, e.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	done, err := s.store.SurveysAnswered(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		if list[i].Followed() {
+			list[i].Surveys = done[list[i].ID]
+			if list[i].Surveys == nil {
+				list[i].Surveys = map[string]bool{}
+			}
+		}
+	}
+	return nil
+}
+
+// withApprovals adds their latest line-manager approval request to the enrolments that have one (held, or
+// decided in a session that requires approval): one query, only when there are such enrolments.
+func (s *Server) withApprovals(ctx context.Context, list []enrolment.Enrolment) error {
+	var ids []int64
+	for _, e := range list {
+		if e.Status == enrolment.Held || e.Session.ApprovalRequired || e.Reason == enrolment.ReasonRefused || e.Reason == enrolment.ReasonExpired {
+			ids = append(ids, e.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	byID, err := s.store.LatestApprovals(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		if a, ok := byID[list[i].ID]; ok {
+			list[i].Approval = &a
+		}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	"campus/internal/postgres"
 	"campus/internal/sheet"
 	"campus/templates"
 )
@@ -20,6 +21,8 @@ import (
 func (s *Server) rosterRoutes(r chi.Router) {
 	r.Get("/sessions/{id}", s.roster)
 	r.Post("/sessions/{id}/presences", s.markAttendance)
+	r.Post("/sessions/{id}/presences/{jour}", s.markSlotAttendance)
+	r.Get("/sessions/{id}/emargement/{jour}", s.signInSheet)
 	r.Get("/sessions/{id}/inscrits.csv", s.rosterCSV)
 	r.Get("/modules-en-ligne/{id}", s.onlineRoster)
 	r.Post("/modules-en-ligne/{id}/achevements", s.markCompletions)
@@ -37,6 +40,7 @@ func (s *Server) rosterView(r *http.Request, ro enrolment.Roster, refusal string
 		title += ", session du " + catalogue.ShortDate(ro.Session.StartsAt)
 	}
 	return templates.RosterView{Roster: ro, Error: refusal, CSVHref: base + "/inscrits.csv", Action: action,
+		SlotAction: base + "/presences/", SheetHref: base + "/emargement/",
 		Page: s.page(r, "", title, "", templates.Crumb{Label: "Administration", Href: "/admin"}, templates.Crumb{Label: "Liste des inscrits"})}
 }
 
@@ -46,8 +50,13 @@ func (s *Server) roster(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var ro enrolment.Roster
 		if ro, err = s.store.Roster(r.Context(), id); err == nil {
-			s.render(w, r, http.StatusOK, templates.Roster(s.rosterView(r, ro, "")))
-			return
+			v := s.rosterView(r, ro, "")
+			var res enrolment.Results
+			if res, err = s.store.SurveyResults(r.Context(), postgres.SurveyFilter{SessionID: id}); err == nil {
+				v.Survey = &res
+				s.render(w, r, http.StatusOK, templates.Roster(v))
+				return
+			}
 		}
 	}
 	s.fail(w, r, err)

@@ -38,6 +38,7 @@ var robotsDisallowed = []string{
 	"/attestations/",
 	"/proconnect/",
 	"/calendrier/",
+	"/accord/",
 	"/programmes-sur-mesure/suivi/",
 	"/programmes-sur-mesure/reserves",
 	"/devenir-formateur/merci",

@@ -108,6 +108,8 @@ func (s *Server) Handler() http.Handler {
 		s.authRoutes(r)
 		// Enrolments: enrol, "Mes formations", calendar, attestations (enrol.go).
 		s.enrolmentRoutes(r)
+		s.approvalRoutes(r)
+		s.surveyRoutes(r)
 		// The Campus's programmes: partner licences, the call for trainers and the trainer space, tailored-programme
 		// requests, the results (licence.go, trainer.go, programme_request.go, bilan.go).
 		s.licenceRoutes(r)
@@ -128,6 +130,7 @@ func (s *Server) Handler() http.Handler {
 			s.bilanAdminRoutes(r)
 			s.userAdminRoutes(r)     // accounts and their roles (admin_users.go)
 			s.synonymsAdminRoutes(r) // the search's synonyms (admin_synonyms.go)
+			s.surveyAdminRoutes(r)
 		})
 		if s.cfg.DevMailPage() {
 			r.Get("/dev/courriels", s.devMails)

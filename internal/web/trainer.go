@@ -33,6 +33,8 @@ func (s *Server) trainerRoutes(r chi.Router) {
 		r.Post("/formateur/communaute", s.trainerCommunityOptIn)
 		r.Get("/formateur/sessions/{id}", s.trainerRoster)
 		r.Post("/formateur/sessions/{id}/emargement", s.trainerAttendance)
+		r.Post("/formateur/sessions/{id}/emargement/{jour}", s.trainerSlotAttendance)
+		r.Get("/formateur/sessions/{id}/feuille/{jour}", s.trainerSignInSheet)
 		r.Get("/formateur/sessions/{id}/inscrits.csv", s.trainerRosterCSV)
 	})
 }
@@ -309,6 +311,7 @@ func (s *Server) trainerSession(w http.ResponseWriter, r *http.Request) (int64, 
 func (s *Server) trainerRosterView(r *http.Request, ro enrolment.Roster, refusal string) templates.RosterView {
 	base := "/formateur/sessions/" + strconv.FormatInt(ro.Session.ID, 10)
 	return templates.RosterView{Roster: ro, Error: refusal, CSVHref: base + "/inscrits.csv", Action: base + "/emargement",
+		SlotAction: base + "/emargement/", SheetHref: base + "/feuille/",
 		Page: s.page(r, "", "Participants : "+ro.Module.Title+", session du "+catalogue.ShortDate(ro.Session.StartsAt), "",
 			templates.Crumb{Label: "Mon espace formateur", Href: "/formateur"}, templates.Crumb{Label: "Participants et émargement"})}
 }
@@ -323,7 +326,14 @@ func (s *Server) trainerRoster(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, templates.Roster(s.trainerRosterView(r, ro, "")))
+	v := s.trainerRosterView(r, ro, "")
+	res, err := s.store.SurveyResults(r.Context(), postgres.SurveyFilter{SessionID: id})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Survey = &res // aggregates only, from five answers
+	s.render(w, r, http.StatusOK, templates.Roster(v))
 }
 
 // trainerAttendance records present/absent for the session's agents, as the back-office does.

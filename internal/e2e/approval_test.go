@@ -1,0 +1,167 @@
+package e2e
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"campus/internal/account"
+	"campus/internal/catalogue"
+)
+
+// TestAccessibility_ApprovalPages scans the pages of the line-manager approval: the module page that asks for
+// the manager's address (and its error state), "Mes formations" with a held seat, the manager's link page
+// (anonymous) and "Les demandes de mon équipe" (a manager with an account).
+func TestAccessibility_ApprovalPages(t *testing.T) {
+	t.Parallel()
+	store := enrolStore(t)
+	ctx := context.Background()
+	base := accountServer(t, store)
+	f := newEnrolFixtures(t, store)
+	agentEmail, _ := e2eUser(t, store, account.RoleAgent)
+	agent := mustUser(t, store, agentEmail)
+	managerEmail, _ := e2eUser(t, store, account.RoleTrainer)
+
+	m, slug := f.module("presentiel", "Conduire le changement")
+	s := f.session(m, 12, 10*24*time.Hour)
+	f.session(m, 8, 20*24*time.Hour)
+	f.exec(`UPDATE module_sessions SET approval_required = true WHERE module_id = $1`, m)
+	if _, err := store.EnrolInSessionWith(ctx, agent, s, managerEmail, e2eMailer); err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	if err := store.Pool().QueryRow(ctx, `SELECT body FROM mail_outbox WHERE recipient = $1 AND kind = 'approval_request'`, managerEmail).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(`/accord/[A-Za-z0-9_-]{43}`).FindString(body)
+	if link == "" {
+		t.Fatalf("no link in the manager's mail:\n%s", body)
+	}
+
+	sizes := []struct {
+		name string
+		o    tabOptions
+	}{{"bureau", desktop}, {"mobile", mobile}}
+	scanAll := func(b *browser, name, path, h1 string) {
+		for _, size := range sizes {
+			t.Run(name+"/"+size.name, func(t *testing.T) {
+				tb := b.open(t, path, size.o)
+				if got := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); got != h1 {
+					t.Fatalf("h1 %q, want %q", got, h1)
+				}
+				scan(t, tb, name+"-"+size.name)
+			})
+		}
+	}
+	agentB := newBrowser(t, base)
+	logIn(t, agentB, agentEmail)
+	scanAll(agentB, "accord-mes-formations", "/mes-formations", "Mes formations")
+	scanAll(newBrowser(t, base), "accord-lien-responsable", link, "Demande d’accord pour une formation")
+	mgr := newBrowser(t, base)
+	logIn(t, mgr, managerEmail)
+	scanAll(mgr, "accord-module-responsable", "/modules/"+slug, "Conduire le changement")
+	scanAll(mgr, "accord-equipe", "/mes-formations/equipe", "Les demandes de mon équipe")
+}
+
+// TestAccessibility_AttendancePages scans the absence form, a roster with attendance per half-day and a
+// sign-in sheet.
+func TestAccessibility_AttendancePages(t *testing.T) {
+	t.Parallel()
+	store := enrolStore(t)
+	ctx := context.Background()
+	base := accountServer(t, store)
+	f := newEnrolFixtures(t, store)
+	agentEmail, _ := e2eUser(t, store, account.RoleAgent)
+	agent := mustUser(t, store, agentEmail)
+	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
+
+	m, _ := f.module("presentiel", "Animer un atelier")
+	upcoming := f.session(m, 12, 10*24*time.Hour)
+	m2, _ := f.module("presentiel", "Écrire pour tous")
+	s2 := f.session(m2, 12, 10*24*time.Hour)
+	out, err := store.EnrolInSession(ctx, agent, upcoming, e2eMailer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.EnrolInSession(ctx, agent, s2, e2eMailer); err != nil {
+		t.Fatal(err)
+	}
+	f.exec(`UPDATE module_sessions SET starts_at = now() - interval '26 hours', ends_at = now() + interval '2 days', half_days = true WHERE id = $1`, s2)
+
+	sizes := []struct {
+		name string
+		o    tabOptions
+	}{{"bureau", desktop}, {"mobile", mobile}}
+	scanAll := func(b *browser, name, path, h1 string) {
+		for _, size := range sizes {
+			t.Run(name+"/"+size.name, func(t *testing.T) {
+				tb := b.open(t, path, size.o)
+				if got := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); got != h1 {
+					t.Fatalf("h1 %q, want %q", got, h1)
+				}
+				scan(t, tb, name+"-"+size.name)
+			})
+		}
+	}
+	ag := newBrowser(t, base)
+	logIn(t, ag, agentEmail)
+	scanAll(ag, "absence", "/mes-formations/"+itoa64(out.Enrolment.ID)+"/absence", "Signaler une absence")
+	ad := newBrowser(t, base)
+	logIn(t, ad, adminEmail)
+	scanAll(ad, "presence-demi-journees", "/admin/sessions/"+itoa64(s2), "Liste des inscrits")
+	day := time.Now().Add(-26 * time.Hour).In(catalogue.Paris).Format("2006-01-02")
+	scanAll(ad, "feuille-emargement", "/admin/sessions/"+itoa64(s2)+"/emargement/"+day+"-matin", "Feuille d’émargement")
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAccessibility_SurveyPages scans the questionnaire (and its error state) and the back-office's results.
+func TestAccessibility_SurveyPages(t *testing.T) {
+	t.Parallel()
+	store := enrolStore(t)
+	ctx := context.Background()
+	base := accountServer(t, store)
+	f := newEnrolFixtures(t, store)
+	agentEmail, _ := e2eUser(t, store, account.RoleAgent)
+	agent := mustUser(t, store, agentEmail)
+	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
+	m, _ := f.module("presentiel", "Piloter par la donnée")
+	s := f.session(m, 12, 10*24*time.Hour)
+	out, err := store.EnrolInSession(ctx, agent, s, e2eMailer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exec(`UPDATE module_sessions SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour' WHERE id = $1`, s)
+	if _, err := store.MarkAttendance(ctx, s, map[int64]bool{out.Enrolment.ID: true}); err != nil {
+		t.Fatal(err)
+	}
+	ag := newBrowser(t, base)
+	logIn(t, ag, agentEmail)
+	ad := newBrowser(t, base)
+	logIn(t, ad, adminEmail)
+	for _, size := range []struct {
+		name string
+		o    tabOptions
+	}{{"bureau", desktop}, {"mobile", mobile}} {
+		t.Run("avis/"+size.name, func(t *testing.T) {
+			tb := ag.open(t, "/mes-formations/"+itoa64(out.Enrolment.ID)+"/avis", size.o)
+			scan(t, tb, "avis-"+size.name)
+		})
+		t.Run("avis-erreur/"+size.name, func(t *testing.T) {
+			tb := ag.open(t, "/mes-formations/"+itoa64(out.Enrolment.ID)+"/avis", size.o)
+			if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
+				t.Fatal(err)
+			}
+			scan(t, tb, "avis-erreur-"+size.name)
+		})
+		t.Run("admin-avis/"+size.name, func(t *testing.T) {
+			tb := ad.open(t, "/admin/avis", size.o)
+			scan(t, tb, "admin-avis-"+size.name)
+		})
+	}
+}

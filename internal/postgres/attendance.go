@@ -1,0 +1,189 @@
+package postgres
+
+// Attendance per day or half-day (migration 00015, rules in internal/enrolment/attendance.go) and absences
+// declared by agents.
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"campus/internal/apperr"
+	"campus/internal/enrolment"
+)
+
+// AttendanceMarks returns the marks of a session's enrolments: enrolment id → slot key → present.
+func (s *Store) AttendanceMarks(ctx context.Context, sessionID int64) (map[int64]map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT a.enrolment_id, a.slot, a.present FROM attendance_marks a
+		JOIN enrolments e ON e.id = a.enrolment_id WHERE e.session_id = $1`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.AttendanceMarks: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]map[string]bool{}
+	for rows.Next() {
+		var id int64
+		var slot string
+		var present bool
+		if err := rows.Scan(&id, &slot, &present); err != nil {
+			return nil, fmt.Errorf("postgres.AttendanceMarks: %w", err)
+		}
+		if out[id] == nil {
+			out[id] = map[string]bool{}
+		}
+		out[id][slot] = present
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres.AttendanceMarks: %w", err)
+	}
+	return out, nil
+}
+
+// EnrolmentMarks returns the marks of one enrolment: slot key → present.
+func (s *Store) EnrolmentMarks(ctx context.Context, enrolmentID int64) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT slot, present FROM attendance_marks WHERE enrolment_id = $1`, enrolmentID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.EnrolmentMarks: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var slot string
+		var present bool
+		if err := rows.Scan(&slot, &present); err != nil {
+			return nil, fmt.Errorf("postgres.EnrolmentMarks: %w", err)
+		}
+		out[slot] = present
+	}
+	return out, rows.Err()
+}
+
+// MarkSlotAttendance records present (true) or absent (false) for enrolments of a session on one of its slots
+// (a day, or a half-day), once the slot has begun and the session has started; every id must be an enrolment
+// of this session holding a confirmed seat (or already marked). Each enrolment's status follows its marks:
+// attended when present at least once, absent otherwise. markedBy is the trainer or admin. It returns how many
+// marks changed. An unknown slot is apperr.ErrNotFound.
+func (s *Store) MarkSlotAttendance(ctx context.Context, sessionID int64, slotKey string, marks map[int64]bool, markedBy int64) (int, error) {
+	changed := 0
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		changed = 0
+		sess, _, now, err := lockSession(ctx, tx, sessionID)
+		if err != nil {
+			return err
+		}
+		slot, ok := enrolment.FindSlot(enrolment.Slots(sess), slotKey)
+		if !ok {
+			return apperr.ErrNotFound
+		}
+		if err := enrolment.CheckSlotAttendance(slot, now); err != nil {
+			return err
+		}
+		ids := make([]int64, 0, len(marks))
+		for id := range marks {
+			ids = append(ids, id)
+		}
+		list, err := enrolments(ctx, tx, `WHERE e.session_id = $1 AND e.id = ANY($2) ORDER BY e.id FOR UPDATE OF e`, sessionID, ids)
+		if err != nil {
+			return err
+		}
+		if len(list) != len(ids) {
+			return apperr.ErrNotFound
+		}
+		present := make([]bool, len(list))
+		for i, e := range list {
+			if err := enrolment.CheckAttendance(e, now); err != nil {
+				return err
+			}
+			ids[i], present[i] = e.ID, marks[e.ID]
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO attendance_marks (enrolment_id, slot, present, marked_by)
+			SELECT x.id, $3, x.p, nullif($4, 0) FROM unnest($1::bigint[], $2::bool[]) AS x(id, p)
+			ON CONFLICT (enrolment_id, slot) DO UPDATE SET present = EXCLUDED.present, marked_at = now(), marked_by = EXCLUDED.marked_by
+			WHERE attendance_marks.present <> EXCLUDED.present`, ids, present, slot.Key(), markedBy)
+		if err != nil {
+			return err
+		}
+		changed = int(tag.RowsAffected())
+		return followMarks(ctx, tx, ids)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres.MarkSlotAttendance: %w", err)
+	}
+	return changed, nil
+}
+
+// followMarks sets the status of marked enrolments from their marks (confirmed, attended and absent may follow
+// each other: enrolment.transitions), in one statement.
+func followMarks(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	_, err := tx.Exec(ctx, `WITH st AS (
+			SELECT e.id, CASE WHEN bool_or(a.present) THEN 'attended' ELSE 'no_show' END AS status
+			FROM enrolments e JOIN attendance_marks a ON a.enrolment_id = e.id
+			WHERE e.id = ANY($1) AND e.status IN ('confirmed', 'attended', 'no_show') GROUP BY e.id)
+		UPDATE enrolments e SET status = st.status, attendance_at = now(), updated_at = now(), version = e.version + 1
+		FROM st WHERE e.id = st.id AND e.status <> st.status`, ids)
+	return err
+}
+
+// writeWholeMarks records the marks of every slot of a session for enrolments marked for the whole session.
+func writeWholeMarks(ctx context.Context, tx pgx.Tx, slots []enrolment.Slot, ids []int64, present []bool) error {
+	keys := make([]string, len(slots))
+	for i, sl := range slots {
+		keys[i] = sl.Key()
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO attendance_marks (enrolment_id, slot, present)
+		SELECT x.id, k.slot, x.p FROM unnest($1::bigint[], $2::bool[]) AS x(id, p) CROSS JOIN unnest($3::text[]) AS k(slot)
+		ON CONFLICT (enrolment_id, slot) DO UPDATE SET present = EXCLUDED.present, marked_at = now()
+		WHERE attendance_marks.present <> EXCLUDED.present`, ids, present, keys)
+	return err
+}
+
+// DeclareAbsence is the agent declaring they will not come to a session, with a reason: before the
+// cancellation cut-off the enrolment is cancelled (reason absence) and the seat goes to the waitlist in the same
+// transaction; after it (and until the start) the seat is kept and the absence recorded as excused. It returns
+// the enrolment and what was done ("cancel" or "excuse"). Refusals: not a seat in a session, started, already
+// declared, no reason.
+func (s *Store) DeclareAbsence(ctx context.Context, userID, enrolmentID int64, reason string, mailer enrolment.Mailer) (enrolment.Enrolment, string, error) {
+	reason, err := enrolment.CleanAbsenceReason(reason)
+	if err != nil {
+		return enrolment.Enrolment{}, "", err
+	}
+	e, err := oneEnrolment(ctx, s.pool, `WHERE e.id = $1 AND e.user_id = $2`, enrolmentID, userID)
+	if err != nil {
+		return e, "", fmt.Errorf("postgres.DeclareAbsence: %w", err)
+	}
+	var now time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+		return e, "", fmt.Errorf("postgres.DeclareAbsence: %w", err)
+	}
+	what, err := enrolment.AbsenceOutcome(e, now)
+	if err != nil {
+		return e, "", err
+	}
+	if what == "cancel" {
+		e, err = s.cancelWith(ctx, enrolmentID, userID, enrolment.ReasonAbsence, reason, mailer)
+		if err != nil {
+			return e, "", fmt.Errorf("postgres.DeclareAbsence: %w", err)
+		}
+		return e, what, nil
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE enrolments SET absence_reason = $3, absence_declared_at = now(), updated_at = now(), version = version + 1
+			WHERE id = $1 AND user_id = $2 AND status = 'confirmed' AND absence_declared_at IS NULL`, enrolmentID, userID, reason)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return &enrolment.Refusal{Code: enrolment.CodeAbsence, Message: "Votre inscription a changé entre-temps : rechargez la page."}
+		}
+		if e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, enrolmentID); err != nil {
+			return err
+		}
+		return notify(ctx, tx, mailer, enrolment.KindAbsence, e)
+	})
+	if err != nil {
+		return e, "", fmt.Errorf("postgres.DeclareAbsence: %w", err)
+	}
+	return e, what, nil
+}
