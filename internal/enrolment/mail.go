@@ -175,7 +175,7 @@ func (m Mailer) Message(n Notice) mail.Message {
 		msg.Body = hello(e.Person) + "Nous sommes désolés : la session du module « " + title + " » à laquelle vous étiez inscrit·e est annulée.\n\n" +
 			sessionLines(e.Session) + "\n" +
 			"Votre inscription est annulée ; l’événement de votre agenda l’est aussi : " + ics + "\n" +
-			"Choisissez une autre session de ce module : " + base + e.Module.Href() + signature
+			"Choisissez une autre session de ce module : " + base + e.Module.Href() + "\n" + trackReturn(e, mine) + signature
 	case KindSessionChanged:
 		msg.Subject = "Session modifiée : " + title
 		where := "à laquelle vous êtes inscrit·e"
@@ -362,4 +362,12 @@ func managerMessage(a Approval) string {
 		return ""
 	}
 	return "Message de votre responsable :\n« " + a.Message + " »\n\n"
+}
+
+// trackReturn says, for an enrolment made through a track, that its module is to be scheduled again.
+func trackReturn(e Enrolment, mine string) string {
+	if e.Track.Slug == "" {
+		return ""
+	}
+	return "Ce module de votre parcours « " + e.Track.Title + " » revient dans « À planifier » : " + mine + "\n"
 }

@@ -1098,6 +1098,13 @@ func (s *Store) CancelSession(ctx context.Context, actor admin.Actor, sessionID 
 			WHERE enrolment_id = ANY($1) AND decision = ''`, ids); err != nil {
 			return err
 		}
+		// A module taken through a track goes back to the agent's "À planifier": a new pending enrolment of the
+		// track, the cancelled one kept (its calendar event says CANCELLED).
+		if _, err := tx.Exec(ctx, `INSERT INTO enrolments (user_id, module_id, track_id, status)
+			SELECT user_id, module_id, track_id, 'pending' FROM enrolments WHERE id = ANY($1) AND track_id IS NOT NULL
+			ON CONFLICT (user_id, module_id) WHERE status IN ('pending', 'confirmed', 'waitlisted', 'held') DO NOTHING`, ids); err != nil {
+			return err
+		}
 		if cancelled, err = enrolments(ctx, tx, `WHERE e.id = ANY($1) ORDER BY e.queue_seq`, ids); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -682,9 +683,30 @@ func TestStore_Track(t *testing.T) {
 		t.Fatalf("Mes formations: %d online, %d to schedule", len(mine.Online), len(mine.ToSchedule))
 	}
 	pendingID := mine.ToSchedule[0].ID
-	pick, err := s.EnrolInSession(ctx, u, enSession(t, s, dated, 4, 5*24*time.Hour), testMailer)
+	sess := enSession(t, s, dated, 4, 5*24*time.Hour)
+	pick, err := s.EnrolInSession(ctx, u, sess, testMailer)
 	if err != nil || pick.Enrolment.ID != pendingID || pick.Enrolment.Status != enrolment.Confirmed || pick.Enrolment.Track.Title == "" {
 		t.Fatalf("picking a session: %+v %v", pick.Enrolment, err)
+	}
+
+	// The session is cancelled: the module goes back to "À planifier" for its track; the cancelled seat stays.
+	if _, err := s.CancelSession(ctx, admin.Actor{Name: "test"}, sess, testMailer); err != nil {
+		t.Fatal(err)
+	}
+	list, err = s.MyEnrolments(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine = enrolment.Group(list, time.Now())
+	if len(mine.ToSchedule) != 1 || mine.ToSchedule[0].ID == pendingID || mine.ToSchedule[0].Module.ID != dated || mine.ToSchedule[0].Track.Title == "" {
+		t.Fatalf("after the session's cancellation, to schedule: %+v", mine.ToSchedule)
+	}
+	var status, body string
+	s.Pool().QueryRow(ctx, `SELECT status FROM enrolments WHERE id = $1`, pendingID).Scan(&status)
+	s.Pool().QueryRow(ctx, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
+		u, enrolment.KindSessionCancelled).Scan(&body)
+	if status != enrolment.Cancelled || !strings.Contains(body, "revient dans « À planifier »") {
+		t.Errorf("the cancelled seat %s; mail:\n%s", status, body)
 	}
 }
 
