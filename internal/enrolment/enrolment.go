@@ -309,6 +309,7 @@ type Enrolment struct {
 	CancelledAt  *time.Time
 	AttendanceAt *time.Time
 	CompletedAt  *time.Time
+	Declared     bool // completed on the agent's word (DeclareCompletion), not marked by an admin
 
 	// The agent, for rosters, attestations and mails.
 	Person Person

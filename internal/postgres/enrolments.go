@@ -44,7 +44,7 @@ type enrolQuerier interface {
 }
 
 const enrolmentColumns = `e.id, e.user_id, e.status, e.cancel_reason, coalesce(e.queue_seq, 0), e.version,
-	e.created_at, e.updated_at, e.confirmed_at, e.cancelled_at, e.attendance_at, e.completed_at, e.absence_reason, e.absence_declared_at,
+	e.created_at, e.updated_at, e.confirmed_at, e.cancelled_at, e.attendance_at, e.completed_at, e.absence_reason, e.absence_declared_at, e.completion_declared,
 	m.id, m.slug, m.title, m.format, m.duration_minutes, m.external_url, coalesce(p.name, ''), m.status, d.status, d.title,
 	coalesce(ms.id, 0), coalesce(ms.ref, ''), coalesce(ms.starts_at, 'epoch'), coalesce(ms.ends_at, 'epoch'),
 	coalesce(ms.place_name, ''), coalesce(ms.address, ''), coalesce(ms.city, ''), coalesce(ms.virtual_url, ''),
@@ -67,7 +67,7 @@ func scanEnrolment(row pgx.Row, e *enrolment.Enrolment) error {
 	var pos int64
 	m, x := &e.Module, &e.Session
 	err := row.Scan(&e.ID, &e.UserID, &e.Status, &e.Reason, &e.QueueSeq, &e.Version,
-		&e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt, &e.CancelledAt, &e.AttendanceAt, &e.CompletedAt, &e.AbsenceReason, &e.AbsenceDeclaredAt,
+		&e.CreatedAt, &e.UpdatedAt, &e.ConfirmedAt, &e.CancelledAt, &e.AttendanceAt, &e.CompletedAt, &e.AbsenceReason, &e.AbsenceDeclaredAt, &e.Declared,
 		&m.ID, &m.Slug, &m.Title, &m.Format, &m.DurationMinutes, &m.ExternalURL, &m.Partner, &m.Status, &m.DomainStatus, &m.DomainTitle,
 		&x.ID, &x.Ref, &x.StartsAt, &x.EndsAt, &x.PlaceName, &x.Address, &x.City, &x.VirtualURL, &x.Capacity, &x.SeatsTaken, &x.Status, &x.ApprovalRequired, &x.HalfDays,
 		&e.Track.Slug, &e.Track.Title,
@@ -1181,12 +1181,18 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 }
 
 // MarkCompletion marks an online module's enrolment completed (done) or back in progress (for the back-office);
-// the agent then gets an attestation. Refusals: not an online enrolment, not confirmed.
+// the agent then gets an attestation. A completion the agent declared becomes the admin's. Refusals: not an
+// online enrolment, not confirmed.
 func (s *Store) MarkCompletion(ctx context.Context, enrolmentID int64, done bool) (enrolment.Enrolment, error) {
 	var e enrolment.Enrolment
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		var err error
 		if e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1 FOR UPDATE OF e`, enrolmentID); err != nil {
+			return err
+		}
+		if done && e.Status == enrolment.Completed && e.Declared { // an admin confirms the agent's declaration
+			_, err := tx.Exec(ctx, `UPDATE enrolments SET completion_declared = false, updated_at = now(), version = version + 1
+				WHERE id = $1`, e.ID)
 			return err
 		}
 		if (done && e.Status == enrolment.Completed) || (!done && e.Status == enrolment.Confirmed && !e.HasSession()) {
@@ -1196,7 +1202,8 @@ func (s *Store) MarkCompletion(ctx context.Context, enrolmentID int64, done bool
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = CASE WHEN $2 THEN 'completed' ELSE 'confirmed' END,
-			completed_at = CASE WHEN $2 THEN now() END, updated_at = now(), version = version + 1 WHERE id = $1`, e.ID, done); err != nil {
+			completed_at = CASE WHEN $2 THEN now() END, completion_declared = false, updated_at = now(), version = version + 1
+			WHERE id = $1`, e.ID, done); err != nil {
 			return err
 		}
 		e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
@@ -1204,6 +1211,35 @@ func (s *Store) MarkCompletion(ctx context.Context, enrolmentID int64, done bool
 	})
 	if err != nil {
 		return e, fmt.Errorf("postgres.MarkCompletion: %w", err)
+	}
+	return e, nil
+}
+
+// DeclareCompletion records that the agent userID finished the online module of their enrolment (self-declared:
+// the hours count, the attestation says it was declared; an admin's MarkCompletion replaces it). Another agent's
+// enrolment is apperr.ErrNotFound; refusals as MarkCompletion's.
+func (s *Store) DeclareCompletion(ctx context.Context, userID, enrolmentID int64) (enrolment.Enrolment, error) {
+	var e enrolment.Enrolment
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		var err error
+		if e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1 AND e.user_id = $2 FOR UPDATE OF e`, enrolmentID, userID); err != nil {
+			return err
+		}
+		if e.Status == enrolment.Completed {
+			return nil
+		}
+		if err := enrolment.CheckCompletion(e, true); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = 'completed', completed_at = now(), completion_declared = true,
+			updated_at = now(), version = version + 1 WHERE id = $1`, e.ID); err != nil {
+			return err
+		}
+		e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
+		return err
+	})
+	if err != nil {
+		return e, fmt.Errorf("postgres.DeclareCompletion: %w", err)
 	}
 	return e, nil
 }

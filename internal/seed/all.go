@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // Catalogue is the whole reference catalogue.
@@ -71,6 +72,9 @@ func (c Catalogue) Validate() error {
 			return fmt.Errorf("module %q: unknown level %q", m.Slug, m.Level)
 		case m.Format != "en_ligne" && (m.Venue == nil || m.Venue.City == "" || m.Capacity <= 0):
 			return fmt.Errorf("module %q: a dated module needs a venue and a capacity", m.Slug)
+		case m.Format == "en_ligne" && !strings.HasPrefix(m.ExternalURL, "https://"):
+			// An agent enrolled in an online module must reach its content.
+			return fmt.Errorf("module %q: an online module needs its content link (https://)", m.Slug)
 		}
 		for _, a := range m.Audiences {
 			if !audiences[a] {

@@ -57,7 +57,7 @@ var modulesA = []Module{
 		Level:           "decouverte",
 		Audiences:       []string{"tous-les-agents", "managers"},
 		Prerequisites:   "Aucun.",
-		ExternalURL:     "",
+		ExternalURL:     "https://secnumacademie.gouv.fr/",
 		Keywords:        []string{"ANSSI", "MOOC sécurité", "hygiène informatique", "SSI"},
 	},
 	{
@@ -84,7 +84,7 @@ var modulesA = []Module{
 		Level:           "decouverte",
 		Audiences:       []string{"tous-les-agents"},
 		Prerequisites:   "Aucun.",
-		ExternalURL:     "",
+		ExternalURL:     "https://www.cybermalveillance.gouv.fr/",
 		Keywords:        []string{"phishing", "hameçonnage", "ingénierie sociale", "arnaque", "cybermalveillance"},
 	},
 	{
@@ -401,7 +401,7 @@ var modulesA = []Module{
 		Level:           "decouverte",
 		Audiences:       []string{"tous-les-agents"},
 		Prerequisites:   "Aucun.",
-		ExternalURL:     "",
+		ExternalURL:     "https://guides.data.gouv.fr/",
 		Keywords:        []string{"données", "data", "culture de la donnée", "open data"},
 	},
 	{
@@ -776,7 +776,7 @@ var modulesA = []Module{
 		Level:           "decouverte",
 		Audiences:       []string{"tous-les-agents"},
 		Prerequisites:   "Aucun.",
-		ExternalURL:     "",
+		ExternalURL:     "https://code.gouv.fr/",
 		Keywords:        []string{"logiciel libre", "open source", "SILL", "BlueHats"},
 	},
 	{

@@ -7,11 +7,12 @@ var modulesB = []Module{
 	// Design et accessibilité
 	// ------------------------------------------------------------------
 	{
-		Slug:    "rgaa-fondamentaux-accessibilite-numerique",
-		Domain:  "design-et-accessibilite",
-		Partner: "dinum",
-		Title:   "Les fondamentaux de l'accessibilité numérique et du RGAA",
-		Summary: "Comprendre ce qu'est un service numérique accessible, à qui il s'adresse et ce que le RGAA impose aux administrations. Un premier pas indispensable avant tout projet web.",
+		Slug:        "rgaa-fondamentaux-accessibilite-numerique",
+		ExternalURL: "https://accessibilite.numerique.gouv.fr/",
+		Domain:      "design-et-accessibilite",
+		Partner:     "dinum",
+		Title:       "Les fondamentaux de l'accessibilité numérique et du RGAA",
+		Summary:     "Comprendre ce qu'est un service numérique accessible, à qui il s'adresse et ce que le RGAA impose aux administrations. Un premier pas indispensable avant tout projet web.",
 		Objectives: []string{
 			"expliquer les situations de handicap concernées par l'accessibilité numérique",
 			"situer les obligations légales issues de l'article 47 de la loi du 11 février 2005",
@@ -68,11 +69,12 @@ var modulesB = []Module{
 		Keywords: []string{"audit RGAA", "conformité", "déclaration d'accessibilité", "grille d'audit"},
 	},
 	{
-		Slug:    "dsfr-systeme-de-design-de-l-etat",
-		Domain:  "design-et-accessibilite",
-		Partner: "dinum",
-		Title:   "Concevoir avec le Système de design de l'État (DSFR)",
-		Summary: "Prendre en main le DSFR, ses composants et ses règles d'usage pour construire des sites et services cohérents avec la marque de l'État. Le module s'adresse aux designers comme aux développeurs.",
+		Slug:        "dsfr-systeme-de-design-de-l-etat",
+		ExternalURL: "https://www.systeme-de-design.gouv.fr/",
+		Domain:      "design-et-accessibilite",
+		Partner:     "dinum",
+		Title:       "Concevoir avec le Système de design de l'État (DSFR)",
+		Summary:     "Prendre en main le DSFR, ses composants et ses règles d'usage pour construire des sites et services cohérents avec la marque de l'État. Le module s'adresse aux designers comme aux développeurs.",
 		Objectives: []string{
 			"appliquer les règles de la marque de l'État et de la Charte Internet de l'État",
 			"choisir les composants du DSFR adaptés à un parcours",
@@ -316,11 +318,12 @@ var modulesB = []Module{
 		Keywords: []string{"schéma pluriannuel", "conformité", "accessibilité", "référent accessibilité"},
 	},
 	{
-		Slug:    "mesurer-la-satisfaction-des-usagers",
-		Domain:  "design-et-accessibilite",
-		Partner: "dinum",
-		Title:   "Mesurer et améliorer la satisfaction des usagers en ligne",
-		Summary: "Utiliser le bouton « Je donne mon avis », l'Observatoire de la qualité des démarches en ligne et les engagements Services Publics+ pour piloter la qualité d'un service.",
+		Slug:        "mesurer-la-satisfaction-des-usagers",
+		ExternalURL: "https://jedonnemonavis.numerique.gouv.fr/",
+		Domain:      "design-et-accessibilite",
+		Partner:     "dinum",
+		Title:       "Mesurer et améliorer la satisfaction des usagers en ligne",
+		Summary:     "Utiliser le bouton « Je donne mon avis », l'Observatoire de la qualité des démarches en ligne et les engagements Services Publics+ pour piloter la qualité d'un service.",
 		Objectives: []string{
 			"installer et exploiter le dispositif « Je donne mon avis » sur une démarche",
 			"interpréter les indicateurs de l'Observatoire de la qualité des démarches en ligne",
@@ -378,11 +381,12 @@ var modulesB = []Module{
 	// Agilité et produit
 	// ------------------------------------------------------------------
 	{
-		Slug:    "methode-beta-gouv-startups-d-etat",
-		Domain:  "agilite-et-produit",
-		Partner: "dinum",
-		Title:   "La méthode beta.gouv : comprendre les startups d'État",
-		Summary: "Découvrir comment de petites équipes autonomes construisent des services publics numériques à partir d'un problème d'usager, et ce que cette approche change pour l'administration.",
+		Slug:        "methode-beta-gouv-startups-d-etat",
+		ExternalURL: "https://beta.gouv.fr/",
+		Domain:      "agilite-et-produit",
+		Partner:     "dinum",
+		Title:       "La méthode beta.gouv : comprendre les startups d'État",
+		Summary:     "Découvrir comment de petites équipes autonomes construisent des services publics numériques à partir d'un problème d'usager, et ce que cette approche change pour l'administration.",
 		Objectives: []string{
 			"décrire les principes du manifeste beta.gouv",
 			"distinguer les phases d'investigation, de construction, d'accélération et de pérennisation",
@@ -561,11 +565,12 @@ var modulesB = []Module{
 		Keywords: []string{"management agile", "leadership", "délégation", "posture managériale", "autonomie"},
 	},
 	{
-		Slug:    "mesure-d-impact-indicateurs-produit",
-		Domain:  "agilite-et-produit",
-		Partner: "dinum",
-		Title:   "Mesurer l'impact d'un service numérique public",
-		Summary: "Choisir les bons indicateurs pour savoir si un service résout vraiment le problème visé, et les publier de façon transparente.",
+		Slug:        "mesure-d-impact-indicateurs-produit",
+		ExternalURL: "https://beta.gouv.fr/",
+		Domain:      "agilite-et-produit",
+		Partner:     "dinum",
+		Title:       "Mesurer l'impact d'un service numérique public",
+		Summary:     "Choisir les bons indicateurs pour savoir si un service résout vraiment le problème visé, et les publier de façon transparente.",
 		Objectives: []string{
 			"distinguer indicateurs d'usage, de qualité et d'impact",
 			"définir un indicateur clé relié au problème de l'usager",
@@ -718,11 +723,12 @@ var modulesB = []Module{
 	// Transformation numérique
 	// ------------------------------------------------------------------
 	{
-		Slug:    "culture-numerique-de-l-etat",
-		Domain:  "transformation-numerique",
-		Partner: "dinum",
-		Title:   "Comprendre le numérique de l'État : acteurs, services et grands chantiers",
-		Summary: "Un panorama pour savoir qui fait quoi dans le numérique public et connaître les services communs que toute administration peut utiliser.",
+		Slug:        "culture-numerique-de-l-etat",
+		ExternalURL: "https://www.numerique.gouv.fr/",
+		Domain:      "transformation-numerique",
+		Partner:     "dinum",
+		Title:       "Comprendre le numérique de l'État : acteurs, services et grands chantiers",
+		Summary:     "Un panorama pour savoir qui fait quoi dans le numérique public et connaître les services communs que toute administration peut utiliser.",
 		Objectives: []string{
 			"situer le rôle de la DINUM, des directions du numérique ministérielles et des opérateurs",
 			"citer les services numériques communs : FranceConnect, ProConnect, Tchap, Résana, France Transfert",
@@ -772,11 +778,12 @@ var modulesB = []Module{
 		Keywords:        []string{"Pix", "compétences numériques", "certification", "autodiagnostic", "positionnement"},
 	},
 	{
-		Slug:    "dites-le-nous-une-fois-api-echange-de-donnees",
-		Domain:  "transformation-numerique",
-		Partner: "dinum",
-		Title:   "« Dites-le-nous une fois » : simplifier les démarches grâce aux API",
-		Summary: "Cesser de demander aux usagers des pièces que l'administration détient déjà, en utilisant API Particulier, API Entreprise et les échanges de données prévus par le code des relations entre le public et l'administration.",
+		Slug:        "dites-le-nous-une-fois-api-echange-de-donnees",
+		ExternalURL: "https://api.gouv.fr/",
+		Domain:      "transformation-numerique",
+		Partner:     "dinum",
+		Title:       "« Dites-le-nous une fois » : simplifier les démarches grâce aux API",
+		Summary:     "Cesser de demander aux usagers des pièces que l'administration détient déjà, en utilisant API Particulier, API Entreprise et les échanges de données prévus par le code des relations entre le public et l'administration.",
 		Objectives: []string{
 			"expliquer le principe « Dites-le-nous une fois » et son cadre juridique dans le CRPA",
 			"identifier les justificatifs remplaçables par un appel d'API",
@@ -831,11 +838,12 @@ var modulesB = []Module{
 		Keywords: []string{"dématérialisation", "Démarches simplifiées", "formulaire en ligne", "téléservice", "démarches"},
 	},
 	{
-		Slug:    "inclusion-numerique-accompagner-les-usagers",
-		Domain:  "transformation-numerique",
-		Partner: "dinum",
-		Title:   "Accompagner les usagers éloignés du numérique",
-		Summary: "Repérer les difficultés numériques des usagers et savoir les orienter ou les aider sans faire à leur place de façon risquée, avec Aidants Connect et les lieux de médiation numérique.",
+		Slug:        "inclusion-numerique-accompagner-les-usagers",
+		ExternalURL: "https://societenumerique.gouv.fr/",
+		Domain:      "transformation-numerique",
+		Partner:     "dinum",
+		Title:       "Accompagner les usagers éloignés du numérique",
+		Summary:     "Repérer les difficultés numériques des usagers et savoir les orienter ou les aider sans faire à leur place de façon risquée, avec Aidants Connect et les lieux de médiation numérique.",
 		Objectives: []string{
 			"repérer les signes d'une difficulté avec le numérique sans stigmatiser",
 			"orienter vers les espaces France Services et les conseillers numériques",

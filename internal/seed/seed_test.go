@@ -34,4 +34,15 @@ func TestValidate_CatchesBadReferences(t *testing.T) {
 	if err := c.Validate(); err == nil {
 		t.Fatal("a duplicate module slug must be refused")
 	}
+	c = Reference()
+	c.Modules = append([]Module{}, c.Modules...)
+	for i, m := range c.Modules {
+		if m.Format == "en_ligne" {
+			c.Modules[i].ExternalURL = ""
+			break
+		}
+	}
+	if err := c.Validate(); err == nil {
+		t.Fatal("an online module without its content link must be refused")
+	}
 }

@@ -185,12 +185,15 @@ func (s *Server) attestationCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	date := "module en ligne terminé le " + catalogue.ShortDate(attestationDate(e))
+	if e.Declared {
+		date += " (achèvement déclaré par l’agent)"
+	}
 	if e.HasSession() {
 		date = catalogue.Span(e.Session.StartsAt, e.Session.EndsAt)
 	}
 	s.render(w, r, http.StatusOK, templates.AttestationCheck(templates.AttestationCheckView{
 		Page:   s.page(r, "", "Vérification d’une attestation de formation", "", crumb),
-		Holder: e.Person.Name(), Module: e.Module.Title, Date: date, Hours: catalogue.Duration(e.Module.DurationMinutes),
+		Holder: e.Person.Name(), Module: e.Module.Title, Date: date, Hours: catalogue.Duration(e.Minutes()),
 		Issuer: templates.SiteName + " – Direction interministérielle du numérique (DINUM)"}))
 }
 

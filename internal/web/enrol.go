@@ -39,6 +39,7 @@ func (s *Server) enrolmentRoutes(r chi.Router) {
 		r.Get("/mes-formations/{id}/absence", s.absencePage)
 		r.Post("/mes-formations/{id}/absence", s.declareAbsence)
 		r.Get("/mes-formations/{id}/calendrier.ics", s.enrolmentICS)
+		r.Post("/mes-formations/{id}/termine", s.declareCompletion)
 		r.Get("/mes-formations/{id}/attestation", s.attestation)
 		r.Get("/mes-formations/{id}/attestation.pdf", s.attestationPDF)
 	})
@@ -318,4 +319,27 @@ func (s *Server) RunEnrolmentJobs(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// declareCompletion records, on the agent's word, that they finished an online module of theirs.
+func (s *Server) declareCompletion(w http.ResponseWriter, r *http.Request) {
+	u, _ := CurrentUser(r)
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	e, err := s.store.DeclareCompletion(r.Context(), u.ID, id)
+	if ref, ok := enrolment.AsRefusal(err); ok {
+		s.flash(r, "error", ref.Message)
+		http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "« "+e.Module.Title+" » est terminé : ses heures comptent dans vos formations suivies et son attestation "+
+		"indique que vous l’avez déclaré. L’équipe du Campus peut le corriger.")
+	http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
 }
