@@ -15,6 +15,7 @@ type Viewer struct {
 	SignedIn bool
 	Name     string
 	Admin    bool
+	Trainer  bool // the trainer role (not an admin's): the header links to the trainer space
 	Flash    Flash
 }
 

@@ -224,15 +224,18 @@ func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.
 	v := templates.ViewerFrom(r.Context())
 	u, _ := CurrentUser(r)
 	ck, owner := "spage:", int64(0)
-	if v.Admin {
+	switch { // one copy per role: the header differs
+	case v.Admin:
 		ck = "spage-admin:"
+	case v.Trainer:
+		ck = "spage-trainer:"
 	}
 	if personal {
 		owner = u.ID
 		ck += strconv.FormatInt(u.ID, 10) + "@" + strconv.FormatInt(u.DataVersion, 10) + ":"
 	}
 	page, err := cache.LoadVariant(s.cache, ck+key, variant, tags, owner, func() (splitPage, error) {
-		ctx := templates.WithViewer(r.Context(), templates.Viewer{SignedIn: true, Admin: v.Admin, Name: viewerNameMark})
+		ctx := templates.WithViewer(r.Context(), templates.Viewer{SignedIn: true, Admin: v.Admin, Trainer: v.Trainer, Name: viewerNameMark})
 		rec, err := renderForCache(next, r, ctx)
 		if err != nil {
 			return splitPage{}, err

@@ -163,7 +163,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 				return
 			default:
 				ctx = context.WithValue(ctx, userCtxKey{}, u)
-				v = templates.Viewer{SignedIn: true, Name: u.DisplayName(), Admin: u.Has(account.RoleAdmin)}
+				v = templates.Viewer{SignedIn: true, Name: u.DisplayName(), Admin: u.Has(account.RoleAdmin), Trainer: u.Role == account.RoleTrainer}
 			}
 		}
 		// The flash is for the page the previous action redirected to: a GET.

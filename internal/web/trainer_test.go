@@ -315,3 +315,24 @@ func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
 		t.Errorf("trainer space after choosing a password: %d", p.status)
 	}
 }
+
+// TestTrainer_HeaderLink: a trainer's header links to the trainer space, an agent's does not, whichever of them
+// asks first for a page rendered once for signed-in viewers.
+func TestTrainer_HeaderLink(t *testing.T) {
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	agent, _ := signedIn(t, srv, store, account.RoleAgent)
+	trainerB, _ := signedIn(t, srv, store, account.RoleTrainer)
+	for range 2 {
+		for _, c := range []struct {
+			b    *browser
+			want int
+		}{{agent, 0}, {trainerB, 1}} {
+			for _, path := range []string{"/", "/domaines"} {
+				if n := c.b.get(path).doc.Find(`header a[href="/formateur"]`).Length(); n != c.want {
+					t.Errorf("%s: %d links to the trainer space, want %d", path, n, c.want)
+				}
+			}
+		}
+	}
+}
