@@ -58,7 +58,7 @@ var extraLabels = map[string]string{"status": "État", "modules": "Modules (dans
 	"statut": "État", "message": "Message envoyé", "note": "Note interne", "motif": "Motif", "agent": "Agent",
 	"administration": "Administration", "quota": "Quota", "licences": "Licences", "dotation": "Dotation",
 	"demandes_servies": "Demandes servies", "codes": "Codes", "nom": "Nom", "debut": "Début", "fin": "Fin",
-	"programme": "Programme", "accès réservé": "Accès réservé", "synonymes": "Synonymes", "domaines": "Domaines"}
+	"programme": "Programme", "accès réservé": "Accès réservé", "synonymes": "Synonymes", "domaines": "Domaines", "réponse": "Réponse du demandeur"}
 
 // FieldLabels maps the keys of an entity's snapshot to their French labels.
 func FieldLabels(entity string) map[string]string {

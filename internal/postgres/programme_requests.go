@@ -70,6 +70,7 @@ func refsOf(join, order string) string {
 
 var programmeRequestColumns = `pr.id, pr.administration, pr.contact_name, pr.contact_email, pr.contact_phone, pr.contact_role,
 	pr.need, pr.audience, pr.headcount, pr.timing, pr.status, pr.proposal_title, pr.proposal, pr.created_at, pr.updated_at,
+	pr.answer, pr.answered_at,
 	coalesce(t.id, 0), coalesce(t.slug, ''), coalesce(t.title, ''), coalesce(t.restricted, false), ` +
 	refsOf(`FROM programme_request_domains rd JOIN domains x ON x.id = rd.domain_id WHERE rd.request_id = pr.id`, "x.position, x.id") + ", " +
 	refsOf(`FROM programme_request_audiences ra JOIN (SELECT id, slug, label AS title, position FROM audiences) x ON x.id = ra.audience_id
@@ -86,6 +87,7 @@ func scanProgrammeRequest(row pgx.Row, r *programme.Request) error {
 	var slugs, titles [3][]string
 	err := row.Scan(&r.ID, &r.Administration, &r.ContactName, &r.ContactEmail, &r.ContactPhone, &r.ContactRole, &r.Need,
 		&r.Audience, &r.Headcount, &r.Timing, &r.Status, &r.ProposalTitle, &r.Proposal, &r.CreatedAt, &r.UpdatedAt,
+		&r.Answer, &r.AnsweredAt,
 		&trackID, &trackSlug, &trackTitle, &restricted,
 		&ids[0], &slugs[0], &titles[0], &ids[1], &slugs[1], &titles[1], &ids[2], &slugs[2], &titles[2])
 	if err != nil {
@@ -204,7 +206,7 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash [
 		}
 		switch c.To {
 		case programme.StatusProposed:
-			if _, err := tx.Exec(ctx, `UPDATE programme_requests SET proposal_title = $2, proposal = $3 WHERE id = $1`,
+			if _, err := tx.Exec(ctx, `UPDATE programme_requests SET proposal_title = $2, proposal = $3, answer = '', answered_at = NULL WHERE id = $1`,
 				id, c.Title, c.Proposal); err != nil {
 				return err
 			}
@@ -433,4 +435,58 @@ func (s *Store) ProgrammesPendingWork(ctx context.Context) ([]admin.Pending, err
 		{Label: "Demandes de licence en attente bloquées par un quota", Count: licences, Href: "/admin/licences"},
 		{Label: "Programmes réservés sans liste d’accès (personne ne les voit)", Count: closed, Href: "/admin/programmes"},
 	}, nil
+}
+
+// AnswerProgrammeRequest records the requester's answer to the proposal of the request a follow-up link is for,
+// with its history entry and its audit entry, in one transaction: accepting leaves the request proposed, for the
+// team to record the acceptance (which creates the programme); asking for changes takes it back to study;
+// declining ends it. Only a proposed request without an answer may be answered (programme.ErrAnswered,
+// programme.ErrTransition otherwise).
+func (s *Store) AnswerProgrammeRequest(ctx context.Context, followHash []byte, answer, message string) (programme.Request, error) {
+	var r programme.Request
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		var status, current string
+		if err := tx.QueryRow(ctx, `SELECT pr.id, pr.status, pr.answer FROM programme_requests pr
+			WHERE pr.id = (SELECT request_id FROM programme_request_links WHERE hash = $1) FOR UPDATE`, followHash).Scan(&id, &status, &current); err != nil {
+			return notFound(err)
+		}
+		if status != programme.StatusProposed {
+			return programme.ErrTransition
+		}
+		if current != "" {
+			return programme.ErrAnswered
+		}
+		to := status
+		switch answer {
+		case programme.AnswerChanges:
+			to = programme.StatusStudy
+		case programme.AnswerDecline:
+			to = programme.StatusDeclined
+		case programme.AnswerAccept:
+		default:
+			return programme.ErrTransition
+		}
+		if _, err := tx.Exec(ctx, `UPDATE programme_requests SET answer = CASE WHEN $2 = 'modifications' THEN '' ELSE $2 END,
+			answered_at = now(), status = $3, updated_at = now() WHERE id = $1`, id, answer, to); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_events (request_id, from_status, to_status, message, note)
+			VALUES ($1, $2, $3, $4, $5)`, id, status, to, message, programme.AnswerLabel(answer)); err != nil {
+			return err
+		}
+		if err := scanProgrammeRequest(tx.QueryRow(ctx, `SELECT `+programmeRequestColumns+programmeRequestFrom+` WHERE pr.id = $1`, id), &r); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, admin.Actor{Name: "demandeur (" + r.ContactEmail + ")"}, "programme_request", id, r.Administration,
+			admin.ActionStatus, map[string]string{"statut": programme.StatusLabel(status)},
+			map[string]string{"statut": programme.StatusLabel(to), "réponse": programme.AnswerLabel(answer), "message": message})
+	})
+	if err != nil {
+		return r, fmt.Errorf("postgres.AnswerProgrammeRequest: %w", err)
+	}
+	if r.Events, err = programmeEvents(ctx, s.pool, r.ID); err != nil {
+		return r, fmt.Errorf("postgres.AnswerProgrammeRequest: %w", err)
+	}
+	return r, nil
 }

@@ -40,6 +40,29 @@ func StatusLabel(s string) string {
 	return s
 }
 
+// The requester's answers to a proposal (AnswerProgrammeRequest).
+const (
+	AnswerAccept  = "accepte"
+	AnswerChanges = "modifications"
+	AnswerDecline = "decline"
+)
+
+// AnswerLabel is the French label of an answer, as the history shows it.
+func AnswerLabel(a string) string {
+	switch a {
+	case AnswerAccept:
+		return "Proposition acceptée par le demandeur"
+	case AnswerChanges:
+		return "Modifications demandées par le demandeur"
+	case AnswerDecline:
+		return "Proposition déclinée par le demandeur"
+	}
+	return a
+}
+
+// ErrAnswered: the proposal already has the requester's answer.
+var ErrAnswered = errors.New("programme: la proposition a déjà reçu une réponse")
+
 // Final reports whether a status ends the workflow.
 func Final(s string) bool { return s == StatusAccepted || s == StatusDeclined }
 
@@ -106,6 +129,8 @@ type Request struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	Events          []Event // when loaded, oldest first
+	Answer          string  // the requester's answer to the current proposal (Answer*), "" when none
+	AnsweredAt      *time.Time
 }
 
 // Ref names a catalogue entry.

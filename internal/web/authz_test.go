@@ -62,6 +62,7 @@ var routeAccess = map[string]access{
 	"GET /mes-formations/{id}/avis-a-froid":       ownObject,
 	"POST /mes-formations/{id}/avis-a-froid":      ownObject,
 	"POST /mes-formations/{id}/absence":           ownObject,
+	"POST /mes-formations/{id}/termine":           ownObject,
 	"GET /mes-formations/{id}/calendrier.ics":     ownObject,
 	"GET /mes-formations/{id}/attestation":        ownObject,
 	"GET /mes-formations/{id}/attestation.pdf":    ownObject,

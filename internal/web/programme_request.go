@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -18,6 +19,7 @@ func (s *Server) programmeRequestRoutes(r chi.Router) {
 	r.Get("/programmes-sur-mesure/demande", s.programmeRequestPage)
 	r.Post("/programmes-sur-mesure/demande", s.programmeRequestSubmit)
 	r.Get("/programmes-sur-mesure/suivi/{token}", s.programmeRequestFollow)
+	r.Post("/programmes-sur-mesure/suivi/{token}", s.programmeRequestAnswer)
 	r.With(s.requireUser).Get("/programmes-sur-mesure/reserves", s.restrictedProgrammes)
 }
 
@@ -152,11 +154,69 @@ func (s *Server) programmeRequestFollow(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
+	s.renderFollow(w, r, http.StatusOK, req, templates.FormState{})
+}
+
+func (s *Server) renderFollow(w http.ResponseWriter, r *http.Request, status int, req programme.Request, form templates.FormState) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	s.render(w, r, http.StatusOK, templates.ProgrammeRequestFollow(templates.ProgrammeRequestFollowView{Request: req,
-		Page: s.page(r, "programmes", "Suivi de votre demande de programme sur mesure", "",
+	title := "Suivi de votre demande de programme sur mesure"
+	if form.Failed() {
+		title = "Erreur - " + title
+	}
+	s.render(w, r, status, templates.ProgrammeRequestFollow(templates.ProgrammeRequestFollowView{Request: req, Form: form,
+		Action: r.URL.Path, Answers: answerOptions(),
+		Page: s.page(r, "programmes", title, "",
 			templates.Crumb{Label: "Programmes sur mesure", Href: "/programmes-sur-mesure"}, templates.Crumb{Label: "Suivi de votre demande"})}))
+}
+
+func answerOptions() []templates.Option {
+	return []templates.Option{
+		{Value: programme.AnswerAccept, Label: "J’accepte la proposition", Hint: "L’équipe du Campus crée alors votre programme."},
+		{Value: programme.AnswerChanges, Label: "Je souhaite des modifications", Hint: "Dites lesquelles ci-dessous : l’équipe reprend l’étude."},
+		{Value: programme.AnswerDecline, Label: "Je décline la proposition", Hint: "La demande est close."},
+	}
+}
+
+// programmeRequestAnswer records the requester's answer to a proposal, from the follow-up page (its link is the
+// requester's proof: it was mailed to the contact).
+func (s *Server) programmeRequestAnswer(w http.ResponseWriter, r *http.Request) {
+	tok := chi.URLParam(r, "token")
+	if !account.PlausibleToken(tok) {
+		s.notFound(w, r)
+		return
+	}
+	hash := account.HashToken(tok)
+	req, err := s.store.ProgrammeRequestByFollowHash(r.Context(), hash)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.readForm(w, r)
+	answer := f.Choice("reponse", "Votre réponse", answerOptions(), true)
+	message := f.Multiline("message", "Votre message", programme.MaxText, false)
+	if answer == programme.AnswerChanges && message == "" && f.State().Errors["message"] == "" {
+		f.Fail("message", "Dites quelles modifications vous souhaitez.")
+	}
+	if !f.Valid() {
+		s.renderFollow(w, r, http.StatusUnprocessableEntity, req, f.State())
+		return
+	}
+	_, err = s.store.AnswerProgrammeRequest(r.Context(), hash, answer, message)
+	switch {
+	case errors.Is(err, programme.ErrAnswered), errors.Is(err, programme.ErrTransition):
+		s.flash(r, "info", "Cette proposition a déjà reçu une réponse, ou n’attend plus la vôtre : voici où en est votre demande.")
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case answer == programme.AnswerAccept:
+		s.flash(r, "success", "Merci : votre acceptation est enregistrée. L’équipe du Campus crée votre programme et vous écrit dès qu’il est prêt.")
+	case answer == programme.AnswerChanges:
+		s.flash(r, "success", "Votre demande de modifications est transmise : l’équipe du Campus reprend l’étude et vous enverra une nouvelle proposition.")
+	default:
+		s.flash(r, "success", "Votre réponse est enregistrée : la demande est close. Vous pouvez en déposer une nouvelle à tout moment.")
+	}
+	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
 }
 
 // viewer is what is verified about an account: the only facts that open a restricted programme (never the

@@ -104,6 +104,27 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 			t.Errorf("%s: proposal not shown: %q", l, text(p.doc.Find("main")))
 		}
 	}
+	// The requester answers on the follow-up page: asking for changes needs a message; accepting is recorded once.
+	p = contact.post(follow, url.Values{"reponse": {"modifications"}})
+	if p.status != http.StatusUnprocessableEntity || fieldError(p, "message") == "" ||
+		p.doc.Find(`input[name="reponse"][value="modifications"][checked]`).Length() != 1 {
+		t.Errorf("changes without a message: %d %q", p.status, fieldError(p, "message"))
+	}
+	expectRedirect(t, contact.post(follow, url.Values{"reponse": {"accepte"}, "message": {"Parfait pour nous."}}), http.StatusSeeOther, follow)
+	p = contact.get(follow)
+	if !strings.Contains(text(p.doc.Find(".fr-alert--info")), "Vous avez accepté la proposition") || p.doc.Find(`form input[name="reponse"]`).Length() != 0 ||
+		!strings.Contains(text(p.doc.Find("#echanges").Parent()), "Proposition acceptée par le demandeur (votre réponse)") {
+		t.Errorf("follow page after accepting: %q", text(p.doc.Find("main")))
+	}
+	expectRedirect(t, contact.post(follow, url.Values{"reponse": {"decline"}}), http.StatusSeeOther, follow)
+	var status, answer string
+	store.Pool().QueryRow(ctx, `SELECT status, answer FROM programme_requests WHERE id = $1`, id).Scan(&status, &answer)
+	if status != "proposee" || answer != "accepte" {
+		t.Errorf("a second answer changed the request: %s %s", status, answer)
+	}
+	if p := admin.get(page); !strings.Contains(text(p.doc.Find(".fr-alert--info")), "Le demandeur a accepté la proposition") {
+		t.Errorf("the admin's page does not show the acceptance: %q", text(p.doc.Find("main")))
+	}
 	if p := admin.post(page+"/statut", url.Values{"to": {"acceptee"}}); p.status != http.StatusUnprocessableEntity || p.doc.Find("#visibility-group.fr-fieldset--error").Length() != 1 {
 		t.Errorf("accepting without a visibility: %d", p.status)
 	}
@@ -118,8 +139,8 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 
 	var audited int
 	store.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE entity = 'programme_request' AND entity_id = $1`, id).Scan(&audited)
-	if audited != 3 {
-		t.Errorf("%d audit entries for the three changes", audited)
+	if audited != 4 {
+		t.Errorf("%d audit entries for the three changes and the requester's answer", audited)
 	}
 	// The programme is shown to the accounts of its access list only (restricted_test.go): the contact has no
 	// account, so the list starts empty; the admin gives the administration's SIREN.
