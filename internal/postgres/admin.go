@@ -92,7 +92,7 @@ func loadRefs(ctx context.Context, q queryer) (admin.Refs, error) {
 			SELECT 1 AS kind, id, slug, title, status, position AS pos FROM domains
 			UNION ALL SELECT 2, id, slug, name, status, 0 FROM partners
 			UNION ALL SELECT 3, id, slug, label, status, position FROM audiences) x
-		ORDER BY kind, pos, title COLLATE "C", id`)
+		ORDER BY kind, pos, title COLLATE "fr-x-icu", id`)
 	if err != nil {
 		return admin.Refs{}, err
 	}

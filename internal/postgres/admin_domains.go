@@ -22,7 +22,7 @@ func scanAdminDomain(row pgx.Row, d *admin.Domain, extra ...any) error {
 func (s *Store) AdminDomains(ctx context.Context) ([]admin.Domain, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+adminDomainColumns+`,
 		(SELECT count(*) FROM modules m WHERE m.domain_id = d.id), (SELECT count(*) FROM tracks t WHERE t.domain_id = d.id)
-		FROM domains d ORDER BY d.position, d.title COLLATE "C", d.id`)
+		FROM domains d ORDER BY d.position, d.title COLLATE "fr-x-icu", d.id`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.AdminDomains: %w", err)
 	}
@@ -112,7 +112,7 @@ func scanAdminPartner(row pgx.Row, p *admin.Partner, extra ...any) error {
 // AdminPartners lists every partner with its number of modules.
 func (s *Store) AdminPartners(ctx context.Context) ([]admin.Partner, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+adminPartnerColumns+`, (SELECT count(*) FROM modules m WHERE m.partner_id = p.id)
-		FROM partners p ORDER BY p.name COLLATE "C", p.id`)
+		FROM partners p ORDER BY p.name COLLATE "fr-x-icu", p.id`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.AdminPartners: %w", err)
 	}
@@ -198,7 +198,7 @@ func scanAdminAudience(row pgx.Row, a *admin.Audience, extra ...any) error {
 func (s *Store) AdminAudiences(ctx context.Context) ([]admin.Audience, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+adminAudienceColumns+`,
 		(SELECT count(*) FROM module_audiences ma WHERE ma.audience_id = a.id) + (SELECT count(*) FROM track_audiences ta WHERE ta.audience_id = a.id)
-		FROM audiences a ORDER BY a.position, a.label COLLATE "C", a.id`)
+		FROM audiences a ORDER BY a.position, a.label COLLATE "fr-x-icu", a.id`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.AdminAudiences: %w", err)
 	}

@@ -18,9 +18,9 @@ type queryer interface {
 const adminModuleColumns = `m.id, m.status, m.version, m.updated_at, m.slug, m.title, m.domain_id, d.slug, d.title,
 	coalesce(m.partner_id, 0), coalesce(p.slug, ''), m.summary, m.objectives, m.outline, m.duration_minutes, m.format, m.level,
 	m.prerequisites, m.external_url, m.keywords,
-	coalesce((SELECT array_agg(a.id ORDER BY a.position, a.label COLLATE "C", a.id) FROM module_audiences ma
+	coalesce((SELECT array_agg(a.id ORDER BY a.position, a.label COLLATE "fr-x-icu", a.id) FROM module_audiences ma
 	  JOIN audiences a ON a.id = ma.audience_id WHERE ma.module_id = m.id), '{}'),
-	coalesce((SELECT array_agg(a.slug ORDER BY a.position, a.label COLLATE "C", a.id) FROM module_audiences ma
+	coalesce((SELECT array_agg(a.slug ORDER BY a.position, a.label COLLATE "fr-x-icu", a.id) FROM module_audiences ma
 	  JOIN audiences a ON a.id = ma.audience_id WHERE ma.module_id = m.id), '{}')`
 
 const adminModuleFrom = ` FROM modules m JOIN domains d ON d.id = m.domain_id LEFT JOIN partners p ON p.id = m.partner_id`
@@ -50,7 +50,7 @@ func (s *Store) AdminModules(ctx context.Context, f ModuleFilter, limit, offset 
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+adminModuleColumns+`,
 		(SELECT count(*) FROM module_sessions ms WHERE ms.module_id = m.id AND ms.status = 'scheduled' AND ms.starts_at > now())
-		`+adminModuleFrom+` WHERE `+where+` ORDER BY m.title COLLATE "C", m.id LIMIT $4 OFFSET $5`, append(args, limit, offset)...)
+		`+adminModuleFrom+` WHERE `+where+` ORDER BY m.title COLLATE "fr-x-icu", m.id LIMIT $4 OFFSET $5`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("postgres.AdminModules: %w", err)
 	}
@@ -200,7 +200,7 @@ func (s *Store) UpdateModule(ctx context.Context, actor admin.Actor, id int64, v
 // ModuleChoices lists the modules sessions may be created for (dated formats, not archived), by title.
 func (s *Store) ModuleChoices(ctx context.Context) ([]admin.ModuleChoice, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, slug, title, format, status FROM modules
-		WHERE format <> 'en_ligne' AND status <> 'archived' ORDER BY title COLLATE "C", id`)
+		WHERE format <> 'en_ligne' AND status <> 'archived' ORDER BY title COLLATE "fr-x-icu", id`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.ModuleChoices: %w", err)
 	}

@@ -27,7 +27,7 @@ func (s *Store) PreviewModule(ctx context.Context, slug string) (catalogue.Modul
 		return m, fmt.Errorf("postgres.PreviewModule: audiences: %w", err)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT t.slug, t.title, t.administration <> '' FROM tracks t JOIN track_modules tm ON tm.track_id = t.id
-		WHERE tm.module_id = $1 AND t.status = 'published' ORDER BY t.administration <> '', t.title COLLATE "C"`, m.ID)
+		WHERE tm.module_id = $1 AND t.status = 'published' ORDER BY t.administration <> '', t.title COLLATE "fr-x-icu"`, m.ID)
 	if err != nil {
 		return m, fmt.Errorf("postgres.PreviewModule: tracks: %w", err)
 	}

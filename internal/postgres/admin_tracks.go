@@ -15,9 +15,9 @@ import (
 
 const adminTrackColumns = `t.id, t.status, t.version, t.updated_at, t.slug, t.title, t.domain_id, d.slug, d.title, t.administration,
 	t.participants, t.featured, t.summary, t.description,
-	coalesce((SELECT array_agg(a.id ORDER BY a.position, a.label COLLATE "C", a.id) FROM track_audiences ta
+	coalesce((SELECT array_agg(a.id ORDER BY a.position, a.label COLLATE "fr-x-icu", a.id) FROM track_audiences ta
 	  JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = t.id), '{}'),
-	coalesce((SELECT array_agg(a.slug ORDER BY a.position, a.label COLLATE "C", a.id) FROM track_audiences ta
+	coalesce((SELECT array_agg(a.slug ORDER BY a.position, a.label COLLATE "fr-x-icu", a.id) FROM track_audiences ta
 	  JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = t.id), '{}'),
 	t.restricted,
 	coalesce((SELECT array_agg(x.kind ORDER BY x.kind, x.value) FROM track_access x WHERE x.track_id = t.id), '{}'),
@@ -38,7 +38,7 @@ func scanAdminTrack(row pgx.Row, t *admin.Track, extra ...any) error {
 // their number of modules.
 func (s *Store) AdminTracks(ctx context.Context, tailored bool) ([]admin.Track, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+adminTrackColumns+`, (SELECT count(*) FROM track_modules tm WHERE tm.track_id = t.id)
-		`+adminTrackFrom+` WHERE (t.administration <> '') = $1 ORDER BY t.title COLLATE "C", t.id`, tailored)
+		`+adminTrackFrom+` WHERE (t.administration <> '') = $1 ORDER BY t.title COLLATE "fr-x-icu", t.id`, tailored)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.AdminTracks: %w", err)
 	}
@@ -281,7 +281,7 @@ func moduleList(ms []admin.TrackModule) string {
 func (s *Store) ModulesNotInTrack(ctx context.Context, trackID int64) ([]admin.ModuleChoice, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, slug, title, format, status FROM modules m
 		WHERE status <> 'archived' AND NOT EXISTS (SELECT 1 FROM track_modules tm WHERE tm.track_id = $1 AND tm.module_id = m.id)
-		ORDER BY title COLLATE "C", id`, trackID)
+		ORDER BY title COLLATE "fr-x-icu", id`, trackID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.ModulesNotInTrack: %w", err)
 	}

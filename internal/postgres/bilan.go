@@ -140,7 +140,7 @@ func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []tim
 			  AND ($3::text[] IS NULL OR r.administration = ANY($3))),
 			(SELECT coalesce(sum(lp.size), 0) FROM licence_pools lp WHERE lp.partner_id = p.id)
 			FROM partners p WHERE EXISTS (SELECT 1 FROM licence_pools lp WHERE lp.partner_id = p.id)
-			ORDER BY p.name COLLATE "C"`, args...)
+			ORDER BY p.name COLLATE "fr-x-icu"`, args...)
 		if err != nil {
 			return fmt.Errorf("licences: %w", err)
 		}

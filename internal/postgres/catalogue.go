@@ -33,7 +33,7 @@ func scanModuleCard(row pgx.Row, c *catalogue.ModuleCard, extra ...any) error {
 // moduleCards lists the published modules matching where, by title; limit > 0 keeps the first ones.
 func (s *Store) moduleCards(ctx context.Context, op, where string, limit int, args ...any) ([]catalogue.ModuleCard, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+moduleCardColumns+moduleCardFrom+`
-		WHERE m.status = 'published' AND `+where+` ORDER BY m.title COLLATE "C", m.id`+limitSQL(limit), args...)
+		WHERE m.status = 'published' AND `+where+` ORDER BY m.title COLLATE "fr-x-icu", m.id`+limitSQL(limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -123,7 +123,7 @@ const trackCardColumns = `
 func (s *Store) trackCards(ctx context.Context, op, where string, limit int, args ...any) ([]catalogue.TrackCard, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+trackCardColumns+`
 		FROM tracks t JOIN domains d ON d.id = t.domain_id
-		WHERE t.status = 'published' AND `+where+` ORDER BY t.featured DESC, t.title COLLATE "C", t.id`+limitSQL(limit), args...)
+		WHERE t.status = 'published' AND `+where+` ORDER BY t.featured DESC, t.title COLLATE "fr-x-icu", t.id`+limitSQL(limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -229,7 +229,7 @@ func (s *Store) ModuleBySlug(ctx context.Context, slug string) (catalogue.Module
 		return m, fmt.Errorf("postgres.ModuleBySlug: audiences: %w", err)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT t.slug, t.title, t.administration <> '' FROM tracks t JOIN track_modules tm ON tm.track_id = t.id
-		WHERE tm.module_id = $1 AND t.status = 'published' ORDER BY t.administration <> '', t.title COLLATE "C"`, m.ID)
+		WHERE tm.module_id = $1 AND t.status = 'published' ORDER BY t.administration <> '', t.title COLLATE "fr-x-icu"`, m.ID)
 	if err != nil {
 		return m, fmt.Errorf("postgres.ModuleBySlug: tracks: %w", err)
 	}
@@ -294,7 +294,7 @@ func (s *Store) ListPartners(ctx context.Context) ([]catalogue.Partner, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT p.id, p.slug, p.name, p.short_name, p.kind, p.summary, p.description, p.website,
 		       (SELECT count(*) FROM modules m WHERE m.partner_id = p.id AND m.status = 'published')
-		FROM partners p WHERE p.status = 'published' ORDER BY p.name COLLATE "C"`)
+		FROM partners p WHERE p.status = 'published' ORDER BY p.name COLLATE "fr-x-icu"`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.ListPartners: %w", err)
 	}
@@ -382,7 +382,7 @@ func (s *Store) Sitemap(ctx context.Context) ([]catalogue.SitemapEntry, error) {
 		  SELECT 'partenaire', p.slug, p.name, '', 2147483647, 4,
 		         greatest(p.updated_at, (SELECT max(m.updated_at) FROM modules m WHERE m.partner_id = p.id AND m.status = 'published'))
 		    FROM partners p WHERE p.status = 'published'
-		) x ORDER BY position, grp, o, title COLLATE "C"`)
+		) x ORDER BY position, grp, o, title COLLATE "fr-x-icu"`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.Sitemap: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"slices"
 	"testing"
 	"time"
 
@@ -314,5 +315,23 @@ func exec(t *testing.T, s *postgres.Store, sql string, args ...any) {
 	t.Helper()
 	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// TestStore_FrenchCollation: lists sorted by title follow French order (ICU "fr"): accented letters sort with
+// their base letter ("Héberger" before "Homologuer", "Écrire" among the E), not after every plain title.
+func TestStore_FrenchCollation(t *testing.T) {
+	s := testdb.Seeded(t)
+	p, err := s.DomainBySlug(context.Background(), "cybersecurite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, m := range p.Modules {
+		titles = append(titles, m.Title)
+	}
+	h, o := slices.Index(titles, "Héberger ses services dans un cloud de confiance"), slices.Index(titles, "Homologuer la sécurité d'un système d'information")
+	if h < 0 || o < 0 || h > o {
+		t.Errorf("cybersécurité's modules out of French order: %q", titles)
 	}
 }

@@ -23,7 +23,7 @@ const ImportTTL = 24 * time.Hour
 
 // ExportModules returns every module with its domain, partner and audiences.
 func (s *Store) ExportModules(ctx context.Context) ([]admin.Module, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+adminModuleColumns+adminModuleFrom+` ORDER BY d.position, m.title COLLATE "C", m.id`)
+	rows, err := s.pool.Query(ctx, `SELECT `+adminModuleColumns+adminModuleFrom+` ORDER BY d.position, m.title COLLATE "fr-x-icu", m.id`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.ExportModules: %w", err)
 	}
@@ -42,7 +42,7 @@ func (s *Store) ExportModules(ctx context.Context) ([]admin.Module, error) {
 func (s *Store) ExportTracks(ctx context.Context) ([]admin.TrackRow, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+adminTrackColumns+`,
 		coalesce((SELECT array_agg(m.slug ORDER BY tm.position) FROM track_modules tm JOIN modules m ON m.id = tm.module_id
-		  WHERE tm.track_id = t.id), '{}')`+adminTrackFrom+` ORDER BY t.administration <> '', t.title COLLATE "C", t.id`)
+		  WHERE tm.track_id = t.id), '{}')`+adminTrackFrom+` ORDER BY t.administration <> '', t.title COLLATE "fr-x-icu", t.id`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.ExportTracks: %w", err)
 	}

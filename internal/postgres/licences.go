@@ -631,7 +631,7 @@ func (s *Store) LicencePool(ctx context.Context, id int64) (LicencePoolDetail, e
 		return d, fmt.Errorf("postgres.LicencePool: grants: %w", err)
 	}
 	rows, err = s.pool.Query(ctx, `SELECT administration, admin_key, quota, allocated FROM licence_quotas WHERE pool_id = $1
-		ORDER BY administration COLLATE "C"`, id)
+		ORDER BY administration COLLATE "fr-x-icu"`, id)
 	if err == nil {
 		d.Quotas, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (licence.Quota, error) {
 			var q licence.Quota
@@ -652,7 +652,7 @@ func (s *Store) LicencePool(ctx context.Context, id int64) (LicencePoolDetail, e
 		SELECT coalesce(u.administration, q.administration), coalesce(u.admin_key, q.admin_key),
 		       coalesce(u.allocated, 0), coalesce(u.waiting, 0), coalesce(q.quota, -1)
 		FROM u FULL JOIN (SELECT * FROM licence_quotas WHERE pool_id = $1) q ON q.admin_key = u.admin_key
-		ORDER BY 3 DESC, 4 DESC, coalesce(u.administration, q.administration) COLLATE "C"`, id)
+		ORDER BY 3 DESC, 4 DESC, coalesce(u.administration, q.administration) COLLATE "fr-x-icu"`, id)
 	if err == nil {
 		d.Usage, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (licence.Usage, error) {
 			var u licence.Usage

@@ -351,7 +351,7 @@ func (s *Store) RestrictedProgrammes(ctx context.Context, v programme.Viewer) ([
 	rows, err := s.pool.Query(ctx, `SELECT id, slug, title, summary, description, administration FROM tracks
 		WHERE restricted AND status <> 'archived' AND id IN (SELECT a.track_id FROM track_access a
 		  JOIN unnest($1::text[], $2::text[]) AS k(kind, value) ON a.kind = k.kind AND a.value = k.value)
-		ORDER BY title COLLATE "C", id`, kinds, values)
+		ORDER BY title COLLATE "fr-x-icu", id`, kinds, values)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.RestrictedProgrammes: %w", err)
 	}

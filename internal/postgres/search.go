@@ -610,7 +610,7 @@ func (s *Store) SearchExport(ctx context.Context, q catalogue.SearchQuery, limit
 			return rows.Err()
 		})
 	b.Queue(`SELECT tm.module_id, t.slug, t.title, t.administration <> '' FROM track_modules tm JOIN tracks t ON t.id = tm.track_id
-			WHERE tm.module_id = ANY($1) AND t.status = 'published' ORDER BY tm.module_id, t.administration <> '', t.title COLLATE "C"`, moduleIDs).
+			WHERE tm.module_id = ANY($1) AND t.status = 'published' ORDER BY tm.module_id, t.administration <> '', t.title COLLATE "fr-x-icu"`, moduleIDs).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id int64
