@@ -30,6 +30,7 @@ type Config struct {
 	Drain        time.Duration // CAMPUS_DRAIN, default 5s (0 in development): /readyz answers 503 that long after SIGTERM before the listener closes
 	MetricsAddr  string        // CAMPUS_METRICS_ADDR: address of the Prometheus metrics listener; empty (default): no metrics listener
 	BenchCeiling bool          // CAMPUS_BENCH_CEILING, default false: serve the home page's bytes statically at /_plafond (make bench)
+	Hosting      string        // CAMPUS_HOSTING: the host's identity for the legal notice (name, address, telephone), as the operator states it
 
 	SessionIdle     time.Duration // CAMPUS_SESSION_IDLE_TIMEOUT, default 2h: a session unused that long ends
 	ReauthWindow    time.Duration // CAMPUS_REAUTH_WINDOW, default 10m: how recent a ProConnect sign-in stands in for a password
@@ -155,6 +156,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.ShutdownWait = d
 	}
+	c.Hosting = strings.Join(strings.Fields(getenv("CAMPUS_HOSTING")), " ")
 	c.SessionIdle, c.SessionLifetime = 2*time.Hour, 12*time.Hour
 	for _, d := range []struct {
 		name string

@@ -769,3 +769,32 @@ func TestStore_RateHit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestStore_Cleanup_InactiveAccounts: an account not signed in for three years is deleted with its data (its
+// confirmed seat released), a more recent one and an admin are kept — as the personal-data page says.
+func TestStore_Cleanup_InactiveAccounts(t *testing.T) {
+	s := testdb.NewSeeded(t, "inactifs", 4)
+	ctx := context.Background()
+	mod := enModule(t, s, "presentiel", "published", "published")
+	sess := enSession(t, s, mod, 5, 10*24*time.Hour)
+	users := enUsers(t, s, 3)
+	old, recent, adm := users[0], users[1], users[2]
+	if _, err := s.EnrolInSession(ctx, old, sess, testMailer); err != nil {
+		t.Fatal(err)
+	}
+	enExec(t, s, `UPDATE users SET last_login_at = now() - interval '3 years 1 day' WHERE id = ANY($1)`, []int64{old, adm})
+	enExec(t, s, `UPDATE users SET last_login_at = now() - interval '2 years' WHERE id = $1`, recent)
+	enExec(t, s, `UPDATE users SET role = 'admin' WHERE id = $1`, adm)
+	if err := s.Cleanup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := enCount(t, s, `SELECT count(*) FROM users WHERE id = ANY($1)`, []int64{old, recent, adm}); n != 2 {
+		t.Errorf("%d of the three accounts left, want 2", n)
+	}
+	if n := enCount(t, s, `SELECT count(*) FROM users WHERE id = $1`, old); n != 0 {
+		t.Error("the inactive account is kept")
+	}
+	if n := enCount(t, s, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sess); n != 0 {
+		t.Errorf("the deleted account's seat is still taken (%d)", n)
+	}
+}

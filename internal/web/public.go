@@ -254,8 +254,8 @@ func (s *Server) accessibility(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) legalNotice(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, templates.LegalNotice(templates.StaticView{Page: s.page(r, "", "Mentions légales", "",
-		templates.Crumb{Label: "Mentions légales"})}))
+	s.render(w, r, http.StatusOK, templates.LegalNotice(templates.StaticView{Hosting: s.cfg.Hosting,
+		Page: s.page(r, "", "Mentions légales", "", templates.Crumb{Label: "Mentions légales"})}))
 }
 
 func (s *Server) personalData(w http.ResponseWriter, r *http.Request) {

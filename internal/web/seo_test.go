@@ -537,3 +537,24 @@ func checkFree(t *testing.T, path string, c map[string]any) {
 		t.Errorf("%s: offers %v", path, c["offers"])
 	}
 }
+
+// TestLegalNotice_Hosting: the legal notice names the host the operator states (CAMPUS_HOSTING), and says how to
+// ask for it when it is not configured; the personal-data page states the retention periods and the recipients.
+func TestLegalNotice_Hosting(t *testing.T) {
+	store := testdb.Seeded(t)
+	host := "Exemple Cloud SAS, 1 rue de l’Exemple, 75000 Paris, 01 23 45 67 89"
+	srv := accountServer(t, store, map[string]string{"CAMPUS_HOSTING": host})
+	if p := get(t, srv, "/mentions-legales"); !strings.Contains(p.body, "Exemple Cloud SAS, 1 rue de l’Exemple") {
+		t.Error("the configured host is not on the legal notice")
+	}
+	plain := newServer(t, store)
+	if p := get(t, plain, "/mentions-legales"); !strings.Contains(text(p.doc.Find("main")), "communiquée sur demande") {
+		t.Error("without CAMPUS_HOSTING the notice does not say how to learn the host")
+	}
+	data := text(get(t, plain, "/donnees-personnelles").doc.Find("main"))
+	for _, want := range []string{"trois ans après la dernière connexion", "supprimé automatiquement", "responsable hiérarchique", "délégué à la protection des données"} {
+		if !strings.Contains(data, want) {
+			t.Errorf("personal-data page without %q", want)
+		}
+	}
+}
