@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"codeberg.org/go-pdf/fpdf"
 	"github.com/go-chi/chi/v5"
 
 	"campus/internal/apperr"
@@ -101,8 +103,8 @@ func (s *Server) trainerSlotAttendance(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// sheet renders the sign-in sheet of a slot of the session.
-func (s *Server) sheet(w http.ResponseWriter, r *http.Request, id int64, back string) {
+// sheet renders the sign-in sheet of a slot of the session, as a page to print or (asPDF) as an A4 PDF.
+func (s *Server) sheet(w http.ResponseWriter, r *http.Request, id int64, back, pdfBase string, asPDF bool) {
 	key, err := slotParam(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -119,9 +121,87 @@ func (s *Server) sheet(w http.ResponseWriter, r *http.Request, id int64, back st
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, templates.SignInSheet(templates.SheetView{Roster: ro, Slot: slot, Back: back,
+	font, fontErr := pdfFont()
+	if asPDF {
+		if fontErr != nil {
+			s.fail(w, r, apperr.ErrNotFound)
+			return
+		}
+		b, err := sheetPDFBytes(ro, slot, font)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="emargement-%d-%s.pdf"`, id, chi.URLParam(r, "jour")))
+		w.Write(b)
+		return
+	}
+	v := templates.SheetView{Roster: ro, Slot: slot, Back: back,
 		Page: s.page(r, "", "Feuille d’émargement : "+ro.Module.Title+", "+slot.Label(), "",
-			templates.Crumb{Label: "Liste des inscrits", Href: back}, templates.Crumb{Label: "Feuille d’émargement"})}))
+			templates.Crumb{Label: "Liste des inscrits", Href: back}, templates.Crumb{Label: "Feuille d’émargement"})}
+	if fontErr == nil {
+		v.PDFHref = pdfBase + chi.URLParam(r, "jour")
+	}
+	s.render(w, r, http.StatusOK, templates.SignInSheet(v))
+}
+
+// sheetPDFBytes is the sign-in sheet of a slot as an A4 PDF: the State's brand block, the training, the slot and
+// place, a row per participant with room to sign, and the trainer's signature.
+func sheetPDFBytes(ro enrolment.Roster, slot enrolment.Slot, font [2][]byte) ([]byte, error) {
+	title := "Feuille d’émargement – " + ro.Module.Title + ", " + slot.Label()
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetTitle(title, true)
+	pdf.SetAuthor(templates.SiteName, true)
+	pdf.SetCreator(templates.SiteName, true)
+	pdf.SetLang("fr-FR")
+	pdf.AddUTF8FontFromBytes("DejaVu", "", font[0])
+	pdf.AddUTF8FontFromBytes("DejaVu", "B", font[1])
+	pdf.SetMargins(20, 20, 20)
+	pdf.SetAutoPageBreak(true, 20)
+	pdf.AddPage()
+	brandBlock(pdf, 20, 20)
+	pdf.SetXY(20, 52)
+	pdf.SetFont("DejaVu", "B", 18)
+	pdf.CellFormat(0, 10, "Feuille d’émargement", "", 1, "L", false, 0, "")
+	pdf.SetFont("DejaVu", "B", 12)
+	pdf.MultiCell(0, 6, ro.Module.Title, "", "L", false)
+	pdf.SetFont("DejaVu", "", 11)
+	pdf.MultiCell(0, 6, slot.Label()+" — session "+templates.SheetSpan(ro.Session), "", "L", false)
+	pdf.MultiCell(0, 6, templates.SheetPlace(ro.Session), "", "L", false)
+	pdf.Ln(4)
+	widths := []float64{12, 60, 50, 48}
+	header := func() {
+		pdf.SetFont("DejaVu", "B", 10)
+		pdf.SetFillColor(238, 238, 238)
+		for i, h := range []string{"N°", "Nom", "Administration", "Signature"} {
+			pdf.CellFormat(widths[i], 8, h, "1", 0, "L", true, 0, "")
+		}
+		pdf.Ln(-1)
+		pdf.SetFont("DejaVu", "", 10)
+	}
+	header()
+	for i, e := range templates.SheetPeople(ro) {
+		if pdf.GetY() > 265 {
+			pdf.AddPage()
+			header()
+		}
+		name := e.Person.Name()
+		if e.AbsenceDeclaredAt != nil {
+			name += " (absence signalée)"
+		}
+		pdf.CellFormat(widths[0], 12, strconv.Itoa(i+1), "1", 0, "L", false, 0, "")
+		pdf.CellFormat(widths[1], 12, name, "1", 0, "L", false, 0, "")
+		pdf.CellFormat(widths[2], 12, e.Person.Administration, "1", 0, "L", false, 0, "")
+		pdf.CellFormat(widths[3], 12, "", "1", 1, "L", false, 0, "")
+	}
+	pdf.Ln(8)
+	pdf.CellFormat(0, 7, "Formateur ou formatrice (nom et signature) :", "", 1, "L", false, 0, "")
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		return nil, fmt.Errorf("sign-in sheet PDF: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 func (s *Server) signInSheet(w http.ResponseWriter, r *http.Request) {
@@ -130,7 +210,16 @@ func (s *Server) signInSheet(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sheet(w, r, id, fmt.Sprintf("/admin/sessions/%d", id))
+	s.sheet(w, r, id, fmt.Sprintf("/admin/sessions/%d", id), fmt.Sprintf("/admin/sessions/%d/emargement-pdf/", id), false)
+}
+
+func (s *Server) signInSheetPDF(w http.ResponseWriter, r *http.Request) {
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sheet(w, r, id, "", "", true)
 }
 
 func (s *Server) trainerSignInSheet(w http.ResponseWriter, r *http.Request) {
@@ -138,7 +227,15 @@ func (s *Server) trainerSignInSheet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.sheet(w, r, id, "/formateur/sessions/"+strconv.FormatInt(id, 10))
+	s.sheet(w, r, id, "/formateur/sessions/"+strconv.FormatInt(id, 10), fmt.Sprintf("/formateur/sessions/%d/feuille-pdf/", id), false)
+}
+
+func (s *Server) trainerSignInSheetPDF(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.trainerSession(w, r)
+	if !ok {
+		return
+	}
+	s.sheet(w, r, id, "", "", true)
 }
 
 func (s *Server) absenceView(r *http.Request, e enrolment.Enrolment) templates.AbsenceView {

@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -116,10 +120,50 @@ func TestAttendance_PerDayAndAbsence(t *testing.T) {
 	if p := admin.get("/admin/sessions/" + itoa(int(sess)) + "/emargement/" + days[1]); p.status != http.StatusOK {
 		t.Fatalf("admin's sheet: %d", p.status)
 	}
+	// The same sheet as a PDF, linked from the page: its text has the training, the day and the two names.
+	if href := sheet.doc.Find(`main a.fr-link--download`).AttrOr("href", ""); href != base+"/feuille-pdf/"+days[0] {
+		t.Fatalf("the sheet's PDF link: %q", href)
+	}
+	pdfPage := tr.get(base + "/feuille-pdf/" + days[0])
+	if pdfPage.status != http.StatusOK || pdfPage.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdfPage.body, "%PDF-") {
+		t.Fatalf("sheet PDF: %d %s", pdfPage.status, pdfPage.header.Get("Content-Type"))
+	}
+	if txt := pdfText(t, []byte(pdfPage.body)); !strings.Contains(txt, "Feuille d’émargement") || strings.Count(txt, "Camille Martin") < 1 {
+		t.Errorf("sheet PDF text:\n%s", txt)
+	}
+	if p := other.get(base + "/feuille-pdf/" + days[0]); p.status != http.StatusNotFound {
+		t.Errorf("another trainer's sheet PDF: %d", p.status)
+	}
+	if p := admin.get("/admin/sessions/" + itoa(int(sess)) + "/emargement-pdf/" + days[1]); p.status != http.StatusOK {
+		t.Errorf("admin's sheet PDF: %d", p.status)
+	}
 
 	// The attestation counts the two days of three: 280 of 420 minutes.
 	att := a.get("/mes-formations/" + itoa(int(ids[agentA.ID])) + "/attestation")
 	if body := text(att.doc.Find("main")); att.status != http.StatusOK || !strings.Contains(body, "a suivi "+catalogue.Duration(280)+" de la formation") {
 		t.Fatalf("attestation: %d %q", att.status, body)
 	}
+}
+
+// pdfText is the text of a PDF as poppler's pdftotext reads it (which must parse it without a complaint).
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	if _, err := osexec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext is missing and CI=true: this test may not skip (apt-get install poppler-utils)")
+		}
+		t.Skip("SKIPPED: pdftotext is missing (apt-get install poppler-utils)")
+	}
+	file := filepath.Join(t.TempDir(), "document.pdf")
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd := osexec.Command("pdftotext", "-enc", "UTF-8", file, "-")
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("pdftotext: %v\n%s", err, stderr.String())
+	}
+	return strings.Join(strings.Fields(string(out)), " ")
 }

@@ -81,6 +81,7 @@ var routeAccess = map[string]access{
 	"GET /formateur/sessions/{id}/inscrits.csv":       trainerOnly,
 	"POST /formateur/sessions/{id}/emargement/{jour}": trainerOnly,
 	"GET /formateur/sessions/{id}/feuille/{jour}":     trainerOnly,
+	"GET /formateur/sessions/{id}/feuille-pdf/{jour}": trainerOnly,
 }
 
 func accessOf(method, pattern string) access {

@@ -23,6 +23,7 @@ func (s *Server) rosterRoutes(r chi.Router) {
 	r.Post("/sessions/{id}/presences", s.markAttendance)
 	r.Post("/sessions/{id}/presences/{jour}", s.markSlotAttendance)
 	r.Get("/sessions/{id}/emargement/{jour}", s.signInSheet)
+	r.Get("/sessions/{id}/emargement-pdf/{jour}", s.signInSheetPDF)
 	r.Get("/sessions/{id}/inscrits.csv", s.rosterCSV)
 	r.Get("/modules-en-ligne/{id}", s.onlineRoster)
 	r.Post("/modules-en-ligne/{id}/achevements", s.markCompletions)

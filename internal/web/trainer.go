@@ -35,6 +35,7 @@ func (s *Server) trainerRoutes(r chi.Router) {
 		r.Post("/formateur/sessions/{id}/emargement", s.trainerAttendance)
 		r.Post("/formateur/sessions/{id}/emargement/{jour}", s.trainerSlotAttendance)
 		r.Get("/formateur/sessions/{id}/feuille/{jour}", s.trainerSignInSheet)
+		r.Get("/formateur/sessions/{id}/feuille-pdf/{jour}", s.trainerSignInSheetPDF)
 		r.Get("/formateur/sessions/{id}/inscrits.csv", s.trainerRosterCSV)
 	})
 }
