@@ -143,7 +143,8 @@ func seedTrack(ctx context.Context, tx pgx.Tx, t seed.Track) (int, error) {
 }
 
 // seedSessions tops a dated module up to UpcomingSessionsPerModule future sessions. Dates are spread by a hash of
-// the slug (so modules do not all start the same day), on Tuesdays to Thursdays, 9 h 30 – 17 h Paris time.
+// the slug (so modules do not all start the same day); seed.SessionDays lays each session out on working days
+// (Tuesday to Thursday when it fits) with daily hours that add up to the module's duration, Paris time.
 func seedSessions(ctx context.Context, tx pgx.Tx, m seed.Module, now time.Time) (int, error) {
 	var upcoming int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM module_sessions ms JOIN modules mo ON mo.id = ms.module_id
@@ -153,23 +154,11 @@ func seedSessions(ctx context.Context, tx pgx.Tx, m seed.Module, now time.Time) 
 	h := fnv.New32a()
 	h.Write([]byte(m.Slug))
 	spread := int(h.Sum32())
-	days := (m.DurationMinutes + 359) / 360
-	if days < 1 {
-		days = 1
-	}
 	today := now.In(catalogue.Paris)
-	base := time.Date(today.Year(), today.Month(), today.Day(), 9, 30, 0, 0, catalogue.Paris)
 	inserted := 0
 	for i := 0; upcoming+inserted < UpcomingSessionsPerModule && i < 10; i++ {
-		start := base.AddDate(0, 0, 7+spread%21+i*(28+spread%9))
-		for start.Weekday() < time.Tuesday || start.Weekday() > time.Thursday {
-			start = start.AddDate(0, 0, 1)
-		}
-		last := start.AddDate(0, 0, days-1)
-		end := time.Date(last.Year(), last.Month(), last.Day(), 17, 0, 0, 0, catalogue.Paris)
-		if m.DurationMinutes < 360 {
-			end = start.Add(time.Duration(m.DurationMinutes) * time.Minute)
-		}
+		day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, catalogue.Paris).AddDate(0, 0, 7+spread%21+i*(28+spread%9))
+		start, end := seed.SessionDays(day, m.DurationMinutes)
 		virtual := ""
 		if m.Format == catalogue.FormatHybrid {
 			virtual = "https://webconf.numerique.gouv.fr/campus-" + m.Slug

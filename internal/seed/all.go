@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Catalogue is the whole reference catalogue.
@@ -108,4 +109,28 @@ func (c Catalogue) Validate() error {
 		tracks[t.Slug] = true
 	}
 	return c.validateLicencePools(partners)
+}
+
+// SessionDays lays out a dated session of a module lasting minutes, from the first suitable day on or after day
+// (Paris time): one day per 7 hours of training (the French training day), on consecutive working days —
+// Tuesday to Thursday for up to three days, from Monday for four or five —, each day from 9 h 30 with the same
+// hours, so that the days add up to the duration (a lunch hour from 12 h 30 on days longer than four hours).
+// It returns the first day's start and the last day's end.
+func SessionDays(day time.Time, minutes int) (start, end time.Time) {
+	days := max((minutes+419)/420, 1)
+	first, last := time.Tuesday, time.Thursday
+	if days > 3 {
+		first, last = time.Monday, time.Friday
+	}
+	for day.Weekday() < first || int(day.Weekday())+days-1 > int(last) {
+		day = day.AddDate(0, 0, 1)
+	}
+	perDay := (minutes + days - 1) / days
+	if perDay > 240 {
+		perDay += 60 // lunch
+	}
+	start = time.Date(day.Year(), day.Month(), day.Day(), 9, 30, 0, 0, day.Location())
+	lastDay := start.AddDate(0, 0, days-1)
+	end = lastDay.Add(time.Duration(perDay) * time.Minute)
+	return start, end
 }

@@ -1,6 +1,9 @@
 package seed
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestReference_Validate(t *testing.T) {
 	c := Reference()
@@ -44,5 +47,41 @@ func TestValidate_CatchesBadReferences(t *testing.T) {
 	}
 	if err := c.Validate(); err == nil {
 		t.Fatal("an online module without its content link must be refused")
+	}
+}
+
+// TestSessionDays: whatever the day asked and the duration, a session falls on consecutive working days (Tuesday
+// to Thursday up to three days), never on a weekend, from 9 h 30, its days adding up to the module's duration.
+func TestSessionDays(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, minutes := range []int{90, 180, 420, 480, 540, 840, 1080, 1260, 1800, 2100} {
+		for d := 0; d < 14; d++ {
+			day := time.Date(2027, time.March, 22+d, 0, 0, 0, 0, paris) // across the change to summer time
+			start, end := SessionDays(day, minutes)
+			days := int(time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, paris).Sub(
+				time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, paris)).Hours()/24+0.5) + 1
+			for i := 0; i < days; i++ {
+				if wd := start.AddDate(0, 0, i).Weekday(); wd == time.Saturday || wd == time.Sunday {
+					t.Fatalf("%d min from %s: %s → %s falls on a %s", minutes, day.Format("Mon 2"), start, end, wd)
+				}
+			}
+			if days <= 3 && (start.Weekday() < time.Tuesday || end.Weekday() > time.Thursday) {
+				t.Errorf("%d min: %s → %s, want Tuesday to Thursday", minutes, start.Format("Mon"), end.Format("Mon"))
+			}
+			if start.Hour() != 9 || start.Minute() != 30 || start.Before(day) {
+				t.Errorf("%d min: starts %s", minutes, start)
+			}
+			daily := time.Date(end.Year(), end.Month(), end.Day(), end.Hour(), end.Minute(), 0, 0, paris).Sub(
+				time.Date(end.Year(), end.Month(), end.Day(), 9, 30, 0, 0, paris))
+			if daily > 4*time.Hour+time.Minute {
+				daily -= time.Hour // lunch
+			}
+			if total := time.Duration(days) * daily; total < time.Duration(minutes)*time.Minute || total >= time.Duration(minutes+days)*time.Minute {
+				t.Errorf("%d min over %d days: %s a day", minutes, days, daily)
+			}
+		}
 	}
 }
