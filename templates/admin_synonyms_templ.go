@@ -9,14 +9,15 @@ package templates
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-// AdminSynonymsView is the search's synonyms, as one text area.
-type AdminSynonymsView struct {
+// AdminListView is a list the back-office edits as one text area (the search's synonyms, the public-sector
+// mail domains).
+type AdminListView struct {
 	Page Page
 	Form FormState
 }
 
 // AdminSynonyms edits the groups of equivalent expressions the catalogue search expands queries with.
-func AdminSynonyms(v AdminSynonymsView) templ.Component {
+func AdminSynonyms(v AdminListView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -77,7 +78,7 @@ func AdminSynonyms(v AdminSynonymsView) templ.Component {
 
 // AdminPublicDomains edits the public-sector mail domains: a confirmed address of one of them, or of a
 // sub-domain, makes its account a public agent's (the partners' licences are for them).
-func AdminPublicDomains(v AdminSynonymsView) templ.Component {
+func AdminPublicDomains(v AdminListView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

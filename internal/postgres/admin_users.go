@@ -16,13 +16,17 @@ func likePattern(s string) string {
 	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
 }
 
+// adminUsersWhere selects accounts by a part ($2, a LIKE pattern of the query $1) of the address or of the name in
+// either order, accents and case ignored, and by role ($3, "" for any).
+const adminUsersWhere = `($1 = '' OR u.email LIKE lower($2)
+	OR campus_unaccent(lower(u.given_name || ' ' || u.usual_name)) LIKE campus_unaccent(lower($2))
+	OR campus_unaccent(lower(u.usual_name || ' ' || u.given_name)) LIKE campus_unaccent(lower($2)))
+	AND ($3 = '' OR u.role = $3)`
+
 // AdminUsers finds accounts for the back-office, newest first: by a part of the address or of the name
 // (accents and case ignored), by role; with the number of accounts matching, in one query.
 func (s *Store) AdminUsers(ctx context.Context, f admin.UserFilter, limit, offset int) ([]account.User, int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+`, count(*) OVER () FROM users u
-		WHERE ($1 = '' OR u.email LIKE lower($2) OR campus_unaccent(lower(u.given_name || ' ' || u.usual_name)) LIKE campus_unaccent(lower($2))
-			OR campus_unaccent(lower(u.usual_name || ' ' || u.given_name)) LIKE campus_unaccent(lower($2)))
-		  AND ($3 = '' OR u.role = $3)
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+`, count(*) OVER () FROM users u WHERE `+adminUsersWhere+`
 		ORDER BY u.created_at DESC, u.id DESC LIMIT $4 OFFSET $5`,
 		f.Query, likePattern(f.Query), f.Role, limit, offset)
 	if err != nil {
@@ -38,9 +42,7 @@ func (s *Store) AdminUsers(ctx context.Context, f admin.UserFilter, limit, offse
 		return nil, 0, fmt.Errorf("postgres.AdminUsers: %w", err)
 	}
 	if len(out) == 0 && offset > 0 { // a page past the end: the total still counts
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM users u WHERE ($1 = '' OR u.email LIKE lower($2)
-			OR campus_unaccent(lower(u.given_name || ' ' || u.usual_name)) LIKE campus_unaccent(lower($2))
-			OR campus_unaccent(lower(u.usual_name || ' ' || u.given_name)) LIKE campus_unaccent(lower($2))) AND ($3 = '' OR u.role = $3)`,
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+adminUsersWhere,
 			f.Query, likePattern(f.Query), f.Role).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("postgres.AdminUsers: %w", err)
 		}

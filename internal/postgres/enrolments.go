@@ -1191,8 +1191,11 @@ func (s *Store) MarkCompletion(ctx context.Context, enrolmentID int64, done bool
 			return err
 		}
 		if done && e.Status == enrolment.Completed && e.Declared { // an admin confirms the agent's declaration
-			_, err := tx.Exec(ctx, `UPDATE enrolments SET completion_declared = false, updated_at = now(), version = version + 1
-				WHERE id = $1`, e.ID)
+			if _, err := tx.Exec(ctx, `UPDATE enrolments SET completion_declared = false, updated_at = now(), version = version + 1
+				WHERE id = $1`, e.ID); err != nil {
+				return err
+			}
+			e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
 			return err
 		}
 		if (done && e.Status == enrolment.Completed) || (!done && e.Status == enrolment.Confirmed && !e.HasSession()) {

@@ -21,7 +21,7 @@ func (s *Server) synonymsAdminRoutes(r chi.Router) {
 }
 
 func (s *Server) renderAdminSynonyms(w http.ResponseWriter, r *http.Request, status int, form templates.FormState) {
-	v := templates.AdminSynonymsView{Form: form,
+	v := templates.AdminListView{Form: form,
 		Page: s.adminPage(r, adminErrorTitle(form, false, "Synonymes de la recherche"), templates.Crumb{Label: "Synonymes de la recherche"})}
 	s.render(w, r, status, templates.AdminSynonyms(v))
 }
@@ -58,7 +58,7 @@ func (s *Server) adminSaveSynonyms(w http.ResponseWriter, r *http.Request) {
 // The public-sector mail domains (migration 00019): who, besides ProConnect's users, is a public agent.
 
 func (s *Server) renderAdminPublicDomains(w http.ResponseWriter, r *http.Request, status int, form templates.FormState) {
-	v := templates.AdminSynonymsView{Form: form,
+	v := templates.AdminListView{Form: form,
 		Page: s.adminPage(r, adminErrorTitle(form, false, "Domaines du secteur public"), templates.Crumb{Label: "Domaines du secteur public"})}
 	s.render(w, r, status, templates.AdminPublicDomains(v))
 }
