@@ -62,7 +62,7 @@ func PartnerKindLabel(k string) string {
 	case "ecole":
 		return "Écoles et instituts publics"
 	case "international":
-		return "Organisations internationales"
+		return "Partenaires internationaux"
 	case "plateforme":
 		return "Plateformes de formation"
 	case "administration":
@@ -274,6 +274,20 @@ func Count(n int) string {
 	}
 	return s
 }
+
+// typesetter puts a text into French typography: curly apostrophes, a no-break space inside « » and before a
+// colon, a narrow no-break space before ; ? and !. Only spaces already written are replaced: "https://" and
+// "9:30" are left as they are.
+var typesetter = strings.NewReplacer(
+	"'", "\u2019",
+	"« ", "«\u00a0", " »", "\u00a0»",
+	" :", "\u00a0:",
+	" ;", "\u202f;", " ?", "\u202f?", " !", "\u202f!",
+)
+
+// Typeset returns s in French typography (see typesetter). The seed's texts are written that way
+// (TestReference_Typography) so that content and interface read alike.
+func Typeset(s string) string { return typesetter.Replace(s) }
 
 // Plural is a count with its noun, singular for 0 and 1 as French has it: Plural(2, "module", "modules") is
 // "2 modules", Plural(0, "place libre", "places libres") "0 place libre".

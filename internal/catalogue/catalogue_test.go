@@ -122,3 +122,18 @@ func TestSpan_FrenchWording(t *testing.T) {
 		})
 	}
 }
+
+func TestTypeset(t *testing.T) {
+	for in, want := range map[string]string{
+		"l'État":                          "l\u2019État",
+		"la doctrine « cloud au centre »": "la doctrine «\u00a0cloud au centre\u00a0»",
+		"Cybersécurité : les réflexes":    "Cybersécurité\u00a0: les réflexes",
+		"Pourquoi ? Parce que ; enfin !":  "Pourquoi\u202f? Parce que\u202f; enfin\u202f!",
+		"https://code.gouv.fr à 9:30":     "https://code.gouv.fr à 9:30",
+		"déjà l\u2019État\u00a0:":         "déjà l\u2019État\u00a0:",
+	} {
+		if got := Typeset(in); got != want {
+			t.Errorf("Typeset(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -330,7 +330,7 @@ func TestStore_FrenchCollation(t *testing.T) {
 	for _, m := range p.Modules {
 		titles = append(titles, m.Title)
 	}
-	h, o := slices.Index(titles, "Héberger ses services dans un cloud de confiance"), slices.Index(titles, "Homologuer la sécurité d'un système d'information")
+	h, o := slices.Index(titles, "Héberger ses services dans un cloud de confiance"), slices.Index(titles, "Homologuer la sécurité d’un système d’information")
 	if h < 0 || o < 0 || h > o {
 		t.Errorf("cybersécurité's modules out of French order: %q", titles)
 	}

@@ -1,8 +1,13 @@
 package seed
 
 import (
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
+
+	"campus/internal/cache"
+	"campus/internal/catalogue"
 )
 
 func TestReference_Validate(t *testing.T) {
@@ -83,5 +88,52 @@ func TestSessionDays(t *testing.T) {
 				t.Errorf("%d min over %d days: %s a day", minutes, days, daily)
 			}
 		}
+	}
+}
+
+// Every text of the reference catalogue is written in French typography (curly apostrophes, no-break spaces
+// inside « » and before : ; ? !), as the interface is: catalogue.Typeset leaves it unchanged.
+func TestReference_Typography(t *testing.T) {
+	var walk func(path string, v reflect.Value)
+	walk = func(path string, v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			if s := v.String(); catalogue.Typeset(s) != s {
+				t.Errorf("%s: %q is not typeset (want %q)", path, s, catalogue.Typeset(s))
+			}
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(path, v.Elem())
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				walk(path+"."+v.Type().Field(i).Name, v.Field(i))
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(fmt.Sprintf("%s[%d]", path, i), v.Index(i))
+			}
+		}
+	}
+	walk("Reference()", reflect.ValueOf(Reference()))
+}
+
+// No two offers of the catalogue carry the same title (folded for case and accents): an agent choosing between
+// two "Évaluer ses compétences numériques" cannot tell them apart.
+func TestReference_DistinctTitles(t *testing.T) {
+	c := Reference()
+	seen := map[string]string{}
+	check := func(kind, slug, title string) {
+		key := cache.FoldText(title)
+		if other, ok := seen[key]; ok {
+			t.Errorf("%s %q has the title %q, already used by %s", kind, slug, title, other)
+		}
+		seen[key] = kind + " " + slug
+	}
+	for _, m := range c.Modules {
+		check("module", m.Slug, m.Title)
+	}
+	for _, tr := range c.Tracks {
+		check("track", tr.Slug, tr.Title)
 	}
 }

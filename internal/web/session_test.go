@@ -86,7 +86,7 @@ func TestMyTrainings_CachedUntilChange(t *testing.T) {
 		if p.status != 200 {
 			t.Fatalf("/mes-formations: %d", p.status)
 		}
-		return strings.Contains(text(p.doc.Find("main")), want)
+		return strings.Contains(text(p.doc.Find("main")), foldSpace(want))
 	}
 	for _, br := range []*browser{agent, onB, agent, onB} { // read and cached on both
 		if shows(br, title) {
