@@ -289,6 +289,17 @@ var typesetter = strings.NewReplacer(
 // (TestReference_Typography) so that content and interface read alike.
 func Typeset(s string) string { return typesetter.Replace(s) }
 
+// List joins items the French way: "a", "a et b", "a, b et c".
+func List(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " et " + items[len(items)-1]
+}
+
 // Plural is a count with its noun, singular for 0 and 1 as French has it: Plural(2, "module", "modules") is
 // "2 modules", Plural(0, "place libre", "places libres") "0 place libre".
 func Plural(n int, one, many string) string {

@@ -137,3 +137,11 @@ func TestTypeset(t *testing.T) {
 		}
 	}
 }
+
+func TestList(t *testing.T) {
+	for want, in := range map[string][]string{"": nil, "a": {"a"}, "a et b": {"a", "b"}, "a, b et c": {"a", "b", "c"}} {
+		if got := List(in); got != want {
+			t.Errorf("List(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

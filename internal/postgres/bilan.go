@@ -3,12 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
 
-	"campus/internal/catalogue"
 	"campus/internal/programme"
 	"campus/internal/trainer"
 )
@@ -39,12 +39,10 @@ const (
 func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []time.Time) (programme.Bilan, error) {
 	b := programme.Bilan{GeneratedAt: time.Now(), Filter: f}
 	var from, until *time.Time
-	if !f.From.IsZero() {
-		t := time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, catalogue.Paris)
+	if t := f.Start(); !t.IsZero() {
 		from = &t
 	}
-	if !f.To.IsZero() {
-		t := time.Date(f.To.Year(), f.To.Month(), f.To.Day(), 0, 0, 0, 0, catalogue.Paris).AddDate(0, 0, 1)
+	if t := f.End(); !t.IsZero() {
 		until = &t
 	}
 	args := []any{from, until, nil}
@@ -64,14 +62,13 @@ func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []tim
 			FROM `+bilanEnrolments+` e`, args...).Scan(&b.Enrolments, &b.Completions, &b.AgentsTrained, &b.SeniorTrained)
 	})
 	g.Go(func() error {
-		return s.pool.QueryRow(ctx, `SELECT
-			(SELECT coalesce(sum(t.participants), 0) FROM tracks t WHERE t.status = 'published' AND t.administration <> ''
-			  AND EXISTS (SELECT 1 FROM track_audiences ta JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = t.id AND a.slug = 'cadres-dirigeants')
-			  AND NOT EXISTS (SELECT 1 FROM track_audiences ta JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = t.id AND a.slug <> 'cadres-dirigeants')),
-			(SELECT count(*) FROM licence_requests r WHERE r.allocated_at IS NOT NULL
+		return s.pool.QueryRow(ctx, `SELECT count(*) FROM licence_requests r WHERE r.allocated_at IS NOT NULL
 			  AND r.allocated_at >= coalesce($1::timestamptz, '-infinity') AND r.allocated_at < coalesce($2::timestamptz, 'infinity')
-			  AND ($3::text[] IS NULL OR r.administration = ANY($3))),
-			(SELECT count(*) `+trainerCounted+`)`, args...).Scan(&b.SeniorDeclared, &b.Licences, &b.Trainers)
+			  AND ($3::text[] IS NULL OR r.administration = ANY($3))`, args...).Scan(&b.Licences)
+	})
+	g.Go(func() (err error) {
+		b.ProgrammeParticipants, b.SeniorDeclared, err = s.ProgrammeParticipants(ctx, f)
+		return err
 	})
 	enrolmentIndicator := func(i int, id, title, categories, join string) {
 		g.Go(func() error {
@@ -151,19 +148,12 @@ func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []tim
 		return err
 	})
 	g.Go(func() error {
-		rows, err := s.pool.Query(ctx, `SELECT k.kind, '', count(tp.user_id)
-			FROM unnest($1::text[]) WITH ORDINALITY AS k(kind, n)
-			LEFT JOIN (SELECT tp.* `+trainerCounted+`) tp ON tp.kind = k.kind
-			GROUP BY k.kind, k.n ORDER BY k.n`, trainer.Kinds)
-		if err != nil {
-			return fmt.Errorf("formateurs: %w", err)
+		rows, err := s.TrainersByKind(ctx, f)
+		indicators[5] = programme.Indicator{ID: programme.IndicatorTrainers, Title: "Formateurs par type", Unit: "formateurs",
+			Series: []string{"Formateurs"}, Rows: rows}
+		for _, r := range rows {
+			b.Trainers += r.Values[0]
 		}
-		in := programme.Indicator{ID: programme.IndicatorTrainers, Title: "Formateurs par type", Unit: "formateurs", Series: []string{"Formateurs"}}
-		in.Rows, err = collectRows(rows)
-		for i := range in.Rows {
-			in.Rows[i].Label = trainer.KindShortLabel(in.Rows[i].Key)
-		}
-		indicators[5] = in
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -207,6 +197,64 @@ func (s *Store) BilanAdministrations(ctx context.Context) ([]string, error) {
 	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return nil, fmt.Errorf("postgres.BilanAdministrations: %w", err)
+	}
+	return out, nil
+}
+
+// ProgrammeParticipants is the participants the published tailored programmes declare (a restricted one is never
+// published),
+// in all and in the programmes meant only for senior executives (the 200 directors): of the programmes built for
+// the filter's administration, published before the end of its period. The bilan and the programmes page both
+// read it, so that the figure is the same everywhere.
+func (s *Store) ProgrammeParticipants(ctx context.Context, f programme.BilanFilter) (all, senior int, err error) {
+	rows, err := s.pool.Query(ctx, `SELECT t.administration, t.participants, t.created_at,
+		EXISTS (SELECT 1 FROM track_audiences ta JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = t.id AND a.slug = 'cadres-dirigeants')
+		AND NOT EXISTS (SELECT 1 FROM track_audiences ta JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = t.id AND a.slug <> 'cadres-dirigeants')
+		FROM tracks t WHERE t.status = 'published' AND t.administration <> '' AND t.participants > 0`)
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres.ProgrammeParticipants: %w", err)
+	}
+	var administration string
+	var n int
+	var created time.Time
+	var seniorOnly bool
+	_, err = pgx.ForEachRow(rows, []any{&administration, &n, &created, &seniorOnly}, func() error {
+		if f.Counts(administration, created) {
+			all += n
+			if seniorOnly {
+				senior += n
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres.ProgrammeParticipants: %w", err)
+	}
+	return all, senior, nil
+}
+
+// TrainersByKind counts the trainers (accounts with the trainer role and a trainer profile) by kind, in the order
+// of trainer.Kinds: of the filter's administration (their organisation), there before the end of its period.
+// The bilan and the call for trainers both read it.
+func (s *Store) TrainersByKind(ctx context.Context, f programme.BilanFilter) ([]programme.Row, error) {
+	rows, err := s.pool.Query(ctx, `SELECT tp.kind, tp.organisation, tp.created_at `+trainerCounted)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.TrainersByKind: %w", err)
+	}
+	out := make([]programme.Row, len(trainer.Kinds))
+	for i, k := range trainer.Kinds {
+		out[i] = programme.Row{Key: k, Label: trainer.KindShortLabel(k), Values: []int{0}}
+	}
+	var kind, organisation string
+	var created time.Time
+	_, err = pgx.ForEachRow(rows, []any{&kind, &organisation, &created}, func() error {
+		if i := slices.Index(trainer.Kinds, kind); i >= 0 && f.Counts(organisation, created) {
+			out[i].Values[0]++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres.TrainersByKind: %w", err)
 	}
 	return out, nil
 }

@@ -3,6 +3,8 @@ package programme
 import (
 	"fmt"
 	"time"
+
+	"campus/internal/catalogue"
 )
 
 // The results (bilan): the Campus's figures computed live from the database, for the public page, the open
@@ -28,6 +30,33 @@ type BilanFilter struct {
 	Spellings []string
 }
 
+// Start is the first instant of the period (zero: none), at midnight in Paris.
+func (f BilanFilter) Start() time.Time {
+	if f.From.IsZero() {
+		return time.Time{}
+	}
+	return time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, catalogue.Paris)
+}
+
+// End is the first instant after the period (zero: none): midnight in Paris after its last day.
+func (f BilanFilter) End() time.Time {
+	if f.To.IsZero() {
+		return time.Time{}
+	}
+	return time.Date(f.To.Year(), f.To.Month(), f.To.Day(), 0, 0, 0, 0, catalogue.Paris).AddDate(0, 0, 1)
+}
+
+// Counts reports whether a stock (a trainer, a programme's declared participants) counts under the filter: of its
+// administration (compared by AdministrationKey) and there before the end of its period. Such stocks have no
+// start: a trainer who joined before the period still trains in it.
+func (f BilanFilter) Counts(administration string, since time.Time) bool {
+	if f.Administration != "" && AdministrationKey(administration) != f.Administration {
+		return false
+	}
+	end := f.End()
+	return end.IsZero() || since.Before(end)
+}
+
 // Bilan is the whole set of figures.
 type Bilan struct {
 	GeneratedAt    time.Time
@@ -37,9 +66,11 @@ type Bilan struct {
 	Completions    int
 	SeniorTrained  int // agents who followed a module for senior executives
 	SeniorDeclared int // participants declared by the tailored programmes for senior executives
-	Licences       int // allocations made
-	Trainers       int
-	Indicators     []Indicator
+	// ProgrammeParticipants: participants declared by every tailored programme (SeniorDeclared among them).
+	ProgrammeParticipants int
+	Licences              int // allocations made
+	Trainers              int
+	Indicators            []Indicator
 	// Protected: the figures are fit for publication (Protect): every count of people from 1 to 4 is hidden.
 	Protected bool
 }

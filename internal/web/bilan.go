@@ -269,11 +269,12 @@ type keyFigure struct {
 // keyFigures are the key figures; on protected figures, a count from 1 to 4 is hidden.
 func keyFigures(b programme.Bilan) []keyFigure {
 	ks := []keyFigure{
-		{"agents-formes", "Agents formés", b.AgentsTrained, programme.Published},
+		{"agents-formes", "Agents formés sur le Campus", b.AgentsTrained, programme.Published},
 		{"inscriptions", "Inscriptions", b.Enrolments, programme.Published},
 		{"formations-suivies", "Formations suivies", b.Completions, programme.Published},
 		{"cadres-dirigeants-formes-modules", "Cadres dirigeants formés par les modules", b.SeniorTrained, programme.Published},
 		{"cadres-dirigeants-formes-programmes", "Cadres dirigeants formés par les programmes sur mesure (participants déclarés)", b.SeniorDeclared, programme.Published},
+		{"participants-programmes", "Participants aux programmes sur mesure (déclarés)", b.ProgrammeParticipants, programme.Published},
 		{"licences-attribuees", "Licences attribuées", b.Licences, programme.Published},
 		{"formateurs", "Formateurs", b.Trainers, programme.Published},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"campus/internal/account"
+	"campus/internal/catalogue"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 )
@@ -49,7 +50,7 @@ func keyFigure(p page, label string) string {
 	var got string
 	p.doc.Find(`section[aria-labelledby="chiffres-cles"] .fr-tile`).Each(func(_ int, s *goquery.Selection) {
 		if text(s.Find(".fr-tile__desc")) == label {
-			got = strings.ReplaceAll(text(s.Find(".fr-tile__title")), "\u202f", "")
+			got = strings.ReplaceAll(strings.TrimSpace(s.Find(".fr-tile__title").Text()), "\u202f", "")
 		}
 	})
 	return got
@@ -105,11 +106,12 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 		t.Fatalf("bilan: %d", p.status)
 	}
 	for label, q := range map[string]string{
-		"agents formés":       `SELECT count(DISTINCT user_id) FROM enrolments WHERE status IN ('attended', 'completed')`,
-		"inscriptions":        `SELECT count(*) FROM enrolments WHERE status <> 'cancelled'`,
-		"formations suivies":  `SELECT count(*) FROM enrolments WHERE status IN ('attended', 'completed')`,
-		"licences attribuées": `SELECT count(*) FROM licence_requests WHERE allocated_at IS NOT NULL`,
-		"formateurs":          `SELECT count(*) FROM trainer_profiles tp JOIN users u ON u.id = tp.user_id WHERE u.role IN ('trainer', 'admin')`,
+		"agents formés sur le Campus":            `SELECT count(DISTINCT user_id) FROM enrolments WHERE status IN ('attended', 'completed')`,
+		"participants aux programmes sur mesure": `SELECT coalesce(sum(participants), 0) FROM tracks WHERE status = 'published' AND administration <> ''`,
+		"inscriptions":                           `SELECT count(*) FROM enrolments WHERE status <> 'cancelled'`,
+		"formations suivies":                     `SELECT count(*) FROM enrolments WHERE status IN ('attended', 'completed')`,
+		"licences attribuées":                    `SELECT count(*) FROM licence_requests WHERE allocated_at IS NOT NULL`,
+		"formateurs":                             `SELECT count(*) FROM trainer_profiles tp JOIN users u ON u.id = tp.user_id WHERE u.role IN ('trainer', 'admin')`,
 	} {
 		if got, want := keyFigure(p, label), published(sql(q)); got != want {
 			t.Errorf("%s: page %q, SQL %s", label, got, want)
@@ -117,6 +119,16 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 	}
 	if keyFigure(p, "inscriptions") == "0" {
 		t.Fatal("the test's enrolments are not counted")
+	}
+	// The programmes page and the partners page give the same figures, from the same data.
+	participants, _ := strconv.Atoi(sql(`SELECT coalesce(sum(participants), 0) FROM tracks WHERE status = 'published' AND administration <> ''`))
+	if got, want := text(newBrowser(t, srv).get("/programmes-sur-mesure").doc.Find("main")), "suivis par "+foldSpace(catalogue.Count(participants))+" agents"; participants == 0 || !strings.Contains(got, want) {
+		t.Errorf("programmes page: want %q in %q", want, got)
+	}
+	pix := sql(`SELECT coalesce(sum(size), 0) FROM licence_pools lp JOIN partners p ON p.id = lp.partner_id WHERE p.slug = 'pix' AND current_date BETWEEN lp.valid_from AND lp.valid_until`)
+	n, _ := strconv.Atoi(pix)
+	if got, want := text(newBrowser(t, srv).get("/partenaires").doc.Find(".fr-text--lead")), foldSpace(catalogue.Count(n))+" licences Pix"; n == 0 || !strings.Contains(got, want) {
+		t.Errorf("partners page: want %q in %q", want, got)
 	}
 
 	// Every chart is an image with a title and a description, followed by its data table.
@@ -216,9 +228,40 @@ func TestBilan_Admin(t *testing.T) {
 		t.Fatal("the administration is not in the filter")
 	}
 	p = admin.get("/admin/bilan?" + url.Values{"administration": {key}}.Encode())
-	if keyFigure(p, "inscriptions") != "2" || keyFigure(p, "formations suivies") != "1" || keyFigure(p, "agents formés") != "1" {
-		t.Errorf("filtered figures: %s inscriptions, %s followed, %s trained", keyFigure(p, "inscriptions"), keyFigure(p, "formations suivies"), keyFigure(p, "agents formés"))
+	if keyFigure(p, "inscriptions") != "2" || keyFigure(p, "formations suivies") != "1" || keyFigure(p, "agents formés sur le Campus") != "1" {
+		t.Errorf("filtered figures: %s inscriptions, %s followed, %s trained", keyFigure(p, "inscriptions"), keyFigure(p, "formations suivies"), keyFigure(p, "agents formés sur le Campus"))
 	}
+	// Every total follows the administration: its trainers and the participants of the programmes built for it
+	// only (none yet), then once a trainer of it and a programme for it exist.
+	if keyFigure(p, "formateurs") != "0" || keyFigure(p, "participants aux programmes sur mesure") != "0" || keyFigure(p, "cadres dirigeants formés") != "0" {
+		t.Errorf("filtered stocks: %s trainers, %s programme participants, %s senior executives", keyFigure(p, "formateurs"),
+			keyFigure(p, "participants aux programmes sur mesure"), keyFigure(p, "cadres dirigeants formés"))
+	}
+	ctx := context.Background()
+	var trainerID, domain int64
+	if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email, role, administration) VALUES ($1, 'trainer', $2) RETURNING id`,
+		uniqueEmail("bilan-formateur"), administration).Scan(&trainerID); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, store, `INSERT INTO trainer_profiles (user_id, kind, organisation) VALUES ($1, 'interne', $2)`, trainerID, administration)
+	if err := store.Pool().QueryRow(ctx, `SELECT id FROM domains WHERE slug = 'data'`).Scan(&domain); err != nil {
+		t.Fatal(err)
+	}
+	slug := "programme-bilan-" + strconv.FormatInt(seq.Add(1), 10)
+	exec(t, store, `INSERT INTO tracks (slug, domain_id, title, status, administration, participants)
+		VALUES ($1, $2, 'Programme du bilan filtré', 'published', $3, 42)`, slug, domain, administration)
+	t.Cleanup(func() { exec(t, store, `DELETE FROM tracks WHERE slug = $1`, slug) })
+	p = admin.get("/admin/bilan?" + url.Values{"administration": {key}}.Encode())
+	if keyFigure(p, "formateurs") != "1" || keyFigure(p, "participants aux programmes sur mesure") != "42" {
+		t.Errorf("filtered stocks: %s trainers, %s programme participants, want 1 and 42", keyFigure(p, "formateurs"),
+			keyFigure(p, "participants aux programmes sur mesure"))
+	}
+	// A period that ends before they joined leaves them out.
+	p = admin.get("/admin/bilan?" + url.Values{"administration": {key}, "du": {"2020-01-01"}, "au": {"2020-12-31"}}.Encode())
+	if keyFigure(p, "formateurs") != "0" || keyFigure(p, "participants aux programmes sur mesure") != "0" {
+		t.Errorf("stocks of a past period: %s trainers, %s programme participants", keyFigure(p, "formateurs"), keyFigure(p, "participants aux programmes sur mesure"))
+	}
+	p = admin.get("/admin/bilan?" + url.Values{"administration": {key}}.Encode())
 	href, _ := p.doc.Find(`a[href^="/admin/bilan/export.csv"]`).Attr("href")
 	csvPage := admin.get(href)
 	if csvPage.status != http.StatusOK || !strings.Contains(csvPage.body, "chiffres-cles;Chiffres clés;inscriptions;Inscriptions;;2") {
@@ -296,7 +339,7 @@ func TestBilan_SmallCountsHidden(t *testing.T) {
 	if got := keyFigure(p, "inscriptions"); got != "21" {
 		t.Errorf("inscriptions: %q, want the exact total 21", got)
 	}
-	if got := keyFigure(p, "agents formés"); got != "moins de 5" {
+	if got := keyFigure(p, "agents formés sur le Campus"); got != "moins de 5" {
 		t.Errorf("agents formés (%d): %q", trained, got)
 	}
 	p.doc.Find("#par-domaine-donnees tbody tr").Each(func(_ int, tr *goquery.Selection) {

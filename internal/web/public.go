@@ -8,6 +8,8 @@ import (
 	"campus/internal/admin"
 	"campus/internal/cache"
 	"campus/internal/catalogue"
+	lic "campus/internal/licence"
+	"campus/internal/programme"
 	"campus/static"
 	"campus/templates"
 )
@@ -145,9 +147,16 @@ func (s *Server) programmes(w http.ResponseWriter, r *http.Request) {
 	}
 	v := templates.ProgrammesView{Programmes: ps, Page: s.page(r, "programmes", "Programmes sur mesure",
 		"Les programmes de formation conçus par le Campus pour une administration.", templates.Crumb{Label: "Programmes sur mesure"})}
-	for _, p := range ps {
-		v.Agents += p.Participants
+	// The bilan's figure (postgres.ProgrammeParticipants): the participants of the programmes listed.
+	declared, err := cache.Load(s.cache, "programmes:participants", cache.Catalogue, func() ([2]int, error) {
+		all, seniors, err := s.store.ProgrammeParticipants(r.Context(), programme.BilanFilter{})
+		return [2]int{all, seniors}, err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	v.Agents, v.Seniors = declared[0], declared[1]
 	s.render(w, r, http.StatusOK, templates.Programmes(v))
 }
 
@@ -212,7 +221,12 @@ func (s *Server) partners(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := templates.PartnersView{Page: s.page(r, "partenaires", "Partenaires",
+	pools, err := cache.Load(s.cache, "licences:open", cache.Catalogue, func() ([]lic.Pool, error) { return s.store.OpenLicencePools(r.Context()) })
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := templates.PartnersView{Licences: pools, Page: s.page(r, "partenaires", "Partenaires",
 		"Les écoles, organisations internationales et plateformes partenaires du Campus.", templates.Crumb{Label: "Partenaires"})}
 	for _, kind := range catalogue.PartnerKinds {
 		g := templates.PartnerGroup{Label: catalogue.PartnerKindLabel(kind)}

@@ -14,6 +14,7 @@ import (
 	"campus/internal/enrolment"
 	"campus/internal/mail"
 	"campus/internal/postgres"
+	"campus/internal/programme"
 	"campus/internal/trainer"
 	"campus/templates"
 )
@@ -88,13 +89,27 @@ func (s *Server) renderTrainerCall(w http.ResponseWriter, r *http.Request, statu
 		s.fail(w, r, err)
 		return
 	}
+	counts, err := s.store.TrainersByKind(r.Context(), programme.BilanFilter{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	title := "Devenir formateur"
 	if f.Failed() {
 		title = "Erreur - " + title
 	}
-	s.render(w, r, status, templates.TrainerCall(templates.TrainerCallView{Form: f, Domains: domains, Kinds: trainerKindOptions(),
+	v := templates.TrainerCallView{Form: f, Domains: domains, Kinds: trainerKindOptions(),
 		Page: s.page(r, "formateurs", title, "L’appel à formateurs du Campus du numérique public : agents publics et intervenants d’intérêt général.",
-			templates.Crumb{Label: "Devenir formateur"})}))
+			templates.Crumb{Label: "Devenir formateur"})}
+	for _, c := range counts {
+		switch c.Key {
+		case trainer.KindInternal:
+			v.Internal = c.Values[0]
+		case trainer.KindExternal:
+			v.External = c.Values[0]
+		}
+	}
+	s.render(w, r, status, templates.TrainerCall(v))
 }
 
 func (s *Server) trainerCall(w http.ResponseWriter, r *http.Request) {
