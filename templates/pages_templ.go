@@ -64,7 +64,7 @@ func Accessibility(v StaticView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</strong> avec le référentiel général d’amélioration de l’accessibilité (RGAA), version 4.1.2 : aucun audit de conformité portant sur l’ensemble des critères du RGAA n’a encore été réalisé.</p><h2>Résultats des tests</h2><p>En l’absence d’audit, le portail est vérifié à chaque modification par des tests automatisés : chaque type de page (accueil, domaine, parcours, module, partenaires, programmes sur mesure, pages obligatoires, page d’erreur) est chargé dans un navigateur et analysé avec l’outil axe-core sur les règles RGAA et WCAG 2.1 niveaux A et AA ; une modification qui introduit une non-conformité détectable automatiquement est refusée. Des tests vérifient aussi la navigation au clavier (liens d’évitement, menu principal) et le fonctionnement des pages sans JavaScript.</p><p>Les tests automatisés ne couvrent qu’une partie des critères du RGAA (environ un tiers) : ils ne remplacent pas un audit, qui est prévu.</p><h2>Contenus non accessibles</h2><h3>Non-conformités</h3><p>Aucune non-conformité n’est connue à ce jour ; l’audit à venir pourra en révéler.</p><h3>Dérogations pour charge disproportionnée</h3><p>Aucune.</p><h3>Contenus non soumis à l’obligation d’accessibilité</h3><p>Les contenus en ligne des partenaires, accessibles par des liens externes, relèvent de la déclaration d’accessibilité de chaque partenaire.</p><h2>Établissement de cette déclaration d’accessibilité</h2><h3>Technologies utilisées</h3><ul><li>HTML5</li><li>CSS (Système de design de l’État, DSFR)</li><li>JavaScript (non indispensable : toutes les pages fonctionnent sans)</li></ul><h3>Environnement de test</h3><p>Chromium en mode sans interface, aux largeurs d’écran de bureau et de mobile.</p><h3>Outils utilisés</h3><ul><li>axe-core 4.14, avec les règles étiquetées RGAAv4, wcag2a, wcag2aa, wcag21a et wcag21aa</li></ul><h2>Retour d’information et contact</h2><p>Si vous n’arrivez pas à accéder à un contenu ou à un service, vous pouvez nous contacter pour être orienté vers une alternative accessible ou obtenir le contenu sous une autre forme :</p><ul><li>par courriel : <a href=\"mailto:campus@numerique.gouv.fr\">campus@numerique.gouv.fr</a></li><li>par courrier : DINUM – Campus du numérique public, 20 avenue de Ségur, 75007 Paris</li></ul><p>Nous essayons de répondre dans les 2 jours ouvrés.</p><h2>Voies de recours</h2><p>Si vous constatez un défaut d’accessibilité vous empêchant d’accéder à un contenu ou à une fonctionnalité du site, que vous nous le signalez et que vous ne parvenez pas à obtenir une réponse de notre part, vous êtes en droit de faire parvenir vos doléances ou une demande de saisine au Défenseur des droits :</p><ul><li>écrire un message au <a href=\"https://formulaire.defenseurdesdroits.fr/\" target=\"_blank\" rel=\"noopener\" title=\"Formulaire du Défenseur des droits - nouvelle fenêtre\">Défenseur des droits</a></li><li>contacter <a href=\"https://www.defenseurdesdroits.fr/saisir/delegues\" target=\"_blank\" rel=\"noopener\" title=\"Délégués du Défenseur des droits - nouvelle fenêtre\">le délégué du Défenseur des droits dans votre région</a></li><li>envoyer un courrier par la poste (gratuit, ne pas mettre de timbre) : Défenseur des droits, Libre réponse 71120, 75342 Paris CEDEX 07</li></ul></div></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</strong> avec le référentiel général d’amélioration de l’accessibilité (RGAA), version 4.1.2 : aucun audit de conformité portant sur l’ensemble des critères du RGAA n’a encore été réalisé.</p><h2>Résultats des tests</h2><p>En l’absence d’audit, le portail est vérifié à chaque modification par des tests automatisés : chaque type de page (accueil, domaine, parcours, module, partenaires, programmes sur mesure, pages obligatoires, page d’erreur) est chargé dans un navigateur et analysé avec l’outil axe-core sur les règles RGAA et WCAG 2.1 niveaux A et AA ; une modification qui introduit une non-conformité détectable automatiquement est refusée. Des tests vérifient aussi la navigation au clavier (liens d’évitement, menu principal) et le fonctionnement des pages sans JavaScript.</p><p>Les tests automatisés ne couvrent qu’une partie des critères du RGAA (environ un tiers) : ils ne remplacent pas un audit, qui est prévu.</p><h2>Contenus non accessibles</h2><h3>Non-conformités</h3><ul><li>Les attestations de formation au format PDF ne sont pas balisées (critère 13.3 du RGAA) : une version HTML accessible, au contenu identique, est proposée à côté de chaque lien de téléchargement.</li></ul><p>L’audit à venir pourra révéler d’autres non-conformités.</p><h3>Dérogations pour charge disproportionnée</h3><p>Aucune.</p><h3>Contenus non soumis à l’obligation d’accessibilité</h3><p>Les contenus en ligne des partenaires, accessibles par des liens externes, relèvent de la déclaration d’accessibilité de chaque partenaire.</p><h2>Établissement de cette déclaration d’accessibilité</h2><h3>Technologies utilisées</h3><ul><li>HTML5</li><li>CSS (Système de design de l’État, DSFR)</li><li>JavaScript (non indispensable : toutes les pages fonctionnent sans)</li></ul><h3>Environnement de test</h3><p>Chromium en mode sans interface, aux largeurs d’écran de bureau et de mobile.</p><h3>Outils utilisés</h3><ul><li>axe-core 4.14, avec les règles étiquetées RGAAv4, wcag2a, wcag2aa, wcag21a et wcag21aa</li></ul><h2>Schéma pluriannuel et plan d’actions</h2><p>Les engagements de la DINUM pour l’accessibilité du portail, sur trois ans, et les actions de l’année sont décrits dans le <a href=\"/accessibilite/schema-pluriannuel\">schéma pluriannuel de mise en accessibilité 2026-2028</a>.</p><h2>Retour d’information et contact</h2><p>Si vous n’arrivez pas à accéder à un contenu ou à un service, vous pouvez nous contacter pour être orienté vers une alternative accessible ou obtenir le contenu sous une autre forme :</p><ul><li>par courriel : <a href=\"mailto:campus@numerique.gouv.fr\">campus@numerique.gouv.fr</a></li><li>par courrier : DINUM – Campus du numérique public, 20 avenue de Ségur, 75007 Paris</li></ul><p>Nous essayons de répondre dans les 2 jours ouvrés.</p><h2>Voies de recours</h2><p>Si vous constatez un défaut d’accessibilité vous empêchant d’accéder à un contenu ou à une fonctionnalité du site, que vous nous le signalez et que vous ne parvenez pas à obtenir une réponse de notre part, vous êtes en droit de faire parvenir vos doléances ou une demande de saisine au Défenseur des droits :</p><ul><li>écrire un message au <a href=\"https://formulaire.defenseurdesdroits.fr/\" target=\"_blank\" rel=\"noopener\" title=\"Formulaire du Défenseur des droits - nouvelle fenêtre\">Défenseur des droits</a></li><li>contacter <a href=\"https://www.defenseurdesdroits.fr/saisir/delegues\" target=\"_blank\" rel=\"noopener\" title=\"Délégués du Défenseur des droits - nouvelle fenêtre\">le délégué du Défenseur des droits dans votre région</a></li><li>envoyer un courrier par la poste (gratuit, ne pas mettre de timbre) : Défenseur des droits, Libre réponse 71120, 75342 Paris CEDEX 07</li></ul></div></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -119,7 +119,7 @@ func LegalNotice(v StaticView) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(v.Hosting)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 115, Col: 18}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 126, Col: 18}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {
@@ -234,7 +234,7 @@ func Cookies(v CookiesView) templ.Component {
 			var templ_7745c5c3_Var11 string
 			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(v.SessionCookie)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 193, Col: 63}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 204, Col: 63}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 			if templ_7745c5c3_Err != nil {
@@ -247,7 +247,7 @@ func Cookies(v CookiesView) templ.Component {
 			var templ_7745c5c3_Var12 string
 			templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(v.SessionCookie + "_v")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 194, Col: 77}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 205, Col: 77}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 			if templ_7745c5c3_Err != nil {
@@ -315,7 +315,7 @@ func Sitemap(v SitemapView) templ.Component {
 				var templ_7745c5c3_Var15 string
 				templ_7745c5c3_Var15, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/domaines/" + d.Slug)).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 220, Col: 54}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 231, Col: 54}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var15)
 				if templ_7745c5c3_Err != nil {
@@ -328,7 +328,7 @@ func Sitemap(v SitemapView) templ.Component {
 				var templ_7745c5c3_Var16 string
 				templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(d.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 220, Col: 66}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 231, Col: 66}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 				if templ_7745c5c3_Err != nil {
@@ -360,7 +360,7 @@ func Sitemap(v SitemapView) templ.Component {
 					var templ_7745c5c3_Var17 string
 					templ_7745c5c3_Var17, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(e.Path())).ResolveURL(ctx)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 233, Col: 45}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 244, Col: 45}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var17)
 					if templ_7745c5c3_Err != nil {
@@ -373,7 +373,7 @@ func Sitemap(v SitemapView) templ.Component {
 					var templ_7745c5c3_Var18 string
 					templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(e.Title)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 233, Col: 57}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 244, Col: 57}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 					if templ_7745c5c3_Err != nil {
@@ -435,7 +435,7 @@ func sitemapGroup(group string, entries []catalogue.SitemapEntry) templ.Componen
 					var templ_7745c5c3_Var20 string
 					templ_7745c5c3_Var20, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/parcours/" + e.Slug)).ResolveURL(ctx)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 254, Col: 53}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 265, Col: 53}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var20)
 					if templ_7745c5c3_Err != nil {
@@ -448,7 +448,7 @@ func sitemapGroup(group string, entries []catalogue.SitemapEntry) templ.Componen
 					var templ_7745c5c3_Var21 string
 					templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(e.Title)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 254, Col: 76}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 265, Col: 76}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 					if templ_7745c5c3_Err != nil {
@@ -466,7 +466,7 @@ func sitemapGroup(group string, entries []catalogue.SitemapEntry) templ.Componen
 					var templ_7745c5c3_Var22 string
 					templ_7745c5c3_Var22, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/programmes-sur-mesure/" + e.Slug)).ResolveURL(ctx)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 256, Col: 66}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 267, Col: 66}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var22)
 					if templ_7745c5c3_Err != nil {
@@ -479,7 +479,7 @@ func sitemapGroup(group string, entries []catalogue.SitemapEntry) templ.Componen
 					var templ_7745c5c3_Var23 string
 					templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(e.Title)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 256, Col: 101}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 267, Col: 101}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 					if templ_7745c5c3_Err != nil {
@@ -497,7 +497,7 @@ func sitemapGroup(group string, entries []catalogue.SitemapEntry) templ.Componen
 					var templ_7745c5c3_Var24 string
 					templ_7745c5c3_Var24, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/modules/" + e.Slug)).ResolveURL(ctx)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 258, Col: 52}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 269, Col: 52}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var24)
 					if templ_7745c5c3_Err != nil {
@@ -510,7 +510,7 @@ func sitemapGroup(group string, entries []catalogue.SitemapEntry) templ.Componen
 					var templ_7745c5c3_Var25 string
 					templ_7745c5c3_Var25, templ_7745c5c3_Err = templ.JoinStringErrs(e.Title)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 258, Col: 73}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 269, Col: 73}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var25))
 					if templ_7745c5c3_Err != nil {
@@ -580,7 +580,7 @@ func Error(v ErrorView) templ.Component {
 			var templ_7745c5c3_Var28 string
 			templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(v.Heading)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 280, Col: 20}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 291, Col: 20}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var28))
 			if templ_7745c5c3_Err != nil {
@@ -593,7 +593,7 @@ func Error(v ErrorView) templ.Component {
 			var templ_7745c5c3_Var29 string
 			templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(v.Status))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 281, Col: 60}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 292, Col: 60}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var29))
 			if templ_7745c5c3_Err != nil {
@@ -606,7 +606,7 @@ func Error(v ErrorView) templ.Component {
 			var templ_7745c5c3_Var30 string
 			templ_7745c5c3_Var30, templ_7745c5c3_Err = templ.JoinStringErrs(v.Lead)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 282, Col: 47}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 293, Col: 47}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var30))
 			if templ_7745c5c3_Err != nil {
@@ -619,7 +619,7 @@ func Error(v ErrorView) templ.Component {
 			var templ_7745c5c3_Var31 string
 			templ_7745c5c3_Var31, templ_7745c5c3_Err = templ.JoinStringErrs(v.Text)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 283, Col: 45}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `pages.templ`, Line: 294, Col: 45}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var31))
 			if templ_7745c5c3_Err != nil {
@@ -632,6 +632,51 @@ func Error(v ErrorView) templ.Component {
 			return nil
 		})
 		templ_7745c5c3_Err = Layout(v.Page).Render(templ.WithChildren(ctx, templ_7745c5c3_Var27), templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		return nil
+	})
+}
+
+// AccessibilityPlan is the multi-year accessibility plan (schéma pluriannuel, décret n° 2019-768, article 4) with
+// the year's action plan.
+func AccessibilityPlan(v StaticView) templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Var33 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+			templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+			templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+			if !templ_7745c5c3_IsBuffer {
+				defer func() {
+					templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+					if templ_7745c5c3_Err == nil {
+						templ_7745c5c3_Err = templ_7745c5c3_BufErr
+					}
+				}()
+			}
+			ctx = templ.InitializeContext(ctx)
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<div class=\"fr-container fr-mb-6w\"><div class=\"fr-grid-row\"><div class=\"fr-col-12 fr-col-lg-9\"><h1>Schéma pluriannuel de mise en accessibilité 2026-2028</h1><p>Adopté le 28 novembre 2026 pour trois ans, révisé chaque année avec son plan d’actions.</p><p>L’article 47 de la loi n° 2005-102 du 11 février 2005 et le décret n° 2019-768 du 24 juillet 2019 imposent aux services publics de rendre leurs services numériques accessibles et de publier un schéma pluriannuel. Celui-ci porte sur le portail du Campus du numérique public, ses pages publiques, l’espace des agents, l’espace des formateurs et le back-office.</p><h2>Organisation</h2><ul><li>Un <strong>référent accessibilité</strong> au sein de l’équipe du Campus (DINUM) suit la mise en accessibilité, répond aux signalements des usagers et tient à jour la <a href=\"/accessibilite\">déclaration d’accessibilité</a>.</li><li>L’équipe de développement applique le Système de design de l’État (DSFR) et vérifie chaque modification avec des tests automatisés (axe-core, règles RGAA et WCAG 2.1 AA, pages sans JavaScript, largeur mobile) : une modification qui les fait échouer n’est pas mise en ligne.</li><li>Les administrateurs qui rédigent le catalogue sont formés à l’écriture de contenus accessibles.</li></ul><h2>Moyens</h2><ul><li>Un audit de conformité RGAA complet par un prestataire indépendant, puis un audit de suivi chaque année.</li><li>Des tests avec des agents en situation de handicap, utilisateurs de lecteurs d’écran, de loupes et de la navigation au clavier.</li><li>Le module du catalogue « Produire des documents bureautiques et des PDF accessibles », proposé à toute l’équipe.</li></ul><h2>Plan d’actions 2026</h2><ul><li>Tests automatisés d’accessibilité sur chaque type de page, dans l’intégration continue (fait).</li><li>Version HTML accessible de chaque attestation PDF (fait).</li><li>Publication de la déclaration d’accessibilité et de ce schéma (fait).</li></ul><h2>Plan d’actions 2027</h2><ul><li>Premier trimestre : audit de conformité RGAA complet, puis mise à jour de la déclaration d’accessibilité.</li><li>Deuxième trimestre : correction des non-conformités relevées par l’audit, en commençant par les parcours d’inscription.</li><li>Attestations PDF balisées (PDF/UA), dès qu’un outil de génération le permet.</li><li>Tests avec des usagers en situation de handicap sur l’inscription à une session et l’espace « Mes formations ».</li></ul><h2>Plan d’actions 2028</h2><ul><li>Audit de suivi et bilan du schéma ; adoption du schéma suivant.</li></ul><p>Un défaut d’accessibilité ? Écrivez-nous : <a href=\"mailto:campus@numerique.gouv.fr\">campus@numerique.gouv.fr</a> (voir aussi les voies de recours dans la <a href=\"/accessibilite\">déclaration d’accessibilité</a>).</p></div></div></div>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			return nil
+		})
+		templ_7745c5c3_Err = Layout(v.Page).Render(templ.WithChildren(ctx, templ_7745c5c3_Var33), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -36,6 +36,7 @@ var pageTypes = []pageType{
 	{name: "partenaires", path: "/partenaires"},
 	{name: "partenaire", path: "/partenaires/pix"},
 	{name: "accessibilite", path: "/accessibilite"},
+	{name: "schema-pluriannuel", path: "/accessibilite/schema-pluriannuel"},
 	{name: "mentions-legales", path: "/mentions-legales"},
 	{name: "donnees-personnelles", path: "/donnees-personnelles"},
 	{name: "cookies", path: "/gestion-des-cookies"},

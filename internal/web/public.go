@@ -267,6 +267,12 @@ func (s *Server) accessibility(w http.ResponseWriter, r *http.Request) {
 		"État de conformité du portail au RGAA.", templates.Crumb{Label: "Déclaration d’accessibilité"})}))
 }
 
+func (s *Server) accessibilityPlan(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, templates.AccessibilityPlan(templates.StaticView{Page: s.page(r, "", "Schéma pluriannuel de mise en accessibilité",
+		"Les engagements et le plan d’actions pour l’accessibilité du portail, 2026-2028.",
+		templates.Crumb{Label: "Déclaration d’accessibilité", Href: "/accessibilite"}, templates.Crumb{Label: "Schéma pluriannuel"})}))
+}
+
 func (s *Server) legalNotice(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, templates.LegalNotice(templates.StaticView{Hosting: s.cfg.Hosting,
 		Page: s.page(r, "", "Mentions légales", "", templates.Crumb{Label: "Mentions légales"})}))

@@ -75,6 +75,7 @@ var publicPages = []struct{ path, from string }{
 	{"/donnees-ouvertes", "*"},
 	{"/plan-du-site", "*"},
 	{"/accessibilite", ""},
+	{"/accessibilite/schema-pluriannuel", ""},
 	{"/mentions-legales", ""},
 	{"/donnees-personnelles", ""},
 	{"/gestion-des-cookies", ""},

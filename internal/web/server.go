@@ -87,6 +87,7 @@ func (s *Server) Handler() http.Handler {
 		r.With(catMine).Get("/partenaires/{slug}", s.partner)
 
 		r.Get("/accessibilite", s.accessibility)
+		r.Get("/accessibilite/schema-pluriannuel", s.accessibilityPlan)
 		r.Get("/mentions-legales", s.legalNotice)
 		r.Get("/donnees-personnelles", s.personalData)
 		r.Get("/gestion-des-cookies", s.cookies)
