@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
@@ -489,4 +490,47 @@ func (s *Store) AnswerProgrammeRequest(ctx context.Context, followHash []byte, a
 		return r, fmt.Errorf("postgres.AnswerProgrammeRequest: %w", err)
 	}
 	return r, nil
+}
+
+// MoveProposalModule moves a module of a request's proposal one place up or down, while the proposal waits for the
+// requester's answer: the programme's track takes this order when it is created.
+func (s *Store) MoveProposalModule(ctx context.Context, requestID, moduleID int64, up bool) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var status string
+		if err := tx.QueryRow(ctx, `SELECT status FROM programme_requests WHERE id = $1 FOR UPDATE`, requestID).Scan(&status); err != nil {
+			return notFound(err)
+		}
+		if status != programme.StatusProposed {
+			return admin.Refuse("L’ordre des modules ne change que tant que la proposition attend la réponse de l’administration.")
+		}
+		rows, err := tx.Query(ctx, `SELECT module_id FROM programme_request_modules WHERE request_id = $1 ORDER BY position`, requestID)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		i := slices.Index(ids, moduleID)
+		switch {
+		case i < 0:
+			return apperr.ErrNotFound
+		case up && i == 0:
+			return admin.Refuse("Ce module est déjà le premier de la proposition.")
+		case !up && i == len(ids)-1:
+			return admin.Refuse("Ce module est déjà le dernier de la proposition.")
+		}
+		j := i + 1
+		if up {
+			j = i - 1
+		}
+		ids[i], ids[j] = ids[j], ids[i]
+		_, err = tx.Exec(ctx, `UPDATE programme_request_modules rm SET position = x.ord
+			FROM unnest($2::bigint[]) WITH ORDINALITY AS x(id, ord) WHERE rm.request_id = $1 AND rm.module_id = x.id`, requestID, ids)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres.MoveProposalModule: %w", err)
+	}
+	return nil
 }

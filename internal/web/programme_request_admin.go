@@ -3,11 +3,13 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
 	"campus/internal/account"
+	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/mail"
 	"campus/internal/postgres"
@@ -22,6 +24,7 @@ func (s *Server) programmeRequestAdminRoutes(r chi.Router) {
 	r.Get("/demandes-sur-mesure", s.adminProgrammeRequests)
 	r.Get("/demandes-sur-mesure/{id}", s.adminProgrammeRequest)
 	r.Post("/demandes-sur-mesure/{id}/statut", s.adminProgrammeRequestChange)
+	r.Post("/demandes-sur-mesure/{id}/modules/{module}", s.adminMoveProposalModule)
 }
 
 func (s *Server) adminProgrammeRequests(w http.ResponseWriter, r *http.Request) {
@@ -174,6 +177,8 @@ func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Requ
 			n, _ := strconv.ParseInt(v, 10, 64)
 			c.Modules = append(c.Modules, n)
 		}
+		// The modules of the previous proposal keep the order given to them; the new ones follow.
+		c.Modules = keepOrder(c.Modules, req.Modules)
 	}
 	if programme.CanTransition(req.Status, programme.StatusAccepted) {
 		vis := f.Choice("visibility", "Visibilité du programme", []templates.Option{{Value: "public"}, {Value: "reserve"}}, c.To == programme.StatusAccepted)
@@ -215,4 +220,56 @@ func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Requ
 	}
 	s.flash(r, "success", msg)
 	http.Redirect(w, r, "/admin/demandes-sur-mesure/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+// keepOrder orders the chosen module ids as the previous proposal had them, the new ones after in their order.
+func keepOrder(chosen []int64, previous []programme.Ref) []int64 {
+	rank := map[int64]int{}
+	for i, m := range previous {
+		rank[m.ID] = i + 1
+	}
+	out := slices.Clone(chosen)
+	slices.SortStableFunc(out, func(a, b int64) int {
+		ra, rb := rank[a], rank[b]
+		switch {
+		case ra == 0 && rb == 0:
+			return 0
+		case ra == 0:
+			return 1
+		case rb == 0:
+			return -1
+		}
+		return ra - rb
+	})
+	return out
+}
+
+// adminMoveProposalModule moves a module of the proposal one place up or down ("action": monter, descendre).
+func (s *Server) adminMoveProposalModule(w http.ResponseWriter, r *http.Request) {
+	id, err := idParam(r, "id")
+	moduleID, merr := idParam(r, "module")
+	if err != nil || merr != nil {
+		s.fail(w, r, apperr.ErrNotFound)
+		return
+	}
+	f := s.readForm(w, r)
+	back := "/admin/demandes-sur-mesure/" + strconv.FormatInt(id, 10) + "#proposition"
+	action := f.Hidden("action")
+	if action != "monter" && action != "descendre" {
+		s.flash(r, "error", "Action inconnue : utilisez les boutons Monter ou Descendre.")
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	err = s.store.MoveProposalModule(r.Context(), id, moduleID, action == "monter")
+	if msg, ok := admin.AsRule(err); ok {
+		s.flash(r, "error", msg)
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", map[string]string{"monter": "Le module est monté d’un rang.", "descendre": "Le module est descendu d’un rang."}[action])
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }

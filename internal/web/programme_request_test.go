@@ -97,6 +97,26 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	if m.Kind != "programme_request_status" || !strings.Contains(m.Body, "Voici notre proposition.") || !strings.HasPrefix(link, "/programmes-sur-mesure/suivi/") {
 		t.Fatalf("proposal mail: %s %q", m.Kind, link)
 	}
+	// The admin orders the proposal's modules while it waits for the answer; the programme takes this order.
+	firstModule := func(q string) string {
+		t.Helper()
+		var first string
+		if err := store.Pool().QueryRow(ctx, q, id).Scan(&first); err != nil {
+			t.Fatal(err)
+		}
+		return first
+	}
+	proposalFirst := `SELECT module_id::text FROM programme_request_modules WHERE request_id = $1 ORDER BY position LIMIT 1`
+	if p := admin.get(page); p.doc.Find(`form[action="`+page+`/modules/`+modules[1]+`"] button[value="monter"]`).Length() != 1 {
+		t.Fatalf("no Monter button for the second module: %q", text(p.doc.Find("main")))
+	}
+	expectRedirect(t, admin.post(page+"/modules/"+modules[1], url.Values{"action": {"monter"}}), http.StatusSeeOther, page+"#proposition")
+	if got := firstModule(proposalFirst); got != modules[1] {
+		t.Errorf("first module of the proposal %s, want %s", got, modules[1])
+	}
+	if p := admin.follow(admin.post(page+"/modules/"+modules[1], url.Values{"action": {"monter"}})); !strings.Contains(text(p.doc.Find(".fr-alert")), "déjà le premier") {
+		t.Errorf("moving the first module up: %q", text(p.doc.Find(".fr-alert")))
+	}
 	// The new link and the first one both show the proposal.
 	for _, l := range []string{link, follow} {
 		p := contact.get(l)
@@ -132,6 +152,13 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	if p := contact.get(follow); !strings.Contains(text(p.doc.Find(".fr-alert--success")), "La donnée pour les managers") ||
 		!strings.Contains(text(p.doc.Find(".fr-stepper")), "Étape 4 sur 4") {
 		t.Errorf("follow page once accepted: %q", text(p.doc.Find("main")))
+	}
+	if got := firstModule(`SELECT tm.module_id::text FROM track_modules tm JOIN programme_requests r ON r.track_id = tm.track_id
+		WHERE r.id = $1 ORDER BY tm.position LIMIT 1`); got != modules[1] {
+		t.Errorf("first module of the programme %s, want %s (the proposal's order)", got, modules[1])
+	}
+	if p := admin.follow(admin.post(page+"/modules/"+modules[0], url.Values{"action": {"monter"}})); !strings.Contains(text(p.doc.Find(".fr-alert")), "tant que la proposition attend") {
+		t.Errorf("ordering an accepted proposal: %q", text(p.doc.Find(".fr-alert")))
 	}
 	if p := admin.post(page+"/statut", url.Values{"to": {"declinee"}, "message": {"x"}}); p.status != http.StatusUnprocessableEntity {
 		t.Errorf("changing a closed request: %d", p.status)
