@@ -292,7 +292,7 @@ func (o Offer) track(t *catalogue.Track) formation {
 		Responsable: o.responsable(), Identifiant: t.Slug}
 	conditions := "Formation réservée aux agents publics, gratuite, sur inscription sur le portail du Campus."
 	if t.Tailored() {
-		conditions = "Programme sur mesure conçu pour " + t.Administration + ". " + conditions
+		conditions = "Programme sur mesure (administration : " + t.Administration + "). " + conditions
 	}
 	a := action{Numero: t.Slug, Rythme: "Module par module : les modules en ligne à son rythme, les autres aux dates de leurs sessions.",
 		Publics: publics(t.Audiences), InfoPublic: cut(audienceText(t.Audiences), 250), NiveauOblig: "0", Alternance: alternance,

@@ -100,7 +100,7 @@ func (s *Server) renderAdminProgrammeRequest(w http.ResponseWriter, r *http.Requ
 		s.fail(w, r, err)
 		return
 	}
-	title := "Demande de " + req.Administration + " – Administration"
+	title := "Demande sur mesure : " + req.Administration + " – Administration"
 	if f.Failed() {
 		title = "Erreur - " + title
 	}
