@@ -20,10 +20,10 @@ var tables = map[string]string{
 	admin.EntityModule: "modules", admin.EntityTrack: "tracks", admin.EntitySession: "module_sessions",
 }
 
-// slugTaken maps the unique violation of an entity's slug to admin.SlugTakenError.
+// slugTaken maps the unique violation of an entity's slug to admin.ErrSlugTaken.
 func slugTaken(err error, entity, slug string) error {
 	if isUniqueViolation(err, tables[entity]+"_slug_key") {
-		return &admin.SlugTakenError{Slug: slug}
+		return admin.ErrSlugTaken.With(slug)
 	}
 	return err
 }

@@ -140,7 +140,7 @@ func (s *Store) UpdateSession(ctx context.Context, actor admin.Actor, id int64, 
 			return conflict(ctx, tx, admin.EntitySession, id, old.Version, old.Snapshot())
 		}
 		if old.Status == "cancelled" {
-			return admin.Refuse("Cette session est annulée : elle ne peut plus être modifiée.")
+			return admin.ErrSessionCancelled
 		}
 		x.Module, x.ModuleTitle, x.Capacity = old.Module, old.ModuleTitle, old.Capacity
 		if len(admin.Diff(old.Snapshot(), x.Snapshot())) == 0 {

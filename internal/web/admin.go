@@ -110,21 +110,15 @@ func (f *Form) adminApply(errs admin.Errors) {
 }
 
 // adminSaveFailed turns what a save returned into what the form page shows: a conflict (the edit was made from a
-// stale version: show what changed, with the current version so that saving again is deliberate), a taken
-// slug or a refused rule on the form (422). It reports false for any other error, which the caller fails with.
+// stale version: show what changed, with the current version so that saving again is deliberate), or a refusal
+// (a taken slug, a rule) on the form (422). It reports false for any other error, which the caller fails with.
 func adminSaveFailed(err error, f *Form, edit *templates.AdminEdit, typed admin.Snapshot) (int, bool) {
 	if c, ok := admin.AsConflict(err); ok {
 		edit.Version = c.Version
 		edit.Conflict = &templates.AdminConflict{By: c.By, At: c.At, Changes: admin.Diff(c.Current, typed)}
 		return http.StatusConflict, true
 	}
-	var taken *admin.SlugTakenError
-	if errors.As(err, &taken) {
-		f.Fail("slug", taken.Message())
-		return http.StatusUnprocessableEntity, true
-	}
-	if msg, ok := admin.AsRule(err); ok {
-		f.FailForm(msg)
+	if f.Refuse(err) == nil {
 		return http.StatusUnprocessableEntity, true
 	}
 	return 0, false
@@ -142,9 +136,9 @@ func (s *Server) adminSetStatus(entity string) http.HandlerFunc {
 		f := s.readForm(w, r)
 		to := f.Hidden("etat")
 		back := templates.AdminHref(entity, id)
-		err = s.store.SetStatus(r.Context(), adminActor(r), entity, id, to)
-		if msg, ok := admin.AsRule(err); ok {
-			s.flash(r, "error", msg)
+		ref, err := refused(s.store.SetStatus(r.Context(), adminActor(r), entity, id, to))
+		if ref != nil {
+			s.flash(r, "error", ref.Message)
 			http.Redirect(w, r, back, http.StatusSeeOther)
 			return
 		}

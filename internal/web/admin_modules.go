@@ -381,13 +381,9 @@ func (s *Server) adminAddTrackModule(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, templates.AdminHref(admin.EntityTrack, cur.ID)+"#modules", http.StatusSeeOther)
 			return
 		}
-		msg, isRule := admin.AsRule(err)
-		switch {
-		case isRule:
-			f.Fail("module", msg)
-		case adminIsNotFound(err):
+		if adminIsNotFound(err) {
 			f.Fail("module", "Ce module n’existe pas ou plus : choisissez-en un dans la liste.")
-		default:
+		} else if err := f.Refuse(err); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -414,9 +410,9 @@ func (s *Server) adminMoveTrackModule(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	err = s.store.ChangeTrackModules(r.Context(), adminActor(r), trackID, moduleID, op)
-	if msg, ok := admin.AsRule(err); ok {
-		s.flash(r, "error", msg)
+	ref, err := refused(s.store.ChangeTrackModules(r.Context(), adminActor(r), trackID, moduleID, op))
+	if ref != nil {
+		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}

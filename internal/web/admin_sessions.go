@@ -9,7 +9,6 @@ import (
 
 	"campus/internal/admin"
 	"campus/internal/catalogue"
-	"campus/internal/enrolment"
 	"campus/internal/postgres"
 	"campus/templates"
 )
@@ -249,7 +248,7 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 	capacity := f.Int("capacity", "Nouvelle capacité", 1, admin.MaxCapacity, true)
 	if f.Valid() && capacity != cur.Capacity {
 		promoted, err := s.store.ChangeCapacity(r.Context(), adminActor(r), cur.ID, capacity, s.mailer())
-		if ref, isRefusal := enrolment.AsRefusal(err); isRefusal {
+		if ref, err := refused(err); ref != nil {
 			f.Fail("capacity", ref.Message)
 		} else if err != nil {
 			s.fail(w, r, err)
@@ -292,7 +291,7 @@ func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cancelled, err := s.store.CancelSession(r.Context(), adminActor(r), cur.ID, s.mailer())
-	if ref, isRefusal := enrolment.AsRefusal(err); isRefusal {
+	if ref, _ := refused(err); ref != nil {
 		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
 		return
