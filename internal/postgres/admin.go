@@ -28,6 +28,23 @@ func slugTaken(err error, entity, slug string) error {
 	return err
 }
 
+// lockVersion is the skeleton of every back-office update, written once, inside its transaction: it reads the
+// stored entity FOR UPDATE (query, scan; none is apperr.ErrNotFound) and refuses an edit made from a stale version
+// with an admin.ConflictError carrying the entity as stored now.
+func lockVersion[T interface {
+	Snapshot() admin.Snapshot
+	StoredVersion() int
+}](ctx context.Context, tx pgx.Tx, entity string, id int64, version int, scan func(pgx.Row, *T, ...any) error, query string, extra ...any) (T, error) {
+	var old T
+	if err := scan(tx.QueryRow(ctx, query, id), &old, extra...); err != nil {
+		return old, notFound(err)
+	}
+	if old.StoredVersion() != version {
+		return old, conflict(ctx, tx, entity, id, old.StoredVersion(), old.Snapshot())
+	}
+	return old, nil
+}
+
 // slugChanged keeps the old slug of an entity answering (a redirect to its current slug) and frees the new
 // one from any redirect it had.
 func slugChanged(ctx context.Context, tx pgx.Tx, entity string, id int64, old, new string) error {

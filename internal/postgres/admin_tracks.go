@@ -124,12 +124,9 @@ func (s *Store) CreateTrack(ctx context.Context, actor admin.Actor, t admin.Trac
 // UpdateTrack saves a track edited from version.
 func (s *Store) UpdateTrack(ctx context.Context, actor admin.Actor, id int64, version int, t admin.Track) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var old admin.Track
-		if err := scanAdminTrack(tx.QueryRow(ctx, `SELECT `+adminTrackColumns+adminTrackFrom+` WHERE t.id = $1 FOR UPDATE OF t`, id), &old); err != nil {
-			return notFound(err)
-		}
-		if old.Version != version {
-			return conflict(ctx, tx, admin.EntityTrack, id, old.Version, old.Snapshot())
+		old, err := lockVersion(ctx, tx, admin.EntityTrack, id, version, scanAdminTrack, `SELECT `+adminTrackColumns+adminTrackFrom+` WHERE t.id = $1 FOR UPDATE OF t`)
+		if err != nil {
+			return err
 		}
 		// Whether the track is restricted is the stored row's, never the form's: only a restricted programme has
 		// an access list.
