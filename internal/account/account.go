@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"campus/internal/apperr"
 )
 
 // Roles. A trainer is also an agent; an admin may do everything.
@@ -176,6 +178,9 @@ func (c EmailChange) Pending() bool { return c.ConfirmedAt == nil }
 // other change can be asked (it would move the address the undo link restores from), and the old address stays
 // the account's to take back.
 const EmailRevertWindow = 7 * 24 * time.Hour
+
+// ErrIdentityConflict: the ProConnect address belongs to an account already linked to another identity.
+var ErrIdentityConflict = &apperr.Refusal{Code: "account_identity_conflict", Message: "L’adresse %s est déjà liée à une autre identité ProConnect. Contactez l’équipe du Campus."}
 
 // ChangeTooSoonError refuses a change of address while an earlier one can still be undone, until Until.
 type ChangeTooSoonError struct{ Until time.Time }

@@ -202,29 +202,6 @@ func AsConflict(err error) (*ConflictError, bool) {
 	return c, ok
 }
 
-// RuleError is a change refused by a rule of the catalogue (an impossible transition, a domain still in use);
-// its message is French and meant for the admin.
-type RuleError struct{ Message string }
-
-func (e *RuleError) Error() string { return e.Message }
-
-// Unwrap makes the refusal an apperr.ErrConflict.
-func (e *RuleError) Unwrap() error { return apperr.ErrConflict }
-
-// Refuse builds a RuleError.
-func Refuse(format string, args ...any) error {
-	return &RuleError{Message: fmt.Sprintf(format, args...)}
-}
-
-// AsRule returns the French message of a refusal carried by err.
-func AsRule(err error) (string, bool) {
-	var r *RuleError
-	if errors.As(err, &r) {
-		return r.Message, true
-	}
-	return "", false
-}
-
 // FieldError is a French message about one field of a form (or one column of a CSV row).
 type FieldError struct {
 	Field   string
@@ -245,19 +222,6 @@ func (e *Errors) Add(field, msg string) {
 		}
 	}
 	*e = append(*e, FieldError{field, msg})
-}
-
-// SlugTakenError says a slug is already used by another entity of the same kind.
-type SlugTakenError struct{ Slug string }
-
-func (e *SlugTakenError) Error() string { return "adresse déjà utilisée : " + e.Slug }
-
-// Unwrap makes it an apperr.ErrConflict.
-func (e *SlugTakenError) Unwrap() error { return apperr.ErrConflict }
-
-// Message is the French message shown on the slug field.
-func (e *SlugTakenError) Message() string {
-	return "L’adresse « " + e.Slug + " » est déjà utilisée. Choisissez-en une autre."
 }
 
 // PublicPath is the public page of an entity ("" when it has none).

@@ -237,6 +237,9 @@ type Meta struct {
 	UpdatedAt time.Time
 }
 
+// StoredVersion is the version of the entity as stored (what an edit must have been made from).
+func (m Meta) StoredVersion() int { return m.Version }
+
 // ---- Domain ----
 
 // DomainInput is a domain as typed in the form.

@@ -89,43 +89,42 @@ type Deps struct {
 	Restricted       bool // track: a restricted tailored programme
 }
 
-// CheckTransition tells whether an entity may go from one status to another; the refusal is a RuleError with
-// a French message that says what to do first.
+// CheckTransition tells whether an entity may go from one status to another; the refusal says in French what
+// to do first.
 func CheckTransition(entity, from, to string, d Deps) error {
 	if from == to {
-		return Refuse("Cet élément est déjà à l’état « %s ».", StatusLabel(to))
+		return ErrSameStatus.With(StatusLabel(to))
 	}
 	allowed := false
 	for _, t := range Transitions(entity, from) {
 		allowed = allowed || t.To == to
 	}
 	if !allowed {
-		return Refuse("Passer de l’état « %s » à l’état « %s » n’est pas possible.", StatusLabel(from), StatusLabel(to))
+		return ErrTransition.With(StatusLabel(from), StatusLabel(to))
 	}
 	visible := func(s string) bool { return s == catalogue.StatusPublished || s == catalogue.StatusComing }
 	switch entity {
 	case EntityModule, EntityTrack:
 		if to == catalogue.StatusPublished && d.Restricted {
-			return Refuse("Ce programme est réservé : il reste hors du catalogue public et ne se publie pas. Les comptes de sa liste « Accès réservé » le trouvent sur la page Programmes réservés.")
+			return ErrRestrictedPublish
 		}
 		if to == catalogue.StatusPublished && !visible(d.DomainStatus) {
-			return Refuse("Publiez d’abord le domaine « %s » (il est à l’état « %s »).", d.DomainTitle, StatusLabel(d.DomainStatus))
+			return ErrDomainFirst.With(d.DomainTitle, StatusLabel(d.DomainStatus))
 		}
 		if entity == EntityModule && to == catalogue.StatusPublished && d.PartnerStatus != "" && d.PartnerStatus != catalogue.StatusPublished {
-			return Refuse("Publiez d’abord le partenaire « %s » (il est à l’état « %s »).", d.PartnerName, StatusLabel(d.PartnerStatus))
+			return ErrPartnerFirst.With(d.PartnerName, StatusLabel(d.PartnerStatus))
 		}
 	case EntityDomain:
 		if to == catalogue.StatusArchived && d.PublishedModules+d.PublishedTracks > 0 {
-			return Refuse("Ce domaine contient encore %d module(s) et %d parcours publiés : archivez-les ou rattachez-les à un autre domaine d’abord.",
-				d.PublishedModules, d.PublishedTracks)
+			return ErrDomainInUse.With(d.PublishedModules, d.PublishedTracks)
 		}
 	case EntityPartner:
 		if to == catalogue.StatusArchived && d.PublishedModules > 0 {
-			return Refuse("Ce partenaire assure encore %d module(s) publiés : archivez-les ou changez leur partenaire d’abord.", d.PublishedModules)
+			return ErrPartnerInUse.With(d.PublishedModules)
 		}
 	case EntityAudience:
 		if to != catalogue.StatusPublished && d.Links > 0 {
-			return Refuse("Ce public est associé à %d module(s) ou parcours : retirez-le de leurs fiches d’abord.", d.Links)
+			return ErrAudienceInUse.With(d.Links)
 		}
 	}
 	return nil

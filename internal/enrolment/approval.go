@@ -1,7 +1,6 @@
 package enrolment
 
 import (
-	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -108,11 +107,11 @@ func ReminderDue(requested, expires time.Time) time.Time {
 func CheckManagerEmail(agentEmail, manager string) error {
 	switch {
 	case manager == "":
-		return refuse(CodeManagerRequired, "Cette session demande l’accord de votre responsable hiérarchique : indiquez son adresse électronique professionnelle.")
+		return ErrManagerRequired
 	case !validAddress(manager):
-		return refuse(CodeManagerInvalid, "L’adresse de votre responsable n’est pas valide : saisissez une adresse de la forme prenom.nom@administration.gouv.fr.")
+		return ErrManagerInvalid
 	case strings.EqualFold(manager, agentEmail):
-		return refuse(CodeManagerInvalid, "Indiquez l’adresse de votre responsable hiérarchique, pas la vôtre : c’est lui ou elle qui donne son accord.")
+		return ErrManagerIsAgent
 	}
 	return nil
 }
@@ -126,12 +125,11 @@ func validAddress(s string) bool {
 func CheckDecision(a Approval, e Enrolment, now time.Time) error {
 	switch {
 	case a.Decision != DecisionPending:
-		return refuse(CodeApprovalDone, "Cette demande a déjà été traitée ("+strings.ToLower(DecisionLabel(a.Decision))+") : il n’y a plus rien à décider.")
+		return ErrApprovalDecided.With(strings.ToLower(DecisionLabel(a.Decision)))
 	case e.Status != Held:
-		return refuse(CodeApprovalDone, "Cette demande n’attend plus de réponse (inscription : "+strings.ToLower(StatusLabel(e.Status))+").")
+		return ErrApprovalNotHeld.With(strings.ToLower(StatusLabel(e.Status)))
 	case !now.Before(a.ExpiresAt):
-		return refuse(CodeApprovalExpired, "Le délai de réponse a expiré le "+catalogue.ShortDate(a.ExpiresAt)+" à "+catalogue.Clock(a.ExpiresAt)+
-			" : la place a été libérée. L’agent peut s’inscrire de nouveau s’il reste des places.")
+		return ErrApprovalExpired.With(catalogue.ShortDate(a.ExpiresAt), catalogue.Clock(a.ExpiresAt))
 	}
 	return nil
 }
@@ -140,7 +138,7 @@ func CheckDecision(a Approval, e Enrolment, now time.Time) error {
 func CleanMessage(s string) (string, error) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 	if n := len([]rune(s)); n > MaxApprovalMessage {
-		return s, refuse(CodeManagerInvalid, fmt.Sprintf("Le message est trop long (%d caractères) : %d au plus.", n, MaxApprovalMessage))
+		return s, ErrApprovalTooLong.With(n, MaxApprovalMessage)
 	}
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package enrolment_test
 
 import (
+	"campus/internal/apperr"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func TestApprovalRules(t *testing.T) {
 		{"Chef <chef@exemple.gouv.fr>", enrolment.CodeManagerInvalid}, {"chef@localhost", enrolment.CodeManagerInvalid},
 		{"chef@exemple.gouv.fr", ""}} {
 		err := enrolment.CheckManagerEmail("agent@exemple.gouv.fr", c.manager)
-		if (c.code == "" && err != nil) || (c.code != "" && !enrolment.IsRefusal(err, c.code)) {
+		if (c.code == "" && err != nil) || (c.code != "" && apperr.Code(err) != c.code) {
 			t.Errorf("manager %q: %v, want %q", c.manager, err, c.code)
 		}
 	}
@@ -37,11 +38,11 @@ func TestApprovalRules(t *testing.T) {
 	if err := enrolment.CheckDecision(a, held, now); err != nil {
 		t.Fatal(err)
 	}
-	if !enrolment.IsRefusal(enrolment.CheckDecision(a, held, now.Add(time.Hour)), enrolment.CodeApprovalExpired) {
+	if apperr.Code(enrolment.CheckDecision(a, held, now.Add(time.Hour))) != enrolment.CodeApprovalExpired {
 		t.Fatal("a decision at the expiry passed")
 	}
 	a.Decision = enrolment.DecisionApproved
-	if !enrolment.IsRefusal(enrolment.CheckDecision(a, held, now), enrolment.CodeApprovalDone) {
+	if apperr.Code(enrolment.CheckDecision(a, held, now)) != enrolment.CodeApprovalDone {
 		t.Fatal("a second decision passed")
 	}
 }

@@ -1,7 +1,6 @@
 package enrolment
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -91,7 +90,7 @@ func FindSlot(slots []Slot, key string) (Slot, bool) {
 // CheckSlotAttendance says whether attendance of a slot may be marked at now: the slot has begun.
 func CheckSlotAttendance(s Slot, now time.Time) error {
 	if s.Begins().After(now) {
-		return refuse(CodeAttendanceEarly, "La présence du "+s.Label()+" se note à partir de ce jour-là.")
+		return ErrSlotEarly.With(s.Label())
 	}
 	return nil
 }
@@ -117,11 +116,11 @@ const (
 func AbsenceOutcome(e Enrolment, now time.Time) (string, error) {
 	switch {
 	case !e.HasSession() || (e.Status != Confirmed && e.Status != Held):
-		return "", refuse(CodeAbsence, fmt.Sprintf("Une absence se signale pour une place dans une session (statut : %s).", strings.ToLower(StatusLabel(e.Status))))
+		return "", ErrAbsenceNotSeat.With(strings.ToLower(StatusLabel(e.Status)))
 	case !e.Session.StartsAt.After(now):
-		return "", refuse(CodeSessionStarted, "La session a commencé : prévenez directement le formateur ou l’équipe du Campus.")
+		return "", ErrAbsenceStarted
 	case e.AbsenceDeclaredAt != nil:
-		return "", refuse(CodeAbsence, "Votre absence est déjà signalée pour cette session.")
+		return "", ErrAbsenceDeclared
 	case e.Status == Held || now.Before(CancelDeadline(e.Session.StartsAt)):
 		return "cancel", nil
 	}
@@ -133,9 +132,9 @@ func CleanAbsenceReason(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch n := len([]rune(s)); {
 	case n == 0:
-		return s, refuse(CodeAbsence, "Indiquez la raison de votre absence.")
+		return s, ErrAbsenceNoReason
 	case n > MaxAbsenceReason:
-		return s, refuse(CodeAbsence, fmt.Sprintf("La raison est trop longue (%d caractères) : %d au plus.", n, MaxAbsenceReason))
+		return s, ErrAbsenceTooLong.With(n, MaxAbsenceReason)
 	}
 	return s, nil
 }

@@ -5,13 +5,11 @@ package enrolment
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"campus/internal/apperr"
 	"campus/internal/catalogue"
 )
 
@@ -70,12 +68,12 @@ func CanTransition(from, to string) bool {
 	return false
 }
 
-// Transition returns nil when from → to is allowed, otherwise a Refusal naming both statuses in French.
+// Transition returns nil when from → to is allowed, otherwise ErrTransition naming both statuses in French.
 func Transition(from, to string) error {
 	if CanTransition(from, to) {
 		return nil
 	}
-	return refuse(CodeTransition, fmt.Sprintf("Impossible de passer une inscription de « %s » à « %s ».", StatusLabel(from), StatusLabel(to)))
+	return ErrTransition.With(StatusLabel(from), StatusLabel(to))
 }
 
 // Active reports whether the status still commits the agent (one active enrolment per agent and module).
@@ -127,7 +125,7 @@ const (
 // CancelDeadline is the last moment an agent may cancel a confirmed seat in a session starting at start.
 func CancelDeadline(start time.Time) time.Time { return start.Add(-CancelCutoff) }
 
-// Refusal codes: what rule said no. The message is what the user reads.
+// Refusal codes: what rule said no (the refusals themselves are declared in refusals.go).
 const (
 	CodeNotVerified        = "not_verified"
 	CodeDomainComing       = "domain_coming"
@@ -155,33 +153,6 @@ const (
 	CodeTrackNothingNew    = "track_nothing_new"
 )
 
-// Refusal is a rule saying no: the request is well formed but the state forbids it. Its message is French and
-// meant for the page; it wraps apperr.ErrConflict.
-type Refusal struct {
-	Code    string
-	Message string
-}
-
-func (r *Refusal) Error() string { return r.Message }
-
-// Unwrap makes a refusal an apperr.ErrConflict.
-func (r *Refusal) Unwrap() error { return apperr.ErrConflict }
-
-func refuse(code, msg string) error { return &Refusal{Code: code, Message: msg} }
-
-// AsRefusal returns the refusal in err's chain, if any.
-func AsRefusal(err error) (*Refusal, bool) {
-	var r *Refusal
-	ok := errors.As(err, &r)
-	return r, ok
-}
-
-// IsRefusal reports whether err is a refusal with this code.
-func IsRefusal(err error, code string) bool {
-	r, ok := AsRefusal(err)
-	return ok && r.Code == code
-}
-
 // ModuleRef is what an enrolment shows of its module.
 type ModuleRef struct {
 	ID              int64
@@ -207,13 +178,13 @@ func (m ModuleRef) Href() string { return "/modules/" + m.Slug }
 func CheckModuleOpen(m ModuleRef) error {
 	switch {
 	case m.Status == catalogue.StatusArchived:
-		return refuse(CodeModuleArchived, "Ce module n’est plus proposé par le Campus : les inscriptions sont closes.")
+		return ErrModuleArchived
 	case m.Status != catalogue.StatusPublished:
-		return refuse(CodeModuleClosed, "Ce module n’est pas encore publié : les inscriptions ne sont pas ouvertes.")
+		return ErrModuleUnpublished
 	case m.DomainStatus == catalogue.StatusComing:
-		return refuse(CodeDomainComing, fmt.Sprintf("Le domaine « %s » est annoncé mais pas encore ouvert : les inscriptions à ce module ouvriront avec lui.", m.DomainTitle))
+		return ErrDomainComing.With(m.DomainTitle)
 	case m.DomainStatus != catalogue.StatusPublished:
-		return refuse(CodeModuleClosed, "Ce module n’est pas ouvert aux inscriptions.")
+		return ErrModuleClosed
 	}
 	return nil
 }
@@ -222,9 +193,9 @@ func CheckModuleOpen(m ModuleRef) error {
 func CheckSessionOpen(s catalogue.Session, now time.Time) error {
 	switch {
 	case s.Status == "cancelled":
-		return refuse(CodeSessionCancelled, "Cette session a été annulée : choisissez une autre date.")
+		return ErrSessionCancelled
 	case !s.StartsAt.After(now):
-		return refuse(CodeSessionStarted, "Cette session a déjà commencé ou est passée : les inscriptions sont closes. Choisissez une session à venir.")
+		return ErrSessionStarted
 	}
 	return nil
 }
@@ -232,7 +203,7 @@ func CheckSessionOpen(s catalogue.Session, now time.Time) error {
 // MayEnrol says whether the person may enrol at all: the mails of the enrolment go to a confirmed address.
 func MayEnrol(emailVerified bool) error {
 	if !emailVerified {
-		return refuse(CodeNotVerified, "Confirmez d’abord votre adresse électronique (ouvrez le lien reçu par courriel, ou demandez-en un nouveau depuis « Mon compte ») : les confirmations d’inscription y sont envoyées.")
+		return ErrNotVerified
 	}
 	return nil
 }
@@ -240,15 +211,13 @@ func MayEnrol(emailVerified bool) error {
 // CheckCancel says whether the agent may cancel their enrolment at now.
 func CheckCancel(e Enrolment, now time.Time) error {
 	if !Active(e.Status) {
-		return refuse(CodeNotCancellable, fmt.Sprintf("Cette inscription ne peut plus être annulée (statut : %s).", StatusLabel(e.Status)))
+		return ErrNotCancellable.With(StatusLabel(e.Status))
 	}
 	if e.HasSession() && !e.Session.StartsAt.After(now) {
-		return refuse(CodeSessionStarted, "La session a déjà commencé : l’inscription ne peut plus être annulée.")
+		return ErrCancelStarted
 	}
 	if e.Status == Confirmed && e.HasSession() && now.After(CancelDeadline(e.Session.StartsAt)) {
-		return refuse(CodeCutoff, fmt.Sprintf("L’annulation en ligne était possible jusqu’au %s, 24 heures avant le début. "+
-			"Si vous ne pouvez pas venir, prévenez l’équipe du Campus pour que votre place profite à une autre personne.",
-			catalogue.ShortDate(CancelDeadline(e.Session.StartsAt))+" à "+catalogue.Clock(CancelDeadline(e.Session.StartsAt))))
+		return ErrCutoff.With(catalogue.ShortDate(CancelDeadline(e.Session.StartsAt)) + " à " + catalogue.Clock(CancelDeadline(e.Session.StartsAt)))
 	}
 	return nil
 }
@@ -256,11 +225,10 @@ func CheckCancel(e Enrolment, now time.Time) error {
 // CheckCapacity says whether a session's capacity may become capacity while taken seats are held.
 func CheckCapacity(capacity, taken int) error {
 	if capacity < 1 || capacity > MaxCapacity {
-		return refuse(CodeCapacityInvalid, fmt.Sprintf("La capacité doit être comprise entre 1 et %d places.", MaxCapacity))
+		return ErrCapacityInvalid.With(MaxCapacity)
 	}
 	if capacity < taken {
-		return refuse(CodeCapacityBelowTaken, fmt.Sprintf("Impossible de réduire la capacité à %d places : %d personnes ont déjà une place confirmée. "+
-			"Annulez d’abord des inscriptions ou choisissez au moins %d places.", capacity, taken, taken))
+		return ErrCapacityBelowTaken.With(capacity, taken, taken)
 	}
 	return nil
 }
@@ -268,13 +236,13 @@ func CheckCapacity(capacity, taken int) error {
 // CheckAttendance says whether the attendance of an enrolment may be marked at now.
 func CheckAttendance(e Enrolment, now time.Time) error {
 	if !e.HasSession() {
-		return refuse(CodeNotASession, "La présence ne se note que pour une session datée.")
+		return ErrNotASession
 	}
 	if e.Session.StartsAt.After(now) {
-		return refuse(CodeAttendanceEarly, "La présence se note une fois la session commencée.")
+		return ErrAttendanceEarly
 	}
 	if e.Status != Confirmed && e.Status != Attended && e.Status != NoShow {
-		return refuse(CodeTransition, fmt.Sprintf("La présence ne se note que pour une place confirmée (statut : %s).", StatusLabel(e.Status)))
+		return ErrAttendanceStatus.With(StatusLabel(e.Status))
 	}
 	return nil
 }
@@ -282,7 +250,7 @@ func CheckAttendance(e Enrolment, now time.Time) error {
 // CheckCompletion says whether an enrolment may be marked completed (done) or back to in progress.
 func CheckCompletion(e Enrolment, done bool) error {
 	if e.HasSession() || e.Module.Dated() {
-		return refuse(CodeNotOnline, "L’achèvement ne se note que pour un module en ligne ; pour une session, notez la présence.")
+		return ErrNotOnline
 	}
 	if done {
 		return Transition(e.Status, Completed)

@@ -90,7 +90,7 @@ func TestCheckCancel(t *testing.T) {
 			if c.code == "" && err != nil {
 				t.Fatalf("refused: %v", err)
 			}
-			if c.code != "" && !enrolment.IsRefusal(err, c.code) {
+			if c.code != "" && apperr.Code(err) != c.code {
 				t.Fatalf("got %v, want refusal %s", err, c.code)
 			}
 		})
@@ -112,7 +112,7 @@ func TestCheckModuleOpen(t *testing.T) {
 		{"published", "archived", enrolment.CodeModuleClosed},
 	} {
 		err := enrolment.CheckModuleOpen(enrolment.ModuleRef{Status: c.module, DomainStatus: c.domain, DomainTitle: "Intelligence artificielle"})
-		if (c.code == "" && err != nil) || (c.code != "" && !enrolment.IsRefusal(err, c.code)) {
+		if (c.code == "" && err != nil) || (c.code != "" && apperr.Code(err) != c.code) {
 			t.Errorf("module %s in a %s domain: %v, want %q", c.module, c.domain, err, c.code)
 		}
 	}
@@ -127,12 +127,12 @@ func TestCheckSessionOpenAndCapacity(t *testing.T) {
 	if err := enrolment.CheckSessionOpen(session(now.Add(time.Hour)), now); err != nil {
 		t.Error(err)
 	}
-	if err := enrolment.CheckSessionOpen(session(now), now); !enrolment.IsRefusal(err, enrolment.CodeSessionStarted) {
+	if err := enrolment.CheckSessionOpen(session(now), now); apperr.Code(err) != enrolment.CodeSessionStarted {
 		t.Errorf("a session starting now: %v", err)
 	}
 	x := session(now.Add(time.Hour))
 	x.Status = "cancelled"
-	if err := enrolment.CheckSessionOpen(x, now); !enrolment.IsRefusal(err, enrolment.CodeSessionCancelled) {
+	if err := enrolment.CheckSessionOpen(x, now); apperr.Code(err) != enrolment.CodeSessionCancelled {
 		t.Errorf("cancelled session: %v", err)
 	}
 	for _, c := range []struct {
@@ -141,7 +141,7 @@ func TestCheckSessionOpenAndCapacity(t *testing.T) {
 	}{{20, 20, ""}, {21, 20, ""}, {19, 20, enrolment.CodeCapacityBelowTaken}, {0, 0, enrolment.CodeCapacityInvalid},
 		{enrolment.MaxCapacity + 1, 0, enrolment.CodeCapacityInvalid}} {
 		err := enrolment.CheckCapacity(c.capacity, c.taken)
-		if (c.code == "" && err != nil) || (c.code != "" && !enrolment.IsRefusal(err, c.code)) {
+		if (c.code == "" && err != nil) || (c.code != "" && apperr.Code(err) != c.code) {
 			t.Errorf("capacity %d with %d taken: %v", c.capacity, c.taken, err)
 		}
 	}
@@ -154,7 +154,7 @@ func TestCheckAttendanceAndCompletion(t *testing.T) {
 		t.Error(err)
 	}
 	dated.Session = session(now.Add(time.Hour))
-	if !enrolment.IsRefusal(enrolment.CheckAttendance(dated, now), enrolment.CodeAttendanceEarly) {
+	if apperr.Code(enrolment.CheckAttendance(dated, now)) != enrolment.CodeAttendanceEarly {
 		t.Error("attendance before the start")
 	}
 	dated.Session, dated.Status = session(now.Add(-time.Hour)), enrolment.Waitlisted
@@ -165,7 +165,7 @@ func TestCheckAttendanceAndCompletion(t *testing.T) {
 	if err := enrolment.CheckCompletion(online, true); err != nil {
 		t.Error(err)
 	}
-	if !enrolment.IsRefusal(enrolment.CheckCompletion(dated, true), enrolment.CodeNotOnline) {
+	if apperr.Code(enrolment.CheckCompletion(dated, true)) != enrolment.CodeNotOnline {
 		t.Error("completion of a session")
 	}
 	online.Status = enrolment.Cancelled

@@ -77,15 +77,15 @@ func CheckSurvey(e Enrolment, a SurveyAnswer, now time.Time) error {
 	at := e.FollowedAt()
 	switch {
 	case at == nil:
-		return refuse(CodeSurvey, "Le questionnaire s’ouvre une fois la formation suivie.")
+		return ErrSurveyNotFollowed
 	case a.Kind == SurveyCold && now.Before(at.Add(ColdSurveyDelay)):
-		return refuse(CodeSurvey, "Le questionnaire « à froid » s’ouvre "+fmt.Sprint(int(ColdSurveyDelay.Hours()/24))+" jours après la formation.")
+		return ErrSurveyColdEarly.With(int(ColdSurveyDelay.Hours() / 24))
 	case a.Kind != SurveyHot && a.Kind != SurveyCold:
-		return refuse(CodeSurvey, "Questionnaire inconnu.")
+		return ErrSurveyUnknown
 	case a.Usefulness < 1 || a.Usefulness > 5 || (a.Kind == SurveyHot && (a.Satisfaction < 1 || a.Satisfaction > 5)):
-		return refuse(CodeSurvey, "Choisissez une note de 1 à 5 pour chaque question.")
+		return ErrSurveyMarks
 	case len([]rune(a.Comment)) > MaxSurveyComment:
-		return refuse(CodeSurvey, fmt.Sprintf("Le commentaire est trop long : %d caractères au plus.", MaxSurveyComment))
+		return ErrSurveyTooLong.With(MaxSurveyComment)
 	}
 	return nil
 }

@@ -4,8 +4,7 @@
 package licence
 
 import (
-	"errors"
-	"strconv"
+	"campus/internal/apperr"
 	"time"
 )
 
@@ -42,27 +41,22 @@ const (
 	MaxImportRows  = 200_000
 )
 
-// Errors of the allocation rules, mapped to French messages by the web layer.
+// Refusals of the allocation rules (their messages are the back-office's; the agent's pages say more).
 var (
-	ErrPoolFull     = errors.New("licence: plus aucune licence libre dans le lot")
-	ErrQuotaFull    = errors.New("licence: quota de l’administration atteint")
-	ErrPoolClosed   = errors.New("licence: lot hors de sa période de validité")
-	ErrNotWaiting   = errors.New("licence: la demande n’est plus en attente")
-	ErrNotAllocated = errors.New("licence: la demande n’a pas de licence attribuée")
-	ErrAlreadyHas   = errors.New("licence: l’agent a déjà une demande ouverte pour ce lot")
+	ErrPoolFull     = &apperr.Refusal{Code: "licence_pool_full", Message: "Le lot n’a plus de licence libre : ajoutez des licences ou retirez-en une."}
+	ErrQuotaFull    = &apperr.Refusal{Code: "licence_quota_full", Message: "Le quota de l’administration de cet agent est atteint : relevez-le d’abord."}
+	ErrPoolClosed   = &apperr.Refusal{Code: "licence_pool_closed", Message: "Le lot n’est pas dans sa période de validité."}
+	ErrNotWaiting   = &apperr.Refusal{Code: "licence_not_waiting", Message: "Cette demande n’est plus en attente."}
+	ErrNotAllocated = &apperr.Refusal{Code: "licence_not_allocated", Message: "Cette licence n’est plus attribuée."}
+	ErrAlreadyHas   = &apperr.Refusal{Code: "licence_already_has", Message: "Cet agent a déjà une licence de ce lot."}
 	// ErrUnverified: licences go only to accounts whose address is proven.
-	ErrUnverified = errors.New("licence: l’adresse électronique du compte n’est pas confirmée")
+	ErrUnverified = &apperr.Refusal{Code: "licence_unverified", Message: "Le compte de cette adresse n’a pas confirmé son adresse électronique : une licence ne peut pas lui être attribuée."}
 	// ErrNotPublicAgent: the partners' licences are for public agents (ProConnect, or a confirmed address of a
 	// public-sector mail domain: postgres.PublicSectorDomains).
-	ErrNotPublicAgent = errors.New("licence: le compte n’est pas celui d’un agent public")
+	ErrNotPublicAgent = &apperr.Refusal{Code: "licence_not_public_agent", Message: "Les licences sont réservées aux agents publics : ce compte n’est pas celui d’un agent public."}
+	// ErrQuotaBelowUsage: a quota may not be set below the licences already allocated to the administration.
+	ErrQuotaBelowUsage = &apperr.Refusal{Code: "licence_quota_below_usage", Field: "quota", Message: "Le quota ne peut pas être inférieur aux %d licences déjà attribuées à cette administration."}
 )
-
-// QuotaBelowUsageError: a quota may not be set below the licences already allocated to the administration.
-type QuotaBelowUsageError struct{ Allocated int }
-
-func (e QuotaBelowUsageError) Error() string {
-	return "licence: quota inférieur aux " + strconv.Itoa(e.Allocated) + " licences déjà attribuées"
-}
 
 // Pool is a set of licences bought from a partner for a period.
 type Pool struct {

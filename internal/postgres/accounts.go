@@ -395,9 +395,6 @@ func (s *Store) GrantRole(ctx context.Context, email, role string) (account.User
 	return s.SetUserRole(ctx, admin.Actor{Name: "ligne de commande (campus user grant)"}, id, role)
 }
 
-// ErrIdentityConflict: the ProConnect address belongs to an account already linked to another identity.
-var ErrIdentityConflict = fmt.Errorf("%w: adresse liée à une autre identité ProConnect", apperr.ErrConflict)
-
 // ProConnectOutcome says how a ProConnect sign-in found its account.
 type ProConnectOutcome int
 
@@ -429,7 +426,7 @@ func (s *Store) ProConnectLogin(ctx context.Context, id account.ExternalIdentity
 		err = tx.QueryRow(ctx, `SELECT proconnect_sub FROM users WHERE email = $1 FOR UPDATE`, id.Email).Scan(&linked)
 		switch {
 		case err == nil && linked != nil:
-			return ErrIdentityConflict
+			return account.ErrIdentityConflict.With(id.Email)
 		case err == nil:
 			outcome = ProConnectLinked
 			if err := scanUser(tx.QueryRow(ctx, update+`, proconnect_sub = $1, proconnect_linked_at = now(),

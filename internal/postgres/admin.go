@@ -20,12 +20,29 @@ var tables = map[string]string{
 	admin.EntityModule: "modules", admin.EntityTrack: "tracks", admin.EntitySession: "module_sessions",
 }
 
-// slugTaken maps the unique violation of an entity's slug to admin.SlugTakenError.
+// slugTaken maps the unique violation of an entity's slug to admin.ErrSlugTaken.
 func slugTaken(err error, entity, slug string) error {
 	if isUniqueViolation(err, tables[entity]+"_slug_key") {
-		return &admin.SlugTakenError{Slug: slug}
+		return admin.ErrSlugTaken.With(slug)
 	}
 	return err
+}
+
+// lockVersion is the skeleton of every back-office update, written once, inside its transaction: it reads the
+// stored entity FOR UPDATE (query, scan; none is apperr.ErrNotFound) and refuses an edit made from a stale version
+// with an admin.ConflictError carrying the entity as stored now.
+func lockVersion[T interface {
+	Snapshot() admin.Snapshot
+	StoredVersion() int
+}](ctx context.Context, tx pgx.Tx, entity string, id int64, version int, scan func(pgx.Row, *T, ...any) error, query string, extra ...any) (T, error) {
+	var old T
+	if err := scan(tx.QueryRow(ctx, query, id), &old, extra...); err != nil {
+		return old, notFound(err)
+	}
+	if old.StoredVersion() != version {
+		return old, conflict(ctx, tx, entity, id, old.StoredVersion(), old.Snapshot())
+	}
+	return old, nil
 }
 
 // slugChanged keeps the old slug of an entity answering (a redirect to its current slug) and frees the new

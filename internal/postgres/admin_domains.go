@@ -69,12 +69,9 @@ func (s *Store) CreateDomain(ctx context.Context, actor admin.Actor, d admin.Dom
 // UpdateDomain saves a domain edited from version; a stale version is refused with an admin.ConflictError.
 func (s *Store) UpdateDomain(ctx context.Context, actor admin.Actor, id int64, version int, d admin.Domain) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var old admin.Domain
-		if err := scanAdminDomain(tx.QueryRow(ctx, `SELECT `+adminDomainColumns+` FROM domains d WHERE d.id = $1 FOR UPDATE`, id), &old); err != nil {
-			return notFound(err)
-		}
-		if old.Version != version {
-			return conflict(ctx, tx, admin.EntityDomain, id, old.Version, old.Snapshot())
+		old, err := lockVersion(ctx, tx, admin.EntityDomain, id, version, scanAdminDomain, `SELECT `+adminDomainColumns+` FROM domains d WHERE d.id = $1 FOR UPDATE`)
+		if err != nil {
+			return err
 		}
 		if len(admin.Diff(old.Snapshot(), d.Snapshot())) == 0 {
 			return nil
@@ -160,12 +157,9 @@ func (s *Store) CreatePartner(ctx context.Context, actor admin.Actor, p admin.Pa
 // UpdatePartner saves a partner edited from version.
 func (s *Store) UpdatePartner(ctx context.Context, actor admin.Actor, id int64, version int, p admin.Partner) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var old admin.Partner
-		if err := scanAdminPartner(tx.QueryRow(ctx, `SELECT `+adminPartnerColumns+` FROM partners p WHERE p.id = $1 FOR UPDATE`, id), &old); err != nil {
-			return notFound(err)
-		}
-		if old.Version != version {
-			return conflict(ctx, tx, admin.EntityPartner, id, old.Version, old.Snapshot())
+		old, err := lockVersion(ctx, tx, admin.EntityPartner, id, version, scanAdminPartner, `SELECT `+adminPartnerColumns+` FROM partners p WHERE p.id = $1 FOR UPDATE`)
+		if err != nil {
+			return err
 		}
 		if len(admin.Diff(old.Snapshot(), p.Snapshot())) == 0 {
 			return nil
@@ -242,12 +236,9 @@ func (s *Store) CreateAudience(ctx context.Context, actor admin.Actor, a admin.A
 // UpdateAudience saves an audience edited from version.
 func (s *Store) UpdateAudience(ctx context.Context, actor admin.Actor, id int64, version int, a admin.Audience) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var old admin.Audience
-		if err := scanAdminAudience(tx.QueryRow(ctx, `SELECT `+adminAudienceColumns+` FROM audiences a WHERE a.id = $1 FOR UPDATE`, id), &old); err != nil {
-			return notFound(err)
-		}
-		if old.Version != version {
-			return conflict(ctx, tx, admin.EntityAudience, id, old.Version, old.Snapshot())
+		old, err := lockVersion(ctx, tx, admin.EntityAudience, id, version, scanAdminAudience, `SELECT `+adminAudienceColumns+` FROM audiences a WHERE a.id = $1 FOR UPDATE`)
+		if err != nil {
+			return err
 		}
 		if len(admin.Diff(old.Snapshot(), a.Snapshot())) == 0 {
 			return nil

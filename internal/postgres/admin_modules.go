@@ -176,12 +176,9 @@ func (s *Store) CreateModule(ctx context.Context, actor admin.Actor, m admin.Mod
 // with the status returned by AdminModule; a status changed in between is caught by the version.
 func (s *Store) UpdateModule(ctx context.Context, actor admin.Actor, id int64, version int, m admin.Module) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var old admin.Module
-		if err := scanAdminModule(tx.QueryRow(ctx, `SELECT `+adminModuleColumns+adminModuleFrom+` WHERE m.id = $1 FOR UPDATE OF m`, id), &old); err != nil {
-			return notFound(err)
-		}
-		if old.Version != version {
-			return conflict(ctx, tx, admin.EntityModule, id, old.Version, old.Snapshot())
+		old, err := lockVersion(ctx, tx, admin.EntityModule, id, version, scanAdminModule, `SELECT `+adminModuleColumns+adminModuleFrom+` WHERE m.id = $1 FOR UPDATE OF m`)
+		if err != nil {
+			return err
 		}
 		if len(admin.Diff(old.Snapshot(), m.Snapshot())) == 0 {
 			return nil

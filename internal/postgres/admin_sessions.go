@@ -131,16 +131,13 @@ func (s *Store) UpdateSession(ctx context.Context, actor admin.Actor, id int64, 
 	told := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		told = 0
-		var old admin.Session
 		var now time.Time
-		if err := scanAdminSession(tx.QueryRow(ctx, `SELECT `+adminSessionColumns+`, now()`+adminSessionFrom+` WHERE ms.id = $1 FOR UPDATE OF ms`, id), &old, &now); err != nil {
-			return notFound(err)
-		}
-		if old.Version != version {
-			return conflict(ctx, tx, admin.EntitySession, id, old.Version, old.Snapshot())
+		old, err := lockVersion(ctx, tx, admin.EntitySession, id, version, scanAdminSession, `SELECT `+adminSessionColumns+`, now()`+adminSessionFrom+` WHERE ms.id = $1 FOR UPDATE OF ms`, &now)
+		if err != nil {
+			return err
 		}
 		if old.Status == "cancelled" {
-			return admin.Refuse("Cette session est annulée : elle ne peut plus être modifiée.")
+			return admin.ErrSessionCancelled
 		}
 		x.Module, x.ModuleTitle, x.Capacity = old.Module, old.ModuleTitle, old.Capacity
 		if len(admin.Diff(old.Snapshot(), x.Snapshot())) == 0 {

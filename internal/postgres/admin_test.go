@@ -94,9 +94,8 @@ func testBackofficeDomainEdits(t *testing.T, s *postgres.Store) {
 		dup := d
 		dup.Title = "Autre"
 		_, err := s.CreateDomain(ctx, alice, dup)
-		var taken *admin.SlugTakenError
-		if !errors.As(err, &taken) || taken.Slug != d.Slug {
-			t.Fatalf("err = %v, want SlugTakenError", err)
+		if !errors.Is(err, admin.ErrSlugTaken) || !strings.Contains(err.Error(), "« "+d.Slug+" »") {
+			t.Fatalf("err = %v, want ErrSlugTaken", err)
 		}
 	})
 
@@ -154,7 +153,7 @@ func testBackofficeDomainEdits(t *testing.T, s *postgres.Store) {
 			t.Fatal(err)
 		}
 		err := s.SetStatus(ctx, alice, admin.EntityDomain, id, "draft")
-		if msg, ok := admin.AsRule(err); !ok || !strings.Contains(msg, "n’est pas possible") {
+		if ref, ok := apperr.AsRefusal(err); !ok || !strings.Contains(ref.Message, "n’est pas possible") {
 			t.Errorf("published → draft: %v", err)
 		}
 		if err := s.SetStatus(ctx, alice, admin.EntityDomain, 999999, "published"); !errors.Is(err, apperr.ErrNotFound) {
@@ -193,7 +192,7 @@ func testBackofficePublishRules(t *testing.T, s *postgres.Store) {
 	}
 
 	err = s.SetStatus(ctx, alice, admin.EntityModule, modID, "published")
-	if msg, ok := admin.AsRule(err); !ok || !strings.Contains(msg, "Publiez d’abord le domaine") {
+	if ref, ok := apperr.AsRefusal(err); !ok || !strings.Contains(ref.Message, "Publiez d’abord le domaine") {
 		t.Fatalf("publishing in a draft domain: %v", err)
 	}
 	if err := s.SetStatus(ctx, alice, admin.EntityDomain, domID, "published"); err != nil {
@@ -203,12 +202,12 @@ func testBackofficePublishRules(t *testing.T, s *postgres.Store) {
 		t.Fatal(err)
 	}
 	err = s.SetStatus(ctx, alice, admin.EntityDomain, domID, "archived")
-	if msg, ok := admin.AsRule(err); !ok || !strings.Contains(msg, "1 module(s)") {
+	if ref, ok := apperr.AsRefusal(err); !ok || !strings.Contains(ref.Message, "1 module(s)") {
 		t.Errorf("archiving a domain with a published module: %v", err)
 	}
 	// An audience in use cannot be withdrawn.
 	err = s.SetStatus(ctx, alice, admin.EntityAudience, refs.Audiences[0].ID, "archived")
-	if _, ok := admin.AsRule(err); !ok {
+	if _, ok := apperr.AsRefusal(err); !ok {
 		t.Errorf("archiving an audience in use: %v", err)
 	}
 	// Saving the same values writes nothing, not even an audit entry.
@@ -296,10 +295,10 @@ func testBackofficeTrackModules(t *testing.T, s *postgres.Store) {
 			t.Fatal(err)
 		}
 	}
-	if _, ok := admin.AsRule(s.ChangeTrackModules(ctx, alice, id, mods[0], postgres.TrackAdd)); !ok {
+	if _, ok := apperr.AsRefusal(s.ChangeTrackModules(ctx, alice, id, mods[0], postgres.TrackAdd)); !ok {
 		t.Error("adding a module twice was not refused")
 	}
-	if _, ok := admin.AsRule(s.ChangeTrackModules(ctx, alice, id, mods[0], postgres.TrackUp)); !ok {
+	if _, ok := apperr.AsRefusal(s.ChangeTrackModules(ctx, alice, id, mods[0], postgres.TrackUp)); !ok {
 		t.Error("moving the first module up was not refused")
 	}
 	if err := s.ChangeTrackModules(ctx, alice, id, mods[2], postgres.TrackUp); err != nil {
@@ -392,7 +391,7 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 			t.Fatal(err)
 		}
 		_, err = s.ApplyImport(ctx, alice, token)
-		if msg, ok := admin.AsRule(err); !ok || !strings.Contains(msg, "a changé depuis la simulation") {
+		if ref, ok := apperr.AsRefusal(err); !ok || !strings.Contains(ref.Message, "a changé depuis la simulation") {
 			t.Fatalf("err = %v", err)
 		}
 		if n := count(t, s, `SELECT count(*) FROM modules WHERE slug = 'import-nouveau-module'`); n != 0 {
@@ -424,7 +423,7 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 		if n := count(t, s, `SELECT count(*) FROM audit_log WHERE action = 'import'`); n != 2 {
 			t.Errorf("%d import audit entries, want 2", n)
 		}
-		if _, err := s.ApplyImport(ctx, alice, token); !errors.Is(err, postgres.ErrImportApplied) {
+		if _, err := s.ApplyImport(ctx, alice, token); !errors.Is(err, admin.ErrImportApplied) {
 			t.Errorf("second apply: %v", err)
 		}
 		if _, err := s.ApplyImport(ctx, alice, "jeton-inconnu"); !errors.Is(err, apperr.ErrNotFound) {

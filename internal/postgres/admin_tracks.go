@@ -124,12 +124,9 @@ func (s *Store) CreateTrack(ctx context.Context, actor admin.Actor, t admin.Trac
 // UpdateTrack saves a track edited from version.
 func (s *Store) UpdateTrack(ctx context.Context, actor admin.Actor, id int64, version int, t admin.Track) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var old admin.Track
-		if err := scanAdminTrack(tx.QueryRow(ctx, `SELECT `+adminTrackColumns+adminTrackFrom+` WHERE t.id = $1 FOR UPDATE OF t`, id), &old); err != nil {
-			return notFound(err)
-		}
-		if old.Version != version {
-			return conflict(ctx, tx, admin.EntityTrack, id, old.Version, old.Snapshot())
+		old, err := lockVersion(ctx, tx, admin.EntityTrack, id, version, scanAdminTrack, `SELECT `+adminTrackColumns+adminTrackFrom+` WHERE t.id = $1 FOR UPDATE OF t`)
+		if err != nil {
+			return err
 		}
 		// Whether the track is restricted is the stored row's, never the form's: only a restricted programme has
 		// an access list.
@@ -211,14 +208,14 @@ func (s *Store) ChangeTrackModules(ctx context.Context, actor admin.Actor, track
 		switch op {
 		case TrackAdd:
 			if i >= 0 {
-				return admin.Refuse("Ce module fait déjà partie du parcours.")
+				return admin.ErrTrackHasModule
 			}
 			var status string
 			if err := tx.QueryRow(ctx, `SELECT status FROM modules WHERE id = $1`, moduleID).Scan(&status); err != nil {
 				return notFound(err)
 			}
 			if status == "archived" {
-				return admin.Refuse("Ce module est archivé : il ne peut pas être ajouté à un parcours.")
+				return admin.ErrTrackArchivedModule
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO track_modules (track_id, module_id, position)
 				VALUES ($1, $2, (SELECT coalesce(max(position), 0) + 1 FROM track_modules WHERE track_id = $1))`, trackID, moduleID); err != nil {
@@ -236,12 +233,12 @@ func (s *Store) ChangeTrackModules(ctx context.Context, actor admin.Actor, track
 				ids = slices.Delete(ids, i, i+1)
 			case TrackUp:
 				if i == 0 {
-					return admin.Refuse("Ce module est déjà le premier du parcours.")
+					return admin.ErrTrackFirst
 				}
 				ids[i-1], ids[i] = ids[i], ids[i-1]
 			case TrackDown:
 				if i == len(ids)-1 {
-					return admin.Refuse("Ce module est déjà le dernier du parcours.")
+					return admin.ErrTrackLast
 				}
 				ids[i+1], ids[i] = ids[i], ids[i+1]
 			}

@@ -67,7 +67,7 @@ func (s *Store) SetUserRole(ctx context.Context, actor admin.Actor, id int64, ro
 			return scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id), &u)
 		}
 		if actor.ID == id && before == account.RoleAdmin {
-			return admin.Refuse("Vous ne pouvez pas retirer votre propre rôle d’administrateur : un autre administrateur peut le faire.")
+			return admin.ErrOwnAdminRole
 		}
 		lower := account.Demotes(before, role)
 		if err := scanUser(tx.QueryRow(ctx, `UPDATE users u SET role = $2, updated_at = now(),

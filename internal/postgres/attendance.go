@@ -175,7 +175,7 @@ func (s *Store) DeclareAbsence(ctx context.Context, userID, enrolmentID int64, r
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return &enrolment.Refusal{Code: enrolment.CodeAbsence, Message: "Votre inscription a changé entre-temps : rechargez la page."}
+			return enrolment.ErrAbsenceChanged
 		}
 		if e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, enrolmentID); err != nil {
 			return err

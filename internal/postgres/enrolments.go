@@ -202,7 +202,7 @@ func activeEnrolment(ctx context.Context, tx pgx.Tx, userID, moduleID int64) (en
 // waitlist (in arrival order). It is idempotent: asking again for the same session returns the enrolment with
 // Already set. A waitlisted or pending (track) enrolment of the same module is left for this session
 // (Outcome.Left); a confirmed seat in another session of the module is refused (cancel it first). Refusals
-// (enrolment.Refusal): unverified address, module not open (draft, archived, domain coming), online module,
+// (an apperr.Refusal of the enrolment package): unverified address, module not open (draft, archived, domain coming), online module,
 // session unknown, cancelled or started. The confirmation or waitlist mail is queued in the same transaction.
 //
 // Under a crowd, the requests for one session that wait for it in this process are served together, in their
@@ -333,15 +333,15 @@ func (s *Store) enrolBatch(ctx context.Context, sessionID int64, calls []*enrolC
 		alone = alone[:0]
 		sess, mod, now, err := lockSession(ctx, tx, sessionID)
 		if errors.Is(err, apperr.ErrNotFound) {
-			err = &enrolment.Refusal{Code: enrolment.CodeSessionUnknown, Message: "Cette session n’existe pas : choisissez une des sessions proposées."}
+			err = enrolment.ErrSessionUnknown
 		}
 		if err == nil {
 			err = enrolment.CheckModuleOpen(mod)
 		}
 		if err == nil && !mod.Dated() {
-			err = &enrolment.Refusal{Code: enrolment.CodeNotDated, Message: "Ce module se suit en ligne, à votre rythme : il n’a pas de session."}
+			err = enrolment.ErrNotDated
 		}
-		if _, refused := enrolment.AsRefusal(err); refused {
+		if _, refused := apperr.AsRefusal(err); refused {
 			for i := range results {
 				results[i].err = err
 			}
@@ -498,7 +498,7 @@ func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrol
 		sess, mod, now, err := lockSession(ctx, tx, sessionID, `coalesce((SELECT e.id FROM enrolments e WHERE e.user_id = $2
 			AND e.module_id = ms.module_id AND e.status IN ('pending', 'confirmed', 'waitlisted', 'held')), 0)`, userID, &activeID)
 		if errors.Is(err, apperr.ErrNotFound) {
-			return &enrolment.Refusal{Code: enrolment.CodeSessionUnknown, Message: "Cette session n’existe pas : choisissez une des sessions proposées."}
+			return enrolment.ErrSessionUnknown
 		}
 		if err != nil {
 			return err
@@ -507,7 +507,7 @@ func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrol
 			return err
 		}
 		if !mod.Dated() {
-			return &enrolment.Refusal{Code: enrolment.CodeNotDated, Message: "Ce module se suit en ligne, à votre rythme : il n’a pas de session."}
+			return enrolment.ErrNotDated
 		}
 		var cur enrolment.Enrolment
 		found := activeID != 0
@@ -525,8 +525,7 @@ func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrol
 				out.Already, out.Enrolment = true, cur
 				return nil
 			case cur.Status == enrolment.Confirmed || cur.Status == enrolment.Held:
-				return &enrolment.Refusal{Code: enrolment.CodeOtherSession, Message: "Vous avez déjà une place confirmée pour ce module, à la session " +
-					catalogue.SpanAfterDu(cur.Session.StartsAt, cur.Session.EndsAt) + ". Pour changer de date, annulez d’abord cette inscription depuis « Mes formations »."}
+				return enrolment.ErrOtherSession.With(catalogue.SpanAfterDu(cur.Session.StartsAt, cur.Session.EndsAt))
 			case cur.Status == enrolment.Pending:
 				pendingID = cur.ID
 			}
@@ -648,7 +647,7 @@ func (s *Store) EnrolOnline(ctx context.Context, userID, moduleID int64, mailer 
 			return err
 		}
 		if mod.Dated() {
-			return &enrolment.Refusal{Code: enrolment.CodeDated, Message: "Ce module se suit en session : choisissez une date parmi les sessions proposées."}
+			return enrolment.ErrDated
 		}
 		cur, found, err := activeEnrolment(ctx, tx, userID, mod.ID)
 		if err != nil {
@@ -664,7 +663,7 @@ func (s *Store) EnrolOnline(ctx context.Context, userID, moduleID int64, mailer 
 			return err
 		}
 		if done {
-			return &enrolment.Refusal{Code: enrolment.CodeAlreadyFollowing, Message: "Vous avez déjà terminé ce module : son attestation est dans « Mes formations »."}
+			return enrolment.ErrAlreadyCompleted
 		}
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO enrolments (user_id, module_id, status, confirmed_at)
@@ -723,12 +722,11 @@ func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64, mailer en
 		}
 		switch {
 		case administration != "":
-			return &enrolment.Refusal{Code: enrolment.CodeTrackTailored, Message: "Ce programme sur mesure est réservé aux agents de « " + administration +
-				" » : l’inscription se fait avec votre administration. Vous pouvez vous inscrire module par module."}
+			return enrolment.ErrTrackTailored.With(administration)
 		case status != catalogue.StatusPublished:
-			return &enrolment.Refusal{Code: enrolment.CodeTrackClosed, Message: "Ce parcours n’est pas ouvert aux inscriptions."}
+			return enrolment.ErrTrackClosed
 		case domainStatus == catalogue.StatusComing:
-			return &enrolment.Refusal{Code: enrolment.CodeDomainComing, Message: "Le domaine « " + domainTitle + " » est annoncé mais pas encore ouvert : les inscriptions à ce parcours ouvriront avec lui."}
+			return enrolment.ErrTrackDomainComing.With(domainTitle)
 		}
 		rows, err := tx.Query(ctx, `SELECT `+moduleRefColumns+`,
 				EXISTS (SELECT 1 FROM enrolments e WHERE e.user_id = $2 AND e.module_id = m.id AND e.status IN ('pending', 'confirmed', 'waitlisted', 'held'))
@@ -781,9 +779,9 @@ func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64, mailer en
 		}
 		if len(out.Online)+len(out.ToSchedule) == 0 {
 			if len(out.Already) > 0 {
-				return &enrolment.Refusal{Code: enrolment.CodeTrackNothingNew, Message: "Vous êtes déjà inscrit·e à tous les modules ouverts de ce parcours : retrouvez-les dans « Mes formations »."}
+				return enrolment.ErrTrackNothingNew
 			}
-			return &enrolment.Refusal{Code: enrolment.CodeTrackClosed, Message: "Aucun module de ce parcours n’est ouvert aux inscriptions pour le moment."}
+			return enrolment.ErrTrackNoOpenModule
 		}
 		return enqueueMail(ctx, tx, mailer.Message(enrolment.Notice{Kind: enrolment.KindTrack,
 			Enrolment: enrolment.Enrolment{UserID: userID, Person: p}, Track: out}))
@@ -863,7 +861,7 @@ func (s *Store) cancelWith(ctx context.Context, enrolmentID, userID int64, reaso
 				return err
 			}
 		} else if !enrolment.Active(e.Status) || (e.HasSession() && !e.Session.StartsAt.After(now)) {
-			return &enrolment.Refusal{Code: enrolment.CodeNotCancellable, Message: "Cette inscription ne peut plus être annulée (statut : " + enrolment.StatusLabel(e.Status) + ")."}
+			return enrolment.ErrNotCancellable.With(enrolment.StatusLabel(e.Status))
 		}
 		if err := enrolment.Transition(e.Status, enrolment.Cancelled); err != nil {
 			return err
@@ -1075,10 +1073,10 @@ func (s *Store) CancelSession(ctx context.Context, actor admin.Actor, sessionID 
 			return err
 		}
 		if sess.Status == "cancelled" {
-			return &enrolment.Refusal{Code: enrolment.CodeSessionCancelled, Message: "Cette session est déjà annulée."}
+			return enrolment.ErrSessionAlreadyCancelled
 		}
 		if !sess.StartsAt.After(now) {
-			return &enrolment.Refusal{Code: enrolment.CodeSessionStarted, Message: "Cette session a déjà commencé : elle ne peut plus être annulée."}
+			return enrolment.ErrSessionCancelStarted
 		}
 		if _, err := tx.Exec(ctx, `UPDATE module_sessions SET status = 'cancelled', seats_taken = 0, updated_at = now(),
 			version = version + 1 WHERE id = $1`, sessionID); err != nil {

@@ -383,7 +383,7 @@ func TestStore_WaitlistOrder(t *testing.T) {
 
 func refusal(t *testing.T, err error, code string) {
 	t.Helper()
-	r, ok := enrolment.AsRefusal(err)
+	r, ok := apperr.AsRefusal(err)
 	if !ok || r.Code != code {
 		t.Fatalf("got %v, want refusal %q", err, code)
 	}
@@ -480,7 +480,7 @@ func TestStore_EnrolRules(t *testing.T) {
 		if err != nil || !again.Already || again.Enrolment.ID != out.Enrolment.ID {
 			t.Fatalf("second submit: %+v %v", again, err)
 		}
-		if _, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 3, 48*time.Hour), testMailer); !enrolment.IsRefusal(err, enrolment.CodeNotDated) {
+		if _, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 3, 48*time.Hour), testMailer); apperr.Code(err) != enrolment.CodeNotDated {
 			t.Fatalf("a session of an online module: %v", err)
 		}
 	})
@@ -519,7 +519,7 @@ func TestStore_Cancel(t *testing.T) {
 		x, _ := s.EnrolInSession(ctx, vs[0], started, testMailer)
 		s.EnrolInSession(ctx, vs[1], started, testMailer)
 		enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 hours' WHERE id = $1`, started)
-		if _, err := s.AdminCancelEnrolment(ctx, x.Enrolment.ID, testMailer); !enrolment.IsRefusal(err, enrolment.CodeNotCancellable) {
+		if _, err := s.AdminCancelEnrolment(ctx, x.Enrolment.ID, testMailer); apperr.Code(err) != enrolment.CodeNotCancellable {
 			t.Fatalf("cancelling in a started session: %v", err)
 		}
 		// Even when a seat is freed after the start (account deleted), nobody is promoted.
@@ -628,7 +628,7 @@ func TestStore_SessionOperations(t *testing.T) {
 		if err != nil || e.Status != enrolment.Completed || e.CompletedAt == nil {
 			t.Fatalf("%+v %v", e.Status, err)
 		}
-		if _, err := s.EnrolOnline(ctx, u, online, testMailer); !enrolment.IsRefusal(err, enrolment.CodeAlreadyFollowing) {
+		if _, err := s.EnrolOnline(ctx, u, online, testMailer); apperr.Code(err) != enrolment.CodeAlreadyFollowing {
 			t.Fatalf("re-enrolling in a completed module: %v", err)
 		}
 		sess := enSession(t, s, mod, 5, 3*24*time.Hour)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -141,9 +140,6 @@ func (s *Store) Import(ctx context.Context, token string) (ImportFile, error) {
 	return f, nil
 }
 
-// ErrImportApplied: the dry run of this token was applied already.
-var ErrImportApplied = errors.New("import déjà appliqué")
-
 // ApplyImport applies the dry run of a token, all or nothing: in one transaction it locks the dry run and the
 // modules concerned, plans again, refuses when the plan is not the dry run's (someone changed the catalogue
 // in between) or has rejected rows, then creates and changes every module, each recorded in the audit log.
@@ -158,7 +154,7 @@ func (s *Store) ApplyImport(ctx context.Context, actor admin.Actor, token string
 			return notFound(err)
 		}
 		if appliedAt != nil {
-			return ErrImportApplied
+			return admin.ErrImportApplied
 		}
 		rows, err := admin.ParseModulesCSV(content)
 		if err != nil {
@@ -169,10 +165,10 @@ func (s *Store) ApplyImport(ctx context.Context, actor admin.Actor, token string
 			return err
 		}
 		if plan.Digest() != digest {
-			return admin.Refuse("Le catalogue a changé depuis la simulation : le résultat ne serait plus celui affiché. Relancez la simulation.")
+			return admin.ErrImportStale
 		}
 		if !plan.CanApply() {
-			return admin.Refuse("Cet import ne peut pas être appliqué : corrigez les lignes refusées et relancez la simulation.")
+			return admin.ErrImportRejects
 		}
 		for _, l := range plan.Lines {
 			m := l.Module

@@ -760,7 +760,7 @@ func (s *Store) AddLicenceGrant(ctx context.Context, poolID int64, quantity int,
 }
 
 // SetLicenceQuota sets (or changes) an administration's quota in a pool. It may not be set below the
-// licences the administration already holds (licence.QuotaBelowUsageError); a raised quota serves the
+// licences the administration already holds (licence.ErrQuotaBelowUsage); a raised quota serves the
 // waiting requests. It returns how many were served.
 func (s *Store) SetLicenceQuota(ctx context.Context, poolID int64, administration string, quota int, actor admin.Actor, mails LicenceMails) (int, error) {
 	var served int
@@ -776,7 +776,7 @@ func (s *Store) SetLicenceQuota(ctx context.Context, poolID int64, administratio
 			return err
 		}
 		if quota < used {
-			return licence.QuotaBelowUsageError{Allocated: used}
+			return licence.ErrQuotaBelowUsage.With(used)
 		}
 		before := map[string]string{"administration": administration}
 		var old *int

@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"campus/internal/admin"
-	"campus/internal/apperr"
 	"campus/internal/catalogue"
 	"campus/internal/mail"
 	"campus/internal/programme"
@@ -18,9 +17,6 @@ import (
 
 // Tailored-programme requests: an administration's request, its workflow with notes and mails, and the
 // programme an accepted request becomes.
-
-// ErrUnknownModule: a proposal names a module that does not exist or is not published.
-var ErrUnknownModule = fmt.Errorf("%w: module inconnu ou non publié", apperr.ErrConflict)
 
 // SubmitProgrammeRequest records a request with the hash of its first follow-up link and queues the
 // acknowledgement that carries the link.
@@ -191,7 +187,7 @@ func (s *Store) ProgrammeRequestByFollowHash(ctx context.Context, hash []byte) (
 // ChangeProgrammeRequest moves a request to another status in one transaction with its history entry and the
 // mail to the contact (built by notify from the request as changed), which carries a new follow-up link
 // (linkHash is its hash). Proposing records the proposal and its
-// modules (ErrUnknownModule when one is not published); accepting creates the tailored programme: a track for
+// modules (programme.ErrUnknownModule when one is not published); accepting creates the tailored programme: a track for
 // the administration with the proposal's modules, published when public, otherwise kept out of the public
 // catalogue and shown only to the administration's agents.
 func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash []byte, c programme.Change, actor admin.Actor, notify func(programme.Request) mail.Message) (programme.Request, error) {
@@ -221,7 +217,7 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash [
 				return err
 			}
 			if int(tag.RowsAffected()) != len(c.Modules) {
-				return ErrUnknownModule
+				return programme.ErrUnknownModule
 			}
 		case programme.StatusAccepted:
 			trackID, err := createProgramme(ctx, tx, id, c.Public, &access)

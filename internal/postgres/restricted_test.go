@@ -187,7 +187,7 @@ func TestStore_RestrictedAccess(t *testing.T) {
 
 	t.Run("NeverPublic", func(t *testing.T) {
 		err := s.SetStatus(ctx, alice, admin.EntityTrack, track.ID, "published")
-		if msg, ok := admin.AsRule(err); !ok || !strings.Contains(msg, "réservé") {
+		if ref, ok := apperr.AsRefusal(err); !ok || !strings.Contains(ref.Message, "réservé") {
 			t.Errorf("publishing a restricted programme: %v", err)
 		}
 		if _, err := s.Pool().Exec(ctx, `UPDATE tracks SET status = 'published' WHERE id = $1`, track.ID); err == nil {

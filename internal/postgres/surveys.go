@@ -40,7 +40,7 @@ func (s *Store) AnswerSurvey(ctx context.Context, userID, enrolmentID int64, a e
 		return fmt.Errorf("postgres.AnswerSurvey: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return &enrolment.Refusal{Code: enrolment.CodeSurvey, Message: "Vous avez déjà répondu à ce questionnaire : merci !"}
+		return enrolment.ErrSurveyAnswered
 	}
 	return nil
 }

@@ -5,9 +5,9 @@
 package programme
 
 import (
-	"errors"
 	"time"
 
+	"campus/internal/apperr"
 	"campus/internal/catalogue"
 )
 
@@ -60,8 +60,15 @@ func AnswerLabel(a string) string {
 	return a
 }
 
-// ErrAnswered: the proposal already has the requester's answer.
-var ErrAnswered = errors.New("programme: la proposition a déjà reçu une réponse")
+// Refusals of the workflow of requests.
+var (
+	// ErrAnswered: the proposal already has the requester's answer.
+	ErrAnswered = &apperr.Refusal{Code: "programme_answered", Message: "Cette proposition a déjà reçu une réponse."}
+	// ErrTransition: the change is not allowed from the request's status (a stale page, a forged form).
+	ErrTransition = &apperr.Refusal{Code: "programme_transition", Message: "Cette demande a changé entre-temps : rechargez la page."}
+	// ErrUnknownModule: a proposal names a module that does not exist or is not published.
+	ErrUnknownModule = &apperr.Refusal{Code: "programme_unknown_module", Field: "modules", Message: "Un des modules choisis n’est plus publié : rechargez la page et choisissez à nouveau."}
+)
 
 // Final reports whether a status ends the workflow.
 func Final(s string) bool { return s == StatusAccepted || s == StatusDeclined }
@@ -80,9 +87,6 @@ var transitions = map[string][]Transition{
 
 // Transitions lists the changes possible from a status.
 func Transitions(from string) []Transition { return transitions[from] }
-
-// ErrTransition: the change is not allowed from the request's status (a stale page, a forged form).
-var ErrTransition = errors.New("programme: changement de statut impossible")
 
 // CanTransition reports whether a request may go from one status to another.
 func CanTransition(from, to string) bool {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"golang.org/x/sync/errgroup"
 
 	"campus/internal/admin"
 	"campus/internal/apperr"
@@ -17,41 +19,12 @@ import (
 // adminRoutes registers the back-office pages inside the /admin group (admins only). Every state change is
 // a POST; every id in a URL is checked (404 when unknown).
 func (s *Server) adminRoutes(r chi.Router) {
-	r.Get("/domaines", s.adminDomains)
-	r.Get("/domaines/nouveau", s.adminNewDomain)
-	r.Post("/domaines", s.adminCreateDomain)
-	r.Get("/domaines/{id}", s.adminEditDomain)
-	r.Post("/domaines/{id}", s.adminUpdateDomain)
-	r.Post("/domaines/{id}/etat", s.adminSetStatus(admin.EntityDomain))
-
-	r.Get("/partenaires", s.adminPartners)
-	r.Get("/partenaires/nouveau", s.adminNewPartner)
-	r.Post("/partenaires", s.adminCreatePartner)
-	r.Get("/partenaires/{id}", s.adminEditPartner)
-	r.Post("/partenaires/{id}", s.adminUpdatePartner)
-	r.Post("/partenaires/{id}/etat", s.adminSetStatus(admin.EntityPartner))
-
-	r.Get("/publics", s.adminAudiences)
-	r.Get("/publics/nouveau", s.adminNewAudience)
-	r.Post("/publics", s.adminCreateAudience)
-	r.Get("/publics/{id}", s.adminEditAudience)
-	r.Post("/publics/{id}", s.adminUpdateAudience)
-	r.Post("/publics/{id}/etat", s.adminSetStatus(admin.EntityAudience))
-
-	r.Get("/modules", s.adminModules)
-	r.Get("/modules/nouveau", s.adminNewModule)
-	r.Post("/modules", s.adminCreateModule)
-	r.Get("/modules/{id}", s.adminEditModule)
-	r.Post("/modules/{id}", s.adminUpdateModule)
-	r.Post("/modules/{id}/etat", s.adminSetStatus(admin.EntityModule))
-
-	r.Get("/parcours", s.adminTracks(false))
+	s.adminEntityRoutes(r, admin.EntityDomain, "/domaines", s.adminDomains, s.adminNewDomain, s.adminCreateDomain, s.adminEditDomain, s.adminUpdateDomain)
+	s.adminEntityRoutes(r, admin.EntityPartner, "/partenaires", s.adminPartners, s.adminNewPartner, s.adminCreatePartner, s.adminEditPartner, s.adminUpdatePartner)
+	s.adminEntityRoutes(r, admin.EntityAudience, "/publics", s.adminAudiences, s.adminNewAudience, s.adminCreateAudience, s.adminEditAudience, s.adminUpdateAudience)
+	s.adminEntityRoutes(r, admin.EntityModule, "/modules", s.adminModules, s.adminNewModule, s.adminCreateModule, s.adminEditModule, s.adminUpdateModule)
+	s.adminEntityRoutes(r, admin.EntityTrack, "/parcours", s.adminTracks(false), s.adminNewTrack, s.adminCreateTrack, s.adminEditTrack, s.adminUpdateTrack)
 	r.Get("/programmes", s.adminTracks(true))
-	r.Get("/parcours/nouveau", s.adminNewTrack)
-	r.Post("/parcours", s.adminCreateTrack)
-	r.Get("/parcours/{id}", s.adminEditTrack)
-	r.Post("/parcours/{id}", s.adminUpdateTrack)
-	r.Post("/parcours/{id}/etat", s.adminSetStatus(admin.EntityTrack))
 	r.Post("/parcours/{id}/modules", s.adminAddTrackModule)
 	r.Post("/parcours/{id}/modules/{module}", s.adminMoveTrackModule)
 
@@ -70,6 +43,17 @@ func (s *Server) adminRoutes(r chi.Router) {
 	r.Get("/export/{file}", s.adminExport)
 	r.Post("/import", s.adminUploadImport)
 	r.Post("/import/{token}", s.adminApplyImport)
+}
+
+// adminEntityRoutes registers the pages of an entity of the catalogue: its list, the form of a new one, its
+// creation, its edit page and its update, and its status changes (adminSetStatus).
+func (s *Server) adminEntityRoutes(r chi.Router, entity, list string, index, newForm, create, edit, update http.HandlerFunc) {
+	r.Get(list, index)
+	r.Get(list+"/nouveau", newForm)
+	r.Post(list, create)
+	r.Get(list+"/{id}", edit)
+	r.Post(list+"/{id}", update)
+	r.Post(list+"/{id}/etat", s.adminSetStatus(entity))
 }
 
 // adminActor is the admin making a change, for the audit log.
@@ -110,24 +94,66 @@ func (f *Form) adminApply(errs admin.Errors) {
 }
 
 // adminSaveFailed turns what a save returned into what the form page shows: a conflict (the edit was made from a
-// stale version: show what changed, with the current version so that saving again is deliberate), a taken
-// slug or a refused rule on the form (422). It reports false for any other error, which the caller fails with.
+// stale version: show what changed, with the current version so that saving again is deliberate), or a refusal
+// (a taken slug, a rule) on the form (422). It reports false for any other error, which the caller fails with.
 func adminSaveFailed(err error, f *Form, edit *templates.AdminEdit, typed admin.Snapshot) (int, bool) {
 	if c, ok := admin.AsConflict(err); ok {
 		edit.Version = c.Version
 		edit.Conflict = &templates.AdminConflict{By: c.By, At: c.At, Changes: admin.Diff(c.Current, typed)}
 		return http.StatusConflict, true
 	}
-	var taken *admin.SlugTakenError
-	if errors.As(err, &taken) {
-		f.Fail("slug", taken.Message())
-		return http.StatusUnprocessableEntity, true
-	}
-	if msg, ok := admin.AsRule(err); ok {
-		f.FailForm(msg)
+	if f.Refuse(err) == nil {
 		return http.StatusUnprocessableEntity, true
 	}
 	return 0, false
+}
+
+// adminSave is the one create/update flow of a back-office form, once the entity's own function has read and
+// checked it (typed, errs): when the form is valid it stores the entity (store, the entity's own, says where to
+// go and what to say), and otherwise shows the form again (render, the entity's own) with the field errors, a
+// refusal (422) or a conflict with what changed (409).
+func (s *Server) adminSave(w http.ResponseWriter, r *http.Request, f *Form, e *templates.AdminEdit, typed admin.Snapshot, errs admin.Errors,
+	store func() (to, msg string, err error), render func(status int)) {
+	f.adminApply(errs)
+	status := http.StatusUnprocessableEntity
+	if f.Valid() {
+		to, msg, err := store()
+		if err == nil {
+			s.invalidate("catalogue")
+			s.flash(r, "success", msg)
+			http.Redirect(w, r, to, http.StatusSeeOther)
+			return
+		}
+		var ok bool
+		if status, ok = adminSaveFailed(err, f, e, typed); !ok {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	e.Form = f.State()
+	render(status)
+}
+
+// adminLoad reads the {id} of a back-office URL and loads its entity (load) and, at the same time, what its
+// form needs (with; nil when nothing). When it cannot (404, an error) it fails the request and reports false.
+func adminLoad[T, X any](s *Server, w http.ResponseWriter, r *http.Request, load func(context.Context, int64) (T, error),
+	with func(context.Context) (X, error)) (T, X, bool) {
+	var x T
+	var extra X
+	id, err := idParam(r, "id")
+	if err == nil {
+		g, ctx := errgroup.WithContext(r.Context())
+		g.Go(func() (err error) { x, err = load(ctx, id); return })
+		if with != nil {
+			g.Go(func() (err error) { extra, err = with(ctx); return })
+		}
+		err = g.Wait()
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return x, extra, false
+	}
+	return x, extra, true
 }
 
 // adminSetStatus moves an entity to the status posted in "etat"; a refusal comes back as a message on the
@@ -142,9 +168,9 @@ func (s *Server) adminSetStatus(entity string) http.HandlerFunc {
 		f := s.readForm(w, r)
 		to := f.Hidden("etat")
 		back := templates.AdminHref(entity, id)
-		err = s.store.SetStatus(r.Context(), adminActor(r), entity, id, to)
-		if msg, ok := admin.AsRule(err); ok {
-			s.flash(r, "error", msg)
+		ref, err := refused(s.store.SetStatus(r.Context(), adminActor(r), entity, id, to))
+		if ref != nil {
+			s.flash(r, "error", ref.Message)
 			http.Redirect(w, r, back, http.StatusSeeOther)
 			return
 		}

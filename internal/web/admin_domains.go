@@ -73,34 +73,16 @@ func (s *Server) adminNewDomain(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adminCreateDomain(w http.ResponseWriter, r *http.Request) {
 	f := s.readForm(w, r)
 	d, errs := adminReadDomain(f).Check()
-	f.adminApply(errs)
 	e := templates.AdminEdit{Entity: admin.EntityDomain, Action: "/admin/domaines"}
-	if f.Valid() {
+	s.adminSave(w, r, f, &e, d.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreateDomain(r.Context(), adminActor(r), d)
-		if err == nil {
-			s.invalidate("catalogue")
-			s.flash(r, "success", "Le domaine « "+d.Title+" » est créé, à l’état brouillon.")
-			http.Redirect(w, r, templates.AdminHref(admin.EntityDomain, id), http.StatusSeeOther)
-			return
-		}
-		if _, ok := adminSaveFailed(err, f, &e, d.Snapshot()); !ok {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	e.Form = f.State()
-	s.adminRenderDomain(w, r, http.StatusUnprocessableEntity, e)
+		return templates.AdminHref(admin.EntityDomain, id), "Le domaine « " + d.Title + " » est créé, à l’état brouillon.", err
+	}, func(status int) { s.adminRenderDomain(w, r, status, e) })
 }
 
 func (s *Server) adminEditDomain(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d, err := s.store.AdminDomain(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
+	d, _, ok := adminLoad[admin.Domain, any](s, w, r, s.store.AdminDomain, nil)
+	if !ok {
 		return
 	}
 	e := adminEditOf(admin.EntityDomain, d.ID, d.Title, d.Slug, d.Status, d.Version, false)
@@ -109,37 +91,16 @@ func (s *Server) adminEditDomain(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminUpdateDomain(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	cur, err := s.store.AdminDomain(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
+	cur, _, ok := adminLoad[admin.Domain, any](s, w, r, s.store.AdminDomain, nil)
+	if !ok {
 		return
 	}
 	f := s.readForm(w, r)
 	d, errs := adminReadDomain(f).Check()
-	f.adminApply(errs)
 	e := adminEditOf(admin.EntityDomain, cur.ID, cur.Title, cur.Slug, cur.Status, f.adminVersion(), false)
-	status := http.StatusUnprocessableEntity
-	if f.Valid() {
-		err := s.store.UpdateDomain(r.Context(), adminActor(r), cur.ID, f.adminVersion(), d)
-		if err == nil {
-			s.invalidate("catalogue")
-			s.flash(r, "success", "Le domaine « "+d.Title+" » est enregistré.")
-			http.Redirect(w, r, e.Action, http.StatusSeeOther)
-			return
-		}
-		var ok bool
-		if status, ok = adminSaveFailed(err, f, &e, d.Snapshot()); !ok {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	e.Form = f.State()
-	s.adminRenderDomain(w, r, status, e)
+	s.adminSave(w, r, f, &e, d.Snapshot(), errs, func() (string, string, error) {
+		return e.Action, "Le domaine « " + d.Title + " » est enregistré.", s.store.UpdateDomain(r.Context(), adminActor(r), cur.ID, f.adminVersion(), d)
+	}, func(status int) { s.adminRenderDomain(w, r, status, e) })
 }
 
 // ---- Partners ----
@@ -182,34 +143,16 @@ func (s *Server) adminNewPartner(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adminCreatePartner(w http.ResponseWriter, r *http.Request) {
 	f := s.readForm(w, r)
 	p, errs := adminReadPartner(f).Check()
-	f.adminApply(errs)
 	e := templates.AdminEdit{Entity: admin.EntityPartner, Action: "/admin/partenaires"}
-	if f.Valid() {
+	s.adminSave(w, r, f, &e, p.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreatePartner(r.Context(), adminActor(r), p)
-		if err == nil {
-			s.invalidate("catalogue")
-			s.flash(r, "success", "Le partenaire « "+p.Name+" » est créé, à l’état brouillon.")
-			http.Redirect(w, r, templates.AdminHref(admin.EntityPartner, id), http.StatusSeeOther)
-			return
-		}
-		if _, ok := adminSaveFailed(err, f, &e, p.Snapshot()); !ok {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	e.Form = f.State()
-	s.adminRenderPartner(w, r, http.StatusUnprocessableEntity, e)
+		return templates.AdminHref(admin.EntityPartner, id), "Le partenaire « " + p.Name + " » est créé, à l’état brouillon.", err
+	}, func(status int) { s.adminRenderPartner(w, r, status, e) })
 }
 
 func (s *Server) adminEditPartner(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.store.AdminPartner(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
+	p, _, ok := adminLoad[admin.Partner, any](s, w, r, s.store.AdminPartner, nil)
+	if !ok {
 		return
 	}
 	e := adminEditOf(admin.EntityPartner, p.ID, p.Name, p.Slug, p.Status, p.Version, false)
@@ -218,37 +161,16 @@ func (s *Server) adminEditPartner(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminUpdatePartner(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	cur, err := s.store.AdminPartner(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
+	cur, _, ok := adminLoad[admin.Partner, any](s, w, r, s.store.AdminPartner, nil)
+	if !ok {
 		return
 	}
 	f := s.readForm(w, r)
 	p, errs := adminReadPartner(f).Check()
-	f.adminApply(errs)
 	e := adminEditOf(admin.EntityPartner, cur.ID, cur.Name, cur.Slug, cur.Status, f.adminVersion(), false)
-	status := http.StatusUnprocessableEntity
-	if f.Valid() {
-		err := s.store.UpdatePartner(r.Context(), adminActor(r), cur.ID, f.adminVersion(), p)
-		if err == nil {
-			s.invalidate("catalogue")
-			s.flash(r, "success", "Le partenaire « "+p.Name+" » est enregistré.")
-			http.Redirect(w, r, e.Action, http.StatusSeeOther)
-			return
-		}
-		var ok bool
-		if status, ok = adminSaveFailed(err, f, &e, p.Snapshot()); !ok {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	e.Form = f.State()
-	s.adminRenderPartner(w, r, status, e)
+	s.adminSave(w, r, f, &e, p.Snapshot(), errs, func() (string, string, error) {
+		return e.Action, "Le partenaire « " + p.Name + " » est enregistré.", s.store.UpdatePartner(r.Context(), adminActor(r), cur.ID, f.adminVersion(), p)
+	}, func(status int) { s.adminRenderPartner(w, r, status, e) })
 }
 
 // ---- Audiences ----
@@ -289,34 +211,16 @@ func (s *Server) adminNewAudience(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adminCreateAudience(w http.ResponseWriter, r *http.Request) {
 	f := s.readForm(w, r)
 	a, errs := adminReadAudience(f).Check()
-	f.adminApply(errs)
 	e := templates.AdminEdit{Entity: admin.EntityAudience, Action: "/admin/publics"}
-	if f.Valid() {
+	s.adminSave(w, r, f, &e, a.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreateAudience(r.Context(), adminActor(r), a)
-		if err == nil {
-			s.invalidate("catalogue")
-			s.flash(r, "success", "Le public « "+a.Label+" » est créé, à l’état brouillon : publiez-le pour l’associer à des modules.")
-			http.Redirect(w, r, templates.AdminHref(admin.EntityAudience, id), http.StatusSeeOther)
-			return
-		}
-		if _, ok := adminSaveFailed(err, f, &e, a.Snapshot()); !ok {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	e.Form = f.State()
-	s.adminRenderAudience(w, r, http.StatusUnprocessableEntity, e)
+		return templates.AdminHref(admin.EntityAudience, id), "Le public « " + a.Label + " » est créé, à l’état brouillon : publiez-le pour l’associer à des modules.", err
+	}, func(status int) { s.adminRenderAudience(w, r, status, e) })
 }
 
 func (s *Server) adminEditAudience(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.store.AdminAudience(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
+	a, _, ok := adminLoad[admin.Audience, any](s, w, r, s.store.AdminAudience, nil)
+	if !ok {
 		return
 	}
 	e := adminEditOf(admin.EntityAudience, a.ID, a.Label, a.Slug, a.Status, a.Version, false)
@@ -325,35 +229,14 @@ func (s *Server) adminEditAudience(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminUpdateAudience(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	cur, err := s.store.AdminAudience(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
+	cur, _, ok := adminLoad[admin.Audience, any](s, w, r, s.store.AdminAudience, nil)
+	if !ok {
 		return
 	}
 	f := s.readForm(w, r)
 	a, errs := adminReadAudience(f).Check()
-	f.adminApply(errs)
 	e := adminEditOf(admin.EntityAudience, cur.ID, cur.Label, cur.Slug, cur.Status, f.adminVersion(), false)
-	status := http.StatusUnprocessableEntity
-	if f.Valid() {
-		err := s.store.UpdateAudience(r.Context(), adminActor(r), cur.ID, f.adminVersion(), a)
-		if err == nil {
-			s.invalidate("catalogue")
-			s.flash(r, "success", "Le public « "+a.Label+" » est enregistré.")
-			http.Redirect(w, r, e.Action, http.StatusSeeOther)
-			return
-		}
-		var ok bool
-		if status, ok = adminSaveFailed(err, f, &e, a.Snapshot()); !ok {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	e.Form = f.State()
-	s.adminRenderAudience(w, r, status, e)
+	s.adminSave(w, r, f, &e, a.Snapshot(), errs, func() (string, string, error) {
+		return e.Action, "Le public « " + a.Label + " » est enregistré.", s.store.UpdateAudience(r.Context(), adminActor(r), cur.ID, f.adminVersion(), a)
+	}, func(status int) { s.adminRenderAudience(w, r, status, e) })
 }

@@ -17,7 +17,6 @@ import (
 
 	"campus/internal/admin"
 	"campus/internal/catalogue"
-	"campus/internal/postgres"
 	"campus/internal/sheet"
 	"campus/templates"
 )
@@ -242,27 +241,24 @@ func (s *Server) adminUploadImport(w http.ResponseWriter, r *http.Request) {
 // adminApplyImport applies a simulated import, all or nothing.
 func (s *Server) adminApplyImport(w http.ResponseWriter, r *http.Request) {
 	plan, err := s.store.ApplyImport(r.Context(), adminActor(r), chi.URLParam(r, "token"))
-	if errors.Is(err, postgres.ErrImportApplied) {
-		s.flash(r, "info", "Cet import a déjà été appliqué.")
-		http.Redirect(w, r, "/admin/import-export", http.StatusSeeOther)
-		return
-	}
 	var fe *admin.FileError
-	msg, isRule := admin.AsRule(err)
-	var taken *admin.SlugTakenError
-	switch {
+	msg, kind := "", "error"
+	switch ref, _ := refused(err); {
+	case errors.Is(err, admin.ErrImportApplied):
+		msg, kind = ref.Message, "info"
+	case errors.Is(err, admin.ErrSlugTaken):
+		msg = "Rien n’a été importé : " + ref.Message + " Relancez la simulation."
+	case ref != nil:
+		msg = ref.Message
 	case errors.As(err, &fe):
-		msg, isRule = fe.Message, true
-	case errors.As(err, &taken):
-		msg, isRule = "Rien n’a été importé : "+taken.Message()+" Relancez la simulation.", true
-	}
-	if isRule {
-		s.flash(r, "error", msg)
-		http.Redirect(w, r, "/admin/import-export", http.StatusSeeOther)
+		msg = fe.Message
+	case err != nil:
+		s.fail(w, r, err)
 		return
 	}
-	if err != nil {
-		s.fail(w, r, err)
+	if msg != "" {
+		s.flash(r, kind, msg)
+		http.Redirect(w, r, "/admin/import-export", http.StatusSeeOther)
 		return
 	}
 	s.invalidate("catalogue")

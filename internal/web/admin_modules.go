@@ -107,38 +107,16 @@ func (s *Server) adminCreateModule(w http.ResponseWriter, r *http.Request) {
 	}
 	f := s.readForm(w, r)
 	m, errs := adminReadModule(f).Check(refs, "draft")
-	f.adminApply(errs)
 	e := templates.AdminEdit{Entity: admin.EntityModule, Action: "/admin/modules"}
-	if f.Valid() {
+	s.adminSave(w, r, f, &e, m.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreateModule(r.Context(), adminActor(r), m)
-		if err == nil {
-			s.invalidate("catalogue")
-			s.flash(r, "success", "Le module « "+m.Title+" » est créé, à l’état brouillon.")
-			http.Redirect(w, r, templates.AdminHref(admin.EntityModule, id), http.StatusSeeOther)
-			return
-		}
-		if _, ok := adminSaveFailed(err, f, &e, m.Snapshot()); !ok {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	e.Form = f.State()
-	s.adminRenderModule(w, r, http.StatusUnprocessableEntity, e, refs)
+		return templates.AdminHref(admin.EntityModule, id), "Le module « " + m.Title + " » est créé, à l’état brouillon.", err
+	}, func(status int) { s.adminRenderModule(w, r, status, e, refs) })
 }
 
 func (s *Server) adminEditModule(w http.ResponseWriter, r *http.Request) {
-	var m admin.Module
-	var refs admin.Refs
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { m, err = s.store.AdminModule(ctx, id); return })
-	g.Go(func() (err error) { refs, err = s.store.AdminRefs(ctx); return })
-	if err := g.Wait(); err != nil {
-		s.fail(w, r, err)
+	m, refs, ok := adminLoad(s, w, r, s.store.AdminModule, s.store.AdminRefs)
+	if !ok {
 		return
 	}
 	e := adminEditOf(admin.EntityModule, m.ID, m.Title, m.Slug, m.Status, m.Version, false)
@@ -147,41 +125,16 @@ func (s *Server) adminEditModule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminUpdateModule(w http.ResponseWriter, r *http.Request) {
-	var cur admin.Module
-	var refs admin.Refs
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { cur, err = s.store.AdminModule(ctx, id); return })
-	g.Go(func() (err error) { refs, err = s.store.AdminRefs(ctx); return })
-	if err := g.Wait(); err != nil {
-		s.fail(w, r, err)
+	cur, refs, ok := adminLoad(s, w, r, s.store.AdminModule, s.store.AdminRefs)
+	if !ok {
 		return
 	}
 	f := s.readForm(w, r)
 	m, errs := adminReadModule(f).Check(refs, cur.Status)
-	f.adminApply(errs)
 	e := adminEditOf(admin.EntityModule, cur.ID, cur.Title, cur.Slug, cur.Status, f.adminVersion(), false)
-	status := http.StatusUnprocessableEntity
-	if f.Valid() {
-		err := s.store.UpdateModule(r.Context(), adminActor(r), cur.ID, f.adminVersion(), m)
-		if err == nil {
-			s.invalidate("catalogue")
-			s.flash(r, "success", "Le module « "+m.Title+" » est enregistré.")
-			http.Redirect(w, r, e.Action, http.StatusSeeOther)
-			return
-		}
-		var ok bool
-		if status, ok = adminSaveFailed(err, f, &e, m.Snapshot()); !ok {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	e.Form = f.State()
-	s.adminRenderModule(w, r, status, e, refs)
+	s.adminSave(w, r, f, &e, m.Snapshot(), errs, func() (string, string, error) {
+		return e.Action, "Le module « " + m.Title + " » est enregistré.", s.store.UpdateModule(r.Context(), adminActor(r), cur.ID, f.adminVersion(), m)
+	}, func(status int) { s.adminRenderModule(w, r, status, e, refs) })
 }
 
 // ---- Tracks and tailored programmes ----
@@ -281,41 +234,17 @@ func (s *Server) adminCreateTrack(w http.ResponseWriter, r *http.Request) {
 	}
 	f := s.readForm(w, r)
 	t, errs := adminReadTrack(f, false).Check(refs, "draft")
-	f.adminApply(errs)
 	e := templates.AdminEdit{Entity: admin.EntityTrack, Action: "/admin/parcours"}
-	if f.Valid() {
+	s.adminSave(w, r, f, &e, t.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreateTrack(r.Context(), adminActor(r), t)
-		if err == nil {
-			s.invalidate("catalogue")
-			s.flash(r, "success", "« "+t.Title+" » est créé, à l’état brouillon. Ajoutez-lui des modules ci-dessous.")
-			http.Redirect(w, r, templates.AdminHref(admin.EntityTrack, id), http.StatusSeeOther)
-			return
-		}
-		if _, ok := adminSaveFailed(err, f, &e, t.Snapshot()); !ok {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	e.Form = f.State()
-	s.adminRenderTrack(w, r, http.StatusUnprocessableEntity, e, refs, t.Administration != "", false, templates.FormState{})
+		return templates.AdminHref(admin.EntityTrack, id), "« " + t.Title + " » est créé, à l’état brouillon. Ajoutez-lui des modules ci-dessous.", err
+	}, func(status int) {
+		s.adminRenderTrack(w, r, status, e, refs, t.Administration != "", false, templates.FormState{})
+	})
 }
 
 func (s *Server) adminLoadTrack(w http.ResponseWriter, r *http.Request) (admin.Track, admin.Refs, bool) {
-	var t admin.Track
-	var refs admin.Refs
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return t, refs, false
-	}
-	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { t, err = s.store.AdminTrack(ctx, id); return })
-	g.Go(func() (err error) { refs, err = s.store.AdminRefs(ctx); return })
-	if err := g.Wait(); err != nil {
-		s.fail(w, r, err)
-		return t, refs, false
-	}
-	return t, refs, true
+	return adminLoad(s, w, r, s.store.AdminTrack, s.store.AdminRefs)
 }
 
 func adminTrackEdit(t admin.Track, version int) templates.AdminEdit {
@@ -343,24 +272,12 @@ func (s *Server) adminUpdateTrack(w http.ResponseWriter, r *http.Request) {
 	}
 	f := s.readForm(w, r)
 	t, errs := adminReadTrack(f, cur.Restricted).Check(refs, cur.Status)
-	f.adminApply(errs)
 	e := adminTrackEdit(cur, f.adminVersion())
-	status := http.StatusUnprocessableEntity
-	if f.Valid() {
-		err := s.store.UpdateTrack(r.Context(), adminActor(r), cur.ID, f.adminVersion(), t)
-		if err == nil {
-			s.invalidate("catalogue")
-			s.flash(r, "success", "« "+t.Title+" » est enregistré.")
-			http.Redirect(w, r, e.Action, http.StatusSeeOther)
-			return
-		}
-		if status, ok = adminSaveFailed(err, f, &e, t.Snapshot()); !ok {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	e.Form = f.State()
-	s.adminRenderTrack(w, r, status, e, refs, cur.Tailored(), cur.Restricted, templates.FormState{})
+	s.adminSave(w, r, f, &e, t.Snapshot(), errs, func() (string, string, error) {
+		return e.Action, "« " + t.Title + " » est enregistré.", s.store.UpdateTrack(r.Context(), adminActor(r), cur.ID, f.adminVersion(), t)
+	}, func(status int) {
+		s.adminRenderTrack(w, r, status, e, refs, cur.Tailored(), cur.Restricted, templates.FormState{})
+	})
 }
 
 // adminAddTrackModule adds the chosen module at the end of the track.
@@ -381,13 +298,9 @@ func (s *Server) adminAddTrackModule(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, templates.AdminHref(admin.EntityTrack, cur.ID)+"#modules", http.StatusSeeOther)
 			return
 		}
-		msg, isRule := admin.AsRule(err)
-		switch {
-		case isRule:
-			f.Fail("module", msg)
-		case adminIsNotFound(err):
+		if adminIsNotFound(err) {
 			f.Fail("module", "Ce module n’existe pas ou plus : choisissez-en un dans la liste.")
-		default:
+		} else if err := f.Refuse(err); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -414,9 +327,9 @@ func (s *Server) adminMoveTrackModule(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	err = s.store.ChangeTrackModules(r.Context(), adminActor(r), trackID, moduleID, op)
-	if msg, ok := admin.AsRule(err); ok {
-		s.flash(r, "error", msg)
+	ref, err := refused(s.store.ChangeTrackModules(r.Context(), adminActor(r), trackID, moduleID, op))
+	if ref != nil {
+		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,7 +10,6 @@ import (
 
 	"campus/internal/admin"
 	"campus/internal/catalogue"
-	"campus/internal/enrolment"
 	"campus/internal/postgres"
 	"campus/templates"
 )
@@ -148,21 +148,11 @@ func (s *Server) adminCreateSession(w http.ResponseWriter, r *http.Request) {
 			m, err := s.store.ModuleChoice(r.Context(), slug)
 			return m, err == nil
 		}})
-	f.adminApply(errs)
 	e := templates.AdminEdit{Entity: admin.EntitySession, Action: "/admin/sessions"}
-	if f.Valid() {
+	s.adminSave(w, r, f, &e, x.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreateSession(r.Context(), adminActor(r), x, s.mailer())
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.invalidate("catalogue")
-		s.flash(r, "success", "La session « "+admin.SessionLabel(x.ModuleTitle, x.StartsAt)+" » est programmée.")
-		http.Redirect(w, r, templates.AdminHref(admin.EntitySession, id), http.StatusSeeOther)
-		return
-	}
-	e.Form = f.State()
-	s.adminRenderSession(w, r, http.StatusUnprocessableEntity, e, sf, admin.Session{})
+		return templates.AdminHref(admin.EntitySession, id), "La session « " + admin.SessionLabel(x.ModuleTitle, x.StartsAt) + " » est programmée.", err
+	}, func(status int) { s.adminRenderSession(w, r, status, e, sf, admin.Session{}) })
 }
 
 func adminSessionEdit(x admin.Session, version int) templates.AdminEdit {
@@ -171,21 +161,10 @@ func adminSessionEdit(x admin.Session, version int) templates.AdminEdit {
 }
 
 func (s *Server) adminLoadSession(w http.ResponseWriter, r *http.Request) (admin.Session, adminSessionForm, bool) {
-	var x admin.Session
-	var sf adminSessionForm
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return x, sf, false
-	}
-	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { x, err = s.store.AdminSession(ctx, id); return })
-	g.Go(func() (err error) { sf.trainers, err = s.store.Trainers(ctx); return })
-	if err := g.Wait(); err != nil {
-		s.fail(w, r, err)
-		return x, sf, false
-	}
-	return x, sf, true
+	return adminLoad(s, w, r, s.store.AdminSession, func(ctx context.Context) (sf adminSessionForm, err error) {
+		sf.trainers, err = s.store.Trainers(ctx)
+		return sf, err
+	})
 }
 
 func (s *Server) adminEditSession(w http.ResponseWriter, r *http.Request) {
@@ -213,29 +192,16 @@ func (s *Server) adminUpdateSession(w http.ResponseWriter, r *http.Request) {
 		}}
 	rules.Was.StartsAt, rules.Was.EndsAt = cur.StartsAt, cur.EndsAt
 	x, errs := in.Check(rules)
-	f.adminApply(errs)
 	e := adminSessionEdit(cur, f.adminVersion())
-	status := http.StatusUnprocessableEntity
-	if f.Valid() {
+	s.adminSave(w, r, f, &e, x.Snapshot(), errs, func() (string, string, error) {
 		told, err := s.store.UpdateSession(r.Context(), adminActor(r), cur.ID, f.adminVersion(), x, s.mailer())
-		if err == nil {
-			s.invalidate("catalogue")
-			msg := "La session est enregistrée."
-			if told > 0 {
-				msg = "La session est enregistrée ; " + catalogue.Plural(told, "personne inscrite ou en attente en est prévenue", "personnes inscrites ou en attente en sont prévenues") +
-					" par courriel, et leur agenda suit."
-			}
-			s.flash(r, "success", msg)
-			http.Redirect(w, r, e.Action, http.StatusSeeOther)
-			return
+		msg := "La session est enregistrée."
+		if told > 0 {
+			msg = "La session est enregistrée ; " + catalogue.Plural(told, "personne inscrite ou en attente en est prévenue", "personnes inscrites ou en attente en sont prévenues") +
+				" par courriel, et leur agenda suit."
 		}
-		if status, ok = adminSaveFailed(err, f, &e, x.Snapshot()); !ok {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	e.Form = f.State()
-	s.adminRenderSession(w, r, status, e, sf, cur)
+		return e.Action, msg, err
+	}, func(status int) { s.adminRenderSession(w, r, status, e, sf, cur) })
 }
 
 // adminSessionCapacity changes the capacity of a session through the enrolment rules (raising it promotes
@@ -249,7 +215,7 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 	capacity := f.Int("capacity", "Nouvelle capacité", 1, admin.MaxCapacity, true)
 	if f.Valid() && capacity != cur.Capacity {
 		promoted, err := s.store.ChangeCapacity(r.Context(), adminActor(r), cur.ID, capacity, s.mailer())
-		if ref, isRefusal := enrolment.AsRefusal(err); isRefusal {
+		if ref, err := refused(err); ref != nil {
 			f.Fail("capacity", ref.Message)
 		} else if err != nil {
 			s.fail(w, r, err)
@@ -292,7 +258,7 @@ func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cancelled, err := s.store.CancelSession(r.Context(), adminActor(r), cur.ID, s.mailer())
-	if ref, isRefusal := enrolment.AsRefusal(err); isRefusal {
+	if ref, _ := refused(err); ref != nil {
 		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
 		return

@@ -81,13 +81,12 @@ func (s *Server) adminUserRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.store.SetUserRole(r.Context(), adminActor(r), id, role)
-	if msg, ok := admin.AsRule(err); ok {
-		f.FailForm(msg)
-		s.renderAdminUser(w, r, http.StatusUnprocessableEntity, id, f.State())
+	if err := f.Refuse(err); err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !f.Valid() {
+		s.renderAdminUser(w, r, http.StatusUnprocessableEntity, id, f.State())
 		return
 	}
 	s.invalidate("user:" + strconv.FormatInt(id, 10)) // this instance at once; the others by the notification

@@ -99,9 +99,9 @@ func (s *Server) approvalDecide(w http.ResponseWriter, r *http.Request) {
 	d, valid := readDecision(f)
 	if valid {
 		done, err := s.store.DecideApprovalByToken(r.Context(), hash, d, s.mailer())
-		if ref, isRef := enrolment.AsRefusal(err); isRef {
-			if ref.Code == enrolment.CodeManagerInvalid {
-				f.Fail("message", ref.Message)
+		if ref, err := refused(err); ref != nil {
+			if ref.Field == "message" {
+				f.Refuse(ref)
 			} else {
 				// Decided or expired meanwhile: the page says so, from the request as it is now.
 				if req, err = s.store.ApprovalByToken(r.Context(), hash); err != nil {
@@ -175,7 +175,7 @@ func (s *Server) teamDecide(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Actor = admin.Actor{ID: u.ID, Name: u.DisplayName()}
 	done, err := s.store.DecideTeamApproval(r.Context(), id, u.Email, d, s.mailer())
-	if ref, ok := enrolment.AsRefusal(err); ok {
+	if ref, _ := refused(err); ref != nil {
 		s.renderTeamApprovals(w, r, http.StatusConflict, ref.Message)
 		return
 	}

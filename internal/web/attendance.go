@@ -48,7 +48,7 @@ func (s *Server) slotAttendance(w http.ResponseWriter, r *http.Request, id int64
 	n := 0
 	if msg == "" {
 		n, err = s.store.MarkSlotAttendance(r.Context(), id, key, marks, u.ID)
-		if ref, ok := enrolment.AsRefusal(err); ok {
+		if ref, _ := refused(err); ref != nil {
 			msg, err = ref.Message, nil
 		}
 		if err != nil {
@@ -282,12 +282,10 @@ func (s *Server) declareAbsence(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
 			return
 		}
-		ref, ok := enrolment.AsRefusal(err)
-		if !ok {
+		if err := f.Refuse(err); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		f.FailForm(ref.Message)
 	}
 	e, err := s.store.Enrolment(r.Context(), id)
 	if err == nil && e.UserID != u.ID {

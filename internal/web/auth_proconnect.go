@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"time"
 
@@ -86,8 +85,8 @@ func (s *Server) proConnectCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, outcome, err := s.store.ProConnectLogin(ctx, res.Identity)
-	if errors.Is(err, postgres.ErrIdentityConflict) {
-		s.proConnectFailed(w, r, http.StatusConflict, "L’adresse "+res.Identity.Email+" est déjà liée à une autre identité ProConnect. Contactez l’équipe du Campus.")
+	if ref, _ := refused(err); ref != nil {
+		s.proConnectFailed(w, r, http.StatusConflict, ref.Message) // account.ErrIdentityConflict
 		return
 	}
 	if err != nil {

@@ -131,20 +131,9 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 		out, err = s.store.EnrolOnline(ctx, u.ID, m.ID, s.mailer())
 		metrics.Enrolment(enrolmentOutcome(out, err))
 	}
-	if err != nil {
-		ref, ok := enrolment.AsRefusal(err)
-		if !ok {
-			s.fail(w, r, err)
-			return
-		}
-		switch ref.Code {
-		case enrolment.CodeSessionStarted, enrolment.CodeSessionCancelled, enrolment.CodeSessionUnknown:
-			f.Fail("session", ref.Message)
-		case enrolment.CodeManagerRequired, enrolment.CodeManagerInvalid:
-			f.Fail("responsable", ref.Message)
-		default:
-			f.FailForm(ref.Message)
-		}
+	if err := f.Refuse(err); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if !f.Valid() {
 		if m, err = s.store.ModuleBySlug(ctx, m.Slug); err != nil { // fresh seats for the page shown again
@@ -230,7 +219,7 @@ func (s *Server) enrolTrack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := s.store.EnrolTrack(r.Context(), u.ID, t.ID, s.mailer())
-	if ref, ok := enrolment.AsRefusal(err); ok {
+	if ref, _ := refused(err); ref != nil {
 		kind := "error"
 		if ref.Code == enrolment.CodeTrackNothingNew {
 			kind = "info"
@@ -330,7 +319,7 @@ func (s *Server) declareCompletion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e, err := s.store.DeclareCompletion(r.Context(), u.ID, id)
-	if ref, ok := enrolment.AsRefusal(err); ok {
+	if ref, _ := refused(err); ref != nil {
 		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
 		return

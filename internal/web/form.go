@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"campus/internal/account"
+	"campus/internal/apperr"
 	"campus/templates"
 )
 
@@ -69,6 +70,33 @@ func (f *Form) Fail(name, msg string) {
 
 // FailForm records an error about the whole form.
 func (f *Form) FailForm(msg string) { f.message = msg }
+
+// Refuse records a refusal (an apperr.Refusal in err) on the form: on its field when it names one, on the whole
+// form otherwise. It returns any other error, for the caller to fail with (nil when err was nil or a refusal).
+//
+//	if err := f.Refuse(s.store.Something(…)); err != nil { s.fail(w, r, err); return }
+//	if !f.Valid() { /* render the page again with f.State() */ }
+func (f *Form) Refuse(err error) error {
+	ref, err := refused(err)
+	switch {
+	case ref == nil:
+	case ref.Field != "":
+		f.Fail(ref.Field, ref.Message)
+	default:
+		f.FailForm(ref.Message)
+	}
+	return err
+}
+
+// refused splits what a call returned into a refusal, for the handler to show on its own page, and any other
+// error, to fail with (nil when err was nil or a refusal). It is the one place handlers look for refusals; one
+// they do not look for reaches fail, which shows its message with a 422.
+func refused(err error) (*apperr.Refusal, error) {
+	if ref, ok := apperr.AsRefusal(err); ok {
+		return ref, nil
+	}
+	return nil, err
+}
 
 // Valid reports whether no error was recorded.
 func (f *Form) Valid() bool { return len(f.errors) == 0 && f.message == "" }

@@ -200,14 +200,12 @@ func (s *Server) adminLicenceQuota(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := s.store.SetLicenceQuota(r.Context(), id, administration, quota, adminActor(r), s.licenceMails())
-	var below lic.QuotaBelowUsageError
-	if errors.As(err, &below) {
-		f.Fail("quota", "Le quota ne peut pas être inférieur aux "+strconv.Itoa(below.Allocated)+" licences déjà attribuées à cette administration.")
-		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{quota: f.State()})
+	if err := f.Refuse(err); err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !f.Valid() {
+		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{quota: f.State()})
 		return
 	}
 	s.flash(r, "success", "Le quota de « "+administration+" » est fixé à "+strconv.Itoa(quota)+"."+served(n))
@@ -331,8 +329,8 @@ func (s *Server) adminLicenceAllocateTo(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	req, err := s.store.AllocateLicenceTo(r.Context(), id, email, adminActor(r), s.licenceMails())
-	if msg := allocationMessage(err); msg != "" {
-		f.Fail("allocate_email", msg)
+	if ref, _ := refused(err); ref != nil {
+		f.Fail("allocate_email", ref.Message)
 		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{allocate: f.State()})
 		return
 	}
@@ -354,27 +352,6 @@ func (s *Server) adminLicenceAllocateTo(w http.ResponseWriter, r *http.Request) 
 	http.Redirect(w, r, poolURL(id)+"?statut=allocated#demandes", http.StatusSeeOther)
 }
 
-// allocationMessage is the French message of a refused allocation, or "".
-func allocationMessage(err error) string {
-	switch {
-	case errors.Is(err, lic.ErrPoolFull):
-		return "Le lot n’a plus de licence libre : ajoutez des licences ou retirez-en une."
-	case errors.Is(err, lic.ErrQuotaFull):
-		return "Le quota de l’administration de cet agent est atteint : relevez-le d’abord."
-	case errors.Is(err, lic.ErrPoolClosed):
-		return "Le lot n’est pas dans sa période de validité."
-	case errors.Is(err, lic.ErrAlreadyHas):
-		return "Cet agent a déjà une licence de ce lot."
-	case errors.Is(err, lic.ErrNotWaiting):
-		return "Cette demande n’est plus en attente."
-	case errors.Is(err, lic.ErrNotAllocated):
-		return "Cette licence n’est plus attribuée."
-	case errors.Is(err, lic.ErrUnverified):
-		return "Le compte de cette adresse n’a pas confirmé son adresse électronique : une licence ne peut pas lui être attribuée."
-	}
-	return ""
-}
-
 func (s *Server) adminLicenceAllocate(w http.ResponseWriter, r *http.Request) {
 	id, err := idParam(r, "id")
 	if err != nil {
@@ -382,13 +359,13 @@ func (s *Server) adminLicenceAllocate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := s.store.AllocateLicence(r.Context(), id, adminActor(r), s.licenceMails())
-	if msg := allocationMessage(err); msg != "" {
+	if ref, _ := refused(err); ref != nil {
 		pool, perr := s.store.LicenceRequestPool(r.Context(), id)
 		if perr != nil {
 			s.fail(w, r, perr)
 			return
 		}
-		s.flash(r, "error", msg)
+		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, poolURL(pool)+"#demandes", http.StatusSeeOther)
 		return
 	}
@@ -419,8 +396,8 @@ func (s *Server) adminLicenceRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := s.store.RevokeLicence(r.Context(), id, adminActor(r), reason, s.licenceMails())
-	if msg := allocationMessage(err); msg != "" {
-		s.flash(r, "error", msg)
+	if ref, _ := refused(err); ref != nil {
+		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, poolURL(pool)+"?statut=allocated#demandes", http.StatusSeeOther)
 		return
 	}

@@ -56,8 +56,8 @@ func (s *Server) Drain() {
 
 // enrolmentOutcome is the metrics label of an enrolment request's result.
 func enrolmentOutcome(out enrolment.Outcome, err error) string {
-	switch _, refused := enrolment.AsRefusal(err); {
-	case refused:
+	switch ref, _ := refused(err); {
+	case ref != nil:
 		return "refused"
 	case err != nil:
 		return "error"

@@ -107,7 +107,7 @@ func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
 	}
 	s.readForm(w, r) // bounds the body
 	e, err := s.store.CancelEnrolment(r.Context(), u.ID, id, s.mailer())
-	if ref, ok := enrolment.AsRefusal(err); ok {
+	if ref, _ := refused(err); ref != nil {
 		cur, lerr := s.store.Enrolment(r.Context(), id)
 		if lerr != nil {
 			s.fail(w, r, lerr)

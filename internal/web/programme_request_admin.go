@@ -12,7 +12,6 @@ import (
 	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/mail"
-	"campus/internal/postgres"
 	"campus/internal/programme"
 	"campus/templates"
 )
@@ -203,11 +202,11 @@ func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Requ
 	})
 	switch {
 	case errors.Is(err, programme.ErrTransition):
-		f.FailForm("Cette demande a changé entre-temps : rechargez la page.")
+		f.Refuse(err)
 		s.renderAdminProgrammeRequest(w, r, http.StatusConflict, id, f.State())
 		return
-	case errors.Is(err, postgres.ErrUnknownModule) || errors.Is(err, apperr.ErrConflict):
-		f.Fail("modules", "Un des modules choisis n’est plus publié : rechargez la page et choisissez à nouveau.")
+	case errors.Is(err, programme.ErrUnknownModule) || errors.Is(err, apperr.ErrConflict):
+		f.Refuse(programme.ErrUnknownModule)
 		s.renderAdminProgrammeRequest(w, r, http.StatusUnprocessableEntity, id, f.State())
 		return
 	case err != nil:

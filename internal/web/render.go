@@ -61,21 +61,46 @@ func pageTag(body []byte) string {
 // fail maps an error from the domain or the store to its status page; unexpected errors are logged in detail
 // and shown to the user as a generic page.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, apperr.ErrNotFound):
-		s.renderError(w, r, http.StatusNotFound)
-	case errors.Is(err, apperr.ErrGone):
-		s.renderError(w, r, http.StatusGone)
-	case errors.Is(err, apperr.ErrForbidden):
-		s.renderError(w, r, http.StatusForbidden)
-	case errors.Is(err, apperr.ErrConflict):
-		// A handler that re-shows its form says more; any other conflict still gets its own page, never a 500.
-		s.renderError(w, r, http.StatusConflict)
+	switch status := errorStatus(err); {
+	case status == http.StatusUnprocessableEntity:
+		// A refusal no handler showed on its form: its own message, on the page of a refused action.
+		ref, _ := apperr.AsRefusal(err)
+		v := errorTexts[status]
+		v.Lead = ref.Message
+		s.renderErrorView(w, r, status, v)
+	case status != http.StatusInternalServerError:
+		s.renderError(w, r, status)
 	case errors.Is(err, context.Canceled):
 		// The client went away; nothing to say.
 	default:
 		s.serverError(w, r, err)
 	}
+}
+
+// errorStatuses is the one table from the error kinds of apperr to the statuses of fail's pages (wtf's codes
+// map). A refusal (apperr.Refusal, which is also an ErrConflict) is a 422 with its message; an error of no kind
+// a 500.
+var errorStatuses = []struct {
+	kind   error
+	status int
+}{
+	{apperr.ErrNotFound, http.StatusNotFound},
+	{apperr.ErrGone, http.StatusGone},
+	{apperr.ErrForbidden, http.StatusForbidden},
+	{apperr.ErrConflict, http.StatusConflict},
+}
+
+// errorStatus is the status of the page fail renders for err (pkgsite's derrors.ToStatus).
+func errorStatus(err error) int {
+	if _, ok := apperr.AsRefusal(err); ok {
+		return http.StatusUnprocessableEntity
+	}
+	for _, k := range errorStatuses {
+		if errors.Is(err, k.kind) {
+			return k.status
+		}
+	}
+	return http.StatusInternalServerError
 }
 
 // serverError logs an unexpected error (with the request's id, route and client, never its path) and shows the
@@ -107,6 +132,8 @@ var errorTexts = map[int]templates.ErrorView{
 	http.StatusForbidden: {Heading: "Accès refusé", Lead: "Vous n’avez pas les droits nécessaires pour accéder à cette page.",
 		Text: "Si vous pensez qu’il s’agit d’une erreur, contactez l’équipe du Campus."},
 	http.StatusConflict: {Heading: "Action impossible pour le moment", Lead: "Ce que vous demandiez a changé entre-temps ou existe déjà : votre action n’a pas été prise en compte.",
+		Text: "Revenez à la page précédente, rechargez-la pour voir son état actuel, puis recommencez si besoin."},
+	http.StatusUnprocessableEntity: {Heading: "Action impossible", Lead: "", // the refusal's message
 		Text: "Revenez à la page précédente, rechargez-la pour voir son état actuel, puis recommencez si besoin."},
 	http.StatusMethodNotAllowed: {Heading: "Action non autorisée", Lead: "Cette adresse n’accepte pas ce type de requête.",
 		Text: "Revenez à la page précédente et utilisez les liens et boutons de la page."},

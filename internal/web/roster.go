@@ -110,7 +110,7 @@ func (s *Server) markAttendance(w http.ResponseWriter, r *http.Request) {
 	var n int
 	if msg == "" {
 		n, err = s.store.MarkAttendance(r.Context(), id, marks)
-		if ref, ok := enrolment.AsRefusal(err); ok {
+		if ref, _ := refused(err); ref != nil {
 			msg, err = ref.Message, nil
 		}
 		if err != nil {
@@ -146,7 +146,7 @@ func (s *Server) markCompletions(w http.ResponseWriter, r *http.Request) {
 	var n int
 	if msg == "" {
 		n, err = s.store.MarkCompletions(r.Context(), id, marks)
-		if ref, ok := enrolment.AsRefusal(err); ok {
+		if ref, _ := refused(err); ref != nil {
 			msg, err = ref.Message, nil
 		}
 		if err != nil {

@@ -83,12 +83,10 @@ func (s *Server) surveyAnswer(kind string) http.HandlerFunc {
 				http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
 				return
 			}
-			ref, ok := enrolment.AsRefusal(err)
-			if !ok {
+			if err := f.Refuse(err); err != nil {
 				s.fail(w, r, err)
 				return
 			}
-			f.FailForm(ref.Message)
 		}
 		v := s.surveyView(r, e, kind)
 		v.Form = f.State()

@@ -367,7 +367,7 @@ func (s *Server) trainerAttendance(w http.ResponseWriter, r *http.Request) {
 	if msg == "" {
 		var err error
 		n, err = s.store.MarkAttendance(r.Context(), id, marks)
-		if ref, ok := enrolment.AsRefusal(err); ok {
+		if ref, _ := refused(err); ref != nil {
 			msg, err = ref.Message, nil
 		}
 		if err != nil {

@@ -122,7 +122,7 @@ func (s *Server) adminTrainerDecide(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err = s.store.DecideTrainerApplication(r.Context(), id, d, s.trainerMails(tok, welcome))
 	if errors.Is(err, trainer.ErrTransition) {
-		f.FailForm("Cette candidature a changé entre-temps : rechargez la page.")
+		f.Refuse(err)
 		s.renderAdminTrainer(w, r, http.StatusConflict, id, f.State())
 		return
 	}
