@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"campus/internal/admin"
+	"campus/internal/apperr"
 	"campus/internal/catalogue"
 	"campus/internal/mail"
 	"campus/internal/programme"
@@ -497,7 +498,7 @@ func (s *Store) MoveProposalModule(ctx context.Context, requestID, moduleID int6
 			return notFound(err)
 		}
 		if status != programme.StatusProposed {
-			return admin.Refuse("L’ordre des modules ne change que tant que la proposition attend la réponse de l’administration.")
+			return programme.ErrProposalAnswered
 		}
 		rows, err := tx.Query(ctx, `SELECT module_id FROM programme_request_modules WHERE request_id = $1 ORDER BY position`, requestID)
 		if err != nil {
@@ -512,9 +513,9 @@ func (s *Store) MoveProposalModule(ctx context.Context, requestID, moduleID int6
 		case i < 0:
 			return apperr.ErrNotFound
 		case up && i == 0:
-			return admin.Refuse("Ce module est déjà le premier de la proposition.")
+			return programme.ErrProposalFirst
 		case !up && i == len(ids)-1:
-			return admin.Refuse("Ce module est déjà le dernier de la proposition.")
+			return programme.ErrProposalLast
 		}
 		j := i + 1
 		if up {

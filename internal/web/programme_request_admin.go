@@ -9,7 +9,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"campus/internal/account"
-	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/mail"
 	"campus/internal/programme"
@@ -259,9 +258,9 @@ func (s *Server) adminMoveProposalModule(w http.ResponseWriter, r *http.Request)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	err = s.store.MoveProposalModule(r.Context(), id, moduleID, action == "monter")
-	if msg, ok := admin.AsRule(err); ok {
-		s.flash(r, "error", msg)
+	ref, err := refused(s.store.MoveProposalModule(r.Context(), id, moduleID, action == "monter"))
+	if ref != nil {
+		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
