@@ -315,19 +315,19 @@ func Duration(minutes int) string {
 		return "—"
 	}
 	if minutes < 60 {
-		return fmt.Sprintf("%d min", minutes)
+		return fmt.Sprintf("%d\u00a0min", minutes)
 	}
 	h, m := minutes/60, minutes%60
 	if m == 0 {
 		if h >= 12 && h%6 == 0 {
 			if h/6 == 1 {
-				return "1 jour"
+				return "1\u00a0jour"
 			}
-			return fmt.Sprintf("%d jours (%d h)", h/6, h)
+			return fmt.Sprintf("%d\u00a0jours (%d\u00a0h)", h/6, h)
 		}
-		return fmt.Sprintf("%d h", h)
+		return fmt.Sprintf("%d\u00a0h", h)
 	}
-	return fmt.Sprintf("%d h %02d", h, m)
+	return fmt.Sprintf("%d\u00a0h\u00a0%02d", h, m)
 }
 
 var frenchMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -358,9 +358,9 @@ func dayOfMonth(t time.Time) string {
 func Clock(t time.Time) string {
 	t = t.In(Paris)
 	if t.Minute() == 0 {
-		return fmt.Sprintf("%d h", t.Hour())
+		return fmt.Sprintf("%d\u00a0h", t.Hour())
 	}
-	return fmt.Sprintf("%d h %02d", t.Hour(), t.Minute())
+	return fmt.Sprintf("%d\u00a0h\u00a0%02d", t.Hour(), t.Minute())
 }
 
 // Span formats a session's dates: "mardi 3 février 2026, 9 h – 17 h" or "du 3 février 2026 au 4 février 2026".

@@ -7,7 +7,7 @@ import (
 )
 
 func TestDuration(t *testing.T) {
-	for m, want := range map[int]string{0: "—", 45: "45 min", 60: "1 h", 90: "1 h 30", 360: "6 h", 720: "2 jours (12 h)", 1080: "3 jours (18 h)", 125: "2 h 05"} {
+	for m, want := range map[int]string{0: "—", 45: "45\u00a0min", 60: "1\u00a0h", 90: "1\u00a0h\u00a030", 360: "6\u00a0h", 720: "2\u00a0jours (12\u00a0h)", 1080: "3\u00a0jours (18\u00a0h)", 125: "2\u00a0h\u00a005"} {
 		if got := Duration(m); got != want {
 			t.Errorf("Duration(%d) = %q, want %q", m, got, want)
 		}
@@ -17,14 +17,14 @@ func TestDuration(t *testing.T) {
 func TestDates(t *testing.T) {
 	start := time.Date(2026, 12, 1, 8, 30, 0, 0, time.UTC) // 9 h 30 in Paris (winter time)
 	end := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
-	if got := Span(start, end); got != "mardi 1er décembre 2026, 9 h 30 – 17 h" {
+	if got := Span(start, end); got != "mardi 1er décembre 2026, 9\u00a0h\u00a030 – 17\u00a0h" {
 		t.Errorf("Span one day = %q", got)
 	}
 	if got := Span(start, end.AddDate(0, 0, 1)); got != "du mardi 1er décembre 2026 au mercredi 2 décembre 2026" {
 		t.Errorf("Span two days = %q", got)
 	}
 	summer := time.Date(2026, 7, 14, 7, 0, 0, 0, time.UTC)
-	if got := Clock(summer); got != "9 h" {
+	if got := Clock(summer); got != "9\u00a0h" {
 		t.Errorf("Clock in summer time = %q", got)
 	}
 }
@@ -62,7 +62,7 @@ func TestCountAndPlural(t *testing.T) {
 
 func TestSpanAfterDu(t *testing.T) {
 	day := time.Date(2026, 2, 3, 9, 30, 0, 0, Paris)
-	if got, want := SpanAfterDu(day, day.Add(150*time.Minute)), "du mardi 3 février 2026, 9 h 30 – 12 h"; got != want {
+	if got, want := SpanAfterDu(day, day.Add(150*time.Minute)), "du mardi 3 février 2026, 9\u00a0h\u00a030 – 12\u00a0h"; got != want {
 		t.Errorf("one day: %q, want %q", got, want)
 	}
 	if got, want := SpanAfterDu(day.AddDate(0, 0, -2), day.Add(8*time.Hour)), "du dimanche 1er février 2026 au mardi 3 février 2026"; got != want {
@@ -90,21 +90,21 @@ func TestSpan_FrenchWording(t *testing.T) {
 		span, afterDu, schedule string
 	}{
 		{"one day", at(2026, 12, 16, 9, 30), at(2026, 12, 16, 17, 0),
-			"mercredi 16 décembre 2026, 9 h 30 – 17 h",
-			"du mercredi 16 décembre 2026, 9 h 30 – 17 h",
-			"mercredi 16 décembre 2026, 9 h 30 – 17 h"},
+			"mercredi 16 décembre 2026, 9\u00a0h\u00a030 – 17\u00a0h",
+			"du mercredi 16 décembre 2026, 9\u00a0h\u00a030 – 17\u00a0h",
+			"mercredi 16 décembre 2026, 9\u00a0h\u00a030 – 17\u00a0h"},
 		{"two days", at(2026, 12, 16, 9, 30), at(2026, 12, 17, 17, 0),
 			"du mercredi 16 décembre 2026 au jeudi 17 décembre 2026",
 			"du mercredi 16 décembre 2026 au jeudi 17 décembre 2026",
-			"du mercredi 16 décembre 2026 au jeudi 17 décembre 2026, de 9 h 30 à 17 h chaque jour"},
+			"du mercredi 16 décembre 2026 au jeudi 17 décembre 2026, de 9\u00a0h\u00a030 à 17\u00a0h chaque jour"},
 		{"across months", at(2027, 3, 30, 9, 0), at(2027, 4, 1, 12, 15),
 			"du mardi 30 mars 2027 au jeudi 1er avril 2027",
 			"du mardi 30 mars 2027 au jeudi 1er avril 2027",
-			"du mardi 30 mars 2027 au jeudi 1er avril 2027, de 9 h à 12 h 15 chaque jour"},
+			"du mardi 30 mars 2027 au jeudi 1er avril 2027, de 9\u00a0h à 12\u00a0h\u00a015 chaque jour"},
 		{"across years", at(2026, 12, 31, 14, 0), at(2027, 1, 1, 18, 0),
 			"du jeudi 31 décembre 2026 au vendredi 1er janvier 2027",
 			"du jeudi 31 décembre 2026 au vendredi 1er janvier 2027",
-			"du jeudi 31 décembre 2026 au vendredi 1er janvier 2027, de 14 h à 18 h chaque jour"},
+			"du jeudi 31 décembre 2026 au vendredi 1er janvier 2027, de 14\u00a0h à 18\u00a0h chaque jour"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := Span(c.start, c.end); got != c.span {

@@ -96,7 +96,7 @@ func TestCheckCancel(t *testing.T) {
 		})
 	}
 	e := enrolment.Enrolment{Status: enrolment.Confirmed, Session: session(now.Add(3 * time.Hour))}
-	if err := enrolment.CheckCancel(e, now); err == nil || !strings.Contains(err.Error(), "jusqu’au 1er mars 2026 à 13 h") {
+	if err := enrolment.CheckCancel(e, now); err == nil || !strings.Contains(err.Error(), "jusqu’au 1er mars 2026 à 13\u00a0h") {
 		t.Errorf("the cut-off message does not give the deadline: %v", err)
 	}
 }
@@ -241,7 +241,7 @@ func TestMailer(t *testing.T) {
 		Module:  enrolment.ModuleRef{Slug: "rgaa", Title: "Auditer avec le RGAA", Format: "presentiel", ExternalURL: "https://x.example"},
 		Session: catalogue.Session{ID: 1, StartsAt: start, EndsAt: start.Add(7 * time.Hour), PlaceName: "Campus", Address: "20 avenue de Ségur", City: "Paris"}}
 	for kind, want := range map[string][]string{
-		enrolment.KindConfirmed:        {"est confirmée", "mardi 3 mars 2026, 9 h 30 – 16 h 30", "https://campus.example.gouv.fr/mes-formations/42/calendrier.ics", "avant le 2 mars 2026 à 9 h 30"},
+		enrolment.KindConfirmed:        {"est confirmée", "mardi 3 mars 2026, 9\u00a0h\u00a030 – 16\u00a0h\u00a030", "https://campus.example.gouv.fr/mes-formations/42/calendrier.ics", "avant le 2 mars 2026 à 9\u00a0h\u00a030"},
 		enrolment.KindWaitlisted:       {"liste d’attente, en position 3", "https://campus.example.gouv.fr/modules/rgaa"},
 		enrolment.KindPromoted:         {"Une place s’est libérée", "calendrier.ics"},
 		enrolment.KindCancelled:        {"désinscription", "https://campus.example.gouv.fr/modules/rgaa"},

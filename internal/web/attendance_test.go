@@ -140,7 +140,7 @@ func TestAttendance_PerDayAndAbsence(t *testing.T) {
 
 	// The attestation counts the two days of three: 280 of 420 minutes.
 	att := a.get("/mes-formations/" + itoa(int(ids[agentA.ID])) + "/attestation")
-	if body := text(att.doc.Find("main")); att.status != http.StatusOK || !strings.Contains(body, "a suivi "+catalogue.Duration(280)+" de la formation") {
+	if body := text(att.doc.Find("main")); att.status != http.StatusOK || !strings.Contains(body, foldSpace("a suivi "+catalogue.Duration(280)+" de la formation")) {
 		t.Fatalf("attestation: %d %q", att.status, body)
 	}
 }

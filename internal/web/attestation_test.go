@@ -111,7 +111,7 @@ func TestAttestation(t *testing.T) {
 		})
 		var startsAt, endsAt time.Time
 		store.Pool().QueryRow(t.Context(), `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, sess).Scan(&startsAt, &endsAt)
-		want := []string{"Titulaire : Camille Martin", "Formation : " + m.title, "Date : " + catalogue.Span(startsAt, endsAt),
+		want := []string{"Titulaire : Camille Martin", "Formation : " + m.title, "Date : " + foldSpace(catalogue.Span(startsAt, endsAt)),
 			"Durée : 7 h", "Délivrée par : Campus du numérique public – Direction interministérielle du numérique (DINUM)"}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("the page states:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
