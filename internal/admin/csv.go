@@ -9,11 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"campus/internal/catalogue"
+	"campus/internal/input"
 	"campus/internal/sheet"
 )
 
@@ -349,11 +349,5 @@ func csvColumn(field string) string {
 	return field
 }
 
-// ParseID reads an id from a URL or a form: a positive number, or 0.
-func ParseID(s string) int64 {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
-}
+// ParseID reads an id from a form: a positive number, or 0 (input.ID).
+func ParseID(s string) int64 { return input.ID(s) }

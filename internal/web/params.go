@@ -9,7 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"campus/internal/admin"
+	"campus/internal/input"
 	"campus/internal/apperr"
 )
 
@@ -17,11 +17,11 @@ import (
 // UTF-8 in a text parameter with an error, which would otherwise be a 500 (and an error in the logs) that anyone
 // could provoke.
 
-// slugParam reads the {slug} of the route. Anything that cannot be a slug (see admin.ValidSlug) is
+// slugParam reads the {slug} of the route. Anything that cannot be a slug (see input.ValidSlug) is
 // apperr.ErrNotFound, like an unknown slug.
 func slugParam(r *http.Request) (string, error) {
 	slug := chi.URLParam(r, "slug")
-	if !admin.ValidSlug(slug) {
+	if !input.ValidSlug(slug) {
 		return "", apperr.ErrNotFound
 	}
 	return slug, nil
@@ -30,7 +30,7 @@ func slugParam(r *http.Request) (string, error) {
 // idParam reads a numeric parameter of the route (name is "id" for {id}): a positive decimal number that
 // fits a bigint. Anything else is apperr.ErrNotFound, like an unknown id.
 func idParam(r *http.Request, name string) (int64, error) {
-	id := admin.ParseID(chi.URLParam(r, name))
+	id := input.ID(chi.URLParam(r, name))
 	if id == 0 {
 		return 0, apperr.ErrNotFound
 	}
