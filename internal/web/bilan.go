@@ -450,7 +450,7 @@ func (s *Server) adminBilan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	status, title := http.StatusOK, "Bilan – Administration"
+	status, title := http.StatusOK, "Bilan"
 	if !f.Valid() {
 		status, title = http.StatusUnprocessableEntity, "Erreur - "+title
 	}
@@ -482,8 +482,7 @@ func (s *Server) adminBilan(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	v := templates.BilanView{Bilan: b, Admin: true, Form: f.State(), Administrations: opts, ExportHref: export,
-		Period: period + ".", Months: monthsText(months), Page: s.page(r, "", title, "")}
-	v.Page.Crumbs = adminCrumbs(templates.Crumb{Label: "Bilan"})
+		Period: period + ".", Months: monthsText(months), Page: s.adminPage(r, title, templates.Crumb{Label: "Bilan"})}
 	s.render(w, r, status, templates.Bilan(v))
 }
 
@@ -497,7 +496,7 @@ func (s *Server) adminBilanCSV(w http.ResponseWriter, r *http.Request) {
 		// The page of the bilan shows each wrong filter next to its field: the link leads there with them.
 		const what = "Export du bilan"
 		s.render(w, r, http.StatusBadRequest, templates.Message(templates.MessageView{
-			Page:    s.page(r, "", "Filtres invalides - "+what, "", templates.Crumb{Label: "Administration", Href: "/admin"}, templates.Crumb{Label: what}),
+			Page:    s.page(r, "", "Filtres invalides - "+what, "", adminCrumbs(templates.Crumb{Label: what})...),
 			Heading: what, Kind: "error", Title: "Filtres invalides",
 			Text:  "Les filtres de cet export ne sont pas valides : corrigez-les sur la page du bilan, puis relancez l’export.",
 			Links: []templates.Crumb{{Label: "Corriger les filtres du bilan", Href: "/admin/bilan?" + r.URL.RawQuery}}}))

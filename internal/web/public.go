@@ -23,6 +23,11 @@ func (s *Server) page(r *http.Request, nav, title, description string, crumbs ..
 	return p
 }
 
+// adminCrumbs is the breadcrumb of a back-office page: it starts at the back-office (adminPage uses it).
+func adminCrumbs(crumbs ...templates.Crumb) []templates.Crumb {
+	return append([]templates.Crumb{{Label: "Administration", Href: "/admin"}}, crumbs...)
+}
+
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	v := templates.HomeView{Page: s.page(r, "accueil", "", templates.DefaultDescription)}
 	v.Page.Title = "Accueil"

@@ -11,6 +11,7 @@ import (
 
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	"campus/internal/input"
 	"campus/internal/postgres"
 	"campus/internal/sheet"
 	"campus/templates"
@@ -42,7 +43,7 @@ func (s *Server) rosterView(r *http.Request, ro enrolment.Roster, refusal string
 	}
 	return templates.RosterView{Roster: ro, Error: refusal, CSVHref: base + "/inscrits.csv", Action: action,
 		SlotAction: base + "/presences/", SheetHref: base + "/emargement/",
-		Page: s.page(r, "", title, "", templates.Crumb{Label: "Administration", Href: "/admin"}, templates.Crumb{Label: "Liste des inscrits"})}
+		Page: s.page(r, "", title, "", adminCrumbs(templates.Crumb{Label: "Liste des inscrits"})...)}
 }
 
 // roster lists a session's agents: seat holders, then the waitlist in order, then cancellations.
@@ -83,8 +84,8 @@ func readMarks(f *Form, prefix, yes, no string) (map[int64]bool, string) {
 		if !ok {
 			continue
 		}
-		id, err := strconv.ParseInt(rest, 10, 64)
-		if err != nil || id <= 0 || len(vs) != 1 || (vs[0] != yes && vs[0] != no) {
+		id := input.ID(rest)
+		if id == 0 || len(vs) != 1 || (vs[0] != yes && vs[0] != no) {
 			return nil, "Le formulaire envoyé n’est pas valide : rechargez la page et recommencez."
 		}
 		marks[id] = vs[0] == yes

@@ -127,7 +127,7 @@ func (s *Server) adminSurveys(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, from, to, msg := surveyPeriod(r)
 	v := templates.AdminSurveysView{From: from, To: to, Error: msg, CSVHref: "/admin/avis.csv?" + r.URL.RawQuery,
-		Page: s.page(r, "admin", "Avis des participants", "", templates.Crumb{Label: "Administration", Href: "/admin"}, templates.Crumb{Label: "Avis des participants"})}
+		Page: s.page(r, "admin", "Avis des participants", "", adminCrumbs(templates.Crumb{Label: "Avis des participants"})...)}
 	var err error
 	if v.ByModule, err = s.store.SurveyResultsBy(ctx, "module", f); err == nil {
 		if v.BySession, err = s.store.SurveyResultsBy(ctx, "session", f); err == nil {
