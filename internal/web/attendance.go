@@ -132,16 +132,14 @@ func (s *Server) sheet(w http.ResponseWriter, r *http.Request, id int64, back, p
 			s.serverError(w, r, err)
 			return
 		}
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="emargement-%d-%s.pdf"`, id, chi.URLParam(r, "jour")))
-		w.Write(b)
+		serveDownload(w, "application/pdf", fmt.Sprintf("emargement-%d-%s.pdf", id, key), b)
 		return
 	}
 	v := templates.SheetView{Roster: ro, Slot: slot, Back: back,
 		Page: s.page(r, "", "Feuille d’émargement : "+ro.Module.Title+", "+slot.Label(), "",
 			templates.Crumb{Label: "Liste des inscrits", Href: back}, templates.Crumb{Label: "Feuille d’émargement"})}
 	if fontErr == nil {
-		v.PDFHref = pdfBase + chi.URLParam(r, "jour")
+		v.PDFHref = pdfBase + key
 	}
 	s.render(w, r, http.StatusOK, templates.SignInSheet(v))
 }

@@ -288,20 +288,17 @@ func keyFigures(b programme.Bilan) []keyFigure {
 // writeBilanCSV writes the figures for spreadsheets, through the portal's one CSV writer (internal/sheet), as
 // the catalogue's open data.
 func writeBilanCSV(w http.ResponseWriter, r *http.Request, b programme.Bilan, filename string, public bool) {
-	var buf bytes.Buffer
-	if err := sheet.NewWriter(&buf).WriteAll(bilanRecords(b)); err != nil { // into memory: cannot happen
+	if !public {
+		serveCSV(w, filename, bilanRecords(b)...)
+		return
+	}
+	body, err := sheet.Bytes(bilanRecords(b)...)
+	if err != nil { // into memory: cannot happen
 		http.Error(w, "Le fichier n’a pas pu être produit.", http.StatusInternalServerError)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
-	if public {
-		serveOpenData(w, r, "text/csv; charset=utf-8", buf.Bytes(), b.GeneratedAt)
-		return
-	}
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Cache-Control", "private, no-store")
-	w.Write(buf.Bytes())
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	serveOpenData(w, r, "text/csv; charset=utf-8", body, b.GeneratedAt)
 }
 
 func (s *Server) bilanCSV(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 	"campus/internal/enrolment"
 	"campus/internal/input"
 	"campus/internal/postgres"
-	"campus/internal/sheet"
 	"campus/templates"
 )
 
@@ -192,12 +190,10 @@ func (s *Server) onlineRosterCSV(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, err)
 }
 
-// writeRosterCSV exports a roster for spreadsheets, through the portal's one CSV writer (internal/sheet).
+// writeRosterCSV exports a roster for spreadsheets (serveCSV).
 func writeRosterCSV(w http.ResponseWriter, ro enrolment.Roster, filename string) {
-	var buf bytes.Buffer
-	cw := sheet.NewWriter(&buf)
-	cw.Write([]string{"Nom", "Prénom", "Adresse électronique", "Administration", "Statut", "Position en liste d’attente",
-		"Inscrit le", "Module", "Session"})
+	records := [][]string{{"Nom", "Prénom", "Adresse électronique", "Administration", "Statut", "Position en liste d’attente",
+		"Inscrit le", "Module", "Session"}}
 	session := ""
 	if ro.Session.ID != 0 {
 		session = catalogue.Span(ro.Session.StartsAt, ro.Session.EndsAt)
@@ -207,17 +203,8 @@ func writeRosterCSV(w http.ResponseWriter, ro enrolment.Roster, filename string)
 		if e.Status == enrolment.Waitlisted {
 			pos = strconv.Itoa(e.Position)
 		}
-		cw.Write([]string{e.Person.UsualName, e.Person.GivenName, e.Person.Email, e.Person.Administration,
+		records = append(records, []string{e.Person.UsualName, e.Person.GivenName, e.Person.Email, e.Person.Administration,
 			enrolment.StatusLabel(e.Status), pos, e.CreatedAt.In(catalogue.Paris).Format("02/01/2006 15:04"), ro.Module.Title, session})
 	}
-	cw.Flush()
-	if cw.Error() != nil { // into memory: cannot happen
-		http.Error(w, "Le fichier n’a pas pu être produit.", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
-	h.Set("Cache-Control", "private, no-store")
-	w.Write(buf.Bytes())
+	serveCSV(w, filename, records...)
 }

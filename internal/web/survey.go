@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
 	"campus/internal/postgres"
-	"campus/internal/sheet"
 	"campus/templates"
 )
 
@@ -179,18 +177,6 @@ func (s *Server) adminSurveysCSV(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	cw := sheet.NewWriter(&buf)
-	cw.Write([]string{"Module", "Session", "Date de la session", "Questionnaire", "Satisfaction", "Utilité", "Recommanderait", "Commentaire publié", "Répondu le"})
-	cw.WriteAll(rows)
-	cw.Flush()
-	if cw.Error() != nil {
-		http.Error(w, "Le fichier n’a pas pu être produit.", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="avis-participants.csv"`)
-	h.Set("Cache-Control", "private, no-store")
-	w.Write(buf.Bytes())
+	header := []string{"Module", "Session", "Date de la session", "Questionnaire", "Satisfaction", "Utilité", "Recommanderait", "Commentaire publié", "Répondu le"}
+	serveCSV(w, "avis-participants.csv", append([][]string{header}, rows...)...)
 }
