@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -47,19 +48,29 @@ func (s *Server) rosterView(r *http.Request, ro enrolment.Roster, refusal string
 // roster lists a session's agents: seat holders, then the waitlist in order, then cancellations.
 func (s *Server) roster(w http.ResponseWriter, r *http.Request) {
 	id, err := idParam(r, "id")
-	if err == nil {
-		var ro enrolment.Roster
-		if ro, err = s.store.Roster(r.Context(), id); err == nil {
-			v := s.rosterView(r, ro, "")
-			var res enrolment.Results
-			if res, err = s.store.SurveyResults(r.Context(), postgres.SurveyFilter{SessionID: id}); err == nil {
-				v.Survey = &res
-				s.render(w, r, http.StatusOK, templates.Roster(v))
-				return
-			}
-		}
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	s.fail(w, r, err)
+	s.renderSessionRoster(w, r, id, s.rosterView)
+}
+
+// renderSessionRoster renders the roster of a session with its survey results (aggregates only, from five
+// answers), in the back-office's view or the trainer's.
+func (s *Server) renderSessionRoster(w http.ResponseWriter, r *http.Request, id int64, view func(*http.Request, enrolment.Roster, string) templates.RosterView) {
+	ro, err := s.store.Roster(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := view(r, ro, "")
+	res, err := s.store.SurveyResults(r.Context(), postgres.SurveyFilter{SessionID: id})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Survey = &res
+	s.render(w, r, http.StatusOK, templates.Roster(v))
 }
 
 func (s *Server) onlineRoster(w http.ResponseWriter, r *http.Request) {
@@ -74,24 +85,78 @@ func (s *Server) onlineRoster(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, err)
 }
 
-// readMarks reads the radios "prefix-<enrolment id>" = yes / no of the roster form.
-func readMarks(f *Form, prefix, yes, no string) (map[int64]bool, string) {
+// marksForm names the radios "prefix-<enrolment id>" = yes / no of a roster form.
+type marksForm struct{ prefix, yes, no string }
+
+var (
+	attendanceMarks = marksForm{"presence", "present", "absent"}
+	completionMarks = marksForm{"achevement", "termine", "en-cours"}
+)
+
+// readMarks reads the radios of the roster form.
+func readMarks(f *Form, m marksForm) (map[int64]bool, string) {
 	marks := map[int64]bool{}
 	for name, vs := range f.values {
-		rest, ok := strings.CutPrefix(name, prefix+"-")
+		rest, ok := strings.CutPrefix(name, m.prefix+"-")
 		if !ok {
 			continue
 		}
 		id := input.ID(rest)
-		if id == 0 || len(vs) != 1 || (vs[0] != yes && vs[0] != no) {
+		if id == 0 || len(vs) != 1 || (vs[0] != m.yes && vs[0] != m.no) {
 			return nil, "Le formulaire envoyé n’est pas valide : rechargez la page et recommencez."
 		}
-		marks[id] = vs[0] == yes
+		marks[id] = vs[0] == m.yes
 	}
 	if len(marks) == 0 {
 		return nil, "Aucune case n’a été cochée : indiquez au moins une personne."
 	}
 	return marks, ""
+}
+
+// rosterOf is a roster page: how to read it again and how to show it (the back-office's session or online
+// module, the trainer's session).
+type rosterOf struct {
+	load func(context.Context, int64) (enrolment.Roster, error)
+	view func(*http.Request, enrolment.Roster, string) templates.RosterView
+}
+
+func (s *Server) adminSessionRoster() rosterOf { return rosterOf{s.store.Roster, s.rosterView} }
+func (s *Server) adminOnlineRoster() rosterOf  { return rosterOf{s.store.OnlineRoster, s.rosterView} }
+func (s *Server) trainerSessionRoster() rosterOf {
+	return rosterOf{s.store.Roster, s.trainerRosterView}
+}
+
+// saveMarks reads the radios of a roster form (m) and has save record them, returning how many changed. On a
+// refusal (an unreadable form, no radio, the store's enrolment.Refusal) it shows the roster of id (page) again
+// with the message and 422, and ok is false, as after an error it answered.
+func (s *Server) saveMarks(w http.ResponseWriter, r *http.Request, id int64, m marksForm, page rosterOf,
+	save func(map[int64]bool) (int, error)) (n int, ok bool) {
+	f := s.readForm(w, r)
+	marks, msg := readMarks(f, m)
+	if f.message != "" {
+		msg = f.message
+	}
+	if msg == "" {
+		var err error
+		n, err = save(marks)
+		if ref, isRefusal := enrolment.AsRefusal(err); isRefusal {
+			msg, err = ref.Message, nil
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return 0, false
+		}
+	}
+	if msg != "" {
+		ro, err := page.load(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return 0, false
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, templates.Roster(page.view(r, ro, msg)))
+		return 0, false
+	}
+	return n, true
 }
 
 // markAttendance records present/absent for the checked agents (once the session has started).
@@ -101,29 +166,10 @@ func (s *Server) markAttendance(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := s.readForm(w, r)
-	marks, msg := readMarks(f, "presence", "present", "absent")
-	if f.message != "" {
-		msg = f.message
-	}
-	var n int
-	if msg == "" {
-		n, err = s.store.MarkAttendance(r.Context(), id, marks)
-		if ref, ok := enrolment.AsRefusal(err); ok {
-			msg, err = ref.Message, nil
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if msg != "" {
-		ro, err := s.store.Roster(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.render(w, r, http.StatusUnprocessableEntity, templates.Roster(s.rosterView(r, ro, msg)))
+	n, ok := s.saveMarks(w, r, id, attendanceMarks, s.adminSessionRoster(), func(marks map[int64]bool) (int, error) {
+		return s.store.MarkAttendance(r.Context(), id, marks)
+	})
+	if !ok {
 		return
 	}
 	s.flash(r, "success", "Présences enregistrées ("+catalogue.Plural(n, "changement", "changements")+").")
@@ -137,29 +183,10 @@ func (s *Server) markCompletions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := s.readForm(w, r)
-	marks, msg := readMarks(f, "achevement", "termine", "en-cours")
-	if f.message != "" {
-		msg = f.message
-	}
-	var n int
-	if msg == "" {
-		n, err = s.store.MarkCompletions(r.Context(), id, marks)
-		if ref, ok := enrolment.AsRefusal(err); ok {
-			msg, err = ref.Message, nil
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if msg != "" {
-		ro, err := s.store.OnlineRoster(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.render(w, r, http.StatusUnprocessableEntity, templates.Roster(s.rosterView(r, ro, msg)))
+	n, ok := s.saveMarks(w, r, id, completionMarks, s.adminOnlineRoster(), func(marks map[int64]bool) (int, error) {
+		return s.store.MarkCompletions(r.Context(), id, marks)
+	})
+	if !ok {
 		return
 	}
 	s.flash(r, "success", "Achèvements enregistrés ("+catalogue.Plural(n, "changement", "changements")+").")
@@ -167,23 +194,20 @@ func (s *Server) markCompletions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rosterCSV(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err == nil {
-		var ro enrolment.Roster
-		if ro, err = s.store.Roster(r.Context(), id); err == nil {
-			writeRosterCSV(w, ro, "inscrits-"+ro.Session.Ref+".csv")
-			return
-		}
-	}
-	s.fail(w, r, err)
+	s.rosterCSVOf(w, r, s.store.Roster)
 }
 
 func (s *Server) onlineRosterCSV(w http.ResponseWriter, r *http.Request) {
+	s.rosterCSVOf(w, r, s.store.OnlineRoster)
+}
+
+// rosterCSVOf exports the roster of the route's {id}, read by load.
+func (s *Server) rosterCSVOf(w http.ResponseWriter, r *http.Request, load func(context.Context, int64) (enrolment.Roster, error)) {
 	id, err := idParam(r, "id")
 	if err == nil {
 		var ro enrolment.Roster
-		if ro, err = s.store.OnlineRoster(r.Context(), id); err == nil {
-			writeRosterCSV(w, ro, "inscrits-"+ro.Module.Slug+".csv")
+		if ro, err = load(r.Context(), id); err == nil {
+			writeRosterCSV(w, ro)
 			return
 		}
 	}
@@ -191,13 +215,14 @@ func (s *Server) onlineRosterCSV(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeRosterCSV exports a roster for spreadsheets (serveCSV).
-func writeRosterCSV(w http.ResponseWriter, ro enrolment.Roster, filename string) {
+// The file is named after the session's reference, or the online module's slug.
+func writeRosterCSV(w http.ResponseWriter, ro enrolment.Roster) {
+	filename, session := "inscrits-"+ro.Module.Slug+".csv", ""
+	if ro.Session.ID != 0 {
+		filename, session = "inscrits-"+ro.Session.Ref+".csv", catalogue.Span(ro.Session.StartsAt, ro.Session.EndsAt)
+	}
 	records := [][]string{{"Nom", "Prénom", "Adresse électronique", "Administration", "Statut", "Position en liste d’attente",
 		"Inscrit le", "Module", "Session"}}
-	session := ""
-	if ro.Session.ID != 0 {
-		session = catalogue.Span(ro.Session.StartsAt, ro.Session.EndsAt)
-	}
 	for _, e := range ro.Entries {
 		pos := ""
 		if e.Status == enrolment.Waitlisted {
