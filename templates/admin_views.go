@@ -268,7 +268,6 @@ func adminBadgeClass(s string) string {
 	return "fr-badge fr-badge--sm fr-badge--info"
 }
 
-
 func adminEntityLabel(e string) string { return admin.EntityLabel(e) }
 
 func adminActionLabel(a string) string { return admin.ActionLabel(a) }
