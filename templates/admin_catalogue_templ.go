@@ -181,7 +181,7 @@ func AdminDomains(v AdminDomainsView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = adminEditLink("/admin/domaines/"+adminID(d.ID), d.Title).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = adminEditLink("/admin/domaines/"+idText(d.ID), d.Title).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -427,7 +427,7 @@ func AdminPartners(v AdminPartnersView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = adminEditLink("/admin/partenaires/"+adminID(p.ID), p.Name).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = adminEditLink("/admin/partenaires/"+idText(p.ID), p.Name).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -676,7 +676,7 @@ func AdminAudiences(v AdminAudiencesView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = adminEditLink("/admin/publics/"+adminID(a.ID), a.Label).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = adminEditLink("/admin/publics/"+idText(a.ID), a.Label).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -950,7 +950,7 @@ func AdminModules(v AdminModulesView) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = adminEditLink("/admin/modules/"+adminID(m.ID), m.Title).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = adminEditLink("/admin/modules/"+idText(m.ID), m.Title).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -1363,7 +1363,7 @@ func adminTrackTable(caption string, tracks []admin.Track, tailored bool) templ.
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = adminEditLink("/admin/parcours/"+adminID(t.ID), t.Title).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminEditLink("/admin/parcours/"+idText(t.ID), t.Title).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1640,7 +1640,7 @@ func AdminTrackForm(v AdminTrackView) templ.Component {
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
-							templ_7745c5c3_Err = adminEditLink("/admin/modules/"+adminID(m.ID), m.Title).Render(ctx, templ_7745c5c3_Buffer)
+							templ_7745c5c3_Err = adminEditLink("/admin/modules/"+idText(m.ID), m.Title).Render(ctx, templ_7745c5c3_Buffer)
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
@@ -1657,9 +1657,9 @@ func AdminTrackForm(v AdminTrackView) templ.Component {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var60 string
-							templ_7745c5c3_Var60, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(v.ModulesURL + "/" + adminID(m.ID))).ResolveURL(ctx)
+							templ_7745c5c3_Var60, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(v.ModulesURL + "/" + idText(m.ID))).ResolveURL(ctx)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 445, Col: 87}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 445, Col: 86}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var60)
 							if templ_7745c5c3_Err != nil {

@@ -19,19 +19,19 @@ import (
 func AdminHref(entity string, id int64) string {
 	switch entity {
 	case admin.EntityDomain:
-		return "/admin/domaines/" + adminID(id)
+		return "/admin/domaines/" + idText(id)
 	case admin.EntityPartner:
-		return "/admin/partenaires/" + adminID(id)
+		return "/admin/partenaires/" + idText(id)
 	case admin.EntityAudience:
-		return "/admin/publics/" + adminID(id)
+		return "/admin/publics/" + idText(id)
 	case admin.EntityModule:
-		return "/admin/modules/" + adminID(id)
+		return "/admin/modules/" + idText(id)
 	case admin.EntityTrack:
-		return "/admin/parcours/" + adminID(id)
+		return "/admin/parcours/" + idText(id)
 	case admin.EntitySession:
-		return "/admin/sessions/" + adminID(id) + "/modifier"
+		return "/admin/sessions/" + idText(id) + "/modifier"
 	case admin.EntityUser:
-		return "/admin/utilisateurs/" + adminID(id)
+		return "/admin/utilisateurs/" + idText(id)
 	case admin.EntitySynonyms:
 		return "/admin/synonymes"
 	case admin.EntityPublicDomains:
@@ -184,9 +184,9 @@ func AdminJournal(v AdminJournalView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var5 string
-						templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression("entree-" + adminID(e.ID)).Resolve(ctx)
+						templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression("entree-" + idText(e.ID)).Resolve(ctx)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_journal.templ`, Line: 90, Col: 40}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_journal.templ`, Line: 90, Col: 39}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
 						if templ_7745c5c3_Err != nil {

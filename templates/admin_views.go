@@ -268,8 +268,6 @@ func adminBadgeClass(s string) string {
 	return "fr-badge fr-badge--sm fr-badge--info"
 }
 
-func adminID(id int64) string { return strconv.FormatInt(id, 10) }
-
 func adminEntityLabel(e string) string { return admin.EntityLabel(e) }
 
 func adminActionLabel(a string) string { return admin.ActionLabel(a) }

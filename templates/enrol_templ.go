@@ -938,6 +938,4 @@ func TrackEnrol(t catalogue.Track, p *enrolment.TrackProgress) templ.Component {
 	})
 }
 
-func idText(n int64) string { return strconv.FormatInt(n, 10) }
-
 var _ = templruntime.GeneratedTemplate

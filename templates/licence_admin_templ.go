@@ -128,9 +128,9 @@ func AdminLicences(v AdminLicencesView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var6 string
-						templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/admin/licences/" + idStr(p.ID))).ResolveURL(ctx)
+						templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/admin/licences/" + idText(p.ID))).ResolveURL(ctx)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 49, Col: 68}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 49, Col: 69}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
 						if templ_7745c5c3_Err != nil {
@@ -143,7 +143,7 @@ func AdminLicences(v AdminLicencesView) templ.Component {
 						var templ_7745c5c3_Var7 string
 						templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.Name)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 49, Col: 79}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 49, Col: 80}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 						if templ_7745c5c3_Err != nil {
@@ -425,7 +425,7 @@ var licencePoolFormLabels = map[string]string{"quota_administration": "Administr
 
 var licenceStatuses = []string{licence.StatusWaiting, licence.StatusAllocated, licence.StatusRevoked, licence.StatusCancelled}
 
-func (v AdminLicencePoolView) base() string { return "/admin/licences/" + idStr(v.Pool.ID) }
+func (v AdminLicencePoolView) base() string { return "/admin/licences/" + idText(v.Pool.ID) }
 
 func (v AdminLicencePoolView) statusHref(status string, page int) string {
 	h := v.base() + "?statut=" + status
@@ -1375,9 +1375,9 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var68 string
-							templ_7745c5c3_Var68, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/admin/licences/demandes/" + idStr(r.ID) + "/attribuer")).ResolveURL(ctx)
+							templ_7745c5c3_Var68, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/admin/licences/demandes/" + idText(r.ID) + "/attribuer")).ResolveURL(ctx)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 356, Col: 111}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 356, Col: 112}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var68)
 							if templ_7745c5c3_Err != nil {
@@ -1406,9 +1406,9 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var70 string
-							templ_7745c5c3_Var70, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/admin/licences/demandes/" + idStr(r.ID) + "/retrait")).ResolveURL(ctx)
+							templ_7745c5c3_Var70, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/admin/licences/demandes/" + idText(r.ID) + "/retrait")).ResolveURL(ctx)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 362, Col: 109}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 362, Col: 110}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var70)
 							if templ_7745c5c3_Err != nil {
@@ -1419,9 +1419,9 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var71 string
-							templ_7745c5c3_Var71, templ_7745c5c3_Err = templruntime.NewAttributeExpression("motif-" + idStr(r.ID)).Resolve(ctx)
+							templ_7745c5c3_Var71, templ_7745c5c3_Err = templruntime.NewAttributeExpression("motif-" + idText(r.ID)).Resolve(ctx)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 364, Col: 65}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 364, Col: 66}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var71)
 							if templ_7745c5c3_Err != nil {
@@ -1434,7 +1434,7 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 							var templ_7745c5c3_Var72 string
 							templ_7745c5c3_Var72, templ_7745c5c3_Err = templ.JoinStringErrs(r.UserName)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 364, Col: 102}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 364, Col: 103}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var72))
 							if templ_7745c5c3_Err != nil {
@@ -1445,9 +1445,9 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var73 string
-							templ_7745c5c3_Var73, templ_7745c5c3_Err = templruntime.NewAttributeExpression("motif-" + idStr(r.ID)).Resolve(ctx)
+							templ_7745c5c3_Var73, templ_7745c5c3_Err = templruntime.NewAttributeExpression("motif-" + idText(r.ID)).Resolve(ctx)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 365, Col: 76}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 365, Col: 77}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var73)
 							if templ_7745c5c3_Err != nil {

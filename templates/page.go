@@ -106,6 +106,9 @@ func asset(name string) string { return static.Path(name) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// idText is an id as the templates write it in a URL or a form value.
+func idText(id int64) string { return strconv.FormatInt(id, 10) }
+
 // agree is one or many without the number, as a count's label: agree(1, "session à venir", "sessions à venir").
 func agree(n int, one, many string) string {
 	if n <= 1 {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"campus/internal/apperr"
@@ -128,24 +127,6 @@ func CheckEmail(email string) string {
 		return "Saisissez une adresse électronique valide, par exemple prenom.nom@ministere.gouv.fr."
 	}
 	return ""
-}
-
-// CleanText trims a single-line text and reports a French message when it is invalid: invalid UTF-8,
-// control characters or longer than max characters. label names the field in the message.
-func CleanText(s, label string, max int) (string, string) {
-	if !utf8.ValidString(s) {
-		return strings.ToValidUTF8(s, "\uFFFD"), "Le champ « " + label + " » contient des caractères non valides."
-	}
-	s = strings.TrimSpace(s)
-	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return s, "Le champ « " + label + " » contient des caractères non autorisés (retour à la ligne, tabulation…)."
-		}
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return s, "Le champ « " + label + " » ne doit pas dépasser " + itoa(max) + " caractères (actuellement " + itoa(n) + ")."
-	}
-	return s, ""
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -101,21 +101,6 @@ func TestCheckEmail(t *testing.T) {
 	}
 }
 
-func TestCleanText(t *testing.T) {
-	if v, msg := account.CleanText("  Camille ", "Prénom", 100); v != "Camille" || msg != "" {
-		t.Errorf("CleanText = %q, %q", v, msg)
-	}
-	if _, msg := account.CleanText(strings.Repeat("é", 101), "Prénom", 100); !strings.Contains(msg, "100 caractères") {
-		t.Errorf("overlong: %q", msg)
-	}
-	if v, msg := account.CleanText("Cam\xffille", "Prénom", 100); !strings.Contains(msg, "non valides") || v != "Cam\uFFFDille" {
-		t.Errorf("invalid UTF-8: %q %q", v, msg)
-	}
-	if _, msg := account.CleanText("Cam\nille", "Prénom", 100); !strings.Contains(msg, "non autorisés") {
-		t.Errorf("newline: %q", msg)
-	}
-}
-
 func TestRoles(t *testing.T) {
 	admin := account.User{Role: account.RoleAdmin}
 	trainer := account.User{Role: account.RoleTrainer}

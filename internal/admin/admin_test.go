@@ -158,13 +158,6 @@ func TestCheckTransition(t *testing.T) {
 }
 
 func TestChecks(t *testing.T) {
-	t.Run("Slugify", func(t *testing.T) {
-		for in, want := range map[string]string{"Sécurité des données": "securite-des-donnees", "  L’œuvre — 2026 !": "l-oeuvre-2026", "Été": "ete"} {
-			if got := admin.Slugify(in); got != want {
-				t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
-			}
-		}
-	})
 	t.Run("DomainErrors", func(t *testing.T) {
 		_, errs := admin.DomainInput{Slug: "Pas Valide", Title: "", Summary: "x\x00", Position: "douze"}.Check()
 		fields := map[string]string{}

@@ -3,17 +3,14 @@ package admin
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"campus/internal/catalogue"
+	"campus/internal/input"
 	"campus/internal/sheet"
 )
 
@@ -80,30 +77,18 @@ func ParseModulesCSV(data []byte) ([]CSVRow, error) {
 	if len(data) > MaxImportBytes {
 		return nil, &FileError{fmt.Sprintf("Le fichier dépasse la taille maximale de %d Mo.", MaxImportBytes>>20)}
 	}
-	data = bytes.TrimPrefix(data, []byte(sheet.BOM))
-	if len(bytes.TrimSpace(data)) == 0 {
+	if len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte(sheet.BOM)))) == 0 {
 		return nil, &FileError{"Le fichier est vide."}
 	}
-	if !utf8.Valid(data) {
-		at := 0
-		for i := 0; i < len(data); {
-			r, n := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && n <= 1 {
-				at = i
-				break
-			}
-			i += n
-		}
-		line := bytes.Count(data[:at], []byte("\n")) + 1
-		return nil, &FileError{fmt.Sprintf("Le fichier n’est pas encodé en UTF-8 (premier caractère illisible ligne %d). "+
-			"Dans votre tableur, enregistrez-le au format « CSV UTF-8 (délimité par des points-virgules) ».", line)}
+	data, msg := sheet.Decode(data)
+	if msg != "" {
+		return nil, &FileError{msg}
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = sheet.Comma
+	r := sheet.NewReader(data, sheet.Comma)
 	r.FieldsPerRecord = -1 // counted below, to report the line rather than stop
 	header, err := r.Read()
 	if err != nil {
-		return nil, &FileError{"Ligne 1 : l’en-tête n’a pas pu être lu (" + csvReason(err) + ")."}
+		return nil, &FileError{"Ligne 1 : l’en-tête n’a pas pu être lu (" + sheet.Reason(err) + ")."}
 	}
 	if len(header) == 1 && (strings.Contains(header[0], ",") || strings.Contains(header[0], "\t")) {
 		return nil, &FileError{"Les colonnes doivent être séparées par des points-virgules (;), pas par des virgules ni des tabulations."}
@@ -120,11 +105,10 @@ func ParseModulesCSV(data []byte) ([]CSVRow, error) {
 		}
 		line, _ := r.FieldPos(0)
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
+			if l := sheet.ErrorLine(err); l != 0 {
+				line = l
 			}
-			return nil, &FileError{fmt.Sprintf("Ligne %d : %s. Le fichier n’a pas été lu ; corrigez-le et envoyez-le à nouveau.", line, csvReason(err))}
+			return nil, &FileError{fmt.Sprintf("Ligne %d : %s. Le fichier n’a pas été lu ; corrigez-le et envoyez-le à nouveau.", line, sheet.Reason(err))}
 		}
 		if len(rows) == MaxImportRows {
 			return nil, &FileError{fmt.Sprintf("Le fichier contient plus de %d lignes : découpez-le en plusieurs imports.", MaxImportRows)}
@@ -166,20 +150,6 @@ func ParseModulesCSV(data []byte) ([]CSVRow, error) {
 		return nil, &FileError{"Le fichier ne contient que l’en-tête : aucune ligne à importer."}
 	}
 	return rows, nil
-}
-
-func csvReason(err error) string {
-	switch {
-	case errors.Is(err, csv.ErrQuote), errors.Is(err, csv.ErrBareQuote):
-		return "guillemet mal placé (un texte entre guillemets doit doubler ses guillemets intérieurs)"
-	case errors.Is(err, csv.ErrFieldCount):
-		return "nombre de colonnes incorrect"
-	}
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 // Kinds of plan lines.
@@ -349,11 +319,5 @@ func csvColumn(field string) string {
 	return field
 }
 
-// ParseID reads an id from a URL or a form: a positive number, or 0.
-func ParseID(s string) int64 {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
-}
+// ParseID reads an id from a form: a positive number, or 0 (input.ID).
+func ParseID(s string) int64 { return input.ID(s) }

@@ -3,7 +3,6 @@ package lheo
 import (
 	"encoding/xml"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -285,7 +284,7 @@ func (o Offer) track(t *catalogue.Track) formation {
 	if mode == "" {
 		mode = TeachingDistance
 	}
-	content := "Parcours de " + plural(len(t.Modules), "module") + " : " + strings.Join(titles, " ; ") + "."
+	content := "Parcours de " + catalogue.Plural(len(t.Modules), "module", "modules") + " : " + strings.Join(titles, " ; ") + "."
 	f := formation{Numero: "parcours-" + t.Slug, Domaine: domaine{[]string{NSF(t.Domain.Slug)}}, Intitule: cut(t.Title, 255),
 		Objectif: text(t.Summary, nil), Resultats: resultats, Contenu: cut(content+" "+t.Description, 3000), Certifiante: "0",
 		Contact: o.contact(), Parcours: CourseModular, NiveauEntr: EntryLevel(level), URL: &urls{[]string{cut(url, 400)}},
@@ -396,13 +395,6 @@ func slugPart(city, place string) string {
 		return p
 	}
 	return "classe-virtuelle"
-}
-
-func plural(n int, word string) string {
-	if n > 1 {
-		word += "s"
-	}
-	return strconv.Itoa(n) + " " + word
 }
 
 // cut keeps at most n characters (the schema's lengths count characters), ending with "…" when it cut.

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"campus/internal/sheet"
 )
 
 // Code is one licence code or activation link imported from a partner, with the line it came from.
@@ -57,9 +59,9 @@ func ParseCodes(r io.Reader) ([]Code, error) {
 	if err != nil {
 		return nil, &ImportError{[]Problem{{0, "Le fichier n’a pas pu être lu."}}}
 	}
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if !utf8.Valid(data) {
-		return nil, &ImportError{[]Problem{{0, "Le fichier doit être encodé en UTF-8 (enregistrez-le en « CSV UTF-8 »)."}}}
+	data, msg := sheet.Decode(data)
+	if msg != "" {
+		return nil, &ImportError{[]Problem{{0, msg}}}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &ImportError{[]Problem{{0, "Le fichier est vide."}}}
@@ -69,12 +71,10 @@ func ParseCodes(r io.Reader) ([]Code, error) {
 	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
 		sep = ';'
 	}
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = sep
-	cr.ReuseRecord = false
+	cr := sheet.NewReader(data, sep)
 	header, err := cr.Read()
 	if err != nil {
-		return nil, &ImportError{[]Problem{{1, "l’en-tête n’a pas pu être lu : " + csvMessage(err)}}}
+		return nil, &ImportError{[]Problem{{1, "l’en-tête n’a pas pu être lu : " + sheet.Reason(err) + "."}}}
 	}
 	codeCol, urlCol := -1, -1
 	for i, h := range header {
@@ -110,14 +110,13 @@ func ParseCodes(r io.Reader) ([]Code, error) {
 			line, _ = cr.FieldPos(0)
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
+			if l := sheet.ErrorLine(err); l != 0 {
+				line = l
 			}
-			if fail(line, csvMessage(err)) {
+			if fail(line, sheet.Reason(err)+".") {
 				break
 			}
-			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
+			if errors.Is(err, csv.ErrFieldCount) {
 				continue
 			}
 			break
@@ -192,17 +191,4 @@ func checkCode(c Code) string {
 		}
 	}
 	return ""
-}
-
-func csvMessage(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		switch pe.Err {
-		case csv.ErrFieldCount:
-			return "nombre de colonnes différent de l’en-tête."
-		case csv.ErrQuote, csv.ErrBareQuote:
-			return "guillemets mal placés."
-		}
-	}
-	return "ligne illisible."
 }

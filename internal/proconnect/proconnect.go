@@ -24,6 +24,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"campus/internal/account"
+	"campus/internal/input"
 )
 
 // Scopes asked of ProConnect.
@@ -219,7 +220,7 @@ func (u userInfo) identity() (account.ExternalIdentity, error) {
 		return account.ExternalIdentity{}, refused("userinfo: email %q: %s", u.Email, msg)
 	}
 	clean := func(s string, max int) string {
-		v, msg := account.CleanText(s, "", max*4)
+		v, msg := input.Line(s, "", max*4, false)
 		if msg != "" {
 			return ""
 		}

@@ -1,4 +1,4 @@
-// Package sheet is the one writer of the CSV files the portal serves, made to be opened in a spreadsheet:
+// Package sheet is the one writer of the CSV files the portal serves, and the one reader of those the admins send, made to be opened in a spreadsheet:
 // UTF-8 with a byte order mark (so that Excel reads the accents), ";" between cells (French locale), CRLF line
 // ends, and every cell that a spreadsheet would run as a formula neutralised (CSV injection, OWASP).
 //
@@ -15,10 +15,14 @@ package sheet
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
+	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 const (
@@ -128,3 +132,64 @@ func (w *Writer) Flush() {
 
 // Error is the first error met by Write or Flush.
 func (w *Writer) Error() error { return w.err }
+
+// Bytes is a whole file of the records, written into memory.
+func Bytes(records ...[]string) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := NewWriter(&buf).WriteAll(records); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Reading: the imports (modules, licence codes) read files a spreadsheet saved, the portal's own or a partner's.
+
+// Decode prepares the bytes of an uploaded file for NewReader: the byte order mark, if any, is dropped. A file
+// that is not UTF-8 gets a French message instead, with the line of its first unreadable character and how to
+// save it right.
+func Decode(data []byte) ([]byte, string) {
+	data = bytes.TrimPrefix(data, []byte(BOM))
+	if utf8.Valid(data) {
+		return data, ""
+	}
+	at := 0
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			at = i
+			break
+		}
+		i += n
+	}
+	line := bytes.Count(data[:at], []byte("\n")) + 1
+	return nil, fmt.Sprintf("Le fichier n’est pas encodé en UTF-8 (premier caractère illisible ligne %d). "+
+		"Dans votre tableur, enregistrez-le au format « CSV UTF-8 ».", line)
+}
+
+// NewReader reads the records of data (Decode's result), comma between cells. Cells come as written: a cell
+// of the portal's own file goes through Restore.
+func NewReader(data []byte, comma rune) *csv.Reader {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = comma
+	return r
+}
+
+// Reason is the French reason of an error of NewReader's, to follow "Ligne N : " (no final period).
+func Reason(err error) string {
+	switch {
+	case errors.Is(err, csv.ErrQuote), errors.Is(err, csv.ErrBareQuote):
+		return "guillemet mal placé (un texte entre guillemets doit doubler ses guillemets intérieurs)"
+	case errors.Is(err, csv.ErrFieldCount):
+		return "nombre de colonnes différent de l’en-tête"
+	}
+	return "ligne illisible"
+}
+
+// ErrorLine is the line where an error of NewReader's was met (0 when it does not say).
+func ErrorLine(err error) int {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.Line
+	}
+	return 0
+}

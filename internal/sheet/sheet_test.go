@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -118,5 +119,51 @@ func TestWriter_Error(t *testing.T) {
 	}
 	if err := w.WriteAll([][]string{{"b"}}); err == nil {
 		t.Error("WriteAll after an error reports none")
+	}
+}
+
+func TestBytes(t *testing.T) {
+	b, err := sheet.Bytes([]string{"titre", "n"}, []string{"=1+1", "-2"})
+	if want := sheet.BOM + "titre;n\r\n'=1+1;-2\r\n"; err != nil || string(b) != want {
+		t.Errorf("Bytes = %q, %v; want %q", b, err, want)
+	}
+}
+
+func TestReading(t *testing.T) {
+	for _, c := range []struct {
+		name, in, want, msg string
+	}{
+		{"BOM dropped", sheet.BOM + "a;b\n", "a;b\n", ""},
+		{"no BOM", "a;b\n", "a;b\n", ""},
+		{"Latin-1 on line 2", "code\nCaf\xe9\n", "", "pas encodé en UTF-8 (premier caractère illisible ligne 2)"},
+		{"Latin-1 on line 1", "\xff\xfe", "", "ligne 1"},
+	} {
+		got, msg := sheet.Decode([]byte(c.in))
+		if string(got) != c.want || c.msg == "" && msg != "" || c.msg != "" && !strings.Contains(msg, c.msg) {
+			t.Errorf("%s: Decode = %q, %q", c.name, got, msg)
+		}
+	}
+	for _, c := range []struct {
+		name, in string
+		fields   int
+		line     int
+		reason   string
+	}{
+		{"bare quote", "a;b\nx;y\"z\n", 0, 2, "guillemet mal placé (un texte entre guillemets doit doubler ses guillemets intérieurs)"},
+		{"quote", "a;b\n\"x;y\n", 0, 2, "guillemet mal placé (un texte entre guillemets doit doubler ses guillemets intérieurs)"},
+		{"field count", "a;b\nx;y\nz\n", 0, 3, "nombre de colonnes différent de l’en-tête"},
+	} {
+		r := sheet.NewReader([]byte(c.in), ';')
+		r.FieldsPerRecord = c.fields
+		var err error
+		for err == nil {
+			_, err = r.Read()
+		}
+		if errors.Is(err, io.EOF) || sheet.ErrorLine(err) != c.line || sheet.Reason(err) != c.reason {
+			t.Errorf("%s: %v: line %d, reason %q", c.name, err, sheet.ErrorLine(err), sheet.Reason(err))
+		}
+	}
+	if sheet.Reason(io.ErrUnexpectedEOF) != "ligne illisible" || sheet.ErrorLine(io.ErrUnexpectedEOF) != 0 {
+		t.Error("an error that is not the parser's")
 	}
 }

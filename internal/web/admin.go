@@ -186,9 +186,7 @@ func (s *Server) adminSetStatus(entity string) http.HandlerFunc {
 
 // adminPage builds the layout of a back-office page: the breadcrumb starts at the back-office.
 func (s *Server) adminPage(r *http.Request, title string, crumbs ...templates.Crumb) templates.Page {
-	all := append([]templates.Crumb{{Label: "Administration", Href: "/admin"}}, crumbs...)
-	p := s.page(r, "", title+" – Administration", "", all...)
-	return p
+	return s.page(r, "", title+" – Administration", "", adminCrumbs(crumbs...)...)
 }
 
 // adminErrorTitle prefixes the title of a page that shows a form in error (RGAA: the title says so).
@@ -197,15 +195,6 @@ func adminErrorTitle(f templates.FormState, conflict bool, title string) string 
 		return "Erreur – " + title
 	}
 	return title
-}
-
-// adminPageNumber reads the page of a list (1 when absent or invalid).
-func adminPageNumber(q url.Values) int {
-	n, err := strconv.Atoi(q.Get("page"))
-	if err != nil || n < 1 {
-		return 1
-	}
-	return n
 }
 
 // adminPager computes the pagination of a list of total items.

@@ -132,11 +132,7 @@ func (s *Server) adminExport(w http.ResponseWriter, r *http.Request) {
 	}
 	ext := path.Ext(name)
 	dated := strings.TrimSuffix(name, ext) + "-" + time.Now().In(catalogue.Paris).Format("2006-01-02") + ext
-	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Disposition", `attachment; filename="campus-`+dated+`"`)
-	h.Set("Cache-Control", "no-store")
-	w.Write(buf.Bytes())
+	serveDownload(w, contentType, "campus-"+dated, buf.Bytes())
 }
 
 // adminUploadLimit bounds the whole multipart body: the file and a little room for the boundaries and headers.

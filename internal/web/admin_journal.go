@@ -24,10 +24,10 @@ func (s *Server) adminJournal(w http.ResponseWriter, r *http.Request) {
 			filter.Entity, v.Entity = e, e
 		}
 	}
-	if id := admin.ParseID(q.Get("id")); id != 0 && filter.Entity != "" {
+	if id := queryID(q, "id"); id != 0 && filter.Entity != "" {
 		filter.EntityID, v.EntityID = id, strconv.FormatInt(id, 10)
 	}
-	if id := admin.ParseID(q.Get("auteur")); id != 0 {
+	if id := queryID(q, "auteur"); id != 0 {
 		filter.ActorID, v.Actor = id, strconv.FormatInt(id, 10)
 	}
 	filter.From = f.Date("du", "Du", false)

@@ -32,37 +32,18 @@ func slotParam(r *http.Request) (string, error) {
 	return k, nil
 }
 
-// slotAttendance records the marks of one slot; it answers with the roster page (view) on a refusal.
-func (s *Server) slotAttendance(w http.ResponseWriter, r *http.Request, id int64, back string, view func(enrolment.Roster, string) templates.RosterView) {
+// slotAttendance records the marks of one slot; it answers with the roster page on a refusal.
+func (s *Server) slotAttendance(w http.ResponseWriter, r *http.Request, id int64, back string, page rosterOf) {
 	u, _ := CurrentUser(r)
 	key, err := slotParam(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	f := s.readForm(w, r)
-	marks, msg := readMarks(f, "presence", "present", "absent")
-	if f.message != "" {
-		msg = f.message
-	}
-	n := 0
-	if msg == "" {
-		n, err = s.store.MarkSlotAttendance(r.Context(), id, key, marks, u.ID)
-		if ref, _ := refused(err); ref != nil {
-			msg, err = ref.Message, nil
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if msg != "" {
-		ro, err := s.store.Roster(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.render(w, r, http.StatusUnprocessableEntity, templates.Roster(view(ro, msg)))
+	n, ok := s.saveMarks(w, r, id, attendanceMarks, page, func(marks map[int64]bool) (int, error) {
+		return s.store.MarkSlotAttendance(r.Context(), id, key, marks, u.ID)
+	})
+	if !ok {
 		return
 	}
 	s.flash(r, "success", "Présences du "+slotLabel(key)+" enregistrées ("+catalogue.Plural(n, "changement", "changements")+").")
@@ -88,9 +69,7 @@ func (s *Server) markSlotAttendance(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.slotAttendance(w, r, id, fmt.Sprintf("/admin/sessions/%d", id), func(ro enrolment.Roster, msg string) templates.RosterView {
-		return s.rosterView(r, ro, msg)
-	})
+	s.slotAttendance(w, r, id, fmt.Sprintf("/admin/sessions/%d", id), s.adminSessionRoster())
 }
 
 func (s *Server) trainerSlotAttendance(w http.ResponseWriter, r *http.Request) {
@@ -98,9 +77,7 @@ func (s *Server) trainerSlotAttendance(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.slotAttendance(w, r, id, "/formateur/sessions/"+strconv.FormatInt(id, 10), func(ro enrolment.Roster, msg string) templates.RosterView {
-		return s.trainerRosterView(r, ro, msg)
-	})
+	s.slotAttendance(w, r, id, "/formateur/sessions/"+strconv.FormatInt(id, 10), s.trainerSessionRoster())
 }
 
 // sheet renders the sign-in sheet of a slot of the session, as a page to print or (asPDF) as an A4 PDF.
@@ -132,16 +109,14 @@ func (s *Server) sheet(w http.ResponseWriter, r *http.Request, id int64, back, p
 			s.serverError(w, r, err)
 			return
 		}
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="emargement-%d-%s.pdf"`, id, chi.URLParam(r, "jour")))
-		w.Write(b)
+		serveDownload(w, "application/pdf", fmt.Sprintf("emargement-%d-%s.pdf", id, key), b)
 		return
 	}
 	v := templates.SheetView{Roster: ro, Slot: slot, Back: back,
 		Page: s.page(r, "", "Feuille d’émargement : "+ro.Module.Title+", "+slot.Label(), "",
 			templates.Crumb{Label: "Liste des inscrits", Href: back}, templates.Crumb{Label: "Feuille d’émargement"})}
 	if fontErr == nil {
-		v.PDFHref = pdfBase + chi.URLParam(r, "jour")
+		v.PDFHref = pdfBase + key
 	}
 	s.render(w, r, http.StatusOK, templates.SignInSheet(v))
 }

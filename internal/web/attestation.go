@@ -126,11 +126,7 @@ func (s *Server) attestationPDF(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="attestation-%s.pdf"`, attestationNumber(e)))
-	h.Set("Cache-Control", "private, no-store")
-	w.Write(b)
+	serveDownload(w, "application/pdf", "attestation-"+attestationNumber(e)+".pdf", b)
 }
 
 // limitAttestationCheckIP bounds the verification page per client address: enough for an employer checking a

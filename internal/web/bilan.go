@@ -289,20 +289,17 @@ func keyFigures(b programme.Bilan) []keyFigure {
 // writeBilanCSV writes the figures for spreadsheets, through the portal's one CSV writer (internal/sheet), as
 // the catalogue's open data.
 func writeBilanCSV(w http.ResponseWriter, r *http.Request, b programme.Bilan, filename string, public bool) {
-	var buf bytes.Buffer
-	if err := sheet.NewWriter(&buf).WriteAll(bilanRecords(b)); err != nil { // into memory: cannot happen
+	if !public {
+		serveCSV(w, filename, bilanRecords(b)...)
+		return
+	}
+	body, err := sheet.Bytes(bilanRecords(b)...)
+	if err != nil { // into memory: cannot happen
 		http.Error(w, "Le fichier n’a pas pu être produit.", http.StatusInternalServerError)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
-	if public {
-		serveOpenData(w, r, "text/csv; charset=utf-8", buf.Bytes(), b.GeneratedAt)
-		return
-	}
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Cache-Control", "private, no-store")
-	w.Write(buf.Bytes())
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	serveOpenData(w, r, "text/csv; charset=utf-8", body, b.GeneratedAt)
 }
 
 func (s *Server) bilanCSV(w http.ResponseWriter, r *http.Request) {
@@ -451,7 +448,7 @@ func (s *Server) adminBilan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	status, title := http.StatusOK, "Bilan – Administration"
+	status, title := http.StatusOK, "Bilan"
 	if !f.Valid() {
 		status, title = http.StatusUnprocessableEntity, "Erreur - "+title
 	}
@@ -483,8 +480,7 @@ func (s *Server) adminBilan(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	v := templates.BilanView{Bilan: b, Admin: true, Form: f.State(), Administrations: opts, ExportHref: export,
-		Period: period + ".", Months: monthsText(months), Page: s.page(r, "", title, "")}
-	v.Page.Crumbs = adminCrumbs(templates.Crumb{Label: "Bilan"})
+		Period: period + ".", Months: monthsText(months), Page: s.adminPage(r, title, templates.Crumb{Label: "Bilan"})}
 	s.render(w, r, status, templates.Bilan(v))
 }
 
@@ -498,7 +494,7 @@ func (s *Server) adminBilanCSV(w http.ResponseWriter, r *http.Request) {
 		// The page of the bilan shows each wrong filter next to its field: the link leads there with them.
 		const what = "Export du bilan"
 		s.render(w, r, http.StatusBadRequest, templates.Message(templates.MessageView{
-			Page:    s.page(r, "", "Filtres invalides - "+what, "", templates.Crumb{Label: "Administration", Href: "/admin"}, templates.Crumb{Label: what}),
+			Page:    s.page(r, "", "Filtres invalides - "+what, "", adminCrumbs(templates.Crumb{Label: what})...),
 			Heading: what, Kind: "error", Title: "Filtres invalides",
 			Text:  "Les filtres de cet export ne sont pas valides : corrigez-les sur la page du bilan, puis relancez l’export.",
 			Links: []templates.Crumb{{Label: "Corriger les filtres du bilan", Href: "/admin/bilan?" + r.URL.RawQuery}}}))

@@ -16,6 +16,7 @@ import (
 	"campus/internal/cache"
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	"campus/internal/input"
 	"campus/internal/metrics"
 	"campus/templates"
 )
@@ -100,12 +101,12 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 	var out enrolment.Outcome
 	if m.Dated() {
 		raw := f.Text("session", "Session", 20, false)
-		id, perr := strconv.ParseInt(raw, 10, 64)
+		id := input.ID(raw)
 		switch {
 		case !f.Valid():
 		case raw == "":
 			f.Fail("session", "Choisissez une session dans la liste.")
-		case perr != nil || id <= 0:
+		case id == 0:
 			f.Fail("session", "La session choisie n’est pas valide : choisissez-en une dans la liste.")
 		default:
 			if !s.sessionOfModule(ctx, m, id) {

@@ -9,6 +9,7 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/apperr"
+	"campus/internal/input"
 	"campus/templates"
 )
 
@@ -104,14 +105,11 @@ func (f *Form) Valid() bool { return len(f.errors) == 0 && f.message == "" }
 // keep remembers the value to show again.
 func (f *Form) keep(name, v string) { f.shown[name] = strings.ToValidUTF8(v, "\uFFFD") }
 
-// Text reads a single-line text: trimmed, valid UTF-8, no control characters, at most max characters,
-// required or not. label names the field in messages.
+// Text reads a single-line text (input.Line): trimmed, valid UTF-8, no control characters, at most max
+// characters, required or not. label names the field in messages.
 func (f *Form) Text(name, label string, max int, required bool) string {
-	v, msg := account.CleanText(f.raw(name), label, max)
+	v, msg := input.Line(f.raw(name), label, max, required)
 	f.keep(name, v)
-	if msg == "" && required && v == "" {
-		msg = "Renseignez le champ « " + label + " »."
-	}
 	f.Fail(name, msg)
 	return v
 }

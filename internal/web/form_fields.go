@@ -5,10 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
-	"campus/internal/catalogue"
+	"campus/internal/input"
 	"campus/templates"
 )
 
@@ -16,29 +15,14 @@ import (
 // (licences, call for trainers, tailored programmes). Same contract as Text: never fail, keep what was typed,
 // one French message per field.
 
-// Multiline reads a text of several lines (a textarea): line breaks normalized to \n, trimmed, no other
-// control character, at most max characters.
+// Multiline reads a text of several lines (a textarea), by input.Multiline's rule: line breaks normalized to \n,
+// trimmed, a tab allowed, no other control character, at most max characters.
 func (f *Form) Multiline(name, label string, limit int, required bool) string {
-	raw := f.raw(name)
-	if !utf8.ValidString(raw) {
-		f.keep(name, raw)
-		f.Fail(name, "Le champ « "+label+" » contient des caractères non valides.")
-		return ""
-	}
-	v := strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(raw, "\r\n", "\n"), "\r", "\n"))
+	v, msg := input.Multiline(f.raw(name), label, limit, required)
 	f.keep(name, v)
-	for _, r := range v {
-		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
-			f.Fail(name, "Le champ « "+label+" » contient des caractères non autorisés.")
-			return v
-		}
-	}
-	if n := utf8.RuneCountInString(v); n > limit {
-		f.Fail(name, "Le champ « "+label+" » ne doit pas dépasser "+strconv.Itoa(limit)+" caractères (actuellement "+strconv.Itoa(n)+").")
-		return v
-	}
-	if required && v == "" {
-		f.Fail(name, "Renseignez le champ « "+label+" ».")
+	f.Fail(name, msg)
+	if !utf8.ValidString(f.raw(name)) {
+		return ""
 	}
 	return v
 }
@@ -96,35 +80,12 @@ func dedupe(vs []string) []string {
 	return out
 }
 
-// Int reads a whole number between min and max (spaces, including French thousands separators, allowed).
+// Int reads a whole number between min and max (input.Int: spaces, including French thousands separators,
+// allowed); 0 when it is not one.
 func (f *Form) Int(name, label string, lo, hi int, required bool) int {
-	raw, msg := f.raw(name), ""
-	if !utf8.ValidString(raw) {
-		raw = strings.ToValidUTF8(raw, "\uFFFD")
-	}
-	v := strings.TrimSpace(raw)
-	f.keep(name, v)
-	digits := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\u00a0' || r == '\u202f' {
-			return -1
-		}
-		return r
-	}, v)
-	if digits == "" {
-		if required {
-			f.Fail(name, "Renseignez le champ « "+label+" ».")
-		}
-		return 0
-	}
-	n, err := strconv.Atoi(digits)
-	switch {
-	case err != nil:
-		msg = "Le champ « " + label + " » doit être un nombre entier, par exemple " + strconv.Itoa(max(lo, 1)) + "."
-	case n < lo:
-		msg = "Le champ « " + label + " » doit être au moins " + strconv.Itoa(lo) + "."
-	case n > hi:
-		msg = "Le champ « " + label + " » ne doit pas dépasser " + strconv.Itoa(hi) + "."
-	}
+	raw := strings.ToValidUTF8(f.raw(name), "\uFFFD")
+	f.keep(name, strings.TrimSpace(raw))
+	n, msg := input.Int(raw, label, lo, hi, required)
 	f.Fail(name, msg)
 	if msg != "" {
 		return 0
@@ -132,23 +93,15 @@ func (f *Form) Int(name, label string, lo, hi int, required bool) int {
 	return n
 }
 
-// Date reads a date (an <input type="date">: AAAA-MM-JJ; JJ/MM/AAAA is accepted too) as midnight in Paris.
+// Date reads a date (an <input type="date">: AAAA-MM-JJ; JJ/MM/AAAA is accepted too) as midnight in Paris
+// (input.Date).
 func (f *Form) Date(name, label string, required bool) time.Time {
 	v := strings.TrimSpace(strings.ToValidUTF8(f.raw(name), ""))
-	if v == "" {
-		f.keep(name, "")
-		if required {
-			f.Fail(name, "Renseignez le champ « "+label+" ».")
-		}
-		return time.Time{}
-	}
-	for _, layout := range []string{time.DateOnly, "02/01/2006"} {
-		if t, err := time.ParseInLocation(layout, v, catalogue.Paris); err == nil && t.Year() >= 2000 && t.Year() <= 2100 {
-			f.keep(name, t.Format(time.DateOnly))
-			return t
-		}
+	t, msg := input.Date(v, label, required)
+	f.Fail(name, msg)
+	if !t.IsZero() {
+		v = t.Format(time.DateOnly)
 	}
 	f.keep(name, v)
-	f.Fail(name, "Le champ « "+label+" » doit être une date valide, au format JJ/MM/AAAA.")
-	return time.Time{}
+	return t
 }

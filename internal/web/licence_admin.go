@@ -12,6 +12,7 @@ import (
 
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
+	"campus/internal/input"
 	lic "campus/internal/licence"
 	"campus/internal/programme"
 	"campus/templates"
@@ -34,18 +35,13 @@ func (s *Server) licenceAdminRoutes(r chi.Router) {
 	r.Post("/licences/demandes/{id}/retrait", s.adminLicenceRevoke)
 }
 
-func adminCrumbs(crumbs ...templates.Crumb) []templates.Crumb {
-	return append([]templates.Crumb{{Label: "Administration", Href: "/admin"}}, crumbs...)
-}
-
 func (s *Server) adminLicences(w http.ResponseWriter, r *http.Request) {
 	pools, err := s.store.LicencePools(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v := templates.AdminLicencesView{Pools: pools, Page: s.page(r, "", "Licences des partenaires – Administration", "")}
-	v.Page.Crumbs = adminCrumbs(templates.Crumb{Label: "Licences"})
+	v := templates.AdminLicencesView{Pools: pools, Page: s.adminPage(r, "Licences des partenaires", templates.Crumb{Label: "Licences"})}
 	now := time.Now().In(catalogue.Paris)
 	for _, p := range pools {
 		v.Periods = append(v.Periods, p.Period(now))
@@ -71,12 +67,12 @@ func (s *Server) renderLicencePoolNew(w http.ResponseWriter, r *http.Request, st
 		s.fail(w, r, err)
 		return
 	}
-	title := "Créer un lot de licences – Administration"
+	title := "Créer un lot de licences"
 	if f.Failed() {
 		title = "Erreur - " + title
 	}
-	v := templates.AdminLicencePoolNewView{Page: s.page(r, "", title, ""), Form: f, Partners: opts}
-	v.Page.Crumbs = adminCrumbs(templates.Crumb{Label: "Licences", Href: "/admin/licences"}, templates.Crumb{Label: "Créer un lot"})
+	v := templates.AdminLicencePoolNewView{Form: f, Partners: opts, Page: s.adminPage(r, title,
+		templates.Crumb{Label: "Licences", Href: "/admin/licences"}, templates.Crumb{Label: "Créer un lot"})}
 	s.render(w, r, status, templates.AdminLicencePoolNew(v))
 }
 
@@ -102,7 +98,7 @@ func (s *Server) adminLicencePoolCreate(w http.ResponseWriter, r *http.Request) 
 		ValidFrom:   f.Date("valid_from", "Début de validité", true),
 		ValidUntil:  f.Date("valid_until", "Fin de validité", true),
 	}
-	p.PartnerID, _ = strconv.ParseInt(partner, 10, 64)
+	p.PartnerID = input.ID(partner) // one of the options: 0 only when none was chosen
 	if !p.ValidFrom.IsZero() && !p.ValidUntil.IsZero() && p.ValidUntil.Before(p.ValidFrom) {
 		f.Fail("valid_until", "La fin de validité doit être postérieure ou égale au début.")
 	}
@@ -142,22 +138,20 @@ func (s *Server) renderLicencePool(w http.ResponseWriter, r *http.Request, statu
 	default:
 		st = lic.StatusWaiting
 	}
-	pageNum, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	pageNum = max(pageNum, 1)
+	pageNum := adminPageNumber(r.URL.Query())
 	rs, total, err := s.store.PoolRequests(r.Context(), id, st, (pageNum-1)*poolRequestsPerPage, poolRequestsPerPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	title := d.Pool.Name + " – Licences – Administration"
+	title := d.Pool.Name + " – Licences"
 	if status != http.StatusOK {
 		title = "Erreur - " + title
 	}
-	v := templates.AdminLicencePoolView{Page: s.page(r, "", title, ""), Pool: d.Pool, Period: d.Pool.Period(time.Now().In(catalogue.Paris)),
+	v := templates.AdminLicencePoolView{Page: s.adminPage(r, title, templates.Crumb{Label: "Licences", Href: "/admin/licences"}, templates.Crumb{Label: d.Pool.Name}), Pool: d.Pool, Period: d.Pool.Period(time.Now().In(catalogue.Paris)),
 		Grants: d.Grants, Quotas: d.Quotas, Usage: d.Usage, Status: st, Requests: rs, Total: total, PageNum: pageNum,
 		LastPage: max(1, (total+poolRequestsPerPage-1)/poolRequestsPerPage),
 		Quota:    forms.quota, Grant: forms.grant, Import: forms.imp, Allocate: forms.allocate, Problems: forms.problems}
-	v.Page.Crumbs = adminCrumbs(templates.Crumb{Label: "Licences", Href: "/admin/licences"}, templates.Crumb{Label: d.Pool.Name})
 	s.render(w, r, status, templates.AdminLicencePool(v))
 }
 

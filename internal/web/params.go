@@ -3,39 +3,53 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
-	"campus/internal/admin"
 	"campus/internal/apperr"
+	"campus/internal/input"
 )
 
 // What a URL carries is read here, checked before it reaches a query: PostgreSQL refuses a NUL byte or invalid
 // UTF-8 in a text parameter with an error, which would otherwise be a 500 (and an error in the logs) that anyone
 // could provoke.
 
-// slugParam reads the {slug} of the route. Anything that cannot be a slug (see admin.ValidSlug) is
+// slugParam reads the {slug} of the route. Anything that cannot be a slug (see input.ValidSlug) is
 // apperr.ErrNotFound, like an unknown slug.
 func slugParam(r *http.Request) (string, error) {
 	slug := chi.URLParam(r, "slug")
-	if !admin.ValidSlug(slug) {
+	if !input.ValidSlug(slug) {
 		return "", apperr.ErrNotFound
 	}
 	return slug, nil
 }
 
 // idParam reads a numeric parameter of the route (name is "id" for {id}): a positive decimal number that
-// fits a bigint. Anything else is apperr.ErrNotFound, like an unknown id.
+// fits a bigint (input.ID). Anything else is apperr.ErrNotFound, like an unknown id: every handler reads its
+// ids here, so that "/x/abc", "/x/0" or "/x/99999999999999999999" answer 404 before any query.
 func idParam(r *http.Request, name string) (int64, error) {
-	id := admin.ParseID(chi.URLParam(r, name))
+	id := input.ID(chi.URLParam(r, name))
 	if id == 0 {
 		return 0, apperr.ErrNotFound
 	}
 	return id, nil
 }
+
+// adminPageNumber reads the page of a list (?page=): 1 when absent or not a positive number.
+func adminPageNumber(q url.Values) int {
+	n, err := strconv.Atoi(q.Get("page"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+// queryID reads an id of the query string (a filter: ?auteur=12): 0 when absent or not one (see input.ID).
+func queryID(q url.Values, name string) int64 { return input.ID(q.Get(name)) }
 
 // queryText reads a free-text parameter of the query string (a search, a filter): trimmed, without control
 // characters (NUL included) or invalid UTF-8, at most max bytes (cut on a character boundary). Filters are

@@ -10,6 +10,7 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/apperr"
+	"campus/internal/input"
 	"campus/internal/mail"
 	"campus/internal/programme"
 	"campus/templates"
@@ -45,8 +46,7 @@ func (s *Server) adminProgrammeRequests(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	v := templates.AdminProgrammeRequestsView{Status: st, Counts: counts, Requests: rs,
-		Page: s.page(r, "", "Demandes de programmes sur mesure – Administration", "")}
-	v.Page.Crumbs = adminCrumbs(templates.Crumb{Label: "Demandes sur mesure"})
+		Page: s.adminPage(r, "Demandes de programmes sur mesure", templates.Crumb{Label: "Demandes sur mesure"})}
 	s.render(w, r, http.StatusOK, templates.AdminProgrammeRequests(v))
 }
 
@@ -103,9 +103,8 @@ func (s *Server) renderAdminProgrammeRequest(w http.ResponseWriter, r *http.Requ
 		title = "Erreur - " + title
 	}
 	v := templates.AdminProgrammeRequestView{Request: req, Transitions: transitionOptions(req.Status), Form: f,
-		Page: s.page(r, "", title, "")}
-	v.Page.Crumbs = adminCrumbs(templates.Crumb{Label: "Demandes sur mesure", Href: "/admin/demandes-sur-mesure?statut=" + req.Status},
-		templates.Crumb{Label: req.Administration})
+		Page: s.adminPage(r, title,
+			templates.Crumb{Label: "Demandes sur mesure", Href: "/admin/demandes-sur-mesure?statut=" + req.Status}, templates.Crumb{Label: req.Administration})}
 	if programme.CanTransition(req.Status, programme.StatusProposed) {
 		if v.Modules, _, err = s.moduleGroups(r); err != nil {
 			s.fail(w, r, err)
@@ -172,8 +171,7 @@ func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Requ
 		c.Title = f.Text("title", "Titre du programme", programme.MaxTitle, false)
 		c.Proposal = f.Multiline("proposal", "Proposition", programme.MaxText, false)
 		for _, v := range f.Choices("modules", "Modules", all, 0) {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			c.Modules = append(c.Modules, n)
+			c.Modules = append(c.Modules, input.ID(v)) // one of the options
 		}
 		// The modules of the previous proposal keep the order given to them; the new ones follow.
 		c.Modules = keepOrder(c.Modules, req.Modules)

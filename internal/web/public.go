@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"golang.org/x/sync/errgroup"
@@ -23,6 +24,11 @@ func (s *Server) page(r *http.Request, nav, title, description string, crumbs ..
 		p.JSONLD = append(p.JSONLD, breadcrumbJSONLD(base, p.Canonical, crumbs))
 	}
 	return p
+}
+
+// adminCrumbs is the breadcrumb of a back-office page: it starts at the back-office (adminPage uses it).
+func adminCrumbs(crumbs ...templates.Crumb) []templates.Crumb {
+	return append([]templates.Crumb{{Label: "Administration", Href: "/admin"}}, crumbs...)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -64,15 +70,31 @@ func (s *Server) domains(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, templates.Domains(v))
 }
 
-func (s *Server) domain(w http.ResponseWriter, r *http.Request) {
+// bySlug reads the route's {slug} and what it names, through the cache (key prefix+slug, under tag). A slug
+// that names nothing answers 404, or redirects when it was renamed (failSlug); ok is false once answered.
+func bySlug[T any](s *Server, w http.ResponseWriter, r *http.Request, entity, prefix string, tag cache.Tag,
+	load func(context.Context, string) (T, error)) (v T, ok bool) {
 	slug, err := slugParam(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return v, false
 	}
-	p, err := cache.Load(s.cache, "domain:"+slug, cache.Catalogue, func() (catalogue.DomainPage, error) { return s.store.DomainBySlug(r.Context(), slug) })
+	v, err = cache.Load(s.cache, prefix+slug, tag, func() (T, error) { return load(r.Context(), slug) })
 	if err != nil {
-		s.failSlug(w, r, err, admin.EntityDomain, slug)
+		s.failSlug(w, r, err, entity, slug)
+		return v, false
+	}
+	return v, true
+}
+
+// trackBySlug is the track of the route's {slug}: a track or a tailored programme, each with its own URL.
+func (s *Server) trackBySlug(w http.ResponseWriter, r *http.Request) (catalogue.Track, bool) {
+	return bySlug(s, w, r, admin.EntityTrack, "track:", cache.Catalogue, s.store.TrackBySlug)
+}
+
+func (s *Server) domain(w http.ResponseWriter, r *http.Request) {
+	p, ok := bySlug(s, w, r, admin.EntityDomain, "domain:", cache.Catalogue, s.store.DomainBySlug)
+	if !ok {
 		return
 	}
 	v := templates.DomainView{DomainPage: p, Page: s.page(r, "domaines", "Domaine "+p.Domain.Title, p.Domain.Summary,
@@ -111,14 +133,8 @@ func (s *Server) tracks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) track(w http.ResponseWriter, r *http.Request) {
-	slug, err := slugParam(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	t, err := cache.Load(s.cache, "track:"+slug, cache.Catalogue, func() (catalogue.Track, error) { return s.store.TrackBySlug(r.Context(), slug) })
-	if err != nil {
-		s.failSlug(w, r, err, admin.EntityTrack, slug)
+	t, ok := s.trackBySlug(w, r)
+	if !ok {
 		return
 	}
 	if t.Tailored() {
@@ -161,14 +177,8 @@ func (s *Server) programmes(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
-	slug, err := slugParam(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	t, err := cache.Load(s.cache, "track:"+slug, cache.Catalogue, func() (catalogue.Track, error) { return s.store.TrackBySlug(r.Context(), slug) })
-	if err != nil {
-		s.failSlug(w, r, err, admin.EntityTrack, slug)
+	t, ok := s.trackBySlug(w, r)
+	if !ok {
 		return
 	}
 	if !t.Tailored() {
@@ -182,14 +192,8 @@ func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) module(w http.ResponseWriter, r *http.Request) {
-	slug, err := slugParam(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	m, err := cache.Load(s.cache, "module:"+slug, cache.All, func() (catalogue.Module, error) { return s.store.ModuleBySlug(r.Context(), slug) })
-	if err != nil {
-		s.failSlug(w, r, err, admin.EntityModule, slug)
+	m, ok := bySlug(s, w, r, admin.EntityModule, "module:", cache.All, s.store.ModuleBySlug)
+	if !ok {
 		return
 	}
 	s.renderModulePage(w, r, http.StatusOK, m, templates.FormState{})
@@ -243,16 +247,11 @@ func (s *Server) partners(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) partner(w http.ResponseWriter, r *http.Request) {
-	slug, err := slugParam(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := bySlug(s, w, r, admin.EntityPartner, "partner:", cache.Catalogue, s.store.PartnerBySlug)
+	if !ok {
 		return
 	}
-	p, err := cache.Load(s.cache, "partner:"+slug, cache.Catalogue, func() (catalogue.PartnerPage, error) { return s.store.PartnerBySlug(r.Context(), slug) })
-	if err != nil {
-		s.failSlug(w, r, err, admin.EntityPartner, slug)
-		return
-	}
+	var err error
 	v := templates.PartnerView{PartnerPage: p, Page: s.page(r, "partenaires", "Partenaire "+p.Partner.Name, p.Partner.Summary,
 		templates.Crumb{Label: "Partenaires", Href: "/partenaires"}, templates.Crumb{Label: p.Partner.Name})}
 	if v.Licence, err = s.licenceOffer(r, p.Partner.Slug); err != nil { // licences of the partner (licence.go)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
 	"campus/internal/postgres"
-	"campus/internal/sheet"
 	"campus/templates"
 )
 
@@ -125,7 +123,7 @@ func (s *Server) adminSurveys(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, from, to, msg := surveyPeriod(r)
 	v := templates.AdminSurveysView{From: from, To: to, Error: msg, CSVHref: "/admin/avis.csv?" + r.URL.RawQuery,
-		Page: s.page(r, "admin", "Avis des participants", "", templates.Crumb{Label: "Administration", Href: "/admin"}, templates.Crumb{Label: "Avis des participants"})}
+		Page: s.page(r, "admin", "Avis des participants", "", adminCrumbs(templates.Crumb{Label: "Avis des participants"})...)}
 	var err error
 	if v.ByModule, err = s.store.SurveyResultsBy(ctx, "module", f); err == nil {
 		if v.BySession, err = s.store.SurveyResultsBy(ctx, "session", f); err == nil {
@@ -177,18 +175,6 @@ func (s *Server) adminSurveysCSV(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	cw := sheet.NewWriter(&buf)
-	cw.Write([]string{"Module", "Session", "Date de la session", "Questionnaire", "Satisfaction", "Utilité", "Recommanderait", "Commentaire publié", "Répondu le"})
-	cw.WriteAll(rows)
-	cw.Flush()
-	if cw.Error() != nil {
-		http.Error(w, "Le fichier n’a pas pu être produit.", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="avis-participants.csv"`)
-	h.Set("Cache-Control", "private, no-store")
-	w.Write(buf.Bytes())
+	header := []string{"Module", "Session", "Date de la session", "Questionnaire", "Satisfaction", "Utilité", "Recommanderait", "Commentaire publié", "Répondu le"}
+	serveCSV(w, "avis-participants.csv", append([][]string{header}, rows...)...)
 }

@@ -333,23 +333,9 @@ func (s *Server) trainerRosterView(r *http.Request, ro enrolment.Roster, refusal
 }
 
 func (s *Server) trainerRoster(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.trainerSession(w, r)
-	if !ok {
-		return
+	if id, ok := s.trainerSession(w, r); ok {
+		s.renderSessionRoster(w, r, id, s.trainerRosterView)
 	}
-	ro, err := s.store.Roster(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v := s.trainerRosterView(r, ro, "")
-	res, err := s.store.SurveyResults(r.Context(), postgres.SurveyFilter{SessionID: id})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v.Survey = &res // aggregates only, from five answers
-	s.render(w, r, http.StatusOK, templates.Roster(v))
 }
 
 // trainerAttendance records present/absent for the session's agents, as the back-office does.
@@ -358,30 +344,10 @@ func (s *Server) trainerAttendance(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := s.readForm(w, r)
-	marks, msg := readMarks(f, "presence", "present", "absent")
-	if f.message != "" {
-		msg = f.message
-	}
-	n := 0
-	if msg == "" {
-		var err error
-		n, err = s.store.MarkAttendance(r.Context(), id, marks)
-		if ref, _ := refused(err); ref != nil {
-			msg, err = ref.Message, nil
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if msg != "" {
-		ro, err := s.store.Roster(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.render(w, r, http.StatusUnprocessableEntity, templates.Roster(s.trainerRosterView(r, ro, msg)))
+	n, ok := s.saveMarks(w, r, id, attendanceMarks, s.trainerSessionRoster(), func(marks map[int64]bool) (int, error) {
+		return s.store.MarkAttendance(r.Context(), id, marks)
+	})
+	if !ok {
 		return
 	}
 	s.flash(r, "success", "Émargement enregistré ("+strconv.Itoa(n)+" changement(s)).")
@@ -398,5 +364,5 @@ func (s *Server) trainerRosterCSV(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeRosterCSV(w, ro, "inscrits-"+ro.Session.Ref+".csv")
+	writeRosterCSV(w, ro)
 }

@@ -42,8 +42,7 @@ func (s *Server) adminTrainers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := templates.AdminTrainersView{Status: st, Counts: counts, Applications: as,
-		Page: s.page(r, "", "Candidatures de formateurs – Administration", "")}
-	v.Page.Crumbs = adminCrumbs(templates.Crumb{Label: "Formateurs"})
+		Page: s.adminPage(r, "Candidatures de formateurs", templates.Crumb{Label: "Formateurs"})}
 	s.render(w, r, http.StatusOK, templates.AdminTrainers(v))
 }
 
@@ -61,13 +60,13 @@ func (s *Server) renderAdminTrainer(w http.ResponseWriter, r *http.Request, stat
 		s.fail(w, r, err)
 		return
 	}
-	title := "Candidature de " + a.Name() + " – Administration"
+	title := "Candidature de " + a.Name()
 	if form.Failed() {
 		title = "Erreur - " + title
 	}
 	v := templates.AdminTrainerView{Application: a, Decisions: decisionOptions(a.Status), Form: form,
-		Page: s.page(r, "", title, "")}
-	v.Page.Crumbs = adminCrumbs(templates.Crumb{Label: "Formateurs", Href: "/admin/formateurs?statut=" + a.Status}, templates.Crumb{Label: a.Name()})
+		Page: s.adminPage(r, title,
+			templates.Crumb{Label: "Formateurs", Href: "/admin/formateurs?statut=" + a.Status}, templates.Crumb{Label: a.Name()})}
 	if a.Status == trainer.StatusAccepted && a.UserID != 0 {
 		if v.Sessions, err = s.store.TrainerSessions(r.Context(), a.UserID); err != nil {
 			s.fail(w, r, err)

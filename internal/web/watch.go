@@ -2,11 +2,11 @@ package web
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
 	"campus/internal/cache"
+	"campus/internal/input"
 )
 
 // WatchChanges keeps the catalogue cache in step with the database, across every instance: it listens to the
@@ -36,7 +36,7 @@ func (s *Server) invalidate(what string) {
 	if id, ok := strings.CutPrefix(what, "user:"); ok {
 		// A user changed (role, name, session epoch, data version) or lost a session (migration 00017): their
 		// cached sessions and pages go.
-		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+		if n := input.ID(id); n != 0 {
 			s.cache.InvalidateOwner(n)
 		}
 		return
