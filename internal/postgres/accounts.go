@@ -10,7 +10,6 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"campus/internal/account"
@@ -39,16 +38,6 @@ func userDest(u *account.User) []any {
 
 func scanUser(row pgx.Row, u *account.User, extra ...any) error {
 	return row.Scan(append(userDest(u), extra...)...)
-}
-
-func isUniqueViolation(err error, constraint string) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505" && (constraint == "" || pe.ConstraintName == constraint)
-}
-
-// tx runs fn in a transaction, committed when fn returns nil.
-func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, fn)
 }
 
 // UserByID returns a user.

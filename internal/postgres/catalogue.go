@@ -213,36 +213,44 @@ func (s *Store) audiences(ctx context.Context, sql string, args ...any) ([]catal
 
 // ModuleBySlug returns a published module with its audiences, the tracks it belongs to and its upcoming sessions.
 func (s *Store) ModuleBySlug(ctx context.Context, slug string) (catalogue.Module, error) {
+	return s.modulePage(ctx, "postgres.ModuleBySlug", slug, true)
+}
+
+// modulePage reads the page of a module (ModuleBySlug, PreviewModule): only a published one when published is
+// set, whatever its status otherwise. name is the caller's, for the errors.
+func (s *Store) modulePage(ctx context.Context, name, slug string, published bool) (catalogue.Module, error) {
 	var m catalogue.Module
 	err := scanModuleCard(s.pool.QueryRow(ctx, `SELECT `+moduleCardColumns+`,
 			m.objectives, m.outline, m.prerequisites, m.external_url, m.keywords, m.status, d.status, m.updated_at
 		`+moduleCardFrom+` WHERE m.slug = $1`, slug), &m.ModuleCard,
 		&m.Objectives, &m.Outline, &m.Prerequisites, &m.ExternalURL, &m.Keywords, &m.Status, &m.DomainStatus, &m.UpdatedAt)
 	if err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: %w", notFound(err))
+		return m, fmt.Errorf("%s: %w", name, notFound(err))
 	}
-	if err := visible(m.Status); err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: %w", err)
+	if published {
+		if err := visible(m.Status); err != nil {
+			return m, fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	if m.Audiences, err = s.audiences(ctx, `SELECT a.id, a.slug, a.label, a.description FROM audiences a
 		JOIN module_audiences ma ON ma.audience_id = a.id WHERE ma.module_id = $1 ORDER BY a.position`, m.ID); err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: audiences: %w", err)
+		return m, fmt.Errorf("%s: audiences: %w", name, err)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT t.slug, t.title, t.administration <> '' FROM tracks t JOIN track_modules tm ON tm.track_id = t.id
 		WHERE tm.module_id = $1 AND t.status = 'published' ORDER BY t.administration <> '', t.title COLLATE "fr-x-icu"`, m.ID)
 	if err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: tracks: %w", err)
+		return m, fmt.Errorf("%s: tracks: %w", name, err)
 	}
 	if m.Tracks, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalogue.TrackLink, error) {
 		var l catalogue.TrackLink
 		err := r.Scan(&l.Slug, &l.Title, &l.Tailored)
 		return l, err
 	}); err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: tracks: %w", err)
+		return m, fmt.Errorf("%s: tracks: %w", name, err)
 	}
 	if m.Sessions, err = s.sessions(ctx, `WHERE ms.module_id = $1 AND ms.status = 'scheduled' AND ms.starts_at > now()
 		ORDER BY ms.starts_at, ms.id`, m.ID); err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: sessions: %w", err)
+		return m, fmt.Errorf("%s: sessions: %w", name, err)
 	}
 	return m, nil
 }

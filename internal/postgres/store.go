@@ -12,14 +12,12 @@ import (
 	"net"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
-	"campus/internal/apperr"
 	"campus/migrations"
 )
 
@@ -128,12 +126,4 @@ func (s *Store) SchemaCurrent(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("postgres.SchemaCurrent: %w", err)
 	}
 	return !pending, nil
-}
-
-// notFound maps pgx.ErrNoRows to apperr.ErrNotFound.
-func notFound(err error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return apperr.ErrNotFound
-	}
-	return err
 }
