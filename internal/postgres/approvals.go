@@ -292,7 +292,7 @@ func (s *Store) decide(ctx context.Context, where string, args []any, d Decision
 		WHERE `+where, args...).Scan(&approvalID, &sessionID); err != nil {
 		return enrolment.ApprovalRequest{}, notFound(err)
 	}
-	leave, err := enterGate(ctx, sessionID)
+	leave, err := s.batcher.enterGate(ctx, sessionID)
 	if err != nil {
 		return enrolment.ApprovalRequest{}, err
 	}
@@ -411,7 +411,7 @@ func (s *Store) ExpireApprovals(ctx context.Context, mailer enrolment.Mailer) (i
 }
 
 func (s *Store) expireSession(ctx context.Context, sessionID int64, mailer enrolment.Mailer) (int, error) {
-	leave, err := enterGate(ctx, sessionID)
+	leave, err := s.batcher.enterGate(ctx, sessionID)
 	if err != nil {
 		return 0, err
 	}

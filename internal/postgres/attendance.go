@@ -80,18 +80,11 @@ func (s *Store) MarkSlotAttendance(ctx context.Context, sessionID int64, slotKey
 		if err := enrolment.CheckSlotAttendance(slot, now); err != nil {
 			return err
 		}
-		ids := make([]int64, 0, len(marks))
-		for id := range marks {
-			ids = append(ids, id)
-		}
-		list, err := enrolments(ctx, tx, `WHERE e.session_id = $1 AND e.id = ANY($2) ORDER BY e.id FOR UPDATE OF e`, sessionID, ids)
+		list, err := lockMarked(ctx, tx, `e.session_id = $1`, sessionID, marks)
 		if err != nil {
 			return err
 		}
-		if len(list) != len(ids) {
-			return apperr.ErrNotFound
-		}
-		present := make([]bool, len(list))
+		ids, present := make([]int64, len(list)), make([]bool, len(list))
 		for i, e := range list {
 			if err := enrolment.CheckAttendance(e, now); err != nil {
 				return err

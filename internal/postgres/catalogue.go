@@ -405,19 +405,6 @@ func (s *Store) Sitemap(ctx context.Context) ([]catalogue.SitemapEntry, error) {
 	return out, nil
 }
 
-// LastChange is the time of the latest change of the public catalogue (for conditional GET and caching).
-func (s *Store) LastChange(ctx context.Context) (time.Time, error) {
-	var t time.Time
-	err := s.pool.QueryRow(ctx, `SELECT greatest(
-		(SELECT max(updated_at) FROM domains), (SELECT max(updated_at) FROM modules),
-		(SELECT max(updated_at) FROM tracks), (SELECT max(updated_at) FROM partners),
-		(SELECT max(updated_at) FROM module_sessions), 'epoch'::timestamptz)`).Scan(&t)
-	if err != nil {
-		return t, fmt.Errorf("postgres.LastChange: %w", err)
-	}
-	return t, nil
-}
-
 // Tracks returns every published track (tailored programmes excepted).
 func (s *Store) Tracks(ctx context.Context) ([]catalogue.TrackCard, error) {
 	return s.trackCards(ctx, "postgres.Tracks", "t.administration = ''", 0)

@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -165,29 +164,6 @@ func (s *Store) txRetry(ctx context.Context, fn func(pgx.Tx) error) error {
 	}
 }
 
-// sessionGates serialise, within this process, the transactions that lock a given session row: under a crowd on
-// one session, the waiting happens here instead of in Postgres, so that the waiters do not hold pool connections
-// that other requests need. The row lock still serialises across instances.
-// Waiters enter in order of arrival (a channel's blocked senders are served first in, first out) and give up
-// when their request does.
-var sessionGates = func() (g [128]chan struct{}) {
-	for i := range g {
-		g[i] = make(chan struct{}, 1)
-	}
-	return g
-}()
-
-// enterGate waits for the gate of a session; the returned function leaves it.
-func enterGate(ctx context.Context, sessionID int64) (func(), error) {
-	g := sessionGates[uint64(sessionID)%uint64(len(sessionGates))]
-	select {
-	case g <- struct{}{}:
-		return func() { <-g }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
 // activeEnrolment locks and returns the user's active enrolment of a module, if any.
 func activeEnrolment(ctx context.Context, tx pgx.Tx, userID, moduleID int64) (enrolment.Enrolment, bool, error) {
 	e, err := oneEnrolment(ctx, tx, `WHERE e.user_id = $1 AND e.module_id = $2
@@ -225,20 +201,7 @@ func (s *Store) EnrolInSessionWith(ctx context.Context, userID, sessionID int64,
 		return enrolment.Outcome{}, fmt.Errorf("postgres.EnrolInSession: %w", err)
 	}
 	call := &enrolCall{userID: userID, who: who, manager: manager, mailer: mailer, done: make(chan enrolResult, 1)}
-	key := queueKey{s, sessionID}
-	enrolQueues.Lock()
-	q := enrolQueues.m[key]
-	if q == nil {
-		q = &enrolQueue{}
-		enrolQueues.m[key] = q
-	}
-	q.calls = append(q.calls, call)
-	lead := !q.serving
-	q.serving = true
-	enrolQueues.Unlock()
-	if lead {
-		go s.serveEnrolments(sessionID, q)
-	}
+	s.batcher.submit(s, sessionID, call)
 	select {
 	case r := <-call.done:
 		if r.err != nil {
@@ -251,65 +214,6 @@ func (s *Store) EnrolInSessionWith(ctx context.Context, userID, sessionID int64,
 	}
 }
 
-// An enrolment request waiting for its session.
-type enrolCall struct {
-	userID  int64
-	who     enrolment.Person
-	manager string // the line manager's address, for a session that requires approval
-	mailer  enrolment.Mailer
-	done    chan enrolResult // buffered: the server never blocks on a caller that left
-}
-
-type enrolResult struct {
-	out enrolment.Outcome
-	err error
-}
-
-type enrolQueue struct {
-	calls   []*enrolCall
-	serving bool // a goroutine serves the queue
-}
-
-// enrolQueues are the waiting requests per store (database) and session, in order of arrival.
-var enrolQueues = struct {
-	sync.Mutex
-	m map[queueKey]*enrolQueue
-}{m: map[queueKey]*enrolQueue{}}
-
-type queueKey struct {
-	store   *Store
-	session int64
-}
-
-// maxEnrolBatch bounds the requests one transaction serves.
-const maxEnrolBatch = 200
-
-// serveEnrolments serves a session's queue, batch after batch, until it is empty. It runs on its own context:
-// a batch serves several callers, none of which may cancel it for the others.
-func (s *Store) serveEnrolments(sessionID int64, q *enrolQueue) {
-	for {
-		enrolQueues.Lock()
-		calls := q.calls
-		if len(calls) > maxEnrolBatch {
-			calls = calls[:maxEnrolBatch]
-		}
-		q.calls = q.calls[len(calls):]
-		if len(calls) == 0 {
-			q.serving = false
-			delete(enrolQueues.m, queueKey{s, sessionID})
-			enrolQueues.Unlock()
-			return
-		}
-		enrolQueues.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		results := s.enrolBatch(ctx, sessionID, calls)
-		cancel()
-		for i, c := range calls {
-			c.done <- results[i]
-		}
-	}
-}
-
 // enrolBatch serves requests for one session in order of arrival: in one transaction, under the session's lock,
 // the first ones take the free seats (if nobody waits), the others join the end of the waitlist, with their
 // mails. A request whose agent already has this module on their list (a resubmitted form, a waitlist or a
@@ -317,7 +221,7 @@ func (s *Store) serveEnrolments(sessionID int64, q *enrolQueue) {
 // by enrolOne.
 func (s *Store) enrolBatch(ctx context.Context, sessionID int64, calls []*enrolCall) []enrolResult {
 	results := make([]enrolResult, len(calls))
-	leave, err := enterGate(ctx, sessionID)
+	leave, err := s.batcher.enterGate(ctx, sessionID)
 	if err != nil {
 		for i := range results {
 			results[i].err = err
@@ -806,16 +710,6 @@ func (s *Store) CancelEnrolment(ctx context.Context, userID, enrolmentID int64, 
 	return e, nil
 }
 
-// AdminCancelEnrolment is an admin cancelling an agent's active enrolment, with no cut-off (but not once the
-// session has started); the freed seat is given to the waitlist as for the agent, and the agent is told by mail.
-func (s *Store) AdminCancelEnrolment(ctx context.Context, enrolmentID int64, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
-	e, err := s.cancel(ctx, enrolmentID, 0, enrolment.ReasonAdmin, mailer)
-	if err != nil {
-		return e, fmt.Errorf("postgres.AdminCancelEnrolment: %w", err)
-	}
-	return e, nil
-}
-
 func (s *Store) cancel(ctx context.Context, enrolmentID, userID int64, reason string, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
 	return s.cancelWith(ctx, enrolmentID, userID, reason, "", mailer)
 }
@@ -834,7 +728,7 @@ func (s *Store) cancelWith(ctx context.Context, enrolmentID, userID int64, reaso
 		return e, err
 	}
 	if e.HasSession() {
-		leave, err := enterGate(ctx, e.Session.ID)
+		leave, err := s.batcher.enterGate(ctx, e.Session.ID)
 		if err != nil {
 			return e, err
 		}
@@ -1023,7 +917,7 @@ func promoteAndTell(ctx context.Context, tx pgx.Tx, sess catalogue.Session, mod 
 // the audit log with its actor in the same transaction; the same capacity changes nothing.
 func (s *Store) ChangeCapacity(ctx context.Context, actor admin.Actor, sessionID int64, capacity int, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
 	var promoted []enrolment.Enrolment
-	leave, err := enterGate(ctx, sessionID)
+	leave, err := s.batcher.enterGate(ctx, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.ChangeCapacity: %w", err)
 	}
@@ -1136,16 +1030,9 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 		if err != nil {
 			return err
 		}
-		ids := make([]int64, 0, len(marks))
-		for id := range marks {
-			ids = append(ids, id)
-		}
-		list, err := enrolments(ctx, tx, `WHERE e.session_id = $1 AND e.id = ANY($2) ORDER BY e.id FOR UPDATE OF e`, sessionID, ids)
+		list, err := lockMarked(ctx, tx, `e.session_id = $1`, sessionID, marks)
 		if err != nil {
 			return err
-		}
-		if len(list) != len(ids) {
-			return apperr.ErrNotFound
 		}
 		for _, e := range list {
 			if err := enrolment.CheckAttendance(e, now); err != nil {
@@ -1168,7 +1055,7 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 			changed++
 		}
 		// The whole session: every day (or half-day) alike.
-		present := make([]bool, len(list))
+		ids, present := make([]int64, len(list)), make([]bool, len(list))
 		for i, e := range list {
 			ids[i], present[i] = e.ID, marks[e.ID]
 		}
@@ -1180,47 +1067,37 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 	return changed, nil
 }
 
-// MarkCompletion marks an online module's enrolment completed (done) or back in progress (for the back-office);
-// the agent then gets an attestation. A completion the agent declared becomes the admin's. Refusals: not an
-// online enrolment, not confirmed.
-func (s *Store) MarkCompletion(ctx context.Context, enrolmentID int64, done bool) (enrolment.Enrolment, error) {
-	var e enrolment.Enrolment
-	err := s.txRetry(ctx, func(tx pgx.Tx) error {
-		var err error
-		if e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1 FOR UPDATE OF e`, enrolmentID); err != nil {
-			return err
+// markCompletion marks an online module's enrolment e (locked by the caller) completed (done) or back in
+// progress (for the back-office); the agent then gets an attestation. A completion the agent declared becomes
+// the admin's. Refusals: not an online enrolment, not confirmed. It reports whether the enrolment changed, and
+// returns it as it is now.
+func markCompletion(ctx context.Context, tx pgx.Tx, e enrolment.Enrolment, done bool) (enrolment.Enrolment, bool, error) {
+	if done && e.Status == enrolment.Completed && e.Declared { // an admin confirms the agent's declaration
+		if _, err := tx.Exec(ctx, `UPDATE enrolments SET completion_declared = false, updated_at = now(), version = version + 1
+			WHERE id = $1`, e.ID); err != nil {
+			return e, false, err
 		}
-		if done && e.Status == enrolment.Completed && e.Declared { // an admin confirms the agent's declaration
-			if _, err := tx.Exec(ctx, `UPDATE enrolments SET completion_declared = false, updated_at = now(), version = version + 1
-				WHERE id = $1`, e.ID); err != nil {
-				return err
-			}
-			e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
-			return err
-		}
-		if (done && e.Status == enrolment.Completed) || (!done && e.Status == enrolment.Confirmed && !e.HasSession()) {
-			return nil
-		}
-		if err := enrolment.CheckCompletion(e, done); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = CASE WHEN $2 THEN 'completed' ELSE 'confirmed' END,
-			completed_at = CASE WHEN $2 THEN now() END, completion_declared = false, updated_at = now(), version = version + 1
-			WHERE id = $1`, e.ID, done); err != nil {
-			return err
-		}
-		e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
-		return err
-	})
-	if err != nil {
-		return e, fmt.Errorf("postgres.MarkCompletion: %w", err)
+		e, err := oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
+		return e, true, err
 	}
-	return e, nil
+	if (done && e.Status == enrolment.Completed) || (!done && e.Status == enrolment.Confirmed && !e.HasSession()) {
+		return e, false, nil
+	}
+	if err := enrolment.CheckCompletion(e, done); err != nil {
+		return e, false, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = CASE WHEN $2 THEN 'completed' ELSE 'confirmed' END,
+		completed_at = CASE WHEN $2 THEN now() END, completion_declared = false, updated_at = now(), version = version + 1
+		WHERE id = $1`, e.ID, done); err != nil {
+		return e, false, err
+	}
+	e, err := oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
+	return e, true, err
 }
 
 // DeclareCompletion records that the agent userID finished the online module of their enrolment (self-declared:
-// the hours count, the attestation says it was declared; an admin's MarkCompletion replaces it). Another agent's
-// enrolment is apperr.ErrNotFound; refusals as MarkCompletion's.
+// the hours count, the attestation says it was declared; an admin's mark (MarkCompletions) replaces it). Another agent's
+// enrolment is apperr.ErrNotFound; refusals as markCompletion's.
 func (s *Store) DeclareCompletion(ctx context.Context, userID, enrolmentID int64) (enrolment.Enrolment, error) {
 	var e enrolment.Enrolment
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
@@ -1247,35 +1124,41 @@ func (s *Store) DeclareCompletion(ctx context.Context, userID, enrolmentID int64
 	return e, nil
 }
 
-// MarkCompletions applies MarkCompletion to several enrolments of one online module in one transaction.
+// lockMarked locks and returns, in the order of their ids, the enrolments that marks names (id → mark), which
+// must all match where (SQL over e, with $1 = arg): apperr.ErrNotFound otherwise.
+func lockMarked(ctx context.Context, tx pgx.Tx, where string, arg int64, marks map[int64]bool) ([]enrolment.Enrolment, error) {
+	ids := make([]int64, 0, len(marks))
+	for id := range marks {
+		ids = append(ids, id)
+	}
+	list, err := enrolments(ctx, tx, `WHERE `+where+` AND e.id = ANY($2) ORDER BY e.id FOR UPDATE OF e`, arg, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) != len(ids) {
+		return nil, apperr.ErrNotFound
+	}
+	return list, nil
+}
+
+// MarkCompletions marks enrolments of one online module completed (true) or back in progress (false), in one
+// transaction (markCompletion: a completion the agent declared becomes the admin's), and says how many changed.
 func (s *Store) MarkCompletions(ctx context.Context, moduleID int64, marks map[int64]bool) (int, error) {
 	changed := 0
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		changed = 0
-		ids := make([]int64, 0, len(marks))
-		for id := range marks {
-			ids = append(ids, id)
-		}
-		list, err := enrolments(ctx, tx, `WHERE e.module_id = $1 AND e.session_id IS NULL AND e.id = ANY($2) ORDER BY e.id FOR UPDATE OF e`, moduleID, ids)
+		list, err := lockMarked(ctx, tx, `e.module_id = $1 AND e.session_id IS NULL`, moduleID, marks)
 		if err != nil {
 			return err
 		}
-		if len(list) != len(ids) {
-			return apperr.ErrNotFound
-		}
 		for _, e := range list {
-			done := marks[e.ID]
-			if (done && e.Status == enrolment.Completed) || (!done && e.Status == enrolment.Confirmed) {
-				continue
-			}
-			if err := enrolment.CheckCompletion(e, done); err != nil {
+			_, ok, err := markCompletion(ctx, tx, e, marks[e.ID])
+			if err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = CASE WHEN $2 THEN 'completed' ELSE 'confirmed' END,
-				completed_at = CASE WHEN $2 THEN now() END, updated_at = now(), version = version + 1 WHERE id = $1`, e.ID, done); err != nil {
-				return err
+			if ok {
+				changed++
 			}
-			changed++
 		}
 		return nil
 	})
@@ -1365,18 +1248,29 @@ func (s *Store) OnlineRoster(ctx context.Context, moduleID int64) (enrolment.Ros
 // the mail. Seats confirmed after the reminder time are not reminded (their confirmation mail just said it all).
 // Safe with several instances (rows are taken with SKIP LOCKED). It returns how many were queued.
 func (s *Store) QueueReminders(ctx context.Context, mailer enrolment.Mailer) (int, error) {
+	n, err := s.mailDue(ctx, mailer, enrolment.KindReminder, `
+		WITH due AS (
+			SELECT e.id FROM enrolments e JOIN module_sessions ms ON ms.id = e.session_id
+			WHERE e.status = 'confirmed' AND e.reminder_sent_at IS NULL AND ms.status = 'scheduled'
+			  AND ms.starts_at > now() AND ms.starts_at <= now() + make_interval(secs => $1)
+			  AND e.confirmed_at < ms.starts_at - make_interval(secs => $1)
+			ORDER BY e.id LIMIT 500
+			FOR UPDATE OF e SKIP LOCKED)
+		UPDATE enrolments e SET reminder_sent_at = now() FROM due WHERE e.id = due.id RETURNING e.id`,
+		enrolment.ReminderLead.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("postgres.QueueReminders: %w", err)
+	}
+	return n, nil
+}
+
+// mailDue runs, in one transaction, the statement that marks the enrolments due for a periodic mail (an UPDATE
+// … RETURNING e.id, which takes its rows with SKIP LOCKED) and queues the mail of kind of each of them. It
+// returns how many were queued.
+func (s *Store) mailDue(ctx context.Context, mailer enrolment.Mailer, kind, mark string, args ...any) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
-			WITH due AS (
-				SELECT e.id FROM enrolments e JOIN module_sessions ms ON ms.id = e.session_id
-				WHERE e.status = 'confirmed' AND e.reminder_sent_at IS NULL AND ms.status = 'scheduled'
-				  AND ms.starts_at > now() AND ms.starts_at <= now() + make_interval(secs => $1)
-				  AND e.confirmed_at < ms.starts_at - make_interval(secs => $1)
-				ORDER BY e.id LIMIT 500
-				FOR UPDATE OF e SKIP LOCKED)
-			UPDATE enrolments e SET reminder_sent_at = now() FROM due WHERE e.id = due.id RETURNING e.id`,
-			enrolment.ReminderLead.Seconds())
+		rows, err := tx.Query(ctx, mark, args...)
 		if err != nil {
 			return err
 		}
@@ -1389,17 +1283,14 @@ func (s *Store) QueueReminders(ctx context.Context, mailer enrolment.Mailer) (in
 			return err
 		}
 		for _, e := range list {
-			if err := notify(ctx, tx, mailer, enrolment.KindReminder, e); err != nil {
+			if err := notify(ctx, tx, mailer, kind, e); err != nil {
 				return err
 			}
 		}
 		n = len(list)
 		return nil
 	})
-	if err != nil {
-		return 0, fmt.Errorf("postgres.QueueReminders: %w", err)
-	}
-	return n, nil
+	return n, err
 }
 
 // FillFreedSeats promotes waitlisted agents into seats freed outside the enrolment transactions (an account

@@ -250,16 +250,9 @@ func (s *Store) CurrentLicencePool(ctx context.Context, partnerSlug string) (lic
 
 // OpenLicencePools returns the pools agents may ask a licence of today, by partner.
 func (s *Store) OpenLicencePools(ctx context.Context) ([]licence.Pool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+poolColumns+` FROM licence_pools lp JOIN partners p ON p.id = lp.partner_id
+	out, err := queryAll(ctx, s.pool, func(r pgx.Row, p *licence.Pool) error { return scanPool(r, p) },
+		`SELECT `+poolColumns+` FROM licence_pools lp JOIN partners p ON p.id = lp.partner_id
 		WHERE $1::date BETWEEN lp.valid_from AND lp.valid_until AND p.status = 'published' ORDER BY p.name, lp.valid_until, lp.id`, today())
-	if err != nil {
-		return nil, fmt.Errorf("postgres.OpenLicencePools: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (licence.Pool, error) {
-		var p licence.Pool
-		err := scanPool(r, &p)
-		return p, err
-	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres.OpenLicencePools: %w", err)
 	}
@@ -514,18 +507,26 @@ func (s *Store) AllocateLicence(ctx context.Context, id int64, actor admin.Actor
 		if err != nil {
 			return err
 		}
-		if err := allocateOne(ctx, tx, pool, id, actor.ID, mails); err != nil {
-			return err
-		}
-		if r, err = requestByID(ctx, tx, id); err != nil {
-			return err
-		}
-		return auditAllocation(ctx, tx, actor, r)
+		r, err = allocateAudited(ctx, tx, pool, id, actor, mails)
+		return err
 	})
 	if err != nil {
 		return r, fmt.Errorf("postgres.AllocateLicence: %w", err)
 	}
 	return r, nil
+}
+
+// allocateAudited serves the request id out of turn (allocateOne) and records it in the audit log; it
+// returns the request as allocated.
+func allocateAudited(ctx context.Context, tx pgx.Tx, pool licence.Pool, id int64, actor admin.Actor, mails LicenceMails) (licence.Request, error) {
+	if err := allocateOne(ctx, tx, pool, id, actor.ID, mails); err != nil {
+		return licence.Request{}, err
+	}
+	r, err := requestByID(ctx, tx, id)
+	if err != nil {
+		return r, err
+	}
+	return r, auditAllocation(ctx, tx, actor, r)
 }
 
 // AllocateLicenceTo gives a licence of the pool to the account with this address (apperr.ErrNotFound when
@@ -563,13 +564,8 @@ func (s *Store) AllocateLicenceTo(ctx context.Context, poolID int64, email strin
 		case err != nil:
 			return err
 		}
-		if err := allocateOne(ctx, tx, pool, id, actor.ID, mails); err != nil {
-			return err
-		}
-		if r, err = requestByID(ctx, tx, id); err != nil {
-			return err
-		}
-		return auditAllocation(ctx, tx, actor, r)
+		r, err = allocateAudited(ctx, tx, pool, id, actor, mails)
+		return err
 	})
 	if err != nil {
 		return r, fmt.Errorf("postgres.AllocateLicenceTo: %w", err)

@@ -23,7 +23,8 @@ import (
 
 // Store is the repository over Postgres.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	batcher *batcher // the gates and enrolment queues of sessions (batcher.go)
 }
 
 // Open connects to the database at url and checks that it answers.
@@ -43,7 +44,7 @@ func Open(ctx context.Context, url string, maxConns int32) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres.Open: ping: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, batcher: newBatcher()}, nil
 }
 
 // Pool exposes the pool for the HTTP session store and the tests.

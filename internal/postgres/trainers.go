@@ -91,16 +91,8 @@ func (s *Store) TrainerApplications(ctx context.Context, status string) ([]train
 	if status == trainer.StatusAccepted || status == trainer.StatusDeclined {
 		order = `a.decided_at DESC NULLS LAST, a.id DESC`
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+applicationColumns+` FROM trainer_applications a
+	out, err := queryAll(ctx, s.pool, scanApplication, `SELECT `+applicationColumns+` FROM trainer_applications a
 		WHERE $1 = '' OR a.status = $1 ORDER BY `+order, status)
-	if err != nil {
-		return nil, fmt.Errorf("postgres.TrainerApplications: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (trainer.Application, error) {
-		var a trainer.Application
-		err := scanApplication(r, &a)
-		return a, err
-	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres.TrainerApplications: %w", err)
 	}

@@ -17,6 +17,19 @@ func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
 }
 
+// queryAll runs sql and reads every row with scan.
+func queryAll[T any](ctx context.Context, q enrolQuerier, scan func(pgx.Row, *T) error, sql string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) {
+		var v T
+		err := scan(r, &v)
+		return v, err
+	})
+}
+
 // isUniqueViolation reports whether err is a violation of the unique constraint named constraint (of any
 // unique constraint when constraint is "").
 func isUniqueViolation(err error, constraint string) bool {
