@@ -90,7 +90,7 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The module as the page shows it (cached); the store checks the session's state under its lock.
-	m, err := cache.Load(s.cache, "module:"+slug, cache.All, func() (catalogue.Module, error) { return s.store.ModuleBySlug(ctx, slug) })
+	m, err := s.catalogue.Module(ctx, slug)
 	if err != nil {
 		s.fail(w, r, err)
 		return

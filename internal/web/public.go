@@ -6,7 +6,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"campus/internal/admin"
-	"campus/internal/cache"
 	"campus/internal/catalogue"
 	"campus/static"
 	"campus/templates"
@@ -29,19 +28,19 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	v.Page.JSONLD = append(v.Page.JSONLD, homeJSONLD(s.cfg.BaseURL.String())...)
 	g, ctx := errgroup.WithContext(r.Context())
 	g.Go(func() (err error) {
-		v.Domains, err = cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(ctx) })
+		v.Domains, err = s.catalogue.Domains(ctx)
 		return
 	})
 	g.Go(func() (err error) {
-		v.Figures, err = cache.Load(s.cache, "figures", cache.All, func() (catalogue.KeyFigures, error) { return s.store.KeyFigures(ctx) })
+		v.Figures, err = s.catalogue.Figures(ctx)
 		return
 	})
 	g.Go(func() (err error) {
-		v.Featured, err = cache.Load(s.cache, "featured", cache.Catalogue, func() ([]catalogue.TrackCard, error) { return s.store.FeaturedTracks(ctx) })
+		v.Featured, err = s.catalogue.Featured(ctx)
 		return
 	})
 	g.Go(func() (err error) {
-		v.Upcoming, err = cache.Load(s.cache, "upcoming", cache.All, func() ([]catalogue.UpcomingSession, error) { return s.store.UpcomingSessions(ctx, 6) })
+		v.Upcoming, err = s.catalogue.Upcoming(ctx)
 		return
 	})
 	if err := g.Wait(); err != nil {
@@ -52,7 +51,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) domains(w http.ResponseWriter, r *http.Request) {
-	ds, err := cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(r.Context()) })
+	ds, err := s.catalogue.Domains(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,7 +67,7 @@ func (s *Server) domain(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := cache.Load(s.cache, "domain:"+slug, cache.Catalogue, func() (catalogue.DomainPage, error) { return s.store.DomainBySlug(r.Context(), slug) })
+	p, err := s.catalogue.Domain(r.Context(), slug)
 	if err != nil {
 		s.failSlug(w, r, err, admin.EntityDomain, slug)
 		return
@@ -83,11 +82,11 @@ func (s *Server) tracks(w http.ResponseWriter, r *http.Request) {
 	var domains []catalogue.Domain
 	var cards []catalogue.TrackCard
 	g.Go(func() (err error) {
-		domains, err = cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(ctx) })
+		domains, err = s.catalogue.Domains(ctx)
 		return
 	})
 	g.Go(func() (err error) {
-		cards, err = cache.Load(s.cache, "tracks", cache.Catalogue, func() ([]catalogue.TrackCard, error) { return s.store.Tracks(ctx) })
+		cards, err = s.catalogue.Tracks(ctx)
 		return
 	})
 	if err := g.Wait(); err != nil {
@@ -114,7 +113,7 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	t, err := cache.Load(s.cache, "track:"+slug, cache.Catalogue, func() (catalogue.Track, error) { return s.store.TrackBySlug(r.Context(), slug) })
+	t, err := s.catalogue.Track(r.Context(), slug)
 	if err != nil {
 		s.failSlug(w, r, err, admin.EntityTrack, slug)
 		return
@@ -138,7 +137,7 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) programmes(w http.ResponseWriter, r *http.Request) {
-	ps, err := cache.Load(s.cache, "programmes", cache.Catalogue, func() ([]catalogue.TrackCard, error) { return s.store.TailoredProgrammes(r.Context()) })
+	ps, err := s.catalogue.Programmes(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -157,7 +156,7 @@ func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	t, err := cache.Load(s.cache, "track:"+slug, cache.Catalogue, func() (catalogue.Track, error) { return s.store.TrackBySlug(r.Context(), slug) })
+	t, err := s.catalogue.Track(r.Context(), slug)
 	if err != nil {
 		s.failSlug(w, r, err, admin.EntityTrack, slug)
 		return
@@ -178,7 +177,7 @@ func (s *Server) module(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	m, err := cache.Load(s.cache, "module:"+slug, cache.All, func() (catalogue.Module, error) { return s.store.ModuleBySlug(r.Context(), slug) })
+	m, err := s.catalogue.Module(r.Context(), slug)
 	if err != nil {
 		s.failSlug(w, r, err, admin.EntityModule, slug)
 		return
@@ -207,7 +206,7 @@ func (s *Server) renderModulePage(w http.ResponseWriter, r *http.Request, status
 }
 
 func (s *Server) partners(w http.ResponseWriter, r *http.Request) {
-	ps, err := cache.Load(s.cache, "partners", cache.Catalogue, func() ([]catalogue.Partner, error) { return s.store.ListPartners(r.Context()) })
+	ps, err := s.catalogue.Partners(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -234,7 +233,7 @@ func (s *Server) partner(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := cache.Load(s.cache, "partner:"+slug, cache.Catalogue, func() (catalogue.PartnerPage, error) { return s.store.PartnerBySlug(r.Context(), slug) })
+	p, err := s.catalogue.Partner(r.Context(), slug)
 	if err != nil {
 		s.failSlug(w, r, err, admin.EntityPartner, slug)
 		return
@@ -272,11 +271,11 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 	g, ctx := errgroup.WithContext(r.Context())
 	v := templates.SitemapView{Page: s.page(r, "", "Plan du site", "", templates.Crumb{Label: "Plan du site"})}
 	g.Go(func() (err error) {
-		v.Domains, err = cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(ctx) })
+		v.Domains, err = s.catalogue.Domains(ctx)
 		return
 	})
 	g.Go(func() (err error) {
-		v.Entries, err = cache.Load(s.cache, "sitemap", cache.Catalogue, func() ([]catalogue.SitemapEntry, error) { return s.store.Sitemap(ctx) })
+		v.Entries, err = s.catalogue.Sitemap(ctx)
 		return
 	})
 	if err := g.Wait(); err != nil {

@@ -27,6 +27,8 @@ type Server struct {
 	log   *slog.Logger
 	// cache keeps catalogue data between requests; it is on only while WatchChanges listens.
 	cache *cache.Cache
+	// catalogue reads the catalogue through the cache (reads.go).
+	catalogue catalogueReader
 	// bilans holds the public results' figures between computations (bilan.go).
 	bilans bilanFigures
 
@@ -39,6 +41,7 @@ type Server struct {
 // New builds the server.
 func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, store: store, log: log, cache: cache.New()}
+	s.catalogue = catalogueReader{cache: s.cache, store: store}
 	s.sessions = s.newSessions()
 	s.proconnect = newProConnect(s)
 	return s
