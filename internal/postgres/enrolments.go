@@ -183,16 +183,13 @@ func activeEnrolment(ctx context.Context, tx pgx.Tx, userID, moduleID int64) (en
 //
 // Under a crowd, the requests for one session that wait for it in this process are served together, in their
 // order of arrival, by one transaction (enrolBatch): the session's lock is taken once for all of them.
-func (s *Store) EnrolInSession(ctx context.Context, userID, sessionID int64, mailer enrolment.Mailer) (enrolment.Outcome, error) {
-	return s.EnrolInSessionWith(ctx, userID, sessionID, "", mailer)
-}
-
-// EnrolInSessionWith is EnrolInSession naming the agent's line manager (their professional address), for a
+//
+// manager names the agent's line manager (their professional address, "" when none), for a
 // session that requires the manager's approval (catalogue.Session.ApprovalRequired; ignored otherwise): a free
 // seat is then held (enrolment.Held) and the manager asked by mail (approvals.go); the address is remembered
 // for the agent's next enrolment. Refusals of such a session: no address, or not a valid one
 // (enrolment.CodeManagerRequired, CodeManagerInvalid).
-func (s *Store) EnrolInSessionWith(ctx context.Context, userID, sessionID int64, manager string, mailer enrolment.Mailer) (enrolment.Outcome, error) {
+func (s *Store) EnrolInSession(ctx context.Context, userID, sessionID int64, manager string) (enrolment.Outcome, error) {
 	who, verified, err := person(ctx, s.pool, userID)
 	if err == nil {
 		err = enrolment.MayEnrol(verified)
@@ -200,7 +197,7 @@ func (s *Store) EnrolInSessionWith(ctx context.Context, userID, sessionID int64,
 	if err != nil {
 		return enrolment.Outcome{}, fmt.Errorf("postgres.EnrolInSession: %w", err)
 	}
-	call := &enrolCall{userID: userID, who: who, manager: manager, mailer: mailer, done: make(chan enrolResult, 1)}
+	call := &enrolCall{userID: userID, who: who, manager: manager, mailer: s.mails, done: make(chan enrolResult, 1)}
 	s.batcher.submit(s, sessionID, call)
 	select {
 	case r := <-call.done:
@@ -533,7 +530,7 @@ func moduleRef(ctx context.Context, q enrolQuerier, moduleID int64) (enrolment.M
 
 // EnrolOnline enrols a user in a self-paced online module: confirmed at once (the partner's link is then shown).
 // Idempotent (Already). Refusals: unverified address, module not open, dated module, module already completed.
-func (s *Store) EnrolOnline(ctx context.Context, userID, moduleID int64, mailer enrolment.Mailer) (enrolment.Outcome, error) {
+func (s *Store) EnrolOnline(ctx context.Context, userID, moduleID int64) (enrolment.Outcome, error) {
 	var out enrolment.Outcome
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		out = enrolment.Outcome{}
@@ -578,7 +575,7 @@ func (s *Store) EnrolOnline(ctx context.Context, userID, moduleID int64, mailer 
 		if out.Enrolment, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, id); err != nil {
 			return err
 		}
-		return notify(ctx, tx, mailer, enrolment.KindOnline, out.Enrolment)
+		return notify(ctx, tx, s.mails, enrolment.KindOnline, out.Enrolment)
 	})
 	if err != nil {
 		return out, fmt.Errorf("postgres.EnrolOnline: %w", err)
@@ -608,7 +605,7 @@ func (s *Store) TrackProgress(ctx context.Context, userID, trackID int64) (enrol
 // dated modules wait as "pending" until the agent picks a session (EnrolInSession then takes them on). Modules
 // already followed actively are left as they are. One mail sums it up. Refusals: tailored programme (reserved to
 // its administration), track or domain not open, nothing new to enrol in.
-func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64, mailer enrolment.Mailer) (enrolment.TrackOutcome, error) {
+func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64) (enrolment.TrackOutcome, error) {
 	var out enrolment.TrackOutcome
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		out = enrolment.TrackOutcome{}
@@ -689,7 +686,7 @@ func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64, mailer en
 			}
 			return &enrolment.Refusal{Code: enrolment.CodeTrackClosed, Message: "Aucun module de ce parcours n’est ouvert aux inscriptions pour le moment."}
 		}
-		return enqueueMail(ctx, tx, mailer.Message(enrolment.Notice{Kind: enrolment.KindTrack,
+		return enqueueMail(ctx, tx, s.mails.Message(enrolment.Notice{Kind: enrolment.KindTrack,
 			Enrolment: enrolment.Enrolment{UserID: userID, Person: p}, Track: out}))
 	})
 	if err != nil {
@@ -702,8 +699,8 @@ func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64, mailer en
 // apperr.ErrNotFound): a confirmed seat until the cut-off (enrolment.CancelCutoff before the start), a waitlist
 // place or a pending module at any time before the start. A freed seat goes to the first waitlisted agent in the
 // same transaction (unless the session has started), who is told by mail; the agent gets a confirmation mail.
-func (s *Store) CancelEnrolment(ctx context.Context, userID, enrolmentID int64, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
-	e, err := s.cancel(ctx, enrolmentID, userID, enrolment.ReasonAgent, mailer)
+func (s *Store) CancelEnrolment(ctx context.Context, userID, enrolmentID int64) (enrolment.Enrolment, error) {
+	e, err := s.cancel(ctx, enrolmentID, userID, enrolment.ReasonAgent, s.mails)
 	if err != nil {
 		return e, fmt.Errorf("postgres.CancelEnrolment: %w", err)
 	}
@@ -915,7 +912,7 @@ func promoteAndTell(ctx context.Context, tx pgx.Tx, sess catalogue.Session, mod 
 // same transaction, with a mail to each promoted agent (not once the session has started). It returns the
 // promoted enrolments. The session's version is bumped (it is a catalogue change) and the change is written to
 // the audit log with its actor in the same transaction; the same capacity changes nothing.
-func (s *Store) ChangeCapacity(ctx context.Context, actor admin.Actor, sessionID int64, capacity int, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
+func (s *Store) ChangeCapacity(ctx context.Context, actor admin.Actor, sessionID int64, capacity int) ([]enrolment.Enrolment, error) {
 	var promoted []enrolment.Enrolment
 	leave, err := s.batcher.enterGate(ctx, sessionID)
 	if err != nil {
@@ -942,7 +939,7 @@ func (s *Store) ChangeCapacity(ctx context.Context, actor admin.Actor, sessionID
 			return err
 		}
 		sess.Capacity = capacity
-		if promoted, err = promoteAndTell(ctx, tx, sess, mod, free, mailer); err != nil {
+		if promoted, err = promoteAndTell(ctx, tx, sess, mod, free, s.mails); err != nil {
 			return err
 		}
 		after := map[string]string{"capacity": strconv.Itoa(capacity)}
@@ -961,7 +958,7 @@ func (s *Store) ChangeCapacity(ctx context.Context, actor admin.Actor, sessionID
 // confirmed and waitlisted enrolment is cancelled (reason session_cancelled, their calendar events then say
 // STATUS:CANCELLED) and each agent is told by mail, and the audit log records it with its actor, in one
 // transaction. It returns the cancelled enrolments. Refusals: already cancelled, already started.
-func (s *Store) CancelSession(ctx context.Context, actor admin.Actor, sessionID int64, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
+func (s *Store) CancelSession(ctx context.Context, actor admin.Actor, sessionID int64) ([]enrolment.Enrolment, error) {
 	var cancelled []enrolment.Enrolment
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		sess, mod, now, err := lockSession(ctx, tx, sessionID)
@@ -1004,7 +1001,7 @@ func (s *Store) CancelSession(ctx context.Context, actor admin.Actor, sessionID 
 		}
 		msgs := make([]mail.Message, 0, len(cancelled))
 		for _, e := range cancelled {
-			msgs = append(msgs, mailer.Message(enrolment.Notice{Kind: enrolment.KindSessionCancelled, Enrolment: e}))
+			msgs = append(msgs, s.mails.Message(enrolment.Notice{Kind: enrolment.KindSessionCancelled, Enrolment: e}))
 		}
 		if err := enqueueMails(ctx, tx, msgs); err != nil {
 			return err
@@ -1247,8 +1244,8 @@ func (s *Store) OnlineRoster(ctx context.Context, moduleID int64) (enrolment.Ros
 // enrolment.ReminderLead, once: the enrolment records that its reminder was queued, in the same transaction as
 // the mail. Seats confirmed after the reminder time are not reminded (their confirmation mail just said it all).
 // Safe with several instances (rows are taken with SKIP LOCKED). It returns how many were queued.
-func (s *Store) QueueReminders(ctx context.Context, mailer enrolment.Mailer) (int, error) {
-	n, err := s.mailDue(ctx, mailer, enrolment.KindReminder, `
+func (s *Store) QueueReminders(ctx context.Context) (int, error) {
+	n, err := s.mailDue(ctx, s.mails, enrolment.KindReminder, `
 		WITH due AS (
 			SELECT e.id FROM enrolments e JOIN module_sessions ms ON ms.id = e.session_id
 			WHERE e.status = 'confirmed' AND e.reminder_sent_at IS NULL AND ms.status = 'scheduled'
@@ -1295,7 +1292,7 @@ func (s *Store) mailDue(ctx context.Context, mailer enrolment.Mailer, kind, mark
 
 // FillFreedSeats promotes waitlisted agents into seats freed outside the enrolment transactions (an account
 // deleted with its enrolments). The periodic job runs it; it returns how many were promoted.
-func (s *Store) FillFreedSeats(ctx context.Context, mailer enrolment.Mailer) (int, error) {
+func (s *Store) FillFreedSeats(ctx context.Context) (int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT ms.id FROM module_sessions ms
 		WHERE ms.status = 'scheduled' AND ms.starts_at > now() AND ms.seats_taken < ms.capacity
 		  AND EXISTS (SELECT 1 FROM enrolments w WHERE w.session_id = ms.id AND w.status = 'waitlisted')
@@ -1318,7 +1315,7 @@ func (s *Store) FillFreedSeats(ctx context.Context, mailer enrolment.Mailer) (in
 			if sess.Status == "scheduled" && sess.StartsAt.After(now) {
 				free = sess.Capacity - sess.SeatsTaken
 			}
-			p, err := promoteAndTell(ctx, tx, sess, mod, free, mailer)
+			p, err := promoteAndTell(ctx, tx, sess, mod, free, s.mails)
 			n += len(p)
 			return err
 		})

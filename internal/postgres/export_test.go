@@ -34,8 +34,8 @@ func (s *Store) MarkCompletion(ctx context.Context, enrolmentID int64, done bool
 
 // AdminCancelEnrolment is an admin cancelling an agent's active enrolment, with no cut-off (but not once the
 // session has started); the freed seat is given to the waitlist as for the agent, and the agent is told by mail.
-func (s *Store) AdminCancelEnrolment(ctx context.Context, enrolmentID int64, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
-	e, err := s.cancel(ctx, enrolmentID, 0, enrolment.ReasonAdmin, mailer)
+func (s *Store) AdminCancelEnrolment(ctx context.Context, enrolmentID int64) (enrolment.Enrolment, error) {
+	e, err := s.cancel(ctx, enrolmentID, 0, enrolment.ReasonAdmin, s.mails)
 	if err != nil {
 		return e, fmt.Errorf("postgres.AdminCancelEnrolment: %w", err)
 	}

@@ -188,12 +188,12 @@ func (s *Store) ProgrammeRequestByFollowHash(ctx context.Context, hash []byte) (
 }
 
 // ChangeProgrammeRequest moves a request to another status in one transaction with its history entry and the
-// mail to the contact (built by notify from the request as changed), which carries a new follow-up link
-// (linkHash is its hash). Proposing records the proposal and its
+// mail to the contact (the request's new status, the change's message), which carries a new follow-up link,
+// followLink (linkHash is the hash of its token). Proposing records the proposal and its
 // modules (ErrUnknownModule when one is not published); accepting creates the tailored programme: a track for
 // the administration with the proposal's modules, published when public, otherwise kept out of the public
 // catalogue and shown only to the administration's agents.
-func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash []byte, c programme.Change, actor admin.Actor, notify func(programme.Request) mail.Message) (programme.Request, error) {
+func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash []byte, c programme.Change, actor admin.Actor, followLink string) (programme.Request, error) {
 	var r programme.Request
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var from string
@@ -255,7 +255,8 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash [
 			map[string]string{"statut": programme.StatusLabel(from)}, after); err != nil {
 			return err
 		}
-		return enqueueMail(ctx, tx, notify(r))
+		return enqueueMail(ctx, tx, mail.ProgrammeStatus(r.ContactEmail, r.ContactName, r.Administration,
+			programme.StatusLabel(r.Status), c.Message, followLink))
 	})
 	if err != nil {
 		return r, fmt.Errorf("postgres.ChangeProgrammeRequest: %w", err)

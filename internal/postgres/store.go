@@ -18,6 +18,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"campus/internal/enrolment"
 	"campus/migrations"
 )
 
@@ -25,6 +26,9 @@ import (
 type Store struct {
 	pool    *pgxpool.Pool
 	batcher *batcher // the gates and enrolment queues of sessions (batcher.go)
+	// mails composes the mails queued with the changes that cause them (enrolments, approvals, sessions,
+	// licences: mails.go); WithMails gives it.
+	mails enrolment.Mailer
 }
 
 // Open connects to the database at url and checks that it answers.
@@ -45,6 +49,15 @@ func Open(ctx context.Context, url string, maxConns int32) (*Store, error) {
 		return nil, fmt.Errorf("postgres.Open: ping: %w", err)
 	}
 	return &Store{pool: pool, batcher: newBatcher()}, nil
+}
+
+// WithMails returns the store that composes its mails with m (the portal's public address for their links,
+// the approval hold): the web server makes its store so, once, from its configuration (web.New). It shares
+// this store's pool and batcher. A store from Open alone writes links without the address.
+func (s *Store) WithMails(m enrolment.Mailer) *Store {
+	c := *s
+	c.mails = m
+	return &c
 }
 
 // Pool exposes the pool for the HTTP session store and the tests.

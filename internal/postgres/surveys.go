@@ -69,8 +69,8 @@ func (s *Store) SurveysAnswered(ctx context.Context, enrolmentIDs []int64) (map[
 
 // QueueColdSurveys mails the "à froid" invitation of every training followed enrolment.ColdSurveyDelay ago
 // (within enrolment.ColdSurveyWindow), once. Safe with several instances (SKIP LOCKED). It returns how many.
-func (s *Store) QueueColdSurveys(ctx context.Context, mailer enrolment.Mailer) (int, error) {
-	n, err := s.mailDue(ctx, mailer, enrolment.KindColdSurvey, `WITH due AS (
+func (s *Store) QueueColdSurveys(ctx context.Context) (int, error) {
+	n, err := s.mailDue(ctx, s.mails, enrolment.KindColdSurvey, `WITH due AS (
 			SELECT e.id FROM enrolments e
 			WHERE e.status IN ('attended', 'completed') AND e.cold_survey_sent_at IS NULL
 			  AND coalesce(e.completed_at, e.attendance_at) <= now() - make_interval(secs => $1)

@@ -10,9 +10,9 @@ import (
 	"campus/internal/postgres"
 )
 
-// ReplicateCatalogue adds to store's database copies of every published module and track (with their audiences, track steps and
-// upcoming sessions), with slugs suffixed "-copie-N", in a few set-based statements. It exists for
-// benchmarks and load tests ("a catalogue 100 times larger"); never run it on a real database.
+// ReplicateCatalogue adds to store's database copies of every published module and track (with their
+// audiences, track steps and upcoming sessions), with slugs suffixed "-copie-N", in a few set-based statements.
+// It exists for benchmarks ("a catalogue 100 times larger"); never run it on a real database.
 func ReplicateCatalogue(ctx context.Context, store *postgres.Store, copies int) error {
 	if copies < 1 {
 		return nil

@@ -151,7 +151,7 @@ func (s *Server) adminCreateSession(w http.ResponseWriter, r *http.Request) {
 	f.adminApply(errs)
 	e := templates.AdminEdit{Entity: admin.EntitySession, Action: "/admin/sessions"}
 	if f.Valid() {
-		id, err := s.store.CreateSession(r.Context(), adminActor(r), x, s.mailer())
+		id, err := s.store.CreateSession(r.Context(), adminActor(r), x)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -217,7 +217,7 @@ func (s *Server) adminUpdateSession(w http.ResponseWriter, r *http.Request) {
 	e := adminSessionEdit(cur, f.adminVersion())
 	status := http.StatusUnprocessableEntity
 	if f.Valid() {
-		told, err := s.store.UpdateSession(r.Context(), adminActor(r), cur.ID, f.adminVersion(), x, s.mailer())
+		told, err := s.store.UpdateSession(r.Context(), adminActor(r), cur.ID, f.adminVersion(), x)
 		if err == nil {
 			s.invalidate("catalogue")
 			msg := "La session est enregistrée."
@@ -248,7 +248,7 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 	f := s.readForm(w, r)
 	capacity := f.Int("capacity", "Nouvelle capacité", 1, admin.MaxCapacity, true)
 	if f.Valid() && capacity != cur.Capacity {
-		promoted, err := s.store.ChangeCapacity(r.Context(), adminActor(r), cur.ID, capacity, s.mailer())
+		promoted, err := s.store.ChangeCapacity(r.Context(), adminActor(r), cur.ID, capacity)
 		if ref, isRefusal := enrolment.AsRefusal(err); isRefusal {
 			f.Fail("capacity", ref.Message)
 		} else if err != nil {
@@ -291,7 +291,7 @@ func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
 		s.adminRenderSession(w, r, http.StatusUnprocessableEntity, e, sf, cur)
 		return
 	}
-	cancelled, err := s.store.CancelSession(r.Context(), adminActor(r), cur.ID, s.mailer())
+	cancelled, err := s.store.CancelSession(r.Context(), adminActor(r), cur.ID)
 	if ref, isRefusal := enrolment.AsRefusal(err); isRefusal {
 		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)

@@ -199,7 +199,7 @@ func (s *Server) adminLicenceQuota(w http.ResponseWriter, r *http.Request) {
 		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{quota: f.State()})
 		return
 	}
-	n, err := s.store.SetLicenceQuota(r.Context(), id, administration, quota, adminActor(r), s.licenceMails())
+	n, err := s.store.SetLicenceQuota(r.Context(), id, administration, quota, adminActor(r))
 	var below lic.QuotaBelowUsageError
 	if errors.As(err, &below) {
 		f.Fail("quota", "Le quota ne peut pas être inférieur aux "+strconv.Itoa(below.Allocated)+" licences déjà attribuées à cette administration.")
@@ -221,7 +221,7 @@ func (s *Server) adminLicenceQuotaDelete(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	f := s.readForm(w, r)
-	n, err := s.store.DeleteLicenceQuota(r.Context(), id, f.Hidden("key"), adminActor(r), s.licenceMails())
+	n, err := s.store.DeleteLicenceQuota(r.Context(), id, f.Hidden("key"), adminActor(r))
 	if errors.Is(err, apperr.ErrNotFound) {
 		s.flash(r, "info", "Ce quota n’existe plus.")
 	} else if err != nil {
@@ -249,7 +249,7 @@ func (s *Server) adminLicenceGrant(w http.ResponseWriter, r *http.Request) {
 	if label == "" {
 		label = "Complément"
 	}
-	n, err := s.store.AddLicenceGrant(r.Context(), id, qty, label, adminActor(r), s.licenceMails())
+	n, err := s.store.AddLicenceGrant(r.Context(), id, qty, label, adminActor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -298,7 +298,7 @@ func (s *Server) adminLicenceCodes(w http.ResponseWriter, r *http.Request) {
 	codes, err := lic.ParseCodes(file)
 	if err == nil {
 		var n int
-		n, err = s.store.ImportLicenceCodes(r.Context(), id, codes, adminActor(r), s.licenceMails())
+		n, err = s.store.ImportLicenceCodes(r.Context(), id, codes, adminActor(r))
 		if err == nil {
 			s.flash(r, "success", strconv.Itoa(n)+" codes ou liens sont importés ; les licences déjà attribuées sans code ont reçu le leur.")
 			http.Redirect(w, r, poolURL(id)+"#codes", http.StatusSeeOther)
@@ -330,7 +330,7 @@ func (s *Server) adminLicenceAllocateTo(w http.ResponseWriter, r *http.Request) 
 		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{allocate: f.State()})
 		return
 	}
-	req, err := s.store.AllocateLicenceTo(r.Context(), id, email, adminActor(r), s.licenceMails())
+	req, err := s.store.AllocateLicenceTo(r.Context(), id, email, adminActor(r))
 	if msg := allocationMessage(err); msg != "" {
 		f.Fail("allocate_email", msg)
 		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{allocate: f.State()})
@@ -381,7 +381,7 @@ func (s *Server) adminLicenceAllocate(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	req, err := s.store.AllocateLicence(r.Context(), id, adminActor(r), s.licenceMails())
+	req, err := s.store.AllocateLicence(r.Context(), id, adminActor(r))
 	if msg := allocationMessage(err); msg != "" {
 		pool, perr := s.store.LicenceRequestPool(r.Context(), id)
 		if perr != nil {
@@ -418,7 +418,7 @@ func (s *Server) adminLicenceRevoke(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, poolURL(pool)+"?statut=allocated#demandes", http.StatusSeeOther)
 		return
 	}
-	req, err := s.store.RevokeLicence(r.Context(), id, adminActor(r), reason, s.licenceMails())
+	req, err := s.store.RevokeLicence(r.Context(), id, adminActor(r), reason)
 	if msg := allocationMessage(err); msg != "" {
 		s.flash(r, "error", msg)
 		http.Redirect(w, r, poolURL(pool)+"?statut=allocated#demandes", http.StatusSeeOther)

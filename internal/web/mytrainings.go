@@ -110,7 +110,7 @@ func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.readForm(w, r) // bounds the body
-	e, err := s.store.CancelEnrolment(r.Context(), u.ID, id, s.mailer())
+	e, err := s.store.CancelEnrolment(r.Context(), u.ID, id)
 	if ref, ok := enrolment.AsRefusal(err); ok {
 		cur, lerr := s.store.Enrolment(r.Context(), id)
 		if lerr != nil {
@@ -142,7 +142,7 @@ func (s *Server) createCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.Put(r.Context(), sessCalendarURL, s.mailer().BaseURL+"/calendrier/"+token+".ics")
+	s.sessions.Put(r.Context(), sessCalendarURL, s.baseURL()+"/calendrier/"+token+".ics")
 	s.flash(r, "success", "Votre lien d’abonnement est prêt : copiez-le dans votre agenda, il ne sera affiché qu’une fois.")
 	http.Redirect(w, r, "/mes-formations#abonnement", http.StatusSeeOther)
 }
