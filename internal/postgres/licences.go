@@ -703,31 +703,11 @@ func (s *Store) PoolRequests(ctx context.Context, poolID int64, status string, o
 	return rs, n, nil
 }
 
-// uniquePoolSlug finds a free slug from base ("lot", "lot-2", …).
-func uniquePoolSlug(ctx context.Context, tx pgx.Tx, base string) (string, error) {
-	if base == "" {
-		base = "lot"
-	}
-	for i := 1; ; i++ {
-		slug := base
-		if i > 1 {
-			slug = base + "-" + strconv.Itoa(i)
-		}
-		var taken bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM licence_pools WHERE slug = $1)`, slug).Scan(&taken); err != nil {
-			return "", err
-		}
-		if !taken {
-			return slug, nil
-		}
-	}
-}
-
 // CreateLicencePool creates a pool with its first grant and returns its id.
 func (s *Store) CreateLicencePool(ctx context.Context, p licence.NewPool, actor admin.Actor) (int64, error) {
 	var id int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		slug, err := uniquePoolSlug(ctx, tx, programme.Slug(p.Name))
+		slug, err := uniqueSlug(ctx, tx, programme.Slug(p.Name), "lot", `SELECT EXISTS (SELECT 1 FROM licence_pools WHERE slug = $1)`)
 		if err != nil {
 			return err
 		}

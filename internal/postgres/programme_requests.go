@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -273,7 +272,8 @@ func createProgramme(ctx context.Context, tx pgx.Tx, requestID int64, public boo
 		Scan(&title, &proposal, &administration); err != nil {
 		return 0, err
 	}
-	slug, err := uniqueTrackSlug(ctx, tx, programme.Slug(title))
+	slug, err := uniqueSlug(ctx, tx, programme.Slug(title), "programme", // tracks and modules share the catalogue's namespace
+		`SELECT EXISTS (SELECT 1 FROM tracks WHERE slug = $1) OR EXISTS (SELECT 1 FROM modules WHERE slug = $1)`)
 	if err != nil {
 		return 0, err
 	}
@@ -312,27 +312,6 @@ func createProgramme(ctx context.Context, tx pgx.Tx, requestID int64, public boo
 	_, err = tx.Exec(ctx, `INSERT INTO track_audiences (track_id, audience_id)
 		SELECT $1, audience_id FROM programme_request_audiences WHERE request_id = $2`, id, requestID)
 	return id, err
-}
-
-// uniqueTrackSlug finds a slug free among tracks and modules (their pages share the catalogue's namespace).
-func uniqueTrackSlug(ctx context.Context, tx pgx.Tx, base string) (string, error) {
-	if base == "" {
-		base = "programme"
-	}
-	for i := 1; ; i++ {
-		slug := base
-		if i > 1 {
-			slug = base + "-" + strconv.Itoa(i)
-		}
-		var taken bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tracks WHERE slug = $1) OR EXISTS (SELECT 1 FROM modules WHERE slug = $1)`,
-			slug).Scan(&taken); err != nil {
-			return "", err
-		}
-		if !taken {
-			return slug, nil
-		}
-	}
 }
 
 // RestrictedProgrammes returns the restricted programmes open to a viewer — those whose access list holds one of

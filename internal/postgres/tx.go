@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,6 +29,27 @@ func queryAll[T any](ctx context.Context, q enrolQuerier, scan func(pgx.Row, *T)
 		err := scan(r, &v)
 		return v, err
 	})
+}
+
+// uniqueSlug finds a free slug from base ("lot", "lot-2", …; fallback when base is empty): taken is a query of
+// one boolean, whether its $1 is taken.
+func uniqueSlug(ctx context.Context, tx pgx.Tx, base, fallback, taken string) (string, error) {
+	if base == "" {
+		base = fallback
+	}
+	for i := 1; ; i++ {
+		slug := base
+		if i > 1 {
+			slug = base + "-" + strconv.Itoa(i)
+		}
+		var used bool
+		if err := tx.QueryRow(ctx, taken, slug).Scan(&used); err != nil {
+			return "", err
+		}
+		if !used {
+			return slug, nil
+		}
+	}
 }
 
 // isUniqueViolation reports whether err is a violation of the unique constraint named constraint (of any
