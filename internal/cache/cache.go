@@ -145,10 +145,10 @@ func (c *Cache) InvalidateOwner(owner int64) {
 	c.mu.Unlock()
 }
 
-// Delete drops the value under key, if any.
-func (c *Cache) Delete(key string) {
+// Delete drops the value under k, if any.
+func Delete[T any](c *Cache, k Key[T]) {
 	c.mu.Lock()
-	if e, ok := c.entries[key]; ok {
+	if e, ok := c.entries[k.id]; ok {
 		c.remove(e)
 	}
 	c.mu.Unlock()
@@ -175,10 +175,15 @@ func (c *Cache) Evictions() uint64 {
 	return c.evictions
 }
 
-// Get returns the value under key if it is kept and younger than MaxAge (and marks it as just used).
-func Get[T any](c *Cache, key string) (T, bool) {
+// Get returns the value under k if it is kept and younger than MaxAge (and marks it as just used).
+func Get[T any](c *Cache, k Key[T]) (T, bool) {
+	return lookup[T](c, k.id)
+}
+
+// lookup returns the value under the entry id if it is kept, younger than MaxAge and a T.
+func lookup[T any](c *Cache, id string) (T, bool) {
 	c.mu.Lock()
-	e, ok := c.entries[key]
+	e, ok := c.entries[id]
 	if ok && time.Since(e.stored) < MaxAge {
 		c.touch(e)
 		c.mu.Unlock()
@@ -225,23 +230,23 @@ func (c *Cache) ownerChangedSince(owner int64, seq uint64) bool {
 	return false
 }
 
-// Put keeps v under key, with its tags and owner (0: shared), unless the cache is off or an invalidation
+// Put keeps v under k, with k's tags and owner (0: shared), unless the cache is off or an invalidation
 // happened since snap (an owned value is dropped by invalidations of either kind, a shared one by tags only).
-func Put[T any](c *Cache, snap Snapshot, key string, tags Tag, owner int64, v T) {
-	store(c, key, tags, owner, snap, v)
+func Put[T any](c *Cache, snap Snapshot, k Key[T], owner int64, v T) {
+	store(c, k.id, k.tags, owner, snap, v)
 }
 
-// Load returns the value cached under key, or computes it with fn and keeps it (errors are not kept). A value
+// Load returns the value cached under k, or computes it with fn and keeps it (errors are not kept). A value
 // computed while an invalidation happened is returned but not kept, since it may predate the change. Requests
 // that miss the same key at the same time wait for one computation (after a change, a popular page is built
 // once, not once per waiting request).
-func Load[T any](c *Cache, key string, tags Tag, fn func() (T, error)) (T, error) {
-	return LoadOwned(c, key, tags, 0, fn)
+func Load[T any](c *Cache, k Key[T], fn func() (T, error)) (T, error) {
+	return LoadOwned(c, k, 0, fn)
 }
 
 // LoadOwned is Load for a value that belongs to the user owner (dropped by InvalidateOwner too).
-func LoadOwned[T any](c *Cache, key string, tags Tag, owner int64, fn func() (T, error)) (T, error) {
-	if t, ok := Get[T](c, key); ok {
+func LoadOwned[T any](c *Cache, k Key[T], owner int64, fn func() (T, error)) (T, error) {
+	if t, ok := Get(c, k); ok {
 		return t, nil
 	}
 	snap := c.Begin()
@@ -250,10 +255,10 @@ func LoadOwned[T any](c *Cache, key string, tags Tag, owner int64, fn func() (T,
 	}
 	// The flight is per generation: a request that comes after a change never waits for a computation that
 	// started before it (and would show the old value).
-	v, err, shared := c.flight.Do(strconv.FormatUint(snap.gen, 36)+"/"+strconv.FormatUint(snap.ownerGen, 36)+"/"+key, func() (any, error) {
+	v, err, shared := c.flight.Do(strconv.FormatUint(snap.gen, 36)+"/"+strconv.FormatUint(snap.ownerGen, 36)+"/"+k.id, func() (any, error) {
 		v, err := fn()
 		if err == nil {
-			store(c, key, tags, owner, snap, v)
+			store(c, k.id, k.tags, owner, snap, v)
 		}
 		return v, err
 	})

@@ -3,12 +3,49 @@ package cache
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 )
+
+// Key names a cached value of type T and says what it depends on (its tags). Every read and write of the
+// cache goes through a Key, so that the compiler checks that a key's values and its loader have one type; and
+// the key's entry is named with its type too, so that two keys spelled alike but declared with two types are
+// two entries, never a value of the wrong type. Declare a key once, next to the read that uses it (NewKey), or
+// a family of keys (NewKeys) for values read by a parameter (a page by its slug).
+type Key[T any] struct {
+	id   string // the entry's name: the key's name and T's
+	tags Tag
+}
+
+// NewKey declares the key name, for values of type T that depend on tags.
+func NewKey[T any](name string, tags Tag) Key[T] {
+	return Key[T]{id: name + typeSuffix[T](), tags: tags}
+}
+
+// Keys is a family of keys of type T with one prefix and the same tags: a value per parameter (Of).
+type Keys[T any] struct {
+	prefix, suffix string
+	tags           Tag
+}
+
+// NewKeys declares the family of keys prefix+parameter, for values of type T that depend on tags.
+func NewKeys[T any](prefix string, tags Tag) Keys[T] {
+	return Keys[T]{prefix: prefix, suffix: typeSuffix[T](), tags: tags}
+}
+
+// Of is the family's key for the parameter param.
+func (ks Keys[T]) Of(param string) Key[T] {
+	return Key[T]{id: ks.prefix + param + ks.suffix, tags: ks.tags}
+}
+
+// typeSuffix ends the entry names of values of type T.
+func typeSuffix[T any]() string {
+	return "\x00" + reflect.TypeFor[T]().String()
+}
 
 // FoldText is the form of a user-typed text (a search) under which its cached values are kept: lower case,
 // without accents, ligatures spelled out (œ → oe, æ → ae, ß → ss), spaces collapsed, so that "Œuvre  DONNÉES"
@@ -59,11 +96,11 @@ type variantItem struct {
 
 func (v variants) Size() int { return v.size }
 
-// LoadVariant is Load for a value whose key was folded from what a user typed (FoldText): the entry under key
+// LoadVariant is Load for a value whose key was folded from what a user typed (FoldText): the entry under k
 // holds at most MaxVariants values, one per exact spelling (variant), so that the spellings of one query take
 // one entry of the cache, never many, while each spelling gets exactly its own value.
-func LoadVariant[T any](c *Cache, key, variant string, tags Tag, owner int64, fn func() (T, error)) (T, error) {
-	if set, ok := Get[variants](c, key); ok {
+func LoadVariant[T any](c *Cache, k Key[T], variant string, owner int64, fn func() (T, error)) (T, error) {
+	if set, ok := lookup[variants](c, k.id); ok {
 		for _, it := range set.items {
 			if it.variant == variant {
 				if t, ok := it.val.(T); ok {
@@ -77,10 +114,10 @@ func LoadVariant[T any](c *Cache, key, variant string, tags Tag, owner int64, fn
 		return fn()
 	}
 	// One computation per spelling at a time, per generation (as Load).
-	fv, err, shared := c.flight.Do(strconv.FormatUint(snap.gen, 36)+"/"+strconv.FormatUint(snap.ownerGen, 36)+"/"+key+"\x00"+variant, func() (any, error) {
+	fv, err, shared := c.flight.Do(strconv.FormatUint(snap.gen, 36)+"/"+strconv.FormatUint(snap.ownerGen, 36)+"/"+k.id+"\x00"+variant, func() (any, error) {
 		v, err := fn()
 		if err == nil {
-			storeVariant(c, key, variant, tags, owner, snap, v)
+			storeVariant(c, k, variant, owner, snap, v)
 		}
 		return v, err
 	})
@@ -91,14 +128,14 @@ func LoadVariant[T any](c *Cache, key, variant string, tags Tag, owner int64, fn
 	return v, err
 }
 
-// storeVariant adds v, the value of one spelling, to the entry under key.
-func storeVariant[T any](c *Cache, key, variant string, tags Tag, owner int64, snap Snapshot, v T) {
+// storeVariant adds v, the value of one spelling, to the entry under k.
+func storeVariant[T any](c *Cache, k Key[T], variant string, owner int64, snap Snapshot, v T) {
 	size := DefaultSize
 	if sz, ok := any(v).(Sizer); ok {
 		size = sz.Size()
 	}
 	next := variants{items: []variantItem{{variant, v}}, size: size}
-	if set, ok := Get[variants](c, key); ok {
+	if set, ok := lookup[variants](c, k.id); ok {
 		for _, it := range set.items {
 			if it.variant == variant || len(next.items) == MaxVariants {
 				continue
@@ -111,5 +148,5 @@ func storeVariant[T any](c *Cache, key, variant string, tags Tag, owner int64, s
 			}
 		}
 	}
-	store(c, key, tags, owner, snap, next)
+	store(c, k.id, k.tags, owner, snap, next)
 }

@@ -30,7 +30,7 @@ func TestAccessibility_ApprovalPages(t *testing.T) {
 	s := f.session(m, 12, 10*24*time.Hour)
 	f.session(m, 8, 20*24*time.Hour)
 	f.exec(`UPDATE module_sessions SET approval_required = true WHERE module_id = $1`, m)
-	if _, err := store.EnrolInSessionWith(ctx, agent, s, managerEmail, e2eMailer); err != nil {
+	if _, err := store.EnrolInSession(ctx, agent, s, managerEmail); err != nil {
 		t.Fatal(err)
 	}
 	var body string
@@ -83,11 +83,11 @@ func TestAccessibility_AttendancePages(t *testing.T) {
 	upcoming := f.session(m, 12, 10*24*time.Hour)
 	m2, _ := f.module("presentiel", "Écrire pour tous")
 	s2 := f.session(m2, 12, 10*24*time.Hour)
-	out, err := store.EnrolInSession(ctx, agent, upcoming, e2eMailer)
+	out, err := store.EnrolInSession(ctx, agent, upcoming, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.EnrolInSession(ctx, agent, s2, e2eMailer); err != nil {
+	if _, err := store.EnrolInSession(ctx, agent, s2, ""); err != nil {
 		t.Fatal(err)
 	}
 	f.exec(`UPDATE module_sessions SET starts_at = now() - interval '26 hours', ends_at = now() + interval '2 days', half_days = true WHERE id = $1`, s2)
@@ -131,7 +131,7 @@ func TestAccessibility_SurveyPages(t *testing.T) {
 	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
 	m, _ := f.module("presentiel", "Piloter par la donnée")
 	s := f.session(m, 12, 10*24*time.Hour)
-	out, err := store.EnrolInSession(ctx, agent, s, e2eMailer)
+	out, err := store.EnrolInSession(ctx, agent, s, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,12 +12,9 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"campus/internal/account"
-	"campus/internal/enrolment"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 )
-
-var e2eMailer = enrolment.Mailer{BaseURL: "http://campus.test"}
 
 var enrolDBs atomic.Int64
 
@@ -116,7 +113,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 	}
 	enrol := func(user, session int64) int64 {
 		t.Helper()
-		out, err := store.EnrolInSession(ctx, user, session, e2eMailer)
+		out, err := store.EnrolInSession(ctx, user, session, "")
 		check(err)
 		return out.Enrolment.ID
 	}
@@ -140,7 +137,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 	check(store.Pool().QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, summary, status) VALUES ($1, $2, 'Parcours des essais', 'Un parcours.', 'published') RETURNING id`,
 		trackSlug, f.domain).Scan(&track))
 	f.exec(`INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, 1), ($1, $3, 2)`, track, online, dated)
-	_, err := store.EnrolTrack(ctx, agent, track, e2eMailer)
+	_, err := store.EnrolTrack(ctx, agent, track)
 	check(err)
 	track2Slug := trackSlug + "-bis"
 	f.exec(`INSERT INTO tracks (slug, domain_id, title, summary, status) VALUES ($1, $2, 'Parcours ouvert', 'Un parcours ouvert.', 'published')`, track2Slug, f.domain)
@@ -159,9 +156,9 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 	f.exec(`UPDATE module_sessions SET starts_at = now() - interval '9 days', ends_at = now() - interval '9 days' + interval '7 hours' WHERE id = $1`, s6)
 
 	m7, _ := f.module("en_ligne", "Publier des données ouvertes")
-	out, err := store.EnrolOnline(ctx, agent, m7, e2eMailer)
+	out, err := store.EnrolOnline(ctx, agent, m7)
 	check(err)
-	_, err = store.CancelEnrolment(ctx, agent, out.Enrolment.ID, e2eMailer)
+	_, err = store.CancelEnrolment(ctx, agent, out.Enrolment.ID)
 	check(err)
 
 	_, slug8 := f.module("hybride", "Faciliter à distance")

@@ -54,33 +54,26 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 
 	me := admin.Actor{Name: "Campus"}
 	noMail := func(to string) mail.Message { return mail.Message{Kind: "test", To: to, Subject: "test"} }
-	trainerMails := postgres.TrainerMails{
-		Received:  func(a trainer.Application) mail.Message { return noMail(a.Email) },
-		Duplicate: func(a trainer.Application) mail.Message { return noMail(a.Email) },
-		MoreInfo:  func(a trainer.Application, _ string) mail.Message { return noMail(a.Email) },
-		Accepted:  func(a trainer.Application, _ string, _ bool) mail.Message { return noMail(a.Email) },
-		Declined:  func(a trainer.Application, _ string) mail.Message { return noMail(a.Email) },
-	}
 	for i, kind := range []string{"interne", "interne", "externe", "externe", "externe"} {
 		id, _, err := s.SubmitTrainerApplication(ctx, trainer.Application{Email: "formateur" + strconv.Itoa(i) + "@exemple.fr", GivenName: "Dominique",
 			UsualName: "Formateur " + strconv.Itoa(i), Kind: kind, Organisation: "DINUM", Modules: "Atelier", Availability: "Un jour par mois",
-			Community: true, Domains: []trainer.Ref{{Slug: "data"}, {Slug: []string{"cybersecurite", "design-et-accessibilite"}[i%2]}}}, trainerMails)
+			Community: true, Domains: []trainer.Ref{{Slug: "data"}, {Slug: []string{"cybersecurite", "design-et-accessibilite"}[i%2]}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept, Actor: me}, trainerMails); err != nil {
+		if _, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept, Actor: me}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	d.application, _, err = s.SubmitTrainerApplication(ctx, trainer.Application{Email: "candidate@exemple.fr", GivenName: "Claude",
 		UsualName: "Candidate", Kind: "externe", Organisation: "Association", Modules: "Un atelier sur l’accessibilité\nUn autre sur le RGAA",
-		Availability: "Deux jours par trimestre", Domains: []trainer.Ref{{Slug: "design-et-accessibilite"}}}, trainerMails)
+		Availability: "Deux jours par trimestre", Domains: []trainer.Ref{{Slug: "design-et-accessibilite"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok, hash := account.NewToken()
 	if _, err := s.DecideTrainerApplication(ctx, d.application, postgres.TrainerDecision{Decision: trainer.DecisionAsk,
-		Message: "Quelles formations avez-vous déjà animées ?", Actor: me, ReplyHash: hash}, trainerMails); err != nil {
+		Message: "Quelles formations avez-vous déjà animées ?", Actor: me, ReplyHash: hash}); err != nil {
 		t.Fatal(err)
 	}
 	d.reply = "/devenir-formateur/precisions/" + tok
@@ -92,7 +85,7 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 		ValidFrom: now.AddDate(0, 0, -1), ValidUntil: now.AddDate(0, 6, 0)}, me); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SetLicenceQuota(ctx, d.pool, "DINUM", 2, me, postgres.LicenceMails{}); err != nil {
+	if _, err := s.SetLicenceQuota(ctx, d.pool, "DINUM", 2, me); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 6; i++ {
@@ -100,7 +93,7 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.RequestLicence(ctx, d.pool, u, postgres.LicenceMails{}); err != nil {
+		if _, err := s.RequestLicence(ctx, d.pool, u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -120,11 +113,11 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 		modules = append(modules, id)
 	}
 	rows.Close()
-	status := func(programme.Request) mail.Message { return noMail("alix@exemple.gouv.fr") }
+
 	for _, c := range []programme.Change{{To: programme.StatusStudy, Note: "À voir"},
 		{To: programme.StatusProposed, Title: "La donnée à la DINUM", Proposal: "Trois modules.", Message: "Voici notre proposition.", Modules: modules}} {
 		_, h := account.NewToken()
-		if _, err := s.ChangeProgrammeRequest(ctx, d.request, h, c, me, status); err != nil {
+		if _, err := s.ChangeProgrammeRequest(ctx, d.request, h, c, me, "http://campus.test"+d.follow); err != nil {
 			t.Fatal(err)
 		}
 	}

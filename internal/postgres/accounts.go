@@ -10,7 +10,6 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"campus/internal/account"
@@ -39,16 +38,6 @@ func userDest(u *account.User) []any {
 
 func scanUser(row pgx.Row, u *account.User, extra ...any) error {
 	return row.Scan(append(userDest(u), extra...)...)
-}
-
-func isUniqueViolation(err error, constraint string) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505" && (constraint == "" || pe.ConstraintName == constraint)
-}
-
-// tx runs fn in a transaction, committed when fn returns nil.
-func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, fn)
 }
 
 // UserByID returns a user.
@@ -518,7 +507,13 @@ type cachedSession struct {
 
 func (c cachedSession) Size() int { return len(c.data) + 1024 }
 
-func (m *sessionMemo) cacheKey() string { return "session:" + m.token + "\x00" + m.variant }
+// sessionKeys are the cached sessions, per token and variant: they belong to their user (cache.Put's owner)
+// and depend on no catalogue tag.
+var sessionKeys = cache.NewKeys[cachedSession]("session:", 0)
+
+func (m *sessionMemo) cacheKey() cache.Key[cachedSession] {
+	return sessionKeys.Of(m.token + "\x00" + m.variant)
+}
 
 // SessionUserKey is the session key holding the signed-in user's id (an int64).
 const SessionUserKey = "user_id"
@@ -564,7 +559,7 @@ func (st *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, e
 // forget drops the cached copy of the session token as this request's variant names it.
 func (st *SessionStore) forget(ctx context.Context, token string) {
 	if m, ok := ctx.Value(sessionMemoKey{}).(*sessionMemo); ok && st.cache != nil {
-		st.cache.Delete((&sessionMemo{token: token, variant: m.variant}).cacheKey())
+		cache.Delete(st.cache, (&sessionMemo{token: token, variant: m.variant}).cacheKey())
 	}
 }
 
@@ -586,7 +581,7 @@ func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 	}
 	if st.cache != nil {
 		key := (&sessionMemo{token: token, variant: m.variant}).cacheKey()
-		if cs, ok := cache.Get[cachedSession](st.cache, key); ok && time.Now().Before(cs.expiry) {
+		if cs, ok := cache.Get(st.cache, key); ok && time.Now().Before(cs.expiry) {
 			u := cs.user
 			*m = sessionMemo{token: token, variant: m.variant, data: cs.data, expiry: cs.expiry, user: &u}
 			return cs.data, true, nil
@@ -613,7 +608,7 @@ func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 	if owner != nil && u.ID == *owner {
 		m.user = &u
 		if st.cache != nil {
-			cache.Put(st.cache, snap, m.cacheKey(), 0, u.ID, cachedSession{data: b, expiry: expiry, user: u})
+			cache.Put(st.cache, snap, m.cacheKey(), u.ID, cachedSession{data: b, expiry: expiry, user: u})
 		}
 	}
 	return b, true, nil

@@ -199,10 +199,6 @@ func TestStore_EmailChange(t *testing.T) {
 		}
 		return id, email
 	}
-	notice := func(u account.User, old string) mail.Message {
-		return mail.EmailChanged("", u.GivenName, u.Email, "revert")
-	}
-
 	t.Run("PendingUntilConfirmed", func(t *testing.T) {
 		id, old := verified("change-a")
 		newEmail := uniqueEmail("change-a-new")
@@ -227,14 +223,14 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Errorf("PendingEmailChange = %+v, %v", c, err)
 		}
 		_, revertHash := account.NewToken()
-		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice)
+		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert")
 		if err != nil || u.Email != newEmail || !u.Verified() {
 			t.Fatalf("ConfirmEmailChange = %+v, %v", u, err)
 		}
 		if got := fmt.Sprint(outboxKinds(t, s, old)); got != "[verify_email email_change_notice email_changed]" {
 			t.Errorf("old address's mails after the change = %s", got)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("link used twice: %v", err)
 		}
 		if _, err := s.PendingEmailChange(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
@@ -257,7 +253,7 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Errorf("old address's mails = %s", got)
 		}
 		// Even with the link (it went nowhere), the change cannot take another account's address.
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrConflict) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("confirming a taken address: %v, want ErrConflict", err)
 		}
 	})
@@ -273,13 +269,13 @@ func TestStore_EmailChange(t *testing.T) {
 		if err := s.RequestEmailChange(ctx, id, second, h2, c2, emailChangeMails("2", "2")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, h1, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, h1, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a replaced request's link still works: %v", err)
 		}
 		if err := s.WithdrawEmailChange(ctx, id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, h2, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, h2, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a withdrawn request's link still works: %v", err)
 		}
 	})
@@ -313,7 +309,7 @@ func TestStore_EmailChange(t *testing.T) {
 		if got, err := s.ResetTokenUser(ctx, resetHash); err != nil || got.ID != id {
 			t.Errorf("the new reset link: %+v %v", got, err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a cancelled change can still be confirmed: %v", err)
 		}
 		if _, err := s.CancelEmailChange(ctx, cancelHash, make([]byte, 32)); !errors.Is(err, apperr.ErrGone) {
@@ -334,13 +330,13 @@ func TestStore_EmailChange(t *testing.T) {
 		if err != nil || c.UserID != id || c.NewEmail != newEmail || password != "$argon2id$x" {
 			t.Fatalf("EmailChangeToConfirm = %+v, %q, %v", c, password, err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, otherID, make([]byte, 32), notice); !errors.Is(err, apperr.ErrNotFound) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, otherID, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("confirmed for another account: %v, want ErrNotFound", err)
 		}
 		if u, _ := s.UserByID(ctx, id); u.Email != old {
 			t.Errorf("the address changed: %+v", u)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), notice); err != nil {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); err != nil {
 			t.Errorf("the account itself cannot confirm: %v", err)
 		}
 		if _, _, err := s.EmailChangeToConfirm(ctx, confirmHash); !errors.Is(err, apperr.ErrGone) {
@@ -384,7 +380,7 @@ func TestStore_EmailChange(t *testing.T) {
 				if _, err := s.PendingEmailChange(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
 					t.Errorf("still pending: %v", err)
 				}
-				if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), notice); !errors.Is(err, apperr.ErrGone) {
+				if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrGone) {
 					t.Errorf("the change can still be confirmed: %v, want ErrGone", err)
 				}
 				if u, _ := s.UserByID(ctx, id); u.Email != email {
@@ -403,7 +399,7 @@ func TestStore_EmailChange(t *testing.T) {
 		_, cancelHash := account.NewToken()
 		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
 		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert"); err != nil {
 			t.Fatal(err)
 		}
 		identity := account.ExternalIdentity{Subject: "sub-" + newEmail, Email: newEmail}
@@ -430,7 +426,7 @@ func TestStore_EmailChange(t *testing.T) {
 		_, cancelHash := account.NewToken()
 		s.RequestEmailChange(ctx, id, uniqueEmail("change-k-atk1"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
 		_, revertHash := account.NewToken()
-		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice)
+		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -461,7 +457,7 @@ func TestStore_EmailChange(t *testing.T) {
 		_, cancelHash := account.NewToken()
 		s.RequestEmailChange(ctx, id, uniqueEmail("change-l-atk"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
 		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert"); err != nil {
 			t.Fatal(err)
 		}
 		squatter, _ := signUp(t, s, old)
@@ -486,7 +482,7 @@ func TestStore_EmailChange(t *testing.T) {
 		_, cancelHash := account.NewToken()
 		s.RequestEmailChange(ctx, u.ID, uniqueEmail("change-m-new"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
 		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, u.ID, revertHash, notice); err != nil {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, u.ID, revertHash, "revert"); err != nil {
 			t.Fatal(err)
 		}
 		_, resetHash := account.NewToken()
@@ -521,7 +517,7 @@ func TestStore_EmailChange(t *testing.T) {
 		_, cancelHash := account.NewToken()
 		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
 		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert"); err != nil {
 			t.Fatal(err)
 		}
 		u, err := s.CancelEmailChange(ctx, revertHash, make([]byte, 32))
@@ -534,7 +530,7 @@ func TestStore_EmailChange(t *testing.T) {
 		_, cc := account.NewToken()
 		s.RequestEmailChange(ctx, id2, uniqueEmail("change-f-new"), ch, cc, emailChangeMails("confirm", "cancel"))
 		_, rh := account.NewToken()
-		s.ConfirmEmailChange(ctx, ch, id2, rh, notice)
+		s.ConfirmEmailChange(ctx, ch, id2, rh, "revert")
 		if _, err := s.Pool().Exec(ctx, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, rh); err != nil {
 			t.Fatal(err)
 		}
@@ -779,7 +775,7 @@ func TestStore_Cleanup_InactiveAccounts(t *testing.T) {
 	sess := enSession(t, s, mod, 5, 10*24*time.Hour)
 	users := enUsers(t, s, 3)
 	old, recent, adm := users[0], users[1], users[2]
-	if _, err := s.EnrolInSession(ctx, old, sess, testMailer); err != nil {
+	if _, err := s.EnrolInSession(ctx, old, sess, ""); err != nil {
 		t.Fatal(err)
 	}
 	enExec(t, s, `UPDATE users SET last_login_at = now() - interval '3 years 1 day' WHERE id = ANY($1)`, []int64{old, adm})

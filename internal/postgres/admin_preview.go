@@ -14,35 +14,7 @@ import (
 
 // PreviewModule returns the module page of a module whatever its status.
 func (s *Store) PreviewModule(ctx context.Context, slug string) (catalogue.Module, error) {
-	var m catalogue.Module
-	err := scanModuleCard(s.pool.QueryRow(ctx, `SELECT `+moduleCardColumns+`,
-			m.objectives, m.outline, m.prerequisites, m.external_url, m.keywords, m.status, d.status, m.updated_at
-		`+moduleCardFrom+` WHERE m.slug = $1`, slug), &m.ModuleCard,
-		&m.Objectives, &m.Outline, &m.Prerequisites, &m.ExternalURL, &m.Keywords, &m.Status, &m.DomainStatus, &m.UpdatedAt)
-	if err != nil {
-		return m, fmt.Errorf("postgres.PreviewModule: %w", notFound(err))
-	}
-	if m.Audiences, err = s.audiences(ctx, `SELECT a.id, a.slug, a.label, a.description FROM audiences a
-		JOIN module_audiences ma ON ma.audience_id = a.id WHERE ma.module_id = $1 ORDER BY a.position`, m.ID); err != nil {
-		return m, fmt.Errorf("postgres.PreviewModule: audiences: %w", err)
-	}
-	rows, err := s.pool.Query(ctx, `SELECT t.slug, t.title, t.administration <> '' FROM tracks t JOIN track_modules tm ON tm.track_id = t.id
-		WHERE tm.module_id = $1 AND t.status = 'published' ORDER BY t.administration <> '', t.title COLLATE "fr-x-icu"`, m.ID)
-	if err != nil {
-		return m, fmt.Errorf("postgres.PreviewModule: tracks: %w", err)
-	}
-	if m.Tracks, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalogue.TrackLink, error) {
-		var l catalogue.TrackLink
-		err := r.Scan(&l.Slug, &l.Title, &l.Tailored)
-		return l, err
-	}); err != nil {
-		return m, fmt.Errorf("postgres.PreviewModule: tracks: %w", err)
-	}
-	if m.Sessions, err = s.sessions(ctx, `WHERE ms.module_id = $1 AND ms.status = 'scheduled' AND ms.starts_at > now()
-		ORDER BY ms.starts_at, ms.id`, m.ID); err != nil {
-		return m, fmt.Errorf("postgres.PreviewModule: sessions: %w", err)
-	}
-	return m, nil
+	return s.modulePage(ctx, "postgres.PreviewModule", slug, false)
 }
 
 // PreviewTrack returns the page of a track or tailored programme whatever its status (with its published

@@ -94,7 +94,7 @@ func trainerArg(id int64) *int64 {
 
 // CreateSession schedules a session of a module; its reference is made from the module and the date.
 // A session given to a trainer tells them by mail in the same transaction (tellTrainers).
-func (s *Store) CreateSession(ctx context.Context, actor admin.Actor, x admin.Session, mailer enrolment.Mailer) (int64, error) {
+func (s *Store) CreateSession(ctx context.Context, actor admin.Actor, x admin.Session) (int64, error) {
 	var id int64
 	suffix := make([]byte, 3)
 	rand.Read(suffix)
@@ -107,7 +107,7 @@ func (s *Store) CreateSession(ctx context.Context, actor admin.Actor, x admin.Se
 		if err != nil {
 			return err
 		}
-		if err := tellTrainers(ctx, tx, id, admin.Session{}, x, mailer); err != nil {
+		if err := tellTrainers(ctx, tx, id, admin.Session{}, x, s.mails); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, actor, admin.EntitySession, id, admin.SessionLabel(x.ModuleTitle, x.StartsAt), admin.ActionCreate, nil, x.Snapshot().Map())
@@ -127,7 +127,7 @@ func (s *Store) CreateSession(ctx context.Context, actor admin.Actor, x admin.Se
 // calendar event's SEQUENCE and LAST-MODIFIED: calendars that imported the event take the new one. The audit
 // entry comes last, in the same transaction. It returns how many agents were told; a change that changes
 // nothing writes nothing.
-func (s *Store) UpdateSession(ctx context.Context, actor admin.Actor, id int64, version int, x admin.Session, mailer enrolment.Mailer) (int, error) {
+func (s *Store) UpdateSession(ctx context.Context, actor admin.Actor, id int64, version int, x admin.Session) (int, error) {
 	told := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		told = 0
@@ -151,13 +151,13 @@ func (s *Store) UpdateSession(ctx context.Context, actor admin.Actor, id int64, 
 		after := x.Snapshot().Map()
 		if changes := enrolment.SessionChanges(agentView(old), agentView(x), old.Trainer, x.Trainer); len(changes) > 0 && old.EndsAt.After(now) {
 			var err error
-			if told, err = tellSessionChange(ctx, tx, id, changes, mailer); err != nil {
+			if told, err = tellSessionChange(ctx, tx, id, changes, s.mails); err != nil {
 				return err
 			}
 			after["notified"] = strconv.Itoa(told)
 		}
 		if old.EndsAt.After(now) {
-			if err := tellTrainers(ctx, tx, id, old, x, mailer); err != nil {
+			if err := tellTrainers(ctx, tx, id, old, x, s.mails); err != nil {
 				return err
 			}
 		}

@@ -260,8 +260,8 @@ type Decision struct {
 }
 
 // DecideApprovalByToken applies the decision of the manager holding a link (by its token's hash).
-func (s *Store) DecideApprovalByToken(ctx context.Context, tokenHash []byte, d Decision, mailer enrolment.Mailer) (enrolment.ApprovalRequest, error) {
-	r, err := s.decide(ctx, `a.token_hash = $1 OR a.reminder_hash = $1`, []any{tokenHash}, d, mailer)
+func (s *Store) DecideApprovalByToken(ctx context.Context, tokenHash []byte, d Decision) (enrolment.ApprovalRequest, error) {
+	r, err := s.decide(ctx, `a.token_hash = $1 OR a.reminder_hash = $1`, []any{tokenHash}, d, s.mails)
 	if err != nil {
 		return r, fmt.Errorf("postgres.DecideApprovalByToken: %w", err)
 	}
@@ -270,8 +270,8 @@ func (s *Store) DecideApprovalByToken(ctx context.Context, tokenHash []byte, d D
 
 // DecideTeamApproval applies the decision of a signed-in manager whose proven address is managerEmail on one of
 // their team's requests; a request addressed to someone else is apperr.ErrNotFound.
-func (s *Store) DecideTeamApproval(ctx context.Context, approvalID int64, managerEmail string, d Decision, mailer enrolment.Mailer) (enrolment.ApprovalRequest, error) {
-	r, err := s.decide(ctx, `a.id = $1 AND lower(a.manager_email) = lower($2)`, []any{approvalID, managerEmail}, d, mailer)
+func (s *Store) DecideTeamApproval(ctx context.Context, approvalID int64, managerEmail string, d Decision) (enrolment.ApprovalRequest, error) {
+	r, err := s.decide(ctx, `a.id = $1 AND lower(a.manager_email) = lower($2)`, []any{approvalID, managerEmail}, d, s.mails)
 	if err != nil {
 		return r, fmt.Errorf("postgres.DecideTeamApproval: %w", err)
 	}
@@ -292,7 +292,7 @@ func (s *Store) decide(ctx context.Context, where string, args []any, d Decision
 		WHERE `+where, args...).Scan(&approvalID, &sessionID); err != nil {
 		return enrolment.ApprovalRequest{}, notFound(err)
 	}
-	leave, err := enterGate(ctx, sessionID)
+	leave, err := s.batcher.enterGate(ctx, sessionID)
 	if err != nil {
 		return enrolment.ApprovalRequest{}, err
 	}
@@ -384,7 +384,7 @@ func (s *Store) decide(ctx context.Context, where string, args []any, d Decision
 // (reason expired), its seat given to the head of the waitlist in the same transaction, the agent told by
 // mail. The periodic job runs it; safe with several instances (each session is handled under its row lock, and
 // the due requests are read again under it). It returns how many holds expired.
-func (s *Store) ExpireApprovals(ctx context.Context, mailer enrolment.Mailer) (int, error) {
+func (s *Store) ExpireApprovals(ctx context.Context) (int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT e.session_id FROM enrolment_approvals a JOIN enrolments e ON e.id = a.enrolment_id
 		WHERE a.decision = '' AND a.expires_at <= now() AND e.status = 'held' LIMIT 100`)
 	if err != nil {
@@ -396,7 +396,7 @@ func (s *Store) ExpireApprovals(ctx context.Context, mailer enrolment.Mailer) (i
 	}
 	n := 0
 	for _, id := range sessions {
-		k, err := s.expireSession(ctx, id, mailer)
+		k, err := s.expireSession(ctx, id, s.mails)
 		n += k
 		if err != nil {
 			return n, fmt.Errorf("postgres.ExpireApprovals: %w", err)
@@ -411,7 +411,7 @@ func (s *Store) ExpireApprovals(ctx context.Context, mailer enrolment.Mailer) (i
 }
 
 func (s *Store) expireSession(ctx context.Context, sessionID int64, mailer enrolment.Mailer) (int, error) {
-	leave, err := enterGate(ctx, sessionID)
+	leave, err := s.batcher.enterGate(ctx, sessionID)
 	if err != nil {
 		return 0, err
 	}
@@ -490,7 +490,7 @@ func (s *Store) expireSession(ctx context.Context, sessionID int64, mailer enrol
 // RemindApprovals mails the reminder of every request due for one (enrolment.ReminderDue), once, with a link
 // of its own (the first link stays valid). Safe with several instances (rows taken with SKIP LOCKED). It
 // returns how many reminders were queued.
-func (s *Store) RemindApprovals(ctx context.Context, mailer enrolment.Mailer) (int, error) {
+func (s *Store) RemindApprovals(ctx context.Context) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+approvalColumns+` FROM enrolment_approvals a
@@ -531,7 +531,7 @@ func (s *Store) RemindApprovals(ctx context.Context, mailer enrolment.Mailer) (i
 			if !ok || e.Status != enrolment.Held {
 				continue
 			}
-			msgs = append(msgs, mailer.Message(enrolment.Notice{Kind: enrolment.KindApprovalReminder, Enrolment: e, Approval: a, Token: tokens[i]}))
+			msgs = append(msgs, s.mails.Message(enrolment.Notice{Kind: enrolment.KindApprovalReminder, Enrolment: e, Approval: a, Token: tokens[i]}))
 		}
 		n = len(msgs)
 		return enqueueMails(ctx, tx, msgs)

@@ -63,13 +63,13 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 	users := enUsers(t, s, 5)
 
 	t.Run("ManagerRequired", func(t *testing.T) {
-		_, err := s.EnrolInSessionWith(ctx, users[0], sess, "", testMailer)
+		_, err := s.EnrolInSession(ctx, users[0], sess, "")
 		refusal(t, err, enrolment.CodeManagerRequired)
 		var own string
 		s.Pool().QueryRow(ctx, `SELECT email FROM users WHERE id = $1`, users[0]).Scan(&own)
-		_, err = s.EnrolInSessionWith(ctx, users[0], sess, own, testMailer)
+		_, err = s.EnrolInSession(ctx, users[0], sess, own)
 		refusal(t, err, enrolment.CodeManagerInvalid)
-		_, err = s.EnrolInSessionWith(ctx, users[0], sess, "pas une adresse", testMailer)
+		_, err = s.EnrolInSession(ctx, users[0], sess, "pas une adresse")
 		refusal(t, err, enrolment.CodeManagerInvalid)
 		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1`, sess); n != 0 {
 			t.Fatalf("%d enrolments written by refused requests", n)
@@ -77,7 +77,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 	})
 
 	for _, u := range users[:4] {
-		out, err := s.EnrolInSessionWith(ctx, u, sess, managerOf(u), testMailer)
+		out, err := s.EnrolInSession(ctx, u, sess, managerOf(u))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,13 +112,13 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		if _, err := s.ApprovalByToken(ctx, account.HashToken(tok0+"x")); err == nil {
 			t.Fatal("a wrong token found a request")
 		}
-		if _, err := s.DecideApprovalByToken(ctx, account.HashToken(tok0), postgres.Decision{Approve: true, Message: "Bonne formation"}, testMailer); err != nil {
+		if _, err := s.DecideApprovalByToken(ctx, account.HashToken(tok0), postgres.Decision{Approve: true, Message: "Bonne formation"}); err != nil {
 			t.Fatal(err)
 		}
 		if st := statusOf(t, s, sess, users[0]); st != enrolment.Confirmed {
 			t.Fatalf("approved: %s", st)
 		}
-		_, err = s.DecideApprovalByToken(ctx, account.HashToken(tok0), postgres.Decision{Approve: false}, testMailer)
+		_, err = s.DecideApprovalByToken(ctx, account.HashToken(tok0), postgres.Decision{Approve: false})
 		refusal(t, err, enrolment.CodeApprovalDone)
 		if st := statusOf(t, s, sess, users[0]); st != enrolment.Confirmed {
 			t.Fatalf("a second use of the link changed the enrolment: %s", st)
@@ -130,7 +130,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 
 	t.Run("RefusePromotesIntoAHeldSeat", func(t *testing.T) {
 		tok := lastLink(t, s, managerOf(users[1]))
-		if _, err := s.DecideApprovalByToken(ctx, account.HashToken(tok), postgres.Decision{Approve: false, Message: "Période de clôture budgétaire."}, testMailer); err != nil {
+		if _, err := s.DecideApprovalByToken(ctx, account.HashToken(tok), postgres.Decision{Approve: false, Message: "Période de clôture budgétaire."}); err != nil {
 			t.Fatal(err)
 		}
 		if st := statusOf(t, s, sess, users[1]); st != enrolment.Cancelled {
@@ -161,11 +161,11 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		enExec(t, s, `UPDATE enrolment_approvals a SET requested_at = now() - interval '2 days', expires_at = now() + interval '1 hour' FROM enrolments e
 			WHERE e.id = a.enrolment_id AND e.user_id = $1 AND a.decision = ''`, users[2])
 		first := lastLink(t, s, managerOf(users[2]))
-		n, err := s.RemindApprovals(ctx, testMailer)
+		n, err := s.RemindApprovals(ctx)
 		if err != nil || n != 1 {
 			t.Fatalf("reminders: %d, %v; want 1", n, err)
 		}
-		if n, _ := s.RemindApprovals(ctx, testMailer); n != 0 {
+		if n, _ := s.RemindApprovals(ctx); n != 0 {
 			t.Fatalf("%d reminders the second time", n)
 		}
 		second := lastLink(t, s, managerOf(users[2]))
@@ -183,9 +183,9 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		tok := lastLink(t, s, managerOf(users[2]))
 		enExec(t, s, `UPDATE enrolment_approvals a SET requested_at = now() - interval '8 days', expires_at = now() - interval '1 second'
 			FROM enrolments e WHERE e.id = a.enrolment_id AND e.user_id = $1 AND a.decision = ''`, users[2])
-		_, err := s.DecideApprovalByToken(ctx, account.HashToken(tok), postgres.Decision{Approve: true}, testMailer)
+		_, err := s.DecideApprovalByToken(ctx, account.HashToken(tok), postgres.Decision{Approve: true})
 		refusal(t, err, enrolment.CodeApprovalExpired)
-		n, err := s.ExpireApprovals(ctx, testMailer)
+		n, err := s.ExpireApprovals(ctx)
 		if err != nil || n != 1 {
 			t.Fatalf("expired %d, %v; want 1", n, err)
 		}
@@ -198,7 +198,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		if k := mailKinds(t, s, users[2]); k[len(k)-1] != enrolment.KindExpired {
 			t.Fatalf("expired agent mails %v", k)
 		}
-		if n, _ := s.ExpireApprovals(ctx, testMailer); n != 0 {
+		if n, _ := s.ExpireApprovals(ctx); n != 0 {
 			t.Fatalf("expired %d more the second time", n)
 		}
 		checkSeats(t, s, sess)
@@ -207,7 +207,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 	t.Run("AgentCancelsAHeldSeat", func(t *testing.T) {
 		var id int64
 		s.Pool().QueryRow(ctx, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2 AND status = 'held'`, users[3], sess).Scan(&id)
-		if _, err := s.CancelEnrolment(ctx, users[3], id, testMailer); err != nil {
+		if _, err := s.CancelEnrolment(ctx, users[3], id); err != nil {
 			t.Fatal(err)
 		}
 		if n := enCount(t, s, `SELECT count(*) FROM enrolment_approvals WHERE enrolment_id = $1 AND decision = 'withdrawn'`, id); n != 1 {
@@ -220,18 +220,18 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 
 	t.Run("TeamPage", func(t *testing.T) {
 		u := users[4]
-		if _, err := s.EnrolInSessionWith(ctx, u, sess, managerOf(u), testMailer); err != nil {
+		if _, err := s.EnrolInSession(ctx, u, sess, managerOf(u)); err != nil {
 			t.Fatal(err)
 		}
 		pending, _, err := s.TeamApprovals(ctx, managerOf(u))
 		if err != nil || len(pending) != 1 || pending[0].Enrolment.UserID != u {
 			t.Fatalf("team requests: %v, %v", pending, err)
 		}
-		if _, err := s.DecideTeamApproval(ctx, pending[0].Approval.ID, "autre@exemple.gouv.fr", postgres.Decision{Approve: true}, testMailer); err == nil {
+		if _, err := s.DecideTeamApproval(ctx, pending[0].Approval.ID, "autre@exemple.gouv.fr", postgres.Decision{Approve: true}); err == nil {
 			t.Fatal("another manager decided on the request")
 		}
 		if _, err := s.DecideTeamApproval(ctx, pending[0].Approval.ID, managerOf(u), postgres.Decision{Approve: true,
-			Actor: admin.Actor{ID: users[0], Name: "Cheffe"}}, testMailer); err != nil {
+			Actor: admin.Actor{ID: users[0], Name: "Cheffe"}}); err != nil {
 			t.Fatal(err)
 		}
 		if st := statusOf(t, s, sess, u); st != enrolment.Confirmed {
@@ -259,7 +259,7 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, u := range users {
 		wg.Go(func() {
-			if _, err := s.EnrolInSessionWith(ctx, u, sess, managerOf(u), testMailer); err != nil {
+			if _, err := s.EnrolInSession(ctx, u, sess, managerOf(u)); err != nil {
 				t.Error(err)
 			}
 		})
@@ -296,17 +296,17 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 			wg.Go(func() {
 				switch x.id % 3 {
 				case 0: // expired: the manager's late click is refused
-					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.user))), postgres.Decision{Approve: true}, testMailer); err == nil {
+					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.user))), postgres.Decision{Approve: true}); err == nil {
 						// The expiry job may not have run yet: the decision is still refused (expired).
 						t.Errorf("a late approval of %d passed", x.id)
 					}
 				case 1:
 					approve := rand.IntN(3) > 0
-					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.user))), postgres.Decision{Approve: approve}, testMailer); err != nil {
+					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.user))), postgres.Decision{Approve: approve}); err != nil {
 						t.Error(err)
 					}
 				case 2:
-					if _, err := s.CancelEnrolment(ctx, x.user, x.id, testMailer); err != nil {
+					if _, err := s.CancelEnrolment(ctx, x.user, x.id); err != nil {
 						t.Error(err)
 					}
 				}
@@ -314,7 +314,7 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 		}
 		for range 2 {
 			wg.Go(func() {
-				if _, err := s.ExpireApprovals(ctx, testMailer); err != nil {
+				if _, err := s.ExpireApprovals(ctx); err != nil {
 					t.Error(err)
 				}
 			})
@@ -323,7 +323,7 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 		if t.Failed() {
 			t.FailNow()
 		}
-		if _, err := s.ExpireApprovals(ctx, testMailer); err != nil {
+		if _, err := s.ExpireApprovals(ctx); err != nil {
 			t.Fatal(err)
 		}
 		taken := checkSeats(t, s, sess)

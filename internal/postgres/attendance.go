@@ -80,18 +80,11 @@ func (s *Store) MarkSlotAttendance(ctx context.Context, sessionID int64, slotKey
 		if err := enrolment.CheckSlotAttendance(slot, now); err != nil {
 			return err
 		}
-		ids := make([]int64, 0, len(marks))
-		for id := range marks {
-			ids = append(ids, id)
-		}
-		list, err := enrolments(ctx, tx, `WHERE e.session_id = $1 AND e.id = ANY($2) ORDER BY e.id FOR UPDATE OF e`, sessionID, ids)
+		list, err := lockMarked(ctx, tx, `e.session_id = $1`, sessionID, marks)
 		if err != nil {
 			return err
 		}
-		if len(list) != len(ids) {
-			return apperr.ErrNotFound
-		}
-		present := make([]bool, len(list))
+		ids, present := make([]int64, len(list)), make([]bool, len(list))
 		for i, e := range list {
 			if err := enrolment.CheckAttendance(e, now); err != nil {
 				return err
@@ -144,7 +137,7 @@ func writeWholeMarks(ctx context.Context, tx pgx.Tx, slots []enrolment.Slot, ids
 // transaction; after it (and until the start) the seat is kept and the absence recorded as excused. It returns
 // the enrolment and what was done ("cancel" or "excuse"). Refusals: not a seat in a session, started, already
 // declared, no reason.
-func (s *Store) DeclareAbsence(ctx context.Context, userID, enrolmentID int64, reason string, mailer enrolment.Mailer) (enrolment.Enrolment, string, error) {
+func (s *Store) DeclareAbsence(ctx context.Context, userID, enrolmentID int64, reason string) (enrolment.Enrolment, string, error) {
 	reason, err := enrolment.CleanAbsenceReason(reason)
 	if err != nil {
 		return enrolment.Enrolment{}, "", err
@@ -162,7 +155,7 @@ func (s *Store) DeclareAbsence(ctx context.Context, userID, enrolmentID int64, r
 		return e, "", err
 	}
 	if what == "cancel" {
-		e, err = s.cancelWith(ctx, enrolmentID, userID, enrolment.ReasonAbsence, reason, mailer)
+		e, err = s.cancelWith(ctx, enrolmentID, userID, enrolment.ReasonAbsence, reason, s.mails)
 		if err != nil {
 			return e, "", fmt.Errorf("postgres.DeclareAbsence: %w", err)
 		}
@@ -180,7 +173,7 @@ func (s *Store) DeclareAbsence(ctx context.Context, userID, enrolmentID int64, r
 		if e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, enrolmentID); err != nil {
 			return err
 		}
-		return notify(ctx, tx, mailer, enrolment.KindAbsence, e)
+		return notify(ctx, tx, s.mails, enrolment.KindAbsence, e)
 	})
 	if err != nil {
 		return e, "", fmt.Errorf("postgres.DeclareAbsence: %w", err)

@@ -22,7 +22,7 @@ func TestStore_AttendancePerDay(t *testing.T) {
 	users := enUsers(t, s, 3)
 	ids := make([]int64, 3)
 	for i, u := range users {
-		out, err := s.EnrolInSession(ctx, u, sess, testMailer)
+		out, err := s.EnrolInSession(ctx, u, sess, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestStore_AttendancePerDay(t *testing.T) {
 	t.Run("DayToCome", func(t *testing.T) {
 		x := enSession(t, s, mod, 10, 10*24*time.Hour)
 		u := enUsers(t, s, 1)[0]
-		out, err := s.EnrolInSession(ctx, u, x, testMailer)
+		out, err := s.EnrolInSession(ctx, u, x, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,19 +109,19 @@ func TestStore_DeclareAbsence(t *testing.T) {
 	mod := enModule(t, s, "presentiel", "published", "published")
 	early := enSession(t, s, mod, 1, 10*24*time.Hour)
 	users := enUsers(t, s, 3)
-	a, err := s.EnrolInSession(ctx, users[0], early, testMailer)
+	a, err := s.EnrolInSession(ctx, users[0], early, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.EnrolInSession(ctx, users[1], early, testMailer); err != nil {
+	if _, err := s.EnrolInSession(ctx, users[1], early, ""); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = s.DeclareAbsence(ctx, users[0], a.Enrolment.ID, "  ", testMailer)
+	_, _, err = s.DeclareAbsence(ctx, users[0], a.Enrolment.ID, "  ")
 	refusal(t, err, enrolment.CodeAbsence)
-	if _, _, err := s.DeclareAbsence(ctx, users[1], a.Enrolment.ID, "Réunion", testMailer); !errors.Is(err, apperr.ErrNotFound) {
+	if _, _, err := s.DeclareAbsence(ctx, users[1], a.Enrolment.ID, "Réunion"); !errors.Is(err, apperr.ErrNotFound) {
 		t.Fatalf("another agent's enrolment: %v", err)
 	}
-	e, what, err := s.DeclareAbsence(ctx, users[0], a.Enrolment.ID, "Conseil municipal ce jour-là", testMailer)
+	e, what, err := s.DeclareAbsence(ctx, users[0], a.Enrolment.ID, "Conseil municipal ce jour-là")
 	if err != nil || what != "cancel" || e.Status != enrolment.Cancelled {
 		t.Fatalf("before the cut-off: %s, %s, %v", what, e.Status, err)
 	}
@@ -134,22 +134,22 @@ func TestStore_DeclareAbsence(t *testing.T) {
 	checkSeats(t, s, early)
 
 	late := enSession(t, s, mod, 5, 10*24*time.Hour)
-	b, err := s.EnrolInSession(ctx, users[2], late, testMailer)
+	b, err := s.EnrolInSession(ctx, users[2], late, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	enExec(t, s, `UPDATE module_sessions SET starts_at = now() + interval '12 hours', ends_at = now() + interval '15 hours' WHERE id = $1`, late)
-	e, what, err = s.DeclareAbsence(ctx, users[2], b.Enrolment.ID, "Malade", testMailer)
+	e, what, err = s.DeclareAbsence(ctx, users[2], b.Enrolment.ID, "Malade")
 	if err != nil || what != "excuse" || e.Status != enrolment.Confirmed || e.AbsenceReason != "Malade" || e.AbsenceDeclaredAt == nil {
 		t.Fatalf("after the cut-off: %s, %s, %q, %v", what, e.Status, e.AbsenceReason, err)
 	}
 	if k := mailKinds(t, s, users[2]); k[len(k)-1] != enrolment.KindAbsence {
 		t.Fatalf("mails %v", k)
 	}
-	_, _, err = s.DeclareAbsence(ctx, users[2], b.Enrolment.ID, "Malade", testMailer)
+	_, _, err = s.DeclareAbsence(ctx, users[2], b.Enrolment.ID, "Malade")
 	refusal(t, err, enrolment.CodeAbsence)
 	enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour' WHERE id = $1`, late)
 	enExec(t, s, `UPDATE enrolments SET absence_declared_at = NULL WHERE id = $1`, b.Enrolment.ID)
-	_, _, err = s.DeclareAbsence(ctx, users[2], b.Enrolment.ID, "Malade", testMailer)
+	_, _, err = s.DeclareAbsence(ctx, users[2], b.Enrolment.ID, "Malade")
 	refusal(t, err, enrolment.CodeSessionStarted)
 }

@@ -213,36 +213,44 @@ func (s *Store) audiences(ctx context.Context, sql string, args ...any) ([]catal
 
 // ModuleBySlug returns a published module with its audiences, the tracks it belongs to and its upcoming sessions.
 func (s *Store) ModuleBySlug(ctx context.Context, slug string) (catalogue.Module, error) {
+	return s.modulePage(ctx, "postgres.ModuleBySlug", slug, true)
+}
+
+// modulePage reads the page of a module (ModuleBySlug, PreviewModule): only a published one when published is
+// set, whatever its status otherwise. name is the caller's, for the errors.
+func (s *Store) modulePage(ctx context.Context, name, slug string, published bool) (catalogue.Module, error) {
 	var m catalogue.Module
 	err := scanModuleCard(s.pool.QueryRow(ctx, `SELECT `+moduleCardColumns+`,
 			m.objectives, m.outline, m.prerequisites, m.external_url, m.keywords, m.status, d.status, m.updated_at
 		`+moduleCardFrom+` WHERE m.slug = $1`, slug), &m.ModuleCard,
 		&m.Objectives, &m.Outline, &m.Prerequisites, &m.ExternalURL, &m.Keywords, &m.Status, &m.DomainStatus, &m.UpdatedAt)
 	if err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: %w", notFound(err))
+		return m, fmt.Errorf("%s: %w", name, notFound(err))
 	}
-	if err := visible(m.Status); err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: %w", err)
+	if published {
+		if err := visible(m.Status); err != nil {
+			return m, fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	if m.Audiences, err = s.audiences(ctx, `SELECT a.id, a.slug, a.label, a.description FROM audiences a
 		JOIN module_audiences ma ON ma.audience_id = a.id WHERE ma.module_id = $1 ORDER BY a.position`, m.ID); err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: audiences: %w", err)
+		return m, fmt.Errorf("%s: audiences: %w", name, err)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT t.slug, t.title, t.administration <> '' FROM tracks t JOIN track_modules tm ON tm.track_id = t.id
 		WHERE tm.module_id = $1 AND t.status = 'published' ORDER BY t.administration <> '', t.title COLLATE "fr-x-icu"`, m.ID)
 	if err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: tracks: %w", err)
+		return m, fmt.Errorf("%s: tracks: %w", name, err)
 	}
 	if m.Tracks, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalogue.TrackLink, error) {
 		var l catalogue.TrackLink
 		err := r.Scan(&l.Slug, &l.Title, &l.Tailored)
 		return l, err
 	}); err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: tracks: %w", err)
+		return m, fmt.Errorf("%s: tracks: %w", name, err)
 	}
 	if m.Sessions, err = s.sessions(ctx, `WHERE ms.module_id = $1 AND ms.status = 'scheduled' AND ms.starts_at > now()
 		ORDER BY ms.starts_at, ms.id`, m.ID); err != nil {
-		return m, fmt.Errorf("postgres.ModuleBySlug: sessions: %w", err)
+		return m, fmt.Errorf("%s: sessions: %w", name, err)
 	}
 	return m, nil
 }
@@ -395,19 +403,6 @@ func (s *Store) Sitemap(ctx context.Context) ([]catalogue.SitemapEntry, error) {
 		return nil, fmt.Errorf("postgres.Sitemap: %w", err)
 	}
 	return out, nil
-}
-
-// LastChange is the time of the latest change of the public catalogue (for conditional GET and caching).
-func (s *Store) LastChange(ctx context.Context) (time.Time, error) {
-	var t time.Time
-	err := s.pool.QueryRow(ctx, `SELECT greatest(
-		(SELECT max(updated_at) FROM domains), (SELECT max(updated_at) FROM modules),
-		(SELECT max(updated_at) FROM tracks), (SELECT max(updated_at) FROM partners),
-		(SELECT max(updated_at) FROM module_sessions), 'epoch'::timestamptz)`).Scan(&t)
-	if err != nil {
-		return t, fmt.Errorf("postgres.LastChange: %w", err)
-	}
-	return t, nil
 }
 
 // Tracks returns every published track (tailored programmes excepted).

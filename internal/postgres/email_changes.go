@@ -146,9 +146,9 @@ func (s *Store) EmailChangeToConfirm(ctx context.Context, confirmHash []byte) (a
 // address, proven; the old address gets notice (its link, revertHash, can undo the change for
 // account.EmailRevertWindow). An unknown link, or one of another account, is apperr.ErrNotFound; a used,
 // expired, withdrawn or superseded one (the account's address changed since the request) is apperr.ErrGone; a
-// new address taken meanwhile by another account is apperr.ErrConflict. notice builds the mail to the former
-// address from the account as it now is.
-func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash []byte, userID int64, revertHash []byte, notice func(u account.User, oldEmail string) mail.Message) (account.User, error) {
+// new address taken meanwhile by another account is apperr.ErrConflict. The mail to the former address carries
+// revertLink (the link of revertHash's token).
+func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash []byte, userID int64, revertHash []byte, revertLink string) (account.User, error) {
 	var u account.User
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		c, err := emailChangeByConfirm(ctx, tx, confirmHash)
@@ -176,7 +176,7 @@ func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash []byte, user
 		if err := claimTrainerRole(ctx, tx, &u); err != nil {
 			return err
 		}
-		m := notice(u, c.OldEmail)
+		m := mail.EmailChanged(c.OldEmail, u.GivenName, u.Email, revertLink)
 		m.To = c.OldEmail
 		return enqueueMail(ctx, tx, m)
 	})

@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -165,29 +164,6 @@ func (s *Store) txRetry(ctx context.Context, fn func(pgx.Tx) error) error {
 	}
 }
 
-// sessionGates serialise, within this process, the transactions that lock a given session row: under a crowd on
-// one session, the waiting happens here instead of in Postgres, so that the waiters do not hold pool connections
-// that other requests need. The row lock still serialises across instances.
-// Waiters enter in order of arrival (a channel's blocked senders are served first in, first out) and give up
-// when their request does.
-var sessionGates = func() (g [128]chan struct{}) {
-	for i := range g {
-		g[i] = make(chan struct{}, 1)
-	}
-	return g
-}()
-
-// enterGate waits for the gate of a session; the returned function leaves it.
-func enterGate(ctx context.Context, sessionID int64) (func(), error) {
-	g := sessionGates[uint64(sessionID)%uint64(len(sessionGates))]
-	select {
-	case g <- struct{}{}:
-		return func() { <-g }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
 // activeEnrolment locks and returns the user's active enrolment of a module, if any.
 func activeEnrolment(ctx context.Context, tx pgx.Tx, userID, moduleID int64) (enrolment.Enrolment, bool, error) {
 	e, err := oneEnrolment(ctx, tx, `WHERE e.user_id = $1 AND e.module_id = $2
@@ -207,16 +183,13 @@ func activeEnrolment(ctx context.Context, tx pgx.Tx, userID, moduleID int64) (en
 //
 // Under a crowd, the requests for one session that wait for it in this process are served together, in their
 // order of arrival, by one transaction (enrolBatch): the session's lock is taken once for all of them.
-func (s *Store) EnrolInSession(ctx context.Context, userID, sessionID int64, mailer enrolment.Mailer) (enrolment.Outcome, error) {
-	return s.EnrolInSessionWith(ctx, userID, sessionID, "", mailer)
-}
-
-// EnrolInSessionWith is EnrolInSession naming the agent's line manager (their professional address), for a
+//
+// manager names the agent's line manager (their professional address, "" when none), for a
 // session that requires the manager's approval (catalogue.Session.ApprovalRequired; ignored otherwise): a free
 // seat is then held (enrolment.Held) and the manager asked by mail (approvals.go); the address is remembered
 // for the agent's next enrolment. Refusals of such a session: no address, or not a valid one
 // (enrolment.CodeManagerRequired, CodeManagerInvalid).
-func (s *Store) EnrolInSessionWith(ctx context.Context, userID, sessionID int64, manager string, mailer enrolment.Mailer) (enrolment.Outcome, error) {
+func (s *Store) EnrolInSession(ctx context.Context, userID, sessionID int64, manager string) (enrolment.Outcome, error) {
 	who, verified, err := person(ctx, s.pool, userID)
 	if err == nil {
 		err = enrolment.MayEnrol(verified)
@@ -224,21 +197,8 @@ func (s *Store) EnrolInSessionWith(ctx context.Context, userID, sessionID int64,
 	if err != nil {
 		return enrolment.Outcome{}, fmt.Errorf("postgres.EnrolInSession: %w", err)
 	}
-	call := &enrolCall{userID: userID, who: who, manager: manager, mailer: mailer, done: make(chan enrolResult, 1)}
-	key := queueKey{s, sessionID}
-	enrolQueues.Lock()
-	q := enrolQueues.m[key]
-	if q == nil {
-		q = &enrolQueue{}
-		enrolQueues.m[key] = q
-	}
-	q.calls = append(q.calls, call)
-	lead := !q.serving
-	q.serving = true
-	enrolQueues.Unlock()
-	if lead {
-		go s.serveEnrolments(sessionID, q)
-	}
+	call := &enrolCall{userID: userID, who: who, manager: manager, mailer: s.mails, done: make(chan enrolResult, 1)}
+	s.batcher.submit(s, sessionID, call)
 	select {
 	case r := <-call.done:
 		if r.err != nil {
@@ -251,65 +211,6 @@ func (s *Store) EnrolInSessionWith(ctx context.Context, userID, sessionID int64,
 	}
 }
 
-// An enrolment request waiting for its session.
-type enrolCall struct {
-	userID  int64
-	who     enrolment.Person
-	manager string // the line manager's address, for a session that requires approval
-	mailer  enrolment.Mailer
-	done    chan enrolResult // buffered: the server never blocks on a caller that left
-}
-
-type enrolResult struct {
-	out enrolment.Outcome
-	err error
-}
-
-type enrolQueue struct {
-	calls   []*enrolCall
-	serving bool // a goroutine serves the queue
-}
-
-// enrolQueues are the waiting requests per store (database) and session, in order of arrival.
-var enrolQueues = struct {
-	sync.Mutex
-	m map[queueKey]*enrolQueue
-}{m: map[queueKey]*enrolQueue{}}
-
-type queueKey struct {
-	store   *Store
-	session int64
-}
-
-// maxEnrolBatch bounds the requests one transaction serves.
-const maxEnrolBatch = 200
-
-// serveEnrolments serves a session's queue, batch after batch, until it is empty. It runs on its own context:
-// a batch serves several callers, none of which may cancel it for the others.
-func (s *Store) serveEnrolments(sessionID int64, q *enrolQueue) {
-	for {
-		enrolQueues.Lock()
-		calls := q.calls
-		if len(calls) > maxEnrolBatch {
-			calls = calls[:maxEnrolBatch]
-		}
-		q.calls = q.calls[len(calls):]
-		if len(calls) == 0 {
-			q.serving = false
-			delete(enrolQueues.m, queueKey{s, sessionID})
-			enrolQueues.Unlock()
-			return
-		}
-		enrolQueues.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		results := s.enrolBatch(ctx, sessionID, calls)
-		cancel()
-		for i, c := range calls {
-			c.done <- results[i]
-		}
-	}
-}
-
 // enrolBatch serves requests for one session in order of arrival: in one transaction, under the session's lock,
 // the first ones take the free seats (if nobody waits), the others join the end of the waitlist, with their
 // mails. A request whose agent already has this module on their list (a resubmitted form, a waitlist or a
@@ -317,7 +218,7 @@ func (s *Store) serveEnrolments(sessionID int64, q *enrolQueue) {
 // by enrolOne.
 func (s *Store) enrolBatch(ctx context.Context, sessionID int64, calls []*enrolCall) []enrolResult {
 	results := make([]enrolResult, len(calls))
-	leave, err := enterGate(ctx, sessionID)
+	leave, err := s.batcher.enterGate(ctx, sessionID)
 	if err != nil {
 		for i := range results {
 			results[i].err = err
@@ -628,7 +529,7 @@ func moduleRef(ctx context.Context, q enrolQuerier, moduleID int64) (enrolment.M
 
 // EnrolOnline enrols a user in a self-paced online module: confirmed at once (the partner's link is then shown).
 // Idempotent (Already). Refusals: unverified address, module not open, dated module, module already completed.
-func (s *Store) EnrolOnline(ctx context.Context, userID, moduleID int64, mailer enrolment.Mailer) (enrolment.Outcome, error) {
+func (s *Store) EnrolOnline(ctx context.Context, userID, moduleID int64) (enrolment.Outcome, error) {
 	var out enrolment.Outcome
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		out = enrolment.Outcome{}
@@ -673,7 +574,7 @@ func (s *Store) EnrolOnline(ctx context.Context, userID, moduleID int64, mailer 
 		if out.Enrolment, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, id); err != nil {
 			return err
 		}
-		return notify(ctx, tx, mailer, enrolment.KindOnline, out.Enrolment)
+		return notify(ctx, tx, s.mails, enrolment.KindOnline, out.Enrolment)
 	})
 	if err != nil {
 		return out, fmt.Errorf("postgres.EnrolOnline: %w", err)
@@ -703,7 +604,7 @@ func (s *Store) TrackProgress(ctx context.Context, userID, trackID int64) (enrol
 // dated modules wait as "pending" until the agent picks a session (EnrolInSession then takes them on). Modules
 // already followed actively are left as they are. One mail sums it up. Refusals: tailored programme (reserved to
 // its administration), track or domain not open, nothing new to enrol in.
-func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64, mailer enrolment.Mailer) (enrolment.TrackOutcome, error) {
+func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64) (enrolment.TrackOutcome, error) {
 	var out enrolment.TrackOutcome
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		out = enrolment.TrackOutcome{}
@@ -783,7 +684,7 @@ func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64, mailer en
 			}
 			return enrolment.ErrTrackNoOpenModule
 		}
-		return enqueueMail(ctx, tx, mailer.Message(enrolment.Notice{Kind: enrolment.KindTrack,
+		return enqueueMail(ctx, tx, s.mails.Message(enrolment.Notice{Kind: enrolment.KindTrack,
 			Enrolment: enrolment.Enrolment{UserID: userID, Person: p}, Track: out}))
 	})
 	if err != nil {
@@ -796,20 +697,10 @@ func (s *Store) EnrolTrack(ctx context.Context, userID, trackID int64, mailer en
 // apperr.ErrNotFound): a confirmed seat until the cut-off (enrolment.CancelCutoff before the start), a waitlist
 // place or a pending module at any time before the start. A freed seat goes to the first waitlisted agent in the
 // same transaction (unless the session has started), who is told by mail; the agent gets a confirmation mail.
-func (s *Store) CancelEnrolment(ctx context.Context, userID, enrolmentID int64, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
-	e, err := s.cancel(ctx, enrolmentID, userID, enrolment.ReasonAgent, mailer)
+func (s *Store) CancelEnrolment(ctx context.Context, userID, enrolmentID int64) (enrolment.Enrolment, error) {
+	e, err := s.cancel(ctx, enrolmentID, userID, enrolment.ReasonAgent, s.mails)
 	if err != nil {
 		return e, fmt.Errorf("postgres.CancelEnrolment: %w", err)
-	}
-	return e, nil
-}
-
-// AdminCancelEnrolment is an admin cancelling an agent's active enrolment, with no cut-off (but not once the
-// session has started); the freed seat is given to the waitlist as for the agent, and the agent is told by mail.
-func (s *Store) AdminCancelEnrolment(ctx context.Context, enrolmentID int64, mailer enrolment.Mailer) (enrolment.Enrolment, error) {
-	e, err := s.cancel(ctx, enrolmentID, 0, enrolment.ReasonAdmin, mailer)
-	if err != nil {
-		return e, fmt.Errorf("postgres.AdminCancelEnrolment: %w", err)
 	}
 	return e, nil
 }
@@ -832,7 +723,7 @@ func (s *Store) cancelWith(ctx context.Context, enrolmentID, userID int64, reaso
 		return e, err
 	}
 	if e.HasSession() {
-		leave, err := enterGate(ctx, e.Session.ID)
+		leave, err := s.batcher.enterGate(ctx, e.Session.ID)
 		if err != nil {
 			return e, err
 		}
@@ -1019,9 +910,9 @@ func promoteAndTell(ctx context.Context, tx pgx.Tx, sess catalogue.Session, mod 
 // same transaction, with a mail to each promoted agent (not once the session has started). It returns the
 // promoted enrolments. The session's version is bumped (it is a catalogue change) and the change is written to
 // the audit log with its actor in the same transaction; the same capacity changes nothing.
-func (s *Store) ChangeCapacity(ctx context.Context, actor admin.Actor, sessionID int64, capacity int, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
+func (s *Store) ChangeCapacity(ctx context.Context, actor admin.Actor, sessionID int64, capacity int) ([]enrolment.Enrolment, error) {
 	var promoted []enrolment.Enrolment
-	leave, err := enterGate(ctx, sessionID)
+	leave, err := s.batcher.enterGate(ctx, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.ChangeCapacity: %w", err)
 	}
@@ -1046,7 +937,7 @@ func (s *Store) ChangeCapacity(ctx context.Context, actor admin.Actor, sessionID
 			return err
 		}
 		sess.Capacity = capacity
-		if promoted, err = promoteAndTell(ctx, tx, sess, mod, free, mailer); err != nil {
+		if promoted, err = promoteAndTell(ctx, tx, sess, mod, free, s.mails); err != nil {
 			return err
 		}
 		after := map[string]string{"capacity": strconv.Itoa(capacity)}
@@ -1065,7 +956,7 @@ func (s *Store) ChangeCapacity(ctx context.Context, actor admin.Actor, sessionID
 // confirmed and waitlisted enrolment is cancelled (reason session_cancelled, their calendar events then say
 // STATUS:CANCELLED) and each agent is told by mail, and the audit log records it with its actor, in one
 // transaction. It returns the cancelled enrolments. Refusals: already cancelled, already started.
-func (s *Store) CancelSession(ctx context.Context, actor admin.Actor, sessionID int64, mailer enrolment.Mailer) ([]enrolment.Enrolment, error) {
+func (s *Store) CancelSession(ctx context.Context, actor admin.Actor, sessionID int64) ([]enrolment.Enrolment, error) {
 	var cancelled []enrolment.Enrolment
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		sess, mod, now, err := lockSession(ctx, tx, sessionID)
@@ -1108,7 +999,7 @@ func (s *Store) CancelSession(ctx context.Context, actor admin.Actor, sessionID 
 		}
 		msgs := make([]mail.Message, 0, len(cancelled))
 		for _, e := range cancelled {
-			msgs = append(msgs, mailer.Message(enrolment.Notice{Kind: enrolment.KindSessionCancelled, Enrolment: e}))
+			msgs = append(msgs, s.mails.Message(enrolment.Notice{Kind: enrolment.KindSessionCancelled, Enrolment: e}))
 		}
 		if err := enqueueMails(ctx, tx, msgs); err != nil {
 			return err
@@ -1134,16 +1025,9 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 		if err != nil {
 			return err
 		}
-		ids := make([]int64, 0, len(marks))
-		for id := range marks {
-			ids = append(ids, id)
-		}
-		list, err := enrolments(ctx, tx, `WHERE e.session_id = $1 AND e.id = ANY($2) ORDER BY e.id FOR UPDATE OF e`, sessionID, ids)
+		list, err := lockMarked(ctx, tx, `e.session_id = $1`, sessionID, marks)
 		if err != nil {
 			return err
-		}
-		if len(list) != len(ids) {
-			return apperr.ErrNotFound
 		}
 		for _, e := range list {
 			if err := enrolment.CheckAttendance(e, now); err != nil {
@@ -1166,7 +1050,7 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 			changed++
 		}
 		// The whole session: every day (or half-day) alike.
-		present := make([]bool, len(list))
+		ids, present := make([]int64, len(list)), make([]bool, len(list))
 		for i, e := range list {
 			ids[i], present[i] = e.ID, marks[e.ID]
 		}
@@ -1178,47 +1062,37 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 	return changed, nil
 }
 
-// MarkCompletion marks an online module's enrolment completed (done) or back in progress (for the back-office);
-// the agent then gets an attestation. A completion the agent declared becomes the admin's. Refusals: not an
-// online enrolment, not confirmed.
-func (s *Store) MarkCompletion(ctx context.Context, enrolmentID int64, done bool) (enrolment.Enrolment, error) {
-	var e enrolment.Enrolment
-	err := s.txRetry(ctx, func(tx pgx.Tx) error {
-		var err error
-		if e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1 FOR UPDATE OF e`, enrolmentID); err != nil {
-			return err
+// markCompletion marks an online module's enrolment e (locked by the caller) completed (done) or back in
+// progress (for the back-office); the agent then gets an attestation. A completion the agent declared becomes
+// the admin's. Refusals: not an online enrolment, not confirmed. It reports whether the enrolment changed, and
+// returns it as it is now.
+func markCompletion(ctx context.Context, tx pgx.Tx, e enrolment.Enrolment, done bool) (enrolment.Enrolment, bool, error) {
+	if done && e.Status == enrolment.Completed && e.Declared { // an admin confirms the agent's declaration
+		if _, err := tx.Exec(ctx, `UPDATE enrolments SET completion_declared = false, updated_at = now(), version = version + 1
+			WHERE id = $1`, e.ID); err != nil {
+			return e, false, err
 		}
-		if done && e.Status == enrolment.Completed && e.Declared { // an admin confirms the agent's declaration
-			if _, err := tx.Exec(ctx, `UPDATE enrolments SET completion_declared = false, updated_at = now(), version = version + 1
-				WHERE id = $1`, e.ID); err != nil {
-				return err
-			}
-			e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
-			return err
-		}
-		if (done && e.Status == enrolment.Completed) || (!done && e.Status == enrolment.Confirmed && !e.HasSession()) {
-			return nil
-		}
-		if err := enrolment.CheckCompletion(e, done); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = CASE WHEN $2 THEN 'completed' ELSE 'confirmed' END,
-			completed_at = CASE WHEN $2 THEN now() END, completion_declared = false, updated_at = now(), version = version + 1
-			WHERE id = $1`, e.ID, done); err != nil {
-			return err
-		}
-		e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
-		return err
-	})
-	if err != nil {
-		return e, fmt.Errorf("postgres.MarkCompletion: %w", err)
+		e, err := oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
+		return e, true, err
 	}
-	return e, nil
+	if (done && e.Status == enrolment.Completed) || (!done && e.Status == enrolment.Confirmed && !e.HasSession()) {
+		return e, false, nil
+	}
+	if err := enrolment.CheckCompletion(e, done); err != nil {
+		return e, false, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = CASE WHEN $2 THEN 'completed' ELSE 'confirmed' END,
+		completed_at = CASE WHEN $2 THEN now() END, completion_declared = false, updated_at = now(), version = version + 1
+		WHERE id = $1`, e.ID, done); err != nil {
+		return e, false, err
+	}
+	e, err := oneEnrolment(ctx, tx, `WHERE e.id = $1`, e.ID)
+	return e, true, err
 }
 
 // DeclareCompletion records that the agent userID finished the online module of their enrolment (self-declared:
-// the hours count, the attestation says it was declared; an admin's MarkCompletion replaces it). Another agent's
-// enrolment is apperr.ErrNotFound; refusals as MarkCompletion's.
+// the hours count, the attestation says it was declared; an admin's mark (MarkCompletions) replaces it). Another agent's
+// enrolment is apperr.ErrNotFound; refusals as markCompletion's.
 func (s *Store) DeclareCompletion(ctx context.Context, userID, enrolmentID int64) (enrolment.Enrolment, error) {
 	var e enrolment.Enrolment
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
@@ -1245,35 +1119,41 @@ func (s *Store) DeclareCompletion(ctx context.Context, userID, enrolmentID int64
 	return e, nil
 }
 
-// MarkCompletions applies MarkCompletion to several enrolments of one online module in one transaction.
+// lockMarked locks and returns, in the order of their ids, the enrolments that marks names (id → mark), which
+// must all match where (SQL over e, with $1 = arg): apperr.ErrNotFound otherwise.
+func lockMarked(ctx context.Context, tx pgx.Tx, where string, arg int64, marks map[int64]bool) ([]enrolment.Enrolment, error) {
+	ids := make([]int64, 0, len(marks))
+	for id := range marks {
+		ids = append(ids, id)
+	}
+	list, err := enrolments(ctx, tx, `WHERE `+where+` AND e.id = ANY($2) ORDER BY e.id FOR UPDATE OF e`, arg, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) != len(ids) {
+		return nil, apperr.ErrNotFound
+	}
+	return list, nil
+}
+
+// MarkCompletions marks enrolments of one online module completed (true) or back in progress (false), in one
+// transaction (markCompletion: a completion the agent declared becomes the admin's), and says how many changed.
 func (s *Store) MarkCompletions(ctx context.Context, moduleID int64, marks map[int64]bool) (int, error) {
 	changed := 0
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		changed = 0
-		ids := make([]int64, 0, len(marks))
-		for id := range marks {
-			ids = append(ids, id)
-		}
-		list, err := enrolments(ctx, tx, `WHERE e.module_id = $1 AND e.session_id IS NULL AND e.id = ANY($2) ORDER BY e.id FOR UPDATE OF e`, moduleID, ids)
+		list, err := lockMarked(ctx, tx, `e.module_id = $1 AND e.session_id IS NULL`, moduleID, marks)
 		if err != nil {
 			return err
 		}
-		if len(list) != len(ids) {
-			return apperr.ErrNotFound
-		}
 		for _, e := range list {
-			done := marks[e.ID]
-			if (done && e.Status == enrolment.Completed) || (!done && e.Status == enrolment.Confirmed) {
-				continue
-			}
-			if err := enrolment.CheckCompletion(e, done); err != nil {
+			_, ok, err := markCompletion(ctx, tx, e, marks[e.ID])
+			if err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE enrolments SET status = CASE WHEN $2 THEN 'completed' ELSE 'confirmed' END,
-				completed_at = CASE WHEN $2 THEN now() END, updated_at = now(), version = version + 1 WHERE id = $1`, e.ID, done); err != nil {
-				return err
+			if ok {
+				changed++
 			}
-			changed++
 		}
 		return nil
 	})
@@ -1362,19 +1242,30 @@ func (s *Store) OnlineRoster(ctx context.Context, moduleID int64) (enrolment.Ros
 // enrolment.ReminderLead, once: the enrolment records that its reminder was queued, in the same transaction as
 // the mail. Seats confirmed after the reminder time are not reminded (their confirmation mail just said it all).
 // Safe with several instances (rows are taken with SKIP LOCKED). It returns how many were queued.
-func (s *Store) QueueReminders(ctx context.Context, mailer enrolment.Mailer) (int, error) {
+func (s *Store) QueueReminders(ctx context.Context) (int, error) {
+	n, err := s.mailDue(ctx, s.mails, enrolment.KindReminder, `
+		WITH due AS (
+			SELECT e.id FROM enrolments e JOIN module_sessions ms ON ms.id = e.session_id
+			WHERE e.status = 'confirmed' AND e.reminder_sent_at IS NULL AND ms.status = 'scheduled'
+			  AND ms.starts_at > now() AND ms.starts_at <= now() + make_interval(secs => $1)
+			  AND e.confirmed_at < ms.starts_at - make_interval(secs => $1)
+			ORDER BY e.id LIMIT 500
+			FOR UPDATE OF e SKIP LOCKED)
+		UPDATE enrolments e SET reminder_sent_at = now() FROM due WHERE e.id = due.id RETURNING e.id`,
+		enrolment.ReminderLead.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("postgres.QueueReminders: %w", err)
+	}
+	return n, nil
+}
+
+// mailDue runs, in one transaction, the statement that marks the enrolments due for a periodic mail (an UPDATE
+// … RETURNING e.id, which takes its rows with SKIP LOCKED) and queues the mail of kind of each of them. It
+// returns how many were queued.
+func (s *Store) mailDue(ctx context.Context, mailer enrolment.Mailer, kind, mark string, args ...any) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
-			WITH due AS (
-				SELECT e.id FROM enrolments e JOIN module_sessions ms ON ms.id = e.session_id
-				WHERE e.status = 'confirmed' AND e.reminder_sent_at IS NULL AND ms.status = 'scheduled'
-				  AND ms.starts_at > now() AND ms.starts_at <= now() + make_interval(secs => $1)
-				  AND e.confirmed_at < ms.starts_at - make_interval(secs => $1)
-				ORDER BY e.id LIMIT 500
-				FOR UPDATE OF e SKIP LOCKED)
-			UPDATE enrolments e SET reminder_sent_at = now() FROM due WHERE e.id = due.id RETURNING e.id`,
-			enrolment.ReminderLead.Seconds())
+		rows, err := tx.Query(ctx, mark, args...)
 		if err != nil {
 			return err
 		}
@@ -1387,22 +1278,19 @@ func (s *Store) QueueReminders(ctx context.Context, mailer enrolment.Mailer) (in
 			return err
 		}
 		for _, e := range list {
-			if err := notify(ctx, tx, mailer, enrolment.KindReminder, e); err != nil {
+			if err := notify(ctx, tx, mailer, kind, e); err != nil {
 				return err
 			}
 		}
 		n = len(list)
 		return nil
 	})
-	if err != nil {
-		return 0, fmt.Errorf("postgres.QueueReminders: %w", err)
-	}
-	return n, nil
+	return n, err
 }
 
 // FillFreedSeats promotes waitlisted agents into seats freed outside the enrolment transactions (an account
 // deleted with its enrolments). The periodic job runs it; it returns how many were promoted.
-func (s *Store) FillFreedSeats(ctx context.Context, mailer enrolment.Mailer) (int, error) {
+func (s *Store) FillFreedSeats(ctx context.Context) (int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT ms.id FROM module_sessions ms
 		WHERE ms.status = 'scheduled' AND ms.starts_at > now() AND ms.seats_taken < ms.capacity
 		  AND EXISTS (SELECT 1 FROM enrolments w WHERE w.session_id = ms.id AND w.status = 'waitlisted')
@@ -1425,7 +1313,7 @@ func (s *Store) FillFreedSeats(ctx context.Context, mailer enrolment.Mailer) (in
 			if sess.Status == "scheduled" && sess.StartsAt.After(now) {
 				free = sess.Capacity - sess.SeatsTaken
 			}
-			p, err := promoteAndTell(ctx, tx, sess, mod, free, mailer)
+			p, err := promoteAndTell(ctx, tx, sess, mod, free, s.mails)
 			n += len(p)
 			return err
 		})

@@ -22,13 +22,14 @@ import (
 
 var enSeq atomic.Int64
 
+// testMailer composes the mails of the tests' stores, with links to https://campus.test.
 var testMailer = enrolment.Mailer{BaseURL: "https://campus.test"}
 
 // enStore is a migrated database of the test's own: the enrolment tests add domains, modules and sessions
-// that other tests of the package must not see.
+// that other tests of the package must not see. Its mails link to https://campus.test (testMailer).
 func enStore(t testing.TB) *postgres.Store {
 	t.Helper()
-	return testdb.NewMigrated(t, fmt.Sprintf("insc%d", enSeq.Add(1)), 20)
+	return testdb.NewMigrated(t, fmt.Sprintf("insc%d", enSeq.Add(1)), 20).WithMails(testMailer)
 }
 
 // enModule creates a domain (of the given status) and a module (format, status) of its own and returns the
@@ -172,7 +173,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			if _, err := s.EnrolInSession(ctx, u, sess, testMailer); err != nil {
+			if _, err := s.EnrolInSession(ctx, u, sess, ""); err != nil {
 				errs <- err
 			}
 		}()
@@ -242,7 +243,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.CancelEnrolment(ctx, owner(id), id, testMailer); err != nil {
+				if _, err := s.CancelEnrolment(ctx, owner(id), id); err != nil {
 					t.Error(err)
 				}
 			}()
@@ -268,7 +269,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 	t.Run("OneByOneInOrder", func(t *testing.T) {
 		for i, id := range seatHolders[5:10] {
 			head, _ := waitlist(t, s, sess)
-			if _, err := s.CancelEnrolment(ctx, owner(id), id, testMailer); err != nil {
+			if _, err := s.CancelEnrolment(ctx, owner(id), id); err != nil {
 				t.Fatal(err)
 			}
 			if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND user_id = $2 AND status = 'confirmed'`, sess, head[0]); n != 1 {
@@ -291,7 +292,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				out, err := s.EnrolInSession(ctx, u, other, testMailer)
+				out, err := s.EnrolInSession(ctx, u, other, "")
 				if err != nil {
 					t.Error(err)
 				}
@@ -325,7 +326,7 @@ func TestStore_WaitlistOrder(t *testing.T) {
 	sess := enSession(t, s, mod, 2, 5*24*time.Hour)
 	users := enUsers(t, s, 8)
 	for i, u := range users {
-		out, err := s.EnrolInSession(ctx, u, sess, testMailer)
+		out, err := s.EnrolInSession(ctx, u, sess, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,7 +346,7 @@ func TestStore_WaitlistOrder(t *testing.T) {
 	t.Run("LeavingTheWaitlistShiftsPositions", func(t *testing.T) {
 		var id int64
 		s.Pool().QueryRow(ctx, `SELECT id FROM enrolments WHERE user_id = $1`, users[3]).Scan(&id)
-		if _, err := s.CancelEnrolment(ctx, users[3], id, testMailer); err != nil {
+		if _, err := s.CancelEnrolment(ctx, users[3], id); err != nil {
 			t.Fatal(err)
 		}
 		order, positions := waitlist(t, s, sess)
@@ -366,11 +367,11 @@ func TestStore_WaitlistOrder(t *testing.T) {
 		}
 		// A newcomer does not jump the queue: the free seat belongs to the waitlist.
 		late := enUsers(t, s, 1)[0]
-		out, err := s.EnrolInSession(ctx, late, sess, testMailer)
+		out, err := s.EnrolInSession(ctx, late, sess, "")
 		if err != nil || out.Enrolment.Status != enrolment.Waitlisted {
 			t.Fatalf("newcomer: %+v, %v; want waitlisted", out.Enrolment.Status, err)
 		}
-		n, err := s.FillFreedSeats(ctx, testMailer)
+		n, err := s.FillFreedSeats(ctx)
 		if err != nil || n != 1 {
 			t.Fatalf("FillFreedSeats = %d, %v; want 1", n, err)
 		}
@@ -400,69 +401,69 @@ func TestStore_EnrolRules(t *testing.T) {
 
 	t.Run("ComingDomain", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "coming")
-		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, 48*time.Hour), testMailer)
+		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, 48*time.Hour), "")
 		refusal(t, err, enrolment.CodeDomainComing)
 	})
 	t.Run("DraftModule", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "draft", "published")
-		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, 48*time.Hour), testMailer)
+		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, 48*time.Hour), "")
 		refusal(t, err, enrolment.CodeModuleClosed)
 		online := enModule(t, s, "en_ligne", "draft", "published")
-		_, err = s.EnrolOnline(ctx, u, online, testMailer)
+		_, err = s.EnrolOnline(ctx, u, online)
 		refusal(t, err, enrolment.CodeModuleClosed)
 	})
 	t.Run("ArchivedModule", func(t *testing.T) {
 		mod := enModule(t, s, "en_ligne", "archived", "published")
-		_, err := s.EnrolOnline(ctx, u, mod, testMailer)
+		_, err := s.EnrolOnline(ctx, u, mod)
 		refusal(t, err, enrolment.CodeModuleArchived)
 	})
 	t.Run("PastSession", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
-		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, -time.Hour), testMailer)
+		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, -time.Hour), "")
 		refusal(t, err, enrolment.CodeSessionStarted)
 	})
 	t.Run("CancelledSession", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
 		sess := enSession(t, s, mod, 10, 48*time.Hour)
 		enExec(t, s, `UPDATE module_sessions SET status = 'cancelled' WHERE id = $1`, sess)
-		_, err := s.EnrolInSession(ctx, u, sess, testMailer)
+		_, err := s.EnrolInSession(ctx, u, sess, "")
 		refusal(t, err, enrolment.CodeSessionCancelled)
 	})
 	t.Run("UnknownSession", func(t *testing.T) {
-		_, err := s.EnrolInSession(ctx, u, 987654321, testMailer)
+		_, err := s.EnrolInSession(ctx, u, 987654321, "")
 		refusal(t, err, enrolment.CodeSessionUnknown)
 	})
 	t.Run("FormatMismatch", func(t *testing.T) {
 		dated := enModule(t, s, "presentiel", "published", "published")
-		_, err := s.EnrolOnline(ctx, u, dated, testMailer)
+		_, err := s.EnrolOnline(ctx, u, dated)
 		refusal(t, err, enrolment.CodeDated)
 	})
 	t.Run("UnverifiedAddress", func(t *testing.T) {
 		v := enUsers(t, s, 1)[0]
 		enExec(t, s, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, v)
 		mod := enModule(t, s, "en_ligne", "published", "published")
-		_, err := s.EnrolOnline(ctx, v, mod, testMailer)
+		_, err := s.EnrolOnline(ctx, v, mod)
 		refusal(t, err, enrolment.CodeNotVerified)
 	})
 	t.Run("OneSeatPerModule", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
 		a, b := enSession(t, s, mod, 10, 48*time.Hour), enSession(t, s, mod, 10, 96*time.Hour)
-		if _, err := s.EnrolInSession(ctx, u, a, testMailer); err != nil {
+		if _, err := s.EnrolInSession(ctx, u, a, ""); err != nil {
 			t.Fatal(err)
 		}
-		_, err := s.EnrolInSession(ctx, u, b, testMailer)
+		_, err := s.EnrolInSession(ctx, u, b, "")
 		refusal(t, err, enrolment.CodeOtherSession)
 	})
 	t.Run("WaitlistedMaySwitchToAnotherSession", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
 		full, open := enSession(t, s, mod, 1, 48*time.Hour), enSession(t, s, mod, 10, 96*time.Hour)
 		first, v := enUsers(t, s, 1)[0], enUsers(t, s, 1)[0]
-		s.EnrolInSession(ctx, first, full, testMailer)
-		out, err := s.EnrolInSession(ctx, v, full, testMailer)
+		s.EnrolInSession(ctx, first, full, "")
+		out, err := s.EnrolInSession(ctx, v, full, "")
 		if err != nil || out.Enrolment.Status != enrolment.Waitlisted {
 			t.Fatalf("%v %v", out.Enrolment.Status, err)
 		}
-		out, err = s.EnrolInSession(ctx, v, open, testMailer)
+		out, err = s.EnrolInSession(ctx, v, open, "")
 		if err != nil || out.Enrolment.Status != enrolment.Confirmed || out.Left == nil || out.Left.Session.ID != full {
 			t.Fatalf("switch: %+v, %v", out, err)
 		}
@@ -472,15 +473,15 @@ func TestStore_EnrolRules(t *testing.T) {
 	})
 	t.Run("OnlineIsImmediateAndIdempotent", func(t *testing.T) {
 		mod := enModule(t, s, "en_ligne", "published", "published")
-		out, err := s.EnrolOnline(ctx, u, mod, testMailer)
+		out, err := s.EnrolOnline(ctx, u, mod)
 		if err != nil || out.Enrolment.Status != enrolment.Confirmed || out.Enrolment.Module.ExternalURL == "" {
 			t.Fatalf("%+v %v", out, err)
 		}
-		again, err := s.EnrolOnline(ctx, u, mod, testMailer)
+		again, err := s.EnrolOnline(ctx, u, mod)
 		if err != nil || !again.Already || again.Enrolment.ID != out.Enrolment.ID {
 			t.Fatalf("second submit: %+v %v", again, err)
 		}
-		if _, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 3, 48*time.Hour), testMailer); apperr.Code(err) != enrolment.CodeNotDated {
+		if _, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 3, 48*time.Hour), ""); apperr.Code(err) != enrolment.CodeNotDated {
 			t.Fatalf("a session of an online module: %v", err)
 		}
 	})
@@ -493,20 +494,20 @@ func TestStore_Cancel(t *testing.T) {
 	mod := enModule(t, s, "presentiel", "published", "published")
 	soon := enSession(t, s, mod, 1, 12*time.Hour)
 	users := enUsers(t, s, 3)
-	a, _ := s.EnrolInSession(ctx, users[0], soon, testMailer)
-	b, _ := s.EnrolInSession(ctx, users[1], soon, testMailer)
+	a, _ := s.EnrolInSession(ctx, users[0], soon, "")
+	b, _ := s.EnrolInSession(ctx, users[1], soon, "")
 
 	t.Run("NotTheOwner", func(t *testing.T) {
-		if _, err := s.CancelEnrolment(ctx, users[2], a.Enrolment.ID, testMailer); !errors.Is(err, apperr.ErrNotFound) {
+		if _, err := s.CancelEnrolment(ctx, users[2], a.Enrolment.ID); !errors.Is(err, apperr.ErrNotFound) {
 			t.Fatalf("another agent cancelling: %v, want not found", err)
 		}
 	})
 	t.Run("AfterTheCutoff", func(t *testing.T) {
-		_, err := s.CancelEnrolment(ctx, users[0], a.Enrolment.ID, testMailer)
+		_, err := s.CancelEnrolment(ctx, users[0], a.Enrolment.ID)
 		refusal(t, err, enrolment.CodeCutoff)
 	})
 	t.Run("WaitlistAnyTimeBeforeStart", func(t *testing.T) {
-		if _, err := s.CancelEnrolment(ctx, users[1], b.Enrolment.ID, testMailer); err != nil {
+		if _, err := s.CancelEnrolment(ctx, users[1], b.Enrolment.ID); err != nil {
 			t.Fatal(err)
 		}
 		if k := mailKinds(t, s, users[1]); k[len(k)-1] != enrolment.KindCancelled {
@@ -516,17 +517,17 @@ func TestStore_Cancel(t *testing.T) {
 	t.Run("AdminNoPromotionAfterStart", func(t *testing.T) {
 		started := enSession(t, s, mod, 1, 72*time.Hour)
 		vs := enUsers(t, s, 2)
-		x, _ := s.EnrolInSession(ctx, vs[0], started, testMailer)
-		s.EnrolInSession(ctx, vs[1], started, testMailer)
+		x, _ := s.EnrolInSession(ctx, vs[0], started, "")
+		s.EnrolInSession(ctx, vs[1], started, "")
 		enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 hours' WHERE id = $1`, started)
-		if _, err := s.AdminCancelEnrolment(ctx, x.Enrolment.ID, testMailer); apperr.Code(err) != enrolment.CodeNotCancellable {
+		if _, err := s.AdminCancelEnrolment(ctx, x.Enrolment.ID); apperr.Code(err) != enrolment.CodeNotCancellable {
 			t.Fatalf("cancelling in a started session: %v", err)
 		}
 		// Even when a seat is freed after the start (account deleted), nobody is promoted.
 		if err := s.DeleteUser(ctx, vs[0], mail.AccountDeleted("x@exemple.gouv.fr", "")); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.FillFreedSeats(ctx, testMailer); err != nil || n != 0 {
+		if n, err := s.FillFreedSeats(ctx); err != nil || n != 0 {
 			t.Fatalf("FillFreedSeats after the start = %d, %v", n, err)
 		}
 		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status = 'waitlisted'`, vs[1]); n != 1 {
@@ -545,13 +546,13 @@ func TestStore_SessionOperations(t *testing.T) {
 		sess := enSession(t, s, mod, 3, 10*24*time.Hour)
 		users := enUsers(t, s, 8)
 		for _, u := range users {
-			s.EnrolInSession(ctx, u, sess, testMailer)
+			s.EnrolInSession(ctx, u, sess, "")
 		}
-		_, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 2, testMailer)
+		_, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 2)
 		refusal(t, err, enrolment.CodeCapacityBelowTaken)
-		_, err = s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 0, testMailer)
+		_, err = s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 0)
 		refusal(t, err, enrolment.CodeCapacityInvalid)
-		promoted, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 6, testMailer)
+		promoted, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 6)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -568,7 +569,7 @@ func TestStore_SessionOperations(t *testing.T) {
 		if k := mailKinds(t, s, users[3]); !slices.Equal(k, []string{enrolment.KindWaitlisted, enrolment.KindPromoted}) {
 			t.Fatalf("mails %v", k)
 		}
-		if _, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 6, testMailer); err != nil {
+		if _, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 6); err != nil {
 			t.Fatal("same capacity refused:", err)
 		}
 	})
@@ -577,9 +578,9 @@ func TestStore_SessionOperations(t *testing.T) {
 		sess := enSession(t, s, mod, 2, 10*24*time.Hour)
 		users := enUsers(t, s, 3)
 		for _, u := range users {
-			s.EnrolInSession(ctx, u, sess, testMailer)
+			s.EnrolInSession(ctx, u, sess, "")
 		}
-		cancelled, err := s.CancelSession(ctx, admin.Actor{Name: "test"}, sess, testMailer)
+		cancelled, err := s.CancelSession(ctx, admin.Actor{Name: "test"}, sess)
 		if err != nil || len(cancelled) != 3 {
 			t.Fatalf("%d cancelled, %v", len(cancelled), err)
 		}
@@ -591,15 +592,15 @@ func TestStore_SessionOperations(t *testing.T) {
 				t.Fatalf("agent %d: %v", u, k)
 			}
 		}
-		_, err = s.CancelSession(ctx, admin.Actor{Name: "test"}, sess, testMailer)
+		_, err = s.CancelSession(ctx, admin.Actor{Name: "test"}, sess)
 		refusal(t, err, enrolment.CodeSessionCancelled)
 	})
 
 	t.Run("MarkAttendance", func(t *testing.T) {
 		sess := enSession(t, s, mod, 5, 3*24*time.Hour)
 		users := enUsers(t, s, 2)
-		a, _ := s.EnrolInSession(ctx, users[0], sess, testMailer)
-		b, _ := s.EnrolInSession(ctx, users[1], sess, testMailer)
+		a, _ := s.EnrolInSession(ctx, users[0], sess, "")
+		b, _ := s.EnrolInSession(ctx, users[1], sess, "")
 		_, err := s.MarkAttendance(ctx, sess, map[int64]bool{a.Enrolment.ID: true})
 		refusal(t, err, enrolment.CodeAttendanceEarly)
 		enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 day', ends_at = now() - interval '20 hours' WHERE id = $1`, sess)
@@ -623,16 +624,16 @@ func TestStore_SessionOperations(t *testing.T) {
 	t.Run("MarkCompletion", func(t *testing.T) {
 		online := enModule(t, s, "en_ligne", "published", "published")
 		u := enUsers(t, s, 1)[0]
-		out, _ := s.EnrolOnline(ctx, u, online, testMailer)
+		out, _ := s.EnrolOnline(ctx, u, online)
 		e, err := s.MarkCompletion(ctx, out.Enrolment.ID, true)
 		if err != nil || e.Status != enrolment.Completed || e.CompletedAt == nil {
 			t.Fatalf("%+v %v", e.Status, err)
 		}
-		if _, err := s.EnrolOnline(ctx, u, online, testMailer); apperr.Code(err) != enrolment.CodeAlreadyFollowing {
+		if _, err := s.EnrolOnline(ctx, u, online); apperr.Code(err) != enrolment.CodeAlreadyFollowing {
 			t.Fatalf("re-enrolling in a completed module: %v", err)
 		}
 		sess := enSession(t, s, mod, 5, 3*24*time.Hour)
-		d, _ := s.EnrolInSession(ctx, u, sess, testMailer)
+		d, _ := s.EnrolInSession(ctx, u, sess, "")
 		_, err = s.MarkCompletion(ctx, d.Enrolment.ID, true)
 		refusal(t, err, enrolment.CodeNotOnline)
 	})
@@ -662,16 +663,16 @@ func TestStore_Track(t *testing.T) {
 		}
 	}
 	u := enUsers(t, s, 1)[0]
-	out, err := s.EnrolTrack(ctx, u, trackID, testMailer)
+	out, err := s.EnrolTrack(ctx, u, trackID)
 	if err != nil || len(out.Online) != 1 || len(out.ToSchedule) != 1 || len(out.Closed) != 0 {
 		t.Fatalf("%+v %v", out, err)
 	}
 	if k := mailKinds(t, s, u); !slices.Equal(k, []string{enrolment.KindTrack}) {
 		t.Fatalf("mails %v", k)
 	}
-	_, err = s.EnrolTrack(ctx, u, trackID, testMailer)
+	_, err = s.EnrolTrack(ctx, u, trackID)
 	refusal(t, err, enrolment.CodeTrackNothingNew)
-	_, err = s.EnrolTrack(ctx, u, tailoredID, testMailer)
+	_, err = s.EnrolTrack(ctx, u, tailoredID)
 	refusal(t, err, enrolment.CodeTrackTailored)
 
 	list, err := s.MyEnrolments(ctx, u)
@@ -684,13 +685,13 @@ func TestStore_Track(t *testing.T) {
 	}
 	pendingID := mine.ToSchedule[0].ID
 	sess := enSession(t, s, dated, 4, 5*24*time.Hour)
-	pick, err := s.EnrolInSession(ctx, u, sess, testMailer)
+	pick, err := s.EnrolInSession(ctx, u, sess, "")
 	if err != nil || pick.Enrolment.ID != pendingID || pick.Enrolment.Status != enrolment.Confirmed || pick.Enrolment.Track.Title == "" {
 		t.Fatalf("picking a session: %+v %v", pick.Enrolment, err)
 	}
 
 	// The session is cancelled: the module goes back to "À planifier" for its track; the cancelled seat stays.
-	if _, err := s.CancelSession(ctx, admin.Actor{Name: "test"}, sess, testMailer); err != nil {
+	if _, err := s.CancelSession(ctx, admin.Actor{Name: "test"}, sess); err != nil {
 		t.Fatal(err)
 	}
 	list, err = s.MyEnrolments(ctx, u)
@@ -719,11 +720,11 @@ func TestStore_Reminders(t *testing.T) {
 	users := enUsers(t, s, 3)
 	var ids []int64
 	for _, u := range users {
-		out, _ := s.EnrolInSession(ctx, u, sess, testMailer)
+		out, _ := s.EnrolInSession(ctx, u, sess, "")
 		ids = append(ids, out.Enrolment.ID)
 	}
-	s.CancelEnrolment(ctx, users[2], ids[2], testMailer)
-	if n, _ := s.QueueReminders(ctx, testMailer); n != 0 {
+	s.CancelEnrolment(ctx, users[2], ids[2])
+	if n, _ := s.QueueReminders(ctx); n != 0 {
 		t.Fatalf("%d reminders five days before", n)
 	}
 	// Time passes: the seats were confirmed four days ago, the session now starts in 36 hours.
@@ -735,7 +736,7 @@ func TestStore_Reminders(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n, err := s.QueueReminders(ctx, testMailer)
+			n, err := s.QueueReminders(ctx)
 			if err != nil {
 				t.Error(err)
 			}
@@ -748,8 +749,8 @@ func TestStore_Reminders(t *testing.T) {
 	}
 	// A seat confirmed after the reminder time gets no reminder: its confirmation said it all.
 	late := enUsers(t, s, 1)[0]
-	s.EnrolInSession(ctx, late, sess, testMailer)
-	if n, _ := s.QueueReminders(ctx, testMailer); n != 0 {
+	s.EnrolInSession(ctx, late, sess, "")
+	if n, _ := s.QueueReminders(ctx); n != 0 {
 		t.Fatalf("reminders queued again: %d", n)
 	}
 	for i, u := range append(users, late) {
@@ -802,7 +803,7 @@ func BenchmarkStore_EnrolInSession(b *testing.B) {
 		for pb.Next() {
 			i := next.Add(1) - 1
 			t0 := time.Now()
-			if _, err := s.EnrolInSession(ctx, users[i], sessions[int(i)%len(sessions)], testMailer); err != nil {
+			if _, err := s.EnrolInSession(ctx, users[i], sessions[int(i)%len(sessions)], ""); err != nil {
 				b.Error(err)
 				return
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,12 +26,32 @@ import (
 // before. Allocations are still conditional UPDATEs (… WHERE allocated + n <= size) under CHECK constraints,
 // so that no code path can over-allocate a pool or a quota.
 
-// LicenceMails builds the mails of licence events; the web layer supplies them (it knows the portal's
-// address). A nil function sends no mail for that event.
-type LicenceMails struct {
+// licenceMails builds the mails of licence events. A nil function sends no mail for that event.
+type licenceMails struct {
 	Allocated func(licence.Request) mail.Message // a licence was allocated (with its code when there is one)
 	CodeReady func(licence.Request) mail.Message // the code of an earlier allocation has just been imported
 	Revoked   func(licence.Request) mail.Message // an administrator took the licence back
+}
+
+// licenceMails are the mails of licence events, composed with the store's mails (their links to the agent's
+// licences).
+func (s *Store) licenceMails() licenceMails {
+	link := strings.TrimSuffix(s.mails.BaseURL, "/") + "/mes-licences"
+	info := func(r licence.Request) mail.Licence {
+		return mail.Licence{Partner: r.PartnerName, Pool: r.PoolName, ValidUntil: catalogue.ShortDate(r.ValidUntil),
+			Code: r.Code, URL: r.ActivationURL}
+	}
+	return licenceMails{
+		Allocated: func(r licence.Request) mail.Message {
+			return mail.LicenceAllocated(r.UserEmail, r.UserName, info(r), link)
+		},
+		CodeReady: func(r licence.Request) mail.Message {
+			return mail.LicenceCodeReady(r.UserEmail, r.UserName, info(r), link)
+		},
+		Revoked: func(r licence.Request) mail.Message {
+			return mail.LicenceRevoked(r.UserEmail, r.UserName, info(r), r.EndReason, link)
+		},
+	}
 }
 
 const poolColumns = `lp.id, lp.slug, lp.partner_id, p.slug, p.name, lp.name, lp.description, lp.size, lp.allocated,
@@ -118,7 +139,7 @@ func requestByID(ctx context.Context, q querier, id int64) (licence.Request, err
 // serveQueue allocates the pool's free licences to the waiting requests, in order, skipping (without
 // blocking the queue) those whose administration's quota is full; then hands out imported codes. The pool
 // must be locked. It mails each agent served and returns how many were.
-func serveQueue(ctx context.Context, tx pgx.Tx, pool licence.Pool, by *int64, mails LicenceMails) (int, error) {
+func serveQueue(ctx context.Context, tx pgx.Tx, pool licence.Pool, by *int64, mails licenceMails) (int, error) {
 	if pool.Period(today()) != licence.PeriodOpen {
 		return 0, nil
 	}
@@ -250,16 +271,9 @@ func (s *Store) CurrentLicencePool(ctx context.Context, partnerSlug string) (lic
 
 // OpenLicencePools returns the pools agents may ask a licence of today, by partner.
 func (s *Store) OpenLicencePools(ctx context.Context) ([]licence.Pool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+poolColumns+` FROM licence_pools lp JOIN partners p ON p.id = lp.partner_id
+	out, err := queryAll(ctx, s.pool, func(r pgx.Row, p *licence.Pool) error { return scanPool(r, p) },
+		`SELECT `+poolColumns+` FROM licence_pools lp JOIN partners p ON p.id = lp.partner_id
 		WHERE $1::date BETWEEN lp.valid_from AND lp.valid_until AND p.status = 'published' ORDER BY p.name, lp.valid_until, lp.id`, today())
-	if err != nil {
-		return nil, fmt.Errorf("postgres.OpenLicencePools: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (licence.Pool, error) {
-		var p licence.Pool
-		err := scanPool(r, &p)
-		return p, err
-	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres.OpenLicencePools: %w", err)
 	}
@@ -281,7 +295,7 @@ func (s *Store) OpenLicenceRequest(ctx context.Context, poolID, userID int64) (l
 // RequestLicence records an agent's request for a licence of the pool and serves the queue: the agent gets a
 // licence at once when the pool and their administration's quota have room and nobody waits before them,
 // otherwise the request waits in order. Asking again while a request is open returns that request.
-func (s *Store) RequestLicence(ctx context.Context, poolID int64, u account.User, mails LicenceMails) (licence.Request, error) {
+func (s *Store) RequestLicence(ctx context.Context, poolID int64, u account.User) (licence.Request, error) {
 	var r licence.Request
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		pool, err := lockPool(ctx, tx, poolID)
@@ -313,7 +327,7 @@ func (s *Store) RequestLicence(ctx context.Context, poolID int64, u account.User
 		if err != nil {
 			return err
 		}
-		_, err = serveQueue(ctx, tx, pool, nil, mails)
+		_, err = serveQueue(ctx, tx, pool, nil, s.licenceMails())
 		return err
 	})
 	if err != nil {
@@ -362,7 +376,7 @@ func lockRequest(ctx context.Context, tx pgx.Tx, id, owner int64) (licence.Pool,
 
 // revoke ends an allocation: the licence returns to the pool (and to the quota), its code is freed for the
 // next one, and the queue is served. The pool and the request must be locked.
-func revoke(ctx context.Context, tx pgx.Tx, pool licence.Pool, id int64, by *int64, reason string, mails LicenceMails) error {
+func revoke(ctx context.Context, tx pgx.Tx, pool licence.Pool, id int64, by *int64, reason string, mails licenceMails) error {
 	var key string
 	var counted bool
 	err := tx.QueryRow(ctx, `SELECT admin_key, quota_counted FROM licence_requests WHERE id = $1 AND status = 'allocated'`, id).Scan(&key, &counted)
@@ -407,7 +421,8 @@ func revoke(ctx context.Context, tx pgx.Tx, pool licence.Pool, id int64, by *int
 
 // CancelLicence lets an agent withdraw their waiting request or give back their licence (which goes to the
 // next waiting request). Another user's request is apperr.ErrNotFound.
-func (s *Store) CancelLicence(ctx context.Context, id, userID int64, mails LicenceMails) (string, error) {
+func (s *Store) CancelLicence(ctx context.Context, id, userID int64) (string, error) {
+	mails := s.licenceMails()
 	var was string
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		pool, status, err := lockRequest(ctx, tx, id, userID)
@@ -421,7 +436,7 @@ func (s *Store) CancelLicence(ctx context.Context, id, userID int64, mails Licen
 				end_reason = 'Demande annulée par l’agent' WHERE id = $1`, id, userID)
 			return err
 		case licence.StatusAllocated:
-			return revoke(ctx, tx, pool, id, nullID(userID), "Licence rendue par l’agent", LicenceMails{Allocated: mails.Allocated, CodeReady: mails.CodeReady})
+			return revoke(ctx, tx, pool, id, nullID(userID), "Licence rendue par l’agent", licenceMails{Allocated: mails.Allocated, CodeReady: mails.CodeReady})
 		}
 		return licence.ErrNotWaiting
 	})
@@ -433,14 +448,14 @@ func (s *Store) CancelLicence(ctx context.Context, id, userID int64, mails Licen
 
 // RevokeLicence takes an allocated licence back (an administrator's decision): it returns to the pool and
 // goes to the next waiting request in order.
-func (s *Store) RevokeLicence(ctx context.Context, id int64, actor admin.Actor, reason string, mails LicenceMails) (licence.Request, error) {
+func (s *Store) RevokeLicence(ctx context.Context, id int64, actor admin.Actor, reason string) (licence.Request, error) {
 	var r licence.Request
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		pool, _, err := lockRequest(ctx, tx, id, 0)
 		if err != nil {
 			return err
 		}
-		if err := revoke(ctx, tx, pool, id, nullID(actor.ID), reason, mails); err != nil {
+		if err := revoke(ctx, tx, pool, id, nullID(actor.ID), reason, s.licenceMails()); err != nil {
 			return err
 		}
 		if r, err = requestByID(ctx, tx, id); err != nil {
@@ -458,7 +473,7 @@ func (s *Store) RevokeLicence(ctx context.Context, id int64, actor admin.Actor, 
 
 // allocateOne allocates a licence to one waiting request, out of turn (an administrator's decision), within
 // the pool and its quota. The pool and the request must be locked.
-func allocateOne(ctx context.Context, tx pgx.Tx, pool licence.Pool, id int64, by int64, mails LicenceMails) error {
+func allocateOne(ctx context.Context, tx pgx.Tx, pool licence.Pool, id int64, by int64, mails licenceMails) error {
 	if pool.Period(today()) != licence.PeriodOpen {
 		return licence.ErrPoolClosed
 	}
@@ -507,20 +522,15 @@ func auditAllocation(ctx context.Context, tx pgx.Tx, actor admin.Actor, r licenc
 }
 
 // AllocateLicence gives a licence to a waiting request out of turn, within the pool and the quota.
-func (s *Store) AllocateLicence(ctx context.Context, id int64, actor admin.Actor, mails LicenceMails) (licence.Request, error) {
+func (s *Store) AllocateLicence(ctx context.Context, id int64, actor admin.Actor) (licence.Request, error) {
 	var r licence.Request
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		pool, _, err := lockRequest(ctx, tx, id, 0)
 		if err != nil {
 			return err
 		}
-		if err := allocateOne(ctx, tx, pool, id, actor.ID, mails); err != nil {
-			return err
-		}
-		if r, err = requestByID(ctx, tx, id); err != nil {
-			return err
-		}
-		return auditAllocation(ctx, tx, actor, r)
+		r, err = allocateAudited(ctx, tx, pool, id, actor, s.licenceMails())
+		return err
 	})
 	if err != nil {
 		return r, fmt.Errorf("postgres.AllocateLicence: %w", err)
@@ -528,10 +538,23 @@ func (s *Store) AllocateLicence(ctx context.Context, id int64, actor admin.Actor
 	return r, nil
 }
 
+// allocateAudited serves the request id out of turn (allocateOne) and records it in the audit log; it
+// returns the request as allocated.
+func allocateAudited(ctx context.Context, tx pgx.Tx, pool licence.Pool, id int64, actor admin.Actor, mails licenceMails) (licence.Request, error) {
+	if err := allocateOne(ctx, tx, pool, id, actor.ID, mails); err != nil {
+		return licence.Request{}, err
+	}
+	r, err := requestByID(ctx, tx, id)
+	if err != nil {
+		return r, err
+	}
+	return r, auditAllocation(ctx, tx, actor, r)
+}
+
 // AllocateLicenceTo gives a licence of the pool to the account with this address (apperr.ErrNotFound when
 // there is none): its waiting request is served out of turn, or a request is created and served.
 // licence.ErrAlreadyHas when the agent already holds one.
-func (s *Store) AllocateLicenceTo(ctx context.Context, poolID int64, email string, actor admin.Actor, mails LicenceMails) (licence.Request, error) {
+func (s *Store) AllocateLicenceTo(ctx context.Context, poolID int64, email string, actor admin.Actor) (licence.Request, error) {
 	var r licence.Request
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		pool, err := lockPool(ctx, tx, poolID)
@@ -563,13 +586,8 @@ func (s *Store) AllocateLicenceTo(ctx context.Context, poolID int64, email strin
 		case err != nil:
 			return err
 		}
-		if err := allocateOne(ctx, tx, pool, id, actor.ID, mails); err != nil {
-			return err
-		}
-		if r, err = requestByID(ctx, tx, id); err != nil {
-			return err
-		}
-		return auditAllocation(ctx, tx, actor, r)
+		r, err = allocateAudited(ctx, tx, pool, id, actor, s.licenceMails())
+		return err
 	})
 	if err != nil {
 		return r, fmt.Errorf("postgres.AllocateLicenceTo: %w", err)
@@ -685,31 +703,11 @@ func (s *Store) PoolRequests(ctx context.Context, poolID int64, status string, o
 	return rs, n, nil
 }
 
-// uniquePoolSlug finds a free slug from base ("lot", "lot-2", …).
-func uniquePoolSlug(ctx context.Context, tx pgx.Tx, base string) (string, error) {
-	if base == "" {
-		base = "lot"
-	}
-	for i := 1; ; i++ {
-		slug := base
-		if i > 1 {
-			slug = base + "-" + strconv.Itoa(i)
-		}
-		var taken bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM licence_pools WHERE slug = $1)`, slug).Scan(&taken); err != nil {
-			return "", err
-		}
-		if !taken {
-			return slug, nil
-		}
-	}
-}
-
 // CreateLicencePool creates a pool with its first grant and returns its id.
 func (s *Store) CreateLicencePool(ctx context.Context, p licence.NewPool, actor admin.Actor) (int64, error) {
 	var id int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		slug, err := uniquePoolSlug(ctx, tx, programme.Slug(p.Name))
+		slug, err := uniqueSlug(ctx, tx, programme.Slug(p.Name), "lot", `SELECT EXISTS (SELECT 1 FROM licence_pools WHERE slug = $1)`)
 		if err != nil {
 			return err
 		}
@@ -733,7 +731,7 @@ func (s *Store) CreateLicencePool(ctx context.Context, p licence.NewPool, actor 
 
 // AddLicenceGrant adds licences bought for a pool and serves the waiting requests; it returns how many were
 // served.
-func (s *Store) AddLicenceGrant(ctx context.Context, poolID int64, quantity int, label string, actor admin.Actor, mails LicenceMails) (int, error) {
+func (s *Store) AddLicenceGrant(ctx context.Context, poolID int64, quantity int, label string, actor admin.Actor) (int, error) {
 	var served int
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		pool, err := lockPool(ctx, tx, poolID)
@@ -747,7 +745,7 @@ func (s *Store) AddLicenceGrant(ctx context.Context, poolID int64, quantity int,
 		if _, err := tx.Exec(ctx, `UPDATE licence_pools SET size = size + $2, updated_at = now() WHERE id = $1`, poolID, quantity); err != nil {
 			return err
 		}
-		if served, err = serveQueue(ctx, tx, pool, nullID(actor.ID), mails); err != nil {
+		if served, err = serveQueue(ctx, tx, pool, nullID(actor.ID), s.licenceMails()); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, actor, auditLicencePool, poolID, pool.Name, auditGrant, map[string]string{"licences": auditInt(pool.Size)},
@@ -762,7 +760,7 @@ func (s *Store) AddLicenceGrant(ctx context.Context, poolID int64, quantity int,
 // SetLicenceQuota sets (or changes) an administration's quota in a pool. It may not be set below the
 // licences the administration already holds (licence.ErrQuotaBelowUsage); a raised quota serves the
 // waiting requests. It returns how many were served.
-func (s *Store) SetLicenceQuota(ctx context.Context, poolID int64, administration string, quota int, actor admin.Actor, mails LicenceMails) (int, error) {
+func (s *Store) SetLicenceQuota(ctx context.Context, poolID int64, administration string, quota int, actor admin.Actor) (int, error) {
 	var served int
 	key := programme.AdministrationKey(administration)
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -797,7 +795,7 @@ func (s *Store) SetLicenceQuota(ctx context.Context, poolID int64, administratio
 			WHERE pool_id = $1 AND admin_key = $2 AND status = 'allocated'`, poolID, key); err != nil {
 			return err
 		}
-		if served, err = serveQueue(ctx, tx, pool, nil, mails); err != nil {
+		if served, err = serveQueue(ctx, tx, pool, nil, s.licenceMails()); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, actor, auditLicencePool, poolID, pool.Name, auditQuota, before,
@@ -811,7 +809,7 @@ func (s *Store) SetLicenceQuota(ctx context.Context, poolID int64, administratio
 
 // DeleteLicenceQuota removes an administration's quota (its agents then share the pool like everyone) and
 // serves the waiting requests.
-func (s *Store) DeleteLicenceQuota(ctx context.Context, poolID int64, key string, actor admin.Actor, mails LicenceMails) (int, error) {
+func (s *Store) DeleteLicenceQuota(ctx context.Context, poolID int64, key string, actor admin.Actor) (int, error) {
 	var served int
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		pool, err := lockPool(ctx, tx, poolID)
@@ -829,7 +827,7 @@ func (s *Store) DeleteLicenceQuota(ctx context.Context, poolID int64, key string
 			WHERE pool_id = $1 AND admin_key = $2 AND quota_counted`, poolID, key); err != nil {
 			return err
 		}
-		if served, err = serveQueue(ctx, tx, pool, nil, mails); err != nil {
+		if served, err = serveQueue(ctx, tx, pool, nil, s.licenceMails()); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, actor, auditLicencePool, poolID, pool.Name, auditQuota,
@@ -845,7 +843,7 @@ func (s *Store) DeleteLicenceQuota(ctx context.Context, poolID int64, key string
 // ImportLicenceCodes adds codes or activation links to a pool, all or nothing: a code or link the pool already
 // has, or more codes than licences, refuses the whole file (*licence.ImportError). The codes go to the
 // allocations that have none, and their agents are mailed. It returns how many were imported.
-func (s *Store) ImportLicenceCodes(ctx context.Context, poolID int64, codes []licence.Code, actor admin.Actor, mails LicenceMails) (int, error) {
+func (s *Store) ImportLicenceCodes(ctx context.Context, poolID int64, codes []licence.Code, actor admin.Actor) (int, error) {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		pool, err := lockPool(ctx, tx, poolID)
 		if err != nil {
@@ -903,7 +901,7 @@ func (s *Store) ImportLicenceCodes(ctx context.Context, poolID int64, codes []li
 			})); err != nil {
 			return err
 		}
-		if _, err = serveQueue(ctx, tx, pool, nullID(actor.ID), mails); err != nil {
+		if _, err = serveQueue(ctx, tx, pool, nullID(actor.ID), s.licenceMails()); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, actor, auditLicencePool, poolID, pool.Name, admin.ActionImport,

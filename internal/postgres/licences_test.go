@@ -25,19 +25,6 @@ import (
 // system is the actor of the changes made by the tests (no account).
 var system = admin.Actor{Name: "test"}
 
-// testMails builds recognisable licence mails.
-var testMails = postgres.LicenceMails{
-	Allocated: func(r licence.Request) mail.Message {
-		return mail.Message{Kind: mail.KindLicenceAllocated, To: r.UserEmail, Subject: "attribuée", Body: "code=" + r.Code}
-	},
-	CodeReady: func(r licence.Request) mail.Message {
-		return mail.Message{Kind: mail.KindLicenceCodeReady, To: r.UserEmail, Subject: "code", Body: "code=" + r.Code}
-	},
-	Revoked: func(r licence.Request) mail.Message {
-		return mail.Message{Kind: mail.KindLicenceRevoked, To: r.UserEmail, Subject: "retirée", Body: r.EndReason}
-	},
-}
-
 // agent creates an account of an administration directly, its address proven.
 func agent(t *testing.T, s *postgres.Store, administration string) account.User {
 	t.Helper()
@@ -152,7 +139,7 @@ func TestStore_RequestLicence(t *testing.T) {
 		t.Fatalf("CurrentLicencePool(pix) = %+v, %v", pool, err)
 	}
 	u := agent(t, s, "DINUM")
-	r, err := s.RequestLicence(ctx, pool.ID, u, testMails)
+	r, err := s.RequestLicence(ctx, pool.ID, u)
 	if err != nil || r.Status != licence.StatusAllocated || r.AllocatedAt == nil || r.PartnerSlug != "pix" {
 		t.Fatalf("RequestLicence = %+v, %v", r, err)
 	}
@@ -160,7 +147,7 @@ func TestStore_RequestLicence(t *testing.T) {
 		t.Errorf("mails = %v", got)
 	}
 	t.Run("AskingTwiceChangesNothing", func(t *testing.T) {
-		again, err := s.RequestLicence(ctx, pool.ID, u, testMails)
+		again, err := s.RequestLicence(ctx, pool.ID, u)
 		if err != nil || again.ID != r.ID || again.Status != licence.StatusAllocated {
 			t.Fatalf("second RequestLicence = %+v, %v", again, err)
 		}
@@ -177,17 +164,17 @@ func TestStore_RequestLicence(t *testing.T) {
 	t.Run("ErrPoolClosed", func(t *testing.T) {
 		old := smallPool(t, s, 5)
 		s.Pool().Exec(ctx, `UPDATE licence_pools SET valid_from = '2020-01-01', valid_until = '2020-12-31' WHERE id = $1`, old)
-		if _, err := s.RequestLicence(ctx, old, u, testMails); !errors.Is(err, licence.ErrPoolClosed) {
+		if _, err := s.RequestLicence(ctx, old, u); !errors.Is(err, licence.ErrPoolClosed) {
 			t.Errorf("request on an expired pool: %v", err)
 		}
 	})
 	t.Run("GiveBack", func(t *testing.T) {
-		was, err := s.CancelLicence(ctx, r.ID, u.ID, testMails)
+		was, err := s.CancelLicence(ctx, r.ID, u.ID)
 		if err != nil || was != licence.StatusAllocated {
 			t.Fatalf("CancelLicence = %q, %v", was, err)
 		}
 		other := agent(t, s, "DINUM")
-		if _, err := s.CancelLicence(ctx, r.ID, other.ID, testMails); !errors.Is(err, apperr.ErrNotFound) {
+		if _, err := s.CancelLicence(ctx, r.ID, other.ID); !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("cancelling another agent's request: %v", err)
 		}
 	})
@@ -205,10 +192,10 @@ func TestStore_LicenceNeedsAProvenAddress(t *testing.T) {
 	if _, err := s.Pool().Exec(ctx, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, u.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RequestLicence(ctx, pool, u, testMails); !errors.Is(err, licence.ErrUnverified) {
+	if _, err := s.RequestLicence(ctx, pool, u); !errors.Is(err, licence.ErrUnverified) {
 		t.Errorf("request by an unconfirmed account: %v, want ErrUnverified", err)
 	}
-	if _, err := s.AllocateLicenceTo(ctx, pool, u.Email, system, testMails); !errors.Is(err, licence.ErrUnverified) {
+	if _, err := s.AllocateLicenceTo(ctx, pool, u.Email, system); !errors.Is(err, licence.ErrUnverified) {
 		t.Errorf("allocation to an unconfirmed account: %v, want ErrUnverified", err)
 	}
 	if allocated, _ := poolCounts(t, s, pool); allocated != 0 {
@@ -233,7 +220,7 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			if _, err := s.RequestLicence(ctx, pool, u, testMails); err != nil {
+			if _, err := s.RequestLicence(ctx, pool, u); err != nil {
 				errs <- err
 			}
 		}()
@@ -268,7 +255,7 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, r := range allocated[:3] {
-			got, err := s.RevokeLicence(ctx, r.ID, system, "Départ de l’agent", testMails)
+			got, err := s.RevokeLicence(ctx, r.ID, system, "Départ de l’agent")
 			if err != nil || got.Status != licence.StatusRevoked {
 				t.Fatalf("RevokeLicence = %+v, %v", got, err)
 			}
@@ -292,7 +279,7 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 		if rest := waitingUsers(t, s, pool); !slices.Equal(rest, queue[3:]) {
 			t.Errorf("queue after revocations = %v, want %v", rest, queue[3:])
 		}
-		if _, err := s.RevokeLicence(ctx, allocated[0].ID, system, "", testMails); !errors.Is(err, licence.ErrNotAllocated) {
+		if _, err := s.RevokeLicence(ctx, allocated[0].ID, system, ""); !errors.Is(err, licence.ErrNotAllocated) {
 			t.Errorf("revoking twice: %v", err)
 		}
 	})
@@ -304,7 +291,7 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.RevokeLicence(ctx, r.ID, system, "", testMails); err != nil {
+				if _, err := s.RevokeLicence(ctx, r.ID, system, ""); err != nil {
 					t.Error(err)
 				}
 			}()
@@ -313,7 +300,7 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.RequestLicence(ctx, pool, agent(t, s, "Autre"), testMails); err != nil {
+				if _, err := s.RequestLicence(ctx, pool, agent(t, s, "Autre")); err != nil {
 					t.Error(err)
 				}
 			}()
@@ -334,7 +321,7 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 
 	t.Run("GrantServesTheQueue", func(t *testing.T) {
 		before := waitingUsers(t, s, pool)
-		served, err := s.AddLicenceGrant(ctx, pool, 4, "Rallonge", system, testMails)
+		served, err := s.AddLicenceGrant(ctx, pool, 4, "Rallonge", system)
 		if err != nil || served != 4 {
 			t.Fatalf("AddLicenceGrant = %d, %v", served, err)
 		}
@@ -352,7 +339,7 @@ func TestStore_LicenceQuotas(t *testing.T) {
 	s := testdb.Seeded(t)
 	ctx := context.Background()
 	pool := smallPool(t, s, 10)
-	if _, err := s.SetLicenceQuota(ctx, pool, "Ministère des Armées", 3, system, testMails); err != nil {
+	if _, err := s.SetLicenceQuota(ctx, pool, "Ministère des Armées", 3, system); err != nil {
 		t.Fatal(err)
 	}
 	// 40 agents of the administration (spelt differently) ask at once: exactly 3 get a licence.
@@ -363,7 +350,7 @@ func TestStore_LicenceQuotas(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := s.RequestLicence(ctx, pool, u, testMails); err != nil {
+			if _, err := s.RequestLicence(ctx, pool, u); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -378,7 +365,7 @@ func TestStore_LicenceQuotas(t *testing.T) {
 	}
 	// Another administration is not held up by the full quota.
 	other := agent(t, s, "DINUM")
-	r, err := s.RequestLicence(ctx, pool, other, testMails)
+	r, err := s.RequestLicence(ctx, pool, other)
 	if err != nil || r.Status != licence.StatusAllocated {
 		t.Fatalf("agent of another administration: %+v, %v", r, err)
 	}
@@ -387,24 +374,24 @@ func TestStore_LicenceQuotas(t *testing.T) {
 	}
 
 	t.Run("ErrQuotaBelowUsage", func(t *testing.T) {
-		_, err := s.SetLicenceQuota(ctx, pool, "ministère des armées", 2, system, testMails)
+		_, err := s.SetLicenceQuota(ctx, pool, "ministère des armées", 2, system)
 		if !errors.Is(err, licence.ErrQuotaBelowUsage) || !strings.Contains(err.Error(), " 3 licences ") {
 			t.Fatalf("lowering the quota below its use: %v", err)
 		}
 	})
 	t.Run("ErrQuotaFull", func(t *testing.T) {
 		waiting, _, _ := s.PoolRequests(ctx, pool, licence.StatusWaiting, 0, 1)
-		if _, err := s.AllocateLicence(ctx, waiting[0].ID, system, testMails); !errors.Is(err, licence.ErrQuotaFull) {
+		if _, err := s.AllocateLicence(ctx, waiting[0].ID, system); !errors.Is(err, licence.ErrQuotaFull) {
 			t.Errorf("allocating out of turn beyond the quota: %v", err)
 		}
 	})
 	t.Run("RaisedQuotaServesTheQueue", func(t *testing.T) {
-		served, err := s.SetLicenceQuota(ctx, pool, "Ministère des Armées", 5, system, testMails)
+		served, err := s.SetLicenceQuota(ctx, pool, "Ministère des Armées", 5, system)
 		if err != nil || served != 2 {
 			t.Fatalf("raising the quota to 5 served %d, %v", served, err)
 		}
 		// The pool (10) now has 6 allocated; removing the quota lets the queue fill the pool.
-		served, err = s.DeleteLicenceQuota(ctx, pool, programme.AdministrationKey("Ministère des Armées"), system, testMails)
+		served, err = s.DeleteLicenceQuota(ctx, pool, programme.AdministrationKey("Ministère des Armées"), system)
 		if err != nil || served != 4 {
 			t.Fatalf("removing the quota served %d, %v", served, err)
 		}
@@ -412,7 +399,7 @@ func TestStore_LicenceQuotas(t *testing.T) {
 		if counter != 10 || by[licence.StatusAllocated] != 10 {
 			t.Errorf("pool after removing the quota: counter %d, %v", counter, by)
 		}
-		if _, err := s.AllocateLicenceTo(ctx, pool, agent(t, s, "X").Email, system, testMails); !errors.Is(err, licence.ErrPoolFull) {
+		if _, err := s.AllocateLicenceTo(ctx, pool, agent(t, s, "X").Email, system); !errors.Is(err, licence.ErrPoolFull) {
 			t.Errorf("allocating in a full pool: %v", err)
 		}
 	})
@@ -423,14 +410,14 @@ func TestStore_ImportLicenceCodes(t *testing.T) {
 	ctx := context.Background()
 	pool := smallPool(t, s, 5)
 	first := agent(t, s, "DINUM")
-	if _, err := s.AllocateLicenceTo(ctx, pool, first.Email, system, testMails); err != nil {
+	if _, err := s.AllocateLicenceTo(ctx, pool, first.Email, system); err != nil {
 		t.Fatal(err)
 	}
 	codes, err := licence.ParseCodes(strings.NewReader("code;lien\nPIX-0001;https://pix.fr/a/1\nPIX-0002;\n;https://pix.fr/a/3\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.ImportLicenceCodes(ctx, pool, codes, system, testMails)
+	n, err := s.ImportLicenceCodes(ctx, pool, codes, system)
 	if err != nil || n != 3 {
 		t.Fatalf("ImportLicenceCodes = %d, %v", n, err)
 	}
@@ -444,20 +431,20 @@ func TestStore_ImportLicenceCodes(t *testing.T) {
 	}
 	// A new allocation gets the next code in its first mail.
 	second := agent(t, s, "DINUM")
-	r, err := s.RequestLicence(ctx, pool, second, testMails)
+	r, err := s.RequestLicence(ctx, pool, second)
 	if err != nil || r.Code != "PIX-0002" {
 		t.Fatalf("second allocation: %+v, %v", r, err)
 	}
 
 	t.Run("AllOrNothing", func(t *testing.T) {
 		dup, _ := licence.ParseCodes(strings.NewReader("code\nPIX-0009\nPIX-0002\n"))
-		_, err := s.ImportLicenceCodes(ctx, pool, dup, system, testMails)
+		_, err := s.ImportLicenceCodes(ctx, pool, dup, system)
 		var ie *licence.ImportError
 		if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Line != 3 {
 			t.Fatalf("importing a code already there: %v", err)
 		}
 		too, _ := licence.ParseCodes(strings.NewReader("code\nA-0001\nA-0002\nA-0003\n"))
-		if _, err := s.ImportLicenceCodes(ctx, pool, too, system, testMails); !errors.As(err, &ie) {
+		if _, err := s.ImportLicenceCodes(ctx, pool, too, system); !errors.As(err, &ie) {
 			t.Fatalf("importing more codes than licences: %v", err)
 		}
 		var count int
@@ -467,11 +454,11 @@ func TestStore_ImportLicenceCodes(t *testing.T) {
 		}
 	})
 	t.Run("RevokedCodeGoesToTheNext", func(t *testing.T) {
-		if _, err := s.RevokeLicence(ctx, r.ID, system, "", testMails); err != nil {
+		if _, err := s.RevokeLicence(ctx, r.ID, system, ""); err != nil {
 			t.Fatal(err)
 		}
 		third := agent(t, s, "DINUM")
-		r3, err := s.RequestLicence(ctx, pool, third, testMails)
+		r3, err := s.RequestLicence(ctx, pool, third)
 		if err != nil || r3.Code == "" {
 			t.Fatalf("allocation after a revocation: %+v, %v", r3, err)
 		}
@@ -484,11 +471,11 @@ func TestStore_LicenceOfDeletedAccount(t *testing.T) {
 	ctx := context.Background()
 	pool := smallPool(t, s, 2)
 	quota := "Préfecture du Nord"
-	if _, err := s.SetLicenceQuota(ctx, pool, quota, 1, system, testMails); err != nil {
+	if _, err := s.SetLicenceQuota(ctx, pool, quota, 1, system); err != nil {
 		t.Fatal(err)
 	}
 	u := agent(t, s, quota)
-	if _, err := s.RequestLicence(ctx, pool, u, testMails); err != nil {
+	if _, err := s.RequestLicence(ctx, pool, u); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteUser(ctx, u.ID, mail.AccountDeleted(u.Email, "")); err != nil {

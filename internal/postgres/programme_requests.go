@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -186,12 +185,12 @@ func (s *Store) ProgrammeRequestByFollowHash(ctx context.Context, hash []byte) (
 }
 
 // ChangeProgrammeRequest moves a request to another status in one transaction with its history entry and the
-// mail to the contact (built by notify from the request as changed), which carries a new follow-up link
-// (linkHash is its hash). Proposing records the proposal and its
+// mail to the contact (the request's new status, the change's message), which carries a new follow-up link,
+// followLink (linkHash is the hash of its token). Proposing records the proposal and its
 // modules (programme.ErrUnknownModule when one is not published); accepting creates the tailored programme: a track for
 // the administration with the proposal's modules, published when public, otherwise kept out of the public
 // catalogue and shown only to the administration's agents.
-func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash []byte, c programme.Change, actor admin.Actor, notify func(programme.Request) mail.Message) (programme.Request, error) {
+func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash []byte, c programme.Change, actor admin.Actor, followLink string) (programme.Request, error) {
 	var r programme.Request
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var from string
@@ -253,7 +252,8 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash [
 			map[string]string{"statut": programme.StatusLabel(from)}, after); err != nil {
 			return err
 		}
-		return enqueueMail(ctx, tx, notify(r))
+		return enqueueMail(ctx, tx, mail.ProgrammeStatus(r.ContactEmail, r.ContactName, r.Administration,
+			programme.StatusLabel(r.Status), c.Message, followLink))
 	})
 	if err != nil {
 		return r, fmt.Errorf("postgres.ChangeProgrammeRequest: %w", err)
@@ -270,7 +270,8 @@ func createProgramme(ctx context.Context, tx pgx.Tx, requestID int64, public boo
 		Scan(&title, &proposal, &administration); err != nil {
 		return 0, err
 	}
-	slug, err := uniqueTrackSlug(ctx, tx, programme.Slug(title))
+	slug, err := uniqueSlug(ctx, tx, programme.Slug(title), "programme", // tracks and modules share the catalogue's namespace
+		`SELECT EXISTS (SELECT 1 FROM tracks WHERE slug = $1) OR EXISTS (SELECT 1 FROM modules WHERE slug = $1)`)
 	if err != nil {
 		return 0, err
 	}
@@ -309,27 +310,6 @@ func createProgramme(ctx context.Context, tx pgx.Tx, requestID int64, public boo
 	_, err = tx.Exec(ctx, `INSERT INTO track_audiences (track_id, audience_id)
 		SELECT $1, audience_id FROM programme_request_audiences WHERE request_id = $2`, id, requestID)
 	return id, err
-}
-
-// uniqueTrackSlug finds a slug free among tracks and modules (their pages share the catalogue's namespace).
-func uniqueTrackSlug(ctx context.Context, tx pgx.Tx, base string) (string, error) {
-	if base == "" {
-		base = "programme"
-	}
-	for i := 1; ; i++ {
-		slug := base
-		if i > 1 {
-			slug = base + "-" + strconv.Itoa(i)
-		}
-		var taken bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tracks WHERE slug = $1) OR EXISTS (SELECT 1 FROM modules WHERE slug = $1)`,
-			slug).Scan(&taken); err != nil {
-			return "", err
-		}
-		if !taken {
-			return slug, nil
-		}
-	}
 }
 
 // RestrictedProgrammes returns the restricted programmes open to a viewer — those whose access list holds one of

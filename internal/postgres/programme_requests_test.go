@@ -12,10 +12,6 @@ import (
 	"campus/internal/testdb"
 )
 
-func statusMail(r programme.Request) mail.Message {
-	return mail.Message{Kind: mail.KindProgrammeStatus, To: r.ContactEmail, Subject: r.Status}
-}
-
 func newLink() []byte {
 	_, hash := account.NewToken()
 	return hash
@@ -43,11 +39,11 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 	}
 
 	t.Run("ErrTransition", func(t *testing.T) {
-		if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted}, system, statusMail); !errors.Is(err, programme.ErrTransition) {
+		if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted}, system, "https://campus.test/suivi"); !errors.Is(err, programme.ErrTransition) {
 			t.Errorf("accepting a received request: %v", err)
 		}
 	})
-	if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusStudy, Note: "Voir avec l’équipe design"}, system, statusMail); err != nil {
+	if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusStudy, Note: "Voir avec l’équipe design"}, system, "https://campus.test/suivi"); err != nil {
 		t.Fatal(err)
 	}
 	var modules []int64
@@ -61,19 +57,19 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 	rows.Close()
 	t.Run("ErrUnknownModule", func(t *testing.T) {
 		_, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusProposed, Title: "X", Proposal: "Y", Message: "Z",
-			Modules: append([]int64{-1}, modules...)}, system, statusMail)
+			Modules: append([]int64{-1}, modules...)}, system, "https://campus.test/suivi")
 		if !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("proposing an unknown module: %v", err)
 		}
 	})
 	r, err = s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusProposed, Title: "Accessibilité pour la Culture",
-		Proposal: "Trois modules sur deux mois.", Message: "Voici notre proposition.", Modules: modules}, system, statusMail)
+		Proposal: "Trois modules sur deux mois.", Message: "Voici notre proposition.", Modules: modules}, system, "https://campus.test/suivi")
 	if err != nil || r.Status != programme.StatusProposed || len(r.Modules) != 3 || r.Modules[0].ID != modules[0] {
 		t.Fatalf("propose = %+v, %v", r, err)
 	}
 
 	t.Run("AcceptRestricted", func(t *testing.T) {
-		r, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted, Message: "Merci", Public: false}, system, statusMail)
+		r, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted, Message: "Merci", Public: false}, system, "https://campus.test/suivi")
 		if err != nil || r.Status != programme.StatusAccepted || r.Track == nil || !r.TrackRestricted {
 			t.Fatalf("accept = %+v, %v", r, err)
 		}
@@ -106,7 +102,7 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 		id, _ := s.SubmitProgrammeRequest(ctx, req, hash, 0, mail.Message{Kind: mail.KindProgrammeReceived, To: email, Subject: "reçue"})
 		for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: "Accessibilité pour la Culture",
 			Proposal: "P", Message: "M", Modules: modules[:1]}, {To: programme.StatusAccepted, Public: true}} {
-			if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), c, system, statusMail); err != nil {
+			if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), c, system, "https://campus.test/suivi"); err != nil {
 				t.Fatal(err)
 			}
 		}

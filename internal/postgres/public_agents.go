@@ -18,15 +18,6 @@ const publicAgentSQL = `(u.proconnect_sub IS NOT NULL OR (u.email_verified_at IS
 	SELECT 1 FROM public_sector_domains d
 	WHERE split_part(u.email, '@', 2) = d.domain OR split_part(u.email, '@', 2) LIKE '%.' || d.domain)))`
 
-// IsPublicAgent tells whether the account id is a public agent's (publicAgentSQL).
-func (s *Store) IsPublicAgent(ctx context.Context, id int64) (bool, error) {
-	var ok bool
-	if err := s.pool.QueryRow(ctx, `SELECT `+publicAgentSQL+` FROM users u WHERE u.id = $1`, id).Scan(&ok); err != nil {
-		return false, fmt.Errorf("postgres.IsPublicAgent: %w", notFound(err))
-	}
-	return ok, nil
-}
-
 // PublicSectorDomains lists the public-sector mail domains, in alphabetical order.
 func (s *Store) PublicSectorDomains(ctx context.Context) ([]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT domain FROM public_sector_domains ORDER BY domain`)

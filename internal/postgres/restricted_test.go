@@ -40,7 +40,7 @@ func acceptRestricted(t *testing.T, s *postgres.Store, administration, contact s
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
 		Message: "Voici.", Modules: []int64{module}}, {To: programme.StatusAccepted, Public: false}} {
-		if r, err = s.ChangeProgrammeRequest(ctx, id, newLink(), c, system, statusMail); err != nil {
+		if r, err = s.ChangeProgrammeRequest(ctx, id, newLink(), c, system, "https://campus.test/suivi"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -580,20 +580,12 @@ func (s *Store) SearchExport(ctx context.Context, q catalogue.SearchQuery, limit
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT ma.module_id, a.id, a.slug, a.label, a.description FROM module_audiences ma
-			JOIN audiences a ON a.id = ma.audience_id WHERE ma.module_id = ANY($1) ORDER BY ma.module_id, a.position`, moduleIDs).
-		Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var id int64
-				var a catalogue.Audience
-				if err := rows.Scan(&id, &a.ID, &a.Slug, &a.Label, &a.Description); err != nil {
-					return err
-				}
-				if m := modules[id]; m != nil {
-					m.Audiences = append(m.Audiences, a)
-				}
+	queueAudiences(b, `SELECT ma.module_id, a.id, a.slug, a.label, a.description FROM module_audiences ma
+			JOIN audiences a ON a.id = ma.audience_id WHERE ma.module_id = ANY($1) ORDER BY ma.module_id, a.position`, moduleIDs,
+		func(id int64, a catalogue.Audience) {
+			if m := modules[id]; m != nil {
+				m.Audiences = append(m.Audiences, a)
 			}
-			return rows.Err()
 		})
 	b.Queue(`SELECT `+sessionColumns+` FROM module_sessions ms
 			WHERE ms.module_id = ANY($1) AND ms.status = 'scheduled' AND ms.starts_at > now() ORDER BY ms.module_id, ms.starts_at, ms.id`, moduleIDs).
@@ -650,20 +642,12 @@ func (s *Store) SearchExport(ctx context.Context, q catalogue.SearchQuery, limit
 			}
 			return rows.Err()
 		})
-	b.Queue(`SELECT ta.track_id, a.id, a.slug, a.label, a.description FROM track_audiences ta
-			JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = ANY($1) ORDER BY ta.track_id, a.position`, trackIDs).
-		Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var id int64
-				var a catalogue.Audience
-				if err := rows.Scan(&id, &a.ID, &a.Slug, &a.Label, &a.Description); err != nil {
-					return err
-				}
-				if t := tracks[id]; t != nil {
-					t.Audiences = append(t.Audiences, a)
-				}
+	queueAudiences(b, `SELECT ta.track_id, a.id, a.slug, a.label, a.description FROM track_audiences ta
+			JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = ANY($1) ORDER BY ta.track_id, a.position`, trackIDs,
+		func(id int64, a catalogue.Audience) {
+			if t := tracks[id]; t != nil {
+				t.Audiences = append(t.Audiences, a)
 			}
-			return rows.Err()
 		})
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("postgres.SearchExport: details: %w", err)
@@ -689,93 +673,18 @@ func moduleCardDest(c *catalogue.ModuleCard) []any {
 		&c.Domain.Slug, &c.Domain.Title, &c.Partner.Slug, &c.Partner.Title, &c.NextSession}
 }
 
-// ReplicateCatalogue adds copies of every published module and track (with their audiences, track steps and
-// upcoming sessions), with slugs suffixed "-copie-N", in a few set-based statements. It exists for
-// benchmarks and load tests ("a catalogue 100 times larger"); never run it on a real database.
-func (s *Store) ReplicateCatalogue(ctx context.Context, copies int) error {
-	if copies < 1 {
-		return nil
-	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		stmts := []string{
-			`CREATE TEMP TABLE rep_modules ON COMMIT DROP AS
-			 SELECT m.id AS src, g.n, nextval(pg_get_serial_sequence('modules', 'id')) AS id
-			 FROM modules m, generate_series(1, %[1]d) g(n) WHERE m.status = 'published'`,
-			`INSERT INTO modules (id, slug, domain_id, partner_id, title, summary, objectives, outline, duration_minutes, format,
-			   level, prerequisites, external_url, keywords, status)
-			 OVERRIDING SYSTEM VALUE
-			 SELECT r.id, m.slug || '-copie-' || r.n, m.domain_id, m.partner_id, m.title || ' (édition ' || r.n || ')', m.summary,
-			   m.objectives, m.outline, m.duration_minutes, m.format, m.level, m.prerequisites, m.external_url, m.keywords, m.status
-			 FROM rep_modules r JOIN modules m ON m.id = r.src`,
-			`INSERT INTO module_audiences (module_id, audience_id)
-			 SELECT r.id, ma.audience_id FROM rep_modules r JOIN module_audiences ma ON ma.module_id = r.src`,
-			`INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, virtual_url, capacity, seats_taken)
-			 SELECT ms.ref || '-copie-' || r.n, r.id, ms.starts_at + make_interval(days => r.n % 60), ms.ends_at + make_interval(days => r.n % 60),
-			   ms.place_name, ms.address, ms.city, ms.virtual_url, ms.capacity, CASE WHEN r.n % 4 = 0 THEN ms.capacity ELSE ms.seats_taken END
-			 FROM rep_modules r JOIN module_sessions ms ON ms.module_id = r.src
-			 WHERE ms.status = 'scheduled' AND ms.starts_at > now()`,
-			`CREATE TEMP TABLE rep_tracks ON COMMIT DROP AS
-			 SELECT t.id AS src, g.n, nextval(pg_get_serial_sequence('tracks', 'id')) AS id
-			 FROM tracks t, generate_series(1, %[1]d) g(n) WHERE t.status = 'published'`,
-			`INSERT INTO tracks (id, slug, domain_id, title, summary, description, featured, administration, participants, status)
-			 OVERRIDING SYSTEM VALUE
-			 SELECT r.id, t.slug || '-copie-' || r.n, t.domain_id, t.title || ' (édition ' || r.n || ')', t.summary, t.description,
-			   false, t.administration, t.participants, t.status
-			 FROM rep_tracks r JOIN tracks t ON t.id = r.src`,
-			`INSERT INTO track_modules (track_id, module_id, position)
-			 SELECT r.id, coalesce(rm.id, tm.module_id), tm.position
-			 FROM rep_tracks r JOIN track_modules tm ON tm.track_id = r.src
-			 LEFT JOIN rep_modules rm ON rm.src = tm.module_id AND rm.n = r.n`,
-			`INSERT INTO track_audiences (track_id, audience_id)
-			 SELECT r.id, ta.audience_id FROM rep_tracks r JOIN track_audiences ta ON ta.track_id = r.src`,
-		}
-		for i, q := range stmts {
-			if strings.Contains(q, "%[1]d") {
-				q = fmt.Sprintf(q, copies)
+// queueAudiences queues in b the query sql (over ids: the owner's id, then the audience's columns) and gives
+// each audience read to add, with its owner's id.
+func queueAudiences(b *pgx.Batch, sql string, ids []int64, add func(id int64, a catalogue.Audience)) {
+	b.Queue(sql, ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id int64
+			var a catalogue.Audience
+			if err := rows.Scan(&id, &a.ID, &a.Slug, &a.Label, &a.Description); err != nil {
+				return err
 			}
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return fmt.Errorf("statement %d: %w", i+1, err)
-			}
+			add(id, a)
 		}
-		return nil
+		return rows.Err()
 	})
-	if err != nil {
-		return fmt.Errorf("postgres.ReplicateCatalogue: %w", err)
-	}
-	// Statistics for the planner and the visibility map for index-only scans, as autovacuum would leave them.
-	for _, q := range []string{`VACUUM (ANALYZE) search_docs, search_signatures, search_terms`, `ANALYZE modules, tracks,
-			module_sessions, module_audiences, track_modules, track_audiences`} {
-		if _, err := s.pool.Exec(ctx, q); err != nil {
-			return fmt.Errorf("postgres.ReplicateCatalogue: %w", err)
-		}
-	}
-	return nil
-}
-
-// ExplainSearch returns the query plans (EXPLAIN, without running them) of a search's statements: "facets",
-// "results" and "corrections". A diagnostic for benchmarks and operators: plans must use the GIN and trigram
-// indexes.
-func (s *Store) ExplainSearch(ctx context.Context, q catalogue.SearchQuery) (map[string]string, error) {
-	args := append(searchArgs(q.Text, "", q.Filters), catalogue.SearchPageSize, 0, headlineOptions)
-	stmts := map[string]struct {
-		sql  string
-		args []any
-	}{
-		"facets":      {facetSQL(q.Text != ""), args[:10]},
-		"results":     {resultsSQL(q.Text != "", q.EffectiveSort()), args},
-		"corrections": {correctionsSQL, []any{catalogue.SearchWords(q.Text)}},
-	}
-	out := map[string]string{}
-	for name, st := range stmts {
-		rows, err := s.pool.Query(ctx, "EXPLAIN "+st.sql, st.args...)
-		if err != nil {
-			return nil, fmt.Errorf("postgres.ExplainSearch: %s: %w", name, err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return nil, fmt.Errorf("postgres.ExplainSearch: %s: %w", name, err)
-		}
-		out[name] = strings.Join(lines, "\n")
-	}
-	return out, nil
 }

@@ -42,7 +42,7 @@ func bigCatalogue(tb testing.TB, factor int) *postgres.Store {
 	ctx := context.Background()
 	s := testdb.NewSeeded(tb, "search_big", 8)
 	start := time.Now()
-	if err := s.ReplicateCatalogue(ctx, factor-1); err != nil {
+	if err := testdb.ReplicateCatalogue(ctx, s, factor-1); err != nil {
 		tb.Fatal(err)
 	}
 	var modules, tracks int

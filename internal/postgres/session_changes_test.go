@@ -72,13 +72,13 @@ func TestStore_SessionChange(t *testing.T) {
 	actor := admin.Actor{ID: adminID, Name: "Alix Martin"}
 	ids := map[int64]int64{} // user → enrolment
 	for _, u := range append(slices.Clone(agents), gone) {
-		out, err := s.EnrolInSession(ctx, u, sess, testMailer)
+		out, err := s.EnrolInSession(ctx, u, sess, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids[u] = out.Enrolment.ID
 	}
-	if _, err := s.CancelEnrolment(ctx, gone, ids[gone], testMailer); err != nil {
+	if _, err := s.CancelEnrolment(ctx, gone, ids[gone]); err != nil {
 		t.Fatal(err)
 	}
 	// The cancelled seat went to the head of the waitlist: three confirmed, two waitlisted remain.
@@ -98,16 +98,16 @@ func TestStore_SessionChange(t *testing.T) {
 		before := readSessionState(t, s, sess)
 		restore := failAuditAfterMails(t, s)
 		defer restore()
-		if _, err := s.UpdateSession(ctx, actor, sess, cur.Version, moved, testMailer); err == nil || !strings.Contains(err.Error(), "injected failure") {
+		if _, err := s.UpdateSession(ctx, actor, sess, cur.Version, moved); err == nil || !strings.Contains(err.Error(), "injected failure") {
 			t.Fatalf("UpdateSession with a failing audit log: %v", err)
 		}
 		if after := readSessionState(t, s, sess); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Fatalf("written despite the failure:\nbefore %+v\nafter  %+v", before, after)
 		}
-		if _, err := s.ChangeCapacity(ctx, actor, sess, 5, testMailer); err == nil {
+		if _, err := s.ChangeCapacity(ctx, actor, sess, 5); err == nil {
 			t.Fatal("capacity changed without its audit entry")
 		}
-		if _, err := s.CancelSession(ctx, actor, sess, testMailer); err == nil {
+		if _, err := s.CancelSession(ctx, actor, sess); err == nil {
 			t.Fatal("session cancelled without its audit entry")
 		}
 		if after := readSessionState(t, s, sess); fmt.Sprint(after) != fmt.Sprint(before) {
@@ -119,7 +119,7 @@ func TestStore_SessionChange(t *testing.T) {
 		before := readSessionState(t, s, sess)
 		var updatedBefore time.Time
 		s.Pool().QueryRow(ctx, `SELECT max(updated_at) FROM enrolments WHERE session_id = $1 AND status <> 'cancelled'`, sess).Scan(&updatedBefore)
-		told, err := s.UpdateSession(ctx, actor, sess, cur.Version, moved, testMailer)
+		told, err := s.UpdateSession(ctx, actor, sess, cur.Version, moved)
 		if err != nil || told != 5 {
 			t.Fatalf("told %d, %v; want 5", told, err)
 		}
@@ -175,7 +175,7 @@ func TestStore_SessionChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := readSessionState(t, s, sess)
-		if told, err := s.UpdateSession(ctx, actor, sess, now.Version, now, testMailer); err != nil || told != 0 {
+		if told, err := s.UpdateSession(ctx, actor, sess, now.Version, now); err != nil || told != 0 {
 			t.Fatalf("told %d, %v", told, err)
 		}
 		if after := readSessionState(t, s, sess); fmt.Sprint(after) != fmt.Sprint(before) {
@@ -191,7 +191,7 @@ func TestStore_SessionChange(t *testing.T) {
 		before := readSessionState(t, s, sess)
 		withTrainer := now
 		withTrainer.TrainerID, withTrainer.Trainer = adminID, "Alix Martin"
-		if told, err := s.UpdateSession(ctx, actor, sess, now.Version, withTrainer, testMailer); err != nil || told != 5 {
+		if told, err := s.UpdateSession(ctx, actor, sess, now.Version, withTrainer); err != nil || told != 5 {
 			t.Fatalf("told %d, %v", told, err)
 		}
 		after := readSessionState(t, s, sess)
@@ -207,14 +207,14 @@ func TestStore_SessionChange(t *testing.T) {
 
 	t.Run("capacity and cancellation are audited with the admin", func(t *testing.T) {
 		before := readSessionState(t, s, sess)
-		promoted, err := s.ChangeCapacity(ctx, actor, sess, 4, testMailer)
+		promoted, err := s.ChangeCapacity(ctx, actor, sess, 4)
 		if err != nil || len(promoted) != 1 {
 			t.Fatalf("promoted %d, %v", len(promoted), err)
 		}
-		if _, err := s.ChangeCapacity(ctx, actor, sess, 4, testMailer); err != nil {
+		if _, err := s.ChangeCapacity(ctx, actor, sess, 4); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CancelSession(ctx, actor, sess, testMailer); err != nil {
+		if _, err := s.CancelSession(ctx, actor, sess); err != nil {
 			t.Fatal(err)
 		}
 		after := readSessionState(t, s, sess)
@@ -270,7 +270,7 @@ func TestStore_TrainerNotices(t *testing.T) {
 	start := time.Now().Add(20 * 24 * time.Hour).Truncate(time.Hour)
 	x := admin.Session{ModuleID: mod, Module: modSlug, ModuleTitle: modTitle, StartsAt: start, EndsAt: start.Add(3 * time.Hour),
 		PlaceName: "Ségur", City: "Paris", Capacity: 10, TrainerID: first}
-	id, err := s.CreateSession(ctx, actor, x, testMailer)
+	id, err := s.CreateSession(ctx, actor, x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestStore_TrainerNotices(t *testing.T) {
 	cur, _ := s.AdminSession(ctx, id)
 	moved := cur
 	moved.StartsAt, moved.EndsAt = cur.StartsAt.Add(time.Hour), cur.EndsAt.Add(time.Hour)
-	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, moved, testMailer); err != nil {
+	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, moved); err != nil {
 		t.Fatal(err)
 	}
 	if got = mails(first); len(got) != 2 || !strings.HasPrefix(got[1], enrolment.KindTrainerChanged+"|") || !strings.Contains(got[1], "Date :\n  avant : ") {
@@ -291,12 +291,12 @@ func TestStore_TrainerNotices(t *testing.T) {
 	}
 
 	cur, _ = s.AdminSession(ctx, id)
-	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, cur, testMailer); err != nil {
+	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, cur); err != nil {
 		t.Fatal(err)
 	}
 	other := cur
 	other.TrainerID, other.Trainer = second, "Agent N° 2"
-	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, other, testMailer); err != nil {
+	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, other); err != nil {
 		t.Fatal(err)
 	}
 	if got = mails(first); len(got) != 3 || !strings.HasPrefix(got[2], enrolment.KindTrainerUnassigned+"|") {
@@ -307,7 +307,7 @@ func TestStore_TrainerNotices(t *testing.T) {
 	}
 
 	x.TrainerID = 0
-	if _, err := s.CreateSession(ctx, actor, x, testMailer); err != nil {
+	if _, err := s.CreateSession(ctx, actor, x); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(mails(first)) + len(mails(second)) + len(mails(adminID)); n != 4 {

@@ -12,20 +12,23 @@ import (
 	"net"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
-	"campus/internal/apperr"
+	"campus/internal/enrolment"
 	"campus/migrations"
 )
 
 // Store is the repository over Postgres.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	batcher *batcher // the gates and enrolment queues of sessions (batcher.go)
+	// mails composes the mails queued with the changes that cause them (enrolments, approvals, sessions,
+	// licences: mails.go); WithMails gives it.
+	mails enrolment.Mailer
 }
 
 // Open connects to the database at url and checks that it answers.
@@ -45,7 +48,16 @@ func Open(ctx context.Context, url string, maxConns int32) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres.Open: ping: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, batcher: newBatcher()}, nil
+}
+
+// WithMails returns the store that composes its mails with m (the portal's public address for their links,
+// the approval hold): the web server makes its store so, once, from its configuration (web.New). It shares
+// this store's pool and batcher. A store from Open alone writes links without the address.
+func (s *Store) WithMails(m enrolment.Mailer) *Store {
+	c := *s
+	c.mails = m
+	return &c
 }
 
 // Pool exposes the pool for the HTTP session store and the tests.
@@ -128,12 +140,4 @@ func (s *Store) SchemaCurrent(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("postgres.SchemaCurrent: %w", err)
 	}
 	return !pending, nil
-}
-
-// notFound maps pgx.ErrNoRows to apperr.ErrNotFound.
-func notFound(err error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return apperr.ErrNotFound
-	}
-	return err
 }

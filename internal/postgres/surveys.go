@@ -69,37 +69,16 @@ func (s *Store) SurveysAnswered(ctx context.Context, enrolmentIDs []int64) (map[
 
 // QueueColdSurveys mails the "à froid" invitation of every training followed enrolment.ColdSurveyDelay ago
 // (within enrolment.ColdSurveyWindow), once. Safe with several instances (SKIP LOCKED). It returns how many.
-func (s *Store) QueueColdSurveys(ctx context.Context, mailer enrolment.Mailer) (int, error) {
-	n := 0
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `WITH due AS (
-				SELECT e.id FROM enrolments e
-				WHERE e.status IN ('attended', 'completed') AND e.cold_survey_sent_at IS NULL
-				  AND coalesce(e.completed_at, e.attendance_at) <= now() - make_interval(secs => $1)
-				  AND coalesce(e.completed_at, e.attendance_at) > now() - make_interval(secs => $1 + $2)
-				  AND NOT EXISTS (SELECT 1 FROM survey_answers a WHERE a.enrolment_id = e.id AND a.kind = 'froid')
-				ORDER BY e.id LIMIT 500 FOR UPDATE OF e SKIP LOCKED)
-			UPDATE enrolments e SET cold_survey_sent_at = now() FROM due WHERE e.id = due.id RETURNING e.id`,
-			enrolment.ColdSurveyDelay.Seconds(), enrolment.ColdSurveyWindow.Seconds())
-		if err != nil {
-			return err
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		list, err := enrolments(ctx, tx, `WHERE e.id = ANY($1) ORDER BY e.id`, ids)
-		if err != nil {
-			return err
-		}
-		for _, e := range list {
-			if err := notify(ctx, tx, mailer, enrolment.KindColdSurvey, e); err != nil {
-				return err
-			}
-		}
-		n = len(list)
-		return nil
-	})
+func (s *Store) QueueColdSurveys(ctx context.Context) (int, error) {
+	n, err := s.mailDue(ctx, s.mails, enrolment.KindColdSurvey, `WITH due AS (
+			SELECT e.id FROM enrolments e
+			WHERE e.status IN ('attended', 'completed') AND e.cold_survey_sent_at IS NULL
+			  AND coalesce(e.completed_at, e.attendance_at) <= now() - make_interval(secs => $1)
+			  AND coalesce(e.completed_at, e.attendance_at) > now() - make_interval(secs => $1 + $2)
+			  AND NOT EXISTS (SELECT 1 FROM survey_answers a WHERE a.enrolment_id = e.id AND a.kind = 'froid')
+			ORDER BY e.id LIMIT 500 FOR UPDATE OF e SKIP LOCKED)
+		UPDATE enrolments e SET cold_survey_sent_at = now() FROM due WHERE e.id = due.id RETURNING e.id`,
+		enrolment.ColdSurveyDelay.Seconds(), enrolment.ColdSurveyWindow.Seconds())
 	if err != nil {
 		return 0, fmt.Errorf("postgres.QueueColdSurveys: %w", err)
 	}

@@ -21,7 +21,7 @@ func TestStore_Surveys(t *testing.T) {
 	ids := make([]int64, len(users))
 	marks := map[int64]bool{}
 	for i, u := range users {
-		out, err := s.EnrolInSession(ctx, u, sess, testMailer)
+		out, err := s.EnrolInSession(ctx, u, sess, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,11 +83,11 @@ func TestStore_Surveys(t *testing.T) {
 
 	// À froid: sixty days later, one invitation each.
 	enExec(t, s, `UPDATE enrolments SET attendance_at = now() - interval '61 days' WHERE session_id = $1`, sess)
-	n, err := s.QueueColdSurveys(ctx, testMailer)
+	n, err := s.QueueColdSurveys(ctx)
 	if err != nil || n != 5 {
 		t.Fatalf("cold invitations %d, %v; want 5", n, err)
 	}
-	if n, _ := s.QueueColdSurveys(ctx, testMailer); n != 0 {
+	if n, _ := s.QueueColdSurveys(ctx); n != 0 {
 		t.Fatalf("%d invitations the second time", n)
 	}
 	if err := s.AnswerSurvey(ctx, users[0], ids[0], enrolment.SurveyAnswer{Kind: enrolment.SurveyCold, Usefulness: 4}); err != nil {

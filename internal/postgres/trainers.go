@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,19 +20,15 @@ import (
 // The call for trainers: applications, their review, the trainers' profiles, the sessions they give and their
 // community.
 
-// TrainerMails builds the mails of the call for trainers; the web layer supplies them (it knows the links).
-type TrainerMails struct {
-	Received  func(a trainer.Application) mail.Message
-	Duplicate func(a trainer.Application) mail.Message // an application is already under review for the address
-	MoreInfo  func(a trainer.Application, question string) mail.Message
-	Accepted  func(a trainer.Application, message string, awaitingAccount bool) mail.Message
-	Declined  func(a trainer.Application, message string) mail.Message
+// callLink is the page of the call for trainers, which the mails to applicants link to.
+func (s *Store) callLink() string {
+	return strings.TrimSuffix(s.mails.BaseURL, "/") + "/devenir-formateur"
 }
 
 // SubmitTrainerApplication records an application and acknowledges it by mail. When an application for the
 // same address is already under review nothing is recorded, the applicant is told by mail, and created is
 // false: the page answers the same either way.
-func (s *Store) SubmitTrainerApplication(ctx context.Context, a trainer.Application, mails TrainerMails) (id int64, created bool, err error) {
+func (s *Store) SubmitTrainerApplication(ctx context.Context, a trainer.Application) (id int64, created bool, err error) {
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO trainer_applications (email, given_name, usual_name, kind, organisation, job_title,
 			expertise, modules, availability, community)
@@ -40,7 +37,7 @@ func (s *Store) SubmitTrainerApplication(ctx context.Context, a trainer.Applicat
 			a.Email, a.GivenName, a.UsualName, a.Kind, a.Organisation, a.JobTitle, a.Expertise, a.Modules, a.Availability,
 			a.Community).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return enqueueMail(ctx, tx, mails.Duplicate(a))
+			return enqueueMail(ctx, tx, mail.TrainerDuplicate(a.Email, s.callLink()))
 		}
 		if err != nil {
 			return err
@@ -55,7 +52,7 @@ func (s *Store) SubmitTrainerApplication(ctx context.Context, a trainer.Applicat
 			return err
 		}
 		a.ID = id
-		return enqueueMail(ctx, tx, mails.Received(a))
+		return enqueueMail(ctx, tx, mail.TrainerReceived(a.Email, s.callLink()))
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("postgres.SubmitTrainerApplication: %w", err)
@@ -91,16 +88,8 @@ func (s *Store) TrainerApplications(ctx context.Context, status string) ([]train
 	if status == trainer.StatusAccepted || status == trainer.StatusDeclined {
 		order = `a.decided_at DESC NULLS LAST, a.id DESC`
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+applicationColumns+` FROM trainer_applications a
+	out, err := queryAll(ctx, s.pool, scanApplication, `SELECT `+applicationColumns+` FROM trainer_applications a
 		WHERE $1 = '' OR a.status = $1 ORDER BY `+order, status)
-	if err != nil {
-		return nil, fmt.Errorf("postgres.TrainerApplications: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (trainer.Application, error) {
-		var a trainer.Application
-		err := scanApplication(r, &a)
-		return a, err
-	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres.TrainerApplications: %w", err)
 	}
@@ -160,10 +149,12 @@ type TrainerDecision struct {
 	Note      string // internal
 	Actor     admin.Actor
 	ReplyHash []byte // asking for more: the SHA-256 of the single-use link carried by the mail
+	ReplyLink string // that link
 	// WelcomeHash, when accepting an applicant without a proven account: the SHA-256 of the single-use link the
 	// mail carries to choose a password (a password-reset link valid WelcomeTTL; an account without password is
 	// made for the address when there is none). Choosing it proves the address, which gives the trainer role.
 	WelcomeHash []byte
+	WelcomeLink string // that link
 }
 
 // WelcomeTTL is how long an accepted trainer's link to choose a password works.
@@ -175,7 +166,7 @@ const WelcomeTTL = 7 * 24 * time.Hour
 // is anonymous, so an unconfirmed account of that address may belong to someone else. Without one, the
 // acceptance waits (awaiting_account) and the role goes to the first account that proves the address
 // (claimTrainerRole). A decision the application's status does not allow is trainer.ErrTransition.
-func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d TrainerDecision, mails TrainerMails) (trainer.Application, error) {
+func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d TrainerDecision) (trainer.Application, error) {
 	var a trainer.Application
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if err := scanApplication(tx.QueryRow(ctx, `SELECT `+applicationColumns+` FROM trainer_applications a WHERE a.id = $1 FOR UPDATE OF a`, id), &a); err != nil {
@@ -215,19 +206,19 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 				reply_hash = NULL, decided_at = now(), updated_at = now() WHERE id = $1`, id, to, nullID(userID), userID == 0); err != nil {
 				return err
 			}
-			m = mails.Accepted(a, d.Message, userID == 0)
+			m = mail.TrainerAccepted(a.Email, a.GivenName, d.Message, strings.TrimSuffix(s.mails.BaseURL, "/")+"/formateur", d.WelcomeLink, userID == 0)
 		case trainer.StatusDeclined:
 			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, reply_hash = NULL, decided_at = now(),
 				updated_at = now() WHERE id = $1`, id, to); err != nil {
 				return err
 			}
-			m = mails.Declined(a, d.Message)
+			m = mail.TrainerDeclined(a.Email, a.GivenName, d.Message, s.callLink())
 		case trainer.StatusMoreInfo:
 			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, reply_hash = $3, updated_at = now() WHERE id = $1`,
 				id, to, d.ReplyHash); err != nil {
 				return err
 			}
-			m = mails.MoreInfo(a, d.Message)
+			m = mail.TrainerMoreInfo(a.Email, a.GivenName, d.Message, d.ReplyLink)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO trainer_application_events (application_id, actor_id, from_status, to_status, message, note)
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, nullID(d.Actor.ID), a.Status, to, d.Message, d.Note); err != nil {

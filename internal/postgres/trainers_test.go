@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"campus/internal/account"
@@ -13,24 +14,6 @@ import (
 	"campus/internal/testdb"
 	"campus/internal/trainer"
 )
-
-var trainerMails = postgres.TrainerMails{
-	Received: func(a trainer.Application) mail.Message {
-		return mail.Message{Kind: mail.KindTrainerReceived, To: a.Email, Subject: "reçue"}
-	},
-	Duplicate: func(a trainer.Application) mail.Message {
-		return mail.Message{Kind: mail.KindTrainerDuplicate, To: a.Email, Subject: "déjà"}
-	},
-	MoreInfo: func(a trainer.Application, q string) mail.Message {
-		return mail.Message{Kind: mail.KindTrainerMoreInfo, To: a.Email, Subject: "précisions", Body: q}
-	},
-	Accepted: func(a trainer.Application, m string, awaiting bool) mail.Message {
-		return mail.Message{Kind: mail.KindTrainerAccepted, To: a.Email, Subject: "acceptée", Body: fmt.Sprint(awaiting)}
-	},
-	Declined: func(a trainer.Application, m string) mail.Message {
-		return mail.Message{Kind: mail.KindTrainerDeclined, To: a.Email, Subject: "refusée", Body: m}
-	},
-}
 
 func application(email, kind string, community bool, domains ...string) trainer.Application {
 	a := trainer.Application{Email: email, GivenName: "Dominique", UsualName: "Formatrice", Kind: kind, Organisation: "DINUM",
@@ -45,12 +28,12 @@ func TestStore_TrainerApplication(t *testing.T) {
 	s := testdb.Seeded(t)
 	ctx := context.Background()
 	email := uniqueEmail("candidate")
-	id, created, err := s.SubmitTrainerApplication(ctx, application(email, trainer.KindExternal, true, "design-et-accessibilite", "data"), trainerMails)
+	id, created, err := s.SubmitTrainerApplication(ctx, application(email, trainer.KindExternal, true, "design-et-accessibilite", "data"))
 	if err != nil || !created {
 		t.Fatalf("SubmitTrainerApplication = %d, %v, %v", id, created, err)
 	}
 	t.Run("OneUnderReviewPerAddress", func(t *testing.T) {
-		_, created, err := s.SubmitTrainerApplication(ctx, application(email, trainer.KindInternal, false), trainerMails)
+		_, created, err := s.SubmitTrainerApplication(ctx, application(email, trainer.KindInternal, false))
 		if err != nil || created {
 			t.Fatalf("second application = %v, %v", created, err)
 		}
@@ -66,7 +49,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 	t.Run("AskForMoreThenReply", func(t *testing.T) {
 		_, hash := account.NewToken()
 		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAsk,
-			Message: "Quels modules avez-vous déjà animés ?", ReplyHash: hash}, trainerMails)
+			Message: "Quels modules avez-vous déjà animés ?", ReplyHash: hash})
 		if err != nil || a.Status != trainer.StatusMoreInfo {
 			t.Fatalf("ask = %+v, %v", a, err)
 		}
@@ -91,7 +74,9 @@ func TestStore_TrainerApplication(t *testing.T) {
 	// first account that proves the address.
 	t.Run("AcceptWaitsForAProvenAccount", func(t *testing.T) {
 		squatID, squatTok := signUp(t, s, email)
-		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept, Message: "Bienvenue"}, trainerMails)
+		const welcome = "https://campus.test/reinitialisation/bienvenue"
+		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept, Message: "Bienvenue",
+			WelcomeLink: welcome})
 		if err != nil || a.Status != trainer.StatusAccepted || a.UserID != 0 {
 			t.Fatalf("accept = %+v, %v", a, err)
 		}
@@ -99,7 +84,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 			t.Fatalf("an account that never proved the address got the role: %+v", u)
 		}
 		ms, _ := s.RecentMails(ctx, email, 1)
-		if ms[0].Kind != mail.KindTrainerAccepted || ms[0].Body != "true" {
+		if ms[0].Kind != mail.KindTrainerAccepted || !strings.Contains(ms[0].Body, welcome) { // awaiting an account: the link to choose a password
 			t.Errorf("last mail = %+v", ms[0])
 		}
 		// Proving the address (here, the confirmation link with the password) gives the role.
@@ -114,18 +99,18 @@ func TestStore_TrainerApplication(t *testing.T) {
 		if err != nil || p.Kind != trainer.KindExternal || !p.Community || len(p.Domains) != 2 {
 			t.Errorf("profile = %+v, %v", p, err)
 		}
-		if _, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionDecline}, trainerMails); !errors.Is(err, trainer.ErrTransition) {
+		if _, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionDecline}); !errors.Is(err, trainer.ErrTransition) {
 			t.Errorf("deciding a decided application: %v", err)
 		}
 	})
 
 	t.Run("ProConnectClaimsTheRole", func(t *testing.T) {
 		email := uniqueEmail("candidate-pc")
-		id, _, err := s.SubmitTrainerApplication(ctx, application(email, trainer.KindInternal, false, "data"), trainerMails)
+		id, _, err := s.SubmitTrainerApplication(ctx, application(email, trainer.KindInternal, false, "data"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept}, trainerMails); err != nil {
+		if _, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept}); err != nil {
 			t.Fatal(err)
 		}
 		u, _, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: "sub-" + email, Email: email})
@@ -136,11 +121,11 @@ func TestStore_TrainerApplication(t *testing.T) {
 
 	t.Run("AcceptUpgradesAnAgent", func(t *testing.T) {
 		existing := agent(t, s, "Ministère de l’Intérieur")
-		id, _, err := s.SubmitTrainerApplication(ctx, application(existing.Email, trainer.KindInternal, false, "cybersecurite"), trainerMails)
+		id, _, err := s.SubmitTrainerApplication(ctx, application(existing.Email, trainer.KindInternal, false, "cybersecurite"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept}, trainerMails)
+		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept})
 		if err != nil || a.UserID != existing.ID {
 			t.Fatalf("accept = %+v, %v", a, err)
 		}

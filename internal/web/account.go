@@ -260,9 +260,7 @@ func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	revert, revertHash := account.NewToken()
-	u, err := s.store.ConfirmEmailChange(r.Context(), hash, c.UserID, revertHash, func(u account.User, old string) mail.Message {
-		return mail.EmailChanged(old, u.GivenName, u.Email, s.link("/adresse/annulation/"+revert))
-	})
+	u, err := s.store.ConfirmEmailChange(r.Context(), hash, c.UserID, revertHash, s.link("/adresse/annulation/"+revert))
 	if errors.Is(err, apperr.ErrConflict) {
 		s.render(w, r, http.StatusConflict, templates.Message(templates.MessageView{
 			Page:    s.page(r, "", "Adresse déjà utilisée - "+what, "", templates.Crumb{Label: what}),

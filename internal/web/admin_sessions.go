@@ -150,7 +150,7 @@ func (s *Server) adminCreateSession(w http.ResponseWriter, r *http.Request) {
 		}})
 	e := templates.AdminEdit{Entity: admin.EntitySession, Action: "/admin/sessions"}
 	s.adminSave(w, r, f, &e, x.Snapshot(), errs, func() (string, string, error) {
-		id, err := s.store.CreateSession(r.Context(), adminActor(r), x, s.mailer())
+		id, err := s.store.CreateSession(r.Context(), adminActor(r), x)
 		return templates.AdminHref(admin.EntitySession, id), "La session « " + admin.SessionLabel(x.ModuleTitle, x.StartsAt) + " » est programmée.", err
 	}, func(status int) { s.adminRenderSession(w, r, status, e, sf, admin.Session{}) })
 }
@@ -194,7 +194,7 @@ func (s *Server) adminUpdateSession(w http.ResponseWriter, r *http.Request) {
 	x, errs := in.Check(rules)
 	e := adminSessionEdit(cur, f.adminVersion())
 	s.adminSave(w, r, f, &e, x.Snapshot(), errs, func() (string, string, error) {
-		told, err := s.store.UpdateSession(r.Context(), adminActor(r), cur.ID, f.adminVersion(), x, s.mailer())
+		told, err := s.store.UpdateSession(r.Context(), adminActor(r), cur.ID, f.adminVersion(), x)
 		msg := "La session est enregistrée."
 		if told > 0 {
 			msg = "La session est enregistrée ; " + catalogue.Plural(told, "personne inscrite ou en attente en est prévenue", "personnes inscrites ou en attente en sont prévenues") +
@@ -214,7 +214,7 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 	f := s.readForm(w, r)
 	capacity := f.Int("capacity", "Nouvelle capacité", 1, admin.MaxCapacity, true)
 	if f.Valid() && capacity != cur.Capacity {
-		promoted, err := s.store.ChangeCapacity(r.Context(), adminActor(r), cur.ID, capacity, s.mailer())
+		promoted, err := s.store.ChangeCapacity(r.Context(), adminActor(r), cur.ID, capacity)
 		if ref, err := refused(err); ref != nil {
 			f.Fail("capacity", ref.Message)
 		} else if err != nil {
@@ -257,7 +257,7 @@ func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
 		s.adminRenderSession(w, r, http.StatusUnprocessableEntity, e, sf, cur)
 		return
 	}
-	cancelled, err := s.store.CancelSession(r.Context(), adminActor(r), cur.ID, s.mailer())
+	cancelled, err := s.store.CancelSession(r.Context(), adminActor(r), cur.ID)
 	if ref, _ := refused(err); ref != nil {
 		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)

@@ -569,7 +569,6 @@ func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
 	srv, _ := backofficeServer(t, store)
 	ctx := context.Background()
 	b, _ := signedIn(t, srv, store, account.RoleAdmin)
-	mailer := enrolment.Mailer{BaseURL: testBase}
 
 	var sessionID int64
 	store.Pool().QueryRow(ctx, `SELECT ms.id FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
@@ -578,7 +577,7 @@ func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
 	var agents []account.User
 	for i := range 3 {
 		u := newUser(t, store, fmt.Sprintf("inscrit%d", i), account.RoleAgent)
-		if _, err := store.EnrolInSession(ctx, u.ID, sessionID, mailer); err != nil {
+		if _, err := store.EnrolInSession(ctx, u.ID, sessionID, ""); err != nil {
 			t.Fatal(err)
 		}
 		agents = append(agents, u)

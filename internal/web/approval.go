@@ -98,7 +98,7 @@ func (s *Server) approvalDecide(w http.ResponseWriter, r *http.Request) {
 	}
 	d, valid := readDecision(f)
 	if valid {
-		done, err := s.store.DecideApprovalByToken(r.Context(), hash, d, s.mailer())
+		done, err := s.store.DecideApprovalByToken(r.Context(), hash, d)
 		if ref, err := refused(err); ref != nil {
 			if ref.Field == "message" {
 				f.Refuse(ref)
@@ -174,7 +174,7 @@ func (s *Server) teamDecide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Actor = admin.Actor{ID: u.ID, Name: u.DisplayName()}
-	done, err := s.store.DecideTeamApproval(r.Context(), id, u.Email, d, s.mailer())
+	done, err := s.store.DecideTeamApproval(r.Context(), id, u.Email, d)
 	if ref, _ := refused(err); ref != nil {
 		s.renderTeamApprovals(w, r, http.StatusConflict, ref.Message)
 		return

@@ -246,7 +246,7 @@ func (s *Server) declareAbsence(w http.ResponseWriter, r *http.Request) {
 	reason := f.Multiline("raison", "Raison de l’absence", enrolment.MaxAbsenceReason, true)
 	if f.Valid() {
 		var what string
-		_, what, err = s.store.DeclareAbsence(r.Context(), u.ID, id, reason, s.mailer())
+		_, what, err = s.store.DeclareAbsence(r.Context(), u.ID, id, reason)
 		if err == nil {
 			msg := "Votre absence est enregistrée comme excusée ; votre place reste réservée."
 			if what == "cancel" {

@@ -36,13 +36,13 @@ func TestAttendance_PerDayAndAbsence(t *testing.T) {
 	admin, _ := signedIn(t, srv, store, "admin")
 	ids := map[int64]int64{}
 	for _, u := range []int64{agentA.ID, agentB.ID} {
-		out, err := store.EnrolInSession(ctx, u, sess, enrolment.Mailer{BaseURL: testBase})
+		out, err := store.EnrolInSession(ctx, u, sess, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids[u] = out.Enrolment.ID
 	}
-	outC, err := store.EnrolInSession(ctx, agentC.ID, later, enrolment.Mailer{BaseURL: testBase})
+	outC, err := store.EnrolInSession(ctx, agentC.ID, later, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,6 @@ import (
 
 	"campus/internal/cache"
 	"campus/internal/catalogue"
-	"campus/internal/enrolment"
-	"campus/internal/postgres"
 	"campus/internal/programme"
 	"campus/internal/sheet"
 	"campus/templates"
@@ -215,9 +213,7 @@ func (s *Server) bilan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sat, err := cache.Load(s.cache, "bilan-satisfaction", cache.Catalogue, func() ([]postgres.SurveyRow, error) {
-		return s.store.SurveyResultsBy(r.Context(), "domain", postgres.SurveyFilter{Kind: enrolment.SurveyHot})
-	})
+	sat, err := s.catalogue.Satisfaction(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return

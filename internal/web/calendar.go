@@ -112,7 +112,7 @@ func (s *Server) addEvent(cal *ics.Calendar, e enrolment.Enrolment, now time.Tim
 
 // fillEvent writes what every event of an enrolment says, for the span [start, end).
 func (s *Server) fillEvent(ev *ics.VEvent, e enrolment.Enrolment, start, end, now time.Time) {
-	base := s.mailer().BaseURL
+	base := s.baseURL()
 	ev.SetDtStampTime(now)
 	ev.SetCreatedTime(e.CreatedAt)
 	ev.SetModifiedAt(e.UpdatedAt)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"sync"
 )
 
@@ -16,7 +15,7 @@ func (s *Server) ceiling() http.HandlerFunc {
 	)
 	return func(w http.ResponseWriter, r *http.Request) {
 		once.Do(func() {
-			rec := httptest.NewRecorder()
+			rec := newPageRecorder()
 			r2 := r.Clone(r.Context())
 			r2.Header.Del("If-None-Match")
 			s.home(rec, r2)

@@ -22,9 +22,9 @@ func TestMyTrainings_DeclareOnlineCompletion(t *testing.T) {
 	agent, u := signedIn(t, srv, store, account.RoleAgent)
 	const slug = "bien-utiliser-tchap"
 	expectRedirect(t, agent.post("/modules/"+slug+"/inscription", url.Values{}), http.StatusSeeOther, "/modules/"+slug+"#inscription")
-	var id int64
-	if err := store.Pool().QueryRow(ctx, `SELECT e.id FROM enrolments e JOIN modules m ON m.id = e.module_id
-		WHERE e.user_id = $1 AND m.slug = $2`, u.ID, slug).Scan(&id); err != nil {
+	var id, moduleID int64
+	if err := store.Pool().QueryRow(ctx, `SELECT e.id, m.id FROM enrolments e JOIN modules m ON m.id = e.module_id
+		WHERE e.user_id = $1 AND m.slug = $2`, u.ID, slug).Scan(&id, &moduleID); err != nil {
 		t.Fatal(err)
 	}
 	action := "/mes-formations/" + strconv.FormatInt(id, 10) + "/termine"
@@ -44,7 +44,7 @@ func TestMyTrainings_DeclareOnlineCompletion(t *testing.T) {
 		!strings.Contains(att.body, "achèvement déclaré par l’agent") {
 		t.Errorf("attestation: %d", att.status)
 	}
-	if _, err := store.MarkCompletion(ctx, id, true); err != nil {
+	if _, err := store.MarkCompletions(ctx, moduleID, map[int64]bool{id: true}); err != nil {
 		t.Fatal(err)
 	}
 	var declared bool

@@ -46,12 +46,6 @@ func (s *Server) enrolmentRoutes(r chi.Router) {
 	})
 }
 
-// mailer writes the enrolment mails with links to this portal. The back-office passes it to the store's
-// session operations (ChangeCapacity, CancelSession…).
-func (s *Server) mailer() enrolment.Mailer {
-	return enrolment.Mailer{BaseURL: strings.TrimSuffix(s.cfg.BaseURL.String(), "/"), ApprovalHold: s.cfg.ApprovalHold}
-}
-
 // enrolPanel builds the "S’inscrire" part of a module page for the request's viewer; form carries a refused
 // enrolment back. One query for a signed-in viewer (their enrolment of the module), none for visitors, so
 // that the page stays cacheable for them.
@@ -91,7 +85,7 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The module as the page shows it (cached); the store checks the session's state under its lock.
-	m, err := cache.Load(s.cache, "module:"+slug, cache.All, func() (catalogue.Module, error) { return s.store.ModuleBySlug(ctx, slug) })
+	m, err := s.catalogue.Module(ctx, slug)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -125,11 +119,11 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 					break
 				}
 			}
-			out, err = s.store.EnrolInSessionWith(ctx, u.ID, id, manager, s.mailer())
+			out, err = s.store.EnrolInSession(ctx, u.ID, id, manager)
 			metrics.Enrolment(enrolmentOutcome(out, err))
 		}
 	} else {
-		out, err = s.store.EnrolOnline(ctx, u.ID, m.ID, s.mailer())
+		out, err = s.store.EnrolOnline(ctx, u.ID, m.ID)
 		metrics.Enrolment(enrolmentOutcome(out, err))
 	}
 	if err := f.Refuse(err); err != nil {
@@ -219,7 +213,7 @@ func (s *Server) enrolTrack(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out, err := s.store.EnrolTrack(r.Context(), u.ID, t.ID, s.mailer())
+	out, err := s.store.EnrolTrack(r.Context(), u.ID, t.ID)
 	if ref, _ := refused(err); ref != nil {
 		kind := "error"
 		if ref.Code == enrolment.CodeTrackNothingNew {
@@ -277,28 +271,28 @@ func (s *Server) RunEnrolmentJobs(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		if n, err := s.store.QueueReminders(ctx, s.mailer()); err != nil && ctx.Err() == nil {
+		if n, err := s.store.QueueReminders(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("enrolment: queueing reminders", "err", err)
 		} else if n > 0 {
 			s.log.Info("enrolment: reminders queued", "count", n)
 		}
-		if n, err := s.store.RemindApprovals(ctx, s.mailer()); err != nil && ctx.Err() == nil {
+		if n, err := s.store.RemindApprovals(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("enrolment: approval reminders", "err", err)
 		} else if n > 0 {
 			s.log.Info("enrolment: approval reminders queued", "count", n)
 		}
-		if n, err := s.store.ExpireApprovals(ctx, s.mailer()); err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+		if n, err := s.store.ExpireApprovals(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
 			s.log.Error("enrolment: expiring approvals", "err", err)
 		} else if n > 0 {
 			s.log.Info("enrolment: approval holds expired", "count", n)
 			s.invalidate("seats")
 		}
-		if n, err := s.store.QueueColdSurveys(ctx, s.mailer()); err != nil && ctx.Err() == nil {
+		if n, err := s.store.QueueColdSurveys(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("enrolment: à froid surveys", "err", err)
 		} else if n > 0 {
 			s.log.Info("enrolment: à froid surveys queued", "count", n)
 		}
-		if n, err := s.store.FillFreedSeats(ctx, s.mailer()); err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+		if n, err := s.store.FillFreedSeats(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
 			s.log.Error("enrolment: filling freed seats", "err", err)
 		} else if n > 0 {
 			s.invalidate("seats")

@@ -277,7 +277,7 @@ func TestMyTrainings(t *testing.T) {
 		if _, err := store.MarkAttendance(ctx, soon, map[int64]bool{ids[1]: true}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.MarkCompletion(ctx, ids[2], true); err != nil {
+		if _, err := store.MarkCompletions(ctx, online.id, map[int64]bool{ids[2]: true}); err != nil {
 			t.Fatal(err)
 		}
 		page := b.get("/mes-formations")

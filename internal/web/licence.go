@@ -12,9 +12,7 @@ import (
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
 	lic "campus/internal/licence"
-	"campus/internal/mail"
 	"campus/internal/metrics"
-	"campus/internal/postgres"
 	"campus/templates"
 )
 
@@ -27,22 +25,6 @@ func (s *Server) licenceRoutes(r chi.Router) {
 		r.Get("/mes-licences", s.myLicences)
 		r.Post("/mes-licences/{id}/annuler", s.cancelLicence)
 	})
-}
-
-// licenceMails are the mails of licence events, with links to the portal.
-func (s *Server) licenceMails() postgres.LicenceMails {
-	link := s.link("/mes-licences")
-	info := func(r lic.Request) mail.Licence {
-		return mail.Licence{Partner: r.PartnerName, Pool: r.PoolName, ValidUntil: catalogue.ShortDate(r.ValidUntil),
-			Code: r.Code, URL: r.ActivationURL}
-	}
-	return postgres.LicenceMails{
-		Allocated: func(r lic.Request) mail.Message { return mail.LicenceAllocated(r.UserEmail, r.UserName, info(r), link) },
-		CodeReady: func(r lic.Request) mail.Message { return mail.LicenceCodeReady(r.UserEmail, r.UserName, info(r), link) },
-		Revoked: func(r lic.Request) mail.Message {
-			return mail.LicenceRevoked(r.UserEmail, r.UserName, info(r), r.EndReason, link)
-		},
-	}
 }
 
 // licenceOffer builds the licence box of a partner's page, or of the page of one of its modules: nothing when
@@ -94,7 +76,7 @@ func (s *Server) requestLicence(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	req, err := s.store.RequestLicence(r.Context(), pool.ID, u, s.licenceMails())
+	req, err := s.store.RequestLicence(r.Context(), pool.ID, u)
 	metrics.Licence(licenceOutcome(req, err))
 	switch {
 	case errors.Is(err, lic.ErrPoolClosed):
@@ -150,7 +132,7 @@ func (s *Server) cancelLicence(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound)
 		return
 	}
-	was, err := s.store.CancelLicence(r.Context(), id, u.ID, s.licenceMails())
+	was, err := s.store.CancelLicence(r.Context(), id, u.ID)
 	switch {
 	case errors.Is(err, lic.ErrNotWaiting):
 		s.flash(r, "info", "Cette demande est déjà close.")

@@ -193,7 +193,7 @@ func (s *Server) adminLicenceQuota(w http.ResponseWriter, r *http.Request) {
 		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{quota: f.State()})
 		return
 	}
-	n, err := s.store.SetLicenceQuota(r.Context(), id, administration, quota, adminActor(r), s.licenceMails())
+	n, err := s.store.SetLicenceQuota(r.Context(), id, administration, quota, adminActor(r))
 	if err := f.Refuse(err); err != nil {
 		s.fail(w, r, err)
 		return
@@ -213,7 +213,7 @@ func (s *Server) adminLicenceQuotaDelete(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	f := s.readForm(w, r)
-	n, err := s.store.DeleteLicenceQuota(r.Context(), id, f.Hidden("key"), adminActor(r), s.licenceMails())
+	n, err := s.store.DeleteLicenceQuota(r.Context(), id, f.Hidden("key"), adminActor(r))
 	if errors.Is(err, apperr.ErrNotFound) {
 		s.flash(r, "info", "Ce quota n’existe plus.")
 	} else if err != nil {
@@ -241,7 +241,7 @@ func (s *Server) adminLicenceGrant(w http.ResponseWriter, r *http.Request) {
 	if label == "" {
 		label = "Complément"
 	}
-	n, err := s.store.AddLicenceGrant(r.Context(), id, qty, label, adminActor(r), s.licenceMails())
+	n, err := s.store.AddLicenceGrant(r.Context(), id, qty, label, adminActor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -290,7 +290,7 @@ func (s *Server) adminLicenceCodes(w http.ResponseWriter, r *http.Request) {
 	codes, err := lic.ParseCodes(file)
 	if err == nil {
 		var n int
-		n, err = s.store.ImportLicenceCodes(r.Context(), id, codes, adminActor(r), s.licenceMails())
+		n, err = s.store.ImportLicenceCodes(r.Context(), id, codes, adminActor(r))
 		if err == nil {
 			s.flash(r, "success", strconv.Itoa(n)+" codes ou liens sont importés ; les licences déjà attribuées sans code ont reçu le leur.")
 			http.Redirect(w, r, poolURL(id)+"#codes", http.StatusSeeOther)
@@ -322,7 +322,7 @@ func (s *Server) adminLicenceAllocateTo(w http.ResponseWriter, r *http.Request) 
 		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{allocate: f.State()})
 		return
 	}
-	req, err := s.store.AllocateLicenceTo(r.Context(), id, email, adminActor(r), s.licenceMails())
+	req, err := s.store.AllocateLicenceTo(r.Context(), id, email, adminActor(r))
 	if ref, _ := refused(err); ref != nil {
 		f.Fail("allocate_email", ref.Message)
 		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{allocate: f.State()})
@@ -352,7 +352,7 @@ func (s *Server) adminLicenceAllocate(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	req, err := s.store.AllocateLicence(r.Context(), id, adminActor(r), s.licenceMails())
+	req, err := s.store.AllocateLicence(r.Context(), id, adminActor(r))
 	if ref, _ := refused(err); ref != nil {
 		pool, perr := s.store.LicenceRequestPool(r.Context(), id)
 		if perr != nil {
@@ -389,7 +389,7 @@ func (s *Server) adminLicenceRevoke(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, poolURL(pool)+"?statut=allocated#demandes", http.StatusSeeOther)
 		return
 	}
-	req, err := s.store.RevokeLicence(r.Context(), id, adminActor(r), reason, s.licenceMails())
+	req, err := s.store.RevokeLicence(r.Context(), id, adminActor(r), reason)
 	if ref, _ := refused(err); ref != nil {
 		s.flash(r, "error", ref.Message)
 		http.Redirect(w, r, poolURL(pool)+"?statut=allocated#demandes", http.StatusSeeOther)

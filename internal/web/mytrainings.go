@@ -51,13 +51,17 @@ type myTrainings struct {
 // Size is a rough count of the bytes held (cache.Sizer).
 func (m myTrainings) Size() int { return 512 + 1024*len(m.list) + 512*len(m.licences) }
 
+// myTrainingsKeys are the users' "Mes formations" data, per user and data version; catalogue and seat changes
+// drop them.
+var myTrainingsKeys = cache.NewKeys[myTrainings]("mes-formations:", cache.All)
+
 // myTrainingsData reads the user's enrolments, calendar feed and licences, or takes them from the cache: kept
 // under the user's data version, which every change to those rows moves (migration 00008) and which was read
 // with the session in this very request, so the copy is never older than the user's last action on any
 // instance; catalogue and seat changes (titles, dates, places) drop it like the catalogue pages.
 func (s *Server) myTrainingsData(ctx context.Context, u account.User) (myTrainings, error) {
-	key := "mes-formations:" + strconv.FormatInt(u.ID, 10) + ":" + strconv.FormatInt(u.DataVersion, 10)
-	return cache.Load(s.cache, key, cache.All, func() (myTrainings, error) {
+	key := myTrainingsKeys.Of(strconv.FormatInt(u.ID, 10) + ":" + strconv.FormatInt(u.DataVersion, 10))
+	return cache.Load(s.cache, key, func() (myTrainings, error) {
 		var m myTrainings
 		var err error
 		if m.list, err = s.store.MyEnrolments(ctx, u.ID); err != nil {
@@ -106,7 +110,7 @@ func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.readForm(w, r) // bounds the body
-	e, err := s.store.CancelEnrolment(r.Context(), u.ID, id, s.mailer())
+	e, err := s.store.CancelEnrolment(r.Context(), u.ID, id)
 	if ref, _ := refused(err); ref != nil {
 		cur, lerr := s.store.Enrolment(r.Context(), id)
 		if lerr != nil {
@@ -138,7 +142,7 @@ func (s *Server) createCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.Put(r.Context(), sessCalendarURL, s.mailer().BaseURL+"/calendrier/"+token+".ics")
+	s.sessions.Put(r.Context(), sessCalendarURL, s.baseURL()+"/calendrier/"+token+".ics")
 	s.flash(r, "success", "Votre lien d’abonnement est prêt : copiez-le dans votre agenda, il ne sera affiché qu’une fois.")
 	http.Redirect(w, r, "/mes-formations#abonnement", http.StatusSeeOther)
 }

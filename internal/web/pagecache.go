@@ -6,7 +6,6 @@ import (
 	"context"
 	"html"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +117,8 @@ func (s *Server) personalPageCache(tags cache.Tag, key func(*http.Request) strin
 }
 
 func (s *Server) cachedPages(tags cache.Tag, key func(*http.Request) string, personal bool) func(http.Handler) http.Handler {
+	// The route's pages: whole for anonymous visitors, cut at the viewer's name for signed-in ones.
+	pages, signed := cache.NewKeys[preparedPage]("page:", tags), cache.NewKeys[splitPage]("spage", tags)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			v := templates.ViewerFrom(r.Context())
@@ -131,10 +132,10 @@ func (s *Server) cachedPages(tags cache.Tag, key func(*http.Request) string, per
 					next.ServeHTTP(w, r) // a new calendar link, shown once ("Mes formations")
 					return
 				}
-				s.signedInPage(w, r, next, tags, k, variant, personal)
+				s.signedInPage(w, r, next, signed, k, variant, personal)
 				return
 			}
-			page, err := cache.LoadVariant(s.cache, "page:"+k, variant, tags, 0, func() (preparedPage, error) {
+			page, err := cache.LoadVariant(s.cache, pages.Of(k), variant, 0, func() (preparedPage, error) {
 				rec, err := renderForCache(next, r, r.Context())
 				if err != nil {
 					return preparedPage{}, err
@@ -154,8 +155,8 @@ func (s *Server) cachedPages(tags cache.Tag, key func(*http.Request) string, per
 
 // renderForCache runs the handler for a GET of r's page into a recorder, with ctx; a page other than a
 // non-empty 200 is errNotCacheable.
-func renderForCache(next http.Handler, r *http.Request, ctx context.Context) (*httptest.ResponseRecorder, error) {
-	rec := httptest.NewRecorder()
+func renderForCache(next http.Handler, r *http.Request, ctx context.Context) (*pageRecorder, error) {
+	rec := newPageRecorder()
 	r2 := r.Clone(ctx)
 	r2.Method = http.MethodGet
 	r2.Header.Del("If-None-Match")
@@ -172,7 +173,7 @@ func renderForCache(next http.Handler, r *http.Request, ctx context.Context) (*h
 	return rec, nil
 }
 
-func keptHeadersOf(rec *httptest.ResponseRecorder) http.Header {
+func keptHeadersOf(rec *pageRecorder) http.Header {
 	var h http.Header
 	for _, k := range keptHeaders {
 		if v := rec.Header().Values(k); len(v) > 0 {
@@ -220,21 +221,21 @@ func (p splitPage) Size() int { return p.size + 256 }
 // signedInPage serves a signed-in request from the page rendered once for every signed-in viewer with the
 // same role (or, when personal, for this user at their data version), the viewer's name written in at each
 // request: a copy and an escape, no query, no render.
-func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.Handler, tags cache.Tag, key, variant string, personal bool) {
+func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.Handler, pages cache.Keys[splitPage], key, variant string, personal bool) {
 	v := templates.ViewerFrom(r.Context())
 	u, _ := CurrentUser(r)
-	ck, owner := "spage:", int64(0)
+	ck, owner := ":", int64(0)
 	switch { // one copy per role: the header differs
 	case v.Admin:
-		ck = "spage-admin:"
+		ck = "-admin:"
 	case v.Trainer:
-		ck = "spage-trainer:"
+		ck = "-trainer:"
 	}
 	if personal {
 		owner = u.ID
 		ck += strconv.FormatInt(u.ID, 10) + "@" + strconv.FormatInt(u.DataVersion, 10) + ":"
 	}
-	page, err := cache.LoadVariant(s.cache, ck+key, variant, tags, owner, func() (splitPage, error) {
+	page, err := cache.LoadVariant(s.cache, pages.Of(ck+key), variant, owner, func() (splitPage, error) {
 		ctx := templates.WithViewer(r.Context(), templates.Viewer{SignedIn: true, Admin: v.Admin, Trainer: v.Trainer, Name: viewerNameMark})
 		rec, err := renderForCache(next, r, ctx)
 		if err != nil {
@@ -282,6 +283,39 @@ func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.
 // byPath is the page cache key of pages that read no query string.
 func byPath(r *http.Request) string { return r.URL.Path }
 
-type errNotCacheable struct{ rec *httptest.ResponseRecorder }
+type errNotCacheable struct{ rec *pageRecorder }
 
 func (e errNotCacheable) Error() string { return "page not cacheable" }
+
+// pageRecorder is the ResponseWriter a handler renders a page into for the cache: the status, the headers and
+// the body, as the server would have sent them (a body written without a status is a 200, its Content-Type
+// sniffed when the handler set none, as net/http does).
+type pageRecorder struct {
+	header      http.Header
+	Code        int
+	Body        bytes.Buffer
+	wroteHeader bool
+}
+
+func newPageRecorder() *pageRecorder {
+	return &pageRecorder{header: http.Header{}, Code: http.StatusOK}
+}
+
+func (p *pageRecorder) Header() http.Header { return p.header }
+
+func (p *pageRecorder) WriteHeader(code int) {
+	if p.wroteHeader {
+		return
+	}
+	p.Code, p.wroteHeader = code, true
+}
+
+func (p *pageRecorder) Write(b []byte) (int, error) {
+	if !p.wroteHeader {
+		if _, ok := p.header["Content-Type"]; !ok && p.header.Get("Transfer-Encoding") == "" {
+			p.header.Set("Content-Type", http.DetectContentType(b))
+		}
+		p.WriteHeader(http.StatusOK)
+	}
+	return p.Body.Write(b)
+}

@@ -11,7 +11,6 @@ import (
 	"campus/internal/account"
 	"campus/internal/apperr"
 	"campus/internal/input"
-	"campus/internal/mail"
 	"campus/internal/programme"
 	"campus/templates"
 )
@@ -193,10 +192,7 @@ func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	tok, hash := account.NewToken()
-	changed, err := s.store.ChangeProgrammeRequest(r.Context(), id, hash, c, adminActor(r), func(x programme.Request) mail.Message {
-		return mail.ProgrammeStatus(x.ContactEmail, x.ContactName, x.Administration, programme.StatusLabel(x.Status), c.Message,
-			s.link("/programmes-sur-mesure/suivi/"+tok))
-	})
+	changed, err := s.store.ChangeProgrammeRequest(r.Context(), id, hash, c, adminActor(r), s.link("/programmes-sur-mesure/suivi/"+tok))
 	switch {
 	case errors.Is(err, programme.ErrTransition):
 		f.Refuse(err)

@@ -7,10 +7,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"campus/internal/admin"
-	"campus/internal/cache"
 	"campus/internal/catalogue"
-	lic "campus/internal/licence"
-	"campus/internal/programme"
 	"campus/static"
 	"campus/templates"
 )
@@ -37,19 +34,19 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	v.Page.JSONLD = append(v.Page.JSONLD, homeJSONLD(s.cfg.BaseURL.String())...)
 	g, ctx := errgroup.WithContext(r.Context())
 	g.Go(func() (err error) {
-		v.Domains, err = cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(ctx) })
+		v.Domains, err = s.catalogue.Domains(ctx)
 		return
 	})
 	g.Go(func() (err error) {
-		v.Figures, err = cache.Load(s.cache, "figures", cache.All, func() (catalogue.KeyFigures, error) { return s.store.KeyFigures(ctx) })
+		v.Figures, err = s.catalogue.Figures(ctx)
 		return
 	})
 	g.Go(func() (err error) {
-		v.Featured, err = cache.Load(s.cache, "featured", cache.Catalogue, func() ([]catalogue.TrackCard, error) { return s.store.FeaturedTracks(ctx) })
+		v.Featured, err = s.catalogue.Featured(ctx)
 		return
 	})
 	g.Go(func() (err error) {
-		v.Upcoming, err = cache.Load(s.cache, "upcoming", cache.All, func() ([]catalogue.UpcomingSession, error) { return s.store.UpcomingSessions(ctx, 6) })
+		v.Upcoming, err = s.catalogue.Upcoming(ctx)
 		return
 	})
 	if err := g.Wait(); err != nil {
@@ -60,7 +57,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) domains(w http.ResponseWriter, r *http.Request) {
-	ds, err := cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(r.Context()) })
+	ds, err := s.catalogue.Domains(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -70,30 +67,23 @@ func (s *Server) domains(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, templates.Domains(v))
 }
 
-// bySlug reads the route's {slug} and what it names, through the cache (key prefix+slug, under tag). A slug
+// bySlug reads the route's {slug} and what it names (read: a catalogueReader method, through the cache). A slug
 // that names nothing answers 404, or redirects when it was renamed (failSlug); ok is false once answered.
-func bySlug[T any](s *Server, w http.ResponseWriter, r *http.Request, entity, prefix string, tag cache.Tag,
-	load func(context.Context, string) (T, error)) (v T, ok bool) {
+func bySlug[T any](s *Server, w http.ResponseWriter, r *http.Request, entity string, read func(context.Context, string) (T, error)) (v T, ok bool) {
 	slug, err := slugParam(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return v, false
 	}
-	v, err = cache.Load(s.cache, prefix+slug, tag, func() (T, error) { return load(r.Context(), slug) })
-	if err != nil {
+	if v, err = read(r.Context(), slug); err != nil {
 		s.failSlug(w, r, err, entity, slug)
 		return v, false
 	}
 	return v, true
 }
 
-// trackBySlug is the track of the route's {slug}: a track or a tailored programme, each with its own URL.
-func (s *Server) trackBySlug(w http.ResponseWriter, r *http.Request) (catalogue.Track, bool) {
-	return bySlug(s, w, r, admin.EntityTrack, "track:", cache.Catalogue, s.store.TrackBySlug)
-}
-
 func (s *Server) domain(w http.ResponseWriter, r *http.Request) {
-	p, ok := bySlug(s, w, r, admin.EntityDomain, "domain:", cache.Catalogue, s.store.DomainBySlug)
+	p, ok := bySlug(s, w, r, admin.EntityDomain, s.catalogue.Domain)
 	if !ok {
 		return
 	}
@@ -107,11 +97,11 @@ func (s *Server) tracks(w http.ResponseWriter, r *http.Request) {
 	var domains []catalogue.Domain
 	var cards []catalogue.TrackCard
 	g.Go(func() (err error) {
-		domains, err = cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(ctx) })
+		domains, err = s.catalogue.Domains(ctx)
 		return
 	})
 	g.Go(func() (err error) {
-		cards, err = cache.Load(s.cache, "tracks", cache.Catalogue, func() ([]catalogue.TrackCard, error) { return s.store.Tracks(ctx) })
+		cards, err = s.catalogue.Tracks(ctx)
 		return
 	})
 	if err := g.Wait(); err != nil {
@@ -133,7 +123,7 @@ func (s *Server) tracks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) track(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.trackBySlug(w, r)
+	t, ok := bySlug(s, w, r, admin.EntityTrack, s.catalogue.Track)
 	if !ok {
 		return
 	}
@@ -156,7 +146,7 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) programmes(w http.ResponseWriter, r *http.Request) {
-	ps, err := cache.Load(s.cache, "programmes", cache.Catalogue, func() ([]catalogue.TrackCard, error) { return s.store.TailoredProgrammes(r.Context()) })
+	ps, err := s.catalogue.Programmes(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -164,20 +154,15 @@ func (s *Server) programmes(w http.ResponseWriter, r *http.Request) {
 	v := templates.ProgrammesView{Programmes: ps, Page: s.page(r, "programmes", "Programmes sur mesure",
 		"Les programmes de formation conçus par le Campus pour une administration.", templates.Crumb{Label: "Programmes sur mesure"})}
 	// The bilan's figure (postgres.ProgrammeParticipants): the participants of the programmes listed.
-	declared, err := cache.Load(s.cache, "programmes:participants", cache.Catalogue, func() ([2]int, error) {
-		all, seniors, err := s.store.ProgrammeParticipants(r.Context(), programme.BilanFilter{})
-		return [2]int{all, seniors}, err
-	})
-	if err != nil {
+	if v.Agents, v.Seniors, err = s.catalogue.ProgrammeParticipants(r.Context()); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v.Agents, v.Seniors = declared[0], declared[1]
 	s.render(w, r, http.StatusOK, templates.Programmes(v))
 }
 
 func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.trackBySlug(w, r)
+	t, ok := bySlug(s, w, r, admin.EntityTrack, s.catalogue.Track)
 	if !ok {
 		return
 	}
@@ -192,7 +177,7 @@ func (s *Server) programme(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) module(w http.ResponseWriter, r *http.Request) {
-	m, ok := bySlug(s, w, r, admin.EntityModule, "module:", cache.All, s.store.ModuleBySlug)
+	m, ok := bySlug(s, w, r, admin.EntityModule, s.catalogue.Module)
 	if !ok {
 		return
 	}
@@ -220,12 +205,12 @@ func (s *Server) renderModulePage(w http.ResponseWriter, r *http.Request, status
 }
 
 func (s *Server) partners(w http.ResponseWriter, r *http.Request) {
-	ps, err := cache.Load(s.cache, "partners", cache.Catalogue, func() ([]catalogue.Partner, error) { return s.store.ListPartners(r.Context()) })
+	ps, err := s.catalogue.Partners(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	pools, err := cache.Load(s.cache, "licences:open", cache.Catalogue, func() ([]lic.Pool, error) { return s.store.OpenLicencePools(r.Context()) })
+	pools, err := s.catalogue.OpenLicencePools(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -247,7 +232,7 @@ func (s *Server) partners(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) partner(w http.ResponseWriter, r *http.Request) {
-	p, ok := bySlug(s, w, r, admin.EntityPartner, "partner:", cache.Catalogue, s.store.PartnerBySlug)
+	p, ok := bySlug(s, w, r, admin.EntityPartner, s.catalogue.Partner)
 	if !ok {
 		return
 	}
@@ -291,11 +276,11 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 	g, ctx := errgroup.WithContext(r.Context())
 	v := templates.SitemapView{Page: s.page(r, "", "Plan du site", "", templates.Crumb{Label: "Plan du site"})}
 	g.Go(func() (err error) {
-		v.Domains, err = cache.Load(s.cache, "domains", cache.Catalogue, func() ([]catalogue.Domain, error) { return s.store.ListDomains(ctx) })
+		v.Domains, err = s.catalogue.Domains(ctx)
 		return
 	})
 	g.Go(func() (err error) {
-		v.Entries, err = cache.Load(s.cache, "sitemap", cache.Catalogue, func() ([]catalogue.SitemapEntry, error) { return s.store.Sitemap(ctx) })
+		v.Entries, err = s.catalogue.Sitemap(ctx)
 		return
 	})
 	if err := g.Wait(); err != nil {

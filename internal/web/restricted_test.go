@@ -37,15 +37,12 @@ func restrictedProgramme(t *testing.T, store *postgres.Store, administration, co
 	}
 	var module int64
 	store.Pool().QueryRow(ctx, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
-	notify := func(r programme.Request) mail.Message {
-		return mail.Message{Kind: mail.KindProgrammeStatus, To: r.ContactEmail, Subject: r.Status}
-	}
 	actor := admin.Actor{Name: "test"}
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
 		Message: "Voici.", Modules: []int64{module}}, {To: programme.StatusAccepted, Public: false}} {
 		_, hash := account.NewToken()
-		if r, err = store.ChangeProgrammeRequest(ctx, id, hash, c, actor, notify); err != nil {
+		if r, err = store.ChangeProgrammeRequest(ctx, id, hash, c, actor, testBase+"/programmes-sur-mesure/suivi/x"); err != nil {
 			t.Fatal(err)
 		}
 	}

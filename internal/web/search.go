@@ -48,13 +48,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	// The results of a search are the same for everyone until the catalogue or the seats change: kept in the
 	// catalogue cache under the search's canonical address (anonymous visitors get the whole page from the page
 	// cache, server.go).
-	// Kept under the folded text (case, accents, ligatures, spaces: cache.FoldText), one spelling per variant
-	// of the entry, so that the spellings of one query never take many entries.
-	folded := q
-	folded.Text = cache.FoldText(q.Text)
-	res, err := cache.LoadVariant(s.cache, "search:"+folded.URL(""), q.Text, cache.All, 0, func() (catalogue.SearchResult, error) {
-		return s.store.Search(r.Context(), q)
-	})
+	// Kept under the folded text, one spelling per variant of the entry (catalogueReader.Search).
+	res, err := s.catalogue.Search(r.Context(), q)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -33,7 +33,7 @@ func BenchmarkSearchPageSeed(b *testing.B) {
 func BenchmarkSearchPage100x(b *testing.B) {
 	ctx := context.Background()
 	store := testdb.NewSeeded(b, "search_page_big", 8)
-	if err := store.ReplicateCatalogue(ctx, 99); err != nil {
+	if err := testdb.ReplicateCatalogue(ctx, store, 99); err != nil {
 		b.Fatal(err)
 	}
 	benchSearchPages(b, newServer(b, store).Config.Handler)

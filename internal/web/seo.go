@@ -8,9 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"campus/internal/cache"
-	"campus/internal/catalogue"
 )
 
 // What search engines are told: robots.txt keeps them out of the private pages (accounts, the back-office, the
@@ -114,7 +111,7 @@ func lastmod(t time.Time) string {
 
 // sitemapXML answers the sitemap protocol's urlset (https://www.sitemaps.org/protocol.html).
 func (s *Server) sitemapXML(w http.ResponseWriter, r *http.Request) {
-	entries, err := cache.Load(s.cache, "sitemap", cache.Catalogue, func() ([]catalogue.SitemapEntry, error) { return s.store.Sitemap(r.Context()) })
+	entries, err := s.catalogue.Sitemap(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return

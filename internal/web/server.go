@@ -5,6 +5,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"campus/internal/account"
 	"campus/internal/cache"
 	"campus/internal/config"
+	"campus/internal/enrolment"
 	"campus/internal/postgres"
 	"campus/internal/proconnect"
 	"campus/static"
@@ -27,6 +29,8 @@ type Server struct {
 	log   *slog.Logger
 	// cache keeps catalogue data between requests; it is on only while WatchChanges listens.
 	cache *cache.Cache
+	// catalogue reads the catalogue through the cache (reads.go).
+	catalogue catalogueReader
 	// bilans holds the public results' figures between computations (bilan.go).
 	bilans bilanFigures
 
@@ -38,11 +42,17 @@ type Server struct {
 
 // New builds the server.
 func New(cfg config.Config, store *postgres.Store, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, store: store, log: log, cache: cache.New()}
+	s := &Server{cfg: cfg, log: log, cache: cache.New()}
+	// The store composes the mails it queues with the portal's address and the approval hold.
+	s.store = store.WithMails(enrolment.Mailer{BaseURL: s.baseURL(), ApprovalHold: cfg.ApprovalHold})
+	s.catalogue = catalogueReader{cache: s.cache, store: s.store}
 	s.sessions = s.newSessions()
 	s.proconnect = newProConnect(s)
 	return s
 }
+
+// baseURL is the portal's public address, without a trailing slash.
+func (s *Server) baseURL() string { return strings.TrimSuffix(s.cfg.BaseURL.String(), "/") }
 
 // Handler is the portal's whole HTTP handler.
 func (s *Server) Handler() http.Handler {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"campus/internal/account"
-	"campus/internal/enrolment"
 )
 
 // TestSurvey_PrivacyAndModeration: agents answer "à chaud" from "Mes formations"; the trainer sees nothing
@@ -29,7 +28,7 @@ func TestSurvey_PrivacyAndModeration(t *testing.T) {
 	ids := make([]int64, 5)
 	for i := range agents {
 		agents[i], users[i] = signedIn(t, srv, store, "agent")
-		out, err := store.EnrolInSession(ctx, users[i].ID, sess, enrolment.Mailer{BaseURL: testBase})
+		out, err := store.EnrolInSession(ctx, users[i].ID, sess, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,8 +12,6 @@ import (
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
-	"campus/internal/mail"
-	"campus/internal/postgres"
 	"campus/internal/programme"
 	"campus/internal/trainer"
 	"campus/templates"
@@ -39,26 +37,6 @@ func (s *Server) trainerRoutes(r chi.Router) {
 		r.Get("/formateur/sessions/{id}/feuille-pdf/{jour}", s.trainerSignInSheetPDF)
 		r.Get("/formateur/sessions/{id}/inscrits.csv", s.trainerRosterCSV)
 	})
-}
-
-// trainerMails are the mails of the call for trainers, with links to the portal; replyToken is the single-use
-// token of a request for more information (only that decision needs it).
-func (s *Server) trainerMails(replyToken, welcomeToken string) postgres.TrainerMails {
-	call := s.link("/devenir-formateur")
-	return postgres.TrainerMails{
-		Received:  func(a trainer.Application) mail.Message { return mail.TrainerReceived(a.Email, call) },
-		Duplicate: func(a trainer.Application) mail.Message { return mail.TrainerDuplicate(a.Email, call) },
-		MoreInfo: func(a trainer.Application, question string) mail.Message {
-			return mail.TrainerMoreInfo(a.Email, a.GivenName, question, s.link("/devenir-formateur/precisions/"+replyToken))
-		},
-		Accepted: func(a trainer.Application, message string, awaiting bool) mail.Message {
-			return mail.TrainerAccepted(a.Email, a.GivenName, message, s.link("/formateur"),
-				s.link("/reinitialisation/"+welcomeToken), awaiting)
-		},
-		Declined: func(a trainer.Application, message string) mail.Message {
-			return mail.TrainerDeclined(a.Email, a.GivenName, message, call)
-		},
-	}
 }
 
 // domainOptions are the published domains, for checkbox groups.
@@ -156,7 +134,7 @@ func (s *Server) trainerApply(w http.ResponseWriter, r *http.Request) {
 		s.renderTrainerCall(w, r, http.StatusTooManyRequests, f.State())
 		return
 	}
-	if _, _, err := s.store.SubmitTrainerApplication(r.Context(), a, s.trainerMails("", "")); err != nil {
+	if _, _, err := s.store.SubmitTrainerApplication(r.Context(), a); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -113,13 +113,13 @@ func (s *Server) adminTrainerDecide(w http.ResponseWriter, r *http.Request) {
 	tok, hash := account.NewToken()
 	d := postgres.TrainerDecision{Decision: decision, Message: message, Note: note, Actor: adminActor(r)}
 	if decision == trainer.DecisionAsk {
-		d.ReplyHash = hash
+		d.ReplyHash, d.ReplyLink = hash, s.link("/devenir-formateur/precisions/"+tok)
 	}
 	welcome, welcomeHash := account.NewToken()
 	if decision == trainer.DecisionAccept {
-		d.WelcomeHash = welcomeHash
+		d.WelcomeHash, d.WelcomeLink = welcomeHash, s.link("/reinitialisation/"+welcome)
 	}
-	a, err = s.store.DecideTrainerApplication(r.Context(), id, d, s.trainerMails(tok, welcome))
+	a, err = s.store.DecideTrainerApplication(r.Context(), id, d)
 	if errors.Is(err, trainer.ErrTransition) {
 		f.Refuse(err)
 		s.renderAdminTrainer(w, r, http.StatusConflict, id, f.State())

@@ -13,7 +13,6 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/catalogue"
-	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/programme"
 	"campus/internal/testdb"
@@ -214,11 +213,11 @@ func TestTrainerCommunity_Counts(t *testing.T) {
 		email := newUser(t, store, "communaute", account.RoleAgent).Email
 		id, _, err := store.SubmitTrainerApplication(ctx, trainer.Application{Email: email, GivenName: "A", UsualName: strconv.Itoa(i),
 			Kind: c.kind, Organisation: "O", Modules: "M", Availability: "D", Community: c.community,
-			Domains: []trainer.Ref{{Slug: c.domain}}}, testTrainerMails)
+			Domains: []trainer.Ref{{Slug: c.domain}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept}, testTrainerMails); err != nil {
+		if _, err := store.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -262,20 +261,6 @@ func TestTrainerCommunity_Counts(t *testing.T) {
 	if svg := p.doc.Find(`#par-type svg[role="img"]`); svg.Length() != 1 || svg.Find("title").Text() != "Formateurs par type" {
 		t.Errorf("chart: %d", svg.Length())
 	}
-}
-
-var testTrainerMails = postgres.TrainerMails{
-	Received:  func(a trainer.Application) mail.Message { return mail.Message{Kind: "t", To: a.Email, Subject: "s"} },
-	Duplicate: func(a trainer.Application) mail.Message { return mail.Message{Kind: "t", To: a.Email, Subject: "s"} },
-	MoreInfo: func(a trainer.Application, _ string) mail.Message {
-		return mail.Message{Kind: "t", To: a.Email, Subject: "s"}
-	},
-	Accepted: func(a trainer.Application, _ string, _ bool) mail.Message {
-		return mail.Message{Kind: "t", To: a.Email, Subject: "s"}
-	},
-	Declined: func(a trainer.Application, _ string) mail.Message {
-		return mail.Message{Kind: "t", To: a.Email, Subject: "s"}
-	},
 }
 
 // TestTrainer_AcceptedWithoutAccount: an applicant without an account (here, someone else made one with the

@@ -1,0 +1,71 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"campus/internal/catalogue"
+	"campus/internal/enrolment"
+)
+
+// What the tests of this package reach beyond the store's exported methods (test builds only).
+
+// MarkCompletion marks one online module's enrolment completed (done) or back in progress, as the back-office's
+// MarkCompletions does for each of its enrolments, without naming the module (so that a session's enrolment
+// meets the refusal rather than "not found").
+func (s *Store) MarkCompletion(ctx context.Context, enrolmentID int64, done bool) (enrolment.Enrolment, error) {
+	var e enrolment.Enrolment
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		var err error
+		if e, err = oneEnrolment(ctx, tx, `WHERE e.id = $1 FOR UPDATE OF e`, enrolmentID); err != nil {
+			return err
+		}
+		e, _, err = markCompletion(ctx, tx, e, done)
+		return err
+	})
+	if err != nil {
+		return e, fmt.Errorf("postgres.MarkCompletion: %w", err)
+	}
+	return e, nil
+}
+
+// AdminCancelEnrolment is an admin cancelling an agent's active enrolment, with no cut-off (but not once the
+// session has started); the freed seat is given to the waitlist as for the agent, and the agent is told by mail.
+func (s *Store) AdminCancelEnrolment(ctx context.Context, enrolmentID int64) (enrolment.Enrolment, error) {
+	e, err := s.cancel(ctx, enrolmentID, 0, enrolment.ReasonAdmin, s.mails)
+	if err != nil {
+		return e, fmt.Errorf("postgres.AdminCancelEnrolment: %w", err)
+	}
+	return e, nil
+}
+
+// ExplainSearch returns the query plans (EXPLAIN, without running them) of a search's statements: "facets",
+// "results" and "corrections". A diagnostic for benchmarks and operators: plans must use the GIN and trigram
+// indexes.
+func (s *Store) ExplainSearch(ctx context.Context, q catalogue.SearchQuery) (map[string]string, error) {
+	args := append(searchArgs(q.Text, "", q.Filters), catalogue.SearchPageSize, 0, headlineOptions)
+	stmts := map[string]struct {
+		sql  string
+		args []any
+	}{
+		"facets":      {facetSQL(q.Text != ""), args[:10]},
+		"results":     {resultsSQL(q.Text != "", q.EffectiveSort()), args},
+		"corrections": {correctionsSQL, []any{catalogue.SearchWords(q.Text)}},
+	}
+	out := map[string]string{}
+	for name, st := range stmts {
+		rows, err := s.pool.Query(ctx, "EXPLAIN "+st.sql, st.args...)
+		if err != nil {
+			return nil, fmt.Errorf("postgres.ExplainSearch: %s: %w", name, err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, fmt.Errorf("postgres.ExplainSearch: %s: %w", name, err)
+		}
+		out[name] = strings.Join(lines, "\n")
+	}
+	return out, nil
+}
