@@ -138,7 +138,7 @@ func TestTwoInstances(t *testing.T) {
 		}
 	}
 	var stored int
-	store.Pool().QueryRow(ctx, `SELECT count(*) FROM sessions WHERE token = $1`, session.Value).Scan(&stored)
+	testdb.Row(t, store, `SELECT count(*) FROM sessions WHERE token = $1`, session.Value).Scan(&stored)
 	if stored != 0 {
 		t.Error("the session signed out on B is still stored")
 	}

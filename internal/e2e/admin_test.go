@@ -50,11 +50,11 @@ func TestAccessibility_AdminPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sessionID, trackID, domainID, partnerID, audienceID int64
-	store.Pool().QueryRow(ctx, `SELECT id FROM module_sessions ORDER BY starts_at DESC LIMIT 1`).Scan(&sessionID)
-	store.Pool().QueryRow(ctx, `SELECT track_id FROM track_modules GROUP BY track_id HAVING count(*) > 2 ORDER BY track_id LIMIT 1`).Scan(&trackID)
-	store.Pool().QueryRow(ctx, `SELECT id FROM domains ORDER BY id LIMIT 1`).Scan(&domainID)
-	store.Pool().QueryRow(ctx, `SELECT id FROM partners ORDER BY id LIMIT 1`).Scan(&partnerID)
-	store.Pool().QueryRow(ctx, `SELECT id FROM audiences ORDER BY id LIMIT 1`).Scan(&audienceID)
+	testdb.Row(t, store, `SELECT id FROM module_sessions ORDER BY starts_at DESC LIMIT 1`).Scan(&sessionID)
+	testdb.Row(t, store, `SELECT track_id FROM track_modules GROUP BY track_id HAVING count(*) > 2 ORDER BY track_id LIMIT 1`).Scan(&trackID)
+	testdb.Row(t, store, `SELECT id FROM domains ORDER BY id LIMIT 1`).Scan(&domainID)
+	testdb.Row(t, store, `SELECT id FROM partners ORDER BY id LIMIT 1`).Scan(&partnerID)
+	testdb.Row(t, store, `SELECT id FROM audiences ORDER BY id LIMIT 1`).Scan(&audienceID)
 	if err := store.ChangeTrackModules(ctx, me, trackID, moduleID, postgres.TrackAdd); err != nil {
 		t.Fatal(err)
 	}

@@ -79,15 +79,6 @@ func (f *enrolFixtures) session(moduleID int64, capacity int, in time.Duration) 
 	return id
 }
 
-func mustModule(t *testing.T, store *postgres.Store, slug string) int64 {
-	t.Helper()
-	var id int64
-	if err := store.Pool().QueryRow(context.Background(), `SELECT id FROM modules WHERE slug = $1`, slug).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 func (f *enrolFixtures) exec(sql string, args ...any) {
 	f.t.Helper()
 	if _, err := f.store.Pool().Exec(context.Background(), sql, args...); err != nil {
@@ -164,9 +155,9 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 	_, err = store.CancelEnrolment(ctx, agent, out.Enrolment.ID, e2eMailer)
 	check(err)
 
-	_, slug8 := f.module("hybride", "Faciliter à distance")
-	f.session(mustModule(t, store, slug8), 10, 30*24*time.Hour)
-	f.session(mustModule(t, store, slug8), 1, 40*24*time.Hour)
+	m8, slug8 := f.module("hybride", "Faciliter à distance")
+	f.session(m8, 10, 30*24*time.Hour)
+	f.session(m8, 1, 40*24*time.Hour)
 
 	code, err := store.AttestationCode(ctx, followed)
 	check(err)
@@ -296,7 +287,7 @@ func TestKeyboard_Enrol(t *testing.T) {
 				t.Fatalf("after Enter: %q", msg)
 			}
 			var n int
-			store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, first).Scan(&n)
+			testdb.Row(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, first).Scan(&n)
 			if n != 1 {
 				t.Fatalf("%d confirmed enrolments in the chosen session", n)
 			}

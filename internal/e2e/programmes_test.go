@@ -86,7 +86,7 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 	d.reply = "/devenir-formateur/precisions/" + tok
 
 	var partner int64
-	s.Pool().QueryRow(ctx, `SELECT id FROM partners WHERE slug = 'openclassrooms'`).Scan(&partner)
+	testdb.Row(t, s, `SELECT id FROM partners WHERE slug = 'openclassrooms'`).Scan(&partner)
 	now := time.Now().In(catalogue.Paris)
 	if d.pool, err = s.CreateLicencePool(ctx, licence.NewPool{PartnerID: partner, Name: "Lot d’essai", Size: 3, GrantLabel: "Essai",
 		ValidFrom: now.AddDate(0, 0, -1), ValidUntil: now.AddDate(0, 6, 0)}, me); err != nil {
@@ -191,7 +191,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 	// Without JavaScript: a licence asked from a module's page lands on the agent's licences.
 	t.Run("licence-sans-javascript", func(t *testing.T) {
 		var module string
-		store.Pool().QueryRow(context.Background(), `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
+		testdb.Row(t, store, `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
 			WHERE p.slug = 'pix' AND m.status = 'published' ORDER BY m.id LIMIT 1`).Scan(&module)
 		tb := b.open(t, "/modules/"+module, tabOptions{width: 1280, height: 900, noJS: true})
 		if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(`#licence form button[type=submit]`)),

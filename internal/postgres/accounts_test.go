@@ -94,7 +94,7 @@ func TestStore_SignUp(t *testing.T) {
 		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, hash, mail.ResetPassword("", "", tok)); err != nil {
 			t.Fatal(err)
 		}
-		s.Pool().Exec(ctx, `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE hash = $1`, hash)
+		testdb.Exec(t, s, `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE hash = $1`, hash)
 		if _, err := s.ResetTokenUser(ctx, hash); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("expired link: %v, want ErrGone", err)
 		}
@@ -154,7 +154,7 @@ func TestStore_ResetPassword(t *testing.T) {
 		t.Errorf("outbox = %s", got)
 	}
 	var stored int
-	s.Pool().QueryRow(ctx, `SELECT count(*) FROM account_tokens WHERE hash = $1`, []byte(tok)).Scan(&stored)
+	testdb.Row(t, s, `SELECT count(*) FROM account_tokens WHERE hash = $1`, []byte(tok)).Scan(&stored)
 	if stored != 0 {
 		t.Error("a token is stored in clear")
 	}
@@ -685,7 +685,7 @@ func TestStore_ChangePasswordVoidsResetLinks(t *testing.T) {
 func TestStore_Outbox(t *testing.T) {
 	s := testdb.Open(t)
 	ctx := context.Background()
-	s.Pool().Exec(ctx, `UPDATE mail_outbox SET sent_at = now() WHERE sent_at IS NULL`)
+	testdb.Exec(t, s, `UPDATE mail_outbox SET sent_at = now() WHERE sent_at IS NULL`)
 	email := uniqueEmail("outbox")
 	for i := 0; i < 5; i++ {
 		signUp(t, s, fmt.Sprintf("%d.%s", i, email))
@@ -782,19 +782,19 @@ func TestStore_Cleanup_InactiveAccounts(t *testing.T) {
 	if _, err := s.EnrolInSession(ctx, old, sess, testMailer); err != nil {
 		t.Fatal(err)
 	}
-	enExec(t, s, `UPDATE users SET last_login_at = now() - interval '3 years 1 day' WHERE id = ANY($1)`, []int64{old, adm})
-	enExec(t, s, `UPDATE users SET last_login_at = now() - interval '2 years' WHERE id = $1`, recent)
-	enExec(t, s, `UPDATE users SET role = 'admin' WHERE id = $1`, adm)
+	testdb.Exec(t, s, `UPDATE users SET last_login_at = now() - interval '3 years 1 day' WHERE id = ANY($1)`, []int64{old, adm})
+	testdb.Exec(t, s, `UPDATE users SET last_login_at = now() - interval '2 years' WHERE id = $1`, recent)
+	testdb.Exec(t, s, `UPDATE users SET role = 'admin' WHERE id = $1`, adm)
 	if err := s.Cleanup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM users WHERE id = ANY($1)`, []int64{old, recent, adm}); n != 2 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM users WHERE id = ANY($1)`, []int64{old, recent, adm}); n != 2 {
 		t.Errorf("%d of the three accounts left, want 2", n)
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM users WHERE id = $1`, old); n != 0 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM users WHERE id = $1`, old); n != 0 {
 		t.Error("the inactive account is kept")
 	}
-	if n := enCount(t, s, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sess); n != 0 {
+	if n := testdb.Int(t, s, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sess); n != 0 {
 		t.Errorf("the deleted account's seat is still taken (%d)", n)
 	}
 }

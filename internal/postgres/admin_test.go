@@ -61,7 +61,7 @@ func testBackofficeAuditLogIsAppendOnly(t *testing.T, s *postgres.Store) {
 	if _, err := s.CreateDomain(ctx, alice, d); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, s, `SELECT count(*) FROM audit_log`); n != 1 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM audit_log`); n != 1 {
 		t.Fatalf("%d audit entries, want 1", n)
 	}
 	for _, sql := range []string{
@@ -74,7 +74,7 @@ func testBackofficeAuditLogIsAppendOnly(t *testing.T, s *postgres.Store) {
 			t.Errorf("%s: err = %v, want the append-only refusal", sql, err)
 		}
 	}
-	if n := count(t, s, `SELECT count(*) FROM audit_log WHERE actor_name = 'Alice Admin'`); n != 1 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM audit_log WHERE actor_name = 'Alice Admin'`); n != 1 {
 		t.Errorf("the entry changed or vanished (%d left)", n)
 	}
 }
@@ -212,11 +212,11 @@ func testBackofficePublishRules(t *testing.T, s *postgres.Store) {
 		t.Errorf("archiving an audience in use: %v", err)
 	}
 	// Saving the same values writes nothing, not even an audit entry.
-	before := count(t, s, `SELECT count(*) FROM audit_log`)
+	before := testdb.Int(t, s, `SELECT count(*) FROM audit_log`)
 	if err := s.UpdateModule(ctx, alice, modID, stored.Version+1, stored); err != nil {
 		t.Fatal(err)
 	}
-	if after := count(t, s, `SELECT count(*) FROM audit_log`); after != before {
+	if after := testdb.Int(t, s, `SELECT count(*) FROM audit_log`); after != before {
 		t.Errorf("an unchanged save wrote %d audit entries", after-before)
 	}
 }
@@ -224,7 +224,7 @@ func testBackofficePublishRules(t *testing.T, s *postgres.Store) {
 func testBackofficeConcurrentEdits(t *testing.T, s *postgres.Store) {
 	ctx := context.Background()
 	var id int64
-	s.Pool().QueryRow(ctx, `SELECT id FROM modules ORDER BY id LIMIT 1`).Scan(&id)
+	testdb.Row(t, s, `SELECT id FROM modules ORDER BY id LIMIT 1`).Scan(&id)
 	m, err := s.AdminModule(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -332,7 +332,7 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 	uid, _ := signUp(t, s, uniqueEmail("import"))
 	alice := admin.Actor{ID: uid, Name: "Alice Admin"}
 	var existing, domain string
-	s.Pool().QueryRow(ctx, `SELECT m.slug, d.slug FROM modules m JOIN domains d ON d.id = m.domain_id ORDER BY m.id LIMIT 1`).Scan(&existing, &domain)
+	testdb.Row(t, s, `SELECT m.slug, d.slug FROM modules m JOIN domains d ON d.id = m.domain_id ORDER BY m.id LIMIT 1`).Scan(&existing, &domain)
 	exported, err := s.ExportModules(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -376,7 +376,7 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 		if _, err := s.ApplyImport(ctx, alice, token); err == nil {
 			t.Fatal("a file with a rejected row was applied")
 		}
-		if n := count(t, s, `SELECT count(*) FROM modules WHERE slug = 'import-nouveau-module' OR title = 'Titre changé par l’import'`); n != 0 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM modules WHERE slug = 'import-nouveau-module' OR title = 'Titre changé par l’import'`); n != 0 {
 			t.Fatalf("partially applied: %d rows", n)
 		}
 	})
@@ -395,10 +395,10 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 		if msg, ok := admin.AsRule(err); !ok || !strings.Contains(msg, "a changé depuis la simulation") {
 			t.Fatalf("err = %v", err)
 		}
-		if n := count(t, s, `SELECT count(*) FROM modules WHERE slug = 'import-nouveau-module'`); n != 0 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM modules WHERE slug = 'import-nouveau-module'`); n != 0 {
 			t.Fatal("partially applied")
 		}
-		s.Pool().Exec(ctx, `UPDATE modules SET summary = replace(summary, ' (modifié)', '') WHERE slug = $1`, existing)
+		testdb.Exec(t, s, `UPDATE modules SET summary = replace(summary, ' (modifié)', '') WHERE slug = $1`, existing)
 	})
 
 	t.Run("Apply", func(t *testing.T) {
@@ -416,12 +416,12 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 		}
 		var title, status string
 		var keywords []string
-		s.Pool().QueryRow(ctx, `SELECT title FROM modules WHERE slug = $1`, existing).Scan(&title)
-		s.Pool().QueryRow(ctx, `SELECT status, keywords FROM modules WHERE slug = 'import-nouveau-module'`).Scan(&status, &keywords)
+		testdb.Row(t, s, `SELECT title FROM modules WHERE slug = $1`, existing).Scan(&title)
+		testdb.Row(t, s, `SELECT status, keywords FROM modules WHERE slug = 'import-nouveau-module'`).Scan(&status, &keywords)
 		if title != "Titre changé par l’import" || status != "draft" || strings.Join(keywords, ",") != "ia,données" {
 			t.Errorf("after apply: %q %q %v", title, status, keywords)
 		}
-		if n := count(t, s, `SELECT count(*) FROM audit_log WHERE action = 'import'`); n != 2 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM audit_log WHERE action = 'import'`); n != 2 {
 			t.Errorf("%d import audit entries, want 2", n)
 		}
 		if _, err := s.ApplyImport(ctx, alice, token); !errors.Is(err, postgres.ErrImportApplied) {

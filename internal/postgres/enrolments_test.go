@@ -91,22 +91,6 @@ func enUsers(t testing.TB, s *postgres.Store, n int) []int64 {
 	return ids
 }
 
-func enCount(t testing.TB, s *postgres.Store, sql string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := s.Pool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
-
-func enExec(t testing.TB, s *postgres.Store, sql string, args ...any) {
-	t.Helper()
-	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // waitlist returns the user ids of a session's waitlist in order, with the positions the store computes.
 func waitlist(t testing.TB, s *postgres.Store, sessionID int64) ([]int64, []int) {
 	t.Helper()
@@ -128,8 +112,8 @@ func waitlist(t testing.TB, s *postgres.Store, sessionID int64) ([]int64, []int)
 // checkSeats asserts the session's seats_taken equals its rows holding a seat, and returns it.
 func checkSeats(t testing.TB, s *postgres.Store, sessionID int64) int {
 	t.Helper()
-	taken := enCount(t, s, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sessionID)
-	rows := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status IN ('confirmed', 'held', 'attended', 'no_show')`, sessionID)
+	taken := testdb.Int(t, s, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sessionID)
+	rows := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status IN ('confirmed', 'held', 'attended', 'no_show')`, sessionID)
 	if taken != rows {
 		t.Fatalf("seats_taken = %d but %d enrolments hold a seat", taken, rows)
 	}
@@ -187,17 +171,17 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 	if got := checkSeats(t, s, sess); got != seats {
 		t.Fatalf("seats_taken = %d, want %d", got, seats)
 	}
-	confirmed := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sess)
-	waiting := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
+	confirmed := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sess)
+	waiting := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
 	if confirmed != seats || waiting != crowd-seats {
 		t.Fatalf("%d confirmed and %d waitlisted, want %d and %d", confirmed, waiting, seats, crowd-seats)
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1`, sess); n != crowd {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1`, sess); n != crowd {
 		t.Fatalf("%d enrolments for %d agents", n, crowd)
 	}
 	// Arrival order: every confirmed agent arrived (queue_seq) before every waitlisted one, and the waitlist
 	// positions are 1..n in arrival order.
-	if n := enCount(t, s, `SELECT count(*) FROM enrolments c, enrolments w WHERE c.session_id = $1 AND w.session_id = $1
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments c, enrolments w WHERE c.session_id = $1 AND w.session_id = $1
 		AND c.status = 'confirmed' AND w.status = 'waitlisted' AND c.queue_seq > w.queue_seq`, sess); n != 0 {
 		t.Fatalf("%d waitlisted agents arrived before a confirmed one", n)
 	}
@@ -219,7 +203,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 		t.Fatal("the roster's waitlist is not in arrival order")
 	}
 	// Every agent got the mail of their outcome.
-	if n := enCount(t, s, `SELECT count(*) FROM mail_outbox o JOIN users u ON u.email = o.recipient JOIN enrolments e ON e.user_id = u.id
+	if n := testdb.Int(t, s, `SELECT count(*) FROM mail_outbox o JOIN users u ON u.email = o.recipient JOIN enrolments e ON e.user_id = u.id
 		WHERE e.session_id = $1 AND o.kind = CASE e.status WHEN 'confirmed' THEN 'enrolment_confirmed' ELSE 'enrolment_waitlisted' END`, sess); n != crowd {
 		t.Fatalf("%d outcome mails, want %d", n, crowd)
 	}
@@ -233,7 +217,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 	}
 	rows.Close()
 	owner := func(enrolmentID int64) int64 {
-		return int64(enCount(t, s, `SELECT user_id FROM enrolments WHERE id = $1`, enrolmentID))
+		return int64(testdb.Int(t, s, `SELECT user_id FROM enrolments WHERE id = $1`, enrolmentID))
 	}
 
 	t.Run("ConcurrentCancellationsPromoteTheHead", func(t *testing.T) {
@@ -252,7 +236,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 			t.Fatalf("seats_taken = %d after cancellations and promotions, want %d", got, seats)
 		}
 		for _, u := range order[:5] {
-			if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND user_id = $2 AND status = 'confirmed'`, sess, u); n != 1 {
+			if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND user_id = $2 AND status = 'confirmed'`, sess, u); n != 1 {
 				t.Fatalf("agent %d (head of the waitlist) was not promoted", u)
 			}
 			if k := mailKinds(t, s, u); k[len(k)-1] != enrolment.KindPromoted {
@@ -271,7 +255,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 			if _, err := s.CancelEnrolment(ctx, owner(id), id, testMailer); err != nil {
 				t.Fatal(err)
 			}
-			if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND user_id = $2 AND status = 'confirmed'`, sess, head[0]); n != 1 {
+			if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND user_id = $2 AND status = 'confirmed'`, sess, head[0]); n != 1 {
 				t.Fatalf("cancellation %d did not promote the head of the waitlist", i+1)
 			}
 			after, positions := waitlist(t, s, sess)
@@ -301,7 +285,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u); n != 1 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u); n != 1 {
 			t.Fatalf("%d enrolments after 12 identical submits", n)
 		}
 		if already.Load() != 11 {
@@ -344,7 +328,7 @@ func TestStore_WaitlistOrder(t *testing.T) {
 
 	t.Run("LeavingTheWaitlistShiftsPositions", func(t *testing.T) {
 		var id int64
-		s.Pool().QueryRow(ctx, `SELECT id FROM enrolments WHERE user_id = $1`, users[3]).Scan(&id)
+		testdb.Row(t, s, `SELECT id FROM enrolments WHERE user_id = $1`, users[3]).Scan(&id)
 		if _, err := s.CancelEnrolment(ctx, users[3], id, testMailer); err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +358,7 @@ func TestStore_WaitlistOrder(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("FillFreedSeats = %d, %v; want 1", n, err)
 		}
-		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status = 'confirmed'`, users[2]); n != 1 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status = 'confirmed'`, users[2]); n != 1 {
 			t.Fatal("the head of the waitlist was not promoted into the freed seat")
 		}
 		checkSeats(t, s, sess)
@@ -424,7 +408,7 @@ func TestStore_EnrolRules(t *testing.T) {
 	t.Run("CancelledSession", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
 		sess := enSession(t, s, mod, 10, 48*time.Hour)
-		enExec(t, s, `UPDATE module_sessions SET status = 'cancelled' WHERE id = $1`, sess)
+		testdb.Exec(t, s, `UPDATE module_sessions SET status = 'cancelled' WHERE id = $1`, sess)
 		_, err := s.EnrolInSession(ctx, u, sess, testMailer)
 		refusal(t, err, enrolment.CodeSessionCancelled)
 	})
@@ -439,7 +423,7 @@ func TestStore_EnrolRules(t *testing.T) {
 	})
 	t.Run("UnverifiedAddress", func(t *testing.T) {
 		v := enUsers(t, s, 1)[0]
-		enExec(t, s, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, v)
+		testdb.Exec(t, s, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, v)
 		mod := enModule(t, s, "en_ligne", "published", "published")
 		_, err := s.EnrolOnline(ctx, v, mod, testMailer)
 		refusal(t, err, enrolment.CodeNotVerified)
@@ -466,7 +450,7 @@ func TestStore_EnrolRules(t *testing.T) {
 		if err != nil || out.Enrolment.Status != enrolment.Confirmed || out.Left == nil || out.Left.Session.ID != full {
 			t.Fatalf("switch: %+v, %v", out, err)
 		}
-		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status IN ('confirmed', 'waitlisted')`, v); n != 1 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status IN ('confirmed', 'waitlisted')`, v); n != 1 {
 			t.Fatalf("%d active enrolments after switching", n)
 		}
 	})
@@ -518,7 +502,7 @@ func TestStore_Cancel(t *testing.T) {
 		vs := enUsers(t, s, 2)
 		x, _ := s.EnrolInSession(ctx, vs[0], started, testMailer)
 		s.EnrolInSession(ctx, vs[1], started, testMailer)
-		enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 hours' WHERE id = $1`, started)
+		testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 hours' WHERE id = $1`, started)
 		if _, err := s.AdminCancelEnrolment(ctx, x.Enrolment.ID, testMailer); !enrolment.IsRefusal(err, enrolment.CodeNotCancellable) {
 			t.Fatalf("cancelling in a started session: %v", err)
 		}
@@ -529,7 +513,7 @@ func TestStore_Cancel(t *testing.T) {
 		if n, err := s.FillFreedSeats(ctx, testMailer); err != nil || n != 0 {
 			t.Fatalf("FillFreedSeats after the start = %d, %v", n, err)
 		}
-		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status = 'waitlisted'`, vs[1]); n != 1 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status = 'waitlisted'`, vs[1]); n != 1 {
 			t.Fatal("promoted after the session started")
 		}
 	})
@@ -602,7 +586,7 @@ func TestStore_SessionOperations(t *testing.T) {
 		b, _ := s.EnrolInSession(ctx, users[1], sess, testMailer)
 		_, err := s.MarkAttendance(ctx, sess, map[int64]bool{a.Enrolment.ID: true})
 		refusal(t, err, enrolment.CodeAttendanceEarly)
-		enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 day', ends_at = now() - interval '20 hours' WHERE id = $1`, sess)
+		testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 day', ends_at = now() - interval '20 hours' WHERE id = $1`, sess)
 		n, err := s.MarkAttendance(ctx, sess, map[int64]bool{a.Enrolment.ID: true, b.Enrolment.ID: false})
 		if err != nil || n != 2 {
 			t.Fatalf("%d, %v", n, err)
@@ -647,7 +631,7 @@ func TestStore_Track(t *testing.T) {
 	dated := enModule(t, s, "presentiel", "published", "published")
 	draft := enModule(t, s, "en_ligne", "draft", "published")
 	var domainID, trackID, tailoredID int64
-	s.Pool().QueryRow(ctx, `SELECT domain_id FROM modules WHERE id = $1`, online).Scan(&domainID)
+	testdb.Row(t, s, `SELECT domain_id FROM modules WHERE id = $1`, online).Scan(&domainID)
 	n := enSeq.Add(1)
 	for _, x := range []struct {
 		id    *int64
@@ -658,7 +642,7 @@ func TestStore_Track(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, m := range []int64{online, dated, draft} {
-			enExec(t, s, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, $3)`, *x.id, m, i+1)
+			testdb.Exec(t, s, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, $3)`, *x.id, m, i+1)
 		}
 	}
 	u := enUsers(t, s, 1)[0]
@@ -702,8 +686,8 @@ func TestStore_Track(t *testing.T) {
 		t.Fatalf("after the session's cancellation, to schedule: %+v", mine.ToSchedule)
 	}
 	var status, body string
-	s.Pool().QueryRow(ctx, `SELECT status FROM enrolments WHERE id = $1`, pendingID).Scan(&status)
-	s.Pool().QueryRow(ctx, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
+	testdb.Row(t, s, `SELECT status FROM enrolments WHERE id = $1`, pendingID).Scan(&status)
+	testdb.Row(t, s, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
 		u, enrolment.KindSessionCancelled).Scan(&body)
 	if status != enrolment.Cancelled || !strings.Contains(body, "revient dans « À planifier »") {
 		t.Errorf("the cancelled seat %s; mail:\n%s", status, body)
@@ -727,8 +711,8 @@ func TestStore_Reminders(t *testing.T) {
 		t.Fatalf("%d reminders five days before", n)
 	}
 	// Time passes: the seats were confirmed four days ago, the session now starts in 36 hours.
-	enExec(t, s, `UPDATE module_sessions SET starts_at = now() + interval '36 hours', ends_at = now() + interval '40 hours' WHERE id = $1`, sess)
-	enExec(t, s, `UPDATE enrolments SET confirmed_at = confirmed_at - interval '4 days' WHERE session_id = $1`, sess)
+	testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() + interval '36 hours', ends_at = now() + interval '40 hours' WHERE id = $1`, sess)
+	testdb.Exec(t, s, `UPDATE enrolments SET confirmed_at = confirmed_at - interval '4 days' WHERE session_id = $1`, sess)
 	var wg sync.WaitGroup
 	var total atomic.Int64
 	for range 4 { // several instances at once

@@ -35,7 +35,7 @@ func acceptRestricted(t *testing.T, s *postgres.Store, administration, contact s
 		t.Fatal(err)
 	}
 	var module int64
-	s.Pool().QueryRow(ctx, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
+	testdb.Row(t, s, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
 	title := "Programme réservé " + strconv.FormatInt(userSeq.Add(1), 10)
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
@@ -180,7 +180,7 @@ func TestStore_RestrictedAccess(t *testing.T) {
 		if err := s.UpdateTrack(ctx, alice, pub[0].ID, pub[0].Version, tr); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(t, s, `SELECT count(*) FROM track_access WHERE track_id = `+strconv.FormatInt(pub[0].ID, 10)); n != 0 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM track_access WHERE track_id = `+strconv.FormatInt(pub[0].ID, 10)); n != 0 {
 			t.Errorf("a public track got %d access entries", n)
 		}
 	})
@@ -212,7 +212,7 @@ func TestStore_RestrictedAccess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := count(t, s, `SELECT count(*) FROM tracks t WHERE restricted AND status <> 'archived'
+		want := testdb.Int(t, s, `SELECT count(*) FROM tracks t WHERE restricted AND status <> 'archived'
 			AND NOT EXISTS (SELECT 1 FROM track_access a WHERE a.track_id = t.id)`)
 		i := slices.IndexFunc(ps, func(p admin.Pending) bool { return strings.Contains(p.Label, "sans liste d’accès") })
 		if i < 0 || ps[i].Count != want || want < 2 {

@@ -188,7 +188,7 @@ func TestStore_Search_BadInput(t *testing.T) {
 			t.Errorf("%s: unknown values should be ignored: %d results, filters %v", raw, res.Total, res.Query.Filters)
 		}
 	}
-	if n := count(t, s, `SELECT count(*) FROM modules`); n == 0 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM modules`); n == 0 {
 		t.Fatal("modules gone")
 	}
 	if res := search(t, s, "page=100000"); res.Query.Page != res.Pages || len(res.Hits) == 0 {
@@ -391,7 +391,7 @@ func TestStore_SearchExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := count(t, s, `SELECT (SELECT count(*) FROM modules m JOIN domains d ON d.id = m.domain_id WHERE m.status = 'published' AND d.status IN ('published', 'coming'))
+	want := testdb.Int(t, s, `SELECT (SELECT count(*) FROM modules m JOIN domains d ON d.id = m.domain_id WHERE m.status = 'published' AND d.status IN ('published', 'coming'))
 		+ (SELECT count(*) FROM tracks t JOIN domains d ON d.id = t.domain_id WHERE t.status = 'published' AND d.status IN ('published', 'coming'))`)
 	if len(all) != want {
 		t.Errorf("%d entries, want %d", len(all), want)
@@ -426,14 +426,7 @@ func TestStore_SearchExport(t *testing.T) {
 // TestStore_Search_FollowsChanges edits the catalogue in a database of its own: the search follows every
 // change through the triggers that keep search_docs current.
 func TestStore_Search_FollowsChanges(t *testing.T) {
-	ctx := context.Background()
 	s := testdb.NewSeeded(t, "search_changes", 4)
-	exec := func(sql string, args ...any) {
-		t.Helper()
-		if _, err := s.Pool().Exec(ctx, sql, args...); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
 	has := func(raw, slug string) bool {
 		t.Helper()
 		res := search(t, s, raw)
@@ -441,7 +434,7 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 	}
 	const mod = "python-pour-l-analyse-de-donnees"
 
-	exec(`UPDATE modules SET title = 'Python et la zoologie des serpents' WHERE slug = $1`, mod)
+	testdb.Exec(t, s, `UPDATE modules SET title = 'Python et la zoologie des serpents' WHERE slug = $1`, mod)
 	if res := search(t, s, "q=zoologie"); len(res.Hits) != 1 || res.Hits[0].Slug != mod || res.Hits[0].Title.String() != "Python et la zoologie des serpents" {
 		t.Errorf("a new title is not searchable: %v", slugs(res.Hits))
 	}
@@ -449,26 +442,26 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 		t.Errorf("the new title's words are not in the vocabulary: corrected %q", res.Corrected)
 	}
 
-	exec(`UPDATE modules SET status = 'archived' WHERE slug = $1`, mod)
+	testdb.Exec(t, s, `UPDATE modules SET status = 'archived' WHERE slug = $1`, mod)
 	if has("q=zoologie", mod) {
 		t.Error("an archived module is still found")
 	}
-	exec(`UPDATE modules SET status = 'published' WHERE slug = $1`, mod)
+	testdb.Exec(t, s, `UPDATE modules SET status = 'published' WHERE slug = $1`, mod)
 
-	exec(`UPDATE domains SET status = 'draft' WHERE slug = 'data'`)
+	testdb.Exec(t, s, `UPDATE domains SET status = 'draft' WHERE slug = 'data'`)
 	if has("q=zoologie", mod) {
 		t.Error("a module of a draft domain is still found")
 	}
-	exec(`UPDATE domains SET status = 'published' WHERE slug = 'data'`)
+	testdb.Exec(t, s, `UPDATE domains SET status = 'published' WHERE slug = 'data'`)
 	if !has("q=zoologie", mod) {
 		t.Error("a module of a republished domain is not found")
 	}
 
 	// A dated module: filling every session takes it (and the tracks that only it kept open) out of "places".
 	var dated string
-	s.Pool().QueryRow(ctx, `SELECT m.slug FROM modules m WHERE m.format = 'presentiel' ORDER BY m.id LIMIT 1`).Scan(&dated)
+	testdb.Row(t, s, `SELECT m.slug FROM modules m WHERE m.format = 'presentiel' ORDER BY m.id LIMIT 1`).Scan(&dated)
 	before := search(t, s, "places=1").Total
-	exec(`UPDATE module_sessions SET seats_taken = capacity WHERE module_id = (SELECT id FROM modules WHERE slug = $1)`, dated)
+	testdb.Exec(t, s, `UPDATE module_sessions SET seats_taken = capacity WHERE module_id = (SELECT id FROM modules WHERE slug = $1)`, dated)
 	after := search(t, s, "places=1")
 	if after.Total >= before {
 		t.Errorf("places=1: %d results before filling %s, %d after", before, dated, after.Total)
@@ -476,7 +469,7 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 	if got, want := after.Total, expectedCount(t, s, after.Query, "", ""); got != want {
 		t.Errorf("places=1 after filling: %d, SQL says %d", got, want)
 	}
-	exec(`UPDATE module_sessions SET seats_taken = seats_taken - 1 WHERE id = (SELECT min(id) FROM module_sessions
+	testdb.Exec(t, s, `UPDATE module_sessions SET seats_taken = seats_taken - 1 WHERE id = (SELECT min(id) FROM module_sessions
 		WHERE module_id = (SELECT id FROM modules WHERE slug = $1) AND starts_at > now())`, dated)
 	if got := search(t, s, "places=1").Total; got != before {
 		t.Errorf("places=1 after freeing a seat: %d, want %d", got, before)
@@ -484,12 +477,12 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 
 	// A track takes the formats of the modules it gets.
 	var track string
-	s.Pool().QueryRow(ctx, `SELECT t.slug FROM tracks t WHERE NOT EXISTS (SELECT 1 FROM track_modules tm JOIN modules m ON m.id = tm.module_id
+	testdb.Row(t, s, `SELECT t.slug FROM tracks t WHERE NOT EXISTS (SELECT 1 FROM track_modules tm JOIN modules m ON m.id = tm.module_id
 		WHERE tm.track_id = t.id AND m.format = 'presentiel') ORDER BY t.id LIMIT 1`).Scan(&track)
 	if has("type=parcours&type=programme&format=presentiel&q="+url.QueryEscape(track), track) {
 		t.Fatalf("%s already in person", track)
 	}
-	exec(`INSERT INTO track_modules (track_id, module_id, position)
+	testdb.Exec(t, s, `INSERT INTO track_modules (track_id, module_id, position)
 		SELECT t.id, (SELECT id FROM modules WHERE slug = $2), (SELECT max(position) + 1 FROM track_modules WHERE track_id = t.id)
 		FROM tracks t WHERE t.slug = $1`, track, dated)
 	res := search(t, s, "type=parcours&type=programme&format=presentiel&tri=titre&page=1")
@@ -564,7 +557,7 @@ func TestStore_Search_ConcurrentRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want bool
-	s.Pool().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM module_sessions WHERE module_id = $1 AND status = 'scheduled'
+	testdb.Row(t, s, `SELECT EXISTS (SELECT 1 FROM module_sessions WHERE module_id = $1 AND status = 'scheduled'
 		AND starts_at > now() AND seats_taken < capacity)`, module).Scan(&want)
 	if open != want {
 		t.Errorf("search row says seats left = %v, sessions say %v", open, want)

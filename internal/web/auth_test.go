@@ -129,7 +129,7 @@ func TestAccount_Journey(t *testing.T) {
 	old.c.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookieName(false), Value: stolen}})
 	expectRedirect(t, old.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
 	var n int
-	store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM sessions WHERE token = $1`, stolen).Scan(&n)
+	testdb.Row(t, store, `SELECT count(*) FROM sessions WHERE token = $1`, stolen).Scan(&n)
 	if n != 0 {
 		t.Error("the old session is still stored after logout")
 	}
@@ -187,12 +187,12 @@ func TestSessionLifetimes(t *testing.T) {
 	srv := accountServer(t, store, map[string]string{"CAMPUS_SESSION_IDLE_TIMEOUT": "1m", "CAMPUS_SESSION_LIFETIME": "2m"})
 	b, _ := signedIn(t, srv, store, account.RoleAgent)
 	var expiry time.Time
-	store.Pool().QueryRow(context.Background(), `SELECT expiry FROM sessions WHERE token = $1`, b.cookie().Value).Scan(&expiry)
+	testdb.Row(t, store, `SELECT expiry FROM sessions WHERE token = $1`, b.cookie().Value).Scan(&expiry)
 	if d := time.Until(expiry); d <= 0 || d > time.Minute+5*time.Second {
 		t.Errorf("session expires in %v, want the 1m idle timeout", d)
 	}
 	// An expired session is not accepted.
-	store.Pool().Exec(context.Background(), `UPDATE sessions SET expiry = now() - interval '1 second' WHERE token = $1`, b.cookie().Value)
+	testdb.Exec(t, store, `UPDATE sessions SET expiry = now() - interval '1 second' WHERE token = $1`, b.cookie().Value)
 	expectRedirect(t, b.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
 }
 

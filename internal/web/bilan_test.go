@@ -23,8 +23,8 @@ func bilanEnrolments(t *testing.T, store *postgres.Store, administration string)
 	t.Helper()
 	ctx := context.Background()
 	var module, other int64
-	store.Pool().QueryRow(ctx, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
-	store.Pool().QueryRow(ctx, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&other)
+	testdb.Row(t, store, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
+	testdb.Row(t, store, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&other)
 	for i, status := range []string{"completed", "confirmed", "cancelled"} {
 		var user int64
 		if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email, administration) VALUES ($1, $2) RETURNING id`,
@@ -139,7 +139,7 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 	p.doc.Find("#par-domaine-donnees tbody tr").Each(func(_ int, tr *goquery.Selection) {
 		title := text(tr.Find("th"))
 		var made, done int
-		store.Pool().QueryRow(ctx, `SELECT count(*) FILTER (WHERE e.status <> 'cancelled'), count(*) FILTER (WHERE e.status IN ('attended', 'completed'))
+		testdb.Row(t, store, `SELECT count(*) FILTER (WHERE e.status <> 'cancelled'), count(*) FILTER (WHERE e.status IN ('attended', 'completed'))
 			FROM enrolments e JOIN modules m ON m.id = e.module_id JOIN domains d ON d.id = m.domain_id WHERE d.title = $1`, title).Scan(&made, &done)
 		cells := tr.Find("td")
 		for i, n := range []int{made, done} {
@@ -267,7 +267,7 @@ func TestBilan_SmallCountsHidden(t *testing.T) {
 		t.Fatalf("%d modules: %v", len(modules), rows.Err())
 	}
 	var existing int
-	store.Pool().QueryRow(ctx, `SELECT count(*) FROM enrolments`).Scan(&existing)
+	testdb.Row(t, store, `SELECT count(*) FROM enrolments`).Scan(&existing)
 	if existing != 0 {
 		t.Fatalf("the seed has %d enrolments: the figures below assume none", existing)
 	}

@@ -68,12 +68,11 @@ func eventually(t *testing.T, within time.Duration, f func() string) {
 // by anyone (here: SQL, as another instance's admin would) shows on both within a second.
 func TestCache_InvalidatedAcrossInstances(t *testing.T) {
 	store := testdb.Seeded(t)
-	ctx := context.Background()
 	a, _ := newWatchedServer(t, store)
 	b, _ := newWatchedServer(t, store)
 
 	var slug, title string
-	store.Pool().QueryRow(ctx, `SELECT slug, title FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`).Scan(&slug, &title)
+	testdb.Row(t, store, `SELECT slug, title FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`).Scan(&slug, &title)
 	for _, srv := range []*httptest.Server{a, b} {
 		if p := get(t, srv, "/modules/"+slug); text(p.doc.Find("h1")) != title {
 			t.Fatalf("h1 %q, want %q", text(p.doc.Find("h1")), title)
@@ -82,8 +81,8 @@ func TestCache_InvalidatedAcrossInstances(t *testing.T) {
 
 	t.Run("CatalogueEdit", func(t *testing.T) {
 		renamed := title + " (nouvelle édition)"
-		exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, renamed, slug)
-		defer exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, title, slug)
+		testdb.Exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, renamed, slug)
+		defer testdb.Exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, title, slug)
 		for name, srv := range map[string]*httptest.Server{"A": a, "B": b} {
 			eventually(t, time.Second, func() string {
 				if got := text(get(t, srv, "/modules/"+slug).doc.Find("h1")); got != renamed {
@@ -103,8 +102,8 @@ func TestCache_InvalidatedAcrossInstances(t *testing.T) {
 			}
 		}
 		renamed := title + " (session de printemps)"
-		exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, renamed, slug)
-		defer exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, title, slug)
+		testdb.Exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, renamed, slug)
+		defer testdb.Exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, title, slug)
 		for name, srv := range map[string]*httptest.Server{"A": a, "B": b} {
 			eventually(t, time.Second, func() string {
 				if got := text(get(t, srv, path).doc.Find(`a[href="/modules/` + slug + `"]`)); got != renamed {
@@ -118,11 +117,11 @@ func TestCache_InvalidatedAcrossInstances(t *testing.T) {
 	t.Run("SeatsTaken", func(t *testing.T) {
 		var ref string
 		var capacity int
-		store.Pool().QueryRow(ctx, `SELECT ms.ref, ms.capacity FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
+		testdb.Row(t, store, `SELECT ms.ref, ms.capacity FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
 			WHERE m.slug = $1 ORDER BY ms.starts_at LIMIT 1`, slug).Scan(&ref, &capacity)
 		get(t, a, "/modules/"+slug) // cached
-		exec(t, store, `UPDATE module_sessions SET seats_taken = 5 WHERE ref = $1`, ref)
-		defer exec(t, store, `UPDATE module_sessions SET seats_taken = 0 WHERE ref = $1`, ref)
+		testdb.Exec(t, store, `UPDATE module_sessions SET seats_taken = 5 WHERE ref = $1`, ref)
+		defer testdb.Exec(t, store, `UPDATE module_sessions SET seats_taken = 0 WHERE ref = $1`, ref)
 		want := itoa(capacity-5) + " sur " + itoa(capacity)
 		eventually(t, time.Second, func() string {
 			if row := text(get(t, a, "/modules/"+slug).doc.Find("#sessions ~ div tbody tr").First()); !strings.Contains(row, want) {
@@ -131,13 +130,6 @@ func TestCache_InvalidatedAcrossInstances(t *testing.T) {
 			return ""
 		})
 	})
-}
-
-func exec(t *testing.T, s *postgres.Store, sql string, args ...any) {
-	t.Helper()
-	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
 }
 
 // TestPageCache: anonymous visitors get the same rendered page from the cache, with the same tag and the

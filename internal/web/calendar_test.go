@@ -12,6 +12,7 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/catalogue"
+	"campus/internal/testdb"
 )
 
 func parseICS(t *testing.T, p page) *ics.Calendar {
@@ -49,7 +50,7 @@ func TestCalendar_EnrolmentFile(t *testing.T) {
 	sess := enrolSession(t, store, m.id, 10, 15*24*time.Hour)
 	b, u := signedIn(t, srv, store, account.RoleAgent)
 	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
-	id := dbIDs(t, store, `SELECT id FROM enrolments WHERE user_id = $1`, u.ID)[0]
+	id := testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE user_id = $1`, u.ID)[0]
 	path := fmt.Sprintf("/mes-formations/%d/calendrier.ics", id)
 
 	p := b.get(path)
@@ -74,7 +75,7 @@ func TestCalendar_EnrolmentFile(t *testing.T) {
 		t.Fatalf("DTSTART without TZID=Europe/Paris: %+v", start)
 	}
 	var startsAt, endsAt time.Time
-	store.Pool().QueryRow(t.Context(), `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, sess).Scan(&startsAt, &endsAt)
+	testdb.Row(t, store, `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, sess).Scan(&startsAt, &endsAt)
 	gotStart, err := ev.GetStartAt()
 	if err != nil || !gotStart.Equal(startsAt) || gotStart.Location().String() != "Europe/Paris" {
 		t.Fatalf("DTSTART %v (%v), want %v", gotStart, err, startsAt)
@@ -121,7 +122,7 @@ func TestCalendar_Feed(t *testing.T) {
 	sess := enrolSession(t, store, m.id, 10, 8*24*time.Hour)
 	b, u := signedIn(t, srv, store, account.RoleAgent)
 	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
-	id := dbIDs(t, store, `SELECT id FROM enrolments WHERE user_id = $1`, u.ID)[0]
+	id := testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE user_id = $1`, u.ID)[0]
 
 	if b.get("/mes-formations").doc.Find("#lien-agenda").Length() != 0 {
 		t.Fatal("a feed link is shown before one was made")
@@ -140,7 +141,7 @@ func TestCalendar_Feed(t *testing.T) {
 	}
 	first := newLink()
 	token := strings.TrimSuffix(strings.TrimPrefix(first, "/calendrier/"), ".ics")
-	if n := dbInt(t, store, `SELECT count(*) FROM calendar_feeds WHERE user_id = $1 AND token_hash = $2`, u.ID, account.HashToken(token)); n != 1 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM calendar_feeds WHERE user_id = $1 AND token_hash = $2`, u.ID, account.HashToken(token)); n != 1 {
 		t.Fatal("the feed is not stored as the hash of its token")
 	}
 	anonymous := newBrowser(t, srv)

@@ -48,7 +48,7 @@ func TestMyTrainings_DeclareOnlineCompletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	var declared bool
-	store.Pool().QueryRow(ctx, `SELECT completion_declared FROM enrolments WHERE id = $1`, id).Scan(&declared)
+	testdb.Row(t, store, `SELECT completion_declared FROM enrolments WHERE id = $1`, id).Scan(&declared)
 	if declared {
 		t.Error("an admin's mark keeps the declaration")
 	}

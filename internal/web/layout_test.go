@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -29,7 +28,7 @@ func TestLayout_Navigation(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	var moduleSlug string
-	store.Pool().QueryRow(context.Background(), `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
 
 	for _, c := range []struct{ path, nav, current string }{
 		{"/", "/", "page"},
@@ -113,7 +112,7 @@ func TestLayout_AutocompleteTokens(t *testing.T) {
 	srv := newServer(t, store)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	var sessionID string
-	store.Pool().QueryRow(context.Background(), `SELECT id::text FROM module_sessions ORDER BY id LIMIT 1`).Scan(&sessionID)
+	testdb.Row(t, store, `SELECT id::text FROM module_sessions ORDER BY id LIMIT 1`).Scan(&sessionID)
 	for _, path := range []string{"/admin/sessions/" + sessionID + "/modifier", "/compte"} {
 		p := admin.get(path)
 		if p.status != http.StatusOK || p.doc.Find("form input").Length() == 0 {

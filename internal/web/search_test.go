@@ -291,9 +291,8 @@ func TestSearchPage(t *testing.T) {
 func TestOpenData(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	ctx := context.Background()
 	var published int
-	store.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published')`).Scan(&published)
+	testdb.Row(t, store, `SELECT (SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published')`).Scan(&published)
 
 	fetch := func(path string) (*http.Response, []byte) {
 		res, err := srv.Client().Get(srv.URL + path)

@@ -95,7 +95,7 @@ func TestSitemapXML(t *testing.T) {
 		}
 	}
 	var published int
-	store.Pool().QueryRow(context.Background(), `SELECT
+	testdb.Row(t, store, `SELECT
 		(SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published') +
 		(SELECT count(*) FROM partners WHERE status = 'published') + (SELECT count(*) FROM domains WHERE status IN ('published', 'coming'))`).Scan(&published)
 	if n := kinds["modules"] + kinds["parcours"] + kinds["programmes-sur-mesure"] + kinds["partenaires"] + kinds["domaines"]; n != published {
@@ -238,8 +238,8 @@ func TestSitemapXML_FreshAfterChange(t *testing.T) {
 	srv, _ := startWatched(t, store, map[string]string{"CAMPUS_BASE_URL": testBase})
 	ctx := context.Background()
 	var gone, changed string
-	store.Pool().QueryRow(ctx, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&gone)
-	store.Pool().QueryRow(ctx, `SELECT slug FROM modules WHERE status = 'published' AND slug <> $1 ORDER BY id LIMIT 1`, gone).Scan(&changed)
+	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&gone)
+	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' AND slug <> $1 ORDER BY id LIMIT 1`, gone).Scan(&changed)
 	before := readSitemap(t, srv)
 	if _, ok := before["/modules/"+gone]; !ok || before["/modules/"+changed] == "" {
 		t.Fatalf("modules %s and %s not in the sitemap", gone, changed)
@@ -367,7 +367,6 @@ func list(v any) []any { a, _ := v.([]any); return a }
 func TestJSONLD(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	ctx := context.Background()
 
 	// Every page of the sitemap: the breadcrumb.
 	crumbs := 0
@@ -429,8 +428,8 @@ func TestJSONLD(t *testing.T) {
 
 	// Tracks and programmes: a Course made of the modules the page lists, free.
 	var trackSlug, programmeSlug string
-	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE administration = '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&trackSlug)
-	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE administration <> '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&programmeSlug)
+	testdb.Row(t, store, `SELECT slug FROM tracks WHERE administration = '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&trackSlug)
+	testdb.Row(t, store, `SELECT slug FROM tracks WHERE administration <> '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&programmeSlug)
 	for _, path := range []string{"/parcours/" + trackSlug, "/programmes-sur-mesure/" + programmeSlug} {
 		p := get(t, srv, path)
 		courses := jsonLD(t, path, p)["Course"]
@@ -459,7 +458,7 @@ func TestJSONLD(t *testing.T) {
 	// Modules of each format.
 	for _, format := range []string{"presentiel", "hybride", "en_ligne"} {
 		var slug, secret string
-		store.Pool().QueryRow(ctx, `SELECT m.slug, coalesce((SELECT max(virtual_url) FROM module_sessions x WHERE x.module_id = m.id), '')
+		testdb.Row(t, store, `SELECT m.slug, coalesce((SELECT max(virtual_url) FROM module_sessions x WHERE x.module_id = m.id), '')
 			FROM modules m WHERE m.format = $1 AND m.status = 'published'
 			ORDER BY (SELECT count(*) FROM module_sessions x WHERE x.module_id = m.id AND x.virtual_url <> '') DESC, m.id LIMIT 1`, format).Scan(&slug, &secret)
 		path := "/modules/" + slug

@@ -97,7 +97,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 		"kind": {"interne"}, "organisation": {"DINUM"}, "domains": {"data", "cybersecurite"}, "modules": {"Initiation SQL"},
 		"availability": {"Un jour par mois"}, "community": {"oui"}, "consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
 	var id int64
-	store.Pool().QueryRow(ctx, `SELECT id FROM trainer_applications WHERE email = $1`, u.Email).Scan(&id)
+	testdb.Row(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, u.Email).Scan(&id)
 	page := "/admin/formateurs/" + strconv.FormatInt(id, 10)
 
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -135,7 +135,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 		t.Errorf("acceptance mail: %s", m.Kind)
 	}
 	var audited int
-	store.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE entity = 'trainer_application' AND entity_id = $1`, id).Scan(&audited)
+	testdb.Row(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'trainer_application' AND entity_id = $1`, id).Scan(&audited)
 	if audited != 2 {
 		t.Errorf("%d audit entries for the two decisions", audited)
 	}
@@ -149,7 +149,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 		t.Fatalf("trainer space: %d", space.status)
 	}
 	var sessionID string
-	store.Pool().QueryRow(ctx, `SELECT id::text FROM module_sessions WHERE status = 'scheduled' AND starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
+	testdb.Row(t, store, `SELECT id::text FROM module_sessions WHERE status = 'scheduled' AND starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
 	// The back-office's session form gives the session to the trainer.
 	if _, err := store.Pool().Exec(ctx, `UPDATE module_sessions SET trainer_id = $2 WHERE id = $1::bigint`, sessionID, u.ID); err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 	// Leaving the community.
 	expectRedirect(t, agent.post("/formateur/communaute", url.Values{}), http.StatusSeeOther, "/formateur#profil")
 	var community bool
-	store.Pool().QueryRow(ctx, `SELECT community FROM trainer_profiles WHERE user_id = $1`, u.ID).Scan(&community)
+	testdb.Row(t, store, `SELECT community FROM trainer_profiles WHERE user_id = $1`, u.ID).Scan(&community)
 	if community {
 		t.Error("still in the community")
 	}
@@ -278,7 +278,7 @@ func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
 	squatter.post("/inscription", url.Values{"email": {email}, "password": {goodPassword}, "given_name": {"Eve"},
 		"usual_name": {"Pirate"}, "administration": {"Aucune"}, "consent": {"oui"}})
 	var squatted int
-	store.Pool().QueryRow(ctx, `SELECT count(*) FROM users WHERE email = $1 AND password_hash IS NOT NULL AND email_verified_at IS NULL`, email).Scan(&squatted)
+	testdb.Row(t, store, `SELECT count(*) FROM users WHERE email = $1 AND password_hash IS NOT NULL AND email_verified_at IS NULL`, email).Scan(&squatted)
 	if squatted != 1 {
 		t.Fatal("the unproven account was not made")
 	}

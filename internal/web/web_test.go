@@ -125,12 +125,11 @@ func checkUniqueIDs(t *testing.T, path string, p page) {
 func TestPages(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	ctx := context.Background()
 
 	var trackSlug, programmeSlug, moduleSlug string
-	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE administration = '' ORDER BY id LIMIT 1`).Scan(&trackSlug)
-	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE participants = 200`).Scan(&programmeSlug)
-	store.Pool().QueryRow(ctx, `SELECT slug FROM modules WHERE format = 'hybride' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+	testdb.Row(t, store, `SELECT slug FROM tracks WHERE administration = '' ORDER BY id LIMIT 1`).Scan(&trackSlug)
+	testdb.Row(t, store, `SELECT slug FROM tracks WHERE participants = 200`).Scan(&programmeSlug)
+	testdb.Row(t, store, `SELECT slug FROM modules WHERE format = 'hybride' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
 
 	cases := []struct {
 		path, title, h1 string
@@ -237,7 +236,9 @@ func TestEveryCataloguePage(t *testing.T) {
 	n := 0
 	for rows.Next() {
 		var path, title string
-		rows.Scan(&path, &title)
+		if err := rows.Scan(&path, &title); err != nil {
+			t.Fatal(err)
+		}
 		p := get(t, srv, path)
 		if p.status != http.StatusOK {
 			t.Errorf("%s: status %d", path, p.status)
@@ -275,11 +276,10 @@ func TestErrors(t *testing.T) {
 	}
 
 	t.Run("Gone", func(t *testing.T) {
-		ctx := context.Background()
 		var slug string
-		store.Pool().QueryRow(ctx, `SELECT slug FROM modules ORDER BY id DESC LIMIT 1`).Scan(&slug)
-		store.Pool().Exec(ctx, `UPDATE modules SET status = 'archived' WHERE slug = $1`, slug)
-		defer store.Pool().Exec(ctx, `UPDATE modules SET status = 'published' WHERE slug = $1`, slug)
+		testdb.Row(t, store, `SELECT slug FROM modules ORDER BY id DESC LIMIT 1`).Scan(&slug)
+		testdb.Exec(t, store, `UPDATE modules SET status = 'archived' WHERE slug = $1`, slug)
+		defer testdb.Exec(t, store, `UPDATE modules SET status = 'published' WHERE slug = $1`, slug)
 		if p := get(t, srv, "/modules/"+slug); p.status != http.StatusGone || !strings.Contains(p.body, "archivé") {
 			t.Errorf("archived module: status %d", p.status)
 		}
@@ -287,8 +287,8 @@ func TestErrors(t *testing.T) {
 
 	t.Run("Redirects", func(t *testing.T) {
 		var prog, track string
-		store.Pool().QueryRow(context.Background(), `SELECT slug FROM tracks WHERE administration <> '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&prog)
-		store.Pool().QueryRow(context.Background(), `SELECT slug FROM tracks WHERE administration = '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&track)
+		testdb.Row(t, store, `SELECT slug FROM tracks WHERE administration <> '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&prog)
+		testdb.Row(t, store, `SELECT slug FROM tracks WHERE administration = '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&track)
 		if p := get(t, srv, "/parcours/"+prog); p.status != http.StatusMovedPermanently || p.header.Get("Location") != "/programmes-sur-mesure/"+prog {
 			t.Errorf("tailored programme under /parcours: %d → %q", p.status, p.header.Get("Location"))
 		}
@@ -465,9 +465,8 @@ func TestConditionalGet(t *testing.T) {
 		t.Fatalf("revalidation: status %d, length %d", again.StatusCode, again.ContentLength)
 	}
 	// The content changes: the old tag no longer matches.
-	ctx := context.Background()
-	store.Pool().Exec(ctx, `UPDATE domains SET summary = summary || ' Mis à jour.' WHERE slug = 'data'`)
-	defer store.Pool().Exec(ctx, `UPDATE domains SET summary = replace(summary, ' Mis à jour.', '') WHERE slug = 'data'`)
+	testdb.Exec(t, store, `UPDATE domains SET summary = summary || ' Mis à jour.' WHERE slug = 'data'`)
+	defer testdb.Exec(t, store, `UPDATE domains SET summary = replace(summary, ' Mis à jour.', '') WHERE slug = 'data'`)
 	if changed := do("/domaines/data", etag); changed.StatusCode != 200 || changed.Header.Get("ETag") == etag {
 		t.Fatalf("after a change: status %d, same tag %v", changed.StatusCode, changed.Header.Get("ETag") == etag)
 	}
