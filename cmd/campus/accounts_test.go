@@ -20,6 +20,7 @@ import (
 )
 
 func TestRun_UserGrant(t *testing.T) {
+	t.Parallel()
 	dbURL := testdb.NewDatabase(t, "user")
 	vars := env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_LOG_LEVEL": "warn"})
 	ctx := context.Background()
@@ -64,6 +65,7 @@ func TestRun_UserGrant(t *testing.T) {
 // TestRun_Demo: `campus demo` refuses outside development; in development it makes an agent, a trainer and an
 // admin whose printed password signs them in, and a second run gives a new password that replaces the first.
 func TestRun_Demo(t *testing.T) {
+	t.Parallel()
 	dbURL := testdb.NewDatabase(t, "demo")
 	ctx := context.Background()
 	if err := run(ctx, []string{"migrate"}, env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_LOG_LEVEL": "warn"}), io.Discard, io.Discard); err != nil {
@@ -181,6 +183,7 @@ func (s *fakeSMTP) received() []string {
 // TestRun_MailDelivery: `serve` starts the sender; a sign-up's verification mail goes from the outbox to
 // the SMTP relay.
 func TestRun_MailDelivery(t *testing.T) {
+	t.Parallel()
 	smtp := startSMTP(t)
 	_, port, _ := net.SplitHostPort(smtp.ln.Addr().String())
 	dbURL := testdb.NewDatabase(t, "mail")

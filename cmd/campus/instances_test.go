@@ -30,6 +30,7 @@ import (
 // instance is valid on the other and a sign-out on either ends it on both; an admin edit made through the
 // back-office of one instance shows on the other's cached public page within a second.
 func TestTwoInstances(t *testing.T) {
+	t.Parallel()
 	started := time.Now()
 	dbURL := testdb.NewDatabase(t, "instances")
 	ctx := context.Background()

@@ -68,6 +68,7 @@ func (s *serving) wait(t *testing.T, within time.Duration) {
 // TestRun_EndToEnd runs the real program: migrate, seed, then serve on a random port; it fetches each page
 // type over HTTP and stops the server as SIGTERM would.
 func TestRun_EndToEnd(t *testing.T) {
+	t.Parallel()
 	url := testdb.NewDatabase(t, "e2e")
 	vars := env(map[string]string{"DATABASE_URL": url, "CAMPUS_ADDR": "127.0.0.1:0", "CAMPUS_LOG_LEVEL": "warn", "CAMPUS_DRAIN": "0s"})
 	var out bytes.Buffer

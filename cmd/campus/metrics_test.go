@@ -55,6 +55,7 @@ func metricValue(body, series string) float64 {
 // with the traffic; on SIGTERM /readyz answers 503 at once while pages are still served (with Connection:
 // close), and the listener closes only once the drain period has passed.
 func TestServe_MetricsAndDrain(t *testing.T) {
+	// Not parallel: the request and enrolment counters are the process's, which other tests would move.
 	url := testdb.NewDatabase(t, "metrics")
 	metricsAddr := freeAddr(t)
 	drain := 1500 * time.Millisecond

@@ -773,6 +773,7 @@ func TestStore_RateHit(t *testing.T) {
 // TestStore_Cleanup_InactiveAccounts: an account not signed in for three years is deleted with its data (its
 // confirmed seat released), a more recent one and an admin are kept — as the personal-data page says.
 func TestStore_Cleanup_InactiveAccounts(t *testing.T) {
+	t.Parallel()
 	s := testdb.NewSeeded(t, "inactifs", 4)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")

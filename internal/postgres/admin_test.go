@@ -23,6 +23,7 @@ func backofficeStore(t *testing.T) *postgres.Store {
 
 // TestStore_Backoffice runs the back-office's store tests on one seeded database of their own.
 func TestStore_Backoffice(t *testing.T) {
+	t.Parallel()
 	s := backofficeStore(t)
 	t.Run("AuditLogIsAppendOnly", func(t *testing.T) { testBackofficeAuditLogIsAppendOnly(t, s) })
 	t.Run("DomainEdits", func(t *testing.T) { testBackofficeDomainEdits(t, s) })

@@ -58,6 +58,7 @@ func statusOf(t testing.TB, s *postgres.Store, sess, user int64) string {
 // TestStore_ApprovalStateMachine walks held → confirmed / refused / expired, with the waitlist promoted (into a
 // held seat, the manager asked in turn) in the same transaction, single-use links, the reminder and the audit log.
 func TestStore_ApprovalStateMachine(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	sess := approvalSession(t, s, 2)
@@ -251,6 +252,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 // cancel. The seats taken always equal the held and confirmed enrolments, never above the capacity, and seats
 // always went to the waitlist in arrival order.
 func TestStore_ApprovalCrowd(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	const seats, crowd = 20, 200

@@ -16,6 +16,7 @@ import (
 // once: attended), the minutes attended are the duration's share of the days attended, a day to come or unknown
 // is refused, the whole-session form marks every day, half-days make two slots a day.
 func TestStore_AttendancePerDay(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published") // 210 minutes
@@ -105,6 +106,7 @@ func TestStore_AttendancePerDay(t *testing.T) {
 // TestStore_DeclareAbsence: before the cut-off the seat goes to the waitlist; after it the absence is excused
 // and the seat kept; once only, never after the start, always with a reason.
 func TestStore_DeclareAbsence(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")

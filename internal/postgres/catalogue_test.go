@@ -273,6 +273,7 @@ func TestSession_CapacityCheck(t *testing.T) {
 }
 
 func TestStore_MigrateConcurrently(t *testing.T) {
+	t.Parallel()
 	url := testdb.NewDatabase(t, "migrate")
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -141,6 +141,7 @@ func mailKinds(t testing.TB, s *postgres.Store, userID int64) []string {
 // seats: exactly 20 confirmed, the others waitlisted in order of arrival, seats_taken equal to the rows; then
 // cancellations, concurrent and one by one, promote exactly the head of the waitlist, in order.
 func TestStore_EnrolConcurrently(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	const seats, crowd = 20, 230
@@ -303,6 +304,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 // TestStore_WaitlistOrder: agents enrolling one after the other in a full session are waitlisted in that order,
 // with positions 1, 2, 3…; a new agent never takes a freed seat ahead of the waitlist.
 func TestStore_WaitlistOrder(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "hybride", "published", "published")
@@ -378,6 +380,7 @@ func refusal(t *testing.T, err error, code string) {
 
 // TestStore_EnrolRules: what may not be enrolled in is refused with a French message.
 func TestStore_EnrolRules(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	u := enUsers(t, s, 1)[0]
@@ -472,6 +475,7 @@ func TestStore_EnrolRules(t *testing.T) {
 
 // TestStore_Cancel: the cut-off, the owner check, and no promotion once the session has started.
 func TestStore_Cancel(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
@@ -521,6 +525,7 @@ func TestStore_Cancel(t *testing.T) {
 
 // TestStore_SessionOperations: the back-office operations (capacity, cancellation, attendance, completion).
 func TestStore_SessionOperations(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
@@ -625,6 +630,7 @@ func TestStore_SessionOperations(t *testing.T) {
 // TestStore_Track: a track enrols in its online modules at once and leaves its dated modules to schedule; picking
 // a session then turns the pending enrolment into a seat.
 func TestStore_Track(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	online := enModule(t, s, "en_ligne", "published", "published")
@@ -696,6 +702,7 @@ func TestStore_Track(t *testing.T) {
 
 // TestStore_Reminders: a reminder is queued once per seat, two days before, and never for a cancelled seat.
 func TestStore_Reminders(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
@@ -747,6 +754,7 @@ func TestStore_Reminders(t *testing.T) {
 
 // TestStore_CalendarFeed: only the token's hash is stored; a new token revokes the old.
 func TestStore_CalendarFeed(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	u := enUsers(t, s, 1)[0]

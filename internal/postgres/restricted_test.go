@@ -224,6 +224,7 @@ func TestStore_RestrictedAccess(t *testing.T) {
 // TestMigration_RestrictedAccess: migration 00011 puts back to draft a restricted programme published by hand,
 // forbids publishing one from then on, and its Down section gives back the administration key.
 func TestMigration_RestrictedAccess(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := sql.Open("pgx", testdb.NewDatabase(t, "restricted_migration"))
 	if err != nil {

@@ -426,6 +426,7 @@ func TestStore_SearchExport(t *testing.T) {
 // TestStore_Search_FollowsChanges edits the catalogue in a database of its own: the search follows every
 // change through the triggers that keep search_docs current.
 func TestStore_Search_FollowsChanges(t *testing.T) {
+	t.Parallel()
 	s := testdb.NewSeeded(t, "search_changes", 4)
 	has := func(raw, slug string) bool {
 		t.Helper()
@@ -506,6 +507,7 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 // both rebuild the module's search row, one waiting for the other; neither may fail (an enrolment must never fail
 // because of the search).
 func TestStore_Search_ConcurrentRefresh(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := testdb.NewSeeded(t, "search_concurrent", 4)
 	var module int64

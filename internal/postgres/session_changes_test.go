@@ -63,6 +63,7 @@ func readSessionState(t *testing.T, s *postgres.Store, sessionID int64) sessionS
 // that changes nothing writes nothing; a trainer's assignment bumps the session's version, is audited and told;
 // capacity changes and cancellations are audited in their own transaction.
 func TestStore_SessionChange(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
@@ -244,6 +245,7 @@ func TestStore_SessionChange(t *testing.T) {
 // tells the same trainer what changed; giving it to someone else tells both; a change that changes nothing and a
 // session scheduled without a trainer tell nobody.
 func TestStore_TrainerNotices(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")

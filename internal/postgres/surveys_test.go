@@ -14,6 +14,7 @@ import (
 // TestStore_Surveys: only followed trainings are surveyed, once per kind; results are aggregates published from
 // five answers; comments wait for moderation; the "à froid" invitation goes once, 60 days after.
 func TestStore_Surveys(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")

@@ -103,6 +103,7 @@ func moduleForm(slug, title, domain string) url.Values {
 // with a bad row, edit concurrently with another admin, read it all in the audit log; an agent gets 403
 // everywhere under /admin.
 func TestAdmin_Acceptance(t *testing.T) {
+	t.Parallel()
 	store := backofficeStore(t)
 	srv, portal := backofficeServer(t, store)
 	b, me := signedIn(t, srv, store, account.RoleAdmin)
@@ -319,6 +320,7 @@ func TestAdmin_FormErrorsKeepValues(t *testing.T) {
 }
 
 func TestAdmin_TrackOrderAndPreview(t *testing.T) {
+	t.Parallel()
 	store := backofficeStore(t)
 	srv, _ := backofficeServer(t, store)
 	b, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -394,6 +396,7 @@ func TestAdmin_TrackOrderAndPreview(t *testing.T) {
 }
 
 func TestAdmin_ImportExport(t *testing.T) {
+	t.Parallel()
 	store := backofficeStore(t)
 	srv, _ := backofficeServer(t, store)
 	b, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -475,6 +478,7 @@ func fieldError2(p page, name string) string {
 }
 
 func TestAdmin_Dashboard(t *testing.T) {
+	t.Parallel()
 	store := backofficeStore(t)
 	srv, _ := backofficeServer(t, store)
 	b, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -529,6 +533,7 @@ func tableRows(p page, selector string) []string {
 // lowering it below the seats taken is refused on the field, and cancelling (confirmed) tells every agent;
 // both are in the audit log.
 func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
+	t.Parallel()
 	store := backofficeStore(t)
 	srv, _ := backofficeServer(t, store)
 	ctx := context.Background()
@@ -585,6 +590,7 @@ func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
 // TestAdmin_TailoredProgramme: a track with an administration is a tailored programme: listed apart, public
 // under /programmes-sur-mesure, its old slug redirecting there.
 func TestAdmin_TailoredProgramme(t *testing.T) {
+	t.Parallel()
 	store := backofficeStore(t)
 	srv, _ := backofficeServer(t, store)
 	b, _ := signedIn(t, srv, store, account.RoleAdmin)

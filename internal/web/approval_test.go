@@ -37,6 +37,7 @@ func approvalLink(t *testing.T, store *postgres.Store, manager string) string {
 // with a message; the next agent of the waitlist gets the held seat, whose manager, having a Campus account,
 // approves from "Les demandes de mon équipe".
 func TestApproval_AgentManagerLoop(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()

@@ -23,6 +23,7 @@ import (
 // before the cut-off the enrolment is cancelled); the session's trainer marks attendance day by day, prints the
 // day's sign-in sheet, and the attestation counts only the days attended.
 func TestAttendance_PerDayAndAbsence(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()

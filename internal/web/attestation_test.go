@@ -24,6 +24,7 @@ import (
 // TestAttestation: a followed training has a printable attestation and a PDF, for its agent and admins only;
 // a training not followed has none.
 func TestAttestation(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "presentiel", "published", "published")

@@ -87,6 +87,7 @@ func csvCount(rec []string) string {
 }
 
 func TestBilan_FiguresAreTheDatabases(t *testing.T) {
+	t.Parallel()
 	// It adds agents and enrolments: a seeded database of its own, not the shared one other tests read.
 	store := testdb.NewSeeded(t, "bilan", 10)
 	srv := accountServer(t, store, nil)
@@ -246,6 +247,7 @@ func TestBilan_Admin(t *testing.T) {
 // its CSV and its JSON publish no count of people from 1 to 4: 2 is "moins de 5" (null with its reason in the
 // files), 7 is hidden too (2 alone would be the total minus the published values), 12 and the totals are exact.
 func TestBilan_SmallCountsHidden(t *testing.T) {
+	t.Parallel()
 	store := testdb.NewSeeded(t, "bilansecret", 4)
 	ctx := context.Background()
 	rows, err := store.Pool().Query(ctx, `SELECT DISTINCT ON (m.domain_id) m.id, d.title FROM modules m JOIN domains d ON d.id = m.domain_id

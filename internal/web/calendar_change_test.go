@@ -110,6 +110,7 @@ func vevents(body string) string {
 // and both calendars carry the new times with a higher SEQUENCE and a later LAST-MODIFIED; the admin cancels it:
 // every day says CANCELLED. An online session gives one event whose place is its virtual classroom.
 func TestCalendar_MovedMultiDayAndCancelled(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()

@@ -43,6 +43,7 @@ func prop(e *ics.VEvent, name ics.ComponentProperty) string {
 // and DTEND in Europe/Paris with its VTIMEZONE, LOCATION, URL; after a cancellation the same UID says
 // STATUS:CANCELLED with a higher SEQUENCE.
 func TestCalendar_EnrolmentFile(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "presentiel", "published", "published")
@@ -116,6 +117,7 @@ func TestCalendar_EnrolmentFile(t *testing.T) {
 // TestCalendar_Feed: the private feed link is shown once, serves the agent's sessions without cookies (same
 // UIDs as the files), and stops working when regenerated or revoked.
 func TestCalendar_Feed(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "hybride", "published", "published")

@@ -89,6 +89,7 @@ func checkSheet(t *testing.T, name string, body []byte, want ...string) {
 // TestCSV_EveryFileNeutralisesFormulas walks every CSV the portal serves, with hostile values in the database,
 // and reads each as a spreadsheet would.
 func TestCSV_EveryFileNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	store := backofficeStore(t)
 	srv, portal := backofficeServer(t, store)
 	ctx := context.Background()
@@ -257,6 +258,7 @@ func TestCSV_EveryFileNeutralisesFormulas(t *testing.T) {
 // TestCSV_ImportReadsItsOwnExport: modules whose texts start with a formula character are exported
 // neutralised, and the export imported again changes nothing (the import reads the cells back to their value).
 func TestCSV_ImportReadsItsOwnExport(t *testing.T) {
+	t.Parallel()
 	store := backofficeStore(t)
 	srv, _ := backofficeServer(t, store)
 	b, _ := signedIn(t, srv, store, account.RoleAdmin)

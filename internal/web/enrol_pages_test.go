@@ -25,6 +25,7 @@ func id64(n int64) string { return strconv.FormatInt(n, 10) }
 // TestEnrol_ModulePage: a visitor is invited to sign in; an agent chooses a session, is confirmed (Post/Redirect/
 // Get with a message), sees their status; every bad input is a French message on the page (422), never a 500.
 func TestEnrol_ModulePage(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "presentiel", "published", "published")
@@ -153,6 +154,7 @@ func TestEnrol_ModulePage(t *testing.T) {
 // TestEnrol_NotEnrollable: modules of a coming domain and draft modules take no enrolment: a clear French
 // message, never a 500.
 func TestEnrol_NotEnrollable(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	b, _ := signedIn(t, srv, store, account.RoleAgent)
@@ -188,6 +190,7 @@ func TestEnrol_NotEnrollable(t *testing.T) {
 // TestMyTrainings: the agent's page lists each kind of enrolment with its actions; cancellation respects the
 // cut-off; only the owner (or an admin) reaches an enrolment's calendar, cancellation and attestation.
 func TestMyTrainings(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -294,6 +297,7 @@ func TestMyTrainings(t *testing.T) {
 
 // TestMyTrainings_Export: the enrolments are part of the "download my data" file.
 func TestMyTrainings_Export(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	b, _ := signedIn(t, srv, store, account.RoleAgent)
@@ -318,6 +322,7 @@ func TestMyTrainings_Export(t *testing.T) {
 // TestEnrol_Track: enrolling in a track opens its online modules and lists its dated ones to schedule;
 // choosing a session then confirms the module within the track.
 func TestEnrol_Track(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -395,6 +400,7 @@ func TestEnrol_Track(t *testing.T) {
 // TestRoster_Attendance: the admin marks attendance on the roster once the session has started; before, a
 // French message; the marks show and count for the agent.
 func TestRoster_Attendance(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "presentiel", "published", "published")
@@ -443,6 +449,7 @@ func TestRoster_Attendance(t *testing.T) {
 // TestEnrolmentJobs: the job `serve` starts queues the reminder two days before, once, and serves the waitlist
 // into a seat freed by a deleted account.
 func TestEnrolmentJobs(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "presentiel", "published", "published")

@@ -381,6 +381,7 @@ func tokenOf(path, pattern string) string {
 // forms all get the French DSFR page with 503 and Retry-After, as HTML with the security headers, never scs's
 // plain-text "Internal Server Error"; /readyz says so and /healthz stays up.
 func TestDatabaseDown_ServiceUnavailable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := testdb.NewMigrated(t, "panne", 4)
 	srv, _, logs := loggedServer(t, store, nil)

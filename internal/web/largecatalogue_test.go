@@ -14,6 +14,7 @@ import (
 // counts and a link to all of them in the catalogue search (whose facet finds them all), instead of pages of
 // a megabyte and more.
 func TestLargeCatalogue_PagesStayBounded(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := testdb.NewSeeded(t, "grand_catalogue", 4)
 	testdb.Exec(t, store, `INSERT INTO modules (slug, domain_id, partner_id, title, summary, objectives, outline, duration_minutes, format, level, status)

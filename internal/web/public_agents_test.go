@@ -15,6 +15,7 @@ import (
 // listed domain does; a ProConnect account does whatever its address; an admin adds a domain and its agents
 // then may.
 func TestLicences_PublicAgentsOnly(t *testing.T) {
+	t.Parallel()
 	store := testdb.NewSeeded(t, "agents-publics", 4)
 	srv := newServer(t, store)
 	_, slug := testPool(t, store, "Lot réservé", 10)

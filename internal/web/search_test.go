@@ -394,6 +394,7 @@ func TestOpenData(t *testing.T) {
 
 // TestSearchHighlightEscapes puts HTML in a title: it is shown as text, the match marked around it.
 func TestSearchHighlightEscapes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := testdb.NewSeeded(t, "search_xss", 4)
 	const title = `Sécurité <script>alert("x")</script> & <b>données</b> <mark>fausse</mark>`

@@ -234,6 +234,7 @@ func TestRobotsTxt(t *testing.T) {
 // TestSitemapXML_FreshAfterChange: sitemap.xml is cached like the catalogue pages, and the change feed that
 // drops them drops it: a module archived leaves it, a module changed gets a later lastmod.
 func TestSitemapXML_FreshAfterChange(t *testing.T) {
+	t.Parallel()
 	store := testdb.NewSeeded(t, "sitemapfresh", 10)
 	srv, _ := startWatched(t, store, map[string]string{"CAMPUS_BASE_URL": testBase})
 	ctx := context.Background()

@@ -16,6 +16,7 @@ import (
 // filled in per request, the user's own parts per user and data version), and no viewer ever gets another's:
 // two agents and an admin take turns on the same pages of one instance with the cache on.
 func TestSignedInPages_NeverAnotherUsersData(t *testing.T) {
+	t.Parallel()
 	store := testdb.NewSeeded(t, "signedin_isolation", 8)
 	srv := watchedAccountServer(t, store)
 	ctx := context.Background()
@@ -79,6 +80,7 @@ func TestSignedInPages_NeverAnotherUsersData(t *testing.T) {
 // changes made elsewhere (a sign-out of the same session, a role given by SQL) hold on every instance as soon
 // as the database announces them.
 func TestSignedInPages_OwnActionAtOnce(t *testing.T) {
+	t.Parallel()
 	store := testdb.NewSeeded(t, "signedin_own_action", 8)
 	a, b := watchedAccountServer(t, store), watchedAccountServer(t, store)
 	ctx := context.Background()
