@@ -140,10 +140,6 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 	chromiumPath(t)
 	store, d := programmesStore(t)
 	b := newBrowser(t, accountServer(t, store))
-	sizes := []struct {
-		name string
-		o    tabOptions
-	}{{"bureau", desktop}, {"mobile", mobile}}
 
 	for _, p := range []struct{ name, path string }{
 		{"bilan-chiffres", "/bilan"},
@@ -186,7 +182,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 	}
 
 	email, _ := e2eUser(t, store, account.RoleAdmin)
-	logIn(t, b, email)
+	signIn(t, b, email)
 
 	// Without JavaScript: a licence asked from a module's page lands on the agent's licences.
 	t.Run("licence-sans-javascript", func(t *testing.T) {
@@ -222,15 +218,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 		{"admin-demande", "/admin/demandes-sur-mesure/" + strconv.FormatInt(d.request, 10), "Demande de DINUM"},
 		{"admin-bilan", "/admin/bilan?administration=dinum", "Bilan du Campus"},
 	} {
-		for _, size := range sizes {
-			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(t, p.path, size.o)
-				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != p.h1 {
-					t.Fatalf("h1 %q, want %q (not signed in?)", h1, p.h1)
-				}
-				scan(t, tb, p.name+"-"+size.name)
-			})
-		}
+		scanPages(t, b, p.name, p.path, p.h1)
 	}
 
 	// Back-office forms in error.

@@ -14,17 +14,12 @@ import (
 	"campus/internal/testdb"
 )
 
-// backofficeStore is a seeded database of the test's own: the back-office tests publish and archive things,
-// which other tests of the package (counting the reference catalogue) must not see.
-func backofficeStore(t *testing.T) *postgres.Store {
-	t.Helper()
-	return testdb.NewSeeded(t, "backoffice", 10)
-}
-
 // TestStore_Backoffice runs the back-office's store tests on one seeded database of their own.
 func TestStore_Backoffice(t *testing.T) {
 	t.Parallel()
-	s := backofficeStore(t)
+	// A seeded database of their own: they publish and archive things, which the package's other tests
+	// (counting the reference catalogue) must not see.
+	s := testdb.NewSeeded(t, "backoffice", 10)
 	t.Run("AuditLogIsAppendOnly", func(t *testing.T) { testBackofficeAuditLogIsAppendOnly(t, s) })
 	t.Run("DomainEdits", func(t *testing.T) { testBackofficeDomainEdits(t, s) })
 	t.Run("PublishRules", func(t *testing.T) { testBackofficePublishRules(t, s) })

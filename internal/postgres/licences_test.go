@@ -41,17 +41,7 @@ var testMails = postgres.LicenceMails{
 // agent creates an account of an administration directly, its address proven.
 func agent(t *testing.T, s *postgres.Store, administration string) account.User {
 	t.Helper()
-	var id int64
-	err := s.Pool().QueryRow(context.Background(), `INSERT INTO users (email, email_verified_at, given_name, usual_name, administration)
-		VALUES ($1, now(), 'Camille', 'Agent', $2) RETURNING id`, uniqueEmail("licence"), administration).Scan(&id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := s.UserByID(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
+	return testdb.User(t, s, testdb.Account{Email: uniqueEmail("licence"), GivenName: "Camille", UsualName: "Agent", Administration: administration})
 }
 
 // smallPool creates a pool of size licences for Pix, valid around today.

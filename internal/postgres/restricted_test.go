@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"campus/internal/account"
 	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/mail"
@@ -53,10 +52,7 @@ func acceptRestricted(t *testing.T, s *postgres.Store, administration, contact s
 // verifiedAccount creates an account whose address is confirmed.
 func verifiedAccount(t *testing.T, s *postgres.Store, email string) {
 	t.Helper()
-	_, tok := signUp(t, s, email)
-	if _, err := s.VerifyEmail(context.Background(), account.HashToken(tok)); err != nil {
-		t.Fatal(err)
-	}
+	testdb.User(t, s, testdb.Account{Email: email})
 }
 
 // sees reports whether the viewer is shown the programme.

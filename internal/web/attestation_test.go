@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -29,9 +28,7 @@ func TestAttestation(t *testing.T) {
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, m.id, 10, 4*24*time.Hour)
-	b, u := signedIn(t, srv, store, account.RoleAgent)
-	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
-	id := testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE user_id = $1`, u.ID)[0]
+	b, u, id := enrolThroughPage(t, srv, store, m, sess)
 	page := fmt.Sprintf("/mes-formations/%d/attestation", id)
 
 	if p := b.get(page); p.status != http.StatusNotFound {

@@ -124,9 +124,7 @@ func TestCalendar_MovedMultiDayAndCancelled(t *testing.T) {
 		fmt.Sprintf("trois-jours-%d", time.Now().UnixNano()), m.id, start, end).Scan(&sess); err != nil {
 		t.Fatal(err)
 	}
-	b, u := signedIn(t, srv, store, account.RoleAgent)
-	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
-	id := testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE user_id = $1`, u.ID)[0]
+	b, u, id := enrolThroughPage(t, srv, store, m, sess)
 	file := fmt.Sprintf("/mes-formations/%d/calendrier.ics", id)
 	p := b.post("/mes-formations/calendrier", url.Values{})
 	feed, _ := b.follow(p).doc.Find("#lien-agenda").Attr("value")

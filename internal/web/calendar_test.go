@@ -49,9 +49,7 @@ func TestCalendar_EnrolmentFile(t *testing.T) {
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	// A session across the change to summer time would be odd; any date works as long as times read back right.
 	sess := enrolSession(t, store, m.id, 10, 15*24*time.Hour)
-	b, u := signedIn(t, srv, store, account.RoleAgent)
-	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
-	id := testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE user_id = $1`, u.ID)[0]
+	b, _, id := enrolThroughPage(t, srv, store, m, sess)
 	path := fmt.Sprintf("/mes-formations/%d/calendrier.ics", id)
 
 	p := b.get(path)
@@ -122,9 +120,7 @@ func TestCalendar_Feed(t *testing.T) {
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "hybride", "published", "published")
 	sess := enrolSession(t, store, m.id, 10, 8*24*time.Hour)
-	b, u := signedIn(t, srv, store, account.RoleAgent)
-	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
-	id := testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE user_id = $1`, u.ID)[0]
+	b, u, id := enrolThroughPage(t, srv, store, m, sess)
 
 	if b.get("/mes-formations").doc.Find("#lien-agenda").Length() != 0 {
 		t.Fatal("a feed link is shown before one was made")

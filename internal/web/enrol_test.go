@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -60,6 +61,15 @@ func enrolModule(t *testing.T, store *postgres.Store, format, moduleStatus, doma
 		t.Fatal(err)
 	}
 	return m
+}
+
+// enrolThroughPage signs a new agent in on srv and enrols them in the session through its module's page; it
+// returns the agent's browser, the agent and the enrolment's id.
+func enrolThroughPage(t *testing.T, srv *httptest.Server, store *postgres.Store, m fixModule, session int64) (*browser, account.User, int64) {
+	t.Helper()
+	b, u := signedIn(t, srv, store, account.RoleAgent)
+	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(session)}})
+	return b, u, testdb.Int64(t, store, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2`, u.ID, session)
 }
 
 func enrolSession(t *testing.T, store *postgres.Store, moduleID int64, capacity int, in time.Duration) int64 {
