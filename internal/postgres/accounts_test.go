@@ -683,7 +683,8 @@ func TestStore_ChangePasswordVoidsResetLinks(t *testing.T) {
 }
 
 func TestStore_Outbox(t *testing.T) {
-	s := testdb.Open(t)
+	t.Parallel() // it changes the data: a database of its own
+	s := testdb.NewMigrated(t, "courriels", 4)
 	ctx := context.Background()
 	testdb.Exec(t, s, `UPDATE mail_outbox SET sent_at = now() WHERE sent_at IS NULL`)
 	email := uniqueEmail("outbox")

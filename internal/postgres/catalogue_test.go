@@ -86,7 +86,8 @@ func TestStore_Seed(t *testing.T) {
 }
 
 func TestStore_Seed_KeepsRenamedSlugs(t *testing.T) {
-	s := testdb.Seeded(t)
+	t.Parallel() // it changes the data: a database of its own
+	s := testdb.NewSeeded(t, "slugs_renommes", 4)
 	ctx := context.Background()
 	var id int64
 	var slug string
@@ -94,8 +95,6 @@ func TestStore_Seed_KeepsRenamedSlugs(t *testing.T) {
 	// An administrator renamed the module: the old slug now redirects.
 	testdb.Exec(t, s, `UPDATE modules SET slug = slug || '-renomme' WHERE id = $1`, id)
 	testdb.Exec(t, s, `INSERT INTO slug_redirects (entity, old_slug, target_id) VALUES ('module', $1, $2)`, slug, id)
-	defer testdb.Exec(t, s, `UPDATE modules SET slug = $1 WHERE id = $2`, slug, id)
-	defer testdb.Exec(t, s, `DELETE FROM slug_redirects WHERE entity = 'module' AND old_slug = $1`, slug)
 	rep, err := s.Seed(ctx, seed.Reference(), time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +105,8 @@ func TestStore_Seed_KeepsRenamedSlugs(t *testing.T) {
 }
 
 func TestStore_Catalogue(t *testing.T) {
-	s := testdb.Seeded(t)
+	t.Parallel() // it changes the data: a database of its own
+	s := testdb.NewSeeded(t, "catalogue", 4)
 	ctx := context.Background()
 
 	t.Run("ListDomains", func(t *testing.T) {
@@ -258,7 +258,8 @@ func TestStore_Catalogue(t *testing.T) {
 }
 
 func TestSession_CapacityCheck(t *testing.T) {
-	s := testdb.Seeded(t)
+	t.Parallel() // it changes the data: a database of its own
+	s := testdb.NewSeeded(t, "capacite", 4)
 	// The database itself refuses more seats taken than capacity: the backstop behind the enrolment rules.
 	// Refused by the CHECK on seats_taken itself (23514 check_violation), not by any other error.
 	_, err := s.Pool().Exec(context.Background(), `UPDATE module_sessions SET seats_taken = capacity + 1 WHERE id = (SELECT min(id) FROM module_sessions)`)

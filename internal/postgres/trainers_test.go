@@ -42,7 +42,8 @@ func application(email, kind string, community bool, domains ...string) trainer.
 }
 
 func TestStore_TrainerApplication(t *testing.T) {
-	s := testdb.Seeded(t)
+	t.Parallel() // it changes the data: a database of its own
+	s := testdb.NewSeeded(t, "formateurs", 4)
 	ctx := context.Background()
 	email := uniqueEmail("candidate")
 	id, created, err := s.SubmitTrainerApplication(ctx, application(email, trainer.KindExternal, true, "design-et-accessibilite", "data"), trainerMails)

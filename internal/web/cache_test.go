@@ -67,7 +67,8 @@ func eventually(t *testing.T, within time.Duration, f func() string) {
 // TestCache_InvalidatedAcrossInstances: two instances cache the same pages; a change written to the database
 // by anyone (here: SQL, as another instance's admin would) shows on both within a second.
 func TestCache_InvalidatedAcrossInstances(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel() // it changes the data: a database of its own
+	store := testdb.NewSeeded(t, "cache_instances", 4)
 	a, _ := newWatchedServer(t, store)
 	b, _ := newWatchedServer(t, store)
 

@@ -88,7 +88,8 @@ func reserved(b *browser) page { return b.get("/programmes-sur-mesure/reserves")
 // confirmed address is of a listed domain (or a sub-domain), or whose ProConnect SIRET is listed or belongs to a
 // listed SIREN — nobody else, whatever their profile says.
 func TestRestrictedProgrammes_Access(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel() // it changes the data: a database of its own
+	store := testdb.NewSeeded(t, "restreints_acces", 4)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
 	// The contact's address is a confirmed account's: the list starts with its domain.
@@ -212,7 +213,8 @@ func TestRestrictedProgrammes_Access(t *testing.T) {
 // TestRestrictedProgrammes_NotPublic: a restricted programme has no public page, cannot be enrolled in as a
 // track and is in no public list, even for an account its list opens it to; the back-office cannot publish it.
 func TestRestrictedProgrammes_NotPublic(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel() // it changes the data: a database of its own
+	store := testdb.NewSeeded(t, "restreints_prives", 4)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
 	title, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))

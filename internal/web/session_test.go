@@ -72,7 +72,8 @@ func watchedAccountServer(t testing.TB, store *postgres.Store) *httptest.Server 
 // the waitlist caused by someone else's cancellation, and a catalogue change (a module renamed). The agent's
 // own actions show on the very next request, on any instance: TestSignedInPages_OwnActionAtOnce.
 func TestMyTrainings_CachedUntilChange(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel() // it changes the data: a database of its own
+	store := testdb.NewSeeded(t, "mes_formations_cache", 4)
 	a, b := watchedAccountServer(t, store), watchedAccountServer(t, store)
 	agent, u := signedIn(t, a, store, "agent")
 	onB := agent.on(b)
@@ -110,7 +111,6 @@ func TestMyTrainings_CachedUntilChange(t *testing.T) {
 	// A module renamed: the notification drops the copies within a second.
 	renamed := title + " (mise à jour)"
 	testdb.Exec(t, store, `UPDATE modules SET title = $1 WHERE id = $2`, renamed, moduleID)
-	defer testdb.Exec(t, store, `UPDATE modules SET title = $1 WHERE id = $2`, title, moduleID)
 	eventually(t, time.Second, func() string {
 		if !shows(onB, renamed) {
 			return "the renamed module does not show on B"

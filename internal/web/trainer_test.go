@@ -82,7 +82,8 @@ func TestTrainerCall_Form(t *testing.T) {
 // TestTrainer_ReviewAndSpace: an agent applies, the admin asks for more, the agent answers through the mail's
 // link, the admin accepts: the agent is a trainer, gets a session, sees it and its roster in the trainer space.
 func TestTrainer_ReviewAndSpace(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel() // it changes the data: a database of its own
+	store := testdb.NewSeeded(t, "formateur_revue", 4)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
 	agent, u := signedIn(t, srv, store, account.RoleAgent)

@@ -260,7 +260,8 @@ func TestEveryCataloguePage(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel() // it changes the data: a database of its own
+	store := testdb.NewSeeded(t, "erreurs", 4)
 	srv := newServer(t, store)
 	for _, path := range []string{"/nimporte-quoi", "/domaines/inconnu", "/parcours/inconnu", "/modules/inconnu",
 		"/partenaires/inconnu", "/programmes-sur-mesure/inconnu", "/modules/%ff%fe", "/modules/'%20OR%201=1--", "/domaines/a/b"} {
@@ -439,7 +440,8 @@ func TestHealth(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestConditionalGet(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel() // it changes the data: a database of its own
+	store := testdb.NewSeeded(t, "conditionnel", 4)
 	srv := newServer(t, store)
 	do := func(path, etag string) *http.Response {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
@@ -466,7 +468,6 @@ func TestConditionalGet(t *testing.T) {
 	}
 	// The content changes: the old tag no longer matches.
 	testdb.Exec(t, store, `UPDATE domains SET summary = summary || ' Mis à jour.' WHERE slug = 'data'`)
-	defer testdb.Exec(t, store, `UPDATE domains SET summary = replace(summary, ' Mis à jour.', '') WHERE slug = 'data'`)
 	if changed := do("/domaines/data", etag); changed.StatusCode != 200 || changed.Header.Get("ETag") == etag {
 		t.Fatalf("after a change: status %d, same tag %v", changed.StatusCode, changed.Header.Get("ETag") == etag)
 	}
