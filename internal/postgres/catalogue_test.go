@@ -316,6 +316,7 @@ func TestStore_MigrateConcurrently(t *testing.T) {
 // TestStore_FrenchCollation: lists sorted by title follow French order (ICU "fr"): accented letters sort with
 // their base letter ("Héberger" before "Homologuer", "Écrire" among the E), not after every plain title.
 func TestStore_FrenchCollation(t *testing.T) {
+	t.Parallel() // reads the shared catalogue only
 	s := testdb.Seeded(t)
 	p, err := s.DomainBySlug(context.Background(), "cybersecurite")
 	if err != nil {

@@ -87,6 +87,7 @@ func reportPercentiles(b *testing.B, d []time.Duration) {
 // TestSearchPlansUseIndexes checks on the big catalogue that the text search goes through the GIN indexes and
 // the typo path through the trigram index (the seed catalogue is too small for the planner to bother).
 func TestSearchPlansUseIndexes(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		// The suite's one allowed skip (Makefile: ALLOWED_SKIPS), under -short only: make test runs it.
 		t.Skip("builds a catalogue 20 times the seed")

@@ -136,6 +136,7 @@ func TestCache_InvalidatedAcrossInstances(t *testing.T) {
 // TestPageCache: anonymous visitors get the same rendered page from the cache, with the same tag and the
 // security headers of any page; unknown slugs still answer 404 with a valid page.
 func TestPageCache(t *testing.T) {
+	t.Parallel() // reads the shared database, or adds rows of its own to it
 	store := testdb.Seeded(t)
 	srv, s := newWatchedServer(t, store)
 	var bodies, tags []string
@@ -174,6 +175,7 @@ func TestPageCache(t *testing.T) {
 // cancelled, so the database read fails and nothing is written) leaves nothing in the cache; the next visitor
 // gets the whole page.
 func TestPageCache_CancelledRequestNotKept(t *testing.T) {
+	t.Parallel() // reads the shared database, or adds rows of its own to it
 	_, portal := newWatchedServer(t, testdb.Seeded(t))
 	h := portal.Handler()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -188,6 +190,7 @@ func TestPageCache_CancelledRequestNotKept(t *testing.T) {
 }
 
 func TestPageCache_Compressed(t *testing.T) {
+	t.Parallel() // reads the shared database, or adds rows of its own to it
 	srv, _ := newWatchedServer(t, testdb.Seeded(t))
 	for i := 0; i < 2; i++ { // the first render fills the cache, the second is served from it
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/partenaires", nil)

@@ -58,6 +58,7 @@ func restrictedProgramme(t *testing.T, store *postgres.Store, administration, co
 // TestRestrictedProgrammes_SelfDeclaredAdministration: the administration of a profile is free text that
 // anyone may type; typing a ministry's name must not open its restricted programmes.
 func TestRestrictedProgrammes_SelfDeclaredAdministration(t *testing.T) {
+	t.Parallel() // reads the shared database, or adds rows of its own to it
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	title, _ := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
@@ -271,6 +272,7 @@ func TestRestrictedProgrammes_NotPublic(t *testing.T) {
 // TestRestrictedProgrammes_AdminAccessList: the access list on the programme's edit page: validated line by line
 // with French messages, saved with the track in one transaction, in the audit log.
 func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
+	t.Parallel() // reads the shared database, or adds rows of its own to it
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	_, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))

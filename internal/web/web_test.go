@@ -123,6 +123,7 @@ func checkUniqueIDs(t *testing.T, path string, p page) {
 }
 
 func TestPages(t *testing.T) {
+	t.Parallel() // reads the shared database, or adds rows of its own to it
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 
@@ -189,6 +190,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestHome(t *testing.T) {
+	t.Parallel() // reads the shared database, or adds rows of its own to it
 	store := testdb.Seeded(t)
 	p := get(t, newServer(t, store), "/")
 	cards := p.doc.Find("#domaines ~ ul .fr-card")
@@ -220,6 +222,7 @@ func TestHome(t *testing.T) {
 
 // Every published domain, track, tailored programme and module answers 200 with its own title.
 func TestEveryCataloguePage(t *testing.T) {
+	t.Parallel() // reads the shared database, or adds rows of its own to it
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	rows, err := store.Pool().Query(context.Background(), `
@@ -320,6 +323,7 @@ func TestErrors(t *testing.T) {
 // TestCrossOriginPostRefused: a form posted from another site is refused with the French 403 page and the
 // security headers of every page (it was net/http's plain-text English 403, without them).
 func TestCrossOriginPostRefused(t *testing.T) {
+	t.Parallel() // reads the shared database, or adds rows of its own to it
 	srv := newServer(t, testdb.Open(t))
 	for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://malveillant.example"}} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/domaines", strings.NewReader("x=1"))
@@ -343,6 +347,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 }
 
 func TestStaticAndCompression(t *testing.T) {
+	t.Parallel() // reads the shared database, or adds rows of its own to it
 	srv := newServer(t, testdb.Seeded(t))
 	res, err := http.Get(srv.URL + static.Path("dsfr/dsfr-campus.min.css"))
 	if err != nil {
@@ -424,6 +429,7 @@ func TestStaticAndCompression(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
+	t.Parallel() // reads the shared database, or adds rows of its own to it
 	srv := newServer(t, testdb.Open(t))
 	for _, path := range []string{"/healthz", "/readyz"} {
 		res, err := http.Get(srv.URL + path)
