@@ -103,8 +103,12 @@ func TestStore_SignUp(t *testing.T) {
 	t.Run("NewLinkVoidsOlder", func(t *testing.T) {
 		_, h1 := account.NewToken()
 		_, h2 := account.NewToken()
-		s.IssueToken(ctx, id, account.PurposeResetPassword, h1, mail.ResetPassword("", "", "1"))
-		s.IssueToken(ctx, id, account.PurposeResetPassword, h2, mail.ResetPassword("", "", "2"))
+		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, h1, mail.ResetPassword("", "", "1")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, h2, mail.ResetPassword("", "", "2")); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.ResetTokenUser(ctx, h1); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("older link still usable: %v", err)
 		}
@@ -268,7 +272,9 @@ func TestStore_EmailChange(t *testing.T) {
 		_, c1 := account.NewToken()
 		_, h2 := account.NewToken()
 		_, c2 := account.NewToken()
-		s.RequestEmailChange(ctx, id, uniqueEmail("c1"), h1, c1, emailChangeMails("1", "1"))
+		if err := s.RequestEmailChange(ctx, id, uniqueEmail("c1"), h1, c1, emailChangeMails("1", "1")); err != nil {
+			t.Fatal(err)
+		}
 		second := uniqueEmail("c2")
 		if err := s.RequestEmailChange(ctx, id, second, h2, c2, emailChangeMails("2", "2")); err != nil {
 			t.Fatal(err)
@@ -290,11 +296,15 @@ func TestStore_EmailChange(t *testing.T) {
 		data, _ := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{postgres.SessionUserKey: id})
 		store.Commit("session-change-d-"+old, data, time.Now().Add(time.Hour))
 		_, staleReset := account.NewToken()
-		s.IssueToken(ctx, id, account.PurposeResetPassword, staleReset, mail.ResetPassword("", "", "x"))
+		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, staleReset, mail.ResetPassword("", "", "x")); err != nil {
+			t.Fatal(err)
+		}
 		newEmail := uniqueEmail("change-d-new")
 		_, confirmHash := account.NewToken()
 		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
 		if c, err := s.EmailChangeToCancel(ctx, cancelHash); err != nil || c.NewEmail != newEmail {
 			t.Fatalf("EmailChangeToCancel = %+v, %v", c, err)
 		}
@@ -329,7 +339,9 @@ func TestStore_EmailChange(t *testing.T) {
 		newEmail := uniqueEmail("change-g-new")
 		_, confirmHash := account.NewToken()
 		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
 		c, password, err := s.EmailChangeToConfirm(ctx, confirmHash)
 		if err != nil || c.UserID != id || c.NewEmail != newEmail || password != "$argon2id$x" {
 			t.Fatalf("EmailChangeToConfirm = %+v, %q, %v", c, password, err)
@@ -377,7 +389,9 @@ func TestStore_EmailChange(t *testing.T) {
 				id, email := verified("change-h")
 				_, confirmHash := account.NewToken()
 				_, cancelHash := account.NewToken()
-				s.RequestEmailChange(ctx, id, uniqueEmail("change-h-mallory"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+				if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-h-mallory"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+					t.Fatal(err)
+				}
 				if err := secure(id, email); err != nil {
 					t.Fatal(err)
 				}
@@ -401,7 +415,9 @@ func TestStore_EmailChange(t *testing.T) {
 		newEmail := uniqueEmail("change-i-new")
 		_, confirmHash := account.NewToken()
 		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
 		_, revertHash := account.NewToken()
 		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
 			t.Fatal(err)
@@ -428,7 +444,9 @@ func TestStore_EmailChange(t *testing.T) {
 		id, _ := verified("change-k")
 		_, confirmHash := account.NewToken()
 		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, uniqueEmail("change-k-atk1"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-k-atk1"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
 		_, revertHash := account.NewToken()
 		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice)
 		if err != nil {
@@ -459,7 +477,9 @@ func TestStore_EmailChange(t *testing.T) {
 		id, old := verified("change-l")
 		_, confirmHash := account.NewToken()
 		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, uniqueEmail("change-l-atk"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-l-atk"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
 		_, revertHash := account.NewToken()
 		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
 			t.Fatal(err)
@@ -484,7 +504,9 @@ func TestStore_EmailChange(t *testing.T) {
 		}
 		_, confirmHash := account.NewToken()
 		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, u.ID, uniqueEmail("change-m-new"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		if err := s.RequestEmailChange(ctx, u.ID, uniqueEmail("change-m-new"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
 		_, revertHash := account.NewToken()
 		if _, err := s.ConfirmEmailChange(ctx, confirmHash, u.ID, revertHash, notice); err != nil {
 			t.Fatal(err)
@@ -506,7 +528,9 @@ func TestStore_EmailChange(t *testing.T) {
 		}
 		_, confirmHash := account.NewToken()
 		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, u.ID, uniqueEmail("change-j-new"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		if err := s.RequestEmailChange(ctx, u.ID, uniqueEmail("change-j-new"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
 		_, resetHash := account.NewToken()
 		got, err := s.CancelEmailChange(ctx, cancelHash, resetHash)
 		if err != nil || got.ProConnectSub != "sub-"+email {
@@ -519,7 +543,9 @@ func TestStore_EmailChange(t *testing.T) {
 		newEmail := uniqueEmail("change-e-new")
 		_, confirmHash := account.NewToken()
 		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
 		_, revertHash := account.NewToken()
 		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
 			t.Fatal(err)
@@ -532,9 +558,13 @@ func TestStore_EmailChange(t *testing.T) {
 		id2, _ := verified("change-f")
 		_, ch := account.NewToken()
 		_, cc := account.NewToken()
-		s.RequestEmailChange(ctx, id2, uniqueEmail("change-f-new"), ch, cc, emailChangeMails("confirm", "cancel"))
+		if err := s.RequestEmailChange(ctx, id2, uniqueEmail("change-f-new"), ch, cc, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
 		_, rh := account.NewToken()
-		s.ConfirmEmailChange(ctx, ch, id2, rh, notice)
+		if _, err := s.ConfirmEmailChange(ctx, ch, id2, rh, notice); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.Pool().Exec(ctx, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, rh); err != nil {
 			t.Fatal(err)
 		}
@@ -613,7 +643,9 @@ func TestStore_ProConnectLogin(t *testing.T) {
 				email := uniqueEmail("pc-link")
 				id, tok := signUp(t, s, email)
 				if verify {
-					s.VerifyEmail(ctx, account.HashToken(tok))
+					if _, err := s.VerifyEmail(ctx, account.HashToken(tok)); err != nil {
+						t.Fatal(err)
+					}
 				}
 				store := s.SessionStore(scs.GobCodec{})
 				data, _ := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{postgres.SessionUserKey: id})
@@ -621,7 +653,9 @@ func TestStore_ProConnectLogin(t *testing.T) {
 					t.Fatal(err)
 				}
 				_, reset := account.NewToken()
-				s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x"))
+				if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
+					t.Fatal(err)
+				}
 				before, _ := s.UserByID(ctx, id)
 				u, outcome, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-" + name, Email: email})
 				if err != nil || outcome != postgres.ProConnectLinked || u.ID != id || u.HasPassword || !u.Verified() ||
@@ -639,46 +673,40 @@ func TestStore_ProConnectLogin(t *testing.T) {
 	})
 	t.Run("AddressLinkedToAnotherIdentity", func(t *testing.T) {
 		email := uniqueEmail("pc-conflict")
-		s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-4", Email: email})
+		if _, _, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-4", Email: email}); err != nil {
+			t.Fatal(err)
+		}
 		if _, _, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-5", Email: email}); !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("= %v, want ErrConflict", err)
 		}
 	})
 }
 
-// TestStore_EndSessionsVoidsResetLinks: signing out everywhere (the owner fears someone else is in) also voids
-// the reset links issued before.
-func TestStore_EndSessionsVoidsResetLinks(t *testing.T) {
+// TestStore_ResetLinksVoided: a reset link issued before signing out everywhere, or before a password change, no
+// longer works after it.
+func TestStore_ResetLinksVoided(t *testing.T) {
 	s := testdb.Open(t)
 	ctx := context.Background()
-	id, _ := signUp(t, s, uniqueEmail("partout"))
-	_, reset := account.NewToken()
-	if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.EndSessions(ctx, id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ResetTokenUser(ctx, reset); !errors.Is(err, apperr.ErrGone) {
-		t.Errorf("reset link after signing out everywhere: %v, want ErrGone", err)
-	}
-}
-
-// TestStore_ChangePasswordVoidsResetLinks: a reset link issued before a password change no longer works after it.
-func TestStore_ChangePasswordVoidsResetLinks(t *testing.T) {
-	s := testdb.Open(t)
-	ctx := context.Background()
-	email := uniqueEmail("change-mdp")
-	id, _ := signUp(t, s, email)
-	_, reset := account.NewToken()
-	if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ChangePassword(ctx, id, "$argon2id$new", "aucune-session", mail.PasswordChanged("", "", "r")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ResetTokenUser(ctx, reset); !errors.Is(err, apperr.ErrGone) {
-		t.Errorf("reset link after a password change: %v, want ErrGone", err)
+	for name, void := range map[string]func(id int64) error{
+		"EndSessions": func(id int64) error { return s.EndSessions(ctx, id) },
+		"ChangePassword": func(id int64) error {
+			_, err := s.ChangePassword(ctx, id, "$argon2id$new", "aucune-session", mail.PasswordChanged("", "", "r"))
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			id, _ := signUp(t, s, uniqueEmail("lien"))
+			_, reset := account.NewToken()
+			if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
+				t.Fatal(err)
+			}
+			if err := void(id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ResetTokenUser(ctx, reset); !errors.Is(err, apperr.ErrGone) {
+				t.Errorf("reset link after %s: %v, want ErrGone", name, err)
+			}
+		})
 	}
 }
 

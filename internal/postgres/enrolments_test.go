@@ -444,7 +444,9 @@ func TestStore_EnrolRules(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
 		full, open := enSession(t, s, mod, 1, 48*time.Hour), enSession(t, s, mod, 10, 96*time.Hour)
 		first, v := enUsers(t, s, 1)[0], enUsers(t, s, 1)[0]
-		s.EnrolInSession(ctx, first, full, testMailer)
+		if _, err := s.EnrolInSession(ctx, first, full, testMailer); err != nil {
+			t.Fatal(err)
+		}
 		out, err := s.EnrolInSession(ctx, v, full, testMailer)
 		if err != nil || out.Enrolment.Status != enrolment.Waitlisted {
 			t.Fatalf("%v %v", out.Enrolment.Status, err)
@@ -505,7 +507,9 @@ func TestStore_Cancel(t *testing.T) {
 		started := enSession(t, s, mod, 1, 72*time.Hour)
 		vs := enUsers(t, s, 2)
 		x, _ := s.EnrolInSession(ctx, vs[0], started, testMailer)
-		s.EnrolInSession(ctx, vs[1], started, testMailer)
+		if _, err := s.EnrolInSession(ctx, vs[1], started, testMailer); err != nil {
+			t.Fatal(err)
+		}
 		testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 hours' WHERE id = $1`, started)
 		if _, err := s.AdminCancelEnrolment(ctx, x.Enrolment.ID, testMailer); !enrolment.IsRefusal(err, enrolment.CodeNotCancellable) {
 			t.Fatalf("cancelling in a started session: %v", err)
@@ -534,7 +538,9 @@ func TestStore_SessionOperations(t *testing.T) {
 		sess := enSession(t, s, mod, 3, 10*24*time.Hour)
 		users := enUsers(t, s, 8)
 		for _, u := range users {
-			s.EnrolInSession(ctx, u, sess, testMailer)
+			if _, err := s.EnrolInSession(ctx, u, sess, testMailer); err != nil {
+				t.Fatal(err)
+			}
 		}
 		_, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 2, testMailer)
 		refusal(t, err, enrolment.CodeCapacityBelowTaken)
@@ -566,7 +572,9 @@ func TestStore_SessionOperations(t *testing.T) {
 		sess := enSession(t, s, mod, 2, 10*24*time.Hour)
 		users := enUsers(t, s, 3)
 		for _, u := range users {
-			s.EnrolInSession(ctx, u, sess, testMailer)
+			if _, err := s.EnrolInSession(ctx, u, sess, testMailer); err != nil {
+				t.Fatal(err)
+			}
 		}
 		cancelled, err := s.CancelSession(ctx, admin.Actor{Name: "test"}, sess, testMailer)
 		if err != nil || len(cancelled) != 3 {
@@ -713,7 +721,9 @@ func TestStore_Reminders(t *testing.T) {
 		out, _ := s.EnrolInSession(ctx, u, sess, testMailer)
 		ids = append(ids, out.Enrolment.ID)
 	}
-	s.CancelEnrolment(ctx, users[2], ids[2], testMailer)
+	if _, err := s.CancelEnrolment(ctx, users[2], ids[2], testMailer); err != nil {
+		t.Fatal(err)
+	}
 	if n, _ := s.QueueReminders(ctx, testMailer); n != 0 {
 		t.Fatalf("%d reminders five days before", n)
 	}
@@ -739,7 +749,9 @@ func TestStore_Reminders(t *testing.T) {
 	}
 	// A seat confirmed after the reminder time gets no reminder: its confirmation said it all.
 	late := enUsers(t, s, 1)[0]
-	s.EnrolInSession(ctx, late, sess, testMailer)
+	if _, err := s.EnrolInSession(ctx, late, sess, testMailer); err != nil {
+		t.Fatal(err)
+	}
 	if n, _ := s.QueueReminders(ctx, testMailer); n != 0 {
 		t.Fatalf("reminders queued again: %d", n)
 	}
@@ -766,11 +778,15 @@ func TestStore_CalendarFeed(t *testing.T) {
 	if _, _, err := s.CalendarFeed(ctx, h1); err != nil {
 		t.Fatal(err)
 	}
-	s.SetCalendarFeed(ctx, u, h2)
+	if err := s.SetCalendarFeed(ctx, u, h2); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := s.CalendarFeed(ctx, h1); !errors.Is(err, apperr.ErrNotFound) {
 		t.Fatalf("old token: %v", err)
 	}
-	s.RevokeCalendarFeed(ctx, u)
+	if err := s.RevokeCalendarFeed(ctx, u); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := s.CalendarFeed(ctx, h2); !errors.Is(err, apperr.ErrNotFound) {
 		t.Fatalf("revoked token: %v", err)
 	}
