@@ -206,15 +206,30 @@ func TestStore_EmailChange(t *testing.T) {
 	notice := func(u account.User, old string) mail.Message {
 		return mail.EmailChanged("", u.GivenName, u.Email, "revert")
 	}
+	// request asks for the change of the account id to newEmail and returns its confirmation and cancel hashes.
+	request := func(t *testing.T, id int64, newEmail string) (confirmHash, cancelHash []byte) {
+		t.Helper()
+		_, confirmHash = account.NewToken()
+		_, cancelHash = account.NewToken()
+		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
+		return confirmHash, cancelHash
+	}
+	// confirm confirms it and returns the hash of the old address's undo link.
+	confirm := func(t *testing.T, confirmHash []byte, id int64) (revertHash []byte) {
+		t.Helper()
+		_, revertHash = account.NewToken()
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
+			t.Fatal(err)
+		}
+		return revertHash
+	}
 
 	t.Run("PendingUntilConfirmed", func(t *testing.T) {
 		id, old := verified("change-a")
 		newEmail := uniqueEmail("change-a-new")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
-			t.Fatal(err)
-		}
+		confirmHash, _ := request(t, id, newEmail)
 		if u, _ := s.UserByID(ctx, id); u.Email != old || !u.Verified() {
 			t.Fatalf("the address changed before it was proven: %+v", u)
 		}
@@ -300,11 +315,7 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		newEmail := uniqueEmail("change-d-new")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
-			t.Fatal(err)
-		}
+		confirmHash, cancelHash := request(t, id, newEmail)
 		if c, err := s.EmailChangeToCancel(ctx, cancelHash); err != nil || c.NewEmail != newEmail {
 			t.Fatalf("EmailChangeToCancel = %+v, %v", c, err)
 		}
@@ -337,11 +348,7 @@ func TestStore_EmailChange(t *testing.T) {
 		id, old := verified("change-g")
 		otherID, _ := verified("change-g-other")
 		newEmail := uniqueEmail("change-g-new")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
-			t.Fatal(err)
-		}
+		confirmHash, _ := request(t, id, newEmail)
 		c, password, err := s.EmailChangeToConfirm(ctx, confirmHash)
 		if err != nil || c.UserID != id || c.NewEmail != newEmail || password != "$argon2id$x" {
 			t.Fatalf("EmailChangeToConfirm = %+v, %q, %v", c, password, err)
@@ -387,11 +394,7 @@ func TestStore_EmailChange(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				id, email := verified("change-h")
-				_, confirmHash := account.NewToken()
-				_, cancelHash := account.NewToken()
-				if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-h-mallory"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
-					t.Fatal(err)
-				}
+				confirmHash, _ := request(t, id, uniqueEmail("change-h-mallory"))
 				if err := secure(id, email); err != nil {
 					t.Fatal(err)
 				}
@@ -413,15 +416,8 @@ func TestStore_EmailChange(t *testing.T) {
 	t.Run("RevertUnlinksProConnect", func(t *testing.T) {
 		id, old := verified("change-i")
 		newEmail := uniqueEmail("change-i-new")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
-			t.Fatal(err)
-		}
-		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
-			t.Fatal(err)
-		}
+		confirmHash, _ := request(t, id, newEmail)
+		revertHash := confirm(t, confirmHash, id)
 		identity := account.ExternalIdentity{Subject: "sub-" + newEmail, Email: newEmail}
 		if u, outcome, err := s.ProConnectLogin(ctx, identity); err != nil || outcome != postgres.ProConnectLinked || u.ID != id {
 			t.Fatalf("ProConnect = %+v %v %v", u, outcome, err)
@@ -442,11 +438,7 @@ func TestStore_EmailChange(t *testing.T) {
 	// notice of the second would go to the hijacker. No other change while one can be undone.
 	t.Run("NoSecondChangeWhileUndoable", func(t *testing.T) {
 		id, _ := verified("change-k")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-k-atk1"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
-			t.Fatal(err)
-		}
+		confirmHash, _ := request(t, id, uniqueEmail("change-k-atk1"))
 		_, revertHash := account.NewToken()
 		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice)
 		if err != nil {
@@ -475,15 +467,8 @@ func TestStore_EmailChange(t *testing.T) {
 	// undo hits the unique address. The old address is the account's to take back: the squatting account goes.
 	t.Run("UndoTakesBackASquattedAddress", func(t *testing.T) {
 		id, old := verified("change-l")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-l-atk"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
-			t.Fatal(err)
-		}
-		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
-			t.Fatal(err)
-		}
+		confirmHash, _ := request(t, id, uniqueEmail("change-l-atk"))
+		revertHash := confirm(t, confirmHash, id)
 		squatter, _ := signUp(t, s, old)
 		_, resetHash := account.NewToken()
 		u, err := s.CancelEmailChange(ctx, revertHash, resetHash)
@@ -502,11 +487,7 @@ func TestStore_EmailChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		if err := s.RequestEmailChange(ctx, u.ID, uniqueEmail("change-m-new"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
-			t.Fatal(err)
-		}
+		confirmHash, _ := request(t, u.ID, uniqueEmail("change-m-new"))
 		_, revertHash := account.NewToken()
 		if _, err := s.ConfirmEmailChange(ctx, confirmHash, u.ID, revertHash, notice); err != nil {
 			t.Fatal(err)
@@ -526,11 +507,7 @@ func TestStore_EmailChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		if err := s.RequestEmailChange(ctx, u.ID, uniqueEmail("change-j-new"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
-			t.Fatal(err)
-		}
+		_, cancelHash := request(t, u.ID, uniqueEmail("change-j-new"))
 		_, resetHash := account.NewToken()
 		got, err := s.CancelEmailChange(ctx, cancelHash, resetHash)
 		if err != nil || got.ProConnectSub != "sub-"+email {
@@ -541,15 +518,8 @@ func TestStore_EmailChange(t *testing.T) {
 	t.Run("RevertAfterConfirmation", func(t *testing.T) {
 		id, old := verified("change-e")
 		newEmail := uniqueEmail("change-e-new")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
-			t.Fatal(err)
-		}
-		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, notice); err != nil {
-			t.Fatal(err)
-		}
+		confirmHash, _ := request(t, id, newEmail)
+		revertHash := confirm(t, confirmHash, id)
 		u, err := s.CancelEmailChange(ctx, revertHash, make([]byte, 32))
 		if err != nil || u.Email != old || !u.Verified() || u.HasPassword {
 			t.Fatalf("revert = %+v, %v", u, err)
@@ -711,7 +681,7 @@ func TestStore_ResetLinksVoided(t *testing.T) {
 }
 
 func TestStore_Outbox(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	s := testdb.NewMigrated(t, "courriels", 4)
 	ctx := context.Background()
 	testdb.Exec(t, s, `UPDATE mail_outbox SET sent_at = now() WHERE sent_at IS NULL`)

@@ -86,7 +86,7 @@ func TestStore_Seed(t *testing.T) {
 }
 
 func TestStore_Seed_KeepsRenamedSlugs(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	s := testdb.NewSeeded(t, "slugs_renommes", 4)
 	ctx := context.Background()
 	var id int64
@@ -105,7 +105,7 @@ func TestStore_Seed_KeepsRenamedSlugs(t *testing.T) {
 }
 
 func TestStore_Catalogue(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	s := testdb.NewSeeded(t, "catalogue", 4)
 	ctx := context.Background()
 
@@ -258,7 +258,7 @@ func TestStore_Catalogue(t *testing.T) {
 }
 
 func TestSession_CapacityCheck(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	s := testdb.NewSeeded(t, "capacite", 4)
 	// The database itself refuses more seats taken than capacity: the backstop behind the enrolment rules.
 	// Refused by the CHECK on seats_taken itself (23514 check_violation), not by any other error.
@@ -316,7 +316,7 @@ func TestStore_MigrateConcurrently(t *testing.T) {
 // TestStore_FrenchCollation: lists sorted by title follow French order (ICU "fr"): accented letters sort with
 // their base letter ("Héberger" before "Homologuer", "Écrire" among the E), not after every plain title.
 func TestStore_FrenchCollation(t *testing.T) {
-	t.Parallel() // reads the shared catalogue only
+	t.Parallel()
 	s := testdb.Seeded(t)
 	p, err := s.DomainBySlug(context.Background(), "cybersecurite")
 	if err != nil {

@@ -142,7 +142,7 @@ func TestStore_SeedLicencePools(t *testing.T) {
 }
 
 func TestStore_RequestLicence(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	s := testdb.NewSeeded(t, "licences_demande", 4)
 	ctx := context.Background()
 	pool, err := s.CurrentLicencePool(ctx, "pix")

@@ -22,7 +22,7 @@ func newLink() []byte {
 }
 
 func TestStore_ProgrammeRequest(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	s := testdb.NewSeeded(t, "sur_mesure", 4)
 	ctx := context.Background()
 	email := uniqueEmail("demande")

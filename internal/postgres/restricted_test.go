@@ -69,7 +69,7 @@ func sees(t *testing.T, s *postgres.Store, v programme.Viewer, slug string) bool
 // by ProConnect SIRET or SIREN, or by the domain of a confirmed address — and to nobody else; it never reaches
 // the public catalogue.
 func TestStore_RestrictedAccess(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	s := testdb.NewSeeded(t, "restreints", 4)
 	ctx := context.Background()
 	contact := "alix.martin." + strconv.FormatInt(userSeq.Add(1), 10) + "@interieur.gouv.fr"

@@ -41,7 +41,7 @@ func slugs(hits []catalogue.SearchHit) []string {
 // websearch syntax) against the seed catalogue: the obviously relevant entry must be on the first page, or
 // first when the query is its title.
 func TestStore_Search_FrenchQueries(t *testing.T) {
-	t.Parallel() // reads the shared catalogue only
+	t.Parallel()
 	s := testdb.Seeded(t)
 	cases := []struct {
 		q       string
@@ -112,7 +112,7 @@ func TestStore_Search_FrenchQueries(t *testing.T) {
 }
 
 func TestStore_Search_Typos(t *testing.T) {
-	t.Parallel() // reads the shared catalogue only
+	t.Parallel()
 	s := testdb.Seeded(t)
 	for q, want := range map[string]string{"acessibilité": "accessibilité", "cybersecurtié": "cybersécurité", "hamecon": "hameçonnage"} {
 		res := search(t, s, "q="+url.QueryEscape(q))
@@ -130,7 +130,7 @@ func TestStore_Search_Typos(t *testing.T) {
 }
 
 func TestStore_Search_NoResult(t *testing.T) {
-	t.Parallel() // reads the shared catalogue only
+	t.Parallel()
 	s := testdb.Seeded(t)
 	t.Run("Suggestions", func(t *testing.T) {
 		res := search(t, s, "q="+url.QueryEscape("clooud pythn"))
@@ -171,7 +171,7 @@ func TestStore_Search_NoResult(t *testing.T) {
 }
 
 func TestStore_Search_BadInput(t *testing.T) {
-	t.Parallel() // reads the shared catalogue only
+	t.Parallel()
 	s := testdb.Seeded(t)
 	all := search(t, s, "")
 	for _, raw := range []string{
@@ -203,7 +203,7 @@ func TestStore_Search_BadInput(t *testing.T) {
 // TestStore_Search_PagesAndSorts walks every page of broad searches in each order: no entry twice, none
 // missing, and each order holds.
 func TestStore_Search_PagesAndSorts(t *testing.T) {
-	t.Parallel() // reads the shared catalogue only
+	t.Parallel()
 	s := testdb.Seeded(t)
 	for _, base := range []string{"", "q=numérique"} {
 		for _, sort := range []string{catalogue.SortRelevance, catalogue.SortTitle, catalogue.SortDuration, catalogue.SortDate} {
@@ -249,7 +249,7 @@ func TestStore_Search_PagesAndSorts(t *testing.T) {
 // TestStore_Search_FacetCounts compares every facet count with a count computed in SQL straight from the
 // catalogue tables (not from search_docs), each with the other facets' filters.
 func TestStore_Search_FacetCounts(t *testing.T) {
-	t.Parallel() // reads the shared catalogue only
+	t.Parallel()
 	s := testdb.Seeded(t)
 	scenarios := []string{
 		"",
@@ -360,7 +360,7 @@ func expectedCount(t *testing.T, s *postgres.Store, q catalogue.SearchQuery, fac
 }
 
 func TestStore_Search_Highlight(t *testing.T) {
-	t.Parallel() // reads the shared catalogue only
+	t.Parallel()
 	s := testdb.Seeded(t)
 	res := search(t, s, "q="+url.QueryEscape("données"))
 	marked := 0
@@ -392,7 +392,7 @@ func TestStore_Search_Highlight(t *testing.T) {
 
 // TestStore_SearchExport checks the open data entries: the same entries as the search, with their details.
 func TestStore_SearchExport(t *testing.T) {
-	t.Parallel() // reads the shared catalogue only
+	t.Parallel()
 	s := testdb.Seeded(t)
 	ctx := context.Background()
 	all, err := s.SearchExport(ctx, catalogue.SearchQuery{}, 100000)
@@ -581,7 +581,7 @@ func TestStore_Search_ConcurrentRefresh(t *testing.T) {
 // hyphenated word what its joined spelling finds, an accented query what the same query without accents finds
 // (no false hits from "donner"), a typo two letters off is corrected, and the query as typed ranks first.
 func TestStore_Search_SynonymsHyphensAccents(t *testing.T) {
-	t.Parallel() // reads the shared catalogue only
+	t.Parallel()
 	s := testdb.Seeded(t)
 	same := func(a, b string, least int) {
 		t.Helper()

@@ -42,7 +42,7 @@ func application(email, kind string, community bool, domains ...string) trainer.
 }
 
 func TestStore_TrainerApplication(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	s := testdb.NewSeeded(t, "formateurs", 4)
 	ctx := context.Background()
 	email := uniqueEmail("candidate")

@@ -20,7 +20,7 @@ import (
 )
 
 func TestProfile(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b, u := signedIn(t, srv, store, account.RoleAgent)
@@ -115,7 +115,7 @@ func TestProfile(t *testing.T) {
 }
 
 func TestExportAndDelete(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b, u := signedIn(t, srv, store, account.RoleAgent)
@@ -162,7 +162,7 @@ func TestExportAndDelete(t *testing.T) {
 }
 
 func TestAdminHome(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -228,7 +228,7 @@ func TestDevMails(t *testing.T) {
 }
 
 func TestProConnect(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	fake := proconnecttest.New(t)
 	srv := accountServer(t, store, proConnectEnv(fake))

@@ -254,7 +254,7 @@ func TestAdmin_Acceptance(t *testing.T) {
 }
 
 func TestAdmin_FormErrorsKeepValues(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b, _ := signedIn(t, srv, store, account.RoleAdmin)

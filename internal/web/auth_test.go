@@ -17,7 +17,7 @@ import (
 // TestAccount_Journey: sign-up → verification mail in the outbox → verify → sign-in → cookie attributes →
 // the session works on a second instance over the same database → logout invalidates it everywhere.
 func TestAccount_Journey(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b := newBrowser(t, srv)
@@ -137,7 +137,7 @@ func TestAccount_Journey(t *testing.T) {
 }
 
 func TestSessionCookie_Secure(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, map[string]string{"CAMPUS_COOKIE_SECURE": "true"})
 	u := newUser(t, store, "securise", account.RoleAgent)
@@ -199,7 +199,7 @@ func TestSessionLifetimes(t *testing.T) {
 }
 
 func TestSignUp_BadInput(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	valid := func() url.Values {
@@ -292,7 +292,7 @@ func TestSignUp_BadInput(t *testing.T) {
 }
 
 func TestLogin_NoEnumeration(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	u := newUser(t, store, "enum", account.RoleAgent)
@@ -370,7 +370,7 @@ func TestLogin_RateLimited(t *testing.T) {
 }
 
 func TestPasswordReset(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	u := newUser(t, store, "oubli", account.RoleAgent)
@@ -418,7 +418,7 @@ func TestPasswordReset(t *testing.T) {
 // TestCrossOriginPostsRefused: forged cross-origin POSTs on every account form are refused by
 // http.CrossOriginProtection before reaching the handler.
 func TestCrossOriginPostsRefused(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b, u := signedIn(t, srv, store, account.RoleAgent)

@@ -67,7 +67,7 @@ func eventually(t *testing.T, within time.Duration, f func() string) {
 // TestCache_InvalidatedAcrossInstances: two instances cache the same pages; a change written to the database
 // by anyone (here: SQL, as another instance's admin would) shows on both within a second.
 func TestCache_InvalidatedAcrossInstances(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	store := testdb.NewSeeded(t, "cache_instances", 4)
 	a, _ := newWatchedServer(t, store)
 	b, _ := newWatchedServer(t, store)
@@ -136,7 +136,7 @@ func TestCache_InvalidatedAcrossInstances(t *testing.T) {
 // TestPageCache: anonymous visitors get the same rendered page from the cache, with the same tag and the
 // security headers of any page; unknown slugs still answer 404 with a valid page.
 func TestPageCache(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv, s := newWatchedServer(t, store)
 	var bodies, tags []string
@@ -175,7 +175,7 @@ func TestPageCache(t *testing.T) {
 // cancelled, so the database read fails and nothing is written) leaves nothing in the cache; the next visitor
 // gets the whole page.
 func TestPageCache_CancelledRequestNotKept(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	_, portal := newWatchedServer(t, testdb.Seeded(t))
 	h := portal.Handler()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -190,7 +190,7 @@ func TestPageCache_CancelledRequestNotKept(t *testing.T) {
 }
 
 func TestPageCache_Compressed(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	srv, _ := newWatchedServer(t, testdb.Seeded(t))
 	for i := 0; i < 2; i++ { // the first render fills the cache, the second is served from it
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/partenaires", nil)

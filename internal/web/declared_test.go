@@ -16,7 +16,7 @@ import (
 // trainings followed, marked "déclaré par vous", its attestation says it was declared; another agent cannot
 // declare it; an admin's mark replaces the declaration.
 func TestMyTrainings_DeclareOnlineCompletion(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	ctx := context.Background()

@@ -198,7 +198,7 @@ func TestBadBytes_EveryRoute(t *testing.T) {
 // TestHead_EveryGetRoute: HEAD answers like GET, without a body, health checks included (load balancers
 // and uptime probes use it); it used to be a 405 everywhere but static files.
 func TestHead_EveryGetRoute(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv, _, _ := loggedServer(t, store, nil)
 	var moduleSlug string
@@ -225,7 +225,7 @@ func TestHead_EveryGetRoute(t *testing.T) {
 // TestTrailingSlash_Redirects: a path with a trailing slash is redirected (301) to the canonical URL, query
 // kept; "/" stays itself, and the redirection never leaves the site.
 func TestTrailingSlash_Redirects(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv, _, _ := loggedServer(t, store, nil)
 	b := newBrowser(t, srv)
@@ -261,7 +261,7 @@ func TestTrailingSlash_Redirects(t *testing.T) {
 // no log line carries a token; the access log names the route pattern, the client's address and the request
 // id, which the response returns in X-Request-Id.
 func TestLogs_NoSecrets(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv, _, logs := loggedServer(t, store, nil)
 	type visit struct {

@@ -25,7 +25,7 @@ import (
 // announce a menu; the footer opens the display settings, whose modal offers light, dark and system with
 // pictograms that are served.
 func TestLayout_Navigation(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	var moduleSlug string
@@ -109,7 +109,7 @@ func TestLayout_Navigation(t *testing.T) {
 // TestLayout_AutocompleteTokens: no form of the back-office gives an input an autocomplete token that only a
 // textarea may carry (street-address); the session form's place is not the admin's own address.
 func TestLayout_AutocompleteTokens(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -133,7 +133,7 @@ func TestLayout_AutocompleteTokens(t *testing.T) {
 // its "Afficher" box, its message group), keeps the autocomplete token of its use, and is never filled back;
 // no form uses the old fr-error-text.
 func TestForms_PasswordFields(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	agent, _ := signedIn(t, srv, store, account.RoleAgent)
@@ -175,7 +175,7 @@ func TestForms_PasswordFields(t *testing.T) {
 // TestLayout_WebManifest: every page names the portal's web manifest, served with its type, whose name, start
 // URL and icons (served too) are the Campus's.
 func TestLayout_WebManifest(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	href := get(t, srv, "/domaines").doc.Find(`head link[rel="manifest"]`).AttrOr("href", "")
@@ -213,7 +213,7 @@ func TestLayout_WebManifest(t *testing.T) {
 // styled by what is served — the utility bundle is not, its icon families are served one by one
 // (scripts/assets.sh), so an icon of another family would show nothing — with an icon file that answers.
 func TestLayout_StylesheetsWithinBudget(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	home := get(t, srv, "/")

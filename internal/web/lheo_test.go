@@ -44,7 +44,7 @@ type lheoDoc struct {
 // validates it with xmllint against the official XSD; then compares it with the JSON open data: the same
 // formations, each dated module with its sessions (dates in Paris time) and places.
 func TestLHEO_ValidAgainstTheOfficialSchema(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	srv := newServer(t, testdb.Seeded(t))
 	p := get(t, srv, "/api/lheo.xml")
 	if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "application/xml") {

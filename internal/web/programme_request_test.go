@@ -15,7 +15,7 @@ import (
 // personal link; the admin studies it, proposes modules, records the acceptance of a programme restricted to
 // the administration's agents, who then see it — and the agents of another administration do not.
 func TestProgrammeRequest_Workflow(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	contact := newBrowser(t, srv)

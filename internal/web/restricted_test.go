@@ -58,7 +58,7 @@ func restrictedProgramme(t *testing.T, store *postgres.Store, administration, co
 // TestRestrictedProgrammes_SelfDeclaredAdministration: the administration of a profile is free text that
 // anyone may type; typing a ministry's name must not open its restricted programmes.
 func TestRestrictedProgrammes_SelfDeclaredAdministration(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	title, _ := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
@@ -89,7 +89,7 @@ func reserved(b *browser) page { return b.get("/programmes-sur-mesure/reserves")
 // confirmed address is of a listed domain (or a sub-domain), or whose ProConnect SIRET is listed or belongs to a
 // listed SIREN — nobody else, whatever their profile says.
 func TestRestrictedProgrammes_Access(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	store := testdb.NewSeeded(t, "restreints_acces", 4)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -214,7 +214,7 @@ func TestRestrictedProgrammes_Access(t *testing.T) {
 // TestRestrictedProgrammes_NotPublic: a restricted programme has no public page, cannot be enrolled in as a
 // track and is in no public list, even for an account its list opens it to; the back-office cannot publish it.
 func TestRestrictedProgrammes_NotPublic(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	store := testdb.NewSeeded(t, "restreints_prives", 4)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -272,7 +272,7 @@ func TestRestrictedProgrammes_NotPublic(t *testing.T) {
 // TestRestrictedProgrammes_AdminAccessList: the access list on the programme's edit page: validated line by line
 // with French messages, saved with the track in one transaction, in the audit log.
 func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	_, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))

@@ -54,7 +54,7 @@ func resultsTotal(t *testing.T, p page) int {
 }
 
 func TestSearchPage(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 
@@ -290,7 +290,7 @@ func TestSearchPage(t *testing.T) {
 }
 
 func TestOpenData(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	var published int

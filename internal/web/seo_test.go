@@ -78,7 +78,7 @@ func readSitemap(t *testing.T, srv *httptest.Server) map[string]string {
 // reachable by links from the home page (three clicks deep, on the seeded catalogue) is in it; catalogue pages
 // carry their lastmod.
 func TestSitemapXML(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	urls := readSitemap(t, srv)
@@ -176,7 +176,7 @@ func robotsDisallows(t *testing.T, srv *httptest.Server) func(path string) bool 
 // TestRobotsTxt: every page that needs an account, or a secret or single-use link, is disallowed; the public
 // pages are not; the sitemap is named by its absolute URL.
 func TestRobotsTxt(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	cfg, err := config.FromEnv(func(k string) string {
 		if k == "CAMPUS_BASE_URL" {
@@ -268,7 +268,7 @@ func TestSitemapXML_FreshAfterChange(t *testing.T) {
 // TestSharingTags: every page of the sitemap carries its canonical URL and the link-preview tags (Open Graph,
 // Twitter card) with a title, a description, the same canonical URL and the Campus's image, which is served.
 func TestSharingTags(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	meta := func(p page, attr, name string) string {
@@ -369,7 +369,7 @@ func list(v any) []any { a, _ := v.([]any); return a }
 // their instances with workload, schedule and locations (a VirtualLocation for online and hybrid ones, never
 // the classroom's own link).
 func TestJSONLD(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 
@@ -545,7 +545,7 @@ func checkFree(t *testing.T, path string, c map[string]any) {
 // TestLegalNotice_Hosting: the legal notice names the host the operator states (CAMPUS_HOSTING), and says how to
 // ask for it when it is not configured; the personal-data page states the retention periods and the recipients.
 func TestLegalNotice_Hosting(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	host := "Exemple Cloud SAS, 1 rue de l’Exemple, 75000 Paris, 01 23 45 67 89"
 	srv := accountServer(t, store, map[string]string{"CAMPUS_HOSTING": host})

@@ -72,7 +72,7 @@ func watchedAccountServer(t testing.TB, store *postgres.Store) *httptest.Server 
 // the waitlist caused by someone else's cancellation, and a catalogue change (a module renamed). The agent's
 // own actions show on the very next request, on any instance: TestSignedInPages_OwnActionAtOnce.
 func TestMyTrainings_CachedUntilChange(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	store := testdb.NewSeeded(t, "mes_formations_cache", 4)
 	a, b := watchedAccountServer(t, store), watchedAccountServer(t, store)
 	agent, u := signedIn(t, a, store, "agent")

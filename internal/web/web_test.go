@@ -123,7 +123,7 @@ func checkUniqueIDs(t *testing.T, path string, p page) {
 }
 
 func TestPages(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 
@@ -190,7 +190,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestHome(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	p := get(t, newServer(t, store), "/")
 	cards := p.doc.Find("#domaines ~ ul .fr-card")
@@ -222,7 +222,7 @@ func TestHome(t *testing.T) {
 
 // Every published domain, track, tailored programme and module answers 200 with its own title.
 func TestEveryCataloguePage(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	rows, err := store.Pool().Query(context.Background(), `
@@ -263,7 +263,7 @@ func TestEveryCataloguePage(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	store := testdb.NewSeeded(t, "erreurs", 4)
 	srv := newServer(t, store)
 	for _, path := range []string{"/nimporte-quoi", "/domaines/inconnu", "/parcours/inconnu", "/modules/inconnu",
@@ -323,7 +323,7 @@ func TestErrors(t *testing.T) {
 // TestCrossOriginPostRefused: a form posted from another site is refused with the French 403 page and the
 // security headers of every page (it was net/http's plain-text English 403, without them).
 func TestCrossOriginPostRefused(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	srv := newServer(t, testdb.Open(t))
 	for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://malveillant.example"}} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/domaines", strings.NewReader("x=1"))
@@ -347,7 +347,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 }
 
 func TestStaticAndCompression(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	srv := newServer(t, testdb.Seeded(t))
 	res, err := http.Get(srv.URL + static.Path("dsfr/dsfr-campus.min.css"))
 	if err != nil {
@@ -429,7 +429,7 @@ func TestStaticAndCompression(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
-	t.Parallel() // reads the shared database, or adds rows of its own to it
+	t.Parallel()
 	srv := newServer(t, testdb.Open(t))
 	for _, path := range []string{"/healthz", "/readyz"} {
 		res, err := http.Get(srv.URL + path)
@@ -446,7 +446,7 @@ func TestHealth(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestConditionalGet(t *testing.T) {
-	t.Parallel() // it changes the data: a database of its own
+	t.Parallel()
 	store := testdb.NewSeeded(t, "conditionnel", 4)
 	srv := newServer(t, store)
 	do := func(path, etag string) *http.Response {
