@@ -42,6 +42,16 @@ func backofficeServer(t *testing.T, store *postgres.Store) (*httptest.Server, *w
 	return startWatched(t, store, map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"})
 }
 
+// backofficeAdmin is the set-up of most back-office tests: a seeded database of the test's own, the portal on
+// it with its cache and change feed (backofficeServer), and a browser signed in as an admin.
+func backofficeAdmin(t *testing.T) (*postgres.Store, *httptest.Server, *browser) {
+	t.Helper()
+	store := backofficeStore(t)
+	srv, _ := backofficeServer(t, store)
+	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	return store, srv, b
+}
+
 // postFile sends a file in the import form (multipart).
 func (b *browser) postFile(path, field, filename string, content []byte) page {
 	b.t.Helper()
@@ -322,9 +332,7 @@ func TestAdmin_FormErrorsKeepValues(t *testing.T) {
 
 func TestAdmin_TrackOrderAndPreview(t *testing.T) {
 	t.Parallel()
-	store := backofficeStore(t)
-	srv, _ := backofficeServer(t, store)
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	store, srv, b := backofficeAdmin(t)
 	anon := newBrowser(t, srv)
 
 	var domain string
@@ -398,9 +406,7 @@ func TestAdmin_TrackOrderAndPreview(t *testing.T) {
 
 func TestAdmin_ImportExport(t *testing.T) {
 	t.Parallel()
-	store := backofficeStore(t)
-	srv, _ := backofficeServer(t, store)
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	store, _, b := backofficeAdmin(t)
 
 	exp := b.get("/admin/export/modules.csv")
 	if exp.status != http.StatusOK || !strings.HasPrefix(exp.header.Get("Content-Type"), "text/csv") ||
@@ -480,9 +486,7 @@ func fieldError2(p page, name string) string {
 
 func TestAdmin_Dashboard(t *testing.T) {
 	t.Parallel()
-	store := backofficeStore(t)
-	srv, _ := backofficeServer(t, store)
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	store, _, b := backofficeAdmin(t)
 	// A session this month, half full, without a trainer.
 	now := time.Now().In(catalogue.Paris)
 	start := now.Add(-30 * time.Minute) // under way: still to watch
@@ -535,10 +539,8 @@ func tableRows(p page, selector string) []string {
 // both are in the audit log.
 func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
 	t.Parallel()
-	store := backofficeStore(t)
-	srv, _ := backofficeServer(t, store)
+	store, _, b := backofficeAdmin(t)
 	ctx := context.Background()
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
 	mailer := enrolment.Mailer{BaseURL: testBase}
 
 	var sessionID int64
@@ -592,9 +594,7 @@ func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
 // under /programmes-sur-mesure, its old slug redirecting there.
 func TestAdmin_TailoredProgramme(t *testing.T) {
 	t.Parallel()
-	store := backofficeStore(t)
-	srv, _ := backofficeServer(t, store)
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	store, srv, b := backofficeAdmin(t)
 	anon := newBrowser(t, srv)
 	var domain string
 	testdb.Row(t, store, `SELECT slug FROM domains WHERE status = 'published' ORDER BY position LIMIT 1`).Scan(&domain)

@@ -259,9 +259,7 @@ func TestCSV_EveryFileNeutralisesFormulas(t *testing.T) {
 // neutralised, and the export imported again changes nothing (the import reads the cells back to their value).
 func TestCSV_ImportReadsItsOwnExport(t *testing.T) {
 	t.Parallel()
-	store := backofficeStore(t)
-	srv, _ := backofficeServer(t, store)
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	store, _, b := backofficeAdmin(t)
 	hostile := []struct{ title, summary string }{
 		{"=SOMME(1;2) Atelier tableur", hostileSum + " pour commencer"},
 		{hostileSum + " Tableur", hostileCmd},
