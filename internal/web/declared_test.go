@@ -16,7 +16,7 @@ import (
 // trainings followed, marked "déclaré par vous", its attestation says it was declared; another agent cannot
 // declare it; an admin's mark replaces the declaration.
 func TestMyTrainings_DeclareOnlineCompletion(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it enrols in the shared catalogue, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	ctx := context.Background()

@@ -261,7 +261,7 @@ func TestTrailingSlash_Redirects(t *testing.T) {
 // no log line carries a token; the access log names the route pattern, the client's address and the request
 // id, which the response returns in X-Request-Id.
 func TestLogs_NoSecrets(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it adds trainer applications the shared pages count, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv, _, logs := loggedServer(t, store, nil)
 	type visit struct {

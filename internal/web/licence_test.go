@@ -70,7 +70,7 @@ func uploadError(p page) string {
 }
 
 func TestLicence_RequestFromPartnerPage(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it changes the licences the shared partner pages show, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 
@@ -140,7 +140,7 @@ func TestLicence_RequestFromPartnerPage(t *testing.T) {
 // TestLicence_QueueAndRevoke: a pool of one licence; the second agent waits, the admin revokes the first one's
 // licence and the second gets it.
 func TestLicence_QueueAndRevoke(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it changes the licences the shared partner pages show, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	pool, partner := testPool(t, store, "Licences en file d’attente", 1)
@@ -191,7 +191,7 @@ func TestLicence_QueueAndRevoke(t *testing.T) {
 }
 
 func TestLicence_AdminForms(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it changes the licences the shared partner pages show, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)

@@ -39,7 +39,7 @@ func conditionalGet(t *testing.T, srv *httptest.Server, path string, header map[
 // sites, file name) when served from the cache.
 func TestOpenData_ConditionalRequests(t *testing.T) {
 	t.Parallel()
-	srv, _ := newWatchedServer(t, testdb.Seeded(t))
+	srv, _ := newWatchedServer(t, testdb.NewSeeded(t, "donnees_conditionnelles", 4)) // nothing may change meanwhile
 	for _, path := range openDataFiles {
 		t.Run(path, func(t *testing.T) {
 			first, body := conditionalGet(t, srv, path, nil)
@@ -89,7 +89,7 @@ func TestOpenData_ConditionalRequests(t *testing.T) {
 // handlers themselves tag the files and answer 304.
 func TestOpenData_ConditionalWithoutCache(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, testdb.Seeded(t))
+	srv := newServer(t, testdb.NewSeeded(t, "donnees_sans_cache", 4))
 	for _, path := range []string{"/api/catalogue.csv", "/api/lheo.xml"} { // their bytes do not hold the time they were made
 		first, _ := conditionalGet(t, srv, path, nil)
 		res, b := conditionalGet(t, srv, path, map[string]string{"If-None-Match": first.Header.Get("ETag")})

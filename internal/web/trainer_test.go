@@ -19,7 +19,7 @@ import (
 )
 
 func TestTrainerCall_Form(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it adds trainer applications the shared pages count, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b := newBrowser(t, srv)
@@ -272,7 +272,7 @@ var testTrainerMails = postgres.TrainerMails{
 // address but never proved it) is accepted; the mail carries a single-use link to choose a password, which proves
 // the address, gives the trainer role, and voids the password set by whoever made the account.
 func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it adds trainers the shared pages count, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -322,7 +322,7 @@ func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
 // TestTrainer_HeaderLink: a trainer's header links to the trainer space, an agent's does not, whichever of them
 // asks first for a page rendered once for signed-in viewers.
 func TestTrainer_HeaderLink(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it adds trainers the shared pages count, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	agent, _ := signedIn(t, srv, store, account.RoleAgent)
