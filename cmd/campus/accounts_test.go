@@ -20,6 +20,7 @@ import (
 )
 
 func TestRun_UserGrant(t *testing.T) {
+	t.Parallel()
 	dbURL := testdb.NewDatabase(t, "user")
 	vars := env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_LOG_LEVEL": "warn"})
 	ctx := context.Background()
@@ -64,6 +65,7 @@ func TestRun_UserGrant(t *testing.T) {
 // TestRun_Demo: `campus demo` refuses outside development; in development it makes an agent, a trainer and an
 // admin whose printed password signs them in, and a second run gives a new password that replaces the first.
 func TestRun_Demo(t *testing.T) {
+	t.Parallel()
 	dbURL := testdb.NewDatabase(t, "demo")
 	ctx := context.Background()
 	if err := run(ctx, []string{"migrate"}, env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_LOG_LEVEL": "warn"}), io.Discard, io.Discard); err != nil {
@@ -181,24 +183,15 @@ func (s *fakeSMTP) received() []string {
 // TestRun_MailDelivery: `serve` starts the sender; a sign-up's verification mail goes from the outbox to
 // the SMTP relay.
 func TestRun_MailDelivery(t *testing.T) {
+	t.Parallel()
 	smtp := startSMTP(t)
 	_, port, _ := net.SplitHostPort(smtp.ln.Addr().String())
 	dbURL := testdb.NewDatabase(t, "mail")
 	vars := env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_ADDR": "127.0.0.1:0", "CAMPUS_LOG_LEVEL": "error",
 		"CAMPUS_SMTP_HOST": "127.0.0.1", "CAMPUS_SMTP_PORT": port, "CAMPUS_SMTP_TLS": "none",
 		"CAMPUS_MAIL_FROM": "Campus <ne-pas-repondre@campus.test>", "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_DRAIN": "0s"})
-	ctx, stop := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- runReady(ctx, []string{"serve"}, vars, io.Discard, io.Discard, ready) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	srv := startServe(t, vars, io.Discard)
+	addr := srv.addr
 	email := "nouvel.agent@numerique.gouv.fr"
 	res, err := http.PostForm("http://"+addr+"/inscription", url.Values{"given_name": {"Nour"}, "usual_name": {"Agent"},
 		"administration": {"DINUM"}, "email": {email}, "password": {"cheval agrafe pile correcte"}})
@@ -223,21 +216,17 @@ func TestRun_MailDelivery(t *testing.T) {
 	if !strings.Contains(m, "=?UTF-8?q?Confirmez_votre_adresse") {
 		t.Errorf("no subject:\n%s", m)
 	}
-	stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	srv.stop()
+	srv.wait(t, 20*time.Second)
 	store, err := postgres.Open(context.Background(), dbURL, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ms, _ := store.RecentMails(context.Background(), email, 5)
+	ms, err := store.RecentMails(context.Background(), email, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ms) != 1 || ms[0].SentAt == nil || ms[0].Attempts != 1 {
 		t.Errorf("outbox after delivery: %+v", ms)
 	}

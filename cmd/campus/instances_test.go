@@ -17,8 +17,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"campus/internal/account"
-	"campus/internal/account/accounttest"
-	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 	"campus/internal/web"
@@ -30,6 +28,7 @@ import (
 // instance is valid on the other and a sign-out on either ends it on both; an admin edit made through the
 // back-office of one instance shows on the other's cached public page within a second.
 func TestTwoInstances(t *testing.T) {
+	t.Parallel()
 	started := time.Now()
 	dbURL := testdb.NewDatabase(t, "instances")
 	ctx := context.Background()
@@ -138,7 +137,7 @@ func TestTwoInstances(t *testing.T) {
 		}
 	}
 	var stored int
-	store.Pool().QueryRow(ctx, `SELECT count(*) FROM sessions WHERE token = $1`, session.Value).Scan(&stored)
+	testdb.Row(t, store, `SELECT count(*) FROM sessions WHERE token = $1`, session.Value).Scan(&stored)
 	if stored != 0 {
 		t.Error("the session signed out on B is still stored")
 	}
@@ -337,7 +336,7 @@ func (in *tiInstance) post(t *testing.T, path string, form url.Values, session *
 	return in.do(t, http.MethodPost, path, form, session)
 }
 
-const tiPassword = "cheval agrafe pile correcte"
+const tiPassword = testdb.Password
 
 // signIn posts the sign-in form and returns the session cookie the instance set.
 func (in *tiInstance) signIn(t *testing.T, u account.User) *http.Cookie {
@@ -358,22 +357,7 @@ func (in *tiInstance) signIn(t *testing.T, u account.User) *http.Cookie {
 // tiUser creates a verified account with tiPassword, as the sign-up and its confirmation link would.
 func tiUser(t *testing.T, store *postgres.Store, local, given, usual string) account.User {
 	t.Helper()
-	ctx := context.Background()
-	email := local + "@numerique.gouv.fr"
-	hash := accounttest.Hash(tiPassword)
-	tok, th := account.NewToken()
-	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: hash, GivenName: given, UsualName: usual,
-		Administration: "DINUM"}, th, mail.VerifyEmail(email, tok), mail.AlreadyRegistered(email, "", "", "")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.VerifyEmail(ctx, account.HashToken(tok)); err != nil {
-		t.Fatal(err)
-	}
-	u, _, err := store.UserByEmail(ctx, email)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
+	return testdb.User(t, store, testdb.Account{Email: local + "@numerique.gouv.fr", GivenName: given, UsualName: usual})
 }
 
 // tiSilentTitle renames a domain without announcing it: its notification trigger is off within the

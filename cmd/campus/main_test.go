@@ -16,31 +16,65 @@ func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// TestRun_EndToEnd runs the real program: migrate, seed, then serve on a random port; it fetches each page
-// type over HTTP and stops the server as SIGTERM would.
-func TestRun_EndToEnd(t *testing.T) {
-	url := testdb.NewDatabase(t, "e2e")
-	vars := env(map[string]string{"DATABASE_URL": url, "CAMPUS_ADDR": "127.0.0.1:0", "CAMPUS_LOG_LEVEL": "warn", "CAMPUS_DRAIN": "0s"})
-	ctx := context.Background()
-	var out bytes.Buffer
-	for _, cmd := range []string{"migrate", "seed", "seed"} {
-		if err := run(ctx, []string{cmd}, vars, &out, io.Discard); err != nil {
+// runAll runs the program's commands one after the other (migrate, seed…), failing the test on an error.
+func runAll(t *testing.T, vars func(string) string, out io.Writer, cmds ...string) {
+	t.Helper()
+	for _, cmd := range cmds {
+		if err := run(context.Background(), []string{cmd}, vars, out, io.Discard); err != nil {
 			t.Fatalf("campus %s: %v", cmd, err)
 		}
 	}
+}
 
-	sctx, stop := context.WithCancel(ctx)
+// serving is a `campus serve` a test started: its address, and stop, which does what SIGTERM does.
+type serving struct {
+	addr string
+	stop context.CancelFunc
+	done chan error
+}
+
+// startServe runs `campus serve` configured by vars and waits until it listens; it is stopped at the end of
+// the test if the test did not stop it.
+func startServe(t *testing.T, vars func(string) string, out io.Writer) *serving {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	s := &serving{stop: stop, done: make(chan error, 1)}
 	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- runReady(sctx, []string{"serve"}, vars, &out, io.Discard, ready) }()
-	var addr string
+	go func() { s.done <- runReady(ctx, []string{"serve"}, vars, out, io.Discard, ready) }()
 	select {
-	case addr = <-ready:
-	case err := <-done:
+	case s.addr = <-ready:
+	case err := <-s.done:
 		t.Fatalf("serve stopped: %v", err)
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not start")
 	}
+	return s
+}
+
+// wait waits for serve to end once stopped, for at most within, and fails the test on its error.
+func (s *serving) wait(t *testing.T, within time.Duration) {
+	t.Helper()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(within):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// TestRun_EndToEnd runs the real program: migrate, seed, then serve on a random port; it fetches each page
+// type over HTTP and stops the server as SIGTERM would.
+func TestRun_EndToEnd(t *testing.T) {
+	t.Parallel()
+	url := testdb.NewDatabase(t, "e2e")
+	vars := env(map[string]string{"DATABASE_URL": url, "CAMPUS_ADDR": "127.0.0.1:0", "CAMPUS_LOG_LEVEL": "warn", "CAMPUS_DRAIN": "0s"})
+	var out bytes.Buffer
+	runAll(t, vars, &out, "migrate", "seed", "seed")
+	srv := startServe(t, vars, &out)
+	addr := srv.addr
 	if !strings.Contains(out.String(), "Campus est en ligne : http://"+addr) {
 		t.Errorf("serve printed %q, want the URL", out.String())
 	}
@@ -60,15 +94,8 @@ func TestRun_EndToEnd(t *testing.T) {
 		}
 	}
 
-	stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("graceful shutdown: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("server did not stop")
-	}
+	srv.stop()
+	srv.wait(t, 20*time.Second)
 }
 
 func TestRun_Errors(t *testing.T) {

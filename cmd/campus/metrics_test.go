@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -56,32 +55,16 @@ func metricValue(body, series string) float64 {
 // with the traffic; on SIGTERM /readyz answers 503 at once while pages are still served (with Connection:
 // close), and the listener closes only once the drain period has passed.
 func TestServe_MetricsAndDrain(t *testing.T) {
+	// Not parallel: the request and enrolment counters are the process's, which other tests would move.
 	url := testdb.NewDatabase(t, "metrics")
 	metricsAddr := freeAddr(t)
 	drain := 1500 * time.Millisecond
 	vars := env(map[string]string{"DATABASE_URL": url, "CAMPUS_ADDR": "127.0.0.1:0", "CAMPUS_LOG_LEVEL": "warn",
 		"CAMPUS_METRICS_ADDR": metricsAddr, "CAMPUS_DRAIN": drain.String()})
-	ctx := context.Background()
 	var out bytes.Buffer
-	for _, cmd := range []string{"migrate", "seed"} {
-		if err := run(ctx, []string{cmd}, vars, &out, io.Discard); err != nil {
-			t.Fatalf("campus %s: %v", cmd, err)
-		}
-	}
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- runReady(sctx, []string{"serve"}, vars, &out, io.Discard, ready) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	public, metrics := "http://"+addr, "http://"+metricsAddr+"/metrics"
+	runAll(t, vars, &out, "migrate", "seed")
+	srv := startServe(t, vars, &out)
+	public, metrics := "http://"+srv.addr, "http://"+metricsAddr+"/metrics"
 
 	t.Run("NotOnThePublicPort", func(t *testing.T) {
 		for _, p := range []string{"/metrics", "/metrics/"} {
@@ -153,7 +136,7 @@ func TestServe_MetricsAndDrain(t *testing.T) {
 			t.Fatalf("/readyz before SIGTERM: %d", code)
 		}
 		sigterm := time.Now()
-		stop()
+		srv.stop()
 		deadline := time.Now().Add(drain / 2)
 		for {
 			code, _, body := get(t, public+"/readyz")
@@ -180,14 +163,7 @@ func TestServe_MetricsAndDrain(t *testing.T) {
 		if _, _, m := get(t, metrics); !strings.Contains(m, "campus_http_draining 1") {
 			t.Error("campus_http_draining is not 1 while draining")
 		}
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("serve: %v", err)
-			}
-		case <-time.After(drain + 15*time.Second):
-			t.Fatal("serve did not stop")
-		}
+		srv.wait(t, drain+15*time.Second)
 		if elapsed := time.Since(sigterm); elapsed < drain {
 			t.Errorf("the listener closed %v after SIGTERM, before the drain period (%v)", elapsed, drain)
 		}

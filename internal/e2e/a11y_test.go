@@ -74,10 +74,7 @@ func TestAccessibility(t *testing.T) {
 	b := newBrowser(t, server(t, store))
 	for _, p := range pageTypes {
 		path := resolve(t, store, p)
-		for _, size := range []struct {
-			name string
-			o    tabOptions
-		}{{"bureau", desktop}, {"mobile", mobile}} {
+		for _, size := range sizes {
 			t.Run(p.name+"/"+size.name, func(t *testing.T) {
 				tb := b.open(t, path, size.o)
 				if vs := axe(t, tb); len(vs) > 0 {

@@ -4,14 +4,17 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"campus/internal/account"
-	"campus/internal/account/accounttest"
 	"campus/internal/config"
 	"campus/internal/mail"
 	"campus/internal/postgres"
@@ -31,31 +34,26 @@ func accountServer(t *testing.T, store *postgres.Store) string {
 	return srv.URL
 }
 
-const e2ePassword = "cheval agrafe pile correcte"
+const e2ePassword = testdb.Password
 
 // e2eUser creates a verified account of the role and returns its address and a fresh password-reset token.
 func e2eUser(t *testing.T, store *postgres.Store, role string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
 	email := "e2e." + role + "." + strings.ReplaceAll(t.Name(), "/", "-") + "@exemple.gouv.fr"
-	email = account.NormalizeEmail(email)
-	hash := accounttest.Hash(e2ePassword)
-	tok, th := account.NewToken()
-	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: hash, GivenName: "Camille", UsualName: "Martin",
-		Administration: "DINUM"}, th, mail.VerifyEmail(email, ""), mail.AlreadyRegistered(email, "", "", "")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.VerifyEmail(ctx, account.HashToken(tok)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.GrantRole(ctx, email, role); err != nil {
-		t.Fatal(err)
-	}
+	u := testdb.User(t, store, testdb.Account{Email: email, Role: role})
 	reset, rh := account.NewToken()
-	if err := store.IssueToken(ctx, mustUser(t, store, email), account.PurposeResetPassword, rh, mail.ResetPassword("", "", "")); err != nil {
+	if err := store.IssueToken(ctx, u.ID, account.PurposeResetPassword, rh, mail.ResetPassword("", "", "")); err != nil {
 		t.Fatal(err)
 	}
-	return email, reset
+	return u.Email, reset
+}
+
+// e2eAccount is e2eUser for a test that needs the account's address and id rather than a reset link.
+func e2eAccount(t *testing.T, store *postgres.Store, role string) (string, int64) {
+	t.Helper()
+	email, _ := e2eUser(t, store, role)
+	return email, mustUser(t, store, email)
 }
 
 func mustUser(t *testing.T, store *postgres.Store, email string) int64 {
@@ -66,21 +64,54 @@ func mustUser(t *testing.T, store *postgres.Store, email string) int64 {
 	return u.ID
 }
 
-// logIn signs the browser in through the sign-in form; every later tab shares the session cookie.
-func logIn(t *testing.T, b *browser, email string) {
+// signIn gives the browser the session of the account email without typing it (TestKeyboard_SignInWithKeyboardOnly
+// types it, where the form is the point): the sign-in form is posted over HTTP to the real handler, and the
+// session cookie it sets goes into the browser's cookie jar; every later page of the browser is signed in.
+func signIn(t *testing.T, b *browser, email string) {
 	t.Helper()
-	tb := b.open(t, "/connexion", desktop)
-	err := chromedp.Do(tb.ctx,
-		chromedp.SetValue(chromedp.CSS("#email"), email),
-		chromedp.SetValue(chromedp.CSS("#password"), e2ePassword),
-		chromedp.Click(chromedp.CSS(`main form[action="/connexion"] button[type=submit]`)),
-		chromedp.WaitReady(chromedp.CSS(`.fr-header__tools form[action="/deconnexion"]`)),
-	)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.PostForm(b.base+"/connexion", url.Values{"email": {email}, "password": {e2ePassword}})
 	if err != nil {
 		t.Fatalf("sign-in: %v", err)
 	}
-	if got := eval[string](t, tb, `location.pathname`); got != "/compte" {
-		t.Fatalf("after sign-in the browser is on %s, want /compte", got)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/compte" {
+		t.Fatalf("sign-in: %d → %q, want 303 → /compte", res.StatusCode, res.Header.Get("Location"))
+	}
+	for _, c := range res.Cookies() {
+		if c.Name == web.SessionCookieName(false) {
+			httpOnly := true
+			set := network.SetCookieParams{Name: c.Name, Value: c.Value, URL: b.base + "/", HTTPOnly: &httpOnly, SameSite: network.CookieSameSiteLax}
+			if err := chromedp.Do(b.rootC, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, network.SetCookie, set)
+				return err
+			})); err != nil {
+				t.Fatalf("sign-in: setting the session cookie: %v", err)
+			}
+			return
+		}
+	}
+	t.Fatal("sign-in: no session cookie")
+}
+
+// sizes are the two windows every page is scanned in: a desktop's and a phone's.
+var sizes = []struct {
+	name string
+	o    tabOptions
+}{{"bureau", desktop}, {"mobile", mobile}}
+
+// scanPages opens path in the browser in each of sizes, as the subtests name/bureau and name/mobile: the page's
+// h1 must be h1 (a page signed out or in error would have another), then scan checks it.
+func scanPages(t *testing.T, b *browser, name, path, h1 string) {
+	t.Helper()
+	for _, size := range sizes {
+		t.Run(name+"/"+size.name, func(t *testing.T) {
+			tb := b.open(t, path, size.o)
+			if got := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); got != h1 {
+				t.Fatalf("h1 %q, want %q", got, h1)
+			}
+			scan(t, tb, name+"-"+size.name)
+		})
 	}
 }
 
@@ -127,10 +158,7 @@ func TestAccessibility_AccountPages(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, size := range []struct {
-		name string
-		o    tabOptions
-	}{{"bureau", desktop}, {"mobile", mobile}} {
+	for _, size := range sizes {
 		t.Run("reinitialisation/"+size.name, func(t *testing.T) {
 			scan(t, b.open(t, "/reinitialisation/"+reset, size.o), "reinitialisation-"+size.name)
 		})
@@ -165,23 +193,8 @@ func TestAccessibility_AccountPages(t *testing.T) {
 		})
 	}
 
-	logIn(t, b, email)
-	for _, p := range []struct{ name, path, h1 string }{
-		{"compte", "/compte", "Mon compte"},
-		{"suppression-compte", "/compte/suppression", "Supprimer mon compte"},
-		{"administration", "/admin", "Administration du Campus"},
-	} {
-		for _, size := range []struct {
-			name string
-			o    tabOptions
-		}{{"bureau", desktop}, {"mobile", mobile}} {
-			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(t, p.path, size.o)
-				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != p.h1 {
-					t.Fatalf("h1 %q, want %q (not signed in?)", h1, p.h1)
-				}
-				scan(t, tb, p.name+"-"+size.name)
-			})
-		}
-	}
+	signIn(t, b, email)
+	scanPages(t, b, "compte", "/compte", "Mon compte")
+	scanPages(t, b, "suppression-compte", "/compte/suppression", "Supprimer mon compte")
+	scanPages(t, b, "administration", "/admin", "Administration du Campus")
 }

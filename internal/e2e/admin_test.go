@@ -17,19 +17,13 @@ import (
 	"campus/internal/testdb"
 )
 
-// backofficeStore is a seeded database of the test's own (the scan creates a draft and saves a stale form).
-func backofficeStore(t *testing.T) *postgres.Store {
-	t.Helper()
-	return testdb.NewSeeded(t, "backoffice", 10)
-}
-
 // TestAccessibility_AdminPages scans every back-office page type with axe-core, signed in as an admin, at
 // desktop and mobile widths: lists, forms (new, edit, in error, in conflict), the track with its module
 // order, sessions, the journal, import and export with a dry run, the preview of a draft and the dashboard.
 func TestAccessibility_AdminPages(t *testing.T) {
 	t.Parallel()
 	chromiumPath(t)
-	store := backofficeStore(t)
+	store := testdb.NewSeeded(t, "backoffice", 10) // of its own: the scan creates a draft and saves a stale form
 	ctx := context.Background()
 	b := newBrowser(t, accountServer(t, store))
 	email, _ := e2eUser(t, store, account.RoleAdmin)
@@ -50,16 +44,16 @@ func TestAccessibility_AdminPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sessionID, trackID, domainID, partnerID, audienceID int64
-	store.Pool().QueryRow(ctx, `SELECT id FROM module_sessions ORDER BY starts_at DESC LIMIT 1`).Scan(&sessionID)
-	store.Pool().QueryRow(ctx, `SELECT track_id FROM track_modules GROUP BY track_id HAVING count(*) > 2 ORDER BY track_id LIMIT 1`).Scan(&trackID)
-	store.Pool().QueryRow(ctx, `SELECT id FROM domains ORDER BY id LIMIT 1`).Scan(&domainID)
-	store.Pool().QueryRow(ctx, `SELECT id FROM partners ORDER BY id LIMIT 1`).Scan(&partnerID)
-	store.Pool().QueryRow(ctx, `SELECT id FROM audiences ORDER BY id LIMIT 1`).Scan(&audienceID)
+	testdb.Row(t, store, `SELECT id FROM module_sessions ORDER BY starts_at DESC LIMIT 1`).Scan(&sessionID)
+	testdb.Row(t, store, `SELECT track_id FROM track_modules GROUP BY track_id HAVING count(*) > 2 ORDER BY track_id LIMIT 1`).Scan(&trackID)
+	testdb.Row(t, store, `SELECT id FROM domains ORDER BY id LIMIT 1`).Scan(&domainID)
+	testdb.Row(t, store, `SELECT id FROM partners ORDER BY id LIMIT 1`).Scan(&partnerID)
+	testdb.Row(t, store, `SELECT id FROM audiences ORDER BY id LIMIT 1`).Scan(&audienceID)
 	if err := store.ChangeTrackModules(ctx, me, trackID, moduleID, postgres.TrackAdd); err != nil {
 		t.Fatal(err)
 	}
 
-	logIn(t, b, email)
+	signIn(t, b, email)
 	pages := []struct{ name, path, h1 string }{
 		{"admin-tableau-de-bord", "/admin", "Administration du Campus"},
 		{"admin-domaines", "/admin/domaines", "Domaines"},
@@ -87,10 +81,6 @@ func TestAccessibility_AdminPages(t *testing.T) {
 		{"admin-import-export", "/admin/import-export", "Import et export du catalogue"},
 		{"admin-apercu-brouillon", "/admin/apercu/modules/" + m.Slug, "Module brouillon à prévisualiser"},
 	}
-	sizes := []struct {
-		name string
-		o    tabOptions
-	}{{"bureau", desktop}, {"mobile", mobile}}
 	for _, p := range pages {
 		for _, size := range sizes {
 			t.Run(p.name+"/"+size.name, func(t *testing.T) {

@@ -18,12 +18,9 @@ import (
 // (anonymous) and "Les demandes de mon équipe" (a manager with an account).
 func TestAccessibility_ApprovalPages(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
+	store, base, f := newEnrolFixtures(t)
 	ctx := context.Background()
-	base := accountServer(t, store)
-	f := newEnrolFixtures(t, store)
-	agentEmail, _ := e2eUser(t, store, account.RoleAgent)
-	agent := mustUser(t, store, agentEmail)
+	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
 	managerEmail, _ := e2eUser(t, store, account.RoleTrainer)
 
 	m, slug := f.module("presentiel", "Conduire le changement")
@@ -42,41 +39,23 @@ func TestAccessibility_ApprovalPages(t *testing.T) {
 		t.Fatalf("no link in the manager's mail:\n%s", body)
 	}
 
-	sizes := []struct {
-		name string
-		o    tabOptions
-	}{{"bureau", desktop}, {"mobile", mobile}}
-	scanAll := func(b *browser, name, path, h1 string) {
-		for _, size := range sizes {
-			t.Run(name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(t, path, size.o)
-				if got := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); got != h1 {
-					t.Fatalf("h1 %q, want %q", got, h1)
-				}
-				scan(t, tb, name+"-"+size.name)
-			})
-		}
-	}
 	agentB := newBrowser(t, base)
-	logIn(t, agentB, agentEmail)
-	scanAll(agentB, "accord-mes-formations", "/mes-formations", "Mes formations")
-	scanAll(newBrowser(t, base), "accord-lien-responsable", link, "Demande d’accord pour une formation")
+	signIn(t, agentB, agentEmail)
+	scanPages(t, agentB, "accord-mes-formations", "/mes-formations", "Mes formations")
+	scanPages(t, newBrowser(t, base), "accord-lien-responsable", link, "Demande d’accord pour une formation")
 	mgr := newBrowser(t, base)
-	logIn(t, mgr, managerEmail)
-	scanAll(mgr, "accord-module-responsable", "/modules/"+slug, "Conduire le changement")
-	scanAll(mgr, "accord-equipe", "/mes-formations/equipe", "Les demandes de mon équipe")
+	signIn(t, mgr, managerEmail)
+	scanPages(t, mgr, "accord-module-responsable", "/modules/"+slug, "Conduire le changement")
+	scanPages(t, mgr, "accord-equipe", "/mes-formations/equipe", "Les demandes de mon équipe")
 }
 
 // TestAccessibility_AttendancePages scans the absence form, a roster with attendance per half-day and a
 // sign-in sheet.
 func TestAccessibility_AttendancePages(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
+	store, base, f := newEnrolFixtures(t)
 	ctx := context.Background()
-	base := accountServer(t, store)
-	f := newEnrolFixtures(t, store)
-	agentEmail, _ := e2eUser(t, store, account.RoleAgent)
-	agent := mustUser(t, store, agentEmail)
+	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
 	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
 
 	m, _ := f.module("presentiel", "Animer un atelier")
@@ -92,29 +71,14 @@ func TestAccessibility_AttendancePages(t *testing.T) {
 	}
 	f.exec(`UPDATE module_sessions SET starts_at = now() - interval '26 hours', ends_at = now() + interval '2 days', half_days = true WHERE id = $1`, s2)
 
-	sizes := []struct {
-		name string
-		o    tabOptions
-	}{{"bureau", desktop}, {"mobile", mobile}}
-	scanAll := func(b *browser, name, path, h1 string) {
-		for _, size := range sizes {
-			t.Run(name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(t, path, size.o)
-				if got := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); got != h1 {
-					t.Fatalf("h1 %q, want %q", got, h1)
-				}
-				scan(t, tb, name+"-"+size.name)
-			})
-		}
-	}
 	ag := newBrowser(t, base)
-	logIn(t, ag, agentEmail)
-	scanAll(ag, "absence", "/mes-formations/"+itoa64(out.Enrolment.ID)+"/absence", "Signaler une absence")
+	signIn(t, ag, agentEmail)
+	scanPages(t, ag, "absence", "/mes-formations/"+itoa64(out.Enrolment.ID)+"/absence", "Signaler une absence")
 	ad := newBrowser(t, base)
-	logIn(t, ad, adminEmail)
-	scanAll(ad, "presence-demi-journees", "/admin/sessions/"+itoa64(s2), "Liste des inscrits")
+	signIn(t, ad, adminEmail)
+	scanPages(t, ad, "presence-demi-journees", "/admin/sessions/"+itoa64(s2), "Liste des inscrits")
 	day := time.Now().Add(-26 * time.Hour).In(catalogue.Paris).Format("2006-01-02")
-	scanAll(ad, "feuille-emargement", "/admin/sessions/"+itoa64(s2)+"/emargement/"+day+"-matin", "Feuille d’émargement")
+	scanPages(t, ad, "feuille-emargement", "/admin/sessions/"+itoa64(s2)+"/emargement/"+day+"-matin", "Feuille d’émargement")
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
@@ -122,12 +86,9 @@ func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 // TestAccessibility_SurveyPages scans the questionnaire (and its error state) and the back-office's results.
 func TestAccessibility_SurveyPages(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
+	store, base, f := newEnrolFixtures(t)
 	ctx := context.Background()
-	base := accountServer(t, store)
-	f := newEnrolFixtures(t, store)
-	agentEmail, _ := e2eUser(t, store, account.RoleAgent)
-	agent := mustUser(t, store, agentEmail)
+	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
 	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
 	m, _ := f.module("presentiel", "Piloter par la donnée")
 	s := f.session(m, 12, 10*24*time.Hour)
@@ -140,13 +101,10 @@ func TestAccessibility_SurveyPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	ag := newBrowser(t, base)
-	logIn(t, ag, agentEmail)
+	signIn(t, ag, agentEmail)
 	ad := newBrowser(t, base)
-	logIn(t, ad, adminEmail)
-	for _, size := range []struct {
-		name string
-		o    tabOptions
-	}{{"bureau", desktop}, {"mobile", mobile}} {
+	signIn(t, ad, adminEmail)
+	for _, size := range sizes {
 		t.Run("avis/"+size.name, func(t *testing.T) {
 			tb := ag.open(t, "/mes-formations/"+itoa64(out.Enrolment.ID)+"/avis", size.o)
 			scan(t, tb, "avis-"+size.name)

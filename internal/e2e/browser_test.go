@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 
 	"campus/internal/config"
 	"campus/internal/postgres"
+	"campus/internal/testenv"
 	"campus/internal/web"
 )
 
@@ -37,16 +37,7 @@ func repoRoot(t testing.TB) string {
 
 // chromiumPath finds Debian's chromium (or another Chrome) or skips; under CI=true a missing browser fails.
 func chromiumPath(t testing.TB) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("Chromium is not installed and CI=true: browser tests may not skip (apt-get install chromium)")
-	}
-	t.Skip("SKIPPED: Chromium is not installed (apt-get install chromium); browser tests did not run")
-	return ""
+	return testenv.Command(t, "apt-get install chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 }
 
 // chromium is the package's one headless Chromium, started on first use and stopped by TestMain: starting a

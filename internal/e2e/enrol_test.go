@@ -33,14 +33,17 @@ type enrolFixtures struct {
 	n      int
 }
 
-func newEnrolFixtures(t *testing.T, store *postgres.Store) *enrolFixtures {
+// newEnrolFixtures makes a database of the test's own (enrolStore) with a domain for the fixtures, and starts
+// the portal on it (accountServer): it returns the store, the portal's address and the fixtures.
+func newEnrolFixtures(t *testing.T) (*postgres.Store, string, *enrolFixtures) {
+	store := enrolStore(t)
 	f := &enrolFixtures{t: t, store: store}
 	slug := fmt.Sprintf("domaine-e2e-%d", time.Now().UnixNano()%1e9)
 	if err := store.Pool().QueryRow(context.Background(), `INSERT INTO domains (slug, title, status) VALUES ($1, 'Domaine des essais', 'published') RETURNING id`,
 		slug).Scan(&f.domain); err != nil {
 		t.Fatal(err)
 	}
-	return f
+	return store, accountServer(t, store), f
 }
 
 // module creates a published module and returns its id and slug.
@@ -76,20 +79,9 @@ func (f *enrolFixtures) session(moduleID int64, capacity int, in time.Duration) 
 	return id
 }
 
-func mustModule(t *testing.T, store *postgres.Store, slug string) int64 {
-	t.Helper()
-	var id int64
-	if err := store.Pool().QueryRow(context.Background(), `SELECT id FROM modules WHERE slug = $1`, slug).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 func (f *enrolFixtures) exec(sql string, args ...any) {
 	f.t.Helper()
-	if _, err := f.store.Pool().Exec(context.Background(), sql, args...); err != nil {
-		f.t.Fatalf("%s: %v", sql, err)
-	}
+	testdb.Exec(f.t, f.store, sql, args...)
 }
 
 // TestAccessibility_EnrolPages scans the enrolment pages with axe-core, at desktop and mobile widths, with an
@@ -97,14 +89,10 @@ func (f *enrolFixtures) exec(sql string, args ...any) {
 // cancelled), and as an admin on the rosters.
 func TestAccessibility_EnrolPages(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
+	store, base, f := newEnrolFixtures(t)
 	ctx := context.Background()
-	base := accountServer(t, store)
-	f := newEnrolFixtures(t, store)
-	agentEmail, _ := e2eUser(t, store, account.RoleAgent)
-	agent := mustUser(t, store, agentEmail)
-	otherEmail, _ := e2eUser(t, store, account.RoleTrainer)
-	other := mustUser(t, store, otherEmail)
+	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
+	_, other := e2eAccount(t, store, account.RoleTrainer)
 	check := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -161,19 +149,15 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 	_, err = store.CancelEnrolment(ctx, agent, out.Enrolment.ID)
 	check(err)
 
-	_, slug8 := f.module("hybride", "Faciliter à distance")
-	f.session(mustModule(t, store, slug8), 10, 30*24*time.Hour)
-	f.session(mustModule(t, store, slug8), 1, 40*24*time.Hour)
+	m8, slug8 := f.module("hybride", "Faciliter à distance")
+	f.session(m8, 10, 30*24*time.Hour)
+	f.session(m8, 1, 40*24*time.Hour)
 
 	code, err := store.AttestationCode(ctx, followed)
 	check(err)
 
 	b := newBrowser(t, base)
-	logIn(t, b, agentEmail)
-	sizes := []struct {
-		name string
-		o    tabOptions
-	}{{"bureau", desktop}, {"mobile", mobile}}
+	signIn(t, b, agentEmail)
 	for _, p := range []struct{ name, path, h1 string }{
 		{"module-inscrit", "/modules/" + slug1, "Conduire un atelier d’idéation"},
 		{"module-liste-attente", "/modules/" + slug2, "Piloter un projet agile"},
@@ -184,15 +168,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 		{"attestation", fmt.Sprintf("/mes-formations/%d/attestation", followed), "Attestation de formation"},
 		{"attestation-verifiee", "/attestations/verifier/" + code, "Vérification d’une attestation de formation"},
 	} {
-		for _, size := range sizes {
-			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(t, p.path, size.o)
-				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != p.h1 {
-					t.Fatalf("h1 %q, want %q", h1, p.h1)
-				}
-				scan(t, tb, p.name+"-"+size.name)
-			})
-		}
+		scanPages(t, b, p.name, p.path, p.h1)
 	}
 	// Mes formations: every section shows for this agent.
 	tb := b.open(t, "/mes-formations", desktop)
@@ -229,21 +205,13 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 
 	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
 	a := newBrowser(t, base)
-	logIn(t, a, adminEmail)
+	signIn(t, a, adminEmail)
 	for _, p := range []struct{ name, path string }{
 		{"liste-inscrits", fmt.Sprintf("/admin/sessions/%d", s5)},
 		{"liste-inscrits-attente", fmt.Sprintf("/admin/sessions/%d", s2)},
 		{"liste-inscrits-en-ligne", fmt.Sprintf("/admin/modules-en-ligne/%d", online)},
 	} {
-		for _, size := range sizes {
-			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := a.open(t, p.path, size.o)
-				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != "Liste des inscrits" {
-					t.Fatalf("h1 %q", h1)
-				}
-				scan(t, tb, p.name+"-"+size.name)
-			})
-		}
+		scanPages(t, a, p.name, p.path, "Liste des inscrits")
 	}
 }
 
@@ -251,9 +219,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 // Tab to the button, Enter — with and without JavaScript.
 func TestKeyboard_Enrol(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	base := accountServer(t, store)
-	f := newEnrolFixtures(t, store)
+	store, base, f := newEnrolFixtures(t)
 	for _, o := range []struct {
 		name string
 		opts tabOptions
@@ -264,7 +230,7 @@ func TestKeyboard_Enrol(t *testing.T) {
 			f.session(mod, 10, 16*24*time.Hour)
 			email, _ := e2eUser(t, store, account.RoleAgent)
 			b := newBrowser(t, base)
-			logIn(t, b, email)
+			signIn(t, b, email)
 			tb := b.open(t, "/modules/"+slug, o.opts)
 			found := false
 			for i := 0; i < 150 && !found; i++ {
@@ -293,7 +259,7 @@ func TestKeyboard_Enrol(t *testing.T) {
 				t.Fatalf("after Enter: %q", msg)
 			}
 			var n int
-			store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, first).Scan(&n)
+			testdb.Row(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, first).Scan(&n)
 			if n != 1 {
 				t.Fatalf("%d confirmed enrolments in the chosen session", n)
 			}

@@ -28,10 +28,7 @@ func TestAccessibility_ProConnectButton(t *testing.T) {
 	t.Cleanup(srv.Close)
 	b := newBrowser(t, srv.URL)
 	for _, path := range []string{"/connexion", "/inscription"} {
-		for _, size := range []struct {
-			name string
-			o    tabOptions
-		}{{"bureau", desktop}, {"mobile", mobile}} {
+		for _, size := range sizes {
 			t.Run(path[1:]+"/"+size.name, func(t *testing.T) { // a subtest: its screenshot is taken of its own page
 				tb := b.open(t, path, size.o)
 				visible := `(() => { const e = document.querySelector(".fr-connect-group .fr-connect.fr-connect--pro"); const r = e && e.getBoundingClientRect();

@@ -79,7 +79,7 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 	d.reply = "/devenir-formateur/precisions/" + tok
 
 	var partner int64
-	s.Pool().QueryRow(ctx, `SELECT id FROM partners WHERE slug = 'openclassrooms'`).Scan(&partner)
+	testdb.Row(t, s, `SELECT id FROM partners WHERE slug = 'openclassrooms'`).Scan(&partner)
 	now := time.Now().In(catalogue.Paris)
 	if d.pool, err = s.CreateLicencePool(ctx, licence.NewPool{PartnerID: partner, Name: "Lot d’essai", Size: 3, GrantLabel: "Essai",
 		ValidFrom: now.AddDate(0, 0, -1), ValidUntil: now.AddDate(0, 6, 0)}, me); err != nil {
@@ -133,10 +133,6 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 	chromiumPath(t)
 	store, d := programmesStore(t)
 	b := newBrowser(t, accountServer(t, store))
-	sizes := []struct {
-		name string
-		o    tabOptions
-	}{{"bureau", desktop}, {"mobile", mobile}}
 
 	for _, p := range []struct{ name, path string }{
 		{"bilan-chiffres", "/bilan"},
@@ -179,12 +175,12 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 	}
 
 	email, _ := e2eUser(t, store, account.RoleAdmin)
-	logIn(t, b, email)
+	signIn(t, b, email)
 
 	// Without JavaScript: a licence asked from a module's page lands on the agent's licences.
 	t.Run("licence-sans-javascript", func(t *testing.T) {
 		var module string
-		store.Pool().QueryRow(context.Background(), `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
+		testdb.Row(t, store, `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
 			WHERE p.slug = 'pix' AND m.status = 'published' ORDER BY m.id LIMIT 1`).Scan(&module)
 		tb := b.open(t, "/modules/"+module, tabOptions{width: 1280, height: 900, noJS: true})
 		if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(`#licence form button[type=submit]`)),
@@ -215,15 +211,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 		{"admin-demande", "/admin/demandes-sur-mesure/" + strconv.FormatInt(d.request, 10), "Demande sur mesure : DINUM"},
 		{"admin-bilan", "/admin/bilan?administration=dinum", "Bilan du Campus"},
 	} {
-		for _, size := range sizes {
-			t.Run(p.name+"/"+size.name, func(t *testing.T) {
-				tb := b.open(t, p.path, size.o)
-				if h1 := eval[string](t, tb, `document.querySelector("main h1").textContent.trim()`); h1 != p.h1 {
-					t.Fatalf("h1 %q, want %q (not signed in?)", h1, p.h1)
-				}
-				scan(t, tb, p.name+"-"+size.name)
-			})
-		}
+		scanPages(t, b, p.name, p.path, p.h1)
 	}
 
 	// Back-office forms in error.

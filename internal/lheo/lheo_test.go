@@ -12,6 +12,7 @@ import (
 
 	"campus/internal/catalogue"
 	"campus/internal/seed"
+	"campus/internal/testenv"
 )
 
 // schema is the official LHÉO 2.3 schema, beside the repository (../shared/lheo/ from its root), as in CI.
@@ -20,15 +21,8 @@ var schema = filepath.Join("..", "..", "..", "shared", "lheo", "lheo-2.3.xsd")
 // validate runs xmllint against the official schema; without xmllint or the schema it skips, but fails under CI.
 func validate(t *testing.T, doc []byte) {
 	t.Helper()
-	xmllint, err := exec.LookPath("xmllint")
-	_, schemaErr := os.Stat(schema)
-	if err != nil || schemaErr != nil {
-		msg := "cannot validate: xmllint (apt-get install libxml2-utils) or " + schema + " is missing"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " and CI=true: this test may not skip")
-		}
-		t.Skip("SKIPPED: " + msg)
-	}
+	xmllint := testenv.Command(t, "apt-get install libxml2-utils", "xmllint")
+	testenv.File(t, schema, "the official LHEO schema, in shared/lheo")
 	file := filepath.Join(t.TempDir(), "lheo.xml")
 	if err := os.WriteFile(file, doc, 0o600); err != nil {
 		t.Fatal(err)

@@ -94,7 +94,7 @@ func TestStore_SignUp(t *testing.T) {
 		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, hash, mail.ResetPassword("", "", tok)); err != nil {
 			t.Fatal(err)
 		}
-		s.Pool().Exec(ctx, `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE hash = $1`, hash)
+		testdb.Exec(t, s, `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE hash = $1`, hash)
 		if _, err := s.ResetTokenUser(ctx, hash); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("expired link: %v, want ErrGone", err)
 		}
@@ -103,8 +103,12 @@ func TestStore_SignUp(t *testing.T) {
 	t.Run("NewLinkVoidsOlder", func(t *testing.T) {
 		_, h1 := account.NewToken()
 		_, h2 := account.NewToken()
-		s.IssueToken(ctx, id, account.PurposeResetPassword, h1, mail.ResetPassword("", "", "1"))
-		s.IssueToken(ctx, id, account.PurposeResetPassword, h2, mail.ResetPassword("", "", "2"))
+		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, h1, mail.ResetPassword("", "", "1")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, h2, mail.ResetPassword("", "", "2")); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.ResetTokenUser(ctx, h1); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("older link still usable: %v", err)
 		}
@@ -154,7 +158,7 @@ func TestStore_ResetPassword(t *testing.T) {
 		t.Errorf("outbox = %s", got)
 	}
 	var stored int
-	s.Pool().QueryRow(ctx, `SELECT count(*) FROM account_tokens WHERE hash = $1`, []byte(tok)).Scan(&stored)
+	testdb.Row(t, s, `SELECT count(*) FROM account_tokens WHERE hash = $1`, []byte(tok)).Scan(&stored)
 	if stored != 0 {
 		t.Error("a token is stored in clear")
 	}
@@ -199,14 +203,30 @@ func TestStore_EmailChange(t *testing.T) {
 		}
 		return id, email
 	}
-	t.Run("PendingUntilConfirmed", func(t *testing.T) {
-		id, old := verified("change-a")
-		newEmail := uniqueEmail("change-a-new")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
+	// request asks for the change of the account id to newEmail and returns its confirmation and cancel hashes.
+	request := func(t *testing.T, id int64, newEmail string) (confirmHash, cancelHash []byte) {
+		t.Helper()
+		_, confirmHash = account.NewToken()
+		_, cancelHash = account.NewToken()
 		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
 			t.Fatal(err)
 		}
+		return confirmHash, cancelHash
+	}
+	// confirm confirms it and returns the hash of the old address's undo link.
+	confirm := func(t *testing.T, confirmHash []byte, id int64) (revertHash []byte) {
+		t.Helper()
+		_, revertHash = account.NewToken()
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert"); err != nil {
+			t.Fatal(err)
+		}
+		return revertHash
+	}
+
+	t.Run("PendingUntilConfirmed", func(t *testing.T) {
+		id, old := verified("change-a")
+		newEmail := uniqueEmail("change-a-new")
+		confirmHash, _ := request(t, id, newEmail)
 		if u, _ := s.UserByID(ctx, id); u.Email != old || !u.Verified() {
 			t.Fatalf("the address changed before it was proven: %+v", u)
 		}
@@ -264,7 +284,9 @@ func TestStore_EmailChange(t *testing.T) {
 		_, c1 := account.NewToken()
 		_, h2 := account.NewToken()
 		_, c2 := account.NewToken()
-		s.RequestEmailChange(ctx, id, uniqueEmail("c1"), h1, c1, emailChangeMails("1", "1"))
+		if err := s.RequestEmailChange(ctx, id, uniqueEmail("c1"), h1, c1, emailChangeMails("1", "1")); err != nil {
+			t.Fatal(err)
+		}
 		second := uniqueEmail("c2")
 		if err := s.RequestEmailChange(ctx, id, second, h2, c2, emailChangeMails("2", "2")); err != nil {
 			t.Fatal(err)
@@ -286,11 +308,11 @@ func TestStore_EmailChange(t *testing.T) {
 		data, _ := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{postgres.SessionUserKey: id})
 		store.Commit("session-change-d-"+old, data, time.Now().Add(time.Hour))
 		_, staleReset := account.NewToken()
-		s.IssueToken(ctx, id, account.PurposeResetPassword, staleReset, mail.ResetPassword("", "", "x"))
+		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, staleReset, mail.ResetPassword("", "", "x")); err != nil {
+			t.Fatal(err)
+		}
 		newEmail := uniqueEmail("change-d-new")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		confirmHash, cancelHash := request(t, id, newEmail)
 		if c, err := s.EmailChangeToCancel(ctx, cancelHash); err != nil || c.NewEmail != newEmail {
 			t.Fatalf("EmailChangeToCancel = %+v, %v", c, err)
 		}
@@ -323,9 +345,7 @@ func TestStore_EmailChange(t *testing.T) {
 		id, old := verified("change-g")
 		otherID, _ := verified("change-g-other")
 		newEmail := uniqueEmail("change-g-new")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		confirmHash, _ := request(t, id, newEmail)
 		c, password, err := s.EmailChangeToConfirm(ctx, confirmHash)
 		if err != nil || c.UserID != id || c.NewEmail != newEmail || password != "$argon2id$x" {
 			t.Fatalf("EmailChangeToConfirm = %+v, %q, %v", c, password, err)
@@ -371,9 +391,7 @@ func TestStore_EmailChange(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				id, email := verified("change-h")
-				_, confirmHash := account.NewToken()
-				_, cancelHash := account.NewToken()
-				s.RequestEmailChange(ctx, id, uniqueEmail("change-h-mallory"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+				confirmHash, _ := request(t, id, uniqueEmail("change-h-mallory"))
 				if err := secure(id, email); err != nil {
 					t.Fatal(err)
 				}
@@ -395,13 +413,8 @@ func TestStore_EmailChange(t *testing.T) {
 	t.Run("RevertUnlinksProConnect", func(t *testing.T) {
 		id, old := verified("change-i")
 		newEmail := uniqueEmail("change-i-new")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
-		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert"); err != nil {
-			t.Fatal(err)
-		}
+		confirmHash, _ := request(t, id, newEmail)
+		revertHash := confirm(t, confirmHash, id)
 		identity := account.ExternalIdentity{Subject: "sub-" + newEmail, Email: newEmail}
 		if u, outcome, err := s.ProConnectLogin(ctx, identity); err != nil || outcome != postgres.ProConnectLinked || u.ID != id {
 			t.Fatalf("ProConnect = %+v %v %v", u, outcome, err)
@@ -422,9 +435,7 @@ func TestStore_EmailChange(t *testing.T) {
 	// notice of the second would go to the hijacker. No other change while one can be undone.
 	t.Run("NoSecondChangeWhileUndoable", func(t *testing.T) {
 		id, _ := verified("change-k")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, uniqueEmail("change-k-atk1"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		confirmHash, _ := request(t, id, uniqueEmail("change-k-atk1"))
 		_, revertHash := account.NewToken()
 		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert")
 		if err != nil {
@@ -453,13 +464,8 @@ func TestStore_EmailChange(t *testing.T) {
 	// undo hits the unique address. The old address is the account's to take back: the squatting account goes.
 	t.Run("UndoTakesBackASquattedAddress", func(t *testing.T) {
 		id, old := verified("change-l")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, uniqueEmail("change-l-atk"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
-		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert"); err != nil {
-			t.Fatal(err)
-		}
+		confirmHash, _ := request(t, id, uniqueEmail("change-l-atk"))
+		revertHash := confirm(t, confirmHash, id)
 		squatter, _ := signUp(t, s, old)
 		_, resetHash := account.NewToken()
 		u, err := s.CancelEmailChange(ctx, revertHash, resetHash)
@@ -478,9 +484,7 @@ func TestStore_EmailChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, u.ID, uniqueEmail("change-m-new"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		confirmHash, _ := request(t, u.ID, uniqueEmail("change-m-new"))
 		_, revertHash := account.NewToken()
 		if _, err := s.ConfirmEmailChange(ctx, confirmHash, u.ID, revertHash, "revert"); err != nil {
 			t.Fatal(err)
@@ -500,9 +504,7 @@ func TestStore_EmailChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, u.ID, uniqueEmail("change-j-new"), confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
+		_, cancelHash := request(t, u.ID, uniqueEmail("change-j-new"))
 		_, resetHash := account.NewToken()
 		got, err := s.CancelEmailChange(ctx, cancelHash, resetHash)
 		if err != nil || got.ProConnectSub != "sub-"+email {
@@ -513,13 +515,8 @@ func TestStore_EmailChange(t *testing.T) {
 	t.Run("RevertAfterConfirmation", func(t *testing.T) {
 		id, old := verified("change-e")
 		newEmail := uniqueEmail("change-e-new")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel"))
-		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert"); err != nil {
-			t.Fatal(err)
-		}
+		confirmHash, _ := request(t, id, newEmail)
+		revertHash := confirm(t, confirmHash, id)
 		u, err := s.CancelEmailChange(ctx, revertHash, make([]byte, 32))
 		if err != nil || u.Email != old || !u.Verified() || u.HasPassword {
 			t.Fatalf("revert = %+v, %v", u, err)
@@ -528,9 +525,13 @@ func TestStore_EmailChange(t *testing.T) {
 		id2, _ := verified("change-f")
 		_, ch := account.NewToken()
 		_, cc := account.NewToken()
-		s.RequestEmailChange(ctx, id2, uniqueEmail("change-f-new"), ch, cc, emailChangeMails("confirm", "cancel"))
+		if err := s.RequestEmailChange(ctx, id2, uniqueEmail("change-f-new"), ch, cc, emailChangeMails("confirm", "cancel")); err != nil {
+			t.Fatal(err)
+		}
 		_, rh := account.NewToken()
-		s.ConfirmEmailChange(ctx, ch, id2, rh, "revert")
+		if _, err := s.ConfirmEmailChange(ctx, ch, id2, rh, "revert"); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.Pool().Exec(ctx, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, rh); err != nil {
 			t.Fatal(err)
 		}
@@ -609,7 +610,9 @@ func TestStore_ProConnectLogin(t *testing.T) {
 				email := uniqueEmail("pc-link")
 				id, tok := signUp(t, s, email)
 				if verify {
-					s.VerifyEmail(ctx, account.HashToken(tok))
+					if _, err := s.VerifyEmail(ctx, account.HashToken(tok)); err != nil {
+						t.Fatal(err)
+					}
 				}
 				store := s.SessionStore(scs.GobCodec{})
 				data, _ := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{postgres.SessionUserKey: id})
@@ -617,7 +620,9 @@ func TestStore_ProConnectLogin(t *testing.T) {
 					t.Fatal(err)
 				}
 				_, reset := account.NewToken()
-				s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x"))
+				if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
+					t.Fatal(err)
+				}
 				before, _ := s.UserByID(ctx, id)
 				u, outcome, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-" + name, Email: email})
 				if err != nil || outcome != postgres.ProConnectLinked || u.ID != id || u.HasPassword || !u.Verified() ||
@@ -635,53 +640,48 @@ func TestStore_ProConnectLogin(t *testing.T) {
 	})
 	t.Run("AddressLinkedToAnotherIdentity", func(t *testing.T) {
 		email := uniqueEmail("pc-conflict")
-		s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-4", Email: email})
+		if _, _, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-4", Email: email}); err != nil {
+			t.Fatal(err)
+		}
 		if _, _, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-5", Email: email}); !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("= %v, want ErrConflict", err)
 		}
 	})
 }
 
-// TestStore_EndSessionsVoidsResetLinks: signing out everywhere (the owner fears someone else is in) also voids
-// the reset links issued before.
-func TestStore_EndSessionsVoidsResetLinks(t *testing.T) {
+// TestStore_ResetLinksVoided: a reset link issued before signing out everywhere, or before a password change, no
+// longer works after it.
+func TestStore_ResetLinksVoided(t *testing.T) {
 	s := testdb.Open(t)
 	ctx := context.Background()
-	id, _ := signUp(t, s, uniqueEmail("partout"))
-	_, reset := account.NewToken()
-	if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.EndSessions(ctx, id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ResetTokenUser(ctx, reset); !errors.Is(err, apperr.ErrGone) {
-		t.Errorf("reset link after signing out everywhere: %v, want ErrGone", err)
-	}
-}
-
-// TestStore_ChangePasswordVoidsResetLinks: a reset link issued before a password change no longer works after it.
-func TestStore_ChangePasswordVoidsResetLinks(t *testing.T) {
-	s := testdb.Open(t)
-	ctx := context.Background()
-	email := uniqueEmail("change-mdp")
-	id, _ := signUp(t, s, email)
-	_, reset := account.NewToken()
-	if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ChangePassword(ctx, id, "$argon2id$new", "aucune-session", mail.PasswordChanged("", "", "r")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ResetTokenUser(ctx, reset); !errors.Is(err, apperr.ErrGone) {
-		t.Errorf("reset link after a password change: %v, want ErrGone", err)
+	for name, void := range map[string]func(id int64) error{
+		"EndSessions": func(id int64) error { return s.EndSessions(ctx, id) },
+		"ChangePassword": func(id int64) error {
+			_, err := s.ChangePassword(ctx, id, "$argon2id$new", "aucune-session", mail.PasswordChanged("", "", "r"))
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			id, _ := signUp(t, s, uniqueEmail("lien"))
+			_, reset := account.NewToken()
+			if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
+				t.Fatal(err)
+			}
+			if err := void(id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ResetTokenUser(ctx, reset); !errors.Is(err, apperr.ErrGone) {
+				t.Errorf("reset link after %s: %v, want ErrGone", name, err)
+			}
+		})
 	}
 }
 
 func TestStore_Outbox(t *testing.T) {
-	s := testdb.Open(t)
+	t.Parallel()
+	s := testdb.NewMigrated(t, "courriels", 4)
 	ctx := context.Background()
-	s.Pool().Exec(ctx, `UPDATE mail_outbox SET sent_at = now() WHERE sent_at IS NULL`)
+	testdb.Exec(t, s, `UPDATE mail_outbox SET sent_at = now() WHERE sent_at IS NULL`)
 	email := uniqueEmail("outbox")
 	for i := 0; i < 5; i++ {
 		signUp(t, s, fmt.Sprintf("%d.%s", i, email))
@@ -769,6 +769,7 @@ func TestStore_RateHit(t *testing.T) {
 // TestStore_Cleanup_InactiveAccounts: an account not signed in for three years is deleted with its data (its
 // confirmed seat released), a more recent one and an admin are kept — as the personal-data page says.
 func TestStore_Cleanup_InactiveAccounts(t *testing.T) {
+	t.Parallel()
 	s := testdb.NewSeeded(t, "inactifs", 4)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
@@ -778,19 +779,19 @@ func TestStore_Cleanup_InactiveAccounts(t *testing.T) {
 	if _, err := s.EnrolInSession(ctx, old, sess, ""); err != nil {
 		t.Fatal(err)
 	}
-	enExec(t, s, `UPDATE users SET last_login_at = now() - interval '3 years 1 day' WHERE id = ANY($1)`, []int64{old, adm})
-	enExec(t, s, `UPDATE users SET last_login_at = now() - interval '2 years' WHERE id = $1`, recent)
-	enExec(t, s, `UPDATE users SET role = 'admin' WHERE id = $1`, adm)
+	testdb.Exec(t, s, `UPDATE users SET last_login_at = now() - interval '3 years 1 day' WHERE id = ANY($1)`, []int64{old, adm})
+	testdb.Exec(t, s, `UPDATE users SET last_login_at = now() - interval '2 years' WHERE id = $1`, recent)
+	testdb.Exec(t, s, `UPDATE users SET role = 'admin' WHERE id = $1`, adm)
 	if err := s.Cleanup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM users WHERE id = ANY($1)`, []int64{old, recent, adm}); n != 2 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM users WHERE id = ANY($1)`, []int64{old, recent, adm}); n != 2 {
 		t.Errorf("%d of the three accounts left, want 2", n)
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM users WHERE id = $1`, old); n != 0 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM users WHERE id = $1`, old); n != 0 {
 		t.Error("the inactive account is kept")
 	}
-	if n := enCount(t, s, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sess); n != 0 {
+	if n := testdb.Int(t, s, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sess); n != 0 {
 		t.Errorf("the deleted account's seat is still taken (%d)", n)
 	}
 }

@@ -14,16 +14,12 @@ import (
 	"campus/internal/testdb"
 )
 
-// backofficeStore is a seeded database of the test's own: the back-office tests publish and archive things,
-// which other tests of the package (counting the reference catalogue) must not see.
-func backofficeStore(t *testing.T) *postgres.Store {
-	t.Helper()
-	return testdb.NewSeeded(t, "backoffice", 10)
-}
-
 // TestStore_Backoffice runs the back-office's store tests on one seeded database of their own.
 func TestStore_Backoffice(t *testing.T) {
-	s := backofficeStore(t)
+	t.Parallel()
+	// A seeded database of their own: they publish and archive things, which the package's other tests
+	// (counting the reference catalogue) must not see.
+	s := testdb.NewSeeded(t, "backoffice", 10)
 	t.Run("AuditLogIsAppendOnly", func(t *testing.T) { testBackofficeAuditLogIsAppendOnly(t, s) })
 	t.Run("DomainEdits", func(t *testing.T) { testBackofficeDomainEdits(t, s) })
 	t.Run("PublishRules", func(t *testing.T) { testBackofficePublishRules(t, s) })
@@ -61,7 +57,7 @@ func testBackofficeAuditLogIsAppendOnly(t *testing.T, s *postgres.Store) {
 	if _, err := s.CreateDomain(ctx, alice, d); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, s, `SELECT count(*) FROM audit_log`); n != 1 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM audit_log`); n != 1 {
 		t.Fatalf("%d audit entries, want 1", n)
 	}
 	for _, sql := range []string{
@@ -74,7 +70,7 @@ func testBackofficeAuditLogIsAppendOnly(t *testing.T, s *postgres.Store) {
 			t.Errorf("%s: err = %v, want the append-only refusal", sql, err)
 		}
 	}
-	if n := count(t, s, `SELECT count(*) FROM audit_log WHERE actor_name = 'Alice Admin'`); n != 1 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM audit_log WHERE actor_name = 'Alice Admin'`); n != 1 {
 		t.Errorf("the entry changed or vanished (%d left)", n)
 	}
 }
@@ -211,11 +207,11 @@ func testBackofficePublishRules(t *testing.T, s *postgres.Store) {
 		t.Errorf("archiving an audience in use: %v", err)
 	}
 	// Saving the same values writes nothing, not even an audit entry.
-	before := count(t, s, `SELECT count(*) FROM audit_log`)
+	before := testdb.Int(t, s, `SELECT count(*) FROM audit_log`)
 	if err := s.UpdateModule(ctx, alice, modID, stored.Version+1, stored); err != nil {
 		t.Fatal(err)
 	}
-	if after := count(t, s, `SELECT count(*) FROM audit_log`); after != before {
+	if after := testdb.Int(t, s, `SELECT count(*) FROM audit_log`); after != before {
 		t.Errorf("an unchanged save wrote %d audit entries", after-before)
 	}
 }
@@ -223,7 +219,7 @@ func testBackofficePublishRules(t *testing.T, s *postgres.Store) {
 func testBackofficeConcurrentEdits(t *testing.T, s *postgres.Store) {
 	ctx := context.Background()
 	var id int64
-	s.Pool().QueryRow(ctx, `SELECT id FROM modules ORDER BY id LIMIT 1`).Scan(&id)
+	testdb.Row(t, s, `SELECT id FROM modules ORDER BY id LIMIT 1`).Scan(&id)
 	m, err := s.AdminModule(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -331,7 +327,7 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 	uid, _ := signUp(t, s, uniqueEmail("import"))
 	alice := admin.Actor{ID: uid, Name: "Alice Admin"}
 	var existing, domain string
-	s.Pool().QueryRow(ctx, `SELECT m.slug, d.slug FROM modules m JOIN domains d ON d.id = m.domain_id ORDER BY m.id LIMIT 1`).Scan(&existing, &domain)
+	testdb.Row(t, s, `SELECT m.slug, d.slug FROM modules m JOIN domains d ON d.id = m.domain_id ORDER BY m.id LIMIT 1`).Scan(&existing, &domain)
 	exported, err := s.ExportModules(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -375,7 +371,7 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 		if _, err := s.ApplyImport(ctx, alice, token); err == nil {
 			t.Fatal("a file with a rejected row was applied")
 		}
-		if n := count(t, s, `SELECT count(*) FROM modules WHERE slug = 'import-nouveau-module' OR title = 'Titre changé par l’import'`); n != 0 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM modules WHERE slug = 'import-nouveau-module' OR title = 'Titre changé par l’import'`); n != 0 {
 			t.Fatalf("partially applied: %d rows", n)
 		}
 	})
@@ -394,10 +390,10 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 		if ref, ok := apperr.AsRefusal(err); !ok || !strings.Contains(ref.Message, "a changé depuis la simulation") {
 			t.Fatalf("err = %v", err)
 		}
-		if n := count(t, s, `SELECT count(*) FROM modules WHERE slug = 'import-nouveau-module'`); n != 0 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM modules WHERE slug = 'import-nouveau-module'`); n != 0 {
 			t.Fatal("partially applied")
 		}
-		s.Pool().Exec(ctx, `UPDATE modules SET summary = replace(summary, ' (modifié)', '') WHERE slug = $1`, existing)
+		testdb.Exec(t, s, `UPDATE modules SET summary = replace(summary, ' (modifié)', '') WHERE slug = $1`, existing)
 	})
 
 	t.Run("Apply", func(t *testing.T) {
@@ -415,12 +411,12 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 		}
 		var title, status string
 		var keywords []string
-		s.Pool().QueryRow(ctx, `SELECT title FROM modules WHERE slug = $1`, existing).Scan(&title)
-		s.Pool().QueryRow(ctx, `SELECT status, keywords FROM modules WHERE slug = 'import-nouveau-module'`).Scan(&status, &keywords)
+		testdb.Row(t, s, `SELECT title FROM modules WHERE slug = $1`, existing).Scan(&title)
+		testdb.Row(t, s, `SELECT status, keywords FROM modules WHERE slug = 'import-nouveau-module'`).Scan(&status, &keywords)
 		if title != "Titre changé par l’import" || status != "draft" || strings.Join(keywords, ",") != "ia,données" {
 			t.Errorf("after apply: %q %q %v", title, status, keywords)
 		}
-		if n := count(t, s, `SELECT count(*) FROM audit_log WHERE action = 'import'`); n != 2 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM audit_log WHERE action = 'import'`); n != 2 {
 			t.Errorf("%d import audit entries, want 2", n)
 		}
 		if _, err := s.ApplyImport(ctx, alice, token); !errors.Is(err, admin.ErrImportApplied) {

@@ -14,6 +14,7 @@ import (
 	"campus/internal/admin"
 	"campus/internal/enrolment"
 	"campus/internal/postgres"
+	"campus/internal/testdb"
 )
 
 var approvalLink = regexp.MustCompile(`/accord/([A-Za-z0-9_-]{43})`)
@@ -23,7 +24,7 @@ func approvalSession(t testing.TB, s *postgres.Store, seats int) int64 {
 	t.Helper()
 	mod := enModule(t, s, "presentiel", "published", "published")
 	sess := enSession(t, s, mod, seats, 10*24*time.Hour)
-	enExec(t, s, `UPDATE module_sessions SET approval_required = true WHERE id = $1`, sess)
+	testdb.Exec(t, s, `UPDATE module_sessions SET approval_required = true WHERE id = $1`, sess)
 	return sess
 }
 
@@ -57,6 +58,7 @@ func statusOf(t testing.TB, s *postgres.Store, sess, user int64) string {
 // TestStore_ApprovalStateMachine walks held → confirmed / refused / expired, with the waitlist promoted (into a
 // held seat, the manager asked in turn) in the same transaction, single-use links, the reminder and the audit log.
 func TestStore_ApprovalStateMachine(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	sess := approvalSession(t, s, 2)
@@ -66,12 +68,12 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		_, err := s.EnrolInSession(ctx, users[0], sess, "")
 		refusal(t, err, enrolment.CodeManagerRequired)
 		var own string
-		s.Pool().QueryRow(ctx, `SELECT email FROM users WHERE id = $1`, users[0]).Scan(&own)
+		testdb.Row(t, s, `SELECT email FROM users WHERE id = $1`, users[0]).Scan(&own)
 		_, err = s.EnrolInSession(ctx, users[0], sess, own)
 		refusal(t, err, enrolment.CodeManagerInvalid)
 		_, err = s.EnrolInSession(ctx, users[0], sess, "pas une adresse")
 		refusal(t, err, enrolment.CodeManagerInvalid)
-		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1`, sess); n != 0 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1`, sess); n != 0 {
 			t.Fatalf("%d enrolments written by refused requests", n)
 		}
 	})
@@ -96,10 +98,10 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 	if k := mailKinds(t, s, users[0]); !slices.Equal(k, []string{enrolment.KindHeld}) {
 		t.Fatalf("agent mails %v", k)
 	}
-	if m := enCount(t, s, `SELECT (manager_email = $2)::int FROM users WHERE id = $1`, users[0], managerOf(users[0])); m == 0 {
+	if m := testdb.Int(t, s, `SELECT (manager_email = $2)::int FROM users WHERE id = $1`, users[0], managerOf(users[0])); m == 0 {
 		t.Fatal("the manager's address was not remembered")
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM enrolment_approvals WHERE token_hash IS NOT NULL AND length(token_hash) = 32`); n != 2 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolment_approvals WHERE token_hash IS NOT NULL AND length(token_hash) = 32`); n != 2 {
 		t.Fatalf("%d requests with a hashed token, want 2", n)
 	}
 
@@ -136,7 +138,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		if st := statusOf(t, s, sess, users[1]); st != enrolment.Cancelled {
 			t.Fatalf("refused: %s", st)
 		}
-		if r := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND cancel_reason = 'refused'`, users[1]); r != 1 {
+		if r := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND cancel_reason = 'refused'`, users[1]); r != 1 {
 			t.Fatal("no refused reason")
 		}
 		if st := statusOf(t, s, sess, users[2]); st != enrolment.Held {
@@ -149,7 +151,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 			t.Fatalf("promoted agent mails %v", k)
 		}
 		var body string
-		s.Pool().QueryRow(ctx, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
+		testdb.Row(t, s, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
 			users[1], enrolment.KindRefused).Scan(&body)
 		if !regexp.MustCompile(`Période de clôture budgétaire`).MatchString(body) {
 			t.Fatalf("refusal mail without the manager's message:\n%s", body)
@@ -158,7 +160,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 	})
 
 	t.Run("Reminder", func(t *testing.T) {
-		enExec(t, s, `UPDATE enrolment_approvals a SET requested_at = now() - interval '2 days', expires_at = now() + interval '1 hour' FROM enrolments e
+		testdb.Exec(t, s, `UPDATE enrolment_approvals a SET requested_at = now() - interval '2 days', expires_at = now() + interval '1 hour' FROM enrolments e
 			WHERE e.id = a.enrolment_id AND e.user_id = $1 AND a.decision = ''`, users[2])
 		first := lastLink(t, s, managerOf(users[2]))
 		n, err := s.RemindApprovals(ctx)
@@ -181,7 +183,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 
 	t.Run("ExpiryPromotesInOrder", func(t *testing.T) {
 		tok := lastLink(t, s, managerOf(users[2]))
-		enExec(t, s, `UPDATE enrolment_approvals a SET requested_at = now() - interval '8 days', expires_at = now() - interval '1 second'
+		testdb.Exec(t, s, `UPDATE enrolment_approvals a SET requested_at = now() - interval '8 days', expires_at = now() - interval '1 second'
 			FROM enrolments e WHERE e.id = a.enrolment_id AND e.user_id = $1 AND a.decision = ''`, users[2])
 		_, err := s.DecideApprovalByToken(ctx, account.HashToken(tok), postgres.Decision{Approve: true})
 		refusal(t, err, enrolment.CodeApprovalExpired)
@@ -206,11 +208,11 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 
 	t.Run("AgentCancelsAHeldSeat", func(t *testing.T) {
 		var id int64
-		s.Pool().QueryRow(ctx, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2 AND status = 'held'`, users[3], sess).Scan(&id)
+		testdb.Row(t, s, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2 AND status = 'held'`, users[3], sess).Scan(&id)
 		if _, err := s.CancelEnrolment(ctx, users[3], id); err != nil {
 			t.Fatal(err)
 		}
-		if n := enCount(t, s, `SELECT count(*) FROM enrolment_approvals WHERE enrolment_id = $1 AND decision = 'withdrawn'`, id); n != 1 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolment_approvals WHERE enrolment_id = $1 AND decision = 'withdrawn'`, id); n != 1 {
 			t.Fatal("the request was not withdrawn")
 		}
 		if got := checkSeats(t, s, sess); got != 1 {
@@ -239,7 +241,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		}
 	})
 
-	if n := enCount(t, s, `SELECT count(*) FROM audit_log WHERE entity = 'enrolment'
+	if n := testdb.Int(t, s, `SELECT count(*) FROM audit_log WHERE entity = 'enrolment'
 		AND action IN ('approval_request', 'approve', 'refuse', 'expire')`); n < 9 {
 		t.Fatalf("%d audit entries about approvals", n)
 	}
@@ -250,6 +252,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 // cancel. The seats taken always equal the held and confirmed enrolments, never above the capacity, and seats
 // always went to the waitlist in arrival order.
 func TestStore_ApprovalCrowd(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	const seats, crowd = 20, 200
@@ -271,7 +274,7 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 	if got := checkSeats(t, s, sess); got != seats {
 		t.Fatalf("seats_taken = %d, want %d", got, seats)
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'held'`, sess); n != seats {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'held'`, sess); n != seats {
 		t.Fatalf("%d held, want %d", n, seats)
 	}
 
@@ -290,7 +293,7 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 			break
 		}
 		// A third of the holds expire.
-		enExec(t, s, `UPDATE enrolment_approvals a SET expires_at = now() - interval '1 second' FROM enrolments e
+		testdb.Exec(t, s, `UPDATE enrolment_approvals a SET expires_at = now() - interval '1 second' FROM enrolments e
 			WHERE e.id = a.enrolment_id AND e.session_id = $1 AND e.status = 'held' AND a.decision = '' AND e.id % 3 = 0`, sess)
 		for _, x := range held {
 			wg.Go(func() {
@@ -327,32 +330,32 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 			t.Fatal(err)
 		}
 		taken := checkSeats(t, s, sess)
-		waiting := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
+		waiting := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
 		if taken > seats || (waiting > 0 && taken != seats) {
 			t.Fatalf("round %d: %d seats taken of %d with %d waiting", round, taken, seats, waiting)
 		}
 		// Arrival order: every seat that went to the waitlist went to someone who arrived before everyone still waiting.
-		if n := enCount(t, s, `SELECT count(*) FROM enrolments c, enrolments w WHERE c.session_id = $1 AND w.session_id = $1
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments c, enrolments w WHERE c.session_id = $1 AND w.session_id = $1
 			AND c.status IN ('held', 'confirmed') AND w.status = 'waitlisted' AND c.queue_seq > w.queue_seq`, sess); n != 0 {
 			t.Fatalf("round %d: %d waiting agents arrived before a seat holder", round, n)
 		}
 	}
 	// The rounds end when every seat is confirmed (or nobody waits any more).
-	waiting := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
-	confirmed := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sess)
+	waiting := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
+	confirmed := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sess)
 	if waiting > 0 && confirmed != seats {
 		t.Fatalf("%d still waiting with %d seats confirmed of %d", waiting, confirmed, seats)
 	}
 	t.Logf("%d confirmed, %d still waiting, %d expired, %d refused, %d cancelled by their agent", confirmed, waiting,
-		enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND cancel_reason = 'expired'`, sess),
-		enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND cancel_reason = 'refused'`, sess),
-		enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND cancel_reason = 'agent'`, sess))
+		testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND cancel_reason = 'expired'`, sess),
+		testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND cancel_reason = 'refused'`, sess),
+		testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND cancel_reason = 'agent'`, sess))
 	// Every request is closed consistently with its enrolment.
-	if n := enCount(t, s, `SELECT count(*) FROM enrolment_approvals a JOIN enrolments e ON e.id = a.enrolment_id
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolment_approvals a JOIN enrolments e ON e.id = a.enrolment_id
 		WHERE (a.decision = 'approved') <> (e.status = 'confirmed') OR (a.decision = '') <> (e.status = 'held')`); n != 0 {
 		t.Fatalf("%d requests disagree with their enrolment", n)
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM enrolments e WHERE e.session_id = $1 AND e.status = 'held'
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments e WHERE e.session_id = $1 AND e.status = 'held'
 		AND NOT EXISTS (SELECT 1 FROM enrolment_approvals a WHERE a.enrolment_id = e.id AND a.decision = '')`, sess); n != 0 {
 		t.Fatalf("%d held seats without a request", n)
 	}

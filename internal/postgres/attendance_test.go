@@ -9,12 +9,14 @@ import (
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	"campus/internal/testdb"
 )
 
 // TestStore_AttendancePerDay: a three-day session, marked day by day: the status follows the marks (present
 // once: attended), the minutes attended are the duration's share of the days attended, a day to come or unknown
 // is refused, the whole-session form marks every day, half-days make two slots a day.
 func TestStore_AttendancePerDay(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published") // 210 minutes
@@ -32,7 +34,7 @@ func TestStore_AttendancePerDay(t *testing.T) {
 	d := time.Now().In(catalogue.Paris)
 	start := time.Date(d.Year(), d.Month(), d.Day()-2, 9, 0, 0, 0, catalogue.Paris)
 	end := time.Date(d.Year(), d.Month(), d.Day(), 17, 0, 0, 0, catalogue.Paris)
-	enExec(t, s, `UPDATE module_sessions SET starts_at = $2, ends_at = $3 WHERE id = $1`, sess, start, end)
+	testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = $2, ends_at = $3 WHERE id = $1`, sess, start, end)
 	r, err := s.Roster(ctx, sess)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +81,7 @@ func TestStore_AttendancePerDay(t *testing.T) {
 	if _, err := s.MarkAttendance(ctx, sess, map[int64]bool{ids[2]: true}); err != nil {
 		t.Fatal(err)
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM attendance_marks WHERE enrolment_id = $1 AND present`, ids[2]); n != 3 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM attendance_marks WHERE enrolment_id = $1 AND present`, ids[2]); n != 3 {
 		t.Fatalf("%d days marked by the whole-session form, want 3", n)
 	}
 
@@ -90,7 +92,7 @@ func TestStore_AttendancePerDay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 days', half_days = true WHERE id = $1`, x)
+		testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 days', half_days = true WHERE id = $1`, x)
 		r, _ := s.Roster(ctx, x)
 		sl := enrolment.Slots(r.Session)
 		if len(sl) < 6 || len(sl)%2 != 0 || sl[0].Half != enrolment.Morning || sl[1].Half != enrolment.Afternoon {
@@ -104,6 +106,7 @@ func TestStore_AttendancePerDay(t *testing.T) {
 // TestStore_DeclareAbsence: before the cut-off the seat goes to the waitlist; after it the absence is excused
 // and the seat kept; once only, never after the start, always with a reason.
 func TestStore_DeclareAbsence(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
@@ -125,10 +128,10 @@ func TestStore_DeclareAbsence(t *testing.T) {
 	if err != nil || what != "cancel" || e.Status != enrolment.Cancelled {
 		t.Fatalf("before the cut-off: %s, %s, %v", what, e.Status, err)
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND session_id = $2 AND status = 'confirmed'`, users[1], early); n != 1 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND session_id = $2 AND status = 'confirmed'`, users[1], early); n != 1 {
 		t.Fatal("the seat did not go to the waitlist")
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE id = $1 AND cancel_reason = 'absence' AND absence_reason = 'Conseil municipal ce jour-là'`, a.Enrolment.ID); n != 1 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE id = $1 AND cancel_reason = 'absence' AND absence_reason = 'Conseil municipal ce jour-là'`, a.Enrolment.ID); n != 1 {
 		t.Fatal("the absence and its reason are not recorded")
 	}
 	checkSeats(t, s, early)
@@ -138,7 +141,7 @@ func TestStore_DeclareAbsence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enExec(t, s, `UPDATE module_sessions SET starts_at = now() + interval '12 hours', ends_at = now() + interval '15 hours' WHERE id = $1`, late)
+	testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() + interval '12 hours', ends_at = now() + interval '15 hours' WHERE id = $1`, late)
 	e, what, err = s.DeclareAbsence(ctx, users[2], b.Enrolment.ID, "Malade")
 	if err != nil || what != "excuse" || e.Status != enrolment.Confirmed || e.AbsenceReason != "Malade" || e.AbsenceDeclaredAt == nil {
 		t.Fatalf("after the cut-off: %s, %s, %q, %v", what, e.Status, e.AbsenceReason, err)
@@ -148,8 +151,8 @@ func TestStore_DeclareAbsence(t *testing.T) {
 	}
 	_, _, err = s.DeclareAbsence(ctx, users[2], b.Enrolment.ID, "Malade")
 	refusal(t, err, enrolment.CodeAbsence)
-	enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour' WHERE id = $1`, late)
-	enExec(t, s, `UPDATE enrolments SET absence_declared_at = NULL WHERE id = $1`, b.Enrolment.ID)
+	testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour' WHERE id = $1`, late)
+	testdb.Exec(t, s, `UPDATE enrolments SET absence_declared_at = NULL WHERE id = $1`, b.Enrolment.ID)
 	_, _, err = s.DeclareAbsence(ctx, users[2], b.Enrolment.ID, "Malade")
 	refusal(t, err, enrolment.CodeSessionStarted)
 }

@@ -34,8 +34,8 @@ func bilanData(t *testing.T, s *postgres.Store, administration string) (senior i
 		ORDER BY m.id LIMIT 1`).Scan(&online); err != nil {
 		t.Fatal("no online module for senior executives in the seed: ", err)
 	}
-	s.Pool().QueryRow(ctx, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' AND id <> $1 ORDER BY id DESC LIMIT 1`, online).Scan(&other)
-	s.Pool().QueryRow(ctx, `SELECT id FROM module_sessions ORDER BY id LIMIT 1`).Scan(&session)
+	testdb.Row(t, s, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' AND id <> $1 ORDER BY id DESC LIMIT 1`, online).Scan(&other)
+	testdb.Row(t, s, `SELECT id FROM module_sessions ORDER BY id LIMIT 1`).Scan(&session)
 	for _, q := range []struct {
 		sql  string
 		args []any
@@ -53,15 +53,6 @@ func bilanData(t *testing.T, s *postgres.Store, administration string) (senior i
 	return online
 }
 
-func sqlCount(t *testing.T, s *postgres.Store, sql string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := s.Pool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 func TestStore_Bilan(t *testing.T) {
 	s := testdb.Seeded(t)
 	ctx := context.Background()
@@ -76,15 +67,15 @@ func TestStore_Bilan(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string][2]int{
-			"inscriptions":       {b.Enrolments, sqlCount(t, s, `SELECT count(*) FROM enrolments WHERE status <> 'cancelled'`)},
-			"formations suivies": {b.Completions, sqlCount(t, s, `SELECT count(*) FROM enrolments WHERE status IN ('attended', 'completed')`)},
-			"agents formés":      {b.AgentsTrained, sqlCount(t, s, `SELECT count(DISTINCT user_id) FROM enrolments WHERE status IN ('attended', 'completed')`)},
-			"cadres dirigeants formés": {b.SeniorTrained, sqlCount(t, s, `SELECT count(DISTINCT e.user_id) FROM enrolments e
+			"inscriptions":       {b.Enrolments, testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE status <> 'cancelled'`)},
+			"formations suivies": {b.Completions, testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE status IN ('attended', 'completed')`)},
+			"agents formés":      {b.AgentsTrained, testdb.Int(t, s, `SELECT count(DISTINCT user_id) FROM enrolments WHERE status IN ('attended', 'completed')`)},
+			"cadres dirigeants formés": {b.SeniorTrained, testdb.Int(t, s, `SELECT count(DISTINCT e.user_id) FROM enrolments e
 				WHERE e.status IN ('attended', 'completed') AND e.module_id IN (SELECT ma.module_id FROM module_audiences ma
 				JOIN audiences a ON a.id = ma.audience_id WHERE a.slug = 'cadres-dirigeants')`)},
 			"cadres dirigeants (programmes)": {b.SeniorDeclared, 200},
-			"licences attribuées":            {b.Licences, sqlCount(t, s, `SELECT count(*) FROM licence_requests WHERE allocated_at IS NOT NULL`)},
-			"formateurs": {b.Trainers, sqlCount(t, s, `SELECT count(*) FROM trainer_profiles tp JOIN users u ON u.id = tp.user_id
+			"licences attribuées":            {b.Licences, testdb.Int(t, s, `SELECT count(*) FROM licence_requests WHERE allocated_at IS NOT NULL`)},
+			"formateurs": {b.Trainers, testdb.Int(t, s, `SELECT count(*) FROM trainer_profiles tp JOIN users u ON u.id = tp.user_id
 				WHERE u.role IN ('trainer', 'admin')`)},
 		}
 		for name, w := range want {
@@ -96,16 +87,16 @@ func TestStore_Bilan(t *testing.T) {
 			t.Fatalf("the test data is not counted: %+v", b)
 		}
 		for _, r := range b.Indicator(programme.IndicatorByDomain).Rows {
-			made := sqlCount(t, s, `SELECT count(*) FROM enrolments e JOIN modules m ON m.id = e.module_id JOIN domains d ON d.id = m.domain_id
+			made := testdb.Int(t, s, `SELECT count(*) FROM enrolments e JOIN modules m ON m.id = e.module_id JOIN domains d ON d.id = m.domain_id
 				WHERE e.status <> 'cancelled' AND d.slug = $1`, r.Key)
-			done := sqlCount(t, s, `SELECT count(*) FROM enrolments e JOIN modules m ON m.id = e.module_id JOIN domains d ON d.id = m.domain_id
+			done := testdb.Int(t, s, `SELECT count(*) FROM enrolments e JOIN modules m ON m.id = e.module_id JOIN domains d ON d.id = m.domain_id
 				WHERE e.status IN ('attended', 'completed') AND d.slug = $1`, r.Key)
 			if r.Values[0] != made || r.Values[1] != done {
 				t.Errorf("domain %s: bilan %v, SQL [%d %d]", r.Key, r.Values, made, done)
 			}
 		}
 		for _, r := range b.Indicator(programme.IndicatorByAudience).Rows {
-			made := sqlCount(t, s, `SELECT count(*) FROM enrolments e JOIN module_audiences ma ON ma.module_id = e.module_id
+			made := testdb.Int(t, s, `SELECT count(*) FROM enrolments e JOIN module_audiences ma ON ma.module_id = e.module_id
 				JOIN audiences a ON a.id = ma.audience_id WHERE e.status <> 'cancelled' AND a.slug = $1`, r.Key)
 			if r.Values[0] != made {
 				t.Errorf("audience %s: bilan %v, SQL %d", r.Key, r.Values, made)
@@ -113,7 +104,7 @@ func TestStore_Bilan(t *testing.T) {
 		}
 		sum := 0
 		for _, r := range b.Indicator(programme.IndicatorByFormat).Rows {
-			made := sqlCount(t, s, `SELECT count(*) FROM enrolments e JOIN modules m ON m.id = e.module_id WHERE e.status <> 'cancelled' AND m.format = $1`, r.Key)
+			made := testdb.Int(t, s, `SELECT count(*) FROM enrolments e JOIN modules m ON m.id = e.module_id WHERE e.status <> 'cancelled' AND m.format = $1`, r.Key)
 			if r.Values[0] != made {
 				t.Errorf("format %s: bilan %v, SQL %d", r.Key, r.Values, made)
 			}
@@ -126,13 +117,13 @@ func TestStore_Bilan(t *testing.T) {
 		if len(byMonth) != 12 || byMonth[11].Key != now.Format("2006-01") {
 			t.Fatalf("months: %+v", byMonth)
 		}
-		thisMonth := sqlCount(t, s, `SELECT count(*) FROM enrolments WHERE status <> 'cancelled'
+		thisMonth := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE status <> 'cancelled'
 			AND date_trunc('month', created_at AT TIME ZONE 'Europe/Paris') = date_trunc('month', now() AT TIME ZONE 'Europe/Paris')`)
 		if byMonth[11].Values[0] != thisMonth {
 			t.Errorf("this month: bilan %v, SQL %d", byMonth[11].Values, thisMonth)
 		}
 		for _, r := range b.Indicator(programme.IndicatorLicences).Rows {
-			size := sqlCount(t, s, `SELECT coalesce(sum(size), 0) FROM licence_pools lp JOIN partners p ON p.id = lp.partner_id WHERE p.slug = $1`, r.Key)
+			size := testdb.Int(t, s, `SELECT coalesce(sum(size), 0) FROM licence_pools lp JOIN partners p ON p.id = lp.partner_id WHERE p.slug = $1`, r.Key)
 			if r.Values[1] != size {
 				t.Errorf("licences of %s: bilan %v, SQL size %d", r.Key, r.Values, size)
 			}
@@ -154,7 +145,7 @@ func TestStore_Bilan(t *testing.T) {
 				b.Enrolments, b.Completions, b.AgentsTrained, b.SeniorTrained)
 		}
 		var domain string
-		s.Pool().QueryRow(ctx, `SELECT d.slug FROM modules m JOIN domains d ON d.id = m.domain_id WHERE m.id = $1`, senior).Scan(&domain)
+		testdb.Row(t, s, `SELECT d.slug FROM modules m JOIN domains d ON d.id = m.domain_id WHERE m.id = $1`, senior).Scan(&domain)
 		for _, r := range b.Indicator(programme.IndicatorByDomain).Rows {
 			if r.Key == domain && r.Values[1] < 1 {
 				t.Errorf("domain %s of the completed module: %v", domain, r.Values)

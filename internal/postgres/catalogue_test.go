@@ -6,9 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"campus/internal/apperr"
 	"campus/internal/postgres"
@@ -16,47 +19,38 @@ import (
 	"campus/internal/testdb"
 )
 
-func count(t *testing.T, s *postgres.Store, sql string) int {
-	t.Helper()
-	var n int
-	if err := s.Pool().QueryRow(context.Background(), sql).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
-
 func TestStore_Seed(t *testing.T) {
 	s := testdb.Seeded(t)
 	ctx := context.Background()
 
 	t.Run("Sizes", func(t *testing.T) {
-		if n := count(t, s, `SELECT count(*) FROM tracks WHERE administration = '' AND status = 'published'`); n < 50 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM tracks WHERE administration = '' AND status = 'published'`); n < 50 {
 			t.Errorf("tracks = %d, want ≥ 50", n)
 		}
-		if n := count(t, s, `SELECT count(*) FROM modules WHERE status = 'published'`); n < 100 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM modules WHERE status = 'published'`); n < 100 {
 			t.Errorf("modules = %d, want ≥ 100", n)
 		}
-		if n := count(t, s, `SELECT count(*) FROM tracks WHERE administration <> ''`); n < 10 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM tracks WHERE administration <> ''`); n < 10 {
 			t.Errorf("tailored programmes = %d, want ≥ 10", n)
 		}
-		if n := count(t, s, `SELECT count(*) FROM domains WHERE status = 'published'`); n != 9 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM domains WHERE status = 'published'`); n != 9 {
 			t.Errorf("published domains = %d, want 9", n)
 		}
-		if n := count(t, s, `SELECT count(*) FROM domains WHERE status = 'coming' AND slug = 'intelligence-artificielle'`); n != 1 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM domains WHERE status = 'coming' AND slug = 'intelligence-artificielle'`); n != 1 {
 			t.Errorf("intelligence artificielle must be coming")
 		}
 		// Every dated module has upcoming sessions; online ones have none.
-		if n := count(t, s, `SELECT count(*) FROM modules m WHERE m.format <> 'en_ligne' AND
+		if n := testdb.Int(t, s, `SELECT count(*) FROM modules m WHERE m.format <> 'en_ligne' AND
 			(SELECT count(*) FROM module_sessions ms WHERE ms.module_id = m.id AND ms.starts_at > now()) < 3`); n != 0 {
 			t.Errorf("%d dated modules have fewer than 3 upcoming sessions", n)
 		}
-		if n := count(t, s, `SELECT count(*) FROM module_sessions ms JOIN modules m ON m.id = ms.module_id WHERE m.format = 'en_ligne'`); n != 0 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM module_sessions ms JOIN modules m ON m.id = ms.module_id WHERE m.format = 'en_ligne'`); n != 0 {
 			t.Errorf("%d sessions of online modules", n)
 		}
 	})
 
 	t.Run("Idempotent", func(t *testing.T) {
-		before := count(t, s, `SELECT sum(n)::int FROM (
+		before := testdb.Int(t, s, `SELECT sum(n)::int FROM (
 			SELECT count(*) n FROM modules UNION ALL SELECT count(*) FROM tracks UNION ALL SELECT count(*) FROM track_modules
 			UNION ALL SELECT count(*) FROM module_sessions UNION ALL SELECT count(*) FROM module_audiences) x`)
 		rep, err := s.Seed(ctx, seed.Reference(), time.Now())
@@ -66,7 +60,7 @@ func TestStore_Seed(t *testing.T) {
 		if rep != (postgres.SeedReport{}) {
 			t.Errorf("second seed inserted %+v, want nothing", rep)
 		}
-		after := count(t, s, `SELECT sum(n)::int FROM (
+		after := testdb.Int(t, s, `SELECT sum(n)::int FROM (
 			SELECT count(*) n FROM modules UNION ALL SELECT count(*) FROM tracks UNION ALL SELECT count(*) FROM track_modules
 			UNION ALL SELECT count(*) FROM module_sessions UNION ALL SELECT count(*) FROM module_audiences) x`)
 		if before != after {
@@ -92,27 +86,27 @@ func TestStore_Seed(t *testing.T) {
 }
 
 func TestStore_Seed_KeepsRenamedSlugs(t *testing.T) {
-	s := testdb.Seeded(t)
+	t.Parallel()
+	s := testdb.NewSeeded(t, "slugs_renommes", 4)
 	ctx := context.Background()
 	var id int64
 	var slug string
-	s.Pool().QueryRow(ctx, `SELECT id, slug FROM modules ORDER BY id LIMIT 1`).Scan(&id, &slug)
+	testdb.Row(t, s, `SELECT id, slug FROM modules ORDER BY id LIMIT 1`).Scan(&id, &slug)
 	// An administrator renamed the module: the old slug now redirects.
-	exec(t, s, `UPDATE modules SET slug = slug || '-renomme' WHERE id = $1`, id)
-	exec(t, s, `INSERT INTO slug_redirects (entity, old_slug, target_id) VALUES ('module', $1, $2)`, slug, id)
-	defer exec(t, s, `UPDATE modules SET slug = $1 WHERE id = $2`, slug, id)
-	defer exec(t, s, `DELETE FROM slug_redirects WHERE entity = 'module' AND old_slug = $1`, slug)
+	testdb.Exec(t, s, `UPDATE modules SET slug = slug || '-renomme' WHERE id = $1`, id)
+	testdb.Exec(t, s, `INSERT INTO slug_redirects (entity, old_slug, target_id) VALUES ('module', $1, $2)`, slug, id)
 	rep, err := s.Seed(ctx, seed.Reference(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Modules != 0 || count(t, s, `SELECT count(*) FROM modules WHERE slug = '`+slug+`'`) != 0 {
+	if rep.Modules != 0 || testdb.Int(t, s, `SELECT count(*) FROM modules WHERE slug = '`+slug+`'`) != 0 {
 		t.Fatalf("the seed inserted the renamed module again under its old slug (%+v)", rep)
 	}
 }
 
 func TestStore_Catalogue(t *testing.T) {
-	s := testdb.Seeded(t)
+	t.Parallel()
+	s := testdb.NewSeeded(t, "catalogue", 4)
 	ctx := context.Background()
 
 	t.Run("ListDomains", func(t *testing.T) {
@@ -123,7 +117,7 @@ func TestStore_Catalogue(t *testing.T) {
 		if len(ds) != 10 || ds[9].Slug != "intelligence-artificielle" || !ds[9].Coming() {
 			t.Fatalf("domains = %d, last %q", len(ds), ds[len(ds)-1].Slug)
 		}
-		want := count(t, s, `SELECT count(*) FROM modules m JOIN domains d ON d.id = m.domain_id WHERE d.slug = 'cybersecurite' AND m.status = 'published'`)
+		want := testdb.Int(t, s, `SELECT count(*) FROM modules m JOIN domains d ON d.id = m.domain_id WHERE d.slug = 'cybersecurite' AND m.status = 'published'`)
 		for _, d := range ds {
 			if d.Slug == "cybersecurite" && d.ModuleCount != want {
 				t.Errorf("cybersecurite counts %d modules, SQL says %d", d.ModuleCount, want)
@@ -161,7 +155,7 @@ func TestStore_Catalogue(t *testing.T) {
 
 	t.Run("TrackOrderAndDuration", func(t *testing.T) {
 		var slug string
-		s.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE administration = '' ORDER BY id LIMIT 1`).Scan(&slug)
+		testdb.Row(t, s, `SELECT slug FROM tracks WHERE administration = '' ORDER BY id LIMIT 1`).Scan(&slug)
 		tr, err := s.TrackBySlug(ctx, slug)
 		if err != nil {
 			t.Fatal(err)
@@ -189,7 +183,7 @@ func TestStore_Catalogue(t *testing.T) {
 
 	t.Run("ModuleSessionsAndDraft", func(t *testing.T) {
 		var slug string
-		s.Pool().QueryRow(ctx, `SELECT slug FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`).Scan(&slug)
+		testdb.Row(t, s, `SELECT slug FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`).Scan(&slug)
 		m, err := s.ModuleBySlug(ctx, slug)
 		if err != nil {
 			t.Fatal(err)
@@ -206,15 +200,15 @@ func TestStore_Catalogue(t *testing.T) {
 			t.Errorf("next session %v, first listed %v", m.NextSession, m.Sessions[0].StartsAt)
 		}
 		// A draft is invisible, an archived module is gone.
-		exec(t, s, `UPDATE modules SET status = 'draft' WHERE slug = $1`, slug)
+		testdb.Exec(t, s, `UPDATE modules SET status = 'draft' WHERE slug = $1`, slug)
 		if _, err := s.ModuleBySlug(ctx, slug); !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("draft: err = %v, want ErrNotFound", err)
 		}
-		exec(t, s, `UPDATE modules SET status = 'archived' WHERE slug = $1`, slug)
+		testdb.Exec(t, s, `UPDATE modules SET status = 'archived' WHERE slug = $1`, slug)
 		if _, err := s.ModuleBySlug(ctx, slug); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("archived: err = %v, want ErrGone", err)
 		}
-		exec(t, s, `UPDATE modules SET status = 'published' WHERE slug = $1`, slug)
+		testdb.Exec(t, s, `UPDATE modules SET status = 'published' WHERE slug = $1`, slug)
 	})
 
 	t.Run("KeyFigures", func(t *testing.T) {
@@ -222,8 +216,8 @@ func TestStore_Catalogue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if k.Domains != 9 || k.Modules != count(t, s, `SELECT count(*) FROM modules WHERE status = 'published'`) ||
-			k.UpcomingSessions != count(t, s, `SELECT count(*) FROM module_sessions WHERE status = 'scheduled' AND starts_at > now()`) {
+		if k.Domains != 9 || k.Modules != testdb.Int(t, s, `SELECT count(*) FROM modules WHERE status = 'published'`) ||
+			k.UpcomingSessions != testdb.Int(t, s, `SELECT count(*) FROM module_sessions WHERE status = 'scheduled' AND starts_at > now()`) {
 			t.Errorf("key figures %+v disagree with SQL counts", k)
 		}
 	})
@@ -264,15 +258,23 @@ func TestStore_Catalogue(t *testing.T) {
 }
 
 func TestSession_CapacityCheck(t *testing.T) {
-	s := testdb.Seeded(t)
+	t.Parallel()
+	s := testdb.NewSeeded(t, "capacite", 4)
 	// The database itself refuses more seats taken than capacity: the backstop behind the enrolment rules.
+	// Refused by the CHECK on seats_taken itself (23514 check_violation), not by any other error.
 	_, err := s.Pool().Exec(context.Background(), `UPDATE module_sessions SET seats_taken = capacity + 1 WHERE id = (SELECT min(id) FROM module_sessions)`)
-	if err == nil {
-		t.Fatal("seats_taken above capacity was accepted")
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) || pg.Code != "23514" || pg.TableName != "module_sessions" {
+		t.Fatalf("seats_taken above capacity: err = %v, want a check violation on module_sessions", err)
+	}
+	def := testdb.String(t, s, `SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'module_sessions'::regclass AND conname = $1`, pg.ConstraintName)
+	if !strings.Contains(def, "seats_taken <= capacity") {
+		t.Fatalf("seats_taken above capacity refused by %s (%s), not by the capacity check", pg.ConstraintName, def)
 	}
 }
 
 func TestStore_MigrateConcurrently(t *testing.T) {
+	t.Parallel()
 	url := testdb.NewDatabase(t, "migrate")
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -306,21 +308,15 @@ func TestStore_MigrateConcurrently(t *testing.T) {
 		t.Fatalf("schema current = %v, %v", ok, err)
 	}
 	// Each migration is recorded once although three instances migrated at the same time.
-	if n := count(t, st, `SELECT count(*) - count(DISTINCT version_id) FROM goose_db_version`); n != 0 {
+	if n := testdb.Int(t, st, `SELECT count(*) - count(DISTINCT version_id) FROM goose_db_version`); n != 0 {
 		t.Errorf("%d migrations applied twice", n)
-	}
-}
-
-func exec(t *testing.T, s *postgres.Store, sql string, args ...any) {
-	t.Helper()
-	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
 	}
 }
 
 // TestStore_FrenchCollation: lists sorted by title follow French order (ICU "fr"): accented letters sort with
 // their base letter ("Héberger" before "Homologuer", "Écrire" among the E), not after every plain title.
 func TestStore_FrenchCollation(t *testing.T) {
+	t.Parallel()
 	s := testdb.Seeded(t)
 	p, err := s.DomainBySlug(context.Background(), "cybersecurite")
 	if err != nil {

@@ -92,22 +92,6 @@ func enUsers(t testing.TB, s *postgres.Store, n int) []int64 {
 	return ids
 }
 
-func enCount(t testing.TB, s *postgres.Store, sql string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := s.Pool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
-
-func enExec(t testing.TB, s *postgres.Store, sql string, args ...any) {
-	t.Helper()
-	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // waitlist returns the user ids of a session's waitlist in order, with the positions the store computes.
 func waitlist(t testing.TB, s *postgres.Store, sessionID int64) ([]int64, []int) {
 	t.Helper()
@@ -129,8 +113,8 @@ func waitlist(t testing.TB, s *postgres.Store, sessionID int64) ([]int64, []int)
 // checkSeats asserts the session's seats_taken equals its rows holding a seat, and returns it.
 func checkSeats(t testing.TB, s *postgres.Store, sessionID int64) int {
 	t.Helper()
-	taken := enCount(t, s, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sessionID)
-	rows := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status IN ('confirmed', 'held', 'attended', 'no_show')`, sessionID)
+	taken := testdb.Int(t, s, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sessionID)
+	rows := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status IN ('confirmed', 'held', 'attended', 'no_show')`, sessionID)
 	if taken != rows {
 		t.Fatalf("seats_taken = %d but %d enrolments hold a seat", taken, rows)
 	}
@@ -158,6 +142,7 @@ func mailKinds(t testing.TB, s *postgres.Store, userID int64) []string {
 // seats: exactly 20 confirmed, the others waitlisted in order of arrival, seats_taken equal to the rows; then
 // cancellations, concurrent and one by one, promote exactly the head of the waitlist, in order.
 func TestStore_EnrolConcurrently(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	const seats, crowd = 20, 230
@@ -188,17 +173,17 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 	if got := checkSeats(t, s, sess); got != seats {
 		t.Fatalf("seats_taken = %d, want %d", got, seats)
 	}
-	confirmed := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sess)
-	waiting := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
+	confirmed := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sess)
+	waiting := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
 	if confirmed != seats || waiting != crowd-seats {
 		t.Fatalf("%d confirmed and %d waitlisted, want %d and %d", confirmed, waiting, seats, crowd-seats)
 	}
-	if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1`, sess); n != crowd {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1`, sess); n != crowd {
 		t.Fatalf("%d enrolments for %d agents", n, crowd)
 	}
 	// Arrival order: every confirmed agent arrived (queue_seq) before every waitlisted one, and the waitlist
 	// positions are 1..n in arrival order.
-	if n := enCount(t, s, `SELECT count(*) FROM enrolments c, enrolments w WHERE c.session_id = $1 AND w.session_id = $1
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments c, enrolments w WHERE c.session_id = $1 AND w.session_id = $1
 		AND c.status = 'confirmed' AND w.status = 'waitlisted' AND c.queue_seq > w.queue_seq`, sess); n != 0 {
 		t.Fatalf("%d waitlisted agents arrived before a confirmed one", n)
 	}
@@ -220,7 +205,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 		t.Fatal("the roster's waitlist is not in arrival order")
 	}
 	// Every agent got the mail of their outcome.
-	if n := enCount(t, s, `SELECT count(*) FROM mail_outbox o JOIN users u ON u.email = o.recipient JOIN enrolments e ON e.user_id = u.id
+	if n := testdb.Int(t, s, `SELECT count(*) FROM mail_outbox o JOIN users u ON u.email = o.recipient JOIN enrolments e ON e.user_id = u.id
 		WHERE e.session_id = $1 AND o.kind = CASE e.status WHEN 'confirmed' THEN 'enrolment_confirmed' ELSE 'enrolment_waitlisted' END`, sess); n != crowd {
 		t.Fatalf("%d outcome mails, want %d", n, crowd)
 	}
@@ -234,7 +219,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 	}
 	rows.Close()
 	owner := func(enrolmentID int64) int64 {
-		return int64(enCount(t, s, `SELECT user_id FROM enrolments WHERE id = $1`, enrolmentID))
+		return int64(testdb.Int(t, s, `SELECT user_id FROM enrolments WHERE id = $1`, enrolmentID))
 	}
 
 	t.Run("ConcurrentCancellationsPromoteTheHead", func(t *testing.T) {
@@ -253,7 +238,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 			t.Fatalf("seats_taken = %d after cancellations and promotions, want %d", got, seats)
 		}
 		for _, u := range order[:5] {
-			if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND user_id = $2 AND status = 'confirmed'`, sess, u); n != 1 {
+			if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND user_id = $2 AND status = 'confirmed'`, sess, u); n != 1 {
 				t.Fatalf("agent %d (head of the waitlist) was not promoted", u)
 			}
 			if k := mailKinds(t, s, u); k[len(k)-1] != enrolment.KindPromoted {
@@ -272,7 +257,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 			if _, err := s.CancelEnrolment(ctx, owner(id), id); err != nil {
 				t.Fatal(err)
 			}
-			if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND user_id = $2 AND status = 'confirmed'`, sess, head[0]); n != 1 {
+			if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND user_id = $2 AND status = 'confirmed'`, sess, head[0]); n != 1 {
 				t.Fatalf("cancellation %d did not promote the head of the waitlist", i+1)
 			}
 			after, positions := waitlist(t, s, sess)
@@ -302,7 +287,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u); n != 1 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u); n != 1 {
 			t.Fatalf("%d enrolments after 12 identical submits", n)
 		}
 		if already.Load() != 11 {
@@ -320,6 +305,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 // TestStore_WaitlistOrder: agents enrolling one after the other in a full session are waitlisted in that order,
 // with positions 1, 2, 3…; a new agent never takes a freed seat ahead of the waitlist.
 func TestStore_WaitlistOrder(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "hybride", "published", "published")
@@ -345,7 +331,7 @@ func TestStore_WaitlistOrder(t *testing.T) {
 
 	t.Run("LeavingTheWaitlistShiftsPositions", func(t *testing.T) {
 		var id int64
-		s.Pool().QueryRow(ctx, `SELECT id FROM enrolments WHERE user_id = $1`, users[3]).Scan(&id)
+		testdb.Row(t, s, `SELECT id FROM enrolments WHERE user_id = $1`, users[3]).Scan(&id)
 		if _, err := s.CancelEnrolment(ctx, users[3], id); err != nil {
 			t.Fatal(err)
 		}
@@ -375,7 +361,7 @@ func TestStore_WaitlistOrder(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("FillFreedSeats = %d, %v; want 1", n, err)
 		}
-		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status = 'confirmed'`, users[2]); n != 1 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status = 'confirmed'`, users[2]); n != 1 {
 			t.Fatal("the head of the waitlist was not promoted into the freed seat")
 		}
 		checkSeats(t, s, sess)
@@ -395,6 +381,7 @@ func refusal(t *testing.T, err error, code string) {
 
 // TestStore_EnrolRules: what may not be enrolled in is refused with a French message.
 func TestStore_EnrolRules(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	u := enUsers(t, s, 1)[0]
@@ -425,7 +412,7 @@ func TestStore_EnrolRules(t *testing.T) {
 	t.Run("CancelledSession", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
 		sess := enSession(t, s, mod, 10, 48*time.Hour)
-		enExec(t, s, `UPDATE module_sessions SET status = 'cancelled' WHERE id = $1`, sess)
+		testdb.Exec(t, s, `UPDATE module_sessions SET status = 'cancelled' WHERE id = $1`, sess)
 		_, err := s.EnrolInSession(ctx, u, sess, "")
 		refusal(t, err, enrolment.CodeSessionCancelled)
 	})
@@ -440,7 +427,7 @@ func TestStore_EnrolRules(t *testing.T) {
 	})
 	t.Run("UnverifiedAddress", func(t *testing.T) {
 		v := enUsers(t, s, 1)[0]
-		enExec(t, s, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, v)
+		testdb.Exec(t, s, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, v)
 		mod := enModule(t, s, "en_ligne", "published", "published")
 		_, err := s.EnrolOnline(ctx, v, mod)
 		refusal(t, err, enrolment.CodeNotVerified)
@@ -458,7 +445,9 @@ func TestStore_EnrolRules(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
 		full, open := enSession(t, s, mod, 1, 48*time.Hour), enSession(t, s, mod, 10, 96*time.Hour)
 		first, v := enUsers(t, s, 1)[0], enUsers(t, s, 1)[0]
-		s.EnrolInSession(ctx, first, full, "")
+		if _, err := s.EnrolInSession(ctx, first, full, ""); err != nil {
+			t.Fatal(err)
+		}
 		out, err := s.EnrolInSession(ctx, v, full, "")
 		if err != nil || out.Enrolment.Status != enrolment.Waitlisted {
 			t.Fatalf("%v %v", out.Enrolment.Status, err)
@@ -467,7 +456,7 @@ func TestStore_EnrolRules(t *testing.T) {
 		if err != nil || out.Enrolment.Status != enrolment.Confirmed || out.Left == nil || out.Left.Session.ID != full {
 			t.Fatalf("switch: %+v, %v", out, err)
 		}
-		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status IN ('confirmed', 'waitlisted')`, v); n != 1 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status IN ('confirmed', 'waitlisted')`, v); n != 1 {
 			t.Fatalf("%d active enrolments after switching", n)
 		}
 	})
@@ -489,6 +478,7 @@ func TestStore_EnrolRules(t *testing.T) {
 
 // TestStore_Cancel: the cut-off, the owner check, and no promotion once the session has started.
 func TestStore_Cancel(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
@@ -518,8 +508,10 @@ func TestStore_Cancel(t *testing.T) {
 		started := enSession(t, s, mod, 1, 72*time.Hour)
 		vs := enUsers(t, s, 2)
 		x, _ := s.EnrolInSession(ctx, vs[0], started, "")
-		s.EnrolInSession(ctx, vs[1], started, "")
-		enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 hours' WHERE id = $1`, started)
+		if _, err := s.EnrolInSession(ctx, vs[1], started, ""); err != nil {
+			t.Fatal(err)
+		}
+		testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 hours' WHERE id = $1`, started)
 		if _, err := s.AdminCancelEnrolment(ctx, x.Enrolment.ID); apperr.Code(err) != enrolment.CodeNotCancellable {
 			t.Fatalf("cancelling in a started session: %v", err)
 		}
@@ -530,7 +522,7 @@ func TestStore_Cancel(t *testing.T) {
 		if n, err := s.FillFreedSeats(ctx); err != nil || n != 0 {
 			t.Fatalf("FillFreedSeats after the start = %d, %v", n, err)
 		}
-		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status = 'waitlisted'`, vs[1]); n != 1 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE user_id = $1 AND status = 'waitlisted'`, vs[1]); n != 1 {
 			t.Fatal("promoted after the session started")
 		}
 	})
@@ -538,6 +530,7 @@ func TestStore_Cancel(t *testing.T) {
 
 // TestStore_SessionOperations: the back-office operations (capacity, cancellation, attendance, completion).
 func TestStore_SessionOperations(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
@@ -546,7 +539,9 @@ func TestStore_SessionOperations(t *testing.T) {
 		sess := enSession(t, s, mod, 3, 10*24*time.Hour)
 		users := enUsers(t, s, 8)
 		for _, u := range users {
-			s.EnrolInSession(ctx, u, sess, "")
+			if _, err := s.EnrolInSession(ctx, u, sess, ""); err != nil {
+				t.Fatal(err)
+			}
 		}
 		_, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 2)
 		refusal(t, err, enrolment.CodeCapacityBelowTaken)
@@ -578,7 +573,9 @@ func TestStore_SessionOperations(t *testing.T) {
 		sess := enSession(t, s, mod, 2, 10*24*time.Hour)
 		users := enUsers(t, s, 3)
 		for _, u := range users {
-			s.EnrolInSession(ctx, u, sess, "")
+			if _, err := s.EnrolInSession(ctx, u, sess, ""); err != nil {
+				t.Fatal(err)
+			}
 		}
 		cancelled, err := s.CancelSession(ctx, admin.Actor{Name: "test"}, sess)
 		if err != nil || len(cancelled) != 3 {
@@ -603,7 +600,7 @@ func TestStore_SessionOperations(t *testing.T) {
 		b, _ := s.EnrolInSession(ctx, users[1], sess, "")
 		_, err := s.MarkAttendance(ctx, sess, map[int64]bool{a.Enrolment.ID: true})
 		refusal(t, err, enrolment.CodeAttendanceEarly)
-		enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 day', ends_at = now() - interval '20 hours' WHERE id = $1`, sess)
+		testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 day', ends_at = now() - interval '20 hours' WHERE id = $1`, sess)
 		n, err := s.MarkAttendance(ctx, sess, map[int64]bool{a.Enrolment.ID: true, b.Enrolment.ID: false})
 		if err != nil || n != 2 {
 			t.Fatalf("%d, %v", n, err)
@@ -642,13 +639,14 @@ func TestStore_SessionOperations(t *testing.T) {
 // TestStore_Track: a track enrols in its online modules at once and leaves its dated modules to schedule; picking
 // a session then turns the pending enrolment into a seat.
 func TestStore_Track(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	online := enModule(t, s, "en_ligne", "published", "published")
 	dated := enModule(t, s, "presentiel", "published", "published")
 	draft := enModule(t, s, "en_ligne", "draft", "published")
 	var domainID, trackID, tailoredID int64
-	s.Pool().QueryRow(ctx, `SELECT domain_id FROM modules WHERE id = $1`, online).Scan(&domainID)
+	testdb.Row(t, s, `SELECT domain_id FROM modules WHERE id = $1`, online).Scan(&domainID)
 	n := enSeq.Add(1)
 	for _, x := range []struct {
 		id    *int64
@@ -659,7 +657,7 @@ func TestStore_Track(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, m := range []int64{online, dated, draft} {
-			enExec(t, s, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, $3)`, *x.id, m, i+1)
+			testdb.Exec(t, s, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, $3)`, *x.id, m, i+1)
 		}
 	}
 	u := enUsers(t, s, 1)[0]
@@ -703,8 +701,8 @@ func TestStore_Track(t *testing.T) {
 		t.Fatalf("after the session's cancellation, to schedule: %+v", mine.ToSchedule)
 	}
 	var status, body string
-	s.Pool().QueryRow(ctx, `SELECT status FROM enrolments WHERE id = $1`, pendingID).Scan(&status)
-	s.Pool().QueryRow(ctx, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
+	testdb.Row(t, s, `SELECT status FROM enrolments WHERE id = $1`, pendingID).Scan(&status)
+	testdb.Row(t, s, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
 		u, enrolment.KindSessionCancelled).Scan(&body)
 	if status != enrolment.Cancelled || !strings.Contains(body, "revient dans « À planifier »") {
 		t.Errorf("the cancelled seat %s; mail:\n%s", status, body)
@@ -713,6 +711,7 @@ func TestStore_Track(t *testing.T) {
 
 // TestStore_Reminders: a reminder is queued once per seat, two days before, and never for a cancelled seat.
 func TestStore_Reminders(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
@@ -723,13 +722,15 @@ func TestStore_Reminders(t *testing.T) {
 		out, _ := s.EnrolInSession(ctx, u, sess, "")
 		ids = append(ids, out.Enrolment.ID)
 	}
-	s.CancelEnrolment(ctx, users[2], ids[2])
+	if _, err := s.CancelEnrolment(ctx, users[2], ids[2]); err != nil {
+		t.Fatal(err)
+	}
 	if n, _ := s.QueueReminders(ctx); n != 0 {
 		t.Fatalf("%d reminders five days before", n)
 	}
 	// Time passes: the seats were confirmed four days ago, the session now starts in 36 hours.
-	enExec(t, s, `UPDATE module_sessions SET starts_at = now() + interval '36 hours', ends_at = now() + interval '40 hours' WHERE id = $1`, sess)
-	enExec(t, s, `UPDATE enrolments SET confirmed_at = confirmed_at - interval '4 days' WHERE session_id = $1`, sess)
+	testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() + interval '36 hours', ends_at = now() + interval '40 hours' WHERE id = $1`, sess)
+	testdb.Exec(t, s, `UPDATE enrolments SET confirmed_at = confirmed_at - interval '4 days' WHERE session_id = $1`, sess)
 	var wg sync.WaitGroup
 	var total atomic.Int64
 	for range 4 { // several instances at once
@@ -749,7 +750,9 @@ func TestStore_Reminders(t *testing.T) {
 	}
 	// A seat confirmed after the reminder time gets no reminder: its confirmation said it all.
 	late := enUsers(t, s, 1)[0]
-	s.EnrolInSession(ctx, late, sess, "")
+	if _, err := s.EnrolInSession(ctx, late, sess, ""); err != nil {
+		t.Fatal(err)
+	}
 	if n, _ := s.QueueReminders(ctx); n != 0 {
 		t.Fatalf("reminders queued again: %d", n)
 	}
@@ -764,6 +767,7 @@ func TestStore_Reminders(t *testing.T) {
 
 // TestStore_CalendarFeed: only the token's hash is stored; a new token revokes the old.
 func TestStore_CalendarFeed(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	u := enUsers(t, s, 1)[0]
@@ -775,11 +779,15 @@ func TestStore_CalendarFeed(t *testing.T) {
 	if _, _, err := s.CalendarFeed(ctx, h1); err != nil {
 		t.Fatal(err)
 	}
-	s.SetCalendarFeed(ctx, u, h2)
+	if err := s.SetCalendarFeed(ctx, u, h2); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := s.CalendarFeed(ctx, h1); !errors.Is(err, apperr.ErrNotFound) {
 		t.Fatalf("old token: %v", err)
 	}
-	s.RevokeCalendarFeed(ctx, u)
+	if err := s.RevokeCalendarFeed(ctx, u); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := s.CalendarFeed(ctx, h2); !errors.Is(err, apperr.ErrNotFound) {
 		t.Fatalf("revoked token: %v", err)
 	}

@@ -28,12 +28,9 @@ var system = admin.Actor{Name: "test"}
 // agent creates an account of an administration directly, its address proven.
 func agent(t *testing.T, s *postgres.Store, administration string) account.User {
 	t.Helper()
-	var id int64
-	err := s.Pool().QueryRow(context.Background(), `INSERT INTO users (email, email_verified_at, given_name, usual_name, administration)
-		VALUES ($1, now(), 'Camille', 'Agent', $2) RETURNING id`, uniqueEmail("licence"), administration).Scan(&id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Inserted rather than signed up: the tests read the agent's mails, and a sign-up would add its own.
+	id := testdb.Int64(t, s, `INSERT INTO users (email, email_verified_at, given_name, usual_name, administration)
+		VALUES ($1, now(), 'Camille', 'Agent', $2) RETURNING id`, uniqueEmail("licence"), administration)
 	u, err := s.UserByID(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +129,8 @@ func TestStore_SeedLicencePools(t *testing.T) {
 }
 
 func TestStore_RequestLicence(t *testing.T) {
-	s := testdb.Seeded(t)
+	t.Parallel()
+	s := testdb.NewSeeded(t, "licences_demande", 4)
 	ctx := context.Background()
 	pool, err := s.CurrentLicencePool(ctx, "pix")
 	if err != nil || pool.Size != 120_000 {
@@ -163,7 +161,7 @@ func TestStore_RequestLicence(t *testing.T) {
 	})
 	t.Run("ErrPoolClosed", func(t *testing.T) {
 		old := smallPool(t, s, 5)
-		s.Pool().Exec(ctx, `UPDATE licence_pools SET valid_from = '2020-01-01', valid_until = '2020-12-31' WHERE id = $1`, old)
+		testdb.Exec(t, s, `UPDATE licence_pools SET valid_from = '2020-01-01', valid_until = '2020-12-31' WHERE id = $1`, old)
 		if _, err := s.RequestLicence(ctx, old, u); !errors.Is(err, licence.ErrPoolClosed) {
 			t.Errorf("request on an expired pool: %v", err)
 		}
@@ -237,14 +235,7 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 	}
 	queue := waitingUsers(t, s, pool)
 	// The queue is the order in which the requests were recorded (each at its time, under the pool's lock).
-	var ids []int64
-	rows, _ := s.Pool().Query(ctx, `SELECT user_id FROM licence_requests WHERE pool_id = $1 AND status = 'waiting' ORDER BY requested_at, id`, pool)
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		ids = append(ids, id)
-	}
-	rows.Close()
+	ids := testdb.Column[int64](t, s, `SELECT user_id FROM licence_requests WHERE pool_id = $1 AND status = 'waiting' ORDER BY requested_at, id`, pool)
 	if !slices.Equal(queue, ids) {
 		t.Fatalf("waiting queue %v is not in request order %v", queue, ids)
 	}
@@ -312,7 +303,7 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 		}
 		// Nobody who waits was asked before someone who got a licence out of a freed one.
 		var inversions int
-		s.Pool().QueryRow(ctx, `SELECT count(*) FROM licence_requests w JOIN licence_requests a ON a.pool_id = w.pool_id
+		testdb.Row(t, s, `SELECT count(*) FROM licence_requests w JOIN licence_requests a ON a.pool_id = w.pool_id
 			WHERE w.pool_id = $1 AND w.status = 'waiting' AND a.status = 'allocated' AND a.id > w.id`, pool).Scan(&inversions)
 		if inversions != 0 {
 			t.Errorf("%d waiting requests were passed over", inversions)
@@ -448,7 +439,7 @@ func TestStore_ImportLicenceCodes(t *testing.T) {
 			t.Fatalf("importing more codes than licences: %v", err)
 		}
 		var count int
-		s.Pool().QueryRow(ctx, `SELECT count(*) FROM licence_codes WHERE pool_id = $1`, pool).Scan(&count)
+		testdb.Row(t, s, `SELECT count(*) FROM licence_codes WHERE pool_id = $1`, pool).Scan(&count)
 		if count != 3 {
 			t.Errorf("%d codes after refused imports, want 3", count)
 		}

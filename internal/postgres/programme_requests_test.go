@@ -18,7 +18,8 @@ func newLink() []byte {
 }
 
 func TestStore_ProgrammeRequest(t *testing.T) {
-	s := testdb.Seeded(t)
+	t.Parallel()
+	s := testdb.NewSeeded(t, "sur_mesure", 4)
 	ctx := context.Background()
 	email := uniqueEmail("demande")
 	tok, hash := account.NewToken()

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"campus/internal/account"
 	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/mail"
@@ -35,7 +34,7 @@ func acceptRestricted(t *testing.T, s *postgres.Store, administration, contact s
 		t.Fatal(err)
 	}
 	var module int64
-	s.Pool().QueryRow(ctx, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
+	testdb.Row(t, s, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
 	title := "Programme réservé " + strconv.FormatInt(userSeq.Add(1), 10)
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
@@ -53,10 +52,7 @@ func acceptRestricted(t *testing.T, s *postgres.Store, administration, contact s
 // verifiedAccount creates an account whose address is confirmed.
 func verifiedAccount(t *testing.T, s *postgres.Store, email string) {
 	t.Helper()
-	_, tok := signUp(t, s, email)
-	if _, err := s.VerifyEmail(context.Background(), account.HashToken(tok)); err != nil {
-		t.Fatal(err)
-	}
+	testdb.User(t, s, testdb.Account{Email: email})
 }
 
 // sees reports whether the viewer is shown the programme.
@@ -73,7 +69,8 @@ func sees(t *testing.T, s *postgres.Store, v programme.Viewer, slug string) bool
 // by ProConnect SIRET or SIREN, or by the domain of a confirmed address — and to nobody else; it never reaches
 // the public catalogue.
 func TestStore_RestrictedAccess(t *testing.T) {
-	s := testdb.Seeded(t)
+	t.Parallel()
+	s := testdb.NewSeeded(t, "restreints", 4)
 	ctx := context.Background()
 	contact := "alix.martin." + strconv.FormatInt(userSeq.Add(1), 10) + "@interieur.gouv.fr"
 	verifiedAccount(t, s, contact)
@@ -180,7 +177,7 @@ func TestStore_RestrictedAccess(t *testing.T) {
 		if err := s.UpdateTrack(ctx, alice, pub[0].ID, pub[0].Version, tr); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(t, s, `SELECT count(*) FROM track_access WHERE track_id = `+strconv.FormatInt(pub[0].ID, 10)); n != 0 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM track_access WHERE track_id = `+strconv.FormatInt(pub[0].ID, 10)); n != 0 {
 			t.Errorf("a public track got %d access entries", n)
 		}
 	})
@@ -212,7 +209,7 @@ func TestStore_RestrictedAccess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := count(t, s, `SELECT count(*) FROM tracks t WHERE restricted AND status <> 'archived'
+		want := testdb.Int(t, s, `SELECT count(*) FROM tracks t WHERE restricted AND status <> 'archived'
 			AND NOT EXISTS (SELECT 1 FROM track_access a WHERE a.track_id = t.id)`)
 		i := slices.IndexFunc(ps, func(p admin.Pending) bool { return strings.Contains(p.Label, "sans liste d’accès") })
 		if i < 0 || ps[i].Count != want || want < 2 {
@@ -224,6 +221,7 @@ func TestStore_RestrictedAccess(t *testing.T) {
 // TestMigration_RestrictedAccess: migration 00011 puts back to draft a restricted programme published by hand,
 // forbids publishing one from then on, and its Down section gives back the administration key.
 func TestMigration_RestrictedAccess(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := sql.Open("pgx", testdb.NewDatabase(t, "restricted_migration"))
 	if err != nil {

@@ -46,7 +46,7 @@ func bigCatalogue(tb testing.TB, factor int) *postgres.Store {
 		tb.Fatal(err)
 	}
 	var modules, tracks int
-	s.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM modules), (SELECT count(*) FROM tracks)`).Scan(&modules, &tracks)
+	testdb.Row(tb, s, `SELECT (SELECT count(*) FROM modules), (SELECT count(*) FROM tracks)`).Scan(&modules, &tracks)
 	tb.Logf("catalogue ×%d: %d modules, %d tracks, built in %s", factor, modules, tracks, time.Since(start).Round(time.Millisecond))
 	return s
 }
@@ -87,7 +87,9 @@ func reportPercentiles(b *testing.B, d []time.Duration) {
 // TestSearchPlansUseIndexes checks on the big catalogue that the text search goes through the GIN indexes and
 // the typo path through the trigram index (the seed catalogue is too small for the planner to bother).
 func TestSearchPlansUseIndexes(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
+		// The suite's one allowed skip (Makefile: ALLOWED_SKIPS), under -short only: make test runs it.
 		t.Skip("builds a catalogue 20 times the seed")
 	}
 	s := bigCatalogue(t, 20)

@@ -41,6 +41,7 @@ func slugs(hits []catalogue.SearchHit) []string {
 // websearch syntax) against the seed catalogue: the obviously relevant entry must be on the first page, or
 // first when the query is its title.
 func TestStore_Search_FrenchQueries(t *testing.T) {
+	t.Parallel()
 	s := testdb.Seeded(t)
 	cases := []struct {
 		q       string
@@ -111,6 +112,7 @@ func TestStore_Search_FrenchQueries(t *testing.T) {
 }
 
 func TestStore_Search_Typos(t *testing.T) {
+	t.Parallel()
 	s := testdb.Seeded(t)
 	for q, want := range map[string]string{"acessibilité": "accessibilité", "cybersecurtié": "cybersécurité", "hamecon": "hameçonnage"} {
 		res := search(t, s, "q="+url.QueryEscape(q))
@@ -128,6 +130,7 @@ func TestStore_Search_Typos(t *testing.T) {
 }
 
 func TestStore_Search_NoResult(t *testing.T) {
+	t.Parallel()
 	s := testdb.Seeded(t)
 	t.Run("Suggestions", func(t *testing.T) {
 		res := search(t, s, "q="+url.QueryEscape("clooud pythn"))
@@ -168,6 +171,7 @@ func TestStore_Search_NoResult(t *testing.T) {
 }
 
 func TestStore_Search_BadInput(t *testing.T) {
+	t.Parallel()
 	s := testdb.Seeded(t)
 	all := search(t, s, "")
 	for _, raw := range []string{
@@ -188,7 +192,7 @@ func TestStore_Search_BadInput(t *testing.T) {
 			t.Errorf("%s: unknown values should be ignored: %d results, filters %v", raw, res.Total, res.Query.Filters)
 		}
 	}
-	if n := count(t, s, `SELECT count(*) FROM modules`); n == 0 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM modules`); n == 0 {
 		t.Fatal("modules gone")
 	}
 	if res := search(t, s, "page=100000"); res.Query.Page != res.Pages || len(res.Hits) == 0 {
@@ -199,6 +203,7 @@ func TestStore_Search_BadInput(t *testing.T) {
 // TestStore_Search_PagesAndSorts walks every page of broad searches in each order: no entry twice, none
 // missing, and each order holds.
 func TestStore_Search_PagesAndSorts(t *testing.T) {
+	t.Parallel()
 	s := testdb.Seeded(t)
 	for _, base := range []string{"", "q=numérique"} {
 		for _, sort := range []string{catalogue.SortRelevance, catalogue.SortTitle, catalogue.SortDuration, catalogue.SortDate} {
@@ -244,6 +249,7 @@ func TestStore_Search_PagesAndSorts(t *testing.T) {
 // TestStore_Search_FacetCounts compares every facet count with a count computed in SQL straight from the
 // catalogue tables (not from search_docs), each with the other facets' filters.
 func TestStore_Search_FacetCounts(t *testing.T) {
+	t.Parallel()
 	s := testdb.Seeded(t)
 	scenarios := []string{
 		"",
@@ -354,6 +360,7 @@ func expectedCount(t *testing.T, s *postgres.Store, q catalogue.SearchQuery, fac
 }
 
 func TestStore_Search_Highlight(t *testing.T) {
+	t.Parallel()
 	s := testdb.Seeded(t)
 	res := search(t, s, "q="+url.QueryEscape("données"))
 	marked := 0
@@ -385,13 +392,14 @@ func TestStore_Search_Highlight(t *testing.T) {
 
 // TestStore_SearchExport checks the open data entries: the same entries as the search, with their details.
 func TestStore_SearchExport(t *testing.T) {
+	t.Parallel()
 	s := testdb.Seeded(t)
 	ctx := context.Background()
 	all, err := s.SearchExport(ctx, catalogue.SearchQuery{}, 100000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := count(t, s, `SELECT (SELECT count(*) FROM modules m JOIN domains d ON d.id = m.domain_id WHERE m.status = 'published' AND d.status IN ('published', 'coming'))
+	want := testdb.Int(t, s, `SELECT (SELECT count(*) FROM modules m JOIN domains d ON d.id = m.domain_id WHERE m.status = 'published' AND d.status IN ('published', 'coming'))
 		+ (SELECT count(*) FROM tracks t JOIN domains d ON d.id = t.domain_id WHERE t.status = 'published' AND d.status IN ('published', 'coming'))`)
 	if len(all) != want {
 		t.Errorf("%d entries, want %d", len(all), want)
@@ -426,14 +434,8 @@ func TestStore_SearchExport(t *testing.T) {
 // TestStore_Search_FollowsChanges edits the catalogue in a database of its own: the search follows every
 // change through the triggers that keep search_docs current.
 func TestStore_Search_FollowsChanges(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
 	s := testdb.NewSeeded(t, "search_changes", 4)
-	exec := func(sql string, args ...any) {
-		t.Helper()
-		if _, err := s.Pool().Exec(ctx, sql, args...); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
 	has := func(raw, slug string) bool {
 		t.Helper()
 		res := search(t, s, raw)
@@ -441,7 +443,7 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 	}
 	const mod = "python-pour-l-analyse-de-donnees"
 
-	exec(`UPDATE modules SET title = 'Python et la zoologie des serpents' WHERE slug = $1`, mod)
+	testdb.Exec(t, s, `UPDATE modules SET title = 'Python et la zoologie des serpents' WHERE slug = $1`, mod)
 	if res := search(t, s, "q=zoologie"); len(res.Hits) != 1 || res.Hits[0].Slug != mod || res.Hits[0].Title.String() != "Python et la zoologie des serpents" {
 		t.Errorf("a new title is not searchable: %v", slugs(res.Hits))
 	}
@@ -449,26 +451,26 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 		t.Errorf("the new title's words are not in the vocabulary: corrected %q", res.Corrected)
 	}
 
-	exec(`UPDATE modules SET status = 'archived' WHERE slug = $1`, mod)
+	testdb.Exec(t, s, `UPDATE modules SET status = 'archived' WHERE slug = $1`, mod)
 	if has("q=zoologie", mod) {
 		t.Error("an archived module is still found")
 	}
-	exec(`UPDATE modules SET status = 'published' WHERE slug = $1`, mod)
+	testdb.Exec(t, s, `UPDATE modules SET status = 'published' WHERE slug = $1`, mod)
 
-	exec(`UPDATE domains SET status = 'draft' WHERE slug = 'data'`)
+	testdb.Exec(t, s, `UPDATE domains SET status = 'draft' WHERE slug = 'data'`)
 	if has("q=zoologie", mod) {
 		t.Error("a module of a draft domain is still found")
 	}
-	exec(`UPDATE domains SET status = 'published' WHERE slug = 'data'`)
+	testdb.Exec(t, s, `UPDATE domains SET status = 'published' WHERE slug = 'data'`)
 	if !has("q=zoologie", mod) {
 		t.Error("a module of a republished domain is not found")
 	}
 
 	// A dated module: filling every session takes it (and the tracks that only it kept open) out of "places".
 	var dated string
-	s.Pool().QueryRow(ctx, `SELECT m.slug FROM modules m WHERE m.format = 'presentiel' ORDER BY m.id LIMIT 1`).Scan(&dated)
+	testdb.Row(t, s, `SELECT m.slug FROM modules m WHERE m.format = 'presentiel' ORDER BY m.id LIMIT 1`).Scan(&dated)
 	before := search(t, s, "places=1").Total
-	exec(`UPDATE module_sessions SET seats_taken = capacity WHERE module_id = (SELECT id FROM modules WHERE slug = $1)`, dated)
+	testdb.Exec(t, s, `UPDATE module_sessions SET seats_taken = capacity WHERE module_id = (SELECT id FROM modules WHERE slug = $1)`, dated)
 	after := search(t, s, "places=1")
 	if after.Total >= before {
 		t.Errorf("places=1: %d results before filling %s, %d after", before, dated, after.Total)
@@ -476,7 +478,7 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 	if got, want := after.Total, expectedCount(t, s, after.Query, "", ""); got != want {
 		t.Errorf("places=1 after filling: %d, SQL says %d", got, want)
 	}
-	exec(`UPDATE module_sessions SET seats_taken = seats_taken - 1 WHERE id = (SELECT min(id) FROM module_sessions
+	testdb.Exec(t, s, `UPDATE module_sessions SET seats_taken = seats_taken - 1 WHERE id = (SELECT min(id) FROM module_sessions
 		WHERE module_id = (SELECT id FROM modules WHERE slug = $1) AND starts_at > now())`, dated)
 	if got := search(t, s, "places=1").Total; got != before {
 		t.Errorf("places=1 after freeing a seat: %d, want %d", got, before)
@@ -484,12 +486,12 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 
 	// A track takes the formats of the modules it gets.
 	var track string
-	s.Pool().QueryRow(ctx, `SELECT t.slug FROM tracks t WHERE NOT EXISTS (SELECT 1 FROM track_modules tm JOIN modules m ON m.id = tm.module_id
+	testdb.Row(t, s, `SELECT t.slug FROM tracks t WHERE NOT EXISTS (SELECT 1 FROM track_modules tm JOIN modules m ON m.id = tm.module_id
 		WHERE tm.track_id = t.id AND m.format = 'presentiel') ORDER BY t.id LIMIT 1`).Scan(&track)
 	if has("type=parcours&type=programme&format=presentiel&q="+url.QueryEscape(track), track) {
 		t.Fatalf("%s already in person", track)
 	}
-	exec(`INSERT INTO track_modules (track_id, module_id, position)
+	testdb.Exec(t, s, `INSERT INTO track_modules (track_id, module_id, position)
 		SELECT t.id, (SELECT id FROM modules WHERE slug = $2), (SELECT max(position) + 1 FROM track_modules WHERE track_id = t.id)
 		FROM tracks t WHERE t.slug = $1`, track, dated)
 	res := search(t, s, "type=parcours&type=programme&format=presentiel&tri=titre&page=1")
@@ -513,6 +515,7 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 // both rebuild the module's search row, one waiting for the other; neither may fail (an enrolment must never fail
 // because of the search).
 func TestStore_Search_ConcurrentRefresh(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := testdb.NewSeeded(t, "search_concurrent", 4)
 	var module int64
@@ -564,7 +567,7 @@ func TestStore_Search_ConcurrentRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want bool
-	s.Pool().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM module_sessions WHERE module_id = $1 AND status = 'scheduled'
+	testdb.Row(t, s, `SELECT EXISTS (SELECT 1 FROM module_sessions WHERE module_id = $1 AND status = 'scheduled'
 		AND starts_at > now() AND seats_taken < capacity)`, module).Scan(&want)
 	if open != want {
 		t.Errorf("search row says seats left = %v, sessions say %v", open, want)
@@ -578,6 +581,7 @@ func TestStore_Search_ConcurrentRefresh(t *testing.T) {
 // hyphenated word what its joined spelling finds, an accented query what the same query without accents finds
 // (no false hits from "donner"), a typo two letters off is corrected, and the query as typed ranks first.
 func TestStore_Search_SynonymsHyphensAccents(t *testing.T) {
+	t.Parallel()
 	s := testdb.Seeded(t)
 	same := func(a, b string, least int) {
 		t.Helper()

@@ -12,6 +12,7 @@ import (
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
 	"campus/internal/postgres"
+	"campus/internal/testdb"
 )
 
 // failAuditAfterMails makes every insert into the audit log fail: the audit entry is the last write of the
@@ -19,10 +20,10 @@ import (
 // a transaction of their own. The returned function puts the audit log back.
 func failAuditAfterMails(t *testing.T, s *postgres.Store) func() {
 	t.Helper()
-	enExec(t, s, `CREATE OR REPLACE FUNCTION test_fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+	testdb.Exec(t, s, `CREATE OR REPLACE FUNCTION test_fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN RAISE EXCEPTION 'injected failure after the mails'; END $$`)
-	enExec(t, s, `CREATE TRIGGER test_fail_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION test_fail_audit()`)
-	return func() { enExec(t, s, `DROP TRIGGER test_fail_audit ON audit_log`) }
+	testdb.Exec(t, s, `CREATE TRIGGER test_fail_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION test_fail_audit()`)
+	return func() { testdb.Exec(t, s, `DROP TRIGGER test_fail_audit ON audit_log`) }
 }
 
 // sessionState is what a session change may write: the session's row, its agents' calendar versions, the
@@ -62,13 +63,14 @@ func readSessionState(t *testing.T, s *postgres.Store, sessionID int64) sessionS
 // that changes nothing writes nothing; a trainer's assignment bumps the session's version, is audited and told;
 // capacity changes and cancellations are audited in their own transaction.
 func TestStore_SessionChange(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
 	sess := enSession(t, s, mod, 3, 10*24*time.Hour)
 	users := enUsers(t, s, 7)
 	agents, gone, adminID := users[:5], users[5], users[6]
-	enExec(t, s, `UPDATE users SET given_name = 'Alix', usual_name = 'Martin' WHERE id = $1`, adminID)
+	testdb.Exec(t, s, `UPDATE users SET given_name = 'Alix', usual_name = 'Martin' WHERE id = $1`, adminID)
 	actor := admin.Actor{ID: adminID, Name: "Alix Martin"}
 	ids := map[int64]int64{} // user → enrolment
 	for _, u := range append(slices.Clone(agents), gone) {
@@ -82,10 +84,10 @@ func TestStore_SessionChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The cancelled seat went to the head of the waitlist: three confirmed, two waitlisted remain.
-	if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess); n != 2 {
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess); n != 2 {
 		t.Fatalf("%d waitlisted, want 2", n)
 	}
-	goneVersion := enCount(t, s, `SELECT version FROM enrolments WHERE id = $1`, ids[gone])
+	goneVersion := testdb.Int(t, s, `SELECT version FROM enrolments WHERE id = $1`, ids[gone])
 
 	cur, err := s.AdminSession(ctx, sess)
 	if err != nil {
@@ -118,7 +120,7 @@ func TestStore_SessionChange(t *testing.T) {
 	t.Run("moved: five mails, five calendar versions, one audit entry", func(t *testing.T) {
 		before := readSessionState(t, s, sess)
 		var updatedBefore time.Time
-		s.Pool().QueryRow(ctx, `SELECT max(updated_at) FROM enrolments WHERE session_id = $1 AND status <> 'cancelled'`, sess).Scan(&updatedBefore)
+		testdb.Row(t, s, `SELECT max(updated_at) FROM enrolments WHERE session_id = $1 AND status <> 'cancelled'`, sess).Scan(&updatedBefore)
 		told, err := s.UpdateSession(ctx, actor, sess, cur.Version, moved)
 		if err != nil || told != 5 {
 			t.Fatalf("told %d, %v; want 5", told, err)
@@ -127,10 +129,10 @@ func TestStore_SessionChange(t *testing.T) {
 		if after.mails != before.mails+5 || after.audits != before.audits+1 || after.sessionVersion != before.sessionVersion+1 {
 			t.Fatalf("before %+v, after %+v: want 5 mails, 1 audit entry, the session's version +1", before, after)
 		}
-		if n := enCount(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status <> 'cancelled' AND updated_at > $2`, sess, updatedBefore); n != 5 {
+		if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status <> 'cancelled' AND updated_at > $2`, sess, updatedBefore); n != 5 {
 			t.Fatalf("%d enrolments with a later LAST-MODIFIED, want 5", n)
 		}
-		if v := enCount(t, s, `SELECT version FROM enrolments WHERE id = $1`, ids[gone]); v != goneVersion {
+		if v := testdb.Int(t, s, `SELECT version FROM enrolments WHERE id = $1`, ids[gone]); v != goneVersion {
 			t.Fatal("the cancelled enrolment's calendar version moved")
 		}
 		oldWhen := catalogue.Schedule(cur.StartsAt, cur.EndsAt)
@@ -199,7 +201,7 @@ func TestStore_SessionChange(t *testing.T) {
 			t.Fatalf("before %+v, after %+v", before, after)
 		}
 		var body string
-		s.Pool().QueryRow(ctx, `SELECT body FROM mail_outbox WHERE kind = $1 ORDER BY id DESC LIMIT 1`, enrolment.KindSessionChanged).Scan(&body)
+		testdb.Row(t, s, `SELECT body FROM mail_outbox WHERE kind = $1 ORDER BY id DESC LIMIT 1`, enrolment.KindSessionChanged).Scan(&body)
 		if !strings.Contains(body, "Formateur ou formatrice :\n  avant : pas encore désigné\n  désormais : Alix Martin") {
 			t.Fatalf("mail of the trainer's assignment:\n%s", body)
 		}
@@ -243,6 +245,7 @@ func TestStore_SessionChange(t *testing.T) {
 // tells the same trainer what changed; giving it to someone else tells both; a change that changes nothing and a
 // session scheduled without a trainer tell nobody.
 func TestStore_TrainerNotices(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
@@ -266,7 +269,7 @@ func TestStore_TrainerNotices(t *testing.T) {
 		return out
 	}
 	var modTitle, modSlug string
-	s.Pool().QueryRow(ctx, `SELECT title, slug FROM modules WHERE id = $1`, mod).Scan(&modTitle, &modSlug)
+	testdb.Row(t, s, `SELECT title, slug FROM modules WHERE id = $1`, mod).Scan(&modTitle, &modSlug)
 	start := time.Now().Add(20 * 24 * time.Hour).Truncate(time.Hour)
 	x := admin.Session{ModuleID: mod, Module: modSlug, ModuleTitle: modTitle, StartsAt: start, EndsAt: start.Add(3 * time.Hour),
 		PlaceName: "Ségur", City: "Paris", Capacity: 10, TrainerID: first}

@@ -8,11 +8,13 @@ import (
 	"campus/internal/admin"
 	"campus/internal/enrolment"
 	"campus/internal/postgres"
+	"campus/internal/testdb"
 )
 
 // TestStore_Surveys: only followed trainings are surveyed, once per kind; results are aggregates published from
 // five answers; comments wait for moderation; the "à froid" invitation goes once, 60 days after.
 func TestStore_Surveys(t *testing.T) {
+	t.Parallel()
 	s := enStore(t)
 	ctx := context.Background()
 	mod := enModule(t, s, "presentiel", "published", "published")
@@ -30,7 +32,7 @@ func TestStore_Surveys(t *testing.T) {
 	}
 	hot := enrolment.SurveyAnswer{Kind: enrolment.SurveyHot, Satisfaction: 4, Usefulness: 5, Recommend: true}
 	refusal(t, s.AnswerSurvey(ctx, users[0], ids[0], hot), enrolment.CodeSurvey) // not followed yet
-	enExec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' WHERE id = $1`, sess)
+	testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' WHERE id = $1`, sess)
 	if _, err := s.MarkAttendance(ctx, sess, marks); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func TestStore_Surveys(t *testing.T) {
 	}
 
 	// À froid: sixty days later, one invitation each.
-	enExec(t, s, `UPDATE enrolments SET attendance_at = now() - interval '61 days' WHERE session_id = $1`, sess)
+	testdb.Exec(t, s, `UPDATE enrolments SET attendance_at = now() - interval '61 days' WHERE session_id = $1`, sess)
 	n, err := s.QueueColdSurveys(ctx)
 	if err != nil || n != 5 {
 		t.Fatalf("cold invitations %d, %v; want 5", n, err)

@@ -25,7 +25,8 @@ func application(email, kind string, community bool, domains ...string) trainer.
 }
 
 func TestStore_TrainerApplication(t *testing.T) {
-	s := testdb.Seeded(t)
+	t.Parallel()
+	s := testdb.NewSeeded(t, "formateurs", 4)
 	ctx := context.Background()
 	email := uniqueEmail("candidate")
 	id, created, err := s.SubmitTrainerApplication(ctx, application(email, trainer.KindExternal, true, "design-et-accessibilite", "data"))
@@ -141,7 +142,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 			t.Fatal(err)
 		}
 		var want trainer.Community
-		s.Pool().QueryRow(ctx, `SELECT count(*) FROM trainer_profiles tp JOIN users u ON u.id = tp.user_id
+		testdb.Row(t, s, `SELECT count(*) FROM trainer_profiles tp JOIN users u ON u.id = tp.user_id
 			WHERE tp.community AND u.role IN ('trainer', 'admin')`).Scan(&want.Total)
 		if c.Total != want.Total || c.Total < 1 {
 			t.Errorf("community total %d, want %d", c.Total, want.Total)
@@ -149,7 +150,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 		// The agent who did not opt in is not counted under cybersécurité.
 		for _, d := range c.ByDomain {
 			var n int
-			s.Pool().QueryRow(ctx, `SELECT count(*) FROM trainer_profile_domains pd JOIN trainer_profiles tp USING (user_id)
+			testdb.Row(t, s, `SELECT count(*) FROM trainer_profile_domains pd JOIN trainer_profiles tp USING (user_id)
 				JOIN domains d ON d.id = pd.domain_id WHERE tp.community AND d.slug = $1`, d.Key).Scan(&n)
 			if d.N != n {
 				t.Errorf("domain %s: %d, want %d", d.Key, d.N, n)
@@ -160,7 +161,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 	t.Run("Sessions", func(t *testing.T) {
 		a, _ := s.TrainerApplication(ctx, id)
 		var sessionID int64
-		s.Pool().QueryRow(ctx, `SELECT id FROM module_sessions WHERE starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
+		testdb.Row(t, s, `SELECT id FROM module_sessions WHERE starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
 		// The back-office's session form sets the trainer (migration 00006).
 		if _, err := s.Pool().Exec(ctx, `UPDATE module_sessions SET trainer_id = $2 WHERE id = $1`, sessionID, a.UserID); err != nil {
 			t.Fatal(err)
@@ -175,7 +176,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 		if ok, _ := s.GivesSession(ctx, a.UserID+1, sessionID); ok {
 			t.Error("GivesSession for another user = true")
 		}
-		s.Pool().Exec(ctx, `UPDATE module_sessions SET trainer_id = NULL WHERE id = $1`, sessionID)
+		testdb.Exec(t, s, `UPDATE module_sessions SET trainer_id = NULL WHERE id = $1`, sessionID)
 		if ok, _ := s.GivesSession(ctx, a.UserID, sessionID); ok {
 			t.Error("GivesSession after unassigning = true")
 		}

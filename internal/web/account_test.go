@@ -20,6 +20,7 @@ import (
 )
 
 func TestProfile(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b, u := signedIn(t, srv, store, account.RoleAgent)
@@ -114,6 +115,7 @@ func TestProfile(t *testing.T) {
 }
 
 func TestExportAndDelete(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b, u := signedIn(t, srv, store, account.RoleAgent)
@@ -160,6 +162,7 @@ func TestExportAndDelete(t *testing.T) {
 }
 
 func TestAdminHome(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -225,6 +228,7 @@ func TestDevMails(t *testing.T) {
 }
 
 func TestProConnect(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	fake := proconnecttest.New(t)
 	srv := accountServer(t, store, proConnectEnv(fake))

@@ -16,6 +16,7 @@ import (
 // expression is refused with a French message and the text kept; a new group applies to the public search at
 // once (the search's cache dropped), with its journal entry.
 func TestAdmin_SearchSynonyms(t *testing.T) {
+	t.Parallel()
 	store := testdb.NewSeeded(t, "synonymes", 4)
 	srv := newServer(t, store)
 	adm, _ := signedIn(t, srv, store, account.RoleAdmin)

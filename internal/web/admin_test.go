@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -22,7 +20,6 @@ import (
 	"campus/internal/account"
 	"campus/internal/admin"
 	"campus/internal/catalogue"
-	"campus/internal/config"
 	"campus/internal/enrolment"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
@@ -42,26 +39,17 @@ func backofficeStore(t *testing.T) *postgres.Store {
 // change feed (as `serve` runs it), and the server itself for walking its routes.
 func backofficeServer(t *testing.T, store *postgres.Store) (*httptest.Server, *web.Server) {
 	t.Helper()
-	cfg, err := config.FromEnv(func(k string) string {
-		return map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	portal := web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { portal.WatchChanges(ctx); close(done) }()
-	srv := httptest.NewServer(portal.Handler())
-	t.Cleanup(func() { srv.Close(); cancel(); <-done })
-	deadline := time.Now().Add(5 * time.Second)
-	for !portal.CacheEnabled() {
-		if time.Now().After(deadline) {
-			t.Fatal("the change feed did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return srv, portal
+	return startWatched(t, store, map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"})
+}
+
+// backofficeAdmin is the set-up of most back-office tests: a seeded database of the test's own, the portal on
+// it with its cache and change feed (backofficeServer), and a browser signed in as an admin.
+func backofficeAdmin(t *testing.T) (*postgres.Store, *httptest.Server, *browser) {
+	t.Helper()
+	store := backofficeStore(t)
+	srv, _ := backofficeServer(t, store)
+	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	return store, srv, b
 }
 
 // postFile sends a file in the import form (multipart).
@@ -125,9 +113,9 @@ func moduleForm(slug, title, domain string) url.Values {
 // with a bad row, edit concurrently with another admin, read it all in the audit log; an agent gets 403
 // everywhere under /admin.
 func TestAdmin_Acceptance(t *testing.T) {
+	t.Parallel()
 	store := backofficeStore(t)
 	srv, portal := backofficeServer(t, store)
-	ctx := context.Background()
 	b, me := signedIn(t, srv, store, account.RoleAdmin)
 	anon := newBrowser(t, srv)
 
@@ -190,7 +178,7 @@ func TestAdmin_Acceptance(t *testing.T) {
 	if dry.doc.Find(`form[action^="/admin/import/"]`).Length() != 0 {
 		t.Error("a file with a rejected row offers to be applied")
 	}
-	if n := countRows(t, store, `SELECT count(*) FROM modules WHERE slug LIKE 'import-%'`); n != 0 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM modules WHERE slug LIKE 'import-%'`); n != 0 {
 		t.Fatalf("the dry run wrote %d modules", n)
 	}
 
@@ -214,7 +202,7 @@ func TestAdmin_Acceptance(t *testing.T) {
 		t.Errorf("typed title lost: %q", v)
 	}
 	var title string
-	store.Pool().QueryRow(ctx, `SELECT title FROM modules WHERE id = $1`, moduleID).Scan(&title)
+	testdb.Row(t, store, `SELECT title FROM modules WHERE id = $1`, moduleID).Scan(&title)
 	if title != "Écoconcevoir un service public (2 jours)" {
 		t.Fatalf("the stale save overwrote: %q", title)
 	}
@@ -276,6 +264,7 @@ func TestAdmin_Acceptance(t *testing.T) {
 }
 
 func TestAdmin_FormErrorsKeepValues(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -312,13 +301,13 @@ func TestAdmin_FormErrorsKeepValues(t *testing.T) {
 	if n := p.doc.Find("#erreurs-formulaire li").Length(); n != 5 {
 		t.Errorf("%d errors in the summary, want 5", n)
 	}
-	if n := countRows(t, store, `SELECT count(*) FROM modules WHERE title = 'Un module au titre gardé'`); n != 0 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM modules WHERE title = 'Un module au titre gardé'`); n != 0 {
 		t.Error("an invalid module was saved")
 	}
 
 	// A session in the past, with no place, for an online module.
 	var online string
-	store.Pool().QueryRow(context.Background(), `SELECT slug FROM modules WHERE format = 'en_ligne' LIMIT 1`).Scan(&online)
+	testdb.Row(t, store, `SELECT slug FROM modules WHERE format = 'en_ligne' LIMIT 1`).Scan(&online)
 	p = b.post("/admin/sessions", url.Values{"module": {online}, "starts_at": {"2020-01-01T09:00"}, "ends_at": {"2020-01-01T08:00"}, "capacity": {"0"}})
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(selectFieldError(p, "module"), "en ligne") ||
 		!strings.Contains(fieldError(p, "ends_at"), "après le début") || !strings.Contains(fieldError(p, "place_name"), "lieu") ||
@@ -342,30 +331,26 @@ func TestAdmin_FormErrorsKeepValues(t *testing.T) {
 }
 
 func TestAdmin_TrackOrderAndPreview(t *testing.T) {
-	store := backofficeStore(t)
-	srv, _ := backofficeServer(t, store)
-	ctx := context.Background()
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	t.Parallel()
+	store, srv, b := backofficeAdmin(t)
 	anon := newBrowser(t, srv)
 
 	var domain string
-	store.Pool().QueryRow(ctx, `SELECT slug FROM domains WHERE status = 'published' ORDER BY position LIMIT 1`).Scan(&domain)
+	testdb.Row(t, store, `SELECT slug FROM domains WHERE status = 'published' ORDER BY position LIMIT 1`).Scan(&domain)
 	id := createdID(t, b.post("/admin/parcours", url.Values{"title": {"Parcours de test ordonné"}, "domain": {domain},
 		"summary": {"Trois modules dans un ordre choisi."}, "participants": {"0"}}))
 	var mods []struct {
 		id    int64
 		title string
 	}
-	rows, _ := store.Pool().Query(ctx, `SELECT id, title FROM modules WHERE status = 'published' ORDER BY id LIMIT 3`)
-	for rows.Next() {
-		var m struct {
+	for _, id := range testdb.Column[int64](t, store, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 3`) {
+		m := struct {
 			id    int64
 			title string
-		}
-		rows.Scan(&m.id, &m.title)
+		}{id: id}
+		testdb.Row(t, store, `SELECT title FROM modules WHERE id = $1`, id).Scan(&m.title)
 		mods = append(mods, m)
 	}
-	rows.Close()
 	for _, m := range mods {
 		expectRedirect(t, b.post("/admin/parcours/"+id+"/modules", url.Values{"module": {fmt.Sprint(m.id)}}),
 			http.StatusSeeOther, "/admin/parcours/"+id+"#modules")
@@ -420,9 +405,8 @@ func TestAdmin_TrackOrderAndPreview(t *testing.T) {
 }
 
 func TestAdmin_ImportExport(t *testing.T) {
-	store := backofficeStore(t)
-	srv, _ := backofficeServer(t, store)
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	t.Parallel()
+	store, _, b := backofficeAdmin(t)
 
 	exp := b.get("/admin/export/modules.csv")
 	if exp.status != http.StatusOK || !strings.HasPrefix(exp.header.Get("Content-Type"), "text/csv") ||
@@ -473,7 +457,7 @@ func TestAdmin_ImportExport(t *testing.T) {
 			t.Fatalf("dry run: %d %q", dry.status, text(dry.doc.Find("main table")))
 		}
 		expectRedirect(t, b.post(action, url.Values{}), http.StatusSeeOther, "/admin/journal?entite=module")
-		if n := countRows(t, store, `SELECT count(*) FROM modules WHERE slug = 'import-web' AND status = 'draft'`); n != 1 {
+		if n := testdb.Int(t, store, `SELECT count(*) FROM modules WHERE slug = 'import-web' AND status = 'draft'`); n != 1 {
 			t.Error("the import was not applied")
 		}
 		again := b.post(action, url.Values{})
@@ -501,17 +485,15 @@ func fieldError2(p page, name string) string {
 }
 
 func TestAdmin_Dashboard(t *testing.T) {
-	store := backofficeStore(t)
-	srv, _ := backofficeServer(t, store)
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
-	ctx := context.Background()
+	t.Parallel()
+	store, _, b := backofficeAdmin(t)
 	// A session this month, half full, without a trainer.
 	now := time.Now().In(catalogue.Paris)
 	start := now.Add(-30 * time.Minute) // under way: still to watch
 	if start.Month() != now.Month() {
 		start = now
 	}
-	exec(t, store, `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, city, capacity, seats_taken)
+	testdb.Exec(t, store, `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, city, capacity, seats_taken)
 		SELECT 'tableau-de-bord', id, $1, $2, 'Ségur', 'Paris', 10, 5 FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`,
 		start, start.Add(2*time.Hour))
 	p := b.get("/admin")
@@ -528,26 +510,17 @@ func TestAdmin_Dashboard(t *testing.T) {
 		t.Errorf("%d sessions listed on the dashboard", n)
 	}
 	var modulesPublished int
-	store.Pool().QueryRow(ctx, `SELECT count(*) FROM modules WHERE status = 'published'`).Scan(&modulesPublished)
+	testdb.Row(t, store, `SELECT count(*) FROM modules WHERE status = 'published'`).Scan(&modulesPublished)
 	counts := strings.Join(tableRows(p, "#catalogue-etats + .fr-table"), "\n")
 	if !strings.Contains(counts, fmt.Sprintf("Modules | 0 | — | %d | 0", modulesPublished)) {
 		t.Errorf("counts: %q", counts)
 	}
-	noTrainer := countRows(t, store, `SELECT count(*) FROM module_sessions WHERE status = 'scheduled' AND trainer_id IS NULL
+	noTrainer := testdb.Int(t, store, `SELECT count(*) FROM module_sessions WHERE status = 'scheduled' AND trainer_id IS NULL
 		AND starts_at > now() AND starts_at < now() + interval '60 days'`)
 	if got := text(p.doc.Find("#a-traiter ~ ul")); noTrainer == 0 ||
 		!strings.Contains(got, fmt.Sprintf("Sessions des 60 prochains jours sans formateur ou formatrice : %d", noTrainer)) {
 		t.Errorf("pending: %q (want %d sessions without trainer)", got, noTrainer)
 	}
-}
-
-func countRows(t *testing.T, s *postgres.Store, sql string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := s.Pool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
 }
 
 // tableRows reads the body rows of the first table matching selector, cells joined with " | ".
@@ -565,15 +538,14 @@ func tableRows(p page, selector string) []string {
 // lowering it below the seats taken is refused on the field, and cancelling (confirmed) tells every agent;
 // both are in the audit log.
 func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
-	store := backofficeStore(t)
-	srv, _ := backofficeServer(t, store)
+	t.Parallel()
+	store, _, b := backofficeAdmin(t)
 	ctx := context.Background()
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
 
 	var sessionID int64
-	store.Pool().QueryRow(ctx, `SELECT ms.id FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
+	testdb.Row(t, store, `SELECT ms.id FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
 		WHERE ms.starts_at > now() + interval '3 days' AND m.status = 'published' ORDER BY ms.starts_at LIMIT 1`).Scan(&sessionID)
-	exec(t, store, `UPDATE module_sessions SET capacity = 1 WHERE id = $1`, sessionID)
+	testdb.Exec(t, store, `UPDATE module_sessions SET capacity = 1 WHERE id = $1`, sessionID)
 	var agents []account.User
 	for i := range 3 {
 		u := newUser(t, store, fmt.Sprintf("inscrit%d", i), account.RoleAgent)
@@ -589,7 +561,7 @@ func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
 	if got := text(b.follow(p).doc.Find(".fr-alert")); !strings.Contains(got, "1 personne a quitté la liste d’attente") {
 		t.Errorf("flash: %q", got)
 	}
-	if n := countRows(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sessionID); n != 2 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sessionID); n != 2 {
 		t.Errorf("%d confirmed after raising the capacity to 2", n)
 	}
 	p = b.post(path+"/capacite", url.Values{"capacity": {"1"}})
@@ -620,12 +592,11 @@ func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
 // TestAdmin_TailoredProgramme: a track with an administration is a tailored programme: listed apart, public
 // under /programmes-sur-mesure, its old slug redirecting there.
 func TestAdmin_TailoredProgramme(t *testing.T) {
-	store := backofficeStore(t)
-	srv, _ := backofficeServer(t, store)
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	t.Parallel()
+	store, srv, b := backofficeAdmin(t)
 	anon := newBrowser(t, srv)
 	var domain string
-	store.Pool().QueryRow(context.Background(), `SELECT slug FROM domains WHERE status = 'published' ORDER BY position LIMIT 1`).Scan(&domain)
+	testdb.Row(t, store, `SELECT slug FROM domains WHERE status = 'published' ORDER BY position LIMIT 1`).Scan(&domain)
 
 	if p := b.get("/admin/parcours/nouveau?type=programme"); text(p.doc.Find("h1")) != "Créer un programme sur mesure" {
 		t.Fatalf("h1 %q", text(p.doc.Find("h1")))

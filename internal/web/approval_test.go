@@ -12,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"campus/internal/postgres"
+	"campus/internal/testdb"
 )
 
 var approvalPath = regexp.MustCompile(`https://campus\.example\.gouv\.fr(/accord/[A-Za-z0-9_-]{43})\b`)
@@ -36,6 +37,7 @@ func approvalLink(t *testing.T, store *postgres.Store, manager string) string {
 // with a message; the next agent of the waitlist gets the held seat, whose manager, having a Campus account,
 // approves from "Les demandes de mon équipe".
 func TestApproval_AgentManagerLoop(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -84,7 +86,7 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 		t.Fatalf("Mes formations does not show the held seat: %q", held)
 	}
 	var idA int64
-	store.Pool().QueryRow(ctx, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentA.ID, sess).Scan(&idA)
+	testdb.Row(t, store, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentA.ID, sess).Scan(&idA)
 	if ics := a.get("/mes-formations/" + itoa(int(idA)) + "/calendrier.ics").body; !strings.Contains(ics, "STATUS:TENTATIVE") {
 		t.Fatalf("the held seat's calendar event is not tentative:\n%s", ics)
 	}
@@ -105,7 +107,7 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	if open.doc.Find(`form[method=post] button[name=decision][value=accord]`).Length() != 1 || !strings.Contains(text(open.doc.Find("main")), agentA.Email) {
 		t.Fatal("no decision form on the link's page")
 	}
-	if st := dbInt(t, store, `SELECT (status = 'held')::int FROM enrolments WHERE id = $1`, idA); st != 1 {
+	if st := testdb.Int(t, store, `SELECT (status = 'held')::int FROM enrolments WHERE id = $1`, idA); st != 1 {
 		t.Fatal("opening the link changed the enrolment")
 	}
 	// A cross-site POST is refused (CSRF), a wrong token is a 404.
@@ -135,7 +137,7 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	}
 
 	// B, head of the waitlist, now holds the seat; B's manager has an account and decides from their page.
-	if st := dbInt(t, store, `SELECT (status = 'held')::int FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentB.ID, sess); st != 1 {
+	if st := testdb.Int(t, store, `SELECT (status = 'held')::int FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentB.ID, sess); st != 1 {
 		t.Fatal("the head of the waitlist did not get the held seat")
 	}
 	approvalLink(t, store, managerB) // asked by mail too
@@ -154,13 +156,13 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 		t.Fatalf("another user's decision: %d", p.status)
 	}
 	expectRedirect(t, mgr.post(action, url.Values{"decision": {"accord"}}), http.StatusSeeOther, "/mes-formations/equipe")
-	if st := dbInt(t, store, `SELECT (status = 'confirmed')::int FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentB.ID, sess); st != 1 {
+	if st := testdb.Int(t, store, `SELECT (status = 'confirmed')::int FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentB.ID, sess); st != 1 {
 		t.Fatal("approval from the team page did not confirm the seat")
 	}
 	if txt := text(b.get("/mes-formations").doc.Find("section[aria-labelledby=a-venir]")); !strings.Contains(txt, "Accord de votre responsable") {
 		t.Fatalf("Mes formations does not show the approval: %q", txt)
 	}
-	if n := dbInt(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'enrolment' AND action IN ('approval_request', 'refuse', 'approve')`); n != 4 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'enrolment' AND action IN ('approval_request', 'refuse', 'approve')`); n != 4 {
 		t.Fatalf("%d audit entries, want 4 (two requests, a refusal, an approval)", n)
 	}
 }

@@ -16,12 +16,14 @@ import (
 
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	"campus/internal/testenv"
 )
 
 // TestAttendance_PerDayAndAbsence: an agent declares an absence from "Mes formations" (a reason is required;
 // before the cut-off the enrolment is cancelled); the session's trainer marks attendance day by day, prints the
 // day's sign-in sheet, and the attestation counts only the days attended.
 func TestAttendance_PerDayAndAbsence(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -148,12 +150,7 @@ func TestAttendance_PerDayAndAbsence(t *testing.T) {
 // pdfText is the text of a PDF as poppler's pdftotext reads it (which must parse it without a complaint).
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	if _, err := osexec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext is missing and CI=true: this test may not skip (apt-get install poppler-utils)")
-		}
-		t.Skip("SKIPPED: pdftotext is missing (apt-get install poppler-utils)")
-	}
+	testenv.Command(t, "apt-get install poppler-utils", "pdftotext")
 	file := filepath.Join(t.TempDir(), "document.pdf")
 	if err := os.WriteFile(file, pdf, 0o600); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -16,25 +15,26 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/catalogue"
+	"campus/internal/testdb"
+	"campus/internal/testenv"
 	"campus/internal/web"
 )
 
 // TestAttestation: a followed training has a printable attestation and a PDF, for its agent and admins only;
 // a training not followed has none.
 func TestAttestation(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, m.id, 10, 4*24*time.Hour)
-	b, u := signedIn(t, srv, store, account.RoleAgent)
-	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
-	id := dbIDs(t, store, `SELECT id FROM enrolments WHERE user_id = $1`, u.ID)[0]
+	b, u, id := enrolThroughPage(t, srv, store, m, sess)
 	page := fmt.Sprintf("/mes-formations/%d/attestation", id)
 
 	if p := b.get(page); p.status != http.StatusNotFound {
 		t.Fatalf("attestation before the training: %d", p.status)
 	}
-	exec(t, store, `UPDATE module_sessions SET starts_at = now() - interval '2 days', ends_at = now() - interval '2 days' + interval '7 hours' WHERE id = $1`, sess)
+	testdb.Exec(t, store, `UPDATE module_sessions SET starts_at = now() - interval '2 days', ends_at = now() - interval '2 days' + interval '7 hours' WHERE id = $1`, sess)
 	if _, err := store.MarkAttendance(t.Context(), sess, map[int64]bool{id: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -60,12 +60,7 @@ func TestAttestation(t *testing.T) {
 	}
 
 	t.Run("PDF", func(t *testing.T) {
-		if !web.PDFAvailable() {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("DejaVu Sans is not installed and CI=true: the PDF test may not skip (apt-get install fonts-dejavu-core)")
-			}
-			t.Skip("SKIPPED: DejaVu Sans is not installed (apt-get install fonts-dejavu-core)")
-		}
+		testenv.Require(t, web.PDFAvailable(), "DejaVu Sans is not installed (apt-get install fonts-dejavu-core)")
 		p := b.get(page + ".pdf")
 		if p.status != http.StatusOK || p.header.Get("Content-Type") != "application/pdf" {
 			t.Fatalf("PDF: %d %s", p.status, p.header.Get("Content-Type"))
@@ -110,7 +105,7 @@ func TestAttestation(t *testing.T) {
 			got = append(got, text(dt)+" : "+text(dt.Next()))
 		})
 		var startsAt, endsAt time.Time
-		store.Pool().QueryRow(t.Context(), `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, sess).Scan(&startsAt, &endsAt)
+		testdb.Row(t, store, `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, sess).Scan(&startsAt, &endsAt)
 		want := []string{"Titulaire : Camille Martin", "Formation : " + m.title, "Date : " + foldSpace(catalogue.Span(startsAt, endsAt)),
 			"Durée : 7 h", "Délivrée par : Campus du numérique public – Direction interministérielle du numérique (DINUM)"}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -182,12 +177,7 @@ func attestationNumberOf(id int64) string { return fmt.Sprintf("-%06d", id) }
 // text has the State's brand block, the module and the verification address.
 func checkAttestationPDF(t *testing.T, pdf []byte, module, verify string) {
 	t.Helper()
-	if _, err := osexec.LookPath("pdfinfo"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdfinfo is missing and CI=true: this test may not skip (apt-get install poppler-utils)")
-		}
-		t.Skip("SKIPPED: pdfinfo is missing (apt-get install poppler-utils)")
-	}
+	testenv.Command(t, "apt-get install poppler-utils", "pdfinfo")
 	file := filepath.Join(t.TempDir(), "attestation.pdf")
 	if err := os.WriteFile(file, pdf, 0o600); err != nil {
 		t.Fatal(err)

@@ -17,11 +17,11 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"campus/internal/account"
-	"campus/internal/account/accounttest"
 	"campus/internal/config"
 	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/proconnect/proconnecttest"
+	"campus/internal/testdb"
 	"campus/internal/web"
 )
 
@@ -165,7 +165,7 @@ func fieldError(p page, name string) string {
 
 func formMessage(p page) string { return text(p.doc.Find("#erreurs-formulaire")) }
 
-const goodPassword = "cheval agrafe pile correcte"
+const goodPassword = testdb.Password
 
 // newUser creates a verified account with goodPassword directly in the store.
 func newUser(t testing.TB, store *postgres.Store, prefix, role string) account.User {
@@ -176,21 +176,7 @@ func newUser(t testing.TB, store *postgres.Store, prefix, role string) account.U
 // newUserAt is newUser with the account's address.
 func newUserAt(t testing.TB, store *postgres.Store, email, role string) account.User {
 	t.Helper()
-	ctx := context.Background()
-	hash := accounttest.Hash(goodPassword)
-	tok, th := account.NewToken()
-	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: hash, GivenName: "Camille", UsualName: "Martin",
-		Administration: "DINUM"}, th, mail.VerifyEmail(email, tok), mail.AlreadyRegistered(email, "", "", "")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.VerifyEmail(ctx, account.HashToken(tok)); err != nil {
-		t.Fatal(err)
-	}
-	u, err := store.GrantRole(ctx, email, role)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
+	return testdb.User(t, store, testdb.Account{Email: email, Role: role})
 }
 
 // signedIn returns a browser signed in as a new user of the role.

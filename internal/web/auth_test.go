@@ -17,6 +17,7 @@ import (
 // TestAccount_Journey: sign-up → verification mail in the outbox → verify → sign-in → cookie attributes →
 // the session works on a second instance over the same database → logout invalidates it everywhere.
 func TestAccount_Journey(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b := newBrowser(t, srv)
@@ -129,13 +130,14 @@ func TestAccount_Journey(t *testing.T) {
 	old.c.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookieName(false), Value: stolen}})
 	expectRedirect(t, old.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
 	var n int
-	store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM sessions WHERE token = $1`, stolen).Scan(&n)
+	testdb.Row(t, store, `SELECT count(*) FROM sessions WHERE token = $1`, stolen).Scan(&n)
 	if n != 0 {
 		t.Error("the old session is still stored after logout")
 	}
 }
 
 func TestSessionCookie_Secure(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, map[string]string{"CAMPUS_COOKIE_SECURE": "true"})
 	u := newUser(t, store, "securise", account.RoleAgent)
@@ -187,16 +189,17 @@ func TestSessionLifetimes(t *testing.T) {
 	srv := accountServer(t, store, map[string]string{"CAMPUS_SESSION_IDLE_TIMEOUT": "1m", "CAMPUS_SESSION_LIFETIME": "2m"})
 	b, _ := signedIn(t, srv, store, account.RoleAgent)
 	var expiry time.Time
-	store.Pool().QueryRow(context.Background(), `SELECT expiry FROM sessions WHERE token = $1`, b.cookie().Value).Scan(&expiry)
+	testdb.Row(t, store, `SELECT expiry FROM sessions WHERE token = $1`, b.cookie().Value).Scan(&expiry)
 	if d := time.Until(expiry); d <= 0 || d > time.Minute+5*time.Second {
 		t.Errorf("session expires in %v, want the 1m idle timeout", d)
 	}
 	// An expired session is not accepted.
-	store.Pool().Exec(context.Background(), `UPDATE sessions SET expiry = now() - interval '1 second' WHERE token = $1`, b.cookie().Value)
+	testdb.Exec(t, store, `UPDATE sessions SET expiry = now() - interval '1 second' WHERE token = $1`, b.cookie().Value)
 	expectRedirect(t, b.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
 }
 
 func TestSignUp_BadInput(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	valid := func() url.Values {
@@ -289,6 +292,7 @@ func TestSignUp_BadInput(t *testing.T) {
 }
 
 func TestLogin_NoEnumeration(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	u := newUser(t, store, "enum", account.RoleAgent)
@@ -366,6 +370,7 @@ func TestLogin_RateLimited(t *testing.T) {
 }
 
 func TestPasswordReset(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	u := newUser(t, store, "oubli", account.RoleAgent)
@@ -413,6 +418,7 @@ func TestPasswordReset(t *testing.T) {
 // TestCrossOriginPostsRefused: forged cross-origin POSTs on every account form are refused by
 // http.CrossOriginProtection before reaching the handler.
 func TestCrossOriginPostsRefused(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b, u := signedIn(t, srv, store, account.RoleAgent)

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -102,7 +101,7 @@ var param = regexp.MustCompile(`\{([^}:]+)(:[^}]*)?\}`)
 // samplePath fills the route's parameters with values that exist in the seeded database when possible.
 func samplePath(t *testing.T, store *postgres.Store, pattern string) string {
 	var moduleSlug string
-	store.Pool().QueryRow(context.Background(), `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
 	pattern = strings.TrimSuffix(pattern, "/*")
 	return param.ReplaceAllStringFunc(pattern, func(m string) string {
 		name := param.FindStringSubmatch(m)[1]

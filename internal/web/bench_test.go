@@ -15,8 +15,8 @@ import (
 func BenchmarkPages(b *testing.B) {
 	store := testdb.Seeded(b)
 	var module, track string
-	store.Pool().QueryRow(context.Background(), `SELECT slug FROM modules WHERE format = 'hybride' ORDER BY id LIMIT 1`).Scan(&module)
-	store.Pool().QueryRow(context.Background(), `SELECT slug FROM tracks WHERE administration = '' ORDER BY id LIMIT 1`).Scan(&track)
+	testdb.Row(b, store, `SELECT slug FROM modules WHERE format = 'hybride' ORDER BY id LIMIT 1`).Scan(&module)
+	testdb.Row(b, store, `SELECT slug FROM tracks WHERE administration = '' ORDER BY id LIMIT 1`).Scan(&track)
 	for _, mode := range []string{"cache", "sans-cache"} {
 		var h http.Handler
 		if mode == "cache" {

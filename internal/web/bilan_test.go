@@ -24,8 +24,8 @@ func bilanEnrolments(t *testing.T, store *postgres.Store, administration string)
 	t.Helper()
 	ctx := context.Background()
 	var module, other int64
-	store.Pool().QueryRow(ctx, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
-	store.Pool().QueryRow(ctx, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&other)
+	testdb.Row(t, store, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
+	testdb.Row(t, store, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&other)
 	for i, status := range []string{"completed", "confirmed", "cancelled"} {
 		var user int64
 		if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email, administration) VALUES ($1, $2) RETURNING id`,
@@ -88,6 +88,7 @@ func csvCount(rec []string) string {
 }
 
 func TestBilan_FiguresAreTheDatabases(t *testing.T) {
+	t.Parallel()
 	// It adds agents and enrolments: a seeded database of its own, not the shared one other tests read.
 	store := testdb.NewSeeded(t, "bilan", 10)
 	srv := accountServer(t, store, nil)
@@ -151,7 +152,7 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 	p.doc.Find("#par-domaine-donnees tbody tr").Each(func(_ int, tr *goquery.Selection) {
 		title := text(tr.Find("th"))
 		var made, done int
-		store.Pool().QueryRow(ctx, `SELECT count(*) FILTER (WHERE e.status <> 'cancelled'), count(*) FILTER (WHERE e.status IN ('attended', 'completed'))
+		testdb.Row(t, store, `SELECT count(*) FILTER (WHERE e.status <> 'cancelled'), count(*) FILTER (WHERE e.status IN ('attended', 'completed'))
 			FROM enrolments e JOIN modules m ON m.id = e.module_id JOIN domains d ON d.id = m.domain_id WHERE d.title = $1`, title).Scan(&made, &done)
 		cells := tr.Find("td")
 		for i, n := range []int{made, done} {
@@ -243,14 +244,14 @@ func TestBilan_Admin(t *testing.T) {
 		uniqueEmail("bilan-formateur"), administration).Scan(&trainerID); err != nil {
 		t.Fatal(err)
 	}
-	exec(t, store, `INSERT INTO trainer_profiles (user_id, kind, organisation) VALUES ($1, 'interne', $2)`, trainerID, administration)
+	testdb.Exec(t, store, `INSERT INTO trainer_profiles (user_id, kind, organisation) VALUES ($1, 'interne', $2)`, trainerID, administration)
 	if err := store.Pool().QueryRow(ctx, `SELECT id FROM domains WHERE slug = 'data'`).Scan(&domain); err != nil {
 		t.Fatal(err)
 	}
 	slug := "programme-bilan-" + strconv.FormatInt(seq.Add(1), 10)
-	exec(t, store, `INSERT INTO tracks (slug, domain_id, title, status, administration, participants)
+	testdb.Exec(t, store, `INSERT INTO tracks (slug, domain_id, title, status, administration, participants)
 		VALUES ($1, $2, 'Programme du bilan filtré', 'published', $3, 42)`, slug, domain, administration)
-	t.Cleanup(func() { exec(t, store, `DELETE FROM tracks WHERE slug = $1`, slug) })
+	t.Cleanup(func() { testdb.Exec(t, store, `DELETE FROM tracks WHERE slug = $1`, slug) })
 	p = admin.get("/admin/bilan?" + url.Values{"administration": {key}}.Encode())
 	if keyFigure(p, "formateurs") != "1" || keyFigure(p, "participants aux programmes sur mesure") != "42" {
 		t.Errorf("filtered stocks: %s trainers, %s programme participants, want 1 and 42", keyFigure(p, "formateurs"),
@@ -289,6 +290,7 @@ func TestBilan_Admin(t *testing.T) {
 // its CSV and its JSON publish no count of people from 1 to 4: 2 is "moins de 5" (null with its reason in the
 // files), 7 is hidden too (2 alone would be the total minus the published values), 12 and the totals are exact.
 func TestBilan_SmallCountsHidden(t *testing.T) {
+	t.Parallel()
 	store := testdb.NewSeeded(t, "bilansecret", 4)
 	ctx := context.Background()
 	rows, err := store.Pool().Query(ctx, `SELECT DISTINCT ON (m.domain_id) m.id, d.title FROM modules m JOIN domains d ON d.id = m.domain_id
@@ -310,7 +312,7 @@ func TestBilan_SmallCountsHidden(t *testing.T) {
 		t.Fatalf("%d modules: %v", len(modules), rows.Err())
 	}
 	var existing int
-	store.Pool().QueryRow(ctx, `SELECT count(*) FROM enrolments`).Scan(&existing)
+	testdb.Row(t, store, `SELECT count(*) FROM enrolments`).Scan(&existing)
 	if existing != 0 {
 		t.Fatalf("the seed has %d enrolments: the figures below assume none", existing)
 	}

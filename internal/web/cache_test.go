@@ -67,13 +67,13 @@ func eventually(t *testing.T, within time.Duration, f func() string) {
 // TestCache_InvalidatedAcrossInstances: two instances cache the same pages; a change written to the database
 // by anyone (here: SQL, as another instance's admin would) shows on both within a second.
 func TestCache_InvalidatedAcrossInstances(t *testing.T) {
-	store := testdb.Seeded(t)
-	ctx := context.Background()
+	t.Parallel()
+	store := testdb.NewSeeded(t, "cache_instances", 4)
 	a, _ := newWatchedServer(t, store)
 	b, _ := newWatchedServer(t, store)
 
 	var slug, title string
-	store.Pool().QueryRow(ctx, `SELECT slug, title FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`).Scan(&slug, &title)
+	testdb.Row(t, store, `SELECT slug, title FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`).Scan(&slug, &title)
 	for _, srv := range []*httptest.Server{a, b} {
 		if p := get(t, srv, "/modules/"+slug); text(p.doc.Find("h1")) != title {
 			t.Fatalf("h1 %q, want %q", text(p.doc.Find("h1")), title)
@@ -82,8 +82,8 @@ func TestCache_InvalidatedAcrossInstances(t *testing.T) {
 
 	t.Run("CatalogueEdit", func(t *testing.T) {
 		renamed := title + " (nouvelle édition)"
-		exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, renamed, slug)
-		defer exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, title, slug)
+		testdb.Exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, renamed, slug)
+		defer testdb.Exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, title, slug)
 		for name, srv := range map[string]*httptest.Server{"A": a, "B": b} {
 			eventually(t, time.Second, func() string {
 				if got := text(get(t, srv, "/modules/"+slug).doc.Find("h1")); got != renamed {
@@ -103,8 +103,8 @@ func TestCache_InvalidatedAcrossInstances(t *testing.T) {
 			}
 		}
 		renamed := title + " (session de printemps)"
-		exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, renamed, slug)
-		defer exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, title, slug)
+		testdb.Exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, renamed, slug)
+		defer testdb.Exec(t, store, `UPDATE modules SET title = $1 WHERE slug = $2`, title, slug)
 		for name, srv := range map[string]*httptest.Server{"A": a, "B": b} {
 			eventually(t, time.Second, func() string {
 				if got := text(get(t, srv, path).doc.Find(`a[href="/modules/` + slug + `"]`)); got != renamed {
@@ -118,11 +118,11 @@ func TestCache_InvalidatedAcrossInstances(t *testing.T) {
 	t.Run("SeatsTaken", func(t *testing.T) {
 		var ref string
 		var capacity int
-		store.Pool().QueryRow(ctx, `SELECT ms.ref, ms.capacity FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
+		testdb.Row(t, store, `SELECT ms.ref, ms.capacity FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
 			WHERE m.slug = $1 ORDER BY ms.starts_at LIMIT 1`, slug).Scan(&ref, &capacity)
 		get(t, a, "/modules/"+slug) // cached
-		exec(t, store, `UPDATE module_sessions SET seats_taken = 5 WHERE ref = $1`, ref)
-		defer exec(t, store, `UPDATE module_sessions SET seats_taken = 0 WHERE ref = $1`, ref)
+		testdb.Exec(t, store, `UPDATE module_sessions SET seats_taken = 5 WHERE ref = $1`, ref)
+		defer testdb.Exec(t, store, `UPDATE module_sessions SET seats_taken = 0 WHERE ref = $1`, ref)
 		want := itoa(capacity-5) + " sur " + itoa(capacity)
 		eventually(t, time.Second, func() string {
 			if row := text(get(t, a, "/modules/"+slug).doc.Find("#sessions ~ div tbody tr").First()); !strings.Contains(row, want) {
@@ -133,16 +133,10 @@ func TestCache_InvalidatedAcrossInstances(t *testing.T) {
 	})
 }
 
-func exec(t *testing.T, s *postgres.Store, sql string, args ...any) {
-	t.Helper()
-	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // TestPageCache: anonymous visitors get the same rendered page from the cache, with the same tag and the
 // security headers of any page; unknown slugs still answer 404 with a valid page.
 func TestPageCache(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv, s := newWatchedServer(t, store)
 	var bodies, tags []string
@@ -181,6 +175,7 @@ func TestPageCache(t *testing.T) {
 // cancelled, so the database read fails and nothing is written) leaves nothing in the cache; the next visitor
 // gets the whole page.
 func TestPageCache_CancelledRequestNotKept(t *testing.T) {
+	t.Parallel()
 	_, portal := newWatchedServer(t, testdb.Seeded(t))
 	h := portal.Handler()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -195,6 +190,7 @@ func TestPageCache_CancelledRequestNotKept(t *testing.T) {
 }
 
 func TestPageCache_Compressed(t *testing.T) {
+	t.Parallel()
 	srv, _ := newWatchedServer(t, testdb.Seeded(t))
 	for i := 0; i < 2; i++ { // the first render fills the cache, the second is served from it
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/partenaires", nil)

@@ -12,6 +12,7 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/catalogue"
+	"campus/internal/testdb"
 )
 
 func parseICS(t *testing.T, p page) *ics.Calendar {
@@ -42,14 +43,13 @@ func prop(e *ics.VEvent, name ics.ComponentProperty) string {
 // and DTEND in Europe/Paris with its VTIMEZONE, LOCATION, URL; after a cancellation the same UID says
 // STATUS:CANCELLED with a higher SEQUENCE.
 func TestCalendar_EnrolmentFile(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	// A session across the change to summer time would be odd; any date works as long as times read back right.
 	sess := enrolSession(t, store, m.id, 10, 15*24*time.Hour)
-	b, u := signedIn(t, srv, store, account.RoleAgent)
-	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
-	id := dbIDs(t, store, `SELECT id FROM enrolments WHERE user_id = $1`, u.ID)[0]
+	b, _, id := enrolThroughPage(t, srv, store, m, sess)
 	path := fmt.Sprintf("/mes-formations/%d/calendrier.ics", id)
 
 	p := b.get(path)
@@ -74,7 +74,7 @@ func TestCalendar_EnrolmentFile(t *testing.T) {
 		t.Fatalf("DTSTART without TZID=Europe/Paris: %+v", start)
 	}
 	var startsAt, endsAt time.Time
-	store.Pool().QueryRow(t.Context(), `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, sess).Scan(&startsAt, &endsAt)
+	testdb.Row(t, store, `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, sess).Scan(&startsAt, &endsAt)
 	gotStart, err := ev.GetStartAt()
 	if err != nil || !gotStart.Equal(startsAt) || gotStart.Location().String() != "Europe/Paris" {
 		t.Fatalf("DTSTART %v (%v), want %v", gotStart, err, startsAt)
@@ -115,13 +115,12 @@ func TestCalendar_EnrolmentFile(t *testing.T) {
 // TestCalendar_Feed: the private feed link is shown once, serves the agent's sessions without cookies (same
 // UIDs as the files), and stops working when regenerated or revoked.
 func TestCalendar_Feed(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "hybride", "published", "published")
 	sess := enrolSession(t, store, m.id, 10, 8*24*time.Hour)
-	b, u := signedIn(t, srv, store, account.RoleAgent)
-	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
-	id := dbIDs(t, store, `SELECT id FROM enrolments WHERE user_id = $1`, u.ID)[0]
+	b, u, id := enrolThroughPage(t, srv, store, m, sess)
 
 	if b.get("/mes-formations").doc.Find("#lien-agenda").Length() != 0 {
 		t.Fatal("a feed link is shown before one was made")
@@ -140,7 +139,7 @@ func TestCalendar_Feed(t *testing.T) {
 	}
 	first := newLink()
 	token := strings.TrimSuffix(strings.TrimPrefix(first, "/calendrier/"), ".ics")
-	if n := dbInt(t, store, `SELECT count(*) FROM calendar_feeds WHERE user_id = $1 AND token_hash = $2`, u.ID, account.HashToken(token)); n != 1 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM calendar_feeds WHERE user_id = $1 AND token_hash = $2`, u.ID, account.HashToken(token)); n != 1 {
 		t.Fatal("the feed is not stored as the hash of its token")
 	}
 	anonymous := newBrowser(t, srv)

@@ -17,6 +17,7 @@ import (
 // temporal coverage, and each distribution's address answers with its media type (and the CSV ones conform to
 // the schema served at their conformsTo).
 func TestOpenData_DCAT(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, testdb.Seeded(t))
 	p := get(t, srv, "/donnees-ouvertes")
 	var inPage, file map[string]any

@@ -16,6 +16,7 @@ import (
 // trainings followed, marked "déclaré par vous", its attestation says it was declared; another agent cannot
 // declare it; an admin's mark replaces the declaration.
 func TestMyTrainings_DeclareOnlineCompletion(t *testing.T) {
+	// Not parallel: it enrols in the shared catalogue, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	ctx := context.Background()
@@ -48,7 +49,7 @@ func TestMyTrainings_DeclareOnlineCompletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	var declared bool
-	store.Pool().QueryRow(ctx, `SELECT completion_declared FROM enrolments WHERE id = $1`, id).Scan(&declared)
+	testdb.Row(t, store, `SELECT completion_declared FROM enrolments WHERE id = $1`, id).Scan(&declared)
 	if declared {
 		t.Error("an admin's mark keeps the declaration")
 	}

@@ -16,6 +16,7 @@ import (
 	"campus/internal/account"
 	"campus/internal/config"
 	"campus/internal/mail"
+	"campus/internal/testdb"
 	"campus/internal/web"
 )
 
@@ -24,6 +25,7 @@ func id64(n int64) string { return strconv.FormatInt(n, 10) }
 // TestEnrol_ModulePage: a visitor is invited to sign in; an agent chooses a session, is confirmed (Post/Redirect/
 // Get with a message), sees their status; every bad input is a French message on the page (422), never a 500.
 func TestEnrol_ModulePage(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "presentiel", "published", "published")
@@ -75,7 +77,7 @@ func TestEnrol_ModulePage(t *testing.T) {
 				checkFrame(t, path, p)
 			})
 		}
-		if n := dbInt(t, store, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u.ID); n != 0 {
+		if n := testdb.Int(t, store, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u.ID); n != 0 {
 			t.Fatalf("%d enrolments after refusals", n)
 		}
 	})
@@ -107,7 +109,7 @@ func TestEnrol_ModulePage(t *testing.T) {
 		if p.status != http.StatusSeeOther || !strings.Contains(text(b.follow(p).doc.Find("[role=status]")), "déjà inscrit") {
 			t.Fatal("a resubmitted form is not recognised")
 		}
-		if n := dbInt(t, store, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u.ID); n != 1 {
+		if n := testdb.Int(t, store, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u.ID); n != 1 {
 			t.Fatalf("%d enrolments", n)
 		}
 		// Another session of the same module: refused while the seat is held.
@@ -152,6 +154,7 @@ func TestEnrol_ModulePage(t *testing.T) {
 // TestEnrol_NotEnrollable: modules of a coming domain and draft modules take no enrolment: a clear French
 // message, never a 500.
 func TestEnrol_NotEnrollable(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	b, _ := signedIn(t, srv, store, account.RoleAgent)
@@ -187,6 +190,7 @@ func TestEnrol_NotEnrollable(t *testing.T) {
 // TestMyTrainings: the agent's page lists each kind of enrolment with its actions; cancellation respects the
 // cut-off; only the owner (or an admin) reaches an enrolment's calendar, cancellation and attestation.
 func TestMyTrainings(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -199,7 +203,7 @@ func TestMyTrainings(t *testing.T) {
 	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(later)}})
 	b.post("/modules/"+m2.slug+"/inscription", url.Values{"session": {id64(soon)}})
 	b.post("/modules/"+online.slug+"/inscription", url.Values{})
-	ids := dbIDs(t, store, `SELECT id FROM enrolments WHERE user_id = $1 ORDER BY id`, u.ID)
+	ids := testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE user_id = $1 ORDER BY id`, u.ID)
 	if len(ids) != 3 {
 		t.Fatalf("%d enrolments", len(ids))
 	}
@@ -273,7 +277,7 @@ func TestMyTrainings(t *testing.T) {
 
 	t.Run("FollowedAndHours", func(t *testing.T) {
 		// The hybrid session took place; the admin marks the attendance; the online module is completed.
-		exec(t, store, `UPDATE module_sessions SET starts_at = now() - interval '3 days', ends_at = now() - interval '3 days' + interval '7 hours' WHERE id = $1`, soon)
+		testdb.Exec(t, store, `UPDATE module_sessions SET starts_at = now() - interval '3 days', ends_at = now() - interval '3 days' + interval '7 hours' WHERE id = $1`, soon)
 		if _, err := store.MarkAttendance(ctx, soon, map[int64]bool{ids[1]: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -293,6 +297,7 @@ func TestMyTrainings(t *testing.T) {
 
 // TestMyTrainings_Export: the enrolments are part of the "download my data" file.
 func TestMyTrainings_Export(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	b, _ := signedIn(t, srv, store, account.RoleAgent)
@@ -317,6 +322,7 @@ func TestMyTrainings_Export(t *testing.T) {
 // TestEnrol_Track: enrolling in a track opens its online modules and lists its dated ones to schedule;
 // choosing a session then confirms the module within the track.
 func TestEnrol_Track(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -324,13 +330,13 @@ func TestEnrol_Track(t *testing.T) {
 	dated := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, dated.id, 8, 6*24*time.Hour)
 	var domainID, trackID int64
-	store.Pool().QueryRow(ctx, `SELECT domain_id FROM modules WHERE id = $1`, online.id).Scan(&domainID)
+	testdb.Row(t, store, `SELECT domain_id FROM modules WHERE id = $1`, online.id).Scan(&domainID)
 	slug := fmt.Sprintf("parcours-web-%d", fixSeq.Add(1))
 	if err := store.Pool().QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, status) VALUES ($1, $2, 'Parcours rédaction', 'published') RETURNING id`,
 		slug, domainID).Scan(&trackID); err != nil {
 		t.Fatal(err)
 	}
-	exec(t, store, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, 1), ($1, $3, 2)`, trackID, online.id, dated.id)
+	testdb.Exec(t, store, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, 1), ($1, $3, 2)`, trackID, online.id, dated.id)
 
 	if p := newBrowser(t, srv).get("/parcours/" + slug); p.doc.Find(`#inscription a[href^="/connexion"]`).Length() != 1 {
 		t.Fatal("a visitor is not invited to sign in on the track page")
@@ -365,7 +371,7 @@ func TestEnrol_Track(t *testing.T) {
 	}
 	// A third module added to the track: the page offers to add it.
 	third := enrolModule(t, store, "en_ligne", "published", "published")
-	exec(t, store, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, 3)`, trackID, third.id)
+	testdb.Exec(t, store, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, 3)`, trackID, third.id)
 	if tp := b.get("/parcours/" + slug); tp.doc.Find(`#inscription form[action="/parcours/`+slug+`/inscription"] button`).Length() != 1 ||
 		!strings.Contains(text(tp.doc.Find("#inscription")), "sur 3 modules") {
 		t.Fatalf("a new module of the track is not offered: %q", text(tp.doc.Find("#inscription")))
@@ -378,9 +384,9 @@ func TestEnrol_Track(t *testing.T) {
 	}
 	// A tailored programme is run with its administration.
 	programme := slug + "-dinum"
-	exec(t, store, `INSERT INTO tracks (slug, domain_id, title, status, administration) VALUES ($1, $2, 'Programme de la DINUM', 'published', 'DINUM')`,
+	testdb.Exec(t, store, `INSERT INTO tracks (slug, domain_id, title, status, administration) VALUES ($1, $2, 'Programme de la DINUM', 'published', 'DINUM')`,
 		programme, domainID)
-	exec(t, store, `INSERT INTO track_modules (track_id, module_id, position) SELECT id, $2, 1 FROM tracks WHERE slug = $1`, programme, online.id)
+	testdb.Exec(t, store, `INSERT INTO track_modules (track_id, module_id, position) SELECT id, $2, 1 FROM tracks WHERE slug = $1`, programme, online.id)
 	if b.get("/programmes-sur-mesure/"+programme).doc.Find(`form[action$="/inscription"]`).Length() != 0 {
 		t.Fatal("a tailored programme offers self-enrolment")
 	}
@@ -394,6 +400,7 @@ func TestEnrol_Track(t *testing.T) {
 // TestRoster_Attendance: the admin marks attendance on the roster once the session has started; before, a
 // French message; the marks show and count for the agent.
 func TestRoster_Attendance(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "presentiel", "published", "published")
@@ -403,7 +410,7 @@ func TestRoster_Attendance(t *testing.T) {
 		b, _ := signedIn(t, srv, store, account.RoleAgent)
 		b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
 	}
-	ids = dbIDs(t, store, `SELECT id FROM enrolments WHERE session_id = $1 ORDER BY id`, sess)
+	ids = testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE session_id = $1 ORDER BY id`, sess)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	path := fmt.Sprintf("/admin/sessions/%d", sess)
 	page := admin.get(path)
@@ -418,7 +425,7 @@ func TestRoster_Attendance(t *testing.T) {
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(formMessage(p), "une fois la session commencée") {
 		t.Fatalf("before the start: %d %q", p.status, formMessage(p))
 	}
-	exec(t, store, `UPDATE module_sessions SET starts_at = now() - interval '2 hours', ends_at = now() + interval '5 hours' WHERE id = $1`, sess)
+	testdb.Exec(t, store, `UPDATE module_sessions SET starts_at = now() - interval '2 hours', ends_at = now() + interval '5 hours' WHERE id = $1`, sess)
 	page = admin.get(path)
 	if page.doc.Find(`input[type=radio][name="presence-`+id64(ids[2])+`"]`).Length() != 2 {
 		t.Fatal("no attendance radios once started")
@@ -442,6 +449,7 @@ func TestRoster_Attendance(t *testing.T) {
 // TestEnrolmentJobs: the job `serve` starts queues the reminder two days before, once, and serves the waitlist
 // into a seat freed by a deleted account.
 func TestEnrolmentJobs(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	m := enrolModule(t, store, "presentiel", "published", "published")
@@ -451,8 +459,8 @@ func TestEnrolmentJobs(t *testing.T) {
 	a.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
 	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(sess)}})
 	// Two days and a half later: the session starts in 36 hours.
-	exec(t, store, `UPDATE module_sessions SET starts_at = now() + interval '36 hours', ends_at = now() + interval '43 hours' WHERE id = $1`, sess)
-	exec(t, store, `UPDATE enrolments SET confirmed_at = confirmed_at - interval '60 hours' WHERE session_id = $1`, sess)
+	testdb.Exec(t, store, `UPDATE module_sessions SET starts_at = now() + interval '36 hours', ends_at = now() + interval '43 hours' WHERE id = $1`, sess)
+	testdb.Exec(t, store, `UPDATE enrolments SET confirmed_at = confirmed_at - interval '60 hours' WHERE session_id = $1`, sess)
 
 	cfg, err := config.FromEnv(func(k string) string { return map[string]string{"CAMPUS_BASE_URL": testBase}[k] })
 	if err != nil {
@@ -492,7 +500,7 @@ func TestEnrolmentJobs(t *testing.T) {
 		}
 		return ""
 	})
-	if n := dbInt(t, store, `SELECT count(*) FROM mail_outbox WHERE kind = 'session_reminder'`); n != 1 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM mail_outbox WHERE kind = 'session_reminder'`); n != 1 {
 		t.Fatalf("%d reminders", n)
 	}
 }

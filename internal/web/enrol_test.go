@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -62,6 +63,15 @@ func enrolModule(t *testing.T, store *postgres.Store, format, moduleStatus, doma
 	return m
 }
 
+// enrolThroughPage signs a new agent in on srv and enrols them in the session through its module's page; it
+// returns the agent's browser, the agent and the enrolment's id.
+func enrolThroughPage(t *testing.T, srv *httptest.Server, store *postgres.Store, m fixModule, session int64) (*browser, account.User, int64) {
+	t.Helper()
+	b, u := signedIn(t, srv, store, account.RoleAgent)
+	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(session)}})
+	return b, u, testdb.Int64(t, store, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2`, u.ID, session)
+}
+
 func enrolSession(t *testing.T, store *postgres.Store, moduleID int64, capacity int, in time.Duration) int64 {
 	t.Helper()
 	var id int64
@@ -88,8 +98,13 @@ func crowd(t *testing.T, store *postgres.Store, n int) []account.User {
 	var out []account.User
 	for rows.Next() {
 		var u account.User
-		rows.Scan(&u.ID, &u.Email)
+		if err := rows.Scan(&u.ID, &u.Email); err != nil {
+			t.Fatal(err)
+		}
 		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	slices.SortFunc(out, func(a, b account.User) int { return int(a.ID - b.ID) })
 	return out
@@ -113,31 +128,6 @@ func logInAll(t *testing.T, browsers []*browser, users []account.User) {
 		}()
 	}
 	wg.Wait()
-}
-
-func dbInt(t *testing.T, store *postgres.Store, sql string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := store.Pool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
-
-func dbIDs(t *testing.T, store *postgres.Store, sql string, args ...any) []int64 {
-	t.Helper()
-	rows, err := store.Pool().Query(context.Background(), sql, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		out = append(out, id)
-	}
-	return out
 }
 
 // TestEnrol_CrowdThroughHTTP: a crowd of 210 agents, each signed in with their own cookies, enrols at once in
@@ -180,17 +170,17 @@ func TestEnrol_CrowdThroughHTTP(t *testing.T) {
 	t.Logf("%d agents enrolled at once through HTTP in %v", n, time.Since(began).Round(time.Millisecond))
 
 	// The database.
-	taken := dbInt(t, store, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sess)
-	confirmed := dbInt(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sess)
-	waiting := dbInt(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
+	taken := testdb.Int(t, store, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sess)
+	confirmed := testdb.Int(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, sess)
+	waiting := testdb.Int(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'`, sess)
 	if taken != seats || confirmed != seats || waiting != n-seats {
 		t.Fatalf("seats_taken %d, confirmed %d, waitlisted %d; want %d, %d, %d", taken, confirmed, waiting, seats, seats, n-seats)
 	}
-	if late := dbInt(t, store, `SELECT count(*) FROM enrolments c, enrolments w WHERE c.session_id = $1 AND w.session_id = $1
+	if late := testdb.Int(t, store, `SELECT count(*) FROM enrolments c, enrolments w WHERE c.session_id = $1 AND w.session_id = $1
 		AND c.status = 'confirmed' AND w.status = 'waitlisted' AND c.queue_seq > w.queue_seq`, sess); late != 0 {
 		t.Fatalf("%d waitlisted agents arrived before a confirmed one", late)
 	}
-	dbOrder := dbIDs(t, store, `SELECT id FROM enrolments WHERE session_id = $1 AND status = 'waitlisted' ORDER BY queue_seq`, sess)
+	dbOrder := testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE session_id = $1 AND status = 'waitlisted' ORDER BY queue_seq`, sess)
 
 	// The roster page, as an admin sees it.
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -248,14 +238,10 @@ func TestEnrol_CrowdThroughHTTP(t *testing.T) {
 		owners[u.ID] = i
 	}
 	var holders []int64
-	rows, _ := store.Pool().Query(context.Background(), `SELECT id, user_id FROM enrolments WHERE session_id = $1 AND status = 'confirmed' ORDER BY id LIMIT 5`, sess)
 	var holderUsers []int64
-	for rows.Next() {
-		var id, u int64
-		rows.Scan(&id, &u)
-		holders, holderUsers = append(holders, id), append(holderUsers, u)
+	for _, id := range testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE session_id = $1 AND status = 'confirmed' ORDER BY id LIMIT 5`, sess) {
+		holders, holderUsers = append(holders, id), append(holderUsers, testdb.Int64(t, store, `SELECT user_id FROM enrolments WHERE id = $1`, id))
 	}
-	rows.Close()
 	var cw sync.WaitGroup
 	for k, id := range holders {
 		cw.Add(1)
@@ -272,17 +258,17 @@ func TestEnrol_CrowdThroughHTTP(t *testing.T) {
 		}()
 	}
 	cw.Wait()
-	promoted := dbIDs(t, store, `SELECT id FROM enrolments WHERE id = ANY($1) AND status = 'confirmed'`, dbOrder[:5])
+	promoted := testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE id = ANY($1) AND status = 'confirmed'`, dbOrder[:5])
 	if len(promoted) != 5 {
 		t.Fatalf("%d of the first five waitlisted were promoted", len(promoted))
 	}
-	if got := dbInt(t, store, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sess); got != seats {
+	if got := testdb.Int(t, store, `SELECT seats_taken FROM module_sessions WHERE id = $1`, sess); got != seats {
 		t.Fatalf("seats_taken %d after promotions", got)
 	}
 	// What the agents see: the first promoted one has the session among the upcoming ones; the next in line is
 	// now first of the waitlist.
 	who := func(enrolmentID int64) *browser {
-		return browsers[owners[int64(dbInt(t, store, `SELECT user_id FROM enrolments WHERE id = $1`, enrolmentID))]]
+		return browsers[owners[int64(testdb.Int(t, store, `SELECT user_id FROM enrolments WHERE id = $1`, enrolmentID))]]
 	}
 	page := who(dbOrder[0]).get("/mes-formations")
 	if page.doc.Find(fmt.Sprintf(`section[aria-labelledby="a-venir"] #inscription-%d`, dbOrder[0])).Length() != 1 {
@@ -294,7 +280,7 @@ func TestEnrol_CrowdThroughHTTP(t *testing.T) {
 	}
 	// The promoted agents were told by mail.
 	for _, id := range dbOrder[:5] {
-		u := users[owners[int64(dbInt(t, store, `SELECT user_id FROM enrolments WHERE id = $1`, id))]]
+		u := users[owners[int64(testdb.Int(t, store, `SELECT user_id FROM enrolments WHERE id = $1`, id))]]
 		if m, _ := lastMail(t, store, u.Email); m.Kind != "enrolment_promoted" || !strings.Contains(m.Body, testBase+"/mes-formations") {
 			t.Fatalf("last mail of a promoted agent: %s", m.Kind)
 		}

@@ -24,6 +24,7 @@ import (
 // TestFail_EveryKind: each error kind of apperr, however wrapped, gets its own French page from fail; none
 // falls through to a 500 (a bare ErrConflict once did).
 func TestFail_EveryKind(t *testing.T) {
+	t.Parallel()
 	cfg, err := config.FromEnv(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/testdb"
+	"campus/internal/testenv"
 )
 
 // vnuJar is the Nu HTML Checker (npm vnu-jar, package.json), run with Java (Debian default-jre-headless).
@@ -22,15 +23,8 @@ var vnuJar = filepath.Join("..", "..", "node_modules", "vnu-jar", "build", "dist
 // agent and an admin: no error in the portal's markup. The one error allowed is the DSFR's own header menu,
 // a div named by aria-labelledby that the DSFR's script turns into a dialog (role="dialog") when it opens.
 func TestHTML_NuChecker(t *testing.T) {
-	java, err := osexec.LookPath("java")
-	_, jarErr := os.Stat(vnuJar)
-	if err != nil || jarErr != nil {
-		msg := "cannot run the Nu HTML Checker: java (apt-get install default-jre-headless) or " + vnuJar + " (make assets) is missing"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " and CI=true: this test may not skip")
-		}
-		t.Skip("SKIPPED: " + msg)
-	}
+	java := testenv.Command(t, "apt-get install default-jre-headless", "java")
+	testenv.File(t, vnuJar, "make assets")
 	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)

@@ -198,10 +198,11 @@ func TestBadBytes_EveryRoute(t *testing.T) {
 // TestHead_EveryGetRoute: HEAD answers like GET, without a body, health checks included (load balancers
 // and uptime probes use it); it used to be a 405 everywhere but static files.
 func TestHead_EveryGetRoute(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv, _, _ := loggedServer(t, store, nil)
 	var moduleSlug string
-	store.Pool().QueryRow(context.Background(), `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
 	for _, path := range []string{"/healthz", "/readyz", "/", "/catalogue", "/catalogue?q=donnees", "/modules/" + moduleSlug, "/domaines/cybersecurite"} {
 		req, _ := http.NewRequest(http.MethodHead, srv.URL+path, nil)
 		res, err := http.DefaultTransport.RoundTrip(req)
@@ -224,6 +225,7 @@ func TestHead_EveryGetRoute(t *testing.T) {
 // TestTrailingSlash_Redirects: a path with a trailing slash is redirected (301) to the canonical URL, query
 // kept; "/" stays itself, and the redirection never leaves the site.
 func TestTrailingSlash_Redirects(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv, _, _ := loggedServer(t, store, nil)
 	b := newBrowser(t, srv)
@@ -259,9 +261,9 @@ func TestTrailingSlash_Redirects(t *testing.T) {
 // no log line carries a token; the access log names the route pattern, the client's address and the request
 // id, which the response returns in X-Request-Id.
 func TestLogs_NoSecrets(t *testing.T) {
+	// Not parallel: it adds trainer applications the shared pages count, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv, _, logs := loggedServer(t, store, nil)
-	ctx := context.Background()
 	type visit struct {
 		path, pattern string
 		b             *browser
@@ -316,7 +318,7 @@ func TestLogs_NoSecrets(t *testing.T) {
 		"kind": {"externe"}, "organisation": {"Association"}, "domains": {"data"}, "modules": {"Atelier"}, "availability": {"Un jour par mois"},
 		"consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
 	var application int64
-	store.Pool().QueryRow(ctx, `SELECT id FROM trainer_applications WHERE email = $1`, applicant).Scan(&application)
+	testdb.Row(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, applicant).Scan(&application)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	admin.post("/admin/formateurs/"+id64(application)+"/decision", url.Values{"decision": {"demander-precisions"}, "message": {"Quelles formations ?"}})
 	_, reply := lastMail(t, store, applicant)
@@ -382,6 +384,7 @@ func tokenOf(path, pattern string) string {
 // forms all get the French DSFR page with 503 and Retry-After, as HTML with the security headers, never scs's
 // plain-text "Internal Server Error"; /readyz says so and /healthz stays up.
 func TestDatabaseDown_ServiceUnavailable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := testdb.NewMigrated(t, "panne", 4)
 	srv, _, logs := loggedServer(t, store, nil)
@@ -397,9 +400,9 @@ func TestDatabaseDown_ServiceUnavailable(t *testing.T) {
 	b := newBrowser(t, srv)
 	expectRedirect(t, b.login(u.Email, goodPassword), http.StatusSeeOther, "/compte")
 	expectRedirect(t, b.post("/deconnexion", url.Values{}), http.StatusSeeOther, "/")
-	exec(t, store, `CREATE FUNCTION refuse_sessions() RETURNS trigger LANGUAGE plpgsql AS
+	testdb.Exec(t, store, `CREATE FUNCTION refuse_sessions() RETURNS trigger LANGUAGE plpgsql AS
 		$$BEGIN RAISE EXCEPTION 'arrêt du serveur' USING ERRCODE = 'admin_shutdown'; END$$`)
-	exec(t, store, `CREATE TRIGGER refuse_sessions BEFORE INSERT OR UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION refuse_sessions()`)
+	testdb.Exec(t, store, `CREATE TRIGGER refuse_sessions BEFORE INSERT OR UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION refuse_sessions()`)
 	for _, p := range []page{b.get("/"), newBrowser(t, srv).login(u.Email, goodPassword)} {
 		if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") != "30" || p.header.Get("Location") != "" ||
 			strings.Count(p.body, "<html") != 1 || text(p.doc.Find("h1")) != "Service momentanément indisponible" {
@@ -407,11 +410,11 @@ func TestDatabaseDown_ServiceUnavailable(t *testing.T) {
 				text(p.doc.Find("h1")))
 		}
 	}
-	exec(t, store, `DROP TRIGGER refuse_sessions ON sessions`)
+	testdb.Exec(t, store, `DROP TRIGGER refuse_sessions ON sessions`)
 
 	// The database goes away.
 	var name string
-	store.Pool().QueryRow(ctx, `SELECT current_database()`).Scan(&name)
+	testdb.Row(t, store, `SELECT current_database()`).Scan(&name)
 	admin, err := pgx.Connect(ctx, testdb.Require(t))
 	if err != nil {
 		t.Fatal(err)

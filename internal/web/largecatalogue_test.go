@@ -14,19 +14,20 @@ import (
 // counts and a link to all of them in the catalogue search (whose facet finds them all), instead of pages of
 // a megabyte and more.
 func TestLargeCatalogue_PagesStayBounded(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := testdb.NewSeeded(t, "grand_catalogue", 4)
-	exec(t, store, `INSERT INTO modules (slug, domain_id, partner_id, title, summary, objectives, outline, duration_minutes, format, level, status)
+	testdb.Exec(t, store, `INSERT INTO modules (slug, domain_id, partner_id, title, summary, objectives, outline, duration_minutes, format, level, status)
 		SELECT m.slug || '-copie-' || g, m.domain_id, m.partner_id, m.title || ' (édition ' || g || ')', m.summary, m.objectives, m.outline,
 		       m.duration_minutes, m.format, m.level, 'published'
 		FROM (SELECT * FROM modules WHERE status = 'published' AND domain_id = (SELECT id FROM domains WHERE slug = 'data')
 		      ORDER BY id LIMIT 1) m CROSS JOIN generate_series(1, 30) g`)
-	exec(t, store, `INSERT INTO tracks (slug, domain_id, title, summary, description, status)
+	testdb.Exec(t, store, `INSERT INTO tracks (slug, domain_id, title, summary, description, status)
 		SELECT 'parcours-data-' || g, d.id, 'Parcours data ' || g, 'Résumé', 'Description', 'published'
 		FROM domains d CROSS JOIN generate_series(1, 15) g WHERE d.slug = 'data'`)
 	var partner string
-	store.Pool().QueryRow(ctx, `SELECT p.slug FROM partners p WHERE p.status = 'published' ORDER BY p.id LIMIT 1`).Scan(&partner)
-	exec(t, store, `INSERT INTO modules (slug, domain_id, partner_id, title, summary, objectives, outline, duration_minutes, format, level, status)
+	testdb.Row(t, store, `SELECT p.slug FROM partners p WHERE p.status = 'published' ORDER BY p.id LIMIT 1`).Scan(&partner)
+	testdb.Exec(t, store, `INSERT INTO modules (slug, domain_id, partner_id, title, summary, objectives, outline, duration_minutes, format, level, status)
 		SELECT 'module-partenaire-' || g, (SELECT id FROM domains WHERE slug = 'cybersecurite'), p.id, 'Module partenaire ' || g, 'Résumé',
 		       '{}', '{}', 60, 'en_ligne', 'decouverte', 'published'
 		FROM partners p CROSS JOIN generate_series(1, 60) g WHERE p.slug = $1`, partner)

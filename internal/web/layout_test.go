@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -26,10 +25,11 @@ import (
 // announce a menu; the footer opens the display settings, whose modal offers light, dark and system with
 // pictograms that are served.
 func TestLayout_Navigation(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	var moduleSlug string
-	store.Pool().QueryRow(context.Background(), `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
 
 	for _, c := range []struct{ path, nav, current string }{
 		{"/", "/", "page"},
@@ -109,11 +109,12 @@ func TestLayout_Navigation(t *testing.T) {
 // TestLayout_AutocompleteTokens: no form of the back-office gives an input an autocomplete token that only a
 // textarea may carry (street-address); the session form's place is not the admin's own address.
 func TestLayout_AutocompleteTokens(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	var sessionID string
-	store.Pool().QueryRow(context.Background(), `SELECT id::text FROM module_sessions ORDER BY id LIMIT 1`).Scan(&sessionID)
+	testdb.Row(t, store, `SELECT id::text FROM module_sessions ORDER BY id LIMIT 1`).Scan(&sessionID)
 	for _, path := range []string{"/admin/sessions/" + sessionID + "/modifier", "/compte"} {
 		p := admin.get(path)
 		if p.status != http.StatusOK || p.doc.Find("form input").Length() == 0 {
@@ -132,6 +133,7 @@ func TestLayout_AutocompleteTokens(t *testing.T) {
 // its "Afficher" box, its message group), keeps the autocomplete token of its use, and is never filled back;
 // no form uses the old fr-error-text.
 func TestForms_PasswordFields(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	agent, _ := signedIn(t, srv, store, account.RoleAgent)
@@ -173,6 +175,7 @@ func TestForms_PasswordFields(t *testing.T) {
 // TestLayout_WebManifest: every page names the portal's web manifest, served with its type, whose name, start
 // URL and icons (served too) are the Campus's.
 func TestLayout_WebManifest(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	href := get(t, srv, "/domaines").doc.Find(`head link[rel="manifest"]`).AttrOr("href", "")
@@ -210,6 +213,7 @@ func TestLayout_WebManifest(t *testing.T) {
 // styled by what is served — the utility bundle is not, its icon families are served one by one
 // (scripts/assets.sh), so an icon of another family would show nothing — with an icon file that answers.
 func TestLayout_StylesheetsWithinBudget(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	home := get(t, srv, "/")

@@ -70,6 +70,7 @@ func uploadError(p page) string {
 }
 
 func TestLicence_RequestFromPartnerPage(t *testing.T) {
+	// Not parallel: it changes the licences the shared partner pages show, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 
@@ -85,7 +86,7 @@ func TestLicence_RequestFromPartnerPage(t *testing.T) {
 		t.Error("anonymous visitors get the request form")
 	}
 	var pixModule string
-	store.Pool().QueryRow(context.Background(), `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
+	testdb.Row(t, store, `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
 		WHERE p.slug = 'pix' AND m.status = 'published' ORDER BY m.id LIMIT 1`).Scan(&pixModule)
 	if p := newBrowser(t, srv).get("/modules/" + pixModule); pixModule == "" || p.doc.Find("#licence").Length() != 1 {
 		t.Errorf("the page of a Pix module (%q) offers no licence", pixModule)
@@ -125,7 +126,7 @@ func TestLicence_RequestFromPartnerPage(t *testing.T) {
 	}
 	// Giving it back.
 	var id int64
-	store.Pool().QueryRow(context.Background(), `SELECT id FROM licence_requests WHERE user_id = $1`, u.ID).Scan(&id)
+	testdb.Row(t, store, `SELECT id FROM licence_requests WHERE user_id = $1`, u.ID).Scan(&id)
 	other, _ := signedIn(t, srv, store, account.RoleAgent)
 	if p := other.post("/mes-licences/"+strconv.FormatInt(id, 10)+"/annuler", url.Values{}); p.status != http.StatusNotFound {
 		t.Errorf("another agent cancelling: %d", p.status)
@@ -139,6 +140,7 @@ func TestLicence_RequestFromPartnerPage(t *testing.T) {
 // TestLicence_QueueAndRevoke: a pool of one licence; the second agent waits, the admin revokes the first one's
 // licence and the second gets it.
 func TestLicence_QueueAndRevoke(t *testing.T) {
+	// Not parallel: it changes the licences the shared partner pages show, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	pool, partner := testPool(t, store, "Licences en file d’attente", 1)
@@ -168,7 +170,7 @@ func TestLicence_QueueAndRevoke(t *testing.T) {
 		t.Errorf("second agent after the revocation: %q", text(p.doc.Find("tbody")))
 	}
 	var audited int
-	store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE entity = 'licence_request' AND action = 'revoke'
+	testdb.Row(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'licence_request' AND action = 'revoke'
 		AND after->>'motif' = 'Départ en retraite' AND actor_id IS NOT NULL`).Scan(&audited)
 	if audited != 1 {
 		t.Errorf("%d audit entries for the revocation", audited)
@@ -189,6 +191,7 @@ func TestLicence_QueueAndRevoke(t *testing.T) {
 }
 
 func TestLicence_AdminForms(t *testing.T) {
+	// Not parallel: it changes the licences the shared partner pages show, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -214,7 +217,7 @@ func TestLicence_AdminForms(t *testing.T) {
 			t.Errorf("title %q", p.doc.Find("title").Text())
 		}
 		var partner string
-		store.Pool().QueryRow(context.Background(), `SELECT id::text FROM partners WHERE slug = 'pix'`).Scan(&partner)
+		testdb.Row(t, store, `SELECT id::text FROM partners WHERE slug = 'pix'`).Scan(&partner)
 		res := admin.post("/admin/licences/nouveau", url.Values{"partner": {partner}, "name": {"Pix – lot d’essai"}, "size": {"1 000"},
 			"valid_from": {"01/01/2026"}, "valid_until": {"31/12/2099"}})
 		if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/admin/licences/") {
@@ -276,7 +279,7 @@ func TestLicence_AdminForms(t *testing.T) {
 			t.Fatalf("good file: %d %s", res.status, text(res.doc.Find("main")))
 		}
 		var n int
-		store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM licence_codes WHERE pool_id = $1 AND request_id IS NOT NULL`, pool).Scan(&n)
+		testdb.Row(t, store, `SELECT count(*) FROM licence_codes WHERE pool_id = $1 AND request_id IS NOT NULL`, pool).Scan(&n)
 		if n != 1 {
 			t.Errorf("%d codes handed out to the pool's one allocation", n)
 		}

@@ -38,6 +38,7 @@ func counter(t *testing.T, reg *prometheus.Registry, name, label, value string) 
 // TestMetrics_CountedThroughHTTP: the refusals of a rate limit, the enrolments by outcome and the requests by
 // route pattern move when the portal is used over HTTP; the public handler has no /metrics.
 func TestMetrics_CountedThroughHTTP(t *testing.T) {
+	// Not parallel: the request and enrolment counters are the process's, which other tests would move.
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	reg := metrics.Registry(metrics.Sources{})

@@ -38,7 +38,8 @@ func conditionalGet(t *testing.T, srv *httptest.Server, path string, header map[
 // If-None-Match with its tag or If-Modified-Since its date, and keeps its headers (licence of reuse from other
 // sites, file name) when served from the cache.
 func TestOpenData_ConditionalRequests(t *testing.T) {
-	srv, _ := newWatchedServer(t, testdb.Seeded(t))
+	t.Parallel()
+	srv, _ := newWatchedServer(t, testdb.NewSeeded(t, "donnees_conditionnelles", 4)) // nothing may change meanwhile
 	for _, path := range openDataFiles {
 		t.Run(path, func(t *testing.T) {
 			first, body := conditionalGet(t, srv, path, nil)
@@ -87,7 +88,8 @@ func TestOpenData_ConditionalRequests(t *testing.T) {
 // TestOpenData_ConditionalWithoutCache: without the cache (a signed-in visitor, or the change feed down), the
 // handlers themselves tag the files and answer 304.
 func TestOpenData_ConditionalWithoutCache(t *testing.T) {
-	srv := newServer(t, testdb.Seeded(t))
+	t.Parallel()
+	srv := newServer(t, testdb.NewSeeded(t, "donnees_sans_cache", 4))
 	for _, path := range []string{"/api/catalogue.csv", "/api/lheo.xml"} { // their bytes do not hold the time they were made
 		first, _ := conditionalGet(t, srv, path, nil)
 		res, b := conditionalGet(t, srv, path, map[string]string{"If-None-Match": first.Header.Get("ETag")})

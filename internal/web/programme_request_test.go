@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,9 +15,9 @@ import (
 // personal link; the admin studies it, proposes modules, records the acceptance of a programme restricted to
 // the administration's agents, who then see it — and the agents of another administration do not.
 func TestProgrammeRequest_Workflow(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
 	contact := newBrowser(t, srv)
 	administration := "Agence de test " + strconv.FormatInt(seq.Add(1), 10)
 
@@ -64,7 +63,7 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	}
 
 	var id int64
-	store.Pool().QueryRow(ctx, `SELECT id FROM programme_requests WHERE contact_email = $1`, email).Scan(&id)
+	testdb.Row(t, store, `SELECT id FROM programme_requests WHERE contact_email = $1`, email).Scan(&id)
 	page := "/admin/demandes-sur-mesure/" + strconv.FormatInt(id, 10)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	if p := admin.get("/admin/demandes-sur-mesure"); !strings.Contains(text(p.doc.Find("table")), administration) {
@@ -82,15 +81,8 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	if v, _ := p.doc.Find("#title").Attr("value"); v != "La donnée pour les managers" {
 		t.Errorf("typed title lost: %q", v)
 	}
-	var modules []string
-	rows, _ := store.Pool().Query(ctx, `SELECT m.id::text FROM modules m JOIN domains d ON d.id = m.domain_id
+	modules := testdb.Column[string](t, store, `SELECT m.id::text FROM modules m JOIN domains d ON d.id = m.domain_id
 		WHERE d.slug = 'data' AND m.status = 'published' ORDER BY m.id LIMIT 2`)
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		modules = append(modules, s)
-	}
-	rows.Close()
 	expectRedirect(t, admin.post(page+"/statut", url.Values{"to": {"proposee"}, "title": {"La donnée pour les managers"},
 		"proposal": {"Deux modules sur un mois."}, "message": {"Voici notre proposition."}, "modules": modules}), http.StatusSeeOther, page)
 	m, link := lastMail(t, store, email)
@@ -100,11 +92,7 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	// The admin orders the proposal's modules while it waits for the answer; the programme takes this order.
 	firstModule := func(q string) string {
 		t.Helper()
-		var first string
-		if err := store.Pool().QueryRow(ctx, q, id).Scan(&first); err != nil {
-			t.Fatal(err)
-		}
-		return first
+		return testdb.String(t, store, q, id)
 	}
 	proposalFirst := `SELECT module_id::text FROM programme_request_modules WHERE request_id = $1 ORDER BY position LIMIT 1`
 	if p := admin.get(page); p.doc.Find(`form[action="`+page+`/modules/`+modules[1]+`"] button[value="monter"]`).Length() != 1 {
@@ -138,7 +126,7 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	}
 	expectRedirect(t, contact.post(follow, url.Values{"reponse": {"decline"}}), http.StatusSeeOther, follow)
 	var status, answer string
-	store.Pool().QueryRow(ctx, `SELECT status, answer FROM programme_requests WHERE id = $1`, id).Scan(&status, &answer)
+	testdb.Row(t, store, `SELECT status, answer FROM programme_requests WHERE id = $1`, id).Scan(&status, &answer)
 	if status != "proposee" || answer != "accepte" {
 		t.Errorf("a second answer changed the request: %s %s", status, answer)
 	}
@@ -165,14 +153,14 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	}
 
 	var audited int
-	store.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE entity = 'programme_request' AND entity_id = $1`, id).Scan(&audited)
+	testdb.Row(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'programme_request' AND entity_id = $1`, id).Scan(&audited)
 	if audited != 4 {
 		t.Errorf("%d audit entries for the three changes and the requester's answer", audited)
 	}
 	// The programme is shown to the accounts of its access list only (restricted_test.go): the contact has no
 	// account, so the list starts empty; the admin gives the administration's SIREN.
 	var trackID int64
-	store.Pool().QueryRow(ctx, `SELECT track_id FROM programme_requests WHERE id = $1`, id).Scan(&trackID)
+	testdb.Row(t, store, `SELECT track_id FROM programme_requests WHERE id = $1`, id).Scan(&trackID)
 	edit := "/admin/parcours/" + strconv.FormatInt(trackID, 10)
 	if href, _ := admin.get(page).doc.Find(`main a[href$="#acces"]`).Attr("href"); href != edit+"#acces" {
 		t.Errorf("the request's page links the access list at %q", href)
@@ -184,13 +172,13 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	form.Set("access", "130025265")
 	expectRedirect(t, admin.post(edit, form), http.StatusSeeOther, edit)
 	insider, u := signedIn(t, srv, store, account.RoleAgent)
-	store.Pool().Exec(ctx, `UPDATE users SET proconnect_sub = $2, siret = '13002526500013' WHERE id = $1`, u.ID, "sub-"+u.Email)
+	testdb.Exec(t, store, `UPDATE users SET proconnect_sub = $2, siret = '13002526500013' WHERE id = $1`, u.ID, "sub-"+u.Email)
 	if p := insider.get("/programmes-sur-mesure/reserves"); !strings.Contains(text(p.doc.Find("h2")), "La donnée pour les managers") ||
 		p.doc.Find(".fr-card").Length() != 2 {
 		t.Errorf("insider: %q", text(p.doc.Find("main")))
 	}
 	outsider, o := signedIn(t, srv, store, account.RoleAgent)
-	store.Pool().Exec(ctx, `UPDATE users SET administration = $2 WHERE id = $1`, o.ID, strings.ToUpper(administration))
+	testdb.Exec(t, store, `UPDATE users SET administration = $2 WHERE id = $1`, o.ID, strings.ToUpper(administration))
 	if p := outsider.get("/programmes-sur-mesure/reserves"); strings.Contains(text(p.doc.Find("main")), "La donnée pour les managers") {
 		t.Error("an agent who names the administration in their profile sees the programme")
 	}

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,15 +15,15 @@ import (
 // listed domain does; a ProConnect account does whatever its address; an admin adds a domain and its agents
 // then may.
 func TestLicences_PublicAgentsOnly(t *testing.T) {
+	t.Parallel()
 	store := testdb.NewSeeded(t, "agents-publics", 4)
 	srv := newServer(t, store)
-	ctx := context.Background()
 	_, slug := testPool(t, store, "Lot réservé", 10)
 	ask := func(email string, proconnect bool) (allocated bool, flash string) {
 		t.Helper()
 		u := newUserAt(t, store, email, account.RoleAgent)
 		if proconnect {
-			exec(t, store, `UPDATE users SET proconnect_sub = $2 WHERE id = $1`, u.ID, "sub-"+email)
+			testdb.Exec(t, store, `UPDATE users SET proconnect_sub = $2 WHERE id = $1`, u.ID, "sub-"+email)
 		}
 		b := newBrowser(t, srv)
 		expectRedirect(t, b.login(email, goodPassword), http.StatusSeeOther, "/compte")
@@ -34,7 +33,7 @@ func TestLicences_PublicAgentsOnly(t *testing.T) {
 		}
 		next := b.follow(p)
 		var n int
-		store.Pool().QueryRow(ctx, `SELECT count(*) FROM licence_requests WHERE user_id = $1 AND status = 'allocated'`, u.ID).Scan(&n)
+		testdb.Row(t, store, `SELECT count(*) FROM licence_requests WHERE user_id = $1 AND status = 'allocated'`, u.ID).Scan(&n)
 		return n == 1, text(next.doc.Find(".fr-alert, .fr-notice"))
 	}
 	for _, c := range []struct {

@@ -36,7 +36,7 @@ func restrictedProgramme(t *testing.T, store *postgres.Store, administration, co
 		t.Fatal(err)
 	}
 	var module int64
-	store.Pool().QueryRow(ctx, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
+	testdb.Row(t, store, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
 	actor := admin.Actor{Name: "test"}
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
@@ -55,6 +55,7 @@ func restrictedProgramme(t *testing.T, store *postgres.Store, administration, co
 // TestRestrictedProgrammes_SelfDeclaredAdministration: the administration of a profile is free text that
 // anyone may type; typing a ministry's name must not open its restricted programmes.
 func TestRestrictedProgrammes_SelfDeclaredAdministration(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	title, _ := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
@@ -85,7 +86,8 @@ func reserved(b *browser) page { return b.get("/programmes-sur-mesure/reserves")
 // confirmed address is of a listed domain (or a sub-domain), or whose ProConnect SIRET is listed or belongs to a
 // listed SIREN — nobody else, whatever their profile says.
 func TestRestrictedProgrammes_Access(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel()
+	store := testdb.NewSeeded(t, "restreints_acces", 4)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
 	// The contact's address is a confirmed account's: the list starts with its domain.
@@ -209,7 +211,8 @@ func TestRestrictedProgrammes_Access(t *testing.T) {
 // TestRestrictedProgrammes_NotPublic: a restricted programme has no public page, cannot be enrolled in as a
 // track and is in no public list, even for an account its list opens it to; the back-office cannot publish it.
 func TestRestrictedProgrammes_NotPublic(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel()
+	store := testdb.NewSeeded(t, "restreints_prives", 4)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
 	title, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
@@ -217,7 +220,7 @@ func TestRestrictedProgrammes_NotPublic(t *testing.T) {
 		t.Fatal(err)
 	}
 	var slug string
-	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE id = $1`, trackID).Scan(&slug)
+	testdb.Row(t, store, `SELECT slug FROM tracks WHERE id = $1`, trackID).Scan(&slug)
 	insider, u := agentAt(t, srv, store, at("interieur.gouv.fr"))
 	if p := reserved(insider); !strings.Contains(text(p.doc.Find("main h2")), title) {
 		t.Fatalf("the insider does not see the programme: %q", text(p.doc.Find("main")))
@@ -245,7 +248,7 @@ func TestRestrictedProgrammes_NotPublic(t *testing.T) {
 	if p := insider.post("/parcours/"+slug+"/inscription", nil); p.status != http.StatusNotFound {
 		t.Errorf("enrolling in the restricted track: %d", p.status)
 	}
-	if n := dbInt(t, store, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u.ID); n != 0 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u.ID); n != 0 {
 		t.Errorf("%d enrolments through the restricted track", n)
 	}
 
@@ -266,9 +269,9 @@ func TestRestrictedProgrammes_NotPublic(t *testing.T) {
 // TestRestrictedProgrammes_AdminAccessList: the access list on the programme's edit page: validated line by line
 // with French messages, saved with the track in one transaction, in the audit log.
 func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
 	_, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	edit := "/admin/parcours/" + strconv.FormatInt(trackID, 10)
@@ -280,7 +283,7 @@ func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
 		t.Fatalf("no access list on the restricted programme's page: %q", text(p.doc.Find(sel)))
 	}
 	var public int64
-	store.Pool().QueryRow(ctx, `SELECT id FROM tracks WHERE NOT restricted ORDER BY id LIMIT 1`).Scan(&public)
+	testdb.Row(t, store, `SELECT id FROM tracks WHERE NOT restricted ORDER BY id LIMIT 1`).Scan(&public)
 	if p := admin.get("/admin/parcours/" + strconv.FormatInt(public, 10)); p.doc.Find("textarea#access").Length() != 0 {
 		t.Error("a public track's page has an access list")
 	}
@@ -296,7 +299,7 @@ func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
 	if got := bad.doc.Find("textarea#access").Text(); got != "123456789\n@gmail.com\nagent@interieur.gouv.fr" {
 		t.Errorf("typed list lost: %q", got)
 	}
-	if n := dbInt(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, trackID); n != 0 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, trackID); n != 0 {
 		t.Errorf("a refused list stored %d entries", n)
 	}
 	for in, want := range map[string]string{
@@ -319,7 +322,7 @@ func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
 	if got := p.doc.Find("textarea#access").Text(); got != "123456782\n12345678200010\n@interieur.gouv.fr" {
 		t.Errorf("stored list shown as %q", got)
 	}
-	if n := dbInt(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, trackID); n != 3 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, trackID); n != 3 {
 		t.Errorf("%d entries stored", n)
 	}
 	journal := text(admin.get("/admin/journal?entite=track&id=" + strconv.FormatInt(trackID, 10)).doc.Find("main"))
@@ -327,15 +330,15 @@ func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
 		t.Errorf("journal: %q", journal)
 	}
 	// An unchanged save writes nothing; emptying the list closes the programme again.
-	before := dbInt(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'track' AND entity_id = $1`, trackID)
+	before := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'track' AND entity_id = $1`, trackID)
 	form = formValues(p, sel)
 	expectRedirect(t, admin.post(edit, form), http.StatusSeeOther, edit)
-	if after := dbInt(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'track' AND entity_id = $1`, trackID); after != before {
+	if after := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'track' AND entity_id = $1`, trackID); after != before {
 		t.Errorf("an unchanged save wrote %d audit entries", after-before)
 	}
 	form.Set("access", "")
 	expectRedirect(t, admin.post(edit, form), http.StatusSeeOther, edit)
-	if n := dbInt(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, trackID); n != 0 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, trackID); n != 0 {
 		t.Errorf("%d entries left after emptying the list", n)
 	}
 }

@@ -54,6 +54,7 @@ func resultsTotal(t *testing.T, p page) int {
 }
 
 func TestSearchPage(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 
@@ -289,11 +290,11 @@ func TestSearchPage(t *testing.T) {
 }
 
 func TestOpenData(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	ctx := context.Background()
 	var published int
-	store.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published')`).Scan(&published)
+	testdb.Row(t, store, `SELECT (SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published')`).Scan(&published)
 
 	fetch := func(path string) (*http.Response, []byte) {
 		res, err := srv.Client().Get(srv.URL + path)
@@ -395,6 +396,7 @@ func TestOpenData(t *testing.T) {
 
 // TestSearchHighlightEscapes puts HTML in a title: it is shown as text, the match marked around it.
 func TestSearchHighlightEscapes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := testdb.NewSeeded(t, "search_xss", 4)
 	const title = `Sécurité <script>alert("x")</script> & <b>données</b> <mark>fausse</mark>`

@@ -78,6 +78,7 @@ func readSitemap(t *testing.T, srv *httptest.Server) map[string]string {
 // reachable by links from the home page (three clicks deep, on the seeded catalogue) is in it; catalogue pages
 // carry their lastmod.
 func TestSitemapXML(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	urls := readSitemap(t, srv)
@@ -95,7 +96,7 @@ func TestSitemapXML(t *testing.T) {
 		}
 	}
 	var published int
-	store.Pool().QueryRow(context.Background(), `SELECT
+	testdb.Row(t, store, `SELECT
 		(SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published') +
 		(SELECT count(*) FROM partners WHERE status = 'published') + (SELECT count(*) FROM domains WHERE status IN ('published', 'coming'))`).Scan(&published)
 	if n := kinds["modules"] + kinds["parcours"] + kinds["programmes-sur-mesure"] + kinds["partenaires"] + kinds["domaines"]; n != published {
@@ -175,6 +176,7 @@ func robotsDisallows(t *testing.T, srv *httptest.Server) func(path string) bool 
 // TestRobotsTxt: every page that needs an account, or a secret or single-use link, is disallowed; the public
 // pages are not; the sitemap is named by its absolute URL.
 func TestRobotsTxt(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	cfg, err := config.FromEnv(func(k string) string {
 		if k == "CAMPUS_BASE_URL" {
@@ -234,12 +236,13 @@ func TestRobotsTxt(t *testing.T) {
 // TestSitemapXML_FreshAfterChange: sitemap.xml is cached like the catalogue pages, and the change feed that
 // drops them drops it: a module archived leaves it, a module changed gets a later lastmod.
 func TestSitemapXML_FreshAfterChange(t *testing.T) {
+	t.Parallel()
 	store := testdb.NewSeeded(t, "sitemapfresh", 10)
 	srv, _ := startWatched(t, store, map[string]string{"CAMPUS_BASE_URL": testBase})
 	ctx := context.Background()
 	var gone, changed string
-	store.Pool().QueryRow(ctx, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&gone)
-	store.Pool().QueryRow(ctx, `SELECT slug FROM modules WHERE status = 'published' AND slug <> $1 ORDER BY id LIMIT 1`, gone).Scan(&changed)
+	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&gone)
+	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' AND slug <> $1 ORDER BY id LIMIT 1`, gone).Scan(&changed)
 	before := readSitemap(t, srv)
 	if _, ok := before["/modules/"+gone]; !ok || before["/modules/"+changed] == "" {
 		t.Fatalf("modules %s and %s not in the sitemap", gone, changed)
@@ -265,6 +268,7 @@ func TestSitemapXML_FreshAfterChange(t *testing.T) {
 // TestSharingTags: every page of the sitemap carries its canonical URL and the link-preview tags (Open Graph,
 // Twitter card) with a title, a description, the same canonical URL and the Campus's image, which is served.
 func TestSharingTags(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	meta := func(p page, attr, name string) string {
@@ -365,9 +369,9 @@ func list(v any) []any { a, _ := v.([]any); return a }
 // their instances with workload, schedule and locations (a VirtualLocation for online and hybrid ones, never
 // the classroom's own link).
 func TestJSONLD(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	ctx := context.Background()
 
 	// Every page of the sitemap: the breadcrumb.
 	crumbs := 0
@@ -429,8 +433,8 @@ func TestJSONLD(t *testing.T) {
 
 	// Tracks and programmes: a Course made of the modules the page lists, free.
 	var trackSlug, programmeSlug string
-	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE administration = '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&trackSlug)
-	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE administration <> '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&programmeSlug)
+	testdb.Row(t, store, `SELECT slug FROM tracks WHERE administration = '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&trackSlug)
+	testdb.Row(t, store, `SELECT slug FROM tracks WHERE administration <> '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&programmeSlug)
 	for _, path := range []string{"/parcours/" + trackSlug, "/programmes-sur-mesure/" + programmeSlug} {
 		p := get(t, srv, path)
 		courses := jsonLD(t, path, p)["Course"]
@@ -459,7 +463,7 @@ func TestJSONLD(t *testing.T) {
 	// Modules of each format.
 	for _, format := range []string{"presentiel", "hybride", "en_ligne"} {
 		var slug, secret string
-		store.Pool().QueryRow(ctx, `SELECT m.slug, coalesce((SELECT max(virtual_url) FROM module_sessions x WHERE x.module_id = m.id), '')
+		testdb.Row(t, store, `SELECT m.slug, coalesce((SELECT max(virtual_url) FROM module_sessions x WHERE x.module_id = m.id), '')
 			FROM modules m WHERE m.format = $1 AND m.status = 'published'
 			ORDER BY (SELECT count(*) FROM module_sessions x WHERE x.module_id = m.id AND x.virtual_url <> '') DESC, m.id LIMIT 1`, format).Scan(&slug, &secret)
 		path := "/modules/" + slug
@@ -541,6 +545,7 @@ func checkFree(t *testing.T, path string, c map[string]any) {
 // TestLegalNotice_Hosting: the legal notice names the host the operator states (CAMPUS_HOSTING), and says how to
 // ask for it when it is not configured; the personal-data page states the retention periods and the recipients.
 func TestLegalNotice_Hosting(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	host := "Exemple Cloud SAS, 1 rue de l’Exemple, 75000 Paris, 01 23 45 67 89"
 	srv := accountServer(t, store, map[string]string{"CAMPUS_HOSTING": host})

@@ -38,7 +38,7 @@ func TestSession_UnchangedNotWritten(t *testing.T) {
 	}
 
 	// The stored expiry lags by five minutes: the next request renews it.
-	exec(t, store, `UPDATE sessions SET expiry = expiry - interval '5 minutes' WHERE user_id = $1`, u.ID)
+	testdb.Exec(t, store, `UPDATE sessions SET expiry = expiry - interval '5 minutes' WHERE user_id = $1`, u.ID)
 	_, lagging := row()
 	b.get("/compte")
 	if _, e2 := row(); !e2.After(lagging.Add(4 * time.Minute)) {
@@ -49,7 +49,7 @@ func TestSession_UnchangedNotWritten(t *testing.T) {
 	v3, _ := row()
 	b.post("/deconnexion", nil)
 	var n int
-	store.Pool().QueryRow(ctx, `SELECT count(*) FROM sessions WHERE user_id = $1 AND xmin::text = $2`, u.ID, v3).Scan(&n)
+	testdb.Row(t, store, `SELECT count(*) FROM sessions WHERE user_id = $1 AND xmin::text = $2`, u.ID, v3).Scan(&n)
 	if n != 0 {
 		t.Error("signing out left the session row as it was")
 	}
@@ -72,14 +72,14 @@ func watchedAccountServer(t testing.TB, store *postgres.Store) *httptest.Server 
 // the waitlist caused by someone else's cancellation, and a catalogue change (a module renamed). The agent's
 // own actions show on the very next request, on any instance: TestSignedInPages_OwnActionAtOnce.
 func TestMyTrainings_CachedUntilChange(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel()
+	store := testdb.NewSeeded(t, "mes_formations_cache", 4)
 	a, b := watchedAccountServer(t, store), watchedAccountServer(t, store)
 	agent, u := signedIn(t, a, store, "agent")
 	onB := agent.on(b)
-	ctx := context.Background()
 	var moduleID int64
 	var title string
-	store.Pool().QueryRow(ctx, `SELECT id, title FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleID, &title)
+	testdb.Row(t, store, `SELECT id, title FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleID, &title)
 	shows := func(br *browser, want string) bool {
 		t.Helper()
 		p := br.get("/mes-formations")
@@ -93,14 +93,14 @@ func TestMyTrainings_CachedUntilChange(t *testing.T) {
 			t.Fatal("the module shows before the enrolment")
 		}
 	}
-	exec(t, store, `INSERT INTO enrolments (user_id, module_id, status, confirmed_at) VALUES ($1, $2, 'confirmed', now())`, u.ID, moduleID)
+	testdb.Exec(t, store, `INSERT INTO enrolments (user_id, module_id, status, confirmed_at) VALUES ($1, $2, 'confirmed', now())`, u.ID, moduleID)
 	eventually(t, time.Second, func() string {
 		if !shows(onB, title) || !shows(agent, title) {
 			return "a new enrolment is missing from the cached page"
 		}
 		return ""
 	})
-	exec(t, store, `UPDATE enrolments SET status = 'completed', completed_at = now() WHERE user_id = $1 AND module_id = $2`, u.ID, moduleID)
+	testdb.Exec(t, store, `UPDATE enrolments SET status = 'completed', completed_at = now() WHERE user_id = $1 AND module_id = $2`, u.ID, moduleID)
 	eventually(t, time.Second, func() string {
 		if !shows(agent, "Terminé") && !shows(agent, "terminé") {
 			return "the completion is missing from the cached page"
@@ -110,8 +110,7 @@ func TestMyTrainings_CachedUntilChange(t *testing.T) {
 
 	// A module renamed: the notification drops the copies within a second.
 	renamed := title + " (mise à jour)"
-	exec(t, store, `UPDATE modules SET title = $1 WHERE id = $2`, renamed, moduleID)
-	defer exec(t, store, `UPDATE modules SET title = $1 WHERE id = $2`, title, moduleID)
+	testdb.Exec(t, store, `UPDATE modules SET title = $1 WHERE id = $2`, renamed, moduleID)
 	eventually(t, time.Second, func() string {
 		if !shows(onB, renamed) {
 			return "the renamed module does not show on B"
@@ -122,10 +121,10 @@ func TestMyTrainings_CachedUntilChange(t *testing.T) {
 	// The waitlist: the agent is second; the first one cancels; the agent is now first.
 	var sessionID int64
 	var sessModule int64
-	store.Pool().QueryRow(ctx, `SELECT ms.id, ms.module_id FROM module_sessions ms WHERE ms.starts_at > now() + interval '10 days'
+	testdb.Row(t, store, `SELECT ms.id, ms.module_id FROM module_sessions ms WHERE ms.starts_at > now() + interval '10 days'
 		AND ms.status = 'scheduled' ORDER BY ms.starts_at LIMIT 1`).Scan(&sessionID, &sessModule)
 	other := newUser(t, store, "devant", "agent")
-	exec(t, store, `INSERT INTO enrolments (user_id, module_id, session_id, status, queue_seq) VALUES
+	testdb.Exec(t, store, `INSERT INTO enrolments (user_id, module_id, session_id, status, queue_seq) VALUES
 		($1, $3, $4, 'waitlisted', nextval('enrolment_queue_seq')), ($2, $3, $4, 'waitlisted', nextval('enrolment_queue_seq'))`,
 		other.ID, u.ID, sessModule, sessionID)
 	position := func() string {
@@ -136,7 +135,7 @@ func TestMyTrainings_CachedUntilChange(t *testing.T) {
 		t.Fatal("empty page")
 	}
 	_ = position() // cached
-	exec(t, store, `UPDATE enrolments SET status = 'cancelled', cancel_reason = 'agent', cancelled_at = now() WHERE user_id = $1 AND session_id = $2`, other.ID, sessionID)
+	testdb.Exec(t, store, `UPDATE enrolments SET status = 'cancelled', cancel_reason = 'agent', cancelled_at = now() WHERE user_id = $1 AND session_id = $2`, other.ID, sessionID)
 	eventually(t, time.Second, func() string {
 		if after := position(); after == before {
 			return "the waitlist position did not change after the agent ahead cancelled:\n" + after

@@ -16,6 +16,7 @@ import (
 // filled in per request, the user's own parts per user and data version), and no viewer ever gets another's:
 // two agents and an admin take turns on the same pages of one instance with the cache on.
 func TestSignedInPages_NeverAnotherUsersData(t *testing.T) {
+	t.Parallel()
 	store := testdb.NewSeeded(t, "signedin_isolation", 8)
 	srv := watchedAccountServer(t, store)
 	ctx := context.Background()
@@ -26,8 +27,8 @@ func TestSignedInPages_NeverAnotherUsersData(t *testing.T) {
 	alice, ua := signedIn(t, srv, store, "agent")
 	bob, ub := signedIn(t, srv, store, "agent")
 	admin, uadm := signedIn(t, srv, store, "admin")
-	exec(t, store, `UPDATE users SET given_name = 'Alice', usual_name = 'Martin<b>' WHERE id = $1`, ua.ID)
-	exec(t, store, `UPDATE users SET given_name = 'Bob', usual_name = 'Durand' WHERE id = $1`, ub.ID)
+	testdb.Exec(t, store, `UPDATE users SET given_name = 'Alice', usual_name = 'Martin<b>' WHERE id = $1`, ua.ID)
+	testdb.Exec(t, store, `UPDATE users SET given_name = 'Bob', usual_name = 'Durand' WHERE id = $1`, ub.ID)
 	names := map[*browser]string{alice: "Alice Martin<b>", bob: "Bob Durand"}
 	time.Sleep(200 * time.Millisecond) // the notifications of the renames
 	if p := alice.post("/modules/"+slug+"/inscription", url.Values{}); p.status != http.StatusSeeOther {
@@ -79,6 +80,7 @@ func TestSignedInPages_NeverAnotherUsersData(t *testing.T) {
 // changes made elsewhere (a sign-out of the same session, a role given by SQL) hold on every instance as soon
 // as the database announces them.
 func TestSignedInPages_OwnActionAtOnce(t *testing.T) {
+	t.Parallel()
 	store := testdb.NewSeeded(t, "signedin_own_action", 8)
 	a, b := watchedAccountServer(t, store), watchedAccountServer(t, store)
 	ctx := context.Background()
@@ -123,7 +125,7 @@ func TestSignedInPages_OwnActionAtOnce(t *testing.T) {
 	}
 
 	// A role given straight in SQL shows on both instances once announced.
-	exec(t, store, `UPDATE users SET role = 'admin' WHERE id = $1`, u.ID)
+	testdb.Exec(t, store, `UPDATE users SET role = 'admin' WHERE id = $1`, u.ID)
 	eventually(t, time.Second, func() string {
 		for _, br := range []*browser{agent, onB} {
 			if br.get("/").doc.Find(`header a[href="/admin"]`).Length() == 0 {

@@ -15,6 +15,7 @@ import (
 // below five answers, then only aggregates; the public bilan hides a domain under five answers; comments wait
 // for an admin, the CSV export has no names and neutralises formulas; "à froid" opens 60 days later.
 func TestSurvey_PrivacyAndModeration(t *testing.T) {
+	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()

@@ -115,6 +115,7 @@ func (ts tableSchema) validate(recs [][]string) []string {
 // TestOpenData_CSVMatchTheirSchema fetches each published CSV and its Table Schema from the stable URL that
 // /donnees-ouvertes links, and validates the one against the other; the catalogue CSV has the JSON's codes.
 func TestOpenData_CSVMatchTheirSchema(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, testdb.Seeded(t))
 	page := get(t, srv, "/donnees-ouvertes")
 	for _, c := range []struct{ csv, schema string }{

@@ -20,6 +20,7 @@ import (
 )
 
 func TestTrainerCall_Form(t *testing.T) {
+	// Not parallel: it adds trainer applications the shared pages count, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b := newBrowser(t, srv)
@@ -93,7 +94,8 @@ func TestTrainerCall_Form(t *testing.T) {
 // TestTrainer_ReviewAndSpace: an agent applies, the admin asks for more, the agent answers through the mail's
 // link, the admin accepts: the agent is a trainer, gets a session, sees it and its roster in the trainer space.
 func TestTrainer_ReviewAndSpace(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel()
+	store := testdb.NewSeeded(t, "formateur_revue", 4)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
 	agent, u := signedIn(t, srv, store, account.RoleAgent)
@@ -108,7 +110,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 		"kind": {"interne"}, "organisation": {"DINUM"}, "domains": {"data", "cybersecurite"}, "modules": {"Initiation SQL"},
 		"availability": {"Un jour par mois"}, "community": {"oui"}, "consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
 	var id int64
-	store.Pool().QueryRow(ctx, `SELECT id FROM trainer_applications WHERE email = $1`, u.Email).Scan(&id)
+	testdb.Row(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, u.Email).Scan(&id)
 	page := "/admin/formateurs/" + strconv.FormatInt(id, 10)
 
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -146,7 +148,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 		t.Errorf("acceptance mail: %s", m.Kind)
 	}
 	var audited int
-	store.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE entity = 'trainer_application' AND entity_id = $1`, id).Scan(&audited)
+	testdb.Row(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'trainer_application' AND entity_id = $1`, id).Scan(&audited)
 	if audited != 2 {
 		t.Errorf("%d audit entries for the two decisions", audited)
 	}
@@ -160,7 +162,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 		t.Fatalf("trainer space: %d", space.status)
 	}
 	var sessionID string
-	store.Pool().QueryRow(ctx, `SELECT id::text FROM module_sessions WHERE status = 'scheduled' AND starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
+	testdb.Row(t, store, `SELECT id::text FROM module_sessions WHERE status = 'scheduled' AND starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
 	// The back-office's session form gives the session to the trainer.
 	if _, err := store.Pool().Exec(ctx, `UPDATE module_sessions SET trainer_id = $2 WHERE id = $1::bigint`, sessionID, u.ID); err != nil {
 		t.Fatal(err)
@@ -194,7 +196,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 	// Leaving the community.
 	expectRedirect(t, agent.post("/formateur/communaute", url.Values{}), http.StatusSeeOther, "/formateur#profil")
 	var community bool
-	store.Pool().QueryRow(ctx, `SELECT community FROM trainer_profiles WHERE user_id = $1`, u.ID).Scan(&community)
+	testdb.Row(t, store, `SELECT community FROM trainer_profiles WHERE user_id = $1`, u.ID).Scan(&community)
 	if community {
 		t.Error("still in the community")
 	}
@@ -267,6 +269,7 @@ func TestTrainerCommunity_Counts(t *testing.T) {
 // address but never proved it) is accepted; the mail carries a single-use link to choose a password, which proves
 // the address, gives the trainer role, and voids the password set by whoever made the account.
 func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
+	// Not parallel: it adds trainers the shared pages count, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -275,7 +278,7 @@ func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
 	squatter.post("/inscription", url.Values{"email": {email}, "password": {goodPassword}, "given_name": {"Eve"},
 		"usual_name": {"Pirate"}, "administration": {"Aucune"}, "consent": {"oui"}})
 	var squatted int
-	store.Pool().QueryRow(ctx, `SELECT count(*) FROM users WHERE email = $1 AND password_hash IS NOT NULL AND email_verified_at IS NULL`, email).Scan(&squatted)
+	testdb.Row(t, store, `SELECT count(*) FROM users WHERE email = $1 AND password_hash IS NOT NULL AND email_verified_at IS NULL`, email).Scan(&squatted)
 	if squatted != 1 {
 		t.Fatal("the unproven account was not made")
 	}
@@ -316,6 +319,7 @@ func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
 // TestTrainer_HeaderLink: a trainer's header links to the trainer space, an agent's does not, whichever of them
 // asks first for a page rendered once for signed-in viewers.
 func TestTrainer_HeaderLink(t *testing.T) {
+	// Not parallel: it adds trainers the shared pages count, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	agent, _ := signedIn(t, srv, store, account.RoleAgent)

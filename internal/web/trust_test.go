@@ -23,6 +23,7 @@ import (
 // victim's first ProConnect sign-in used to link Mallory's row by that address, without ending Mallory's
 // session, which then opened the victim's account. An address is now the account's only once proven.
 func TestTrust_ProConnectTakeover(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	fake := proconnecttest.New(t)
 	srv := accountServer(t, store, proConnectEnv(fake))
@@ -92,6 +93,7 @@ func TestTrust_ProConnectTakeover(t *testing.T) {
 // victim opens the confirmation link she did not ask for, then signs in with ProConnect. Mallory's password
 // used to open the linked account.
 func TestTrust_PreHijack(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	fake := proconnecttest.New(t)
 	srv := accountServer(t, store, proConnectEnv(fake))
@@ -134,6 +136,7 @@ func TestTrust_PreHijack(t *testing.T) {
 // before this fix, or by someone who knew the password) is handed to the ProConnect identity's owner: every
 // session of it ends and its password goes.
 func TestTrust_LinkEndsSessions(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	fake := proconnecttest.New(t)
 	srv := accountServer(t, store, proConnectEnv(fake))
@@ -210,6 +213,7 @@ func TestTrust_FirstPasswordNeedsFreshProConnect(t *testing.T) {
 // address is free or taken, and is rate-limited; the old address can undo a confirmed change and secure the
 // account.
 func TestTrust_AddressChange(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -318,6 +322,7 @@ func TestTrust_AddressChange(t *testing.T) {
 // address, proven, which her ProConnect sign-in then linked. Now the change applies only for the account's
 // own session or password.
 func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	fake := proconnecttest.New(t)
 	srv := accountServer(t, store, proConnectEnv(fake))
@@ -415,6 +420,7 @@ func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
 // session, asks for her own address on the victim's account. The victim secures the account (signs out
 // everywhere, changes the password, resets it): Mallory's confirmation link must no longer apply.
 func TestTrust_SecuringWithdrawsAddressChange(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	ctx := context.Background()
@@ -454,6 +460,7 @@ func TestTrust_SecuringWithdrawsAddressChange(t *testing.T) {
 // TestTrust_UnverifiedSignInMails (second review, N3): whoever created an account with someone else's address
 // knows its password; each sign-in used to mail that address a new link, without limit.
 func TestTrust_UnverifiedSignInMails(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	email := uniqueEmail("boite-inondee")
@@ -483,6 +490,7 @@ func TestTrust_UnverifiedSignInMails(t *testing.T) {
 // (a phishing link). Forms that mail an address their sender typed are limited per client address and per
 // recipient, and the mail repeats nothing the sender typed.
 func TestTrust_AnonymousMail(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	const bait = "Urgent https://hameconnage.example/campus"
@@ -556,6 +564,7 @@ func TestTrust_AnonymousMail(t *testing.T) {
 // (leaked from its callback URL, say) cannot be replayed in another browser's callback, even with that browser's
 // own valid state: the code is bound to the first flow's PKCE verifier.
 func TestTrust_ProConnectCodeInjection(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	fake := proconnecttest.New(t)
 	srv := accountServer(t, store, proConnectEnv(fake))

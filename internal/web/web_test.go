@@ -128,14 +128,14 @@ func checkUniqueIDs(t *testing.T, path string, p page) {
 }
 
 func TestPages(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	ctx := context.Background()
 
 	var trackSlug, programmeSlug, moduleSlug string
-	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE administration = '' ORDER BY id LIMIT 1`).Scan(&trackSlug)
-	store.Pool().QueryRow(ctx, `SELECT slug FROM tracks WHERE participants = 200`).Scan(&programmeSlug)
-	store.Pool().QueryRow(ctx, `SELECT slug FROM modules WHERE format = 'hybride' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+	testdb.Row(t, store, `SELECT slug FROM tracks WHERE administration = '' ORDER BY id LIMIT 1`).Scan(&trackSlug)
+	testdb.Row(t, store, `SELECT slug FROM tracks WHERE participants = 200`).Scan(&programmeSlug)
+	testdb.Row(t, store, `SELECT slug FROM modules WHERE format = 'hybride' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
 
 	cases := []struct {
 		path, title, h1 string
@@ -197,6 +197,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestHome(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	p := get(t, newServer(t, store), "/")
 	cards := p.doc.Find("#domaines ~ ul .fr-card")
@@ -228,6 +229,7 @@ func TestHome(t *testing.T) {
 
 // Every published domain, track, tailored programme and module answers 200 with its own title.
 func TestEveryCataloguePage(t *testing.T) {
+	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	rows, err := store.Pool().Query(context.Background(), `
@@ -244,7 +246,9 @@ func TestEveryCataloguePage(t *testing.T) {
 	n := 0
 	for rows.Next() {
 		var path, title string
-		rows.Scan(&path, &title)
+		if err := rows.Scan(&path, &title); err != nil {
+			t.Fatal(err)
+		}
 		p := get(t, srv, path)
 		if p.status != http.StatusOK {
 			t.Errorf("%s: status %d", path, p.status)
@@ -266,7 +270,8 @@ func TestEveryCataloguePage(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel()
+	store := testdb.NewSeeded(t, "erreurs", 4)
 	srv := newServer(t, store)
 	for _, path := range []string{"/nimporte-quoi", "/domaines/inconnu", "/parcours/inconnu", "/modules/inconnu",
 		"/partenaires/inconnu", "/programmes-sur-mesure/inconnu", "/modules/%ff%fe", "/modules/'%20OR%201=1--", "/domaines/a/b"} {
@@ -282,11 +287,10 @@ func TestErrors(t *testing.T) {
 	}
 
 	t.Run("Gone", func(t *testing.T) {
-		ctx := context.Background()
 		var slug string
-		store.Pool().QueryRow(ctx, `SELECT slug FROM modules ORDER BY id DESC LIMIT 1`).Scan(&slug)
-		store.Pool().Exec(ctx, `UPDATE modules SET status = 'archived' WHERE slug = $1`, slug)
-		defer store.Pool().Exec(ctx, `UPDATE modules SET status = 'published' WHERE slug = $1`, slug)
+		testdb.Row(t, store, `SELECT slug FROM modules ORDER BY id DESC LIMIT 1`).Scan(&slug)
+		testdb.Exec(t, store, `UPDATE modules SET status = 'archived' WHERE slug = $1`, slug)
+		defer testdb.Exec(t, store, `UPDATE modules SET status = 'published' WHERE slug = $1`, slug)
 		if p := get(t, srv, "/modules/"+slug); p.status != http.StatusGone || !strings.Contains(p.body, "archivé") {
 			t.Errorf("archived module: status %d", p.status)
 		}
@@ -294,8 +298,8 @@ func TestErrors(t *testing.T) {
 
 	t.Run("Redirects", func(t *testing.T) {
 		var prog, track string
-		store.Pool().QueryRow(context.Background(), `SELECT slug FROM tracks WHERE administration <> '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&prog)
-		store.Pool().QueryRow(context.Background(), `SELECT slug FROM tracks WHERE administration = '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&track)
+		testdb.Row(t, store, `SELECT slug FROM tracks WHERE administration <> '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&prog)
+		testdb.Row(t, store, `SELECT slug FROM tracks WHERE administration = '' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&track)
 		if p := get(t, srv, "/parcours/"+prog); p.status != http.StatusMovedPermanently || p.header.Get("Location") != "/programmes-sur-mesure/"+prog {
 			t.Errorf("tailored programme under /parcours: %d → %q", p.status, p.header.Get("Location"))
 		}
@@ -326,6 +330,7 @@ func TestErrors(t *testing.T) {
 // TestCrossOriginPostRefused: a form posted from another site is refused with the French 403 page and the
 // security headers of every page (it was net/http's plain-text English 403, without them).
 func TestCrossOriginPostRefused(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, testdb.Open(t))
 	for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://malveillant.example"}} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/domaines", strings.NewReader("x=1"))
@@ -349,6 +354,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 }
 
 func TestStaticAndCompression(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, testdb.Seeded(t))
 	res, err := http.Get(srv.URL + static.Path("dsfr/dsfr-campus.min.css"))
 	if err != nil {
@@ -430,6 +436,7 @@ func TestStaticAndCompression(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, testdb.Open(t))
 	for _, path := range []string{"/healthz", "/readyz"} {
 		res, err := http.Get(srv.URL + path)
@@ -446,7 +453,8 @@ func TestHealth(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestConditionalGet(t *testing.T) {
-	store := testdb.Seeded(t)
+	t.Parallel()
+	store := testdb.NewSeeded(t, "conditionnel", 4)
 	srv := newServer(t, store)
 	do := func(path, etag string) *http.Response {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
@@ -472,9 +480,7 @@ func TestConditionalGet(t *testing.T) {
 		t.Fatalf("revalidation: status %d, length %d", again.StatusCode, again.ContentLength)
 	}
 	// The content changes: the old tag no longer matches.
-	ctx := context.Background()
-	store.Pool().Exec(ctx, `UPDATE domains SET summary = summary || ' Mis à jour.' WHERE slug = 'data'`)
-	defer store.Pool().Exec(ctx, `UPDATE domains SET summary = replace(summary, ' Mis à jour.', '') WHERE slug = 'data'`)
+	testdb.Exec(t, store, `UPDATE domains SET summary = summary || ' Mis à jour.' WHERE slug = 'data'`)
 	if changed := do("/domaines/data", etag); changed.StatusCode != 200 || changed.Header.Get("ETag") == etag {
 		t.Fatalf("after a change: status %d, same tag %v", changed.StatusCode, changed.Header.Get("ETag") == etag)
 	}
