@@ -188,6 +188,5 @@ func (s *Server) teamDecide(w http.ResponseWriter, r *http.Request) {
 	if !d.Approve {
 		what = "Refus enregistré"
 	}
-	s.flash(r, "success", what+" pour "+done.Enrolment.Person.Email+" (« "+done.Enrolment.Module.Title+" », demande n° "+strconv.FormatInt(id, 10)+") : l’agent est prévenu·e par courriel.")
-	http.Redirect(w, r, "/mes-formations/equipe", http.StatusSeeOther)
+	s.flashTo(w, r, "/mes-formations/equipe", "success", what+" pour "+done.Enrolment.Person.Email+" (« "+done.Enrolment.Module.Title+" », demande n° "+strconv.FormatInt(id, 10)+") : l’agent est prévenu·e par courriel.")
 }

@@ -46,8 +46,7 @@ func (s *Server) slotAttendance(w http.ResponseWriter, r *http.Request, id int64
 	if !ok {
 		return
 	}
-	s.flash(r, "success", "Présences du "+slotLabel(key)+" enregistrées ("+catalogue.Plural(n, "changement", "changements")+").")
-	http.Redirect(w, r, back+"#jour-"+key, http.StatusSeeOther)
+	s.flashTo(w, r, back+"#jour-"+key, "success", "Présences du "+slotLabel(key)+" enregistrées ("+catalogue.Plural(n, "changement", "changements")+").")
 }
 
 // slotLabel is the French label of a slot key already checked by the store.
@@ -253,8 +252,7 @@ func (s *Server) declareAbsence(w http.ResponseWriter, r *http.Request) {
 				s.invalidate("seats")
 				msg = "Votre absence est enregistrée et votre inscription annulée : votre place est proposée à la liste d’attente."
 			}
-			s.flash(r, "success", msg)
-			http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
+			s.flashTo(w, r, "/mes-formations", "success", msg)
 			return
 		}
 		if err := f.Refuse(err); err != nil {

@@ -260,8 +260,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.store.RateReset(r.Context(), limitLoginAccount.key(email))
-	s.flash(r, "success", "Vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
-	http.Redirect(w, r, or(next, "/compte"), http.StatusSeeOther)
+	s.flashTo(w, r, or(next, "/compte"), "success", "Vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
 }
 
 // sendVerification issues a new verification link and queues its mail.
@@ -454,8 +453,7 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 			s.linkProblem(w, r, err, "Confirmation de l’adresse électronique", templates.Crumb{Label: "Se connecter", Href: "/connexion"})
 			return
 		}
-		s.flash(r, "success", "Votre adresse électronique "+u.Email+" est confirmée. Connectez-vous avec ProConnect, ou choisissez un mot de passe avec « Mot de passe oublié ».")
-		http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+		s.flashTo(w, r, "/connexion", "success", "Votre adresse électronique "+u.Email+" est confirmée. Connectez-vous avec ProConnect, ou choisissez un mot de passe avec « Mot de passe oublié ».")
 		return
 	}
 	s.render(w, r, http.StatusOK, templates.Verify(s.verifyView(r, templates.FormState{}, u)))
@@ -486,8 +484,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.store.RateReset(r.Context(), limitLoginAccount.key(u.Email))
-	s.flash(r, "success", "Votre adresse électronique "+u.Email+" est confirmée et vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
-	http.Redirect(w, r, "/compte", http.StatusSeeOther)
+	s.flashTo(w, r, "/compte", "success", "Votre adresse électronique "+u.Email+" est confirmée et vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
 }
 
 // --- Password reset ---
@@ -616,6 +613,5 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Votre mot de passe est enregistré et toutes vos sessions ont été fermées : connectez-vous avec le nouveau mot de passe.")
-	http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+	s.flashTo(w, r, "/connexion", "success", "Votre mot de passe est enregistré et toutes vos sessions ont été fermées : connectez-vous avec le nouveau mot de passe.")
 }

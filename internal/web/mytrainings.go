@@ -125,8 +125,7 @@ func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
 	if e.HasSession() {
 		s.invalidate("seats")
 	}
-	s.flash(r, "success", "Votre inscription à « "+e.Module.Title+" » est annulée. Un courriel de confirmation vous a été envoyé.")
-	http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
+	s.flashTo(w, r, "/mes-formations", "success", "Votre inscription à « "+e.Module.Title+" » est annulée. Un courriel de confirmation vous a été envoyé.")
 }
 
 // createCalendarFeed makes a new private feed link (the previous one stops working) and shows it once.
@@ -139,8 +138,7 @@ func (s *Server) createCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(r.Context(), sessCalendarURL, s.mailer().BaseURL+"/calendrier/"+token+".ics")
-	s.flash(r, "success", "Votre lien d’abonnement est prêt : copiez-le dans votre agenda, il ne sera affiché qu’une fois.")
-	http.Redirect(w, r, "/mes-formations#abonnement", http.StatusSeeOther)
+	s.flashTo(w, r, "/mes-formations#abonnement", "success", "Votre lien d’abonnement est prêt : copiez-le dans votre agenda, il ne sera affiché qu’une fois.")
 }
 
 // revokeCalendarFeed turns the feed link off.
@@ -151,8 +149,7 @@ func (s *Server) revokeCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Le lien d’abonnement à votre agenda est désactivé.")
-	http.Redirect(w, r, "/mes-formations#abonnement", http.StatusSeeOther)
+	s.flashTo(w, r, "/mes-formations#abonnement", "success", "Le lien d’abonnement à votre agenda est désactivé.")
 }
 
 // exportedEnrolment is an enrolment in the "download my data" file (RGPD).

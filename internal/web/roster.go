@@ -172,8 +172,7 @@ func (s *Server) markAttendance(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.flash(r, "success", "Présences enregistrées ("+catalogue.Plural(n, "changement", "changements")+").")
-	http.Redirect(w, r, fmt.Sprintf("/admin/sessions/%d", id), http.StatusSeeOther)
+	s.flashTo(w, r, fmt.Sprintf("/admin/sessions/%d", id), "success", "Présences enregistrées ("+catalogue.Plural(n, "changement", "changements")+").")
 }
 
 // markCompletions records which agents finished an online module.
@@ -189,8 +188,7 @@ func (s *Server) markCompletions(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.flash(r, "success", "Achèvements enregistrés ("+catalogue.Plural(n, "changement", "changements")+").")
-	http.Redirect(w, r, fmt.Sprintf("/admin/modules-en-ligne/%d", id), http.StatusSeeOther)
+	s.flashTo(w, r, fmt.Sprintf("/admin/modules-en-ligne/%d", id), "success", "Achèvements enregistrés ("+catalogue.Plural(n, "changement", "changements")+").")
 }
 
 func (s *Server) rosterCSV(w http.ResponseWriter, r *http.Request) {
