@@ -159,9 +159,8 @@ func adminLoad[T, X any](s *Server, w http.ResponseWriter, r *http.Request, load
 // entity's page.
 func (s *Server) adminSetStatus(entity string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := idParam(r, "id")
-		if err != nil {
-			s.fail(w, r, err)
+		id, ok := s.pathID(w, r)
+		if !ok {
 			return
 		}
 		f := s.readForm(w, r)

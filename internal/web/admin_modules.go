@@ -45,10 +45,7 @@ func (s *Server) adminModules(w http.ResponseWriter, r *http.Request) {
 	v.Modules, v.Total = ms, total
 	v.Domains = adminRefOptions(refs.Domains, "")
 	v.Pager = adminPager("/admin/modules", q, page, adminPerPage, total)
-	title := "Modules"
-	if page > 1 {
-		title += ", page " + strconv.Itoa(page)
-	}
+	title := pagedTitle("Modules", page)
 	v.Page = s.adminPage(r, title, templates.Crumb{Label: "Modules"})
 	s.render(w, r, http.StatusOK, templates.AdminModules(v))
 }

@@ -53,10 +53,7 @@ func (s *Server) adminSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Pager = adminPager("/admin/sessions", q, page, adminPerPage, v.Total)
-	title := "Sessions"
-	if page > 1 {
-		title += ", page " + strconv.Itoa(page)
-	}
+	title := pagedTitle("Sessions", page)
 	v.Page = s.adminPage(r, title, templates.Crumb{Label: "Sessions"})
 	s.render(w, r, http.StatusOK, templates.AdminSessions(v))
 }

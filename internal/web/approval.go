@@ -153,9 +153,8 @@ func (s *Server) renderTeamApprovals(w http.ResponseWriter, r *http.Request, sta
 
 func (s *Server) teamDecide(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	f := s.readForm(w, r)

@@ -63,9 +63,8 @@ func slotLabel(key string) string {
 }
 
 func (s *Server) markSlotAttendance(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	s.slotAttendance(w, r, id, fmt.Sprintf("/admin/sessions/%d", id), s.adminSessionRoster())
@@ -179,18 +178,16 @@ func sheetPDFBytes(ro enrolment.Roster, slot enrolment.Slot, font [2][]byte) ([]
 }
 
 func (s *Server) signInSheet(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	s.sheet(w, r, id, fmt.Sprintf("/admin/sessions/%d", id), fmt.Sprintf("/admin/sessions/%d/emargement-pdf/", id), false)
 }
 
 func (s *Server) signInSheetPDF(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	s.sheet(w, r, id, "", "", true)
@@ -236,16 +233,14 @@ func (s *Server) absencePage(w http.ResponseWriter, r *http.Request) {
 // declareAbsence records it: cancelled before the cut-off (the seat to the waitlist), excused after.
 func (s *Server) declareAbsence(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	f := s.readForm(w, r)
 	reason := f.Multiline("raison", "Raison de l’absence", enrolment.MaxAbsenceReason, true)
 	if f.Valid() {
-		var what string
-		_, what, err = s.store.DeclareAbsence(r.Context(), u.ID, id, reason, s.mailer())
+		_, what, err := s.store.DeclareAbsence(r.Context(), u.ID, id, reason, s.mailer())
 		if err == nil {
 			msg := "Votre absence est enregistrée comme excusée ; votre place reste réservée."
 			if what == "cancel" {

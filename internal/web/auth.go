@@ -342,16 +342,26 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The same answer whether the address was free or not (the owner of a taken address gets a mail).
-	s.sessions.Put(r.Context(), sessSentTo, a.Email)
-	http.Redirect(w, r, "/inscription/courriel-envoye", http.StatusSeeOther)
+	s.mailSent(w, r, a.Email, "/inscription/courriel-envoye")
+}
+
+// mailSent goes to the page that says a mail was sent, remembering the address for it (sentText).
+func (s *Server) mailSent(w http.ResponseWriter, r *http.Request, to, page string) {
+	s.sessions.Put(r.Context(), sessSentTo, to)
+	http.Redirect(w, r, page, http.StatusSeeOther)
+}
+
+// sentText is what that page says: with the address the mail was sent to (before, the address, after), or
+// without when it is not known any more.
+func (s *Server) sentText(r *http.Request, without, before, after string) string {
+	if to := s.sessions.GetString(r.Context(), sessSentTo); to != "" {
+		return before + to + after
+	}
+	return without
 }
 
 func (s *Server) signUpSent(w http.ResponseWriter, r *http.Request) {
-	to := s.sessions.GetString(r.Context(), sessSentTo)
-	text := "Nous vous avons envoyé un courriel."
-	if to != "" {
-		text = "Nous avons envoyé un courriel à " + to + "."
-	}
+	text := s.sentText(r, "Nous vous avons envoyé un courriel.", "Nous avons envoyé un courriel à ", ".")
 	s.render(w, r, http.StatusOK, templates.Message(templates.MessageView{
 		Page:    s.page(r, "", "Consultez votre messagerie", "", templates.Crumb{Label: "Créer un compte", Href: "/inscription"}, templates.Crumb{Label: "Courriel envoyé"}),
 		Heading: "Consultez votre messagerie", Kind: "success", Title: "Courriel envoyé", Text: text,
@@ -536,16 +546,12 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The same answer whether an account exists or not.
-	s.sessions.Put(r.Context(), sessSentTo, email)
-	http.Redirect(w, r, "/mot-de-passe-oublie/courriel-envoye", http.StatusSeeOther)
+	s.mailSent(w, r, email, "/mot-de-passe-oublie/courriel-envoye")
 }
 
 func (s *Server) resetSent(w http.ResponseWriter, r *http.Request) {
-	to := s.sessions.GetString(r.Context(), sessSentTo)
-	text := "Si un compte existe pour cette adresse, vous allez recevoir un courriel."
-	if to != "" {
-		text = "Si un compte existe pour l’adresse " + to + ", vous allez recevoir un courriel."
-	}
+	text := s.sentText(r, "Si un compte existe pour cette adresse, vous allez recevoir un courriel.",
+		"Si un compte existe pour l’adresse ", ", vous allez recevoir un courriel.")
 	s.render(w, r, http.StatusOK, templates.Message(templates.MessageView{
 		Page: s.page(r, "", "Lien de réinitialisation envoyé", "", templates.Crumb{Label: "Mot de passe oublié", Href: "/mot-de-passe-oublie"},
 			templates.Crumb{Label: "Courriel envoyé"}),

@@ -100,9 +100,8 @@ func (s *Server) cancelView(r *http.Request, e enrolment.Enrolment) templates.Ca
 // transaction. A refusal (cut-off, started session) shows the confirmation page again with its reason.
 func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	s.readForm(w, r) // bounds the body

@@ -145,9 +145,8 @@ func (s *Server) adminSurveys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	f := s.readForm(w, r)
