@@ -224,6 +224,15 @@ func (e *Errors) Add(field, msg string) {
 	*e = append(*e, FieldError{field, msg})
 }
 
+// set returns what keeps a checked value in *dst and records its message, if any, under the field key, so
+// that a check reads one line a field: set(&e, "title", &d.Title)(line(in.Title, "Titre", MaxTitle, true)).
+func set[T any](e *Errors, key string, dst *T) func(T, string) {
+	return func(v T, msg string) {
+		*dst = v
+		e.Add(key, msg)
+	}
+}
+
 // PublicPath is the public page of an entity ("" when it has none).
 func PublicPath(entity, slug string, tailored bool) string {
 	switch entity {

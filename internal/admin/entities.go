@@ -257,17 +257,11 @@ type Domain struct {
 func (in DomainInput) Check() (Domain, Errors) {
 	var d Domain
 	var e Errors
-	var msg string
-	d.Title, msg = line(in.Title, "Titre", MaxTitle, true)
-	e.Add("title", msg)
-	d.Slug, msg = slug(in.Slug, d.Title)
-	e.Add("slug", msg)
-	d.Summary, msg = text(in.Summary, "Résumé", MaxSummary, true)
-	e.Add("summary", msg)
-	d.Description, msg = text(in.Description, "Description", MaxDescription, false)
-	e.Add("description", msg)
-	d.Position, msg = number(in.Position, "Ordre d’affichage", 0, 1000, false)
-	e.Add("position", msg)
+	set(&e, "title", &d.Title)(line(in.Title, "Titre", MaxTitle, true))
+	set(&e, "slug", &d.Slug)(slug(in.Slug, d.Title))
+	set(&e, "summary", &d.Summary)(text(in.Summary, "Résumé", MaxSummary, true))
+	set(&e, "description", &d.Description)(text(in.Description, "Description", MaxDescription, false))
+	set(&e, "position", &d.Position)(number(in.Position, "Ordre d’affichage", 0, 1000, false))
 	return d, e
 }
 
@@ -297,21 +291,13 @@ type Partner struct {
 func (in PartnerInput) Check() (Partner, Errors) {
 	var p Partner
 	var e Errors
-	var msg string
-	p.Name, msg = line(in.Name, "Nom", MaxTitle, true)
-	e.Add("name", msg)
-	p.Slug, msg = slug(in.Slug, p.Name)
-	e.Add("slug", msg)
-	p.ShortName, msg = line(in.ShortName, "Nom court", MaxShortName, false)
-	e.Add("short_name", msg)
-	p.Kind, msg = oneOf(in.Kind, "Catégorie", catalogue.PartnerKinds, catalogue.PartnerKindLabel)
-	e.Add("kind", msg)
-	p.Website, msg = webURL(in.Website, "Site web")
-	e.Add("website", msg)
-	p.Summary, msg = text(in.Summary, "Résumé", MaxSummary, false)
-	e.Add("summary", msg)
-	p.Description, msg = text(in.Description, "Description", MaxDescription, false)
-	e.Add("description", msg)
+	set(&e, "name", &p.Name)(line(in.Name, "Nom", MaxTitle, true))
+	set(&e, "slug", &p.Slug)(slug(in.Slug, p.Name))
+	set(&e, "short_name", &p.ShortName)(line(in.ShortName, "Nom court", MaxShortName, false))
+	set(&e, "kind", &p.Kind)(oneOf(in.Kind, "Catégorie", catalogue.PartnerKinds, catalogue.PartnerKindLabel))
+	set(&e, "website", &p.Website)(webURL(in.Website, "Site web"))
+	set(&e, "summary", &p.Summary)(text(in.Summary, "Résumé", MaxSummary, false))
+	set(&e, "description", &p.Description)(text(in.Description, "Description", MaxDescription, false))
 	return p, e
 }
 
@@ -343,15 +329,10 @@ type Audience struct {
 func (in AudienceInput) Check() (Audience, Errors) {
 	var a Audience
 	var e Errors
-	var msg string
-	a.Label, msg = line(in.Label, "Libellé", MaxAudience, true)
-	e.Add("label", msg)
-	a.Slug, msg = slug(in.Slug, a.Label)
-	e.Add("slug", msg)
-	a.Description, msg = text(in.Description, "Description", MaxSummary, false)
-	e.Add("description", msg)
-	a.Position, msg = number(in.Position, "Ordre d’affichage", 0, 1000, false)
-	e.Add("position", msg)
+	set(&e, "label", &a.Label)(line(in.Label, "Libellé", MaxAudience, true))
+	set(&e, "slug", &a.Slug)(slug(in.Slug, a.Label))
+	set(&e, "description", &a.Description)(text(in.Description, "Description", MaxSummary, false))
+	set(&e, "position", &a.Position)(number(in.Position, "Ordre d’affichage", 0, 1000, false))
 	return a, e
 }
 
@@ -402,11 +383,8 @@ type Module struct {
 func (in ModuleInput) Check(refs Refs, status string) (Module, Errors) {
 	var m Module
 	var e Errors
-	var msg string
-	m.Title, msg = line(in.Title, "Titre", MaxTitle, true)
-	e.Add("title", msg)
-	m.Slug, msg = slug(in.Slug, m.Title)
-	e.Add("slug", msg)
+	set(&e, "title", &m.Title)(line(in.Title, "Titre", MaxTitle, true))
+	set(&e, "slug", &m.Slug)(slug(in.Slug, m.Title))
 	d, msg := refs.checkDomain(in.Domain, status)
 	m.Domain, m.DomainID, m.DomainTitle = strings.TrimSpace(in.Domain), d.ID, d.Title
 	e.Add("domain", msg)
@@ -423,24 +401,15 @@ func (in ModuleInput) Check(refs Refs, status string) (Module, Errors) {
 			m.PartnerID = info.ID
 		}
 	}
-	m.Summary, msg = text(in.Summary, "Résumé", MaxSummary, true)
-	e.Add("summary", msg)
-	m.Objectives, msg = list(in.Objectives, "Objectifs", MaxListItems, MaxListItem, false)
-	e.Add("objectives", msg)
-	m.Outline, msg = list(in.Outline, "Programme", MaxListItems, MaxListItem, false)
-	e.Add("outline", msg)
-	m.DurationMinutes, msg = number(in.Duration, "Durée en minutes", 1, MaxDuration, true)
-	e.Add("duration", msg)
-	m.Format, msg = oneOf(in.Format, "Format", catalogue.Formats, catalogue.FormatLabel)
-	e.Add("format", msg)
-	m.Level, msg = oneOf(in.Level, "Niveau", catalogue.Levels, catalogue.LevelLabel)
-	e.Add("level", msg)
-	m.Prerequisites, msg = text(in.Prerequisites, "Prérequis", MaxSummary, false)
-	e.Add("prerequisites", msg)
-	m.ExternalURL, msg = webURL(in.ExternalURL, "Lien vers le contenu en ligne")
-	e.Add("external_url", msg)
-	m.Keywords, msg = list(in.Keywords, "Mots-clés", MaxKeywords, MaxKeyword, false)
-	e.Add("keywords", msg)
+	set(&e, "summary", &m.Summary)(text(in.Summary, "Résumé", MaxSummary, true))
+	set(&e, "objectives", &m.Objectives)(list(in.Objectives, "Objectifs", MaxListItems, MaxListItem, false))
+	set(&e, "outline", &m.Outline)(list(in.Outline, "Programme", MaxListItems, MaxListItem, false))
+	set(&e, "duration", &m.DurationMinutes)(number(in.Duration, "Durée en minutes", 1, MaxDuration, true))
+	set(&e, "format", &m.Format)(oneOf(in.Format, "Format", catalogue.Formats, catalogue.FormatLabel))
+	set(&e, "level", &m.Level)(oneOf(in.Level, "Niveau", catalogue.Levels, catalogue.LevelLabel))
+	set(&e, "prerequisites", &m.Prerequisites)(text(in.Prerequisites, "Prérequis", MaxSummary, false))
+	set(&e, "external_url", &m.ExternalURL)(webURL(in.ExternalURL, "Lien vers le contenu en ligne"))
+	set(&e, "keywords", &m.Keywords)(list(in.Keywords, "Mots-clés", MaxKeywords, MaxKeyword, false))
 	as, msg := refs.checkAudiences(in.Audiences)
 	e.Add("audiences", msg)
 	m.AudienceIDs, m.Audiences = slugsOf(as)
@@ -502,35 +471,27 @@ func (t Track) Tailored() bool { return t.Administration != "" }
 func (in TrackInput) Check(refs Refs, status string) (Track, Errors) {
 	var t Track
 	var e Errors
-	var msg string
-	t.Title, msg = line(in.Title, "Titre", MaxTitle, true)
-	e.Add("title", msg)
-	t.Slug, msg = slug(in.Slug, t.Title)
-	e.Add("slug", msg)
+	set(&e, "title", &t.Title)(line(in.Title, "Titre", MaxTitle, true))
+	set(&e, "slug", &t.Slug)(slug(in.Slug, t.Title))
 	d, msg := refs.checkDomain(in.Domain, status)
 	t.Domain, t.DomainID, t.DomainTitle = strings.TrimSpace(in.Domain), d.ID, d.Title
 	e.Add("domain", msg)
-	t.Administration, msg = line(in.Administration, "Administration (programme sur mesure)", MaxTitle, false)
-	e.Add("administration", msg)
-	t.Participants, msg = number(in.Participants, "Agents formés", 0, 1000000, false)
-	e.Add("participants", msg)
-	if t.Participants > 0 && t.Administration == "" && msg == "" {
+	set(&e, "administration", &t.Administration)(line(in.Administration, "Administration (programme sur mesure)", MaxTitle, false))
+	set(&e, "participants", &t.Participants)(number(in.Participants, "Agents formés", 0, 1000000, false))
+	if t.Participants > 0 && t.Administration == "" { // (a field keeps its first message: a refused number is told once)
 		e.Add("participants", "Le nombre d’agents formés ne concerne que les programmes sur mesure : renseignez l’administration ou laissez 0.")
 	}
 	t.Featured = in.Featured
 	if t.Featured && in.Administration != "" {
 		e.Add("featured", "Un programme sur mesure n’est pas mis en avant sur l’accueil : décochez la case.")
 	}
-	t.Summary, msg = text(in.Summary, "Résumé", MaxSummary, true)
-	e.Add("summary", msg)
-	t.Description, msg = text(in.Description, "Description", MaxDescription, false)
-	e.Add("description", msg)
+	set(&e, "summary", &t.Summary)(text(in.Summary, "Résumé", MaxSummary, true))
+	set(&e, "description", &t.Description)(text(in.Description, "Description", MaxDescription, false))
 	as, msg := refs.checkAudiences(in.Audiences)
 	e.Add("audiences", msg)
 	t.AudienceIDs, t.Audiences = slugsOf(as)
 	if t.Restricted = in.Restricted; t.Restricted {
-		t.Access, msg = programme.ParseAccessList(in.Access)
-		e.Add("access", msg)
+		set(&e, "access", &t.Access)(programme.ParseAccessList(in.Access))
 	}
 	t.Status = status
 	return t, e
@@ -617,7 +578,6 @@ type SessionRules struct {
 func (in SessionInput) Check(r SessionRules) (Session, Errors) {
 	var s Session
 	var e Errors
-	var msg string
 	if slug := strings.TrimSpace(in.Module); slug == "" {
 		e.Add("module", "Choisissez le module de la session.")
 	} else if m, ok := r.Module(slug); !ok {
@@ -633,10 +593,8 @@ func (in SessionInput) Check(r SessionRules) (Session, Errors) {
 			e.Add("module", "Le module « "+m.Title+" » est archivé.")
 		}
 	}
-	s.StartsAt, msg = dateTime(in.StartsAt, "Début")
-	e.Add("starts_at", msg)
-	s.EndsAt, msg = dateTime(in.EndsAt, "Fin")
-	e.Add("ends_at", msg)
+	set(&e, "starts_at", &s.StartsAt)(dateTime(in.StartsAt, "Début"))
+	set(&e, "ends_at", &s.EndsAt)(dateTime(in.EndsAt, "Fin"))
 	if !s.StartsAt.IsZero() && !s.EndsAt.IsZero() {
 		switch {
 		case !s.EndsAt.After(s.StartsAt):
@@ -654,14 +612,10 @@ func (in SessionInput) Check(r SessionRules) (Session, Errors) {
 			e.Add("starts_at", "Une session ne peut être déplacée que dans le futur : choisissez un début après maintenant, ou gardez ses dates.")
 		}
 	}
-	s.PlaceName, msg = line(in.PlaceName, "Lieu", MaxPlace, false)
-	e.Add("place_name", msg)
-	s.Address, msg = line(in.Address, "Adresse", MaxPlace, false)
-	e.Add("address", msg)
-	s.City, msg = line(in.City, "Ville", 100, false)
-	e.Add("city", msg)
-	s.VirtualURL, msg = webURL(in.VirtualURL, "Lien de la classe virtuelle")
-	e.Add("virtual_url", msg)
+	set(&e, "place_name", &s.PlaceName)(line(in.PlaceName, "Lieu", MaxPlace, false))
+	set(&e, "address", &s.Address)(line(in.Address, "Adresse", MaxPlace, false))
+	set(&e, "city", &s.City)(line(in.City, "Ville", 100, false))
+	set(&e, "virtual_url", &s.VirtualURL)(webURL(in.VirtualURL, "Lien de la classe virtuelle"))
 	switch {
 	case s.PlaceName == "" && s.VirtualURL == "" && (s.Address != "" || s.City != ""):
 		e.Add("place_name", "Renseignez le nom du lieu (ou videz l’adresse et la ville pour une classe virtuelle).")
@@ -673,8 +627,7 @@ func (in SessionInput) Check(r SessionRules) (Session, Errors) {
 	if s.ModuleFormat == catalogue.FormatInPerson && s.PlaceName == "" && s.VirtualURL != "" {
 		e.Add("place_name", "Ce module est en présentiel : renseignez le lieu de la session.")
 	}
-	s.Capacity, msg = number(in.Capacity, "Capacité", 1, MaxCapacity, true)
-	e.Add("capacity", msg)
+	set(&e, "capacity", &s.Capacity)(number(in.Capacity, "Capacité", 1, MaxCapacity, true))
 	s.ApprovalRequired = in.Approval != ""
 	s.HalfDays = in.HalfDays != ""
 	if t := strings.TrimSpace(in.Trainer); t != "" {

@@ -97,16 +97,9 @@ func (m Mailer) Hold() time.Duration {
 	return m.ApprovalHold
 }
 
-const signature = "\n\nL’équipe du Campus du numérique public\n" +
-	"Ce courriel vous est envoyé automatiquement : merci de ne pas y répondre."
+const signature = mail.Signature
 
-func hello(p Person) string {
-	name := strings.Join(strings.Fields(strings.TrimSpace(p.GivenName+" "+p.UsualName)), " ")
-	if name != "" {
-		return "Bonjour " + name + ",\n\n"
-	}
-	return "Bonjour,\n\n"
-}
+func hello(p Person) string { return mail.Hello(p.GivenName + " " + p.UsualName) }
 
 // sessionLines describes where and when a session happens.
 func sessionLines(s catalogue.Session) string {

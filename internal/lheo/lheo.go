@@ -220,12 +220,7 @@ func (o Offer) module(m *catalogue.Module) formation {
 	if !m.Dated() {
 		// A self-paced online module: one action, entered at any time.
 		f.Parcours = CourseIndividual
-		a := base
-		a.Numero = m.Slug
-		a.Rythme = "À son rythme, en ligne, à tout moment."
-		a.EntreesSorties = EntryPermanent
-		a.Sessions = []session{{Numero: m.Slug, Periode: periode{UnknownStart, UnknownEnd}, Inscription: inscription()}}
-		f.Actions = []action{a}
+		f.Actions = []action{undated(base, m.Slug, "À son rythme, en ligne, à tout moment.", EntryPermanent)}
 		return f
 	}
 	// A dated module: one action per place, its sessions in date order; virtual classes make an action of their own.
@@ -251,14 +246,20 @@ func (o Offer) module(m *catalogue.Module) formation {
 	}
 	if len(f.Actions) == 0 {
 		// No session scheduled yet: the offer stands, its dates are to come.
-		a := base
-		a.Numero = m.Slug
-		a.Rythme = "En journée, aux dates des prochaines sessions, à venir."
-		a.EntreesSorties = EntryFixedDates
-		a.Sessions = []session{{Numero: m.Slug, Periode: periode{UnknownStart, UnknownEnd}, Inscription: inscription()}}
-		f.Actions = []action{a}
+		f.Actions = []action{undated(base, m.Slug, "En journée, aux dates des prochaines sessions, à venir.", EntryFixedDates)}
 	}
 	return f
+}
+
+// undated is the action of a module without known dates (self-paced, or its sessions still to come): one
+// session numbered after the module, its period unknown.
+func undated(base action, slug, rythme, entry string) action {
+	a := base
+	a.Numero = slug
+	a.Rythme = rythme
+	a.EntreesSorties = entry
+	a.Sessions = []session{{Numero: slug, Periode: periode{UnknownStart, UnknownEnd}, Inscription: inscription()}}
+	return a
 }
 
 func (o Offer) track(t *catalogue.Track) formation {

@@ -19,8 +19,6 @@ const (
 	KindProgrammeStatus   = "programme_request_status"
 )
 
-const subjectSuffix = " – Campus du numérique public"
-
 // Licence is what a licence mail says about the licence.
 type Licence struct {
 	Partner    string // "Pix"
@@ -47,60 +45,60 @@ func (l Licence) access() string {
 
 // LicenceAllocated tells an agent that a licence is theirs; link is their licences page.
 func LicenceAllocated(to, name string, l Licence, link string) Message {
-	return Message{Kind: KindLicenceAllocated, To: to, Subject: "Votre licence " + oneLine(l.Partner) + " est attribuée" + subjectSuffix,
-		Body: hello(name) + "Une licence « " + oneLine(l.Pool) + " » vous est attribuée. Retrouvez-la dans votre espace :\n\n" +
-			link + "\n\n" + l.access() + "Elle est valable jusqu’au " + l.ValidUntil + " inclus.\n" +
-			"Si vous n’en avez plus besoin, rendez-la depuis votre espace : elle ira à l’agent suivant." + signature}
+	return portalMail(KindLicenceAllocated, to, name, "Votre licence "+oneLine(l.Partner)+" est attribuée",
+		"Une licence « "+oneLine(l.Pool)+" » vous est attribuée. Retrouvez-la dans votre espace :\n\n"+
+			link+"\n\n"+l.access()+"Elle est valable jusqu’au "+l.ValidUntil+" inclus.\n"+
+			"Si vous n’en avez plus besoin, rendez-la depuis votre espace : elle ira à l’agent suivant.")
 }
 
 // LicenceCodeReady sends the code of a licence allocated earlier.
 func LicenceCodeReady(to, name string, l Licence, link string) Message {
-	return Message{Kind: KindLicenceCodeReady, To: to, Subject: "Votre code d’accès " + oneLine(l.Partner) + " est disponible" + subjectSuffix,
-		Body: hello(name) + "Le code d’accès de votre licence « " + oneLine(l.Pool) + " » est disponible. Retrouvez-le aussi dans votre espace :\n\n" +
-			link + "\n\n" + l.access() + "Votre licence est valable jusqu’au " + l.ValidUntil + " inclus." + signature}
+	return portalMail(KindLicenceCodeReady, to, name, "Votre code d’accès "+oneLine(l.Partner)+" est disponible",
+		"Le code d’accès de votre licence « "+oneLine(l.Pool)+" » est disponible. Retrouvez-le aussi dans votre espace :\n\n"+
+			link+"\n\n"+l.access()+"Votre licence est valable jusqu’au "+l.ValidUntil+" inclus.")
 }
 
 // LicenceRevoked tells an agent that an administrator took their licence back.
 func LicenceRevoked(to, name string, l Licence, reason, link string) Message {
-	body := hello(name) + "Votre licence « " + oneLine(l.Pool) + " » vous a été retirée par l’équipe du Campus"
+	body := "Votre licence « " + oneLine(l.Pool) + " » vous a été retirée par l’équipe du Campus"
 	if reason = strings.TrimSpace(reason); reason != "" {
 		body += " pour le motif suivant :\n\n" + reason + "\n\n"
 	} else {
 		body += ".\n\n"
 	}
-	return Message{Kind: KindLicenceRevoked, To: to, Subject: "Votre licence " + oneLine(l.Partner) + " a été retirée" + subjectSuffix,
-		Body: body + "Vos demandes de licence : " + link + "\n\nPour toute question, contactez l’équipe du Campus." + signature}
+	return portalMail(KindLicenceRevoked, to, name, "Votre licence "+oneLine(l.Partner)+" a été retirée",
+		body+"Vos demandes de licence : "+link+"\n\nPour toute question, contactez l’équipe du Campus.")
 }
 
 // TrainerReceived acknowledges an application to the call for trainers; link is the call's page. The form is
 // anonymous: nothing typed in it is repeated (see VerifyEmail).
 func TrainerReceived(to, link string) Message {
-	return Message{Kind: KindTrainerReceived, To: to, Subject: "Votre candidature de formateur est bien reçue" + subjectSuffix,
-		Body: hello("") + "Merci pour votre candidature à l’appel à formateurs du Campus du numérique public. " +
-			"L’équipe du Campus l’étudie et vous répondra par courriel.\n\nL’appel à formateurs : " + link + "\n\n" +
-			"Si vous n’avez pas envoyé de candidature, ignorez ce courriel : elle ne sera pas retenue sans vous." + signature}
+	return portalMail(KindTrainerReceived, to, "", "Votre candidature de formateur est bien reçue",
+		"Merci pour votre candidature à l’appel à formateurs du Campus du numérique public. "+
+			"L’équipe du Campus l’étudie et vous répondra par courriel.\n\nL’appel à formateurs : "+link+"\n\n"+
+			"Si vous n’avez pas envoyé de candidature, ignorez ce courriel : elle ne sera pas retenue sans vous.")
 }
 
 // TrainerDuplicate answers an application sent while another one is under review for the same address.
 func TrainerDuplicate(to, link string) Message {
-	return Message{Kind: KindTrainerDuplicate, To: to, Subject: "Votre candidature de formateur est déjà en cours d’examen" + subjectSuffix,
-		Body: hello("") + "Une candidature à l’appel à formateurs du Campus du numérique public est déjà en cours d’examen pour " +
-			"cette adresse : la nouvelle n’a pas été enregistrée. L’équipe du Campus vous répondra par courriel.\n\n" +
-			"L’appel à formateurs : " + link + signature}
+	return portalMail(KindTrainerDuplicate, to, "", "Votre candidature de formateur est déjà en cours d’examen",
+		"Une candidature à l’appel à formateurs du Campus du numérique public est déjà en cours d’examen pour "+
+			"cette adresse : la nouvelle n’a pas été enregistrée. L’équipe du Campus vous répondra par courriel.\n\n"+
+			"L’appel à formateurs : "+link)
 }
 
 // TrainerMoreInfo asks an applicant for more information; link is the single-use page where they answer.
 func TrainerMoreInfo(to, name, question, link string) Message {
-	return Message{Kind: KindTrainerMoreInfo, To: to, Subject: "Votre candidature de formateur : précisions demandées" + subjectSuffix,
-		Body: hello(name) + "L’équipe du Campus a étudié votre candidature et a besoin de précisions. Répondez en ligne :\n\n" +
-			link + "\n\nSa question :\n\n" + strings.TrimSpace(question) + "\n\nCe lien ne sert qu’une fois." + signature}
+	return portalMail(KindTrainerMoreInfo, to, name, "Votre candidature de formateur : précisions demandées",
+		"L’équipe du Campus a étudié votre candidature et a besoin de précisions. Répondez en ligne :\n\n"+
+			link+"\n\nSa question :\n\n"+strings.TrimSpace(question)+"\n\nCe lien ne sert qu’une fois.")
 }
 
 // TrainerAccepted welcomes a new trainer; space is their trainer space. awaiting: no account has proven this
 // address yet, so the role waits for the first one that does (signUp and reset are the pages where they create
 // their account or choose a password for an unconfirmed one).
 func TrainerAccepted(to, name, message, space, setPassword string, awaiting bool) Message {
-	body := hello(name) + "Votre candidature à l’appel à formateurs est acceptée : bienvenue dans la communauté des formateurs " +
+	body := "Votre candidature à l’appel à formateurs est acceptée : bienvenue dans la communauté des formateurs " +
 		"du Campus du numérique public !\n\nVotre espace formateur : " + space + "\n\n"
 	if m := strings.TrimSpace(message); m != "" {
 		body += "Le mot de l’équipe :\n\n" + m + "\n\n"
@@ -112,38 +110,38 @@ func TrainerAccepted(to, name, message, space, setPassword string, awaiting bool
 	} else {
 		body += "Votre compte existant a reçu le rôle de formateur : connectez-vous comme d’habitude.\n"
 	}
-	return Message{Kind: KindTrainerAccepted, To: to, Subject: "Votre candidature de formateur est acceptée" + subjectSuffix,
-		Body: body + signature}
+	return portalMail(KindTrainerAccepted, to, name, "Votre candidature de formateur est acceptée",
+		body)
 }
 
 // TrainerDeclined answers an application that is not kept.
 func TrainerDeclined(to, name, message, link string) Message {
-	body := hello(name) + "Merci pour votre candidature à l’appel à formateurs du Campus du numérique public. " +
+	body := "Merci pour votre candidature à l’appel à formateurs du Campus du numérique public. " +
 		"Elle n’a pas été retenue cette fois-ci.\n\n"
 	if m := strings.TrimSpace(message); m != "" {
 		body += m + "\n\n"
 	}
-	return Message{Kind: KindTrainerDeclined, To: to, Subject: "Votre candidature de formateur" + subjectSuffix,
-		Body: body + "L’appel reste ouvert : " + link + signature}
+	return portalMail(KindTrainerDeclined, to, name, "Votre candidature de formateur",
+		body+"L’appel reste ouvert : "+link)
 }
 
 // ProgrammeReceived acknowledges a tailored-programme request; link follows it. The form may be anonymous:
 // nothing typed in it is repeated (see VerifyEmail).
 func ProgrammeReceived(to, link string) Message {
-	return Message{Kind: KindProgrammeReceived, To: to, Subject: "Votre demande de programme sur mesure est bien reçue" + subjectSuffix,
-		Body: hello("") + "Votre demande de programme sur mesure est bien reçue. " +
-			"Suivez son avancement à tout moment avec ce lien personnel (ne le partagez pas) :\n\n" + link + "\n\n" +
-			"L’équipe du Campus vous tiendra informé(e) par courriel à chaque étape.\n" +
-			"Si vous n’avez pas fait cette demande, ignorez ce courriel." + signature}
+	return portalMail(KindProgrammeReceived, to, "", "Votre demande de programme sur mesure est bien reçue",
+		"Votre demande de programme sur mesure est bien reçue. "+
+			"Suivez son avancement à tout moment avec ce lien personnel (ne le partagez pas) :\n\n"+link+"\n\n"+
+			"L’équipe du Campus vous tiendra informé(e) par courriel à chaque étape.\n"+
+			"Si vous n’avez pas fait cette demande, ignorez ce courriel.")
 }
 
 // ProgrammeStatus tells the contact of a request that its status changed; link follows it.
 func ProgrammeStatus(to, name, administration, status, message, link string) Message {
-	body := hello(name) + "Votre demande de programme sur mesure pour « " + oneLine(administration) + " » est maintenant : " +
+	body := "Votre demande de programme sur mesure pour « " + oneLine(administration) + " » est maintenant : " +
 		status + ".\n\nSuivre votre demande : " + link + "\n\n"
 	if m := strings.TrimSpace(message); m != "" {
 		body += "Le message de l’équipe du Campus :\n\n" + m + "\n"
 	}
-	return Message{Kind: KindProgrammeStatus, To: to, Subject: "Votre demande de programme sur mesure : " + status + subjectSuffix,
-		Body: body + signature}
+	return portalMail(KindProgrammeStatus, to, name, "Votre demande de programme sur mesure : "+status,
+		body)
 }

@@ -2,14 +2,24 @@ package mail
 
 import "strings"
 
-const signature = "\n\nL’équipe du Campus du numérique public\n" +
+// Signature closes every mail of the portal.
+const Signature = "\n\nL’équipe du Campus du numérique public\n" +
 	"Ce courriel vous est envoyé automatiquement : merci de ne pas y répondre."
 
-func hello(name string) string {
+const subjectSuffix = " – Campus du numérique public"
+
+// Hello opens every mail of the portal: « Bonjour Prénom Nom, » or « Bonjour, » when name is empty.
+func Hello(name string) string {
 	if name = oneLine(name); name != "" {
 		return "Bonjour " + name + ",\n\n"
 	}
 	return "Bonjour,\n\n"
+}
+
+// portalMail is a mail of the portal: its subject ends with the portal's name, its body opens with the greeting
+// of name ("" for an address that has proven nothing yet) and closes with the signature.
+func portalMail(kind, to, name, subject, body string) Message {
+	return Message{Kind: kind, To: to, Subject: subject + subjectSuffix, Body: Hello(name) + body + Signature}
 }
 
 // Kinds of mails.
@@ -32,87 +42,87 @@ const (
 
 // VerifyEmail asks to confirm the address of a new account; link is the absolute verification link.
 func VerifyEmail(to, link string) Message {
-	return Message{Kind: KindVerifyEmail, To: to, Subject: "Confirmez votre adresse électronique – Campus du numérique public",
-		Body: hello("") + "Pour activer votre compte sur le Campus du numérique public, confirmez votre adresse électronique " +
-			"en ouvrant le lien suivant, puis en saisissant le mot de passe choisi à la création du compte :\n\n" + link + "\n\n" +
-			"Ce lien est valable 48 heures et ne peut servir qu’une fois.\n" +
-			"Si vous n’avez pas demandé la création de ce compte, ignorez ce courriel : aucun compte ne sera activé." + signature}
+	return portalMail(KindVerifyEmail, to, "", "Confirmez votre adresse électronique",
+		"Pour activer votre compte sur le Campus du numérique public, confirmez votre adresse électronique "+
+			"en ouvrant le lien suivant, puis en saisissant le mot de passe choisi à la création du compte :\n\n"+link+"\n\n"+
+			"Ce lien est valable 48 heures et ne peut servir qu’une fois.\n"+
+			"Si vous n’avez pas demandé la création de ce compte, ignorez ce courriel : aucun compte ne sera activé.")
 }
 
 // EmailChangeConfirm asks to confirm a new address for an existing account; link is the confirmation link.
 func EmailChangeConfirm(to, link string) Message {
-	return Message{Kind: KindEmailChangeConfirm, To: to, Subject: "Confirmez votre nouvelle adresse électronique – Campus du numérique public",
-		Body: hello("") + "Un compte du Campus du numérique public demande à utiliser cette adresse électronique. " +
-			"Pour la confirmer, ouvrez le lien suivant, puis validez depuis ce compte (connecté, ou avec son mot de passe) :\n\n" + link + "\n\n" +
-			"Ce lien est valable 48 heures et ne peut servir qu’une fois. Tant que le changement n’est pas validé, rien ne change.\n" +
-			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : cette adresse ne sera pas utilisée." + signature}
+	return portalMail(KindEmailChangeConfirm, to, "", "Confirmez votre nouvelle adresse électronique",
+		"Un compte du Campus du numérique public demande à utiliser cette adresse électronique. "+
+			"Pour la confirmer, ouvrez le lien suivant, puis validez depuis ce compte (connecté, ou avec son mot de passe) :\n\n"+link+"\n\n"+
+			"Ce lien est valable 48 heures et ne peut servir qu’une fois. Tant que le changement n’est pas validé, rien ne change.\n"+
+			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : cette adresse ne sera pas utilisée.")
 }
 
 // EmailChangeTaken answers a change of address towards an address that already has an account, without
 // telling the person who asked.
 func EmailChangeTaken(to, loginLink, resetLink string) Message {
-	return Message{Kind: KindEmailChangeTaken, To: to, Subject: "Cette adresse a déjà un compte – Campus du numérique public",
-		Body: hello("") + "Quelqu’un a demandé à utiliser cette adresse électronique pour un autre compte du Campus du numérique public. " +
-			"Un compte existe déjà pour cette adresse : la demande n’a pas été appliquée et votre compte n’a pas été modifié.\n\n" +
-			"Pour vous connecter : " + loginLink + "\n" +
-			"Si vous avez oublié votre mot de passe : " + resetLink + "\n\n" +
-			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel." + signature}
+	return portalMail(KindEmailChangeTaken, to, "", "Cette adresse a déjà un compte",
+		"Quelqu’un a demandé à utiliser cette adresse électronique pour un autre compte du Campus du numérique public. "+
+			"Un compte existe déjà pour cette adresse : la demande n’a pas été appliquée et votre compte n’a pas été modifié.\n\n"+
+			"Pour vous connecter : "+loginLink+"\n"+
+			"Si vous avez oublié votre mot de passe : "+resetLink+"\n\n"+
+			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel.")
 }
 
 // EmailChangeNotice tells the current address that a change to newEmail was asked, with the link that
 // cancels it (and secures the account).
 func EmailChangeNotice(to, name, newEmail, cancelLink string) Message {
-	return Message{Kind: KindEmailChangeNotice, To: to, Subject: "Changement d’adresse demandé sur votre compte – Campus du numérique public",
-		Body: hello(name) + "Un changement d’adresse électronique vient d’être demandé pour votre compte du Campus du numérique public, " +
-			"vers l’adresse " + oneLine(newEmail) + ". Il ne s’appliquera qu’une fois confirmé depuis cette nouvelle adresse ; " +
-			"d’ici là, votre adresse actuelle reste celle du compte.\n\n" +
-			"Si vous n’êtes pas à l’origine de cette demande, annulez-la et sécurisez votre compte (pendant 7 jours) :\n" + cancelLink + "\n\n" +
-			"Si c’est bien vous, vous n’avez rien à faire ici." + signature}
+	return portalMail(KindEmailChangeNotice, to, name, "Changement d’adresse demandé sur votre compte",
+		"Un changement d’adresse électronique vient d’être demandé pour votre compte du Campus du numérique public, "+
+			"vers l’adresse "+oneLine(newEmail)+". Il ne s’appliquera qu’une fois confirmé depuis cette nouvelle adresse ; "+
+			"d’ici là, votre adresse actuelle reste celle du compte.\n\n"+
+			"Si vous n’êtes pas à l’origine de cette demande, annulez-la et sécurisez votre compte (pendant 7 jours) :\n"+cancelLink+"\n\n"+
+			"Si c’est bien vous, vous n’avez rien à faire ici.")
 }
 
 // EmailChanged tells the former address that the account now uses newEmail, with the link that undoes it.
 func EmailChanged(to, name, newEmail, revertLink string) Message {
-	return Message{Kind: KindEmailChanged, To: to, Subject: "L’adresse de votre compte a changé – Campus du numérique public",
-		Body: hello(name) + "L’adresse électronique de votre compte du Campus du numérique public est désormais " + oneLine(newEmail) +
-			". Les courriels du Campus seront envoyés à cette adresse.\n\n" +
-			"Si vous n’êtes pas à l’origine de ce changement, rétablissez votre adresse et sécurisez votre compte (pendant 7 jours) :\n" +
-			revertLink + "\n\net prévenez l’équipe du Campus." + signature}
+	return portalMail(KindEmailChanged, to, name, "L’adresse de votre compte a changé",
+		"L’adresse électronique de votre compte du Campus du numérique public est désormais "+oneLine(newEmail)+
+			". Les courriels du Campus seront envoyés à cette adresse.\n\n"+
+			"Si vous n’êtes pas à l’origine de ce changement, rétablissez votre adresse et sécurisez votre compte (pendant 7 jours) :\n"+
+			revertLink+"\n\net prévenez l’équipe du Campus.")
 }
 
 // AlreadyRegistered answers a sign-up with an address that already has an account, without telling the
 // person who filled the form.
 func AlreadyRegistered(to, name, loginLink, resetLink string) Message {
-	return Message{Kind: KindAlreadyRegistered, To: to, Subject: "Vous avez déjà un compte – Campus du numérique public",
-		Body: hello(name) + "Quelqu’un (probablement vous) a demandé à créer un compte sur le Campus du numérique public " +
-			"avec cette adresse électronique. Un compte existe déjà pour cette adresse : aucun nouveau compte n’a été créé.\n\n" +
-			"Pour vous connecter : " + loginLink + "\n" +
-			"Si vous avez oublié votre mot de passe : " + resetLink + "\n\n" +
-			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : votre compte n’a pas été modifié." + signature}
+	return portalMail(KindAlreadyRegistered, to, name, "Vous avez déjà un compte",
+		"Quelqu’un (probablement vous) a demandé à créer un compte sur le Campus du numérique public "+
+			"avec cette adresse électronique. Un compte existe déjà pour cette adresse : aucun nouveau compte n’a été créé.\n\n"+
+			"Pour vous connecter : "+loginLink+"\n"+
+			"Si vous avez oublié votre mot de passe : "+resetLink+"\n\n"+
+			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : votre compte n’a pas été modifié.")
 }
 
 // ResetPassword sends a single-use link to choose a new password.
 func ResetPassword(to, name, link string) Message {
-	return Message{Kind: KindResetPassword, To: to, Subject: "Réinitialisez votre mot de passe – Campus du numérique public",
-		Body: hello(name) + "Vous avez demandé à réinitialiser le mot de passe de votre compte du Campus du numérique public. " +
-			"Ouvrez le lien suivant pour en choisir un nouveau :\n\n" + link + "\n\n" +
-			"Ce lien est valable 1 heure et ne peut servir qu’une fois. Une fois le mot de passe changé, " +
-			"toutes vos sessions ouvertes seront fermées.\n" +
-			"Si vous n’avez pas fait cette demande, ignorez ce courriel : votre mot de passe reste inchangé." + signature}
+	return portalMail(KindResetPassword, to, name, "Réinitialisez votre mot de passe",
+		"Vous avez demandé à réinitialiser le mot de passe de votre compte du Campus du numérique public. "+
+			"Ouvrez le lien suivant pour en choisir un nouveau :\n\n"+link+"\n\n"+
+			"Ce lien est valable 1 heure et ne peut servir qu’une fois. Une fois le mot de passe changé, "+
+			"toutes vos sessions ouvertes seront fermées.\n"+
+			"Si vous n’avez pas fait cette demande, ignorez ce courriel : votre mot de passe reste inchangé.")
 }
 
 // PasswordChanged tells the owner that their password changed.
 func PasswordChanged(to, name, resetLink string) Message {
-	return Message{Kind: KindPasswordChanged, To: to, Subject: "Votre mot de passe a été modifié – Campus du numérique public",
-		Body: hello(name) + "Le mot de passe de votre compte du Campus du numérique public vient d’être modifié.\n\n" +
-			"Si vous n’êtes pas à l’origine de ce changement, réinitialisez immédiatement votre mot de passe :\n" +
-			resetLink + "\net prévenez l’équipe du Campus." + signature}
+	return portalMail(KindPasswordChanged, to, name, "Votre mot de passe a été modifié",
+		"Le mot de passe de votre compte du Campus du numérique public vient d’être modifié.\n\n"+
+			"Si vous n’êtes pas à l’origine de ce changement, réinitialisez immédiatement votre mot de passe :\n"+
+			resetLink+"\net prévenez l’équipe du Campus.")
 }
 
 // AccountDeleted confirms the deletion of an account.
 func AccountDeleted(to, name string) Message {
-	return Message{Kind: KindAccountDeleted, To: to, Subject: "Votre compte a été supprimé – Campus du numérique public",
-		Body: hello(name) + "Comme vous l’avez demandé, votre compte du Campus du numérique public et les données qui lui " +
-			"étaient associées ont été supprimés. Vous pouvez créer un nouveau compte à tout moment." + signature}
+	return portalMail(KindAccountDeleted, to, name, "Votre compte a été supprimé",
+		"Comme vous l’avez demandé, votre compte du Campus du numérique public et les données qui lui "+
+			"étaient associées ont été supprimés. Vous pouvez créer un nouveau compte à tout moment.")
 }
 
 // Link returns the first http(s) link of a body: the tests and the dev page use it.

@@ -141,20 +141,20 @@ type Request struct {
 	AnsweredAt      *time.Time
 }
 
-// Ref names a catalogue entry.
+// Ref names a catalogue entry (and a trainer's domain: trainer.Ref).
 type Ref struct {
 	ID    int64
 	Slug  string
 	Title string
 }
 
-// Event is one step of a request's workflow.
+// Event is one step of a request's workflow (and of a trainer's application: trainer.Event).
 type Event struct {
 	At      time.Time
-	Actor   string
+	Actor   string // the administrator, or "" for the requester (the applicant)
 	From    string
 	To      string
-	Message string // sent to the contact and shown on the follow-up page
+	Message string // sent to the contact and shown on the follow-up page (or the contact's answer)
 	Note    string // internal
 }
 

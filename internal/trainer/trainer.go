@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"campus/internal/apperr"
+	"campus/internal/programme"
 )
 
 // Kinds of trainers.
@@ -154,22 +155,12 @@ type Application struct {
 // Name is "Prénom Nom".
 func (a Application) Name() string { return a.GivenName + " " + a.UsualName }
 
-// Ref names a domain.
-type Ref struct {
-	ID    int64
-	Slug  string
-	Title string
-}
-
-// Event is one step of an application's history.
-type Event struct {
-	At      time.Time
-	Actor   string // the administrator, or "" for the applicant
-	From    string
-	To      string
-	Message string // sent to the applicant (or the applicant's answer)
-	Note    string // internal
-}
+// Ref names a domain; Event is one step of an application's history (Actor "" for the applicant, Message sent to
+// the applicant or the applicant's answer). They are the records of the tailored programmes' workflow.
+type (
+	Ref   = programme.Ref
+	Event = programme.Event
+)
 
 // Community counts the trainers who agreed to appear, by kind and by domain.
 type Community struct {

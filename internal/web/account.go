@@ -80,8 +80,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Vos informations sont enregistrées.")
-	http.Redirect(w, r, "/compte", http.StatusSeeOther)
+	s.flashTo(w, r, "/compte", "success", "Vos informations sont enregistrées.")
 }
 
 // reauthenticate checks, before a sensitive change, that the signed-in user u is the account's owner and not
@@ -174,9 +173,8 @@ func (s *Server) requestEmailChange(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "info", "Un lien de confirmation a été envoyé à "+newEmail+" : ouvrez-le dans les 48 heures pour utiliser cette adresse. "+
+	s.flashTo(w, r, "/compte#mon-adresse", "info", "Un lien de confirmation a été envoyé à "+newEmail+" : ouvrez-le dans les 48 heures pour utiliser cette adresse. "+
 		"D’ici là, votre adresse actuelle ("+u.Email+") reste celle du compte ; elle a été prévenue de la demande.")
-	http.Redirect(w, r, "/compte#mon-adresse", http.StatusSeeOther)
 }
 
 func (s *Server) withdrawEmailChange(w http.ResponseWriter, r *http.Request) {
@@ -185,8 +183,7 @@ func (s *Server) withdrawEmailChange(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "info", "Le changement d’adresse est annulé : votre adresse reste "+u.Email+".")
-	http.Redirect(w, r, "/compte#mon-adresse", http.StatusSeeOther)
+	s.flashTo(w, r, "/compte#mon-adresse", "info", "Le changement d’adresse est annulé : votre adresse reste "+u.Email+".")
 }
 
 // The link sent to the new address proves that mailbox, not who asked for the change: Mallory could ask for
@@ -280,8 +277,7 @@ func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 		}
 		s.store.RateReset(r.Context(), limitLoginAccount.key(c.OldEmail))
 	}
-	s.flash(r, "success", "Votre nouvelle adresse électronique "+u.Email+" est confirmée : c’est désormais celle de votre compte.")
-	http.Redirect(w, r, "/compte#mon-adresse", http.StatusSeeOther)
+	s.flashTo(w, r, "/compte#mon-adresse", "success", "Votre nouvelle adresse électronique "+u.Email+" est confirmée : c’est désormais celle de votre compte.")
 }
 
 // emailChangeToCancel reads the cancellation link of the request; ok false: the answer is written.
@@ -342,8 +338,7 @@ func (s *Server) cancelEmailChange(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Le changement d’adresse est annulé et toutes les connexions à votre compte sont fermées. Choisissez maintenant un nouveau mot de passe.")
-	http.Redirect(w, r, "/reinitialisation/"+reset, http.StatusSeeOther)
+	s.flashTo(w, r, "/reinitialisation/"+reset, "success", "Le changement d’adresse est annulé et toutes les connexions à votre compte sont fermées. Choisissez maintenant un nouveau mot de passe.")
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
@@ -382,8 +377,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(ctx, sessEpoch, epoch)
-	s.flash(r, "success", "Votre mot de passe est enregistré. Vos autres sessions ont été fermées.")
-	http.Redirect(w, r, "/compte", http.StatusSeeOther)
+	s.flashTo(w, r, "/compte", "success", "Votre mot de passe est enregistré. Vos autres sessions ont été fermées.")
 }
 
 func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) {
@@ -418,8 +412,7 @@ func (s *Server) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r, "info", "Vous êtes déconnecté de tous vos appareils et navigateurs.")
-	http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+	s.flashTo(w, r, "/connexion", "info", "Vous êtes déconnecté de tous vos appareils et navigateurs.")
 }
 
 // exportData downloads everything the portal keeps about the user, as JSON (RGPD, right of access and
@@ -488,6 +481,5 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Votre compte et vos données ont été supprimés.")
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	s.flashTo(w, r, "/", "success", "Votre compte et vos données ont été supprimés.")
 }

@@ -120,8 +120,7 @@ func (s *Server) adminSave(w http.ResponseWriter, r *http.Request, f *Form, e *t
 		to, msg, err := store()
 		if err == nil {
 			s.invalidate("catalogue")
-			s.flash(r, "success", msg)
-			http.Redirect(w, r, to, http.StatusSeeOther)
+			s.flashTo(w, r, to, "success", msg)
 			return
 		}
 		var ok bool
@@ -160,27 +159,18 @@ func adminLoad[T, X any](s *Server, w http.ResponseWriter, r *http.Request, load
 // entity's page.
 func (s *Server) adminSetStatus(entity string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := idParam(r, "id")
-		if err != nil {
-			s.fail(w, r, err)
+		id, ok := s.pathID(w, r)
+		if !ok {
 			return
 		}
 		f := s.readForm(w, r)
 		to := f.Hidden("etat")
 		back := templates.AdminHref(entity, id)
-		ref, err := refused(s.store.SetStatus(r.Context(), adminActor(r), entity, id, to))
-		if ref != nil {
-			s.flash(r, "error", ref.Message)
-			http.Redirect(w, r, back, http.StatusSeeOther)
-			return
-		}
-		if err != nil {
-			s.fail(w, r, err)
+		if s.refusedTo(w, r, back, s.store.SetStatus(r.Context(), adminActor(r), entity, id, to)) {
 			return
 		}
 		s.invalidate("catalogue")
-		s.flash(r, "success", "Nouvel état : "+admin.StatusLabel(to)+".")
-		http.Redirect(w, r, back, http.StatusSeeOther)
+		s.flashTo(w, r, back, "success", "Nouvel état : "+admin.StatusLabel(to)+".")
 	}
 }
 

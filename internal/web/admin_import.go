@@ -253,12 +253,10 @@ func (s *Server) adminApplyImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if msg != "" {
-		s.flash(r, kind, msg)
-		http.Redirect(w, r, "/admin/import-export", http.StatusSeeOther)
+		s.flashTo(w, r, "/admin/import-export", kind, msg)
 		return
 	}
 	s.invalidate("catalogue")
-	s.flash(r, "success", "Import appliqué : "+catalogue.Plural(plan.Created, "module créé", "modules créés")+", "+
+	s.flashTo(w, r, "/admin/journal?entite=module", "success", "Import appliqué : "+catalogue.Plural(plan.Created, "module créé", "modules créés")+", "+
 		catalogue.Plural(plan.Updated, "module modifié", "modules modifiés")+". Chaque changement figure dans le journal.")
-	http.Redirect(w, r, "/admin/journal?entite=module", http.StatusSeeOther)
 }

@@ -53,10 +53,7 @@ func (s *Server) adminJournal(w http.ResponseWriter, r *http.Request) {
 		v.Actors = append(v.Actors, templates.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Name})
 	}
 	v.Pager = adminPager("/admin/journal", q, page, per, v.Total)
-	title := "Journal des modifications"
-	if page > 1 {
-		title += ", page " + strconv.Itoa(page)
-	}
+	title := pagedTitle("Journal des modifications", page)
 	v.Page = s.adminPage(r, adminErrorTitle(v.Form, false, title), templates.Crumb{Label: "Journal des modifications"})
 	status := http.StatusOK
 	if v.Form.Failed() {

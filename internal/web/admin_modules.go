@@ -45,10 +45,7 @@ func (s *Server) adminModules(w http.ResponseWriter, r *http.Request) {
 	v.Modules, v.Total = ms, total
 	v.Domains = adminRefOptions(refs.Domains, "")
 	v.Pager = adminPager("/admin/modules", q, page, adminPerPage, total)
-	title := "Modules"
-	if page > 1 {
-		title += ", page " + strconv.Itoa(page)
-	}
+	title := pagedTitle("Modules", page)
 	v.Page = s.adminPage(r, title, templates.Crumb{Label: "Modules"})
 	s.render(w, r, http.StatusOK, templates.AdminModules(v))
 }
@@ -294,8 +291,7 @@ func (s *Server) adminAddTrackModule(w http.ResponseWriter, r *http.Request) {
 		err := s.store.ChangeTrackModules(r.Context(), adminActor(r), cur.ID, moduleID, postgres.TrackAdd)
 		if err == nil {
 			s.invalidate("catalogue")
-			s.flash(r, "success", "Le module est ajouté à la fin du parcours.")
-			http.Redirect(w, r, templates.AdminHref(admin.EntityTrack, cur.ID)+"#modules", http.StatusSeeOther)
+			s.flashTo(w, r, templates.AdminHref(admin.EntityTrack, cur.ID)+"#modules", "success", "Le module est ajouté à la fin du parcours.")
 			return
 		}
 		if adminIsNotFound(err) {
@@ -323,22 +319,13 @@ func (s *Server) adminMoveTrackModule(w http.ResponseWriter, r *http.Request) {
 	op := map[string]string{"monter": postgres.TrackUp, "descendre": postgres.TrackDown, "retirer": postgres.TrackRemove}[f.Hidden("action")]
 	back := templates.AdminHref(admin.EntityTrack, trackID) + "#modules"
 	if op == "" {
-		s.flash(r, "error", "Action inconnue : utilisez les boutons Monter, Descendre ou Retirer.")
-		http.Redirect(w, r, back, http.StatusSeeOther)
+		s.flashTo(w, r, back, "error", "Action inconnue : utilisez les boutons Monter, Descendre ou Retirer.")
 		return
 	}
-	ref, err := refused(s.store.ChangeTrackModules(r.Context(), adminActor(r), trackID, moduleID, op))
-	if ref != nil {
-		s.flash(r, "error", ref.Message)
-		http.Redirect(w, r, back, http.StatusSeeOther)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if s.refusedTo(w, r, back, s.store.ChangeTrackModules(r.Context(), adminActor(r), trackID, moduleID, op)) {
 		return
 	}
 	s.invalidate("catalogue")
-	s.flash(r, "success", map[string]string{postgres.TrackUp: "Le module est monté d’un rang.",
+	s.flashTo(w, r, back, "success", map[string]string{postgres.TrackUp: "Le module est monté d’un rang.",
 		postgres.TrackDown: "Le module est descendu d’un rang.", postgres.TrackRemove: "Le module est retiré du parcours."}[op])
-	http.Redirect(w, r, back, http.StatusSeeOther)
 }

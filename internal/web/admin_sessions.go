@@ -53,10 +53,7 @@ func (s *Server) adminSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Pager = adminPager("/admin/sessions", q, page, adminPerPage, v.Total)
-	title := "Sessions"
-	if page > 1 {
-		title += ", page " + strconv.Itoa(page)
-	}
+	title := pagedTitle("Sessions", page)
 	v.Page = s.adminPage(r, title, templates.Crumb{Label: "Sessions"})
 	s.render(w, r, http.StatusOK, templates.AdminSessions(v))
 }
@@ -160,6 +157,13 @@ func adminSessionEdit(x admin.Session, version int) templates.AdminEdit {
 	return e
 }
 
+// adminSessionStored is the edit page of a session showing it as stored.
+func adminSessionStored(x admin.Session) templates.AdminEdit {
+	e := adminSessionEdit(x, x.Version)
+	e.Form = templates.FormState{Values: adminSessionValues(x.Input())}
+	return e
+}
+
 func (s *Server) adminLoadSession(w http.ResponseWriter, r *http.Request) (admin.Session, adminSessionForm, bool) {
 	return adminLoad(s, w, r, s.store.AdminSession, func(ctx context.Context) (sf adminSessionForm, err error) {
 		sf.trainers, err = s.store.Trainers(ctx)
@@ -172,8 +176,7 @@ func (s *Server) adminEditSession(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	e := adminSessionEdit(x, x.Version)
-	e.Form = templates.FormState{Values: adminSessionValues(x.Input())}
+	e := adminSessionStored(x)
 	s.adminRenderSession(w, r, http.StatusOK, e, sf, x)
 }
 
@@ -226,8 +229,7 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 			if len(promoted) > 0 {
 				msg += " " + catalogue.Plural(len(promoted), "personne a quitté", "personnes ont quitté") + " la liste d’attente et en a été prévenue."
 			}
-			s.flash(r, "success", msg)
-			http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
+			s.flashTo(w, r, adminSessionPath(cur.ID), "success", msg)
 			return
 		}
 	}
@@ -235,8 +237,7 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
 		return
 	}
-	e := adminSessionEdit(cur, cur.Version)
-	e.Form = templates.FormState{Values: adminSessionValues(cur.Input())}
+	e := adminSessionStored(cur)
 	sf.capacity = f.State()
 	s.adminRenderSession(w, r, http.StatusUnprocessableEntity, e, sf, cur)
 }
@@ -251,26 +252,18 @@ func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
 	f := s.readForm(w, r)
 	f.Checked("confirm", true, "Cochez la case pour confirmer l’annulation.")
 	if !f.Valid() {
-		e := adminSessionEdit(cur, cur.Version)
-		e.Form = templates.FormState{Values: adminSessionValues(cur.Input())}
+		e := adminSessionStored(cur)
 		sf.cancel = f.State()
 		s.adminRenderSession(w, r, http.StatusUnprocessableEntity, e, sf, cur)
 		return
 	}
 	cancelled, err := s.store.CancelSession(r.Context(), adminActor(r), cur.ID)
-	if ref, _ := refused(err); ref != nil {
-		s.flash(r, "error", ref.Message)
-		http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if s.refusedTo(w, r, adminSessionPath(cur.ID), err) {
 		return
 	}
 	s.invalidate("catalogue")
-	s.flash(r, "success", "La session est annulée ; "+catalogue.Plural(len(cancelled), "inscription annulée", "inscriptions annulées")+
+	s.flashTo(w, r, adminSessionPath(cur.ID), "success", "La session est annulée ; "+catalogue.Plural(len(cancelled), "inscription annulée", "inscriptions annulées")+
 		", chaque personne est prévenue par courriel.")
-	http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
 }
 
 func adminSessionPath(id int64) string { return templates.AdminHref(admin.EntitySession, id) }

@@ -51,8 +51,7 @@ func (s *Server) adminSaveSynonyms(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.invalidate("catalogue")
-	s.flash(r, "success", "Synonymes enregistrés : la recherche les applique dès maintenant.")
-	http.Redirect(w, r, "/admin/synonymes", http.StatusSeeOther)
+	s.flashTo(w, r, "/admin/synonymes", "success", "Synonymes enregistrés : la recherche les applique dès maintenant.")
 }
 
 // The public-sector mail domains (migration 00019): who, besides ProConnect's users, is a public agent.
@@ -87,6 +86,5 @@ func (s *Server) adminSavePublicDomains(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Domaines enregistrés : "+catalogue.Plural(len(domains), "domaine", "domaines")+".")
-	http.Redirect(w, r, "/admin/domaines-publics", http.StatusSeeOther)
+	s.flashTo(w, r, "/admin/domaines-publics", "success", "Domaines enregistrés : "+catalogue.Plural(len(domains), "domaine", "domaines")+".")
 }

@@ -90,6 +90,5 @@ func (s *Server) adminUserRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.invalidate("user:" + strconv.FormatInt(id, 10)) // this instance at once; the others by the notification
-	s.flash(r, "success", "Rôle de "+u.DisplayName()+" : "+account.RoleLabel(u.Role)+".")
-	http.Redirect(w, r, "/admin/utilisateurs/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	s.flashTo(w, r, "/admin/utilisateurs/"+strconv.FormatInt(id, 10), "success", "Rôle de "+u.DisplayName()+" : "+account.RoleLabel(u.Role)+".")
 }

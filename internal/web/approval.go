@@ -153,9 +153,8 @@ func (s *Server) renderTeamApprovals(w http.ResponseWriter, r *http.Request, sta
 
 func (s *Server) teamDecide(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	f := s.readForm(w, r)
@@ -188,6 +187,5 @@ func (s *Server) teamDecide(w http.ResponseWriter, r *http.Request) {
 	if !d.Approve {
 		what = "Refus enregistré"
 	}
-	s.flash(r, "success", what+" pour "+done.Enrolment.Person.Email+" (« "+done.Enrolment.Module.Title+" », demande n° "+strconv.FormatInt(id, 10)+") : l’agent est prévenu·e par courriel.")
-	http.Redirect(w, r, "/mes-formations/equipe", http.StatusSeeOther)
+	s.flashTo(w, r, "/mes-formations/equipe", "success", what+" pour "+done.Enrolment.Person.Email+" (« "+done.Enrolment.Module.Title+" », demande n° "+strconv.FormatInt(id, 10)+") : l’agent est prévenu·e par courriel.")
 }

@@ -46,8 +46,7 @@ func (s *Server) slotAttendance(w http.ResponseWriter, r *http.Request, id int64
 	if !ok {
 		return
 	}
-	s.flash(r, "success", "Présences du "+slotLabel(key)+" enregistrées ("+catalogue.Plural(n, "changement", "changements")+").")
-	http.Redirect(w, r, back+"#jour-"+key, http.StatusSeeOther)
+	s.flashTo(w, r, back+"#jour-"+key, "success", "Présences du "+slotLabel(key)+" enregistrées ("+catalogue.Plural(n, "changement", "changements")+").")
 }
 
 // slotLabel is the French label of a slot key already checked by the store.
@@ -64,9 +63,8 @@ func slotLabel(key string) string {
 }
 
 func (s *Server) markSlotAttendance(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	s.slotAttendance(w, r, id, fmt.Sprintf("/admin/sessions/%d", id), s.adminSessionRoster())
@@ -180,18 +178,16 @@ func sheetPDFBytes(ro enrolment.Roster, slot enrolment.Slot, font [2][]byte) ([]
 }
 
 func (s *Server) signInSheet(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	s.sheet(w, r, id, fmt.Sprintf("/admin/sessions/%d", id), fmt.Sprintf("/admin/sessions/%d/emargement-pdf/", id), false)
 }
 
 func (s *Server) signInSheetPDF(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	s.sheet(w, r, id, "", "", true)
@@ -237,24 +233,21 @@ func (s *Server) absencePage(w http.ResponseWriter, r *http.Request) {
 // declareAbsence records it: cancelled before the cut-off (the seat to the waitlist), excused after.
 func (s *Server) declareAbsence(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	f := s.readForm(w, r)
 	reason := f.Multiline("raison", "Raison de l’absence", enrolment.MaxAbsenceReason, true)
 	if f.Valid() {
-		var what string
-		_, what, err = s.store.DeclareAbsence(r.Context(), u.ID, id, reason)
+		_, what, err := s.store.DeclareAbsence(r.Context(), u.ID, id, reason)
 		if err == nil {
 			msg := "Votre absence est enregistrée comme excusée ; votre place reste réservée."
 			if what == "cancel" {
 				s.invalidate("seats")
 				msg = "Votre absence est enregistrée et votre inscription annulée : votre place est proposée à la liste d’attente."
 			}
-			s.flash(r, "success", msg)
-			http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
+			s.flashTo(w, r, "/mes-formations", "success", msg)
 			return
 		}
 		if err := f.Refuse(err); err != nil {

@@ -141,6 +141,10 @@ func (s *Server) attestationCheck(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
 	w.Header().Set("Cache-Control", "private, no-store")
 	crumb := templates.Crumb{Label: "Vérification d’une attestation"}
+	notAttestation := func(status int, title, text string) {
+		s.render(w, r, status, templates.Message(templates.MessageView{Page: s.page(r, "", title, "", crumb),
+			Heading: "Vérification d’une attestation de formation", Kind: "error", Title: title, Text: text}))
+	}
 	msg, wait, err := s.throttled(r.Context(), hit{limitAttestationCheckIP, s.clientIP(r)})
 	if err != nil {
 		s.fail(w, r, err)
@@ -163,21 +167,17 @@ func (s *Server) attestationCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
-		s.render(w, r, http.StatusNotFound, templates.Message(templates.MessageView{
-			Page:    s.page(r, "", "Attestation inconnue", "", crumb),
-			Heading: "Vérification d’une attestation de formation", Kind: "error", Title: "Attestation inconnue",
-			Text: "Aucune attestation du Campus du numérique public ne correspond à cette adresse. Vérifiez qu’elle a été recopiée " +
-				"sans erreur (24 lettres et chiffres après « verifier/ ») : un document qui renvoie à une adresse inconnue n’est pas une attestation authentique."}))
+		notAttestation(http.StatusNotFound, "Attestation inconnue",
+			"Aucune attestation du Campus du numérique public ne correspond à cette adresse. Vérifiez qu’elle a été recopiée "+
+				"sans erreur (24 lettres et chiffres après « verifier/ ») : un document qui renvoie à une adresse inconnue n’est pas une attestation authentique.")
 		return
 	case err != nil:
 		s.fail(w, r, err)
 		return
 	case !e.Followed():
-		s.render(w, r, http.StatusGone, templates.Message(templates.MessageView{
-			Page:    s.page(r, "", "Attestation retirée", "", crumb),
-			Heading: "Vérification d’une attestation de formation", Kind: "error", Title: "Attestation retirée",
-			Text: "Cette attestation a été délivrée par le Campus du numérique public, puis retirée : la formation n’est plus " +
-				"enregistrée comme suivie. Elle ne vaut plus attestation de formation."}))
+		notAttestation(http.StatusGone, "Attestation retirée",
+			"Cette attestation a été délivrée par le Campus du numérique public, puis retirée : la formation n’est plus "+
+				"enregistrée comme suivie. Elle ne vaut plus attestation de formation.")
 		return
 	}
 	date := "module en ligne terminé le " + catalogue.ShortDate(attestationDate(e))

@@ -260,8 +260,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.store.RateReset(r.Context(), limitLoginAccount.key(email))
-	s.flash(r, "success", "Vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
-	http.Redirect(w, r, or(next, "/compte"), http.StatusSeeOther)
+	s.flashTo(w, r, or(next, "/compte"), "success", "Vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
 }
 
 // sendVerification issues a new verification link and queues its mail.
@@ -343,16 +342,26 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The same answer whether the address was free or not (the owner of a taken address gets a mail).
-	s.sessions.Put(r.Context(), sessSentTo, a.Email)
-	http.Redirect(w, r, "/inscription/courriel-envoye", http.StatusSeeOther)
+	s.mailSent(w, r, a.Email, "/inscription/courriel-envoye")
+}
+
+// mailSent goes to the page that says a mail was sent, remembering the address for it (sentText).
+func (s *Server) mailSent(w http.ResponseWriter, r *http.Request, to, page string) {
+	s.sessions.Put(r.Context(), sessSentTo, to)
+	http.Redirect(w, r, page, http.StatusSeeOther)
+}
+
+// sentText is what that page says: with the address the mail was sent to (before, the address, after), or
+// without when it is not known any more.
+func (s *Server) sentText(r *http.Request, without, before, after string) string {
+	if to := s.sessions.GetString(r.Context(), sessSentTo); to != "" {
+		return before + to + after
+	}
+	return without
 }
 
 func (s *Server) signUpSent(w http.ResponseWriter, r *http.Request) {
-	to := s.sessions.GetString(r.Context(), sessSentTo)
-	text := "Nous vous avons envoyé un courriel."
-	if to != "" {
-		text = "Nous avons envoyé un courriel à " + to + "."
-	}
+	text := s.sentText(r, "Nous vous avons envoyé un courriel.", "Nous avons envoyé un courriel à ", ".")
 	s.render(w, r, http.StatusOK, templates.Message(templates.MessageView{
 		Page:    s.page(r, "", "Consultez votre messagerie", "", templates.Crumb{Label: "Créer un compte", Href: "/inscription"}, templates.Crumb{Label: "Courriel envoyé"}),
 		Heading: "Consultez votre messagerie", Kind: "success", Title: "Courriel envoyé", Text: text,
@@ -454,8 +463,7 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 			s.linkProblem(w, r, err, "Confirmation de l’adresse électronique", templates.Crumb{Label: "Se connecter", Href: "/connexion"})
 			return
 		}
-		s.flash(r, "success", "Votre adresse électronique "+u.Email+" est confirmée. Connectez-vous avec ProConnect, ou choisissez un mot de passe avec « Mot de passe oublié ».")
-		http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+		s.flashTo(w, r, "/connexion", "success", "Votre adresse électronique "+u.Email+" est confirmée. Connectez-vous avec ProConnect, ou choisissez un mot de passe avec « Mot de passe oublié ».")
 		return
 	}
 	s.render(w, r, http.StatusOK, templates.Verify(s.verifyView(r, templates.FormState{}, u)))
@@ -486,8 +494,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.store.RateReset(r.Context(), limitLoginAccount.key(u.Email))
-	s.flash(r, "success", "Votre adresse électronique "+u.Email+" est confirmée et vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
-	http.Redirect(w, r, "/compte", http.StatusSeeOther)
+	s.flashTo(w, r, "/compte", "success", "Votre adresse électronique "+u.Email+" est confirmée et vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
 }
 
 // --- Password reset ---
@@ -539,16 +546,12 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The same answer whether an account exists or not.
-	s.sessions.Put(r.Context(), sessSentTo, email)
-	http.Redirect(w, r, "/mot-de-passe-oublie/courriel-envoye", http.StatusSeeOther)
+	s.mailSent(w, r, email, "/mot-de-passe-oublie/courriel-envoye")
 }
 
 func (s *Server) resetSent(w http.ResponseWriter, r *http.Request) {
-	to := s.sessions.GetString(r.Context(), sessSentTo)
-	text := "Si un compte existe pour cette adresse, vous allez recevoir un courriel."
-	if to != "" {
-		text = "Si un compte existe pour l’adresse " + to + ", vous allez recevoir un courriel."
-	}
+	text := s.sentText(r, "Si un compte existe pour cette adresse, vous allez recevoir un courriel.",
+		"Si un compte existe pour l’adresse ", ", vous allez recevoir un courriel.")
 	s.render(w, r, http.StatusOK, templates.Message(templates.MessageView{
 		Page: s.page(r, "", "Lien de réinitialisation envoyé", "", templates.Crumb{Label: "Mot de passe oublié", Href: "/mot-de-passe-oublie"},
 			templates.Crumb{Label: "Courriel envoyé"}),
@@ -616,6 +619,5 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Votre mot de passe est enregistré et toutes vos sessions ont été fermées : connectez-vous avec le nouveau mot de passe.")
-	http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+	s.flashTo(w, r, "/connexion", "success", "Votre mot de passe est enregistré et toutes vos sessions ont été fermées : connectez-vous avec le nouveau mot de passe.")
 }

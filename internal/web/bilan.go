@@ -1,9 +1,7 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -371,14 +369,7 @@ func (s *Server) bilanJSON(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Indicateurs = append(f.Indicateurs, oi)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(f); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	serveOpenData(w, r, "application/json; charset=utf-8", buf.Bytes(), b.GeneratedAt)
+	s.serveOpenDataJSON(w, r, "application/json; charset=utf-8", f, true, b.GeneratedAt)
 }
 
 // bilanFilter reads the back-office filters from the query: a period and an administration (chosen among

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -113,13 +111,5 @@ func (s *Server) dcatJSONLD(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(c); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	serveOpenData(w, r, "application/ld+json; charset=utf-8", buf.Bytes(), time.Time{})
+	s.serveOpenDataJSON(w, r, "application/ld+json; charset=utf-8", c, false, time.Time{})
 }

@@ -141,8 +141,7 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 	if m.Dated() && (out.Enrolment.Status == enrolment.Confirmed || out.Enrolment.Status == enrolment.Held || out.Left != nil) {
 		s.invalidate("seats")
 	}
-	s.flash(r, flashKind(out), enrolFlash(out))
-	http.Redirect(w, r, "/modules/"+m.Slug+"#inscription", http.StatusSeeOther)
+	s.flashTo(w, r, "/modules/"+m.Slug+"#inscription", flashKind(out), enrolFlash(out))
 }
 
 // sessionOfModule reports whether a session belongs to the module (among its upcoming ones, or in the database).
@@ -241,8 +240,7 @@ func (s *Server) enrolTrack(w http.ResponseWriter, r *http.Request) {
 	default:
 		msg += " : " + catalogue.Plural(len(out.Online), "module en ligne ouvert", "modules en ligne ouverts") + "."
 	}
-	s.flash(r, "success", msg)
-	http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
+	s.flashTo(w, r, "/mes-formations", "success", msg)
 }
 
 // ownEnrolment loads the enrolment of the route for its owner, or for an admin; anyone else gets "not found"
@@ -314,16 +312,9 @@ func (s *Server) declareCompletion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e, err := s.store.DeclareCompletion(r.Context(), u.ID, id)
-	if ref, _ := refused(err); ref != nil {
-		s.flash(r, "error", ref.Message)
-		http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
+	if s.refusedTo(w, r, "/mes-formations", err) {
 		return
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "success", "« "+e.Module.Title+" » est terminé : ses heures comptent dans vos formations suivies et son attestation "+
+	s.flashTo(w, r, "/mes-formations", "success", "« "+e.Module.Title+" » est terminé : ses heures comptent dans vos formations suivies et son attestation "+
 		"indique que vous l’avez déclaré. L’équipe du Campus peut le corriger.")
-	http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
 }

@@ -80,19 +80,16 @@ func (s *Server) requestLicence(w http.ResponseWriter, r *http.Request) {
 	metrics.Licence(licenceOutcome(req, err))
 	switch {
 	case errors.Is(err, lic.ErrPoolClosed):
-		s.flash(r, "warning", "Les demandes de licence "+p.Partner.Name+" ne sont pas ouvertes aujourd’hui : le lot est valable du "+
+		s.flashTo(w, r, back, "warning", "Les demandes de licence "+p.Partner.Name+" ne sont pas ouvertes aujourd’hui : le lot est valable du "+
 			catalogue.ShortDate(pool.ValidFrom)+" au "+catalogue.ShortDate(pool.ValidUntil)+".")
-		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	case errors.Is(err, lic.ErrUnverified):
-		s.flash(r, "warning", "Confirmez d’abord votre adresse électronique (depuis « Mon compte ») : les licences ne sont attribuées qu’aux comptes dont l’adresse est confirmée.")
-		http.Redirect(w, r, back, http.StatusSeeOther)
+		s.flashTo(w, r, back, "warning", "Confirmez d’abord votre adresse électronique (depuis « Mon compte ») : les licences ne sont attribuées qu’aux comptes dont l’adresse est confirmée.")
 		return
 	case errors.Is(err, lic.ErrNotPublicAgent):
-		s.flash(r, "warning", "Les licences "+p.Partner.Name+" achetées par l’État sont réservées aux agents publics. Connectez-vous avec "+
+		s.flashTo(w, r, back, "warning", "Les licences "+p.Partner.Name+" achetées par l’État sont réservées aux agents publics. Connectez-vous avec "+
 			"ProConnect, ou donnez à votre compte votre adresse professionnelle (depuis « Mon compte ») : son domaine doit être celui "+
 			"d’une administration. Si le vôtre n’est pas reconnu, écrivez à l’équipe du Campus.")
-		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	case err != nil:
 		s.fail(w, r, err)

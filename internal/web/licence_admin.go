@@ -114,8 +114,7 @@ func (s *Server) adminLicencePoolCreate(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Le lot « "+p.Name+" » est créé.")
-	http.Redirect(w, r, "/admin/licences/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	s.flashTo(w, r, "/admin/licences/"+strconv.FormatInt(id, 10), "success", "Le lot « "+p.Name+" » est créé.")
 }
 
 // poolForms are the states of the forms of a pool's page, one of which may come back with errors.
@@ -202,8 +201,7 @@ func (s *Server) adminLicenceQuota(w http.ResponseWriter, r *http.Request) {
 		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{quota: f.State()})
 		return
 	}
-	s.flash(r, "success", "Le quota de « "+administration+" » est fixé à "+strconv.Itoa(quota)+"."+served(n))
-	http.Redirect(w, r, poolURL(id)+"#quotas", http.StatusSeeOther)
+	s.flashTo(w, r, poolURL(id)+"#quotas", "success", "Le quota de « "+administration+" » est fixé à "+strconv.Itoa(quota)+"."+served(n))
 }
 
 func (s *Server) adminLicenceQuotaDelete(w http.ResponseWriter, r *http.Request) {
@@ -246,8 +244,7 @@ func (s *Server) adminLicenceGrant(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", strconv.Itoa(qty)+" licences sont ajoutées au lot."+served(n))
-	http.Redirect(w, r, poolURL(id)+"#dotations", http.StatusSeeOther)
+	s.flashTo(w, r, poolURL(id)+"#dotations", "success", strconv.Itoa(qty)+" licences sont ajoutées au lot."+served(n))
 }
 
 // maxUpload bounds a CSV of codes (200,000 lines of a code and a link fit well under it).
@@ -292,8 +289,7 @@ func (s *Server) adminLicenceCodes(w http.ResponseWriter, r *http.Request) {
 		var n int
 		n, err = s.store.ImportLicenceCodes(r.Context(), id, codes, adminActor(r))
 		if err == nil {
-			s.flash(r, "success", strconv.Itoa(n)+" codes ou liens sont importés ; les licences déjà attribuées sans code ont reçu le leur.")
-			http.Redirect(w, r, poolURL(id)+"#codes", http.StatusSeeOther)
+			s.flashTo(w, r, poolURL(id)+"#codes", "success", strconv.Itoa(n)+" codes ou liens sont importés ; les licences déjà attribuées sans code ont reçu le leur.")
 			return
 		}
 	}
@@ -342,8 +338,7 @@ func (s *Server) adminLicenceAllocateTo(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Une licence est attribuée à "+req.UserName+" ("+req.UserEmail+").")
-	http.Redirect(w, r, poolURL(id)+"?statut=allocated#demandes", http.StatusSeeOther)
+	s.flashTo(w, r, poolURL(id)+"?statut=allocated#demandes", "success", "Une licence est attribuée à "+req.UserName+" ("+req.UserEmail+").")
 }
 
 func (s *Server) adminLicenceAllocate(w http.ResponseWriter, r *http.Request) {
@@ -359,16 +354,14 @@ func (s *Server) adminLicenceAllocate(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, perr)
 			return
 		}
-		s.flash(r, "error", ref.Message)
-		http.Redirect(w, r, poolURL(pool)+"#demandes", http.StatusSeeOther)
+		s.flashTo(w, r, poolURL(pool)+"#demandes", "error", ref.Message)
 		return
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Une licence est attribuée à "+req.UserName+" hors de son tour.")
-	http.Redirect(w, r, poolURL(req.PoolID)+"?statut=allocated#demandes", http.StatusSeeOther)
+	s.flashTo(w, r, poolURL(req.PoolID)+"?statut=allocated#demandes", "success", "Une licence est attribuée à "+req.UserName+" hors de son tour.")
 }
 
 func (s *Server) adminLicenceRevoke(w http.ResponseWriter, r *http.Request) {
@@ -385,20 +378,12 @@ func (s *Server) adminLicenceRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !f.Valid() {
-		s.flash(r, "error", "Le motif du retrait n’est pas valide : "+f.State().Errors["motif"])
-		http.Redirect(w, r, poolURL(pool)+"?statut=allocated#demandes", http.StatusSeeOther)
+		s.flashTo(w, r, poolURL(pool)+"?statut=allocated#demandes", "error", "Le motif du retrait n’est pas valide : "+f.State().Errors["motif"])
 		return
 	}
 	req, err := s.store.RevokeLicence(r.Context(), id, adminActor(r), reason)
-	if ref, _ := refused(err); ref != nil {
-		s.flash(r, "error", ref.Message)
-		http.Redirect(w, r, poolURL(pool)+"?statut=allocated#demandes", http.StatusSeeOther)
+	if s.refusedTo(w, r, poolURL(pool)+"?statut=allocated#demandes", err) {
 		return
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "success", "La licence de "+req.UserName+" est retirée et rendue au lot ; la demande suivante en attente, s’il y en a une, l’a reçue.")
-	http.Redirect(w, r, poolURL(pool)+"?statut=allocated#demandes", http.StatusSeeOther)
+	s.flashTo(w, r, poolURL(pool)+"?statut=allocated#demandes", "success", "La licence de "+req.UserName+" est retirée et rendue au lot ; la demande suivante en attente, s’il y en a une, l’a reçue.")
 }

@@ -99,17 +99,11 @@ func svgPath(pdf pathSink, d string, at func(x, y float64) (float64, float64)) {
 			cy = oy + num(&i)
 			lx, ly = cx, cy
 			pdf.LineTo(at(cx, cy))
-		case 'c':
-			x1, y1 := ox+num(&i), oy+num(&i)
-			x2, y2 := ox+num(&i), oy+num(&i)
-			cx, cy = ox+num(&i), oy+num(&i)
-			lx, ly = x2, y2
-			ax, ay := at(x1, y1)
-			bx, by := at(x2, y2)
-			ex, ey := at(cx, cy)
-			pdf.CurveBezierCubicTo(ax, ay, bx, by, ex, ey)
-		case 's':
-			x1, y1 := 2*cx-lx, 2*cy-ly // the reflection of the last control point
+		case 'c', 's':
+			x1, y1 := 2*cx-lx, 2*cy-ly // 's': the reflection of the last control point
+			if cmd|0x20 == 'c' {
+				x1, y1 = ox+num(&i), oy+num(&i)
+			}
 			x2, y2 := ox+num(&i), oy+num(&i)
 			cx, cy = ox+num(&i), oy+num(&i)
 			lx, ly = x2, y2

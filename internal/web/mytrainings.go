@@ -104,9 +104,8 @@ func (s *Server) cancelView(r *http.Request, e enrolment.Enrolment) templates.Ca
 // transaction. A refusal (cut-off, started session) shows the confirmation page again with its reason.
 func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	s.readForm(w, r) // bounds the body
@@ -129,8 +128,7 @@ func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
 	if e.HasSession() {
 		s.invalidate("seats")
 	}
-	s.flash(r, "success", "Votre inscription à « "+e.Module.Title+" » est annulée. Un courriel de confirmation vous a été envoyé.")
-	http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
+	s.flashTo(w, r, "/mes-formations", "success", "Votre inscription à « "+e.Module.Title+" » est annulée. Un courriel de confirmation vous a été envoyé.")
 }
 
 // createCalendarFeed makes a new private feed link (the previous one stops working) and shows it once.
@@ -143,8 +141,7 @@ func (s *Server) createCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(r.Context(), sessCalendarURL, s.baseURL()+"/calendrier/"+token+".ics")
-	s.flash(r, "success", "Votre lien d’abonnement est prêt : copiez-le dans votre agenda, il ne sera affiché qu’une fois.")
-	http.Redirect(w, r, "/mes-formations#abonnement", http.StatusSeeOther)
+	s.flashTo(w, r, "/mes-formations#abonnement", "success", "Votre lien d’abonnement est prêt : copiez-le dans votre agenda, il ne sera affiché qu’une fois.")
 }
 
 // revokeCalendarFeed turns the feed link off.
@@ -155,8 +152,7 @@ func (s *Server) revokeCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Le lien d’abonnement à votre agenda est désactivé.")
-	http.Redirect(w, r, "/mes-formations#abonnement", http.StatusSeeOther)
+	s.flashTo(w, r, "/mes-formations#abonnement", "success", "Le lien d’abonnement à votre agenda est désactivé.")
 }
 
 // exportedEnrolment is an enrolment in the "download my data" file (RGPD).

@@ -189,6 +189,29 @@ func serveOpenData(w http.ResponseWriter, r *http.Request, contentType string, b
 	preparedPage{body: body, contentType: contentType, etag: pageTag(body), modified: modified}.serve(w, r)
 }
 
+// openDataJSON encodes an open data file: indented JSON, with <, > and & escaped when escapeHTML (the
+// catalogue's and the bilan's files; the DCAT and Table Schema files keep them as they are).
+func openDataJSON(v any, escapeHTML bool) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(escapeHTML)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// serveOpenDataJSON answers an open data file encoded by openDataJSON.
+func (s *Server) serveOpenDataJSON(w http.ResponseWriter, r *http.Request, contentType string, v any, escapeHTML bool, modified time.Time) {
+	body, err := openDataJSON(v, escapeHTML)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	serveOpenData(w, r, contentType, body, modified)
+}
+
 // catalogueJSON is GET /api/catalogue.json.
 func (s *Server) catalogueJSON(w http.ResponseWriter, r *http.Request) {
 	q, entries, ok, err := s.exportEntries(r)
@@ -208,14 +231,7 @@ func (s *Server) catalogueJSON(w http.ResponseWriter, r *http.Request) {
 	if len(entries) > MaxExport {
 		f.Formations, f.Total, f.Tronque = entries[:MaxExport], MaxExport, true
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(f); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	serveOpenData(w, r, "application/json; charset=utf-8", buf.Bytes(), f.GenereLe)
+	s.serveOpenDataJSON(w, r, "application/json; charset=utf-8", f, true, f.GenereLe)
 }
 
 // csvHeader is the CSV's first line: the fields of its Table Schema (tableschema.go).

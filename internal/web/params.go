@@ -39,6 +39,14 @@ func idParam(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// pagedTitle is the title of a list's page: "Modules", then "Modules, page 2".
+func pagedTitle(title string, page int) string {
+	if page > 1 {
+		return title + ", page " + strconv.Itoa(page)
+	}
+	return title
+}
+
 // adminPageNumber reads the page of a list (?page=): 1 when absent or not a positive number.
 func adminPageNumber(q url.Values) int {
 	n, err := strconv.Atoi(q.Get("page"))
@@ -82,4 +90,14 @@ func cleanText(s string) string {
 // characters. rejectBadPaths answers 404 to the others before routing.
 func validPath(p string) bool {
 	return utf8.ValidString(p) && !strings.ContainsFunc(p, unicode.IsControl)
+}
+
+// pathID reads the {id} of the URL; a malformed one ends the request (404) and gives false.
+func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return 0, false
+	}
+	return id, true
 }

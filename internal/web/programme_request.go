@@ -36,13 +36,17 @@ func (s *Server) audienceOptions(r *http.Request) ([]templates.Option, error) {
 	return out, nil
 }
 
-func (s *Server) renderProgrammeRequest(w http.ResponseWriter, r *http.Request, status int, f templates.FormState) {
-	domains, err := s.domainOptions(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+// requestOptions are the choices of the request form: the published domains and the audiences.
+func (s *Server) requestOptions(r *http.Request) (domains, audiences []templates.Option, err error) {
+	if domains, err = s.domainOptions(r); err != nil {
+		return nil, nil, err
 	}
-	audiences, err := s.audienceOptions(r)
+	audiences, err = s.audienceOptions(r)
+	return domains, audiences, err
+}
+
+func (s *Server) renderProgrammeRequest(w http.ResponseWriter, r *http.Request, status int, f templates.FormState) {
+	domains, audiences, err := s.requestOptions(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,12 +72,7 @@ func (s *Server) programmeRequestPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) {
-	domains, err := s.domainOptions(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	audiences, err := s.audienceOptions(r)
+	domains, audiences, err := s.requestOptions(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -124,8 +123,7 @@ func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Votre demande est enregistrée. Gardez l’adresse de cette page : elle vous permet de suivre votre demande ; elle vous a aussi été envoyée par courriel.")
-	http.Redirect(w, r, "/programmes-sur-mesure/suivi/"+tok, http.StatusSeeOther)
+	s.flashTo(w, r, "/programmes-sur-mesure/suivi/"+tok, "success", "Votre demande est enregistrée. Gardez l’adresse de cette page : elle vous permet de suivre votre demande ; elle vous a aussi été envoyée par courriel.")
 }
 
 // plausiblePhone accepts French and international numbers: digits, spaces, dots, dashes, an initial +.

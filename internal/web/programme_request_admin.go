@@ -210,8 +210,7 @@ func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Requ
 	if changed.Track != nil {
 		msg += " Le programme « " + changed.Track.Title + " » est créé."
 	}
-	s.flash(r, "success", msg)
-	http.Redirect(w, r, "/admin/demandes-sur-mesure/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	s.flashTo(w, r, "/admin/demandes-sur-mesure/"+strconv.FormatInt(id, 10), "success", msg)
 }
 
 // keepOrder orders the chosen module ids as the previous proposal had them, the new ones after in their order.
@@ -248,20 +247,11 @@ func (s *Server) adminMoveProposalModule(w http.ResponseWriter, r *http.Request)
 	back := "/admin/demandes-sur-mesure/" + strconv.FormatInt(id, 10) + "#proposition"
 	action := f.Hidden("action")
 	if action != "monter" && action != "descendre" {
-		s.flash(r, "error", "Action inconnue : utilisez les boutons Monter ou Descendre.")
-		http.Redirect(w, r, back, http.StatusSeeOther)
+		s.flashTo(w, r, back, "error", "Action inconnue : utilisez les boutons Monter ou Descendre.")
 		return
 	}
-	ref, err := refused(s.store.MoveProposalModule(r.Context(), id, moduleID, action == "monter"))
-	if ref != nil {
-		s.flash(r, "error", ref.Message)
-		http.Redirect(w, r, back, http.StatusSeeOther)
+	if s.refusedTo(w, r, back, s.store.MoveProposalModule(r.Context(), id, moduleID, action == "monter")) {
 		return
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "success", map[string]string{"monter": "Le module est monté d’un rang.", "descendre": "Le module est descendu d’un rang."}[action])
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	s.flashTo(w, r, back, "success", map[string]string{"monter": "Le module est monté d’un rang.", "descendre": "Le module est descendu d’un rang."}[action])
 }

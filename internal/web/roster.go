@@ -47,9 +47,8 @@ func (s *Server) rosterView(r *http.Request, ro enrolment.Roster, refusal string
 
 // roster lists a session's agents: seat holders, then the waitlist in order, then cancellations.
 func (s *Server) roster(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	s.renderSessionRoster(w, r, id, s.rosterView)
@@ -161,9 +160,8 @@ func (s *Server) saveMarks(w http.ResponseWriter, r *http.Request, id int64, m m
 
 // markAttendance records present/absent for the checked agents (once the session has started).
 func (s *Server) markAttendance(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	n, ok := s.saveMarks(w, r, id, attendanceMarks, s.adminSessionRoster(), func(marks map[int64]bool) (int, error) {
@@ -172,15 +170,13 @@ func (s *Server) markAttendance(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.flash(r, "success", "Présences enregistrées ("+catalogue.Plural(n, "changement", "changements")+").")
-	http.Redirect(w, r, fmt.Sprintf("/admin/sessions/%d", id), http.StatusSeeOther)
+	s.flashTo(w, r, fmt.Sprintf("/admin/sessions/%d", id), "success", "Présences enregistrées ("+catalogue.Plural(n, "changement", "changements")+").")
 }
 
 // markCompletions records which agents finished an online module.
 func (s *Server) markCompletions(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	n, ok := s.saveMarks(w, r, id, completionMarks, s.adminOnlineRoster(), func(marks map[int64]bool) (int, error) {
@@ -189,8 +185,7 @@ func (s *Server) markCompletions(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.flash(r, "success", "Achèvements enregistrés ("+catalogue.Plural(n, "changement", "changements")+").")
-	http.Redirect(w, r, fmt.Sprintf("/admin/modules-en-ligne/%d", id), http.StatusSeeOther)
+	s.flashTo(w, r, fmt.Sprintf("/admin/modules-en-ligne/%d", id), "success", "Achèvements enregistrés ("+catalogue.Plural(n, "changement", "changements")+").")
 }
 
 func (s *Server) rosterCSV(w http.ResponseWriter, r *http.Request) {

@@ -262,3 +262,24 @@ func (s *Server) requireRole(role string) func(http.Handler) http.Handler {
 // Routes returns the router built by Handler (nil before Handler is called), so that tests can walk every
 // registered route.
 func (s *Server) Routes() chi.Routes { return s.routes }
+
+// flashTo leaves a message for the page it redirects to (303, after a POST).
+func (s *Server) flashTo(w http.ResponseWriter, r *http.Request, to, kind, text string) {
+	s.flash(r, kind, text)
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// refusedTo ends a POST whose change was refused, back on page to with the refusal as an error notice, or that
+// failed; it reports whether it did (err not nil), so that the handler goes on only after a change.
+func (s *Server) refusedTo(w http.ResponseWriter, r *http.Request, to string, err error) bool {
+	ref, err := refused(err)
+	switch {
+	case ref != nil:
+		s.flashTo(w, r, to, "error", ref.Message)
+	case err != nil:
+		s.fail(w, r, err)
+	default:
+		return false
+	}
+	return true
+}

@@ -77,8 +77,7 @@ func (s *Server) surveyAnswer(kind string) http.HandlerFunc {
 		if f.Valid() {
 			err = s.store.AnswerSurvey(r.Context(), u.ID, e.ID, a)
 			if err == nil {
-				s.flash(r, "success", "Merci pour votre avis : il aide le Campus à améliorer ses formations.")
-				http.Redirect(w, r, "/mes-formations", http.StatusSeeOther)
+				s.flashTo(w, r, "/mes-formations", "success", "Merci pour votre avis : il aide le Campus à améliorer ses formations.")
 				return
 			}
 			if err := f.Refuse(err); err != nil {
@@ -146,24 +145,21 @@ func (s *Server) adminSurveys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	f := s.readForm(w, r)
 	decision := f.Text("decision", "Décision", 10, true)
 	if decision != "publier" && decision != "ecarter" {
-		s.flash(r, "error", "Choisissez « Publier » ou « Écarter ».")
-		http.Redirect(w, r, "/admin/avis", http.StatusSeeOther)
+		s.flashTo(w, r, "/admin/avis", "error", "Choisissez « Publier » ou « Écarter ».")
 		return
 	}
 	if err := s.store.ModerateComment(r.Context(), adminActor(r), id, decision == "publier"); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", map[bool]string{true: "Commentaire publié.", false: "Commentaire écarté."}[decision == "publier"])
-	http.Redirect(w, r, "/admin/avis", http.StatusSeeOther)
+	s.flashTo(w, r, "/admin/avis", "success", map[bool]string{true: "Commentaire publié.", false: "Commentaire écarté."}[decision == "publier"])
 }
 
 // adminSurveysCSV exports the answers of the period without who answered, through the portal's one CSV writer

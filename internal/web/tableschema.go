@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -160,14 +158,11 @@ var bilanSchema = func() tableSchema {
 
 // serveSchema answers a Table Schema (an open data file itself: ETag, Last-Modified, 304).
 func serveSchema(t tableSchema) http.HandlerFunc {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(t); err != nil {
+	body, err := openDataJSON(t, false)
+	if err != nil {
 		panic("web: table schema " + t.Name + ": " + err.Error())
 	}
-	body, made := buf.Bytes(), time.Now()
+	made := time.Now()
 	return func(w http.ResponseWriter, r *http.Request) {
 		serveOpenData(w, r, "application/schema+json; charset=utf-8", body, made)
 	}

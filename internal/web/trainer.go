@@ -209,8 +209,7 @@ func (s *Server) trainerReply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", "Votre réponse est envoyée : l’équipe du Campus reprend l’examen de votre candidature.")
-	http.Redirect(w, r, "/devenir-formateur/merci", http.StatusSeeOther)
+	s.flashTo(w, r, "/devenir-formateur/merci", "success", "Votre réponse est envoyée : l’équipe du Campus reprend l’examen de votre candidature.")
 }
 
 func (s *Server) trainerCommunity(w http.ResponseWriter, r *http.Request) {
@@ -328,8 +327,7 @@ func (s *Server) trainerAttendance(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.flash(r, "success", "Émargement enregistré ("+strconv.Itoa(n)+" changement(s)).")
-	http.Redirect(w, r, "/formateur/sessions/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	s.flashTo(w, r, "/formateur/sessions/"+strconv.FormatInt(id, 10), "success", "Émargement enregistré ("+strconv.Itoa(n)+" changement(s)).")
 }
 
 func (s *Server) trainerRosterCSV(w http.ResponseWriter, r *http.Request) {
