@@ -39,6 +39,8 @@ var durationBandSQL = func() string {
 // searchCTE: the query (p) and the known facet values (f).
 const searchCTE = `
 WITH p AS MATERIALIZED (
+	SELECT r.*, coalesce(r.tsq = r.qtsq, true) AS plain -- plain: no variants (rankSQL)
+	FROM (
 	SELECT q.tsq
 	       -- synonyms and hyphens (migration 00018): the query's variants, each searched as a whole query
 	       || coalesce((SELECT public.campus_tsquery_or(public.campus_tsquery(v)) FROM public.campus_query_variants($1) v
@@ -51,6 +53,7 @@ WITH p AS MATERIALIZED (
 	FROM (SELECT CASE WHEN $1::text = '' THEN NULL
 	                  WHEN $2::text = '' THEN public.campus_tsquery($1)
 	                  ELSE public.campus_tsquery($1) || public.campus_tsquery($2) END AS tsq) q
+	OFFSET 0) r -- computed once
 ),
 f AS MATERIALIZED (
 	SELECT (SELECT array_agg(id) FROM domains WHERE slug = ANY ($3::text[]) AND status IN ('published', 'coming')) AS dom,
@@ -187,10 +190,16 @@ func orderBy(sort, prefix string) string {
 
 // rankSQL: ts_rank over title (A 1.0) and summary and keywords (B 0.4) (a match in the body alone ranks 0);
 // all the words in the title add 1; the exact title adds 10. The query as typed counts fully, its variants
-// (synonyms, hyphens) half: "RGPD" puts the module named so before those about personal data.
-const rankSQL = `ts_rank('{0.1, 0.2, 0.4, 1.0}', sd.rank_vector, (SELECT qtsq FROM p), 1)
-	+ 0.5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', sd.rank_vector, (SELECT tsq FROM p), 1)
-	+ CASE WHEN sd.title_vector @@ (SELECT qtsq FROM p) THEN 1 WHEN sd.title_vector @@ (SELECT tsq FROM p) THEN 0.5 ELSE 0 END
+// (synonyms, hyphens) half: "RGPD" puts the module named so before those about personal data. A query without
+// variants (most of them) ranks each document with one ts_rank and one title match, the same figures: rank
+// ranks every matching document, thousands for a common word on the catalogue ×100.
+const rankSQL = `CASE WHEN (SELECT plain FROM p)
+	  THEN 1.5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', sd.rank_vector, (SELECT qtsq FROM p), 1)
+	     + CASE WHEN sd.title_vector @@ (SELECT qtsq FROM p) THEN 1 ELSE 0 END
+	  ELSE ts_rank('{0.1, 0.2, 0.4, 1.0}', sd.rank_vector, (SELECT qtsq FROM p), 1)
+	     + 0.5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', sd.rank_vector, (SELECT tsq FROM p), 1)
+	     + CASE WHEN sd.title_vector @@ (SELECT qtsq FROM p) THEN 1 WHEN sd.title_vector @@ (SELECT tsq FROM p) THEN 0.5 ELSE 0 END
+	END
 	+ CASE WHEN sd.title_key = (SELECT title_key FROM p) THEN 10 ELSE 0 END`
 
 // nextSessionSQL is the first upcoming start still to come.

@@ -84,8 +84,11 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	// The module as the page shows it (cached); the store checks the session's state under its lock.
-	m, err := s.catalogue.Module(ctx, slug)
+	// The module as the page shows it (cached); the store checks the session's state under its lock. Kept until
+	// the catalogue changes, not the seats: every enrolment in a session changes its seats, and reading the module
+	// again (its sessions, audiences, tracks) after each of them was work on the hot session's path. A refusal
+	// shows the page with fresh seats (below).
+	m, err := s.catalogue.ModuleToEnrol(ctx, slug)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -33,6 +33,7 @@ var (
 	domainKeys      = cache.NewKeys[catalogue.DomainPage]("domain:", cache.Catalogue)
 	trackKeys       = cache.NewKeys[catalogue.Track]("track:", cache.Catalogue)
 	moduleKeys      = cache.NewKeys[catalogue.Module]("module:", cache.All) // its sessions' seats
+	moduleEnrolKeys = cache.NewKeys[catalogue.Module]("module-enrol:", cache.Catalogue)
 	partnerKeys     = cache.NewKeys[catalogue.PartnerPage]("partner:", cache.Catalogue)
 	searchKeys      = cache.NewKeys[catalogue.SearchResult]("search:", cache.All)
 	participantsKey = cache.NewKey[[2]int]("programmes:participants", cache.Catalogue)
@@ -119,6 +120,13 @@ func (c catalogueReader) Track(ctx context.Context, slug string) (catalogue.Trac
 // Module is a published module's page, with its upcoming sessions and their seats.
 func (c catalogueReader) Module(ctx context.Context, slug string) (catalogue.Module, error) {
 	return cache.Load(c.cache, moduleKeys.Of(slug), func() (catalogue.Module, error) { return c.store.ModuleBySlug(ctx, slug) })
+}
+
+// ModuleToEnrol is a module as an enrolment reads it: kept until the catalogue changes, not the seats (the store
+// checks the session's state under its lock; every enrolment changes the seats, and reading the module again after
+// each was work on a hot session's path).
+func (c catalogueReader) ModuleToEnrol(ctx context.Context, slug string) (catalogue.Module, error) {
+	return cache.Load(c.cache, moduleEnrolKeys.Of(slug), func() (catalogue.Module, error) { return c.store.ModuleBySlug(ctx, slug) })
 }
 
 // Partner is a published partner's page.
