@@ -113,8 +113,19 @@ func TestServe_MetricsAndDrain(t *testing.T) {
 		if metricValue(after, homeDuration) != a {
 			t.Errorf("histogram count %v, want %v", metricValue(after, homeDuration), a)
 		}
-		if metricValue(after, "campus_cache_hits_total") < 4 {
-			t.Errorf("cache hits %v after 5 requests of the home page", metricValue(after, "campus_cache_hits_total"))
+		// Four of five requests of the home page are cache hits, unless a change announced meanwhile (a job of
+		// the server's own, moving seats) dropped the page: then the next five show it.
+		hits := metricValue(after, "campus_cache_hits_total") - max(metricValue(before, "campus_cache_hits_total"), 0)
+		for try := 0; hits < 4 && try < 3; try++ {
+			_, _, m0 := get(t, metrics)
+			for range 5 {
+				get(t, public+"/")
+			}
+			_, _, m1 := get(t, metrics)
+			hits = metricValue(m1, "campus_cache_hits_total") - metricValue(m0, "campus_cache_hits_total")
+		}
+		if hits < 4 {
+			t.Errorf("cache hits %v after 5 requests of the home page", hits)
 		}
 	})
 	t.Run("RoutePatternsNotPaths", func(t *testing.T) {
