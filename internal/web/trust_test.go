@@ -167,7 +167,7 @@ func TestTrust_FirstPasswordNeedsFreshProConnect(t *testing.T) {
 	store := testdb.Seeded(t)
 	fake := proconnecttest.New(t)
 	env := proConnectEnv(fake)
-	env["CAMPUS_REAUTH_WINDOW"] = "1s"
+	env["CAMPUS_REAUTH_WINDOW"] = "3s" // long enough for the fresh path under -race on a cold machine
 	srv := accountServer(t, store, env)
 	ctx := context.Background()
 	signIn := func(prefix string) (*browser, string) {
@@ -188,7 +188,7 @@ func TestTrust_FirstPasswordNeedsFreshProConnect(t *testing.T) {
 	}
 
 	stale, email := signIn("perime")
-	time.Sleep(1100 * time.Millisecond)
+	time.Sleep(3100 * time.Millisecond)
 	p := stale.post("/compte/mot-de-passe", url.Values{"password": {"une phrase de passe neuve"}})
 	if p.status != http.StatusForbidden || !strings.Contains(formMessage(p), "reconnectez-vous avec ProConnect") {
 		t.Errorf("first password on a stale session: %d %q", p.status, formMessage(p))
