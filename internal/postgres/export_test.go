@@ -69,3 +69,33 @@ func (s *Store) ExplainSearch(ctx context.Context, q catalogue.SearchQuery) (map
 	}
 	return out, nil
 }
+
+// HousekeepingPlans are the plans of the periodic jobs' candidate queries, with sequential scans off so that a
+// plan shows whether an index can serve the query at all (its expression and predicate match).
+func (s *Store) HousekeepingPlans(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			return err
+		}
+		for name, q := range map[string]struct {
+			sql  string
+			args []any
+		}{
+			"inactiveAccounts": {inactiveAccounts, nil},
+			"coldSurveysDue":   {coldSurveysDue, []any{3600.0, 86400.0}},
+		} {
+			rows, err := tx.Query(ctx, "EXPLAIN "+q.sql, q.args...)
+			if err != nil {
+				return err
+			}
+			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			out[name] = strings.Join(lines, "\n")
+		}
+		return nil
+	})
+	return out, err
+}

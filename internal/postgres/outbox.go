@@ -103,13 +103,16 @@ func (s *Store) RecentMails(ctx context.Context, to string, limit int) ([]Outbox
 // so): then Cleanup deletes it with its data, as its owner could ("Supprimer mon compte"). Admins are kept.
 const InactiveAccountRetention = "3 years"
 
+// inactiveAccounts are the accounts Cleanup deletes, a thousand at a time (index users_last_seen_idx, 00024).
+const inactiveAccounts = `SELECT id FROM users WHERE role <> 'admin'
+	AND coalesce(last_login_at, created_at) < now() - interval '` + InactiveAccountRetention + `' LIMIT 1000`
+
 // Cleanup removes what has expired: HTTP sessions, used or expired tokens, elapsed rate-limit windows, mails sent
 // more than 30 days ago, and accounts not used for InactiveAccountRetention (a thousand at a time; their seats are
 // released by the enrolments' trigger). `serve` runs it periodically; it is safe to run from several instances.
 func (s *Store) Cleanup(ctx context.Context) error {
 	for _, q := range []string{
-		`DELETE FROM users WHERE id IN (SELECT id FROM users WHERE role <> 'admin'
-			AND coalesce(last_login_at, created_at) < now() - interval '` + InactiveAccountRetention + `' LIMIT 1000)`,
+		`DELETE FROM users WHERE id IN (` + inactiveAccounts + `)`,
 		`DELETE FROM sessions WHERE expiry < now()`,
 		`DELETE FROM account_tokens WHERE expires_at < now() - interval '1 day' OR used_at < now() - interval '1 day'`,
 		`DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'`,

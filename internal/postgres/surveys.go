@@ -67,16 +67,19 @@ func (s *Store) SurveysAnswered(ctx context.Context, enrolmentIDs []int64) (map[
 	return out, rows.Err()
 }
 
+// coldSurveysDue are the enrolments whose cold survey is due ($1: the delay, $2: the window, in seconds), five
+// hundred at a time (index enrolments_cold_survey_idx, 00024).
+const coldSurveysDue = `SELECT e.id FROM enrolments e
+	WHERE e.status IN ('attended', 'completed') AND e.cold_survey_sent_at IS NULL
+	  AND coalesce(e.completed_at, e.attendance_at) <= now() - make_interval(secs => $1)
+	  AND coalesce(e.completed_at, e.attendance_at) > now() - make_interval(secs => $1 + $2)
+	  AND NOT EXISTS (SELECT 1 FROM survey_answers a WHERE a.enrolment_id = e.id AND a.kind = 'froid')
+	ORDER BY e.id LIMIT 500`
+
 // QueueColdSurveys mails the "à froid" invitation of every training followed enrolment.ColdSurveyDelay ago
 // (within enrolment.ColdSurveyWindow), once. Safe with several instances (SKIP LOCKED). It returns how many.
 func (s *Store) QueueColdSurveys(ctx context.Context) (int, error) {
-	n, err := s.mailDue(ctx, s.mails, enrolment.KindColdSurvey, `WITH due AS (
-			SELECT e.id FROM enrolments e
-			WHERE e.status IN ('attended', 'completed') AND e.cold_survey_sent_at IS NULL
-			  AND coalesce(e.completed_at, e.attendance_at) <= now() - make_interval(secs => $1)
-			  AND coalesce(e.completed_at, e.attendance_at) > now() - make_interval(secs => $1 + $2)
-			  AND NOT EXISTS (SELECT 1 FROM survey_answers a WHERE a.enrolment_id = e.id AND a.kind = 'froid')
-			ORDER BY e.id LIMIT 500 FOR UPDATE OF e SKIP LOCKED)
+	n, err := s.mailDue(ctx, s.mails, enrolment.KindColdSurvey, `WITH due AS (`+coldSurveysDue+` FOR UPDATE OF e SKIP LOCKED)
 		UPDATE enrolments e SET cold_survey_sent_at = now() FROM due WHERE e.id = due.id RETURNING e.id`,
 		enrolment.ColdSurveyDelay.Seconds(), enrolment.ColdSurveyWindow.Seconds())
 	if err != nil {
