@@ -208,16 +208,6 @@ func (s *Server) cachedPageFailed(w http.ResponseWriter, r *http.Request, err er
 // private-use characters that no text of the portal holds and HTML escaping leaves alone.
 const viewerNameMark = "\uE000campus-viewer-name\uE001"
 
-// splitPage is a page rendered for any signed-in viewer, cut where the viewer's name goes.
-type splitPage struct {
-	parts       [][]byte
-	contentType string
-	header      http.Header
-	size        int
-}
-
-func (p splitPage) Size() int { return p.size + 256 }
-
 // signedInPage serves a signed-in request from the page rendered once for every signed-in viewer with the
 // same role (or, when personal, for this user at their data version), the viewer's name written in at each
 // request: a copy and an escape, no query, no render.
@@ -241,42 +231,46 @@ func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.
 		if err != nil {
 			return splitPage{}, err
 		}
-		body := bytes.Clone(rec.Body.Bytes())
-		p := splitPage{parts: bytes.Split(body, []byte(viewerNameMark)), contentType: rec.Header().Get("Content-Type"),
-			header: keptHeadersOf(rec), size: len(body)}
-		return p, nil
+		return newSplitPage(bytes.Clone(rec.Body.Bytes()), rec.Header().Get("Content-Type"), keptHeadersOf(rec)), nil
 	})
 	if s.cachedPageFailed(w, r, err) {
 		return
 	}
 	name := []byte(html.EscapeString(v.Name))
-	buf := buffers.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer buffers.Put(buf)
-	for i, part := range page.parts {
-		if i > 0 {
-			buf.Write(name)
-		}
-		buf.Write(part)
-	}
 	h := w.Header()
 	for k, vs := range page.header {
 		h[k] = vs
 	}
 	h.Set("Content-Type", page.contentType)
+	h.Set("Vary", "Accept-Encoding")
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "private, no-cache")
 	}
-	etag := pageTag(buf.Bytes())
+	etag := page.etag(name)
 	h.Set("ETag", etag)
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	if static.AcceptsGzip(r) {
+		// The parts were compressed once: the gzip stream is spliced, not compressed (the compress middleware
+		// leaves an encoded body alone).
+		buf := buffers.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer buffers.Put(buf)
+		buf.Write(page.appendGzip(buf.AvailableBuffer(), name))
+		h.Set("Content-Encoding", "gzip")
+		h.Set("Content-Length", strconv.Itoa(buf.Len()))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			w.Write(buf.Bytes())
+		}
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(page.plainLen(name)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
+		page.writePlain(w, name)
 	}
 }
 
