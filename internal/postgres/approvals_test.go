@@ -167,7 +167,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("reminders: %d, %v; want 1", n, err)
 		}
-		if n, _ := s.RemindApprovals(ctx); n != 0 {
+		if n := testdb.Must(s.RemindApprovals(ctx))(t); n != 0 {
 			t.Fatalf("%d reminders the second time", n)
 		}
 		second := lastLink(t, s, managerOf(users[2]))
@@ -200,7 +200,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		if k := mailKinds(t, s, users[2]); k[len(k)-1] != enrolment.KindExpired {
 			t.Fatalf("expired agent mails %v", k)
 		}
-		if n, _ := s.ExpireApprovals(ctx); n != 0 {
+		if n := testdb.Must(s.ExpireApprovals(ctx))(t); n != 0 {
 			t.Fatalf("expired %d more the second time", n)
 		}
 		checkSeats(t, s, sess)
@@ -280,15 +280,7 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 
 	// Rounds of mixed decisions, all at once, until the waitlist is empty.
 	for round := 0; round < 40; round++ {
-		rows, _ := s.Pool().Query(ctx, `SELECT e.user_id, e.id FROM enrolments e WHERE e.session_id = $1 AND e.status = 'held'`, sess)
-		type h struct{ user, id int64 }
-		var held []h
-		for rows.Next() {
-			var x h
-			rows.Scan(&x.user, &x.id)
-			held = append(held, x)
-		}
-		rows.Close()
+		held := testdb.Rows[struct{ User, ID int64 }](t, s, `SELECT e.user_id, e.id FROM enrolments e WHERE e.session_id = $1 AND e.status = 'held'`, sess)
 		if len(held) == 0 {
 			break
 		}
@@ -297,19 +289,19 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 			WHERE e.id = a.enrolment_id AND e.session_id = $1 AND e.status = 'held' AND a.decision = '' AND e.id % 3 = 0`, sess)
 		for _, x := range held {
 			wg.Go(func() {
-				switch x.id % 3 {
+				switch x.ID % 3 {
 				case 0: // expired: the manager's late click is refused
-					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.user))), postgres.Decision{Approve: true}); err == nil {
+					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.User))), postgres.Decision{Approve: true}); err == nil {
 						// The expiry job may not have run yet: the decision is still refused (expired).
-						t.Errorf("a late approval of %d passed", x.id)
+						t.Errorf("a late approval of %d passed", x.ID)
 					}
 				case 1:
 					approve := rand.IntN(3) > 0
-					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.user))), postgres.Decision{Approve: approve}); err != nil {
+					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.User))), postgres.Decision{Approve: approve}); err != nil {
 						t.Error(err)
 					}
 				case 2:
-					if _, err := s.CancelEnrolment(ctx, x.user, x.id); err != nil {
+					if _, err := s.CancelEnrolment(ctx, x.User, x.ID); err != nil {
 						t.Error(err)
 					}
 				}

@@ -157,11 +157,11 @@ func TestStore_Bilan(t *testing.T) {
 			t.Errorf("from tomorrow: %d, %d, %v", b.Enrolments, b.Completions, err)
 		}
 		f.From, f.To = now.AddDate(0, 0, -1), now
-		if b, _ := s.Bilan(ctx, f, months); b.Enrolments != 3 {
+		if b := testdb.Must(s.Bilan(ctx, f, months))(t); b.Enrolments != 3 {
 			t.Errorf("yesterday to today: %d enrolments", b.Enrolments)
 		}
 		f.Spellings = nil
-		if b, _ := s.Bilan(ctx, f, months); b.Enrolments != 0 {
+		if b := testdb.Must(s.Bilan(ctx, f, months))(t); b.Enrolments != 0 {
 			t.Errorf("an administration without any spelling: %d enrolments", b.Enrolments)
 		}
 	})

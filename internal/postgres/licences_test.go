@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"campus/internal/account"
-	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
 	"campus/internal/licence"
@@ -21,22 +20,6 @@ import (
 	"campus/internal/seed"
 	"campus/internal/testdb"
 )
-
-// system is the actor of the changes made by the tests (no account).
-var system = admin.Actor{Name: "test"}
-
-// agent creates an account of an administration directly, its address proven.
-func agent(t *testing.T, s *postgres.Store, administration string) account.User {
-	t.Helper()
-	// Inserted rather than signed up: the tests read the agent's mails, and a sign-up would add its own.
-	id := testdb.Int64(t, s, `INSERT INTO users (email, email_verified_at, given_name, usual_name, administration)
-		VALUES ($1, now(), 'Camille', 'Agent', $2) RETURNING id`, uniqueEmail("licence"), administration)
-	u, err := s.UserByID(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
 
 // smallPool creates a pool of size licences for Pix, valid around today.
 func smallPool(t *testing.T, s *postgres.Store, size int) int64 {
@@ -276,7 +259,10 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 	})
 
 	t.Run("ConcurrentRevocationsAndRequests", func(t *testing.T) {
-		allocated, _, _ := s.PoolRequests(ctx, pool, licence.StatusAllocated, 0, 100)
+		allocated, _, err := s.PoolRequests(ctx, pool, licence.StatusAllocated, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var wg sync.WaitGroup
 		for _, r := range allocated[:5] {
 			wg.Add(1)
@@ -371,7 +357,10 @@ func TestStore_LicenceQuotas(t *testing.T) {
 		}
 	})
 	t.Run("ErrQuotaFull", func(t *testing.T) {
-		waiting, _, _ := s.PoolRequests(ctx, pool, licence.StatusWaiting, 0, 1)
+		waiting, _, err := s.PoolRequests(ctx, pool, licence.StatusWaiting, 0, 1)
+		if err != nil || len(waiting) != 1 {
+			t.Fatalf("PoolRequests = %+v, %v", waiting, err)
+		}
 		if _, err := s.AllocateLicence(ctx, waiting[0].ID, system); !errors.Is(err, licence.ErrQuotaFull) {
 			t.Errorf("allocating out of turn beyond the quota: %v", err)
 		}
@@ -413,7 +402,7 @@ func TestStore_ImportLicenceCodes(t *testing.T) {
 		t.Fatalf("ImportLicenceCodes = %d, %v", n, err)
 	}
 	// The earlier allocation got the first code, and a mail with it.
-	rs, _ := s.UserLicences(ctx, first.ID)
+	rs := testdb.Must(s.UserLicences(ctx, first.ID))(t)
 	if rs[0].Code != "PIX-0001" || rs[0].ActivationURL != "https://pix.fr/a/1" {
 		t.Errorf("code of the earlier allocation = %q %q", rs[0].Code, rs[0].ActivationURL)
 	}
@@ -428,13 +417,13 @@ func TestStore_ImportLicenceCodes(t *testing.T) {
 	}
 
 	t.Run("AllOrNothing", func(t *testing.T) {
-		dup, _ := licence.ParseCodes(strings.NewReader("code\nPIX-0009\nPIX-0002\n"))
+		dup := testdb.Must(licence.ParseCodes(strings.NewReader("code\nPIX-0009\nPIX-0002\n")))(t)
 		_, err := s.ImportLicenceCodes(ctx, pool, dup, system)
 		var ie *licence.ImportError
 		if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Line != 3 {
 			t.Fatalf("importing a code already there: %v", err)
 		}
-		too, _ := licence.ParseCodes(strings.NewReader("code\nA-0001\nA-0002\nA-0003\n"))
+		too := testdb.Must(licence.ParseCodes(strings.NewReader("code\nA-0001\nA-0002\nA-0003\n")))(t)
 		if _, err := s.ImportLicenceCodes(ctx, pool, too, system); !errors.As(err, &ie) {
 			t.Fatalf("importing more codes than licences: %v", err)
 		}

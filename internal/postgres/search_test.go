@@ -426,7 +426,7 @@ func TestStore_SearchExport(t *testing.T) {
 	if len(some) != res.Total || some[0].Kind != res.Hits[0].Kind {
 		t.Errorf("export of a search: %d entries, search total %d", len(some), res.Total)
 	}
-	if few, _ := s.SearchExport(ctx, q, 3); len(few) != 3 {
+	if few := testdb.Must(s.SearchExport(ctx, q, 3))(t); len(few) != 3 {
 		t.Errorf("limit: %d entries", len(few))
 	}
 }
@@ -518,15 +518,8 @@ func TestStore_Search_ConcurrentRefresh(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := testdb.NewSeeded(t, "search_concurrent", 4)
-	var module int64
-	var sessions []int64
-	rows, _ := s.Pool().Query(ctx, `SELECT module_id, id FROM module_sessions WHERE module_id = (SELECT min(module_id) FROM module_sessions)
-		ORDER BY id LIMIT 2`)
-	for rows.Next() {
-		var id int64
-		rows.Scan(&module, &id)
-		sessions = append(sessions, id)
-	}
+	module := testdb.Int64(t, s, `SELECT min(module_id) FROM module_sessions`)
+	sessions := testdb.Column[int64](t, s, `SELECT id FROM module_sessions WHERE module_id = $1 ORDER BY id LIMIT 2`, module)
 	if len(sessions) != 2 {
 		t.Fatalf("sessions %v", sessions)
 	}

@@ -44,16 +44,7 @@ func readSessionState(t *testing.T, s *postgres.Store, sessionID int64) sessionS
 		FROM module_sessions WHERE id = $1`, sessionID).Scan(&st.sessionVersion, &st.capacity, &st.starts, &st.mails, &st.audits); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := s.Pool().Query(ctx, `SELECT version FROM enrolments WHERE session_id = $1 ORDER BY id`, sessionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var v int
-		rows.Scan(&v)
-		st.versions = append(st.versions, v)
-	}
+	st.versions = testdb.Column[int](t, s, `SELECT version FROM enrolments WHERE session_id = $1 ORDER BY id`, sessionID)
 	return st
 }
 
@@ -223,18 +214,8 @@ func TestStore_SessionChange(t *testing.T) {
 		if after.audits != before.audits+2 {
 			t.Fatalf("%d audit entries, want 2 (the same capacity again is no change)", after.audits-before.audits)
 		}
-		rows, err := s.Pool().Query(ctx, `SELECT action || ' ' || actor_name || ' ' || after::text FROM audit_log
+		got := testdb.Column[string](t, s, `SELECT action || ' ' || actor_name || ' ' || after::text FROM audit_log
 			WHERE entity = 'session' AND entity_id = $1 AND actor_id = $2 AND action IN ('capacity', 'cancel') ORDER BY id`, sess, adminID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var got []string
-		for rows.Next() {
-			var x string
-			rows.Scan(&x)
-			got = append(got, x)
-		}
 		if len(got) != 2 || !strings.Contains(got[0], `"promoted": "1"`) || !strings.Contains(got[1], `"notified": "5"`) {
 			t.Fatalf("audit entries %q", got)
 		}
@@ -254,19 +235,8 @@ func TestStore_TrainerNotices(t *testing.T) {
 	actor := admin.Actor{ID: adminID, Name: "Alix Martin"}
 	mails := func(user int64) []string {
 		t.Helper()
-		rows, err := s.Pool().Query(ctx, `SELECT o.kind || '|' || o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient
+		return testdb.Column[string](t, s, `SELECT o.kind || '|' || o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient
 			WHERE u.id = $1 ORDER BY o.id`, user)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var m string
-			rows.Scan(&m)
-			out = append(out, m)
-		}
-		return out
 	}
 	var modTitle, modSlug string
 	testdb.Row(t, s, `SELECT title, slug FROM modules WHERE id = $1`, mod).Scan(&modTitle, &modSlug)
@@ -283,7 +253,7 @@ func TestStore_TrainerNotices(t *testing.T) {
 		t.Fatalf("assignment mails: %q", got)
 	}
 
-	cur, _ := s.AdminSession(ctx, id)
+	cur := testdb.Must(s.AdminSession(ctx, id))(t)
 	moved := cur
 	moved.StartsAt, moved.EndsAt = cur.StartsAt.Add(time.Hour), cur.EndsAt.Add(time.Hour)
 	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, moved); err != nil {
@@ -293,7 +263,7 @@ func TestStore_TrainerNotices(t *testing.T) {
 		t.Fatalf("after the move: %q", got)
 	}
 
-	cur, _ = s.AdminSession(ctx, id)
+	cur = testdb.Must(s.AdminSession(ctx, id))(t)
 	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, cur); err != nil {
 		t.Fatal(err)
 	}
