@@ -411,9 +411,7 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Errorf("the undo link: %+v %v", c, err)
 		}
 		// After the window, a new change may be asked.
-		if _, err := s.Pool().Exec(ctx, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, revertHash); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, revertHash)
 		if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-k-later"), h2, c2, emailChangeMails("confirm", "cancel")); err != nil {
 			t.Errorf("after the window: %v", err)
 		}
@@ -491,9 +489,7 @@ func TestStore_EmailChange(t *testing.T) {
 		if _, err := s.ConfirmEmailChange(ctx, ch, id2, rh, "revert"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Pool().Exec(ctx, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, rh); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, rh)
 		if _, err := s.CancelEmailChange(ctx, rh, make([]byte, 32)); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("revert after a week: %v", err)
 		}

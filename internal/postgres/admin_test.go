@@ -376,9 +376,7 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 			t.Fatal(err)
 		}
 		// Someone edits the module meanwhile: the plan is no longer what the admin saw.
-		if _, err := s.Pool().Exec(ctx, `UPDATE modules SET summary = summary || ' (modifié)' WHERE slug = $1`, existing); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, `UPDATE modules SET summary = summary || ' (modifié)' WHERE slug = $1`, existing)
 		_, err = s.ApplyImport(ctx, alice, token)
 		if ref, ok := apperr.AsRefusal(err); !ok || !strings.Contains(ref.Message, "a changé depuis la simulation") {
 			t.Fatalf("err = %v", err)

@@ -48,10 +48,8 @@ func lastLink(t testing.TB, s *postgres.Store, manager string) string {
 func statusOf(t testing.TB, s *postgres.Store, sess, user int64) string {
 	t.Helper()
 	var st string
-	if err := s.Pool().QueryRow(context.Background(), `SELECT status FROM enrolments WHERE session_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT 1`,
-		sess, user).Scan(&st); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, s, `SELECT status FROM enrolments WHERE session_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT 1`,
+		sess, user).Scan(&st)
 	return st
 }
 

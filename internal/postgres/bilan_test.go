@@ -23,10 +23,8 @@ func bilanData(t *testing.T, s *postgres.Store, administration string) (senior i
 		if i == 1 {
 			spelling = "  " + administration + " " // another spelling of the same administration
 		}
-		if err := s.Pool().QueryRow(ctx, `INSERT INTO users (email, administration) VALUES ($1, $2) RETURNING id`,
-			uniqueEmail("bilan"), spelling).Scan(&users[i]); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, s, `INSERT INTO users (email, administration) VALUES ($1, $2) RETURNING id`,
+			uniqueEmail("bilan"), spelling).Scan(&users[i])
 	}
 	var online, other, session int64
 	if err := s.Pool().QueryRow(ctx, `SELECT m.id FROM modules m JOIN module_audiences ma ON ma.module_id = m.id
@@ -46,9 +44,7 @@ func bilanData(t *testing.T, s *postgres.Store, administration string) (senior i
 			SELECT $1, module_id, id, 'attended', nextval('enrolment_queue_seq'), now() FROM module_sessions WHERE id = $2`, []any{users[1], session}},
 		{`INSERT INTO enrolments (user_id, module_id, status, cancelled_at, cancel_reason) VALUES ($1, $2, 'cancelled', now(), 'agent')`, []any{users[2], other}},
 	} {
-		if _, err := s.Pool().Exec(ctx, q.sql, q.args...); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, q.sql, q.args...)
 	}
 	return online
 }

@@ -37,21 +37,16 @@ func enStore(t testing.TB) *postgres.Store {
 func enModule(t testing.TB, s *postgres.Store, format, moduleStatus, domainStatus string) int64 {
 	t.Helper()
 	n := enSeq.Add(1)
-	ctx := context.Background()
 	var domainID, moduleID int64
-	if err := s.Pool().QueryRow(ctx, `INSERT INTO domains (slug, title, status) VALUES ($1, $2, $3) RETURNING id`,
-		fmt.Sprintf("dom-insc-%d-%d", time.Now().UnixNano()%1e9, n), fmt.Sprintf("Domaine %d", n), domainStatus).Scan(&domainID); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, s, `INSERT INTO domains (slug, title, status) VALUES ($1, $2, $3) RETURNING id`,
+		fmt.Sprintf("dom-insc-%d-%d", time.Now().UnixNano()%1e9, n), fmt.Sprintf("Domaine %d", n), domainStatus).Scan(&domainID)
 	url := ""
 	if format == "en_ligne" {
 		url = "https://partenaire.example/cours"
 	}
-	if err := s.Pool().QueryRow(ctx, `INSERT INTO modules (slug, domain_id, title, duration_minutes, format, level, status, external_url)
+	testdb.Row(t, s, `INSERT INTO modules (slug, domain_id, title, duration_minutes, format, level, status, external_url)
 		VALUES ($1, $2, $3, 210, $4, 'decouverte', $5, $6) RETURNING id`,
-		fmt.Sprintf("mod-insc-%d-%d", time.Now().UnixNano()%1e9, n), domainID, fmt.Sprintf("Module d’essai n° %d", n), format, moduleStatus, url).Scan(&moduleID); err != nil {
-		t.Fatal(err)
-	}
+		fmt.Sprintf("mod-insc-%d-%d", time.Now().UnixNano()%1e9, n), domainID, fmt.Sprintf("Module d’essai n° %d", n), format, moduleStatus, url).Scan(&moduleID)
 	return moduleID
 }
 
@@ -60,11 +55,9 @@ func enSession(t testing.TB, s *postgres.Store, moduleID int64, capacity int, in
 	t.Helper()
 	var id int64
 	start := time.Now().Add(in)
-	if err := s.Pool().QueryRow(context.Background(), `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, capacity)
+	testdb.Row(t, s, `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, capacity)
 		VALUES ($1, $2, $3, $4, 'Campus du numérique', '20 avenue de Ségur', 'Paris', $5) RETURNING id`,
-		fmt.Sprintf("sess-insc-%d-%d", time.Now().UnixNano(), enSeq.Add(1)), moduleID, start, start.Add(210*time.Minute), capacity).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
+		fmt.Sprintf("sess-insc-%d-%d", time.Now().UnixNano(), enSeq.Add(1)), moduleID, start, start.Add(210*time.Minute), capacity).Scan(&id)
 	return id
 }
 
@@ -617,10 +610,8 @@ func TestStore_Track(t *testing.T) {
 		id    *int64
 		admin string
 	}{{&trackID, ""}, {&tailoredID, "Ministère des Essais"}} {
-		if err := s.Pool().QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, status, administration) VALUES ($1, $2, 'Parcours d’essai', 'published', $3) RETURNING id`,
-			fmt.Sprintf("parcours-insc-%d-%d", n, len(x.admin)), domainID, x.admin).Scan(x.id); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, s, `INSERT INTO tracks (slug, domain_id, title, status, administration) VALUES ($1, $2, 'Parcours d’essai', 'published', $3) RETURNING id`,
+			fmt.Sprintf("parcours-insc-%d-%d", n, len(x.admin)), domainID, x.admin).Scan(x.id)
 		for i, m := range []int64{online, dated, draft} {
 			testdb.Exec(t, s, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, $3)`, *x.id, m, i+1)
 		}

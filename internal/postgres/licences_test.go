@@ -26,9 +26,7 @@ func smallPool(t *testing.T, s *postgres.Store, size int) int64 {
 	t.Helper()
 	ctx := context.Background()
 	var partner int64
-	if err := s.Pool().QueryRow(ctx, `SELECT id FROM partners WHERE slug = 'pix'`).Scan(&partner); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, s, `SELECT id FROM partners WHERE slug = 'pix'`).Scan(&partner)
 	now := time.Now().In(catalogue.Paris)
 	id, err := s.CreateLicencePool(ctx, licence.NewPool{PartnerID: partner, Name: "Lot de test " + t.Name(), Size: size,
 		GrantLabel: "Essai", ValidFrom: now.AddDate(0, -1, 0), ValidUntil: now.AddDate(0, 1, 0)}, system)
@@ -41,25 +39,14 @@ func smallPool(t *testing.T, s *postgres.Store, size int) int64 {
 // poolCounts reads the pool's counter and counts its requests by status straight from the tables.
 func poolCounts(t *testing.T, s *postgres.Store, pool int64) (allocatedCounter int, byStatus map[string]int) {
 	t.Helper()
-	ctx := context.Background()
-	if err := s.Pool().QueryRow(ctx, `SELECT allocated FROM licence_pools WHERE id = $1`, pool).Scan(&allocatedCounter); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := s.Pool().Query(ctx, `SELECT status, count(*) FROM licence_requests WHERE pool_id = $1 GROUP BY status`, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	byStatus = map[string]int{}
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			t.Fatal(err)
-		}
-		byStatus[st] = n
+	for _, r := range testdb.Rows[struct {
+		Status string
+		N      int
+	}](t, s, `SELECT status, count(*) FROM licence_requests WHERE pool_id = $1 GROUP BY status`, pool) {
+		byStatus[r.Status] = r.N
 	}
-	return allocatedCounter, byStatus
+	return testdb.Int(t, s, `SELECT allocated FROM licence_pools WHERE id = $1`, pool), byStatus
 }
 
 // waitingUsers returns the users of the pool's waiting queue, in order, checking the positions are 1…n.
@@ -170,9 +157,7 @@ func TestStore_LicenceNeedsAProvenAddress(t *testing.T) {
 	ctx := context.Background()
 	pool := smallPool(t, s, 5)
 	u := agent(t, s, "DINUM")
-	if _, err := s.Pool().Exec(ctx, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, u.ID); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Exec(t, s, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, u.ID)
 	if _, err := s.RequestLicence(ctx, pool, u); !errors.Is(err, licence.ErrUnverified) {
 		t.Errorf("request by an unconfirmed account: %v, want ErrUnverified", err)
 	}

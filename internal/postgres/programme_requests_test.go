@@ -67,9 +67,7 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 			t.Errorf("a restricted programme in the public catalogue: %v", err)
 		}
 		// …shown to the accounts of its access list (restricted_test.go), with its modules in order.
-		if _, err := s.Pool().Exec(ctx, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'domain', 'culture.gouv.fr')`, r.Track.ID); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'domain', 'culture.gouv.fr')`, r.Track.ID)
 		ps, err := s.RestrictedProgrammes(ctx, programme.Viewer{Email: "agent@culture.gouv.fr", EmailVerified: true})
 		if err != nil || len(ps) != 1 || ps[0].Slug != r.Track.Slug || len(ps[0].Modules) != 3 || ps[0].Modules[0].ID != modules[0] {
 			t.Fatalf("RestrictedProgrammes = %+v, %v", ps, err)

@@ -555,10 +555,8 @@ func TestStore_Search_ConcurrentRefresh(t *testing.T) {
 	}
 	var title string
 	var open bool
-	if err := s.Pool().QueryRow(ctx, `SELECT m.title, coalesce(d.open_until > now(), false) FROM search_docs d JOIN modules m ON m.id = d.id
-		WHERE d.kind = 'module' AND d.id = $1`, module).Scan(&title, &open); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, s, `SELECT m.title, coalesce(d.open_until > now(), false) FROM search_docs d JOIN modules m ON m.id = d.id
+		WHERE d.kind = 'module' AND d.id = $1`, module).Scan(&title, &open)
 	var want bool
 	testdb.Row(t, s, `SELECT EXISTS (SELECT 1 FROM module_sessions WHERE module_id = $1 AND status = 'scheduled'
 		AND starts_at > now() AND seats_taken < capacity)`, module).Scan(&want)

@@ -37,13 +37,10 @@ type sessionState struct {
 func readSessionState(t *testing.T, s *postgres.Store, sessionID int64) sessionState {
 	t.Helper()
 	var st sessionState
-	ctx := context.Background()
-	if err := s.Pool().QueryRow(ctx, `SELECT version, capacity, starts_at,
+	testdb.Row(t, s, `SELECT version, capacity, starts_at,
 		(SELECT count(*) FROM mail_outbox o WHERE o.recipient IN (SELECT u.email FROM enrolments e JOIN users u ON u.id = e.user_id WHERE e.session_id = $1)),
 		(SELECT count(*) FROM audit_log WHERE entity = 'session' AND entity_id = $1)
-		FROM module_sessions WHERE id = $1`, sessionID).Scan(&st.sessionVersion, &st.capacity, &st.starts, &st.mails, &st.audits); err != nil {
-		t.Fatal(err)
-	}
+		FROM module_sessions WHERE id = $1`, sessionID).Scan(&st.sessionVersion, &st.capacity, &st.starts, &st.mails, &st.audits)
 	st.versions = testdb.Column[int](t, s, `SELECT version FROM enrolments WHERE session_id = $1 ORDER BY id`, sessionID)
 	return st
 }
@@ -153,10 +150,8 @@ func TestStore_SessionChange(t *testing.T) {
 		}
 		var actorID int64
 		var actorName, notified string
-		if err := s.Pool().QueryRow(ctx, `SELECT actor_id, actor_name, after->>'notified' FROM audit_log
-			WHERE entity = 'session' AND entity_id = $1 AND action = 'update' ORDER BY id DESC LIMIT 1`, sess).Scan(&actorID, &actorName, &notified); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, s, `SELECT actor_id, actor_name, after->>'notified' FROM audit_log
+			WHERE entity = 'session' AND entity_id = $1 AND action = 'update' ORDER BY id DESC LIMIT 1`, sess).Scan(&actorID, &actorName, &notified)
 		if actorID != adminID || actorName != "Alix Martin" || notified != "5" {
 			t.Fatalf("audit entry by %d %q, notified %q", actorID, actorName, notified)
 		}

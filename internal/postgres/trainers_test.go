@@ -163,9 +163,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 		var sessionID int64
 		testdb.Row(t, s, `SELECT id FROM module_sessions WHERE starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
 		// The back-office's session form sets the trainer (migration 00006).
-		if _, err := s.Pool().Exec(ctx, `UPDATE module_sessions SET trainer_id = $2 WHERE id = $1`, sessionID, a.UserID); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, `UPDATE module_sessions SET trainer_id = $2 WHERE id = $1`, sessionID, a.UserID)
 		ss, err := s.TrainerSessions(ctx, a.UserID)
 		if err != nil || len(ss) != 1 || ss[0].ID != sessionID || ss[0].Module.Title == "" {
 			t.Fatalf("TrainerSessions = %+v, %v", ss, err)
