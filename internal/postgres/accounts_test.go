@@ -118,8 +118,7 @@ func TestStore_ResetPassword(t *testing.T) {
 	if got := fmt.Sprint(outboxKinds(t, s, email)); got != "[verify_email reset_password password_changed]" {
 		t.Errorf("outbox = %s", got)
 	}
-	var stored int
-	testdb.Row(t, s, `SELECT count(*) FROM account_tokens WHERE hash = $1`, []byte(tok)).Scan(&stored)
+	stored := testdb.Int(t, s, `SELECT count(*) FROM account_tokens WHERE hash = $1`, []byte(tok))
 	if stored != 0 {
 		t.Error("a token is stored in clear")
 	}

@@ -218,8 +218,7 @@ func testBackofficePublishRules(t *testing.T, s *postgres.Store) {
 
 func testBackofficeConcurrentEdits(t *testing.T, s *postgres.Store) {
 	ctx := context.Background()
-	var id int64
-	testdb.Row(t, s, `SELECT id FROM modules ORDER BY id LIMIT 1`).Scan(&id)
+	id := testdb.Int64(t, s, `SELECT id FROM modules ORDER BY id LIMIT 1`)
 	m, err := s.AdminModule(ctx, id)
 	if err != nil {
 		t.Fatal(err)

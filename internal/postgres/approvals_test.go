@@ -47,9 +47,8 @@ func lastLink(t testing.TB, s *postgres.Store, manager string) string {
 
 func statusOf(t testing.TB, s *postgres.Store, sess, user int64) string {
 	t.Helper()
-	var st string
-	testdb.Row(t, s, `SELECT status FROM enrolments WHERE session_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT 1`,
-		sess, user).Scan(&st)
+	st := testdb.String(t, s, `SELECT status FROM enrolments WHERE session_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT 1`,
+		sess, user)
 	return st
 }
 
@@ -65,8 +64,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 	t.Run("ManagerRequired", func(t *testing.T) {
 		_, err := s.EnrolInSession(ctx, users[0], sess, "")
 		refusal(t, err, enrolment.CodeManagerRequired)
-		var own string
-		testdb.Row(t, s, `SELECT email FROM users WHERE id = $1`, users[0]).Scan(&own)
+		own := testdb.String(t, s, `SELECT email FROM users WHERE id = $1`, users[0])
 		_, err = s.EnrolInSession(ctx, users[0], sess, own)
 		refusal(t, err, enrolment.CodeManagerInvalid)
 		_, err = s.EnrolInSession(ctx, users[0], sess, "pas une adresse")
@@ -148,9 +146,8 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		if k := mailKinds(t, s, users[2]); k[len(k)-1] != enrolment.KindPromotedHeld {
 			t.Fatalf("promoted agent mails %v", k)
 		}
-		var body string
-		testdb.Row(t, s, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
-			users[1], enrolment.KindRefused).Scan(&body)
+		body := testdb.String(t, s, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
+			users[1], enrolment.KindRefused)
 		if !regexp.MustCompile(`Période de clôture budgétaire`).MatchString(body) {
 			t.Fatalf("refusal mail without the manager's message:\n%s", body)
 		}
@@ -205,8 +202,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 	})
 
 	t.Run("AgentCancelsAHeldSeat", func(t *testing.T) {
-		var id int64
-		testdb.Row(t, s, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2 AND status = 'held'`, users[3], sess).Scan(&id)
+		id := testdb.Int64(t, s, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2 AND status = 'held'`, users[3], sess)
 		if _, err := s.CancelEnrolment(ctx, users[3], id); err != nil {
 			t.Fatal(err)
 		}

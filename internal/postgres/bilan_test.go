@@ -140,8 +140,7 @@ func TestStore_Bilan(t *testing.T) {
 			t.Errorf("figures of the administration: %d enrolments, %d followed, %d trained, %d senior; want 3, 2, 2, 1",
 				b.Enrolments, b.Completions, b.AgentsTrained, b.SeniorTrained)
 		}
-		var domain string
-		testdb.Row(t, s, `SELECT d.slug FROM modules m JOIN domains d ON d.id = m.domain_id WHERE m.id = $1`, senior).Scan(&domain)
+		domain := testdb.String(t, s, `SELECT d.slug FROM modules m JOIN domains d ON d.id = m.domain_id WHERE m.id = $1`, senior)
 		for _, r := range b.Indicator(programme.IndicatorByDomain).Rows {
 			if r.Key == domain && r.Values[1] < 1 {
 				t.Errorf("domain %s of the completed module: %v", domain, r.Values)

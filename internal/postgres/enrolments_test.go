@@ -288,8 +288,7 @@ func TestStore_WaitlistOrder(t *testing.T) {
 	}
 
 	t.Run("LeavingTheWaitlistShiftsPositions", func(t *testing.T) {
-		var id int64
-		testdb.Row(t, s, `SELECT id FROM enrolments WHERE user_id = $1`, users[3]).Scan(&id)
+		id := testdb.Int64(t, s, `SELECT id FROM enrolments WHERE user_id = $1`, users[3])
 		if _, err := s.CancelEnrolment(ctx, users[3], id); err != nil {
 			t.Fatal(err)
 		}

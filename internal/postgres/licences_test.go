@@ -25,8 +25,7 @@ import (
 func smallPool(t *testing.T, s *postgres.Store, size int) int64 {
 	t.Helper()
 	ctx := context.Background()
-	var partner int64
-	testdb.Row(t, s, `SELECT id FROM partners WHERE slug = 'pix'`).Scan(&partner)
+	partner := testdb.Int64(t, s, `SELECT id FROM partners WHERE slug = 'pix'`)
 	now := time.Now().In(catalogue.Paris)
 	id, err := s.CreateLicencePool(ctx, licence.NewPool{PartnerID: partner, Name: "Lot de test " + t.Name(), Size: size,
 		GrantLabel: "Essai", ValidFrom: now.AddDate(0, -1, 0), ValidUntil: now.AddDate(0, 1, 0)}, system)
@@ -273,9 +272,8 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 			t.Fatalf("after concurrent revocations and requests: counter %d, %v", counter, by)
 		}
 		// Nobody who waits was asked before someone who got a licence out of a freed one.
-		var inversions int
-		testdb.Row(t, s, `SELECT count(*) FROM licence_requests w JOIN licence_requests a ON a.pool_id = w.pool_id
-			WHERE w.pool_id = $1 AND w.status = 'waiting' AND a.status = 'allocated' AND a.id > w.id`, pool).Scan(&inversions)
+		inversions := testdb.Int(t, s, `SELECT count(*) FROM licence_requests w JOIN licence_requests a ON a.pool_id = w.pool_id
+			WHERE w.pool_id = $1 AND w.status = 'waiting' AND a.status = 'allocated' AND a.id > w.id`, pool)
 		if inversions != 0 {
 			t.Errorf("%d waiting requests were passed over", inversions)
 		}
@@ -412,8 +410,7 @@ func TestStore_ImportLicenceCodes(t *testing.T) {
 		if _, err := s.ImportLicenceCodes(ctx, pool, too, system); !errors.As(err, &ie) {
 			t.Fatalf("importing more codes than licences: %v", err)
 		}
-		var count int
-		testdb.Row(t, s, `SELECT count(*) FROM licence_codes WHERE pool_id = $1`, pool).Scan(&count)
+		count := testdb.Int(t, s, `SELECT count(*) FROM licence_codes WHERE pool_id = $1`, pool)
 		if count != 3 {
 			t.Errorf("%d codes after refused imports, want 3", count)
 		}

@@ -33,8 +33,7 @@ func acceptRestricted(t *testing.T, s *postgres.Store, administration, contact s
 	if err != nil {
 		t.Fatal(err)
 	}
-	var module int64
-	testdb.Row(t, s, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
+	module := testdb.Int64(t, s, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`)
 	title := "Programme réservé " + strconv.FormatInt(userSeq.Add(1), 10)
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",

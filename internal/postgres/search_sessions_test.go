@@ -22,12 +22,11 @@ func TestSearchDocs_SeatsRebuildTracksOnlyWhenTheModuleChanges(t *testing.T) {
 	late := enSession(t, s, mod, 2, 60*24*time.Hour)
 	var tracks []int64
 	for i := range 3 {
-		var id int64
-		testdb.Row(t, s, `WITH t AS (
+		id := testdb.Int64(t, s, `WITH t AS (
 				INSERT INTO tracks (slug, domain_id, title, status)
 				SELECT $1, domain_id, $2, 'published' FROM modules WHERE id = $3 RETURNING id)
 			INSERT INTO track_modules (track_id, module_id, position) SELECT t.id, $3, 1 FROM t RETURNING track_id`,
-			fmt.Sprintf("parcours-places-%d-%d", mod, i), fmt.Sprintf("Parcours des places %d", i), mod).Scan(&id)
+			fmt.Sprintf("parcours-places-%d-%d", mod, i), fmt.Sprintf("Parcours des places %d", i), mod)
 		tracks = append(tracks, id)
 	}
 	// The documents' open_until.

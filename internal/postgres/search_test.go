@@ -467,8 +467,7 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 	}
 
 	// A dated module: filling every session takes it (and the tracks that only it kept open) out of "places".
-	var dated string
-	testdb.Row(t, s, `SELECT m.slug FROM modules m WHERE m.format = 'presentiel' ORDER BY m.id LIMIT 1`).Scan(&dated)
+	dated := testdb.String(t, s, `SELECT m.slug FROM modules m WHERE m.format = 'presentiel' ORDER BY m.id LIMIT 1`)
 	before := search(t, s, "places=1").Total
 	testdb.Exec(t, s, `UPDATE module_sessions SET seats_taken = capacity WHERE module_id = (SELECT id FROM modules WHERE slug = $1)`, dated)
 	after := search(t, s, "places=1")
@@ -485,9 +484,8 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 	}
 
 	// A track takes the formats of the modules it gets.
-	var track string
-	testdb.Row(t, s, `SELECT t.slug FROM tracks t WHERE NOT EXISTS (SELECT 1 FROM track_modules tm JOIN modules m ON m.id = tm.module_id
-		WHERE tm.track_id = t.id AND m.format = 'presentiel') ORDER BY t.id LIMIT 1`).Scan(&track)
+	track := testdb.String(t, s, `SELECT t.slug FROM tracks t WHERE NOT EXISTS (SELECT 1 FROM track_modules tm JOIN modules m ON m.id = tm.module_id
+		WHERE tm.track_id = t.id AND m.format = 'presentiel') ORDER BY t.id LIMIT 1`)
 	if has("type=parcours&type=programme&format=presentiel&q="+url.QueryEscape(track), track) {
 		t.Fatalf("%s already in person", track)
 	}

@@ -186,8 +186,7 @@ func TestStore_SessionChange(t *testing.T) {
 		if after.sessionVersion != before.sessionVersion+1 || after.audits != before.audits+1 || after.mails != before.mails+5 {
 			t.Fatalf("before %+v, after %+v", before, after)
 		}
-		var body string
-		testdb.Row(t, s, `SELECT body FROM mail_outbox WHERE kind = $1 ORDER BY id DESC LIMIT 1`, enrolment.KindSessionChanged).Scan(&body)
+		body := testdb.String(t, s, `SELECT body FROM mail_outbox WHERE kind = $1 ORDER BY id DESC LIMIT 1`, enrolment.KindSessionChanged)
 		if !strings.Contains(body, "Formateur ou formatrice :\n  avant : pas encore désigné\n  désormais : Alix Martin") {
 			t.Fatalf("mail of the trainer's assignment:\n%s", body)
 		}

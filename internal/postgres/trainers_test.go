@@ -149,9 +149,8 @@ func TestStore_TrainerApplication(t *testing.T) {
 		}
 		// The agent who did not opt in is not counted under cybersécurité.
 		for _, d := range c.ByDomain {
-			var n int
-			testdb.Row(t, s, `SELECT count(*) FROM trainer_profile_domains pd JOIN trainer_profiles tp USING (user_id)
-				JOIN domains d ON d.id = pd.domain_id WHERE tp.community AND d.slug = $1`, d.Key).Scan(&n)
+			n := testdb.Int(t, s, `SELECT count(*) FROM trainer_profile_domains pd JOIN trainer_profiles tp USING (user_id)
+				JOIN domains d ON d.id = pd.domain_id WHERE tp.community AND d.slug = $1`, d.Key)
 			if d.N != n {
 				t.Errorf("domain %s: %d, want %d", d.Key, d.N, n)
 			}
@@ -160,8 +159,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 
 	t.Run("Sessions", func(t *testing.T) {
 		a := testdb.Must(s.TrainerApplication(ctx, id))(t)
-		var sessionID int64
-		testdb.Row(t, s, `SELECT id FROM module_sessions WHERE starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
+		sessionID := testdb.Int64(t, s, `SELECT id FROM module_sessions WHERE starts_at > now() ORDER BY starts_at LIMIT 1`)
 		// The back-office's session form sets the trainer (migration 00006).
 		testdb.Exec(t, s, `UPDATE module_sessions SET trainer_id = $2 WHERE id = $1`, sessionID, a.UserID)
 		ss, err := s.TrainerSessions(ctx, a.UserID)
