@@ -147,8 +147,6 @@ func TestStore_RequestLicence(t *testing.T) {
 	})
 }
 
-// TestStore_LicencePoolConcurrency exhausts a small pool with many concurrent requests: exactly its size is
-// allocated, the rest waits in order; revoking then serves the waiting requests in that order.
 // TestStore_LicenceNeedsAProvenAddress: a licence (a partner's code, paid for by the State) goes only to an
 // account whose address is proven, whether the agent asks or an admin allocates by address.
 func TestStore_LicenceNeedsAProvenAddress(t *testing.T) {
@@ -168,6 +166,8 @@ func TestStore_LicenceNeedsAProvenAddress(t *testing.T) {
 	}
 }
 
+// TestStore_LicencePoolConcurrency exhausts a small pool with many concurrent requests: exactly its size is
+// allocated, the rest waits in order; revoking then serves the waiting requests in that order.
 func TestStore_LicencePoolConcurrency(t *testing.T) {
 	s := testdb.Seeded(t)
 	ctx := context.Background()
