@@ -33,11 +33,11 @@ func managerOf(u int64) string { return fmt.Sprintf("chef-%d@exemple.gouv.fr", u
 // lastLink returns the token of the latest approval link mailed to a manager ("" when none).
 func lastLink(t testing.TB, s *postgres.Store, manager string) string {
 	t.Helper()
-	var body string
-	err := s.Pool().QueryRow(context.Background(), `SELECT body FROM mail_outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1`, manager).Scan(&body)
-	if err != nil {
+	bodies := testdb.Column[string](t, s, `SELECT body FROM mail_outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1`, manager)
+	if len(bodies) == 0 {
 		return ""
 	}
+	body := bodies[0]
 	m := approvalLink.FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("no approval link in the mail to %s:\n%s", manager, body)

@@ -17,8 +17,7 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 	s := testdb.NewSeeded(t, "sur_mesure", 4)
 	ctx := context.Background()
 	email := uniqueEmail("demande")
-	tok, hash := account.NewToken()
-	_ = tok
+	hash := newLink()
 	req := programme.Request{Administration: "Ministère de la Culture", ContactName: "Alix Martin", ContactEmail: email,
 		Need: "Former nos chefs de projet à l’accessibilité.", Audience: "Chefs de projet", Headcount: 40,
 		Timing: "Premier semestre", Domains: []programme.Ref{{Slug: "design-et-accessibilite"}}, Audiences: []programme.Ref{{Slug: "managers"}}}
