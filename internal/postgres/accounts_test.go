@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/alexedwards/scs/v2"
 
 	"campus/internal/account"
 	"campus/internal/apperr"
@@ -17,36 +14,6 @@ import (
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 )
-
-var userSeq atomic.Int64
-
-func uniqueEmail(prefix string) string {
-	return fmt.Sprintf("%s.%d.%d@exemple.gouv.fr", prefix, time.Now().UnixNano(), userSeq.Add(1))
-}
-
-func signUp(t *testing.T, s *postgres.Store, email string) (int64, string) {
-	t.Helper()
-	tok, hash := account.NewToken()
-	id, created, err := s.SignUp(context.Background(), postgres.NewAccount{Email: email, PasswordHash: "$argon2id$x", GivenName: "Camille"},
-		hash, mail.VerifyEmail(email, "https://campus.test/verification/"+tok), mail.AlreadyRegistered(email, "", "l", "r"))
-	if err != nil || !created {
-		t.Fatalf("SignUp(%s) = %v, %v", email, created, err)
-	}
-	return id, tok
-}
-
-func outboxKinds(t *testing.T, s *postgres.Store, to string) []string {
-	t.Helper()
-	ms, err := s.RecentMails(context.Background(), to, 50)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kinds []string
-	for i := len(ms) - 1; i >= 0; i-- {
-		kinds = append(kinds, ms[i].Kind)
-	}
-	return kinds
-}
 
 func TestStore_SignUp(t *testing.T) {
 	s := testdb.Open(t)
@@ -70,9 +37,8 @@ func TestStore_SignUp(t *testing.T) {
 		if got := fmt.Sprint(outboxKinds(t, s, email)); got != "[verify_email already_registered]" {
 			t.Errorf("outbox = %s", got)
 		}
-		_, hash, _ := s.UserByEmail(ctx, email)
-		if hash != "$argon2id$x" {
-			t.Error("a duplicate sign-up changed the password")
+		if _, hash, err := s.UserByEmail(ctx, email); err != nil || hash != "$argon2id$x" {
+			t.Errorf("a duplicate sign-up changed the password: %q, %v", hash, err)
 		}
 	})
 
@@ -121,23 +87,18 @@ func TestStore_SignUp(t *testing.T) {
 func TestStore_ResetPassword(t *testing.T) {
 	s := testdb.Open(t)
 	ctx := context.Background()
-	email := uniqueEmail("reinit")
-	id, _ := signUp(t, s, email)
-	store := s.SessionStore(scs.GobCodec{})
-	data, _ := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{postgres.SessionUserKey: id})
+	id, email := newUser(t, s, "reinit")
 	for _, tok := range []string{"session-a-" + email, "session-b-" + email} {
-		if err := store.Commit(tok, data, time.Now().Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
+		openSession(t, s, id, tok)
 	}
-	if n, _ := s.CountSessions(ctx, id); n != 2 {
+	if n := testdb.Must(s.CountSessions(ctx, id))(t); n != 2 {
 		t.Fatalf("%d sessions, want 2", n)
 	}
 	tok, hash := account.NewToken()
 	if err := s.IssueToken(ctx, id, account.PurposeResetPassword, hash, mail.ResetPassword("", "", tok)); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := s.UserByID(ctx, id)
+	before := testdb.Must(s.UserByID(ctx, id))(t)
 	u, err := s.ResetPassword(ctx, hash, "$argon2id$new", mail.PasswordChanged("", "", "r"))
 	if err != nil {
 		t.Fatal(err)
@@ -145,11 +106,11 @@ func TestStore_ResetPassword(t *testing.T) {
 	if !u.Verified() || u.SessionEpoch != before.SessionEpoch+1 {
 		t.Errorf("after reset: verified=%v epoch %d → %d", u.Verified(), before.SessionEpoch, u.SessionEpoch)
 	}
-	if n, _ := s.CountSessions(ctx, id); n != 0 {
+	if n := testdb.Must(s.CountSessions(ctx, id))(t); n != 0 {
 		t.Errorf("%d sessions left after a password reset", n)
 	}
-	if _, h, _ := s.UserByEmail(ctx, email); h != "$argon2id$new" {
-		t.Errorf("hash = %q", h)
+	if _, h, err := s.UserByEmail(ctx, email); err != nil || h != "$argon2id$new" {
+		t.Errorf("hash = %q, %v", h, err)
 	}
 	if _, err := s.ResetPassword(ctx, hash, "$argon2id$again", mail.PasswordChanged("", "", "r")); !errors.Is(err, apperr.ErrGone) {
 		t.Errorf("reset link used twice: %v", err)
@@ -157,8 +118,7 @@ func TestStore_ResetPassword(t *testing.T) {
 	if got := fmt.Sprint(outboxKinds(t, s, email)); got != "[verify_email reset_password password_changed]" {
 		t.Errorf("outbox = %s", got)
 	}
-	var stored int
-	testdb.Row(t, s, `SELECT count(*) FROM account_tokens WHERE hash = $1`, []byte(tok)).Scan(&stored)
+	stored := testdb.Int(t, s, `SELECT count(*) FROM account_tokens WHERE hash = $1`, []byte(tok))
 	if stored != 0 {
 		t.Error("a token is stored in clear")
 	}
@@ -175,7 +135,7 @@ func TestStore_UpdateProfile(t *testing.T) {
 	if err := s.UpdateProfile(ctx, idA, account.Profile{GivenName: "Camille", UsualName: "Martin", Administration: "DINUM"}); err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := s.UserByID(ctx, idA); !u.Verified() || u.Administration != "DINUM" || u.Email != a {
+	if u := testdb.Must(s.UserByID(ctx, idA))(t); !u.Verified() || u.Administration != "DINUM" || u.Email != a {
 		t.Errorf("profile not saved or verification lost: %+v", u)
 	}
 	if err := s.UpdateProfile(ctx, 0, account.Profile{}); !errors.Is(err, apperr.ErrNotFound) {
@@ -227,7 +187,7 @@ func TestStore_EmailChange(t *testing.T) {
 		id, old := verified("change-a")
 		newEmail := uniqueEmail("change-a-new")
 		confirmHash, _ := request(t, id, newEmail)
-		if u, _ := s.UserByID(ctx, id); u.Email != old || !u.Verified() {
+		if u := testdb.Must(s.UserByID(ctx, id))(t); u.Email != old || !u.Verified() {
 			t.Fatalf("the address changed before it was proven: %+v", u)
 		}
 		if _, _, err := s.UserByEmail(ctx, newEmail); !errors.Is(err, apperr.ErrNotFound) {
@@ -304,9 +264,7 @@ func TestStore_EmailChange(t *testing.T) {
 
 	t.Run("CancelSecuresTheAccount", func(t *testing.T) {
 		id, old := verified("change-d")
-		store := s.SessionStore(scs.GobCodec{})
-		data, _ := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{postgres.SessionUserKey: id})
-		store.Commit("session-change-d-"+old, data, time.Now().Add(time.Hour))
+		openSession(t, s, id, "session-change-d-"+old)
 		_, staleReset := account.NewToken()
 		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, staleReset, mail.ResetPassword("", "", "x")); err != nil {
 			t.Fatal(err)
@@ -316,13 +274,13 @@ func TestStore_EmailChange(t *testing.T) {
 		if c, err := s.EmailChangeToCancel(ctx, cancelHash); err != nil || c.NewEmail != newEmail {
 			t.Fatalf("EmailChangeToCancel = %+v, %v", c, err)
 		}
-		before, _ := s.UserByID(ctx, id)
+		before := testdb.Must(s.UserByID(ctx, id))(t)
 		_, resetHash := account.NewToken()
 		u, err := s.CancelEmailChange(ctx, cancelHash, resetHash)
 		if err != nil || u.Email != old || u.HasPassword || u.SessionEpoch != before.SessionEpoch+1 {
 			t.Fatalf("CancelEmailChange = %+v, %v", u, err)
 		}
-		if n, _ := s.CountSessions(ctx, id); n != 0 {
+		if n := testdb.Must(s.CountSessions(ctx, id))(t); n != 0 {
 			t.Errorf("%d sessions left", n)
 		}
 		if _, err := s.ResetTokenUser(ctx, staleReset); !errors.Is(err, apperr.ErrGone) {
@@ -353,7 +311,7 @@ func TestStore_EmailChange(t *testing.T) {
 		if _, err := s.ConfirmEmailChange(ctx, confirmHash, otherID, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("confirmed for another account: %v, want ErrNotFound", err)
 		}
-		if u, _ := s.UserByID(ctx, id); u.Email != old {
+		if u := testdb.Must(s.UserByID(ctx, id))(t); u.Email != old {
 			t.Errorf("the address changed: %+v", u)
 		}
 		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); err != nil {
@@ -401,7 +359,7 @@ func TestStore_EmailChange(t *testing.T) {
 				if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrGone) {
 					t.Errorf("the change can still be confirmed: %v, want ErrGone", err)
 				}
-				if u, _ := s.UserByID(ctx, id); u.Email != email {
+				if u := testdb.Must(s.UserByID(ctx, id))(t); u.Email != email {
 					t.Errorf("address = %s", u.Email)
 				}
 			})
@@ -452,9 +410,7 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Errorf("the undo link: %+v %v", c, err)
 		}
 		// After the window, a new change may be asked.
-		if _, err := s.Pool().Exec(ctx, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, revertHash); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, revertHash)
 		if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-k-later"), h2, c2, emailChangeMails("confirm", "cancel")); err != nil {
 			t.Errorf("after the window: %v", err)
 		}
@@ -532,9 +488,7 @@ func TestStore_EmailChange(t *testing.T) {
 		if _, err := s.ConfirmEmailChange(ctx, ch, id2, rh, "revert"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Pool().Exec(ctx, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, rh); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, rh)
 		if _, err := s.CancelEmailChange(ctx, rh, make([]byte, 32)); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("revert after a week: %v", err)
 		}
@@ -544,22 +498,19 @@ func TestStore_EmailChange(t *testing.T) {
 func TestStore_DeleteAndExport(t *testing.T) {
 	s := testdb.Open(t)
 	ctx := context.Background()
-	email := uniqueEmail("rgpd")
-	id, _ := signUp(t, s, email)
+	id, email := newUser(t, s, "rgpd")
 	x, err := s.ExportUser(ctx, id)
 	if err != nil || x.Account.Email != email || len(x.Mails) != 1 || !x.Account.PasswordSet {
 		t.Fatalf("ExportUser = %+v, %v", x, err)
 	}
-	store := s.SessionStore(scs.GobCodec{})
-	data, _ := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{postgres.SessionUserKey: id})
-	store.Commit("session-rgpd-"+email, data, time.Now().Add(time.Hour))
+	openSession(t, s, id, "session-rgpd-"+email)
 	if err := s.DeleteUser(ctx, id, mail.AccountDeleted("", "")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.UserByID(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
 		t.Errorf("user still there: %v", err)
 	}
-	if _, found, _ := store.Find("session-rgpd-" + email); found {
+	if sessionFound(t, s, "session-rgpd-"+email) {
 		t.Error("the session of a deleted user survives")
 	}
 	if got := fmt.Sprint(outboxKinds(t, s, email)); got != "[verify_email account_deleted]" {
@@ -572,8 +523,7 @@ func TestStore_DeleteAndExport(t *testing.T) {
 
 func TestStore_GrantRole(t *testing.T) {
 	s := testdb.Open(t)
-	email := uniqueEmail("role")
-	signUp(t, s, email)
+	_, email := newUser(t, s, "role")
 	u, err := s.GrantRole(context.Background(), " "+email+" ", account.RoleAdmin)
 	if err != nil || u.Role != account.RoleAdmin {
 		t.Fatalf("GrantRole = %+v %v", u, err)
@@ -614,22 +564,18 @@ func TestStore_ProConnectLogin(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				store := s.SessionStore(scs.GobCodec{})
-				data, _ := scs.GobCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{postgres.SessionUserKey: id})
-				if err := store.Commit("session-pc-"+email, data, time.Now().Add(time.Hour)); err != nil {
-					t.Fatal(err)
-				}
+				openSession(t, s, id, "session-pc-"+email)
 				_, reset := account.NewToken()
 				if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
 					t.Fatal(err)
 				}
-				before, _ := s.UserByID(ctx, id)
+				before := testdb.Must(s.UserByID(ctx, id))(t)
 				u, outcome, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-" + name, Email: email})
 				if err != nil || outcome != postgres.ProConnectLinked || u.ID != id || u.HasPassword || !u.Verified() ||
 					u.SessionEpoch != before.SessionEpoch+1 {
 					t.Fatalf("= %+v %v %v", u, outcome, err)
 				}
-				if n, _ := s.CountSessions(ctx, id); n != 0 {
+				if n := testdb.Must(s.CountSessions(ctx, id))(t); n != 0 {
 					t.Errorf("%d sessions of the linked account survive", n)
 				}
 				if _, err := s.ResetTokenUser(ctx, reset); !errors.Is(err, apperr.ErrGone) {
@@ -715,7 +661,7 @@ func TestStore_Outbox(t *testing.T) {
 		t.Errorf("%d mails claimed, want 5", len(seen))
 	}
 	// Claimed mails are leased: not claimable again right away.
-	if ms, _ := s.ClaimMails(ctx, 10); len(ms) != 0 {
+	if ms := testdb.Must(s.ClaimMails(ctx, 10))(t); len(ms) != 0 {
 		t.Errorf("%d leased mails claimed again", len(ms))
 	}
 	for id := range seen {
@@ -723,7 +669,7 @@ func TestStore_Outbox(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ms, _ := s.RecentMails(ctx, "0."+email, 10)
+	ms := testdb.Must(s.RecentMails(ctx, "0."+email, 10))(t)
 	if len(ms) != 1 || ms[0].SentAt == nil || ms[0].Body != "" {
 		t.Errorf("sent mail = %+v, want sent with its body erased", ms)
 	}
@@ -758,8 +704,8 @@ func TestStore_RateHit(t *testing.T) {
 	if err := s.RateReset(ctx, key); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, _ := s.RateHit(ctx, key, time.Hour); n != 1 {
-		t.Errorf("after reset: %d", n)
+	if n, _, err := s.RateHit(ctx, key, time.Hour); err != nil || n != 1 {
+		t.Errorf("after reset: %d, %v", n, err)
 	}
 	if err := s.Cleanup(ctx); err != nil {
 		t.Fatal(err)

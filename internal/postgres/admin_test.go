@@ -120,7 +120,7 @@ func testBackofficeDomainEdits(t *testing.T, s *postgres.Store) {
 			keys["summary"].After != stale.Summary || len(changes) != 3 {
 			t.Errorf("changes = %+v, want slug, title and summary: theirs vs mine", changes)
 		}
-		got, _ := s.AdminDomain(ctx, id)
+		got := testdb.Must(s.AdminDomain(ctx, id))(t)
 		if got.Summary != d.Summary || got.Version != 2 {
 			t.Errorf("the stale save was written: %+v", got)
 		}
@@ -218,8 +218,7 @@ func testBackofficePublishRules(t *testing.T, s *postgres.Store) {
 
 func testBackofficeConcurrentEdits(t *testing.T, s *postgres.Store) {
 	ctx := context.Background()
-	var id int64
-	testdb.Row(t, s, `SELECT id FROM modules ORDER BY id LIMIT 1`).Scan(&id)
+	id := testdb.Int64(t, s, `SELECT id FROM modules ORDER BY id LIMIT 1`)
 	m, err := s.AdminModule(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -258,20 +257,13 @@ func testBackofficeConcurrentEdits(t *testing.T, s *postgres.Store) {
 
 func testBackofficeTrackModules(t *testing.T, s *postgres.Store) {
 	ctx := context.Background()
-	refs, _ := s.AdminRefs(ctx)
+	refs := testdb.Must(s.AdminRefs(ctx))(t)
 	tr := valid(admin.TrackInput{Title: "Parcours ordonné", Domain: refs.Domains[0].Slug, Summary: "x", Participants: "0"}.Check(refs, "draft"))
 	id, err := s.CreateTrack(ctx, alice, tr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mods []int64
-	rows, _ := s.Pool().Query(ctx, `SELECT id FROM modules ORDER BY id LIMIT 3`)
-	for rows.Next() {
-		var m int64
-		rows.Scan(&m)
-		mods = append(mods, m)
-	}
-	rows.Close()
+	mods := testdb.Column[int64](t, s, `SELECT id FROM modules ORDER BY id LIMIT 3`)
 	order := func() []int64 {
 		ms, err := s.TrackModules(ctx, id)
 		if err != nil {
@@ -377,15 +369,13 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 	})
 
 	t.Run("CatalogueChangedSinceDryRun", func(t *testing.T) {
-		plan, _ := s.PlanModulesImport(ctx, parse(good))
+		plan := testdb.Must(s.PlanModulesImport(ctx, parse(good)))(t)
 		token, err := s.SaveImport(ctx, alice, "bon.csv", []byte(good), plan.Digest())
 		if err != nil {
 			t.Fatal(err)
 		}
 		// Someone edits the module meanwhile: the plan is no longer what the admin saw.
-		if _, err := s.Pool().Exec(ctx, `UPDATE modules SET summary = summary || ' (modifié)' WHERE slug = $1`, existing); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, `UPDATE modules SET summary = summary || ' (modifié)' WHERE slug = $1`, existing)
 		_, err = s.ApplyImport(ctx, alice, token)
 		if ref, ok := apperr.AsRefusal(err); !ok || !strings.Contains(ref.Message, "a changé depuis la simulation") {
 			t.Fatalf("err = %v", err)
@@ -397,7 +387,7 @@ func testBackofficeImportModules(t *testing.T, s *postgres.Store) {
 	})
 
 	t.Run("Apply", func(t *testing.T) {
-		plan, _ := s.PlanModulesImport(ctx, parse(good))
+		plan := testdb.Must(s.PlanModulesImport(ctx, parse(good)))(t)
 		token, err := s.SaveImport(ctx, alice, "bon.csv", []byte(good), plan.Digest())
 		if err != nil {
 			t.Fatal(err)

@@ -33,11 +33,11 @@ func managerOf(u int64) string { return fmt.Sprintf("chef-%d@exemple.gouv.fr", u
 // lastLink returns the token of the latest approval link mailed to a manager ("" when none).
 func lastLink(t testing.TB, s *postgres.Store, manager string) string {
 	t.Helper()
-	var body string
-	err := s.Pool().QueryRow(context.Background(), `SELECT body FROM mail_outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1`, manager).Scan(&body)
-	if err != nil {
+	bodies := testdb.Column[string](t, s, `SELECT body FROM mail_outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1`, manager)
+	if len(bodies) == 0 {
 		return ""
 	}
+	body := bodies[0]
 	m := approvalLink.FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("no approval link in the mail to %s:\n%s", manager, body)
@@ -47,11 +47,8 @@ func lastLink(t testing.TB, s *postgres.Store, manager string) string {
 
 func statusOf(t testing.TB, s *postgres.Store, sess, user int64) string {
 	t.Helper()
-	var st string
-	if err := s.Pool().QueryRow(context.Background(), `SELECT status FROM enrolments WHERE session_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT 1`,
-		sess, user).Scan(&st); err != nil {
-		t.Fatal(err)
-	}
+	st := testdb.String(t, s, `SELECT status FROM enrolments WHERE session_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT 1`,
+		sess, user)
 	return st
 }
 
@@ -67,8 +64,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 	t.Run("ManagerRequired", func(t *testing.T) {
 		_, err := s.EnrolInSession(ctx, users[0], sess, "")
 		refusal(t, err, enrolment.CodeManagerRequired)
-		var own string
-		testdb.Row(t, s, `SELECT email FROM users WHERE id = $1`, users[0]).Scan(&own)
+		own := testdb.String(t, s, `SELECT email FROM users WHERE id = $1`, users[0])
 		_, err = s.EnrolInSession(ctx, users[0], sess, own)
 		refusal(t, err, enrolment.CodeManagerInvalid)
 		_, err = s.EnrolInSession(ctx, users[0], sess, "pas une adresse")
@@ -150,9 +146,8 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		if k := mailKinds(t, s, users[2]); k[len(k)-1] != enrolment.KindPromotedHeld {
 			t.Fatalf("promoted agent mails %v", k)
 		}
-		var body string
-		testdb.Row(t, s, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
-			users[1], enrolment.KindRefused).Scan(&body)
+		body := testdb.String(t, s, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
+			users[1], enrolment.KindRefused)
 		if !regexp.MustCompile(`Période de clôture budgétaire`).MatchString(body) {
 			t.Fatalf("refusal mail without the manager's message:\n%s", body)
 		}
@@ -167,7 +162,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("reminders: %d, %v; want 1", n, err)
 		}
-		if n, _ := s.RemindApprovals(ctx); n != 0 {
+		if n := testdb.Must(s.RemindApprovals(ctx))(t); n != 0 {
 			t.Fatalf("%d reminders the second time", n)
 		}
 		second := lastLink(t, s, managerOf(users[2]))
@@ -200,15 +195,14 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		if k := mailKinds(t, s, users[2]); k[len(k)-1] != enrolment.KindExpired {
 			t.Fatalf("expired agent mails %v", k)
 		}
-		if n, _ := s.ExpireApprovals(ctx); n != 0 {
+		if n := testdb.Must(s.ExpireApprovals(ctx))(t); n != 0 {
 			t.Fatalf("expired %d more the second time", n)
 		}
 		checkSeats(t, s, sess)
 	})
 
 	t.Run("AgentCancelsAHeldSeat", func(t *testing.T) {
-		var id int64
-		testdb.Row(t, s, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2 AND status = 'held'`, users[3], sess).Scan(&id)
+		id := testdb.Int64(t, s, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2 AND status = 'held'`, users[3], sess)
 		if _, err := s.CancelEnrolment(ctx, users[3], id); err != nil {
 			t.Fatal(err)
 		}
@@ -280,15 +274,7 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 
 	// Rounds of mixed decisions, all at once, until the waitlist is empty.
 	for round := 0; round < 40; round++ {
-		rows, _ := s.Pool().Query(ctx, `SELECT e.user_id, e.id FROM enrolments e WHERE e.session_id = $1 AND e.status = 'held'`, sess)
-		type h struct{ user, id int64 }
-		var held []h
-		for rows.Next() {
-			var x h
-			rows.Scan(&x.user, &x.id)
-			held = append(held, x)
-		}
-		rows.Close()
+		held := testdb.Rows[struct{ User, ID int64 }](t, s, `SELECT e.user_id, e.id FROM enrolments e WHERE e.session_id = $1 AND e.status = 'held'`, sess)
 		if len(held) == 0 {
 			break
 		}
@@ -297,19 +283,19 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 			WHERE e.id = a.enrolment_id AND e.session_id = $1 AND e.status = 'held' AND a.decision = '' AND e.id % 3 = 0`, sess)
 		for _, x := range held {
 			wg.Go(func() {
-				switch x.id % 3 {
+				switch x.ID % 3 {
 				case 0: // expired: the manager's late click is refused
-					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.user))), postgres.Decision{Approve: true}); err == nil {
+					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.User))), postgres.Decision{Approve: true}); err == nil {
 						// The expiry job may not have run yet: the decision is still refused (expired).
-						t.Errorf("a late approval of %d passed", x.id)
+						t.Errorf("a late approval of %d passed", x.ID)
 					}
 				case 1:
 					approve := rand.IntN(3) > 0
-					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.user))), postgres.Decision{Approve: approve}); err != nil {
+					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.User))), postgres.Decision{Approve: approve}); err != nil {
 						t.Error(err)
 					}
 				case 2:
-					if _, err := s.CancelEnrolment(ctx, x.user, x.id); err != nil {
+					if _, err := s.CancelEnrolment(ctx, x.User, x.ID); err != nil {
 						t.Error(err)
 					}
 				}

@@ -53,12 +53,12 @@ func TestStore_AttendancePerDay(t *testing.T) {
 	mark(1, map[int64]bool{ids[0]: true, ids[1]: false})
 	mark(2, map[int64]bool{ids[0]: false, ids[1]: false})
 	for i, want := range []string{enrolment.Attended, enrolment.NoShow, enrolment.Confirmed} {
-		e, _ := s.Enrolment(ctx, ids[i])
+		e := testdb.Must(s.Enrolment(ctx, ids[i]))(t)
 		if e.Status != want {
 			t.Fatalf("agent %d: %s, want %s", i, e.Status, want)
 		}
 	}
-	e, _ := s.Enrolment(ctx, ids[0])
+	e := testdb.Must(s.Enrolment(ctx, ids[0]))(t)
 	m, err := s.EnrolmentMarks(ctx, ids[0])
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestStore_AttendancePerDay(t *testing.T) {
 	}
 	// Corrected: present on the last day too.
 	mark(2, map[int64]bool{ids[0]: true})
-	m, _ = s.EnrolmentMarks(ctx, ids[0])
+	m = testdb.Must(s.EnrolmentMarks(ctx, ids[0]))(t)
 	e.WithMarks(m)
 	if e.Minutes() != 210 {
 		t.Fatalf("minutes attended %d after the correction, want 210", e.Minutes())
@@ -93,7 +93,7 @@ func TestStore_AttendancePerDay(t *testing.T) {
 			t.Fatal(err)
 		}
 		testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 days', half_days = true WHERE id = $1`, x)
-		r, _ := s.Roster(ctx, x)
+		r := testdb.Must(s.Roster(ctx, x))(t)
 		sl := enrolment.Slots(r.Session)
 		if len(sl) < 6 || len(sl)%2 != 0 || sl[0].Half != enrolment.Morning || sl[1].Half != enrolment.Afternoon {
 			t.Fatalf("half-day slots %v", sl)

@@ -23,10 +23,8 @@ func bilanData(t *testing.T, s *postgres.Store, administration string) (senior i
 		if i == 1 {
 			spelling = "  " + administration + " " // another spelling of the same administration
 		}
-		if err := s.Pool().QueryRow(ctx, `INSERT INTO users (email, administration) VALUES ($1, $2) RETURNING id`,
-			uniqueEmail("bilan"), spelling).Scan(&users[i]); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, s, `INSERT INTO users (email, administration) VALUES ($1, $2) RETURNING id`,
+			uniqueEmail("bilan"), spelling).Scan(&users[i])
 	}
 	var online, other, session int64
 	if err := s.Pool().QueryRow(ctx, `SELECT m.id FROM modules m JOIN module_audiences ma ON ma.module_id = m.id
@@ -46,9 +44,7 @@ func bilanData(t *testing.T, s *postgres.Store, administration string) (senior i
 			SELECT $1, module_id, id, 'attended', nextval('enrolment_queue_seq'), now() FROM module_sessions WHERE id = $2`, []any{users[1], session}},
 		{`INSERT INTO enrolments (user_id, module_id, status, cancelled_at, cancel_reason) VALUES ($1, $2, 'cancelled', now(), 'agent')`, []any{users[2], other}},
 	} {
-		if _, err := s.Pool().Exec(ctx, q.sql, q.args...); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, q.sql, q.args...)
 	}
 	return online
 }
@@ -144,8 +140,7 @@ func TestStore_Bilan(t *testing.T) {
 			t.Errorf("figures of the administration: %d enrolments, %d followed, %d trained, %d senior; want 3, 2, 2, 1",
 				b.Enrolments, b.Completions, b.AgentsTrained, b.SeniorTrained)
 		}
-		var domain string
-		testdb.Row(t, s, `SELECT d.slug FROM modules m JOIN domains d ON d.id = m.domain_id WHERE m.id = $1`, senior).Scan(&domain)
+		domain := testdb.String(t, s, `SELECT d.slug FROM modules m JOIN domains d ON d.id = m.domain_id WHERE m.id = $1`, senior)
 		for _, r := range b.Indicator(programme.IndicatorByDomain).Rows {
 			if r.Key == domain && r.Values[1] < 1 {
 				t.Errorf("domain %s of the completed module: %v", domain, r.Values)
@@ -157,11 +152,11 @@ func TestStore_Bilan(t *testing.T) {
 			t.Errorf("from tomorrow: %d, %d, %v", b.Enrolments, b.Completions, err)
 		}
 		f.From, f.To = now.AddDate(0, 0, -1), now
-		if b, _ := s.Bilan(ctx, f, months); b.Enrolments != 3 {
+		if b := testdb.Must(s.Bilan(ctx, f, months))(t); b.Enrolments != 3 {
 			t.Errorf("yesterday to today: %d enrolments", b.Enrolments)
 		}
 		f.Spellings = nil
-		if b, _ := s.Bilan(ctx, f, months); b.Enrolments != 0 {
+		if b := testdb.Must(s.Bilan(ctx, f, months))(t); b.Enrolments != 0 {
 			t.Errorf("an administration without any spelling: %d enrolments", b.Enrolments)
 		}
 	})

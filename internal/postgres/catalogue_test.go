@@ -154,8 +154,7 @@ func TestStore_Catalogue(t *testing.T) {
 	})
 
 	t.Run("TrackOrderAndDuration", func(t *testing.T) {
-		var slug string
-		testdb.Row(t, s, `SELECT slug FROM tracks WHERE administration = '' ORDER BY id LIMIT 1`).Scan(&slug)
+		slug := testdb.String(t, s, `SELECT slug FROM tracks WHERE administration = '' ORDER BY id LIMIT 1`)
 		tr, err := s.TrackBySlug(ctx, slug)
 		if err != nil {
 			t.Fatal(err)
@@ -182,8 +181,7 @@ func TestStore_Catalogue(t *testing.T) {
 	})
 
 	t.Run("ModuleSessionsAndDraft", func(t *testing.T) {
-		var slug string
-		testdb.Row(t, s, `SELECT slug FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`).Scan(&slug)
+		slug := testdb.String(t, s, `SELECT slug FROM modules WHERE format = 'presentiel' ORDER BY id LIMIT 1`)
 		m, err := s.ModuleBySlug(ctx, slug)
 		if err != nil {
 			t.Fatal(err)

@@ -37,21 +37,16 @@ func enStore(t testing.TB) *postgres.Store {
 func enModule(t testing.TB, s *postgres.Store, format, moduleStatus, domainStatus string) int64 {
 	t.Helper()
 	n := enSeq.Add(1)
-	ctx := context.Background()
 	var domainID, moduleID int64
-	if err := s.Pool().QueryRow(ctx, `INSERT INTO domains (slug, title, status) VALUES ($1, $2, $3) RETURNING id`,
-		fmt.Sprintf("dom-insc-%d-%d", time.Now().UnixNano()%1e9, n), fmt.Sprintf("Domaine %d", n), domainStatus).Scan(&domainID); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, s, `INSERT INTO domains (slug, title, status) VALUES ($1, $2, $3) RETURNING id`,
+		fmt.Sprintf("dom-insc-%d-%d", time.Now().UnixNano()%1e9, n), fmt.Sprintf("Domaine %d", n), domainStatus).Scan(&domainID)
 	url := ""
 	if format == "en_ligne" {
 		url = "https://partenaire.example/cours"
 	}
-	if err := s.Pool().QueryRow(ctx, `INSERT INTO modules (slug, domain_id, title, duration_minutes, format, level, status, external_url)
+	testdb.Row(t, s, `INSERT INTO modules (slug, domain_id, title, duration_minutes, format, level, status, external_url)
 		VALUES ($1, $2, $3, 210, $4, 'decouverte', $5, $6) RETURNING id`,
-		fmt.Sprintf("mod-insc-%d-%d", time.Now().UnixNano()%1e9, n), domainID, fmt.Sprintf("Module d’essai n° %d", n), format, moduleStatus, url).Scan(&moduleID); err != nil {
-		t.Fatal(err)
-	}
+		fmt.Sprintf("mod-insc-%d-%d", time.Now().UnixNano()%1e9, n), domainID, fmt.Sprintf("Module d’essai n° %d", n), format, moduleStatus, url).Scan(&moduleID)
 	return moduleID
 }
 
@@ -60,11 +55,9 @@ func enSession(t testing.TB, s *postgres.Store, moduleID int64, capacity int, in
 	t.Helper()
 	var id int64
 	start := time.Now().Add(in)
-	if err := s.Pool().QueryRow(context.Background(), `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, capacity)
+	testdb.Row(t, s, `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, capacity)
 		VALUES ($1, $2, $3, $4, 'Campus du numérique', '20 avenue de Ségur', 'Paris', $5) RETURNING id`,
-		fmt.Sprintf("sess-insc-%d-%d", time.Now().UnixNano(), enSeq.Add(1)), moduleID, start, start.Add(210*time.Minute), capacity).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
+		fmt.Sprintf("sess-insc-%d-%d", time.Now().UnixNano(), enSeq.Add(1)), moduleID, start, start.Add(210*time.Minute), capacity).Scan(&id)
 	return id
 }
 
@@ -72,19 +65,9 @@ func enSession(t testing.TB, s *postgres.Store, moduleID int64, capacity int, in
 func enUsers(t testing.TB, s *postgres.Store, n int) []int64 {
 	t.Helper()
 	batch := enSeq.Add(1)
-	rows, err := s.Pool().Query(context.Background(), `INSERT INTO users (email, email_verified_at, given_name, usual_name)
+	ids := testdb.Column[int64](t, s, `INSERT INTO users (email, email_verified_at, given_name, usual_name)
 		SELECT format('foule-%s-%s@exemple.gouv.fr', $1::text, g), now(), 'Agent', 'N° ' || g FROM generate_series(1, $2) g
 		RETURNING id`, fmt.Sprintf("%d-%d", time.Now().UnixNano()%1e9, batch), n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		ids = append(ids, id)
-	}
 	slices.Sort(ids)
 	if len(ids) != n {
 		t.Fatalf("created %d users, want %d", len(ids), n)
@@ -123,19 +106,8 @@ func checkSeats(t testing.TB, s *postgres.Store, sessionID int64) int {
 
 func mailKinds(t testing.TB, s *postgres.Store, userID int64) []string {
 	t.Helper()
-	rows, err := s.Pool().Query(context.Background(), `SELECT o.kind FROM mail_outbox o JOIN users u ON u.email = o.recipient
+	return testdb.Column[string](t, s, `SELECT o.kind FROM mail_outbox o JOIN users u ON u.email = o.recipient
 		WHERE u.id = $1 ORDER BY o.id`, userID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var kinds []string
-	for rows.Next() {
-		var k string
-		rows.Scan(&k)
-		kinds = append(kinds, k)
-	}
-	return kinds
 }
 
 // TestStore_EnrolConcurrently fires 230 enrolments at once (each agent its own goroutine) at a session of 20
@@ -193,14 +165,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 			t.Fatalf("position %d at rank %d of the waitlist", p, i+1)
 		}
 	}
-	var bySeq []int64
-	rows, _ := s.Pool().Query(ctx, `SELECT user_id FROM enrolments WHERE session_id = $1 AND status = 'waitlisted' ORDER BY queue_seq`, sess)
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		bySeq = append(bySeq, id)
-	}
-	rows.Close()
+	bySeq := testdb.Column[int64](t, s, `SELECT user_id FROM enrolments WHERE session_id = $1 AND status = 'waitlisted' ORDER BY queue_seq`, sess)
 	if !slices.Equal(order, bySeq) {
 		t.Fatal("the roster's waitlist is not in arrival order")
 	}
@@ -210,14 +175,7 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 		t.Fatalf("%d outcome mails, want %d", n, crowd)
 	}
 
-	var seatHolders []int64
-	rows, _ = s.Pool().Query(ctx, `SELECT id FROM enrolments WHERE session_id = $1 AND status = 'confirmed' ORDER BY id`, sess)
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		seatHolders = append(seatHolders, id)
-	}
-	rows.Close()
+	seatHolders := testdb.Column[int64](t, s, `SELECT id FROM enrolments WHERE session_id = $1 AND status = 'confirmed' ORDER BY id`, sess)
 	owner := func(enrolmentID int64) int64 {
 		return int64(testdb.Int(t, s, `SELECT user_id FROM enrolments WHERE id = $1`, enrolmentID))
 	}
@@ -330,8 +288,7 @@ func TestStore_WaitlistOrder(t *testing.T) {
 	}
 
 	t.Run("LeavingTheWaitlistShiftsPositions", func(t *testing.T) {
-		var id int64
-		testdb.Row(t, s, `SELECT id FROM enrolments WHERE user_id = $1`, users[3]).Scan(&id)
+		id := testdb.Int64(t, s, `SELECT id FROM enrolments WHERE user_id = $1`, users[3])
 		if _, err := s.CancelEnrolment(ctx, users[3], id); err != nil {
 			t.Fatal(err)
 		}
@@ -484,8 +441,8 @@ func TestStore_Cancel(t *testing.T) {
 	mod := enModule(t, s, "presentiel", "published", "published")
 	soon := enSession(t, s, mod, 1, 12*time.Hour)
 	users := enUsers(t, s, 3)
-	a, _ := s.EnrolInSession(ctx, users[0], soon, "")
-	b, _ := s.EnrolInSession(ctx, users[1], soon, "")
+	a := testdb.Must(s.EnrolInSession(ctx, users[0], soon, ""))(t)
+	b := testdb.Must(s.EnrolInSession(ctx, users[1], soon, ""))(t)
 
 	t.Run("NotTheOwner", func(t *testing.T) {
 		if _, err := s.CancelEnrolment(ctx, users[2], a.Enrolment.ID); !errors.Is(err, apperr.ErrNotFound) {
@@ -507,7 +464,7 @@ func TestStore_Cancel(t *testing.T) {
 	t.Run("AdminNoPromotionAfterStart", func(t *testing.T) {
 		started := enSession(t, s, mod, 1, 72*time.Hour)
 		vs := enUsers(t, s, 2)
-		x, _ := s.EnrolInSession(ctx, vs[0], started, "")
+		x := testdb.Must(s.EnrolInSession(ctx, vs[0], started, ""))(t)
 		if _, err := s.EnrolInSession(ctx, vs[1], started, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -596,8 +553,8 @@ func TestStore_SessionOperations(t *testing.T) {
 	t.Run("MarkAttendance", func(t *testing.T) {
 		sess := enSession(t, s, mod, 5, 3*24*time.Hour)
 		users := enUsers(t, s, 2)
-		a, _ := s.EnrolInSession(ctx, users[0], sess, "")
-		b, _ := s.EnrolInSession(ctx, users[1], sess, "")
+		a := testdb.Must(s.EnrolInSession(ctx, users[0], sess, ""))(t)
+		b := testdb.Must(s.EnrolInSession(ctx, users[1], sess, ""))(t)
 		_, err := s.MarkAttendance(ctx, sess, map[int64]bool{a.Enrolment.ID: true})
 		refusal(t, err, enrolment.CodeAttendanceEarly)
 		testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 day', ends_at = now() - interval '20 hours' WHERE id = $1`, sess)
@@ -621,7 +578,7 @@ func TestStore_SessionOperations(t *testing.T) {
 	t.Run("MarkCompletion", func(t *testing.T) {
 		online := enModule(t, s, "en_ligne", "published", "published")
 		u := enUsers(t, s, 1)[0]
-		out, _ := s.EnrolOnline(ctx, u, online)
+		out := testdb.Must(s.EnrolOnline(ctx, u, online))(t)
 		e, err := s.MarkCompletion(ctx, out.Enrolment.ID, true)
 		if err != nil || e.Status != enrolment.Completed || e.CompletedAt == nil {
 			t.Fatalf("%+v %v", e.Status, err)
@@ -630,7 +587,7 @@ func TestStore_SessionOperations(t *testing.T) {
 			t.Fatalf("re-enrolling in a completed module: %v", err)
 		}
 		sess := enSession(t, s, mod, 5, 3*24*time.Hour)
-		d, _ := s.EnrolInSession(ctx, u, sess, "")
+		d := testdb.Must(s.EnrolInSession(ctx, u, sess, ""))(t)
 		_, err = s.MarkCompletion(ctx, d.Enrolment.ID, true)
 		refusal(t, err, enrolment.CodeNotOnline)
 	})
@@ -652,10 +609,8 @@ func TestStore_Track(t *testing.T) {
 		id    *int64
 		admin string
 	}{{&trackID, ""}, {&tailoredID, "Ministère des Essais"}} {
-		if err := s.Pool().QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, status, administration) VALUES ($1, $2, 'Parcours d’essai', 'published', $3) RETURNING id`,
-			fmt.Sprintf("parcours-insc-%d-%d", n, len(x.admin)), domainID, x.admin).Scan(x.id); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, s, `INSERT INTO tracks (slug, domain_id, title, status, administration) VALUES ($1, $2, 'Parcours d’essai', 'published', $3) RETURNING id`,
+			fmt.Sprintf("parcours-insc-%d-%d", n, len(x.admin)), domainID, x.admin).Scan(x.id)
 		for i, m := range []int64{online, dated, draft} {
 			testdb.Exec(t, s, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, $3)`, *x.id, m, i+1)
 		}
@@ -719,13 +674,13 @@ func TestStore_Reminders(t *testing.T) {
 	users := enUsers(t, s, 3)
 	var ids []int64
 	for _, u := range users {
-		out, _ := s.EnrolInSession(ctx, u, sess, "")
+		out := testdb.Must(s.EnrolInSession(ctx, u, sess, ""))(t)
 		ids = append(ids, out.Enrolment.ID)
 	}
 	if _, err := s.CancelEnrolment(ctx, users[2], ids[2]); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := s.QueueReminders(ctx); n != 0 {
+	if n := testdb.Must(s.QueueReminders(ctx))(t); n != 0 {
 		t.Fatalf("%d reminders five days before", n)
 	}
 	// Time passes: the seats were confirmed four days ago, the session now starts in 36 hours.
@@ -753,7 +708,7 @@ func TestStore_Reminders(t *testing.T) {
 	if _, err := s.EnrolInSession(ctx, late, sess, ""); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := s.QueueReminders(ctx); n != 0 {
+	if n := testdb.Must(s.QueueReminders(ctx))(t); n != 0 {
 		t.Fatalf("reminders queued again: %d", n)
 	}
 	for i, u := range append(users, late) {

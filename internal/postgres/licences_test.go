@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"campus/internal/account"
-	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
 	"campus/internal/licence"
@@ -22,30 +21,11 @@ import (
 	"campus/internal/testdb"
 )
 
-// system is the actor of the changes made by the tests (no account).
-var system = admin.Actor{Name: "test"}
-
-// agent creates an account of an administration directly, its address proven.
-func agent(t *testing.T, s *postgres.Store, administration string) account.User {
-	t.Helper()
-	// Inserted rather than signed up: the tests read the agent's mails, and a sign-up would add its own.
-	id := testdb.Int64(t, s, `INSERT INTO users (email, email_verified_at, given_name, usual_name, administration)
-		VALUES ($1, now(), 'Camille', 'Agent', $2) RETURNING id`, uniqueEmail("licence"), administration)
-	u, err := s.UserByID(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 // smallPool creates a pool of size licences for Pix, valid around today.
 func smallPool(t *testing.T, s *postgres.Store, size int) int64 {
 	t.Helper()
 	ctx := context.Background()
-	var partner int64
-	if err := s.Pool().QueryRow(ctx, `SELECT id FROM partners WHERE slug = 'pix'`).Scan(&partner); err != nil {
-		t.Fatal(err)
-	}
+	partner := testdb.Int64(t, s, `SELECT id FROM partners WHERE slug = 'pix'`)
 	now := time.Now().In(catalogue.Paris)
 	id, err := s.CreateLicencePool(ctx, licence.NewPool{PartnerID: partner, Name: "Lot de test " + t.Name(), Size: size,
 		GrantLabel: "Essai", ValidFrom: now.AddDate(0, -1, 0), ValidUntil: now.AddDate(0, 1, 0)}, system)
@@ -58,25 +38,14 @@ func smallPool(t *testing.T, s *postgres.Store, size int) int64 {
 // poolCounts reads the pool's counter and counts its requests by status straight from the tables.
 func poolCounts(t *testing.T, s *postgres.Store, pool int64) (allocatedCounter int, byStatus map[string]int) {
 	t.Helper()
-	ctx := context.Background()
-	if err := s.Pool().QueryRow(ctx, `SELECT allocated FROM licence_pools WHERE id = $1`, pool).Scan(&allocatedCounter); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := s.Pool().Query(ctx, `SELECT status, count(*) FROM licence_requests WHERE pool_id = $1 GROUP BY status`, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	byStatus = map[string]int{}
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			t.Fatal(err)
-		}
-		byStatus[st] = n
+	for _, r := range testdb.Rows[struct {
+		Status string
+		N      int
+	}](t, s, `SELECT status, count(*) FROM licence_requests WHERE pool_id = $1 GROUP BY status`, pool) {
+		byStatus[r.Status] = r.N
 	}
-	return allocatedCounter, byStatus
+	return testdb.Int(t, s, `SELECT allocated FROM licence_pools WHERE id = $1`, pool), byStatus
 }
 
 // waitingUsers returns the users of the pool's waiting queue, in order, checking the positions are 1…n.
@@ -178,8 +147,6 @@ func TestStore_RequestLicence(t *testing.T) {
 	})
 }
 
-// TestStore_LicencePoolConcurrency exhausts a small pool with many concurrent requests: exactly its size is
-// allocated, the rest waits in order; revoking then serves the waiting requests in that order.
 // TestStore_LicenceNeedsAProvenAddress: a licence (a partner's code, paid for by the State) goes only to an
 // account whose address is proven, whether the agent asks or an admin allocates by address.
 func TestStore_LicenceNeedsAProvenAddress(t *testing.T) {
@@ -187,9 +154,7 @@ func TestStore_LicenceNeedsAProvenAddress(t *testing.T) {
 	ctx := context.Background()
 	pool := smallPool(t, s, 5)
 	u := agent(t, s, "DINUM")
-	if _, err := s.Pool().Exec(ctx, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, u.ID); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Exec(t, s, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, u.ID)
 	if _, err := s.RequestLicence(ctx, pool, u); !errors.Is(err, licence.ErrUnverified) {
 		t.Errorf("request by an unconfirmed account: %v, want ErrUnverified", err)
 	}
@@ -201,6 +166,8 @@ func TestStore_LicenceNeedsAProvenAddress(t *testing.T) {
 	}
 }
 
+// TestStore_LicencePoolConcurrency exhausts a small pool with many concurrent requests: exactly its size is
+// allocated, the rest waits in order; revoking then serves the waiting requests in that order.
 func TestStore_LicencePoolConcurrency(t *testing.T) {
 	s := testdb.Seeded(t)
 	ctx := context.Background()
@@ -276,7 +243,10 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 	})
 
 	t.Run("ConcurrentRevocationsAndRequests", func(t *testing.T) {
-		allocated, _, _ := s.PoolRequests(ctx, pool, licence.StatusAllocated, 0, 100)
+		allocated, _, err := s.PoolRequests(ctx, pool, licence.StatusAllocated, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var wg sync.WaitGroup
 		for _, r := range allocated[:5] {
 			wg.Add(1)
@@ -302,9 +272,8 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 			t.Fatalf("after concurrent revocations and requests: counter %d, %v", counter, by)
 		}
 		// Nobody who waits was asked before someone who got a licence out of a freed one.
-		var inversions int
-		testdb.Row(t, s, `SELECT count(*) FROM licence_requests w JOIN licence_requests a ON a.pool_id = w.pool_id
-			WHERE w.pool_id = $1 AND w.status = 'waiting' AND a.status = 'allocated' AND a.id > w.id`, pool).Scan(&inversions)
+		inversions := testdb.Int(t, s, `SELECT count(*) FROM licence_requests w JOIN licence_requests a ON a.pool_id = w.pool_id
+			WHERE w.pool_id = $1 AND w.status = 'waiting' AND a.status = 'allocated' AND a.id > w.id`, pool)
 		if inversions != 0 {
 			t.Errorf("%d waiting requests were passed over", inversions)
 		}
@@ -371,7 +340,10 @@ func TestStore_LicenceQuotas(t *testing.T) {
 		}
 	})
 	t.Run("ErrQuotaFull", func(t *testing.T) {
-		waiting, _, _ := s.PoolRequests(ctx, pool, licence.StatusWaiting, 0, 1)
+		waiting, _, err := s.PoolRequests(ctx, pool, licence.StatusWaiting, 0, 1)
+		if err != nil || len(waiting) != 1 {
+			t.Fatalf("PoolRequests = %+v, %v", waiting, err)
+		}
 		if _, err := s.AllocateLicence(ctx, waiting[0].ID, system); !errors.Is(err, licence.ErrQuotaFull) {
 			t.Errorf("allocating out of turn beyond the quota: %v", err)
 		}
@@ -413,7 +385,7 @@ func TestStore_ImportLicenceCodes(t *testing.T) {
 		t.Fatalf("ImportLicenceCodes = %d, %v", n, err)
 	}
 	// The earlier allocation got the first code, and a mail with it.
-	rs, _ := s.UserLicences(ctx, first.ID)
+	rs := testdb.Must(s.UserLicences(ctx, first.ID))(t)
 	if rs[0].Code != "PIX-0001" || rs[0].ActivationURL != "https://pix.fr/a/1" {
 		t.Errorf("code of the earlier allocation = %q %q", rs[0].Code, rs[0].ActivationURL)
 	}
@@ -428,18 +400,17 @@ func TestStore_ImportLicenceCodes(t *testing.T) {
 	}
 
 	t.Run("AllOrNothing", func(t *testing.T) {
-		dup, _ := licence.ParseCodes(strings.NewReader("code\nPIX-0009\nPIX-0002\n"))
+		dup := testdb.Must(licence.ParseCodes(strings.NewReader("code\nPIX-0009\nPIX-0002\n")))(t)
 		_, err := s.ImportLicenceCodes(ctx, pool, dup, system)
 		var ie *licence.ImportError
 		if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Line != 3 {
 			t.Fatalf("importing a code already there: %v", err)
 		}
-		too, _ := licence.ParseCodes(strings.NewReader("code\nA-0001\nA-0002\nA-0003\n"))
+		too := testdb.Must(licence.ParseCodes(strings.NewReader("code\nA-0001\nA-0002\nA-0003\n")))(t)
 		if _, err := s.ImportLicenceCodes(ctx, pool, too, system); !errors.As(err, &ie) {
 			t.Fatalf("importing more codes than licences: %v", err)
 		}
-		var count int
-		testdb.Row(t, s, `SELECT count(*) FROM licence_codes WHERE pool_id = $1`, pool).Scan(&count)
+		count := testdb.Int(t, s, `SELECT count(*) FROM licence_codes WHERE pool_id = $1`, pool)
 		if count != 3 {
 			t.Errorf("%d codes after refused imports, want 3", count)
 		}

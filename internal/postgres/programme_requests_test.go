@@ -12,18 +12,12 @@ import (
 	"campus/internal/testdb"
 )
 
-func newLink() []byte {
-	_, hash := account.NewToken()
-	return hash
-}
-
 func TestStore_ProgrammeRequest(t *testing.T) {
 	t.Parallel()
 	s := testdb.NewSeeded(t, "sur_mesure", 4)
 	ctx := context.Background()
 	email := uniqueEmail("demande")
-	tok, hash := account.NewToken()
-	_ = tok
+	hash := newLink()
 	req := programme.Request{Administration: "Ministère de la Culture", ContactName: "Alix Martin", ContactEmail: email,
 		Need: "Former nos chefs de projet à l’accessibilité.", Audience: "Chefs de projet", Headcount: 40,
 		Timing: "Premier semestre", Domains: []programme.Ref{{Slug: "design-et-accessibilite"}}, Audiences: []programme.Ref{{Slug: "managers"}}}
@@ -47,15 +41,8 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 	if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusStudy, Note: "Voir avec l’équipe design"}, system, "https://campus.test/suivi"); err != nil {
 		t.Fatal(err)
 	}
-	var modules []int64
-	rows, _ := s.Pool().Query(ctx, `SELECT m.id FROM modules m JOIN domains d ON d.id = m.domain_id
+	modules := testdb.Column[int64](t, s, `SELECT m.id FROM modules m JOIN domains d ON d.id = m.domain_id
 		WHERE d.slug = 'design-et-accessibilite' AND m.status = 'published' ORDER BY m.id DESC LIMIT 3`)
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		modules = append(modules, id)
-	}
-	rows.Close()
 	t.Run("ErrUnknownModule", func(t *testing.T) {
 		_, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusProposed, Title: "X", Proposal: "Y", Message: "Z",
 			Modules: append([]int64{-1}, modules...)}, system, "https://campus.test/suivi")
@@ -79,14 +66,12 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 			t.Errorf("a restricted programme in the public catalogue: %v", err)
 		}
 		// …shown to the accounts of its access list (restricted_test.go), with its modules in order.
-		if _, err := s.Pool().Exec(ctx, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'domain', 'culture.gouv.fr')`, r.Track.ID); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'domain', 'culture.gouv.fr')`, r.Track.ID)
 		ps, err := s.RestrictedProgrammes(ctx, programme.Viewer{Email: "agent@culture.gouv.fr", EmailVerified: true})
 		if err != nil || len(ps) != 1 || ps[0].Slug != r.Track.Slug || len(ps[0].Modules) != 3 || ps[0].Modules[0].ID != modules[0] {
 			t.Fatalf("RestrictedProgrammes = %+v, %v", ps, err)
 		}
-		if ps, _ := s.RestrictedProgrammes(ctx, programme.Viewer{Email: "agent@numerique.gouv.fr", EmailVerified: true}); len(ps) != 0 {
+		if ps := testdb.Must(s.RestrictedProgrammes(ctx, programme.Viewer{Email: "agent@numerique.gouv.fr", EmailVerified: true}))(t); len(ps) != 0 {
 			t.Errorf("another administration sees %+v", ps)
 		}
 		full, err := s.ProgrammeRequest(ctx, id)
@@ -100,14 +85,14 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 
 	t.Run("AcceptPublic", func(t *testing.T) {
 		_, hash := account.NewToken()
-		id, _ := s.SubmitProgrammeRequest(ctx, req, hash, 0, mail.Message{Kind: mail.KindProgrammeReceived, To: email, Subject: "reçue"})
+		id := testdb.Must(s.SubmitProgrammeRequest(ctx, req, hash, 0, mail.Message{Kind: mail.KindProgrammeReceived, To: email, Subject: "reçue"}))(t)
 		for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: "Accessibilité pour la Culture",
 			Proposal: "P", Message: "M", Modules: modules[:1]}, {To: programme.StatusAccepted, Public: true}} {
 			if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), c, system, "https://campus.test/suivi"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		r, _ := s.ProgrammeRequest(ctx, id)
+		r := testdb.Must(s.ProgrammeRequest(ctx, id))(t)
 		if r.Track == nil || r.Track.Slug != "accessibilite-pour-la-culture-2" || r.TrackRestricted {
 			t.Fatalf("public programme = %+v", r.Track)
 		}

@@ -33,8 +33,7 @@ func acceptRestricted(t *testing.T, s *postgres.Store, administration, contact s
 	if err != nil {
 		t.Fatal(err)
 	}
-	var module int64
-	testdb.Row(t, s, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
+	module := testdb.Int64(t, s, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`)
 	title := "Programme réservé " + strconv.FormatInt(userSeq.Add(1), 10)
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
@@ -141,13 +140,13 @@ func TestStore_RestrictedAccess(t *testing.T) {
 		if err := s.UpdateTrack(ctx, alice, track.ID, cur.Version, tr); err != nil {
 			t.Fatal(err)
 		}
-		saved, _ := s.AdminTrack(ctx, track.ID)
+		saved := testdb.Must(s.AdminTrack(ctx, track.ID))(t)
 		if got := strings.Join(programme.AccessLines(saved.Access), " "); got != "123456782 12345678300000" || saved.Version != cur.Version+1 {
 			t.Errorf("saved access %q, version %d", got, saved.Version)
 		}
-		es, _, _ := s.AuditLog(ctx, admin.AuditFilter{Entity: admin.EntityTrack, EntityID: track.ID}, 1, 0)
-		if len(es) != 1 || es[0].Before["access"] != "@interieur.gouv.fr" || es[0].After["access"] != "123456782 | 12345678300000" {
-			t.Errorf("audit = %+v", es)
+		es, _, err := s.AuditLog(ctx, admin.AuditFilter{Entity: admin.EntityTrack, EntityID: track.ID}, 1, 0)
+		if err != nil || len(es) != 1 || es[0].Before["access"] != "@interieur.gouv.fr" || es[0].After["access"] != "123456782 | 12345678300000" {
+			t.Errorf("audit = %+v, %v", es, err)
 		}
 		for _, c := range []struct {
 			siret string
@@ -244,7 +243,9 @@ func TestMigration_RestrictedAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	var status string
-	db.QueryRowContext(ctx, `SELECT status FROM tracks WHERE slug = 'reserve'`).Scan(&status)
+	if err := db.QueryRowContext(ctx, `SELECT status FROM tracks WHERE slug = 'reserve'`).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
 	if status != "draft" {
 		t.Errorf("a published restricted programme is %s after the migration", status)
 	}
@@ -258,7 +259,9 @@ func TestMigration_RestrictedAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	var key string
-	db.QueryRowContext(ctx, `SELECT admin_key FROM tracks WHERE slug = 'reserve'`).Scan(&key)
+	if err := db.QueryRowContext(ctx, `SELECT admin_key FROM tracks WHERE slug = 'reserve'`).Scan(&key); err != nil {
+		t.Fatal(err)
+	}
 	if key != "ministere de l interieur" {
 		t.Errorf("admin_key after Down = %q", key)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"campus/internal/testdb"
 )
 
 // TestSearchDocs_SeatsRebuildTracksOnlyWhenTheModuleChanges: a change of a session's seats refreshes its
@@ -20,38 +22,29 @@ func TestSearchDocs_SeatsRebuildTracksOnlyWhenTheModuleChanges(t *testing.T) {
 	late := enSession(t, s, mod, 2, 60*24*time.Hour)
 	var tracks []int64
 	for i := range 3 {
-		var id int64
-		if err := s.Pool().QueryRow(ctx, `WITH t AS (
+		id := testdb.Int64(t, s, `WITH t AS (
 				INSERT INTO tracks (slug, domain_id, title, status)
 				SELECT $1, domain_id, $2, 'published' FROM modules WHERE id = $3 RETURNING id)
 			INSERT INTO track_modules (track_id, module_id, position) SELECT t.id, $3, 1 FROM t RETURNING track_id`,
-			fmt.Sprintf("parcours-places-%d-%d", mod, i), fmt.Sprintf("Parcours des places %d", i), mod).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
+			fmt.Sprintf("parcours-places-%d-%d", mod, i), fmt.Sprintf("Parcours des places %d", i), mod)
 		tracks = append(tracks, id)
 	}
 	// The documents' open_until.
 	docs := func() (*time.Time, []*time.Time) {
 		t.Helper()
 		var m *time.Time
-		if err := s.Pool().QueryRow(ctx, `SELECT open_until FROM search_docs WHERE kind = 'module' AND id = $1`, mod).Scan(&m); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, s, `SELECT open_until FROM search_docs WHERE kind = 'module' AND id = $1`, mod).Scan(&m)
 		var ts []*time.Time
 		for _, id := range tracks {
 			var d *time.Time
-			if err := s.Pool().QueryRow(ctx, `SELECT open_until FROM search_docs WHERE kind = 'parcours' AND id = $1`, id).Scan(&d); err != nil {
-				t.Fatal(err)
-			}
+			testdb.Row(t, s, `SELECT open_until FROM search_docs WHERE kind = 'parcours' AND id = $1`, id).Scan(&d)
 			ts = append(ts, d)
 		}
 		return m, ts
 	}
 	startOf := func(session int64) time.Time {
 		var at time.Time
-		if err := s.Pool().QueryRow(ctx, `SELECT starts_at FROM module_sessions WHERE id = $1`, session).Scan(&at); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, s, `SELECT starts_at FROM module_sessions WHERE id = $1`, session).Scan(&at)
 		return at
 	}
 	check := func(step string, want *time.Time) {
@@ -136,10 +129,8 @@ func TestSearchDocs_SeatsRebuildTracksOnlyWhenTheModuleChanges(t *testing.T) {
 	moved := startOf(early)
 	check("a session moved", &moved)
 	var moduleUpcoming, trackUpcoming string
-	if err := s.Pool().QueryRow(ctx, `SELECT (SELECT upcoming::text FROM search_docs WHERE kind = 'module' AND id = $1),
-			(SELECT upcoming::text FROM search_docs WHERE kind = 'parcours' AND id = $2)`, mod, tracks[0]).Scan(&moduleUpcoming, &trackUpcoming); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, s, `SELECT (SELECT upcoming::text FROM search_docs WHERE kind = 'module' AND id = $1),
+			(SELECT upcoming::text FROM search_docs WHERE kind = 'parcours' AND id = $2)`, mod, tracks[0]).Scan(&moduleUpcoming, &trackUpcoming)
 	if moduleUpcoming != trackUpcoming {
 		t.Errorf("upcoming starts: module %s, its track %s", moduleUpcoming, trackUpcoming)
 	}
@@ -150,10 +141,7 @@ func TestSearchDocs_SeatsRebuildTracksOnlyWhenTheModuleChanges(t *testing.T) {
 func TestSearchDocs_TextIndexPendingListIsSmall(t *testing.T) {
 	s := enStore(t)
 	var opts []string
-	if err := s.Pool().QueryRow(context.Background(), `SELECT coalesce(reloptions, '{}') FROM pg_class WHERE relname = 'search_docs_vector_idx'`).
-		Scan(&opts); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, s, `SELECT coalesce(reloptions, '{}') FROM pg_class WHERE relname = 'search_docs_vector_idx'`).Scan(&opts)
 	if len(opts) != 1 || opts[0] != "gin_pending_list_limit=64" {
 		t.Errorf("search_docs_vector_idx options %v, want gin_pending_list_limit=64", opts)
 	}

@@ -426,7 +426,7 @@ func TestStore_SearchExport(t *testing.T) {
 	if len(some) != res.Total || some[0].Kind != res.Hits[0].Kind {
 		t.Errorf("export of a search: %d entries, search total %d", len(some), res.Total)
 	}
-	if few, _ := s.SearchExport(ctx, q, 3); len(few) != 3 {
+	if few := testdb.Must(s.SearchExport(ctx, q, 3))(t); len(few) != 3 {
 		t.Errorf("limit: %d entries", len(few))
 	}
 }
@@ -467,8 +467,7 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 	}
 
 	// A dated module: filling every session takes it (and the tracks that only it kept open) out of "places".
-	var dated string
-	testdb.Row(t, s, `SELECT m.slug FROM modules m WHERE m.format = 'presentiel' ORDER BY m.id LIMIT 1`).Scan(&dated)
+	dated := testdb.String(t, s, `SELECT m.slug FROM modules m WHERE m.format = 'presentiel' ORDER BY m.id LIMIT 1`)
 	before := search(t, s, "places=1").Total
 	testdb.Exec(t, s, `UPDATE module_sessions SET seats_taken = capacity WHERE module_id = (SELECT id FROM modules WHERE slug = $1)`, dated)
 	after := search(t, s, "places=1")
@@ -485,9 +484,8 @@ func TestStore_Search_FollowsChanges(t *testing.T) {
 	}
 
 	// A track takes the formats of the modules it gets.
-	var track string
-	testdb.Row(t, s, `SELECT t.slug FROM tracks t WHERE NOT EXISTS (SELECT 1 FROM track_modules tm JOIN modules m ON m.id = tm.module_id
-		WHERE tm.track_id = t.id AND m.format = 'presentiel') ORDER BY t.id LIMIT 1`).Scan(&track)
+	track := testdb.String(t, s, `SELECT t.slug FROM tracks t WHERE NOT EXISTS (SELECT 1 FROM track_modules tm JOIN modules m ON m.id = tm.module_id
+		WHERE tm.track_id = t.id AND m.format = 'presentiel') ORDER BY t.id LIMIT 1`)
 	if has("type=parcours&type=programme&format=presentiel&q="+url.QueryEscape(track), track) {
 		t.Fatalf("%s already in person", track)
 	}
@@ -518,15 +516,8 @@ func TestStore_Search_ConcurrentRefresh(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := testdb.NewSeeded(t, "search_concurrent", 4)
-	var module int64
-	var sessions []int64
-	rows, _ := s.Pool().Query(ctx, `SELECT module_id, id FROM module_sessions WHERE module_id = (SELECT min(module_id) FROM module_sessions)
-		ORDER BY id LIMIT 2`)
-	for rows.Next() {
-		var id int64
-		rows.Scan(&module, &id)
-		sessions = append(sessions, id)
-	}
+	module := testdb.Int64(t, s, `SELECT min(module_id) FROM module_sessions`)
+	sessions := testdb.Column[int64](t, s, `SELECT id FROM module_sessions WHERE module_id = $1 ORDER BY id LIMIT 2`, module)
 	if len(sessions) != 2 {
 		t.Fatalf("sessions %v", sessions)
 	}
@@ -562,10 +553,8 @@ func TestStore_Search_ConcurrentRefresh(t *testing.T) {
 	}
 	var title string
 	var open bool
-	if err := s.Pool().QueryRow(ctx, `SELECT m.title, coalesce(d.open_until > now(), false) FROM search_docs d JOIN modules m ON m.id = d.id
-		WHERE d.kind = 'module' AND d.id = $1`, module).Scan(&title, &open); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, s, `SELECT m.title, coalesce(d.open_until > now(), false) FROM search_docs d JOIN modules m ON m.id = d.id
+		WHERE d.kind = 'module' AND d.id = $1`, module).Scan(&title, &open)
 	var want bool
 	testdb.Row(t, s, `SELECT EXISTS (SELECT 1 FROM module_sessions WHERE module_id = $1 AND status = 'scheduled'
 		AND starts_at > now() AND seats_taken < capacity)`, module).Scan(&want)

@@ -37,23 +37,11 @@ type sessionState struct {
 func readSessionState(t *testing.T, s *postgres.Store, sessionID int64) sessionState {
 	t.Helper()
 	var st sessionState
-	ctx := context.Background()
-	if err := s.Pool().QueryRow(ctx, `SELECT version, capacity, starts_at,
+	testdb.Row(t, s, `SELECT version, capacity, starts_at,
 		(SELECT count(*) FROM mail_outbox o WHERE o.recipient IN (SELECT u.email FROM enrolments e JOIN users u ON u.id = e.user_id WHERE e.session_id = $1)),
 		(SELECT count(*) FROM audit_log WHERE entity = 'session' AND entity_id = $1)
-		FROM module_sessions WHERE id = $1`, sessionID).Scan(&st.sessionVersion, &st.capacity, &st.starts, &st.mails, &st.audits); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := s.Pool().Query(ctx, `SELECT version FROM enrolments WHERE session_id = $1 ORDER BY id`, sessionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var v int
-		rows.Scan(&v)
-		st.versions = append(st.versions, v)
-	}
+		FROM module_sessions WHERE id = $1`, sessionID).Scan(&st.sessionVersion, &st.capacity, &st.starts, &st.mails, &st.audits)
+	st.versions = testdb.Column[int](t, s, `SELECT version FROM enrolments WHERE session_id = $1 ORDER BY id`, sessionID)
 	return st
 }
 
@@ -162,10 +150,8 @@ func TestStore_SessionChange(t *testing.T) {
 		}
 		var actorID int64
 		var actorName, notified string
-		if err := s.Pool().QueryRow(ctx, `SELECT actor_id, actor_name, after->>'notified' FROM audit_log
-			WHERE entity = 'session' AND entity_id = $1 AND action = 'update' ORDER BY id DESC LIMIT 1`, sess).Scan(&actorID, &actorName, &notified); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, s, `SELECT actor_id, actor_name, after->>'notified' FROM audit_log
+			WHERE entity = 'session' AND entity_id = $1 AND action = 'update' ORDER BY id DESC LIMIT 1`, sess).Scan(&actorID, &actorName, &notified)
 		if actorID != adminID || actorName != "Alix Martin" || notified != "5" {
 			t.Fatalf("audit entry by %d %q, notified %q", actorID, actorName, notified)
 		}
@@ -200,8 +186,7 @@ func TestStore_SessionChange(t *testing.T) {
 		if after.sessionVersion != before.sessionVersion+1 || after.audits != before.audits+1 || after.mails != before.mails+5 {
 			t.Fatalf("before %+v, after %+v", before, after)
 		}
-		var body string
-		testdb.Row(t, s, `SELECT body FROM mail_outbox WHERE kind = $1 ORDER BY id DESC LIMIT 1`, enrolment.KindSessionChanged).Scan(&body)
+		body := testdb.String(t, s, `SELECT body FROM mail_outbox WHERE kind = $1 ORDER BY id DESC LIMIT 1`, enrolment.KindSessionChanged)
 		if !strings.Contains(body, "Formateur ou formatrice :\n  avant : pas encore désigné\n  désormais : Alix Martin") {
 			t.Fatalf("mail of the trainer's assignment:\n%s", body)
 		}
@@ -223,18 +208,8 @@ func TestStore_SessionChange(t *testing.T) {
 		if after.audits != before.audits+2 {
 			t.Fatalf("%d audit entries, want 2 (the same capacity again is no change)", after.audits-before.audits)
 		}
-		rows, err := s.Pool().Query(ctx, `SELECT action || ' ' || actor_name || ' ' || after::text FROM audit_log
+		got := testdb.Column[string](t, s, `SELECT action || ' ' || actor_name || ' ' || after::text FROM audit_log
 			WHERE entity = 'session' AND entity_id = $1 AND actor_id = $2 AND action IN ('capacity', 'cancel') ORDER BY id`, sess, adminID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var got []string
-		for rows.Next() {
-			var x string
-			rows.Scan(&x)
-			got = append(got, x)
-		}
 		if len(got) != 2 || !strings.Contains(got[0], `"promoted": "1"`) || !strings.Contains(got[1], `"notified": "5"`) {
 			t.Fatalf("audit entries %q", got)
 		}
@@ -254,19 +229,8 @@ func TestStore_TrainerNotices(t *testing.T) {
 	actor := admin.Actor{ID: adminID, Name: "Alix Martin"}
 	mails := func(user int64) []string {
 		t.Helper()
-		rows, err := s.Pool().Query(ctx, `SELECT o.kind || '|' || o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient
+		return testdb.Column[string](t, s, `SELECT o.kind || '|' || o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient
 			WHERE u.id = $1 ORDER BY o.id`, user)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var m string
-			rows.Scan(&m)
-			out = append(out, m)
-		}
-		return out
 	}
 	var modTitle, modSlug string
 	testdb.Row(t, s, `SELECT title, slug FROM modules WHERE id = $1`, mod).Scan(&modTitle, &modSlug)
@@ -283,7 +247,7 @@ func TestStore_TrainerNotices(t *testing.T) {
 		t.Fatalf("assignment mails: %q", got)
 	}
 
-	cur, _ := s.AdminSession(ctx, id)
+	cur := testdb.Must(s.AdminSession(ctx, id))(t)
 	moved := cur
 	moved.StartsAt, moved.EndsAt = cur.StartsAt.Add(time.Hour), cur.EndsAt.Add(time.Hour)
 	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, moved); err != nil {
@@ -293,7 +257,7 @@ func TestStore_TrainerNotices(t *testing.T) {
 		t.Fatalf("after the move: %q", got)
 	}
 
-	cur, _ = s.AdminSession(ctx, id)
+	cur = testdb.Must(s.AdminSession(ctx, id))(t)
 	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, cur); err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func TestStore_Surveys(t *testing.T) {
 	if err := s.AnswerSurvey(ctx, users[4], ids[4], hot); err != nil {
 		t.Fatal(err)
 	}
-	r, _ = s.SurveyResults(ctx, postgres.SurveyFilter{SessionID: sess})
+	r = testdb.Must(s.SurveyResults(ctx, postgres.SurveyFilter{SessionID: sess}))(t)
 	if !r.Published() || r.Satisfaction() != "3,8" || r.RecommendRate() != "100\u202f%" {
 		t.Fatalf("five answers: %+v, satisfaction %s, recommend %s", r, r.Satisfaction(), r.RecommendRate())
 	}
@@ -73,13 +73,13 @@ func TestStore_Surveys(t *testing.T) {
 	if err != nil || len(pending) != 1 || pending[0].Text != "Très concret, merci." {
 		t.Fatalf("pending comments %+v, %v", pending, err)
 	}
-	if rows, _ := s.SurveyExport(ctx, postgres.SurveyFilter{}); len(rows) != 5 || rows[0][7] != "" && rows[1][7] != "" {
+	if rows := testdb.Must(s.SurveyExport(ctx, postgres.SurveyFilter{}))(t); len(rows) != 5 || rows[0][7] != "" && rows[1][7] != "" {
 		t.Fatalf("export %v: an unmoderated comment is exported", rows)
 	}
 	if err := s.ModerateComment(ctx, admin.Actor{Name: "Admin"}, pending[0].ID, true); err != nil {
 		t.Fatal(err)
 	}
-	if pub, _ := s.SurveyComments(ctx, enrolment.CommentPublished, postgres.SurveyFilter{}); len(pub) != 1 {
+	if pub := testdb.Must(s.SurveyComments(ctx, enrolment.CommentPublished, postgres.SurveyFilter{}))(t); len(pub) != 1 {
 		t.Fatal("the comment was not published")
 	}
 
@@ -89,7 +89,7 @@ func TestStore_Surveys(t *testing.T) {
 	if err != nil || n != 5 {
 		t.Fatalf("cold invitations %d, %v; want 5", n, err)
 	}
-	if n, _ := s.QueueColdSurveys(ctx); n != 0 {
+	if n := testdb.Must(s.QueueColdSurveys(ctx))(t); n != 0 {
 		t.Fatalf("%d invitations the second time", n)
 	}
 	if err := s.AnswerSurvey(ctx, users[0], ids[0], enrolment.SurveyAnswer{Kind: enrolment.SurveyCold, Usefulness: 4}); err != nil {

@@ -63,7 +63,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 		if _, err := s.TrainerReply(ctx, hash, "encore", "x", "y"); !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("a used link: %v", err)
 		}
-		got, _ := s.TrainerApplication(ctx, id)
+		got := testdb.Must(s.TrainerApplication(ctx, id))(t)
 		if got.Status != trainer.StatusReceived || got.Availability != "Un jour par mois" || len(got.Events) != 2 ||
 			got.Events[1].Message != "Des ateliers RGAA depuis 2021." {
 			t.Errorf("after the reply: %+v", got)
@@ -81,10 +81,10 @@ func TestStore_TrainerApplication(t *testing.T) {
 		if err != nil || a.Status != trainer.StatusAccepted || a.UserID != 0 {
 			t.Fatalf("accept = %+v, %v", a, err)
 		}
-		if u, _ := s.UserByID(ctx, squatID); u.Role != account.RoleAgent {
+		if u := testdb.Must(s.UserByID(ctx, squatID))(t); u.Role != account.RoleAgent {
 			t.Fatalf("an account that never proved the address got the role: %+v", u)
 		}
-		ms, _ := s.RecentMails(ctx, email, 1)
+		ms := testdb.Must(s.RecentMails(ctx, email, 1))(t)
 		if ms[0].Kind != mail.KindTrainerAccepted || !strings.Contains(ms[0].Body, welcome) { // awaiting an account: the link to choose a password
 			t.Errorf("last mail = %+v", ms[0])
 		}
@@ -93,7 +93,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 		if err != nil || u.Role != account.RoleTrainer {
 			t.Fatalf("after the address is proven: %+v, %v", u, err)
 		}
-		if got, _ := s.TrainerApplication(ctx, id); got.UserID != squatID {
+		if got := testdb.Must(s.TrainerApplication(ctx, id))(t); got.UserID != squatID {
 			t.Errorf("application's account = %d, want %d", got.UserID, squatID)
 		}
 		p, err := s.TrainerProfile(ctx, u.ID)
@@ -130,7 +130,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 		if err != nil || a.UserID != existing.ID {
 			t.Fatalf("accept = %+v, %v", a, err)
 		}
-		u, _ := s.UserByID(ctx, existing.ID)
+		u := testdb.Must(s.UserByID(ctx, existing.ID))(t)
 		if u.Role != account.RoleTrainer || u.Administration != "Ministère de l’Intérieur" {
 			t.Errorf("upgraded account = %+v", u)
 		}
@@ -149,9 +149,8 @@ func TestStore_TrainerApplication(t *testing.T) {
 		}
 		// The agent who did not opt in is not counted under cybersécurité.
 		for _, d := range c.ByDomain {
-			var n int
-			testdb.Row(t, s, `SELECT count(*) FROM trainer_profile_domains pd JOIN trainer_profiles tp USING (user_id)
-				JOIN domains d ON d.id = pd.domain_id WHERE tp.community AND d.slug = $1`, d.Key).Scan(&n)
+			n := testdb.Int(t, s, `SELECT count(*) FROM trainer_profile_domains pd JOIN trainer_profiles tp USING (user_id)
+				JOIN domains d ON d.id = pd.domain_id WHERE tp.community AND d.slug = $1`, d.Key)
 			if d.N != n {
 				t.Errorf("domain %s: %d, want %d", d.Key, d.N, n)
 			}
@@ -159,25 +158,22 @@ func TestStore_TrainerApplication(t *testing.T) {
 	})
 
 	t.Run("Sessions", func(t *testing.T) {
-		a, _ := s.TrainerApplication(ctx, id)
-		var sessionID int64
-		testdb.Row(t, s, `SELECT id FROM module_sessions WHERE starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
+		a := testdb.Must(s.TrainerApplication(ctx, id))(t)
+		sessionID := testdb.Int64(t, s, `SELECT id FROM module_sessions WHERE starts_at > now() ORDER BY starts_at LIMIT 1`)
 		// The back-office's session form sets the trainer (migration 00006).
-		if _, err := s.Pool().Exec(ctx, `UPDATE module_sessions SET trainer_id = $2 WHERE id = $1`, sessionID, a.UserID); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, s, `UPDATE module_sessions SET trainer_id = $2 WHERE id = $1`, sessionID, a.UserID)
 		ss, err := s.TrainerSessions(ctx, a.UserID)
 		if err != nil || len(ss) != 1 || ss[0].ID != sessionID || ss[0].Module.Title == "" {
 			t.Fatalf("TrainerSessions = %+v, %v", ss, err)
 		}
-		if ok, _ := s.GivesSession(ctx, a.UserID, sessionID); !ok {
+		if ok := testdb.Must(s.GivesSession(ctx, a.UserID, sessionID))(t); !ok {
 			t.Error("GivesSession = false")
 		}
-		if ok, _ := s.GivesSession(ctx, a.UserID+1, sessionID); ok {
+		if ok := testdb.Must(s.GivesSession(ctx, a.UserID+1, sessionID))(t); ok {
 			t.Error("GivesSession for another user = true")
 		}
 		testdb.Exec(t, s, `UPDATE module_sessions SET trainer_id = NULL WHERE id = $1`, sessionID)
-		if ok, _ := s.GivesSession(ctx, a.UserID, sessionID); ok {
+		if ok := testdb.Must(s.GivesSession(ctx, a.UserID, sessionID))(t); ok {
 			t.Error("GivesSession after unassigning = true")
 		}
 	})

@@ -75,9 +75,9 @@ func TestExchange(t *testing.T) {
 	if err != nil || !strings.HasPrefix(logout, p.Issuer+"/session/end?") {
 		t.Fatalf("LogoutURL = %q, %v", logout, err)
 	}
-	lq, _ := url.Parse(logout)
-	if lq.Query().Get("id_token_hint") != r.IDToken || lq.Query().Get("post_logout_redirect_uri") != "https://campus.test/" {
-		t.Errorf("logout URL %q", logout)
+	lq, err := url.Parse(logout)
+	if err != nil || lq.Query().Get("id_token_hint") != r.IDToken || lq.Query().Get("post_logout_redirect_uri") != "https://campus.test/" {
+		t.Errorf("logout URL %q: %v", logout, err)
 	}
 }
 

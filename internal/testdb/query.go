@@ -70,13 +70,40 @@ func String(t testing.TB, s *postgres.Store, sql string, args ...any) string {
 // Column runs a query of one column and returns its values in order.
 func Column[T any](t testing.TB, s *postgres.Store, sql string, args ...any) []T {
 	t.Helper()
+	return collect(t, s, pgx.RowTo[T], sql, args...)
+}
+
+// Rows runs a query and returns its rows in order, each as a T: a struct whose exported fields take the
+// columns by position.
+func Rows[T any](t testing.TB, s *postgres.Store, sql string, args ...any) []T {
+	t.Helper()
+	return collect(t, s, pgx.RowToStructByPos[T], sql, args...)
+}
+
+func collect[T any](t testing.TB, s *postgres.Store, to pgx.RowToFunc[T], sql string, args ...any) []T {
+	t.Helper()
 	rows, err := s.Pool().Query(context.Background(), sql, args...)
 	if err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
-	vs, err := pgx.CollectRows(rows, pgx.RowTo[T])
+	vs, err := pgx.CollectRows(rows, to)
 	if err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return vs
+}
+
+// Must returns a call's value, or fails the test with its error: for a setup step, or a read the test relies
+// on, whose error would otherwise be dropped (a zero value may pass a check by accident). Go does not let a
+// call's two results be passed along with t, so t comes second:
+//
+//	u := testdb.Must(s.UserByID(ctx, id))(t)
+func Must[T any](v T, err error) func(testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
 }
