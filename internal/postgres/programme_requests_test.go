@@ -7,14 +7,13 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/apperr"
-	"campus/internal/mail"
 	"campus/internal/programme"
 	"campus/internal/testdb"
 )
 
-func newLink() []byte {
-	_, hash := account.NewToken()
-	return hash
+func newLink() string {
+	tok, _ := account.NewToken()
+	return tok
 }
 
 func TestStore_ProgrammeRequest(t *testing.T) {
@@ -23,11 +22,10 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 	ctx := context.Background()
 	email := uniqueEmail("demande")
 	tok, hash := account.NewToken()
-	_ = tok
 	req := programme.Request{Administration: "Ministère de la Culture", ContactName: "Alix Martin", ContactEmail: email,
 		Need: "Former nos chefs de projet à l’accessibilité.", Audience: "Chefs de projet", Headcount: 40,
 		Timing: "Premier semestre", Domains: []programme.Ref{{Slug: "design-et-accessibilite"}}, Audiences: []programme.Ref{{Slug: "managers"}}}
-	id, err := s.SubmitProgrammeRequest(ctx, req, hash, 0, mail.Message{Kind: mail.KindProgrammeReceived, To: email, Subject: "reçue"})
+	id, err := s.SubmitProgrammeRequest(ctx, req, tok, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,11 +38,11 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 	}
 
 	t.Run("ErrTransition", func(t *testing.T) {
-		if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted}, system, "https://campus.test/suivi"); !errors.Is(err, programme.ErrTransition) {
+		if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted}, system); !errors.Is(err, programme.ErrTransition) {
 			t.Errorf("accepting a received request: %v", err)
 		}
 	})
-	if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusStudy, Note: "Voir avec l’équipe design"}, system, "https://campus.test/suivi"); err != nil {
+	if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusStudy, Note: "Voir avec l’équipe design"}, system); err != nil {
 		t.Fatal(err)
 	}
 	var modules []int64
@@ -58,19 +56,19 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 	rows.Close()
 	t.Run("ErrUnknownModule", func(t *testing.T) {
 		_, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusProposed, Title: "X", Proposal: "Y", Message: "Z",
-			Modules: append([]int64{-1}, modules...)}, system, "https://campus.test/suivi")
+			Modules: append([]int64{-1}, modules...)}, system)
 		if !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("proposing an unknown module: %v", err)
 		}
 	})
 	r, err = s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusProposed, Title: "Accessibilité pour la Culture",
-		Proposal: "Trois modules sur deux mois.", Message: "Voici notre proposition.", Modules: modules}, system, "https://campus.test/suivi")
+		Proposal: "Trois modules sur deux mois.", Message: "Voici notre proposition.", Modules: modules}, system)
 	if err != nil || r.Status != programme.StatusProposed || len(r.Modules) != 3 || r.Modules[0].ID != modules[0] {
 		t.Fatalf("propose = %+v, %v", r, err)
 	}
 
 	t.Run("AcceptRestricted", func(t *testing.T) {
-		r, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted, Message: "Merci", Public: false}, system, "https://campus.test/suivi")
+		r, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted, Message: "Merci", Public: false}, system)
 		if err != nil || r.Status != programme.StatusAccepted || r.Track == nil || !r.TrackRestricted {
 			t.Fatalf("accept = %+v, %v", r, err)
 		}
@@ -99,11 +97,11 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 	})
 
 	t.Run("AcceptPublic", func(t *testing.T) {
-		_, hash := account.NewToken()
-		id, _ := s.SubmitProgrammeRequest(ctx, req, hash, 0, mail.Message{Kind: mail.KindProgrammeReceived, To: email, Subject: "reçue"})
+		tok, _ := account.NewToken()
+		id, _ := s.SubmitProgrammeRequest(ctx, req, tok, 0)
 		for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: "Accessibilité pour la Culture",
 			Proposal: "P", Message: "M", Modules: modules[:1]}, {To: programme.StatusAccepted, Public: true}} {
-			if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), c, system, "https://campus.test/suivi"); err != nil {
+			if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), c, system); err != nil {
 				t.Fatal(err)
 			}
 		}
