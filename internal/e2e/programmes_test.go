@@ -13,7 +13,6 @@ import (
 	"campus/internal/admin"
 	"campus/internal/catalogue"
 	"campus/internal/licence"
-	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/programme"
 	"campus/internal/testdb"
@@ -53,7 +52,6 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 		FROM users u WHERE u.email LIKE 'agent%'`)
 
 	me := admin.Actor{Name: "Campus"}
-	noMail := func(to string) mail.Message { return mail.Message{Kind: "test", To: to, Subject: "test"} }
 	for i, kind := range []string{"interne", "interne", "externe", "externe", "externe"} {
 		id, _, err := s.SubmitTrainerApplication(ctx, trainer.Application{Email: "formateur" + strconv.Itoa(i) + "@exemple.fr", GivenName: "Dominique",
 			UsualName: "Formateur " + strconv.Itoa(i), Kind: kind, Organisation: "DINUM", Modules: "Atelier", Availability: "Un jour par mois",
@@ -71,9 +69,9 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, hash := account.NewToken()
+	tok, _ := account.NewToken()
 	if _, err := s.DecideTrainerApplication(ctx, d.application, postgres.TrainerDecision{Decision: trainer.DecisionAsk,
-		Message: "Quelles formations avez-vous déjà animées ?", Actor: me, ReplyHash: hash}); err != nil {
+		Message: "Quelles formations avez-vous déjà animées ?", Actor: me, ReplyToken: tok}); err != nil {
 		t.Fatal(err)
 	}
 	d.reply = "/devenir-formateur/precisions/" + tok
@@ -98,11 +96,11 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 		}
 	}
 
-	follow, fhash := account.NewToken()
+	follow, _ := account.NewToken()
 	d.follow = "/programmes-sur-mesure/suivi/" + follow
 	if d.request, err = s.SubmitProgrammeRequest(ctx, programme.Request{Administration: "DINUM", ContactName: "Alix Martin",
 		ContactEmail: "alix@exemple.gouv.fr", Need: "Former nos équipes.\nEn deux temps.", Headcount: 40, Timing: "Automne",
-		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, fhash, 0, noMail("alix@exemple.gouv.fr")); err != nil {
+		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, follow, 0); err != nil {
 		t.Fatal(err)
 	}
 	var modules []int64
@@ -116,8 +114,8 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 
 	for _, c := range []programme.Change{{To: programme.StatusStudy, Note: "À voir"},
 		{To: programme.StatusProposed, Title: "La donnée à la DINUM", Proposal: "Trois modules.", Message: "Voici notre proposition.", Modules: modules}} {
-		_, h := account.NewToken()
-		if _, err := s.ChangeProgrammeRequest(ctx, d.request, h, c, me, "http://campus.test"+d.follow); err != nil {
+		tok, _ := account.NewToken()
+		if _, err := s.ChangeProgrammeRequest(ctx, d.request, tok, c, me); err != nil {
 			t.Fatal(err)
 		}
 	}

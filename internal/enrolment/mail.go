@@ -89,6 +89,10 @@ type Mailer struct {
 	ApprovalHold time.Duration
 }
 
+// Link is the absolute link of a path of the portal ("/verification/…"): every link of a mail the store
+// composes is written so.
+func (m Mailer) Link(path string) string { return strings.TrimSuffix(m.BaseURL, "/") + path }
+
 // Hold is the approval hold.
 func (m Mailer) Hold() time.Duration {
 	if m.ApprovalHold <= 0 {
@@ -129,7 +133,7 @@ func nonEmpty(parts ...string) []string {
 // Message writes the mail of a notice.
 func (m Mailer) Message(n Notice) mail.Message {
 	e := n.Enrolment
-	base := strings.TrimSuffix(m.BaseURL, "/")
+	base := m.Link("")
 	mine := base + "/mes-formations"
 	ics := fmt.Sprintf("%s/mes-formations/%d/calendrier.ics", base, e.ID)
 	title := e.Module.Title
@@ -321,7 +325,7 @@ type TrainerNotice struct {
 
 // TrainerMessage writes the mail of a trainer notice; its link opens the session's roster in the trainer space.
 func (m Mailer) TrainerMessage(n TrainerNotice) mail.Message {
-	base := strings.TrimSuffix(m.BaseURL, "/")
+	base := m.Link("")
 	roster := fmt.Sprintf("%s/formateur/sessions/%d", base, n.Session.ID)
 	title := n.ModuleTitle
 	msg := mail.Message{Kind: n.Kind, To: n.Trainer.Email}

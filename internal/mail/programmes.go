@@ -128,10 +128,10 @@ func TrainerDeclined(to, name, message, link string) Message {
 // ProgrammeReceived acknowledges a tailored-programme request; link follows it. The form may be anonymous:
 // nothing typed in it is repeated (see VerifyEmail).
 func ProgrammeReceived(to, link string) Message {
-	return portalMail(KindProgrammeReceived, to, "", "Votre demande de programme sur mesure est bien reçue",
+	return unprovenLinkMail(KindProgrammeReceived, to, "Votre demande de programme sur mesure est bien reçue",
 		"Votre demande de programme sur mesure est bien reçue. "+
-			"Suivez son avancement à tout moment avec ce lien personnel (ne le partagez pas) :\n\n"+link+"\n\n"+
-			"L’équipe du Campus vous tiendra informé(e) par courriel à chaque étape.\n"+
+			"Suivez son avancement à tout moment avec ce lien personnel (ne le partagez pas) :", link,
+		"L’équipe du Campus vous tiendra informé(e) par courriel à chaque étape.\n"+
 			"Si vous n’avez pas fait cette demande, ignorez ce courriel.")
 }
 

@@ -40,21 +40,27 @@ const (
 // portal's own words and links. Otherwise anyone could make the portal carry their text (a phishing link) to
 // any address.
 
+// unprovenLinkMail is such a mail when it carries a link: the portal's words before it (lead) and after it
+// (tail), the link alone on its line, no name.
+func unprovenLinkMail(kind, to, subject, lead, link, tail string) Message {
+	return portalMail(kind, to, "", subject, lead+"\n\n"+link+"\n\n"+tail)
+}
+
 // VerifyEmail asks to confirm the address of a new account; link is the absolute verification link.
 func VerifyEmail(to, link string) Message {
-	return portalMail(KindVerifyEmail, to, "", "Confirmez votre adresse électronique",
+	return unprovenLinkMail(KindVerifyEmail, to, "Confirmez votre adresse électronique",
 		"Pour activer votre compte sur le Campus du numérique public, confirmez votre adresse électronique "+
-			"en ouvrant le lien suivant, puis en saisissant le mot de passe choisi à la création du compte :\n\n"+link+"\n\n"+
-			"Ce lien est valable 48 heures et ne peut servir qu’une fois.\n"+
+			"en ouvrant le lien suivant, puis en saisissant le mot de passe choisi à la création du compte :", link,
+		"Ce lien est valable 48 heures et ne peut servir qu’une fois.\n"+
 			"Si vous n’avez pas demandé la création de ce compte, ignorez ce courriel : aucun compte ne sera activé.")
 }
 
 // EmailChangeConfirm asks to confirm a new address for an existing account; link is the confirmation link.
 func EmailChangeConfirm(to, link string) Message {
-	return portalMail(KindEmailChangeConfirm, to, "", "Confirmez votre nouvelle adresse électronique",
+	return unprovenLinkMail(KindEmailChangeConfirm, to, "Confirmez votre nouvelle adresse électronique",
 		"Un compte du Campus du numérique public demande à utiliser cette adresse électronique. "+
-			"Pour la confirmer, ouvrez le lien suivant, puis validez depuis ce compte (connecté, ou avec son mot de passe) :\n\n"+link+"\n\n"+
-			"Ce lien est valable 48 heures et ne peut servir qu’une fois. Tant que le changement n’est pas validé, rien ne change.\n"+
+			"Pour la confirmer, ouvrez le lien suivant, puis validez depuis ce compte (connecté, ou avec son mot de passe) :", link,
+		"Ce lien est valable 48 heures et ne peut servir qu’une fois. Tant que le changement n’est pas validé, rien ne change.\n"+
 			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : cette adresse ne sera pas utilisée.")
 }
 

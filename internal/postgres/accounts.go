@@ -72,11 +72,11 @@ type NewAccount struct {
 	Administration string
 }
 
-// SignUp creates an account and queues the verification mail (with the link of tokenHash) in one
-// transaction. When the address already has an account nothing is created, the mail `taken` is queued to
-// that address instead, and created is false: the caller answers the same either way, so that the form
-// does not tell who has an account.
-func (s *Store) SignUp(ctx context.Context, a NewAccount, tokenHash []byte, verify, taken mail.Message) (id int64, created bool, err error) {
+// SignUp creates an account and queues the verification mail, with the link of token (a fresh
+// account.NewToken: only its hash is stored), in one transaction. When the address already has an account
+// nothing is created, that address is told instead (mail.AlreadyRegistered), and created is false: the caller
+// answers the same either way, so that the form does not tell who has an account.
+func (s *Store) SignUp(ctx context.Context, a NewAccount, token string) (id int64, created bool, err error) {
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			INSERT INTO users (email, password_hash, given_name, usual_name, administration)
@@ -84,16 +84,17 @@ func (s *Store) SignUp(ctx context.Context, a NewAccount, tokenHash []byte, veri
 			ON CONFLICT (email) DO NOTHING RETURNING id`,
 			a.Email, a.PasswordHash, a.GivenName, a.UsualName, a.Administration).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return enqueueMail(ctx, tx, taken)
+			// The name typed in the form is not repeated to the address's owner.
+			return enqueueMail(ctx, tx, mail.AlreadyRegistered(a.Email, "", s.mails.Link("/connexion"), s.mails.Link("/mot-de-passe-oublie")))
 		}
 		if err != nil {
 			return err
 		}
 		created = true
-		if err := insertToken(ctx, tx, id, account.PurposeVerifyEmail, a.Email, tokenHash); err != nil {
+		if err := insertToken(ctx, tx, id, account.PurposeVerifyEmail, a.Email, account.HashToken(token)); err != nil {
 			return err
 		}
-		return enqueueMail(ctx, tx, verify)
+		return enqueueMail(ctx, tx, s.verifyMail(a.Email, token))
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("postgres.SignUp: %w", err)
@@ -118,18 +119,38 @@ func insertTokenTTL(ctx context.Context, tx pgx.Tx, userID int64, purpose, email
 	return err
 }
 
-// IssueToken stores a new link for a user (verification or password reset) and queues the mail that
-// carries it, in one transaction.
-func (s *Store) IssueToken(ctx context.Context, userID int64, purpose string, hash []byte, m mail.Message) error {
+// verifyMail is the mail that carries the verification link of token to email.
+func (s *Store) verifyMail(email, token string) mail.Message {
+	return mail.VerifyEmail(email, s.mails.Link("/verification/"+token))
+}
+
+// IssueToken stores a new link for a user, of token (a fresh account.NewToken: only its hash is stored), and
+// queues the mail that carries it, in one transaction: account.PurposeVerifyEmail (mail.VerifyEmail) or
+// account.PurposeResetPassword (mail.ResetPassword).
+func (s *Store) IssueToken(ctx context.Context, userID int64, purpose, token string) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var email string
-		if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&email); err != nil {
+		var email, givenName string
+		var verified bool
+		if err := tx.QueryRow(ctx, `SELECT email, given_name, email_verified_at IS NOT NULL FROM users WHERE id = $1 FOR UPDATE`,
+			userID).Scan(&email, &givenName, &verified); err != nil {
 			return notFound(err)
 		}
-		if err := insertToken(ctx, tx, userID, purpose, email, hash); err != nil {
+		var m mail.Message
+		switch purpose {
+		case account.PurposeVerifyEmail:
+			m = s.verifyMail(email, token)
+		case account.PurposeResetPassword:
+			name := ""
+			if verified { // the name of an unconfirmed account may have been typed by anyone
+				name = givenName
+			}
+			m = mail.ResetPassword(email, name, s.mails.Link("/reinitialisation/"+token))
+		default:
+			return fmt.Errorf("no mail for a link of purpose %q", purpose)
+		}
+		if err := insertToken(ctx, tx, userID, purpose, email, account.HashToken(token)); err != nil {
 			return err
 		}
-		m.To = email
 		return enqueueMail(ctx, tx, m)
 	})
 	if err != nil {
@@ -221,8 +242,8 @@ func (s *Store) ResetTokenUser(ctx context.Context, hash []byte) (account.User, 
 
 // ResetPassword consumes a reset link and sets the new password in one transaction: the address counts as
 // confirmed (the link reached it), every session and every other pending link of the user ends, a trainer
-// role accepted for the address is given, and the notice m is queued.
-func (s *Store) ResetPassword(ctx context.Context, hash []byte, passwordHash string, m mail.Message) (account.User, error) {
+// role accepted for the address is given, and the owner is told (mail.PasswordChanged).
+func (s *Store) ResetPassword(ctx context.Context, hash []byte, passwordHash string) (account.User, error) {
 	var u account.User
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -240,8 +261,7 @@ func (s *Store) ResetPassword(ctx context.Context, hash []byte, passwordHash str
 		if err := claimTrainerRole(ctx, tx, &u); err != nil {
 			return err
 		}
-		m.To = u.Email
-		return enqueueMail(ctx, tx, m)
+		return enqueueMail(ctx, tx, s.passwordChangedMail(u.Email, u.GivenName))
 	})
 	if err != nil {
 		return u, fmt.Errorf("postgres.ResetPassword: %w", err)
@@ -251,13 +271,14 @@ func (s *Store) ResetPassword(ctx context.Context, hash []byte, passwordHash str
 
 // ChangePassword sets a new password for a signed-in user, ends their other sessions (all but keepToken),
 // voids the password-reset links issued before, withdraws a pending change of address (another session may
-// have asked for it), and queues the notice m. It returns the new session epoch, to
-// be stored in the current session.
-func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash, keepToken string, m mail.Message) (int, error) {
+// have asked for it), and tells the owner (mail.PasswordChanged). It returns the new session epoch, to be
+// stored in the current session.
+func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash, keepToken string) (int, error) {
 	var epoch int
+	var email, givenName string
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = now()
-			WHERE id = $1 RETURNING session_epoch, email`, userID, passwordHash).Scan(&epoch, &m.To); err != nil {
+			WHERE id = $1 RETURNING session_epoch, email, given_name`, userID, passwordHash).Scan(&epoch, &email, &givenName); err != nil {
 			return notFound(err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token <> $2`, userID, keepToken); err != nil {
@@ -270,12 +291,17 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, passwordHash, 
 			WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, userID, account.PurposeResetPassword); err != nil {
 			return err
 		}
-		return enqueueMail(ctx, tx, m)
+		return enqueueMail(ctx, tx, s.passwordChangedMail(email, givenName))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres.ChangePassword: %w", err)
 	}
 	return epoch, nil
+}
+
+// passwordChangedMail tells the owner of email that the password changed, with the link that resets it.
+func (s *Store) passwordChangedMail(email, givenName string) mail.Message {
+	return mail.PasswordChanged(email, givenName, s.mails.Link("/mot-de-passe-oublie"))
 }
 
 // EndSessions signs a user out everywhere: every stored session of the user is deleted and the session
@@ -332,13 +358,14 @@ func (s *Store) UpdateProfile(ctx context.Context, userID int64, p account.Profi
 }
 
 // DeleteUser deletes an account and everything attached to it (tokens, sessions), and queues the
-// confirmation m to its address, in one transaction.
-func (s *Store) DeleteUser(ctx context.Context, userID int64, m mail.Message) error {
+// confirmation (mail.AccountDeleted) to its address, in one transaction.
+func (s *Store) DeleteUser(ctx context.Context, userID int64) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `DELETE FROM users WHERE id = $1 RETURNING email`, userID).Scan(&m.To); err != nil {
+		var email, givenName string
+		if err := tx.QueryRow(ctx, `DELETE FROM users WHERE id = $1 RETURNING email, given_name`, userID).Scan(&email, &givenName); err != nil {
 			return notFound(err)
 		}
-		return enqueueMail(ctx, tx, m)
+		return enqueueMail(ctx, tx, mail.AccountDeleted(email, givenName))
 	})
 	if err != nil {
 		return fmt.Errorf("postgres.DeleteUser: %w", err)

@@ -10,7 +10,6 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/apperr"
-	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 )
@@ -29,8 +28,7 @@ func TestStore_SignUp(t *testing.T) {
 	}
 
 	t.Run("Duplicate", func(t *testing.T) {
-		_, created, err := s.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: "y"}, make([]byte, 32),
-			mail.VerifyEmail(email, "x"), mail.AlreadyRegistered(email, "", "l", "r"))
+		_, created, err := s.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: "y"}, "jeton")
 		if err != nil || created {
 			t.Fatalf("duplicate sign-up: created=%v err=%v", created, err)
 		}
@@ -57,7 +55,7 @@ func TestStore_SignUp(t *testing.T) {
 
 	t.Run("ExpiredLink", func(t *testing.T) {
 		tok, hash := account.NewToken()
-		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, hash, mail.ResetPassword("", "", tok)); err != nil {
+		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, tok); err != nil {
 			t.Fatal(err)
 		}
 		testdb.Exec(t, s, `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE hash = $1`, hash)
@@ -67,12 +65,12 @@ func TestStore_SignUp(t *testing.T) {
 	})
 
 	t.Run("NewLinkVoidsOlder", func(t *testing.T) {
-		_, h1 := account.NewToken()
-		_, h2 := account.NewToken()
-		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, h1, mail.ResetPassword("", "", "1")); err != nil {
+		t1, h1 := account.NewToken()
+		t2, h2 := account.NewToken()
+		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, t1); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, h2, mail.ResetPassword("", "", "2")); err != nil {
+		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, t2); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.ResetTokenUser(ctx, h1); !errors.Is(err, apperr.ErrGone) {
@@ -95,11 +93,11 @@ func TestStore_ResetPassword(t *testing.T) {
 		t.Fatalf("%d sessions, want 2", n)
 	}
 	tok, hash := account.NewToken()
-	if err := s.IssueToken(ctx, id, account.PurposeResetPassword, hash, mail.ResetPassword("", "", tok)); err != nil {
+	if err := s.IssueToken(ctx, id, account.PurposeResetPassword, tok); err != nil {
 		t.Fatal(err)
 	}
 	before := testdb.Must(s.UserByID(ctx, id))(t)
-	u, err := s.ResetPassword(ctx, hash, "$argon2id$new", mail.PasswordChanged("", "", "r"))
+	u, err := s.ResetPassword(ctx, hash, "$argon2id$new")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +110,7 @@ func TestStore_ResetPassword(t *testing.T) {
 	if _, h, err := s.UserByEmail(ctx, email); err != nil || h != "$argon2id$new" {
 		t.Errorf("hash = %q, %v", h, err)
 	}
-	if _, err := s.ResetPassword(ctx, hash, "$argon2id$again", mail.PasswordChanged("", "", "r")); !errors.Is(err, apperr.ErrGone) {
+	if _, err := s.ResetPassword(ctx, hash, "$argon2id$again"); !errors.Is(err, apperr.ErrGone) {
 		t.Errorf("reset link used twice: %v", err)
 	}
 	if got := fmt.Sprint(outboxKinds(t, s, email)); got != "[verify_email reset_password password_changed]" {
@@ -143,12 +141,6 @@ func TestStore_UpdateProfile(t *testing.T) {
 	}
 }
 
-// emailChangeMails are the mails of a change of address, told apart by their links.
-func emailChangeMails(confirm, cancel string) postgres.EmailChangeMails {
-	return postgres.EmailChangeMails{Confirm: mail.EmailChangeConfirm("", confirm), Taken: mail.EmailChangeTaken("", "l", "r"),
-		Notice: mail.EmailChangeNotice("", "", "", cancel)}
-}
-
 // TestStore_EmailChange: a new address is the account's only once proven; until then the old one stays, is
 // told, and may cancel; a confirmed change can be undone by the old address for a week, which secures the
 // account.
@@ -166,9 +158,9 @@ func TestStore_EmailChange(t *testing.T) {
 	// request asks for the change of the account id to newEmail and returns its confirmation and cancel hashes.
 	request := func(t *testing.T, id int64, newEmail string) (confirmHash, cancelHash []byte) {
 		t.Helper()
-		_, confirmHash = account.NewToken()
-		_, cancelHash = account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, newEmail, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+		confirmTok, confirmHash := account.NewToken()
+		cancelTok, cancelHash := account.NewToken()
+		if err := s.RequestEmailChange(ctx, id, newEmail, confirmTok, cancelTok); err != nil {
 			t.Fatal(err)
 		}
 		return confirmHash, cancelHash
@@ -176,8 +168,8 @@ func TestStore_EmailChange(t *testing.T) {
 	// confirm confirms it and returns the hash of the old address's undo link.
 	confirm := func(t *testing.T, confirmHash []byte, id int64) (revertHash []byte) {
 		t.Helper()
-		_, revertHash = account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert"); err != nil {
+		revertTok, revertHash := account.NewToken()
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertTok); err != nil {
 			t.Fatal(err)
 		}
 		return revertHash
@@ -202,15 +194,15 @@ func TestStore_EmailChange(t *testing.T) {
 		if c, err := s.PendingEmailChange(ctx, id); err != nil || c.NewEmail != newEmail || c.OldEmail != old || !c.Pending() {
 			t.Errorf("PendingEmailChange = %+v, %v", c, err)
 		}
-		_, revertHash := account.NewToken()
-		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert")
+		revertTok, _ := account.NewToken()
+		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertTok)
 		if err != nil || u.Email != newEmail || !u.Verified() {
 			t.Fatalf("ConfirmEmailChange = %+v, %v", u, err)
 		}
 		if got := fmt.Sprint(outboxKinds(t, s, old)); got != "[verify_email email_change_notice email_changed]" {
 			t.Errorf("old address's mails after the change = %s", got)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, "revert"); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("link used twice: %v", err)
 		}
 		if _, err := s.PendingEmailChange(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
@@ -221,9 +213,9 @@ func TestStore_EmailChange(t *testing.T) {
 	t.Run("TakenAddressAnswersTheSame", func(t *testing.T) {
 		id, old := verified("change-b")
 		_, taken := verified("change-b-taken")
-		_, confirmHash := account.NewToken()
-		_, cancelHash := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, taken, confirmHash, cancelHash, emailChangeMails("confirm", "cancel")); err != nil {
+		confirmTok, confirmHash := account.NewToken()
+		cancelTok, _ := account.NewToken()
+		if err := s.RequestEmailChange(ctx, id, taken, confirmTok, cancelTok); err != nil {
 			t.Fatalf("a taken address is refused (that tells who has an account): %v", err)
 		}
 		if got := fmt.Sprint(outboxKinds(t, s, taken)); got != "[verify_email email_change_taken]" {
@@ -233,31 +225,31 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Errorf("old address's mails = %s", got)
 		}
 		// Even with the link (it went nowhere), the change cannot take another account's address.
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrConflict) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, "revert"); !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("confirming a taken address: %v, want ErrConflict", err)
 		}
 	})
 
 	t.Run("NewRequestReplacesPending", func(t *testing.T) {
 		id, _ := verified("change-c")
-		_, h1 := account.NewToken()
-		_, c1 := account.NewToken()
-		_, h2 := account.NewToken()
-		_, c2 := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, uniqueEmail("c1"), h1, c1, emailChangeMails("1", "1")); err != nil {
+		confirm1, h1 := account.NewToken()
+		cancel1, _ := account.NewToken()
+		confirm2, h2 := account.NewToken()
+		cancel2, _ := account.NewToken()
+		if err := s.RequestEmailChange(ctx, id, uniqueEmail("c1"), confirm1, cancel1); err != nil {
 			t.Fatal(err)
 		}
 		second := uniqueEmail("c2")
-		if err := s.RequestEmailChange(ctx, id, second, h2, c2, emailChangeMails("2", "2")); err != nil {
+		if err := s.RequestEmailChange(ctx, id, second, confirm2, cancel2); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, h1, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, h1, id, "revert"); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a replaced request's link still works: %v", err)
 		}
 		if err := s.WithdrawEmailChange(ctx, id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, h2, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, h2, id, "revert"); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a withdrawn request's link still works: %v", err)
 		}
 	})
@@ -265,8 +257,8 @@ func TestStore_EmailChange(t *testing.T) {
 	t.Run("CancelSecuresTheAccount", func(t *testing.T) {
 		id, old := verified("change-d")
 		openSession(t, s, id, "session-change-d-"+old)
-		_, staleReset := account.NewToken()
-		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, staleReset, mail.ResetPassword("", "", "x")); err != nil {
+		stale, staleReset := account.NewToken()
+		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, stale); err != nil {
 			t.Fatal(err)
 		}
 		newEmail := uniqueEmail("change-d-new")
@@ -289,7 +281,7 @@ func TestStore_EmailChange(t *testing.T) {
 		if got, err := s.ResetTokenUser(ctx, resetHash); err != nil || got.ID != id {
 			t.Errorf("the new reset link: %+v %v", got, err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, "revert"); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a cancelled change can still be confirmed: %v", err)
 		}
 		if _, err := s.CancelEmailChange(ctx, cancelHash, make([]byte, 32)); !errors.Is(err, apperr.ErrGone) {
@@ -308,13 +300,13 @@ func TestStore_EmailChange(t *testing.T) {
 		if err != nil || c.UserID != id || c.NewEmail != newEmail || password != "$argon2id$x" {
 			t.Fatalf("EmailChangeToConfirm = %+v, %q, %v", c, password, err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, otherID, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrNotFound) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, otherID, "revert"); !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("confirmed for another account: %v, want ErrNotFound", err)
 		}
 		if u := testdb.Must(s.UserByID(ctx, id))(t); u.Email != old {
 			t.Errorf("the address changed: %+v", u)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); err != nil {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, "revert"); err != nil {
 			t.Errorf("the account itself cannot confirm: %v", err)
 		}
 		if _, _, err := s.EmailChangeToConfirm(ctx, confirmHash); !errors.Is(err, apperr.ErrGone) {
@@ -327,16 +319,16 @@ func TestStore_EmailChange(t *testing.T) {
 	t.Run("SecuringWithdrawsPending", func(t *testing.T) {
 		for name, secure := range map[string]func(id int64, email string) error{
 			"ChangePassword": func(id int64, _ string) error {
-				_, err := s.ChangePassword(ctx, id, "$argon2id$new", "aucune-session", mail.PasswordChanged("", "", "r"))
+				_, err := s.ChangePassword(ctx, id, "$argon2id$new", "aucune-session")
 				return err
 			},
 			"EndSessions": func(id int64, _ string) error { return s.EndSessions(ctx, id) },
 			"ResetPassword": func(id int64, _ string) error {
-				_, h := account.NewToken()
-				if err := s.IssueToken(ctx, id, account.PurposeResetPassword, h, mail.ResetPassword("", "", "x")); err != nil {
+				tok, h := account.NewToken()
+				if err := s.IssueToken(ctx, id, account.PurposeResetPassword, tok); err != nil {
 					return err
 				}
-				_, err := s.ResetPassword(ctx, h, "$argon2id$new", mail.PasswordChanged("", "", "r"))
+				_, err := s.ResetPassword(ctx, h, "$argon2id$new")
 				return err
 			},
 			"ProConnectLink": func(_ int64, email string) error {
@@ -356,7 +348,7 @@ func TestStore_EmailChange(t *testing.T) {
 				if _, err := s.PendingEmailChange(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
 					t.Errorf("still pending: %v", err)
 				}
-				if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, make([]byte, 32), "revert"); !errors.Is(err, apperr.ErrGone) {
+				if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, "revert"); !errors.Is(err, apperr.ErrGone) {
 					t.Errorf("the change can still be confirmed: %v, want ErrGone", err)
 				}
 				if u := testdb.Must(s.UserByID(ctx, id))(t); u.Email != email {
@@ -394,14 +386,14 @@ func TestStore_EmailChange(t *testing.T) {
 	t.Run("NoSecondChangeWhileUndoable", func(t *testing.T) {
 		id, _ := verified("change-k")
 		confirmHash, _ := request(t, id, uniqueEmail("change-k-atk1"))
-		_, revertHash := account.NewToken()
-		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertHash, "revert")
+		revertTok, revertHash := account.NewToken()
+		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertTok)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, h2 := account.NewToken()
-		_, c2 := account.NewToken()
-		err = s.RequestEmailChange(ctx, id, uniqueEmail("change-k-atk2"), h2, c2, emailChangeMails("confirm", "cancel"))
+		confirm2, _ := account.NewToken()
+		cancel2, _ := account.NewToken()
+		err = s.RequestEmailChange(ctx, id, uniqueEmail("change-k-atk2"), confirm2, cancel2)
 		var soon *account.ChangeTooSoonError
 		if !errors.As(err, &soon) || soon.Until.Sub(time.Now().Add(account.EmailRevertWindow)).Abs() > time.Minute {
 			t.Fatalf("a second change while the first can be undone: %v", err)
@@ -411,7 +403,7 @@ func TestStore_EmailChange(t *testing.T) {
 		}
 		// After the window, a new change may be asked.
 		testdb.Exec(t, s, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, revertHash)
-		if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-k-later"), h2, c2, emailChangeMails("confirm", "cancel")); err != nil {
+		if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-k-later"), confirm2, cancel2); err != nil {
 			t.Errorf("after the window: %v", err)
 		}
 	})
@@ -441,8 +433,8 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		confirmHash, _ := request(t, u.ID, uniqueEmail("change-m-new"))
-		_, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, u.ID, revertHash, "revert"); err != nil {
+		revertTok, revertHash := account.NewToken()
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, u.ID, revertTok); err != nil {
 			t.Fatal(err)
 		}
 		_, resetHash := account.NewToken()
@@ -479,13 +471,13 @@ func TestStore_EmailChange(t *testing.T) {
 		}
 		// After the week, the link no longer undoes anything.
 		id2, _ := verified("change-f")
-		_, ch := account.NewToken()
-		_, cc := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id2, uniqueEmail("change-f-new"), ch, cc, emailChangeMails("confirm", "cancel")); err != nil {
+		confirmTok, ch := account.NewToken()
+		cancelTok, _ := account.NewToken()
+		if err := s.RequestEmailChange(ctx, id2, uniqueEmail("change-f-new"), confirmTok, cancelTok); err != nil {
 			t.Fatal(err)
 		}
-		_, rh := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, ch, id2, rh, "revert"); err != nil {
+		revertTok, rh := account.NewToken()
+		if _, err := s.ConfirmEmailChange(ctx, ch, id2, revertTok); err != nil {
 			t.Fatal(err)
 		}
 		testdb.Exec(t, s, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, rh)
@@ -504,7 +496,7 @@ func TestStore_DeleteAndExport(t *testing.T) {
 		t.Fatalf("ExportUser = %+v, %v", x, err)
 	}
 	openSession(t, s, id, "session-rgpd-"+email)
-	if err := s.DeleteUser(ctx, id, mail.AccountDeleted("", "")); err != nil {
+	if err := s.DeleteUser(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.UserByID(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
@@ -516,7 +508,7 @@ func TestStore_DeleteAndExport(t *testing.T) {
 	if got := fmt.Sprint(outboxKinds(t, s, email)); got != "[verify_email account_deleted]" {
 		t.Errorf("outbox = %s", got)
 	}
-	if err := s.DeleteUser(ctx, id, mail.AccountDeleted("", "")); !errors.Is(err, apperr.ErrNotFound) {
+	if err := s.DeleteUser(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
 		t.Errorf("second delete: %v", err)
 	}
 }
@@ -565,8 +557,8 @@ func TestStore_ProConnectLogin(t *testing.T) {
 					}
 				}
 				openSession(t, s, id, "session-pc-"+email)
-				_, reset := account.NewToken()
-				if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
+				tok, reset := account.NewToken()
+				if err := s.IssueToken(ctx, id, account.PurposeResetPassword, tok); err != nil {
 					t.Fatal(err)
 				}
 				before := testdb.Must(s.UserByID(ctx, id))(t)
@@ -603,14 +595,14 @@ func TestStore_ResetLinksVoided(t *testing.T) {
 	for name, void := range map[string]func(id int64) error{
 		"EndSessions": func(id int64) error { return s.EndSessions(ctx, id) },
 		"ChangePassword": func(id int64) error {
-			_, err := s.ChangePassword(ctx, id, "$argon2id$new", "aucune-session", mail.PasswordChanged("", "", "r"))
+			_, err := s.ChangePassword(ctx, id, "$argon2id$new", "aucune-session")
 			return err
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			id, _ := signUp(t, s, uniqueEmail("lien"))
-			_, reset := account.NewToken()
-			if err := s.IssueToken(ctx, id, account.PurposeResetPassword, reset, mail.ResetPassword("", "", "x")); err != nil {
+			tok, reset := account.NewToken()
+			if err := s.IssueToken(ctx, id, account.PurposeResetPassword, tok); err != nil {
 				t.Fatal(err)
 			}
 			if err := void(id); err != nil {

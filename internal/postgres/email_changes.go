@@ -23,23 +23,19 @@ func scanEmailChange(row pgx.Row, c *account.EmailChange, extra ...any) error {
 	return row.Scan(append([]any{&c.ID, &c.UserID, &c.OldEmail, &c.NewEmail, &c.RequestedAt, &c.ExpiresAt, &c.ConfirmedAt}, extra...)...)
 }
 
-// EmailChangeMails are the mails of a request to change an address; the store sets their recipients.
-type EmailChangeMails struct {
-	Confirm mail.Message // to the new address: the confirmation link
-	Taken   mail.Message // to the new address instead, when it already belongs to an account
-	Notice  mail.Message // to the current address: what was asked, and the link that cancels it
-}
-
 // RequestEmailChange records a request to change a user's address to newEmail (normalized) and queues its
-// mails, in one transaction. An earlier pending request is replaced. Whether newEmail is free or belongs to
-// another account, the request is recorded the same way and the current address gets the same notice: only
-// the new address's mail differs (the owner of a taken address is told, and no link can confirm the change),
-// so that the answer tells the requester nothing about who has an account. While an earlier change can still be
-// undone, the request is refused with an *account.ChangeTooSoonError.
-func (s *Store) RequestEmailChange(ctx context.Context, userID int64, newEmail string, confirmHash, cancelHash []byte, m EmailChangeMails) error {
+// mails, in one transaction: to the new address the link of confirmToken (mail.EmailChangeConfirm), to the
+// current address the notice with the link of cancelToken (mail.EmailChangeNotice); both tokens are fresh
+// account.NewToken, only their hashes are stored. An earlier pending request is replaced. Whether newEmail is
+// free or belongs to another account, the request is recorded the same way and the current address gets the
+// same notice: only the new address's mail differs (the owner of a taken address is told,
+// mail.EmailChangeTaken, and no link can confirm the change), so that the answer tells the requester nothing
+// about who has an account. While an earlier change can still be undone, the request is refused with an
+// *account.ChangeTooSoonError.
+func (s *Store) RequestEmailChange(ctx context.Context, userID int64, newEmail, confirmToken, cancelToken string) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var old string
-		if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&old); err != nil {
+		var old, givenName string
+		if err := tx.QueryRow(ctx, `SELECT email, given_name FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&old, &givenName); err != nil {
 			return notFound(err)
 		}
 		// A change still within its undo window: another one would move the address its undo link restores
@@ -58,22 +54,21 @@ func (s *Store) RequestEmailChange(ctx context.Context, userID int64, newEmail s
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO email_changes (user_id, old_email, new_email, confirm_hash, cancel_hash, expires_at)
 			VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
-			userID, old, newEmail, confirmHash, cancelHash, account.VerifyEmailTTL.Seconds()); err != nil {
+			userID, old, newEmail, account.HashToken(confirmToken), account.HashToken(cancelToken), account.VerifyEmailTTL.Seconds()); err != nil {
 			return err
 		}
 		var taken bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)`, newEmail).Scan(&taken); err != nil {
 			return err
 		}
-		to := m.Confirm
+		to := mail.EmailChangeConfirm(newEmail, s.mails.Link("/adresse/confirmation/"+confirmToken))
 		if taken {
-			to = m.Taken
+			to = mail.EmailChangeTaken(newEmail, s.mails.Link("/connexion"), s.mails.Link("/mot-de-passe-oublie"))
 		}
-		to.To, m.Notice.To = newEmail, old
 		if err := enqueueMail(ctx, tx, to); err != nil {
 			return err
 		}
-		return enqueueMail(ctx, tx, m.Notice)
+		return enqueueMail(ctx, tx, mail.EmailChangeNotice(old, givenName, newEmail, s.mails.Link("/adresse/annulation/"+cancelToken)))
 	})
 	if err != nil {
 		return fmt.Errorf("postgres.RequestEmailChange: %w", err)
@@ -146,9 +141,9 @@ func (s *Store) EmailChangeToConfirm(ctx context.Context, confirmHash []byte) (a
 // address, proven; the old address gets notice (its link, revertHash, can undo the change for
 // account.EmailRevertWindow). An unknown link, or one of another account, is apperr.ErrNotFound; a used,
 // expired, withdrawn or superseded one (the account's address changed since the request) is apperr.ErrGone; a
-// new address taken meanwhile by another account is apperr.ErrConflict. The mail to the former address carries
-// revertLink (the link of revertHash's token).
-func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash []byte, userID int64, revertHash []byte, revertLink string) (account.User, error) {
+// new address taken meanwhile by another account is apperr.ErrConflict. The mail to the former address
+// (mail.EmailChanged) carries the link of revertToken (a fresh account.NewToken: only its hash is stored).
+func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash []byte, userID int64, revertToken string) (account.User, error) {
 	var u account.User
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		c, err := emailChangeByConfirm(ctx, tx, confirmHash)
@@ -166,7 +161,7 @@ func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash []byte, user
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE email_changes SET confirmed_at = now(), revert_hash = $2 WHERE id = $1`, c.ID, revertHash); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE email_changes SET confirmed_at = now(), revert_hash = $2 WHERE id = $1`, c.ID, account.HashToken(revertToken)); err != nil {
 			return err
 		}
 		// Links sent to the old address (a password reset, say) stop working with it.
@@ -176,9 +171,7 @@ func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash []byte, user
 		if err := claimTrainerRole(ctx, tx, &u); err != nil {
 			return err
 		}
-		m := mail.EmailChanged(c.OldEmail, u.GivenName, u.Email, revertLink)
-		m.To = c.OldEmail
-		return enqueueMail(ctx, tx, m)
+		return enqueueMail(ctx, tx, mail.EmailChanged(c.OldEmail, u.GivenName, u.Email, s.mails.Link("/adresse/annulation/"+revertToken)))
 	})
 	if err != nil {
 		return u, fmt.Errorf("postgres.ConfirmEmailChange: %w", err)

@@ -15,7 +15,6 @@ import (
 	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/enrolment"
-	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 )
@@ -302,7 +301,7 @@ func TestStore_WaitlistOrder(t *testing.T) {
 	})
 
 	t.Run("AccountDeletionFreesTheSeatForTheWaitlist", func(t *testing.T) {
-		if err := s.DeleteUser(ctx, users[0], mail.AccountDeleted("x@exemple.gouv.fr", "")); err != nil {
+		if err := s.DeleteUser(ctx, users[0]); err != nil {
 			t.Fatal(err)
 		}
 		if got := checkSeats(t, s, sess); got != 1 {
@@ -473,7 +472,7 @@ func TestStore_Cancel(t *testing.T) {
 			t.Fatalf("cancelling in a started session: %v", err)
 		}
 		// Even when a seat is freed after the start (account deleted), nobody is promoted.
-		if err := s.DeleteUser(ctx, vs[0], mail.AccountDeleted("x@exemple.gouv.fr", "")); err != nil {
+		if err := s.DeleteUser(ctx, vs[0]); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.FillFreedSeats(ctx); err != nil || n != 0 {

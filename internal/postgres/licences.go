@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,7 +35,7 @@ type licenceMails struct {
 // licenceMails are the mails of licence events, composed with the store's mails (their links to the agent's
 // licences).
 func (s *Store) licenceMails() licenceMails {
-	link := strings.TrimSuffix(s.mails.BaseURL, "/") + "/mes-licences"
+	link := s.mails.Link("/mes-licences")
 	info := func(r licence.Request) mail.Licence {
 		return mail.Licence{Partner: r.PartnerName, Pool: r.PoolName, ValidUntil: catalogue.ShortDate(r.ValidUntil),
 			Code: r.Code, URL: r.ActivationURL}

@@ -440,7 +440,7 @@ func TestStore_LicenceOfDeletedAccount(t *testing.T) {
 	if _, err := s.RequestLicence(ctx, pool, u); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteUser(ctx, u.ID, mail.AccountDeleted(u.Email, "")); err != nil {
+	if err := s.DeleteUser(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	d, err := s.LicencePool(ctx, pool)

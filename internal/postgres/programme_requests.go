@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"campus/internal/account"
 	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
@@ -18,9 +19,10 @@ import (
 // Tailored-programme requests: an administration's request, its workflow with notes and mails, and the
 // programme an accepted request becomes.
 
-// SubmitProgrammeRequest records a request with the hash of its first follow-up link and queues the
-// acknowledgement that carries the link.
-func (s *Store) SubmitProgrammeRequest(ctx context.Context, r programme.Request, followHash []byte, userID int64, ack mail.Message) (int64, error) {
+// SubmitProgrammeRequest records a request with its first follow-up link, of followToken (a fresh
+// account.NewToken: only its hash is stored), and queues the acknowledgement that carries the link
+// (mail.ProgrammeReceived).
+func (s *Store) SubmitProgrammeRequest(ctx context.Context, r programme.Request, followToken string, userID int64) (int64, error) {
 	var id int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO programme_requests (administration, contact_name, contact_email, contact_phone,
@@ -30,7 +32,7 @@ func (s *Store) SubmitProgrammeRequest(ctx context.Context, r programme.Request,
 			r.Timing, nullID(userID)).Scan(&id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_links (hash, request_id) VALUES ($1, $2)`, followHash, id); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_links (hash, request_id) VALUES ($1, $2)`, account.HashToken(followToken), id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_domains (request_id, domain_id)
@@ -41,12 +43,17 @@ func (s *Store) SubmitProgrammeRequest(ctx context.Context, r programme.Request,
 			SELECT $1, id FROM audiences WHERE slug = ANY($2)`, id, refSlugs(r.Audiences)); err != nil {
 			return err
 		}
-		return enqueueMail(ctx, tx, ack)
+		return enqueueMail(ctx, tx, mail.ProgrammeReceived(r.ContactEmail, s.followLink(followToken)))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres.SubmitProgrammeRequest: %w", err)
 	}
 	return id, nil
+}
+
+// followLink is the follow-up link of a request's token.
+func (s *Store) followLink(token string) string {
+	return s.mails.Link("/programmes-sur-mesure/suivi/" + token)
 }
 
 func refSlugs(rs []programme.Ref) []string {
@@ -185,12 +192,12 @@ func (s *Store) ProgrammeRequestByFollowHash(ctx context.Context, hash []byte) (
 }
 
 // ChangeProgrammeRequest moves a request to another status in one transaction with its history entry and the
-// mail to the contact (the request's new status, the change's message), which carries a new follow-up link,
-// followLink (linkHash is the hash of its token). Proposing records the proposal and its
+// mail to the contact (the request's new status, the change's message, mail.ProgrammeStatus), which carries a
+// new follow-up link, of followToken (a fresh account.NewToken: only its hash is stored). Proposing records the proposal and its
 // modules (programme.ErrUnknownModule when one is not published); accepting creates the tailored programme: a track for
 // the administration with the proposal's modules, published when public, otherwise kept out of the public
 // catalogue and shown only to the administration's agents.
-func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash []byte, c programme.Change, actor admin.Actor, followLink string) (programme.Request, error) {
+func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, followToken string, c programme.Change, actor admin.Actor) (programme.Request, error) {
 	var r programme.Request
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var from string
@@ -235,7 +242,7 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash [
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, nullID(actor.ID), from, c.To, c.Message, c.Note); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_links (hash, request_id) VALUES ($1, $2)`, linkHash, id); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_links (hash, request_id) VALUES ($1, $2)`, account.HashToken(followToken), id); err != nil {
 			return err
 		}
 		if err := scanProgrammeRequest(tx.QueryRow(ctx, `SELECT `+programmeRequestColumns+programmeRequestFrom+` WHERE pr.id = $1`, id), &r); err != nil {
@@ -253,7 +260,7 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, linkHash [
 			return err
 		}
 		return enqueueMail(ctx, tx, mail.ProgrammeStatus(r.ContactEmail, r.ContactName, r.Administration,
-			programme.StatusLabel(r.Status), c.Message, followLink))
+			programme.StatusLabel(r.Status), c.Message, s.followLink(followToken)))
 	})
 	if err != nil {
 		return r, fmt.Errorf("postgres.ChangeProgrammeRequest: %w", err)

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"campus/internal/account"
 	"campus/internal/admin"
 	"campus/internal/apperr"
-	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/programme"
 	"campus/internal/testdb"
@@ -26,10 +26,10 @@ import (
 func acceptRestricted(t *testing.T, s *postgres.Store, administration, contact string) (int64, programme.Ref) {
 	t.Helper()
 	ctx := context.Background()
+	tok, _ := account.NewToken()
 	id, err := s.SubmitProgrammeRequest(ctx, programme.Request{Administration: administration, ContactName: "Alix Martin",
 		ContactEmail: contact, Need: "Former nos agents.", Headcount: 40, Timing: "Automne",
-		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, newLink(), 0,
-		mail.Message{Kind: mail.KindProgrammeReceived, To: contact, Subject: "reçue"})
+		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, tok, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func acceptRestricted(t *testing.T, s *postgres.Store, administration, contact s
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
 		Message: "Voici.", Modules: []int64{module}}, {To: programme.StatusAccepted, Public: false}} {
-		if r, err = s.ChangeProgrammeRequest(ctx, id, newLink(), c, system, "https://campus.test/suivi"); err != nil {
+		if r, err = s.ChangeProgrammeRequest(ctx, id, newLink(), c, system); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -26,8 +26,9 @@ import (
 type Store struct {
 	pool    *pgxpool.Pool
 	batcher *batcher // the gates and enrolment queues of sessions (batcher.go)
-	// mails composes the mails queued with the changes that cause them (enrolments, approvals, sessions,
-	// licences: mails.go); WithMails gives it.
+	// mails composes the mails queued with the changes that cause them (accounts, changes of address,
+	// enrolments, approvals, sessions, licences, trainers, programme requests), their texts from internal/mail
+	// and internal/enrolment, their links with mails.Link; WithMails gives it.
 	mails enrolment.Mailer
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,7 +21,7 @@ import (
 
 // callLink is the page of the call for trainers, which the mails to applicants link to.
 func (s *Store) callLink() string {
-	return strings.TrimSuffix(s.mails.BaseURL, "/") + "/devenir-formateur"
+	return s.mails.Link("/devenir-formateur")
 }
 
 // SubmitTrainerApplication records an application and acknowledges it by mail. When an application for the
@@ -144,17 +143,17 @@ func (s *Store) TrainerApplication(ctx context.Context, id int64) (trainer.Appli
 
 // TrainerDecision is an administrator's decision on an application.
 type TrainerDecision struct {
-	Decision  string // trainer.Decision*
-	Message   string // to the applicant (the question when asking for more)
-	Note      string // internal
-	Actor     admin.Actor
-	ReplyHash []byte // asking for more: the SHA-256 of the single-use link carried by the mail
-	ReplyLink string // that link
-	// WelcomeHash, when accepting an applicant without a proven account: the SHA-256 of the single-use link the
+	Decision string // trainer.Decision*
+	Message  string // to the applicant (the question when asking for more)
+	Note     string // internal
+	Actor    admin.Actor
+	// ReplyToken, asking for more: the token (a fresh account.NewToken, only its hash is stored) of the
+	// single-use link the mail carries to answer.
+	ReplyToken string
+	// WelcomeToken, when accepting an applicant without a proven account: the token of the single-use link the
 	// mail carries to choose a password (a password-reset link valid WelcomeTTL; an account without password is
 	// made for the address when there is none). Choosing it proves the address, which gives the trainer role.
-	WelcomeHash []byte
-	WelcomeLink string // that link
+	WelcomeToken string
 }
 
 // WelcomeTTL is how long an accepted trainer's link to choose a password works.
@@ -190,14 +189,14 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 				}
 			case !errors.Is(err, pgx.ErrNoRows):
 				return err
-			case len(d.WelcomeHash) > 0:
+			case d.WelcomeToken != "":
 				var accountID int64
 				if err := tx.QueryRow(ctx, `INSERT INTO users (email, given_name, usual_name, administration) VALUES ($1, $2, $3, $4)
 					ON CONFLICT (email) DO UPDATE SET updated_at = users.updated_at RETURNING id`,
 					a.Email, a.GivenName, a.UsualName, a.Organisation).Scan(&accountID); err != nil {
 					return err
 				}
-				if err := insertTokenTTL(ctx, tx, accountID, account.PurposeResetPassword, a.Email, d.WelcomeHash, WelcomeTTL); err != nil {
+				if err := insertTokenTTL(ctx, tx, accountID, account.PurposeResetPassword, a.Email, account.HashToken(d.WelcomeToken), WelcomeTTL); err != nil {
 					return err
 				}
 			}
@@ -206,7 +205,7 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 				reply_hash = NULL, decided_at = now(), updated_at = now() WHERE id = $1`, id, to, nullID(userID), userID == 0); err != nil {
 				return err
 			}
-			m = mail.TrainerAccepted(a.Email, a.GivenName, d.Message, strings.TrimSuffix(s.mails.BaseURL, "/")+"/formateur", d.WelcomeLink, userID == 0)
+			m = mail.TrainerAccepted(a.Email, a.GivenName, d.Message, s.mails.Link("/formateur"), s.mails.Link("/reinitialisation/"+d.WelcomeToken), userID == 0)
 		case trainer.StatusDeclined:
 			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, reply_hash = NULL, decided_at = now(),
 				updated_at = now() WHERE id = $1`, id, to); err != nil {
@@ -214,11 +213,15 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 			}
 			m = mail.TrainerDeclined(a.Email, a.GivenName, d.Message, s.callLink())
 		case trainer.StatusMoreInfo:
+			var replyHash []byte
+			if d.ReplyToken != "" {
+				replyHash = account.HashToken(d.ReplyToken)
+			}
 			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, reply_hash = $3, updated_at = now() WHERE id = $1`,
-				id, to, d.ReplyHash); err != nil {
+				id, to, replyHash); err != nil {
 				return err
 			}
-			m = mail.TrainerMoreInfo(a.Email, a.GivenName, d.Message, d.ReplyLink)
+			m = mail.TrainerMoreInfo(a.Email, a.GivenName, d.Message, s.mails.Link("/devenir-formateur/precisions/"+d.ReplyToken))
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO trainer_application_events (application_id, actor_id, from_status, to_status, message, note)
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, nullID(d.Actor.ID), a.Status, to, d.Message, d.Note); err != nil {

@@ -48,9 +48,9 @@ func TestStore_TrainerApplication(t *testing.T) {
 	}
 
 	t.Run("AskForMoreThenReply", func(t *testing.T) {
-		_, hash := account.NewToken()
+		tok, hash := account.NewToken()
 		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAsk,
-			Message: "Quels modules avez-vous déjà animés ?", ReplyHash: hash})
+			Message: "Quels modules avez-vous déjà animés ?", ReplyToken: tok})
 		if err != nil || a.Status != trainer.StatusMoreInfo {
 			t.Fatalf("ask = %+v, %v", a, err)
 		}
@@ -75,9 +75,10 @@ func TestStore_TrainerApplication(t *testing.T) {
 	// first account that proves the address.
 	t.Run("AcceptWaitsForAProvenAccount", func(t *testing.T) {
 		squatID, squatTok := signUp(t, s, email)
-		const welcome = "https://campus.test/reinitialisation/bienvenue"
+		welcomeTok, _ := account.NewToken()
+		welcome := "/reinitialisation/" + welcomeTok
 		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept, Message: "Bienvenue",
-			WelcomeLink: welcome})
+			WelcomeToken: welcomeTok})
 		if err != nil || a.Status != trainer.StatusAccepted || a.UserID != 0 {
 			t.Fatalf("accept = %+v, %v", a, err)
 		}

@@ -10,8 +10,6 @@ import (
 	"campus/internal/account"
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
-	"campus/internal/mail"
-	"campus/internal/postgres"
 	"campus/templates"
 )
 
@@ -156,13 +154,9 @@ func (s *Server) requestEmailChange(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusTooManyRequests)
 		return
 	}
-	confirm, confirmHash := account.NewToken()
-	cancel, cancelHash := account.NewToken()
-	if err := s.store.RequestEmailChange(r.Context(), u.ID, newEmail, confirmHash, cancelHash, postgres.EmailChangeMails{
-		Confirm: mail.EmailChangeConfirm(newEmail, s.link("/adresse/confirmation/"+confirm)),
-		Taken:   mail.EmailChangeTaken(newEmail, s.link("/connexion"), s.link("/mot-de-passe-oublie")),
-		Notice:  mail.EmailChangeNotice(u.Email, u.GivenName, newEmail, s.link("/adresse/annulation/"+cancel)),
-	}); err != nil {
+	confirm, _ := account.NewToken()
+	cancel, _ := account.NewToken()
+	if err := s.store.RequestEmailChange(r.Context(), u.ID, newEmail, confirm, cancel); err != nil {
 		var soon *account.ChangeTooSoonError
 		if errors.As(err, &soon) {
 			f.Fail("new_email", "Votre adresse a changé il y a moins de 7 jours : pendant ce délai, l’ancienne adresse peut encore annuler ce changement, "+
@@ -256,8 +250,8 @@ func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	revert, revertHash := account.NewToken()
-	u, err := s.store.ConfirmEmailChange(r.Context(), hash, c.UserID, revertHash, s.link("/adresse/annulation/"+revert))
+	revert, _ := account.NewToken()
+	u, err := s.store.ConfirmEmailChange(r.Context(), hash, c.UserID, revert)
 	if errors.Is(err, apperr.ErrConflict) {
 		s.render(w, r, http.StatusConflict, templates.Message(templates.MessageView{
 			Page:    s.page(r, "", "Adresse déjà utilisée - "+what, "", templates.Crumb{Label: what}),
@@ -370,8 +364,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	epoch, err := s.store.ChangePassword(ctx, u.ID, hash, s.sessions.Token(ctx),
-		mail.PasswordChanged(u.Email, u.GivenName, s.link("/mot-de-passe-oublie")))
+	epoch, err := s.store.ChangePassword(ctx, u.ID, hash, s.sessions.Token(ctx))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -473,7 +466,7 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, templates.DeleteAccount(s.deleteView(r, u, f.State())))
 		return
 	}
-	if err := s.store.DeleteUser(r.Context(), u.ID, mail.AccountDeleted(u.Email, u.GivenName)); err != nil {
+	if err := s.store.DeleteUser(r.Context(), u.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -17,7 +17,6 @@ import (
 	"campus/internal/account"
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
-	"campus/internal/mail"
 	"campus/internal/metrics"
 	"campus/internal/postgres"
 	"campus/templates"
@@ -265,8 +264,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 // sendVerification issues a new verification link and queues its mail.
 func (s *Server) sendVerification(ctx context.Context, u account.User) error {
-	tok, hash := account.NewToken()
-	return s.store.IssueToken(ctx, u.ID, account.PurposeVerifyEmail, hash, mail.VerifyEmail(u.Email, s.link("/verification/"+tok)))
+	tok, _ := account.NewToken()
+	return s.store.IssueToken(ctx, u.ID, account.PurposeVerifyEmail, tok)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -333,11 +332,8 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	tok, hash := account.NewToken()
-	_, _, err = s.store.SignUp(r.Context(), a, hash,
-		mail.VerifyEmail(a.Email, s.link("/verification/"+tok)),
-		mail.AlreadyRegistered(a.Email, "", s.link("/connexion"), s.link("/mot-de-passe-oublie")))
-	if err != nil {
+	tok, _ := account.NewToken()
+	if _, _, err = s.store.SignUp(r.Context(), a, tok); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -531,13 +527,8 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	u, _, err := s.store.UserByEmail(r.Context(), email)
 	switch {
 	case err == nil:
-		tok, hash := account.NewToken()
-		name := ""
-		if u.Verified() { // the name of an unconfirmed account may have been typed by anyone
-			name = u.GivenName
-		}
-		if err := s.store.IssueToken(r.Context(), u.ID, account.PurposeResetPassword, hash,
-			mail.ResetPassword(u.Email, name, s.link("/reinitialisation/"+tok))); err != nil {
+		tok, _ := account.NewToken()
+		if err := s.store.IssueToken(r.Context(), u.ID, account.PurposeResetPassword, tok); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
@@ -609,8 +600,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if _, err := s.store.ResetPassword(r.Context(), hash, passwordHash,
-		mail.PasswordChanged(u.Email, u.GivenName, s.link("/mot-de-passe-oublie"))); err != nil {
+	if _, err := s.store.ResetPassword(r.Context(), hash, passwordHash); err != nil {
 		s.linkProblem(w, r, err, "Réinitialisation du mot de passe", templates.Crumb{Label: "Demander un nouveau lien", Href: "/mot-de-passe-oublie"})
 		return
 	}

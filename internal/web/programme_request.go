@@ -7,7 +7,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"campus/internal/account"
-	"campus/internal/mail"
 	"campus/internal/programme"
 	"campus/templates"
 )
@@ -112,14 +111,12 @@ func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) 
 		s.renderProgrammeRequest(w, r, http.StatusTooManyRequests, f.State())
 		return
 	}
-	tok, hash := account.NewToken()
-	link := s.link("/programmes-sur-mesure/suivi/" + tok)
+	tok, _ := account.NewToken()
 	var userID int64
 	if u, ok := CurrentUser(r); ok {
 		userID = u.ID
 	}
-	if _, err := s.store.SubmitProgrammeRequest(r.Context(), req, hash, userID,
-		mail.ProgrammeReceived(req.ContactEmail, link)); err != nil {
+	if _, err := s.store.SubmitProgrammeRequest(r.Context(), req, tok, userID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

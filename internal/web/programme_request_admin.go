@@ -191,8 +191,8 @@ func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Requ
 		s.renderAdminProgrammeRequest(w, r, http.StatusUnprocessableEntity, id, f.State())
 		return
 	}
-	tok, hash := account.NewToken()
-	changed, err := s.store.ChangeProgrammeRequest(r.Context(), id, hash, c, adminActor(r), s.link("/programmes-sur-mesure/suivi/"+tok))
+	tok, _ := account.NewToken()
+	changed, err := s.store.ChangeProgrammeRequest(r.Context(), id, tok, c, adminActor(r))
 	switch {
 	case errors.Is(err, programme.ErrTransition):
 		f.Refuse(err)

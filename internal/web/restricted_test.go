@@ -14,7 +14,6 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/admin"
-	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/proconnect/proconnecttest"
 	"campus/internal/programme"
@@ -27,11 +26,10 @@ func restrictedProgramme(t *testing.T, store *postgres.Store, administration, co
 	t.Helper()
 	ctx := context.Background()
 	title := "Programme réservé " + strconv.FormatInt(seq.Add(1), 10)
-	_, hash := account.NewToken()
+	tok, _ := account.NewToken()
 	id, err := store.SubmitProgrammeRequest(ctx, programme.Request{Administration: administration, ContactName: "Alix Martin",
 		ContactEmail: contact, Need: "Former nos agents.", Headcount: 40, Timing: "Automne",
-		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, hash, 0,
-		mail.Message{Kind: mail.KindProgrammeReceived, To: contact, Subject: "reçue"})
+		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, tok, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,8 +39,8 @@ func restrictedProgramme(t *testing.T, store *postgres.Store, administration, co
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
 		Message: "Voici.", Modules: []int64{module}}, {To: programme.StatusAccepted, Public: false}} {
-		_, hash := account.NewToken()
-		if r, err = store.ChangeProgrammeRequest(ctx, id, hash, c, actor, testBase+"/programmes-sur-mesure/suivi/x"); err != nil {
+		tok, _ := account.NewToken()
+		if r, err = store.ChangeProgrammeRequest(ctx, id, tok, c, actor); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -110,14 +110,12 @@ func (s *Server) adminTrainerDecide(w http.ResponseWriter, r *http.Request) {
 		s.renderAdminTrainer(w, r, http.StatusUnprocessableEntity, id, f.State())
 		return
 	}
-	tok, hash := account.NewToken()
 	d := postgres.TrainerDecision{Decision: decision, Message: message, Note: note, Actor: adminActor(r)}
 	if decision == trainer.DecisionAsk {
-		d.ReplyHash, d.ReplyLink = hash, s.link("/devenir-formateur/precisions/"+tok)
+		d.ReplyToken, _ = account.NewToken()
 	}
-	welcome, welcomeHash := account.NewToken()
 	if decision == trainer.DecisionAccept {
-		d.WelcomeHash, d.WelcomeLink = welcomeHash, s.link("/reinitialisation/"+welcome)
+		d.WelcomeToken, _ = account.NewToken()
 	}
 	a, err = s.store.DecideTrainerApplication(r.Context(), id, d)
 	if errors.Is(err, trainer.ErrTransition) {

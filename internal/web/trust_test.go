@@ -14,7 +14,6 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/mail"
-	"campus/internal/postgres"
 	"campus/internal/proconnect/proconnecttest"
 	"campus/internal/testdb"
 )
@@ -394,11 +393,10 @@ func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
 	pc := newBrowser(t, srv)
 	expectRedirect(t, proConnectSignIn(t, fake, pc), http.StatusSeeOther, "/compte")
 	pcu, _, _ := store.UserByEmail(ctx, pcEmail)
-	tok, confirmHash := account.NewToken()
-	_, cancelHash := account.NewToken()
+	tok, _ := account.NewToken()
+	cancel, _ := account.NewToken()
 	pcNew := uniqueEmail("pc-nouvelle")
-	if err := store.RequestEmailChange(ctx, pcu.ID, pcNew, confirmHash, cancelHash, postgres.EmailChangeMails{
-		Confirm: mail.EmailChangeConfirm(pcNew, "c"), Taken: mail.EmailChangeTaken(pcNew, "l", "r"), Notice: mail.EmailChangeNotice(pcEmail, "", pcNew, "a")}); err != nil {
+	if err := store.RequestEmailChange(ctx, pcu.ID, pcNew, tok, cancel); err != nil {
 		t.Fatal(err)
 	}
 	pcPath := "/adresse/confirmation/" + tok
