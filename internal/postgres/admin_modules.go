@@ -9,12 +9,6 @@ import (
 	"campus/internal/admin"
 )
 
-// queryer is a pool or a transaction.
-type queryer interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 const adminModuleColumns = `m.id, m.status, m.version, m.updated_at, m.slug, m.title, m.domain_id, d.slug, d.title,
 	coalesce(m.partner_id, 0), coalesce(p.slug, ''), m.summary, m.objectives, m.outline, m.duration_minutes, m.format, m.level,
 	m.prerequisites, m.external_url, m.keywords,
