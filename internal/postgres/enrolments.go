@@ -1016,18 +1016,11 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 	changed := 0
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		changed = 0
-		sess, _, now, err := lockSession(ctx, tx, sessionID)
-		if err != nil {
-			return err
-		}
-		list, err := lockMarked(ctx, tx, `e.session_id = $1`, sessionID, marks)
+		slots, list, err := lockMarks(ctx, tx, sessionID, marks, nil)
 		if err != nil {
 			return err
 		}
 		for _, e := range list {
-			if err := enrolment.CheckAttendance(e, now); err != nil {
-				return err
-			}
 			to := enrolment.NoShow
 			if marks[e.ID] {
 				to = enrolment.Attended
@@ -1045,11 +1038,8 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 			changed++
 		}
 		// The whole session: every day (or half-day) alike.
-		ids, present := make([]int64, len(list)), make([]bool, len(list))
-		for i, e := range list {
-			ids[i], present[i] = e.ID, marks[e.ID]
-		}
-		return writeWholeMarks(ctx, tx, enrolment.Slots(sess), ids, present)
+		ids, present := markedIDs(list, marks)
+		return writeWholeMarks(ctx, tx, slots, ids, present)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres.MarkAttendance: %w", err)
