@@ -233,11 +233,10 @@ func (s *Server) absencePage(w http.ResponseWriter, r *http.Request) {
 // declareAbsence records it: cancelled before the cut-off (the seat to the waitlist), excused after.
 func (s *Server) declareAbsence(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, ok := s.pathID(w, r)
+	id, f, ok := s.postedID(w, r)
 	if !ok {
 		return
 	}
-	f := s.readForm(w, r)
 	reason := f.Multiline("raison", "Raison de l’absence", enrolment.MaxAbsenceReason, true)
 	if f.Valid() {
 		_, what, err := s.store.DeclareAbsence(r.Context(), u.ID, id, reason)
