@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"codeberg.org/go-pdf/fpdf"
 	"github.com/go-chi/chi/v5"
 
 	"campus/internal/apperr"
@@ -123,18 +122,7 @@ func (s *Server) sheet(w http.ResponseWriter, r *http.Request, id int64, back, p
 // place, a row per participant with room to sign, and the trainer's signature.
 func sheetPDFBytes(ro enrolment.Roster, slot enrolment.Slot, font [2][]byte) ([]byte, error) {
 	title := "Feuille d’émargement – " + ro.Module.Title + ", " + slot.Label()
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetTitle(title, true)
-	pdf.SetAuthor(templates.SiteName, true)
-	pdf.SetCreator(templates.SiteName, true)
-	pdf.SetLang("fr-FR")
-	pdf.AddUTF8FontFromBytes("DejaVu", "", font[0])
-	pdf.AddUTF8FontFromBytes("DejaVu", "B", font[1])
-	pdf.SetMargins(20, 20, 20)
-	pdf.SetAutoPageBreak(true, 20)
-	pdf.AddPage()
-	brandBlock(pdf, 20, 20)
-	pdf.SetXY(20, 52)
+	pdf := newPDF(title, font, 20, true)
 	pdf.SetFont("DejaVu", "B", 18)
 	pdf.CellFormat(0, 10, "Feuille d’émargement", "", 1, "L", false, 0, "")
 	pdf.SetFont("DejaVu", "B", 12)
