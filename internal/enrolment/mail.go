@@ -105,6 +105,22 @@ const signature = mail.Signature
 
 func hello(p Person) string { return mail.Hello(p.GivenName + " " + p.UsualName) }
 
+// seatOpenings are the subject and first paragraph (formats of the module's title) of the mails that give an
+// agent a seat in a session: confirmed or held for the manager's answer, at once or from the waiting list.
+var seatOpenings = map[string]struct{ subject, lead string }{
+	KindConfirmed:    {"Inscription confirmée : %s", "Votre inscription au module « %s » est confirmée."},
+	KindPromoted:     {"Une place s’est libérée : %s", "Une place s’est libérée : vous quittez la liste d’attente et votre inscription au module « %s » est confirmée."},
+	KindHeld:         {"En attente de l’accord de votre responsable : %s", "Votre demande d’inscription au module « %s » est enregistrée et une place vous est réservée."},
+	KindPromotedHeld: {"Une place vous est réservée : %s", "Une place s’est libérée dans la session du module « %s » : elle vous est réservée."},
+}
+
+// seatOpening writes the subject of a seat mail (seatOpenings) and the start of its body: the greeting, the
+// first paragraph and the session.
+func seatOpening(n Notice) (subject, body string) {
+	o, title := seatOpenings[n.Kind], n.Enrolment.Module.Title
+	return fmt.Sprintf(o.subject, title), hello(n.Enrolment.Person) + fmt.Sprintf(o.lead, title) + "\n\n" + sessionLines(n.Enrolment.Session)
+}
+
 // sessionLines describes where and when a session happens.
 func sessionLines(s catalogue.Session) string {
 	var b strings.Builder
@@ -140,13 +156,9 @@ func (m Mailer) Message(n Notice) mail.Message {
 	msg := mail.Message{Kind: n.Kind, To: e.Person.Email}
 	switch n.Kind {
 	case KindConfirmed, KindPromoted:
-		lead := "Votre inscription au module « " + title + " » est confirmée.\n\n"
-		msg.Subject = "Inscription confirmée : " + title
-		if n.Kind == KindPromoted {
-			lead = "Une place s’est libérée : vous quittez la liste d’attente et votre inscription au module « " + title + " » est confirmée.\n\n"
-			msg.Subject = "Une place s’est libérée : " + title
-		}
-		msg.Body = hello(e.Person) + lead + sessionLines(e.Session) + "\n" +
+		var opening string
+		msg.Subject, opening = seatOpening(n)
+		msg.Body = opening + "\n" +
 			"Ajoutez-la à votre agenda : " + ics + "\n" +
 			"Retrouvez vos formations : " + mine + "\n\n" +
 			"Si vous ne pouvez plus venir, annulez depuis « Mes formations » avant le " +
@@ -238,13 +250,9 @@ func (m Mailer) Message(n Notice) mail.Message {
 		msg.Body = b.String()
 	case KindHeld, KindPromotedHeld:
 		a := n.Approval
-		lead := "Votre demande d’inscription au module « " + title + " » est enregistrée et une place vous est réservée.\n\n"
-		msg.Subject = "En attente de l’accord de votre responsable : " + title
-		if n.Kind == KindPromotedHeld {
-			lead = "Une place s’est libérée dans la session du module « " + title + " » : elle vous est réservée.\n\n"
-			msg.Subject = "Une place vous est réservée : " + title
-		}
-		msg.Body = hello(e.Person) + lead + sessionLines(e.Session) + "\n" +
+		var opening string
+		msg.Subject, opening = seatOpening(n)
+		msg.Body = opening + "\n" +
 			"Cette session demande l’accord de votre responsable hiérarchique : nous lui avons écrit à l’adresse " + a.ManagerEmail + ".\n" +
 			"Votre place est réservée jusqu’au " + catalogue.ShortDate(a.ExpiresAt) + " à " + catalogue.Clock(a.ExpiresAt) +
 			" (heure de Paris). Sans réponse d’ici là, elle sera proposée à la personne suivante de la liste d’attente.\n\n" +

@@ -31,10 +31,7 @@ func slugTaken(err error, entity, slug string) error {
 // lockVersion is the skeleton of every back-office update, written once, inside its transaction: it reads the
 // stored entity FOR UPDATE (query, scan; none is apperr.ErrNotFound) and refuses an edit made from a stale version
 // with an admin.ConflictError carrying the entity as stored now.
-func lockVersion[T interface {
-	Snapshot() admin.Snapshot
-	StoredVersion() int
-}](ctx context.Context, tx pgx.Tx, entity string, id int64, version int, scan func(pgx.Row, *T, ...any) error, query string, extra ...any) (T, error) {
+func lockVersion[T versioned](ctx context.Context, tx pgx.Tx, entity string, id int64, version int, scan func(pgx.Row, *T, ...any) error, query string, extra ...any) (T, error) {
 	var old T
 	if err := scan(tx.QueryRow(ctx, query, id), &old, extra...); err != nil {
 		return old, notFound(err)
@@ -43,6 +40,71 @@ func lockVersion[T interface {
 		return old, conflict(ctx, tx, entity, id, old.StoredVersion(), old.Snapshot())
 	}
 	return old, nil
+}
+
+// versioned is what the update flow needs of a back-office entity.
+type versioned interface {
+	Snapshot() admin.Snapshot
+	StoredVersion() int
+}
+
+// createEntity is the flow of every back-office creation, written once: in one transaction, insert writes the
+// entity as a draft (with what goes with it) and returns its id, and the creation is audited under label with the
+// entity as saved.
+func (s *Store) createEntity(ctx context.Context, actor admin.Actor, entity, label string, saved admin.Snapshot,
+	insert func(pgx.Tx) (int64, error)) (int64, error) {
+	var id int64
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if id, err = insert(tx); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, actor, entity, id, label, admin.ActionCreate, nil, withStatus(saved, "draft"))
+	})
+	return id, err
+}
+
+// updateEntity is the flow of every back-office update of a catalogue entity, written once, in one transaction:
+// lockVersion reads the stored entity (query, scan) and refuses a stale version; align, when not nil, makes the
+// edit agree with the stored row; an edit that changes nothing writes nothing; write saves the edit over old; the
+// change is audited under label.
+func updateEntity[T versioned](ctx context.Context, s *Store, actor admin.Actor, entity string, id int64, version int, label string,
+	scan func(pgx.Row, *T, ...any) error, query string, edit T, align func(old T, edit *T), write func(tx pgx.Tx, old, edit T) error) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		old, err := lockVersion(ctx, tx, entity, id, version, scan, query)
+		if err != nil {
+			return err
+		}
+		if align != nil {
+			align(old, &edit)
+		}
+		if len(admin.Diff(old.Snapshot(), edit.Snapshot())) == 0 {
+			return nil
+		}
+		if err := write(tx, old, edit); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, actor, entity, id, label, admin.ActionUpdate, old.Snapshot().Map(), edit.Snapshot().Map())
+	})
+}
+
+// insertEntity inserts the row of an entity (sql returns its id) and frees its slug from any redirect; a slug
+// already taken is admin.ErrSlugTaken.
+func insertEntity(ctx context.Context, tx pgx.Tx, entity, slug, sql string, args ...any) (int64, error) {
+	var id int64
+	if err := tx.QueryRow(ctx, sql, args...).Scan(&id); err != nil {
+		return 0, slugTaken(err, entity, slug)
+	}
+	return id, slugClaimed(ctx, tx, entity, slug)
+}
+
+// updateRow saves the row of an entity (sql) and keeps its old slug answering; a slug already taken is
+// admin.ErrSlugTaken.
+func updateRow(ctx context.Context, tx pgx.Tx, entity string, id int64, oldSlug, slug, sql string, args ...any) error {
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+		return slugTaken(err, entity, slug)
+	}
+	return slugChanged(ctx, tx, entity, id, oldSlug, slug)
 }
 
 // slugChanged keeps the old slug of an entity answering (a redirect to its current slug) and frees the new

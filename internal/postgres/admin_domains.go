@@ -48,17 +48,9 @@ func (s *Store) AdminDomain(ctx context.Context, id int64) (admin.Domain, error)
 
 // CreateDomain inserts a draft domain.
 func (s *Store) CreateDomain(ctx context.Context, actor admin.Actor, d admin.Domain) (int64, error) {
-	var id int64
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO domains (slug, title, summary, description, position, status)
-			VALUES ($1, $2, $3, $4, $5, 'draft') RETURNING id`, d.Slug, d.Title, d.Summary, d.Description, d.Position).Scan(&id)
-		if err != nil {
-			return slugTaken(err, admin.EntityDomain, d.Slug)
-		}
-		if err := slugClaimed(ctx, tx, admin.EntityDomain, d.Slug); err != nil {
-			return err
-		}
-		return Audit(ctx, tx, actor, admin.EntityDomain, id, d.Title, admin.ActionCreate, nil, withStatus(d.Snapshot(), "draft"))
+	id, err := s.createEntity(ctx, actor, admin.EntityDomain, d.Title, d.Snapshot(), func(tx pgx.Tx) (int64, error) {
+		return insertEntity(ctx, tx, admin.EntityDomain, d.Slug, `INSERT INTO domains (slug, title, summary, description, position, status)
+			VALUES ($1, $2, $3, $4, $5, 'draft') RETURNING id`, d.Slug, d.Title, d.Summary, d.Description, d.Position)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres.CreateDomain: %w", err)
@@ -68,23 +60,12 @@ func (s *Store) CreateDomain(ctx context.Context, actor admin.Actor, d admin.Dom
 
 // UpdateDomain saves a domain edited from version; a stale version is refused with an admin.ConflictError.
 func (s *Store) UpdateDomain(ctx context.Context, actor admin.Actor, id int64, version int, d admin.Domain) error {
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		old, err := lockVersion(ctx, tx, admin.EntityDomain, id, version, scanAdminDomain, `SELECT `+adminDomainColumns+` FROM domains d WHERE d.id = $1 FOR UPDATE`)
-		if err != nil {
-			return err
-		}
-		if len(admin.Diff(old.Snapshot(), d.Snapshot())) == 0 {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `UPDATE domains SET slug = $2, title = $3, summary = $4, description = $5, position = $6,
-			version = version + 1, updated_at = now() WHERE id = $1`, id, d.Slug, d.Title, d.Summary, d.Description, d.Position); err != nil {
-			return slugTaken(err, admin.EntityDomain, d.Slug)
-		}
-		if err := slugChanged(ctx, tx, admin.EntityDomain, id, old.Slug, d.Slug); err != nil {
-			return err
-		}
-		return Audit(ctx, tx, actor, admin.EntityDomain, id, d.Title, admin.ActionUpdate, old.Snapshot().Map(), d.Snapshot().Map())
-	})
+	err := updateEntity(ctx, s, actor, admin.EntityDomain, id, version, d.Title, scanAdminDomain,
+		`SELECT `+adminDomainColumns+` FROM domains d WHERE d.id = $1 FOR UPDATE`, d, nil, func(tx pgx.Tx, old, d admin.Domain) error {
+			return updateRow(ctx, tx, admin.EntityDomain, id, old.Slug, d.Slug, `UPDATE domains SET slug = $2, title = $3, summary = $4,
+				description = $5, position = $6, version = version + 1, updated_at = now() WHERE id = $1`,
+				id, d.Slug, d.Title, d.Summary, d.Description, d.Position)
+		})
 	if err != nil {
 		return fmt.Errorf("postgres.UpdateDomain: %w", err)
 	}
@@ -135,18 +116,10 @@ func (s *Store) AdminPartner(ctx context.Context, id int64) (admin.Partner, erro
 
 // CreatePartner inserts a draft partner.
 func (s *Store) CreatePartner(ctx context.Context, actor admin.Actor, p admin.Partner) (int64, error) {
-	var id int64
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO partners (slug, name, short_name, kind, website, summary, description, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft') RETURNING id`,
-			p.Slug, p.Name, p.ShortName, p.Kind, p.Website, p.Summary, p.Description).Scan(&id)
-		if err != nil {
-			return slugTaken(err, admin.EntityPartner, p.Slug)
-		}
-		if err := slugClaimed(ctx, tx, admin.EntityPartner, p.Slug); err != nil {
-			return err
-		}
-		return Audit(ctx, tx, actor, admin.EntityPartner, id, p.Name, admin.ActionCreate, nil, withStatus(p.Snapshot(), "draft"))
+	id, err := s.createEntity(ctx, actor, admin.EntityPartner, p.Name, p.Snapshot(), func(tx pgx.Tx) (int64, error) {
+		return insertEntity(ctx, tx, admin.EntityPartner, p.Slug, `INSERT INTO partners (slug, name, short_name, kind, website, summary,
+			description, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft') RETURNING id`,
+			p.Slug, p.Name, p.ShortName, p.Kind, p.Website, p.Summary, p.Description)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres.CreatePartner: %w", err)
@@ -156,24 +129,12 @@ func (s *Store) CreatePartner(ctx context.Context, actor admin.Actor, p admin.Pa
 
 // UpdatePartner saves a partner edited from version.
 func (s *Store) UpdatePartner(ctx context.Context, actor admin.Actor, id int64, version int, p admin.Partner) error {
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		old, err := lockVersion(ctx, tx, admin.EntityPartner, id, version, scanAdminPartner, `SELECT `+adminPartnerColumns+` FROM partners p WHERE p.id = $1 FOR UPDATE`)
-		if err != nil {
-			return err
-		}
-		if len(admin.Diff(old.Snapshot(), p.Snapshot())) == 0 {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `UPDATE partners SET slug = $2, name = $3, short_name = $4, kind = $5, website = $6, summary = $7,
-			description = $8, version = version + 1, updated_at = now() WHERE id = $1`,
-			id, p.Slug, p.Name, p.ShortName, p.Kind, p.Website, p.Summary, p.Description); err != nil {
-			return slugTaken(err, admin.EntityPartner, p.Slug)
-		}
-		if err := slugChanged(ctx, tx, admin.EntityPartner, id, old.Slug, p.Slug); err != nil {
-			return err
-		}
-		return Audit(ctx, tx, actor, admin.EntityPartner, id, p.Name, admin.ActionUpdate, old.Snapshot().Map(), p.Snapshot().Map())
-	})
+	err := updateEntity(ctx, s, actor, admin.EntityPartner, id, version, p.Name, scanAdminPartner,
+		`SELECT `+adminPartnerColumns+` FROM partners p WHERE p.id = $1 FOR UPDATE`, p, nil, func(tx pgx.Tx, old, p admin.Partner) error {
+			return updateRow(ctx, tx, admin.EntityPartner, id, old.Slug, p.Slug, `UPDATE partners SET slug = $2, name = $3, short_name = $4,
+				kind = $5, website = $6, summary = $7, description = $8, version = version + 1, updated_at = now() WHERE id = $1`,
+				id, p.Slug, p.Name, p.ShortName, p.Kind, p.Website, p.Summary, p.Description)
+		})
 	if err != nil {
 		return fmt.Errorf("postgres.UpdatePartner: %w", err)
 	}
@@ -218,14 +179,9 @@ func (s *Store) AdminAudience(ctx context.Context, id int64) (admin.Audience, er
 
 // CreateAudience inserts a draft audience.
 func (s *Store) CreateAudience(ctx context.Context, actor admin.Actor, a admin.Audience) (int64, error) {
-	var id int64
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO audiences (slug, label, description, position, status)
-			VALUES ($1, $2, $3, $4, 'draft') RETURNING id`, a.Slug, a.Label, a.Description, a.Position).Scan(&id)
-		if err != nil {
-			return slugTaken(err, admin.EntityAudience, a.Slug)
-		}
-		return Audit(ctx, tx, actor, admin.EntityAudience, id, a.Label, admin.ActionCreate, nil, withStatus(a.Snapshot(), "draft"))
+	id, err := s.createEntity(ctx, actor, admin.EntityAudience, a.Label, a.Snapshot(), func(tx pgx.Tx) (int64, error) {
+		return insertEntity(ctx, tx, admin.EntityAudience, a.Slug, `INSERT INTO audiences (slug, label, description, position, status)
+			VALUES ($1, $2, $3, $4, 'draft') RETURNING id`, a.Slug, a.Label, a.Description, a.Position)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres.CreateAudience: %w", err)
@@ -235,20 +191,12 @@ func (s *Store) CreateAudience(ctx context.Context, actor admin.Actor, a admin.A
 
 // UpdateAudience saves an audience edited from version.
 func (s *Store) UpdateAudience(ctx context.Context, actor admin.Actor, id int64, version int, a admin.Audience) error {
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		old, err := lockVersion(ctx, tx, admin.EntityAudience, id, version, scanAdminAudience, `SELECT `+adminAudienceColumns+` FROM audiences a WHERE a.id = $1 FOR UPDATE`)
-		if err != nil {
-			return err
-		}
-		if len(admin.Diff(old.Snapshot(), a.Snapshot())) == 0 {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `UPDATE audiences SET slug = $2, label = $3, description = $4, position = $5,
-			version = version + 1, updated_at = now() WHERE id = $1`, id, a.Slug, a.Label, a.Description, a.Position); err != nil {
-			return slugTaken(err, admin.EntityAudience, a.Slug)
-		}
-		return Audit(ctx, tx, actor, admin.EntityAudience, id, a.Label, admin.ActionUpdate, old.Snapshot().Map(), a.Snapshot().Map())
-	})
+	err := updateEntity(ctx, s, actor, admin.EntityAudience, id, version, a.Label, scanAdminAudience,
+		`SELECT `+adminAudienceColumns+` FROM audiences a WHERE a.id = $1 FOR UPDATE`, a, nil, func(tx pgx.Tx, old, a admin.Audience) error {
+			return updateRow(ctx, tx, admin.EntityAudience, id, old.Slug, a.Slug, `UPDATE audiences SET slug = $2, label = $3,
+				description = $4, position = $5, version = version + 1, updated_at = now() WHERE id = $1`,
+				id, a.Slug, a.Label, a.Description, a.Position)
+		})
 	if err != nil {
 		return fmt.Errorf("postgres.UpdateAudience: %w", err)
 	}

@@ -9,12 +9,6 @@ import (
 	"campus/internal/admin"
 )
 
-// queryer is a pool or a transaction.
-type queryer interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 const adminModuleColumns = `m.id, m.status, m.version, m.updated_at, m.slug, m.title, m.domain_id, d.slug, d.title,
 	coalesce(m.partner_id, 0), coalesce(p.slug, ''), m.summary, m.objectives, m.outline, m.duration_minutes, m.format, m.level,
 	m.prerequisites, m.external_url, m.keywords,
@@ -112,23 +106,20 @@ func modulesBySlug(ctx context.Context, q queryer, slugs []string, lock bool) (m
 }
 
 func insertModule(ctx context.Context, tx pgx.Tx, m admin.Module, status string) (int64, error) {
-	var id int64
 	var partner *int64
 	if m.PartnerID != 0 {
 		partner = &m.PartnerID
 	}
-	err := tx.QueryRow(ctx, `INSERT INTO modules (slug, domain_id, partner_id, title, summary, objectives, outline, duration_minutes,
-		format, level, prerequisites, external_url, keywords, status)
+	id, err := insertEntity(ctx, tx, admin.EntityModule, m.Slug, `INSERT INTO modules (slug, domain_id, partner_id, title, summary,
+		objectives, outline, duration_minutes, format, level, prerequisites, external_url, keywords, status)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 		m.Slug, m.DomainID, partner, m.Title, m.Summary, nonNil(m.Objectives), nonNil(m.Outline), m.DurationMinutes, m.Format, m.Level,
-		m.Prerequisites, m.ExternalURL, nonNil(m.Keywords), status).Scan(&id)
+		m.Prerequisites, m.ExternalURL, nonNil(m.Keywords), status)
 	if err != nil {
-		return 0, slugTaken(err, admin.EntityModule, m.Slug)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO module_audiences (module_id, audience_id) SELECT $1, unnest($2::bigint[])`, id, m.AudienceIDs); err != nil {
 		return 0, err
 	}
-	return id, slugClaimed(ctx, tx, admin.EntityModule, m.Slug)
+	_, err = tx.Exec(ctx, `INSERT INTO module_audiences (module_id, audience_id) SELECT $1, unnest($2::bigint[])`, id, m.AudienceIDs)
+	return id, err
 }
 
 // writeModule saves the fields of a module over old (its status too, when it changes).
@@ -137,33 +128,27 @@ func writeModule(ctx context.Context, tx pgx.Tx, old, m admin.Module, status str
 	if m.PartnerID != 0 {
 		partner = &m.PartnerID
 	}
-	if _, err := tx.Exec(ctx, `UPDATE modules SET slug = $2, domain_id = $3, partner_id = $4, title = $5, summary = $6, objectives = $7,
-		outline = $8, duration_minutes = $9, format = $10, level = $11, prerequisites = $12, external_url = $13, keywords = $14,
-		status = $15, version = version + 1, updated_at = now() WHERE id = $1`,
+	if err := updateRow(ctx, tx, admin.EntityModule, old.ID, old.Slug, m.Slug, `UPDATE modules SET slug = $2, domain_id = $3,
+		partner_id = $4, title = $5, summary = $6, objectives = $7, outline = $8, duration_minutes = $9, format = $10, level = $11,
+		prerequisites = $12, external_url = $13, keywords = $14, status = $15, version = version + 1, updated_at = now() WHERE id = $1`,
 		old.ID, m.Slug, m.DomainID, partner, m.Title, m.Summary, nonNil(m.Objectives), nonNil(m.Outline), m.DurationMinutes, m.Format,
 		m.Level, m.Prerequisites, m.ExternalURL, nonNil(m.Keywords), status); err != nil {
-		return slugTaken(err, admin.EntityModule, m.Slug)
+		return err
 	}
-	if admin.JoinList(old.Audiences) != admin.JoinList(m.Audiences) {
-		if _, err := tx.Exec(ctx, `DELETE FROM module_audiences WHERE module_id = $1`, old.ID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO module_audiences (module_id, audience_id) SELECT $1, unnest($2::bigint[])`, old.ID, m.AudienceIDs); err != nil {
-			return err
-		}
+	if admin.JoinList(old.Audiences) == admin.JoinList(m.Audiences) {
+		return nil
 	}
-	return slugChanged(ctx, tx, admin.EntityModule, old.ID, old.Slug, m.Slug)
+	if _, err := tx.Exec(ctx, `DELETE FROM module_audiences WHERE module_id = $1`, old.ID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO module_audiences (module_id, audience_id) SELECT $1, unnest($2::bigint[])`, old.ID, m.AudienceIDs)
+	return err
 }
 
 // CreateModule inserts a draft module with its audiences.
 func (s *Store) CreateModule(ctx context.Context, actor admin.Actor, m admin.Module) (int64, error) {
-	var id int64
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var err error
-		if id, err = insertModule(ctx, tx, m, "draft"); err != nil {
-			return err
-		}
-		return Audit(ctx, tx, actor, admin.EntityModule, id, m.Title, admin.ActionCreate, nil, withStatus(m.Snapshot(), "draft"))
+	id, err := s.createEntity(ctx, actor, admin.EntityModule, m.Title, m.Snapshot(), func(tx pgx.Tx) (int64, error) {
+		return insertModule(ctx, tx, m, "draft")
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres.CreateModule: %w", err)
@@ -175,19 +160,10 @@ func (s *Store) CreateModule(ctx context.Context, actor admin.Actor, m admin.Mod
 // The checks that depend on the status (a published module needs a visible domain) are the caller's, made
 // with the status returned by AdminModule; a status changed in between is caught by the version.
 func (s *Store) UpdateModule(ctx context.Context, actor admin.Actor, id int64, version int, m admin.Module) error {
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		old, err := lockVersion(ctx, tx, admin.EntityModule, id, version, scanAdminModule, `SELECT `+adminModuleColumns+adminModuleFrom+` WHERE m.id = $1 FOR UPDATE OF m`)
-		if err != nil {
-			return err
-		}
-		if len(admin.Diff(old.Snapshot(), m.Snapshot())) == 0 {
-			return nil
-		}
-		if err := writeModule(ctx, tx, old, m, old.Status); err != nil {
-			return err
-		}
-		return Audit(ctx, tx, actor, admin.EntityModule, id, m.Title, admin.ActionUpdate, old.Snapshot().Map(), m.Snapshot().Map())
-	})
+	err := updateEntity(ctx, s, actor, admin.EntityModule, id, version, m.Title, scanAdminModule,
+		`SELECT `+adminModuleColumns+adminModuleFrom+` WHERE m.id = $1 FOR UPDATE OF m`, m, nil, func(tx pgx.Tx, old, m admin.Module) error {
+			return writeModule(ctx, tx, old, m, old.Status)
+		})
 	if err != nil {
 		return fmt.Errorf("postgres.UpdateModule: %w", err)
 	}

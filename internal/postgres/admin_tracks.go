@@ -99,21 +99,14 @@ func setTrackAudiences(ctx context.Context, tx pgx.Tx, id int64, ids []int64) er
 
 // CreateTrack inserts a draft track (or tailored programme) with its audiences.
 func (s *Store) CreateTrack(ctx context.Context, actor admin.Actor, t admin.Track) (int64, error) {
-	var id int64
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, summary, description, featured, administration, participants, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft') RETURNING id`,
-			t.Slug, t.DomainID, t.Title, t.Summary, t.Description, t.Featured, t.Administration, t.Participants).Scan(&id)
+	id, err := s.createEntity(ctx, actor, admin.EntityTrack, t.Title, t.Snapshot(), func(tx pgx.Tx) (int64, error) {
+		id, err := insertEntity(ctx, tx, admin.EntityTrack, t.Slug, `INSERT INTO tracks (slug, domain_id, title, summary, description,
+			featured, administration, participants, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft') RETURNING id`,
+			t.Slug, t.DomainID, t.Title, t.Summary, t.Description, t.Featured, t.Administration, t.Participants)
 		if err != nil {
-			return slugTaken(err, admin.EntityTrack, t.Slug)
+			return 0, err
 		}
-		if err := setTrackAudiences(ctx, tx, id, t.AudienceIDs); err != nil {
-			return err
-		}
-		if err := slugClaimed(ctx, tx, admin.EntityTrack, t.Slug); err != nil {
-			return err
-		}
-		return Audit(ctx, tx, actor, admin.EntityTrack, id, t.Title, admin.ActionCreate, nil, withStatus(t.Snapshot(), "draft"))
+		return id, setTrackAudiences(ctx, tx, id, t.AudienceIDs)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres.CreateTrack: %w", err)
@@ -121,41 +114,33 @@ func (s *Store) CreateTrack(ctx context.Context, actor admin.Actor, t admin.Trac
 	return id, nil
 }
 
-// UpdateTrack saves a track edited from version.
+// UpdateTrack saves a track edited from version. Whether the track is restricted is the stored row's, never the
+// form's: only a restricted programme has an access list.
 func (s *Store) UpdateTrack(ctx context.Context, actor admin.Actor, id int64, version int, t admin.Track) error {
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		old, err := lockVersion(ctx, tx, admin.EntityTrack, id, version, scanAdminTrack, `SELECT `+adminTrackColumns+adminTrackFrom+` WHERE t.id = $1 FOR UPDATE OF t`)
-		if err != nil {
-			return err
-		}
-		// Whether the track is restricted is the stored row's, never the form's: only a restricted programme has
-		// an access list.
-		if t.Restricted = old.Restricted; !t.Restricted {
-			t.Access = nil
-		}
-		if len(admin.Diff(old.Snapshot(), t.Snapshot())) == 0 {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `UPDATE tracks SET slug = $2, domain_id = $3, title = $4, summary = $5, description = $6, featured = $7,
-			administration = $8, participants = $9, version = version + 1, updated_at = now() WHERE id = $1`,
-			id, t.Slug, t.DomainID, t.Title, t.Summary, t.Description, t.Featured, t.Administration, t.Participants); err != nil {
-			return slugTaken(err, admin.EntityTrack, t.Slug)
-		}
-		if !slices.Equal(old.Access, t.Access) {
-			if err := setTrackAccess(ctx, tx, id, t.Access); err != nil {
+	err := updateEntity(ctx, s, actor, admin.EntityTrack, id, version, t.Title, scanAdminTrack,
+		`SELECT `+adminTrackColumns+adminTrackFrom+` WHERE t.id = $1 FOR UPDATE OF t`, t,
+		func(old admin.Track, t *admin.Track) {
+			if t.Restricted = old.Restricted; !t.Restricted {
+				t.Access = nil
+			}
+		},
+		func(tx pgx.Tx, old, t admin.Track) error {
+			if err := updateRow(ctx, tx, admin.EntityTrack, id, old.Slug, t.Slug, `UPDATE tracks SET slug = $2, domain_id = $3, title = $4,
+				summary = $5, description = $6, featured = $7, administration = $8, participants = $9, version = version + 1,
+				updated_at = now() WHERE id = $1`,
+				id, t.Slug, t.DomainID, t.Title, t.Summary, t.Description, t.Featured, t.Administration, t.Participants); err != nil {
 				return err
 			}
-		}
-		if admin.JoinList(old.Audiences) != admin.JoinList(t.Audiences) {
-			if err := setTrackAudiences(ctx, tx, id, t.AudienceIDs); err != nil {
-				return err
+			if !slices.Equal(old.Access, t.Access) {
+				if err := setTrackAccess(ctx, tx, id, t.Access); err != nil {
+					return err
+				}
 			}
-		}
-		if err := slugChanged(ctx, tx, admin.EntityTrack, id, old.Slug, t.Slug); err != nil {
-			return err
-		}
-		return Audit(ctx, tx, actor, admin.EntityTrack, id, t.Title, admin.ActionUpdate, old.Snapshot().Map(), t.Snapshot().Map())
-	})
+			if admin.JoinList(old.Audiences) == admin.JoinList(t.Audiences) {
+				return nil
+			}
+			return setTrackAudiences(ctx, tx, id, t.AudienceIDs)
+		})
 	if err != nil {
 		return fmt.Errorf("postgres.UpdateTrack: %w", err)
 	}

@@ -162,7 +162,7 @@ func (s *Store) ApprovalByToken(ctx context.Context, tokenHash []byte) (enrolmen
 	return r, nil
 }
 
-func approvalRequest(ctx context.Context, q enrolQuerier, where string, args ...any) (enrolment.ApprovalRequest, error) {
+func approvalRequest(ctx context.Context, q queryer, where string, args ...any) (enrolment.ApprovalRequest, error) {
 	var r enrolment.ApprovalRequest
 	var id int64
 	err := q.QueryRow(ctx, `SELECT `+approvalColumns+` FROM enrolment_approvals a WHERE `+where, args...).Scan(approvalDest(&r.Approval)...)

@@ -69,28 +69,18 @@ func (s *Store) MarkSlotAttendance(ctx context.Context, sessionID int64, slotKey
 	changed := 0
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		changed = 0
-		sess, _, now, err := lockSession(ctx, tx, sessionID)
-		if err != nil {
-			return err
-		}
-		slot, ok := enrolment.FindSlot(enrolment.Slots(sess), slotKey)
-		if !ok {
-			return apperr.ErrNotFound
-		}
-		if err := enrolment.CheckSlotAttendance(slot, now); err != nil {
-			return err
-		}
-		list, err := lockMarked(ctx, tx, `e.session_id = $1`, sessionID, marks)
-		if err != nil {
-			return err
-		}
-		ids, present := make([]int64, len(list)), make([]bool, len(list))
-		for i, e := range list {
-			if err := enrolment.CheckAttendance(e, now); err != nil {
-				return err
+		var slot enrolment.Slot
+		_, list, err := lockMarks(ctx, tx, sessionID, marks, func(slots []enrolment.Slot, now time.Time) error {
+			var ok bool
+			if slot, ok = enrolment.FindSlot(slots, slotKey); !ok {
+				return apperr.ErrNotFound
 			}
-			ids[i], present[i] = e.ID, marks[e.ID]
+			return enrolment.CheckSlotAttendance(slot, now)
+		})
+		if err != nil {
+			return err
 		}
+		ids, present := markedIDs(list, marks)
 		tag, err := tx.Exec(ctx, `INSERT INTO attendance_marks (enrolment_id, slot, present, marked_by)
 			SELECT x.id, $3, x.p, nullif($4, 0) FROM unnest($1::bigint[], $2::bool[]) AS x(id, p)
 			ON CONFLICT (enrolment_id, slot) DO UPDATE SET present = EXCLUDED.present, marked_at = now(), marked_by = EXCLUDED.marked_by
@@ -105,6 +95,44 @@ func (s *Store) MarkSlotAttendance(ctx context.Context, sessionID int64, slotKey
 		return 0, fmt.Errorf("postgres.MarkSlotAttendance: %w", err)
 	}
 	return changed, nil
+}
+
+// lockMarks is the start of every write of a session's attendance, in its transaction: it locks the session, lets
+// check refuse at the session's clock (nil: nothing more to check), then locks the enrolments that marks names
+// (id → present), which must all be of this session (apperr.ErrNotFound otherwise) and hold a seat whose
+// attendance may be noted now (enrolment.CheckAttendance). It returns the session's slots and the enrolments, in
+// the order of their ids.
+func lockMarks(ctx context.Context, tx pgx.Tx, sessionID int64, marks map[int64]bool,
+	check func(slots []enrolment.Slot, now time.Time) error) ([]enrolment.Slot, []enrolment.Enrolment, error) {
+	sess, _, now, err := lockSession(ctx, tx, sessionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	slots := enrolment.Slots(sess)
+	if check != nil {
+		if err := check(slots, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	list, err := lockMarked(ctx, tx, `e.session_id = $1`, sessionID, marks)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range list {
+		if err := enrolment.CheckAttendance(e, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	return slots, list, nil
+}
+
+// markedIDs lays out the marks of the enrolments of list as the arrays the statements unnest: ids and present.
+func markedIDs(list []enrolment.Enrolment, marks map[int64]bool) ([]int64, []bool) {
+	ids, present := make([]int64, len(list)), make([]bool, len(list))
+	for i, e := range list {
+		ids[i], present[i] = e.ID, marks[e.ID]
+	}
+	return ids, present
 }
 
 // followMarks sets the status of marked enrolments from their marks (confirmed, attended and absent may follow

@@ -37,11 +37,6 @@ import (
 	"campus/internal/mail"
 )
 
-type enrolQuerier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 const enrolmentColumns = `e.id, e.user_id, e.status, e.cancel_reason, coalesce(e.queue_seq, 0), e.version,
 	e.created_at, e.updated_at, e.confirmed_at, e.cancelled_at, e.attendance_at, e.completed_at, e.absence_reason, e.absence_declared_at, e.completion_declared,
 	m.id, m.slug, m.title, m.format, m.duration_minutes, m.external_url, coalesce(p.name, ''), m.status, d.status, d.title,
@@ -79,7 +74,7 @@ func scanEnrolment(row pgx.Row, e *enrolment.Enrolment) error {
 }
 
 // enrolments runs a query over enrolmentColumns/enrolmentFrom with the given tail (WHERE … ORDER BY …).
-func enrolments(ctx context.Context, q enrolQuerier, tail string, args ...any) ([]enrolment.Enrolment, error) {
+func enrolments(ctx context.Context, q queryer, tail string, args ...any) ([]enrolment.Enrolment, error) {
 	rows, err := q.Query(ctx, `SELECT `+enrolmentColumns+enrolmentFrom+` `+tail, args...)
 	if err != nil {
 		return nil, err
@@ -91,7 +86,7 @@ func enrolments(ctx context.Context, q enrolQuerier, tail string, args ...any) (
 	})
 }
 
-func oneEnrolment(ctx context.Context, q enrolQuerier, tail string, args ...any) (enrolment.Enrolment, error) {
+func oneEnrolment(ctx context.Context, q queryer, tail string, args ...any) (enrolment.Enrolment, error) {
 	var e enrolment.Enrolment
 	err := scanEnrolment(q.QueryRow(ctx, `SELECT `+enrolmentColumns+enrolmentFrom+` `+tail, args...), &e)
 	return e, notFound(err)
@@ -127,7 +122,7 @@ func lockSession(ctx context.Context, tx pgx.Tx, id int64, extra ...any) (catalo
 var errRetry = errors.New("enrolment changed concurrently: retry")
 
 // person returns what the mails and rules need of a user.
-func person(ctx context.Context, q enrolQuerier, userID int64) (enrolment.Person, bool, error) {
+func person(ctx context.Context, q queryer, userID int64) (enrolment.Person, bool, error) {
 	var p enrolment.Person
 	var verified bool
 	err := q.QueryRow(ctx, `SELECT email, given_name, usual_name, administration, email_verified_at IS NOT NULL
@@ -520,7 +515,7 @@ func (s *Store) enrolOne(ctx context.Context, userID, sessionID int64, who enrol
 }
 
 // moduleRef returns a module with its domain's status.
-func moduleRef(ctx context.Context, q enrolQuerier, moduleID int64) (enrolment.ModuleRef, error) {
+func moduleRef(ctx context.Context, q queryer, moduleID int64) (enrolment.ModuleRef, error) {
 	var m enrolment.ModuleRef
 	err := q.QueryRow(ctx, `SELECT `+moduleRefColumns+` FROM modules m JOIN domains d ON d.id = m.domain_id
 		LEFT JOIN partners p ON p.id = m.partner_id WHERE m.id = $1`, moduleID).Scan(moduleRefDest(&m)...)
@@ -1021,18 +1016,11 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 	changed := 0
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		changed = 0
-		sess, _, now, err := lockSession(ctx, tx, sessionID)
-		if err != nil {
-			return err
-		}
-		list, err := lockMarked(ctx, tx, `e.session_id = $1`, sessionID, marks)
+		slots, list, err := lockMarks(ctx, tx, sessionID, marks, nil)
 		if err != nil {
 			return err
 		}
 		for _, e := range list {
-			if err := enrolment.CheckAttendance(e, now); err != nil {
-				return err
-			}
 			to := enrolment.NoShow
 			if marks[e.ID] {
 				to = enrolment.Attended
@@ -1050,11 +1038,8 @@ func (s *Store) MarkAttendance(ctx context.Context, sessionID int64, marks map[i
 			changed++
 		}
 		// The whole session: every day (or half-day) alike.
-		ids, present := make([]int64, len(list)), make([]bool, len(list))
-		for i, e := range list {
-			ids[i], present[i] = e.ID, marks[e.ID]
-		}
-		return writeWholeMarks(ctx, tx, enrolment.Slots(sess), ids, present)
+		ids, present := markedIDs(list, marks)
+		return writeWholeMarks(ctx, tx, slots, ids, present)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres.MarkAttendance: %w", err)

@@ -589,41 +589,34 @@ func (s *Store) SearchExport(ctx context.Context, q catalogue.SearchQuery, limit
 		}
 		return rows.Err()
 	})
-	queueAudiences(b, `SELECT ma.module_id, a.id, a.slug, a.label, a.description FROM module_audiences ma
+	queueChildren(b, `SELECT ma.module_id, a.id, a.slug, a.label, a.description FROM module_audiences ma
 			JOIN audiences a ON a.id = ma.audience_id WHERE ma.module_id = ANY($1) ORDER BY ma.module_id, a.position`, moduleIDs,
-		func(id int64, a catalogue.Audience) {
+		scanAudience, func(id int64, a catalogue.Audience) {
 			if m := modules[id]; m != nil {
 				m.Audiences = append(m.Audiences, a)
 			}
 		})
-	b.Queue(`SELECT `+sessionColumns+` FROM module_sessions ms
-			WHERE ms.module_id = ANY($1) AND ms.status = 'scheduled' AND ms.starts_at > now() ORDER BY ms.module_id, ms.starts_at, ms.id`, moduleIDs).
-		Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var x catalogue.Session
-				if err := scanSession(rows, &x); err != nil {
-					return err
-				}
-				if m := modules[x.ModuleID]; m != nil {
-					m.Sessions = append(m.Sessions, x)
-				}
+	queueChildren(b, `SELECT `+sessionColumns+` FROM module_sessions ms
+			WHERE ms.module_id = ANY($1) AND ms.status = 'scheduled' AND ms.starts_at > now() ORDER BY ms.module_id, ms.starts_at, ms.id`, moduleIDs,
+		func(rows pgx.Rows, id *int64, x *catalogue.Session) error {
+			err := scanSession(rows, x)
+			*id = x.ModuleID
+			return err
+		},
+		func(id int64, x catalogue.Session) {
+			if m := modules[id]; m != nil {
+				m.Sessions = append(m.Sessions, x)
 			}
-			return rows.Err()
 		})
-	b.Queue(`SELECT tm.module_id, t.slug, t.title, t.administration <> '' FROM track_modules tm JOIN tracks t ON t.id = tm.track_id
-			WHERE tm.module_id = ANY($1) AND t.status = 'published' ORDER BY tm.module_id, t.administration <> '', t.title COLLATE "fr-x-icu"`, moduleIDs).
-		Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var id int64
-				var l catalogue.TrackLink
-				if err := rows.Scan(&id, &l.Slug, &l.Title, &l.Tailored); err != nil {
-					return err
-				}
-				if m := modules[id]; m != nil {
-					m.Tracks = append(m.Tracks, l)
-				}
+	queueChildren(b, `SELECT tm.module_id, t.slug, t.title, t.administration <> '' FROM track_modules tm JOIN tracks t ON t.id = tm.track_id
+			WHERE tm.module_id = ANY($1) AND t.status = 'published' ORDER BY tm.module_id, t.administration <> '', t.title COLLATE "fr-x-icu"`, moduleIDs,
+		func(rows pgx.Rows, id *int64, l *catalogue.TrackLink) error {
+			return rows.Scan(id, &l.Slug, &l.Title, &l.Tailored)
+		},
+		func(id int64, l catalogue.TrackLink) {
+			if m := modules[id]; m != nil {
+				m.Tracks = append(m.Tracks, l)
 			}
-			return rows.Err()
 		})
 	b.Queue(`SELECT `+trackCardColumns+`, t.description, t.status FROM tracks t JOIN domains d ON d.id = t.domain_id
 			WHERE t.id = ANY($1)`, trackIDs).Query(func(rows pgx.Rows) error {
@@ -636,24 +629,19 @@ func (s *Store) SearchExport(ctx context.Context, q catalogue.SearchQuery, limit
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT tm.track_id, `+moduleCardColumns+moduleCardFrom+` JOIN track_modules tm ON tm.module_id = m.id
-			WHERE tm.track_id = ANY($1) AND m.status = 'published' ORDER BY tm.track_id, tm.position`, trackIDs).
-		Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var id int64
-				var c catalogue.ModuleCard
-				if err := rows.Scan(append([]any{&id}, moduleCardDest(&c)...)...); err != nil {
-					return err
-				}
-				if t := tracks[id]; t != nil {
-					t.Modules = append(t.Modules, c)
-				}
+	queueChildren(b, `SELECT tm.track_id, `+moduleCardColumns+moduleCardFrom+` JOIN track_modules tm ON tm.module_id = m.id
+			WHERE tm.track_id = ANY($1) AND m.status = 'published' ORDER BY tm.track_id, tm.position`, trackIDs,
+		func(rows pgx.Rows, id *int64, c *catalogue.ModuleCard) error {
+			return rows.Scan(append([]any{id}, moduleCardDest(c)...)...)
+		},
+		func(id int64, c catalogue.ModuleCard) {
+			if t := tracks[id]; t != nil {
+				t.Modules = append(t.Modules, c)
 			}
-			return rows.Err()
 		})
-	queueAudiences(b, `SELECT ta.track_id, a.id, a.slug, a.label, a.description FROM track_audiences ta
+	queueChildren(b, `SELECT ta.track_id, a.id, a.slug, a.label, a.description FROM track_audiences ta
 			JOIN audiences a ON a.id = ta.audience_id WHERE ta.track_id = ANY($1) ORDER BY ta.track_id, a.position`, trackIDs,
-		func(id int64, a catalogue.Audience) {
+		scanAudience, func(id int64, a catalogue.Audience) {
 			if t := tracks[id]; t != nil {
 				t.Audiences = append(t.Audiences, a)
 			}
@@ -682,18 +670,23 @@ func moduleCardDest(c *catalogue.ModuleCard) []any {
 		&c.Domain.Slug, &c.Domain.Title, &c.Partner.Slug, &c.Partner.Title, &c.NextSession}
 }
 
-// queueAudiences queues in b the query sql (over ids: the owner's id, then the audience's columns) and gives
-// each audience read to add, with its owner's id.
-func queueAudiences(b *pgx.Batch, sql string, ids []int64, add func(id int64, a catalogue.Audience)) {
+// queueChildren queues in b the query sql over ids (modules or tracks) and gives each row read with scan (the
+// owner's id, then the value: an audience, a session, a link) to add.
+func queueChildren[T any](b *pgx.Batch, sql string, ids []int64, scan func(rows pgx.Rows, id *int64, v *T) error, add func(id int64, v T)) {
 	b.Queue(sql, ids).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var id int64
-			var a catalogue.Audience
-			if err := rows.Scan(&id, &a.ID, &a.Slug, &a.Label, &a.Description); err != nil {
+			var v T
+			if err := scan(rows, &id, &v); err != nil {
 				return err
 			}
-			add(id, a)
+			add(id, v)
 		}
 		return rows.Err()
 	})
+}
+
+// scanAudience reads an audience row that starts with the id of the module or track it belongs to.
+func scanAudience(rows pgx.Rows, id *int64, a *catalogue.Audience) error {
+	return rows.Scan(id, &a.ID, &a.Slug, &a.Label, &a.Description)
 }

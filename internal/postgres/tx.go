@@ -13,13 +13,19 @@ import (
 
 // The helpers every file of the store uses: transactions and the reading of Postgres errors.
 
+// queryer is a pool or a transaction.
+type queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // tx runs fn in a transaction, committed when fn returns nil.
 func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
 }
 
 // queryAll runs sql and reads every row with scan.
-func queryAll[T any](ctx context.Context, q enrolQuerier, scan func(pgx.Row, *T) error, sql string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, q queryer, scan func(pgx.Row, *T) error, sql string, args ...any) ([]T, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err

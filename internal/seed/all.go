@@ -25,8 +25,8 @@ func Reference() Catalogue {
 		Domains:      Domains,
 		Partners:     Partners,
 		Audiences:    Audiences,
-		Modules:      slices.Concat(modulesA, modulesB, modulesC),
-		Tracks:       slices.Concat(tracksA, tracksB, tracksC, programmesA, programmesB, programmesC),
+		Modules:      referenceModules,
+		Tracks:       slices.Concat(referenceTracks, referenceProgrammes),
 		LicencePools: LicencePools,
 	}
 }

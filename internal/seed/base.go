@@ -2,57 +2,16 @@ package seed
 
 // Domains are the nine domains of the Campus and the announced tenth.
 var Domains = []Domain{
-	{Slug: "agilite-et-produit", Title: "Agilité et produit", Position: 1, Status: "published",
-		Summary: "Conduire des produits numériques utiles, en équipe, par itérations courtes et au plus près des usagers.",
-		Description: "Les services publics numériques qui réussissent partent d’un problème réel d’usager et avancent par petites livraisons mesurées. " +
-			"Ce domaine rassemble les méthodes de l’approche produit portée par beta.gouv.fr et les incubateurs ministériels : investigation, " +
-			"équipes autonomes, Scrum et Kanban, mesure d’impact, pilotage par les résultats plutôt que par les livrables. " +
-			"Il s’adresse autant aux équipes qu’aux managers et aux sponsors qui les accompagnent."},
-	{Slug: "communs-et-logiciels-libres", Title: "Communs et logiciels libres", Position: 2, Status: "published",
-		Summary: "Utiliser, publier et contribuer aux logiciels libres et aux communs numériques de l’administration.",
-		Description: "La loi pour une République numérique fait de l’ouverture des codes sources une obligation et la politique de la DINUM encourage " +
-			"l’usage et la contribution aux logiciels libres. Ce domaine couvre les licences, le Socle interministériel de logiciels libres (SILL), " +
-			"la publication sur code.gouv.fr, la communauté BlueHats et la gouvernance des communs numériques partagés entre administrations et au-delà."},
-	{Slug: "cybersecurite", Title: "Cybersécurité", Position: 3, Status: "published",
-		Summary: "Protéger les systèmes d’information et les données de l’État, du bon geste quotidien à la gestion de crise.",
-		Description: "Les administrations sont une cible régulière de rançongiciels, d’hameçonnages et d’intrusions. Avec le Centre de formation " +
-			"à la sécurité des systèmes d’information (CFSSI) de l’ANSSI et ses partenaires, le Campus propose des formations pour tous les agents " +
-			"(hygiène numérique), pour les équipes techniques (homologation, EBIOS Risk Manager, durcissement) et pour les décideurs (gestion de crise cyber)."},
-	{Slug: "data", Title: "Data", Position: 4, Status: "published",
-		Summary: "Ouvrir, partager, exploiter et protéger les données publiques au service des politiques publiques.",
-		Description: "Les données sont au cœur de l’action publique : pilotage, évaluation, ouverture sur data.gouv.fr, échanges entre administrations " +
-			"par API. Ce domaine va de la culture de la donnée pour tous les agents jusqu’aux compétences des data scientists et data engineers, " +
-			"en passant par la protection des données personnelles (RGPD) et la gouvernance des données ministérielles."},
-	{Slug: "design-et-accessibilite", Title: "Design et accessibilité", Position: 5, Status: "published",
-		Summary: "Concevoir des services publics simples, inclusifs et accessibles à toutes et tous.",
-		Description: "Un service public numérique doit pouvoir être utilisé par chacun, y compris les personnes en situation de handicap et les usagers " +
-			"éloignés du numérique. Ce domaine couvre la recherche utilisateur, le design de services, le Système de design de l’État (DSFR), " +
-			"la rédaction claire et le Référentiel général d’amélioration de l’accessibilité (RGAA), obligation légale pour les administrations."},
-	{Slug: "environnement-numerique-de-travail", Title: "Environnement numérique de travail", Position: 6, Status: "published",
-		Summary: "Maîtriser les outils collaboratifs de l’État et travailler efficacement en mode hybride.",
-		Description: "Messagerie Tchap, webconférence de l’État, espaces collaboratifs Resana, France Transfert, suites bureautiques : " +
-			"l’environnement numérique de travail conditionne le quotidien de chaque agent. Ce domaine propose des formations courtes et pratiques, " +
-			"des certifications Pix et des ressources pour animer le travail à distance et en équipe hybride."},
-	{Slug: "numerique-responsable", Title: "Numérique responsable", Position: 7, Status: "published",
-		Summary: "Réduire l’empreinte environnementale du numérique public et le rendre plus sobre et plus inclusif.",
-		Description: "Le numérique représente une part croissante de l’empreinte carbone nationale. La loi REEN et le Référentiel général d’écoconception " +
-			"de services numériques (RGESN) engagent les administrations à concevoir des services sobres, à allonger la durée de vie des équipements " +
-			"et à mesurer leurs impacts. Ce domaine outille les acheteurs, les équipes projet et les décideurs."},
-	{Slug: "technologies-et-infrastructures", Title: "Technologies et infrastructures numériques (dont le cloud)", Position: 8, Status: "published",
-		Summary: "Cloud, réseaux, API et pratiques DevOps pour des infrastructures publiques souveraines et fiables.",
-		Description: "La doctrine « cloud au centre » de l’État, la qualification SecNumCloud, les offres interministérielles (Nubo, Cloud Pi Native) " +
-			"et les pratiques DevOps transforment la manière de construire et d’exploiter les services numériques. Ce domaine accompagne les équipes " +
-			"techniques et les chefs de projet dans ces évolutions, de l’architecture aux opérations."},
-	{Slug: "transformation-numerique", Title: "Transformation numérique", Position: 9, Status: "published",
-		Summary: "Piloter la transformation numérique des administrations : stratégie, projets, achats et conduite du changement.",
-		Description: "Transformer une administration par le numérique demande des compétences de pilotage autant que techniques : stratégie, " +
-			"gouvernance des projets, achat public de solutions numériques, conduite du changement et management des équipes. " +
-			"Ce domaine s’adresse en priorité aux managers et aux cadres dirigeants, avec les écoles de service public partenaires."},
-	{Slug: "intelligence-artificielle", Title: "Intelligence artificielle", Position: 10, Status: "coming",
-		Summary: "Comprendre, évaluer et déployer l’intelligence artificielle dans l’action publique : domaine en préparation.",
-		Description: "Un dixième domaine consacré à l’intelligence artificielle est en préparation avec les partenaires du Campus : " +
-			"culture générale de l’IA, usages des assistants génératifs souverains, évaluation des risques et cadre du règlement européen sur l’IA. " +
-			"Les premiers modules seront annoncés ici ; les inscriptions ne sont pas encore ouvertes."},
+	{Slug: "agilite-et-produit", Title: "Agilité et produit", Position: 1, Status: "published", Summary: "Conduire des produits numériques utiles, en équipe, par itérations courtes et au plus près des usagers.", Description: "Les services publics numériques qui réussissent partent d’un problème réel d’usager et avancent par petites livraisons mesurées. Ce domaine rassemble les méthodes de l’approche produit portée par beta.gouv.fr et les incubateurs ministériels : investigation, équipes autonomes, Scrum et Kanban, mesure d’impact, pilotage par les résultats plutôt que par les livrables. Il s’adresse autant aux équipes qu’aux managers et aux sponsors qui les accompagnent."},
+	{Slug: "communs-et-logiciels-libres", Title: "Communs et logiciels libres", Position: 2, Status: "published", Summary: "Utiliser, publier et contribuer aux logiciels libres et aux communs numériques de l’administration.", Description: "La loi pour une République numérique fait de l’ouverture des codes sources une obligation et la politique de la DINUM encourage l’usage et la contribution aux logiciels libres. Ce domaine couvre les licences, le Socle interministériel de logiciels libres (SILL), la publication sur code.gouv.fr, la communauté BlueHats et la gouvernance des communs numériques partagés entre administrations et au-delà."},
+	{Slug: "cybersecurite", Title: "Cybersécurité", Position: 3, Status: "published", Summary: "Protéger les systèmes d’information et les données de l’État, du bon geste quotidien à la gestion de crise.", Description: "Les administrations sont une cible régulière de rançongiciels, d’hameçonnages et d’intrusions. Avec le Centre de formation à la sécurité des systèmes d’information (CFSSI) de l’ANSSI et ses partenaires, le Campus propose des formations pour tous les agents (hygiène numérique), pour les équipes techniques (homologation, EBIOS Risk Manager, durcissement) et pour les décideurs (gestion de crise cyber)."},
+	{Slug: "data", Title: "Data", Position: 4, Status: "published", Summary: "Ouvrir, partager, exploiter et protéger les données publiques au service des politiques publiques.", Description: "Les données sont au cœur de l’action publique : pilotage, évaluation, ouverture sur data.gouv.fr, échanges entre administrations par API. Ce domaine va de la culture de la donnée pour tous les agents jusqu’aux compétences des data scientists et data engineers, en passant par la protection des données personnelles (RGPD) et la gouvernance des données ministérielles."},
+	{Slug: "design-et-accessibilite", Title: "Design et accessibilité", Position: 5, Status: "published", Summary: "Concevoir des services publics simples, inclusifs et accessibles à toutes et tous.", Description: "Un service public numérique doit pouvoir être utilisé par chacun, y compris les personnes en situation de handicap et les usagers éloignés du numérique. Ce domaine couvre la recherche utilisateur, le design de services, le Système de design de l’État (DSFR), la rédaction claire et le Référentiel général d’amélioration de l’accessibilité (RGAA), obligation légale pour les administrations."},
+	{Slug: "environnement-numerique-de-travail", Title: "Environnement numérique de travail", Position: 6, Status: "published", Summary: "Maîtriser les outils collaboratifs de l’État et travailler efficacement en mode hybride.", Description: "Messagerie Tchap, webconférence de l’État, espaces collaboratifs Resana, France Transfert, suites bureautiques : l’environnement numérique de travail conditionne le quotidien de chaque agent. Ce domaine propose des formations courtes et pratiques, des certifications Pix et des ressources pour animer le travail à distance et en équipe hybride."},
+	{Slug: "numerique-responsable", Title: "Numérique responsable", Position: 7, Status: "published", Summary: "Réduire l’empreinte environnementale du numérique public et le rendre plus sobre et plus inclusif.", Description: "Le numérique représente une part croissante de l’empreinte carbone nationale. La loi REEN et le Référentiel général d’écoconception de services numériques (RGESN) engagent les administrations à concevoir des services sobres, à allonger la durée de vie des équipements et à mesurer leurs impacts. Ce domaine outille les acheteurs, les équipes projet et les décideurs."},
+	{Slug: "technologies-et-infrastructures", Title: "Technologies et infrastructures numériques (dont le cloud)", Position: 8, Status: "published", Summary: "Cloud, réseaux, API et pratiques DevOps pour des infrastructures publiques souveraines et fiables.", Description: "La doctrine « cloud au centre » de l’État, la qualification SecNumCloud, les offres interministérielles (Nubo, Cloud Pi Native) et les pratiques DevOps transforment la manière de construire et d’exploiter les services numériques. Ce domaine accompagne les équipes techniques et les chefs de projet dans ces évolutions, de l’architecture aux opérations."},
+	{Slug: "transformation-numerique", Title: "Transformation numérique", Position: 9, Status: "published", Summary: "Piloter la transformation numérique des administrations : stratégie, projets, achats et conduite du changement.", Description: "Transformer une administration par le numérique demande des compétences de pilotage autant que techniques : stratégie, gouvernance des projets, achat public de solutions numériques, conduite du changement et management des équipes. Ce domaine s’adresse en priorité aux managers et aux cadres dirigeants, avec les écoles de service public partenaires."},
+	{Slug: "intelligence-artificielle", Title: "Intelligence artificielle", Position: 10, Status: "coming", Summary: "Comprendre, évaluer et déployer l’intelligence artificielle dans l’action publique : domaine en préparation.", Description: "Un dixième domaine consacré à l’intelligence artificielle est en préparation avec les partenaires du Campus : culture générale de l’IA, usages des assistants génératifs souverains, évaluation des risques et cadre du règlement européen sur l’IA. Les premiers modules seront annoncés ici ; les inscriptions ne sont pas encore ouvertes."},
 }
 
 // Partners are the schools, international bodies and platforms that deliver the Campus's modules.

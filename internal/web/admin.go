@@ -159,11 +159,10 @@ func adminLoad[T, X any](s *Server, w http.ResponseWriter, r *http.Request, load
 // entity's page.
 func (s *Server) adminSetStatus(entity string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := s.pathID(w, r)
+		id, f, ok := s.postedID(w, r)
 		if !ok {
 			return
 		}
-		f := s.readForm(w, r)
 		to := f.Hidden("etat")
 		back := templates.AdminHref(entity, id)
 		if s.refusedTo(w, r, back, s.store.SetStatus(r.Context(), adminActor(r), entity, id, to)) {

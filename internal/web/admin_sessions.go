@@ -176,16 +176,30 @@ func (s *Server) adminEditSession(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	e := adminSessionStored(x)
-	s.adminRenderSession(w, r, http.StatusOK, e, sf, x)
+	s.adminShowSession(w, r, http.StatusOK, sf, x)
+}
+
+// adminPostSession starts a POST on a session's page: the session and what its page needs (adminLoadSession),
+// then the form posted.
+func (s *Server) adminPostSession(w http.ResponseWriter, r *http.Request) (admin.Session, adminSessionForm, *Form, bool) {
+	cur, sf, ok := s.adminLoadSession(w, r)
+	if !ok {
+		return cur, sf, nil, false
+	}
+	return cur, sf, s.readForm(w, r), true
+}
+
+// adminShowSession renders the page of session x as stored, with status; the capacity or cancellation form in sf
+// may carry a refusal.
+func (s *Server) adminShowSession(w http.ResponseWriter, r *http.Request, status int, sf adminSessionForm, x admin.Session) {
+	s.adminRenderSession(w, r, status, adminSessionStored(x), sf, x)
 }
 
 func (s *Server) adminUpdateSession(w http.ResponseWriter, r *http.Request) {
-	cur, sf, ok := s.adminLoadSession(w, r)
+	cur, sf, f, ok := s.adminPostSession(w, r)
 	if !ok {
 		return
 	}
-	f := s.readForm(w, r)
 	in := adminReadSession(f)
 	// The module and the capacity are not edited here.
 	in.Module, in.Capacity = cur.Module, strconv.Itoa(cur.Capacity)
@@ -210,11 +224,10 @@ func (s *Server) adminUpdateSession(w http.ResponseWriter, r *http.Request) {
 // adminSessionCapacity changes the capacity of a session through the enrolment rules (raising it promotes
 // from the waitlist; lowering it below the seats taken is refused), recorded in the audit log by the same transaction.
 func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
-	cur, sf, ok := s.adminLoadSession(w, r)
+	cur, sf, f, ok := s.adminPostSession(w, r)
 	if !ok {
 		return
 	}
-	f := s.readForm(w, r)
 	capacity := f.Int("capacity", "Nouvelle capacité", 1, admin.MaxCapacity, true)
 	if f.Valid() && capacity != cur.Capacity {
 		promoted, err := s.store.ChangeCapacity(r.Context(), adminActor(r), cur.ID, capacity)
@@ -237,24 +250,21 @@ func (s *Server) adminSessionCapacity(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, adminSessionPath(cur.ID), http.StatusSeeOther)
 		return
 	}
-	e := adminSessionStored(cur)
 	sf.capacity = f.State()
-	s.adminRenderSession(w, r, http.StatusUnprocessableEntity, e, sf, cur)
+	s.adminShowSession(w, r, http.StatusUnprocessableEntity, sf, cur)
 }
 
 // adminCancelSession cancels a session that has not started (every enrolled agent is told, by the enrolment
 // rules), recorded in the audit log by the same transaction.
 func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
-	cur, sf, ok := s.adminLoadSession(w, r)
+	cur, sf, f, ok := s.adminPostSession(w, r)
 	if !ok {
 		return
 	}
-	f := s.readForm(w, r)
 	f.Checked("confirm", true, "Cochez la case pour confirmer l’annulation.")
 	if !f.Valid() {
-		e := adminSessionStored(cur)
 		sf.cancel = f.State()
-		s.adminRenderSession(w, r, http.StatusUnprocessableEntity, e, sf, cur)
+		s.adminShowSession(w, r, http.StatusUnprocessableEntity, sf, cur)
 		return
 	}
 	cancelled, err := s.store.CancelSession(r.Context(), adminActor(r), cur.ID)

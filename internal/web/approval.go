@@ -153,11 +153,10 @@ func (s *Server) renderTeamApprovals(w http.ResponseWriter, r *http.Request, sta
 
 func (s *Server) teamDecide(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, ok := s.pathID(w, r)
+	id, f, ok := s.postedID(w, r)
 	if !ok {
 		return
 	}
-	f := s.readForm(w, r)
 	if !u.Verified() {
 		s.fail(w, r, apperr.ErrNotFound)
 		return

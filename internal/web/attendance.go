@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"codeberg.org/go-pdf/fpdf"
 	"github.com/go-chi/chi/v5"
 
 	"campus/internal/apperr"
@@ -123,18 +122,7 @@ func (s *Server) sheet(w http.ResponseWriter, r *http.Request, id int64, back, p
 // place, a row per participant with room to sign, and the trainer's signature.
 func sheetPDFBytes(ro enrolment.Roster, slot enrolment.Slot, font [2][]byte) ([]byte, error) {
 	title := "Feuille d’émargement – " + ro.Module.Title + ", " + slot.Label()
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetTitle(title, true)
-	pdf.SetAuthor(templates.SiteName, true)
-	pdf.SetCreator(templates.SiteName, true)
-	pdf.SetLang("fr-FR")
-	pdf.AddUTF8FontFromBytes("DejaVu", "", font[0])
-	pdf.AddUTF8FontFromBytes("DejaVu", "B", font[1])
-	pdf.SetMargins(20, 20, 20)
-	pdf.SetAutoPageBreak(true, 20)
-	pdf.AddPage()
-	brandBlock(pdf, 20, 20)
-	pdf.SetXY(20, 52)
+	pdf := newPDF(title, font, 20, true)
 	pdf.SetFont("DejaVu", "B", 18)
 	pdf.CellFormat(0, 10, "Feuille d’émargement", "", 1, "L", false, 0, "")
 	pdf.SetFont("DejaVu", "B", 12)
@@ -233,11 +221,10 @@ func (s *Server) absencePage(w http.ResponseWriter, r *http.Request) {
 // declareAbsence records it: cancelled before the cut-off (the seat to the waitlist), excused after.
 func (s *Server) declareAbsence(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, ok := s.pathID(w, r)
+	id, f, ok := s.postedID(w, r)
 	if !ok {
 		return
 	}
-	f := s.readForm(w, r)
 	reason := f.Multiline("raison", "Raison de l’absence", enrolment.MaxAbsenceReason, true)
 	if f.Valid() {
 		_, what, err := s.store.DeclareAbsence(r.Context(), u.ID, id, reason)

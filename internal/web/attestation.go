@@ -212,26 +212,13 @@ func (s *Server) attestationVerification(r *http.Request, e enrolment.Enrolment)
 func attestationPDFBytes(e enrolment.Enrolment, font [2][]byte, verify string, qr [][]bool) ([]byte, error) {
 	title := "Attestation de formation – " + e.Module.Title
 	issued := attestationDate(e)
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetTitle(title, true)
+	pdf := newPDF(title, font, 25, false)
 	pdf.SetSubject("Attestation de formation n° "+attestationNumber(e)+", vérifiable à l’adresse "+verify, true)
-	pdf.SetAuthor(templates.SiteName, true)
-	pdf.SetCreator(templates.SiteName, true)
 	pdf.SetProducer("codeberg.org/go-pdf/fpdf", false)
 	pdf.SetKeywords("attestation de formation, Campus du numérique public, DINUM", true)
-	pdf.SetLang("fr-FR")
 	pdf.SetCreationDate(issued)
 	pdf.SetModificationDate(issued)
 	pdf.SetXmpMetadata(attestationXMP(title, issued, verify))
-	pdf.AddUTF8FontFromBytes("DejaVu", "", font[0])
-	pdf.AddUTF8FontFromBytes("DejaVu", "B", font[1])
-	pdf.SetMargins(25, 20, 25)
-	pdf.SetAutoPageBreak(false, 20)
-	pdf.AddPage()
-
-	// The State's brand block, as the DSFR's fr-logo: "République française" in capitals, the motto below.
-	brandBlock(pdf, 25, 20)
-	pdf.SetXY(25, 52)
 	pdf.SetFont("DejaVu", "B", 11)
 	pdf.CellFormat(0, 6, templates.SiteName, "", 1, "L", false, 0, "")
 	pdf.SetFont("DejaVu", "", 10)
@@ -276,6 +263,26 @@ func attestationPDFBytes(e enrolment.Enrolment, font [2][]byte, verify string, q
 		return nil, fmt.Errorf("attestation PDF: %w", err)
 	}
 	return finishPDF(buf.Bytes())
+}
+
+// newPDF starts an A4 PDF of the Campus in French (/Lang fr-FR): its title, author and creator, the DejaVu fonts
+// (regular and bold), margin on the left and right (20 mm at the top and bottom, with or without automatic page
+// breaks), and its first page headed by the State's brand block, as the DSFR's fr-logo ("République française"
+// in capitals, the motto below), the cursor under it.
+func newPDF(title string, font [2][]byte, margin float64, autoBreak bool) *fpdf.Fpdf {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetTitle(title, true)
+	pdf.SetAuthor(templates.SiteName, true)
+	pdf.SetCreator(templates.SiteName, true)
+	pdf.SetLang("fr-FR")
+	pdf.AddUTF8FontFromBytes("DejaVu", "", font[0])
+	pdf.AddUTF8FontFromBytes("DejaVu", "B", font[1])
+	pdf.SetMargins(margin, 20, margin)
+	pdf.SetAutoPageBreak(autoBreak, 20)
+	pdf.AddPage()
+	brandBlock(pdf, margin, 20)
+	pdf.SetXY(margin, 52)
+	return pdf
 }
 
 // brandBlock draws the State's brand block at (x, y) as the DSFR's logo lays it out: the Marianne, "RÉPUBLIQUE

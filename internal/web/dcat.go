@@ -60,15 +60,14 @@ func (s *Server) dcatCatalog(r *http.Request) (ld, error) {
 	}
 	publisher := ld{"@type": "foaf:Organization", "foaf:name": lheo.LegalName, "@id": "https://annuaire-entreprises.data.gouv.fr/etablissement/" + lheo.SIRET}
 	contact := ld{"@type": "vcard:Organization", "vcard:fn": lheo.Name, "vcard:hasEmail": ref("mailto:" + lheo.ContactEmail)}
-	common := func(d ld) ld {
-		d["@type"] = "dcat:Dataset"
-		d["dct:publisher"] = publisher
-		d["dcat:contactPoint"] = contact
-		d["dct:license"] = ref(licenceURL)
-		d["dct:language"] = ref(euLanguage)
-		d["dct:accrualPeriodicity"] = ref(euFrequency + "CONT") // continuously updated
-		d["dcat:landingPage"] = ref(base + "/donnees-ouvertes")
-		return d
+	// dataset describes one of the datasets, with what they share.
+	dataset := func(anchor, identifier, title, description string, keywords []string, temporal ld, distributions ...ld) ld {
+		return ld{"@id": base + "/donnees-ouvertes#" + anchor, "@type": "dcat:Dataset", "dct:identifier": identifier,
+			"dct:title": title, "dct:description": description, "dcat:keyword": keywords, "dct:temporal": temporal,
+			"dcat:distribution": distributions, "dct:publisher": publisher, "dcat:contactPoint": contact,
+			"dct:license": ref(licenceURL), "dct:language": ref(euLanguage),
+			"dct:accrualPeriodicity": ref(euFrequency + "CONT"), // continuously updated
+			"dcat:landingPage":       ref(base + "/donnees-ouvertes")}
 	}
 	return ld{
 		"@context": ld{"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/", "foaf": "http://xmlns.com/foaf/0.1/",
@@ -79,27 +78,19 @@ func (s *Server) dcatCatalog(r *http.Request) (ld, error) {
 		"dct:publisher":   publisher, "dct:license": ref(licenceURL), "dct:language": ref(euLanguage),
 		"foaf:homepage": ref(base + "/"),
 		"dcat:dataset": []ld{
-			common(ld{"@id": base + "/donnees-ouvertes#jeu-catalogue", "dct:identifier": base + "/api/catalogue.json",
-				"dct:title": "Catalogue de formation du Campus du numérique public",
-				"dct:description": "Les formations publiées (modules, parcours, programmes sur mesure) avec leurs sessions datées : " +
+			dataset("jeu-catalogue", base+"/api/catalogue.json", "Catalogue de formation du Campus du numérique public",
+				"Les formations publiées (modules, parcours, programmes sur mesure) avec leurs sessions datées : "+
 					"domaines, formats, niveaux, durées, publics, partenaires, lieux et places. Couverture : les sessions à venir.",
-				"dcat:keyword": []string{"formation", "numérique", "fonction publique", "agents publics", "LHÉO"},
-				"dct:temporal": period(from, to),
-				"dcat:distribution": []ld{
-					distribution(base, "/api/catalogue.json", "Catalogue (JSON)", "JSON", "application/json", ""),
-					distribution(base, "/api/catalogue.csv", "Catalogue (CSV)", "CSV", "text/csv", base+"/api/catalogue.schema.json"),
-					distribution(base, "/api/lheo.xml", "Catalogue au format LHÉO 2.3", "XML", "application/xml", lheo.Namespace),
-				}}),
-			common(ld{"@id": base + "/donnees-ouvertes#jeu-bilan", "dct:identifier": base + "/bilan/donnees.json",
-				"dct:title": "Bilan du Campus du numérique public",
-				"dct:description": "Agents formés, inscriptions et formations suivies par domaine, public, format et mois, licences, formateurs. " +
+				[]string{"formation", "numérique", "fonction publique", "agents publics", "LHÉO"}, period(from, to),
+				distribution(base, "/api/catalogue.json", "Catalogue (JSON)", "JSON", "application/json", ""),
+				distribution(base, "/api/catalogue.csv", "Catalogue (CSV)", "CSV", "text/csv", base+"/api/catalogue.schema.json"),
+				distribution(base, "/api/lheo.xml", "Catalogue au format LHÉO 2.3", "XML", "application/xml", lheo.Namespace)),
+			dataset("jeu-bilan", base+"/bilan/donnees.json", "Bilan du Campus du numérique public",
+				"Agents formés, inscriptions et formations suivies par domaine, public, format et mois, licences, formateurs. "+
 					"Les effectifs de 1 à 4 personnes ne sont pas publiés (secret statistique).",
-				"dcat:keyword": []string{"formation", "numérique", "fonction publique", "bilan", "statistiques"},
-				"dct:temporal": period(first, now),
-				"dcat:distribution": []ld{
-					distribution(base, "/bilan/donnees.csv", "Bilan (CSV)", "CSV", "text/csv", base+"/bilan/donnees.schema.json"),
-					distribution(base, "/bilan/donnees.json", "Bilan (JSON)", "JSON", "application/json", ""),
-				}}),
+				[]string{"formation", "numérique", "fonction publique", "bilan", "statistiques"}, period(first, now),
+				distribution(base, "/bilan/donnees.csv", "Bilan (CSV)", "CSV", "text/csv", base+"/bilan/donnees.schema.json"),
+				distribution(base, "/bilan/donnees.json", "Bilan (JSON)", "JSON", "application/json", "")),
 		},
 	}, nil
 }

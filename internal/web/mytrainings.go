@@ -104,11 +104,10 @@ func (s *Server) cancelView(r *http.Request, e enrolment.Enrolment) templates.Ca
 // transaction. A refusal (cut-off, started session) shows the confirmation page again with its reason.
 func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
-	id, ok := s.pathID(w, r)
+	id, _, ok := s.postedID(w, r) // the form is read to bound the body
 	if !ok {
 		return
 	}
-	s.readForm(w, r) // bounds the body
 	e, err := s.store.CancelEnrolment(r.Context(), u.ID, id)
 	if ref, _ := refused(err); ref != nil {
 		cur, lerr := s.store.Enrolment(r.Context(), id)

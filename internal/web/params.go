@@ -101,3 +101,12 @@ func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	}
 	return id, true
 }
+
+// postedID reads the {id} of a POST's URL like pathID, then its form (readForm).
+func (s *Server) postedID(w http.ResponseWriter, r *http.Request) (int64, *Form, bool) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return 0, nil, false
+	}
+	return id, s.readForm(w, r), true
+}

@@ -145,11 +145,10 @@ func (s *Server) adminSurveys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
+	id, f, ok := s.postedID(w, r)
 	if !ok {
 		return
 	}
-	f := s.readForm(w, r)
 	decision := f.Text("decision", "Décision", 10, true)
 	if decision != "publier" && decision != "ecarter" {
 		s.flashTo(w, r, "/admin/avis", "error", "Choisissez « Publier » ou « Écarter ».")
