@@ -41,8 +41,8 @@ func TestRun_UserGrant(t *testing.T) {
 	if err := run(ctx, []string{"user", "grant", "admin", "Camille.Martin@numerique.gouv.fr"}, vars, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if u, _, _ := store.UserByEmail(ctx, email); u.Role != account.RoleAdmin {
-		t.Errorf("role = %q after grant", u.Role)
+	if u, _, err := store.UserByEmail(ctx, email); err != nil || u.Role != account.RoleAdmin {
+		t.Errorf("role = %q after grant (%v)", u.Role, err)
 	}
 	if !strings.Contains(out.String(), "a maintenant le rôle admin") {
 		t.Errorf("output %q", out.String())

@@ -136,8 +136,7 @@ func TestTwoInstances(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	var stored int
-	testdb.Row(t, store, `SELECT count(*) FROM sessions WHERE token = $1`, session.Value).Scan(&stored)
+	stored := testdb.Int(t, store, `SELECT count(*) FROM sessions WHERE token = $1`, session.Value)
 	if stored != 0 {
 		t.Error("the session signed out on B is still stored")
 	}

@@ -78,8 +78,7 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 	}
 	d.reply = "/devenir-formateur/precisions/" + tok
 
-	var partner int64
-	testdb.Row(t, s, `SELECT id FROM partners WHERE slug = 'openclassrooms'`).Scan(&partner)
+	partner := testdb.Int64(t, s, `SELECT id FROM partners WHERE slug = 'openclassrooms'`)
 	now := time.Now().In(catalogue.Paris)
 	if d.pool, err = s.CreateLicencePool(ctx, licence.NewPool{PartnerID: partner, Name: "Lot d’essai", Size: 3, GrantLabel: "Essai",
 		ValidFrom: now.AddDate(0, 0, -1), ValidUntil: now.AddDate(0, 6, 0)}, me); err != nil {
@@ -105,14 +104,7 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, fhash, 0, noMail("alix@exemple.gouv.fr")); err != nil {
 		t.Fatal(err)
 	}
-	var modules []int64
-	rows, _ := s.Pool().Query(ctx, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 3`)
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		modules = append(modules, id)
-	}
-	rows.Close()
+	modules := testdb.Column[int64](t, s, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 3`)
 
 	for _, c := range []programme.Change{{To: programme.StatusStudy, Note: "À voir"},
 		{To: programme.StatusProposed, Title: "La donnée à la DINUM", Proposal: "Trois modules.", Message: "Voici notre proposition.", Modules: modules}} {
@@ -179,9 +171,8 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 
 	// Without JavaScript: a licence asked from a module's page lands on the agent's licences.
 	t.Run("licence-sans-javascript", func(t *testing.T) {
-		var module string
-		testdb.Row(t, store, `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
-			WHERE p.slug = 'pix' AND m.status = 'published' ORDER BY m.id LIMIT 1`).Scan(&module)
+		module := testdb.String(t, store, `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
+			WHERE p.slug = 'pix' AND m.status = 'published' ORDER BY m.id LIMIT 1`)
 		tb := b.open(t, "/modules/"+module, tabOptions{width: 1280, height: 900, noJS: true})
 		if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(`#licence form button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(`main table`))); err != nil {

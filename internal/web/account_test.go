@@ -55,7 +55,7 @@ func TestProfile(t *testing.T) {
 		if p = b.follow(p); !strings.Contains(text(p.doc.Find(".fr-alert--success")), "enregistrées") {
 			t.Error("no confirmation")
 		}
-		if got, _ := store.UserByID(context.Background(), u.ID); got.UsualName != "Martin-Durand" || !got.Verified() || got.Email != u.Email {
+		if got := userByID(t, store, u.ID); got.UsualName != "Martin-Durand" || !got.Verified() || got.Email != u.Email {
 			t.Errorf("saved: %+v", got)
 		}
 	})
@@ -108,8 +108,8 @@ func TestProfile(t *testing.T) {
 		for _, c := range []*browser{b, second} {
 			expectRedirect(t, c.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
 		}
-		if n, _ := store.CountSessions(context.Background(), u.ID); n != 0 {
-			t.Errorf("%d sessions left", n)
+		if n, err := store.CountSessions(context.Background(), u.ID); err != nil || n != 0 {
+			t.Errorf("%d sessions left (%v)", n, err)
 		}
 	})
 }
@@ -229,9 +229,7 @@ func TestDevMails(t *testing.T) {
 
 func TestProConnect(t *testing.T) {
 	t.Parallel()
-	store := testdb.Seeded(t)
-	fake := proconnecttest.New(t)
-	srv := accountServer(t, store, proConnectEnv(fake))
+	store, fake, srv := proConnectPortal(t)
 	email := uniqueEmail("proconnect")
 	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + email, Email: email, GivenName: "Jeanne", UsualName: "Durand", SIRET: "13002526500013"})
 
@@ -261,7 +259,7 @@ func TestProConnect(t *testing.T) {
 	// A second sign-in finds the same account by sub.
 	b = newBrowser(t, srv)
 	expectRedirect(t, signIn(b), http.StatusSeeOther, "/compte")
-	if again, _, _ := store.UserByEmail(context.Background(), email); again.ID != u.ID {
+	if again := userByEmail(t, store, email); again.ID != u.ID {
 		t.Error("a second ProConnect sign-in created another account")
 	}
 
@@ -270,7 +268,7 @@ func TestProConnect(t *testing.T) {
 		fake.SignIn(proconnecttest.Identity{Sub: "sub-" + existing.Email, Email: existing.Email, GivenName: "Camille"})
 		b := newBrowser(t, srv)
 		expectRedirect(t, signIn(b), http.StatusSeeOther, "/compte")
-		if got, _ := store.UserByID(context.Background(), existing.ID); got.ProConnectSub != "sub-"+existing.Email || got.HasPassword {
+		if got := userByID(t, store, existing.ID); got.ProConnectSub != "sub-"+existing.Email || got.HasPassword {
 			t.Errorf("existing account not linked, or its password kept: %+v", got)
 		}
 	})

@@ -77,7 +77,7 @@ func TestAdmin_UsersAndRoles(t *testing.T) {
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(formMessage(p), "votre propre rôle") {
 		t.Errorf("self demotion: %d %q", p.status, formMessage(p))
 	}
-	if u, _ := store.UserByID(ctx, me.ID); u.Role != account.RoleAdmin {
+	if u := userByID(t, store, me.ID); u.Role != account.RoleAdmin {
 		t.Errorf("the admin lost their role: %s", u.Role)
 	}
 	if p := adm.get("/admin/utilisateurs/999999999"); p.status != http.StatusNotFound {

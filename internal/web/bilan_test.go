@@ -311,8 +311,7 @@ func TestBilan_SmallCountsHidden(t *testing.T) {
 	if rows.Err() != nil || len(modules) != 3 {
 		t.Fatalf("%d modules: %v", len(modules), rows.Err())
 	}
-	var existing int
-	testdb.Row(t, store, `SELECT count(*) FROM enrolments`).Scan(&existing)
+	existing := testdb.Int(t, store, `SELECT count(*) FROM enrolments`)
 	if existing != 0 {
 		t.Fatalf("the seed has %d enrolments: the figures below assume none", existing)
 	}

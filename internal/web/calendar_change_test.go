@@ -188,7 +188,7 @@ func TestCalendar_MovedMultiDayAndCancelled(t *testing.T) {
 	if got := text(admin.follow(p).doc.Find(".fr-alert")); !strings.Contains(got, "1 personne inscrite ou en attente en est prévenue par courriel") {
 		t.Errorf("flash: %q", got)
 	}
-	ms, _ := store.RecentMails(ctx, u.Email, 1)
+	ms := recentMails(t, store, u.Email, 1)
 	if len(ms) != 1 || ms[0].Kind != enrolment.KindSessionChanged || !strings.Contains(ms[0].Body, "avant : "+catalogue.Schedule(start, end)) ||
 		!strings.Contains(ms[0].Body, "désormais : "+catalogue.Schedule(start.Add(30*time.Minute), end.Add(30*time.Minute))) ||
 		!strings.Contains(ms[0].Body, testBase+file) {

@@ -201,8 +201,7 @@ func TestHead_EveryGetRoute(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
 	srv, _, _ := loggedServer(t, store, nil)
-	var moduleSlug string
-	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+	moduleSlug := testdb.String(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`)
 	for _, path := range []string{"/healthz", "/readyz", "/", "/catalogue", "/catalogue?q=donnees", "/modules/" + moduleSlug, "/domaines/cybersecurite"} {
 		req, _ := http.NewRequest(http.MethodHead, srv.URL+path, nil)
 		res, err := http.DefaultTransport.RoundTrip(req)
@@ -317,8 +316,7 @@ func TestLogs_NoSecrets(t *testing.T) {
 	expectRedirect(t, b.post("/devenir-formateur", url.Values{"given_name": {"Dominique"}, "usual_name": {"Formatrice"}, "email": {applicant},
 		"kind": {"externe"}, "organisation": {"Association"}, "domains": {"data"}, "modules": {"Atelier"}, "availability": {"Un jour par mois"},
 		"consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
-	var application int64
-	testdb.Row(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, applicant).Scan(&application)
+	application := testdb.Int64(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, applicant)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	admin.post("/admin/formateurs/"+id64(application)+"/decision", url.Values{"decision": {"demander-precisions"}, "message": {"Quelles formations ?"}})
 	_, reply := lastMail(t, store, applicant)
@@ -413,8 +411,7 @@ func TestDatabaseDown_ServiceUnavailable(t *testing.T) {
 	testdb.Exec(t, store, `DROP TRIGGER refuse_sessions ON sessions`)
 
 	// The database goes away.
-	var name string
-	testdb.Row(t, store, `SELECT current_database()`).Scan(&name)
+	name := testdb.String(t, store, `SELECT current_database()`)
 	admin, err := pgx.Connect(ctx, testdb.Require(t))
 	if err != nil {
 		t.Fatal(err)

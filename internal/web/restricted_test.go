@@ -35,8 +35,7 @@ func restrictedProgramme(t *testing.T, store *postgres.Store, administration, co
 	if err != nil {
 		t.Fatal(err)
 	}
-	var module int64
-	testdb.Row(t, store, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
+	module := testdb.Int64(t, store, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`)
 	actor := admin.Actor{Name: "test"}
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
@@ -219,8 +218,7 @@ func TestRestrictedProgrammes_NotPublic(t *testing.T) {
 	if _, err := store.Pool().Exec(ctx, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'domain', 'interieur.gouv.fr')`, trackID); err != nil {
 		t.Fatal(err)
 	}
-	var slug string
-	testdb.Row(t, store, `SELECT slug FROM tracks WHERE id = $1`, trackID).Scan(&slug)
+	slug := testdb.String(t, store, `SELECT slug FROM tracks WHERE id = $1`, trackID)
 	insider, u := agentAt(t, srv, store, at("interieur.gouv.fr"))
 	if p := reserved(insider); !strings.Contains(text(p.doc.Find("main h2")), title) {
 		t.Fatalf("the insider does not see the programme: %q", text(p.doc.Find("main")))
@@ -282,8 +280,7 @@ func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
 		!strings.Contains(text(p.doc.Find("#acces")), "Sa liste est vide : personne ne le voit.") {
 		t.Fatalf("no access list on the restricted programme's page: %q", text(p.doc.Find(sel)))
 	}
-	var public int64
-	testdb.Row(t, store, `SELECT id FROM tracks WHERE NOT restricted ORDER BY id LIMIT 1`).Scan(&public)
+	public := testdb.Int64(t, store, `SELECT id FROM tracks WHERE NOT restricted ORDER BY id LIMIT 1`)
 	if p := admin.get("/admin/parcours/" + strconv.FormatInt(public, 10)); p.doc.Find("textarea#access").Length() != 0 {
 		t.Error("a public track's page has an access list")
 	}

@@ -293,8 +293,7 @@ func TestOpenData(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	var published int
-	testdb.Row(t, store, `SELECT (SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published')`).Scan(&published)
+	published := testdb.Int(t, store, `SELECT (SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published')`)
 
 	fetch := func(path string) (*http.Response, []byte) {
 		res, err := srv.Client().Get(srv.URL + path)

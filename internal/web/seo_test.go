@@ -95,10 +95,9 @@ func TestSitemapXML(t *testing.T) {
 			}
 		}
 	}
-	var published int
-	testdb.Row(t, store, `SELECT
+	published := testdb.Int(t, store, `SELECT
 		(SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published') +
-		(SELECT count(*) FROM partners WHERE status = 'published') + (SELECT count(*) FROM domains WHERE status IN ('published', 'coming'))`).Scan(&published)
+		(SELECT count(*) FROM partners WHERE status = 'published') + (SELECT count(*) FROM domains WHERE status IN ('published', 'coming'))`)
 	if n := kinds["modules"] + kinds["parcours"] + kinds["programmes-sur-mesure"] + kinds["partenaires"] + kinds["domaines"]; n != published {
 		t.Errorf("sitemap lists %d catalogue pages (%v), the database publishes %d", n, kinds, published)
 	}

@@ -48,8 +48,7 @@ func TestSession_UnchangedNotWritten(t *testing.T) {
 	// A change to the session (here: signing out) is written.
 	v3, _ := row()
 	b.post("/deconnexion", nil)
-	var n int
-	testdb.Row(t, store, `SELECT count(*) FROM sessions WHERE user_id = $1 AND xmin::text = $2`, u.ID, v3).Scan(&n)
+	n := testdb.Int(t, store, `SELECT count(*) FROM sessions WHERE user_id = $1 AND xmin::text = $2`, u.ID, v3)
 	if n != 0 {
 		t.Error("signing out left the session row as it was")
 	}

@@ -109,8 +109,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 	expectRedirect(t, agent.post("/devenir-formateur", url.Values{"given_name": {"Camille"}, "usual_name": {"Martin"}, "email": {u.Email},
 		"kind": {"interne"}, "organisation": {"DINUM"}, "domains": {"data", "cybersecurite"}, "modules": {"Initiation SQL"},
 		"availability": {"Un jour par mois"}, "community": {"oui"}, "consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
-	var id int64
-	testdb.Row(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, u.Email).Scan(&id)
+	id := testdb.Int64(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, u.Email)
 	page := "/admin/formateurs/" + strconv.FormatInt(id, 10)
 
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -147,8 +146,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 	if m, _ := lastMail(t, store, u.Email); m.Kind != "trainer_application_accepted" || !strings.Contains(m.Body, "Bienvenue !") {
 		t.Errorf("acceptance mail: %s", m.Kind)
 	}
-	var audited int
-	testdb.Row(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'trainer_application' AND entity_id = $1`, id).Scan(&audited)
+	audited := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'trainer_application' AND entity_id = $1`, id)
 	if audited != 2 {
 		t.Errorf("%d audit entries for the two decisions", audited)
 	}
@@ -161,8 +159,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 	if space.status != http.StatusOK || !strings.Contains(text(space.doc.Find("main")), "Aucune session à venir") {
 		t.Fatalf("trainer space: %d", space.status)
 	}
-	var sessionID string
-	testdb.Row(t, store, `SELECT id::text FROM module_sessions WHERE status = 'scheduled' AND starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
+	sessionID := testdb.String(t, store, `SELECT id::text FROM module_sessions WHERE status = 'scheduled' AND starts_at > now() ORDER BY starts_at LIMIT 1`)
 	// The back-office's session form gives the session to the trainer.
 	if _, err := store.Pool().Exec(ctx, `UPDATE module_sessions SET trainer_id = $2 WHERE id = $1::bigint`, sessionID, u.ID); err != nil {
 		t.Fatal(err)
@@ -277,8 +274,7 @@ func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
 	squatter := newBrowser(t, srv)
 	squatter.post("/inscription", url.Values{"email": {email}, "password": {goodPassword}, "given_name": {"Eve"},
 		"usual_name": {"Pirate"}, "administration": {"Aucune"}, "consent": {"oui"}})
-	var squatted int
-	testdb.Row(t, store, `SELECT count(*) FROM users WHERE email = $1 AND password_hash IS NOT NULL AND email_verified_at IS NULL`, email).Scan(&squatted)
+	squatted := testdb.Int(t, store, `SELECT count(*) FROM users WHERE email = $1 AND password_hash IS NOT NULL AND email_verified_at IS NULL`, email)
 	if squatted != 1 {
 		t.Fatal("the unproven account was not made")
 	}

@@ -287,8 +287,7 @@ func TestErrors(t *testing.T) {
 	}
 
 	t.Run("Gone", func(t *testing.T) {
-		var slug string
-		testdb.Row(t, store, `SELECT slug FROM modules ORDER BY id DESC LIMIT 1`).Scan(&slug)
+		slug := testdb.String(t, store, `SELECT slug FROM modules ORDER BY id DESC LIMIT 1`)
 		testdb.Exec(t, store, `UPDATE modules SET status = 'archived' WHERE slug = $1`, slug)
 		defer testdb.Exec(t, store, `UPDATE modules SET status = 'published' WHERE slug = $1`, slug)
 		if p := get(t, srv, "/modules/"+slug); p.status != http.StatusGone || !strings.Contains(p.body, "archivé") {
