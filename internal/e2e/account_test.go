@@ -173,16 +173,8 @@ func TestAccessibility_AccountPages(t *testing.T) {
 		})
 		t.Run("inscription-erreurs/"+size.name, func(t *testing.T) {
 			tb := b.open(t, "/inscription", size.o)
-			err := chromedp.Do(tb.ctx,
-				chromedp.SetValue(chromedp.CSS("#given_name"), "Camille"),
-				chromedp.SetValue(chromedp.CSS("#email"), "pas-une-adresse"),
-				chromedp.SetValue(chromedp.CSS("#password"), "court"),
-				chromedp.Click(chromedp.CSS(`main form[action="/inscription"] button[type=submit]`)),
-				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`)),
-			)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tb.sentBack(t, fill(map[string]string{"#given_name": "Camille", "#email": "pas-une-adresse", "#password": "court"}),
+				chromedp.Click(chromedp.CSS(`main form[action="/inscription"] button[type=submit]`)))
 			if n := eval[int](t, tb, `document.querySelectorAll(".fr-input-group--error").length`); n != 4 {
 				t.Errorf("%d fields in error, want 4 (usual_name, administration, email, password)", n)
 			}

@@ -111,10 +111,7 @@ func TestAccessibility_SurveyPages(t *testing.T) {
 		})
 		t.Run("avis-erreur/"+size.name, func(t *testing.T) {
 			tb := ag.open(t, "/mes-formations/"+itoa64(out.Enrolment.ID)+"/avis", size.o)
-			if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
-				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
-				t.Fatal(err)
-			}
+			tb.sentBack(t, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
 			scan(t, tb, "avis-erreur-"+size.name)
 		})
 		t.Run("admin-avis/"+size.name, func(t *testing.T) {

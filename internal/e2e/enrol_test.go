@@ -163,11 +163,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 	for _, size := range sizes {
 		t.Run("module-erreur/"+size.name, func(t *testing.T) {
 			tb := b.open(t, "/modules/"+slug8, size.o)
-			if err := chromedp.Do(tb.ctx,
-				chromedp.Click(chromedp.CSS(`#inscription form button[type=submit]`)),
-				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
-				t.Fatal(err)
-			}
+			tb.sentBack(t, chromedp.Click(chromedp.CSS(`#inscription form button[type=submit]`)))
 			if n := eval[int](t, tb, `document.querySelectorAll("#session-group.fr-fieldset--error .fr-message--error").length`); n != 1 {
 				t.Fatalf("%d field errors", n)
 			}

@@ -155,9 +155,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 		for _, size := range sizes {
 			t.Run(f.name+"/"+size.name, func(t *testing.T) {
 				tb := b.open(t, f.path, size.o)
-				if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(f.form)), chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
-					t.Fatal(err)
-				}
+				tb.sentBack(t, chromedp.Click(chromedp.CSS(f.form)))
 				if n := eval[int](t, tb, `document.querySelectorAll(".fr-input-group--error, .fr-fieldset--error, .fr-checkbox-group--error").length`); n < 4 {
 					t.Errorf("%d fields in error", n)
 				}
@@ -219,9 +217,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 		t.Run(f.name, func(t *testing.T) {
 			tb := b.open(t, f.path, desktop)
 			if f.script != "" {
-				if err := chromedp.Do(tb.ctx, chromedp.Evaluate[chromedp.Void](f.script), chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
-					t.Fatal(err)
-				}
+				tb.sentBack(t, chromedp.Evaluate[chromedp.Void](f.script))
 			}
 			if n := eval[int](t, tb, `document.querySelectorAll("#erreurs-formulaire").length`); n != 1 {
 				t.Fatalf("%d error summaries", n)

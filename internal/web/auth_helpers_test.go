@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/PuerkitoBio/goquery"
-
 	"campus/internal/account"
 	"campus/internal/config"
 	"campus/internal/mail"
@@ -92,13 +90,7 @@ func (b *browser) do(req *http.Request) page {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(body)))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return page{status: res.StatusCode, header: res.Header, doc: doc, body: string(body)}
+	return readPage(b.t, res)
 }
 
 func (b *browser) get(path string) page {

@@ -208,10 +208,10 @@ func TestHead_EveryGetRoute(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(res.Body)
+		body, err := io.ReadAll(res.Body)
 		res.Body.Close()
-		if res.StatusCode != http.StatusOK || len(body) != 0 {
-			t.Errorf("HEAD %s: %d with %d bytes, want 200 without a body", path, res.StatusCode, len(body))
+		if err != nil || res.StatusCode != http.StatusOK || len(body) != 0 {
+			t.Errorf("HEAD %s: %d with %d bytes (%v), want 200 without a body", path, res.StatusCode, len(body), err)
 		}
 	}
 	// A route with no GET is still a 405 (the French page), not a 200.

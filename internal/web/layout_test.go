@@ -225,10 +225,10 @@ func TestLayout_StylesheetsWithinBudget(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(res.Body)
+		body, err := io.ReadAll(res.Body)
 		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %d", href, res.StatusCode)
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d (%v)", href, res.StatusCode, err)
 		}
 		if m := s.AttrOr("media", "all"); m == "all" || m == "screen" {
 			blocking += len(body)
@@ -238,7 +238,9 @@ func TestLayout_StylesheetsWithinBudget(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				body, _ = io.ReadAll(zr)
+				if body, err = io.ReadAll(zr); err != nil {
+					t.Fatal(err)
+				}
 			}
 			css.Write(body)
 		} else if m != "print" {

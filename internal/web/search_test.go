@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -31,13 +30,7 @@ func getRaw(t *testing.T, srv interface{ Client() *http.Client }, base, rawPath 
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return page{status: res.StatusCode, header: res.Header, doc: doc, body: string(b)}
+	return readPage(t, res)
 }
 
 func resultsTotal(t *testing.T, p page) int {
@@ -295,15 +288,7 @@ func TestOpenData(t *testing.T) {
 	srv := newServer(t, store)
 	published := testdb.Int(t, store, `SELECT (SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published')`)
 
-	fetch := func(path string) (*http.Response, []byte) {
-		res, err := srv.Client().Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res, b
-	}
+	fetch := func(path string) (*http.Response, []byte) { return conditionalGet(t, srv, path, nil) }
 
 	t.Run("CSV", func(t *testing.T) {
 		res, b := fetch("/api/catalogue.csv")

@@ -40,9 +40,9 @@ func readSitemap(t *testing.T, srv *httptest.Server) map[string]string {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/xml") {
-		t.Fatalf("sitemap.xml: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/xml") {
+		t.Fatalf("sitemap.xml: %d %s (%v)", res.StatusCode, res.Header.Get("Content-Type"), err)
 	}
 	if !strings.HasPrefix(string(b), `<?xml version="1.0" encoding="UTF-8"?>`) {
 		t.Errorf("sitemap.xml does not start with the XML declaration: %.60q", b)

@@ -52,9 +52,19 @@ func get(t *testing.T, srv *httptest.Server, path string) page {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return readPage(t, res)
+}
+
+// readPage reads a response into a page (its body parsed as HTML) and closes it; a body that cannot be read
+// fails the test rather than make a short page.
+func readPage(t testing.TB, res *http.Response) page {
+	t.Helper()
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(b)))
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +438,10 @@ func TestStaticAndCompression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(zr)
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(b), "Le Campus en chiffres") {
 		t.Error("compressed body is not the home page")
 	}
