@@ -11,6 +11,7 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/catalogue"
+	"campus/internal/testdb"
 )
 
 // TestAccessibility_ApprovalPages scans the pages of the line-manager approval: the module page that asks for
@@ -30,10 +31,7 @@ func TestAccessibility_ApprovalPages(t *testing.T) {
 	if _, err := store.EnrolInSession(ctx, agent, s, managerEmail); err != nil {
 		t.Fatal(err)
 	}
-	var body string
-	if err := store.Pool().QueryRow(ctx, `SELECT body FROM mail_outbox WHERE recipient = $1 AND kind = 'approval_request'`, managerEmail).Scan(&body); err != nil {
-		t.Fatal(err)
-	}
+	body := testdb.String(t, store, `SELECT body FROM mail_outbox WHERE recipient = $1 AND kind = 'approval_request'`, managerEmail)
 	link := regexp.MustCompile(`/accord/[A-Za-z0-9_-]{43}`).FindString(body)
 	if link == "" {
 		t.Fatalf("no link in the manager's mail:\n%s", body)

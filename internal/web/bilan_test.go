@@ -28,10 +28,8 @@ func bilanEnrolments(t *testing.T, store *postgres.Store, administration string)
 	testdb.Row(t, store, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&other)
 	for i, status := range []string{"completed", "confirmed", "cancelled"} {
 		var user int64
-		if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email, administration) VALUES ($1, $2) RETURNING id`,
-			uniqueEmail("bilan"+strconv.Itoa(i)), administration).Scan(&user); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, store, `INSERT INTO users (email, administration) VALUES ($1, $2) RETURNING id`,
+			uniqueEmail("bilan"+strconv.Itoa(i)), administration).Scan(&user)
 		sql := `INSERT INTO enrolments (user_id, module_id, status) VALUES ($1, $2, $3)`
 		switch status {
 		case "completed":
@@ -92,13 +90,10 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 	// It adds agents and enrolments: a seeded database of its own, not the shared one other tests read.
 	store := testdb.NewSeeded(t, "bilan", 10)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
 	bilanEnrolments(t, store, "Agence de la page bilan")
 	sql := func(q string) string {
 		var n int
-		if err := store.Pool().QueryRow(ctx, q).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, store, q).Scan(&n)
 		return strconv.Itoa(n)
 	}
 
@@ -238,16 +233,11 @@ func TestBilan_Admin(t *testing.T) {
 		t.Errorf("filtered stocks: %s trainers, %s programme participants, %s senior executives", keyFigure(p, "formateurs"),
 			keyFigure(p, "participants aux programmes sur mesure"), keyFigure(p, "cadres dirigeants formés"))
 	}
-	ctx := context.Background()
 	var trainerID, domain int64
-	if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email, role, administration) VALUES ($1, 'trainer', $2) RETURNING id`,
-		uniqueEmail("bilan-formateur"), administration).Scan(&trainerID); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, store, `INSERT INTO users (email, role, administration) VALUES ($1, 'trainer', $2) RETURNING id`,
+		uniqueEmail("bilan-formateur"), administration).Scan(&trainerID)
 	testdb.Exec(t, store, `INSERT INTO trainer_profiles (user_id, kind, organisation) VALUES ($1, 'interne', $2)`, trainerID, administration)
-	if err := store.Pool().QueryRow(ctx, `SELECT id FROM domains WHERE slug = 'data'`).Scan(&domain); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, store, `SELECT id FROM domains WHERE slug = 'data'`).Scan(&domain)
 	slug := "programme-bilan-" + strconv.FormatInt(seq.Add(1), 10)
 	testdb.Exec(t, store, `INSERT INTO tracks (slug, domain_id, title, status, administration, participants)
 		VALUES ($1, $2, 'Programme du bilan filtré', 'published', $3, 42)`, slug, domain, administration)
@@ -319,10 +309,8 @@ func TestBilan_SmallCountsHidden(t *testing.T) {
 	for i, n := range []int{2, 7, 12} {
 		for k := range n {
 			var user int64
-			if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email) VALUES ($1) RETURNING id`,
-				uniqueEmail("secret"+strconv.Itoa(i)+"-"+strconv.Itoa(k))).Scan(&user); err != nil {
-				t.Fatal(err)
-			}
+			testdb.Row(t, store, `INSERT INTO users (email) VALUES ($1) RETURNING id`,
+				uniqueEmail("secret"+strconv.Itoa(i)+"-"+strconv.Itoa(k))).Scan(&user)
 			status, completed := "confirmed", "NULL"
 			if i == 2 && k < 3 {
 				status, completed, trained = "completed", "now()", trained+1

@@ -325,17 +325,14 @@ func TestEnrol_Track(t *testing.T) {
 	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
 	online := enrolModule(t, store, "en_ligne", "published", "published")
 	dated := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, dated.id, 8, 6*24*time.Hour)
 	var domainID, trackID int64
 	testdb.Row(t, store, `SELECT domain_id FROM modules WHERE id = $1`, online.id).Scan(&domainID)
 	slug := fmt.Sprintf("parcours-web-%d", fixSeq.Add(1))
-	if err := store.Pool().QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, status) VALUES ($1, $2, 'Parcours rédaction', 'published') RETURNING id`,
-		slug, domainID).Scan(&trackID); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, store, `INSERT INTO tracks (slug, domain_id, title, status) VALUES ($1, $2, 'Parcours rédaction', 'published') RETURNING id`,
+		slug, domainID).Scan(&trackID)
 	testdb.Exec(t, store, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, 1), ($1, $3, 2)`, trackID, online.id, dated.id)
 
 	if p := newBrowser(t, srv).get("/parcours/" + slug); p.doc.Find(`#inscription a[href^="/connexion"]`).Length() != 1 {

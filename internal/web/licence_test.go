@@ -50,11 +50,8 @@ func testPool(t *testing.T, store *postgres.Store, name string, size int) (int64
 	ctx := context.Background()
 	partnerSeq++
 	slug := "partenaire-essai-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10) + "-" + strconv.Itoa(partnerSeq)
-	var partner int64
-	if err := store.Pool().QueryRow(ctx, `INSERT INTO partners (slug, name, short_name, kind) VALUES ($1, $2, 'Essai', 'plateforme')
-		RETURNING id`, slug, "Plateforme "+name).Scan(&partner); err != nil {
-		t.Fatal(err)
-	}
+	partner := testdb.Int64(t, store, `INSERT INTO partners (slug, name, short_name, kind) VALUES ($1, $2, 'Essai', 'plateforme')
+		RETURNING id`, slug, "Plateforme "+name)
 	now := time.Now().In(catalogue.Paris)
 	id, err := store.CreateLicencePool(ctx, licence.NewPool{PartnerID: partner, Name: name, Size: size, GrantLabel: "Essai",
 		ValidFrom: now.AddDate(0, 0, -1), ValidUntil: now.AddDate(0, 2, 0)}, admin.Actor{Name: "test"})

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -18,12 +17,9 @@ func TestSession_UnchangedNotWritten(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b, u := signedIn(t, srv, store, "agent")
-	ctx := context.Background()
 	row := func() (version string, expiry time.Time) {
 		t.Helper()
-		if err := store.Pool().QueryRow(ctx, `SELECT xmin::text, expiry FROM sessions WHERE user_id = $1`, u.ID).Scan(&version, &expiry); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, store, `SELECT xmin::text, expiry FROM sessions WHERE user_id = $1`, u.ID).Scan(&version, &expiry)
 		return
 	}
 	b.get("/compte")

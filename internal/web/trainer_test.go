@@ -235,9 +235,7 @@ func TestTrainerCommunity_Counts(t *testing.T) {
 	}
 	count := func(sql string, args ...any) string {
 		var n int
-		if err := store.Pool().QueryRow(ctx, sql, args...).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, store, sql, args...).Scan(&n)
 		return strconv.Itoa(n)
 	}
 	for key, label := range map[string]string{"interne": "Internes", "externe": "Externes"} {
@@ -269,7 +267,6 @@ func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
 	// Not parallel: it adds trainers the shared pages count, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
 	email := uniqueEmail("candidate")
 	squatter := newBrowser(t, srv)
 	squatter.post("/inscription", url.Values{"email": {email}, "password": {goodPassword}, "given_name": {"Eve"},
@@ -282,10 +279,7 @@ func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
 	expectRedirect(t, anon.post("/devenir-formateur", url.Values{"given_name": {"Sacha"}, "usual_name": {"Durand"}, "email": {email},
 		"kind": {"externe"}, "organisation": {"Inria"}, "domains": {"data"}, "modules": {"Initiation SQL"},
 		"availability": {"Un jour par mois"}, "consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
-	var id int64
-	if err := store.Pool().QueryRow(ctx, `SELECT id FROM trainer_applications WHERE email = $1`, email).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
+	id := testdb.Int64(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, email)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	page := "/admin/formateurs/" + strconv.FormatInt(id, 10)
 	expectRedirect(t, admin.post(page+"/decision", url.Values{"decision": {"accepter"}}), http.StatusSeeOther, page)
