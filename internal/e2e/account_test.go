@@ -39,7 +39,7 @@ const e2ePassword = testdb.Password
 // e2eUser creates a verified account of the role and returns its address and a fresh password-reset token.
 func e2eUser(t *testing.T, store *postgres.Store, role string) (string, string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	email := "e2e." + role + "." + strings.ReplaceAll(t.Name(), "/", "-") + "@exemple.gouv.fr"
 	u := testdb.User(t, store, testdb.Account{Email: email, Role: role})
 	reset, rh := account.NewToken()
@@ -57,7 +57,7 @@ func e2eAccount(t *testing.T, store *postgres.Store, role string) (string, int64
 }
 
 func mustUser(t *testing.T, store *postgres.Store, email string) int64 {
-	u, _, err := store.UserByEmail(context.Background(), email)
+	u, _, err := store.UserByEmail(t.Context(), email)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestAccessibility_AccountPages(t *testing.T) {
 	store := testdb.Seeded(t)
 	b := newBrowser(t, accountServer(t, store))
 	email, reset := e2eUser(t, store, account.RoleAdmin)
-	ctx := context.Background()
+	ctx := t.Context()
 	// A sign-up waiting for its confirmation (the link's page asks for the password), and a change of address
 	// waiting too (the new address's page confirms it with the password, the old address's page cancels it).
 	verify, vh := account.NewToken()

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -24,7 +23,7 @@ func TestAccessibility_AdminPages(t *testing.T) {
 	t.Parallel()
 	chromiumPath(t)
 	store := testdb.NewSeeded(t, "backoffice", 10) // of its own: the scan creates a draft and saves a stale form
-	ctx := context.Background()
+	ctx := t.Context()
 	b := newBrowser(t, accountServer(t, store))
 	email, _ := e2eUser(t, store, account.RoleAdmin)
 

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"regexp"
 	"strconv"
 	"testing"
@@ -20,7 +19,7 @@ import (
 func TestAccessibility_ApprovalPages(t *testing.T) {
 	t.Parallel()
 	store, base, f := newEnrolFixtures(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
 	managerEmail, _ := e2eUser(t, store, account.RoleTrainer)
 
@@ -52,7 +51,7 @@ func TestAccessibility_ApprovalPages(t *testing.T) {
 func TestAccessibility_AttendancePages(t *testing.T) {
 	t.Parallel()
 	store, base, f := newEnrolFixtures(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
 	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
 
@@ -85,7 +84,7 @@ func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 func TestAccessibility_SurveyPages(t *testing.T) {
 	t.Parallel()
 	store, base, f := newEnrolFixtures(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
 	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
 	m, _ := f.module("presentiel", "Piloter par la donnée")

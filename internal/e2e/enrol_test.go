@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -71,7 +70,7 @@ func (f *enrolFixtures) exec(sql string, args ...any) {
 func TestAccessibility_EnrolPages(t *testing.T) {
 	t.Parallel()
 	store, base, f := newEnrolFixtures(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
 	_, other := e2eAccount(t, store, account.RoleTrainer)
 	check := func(err error) {

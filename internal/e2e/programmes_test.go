@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,7 +29,7 @@ type programmesData struct {
 
 func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	s := testdb.NewSeeded(t, "programmes", 10)
 	var err error
 	var d programmesData

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -108,7 +107,7 @@ func TestProfile(t *testing.T) {
 		for _, c := range []*browser{b, second} {
 			expectRedirect(t, c.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
 		}
-		if n, err := store.CountSessions(context.Background(), u.ID); err != nil || n != 0 {
+		if n, err := store.CountSessions(t.Context(), u.ID); err != nil || n != 0 {
 			t.Errorf("%d sessions left (%v)", n, err)
 		}
 	})
@@ -152,7 +151,7 @@ func TestExportAndDelete(t *testing.T) {
 	if p = b.follow(p); !strings.Contains(text(p.doc.Find(".fr-alert")), "supprimés") {
 		t.Error("no confirmation on the home page")
 	}
-	if _, err := store.UserByID(context.Background(), u.ID); !errors.Is(err, apperr.ErrNotFound) {
+	if _, err := store.UserByID(t.Context(), u.ID); !errors.Is(err, apperr.ErrNotFound) {
 		t.Errorf("account still there: %v", err)
 	}
 	expectRedirect(t, b.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
@@ -180,7 +179,7 @@ func TestAdminHome(t *testing.T) {
 		t.Fatalf("admin: %d", p.status)
 	}
 	checkFrame(t, "/admin", p)
-	f, err := store.AdminFigures(context.Background())
+	f, err := store.AdminFigures(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +241,7 @@ func TestProConnect(t *testing.T) {
 	if p.status != http.StatusOK || !strings.Contains(text(p.doc.Find("main")), "Jeanne Durand") || !strings.Contains(text(p.doc.Find("main")), "Compte ProConnect lié") {
 		t.Fatalf("account after ProConnect: %d %q", p.status, text(p.doc.Find("main")))
 	}
-	u, _, err := store.UserByEmail(context.Background(), email)
+	u, _, err := store.UserByEmail(t.Context(), email)
 	if err != nil || u.ProConnectSub != "sub-"+email || !u.Verified() || u.HasPassword || u.SIRET != "13002526500013" {
 		t.Fatalf("account = %+v, %v", u, err)
 	}

@@ -3,7 +3,6 @@ package web_test
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -536,7 +535,7 @@ func tableRows(p page, selector string) []string {
 func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
 	t.Parallel()
 	store, _, b := backofficeAdmin(t)
-	ctx := context.Background()
+	ctx := t.Context()
 
 	sessionID := testdb.Int64(t, store, `SELECT ms.id FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
 		WHERE ms.starts_at > now() + interval '3 days' AND m.status = 'published' ORDER BY ms.starts_at LIMIT 1`)

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,7 +19,7 @@ import (
 func TestAdmin_UsersAndRoles(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	ctx := context.Background()
+	ctx := t.Context()
 	adm, me := signedIn(t, srv, store, account.RoleAdmin)
 	agentBrowser, agent := signedIn(t, srv, store, account.RoleAgent)
 	userURL := "/admin/utilisateurs/" + strconv.FormatInt(agent.ID, 10)

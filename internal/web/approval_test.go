@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -40,7 +39,7 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	mod := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, mod.id, 1, 10*24*time.Hour)
 	if _, err := store.Pool().Exec(ctx, `UPDATE module_sessions SET approval_required = true WHERE id = $1`, sess); err != nil {

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,7 +25,7 @@ func TestAttendance_PerDayAndAbsence(t *testing.T) {
 	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	mod := enrolModule(t, store, "presentiel", "published", "published") // 420 minutes
 	later := enrolSession(t, store, mod.id, 5, 20*24*time.Hour)
 	sess := enrolSession(t, store, mod.id, 5, 10*24*time.Hour)

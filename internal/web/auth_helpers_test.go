@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -250,7 +249,7 @@ func enrolPortal(t *testing.T) (*postgres.Store, *httptest.Server) {
 // account read in error would pass for the wrong reason.
 func userByID(t testing.TB, store *postgres.Store, id int64) account.User {
 	t.Helper()
-	u, err := store.UserByID(context.Background(), id)
+	u, err := store.UserByID(t.Context(), id)
 	if err != nil {
 		t.Fatalf("account %d: %v", id, err)
 	}
@@ -260,7 +259,7 @@ func userByID(t testing.TB, store *postgres.Store, id int64) account.User {
 // userByEmail is userByID by address.
 func userByEmail(t testing.TB, store *postgres.Store, email string) account.User {
 	t.Helper()
-	u, _, err := store.UserByEmail(context.Background(), email)
+	u, _, err := store.UserByEmail(t.Context(), email)
 	if err != nil {
 		t.Fatalf("account %s: %v", email, err)
 	}
@@ -271,7 +270,7 @@ func userByEmail(t testing.TB, store *postgres.Store, email string) account.User
 // if they cannot be read.
 func recentMails(t testing.TB, store *postgres.Store, to string, limit int) []postgres.OutboxMail {
 	t.Helper()
-	ms, err := store.RecentMails(context.Background(), to, limit)
+	ms, err := store.RecentMails(t.Context(), to, limit)
 	if err != nil {
 		t.Fatalf("mails to %s: %v", to, err)
 	}

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -22,7 +21,7 @@ import (
 // cancelled one.
 func bilanEnrolments(t *testing.T, store *postgres.Store, administration string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	var module, other int64
 	testdb.Row(t, store, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
 	testdb.Row(t, store, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&other)
@@ -282,7 +281,7 @@ func TestBilan_Admin(t *testing.T) {
 func TestBilan_SmallCountsHidden(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "bilansecret", 4)
-	ctx := context.Background()
+	ctx := t.Context()
 	rows, err := store.Pool().Query(ctx, `SELECT DISTINCT ON (m.domain_id) m.id, d.title FROM modules m JOIN domains d ON d.id = m.domain_id
 		WHERE m.format = 'en_ligne' AND m.status = 'published' ORDER BY m.domain_id, m.id LIMIT 3`)
 	if err != nil {

@@ -20,7 +20,7 @@ func TestBilanFigures_StaleWhileRevalidating(t *testing.T) {
 		n++
 		return programme.Bilan{Enrolments: n}, nil
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	// figures is what a view of month gets; an error fails the test (no view here is cancelled).
 	figures := func(month string) int {
 		t.Helper()

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,7 +18,7 @@ func TestMyTrainings_DeclareOnlineCompletion(t *testing.T) {
 	// Not parallel: it enrols in the shared catalogue, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	ctx := context.Background()
+	ctx := t.Context()
 	agent, u := signedIn(t, srv, store, account.RoleAgent)
 	const slug = "bien-utiliser-tchap"
 	expectRedirect(t, agent.post("/modules/"+slug+"/inscription", url.Values{}), http.StatusSeeOther, "/modules/"+slug+"#inscription")

@@ -193,7 +193,7 @@ func TestMyTrainings(t *testing.T) {
 	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	b, u := signedIn(t, srv, store, account.RoleAgent)
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	later := enrolSession(t, store, m.id, 10, 9*24*time.Hour)
@@ -463,7 +463,7 @@ func TestEnrolmentJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() {
 		web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))).RunEnrolmentJobs(ctx)
@@ -481,10 +481,10 @@ func TestEnrolmentJobs(t *testing.T) {
 		t.Fatalf("the waitlisted agent got a %s", m.Kind)
 	}
 	// The seat holder deletes their account: the next run promotes the waitlist.
-	if err := store.DeleteUser(context.Background(), au.ID, mail.AccountDeleted(au.Email, "")); err != nil {
+	if err := store.DeleteUser(t.Context(), au.ID, mail.AccountDeleted(au.Email, "")); err != nil {
 		t.Fatal(err)
 	}
-	ctx2, cancel2 := context.WithCancel(context.Background())
+	ctx2, cancel2 := context.WithCancel(t.Context())
 	done2 := make(chan struct{})
 	go func() {
 		web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))).RunEnrolmentJobs(ctx2)

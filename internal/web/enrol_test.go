@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -78,7 +77,7 @@ func enrolSession(t *testing.T, store *postgres.Store, moduleID int64, capacity 
 func crowd(t *testing.T, store *postgres.Store, n int) []account.User {
 	t.Helper()
 	hash := accounttest.Hash(goodPassword)
-	rows, err := store.Pool().Query(context.Background(), `INSERT INTO users (email, email_verified_at, password_hash, given_name, usual_name, administration)
+	rows, err := store.Pool().Query(t.Context(), `INSERT INTO users (email, email_verified_at, password_hash, given_name, usual_name, administration)
 		SELECT format('agent-%s-%s@exemple.gouv.fr', $1::text, g), now(), $2, 'Agent', 'Numéro ' || g, 'DINUM'
 		FROM generate_series(1, $3) g RETURNING id, email`, fmt.Sprintf("%d-%d", time.Now().UnixNano()%1e9, fixSeq.Add(1)), hash, n)
 	if err != nil {

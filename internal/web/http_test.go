@@ -383,7 +383,7 @@ func tokenOf(path, pattern string) string {
 // plain-text "Internal Server Error"; /readyz says so and /healthz stays up.
 func TestDatabaseDown_ServiceUnavailable(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := t.Context()
 	store := testdb.NewMigrated(t, "panne", 4)
 	srv, _, logs := loggedServer(t, store, nil)
 	agent, _ := signedIn(t, srv, store, account.RoleAgent)

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -47,7 +46,7 @@ var partnerSeq int
 // partner's page offers that pool; it returns the pool's id and the partner's slug.
 func testPool(t *testing.T, store *postgres.Store, name string, size int) (int64, string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	partnerSeq++
 	slug := "partenaire-essai-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10) + "-" + strconv.Itoa(partnerSeq)
 	partner := testdb.Int64(t, store, `INSERT INTO partners (slug, name, short_name, kind) VALUES ($1, $2, 'Essai', 'plateforme')

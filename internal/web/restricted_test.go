@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,7 +24,7 @@ import (
 // administration and returns its title and the id of its track. contact is the address the request gives.
 func restrictedProgramme(t *testing.T, store *postgres.Store, administration, contact string) (string, int64) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	title := "Programme réservé " + strconv.FormatInt(seq.Add(1), 10)
 	_, hash := account.NewToken()
 	id, err := store.SubmitProgrammeRequest(ctx, programme.Request{Administration: administration, ContactName: "Alix Martin",
@@ -59,7 +58,7 @@ func TestRestrictedProgrammes_SelfDeclaredAdministration(t *testing.T) {
 	srv := accountServer(t, store, nil)
 	title, _ := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
 	intruder, u := signedIn(t, srv, store, account.RoleAgent)
-	if _, err := store.Pool().Exec(context.Background(), `UPDATE users SET administration = 'ministere de l interieur' WHERE id = $1`, u.ID); err != nil {
+	if _, err := store.Pool().Exec(t.Context(), `UPDATE users SET administration = 'ministere de l interieur' WHERE id = $1`, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if p := intruder.get("/programmes-sur-mesure/reserves"); strings.Contains(text(p.doc.Find("main")), title) {
@@ -88,7 +87,7 @@ func TestRestrictedProgrammes_Access(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "restreints_acces", 4)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	// The contact's address is a confirmed account's: the list starts with its domain.
 	_, contact := agentAt(t, srv, store, at("interieur.gouv.fr"))
 	title, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", contact.Email)
@@ -213,7 +212,7 @@ func TestRestrictedProgrammes_NotPublic(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "restreints_prives", 4)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	title, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
 	if _, err := store.Pool().Exec(ctx, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'domain', 'interieur.gouv.fr')`, trackID); err != nil {
 		t.Fatal(err)

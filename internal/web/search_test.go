@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -381,7 +380,7 @@ func TestOpenData(t *testing.T) {
 // TestSearchHighlightEscapes puts HTML in a title: it is shown as text, the match marked around it.
 func TestSearchHighlightEscapes(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := t.Context()
 	store := testdb.NewSeeded(t, "search_xss", 4)
 	const title = `Sécurité <script>alert("x")</script> & <b>données</b> <mark>fausse</mark>`
 	if _, err := store.Pool().Exec(ctx, `INSERT INTO modules (slug, domain_id, title, summary, duration_minutes, format, level, status)

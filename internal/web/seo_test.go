@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -238,7 +237,7 @@ func TestSitemapXML_FreshAfterChange(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "sitemapfresh", 10)
 	srv, _ := startWatched(t, store, map[string]string{"CAMPUS_BASE_URL": testBase})
-	ctx := context.Background()
+	ctx := t.Context()
 	var gone, changed string
 	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&gone)
 	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' AND slug <> $1 ORDER BY id LIMIT 1`, gone).Scan(&changed)

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -27,7 +26,7 @@ func TestTrainerCall_Form(t *testing.T) {
 
 	p := b.get("/devenir-formateur")
 	// The community's figures are the bilan's (postgres.TrainersByKind), never written by hand.
-	counts, err := store.TrainersByKind(context.Background(), programme.BilanFilter{})
+	counts, err := store.TrainersByKind(t.Context(), programme.BilanFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +96,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "formateur_revue", 4)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	agent, u := signedIn(t, srv, store, account.RoleAgent)
 	if p := agent.get("/formateur"); p.status != http.StatusForbidden {
 		t.Fatalf("trainer space for an agent: %d", p.status)
@@ -202,7 +201,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 func TestTrainerCommunity_Counts(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	// Two accepted applicants who opted in, one who did not.
 	for i, c := range []struct {
 		kind, domain string

@@ -4,7 +4,6 @@ package web_test
 // the code the review was run against and passes since.
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -25,7 +24,7 @@ import (
 func TestTrust_ProConnectTakeover(t *testing.T) {
 	t.Parallel()
 	store, fake, srv := proConnectPortal(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mallory, mu := signedIn(t, srv, store, account.RoleAgent)
 	victimEmail := uniqueEmail("victime")
 
@@ -162,7 +161,7 @@ func TestTrust_FirstPasswordNeedsFreshProConnect(t *testing.T) {
 	env := proConnectEnv(fake)
 	env["CAMPUS_REAUTH_WINDOW"] = "3s" // long enough for the fresh path under -race on a cold machine
 	srv := accountServer(t, store, env)
-	ctx := context.Background()
+	ctx := t.Context()
 	signIn := func(prefix string) (*browser, string) {
 		email := uniqueEmail(prefix)
 		fake.SignIn(proconnecttest.Identity{Sub: "sub-" + email, Email: email, GivenName: "Jeanne", UsualName: "Durand"})
@@ -316,7 +315,7 @@ func TestTrust_AddressChange(t *testing.T) {
 func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
 	t.Parallel()
 	store, fake, srv := proConnectPortal(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mallory, mu := signedIn(t, srv, store, account.RoleAgent)
 	victimEmail := uniqueEmail("victime-lien")
 	expectRedirect(t, mallory.post("/compte/adresse", url.Values{"new_email": {victimEmail}, "current_password": {goodPassword}}),

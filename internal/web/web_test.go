@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -218,7 +217,7 @@ func TestHome(t *testing.T) {
 	if !strings.Contains(text(ia), "Intelligence artificielle") || !strings.Contains(text(ia), "À venir") {
 		t.Errorf("last domain card = %q, want intelligence artificielle à venir", text(ia))
 	}
-	k, err := store.KeyFigures(context.Background())
+	k, err := store.KeyFigures(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +241,7 @@ func TestEveryCataloguePage(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	rows, err := store.Pool().Query(context.Background(), `
+	rows, err := store.Pool().Query(t.Context(), `
 		SELECT '/domaines/' || slug, title FROM domains WHERE status IN ('published', 'coming')
 		UNION ALL SELECT CASE WHEN administration = '' THEN '/parcours/' ELSE '/programmes-sur-mesure/' END || slug, title
 		  FROM tracks WHERE status = 'published'
@@ -319,7 +318,7 @@ func TestErrors(t *testing.T) {
 
 	t.Run("DatabaseDown", func(t *testing.T) {
 		// A store whose pool is closed fails every query: the visitor gets the generic 500 page, no SQL error.
-		broken, err := postgres.Open(context.Background(), testdb.URL(t), 2)
+		broken, err := postgres.Open(t.Context(), testdb.URL(t), 2)
 		if err != nil {
 			t.Fatal(err)
 		}
