@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -180,18 +179,8 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 			!strings.Contains(f.Licence, "etalab") || len(f.Indicateurs) != 6 {
 			t.Errorf("JSON: %+v", f.ChiffresCles)
 		}
-		res2, err := http.Get(srv.URL + "/bilan/donnees.csv")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res2.Body.Close()
-		r := csv.NewReader(res2.Body)
-		r.Comma = ';'
-		recs, err := r.ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.TrimPrefix(recs[0][0], "\uFEFF") != "indicateur" {
+		recs := readSheet(t, []byte(get(t, srv, "/bilan/donnees.csv").body))
+		if recs[0][0] != "indicateur" {
 			t.Errorf("CSV header %v", recs[0])
 		}
 		for _, rec := range recs[1:] {
@@ -387,12 +376,7 @@ func TestBilan_SmallCountsHidden(t *testing.T) {
 		}
 	}
 
-	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(get(t, srv, "/bilan/donnees.csv").body, "\uFEFF")))
-	r.Comma = ';'
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readSheet(t, []byte(get(t, srv, "/bilan/donnees.csv").body))
 	if strings.Join(recs[0], ";") != "indicateur;indicateur_libelle;categorie;categorie_libelle;serie;valeur;valeur_masquee;motif_masquage" {
 		t.Fatalf("CSV header %v", recs[0])
 	}

@@ -44,6 +44,19 @@ var (
 	csvRouteExport = regexp.MustCompile(`^/admin/export/[^/]+$`)
 )
 
+// readSheet reads a CSV file of the portal (";" separated, after its UTF-8 byte order mark if it has one) into
+// its records, failing the test if it is not CSV.
+func readSheet(t *testing.T, body []byte) [][]string {
+	t.Helper()
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF"))))
+	r.Comma = ';'
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("CSV: %v", err)
+	}
+	return recs
+}
+
 // checkSheet checks a CSV file of the portal: UTF-8 byte order mark, ";" separated, CRLF line ends, and no
 // cell that a spreadsheet would read as a formula (= + - @ tab CR first) unless it is a plain number. Each of
 // want must be a cell of the file, neutralised (so that the test cannot pass on a file without the values).
@@ -56,12 +69,7 @@ func checkSheet(t *testing.T, name string, body []byte, want ...string) {
 	if !bytes.HasSuffix(body, []byte("\r\n")) || bytes.Count(body, []byte("\n")) != bytes.Count(body, []byte("\r\n")) {
 		t.Errorf("%s: not CRLF line ends", name)
 	}
-	r := csv.NewReader(bytes.NewReader(body))
-	r.Comma = ';'
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
+	recs := readSheet(t, body)
 	if len(recs) < 2 || len(recs[0]) < 2 {
 		t.Fatalf("%s: %d records, first %q: not a ';'-separated table", name, len(recs), recs)
 	}

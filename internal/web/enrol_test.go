@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -207,11 +206,9 @@ func TestEnrol_CrowdThroughHTTP(t *testing.T) {
 	if !strings.HasPrefix(res.body, "\uFEFF") {
 		t.Fatal("the CSV has no UTF-8 byte order mark")
 	}
-	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.body, "\uFEFF")))
-	cr.Comma = ';'
-	records, err := cr.ReadAll()
-	if err != nil || len(records) != n+1 || records[0][2] != "Adresse électronique" {
-		t.Fatalf("CSV: %d records, %v", len(records), err)
+	records := readSheet(t, []byte(res.body))
+	if len(records) != n+1 || records[0][2] != "Adresse électronique" {
+		t.Fatalf("CSV: %d records", len(records))
 	}
 	byStatus := map[string]int{}
 	for _, r := range records[1:] {

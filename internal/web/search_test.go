@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -301,12 +300,7 @@ func TestOpenData(t *testing.T) {
 			bytes.Count(b, []byte("\n")) != bytes.Count(b, []byte("\r\n")) {
 			t.Error("not ';'-separated with CRLF line ends")
 		}
-		r := csv.NewReader(bytes.NewReader(b[3:]))
-		r.Comma = ';'
-		rows, err := r.ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
+		rows := readSheet(t, b)
 		if len(rows)-1 != published {
 			t.Errorf("%d rows, %d published entries", len(rows)-1, published)
 		}
@@ -317,9 +311,7 @@ func TestOpenData(t *testing.T) {
 		p := get(t, srv, "/catalogue?q=donn%C3%A9es&format=presentiel&tri=titre")
 		href := p.doc.Find(`a.fr-link--download`).AttrOr("href", "")
 		_, b = fetch(href)
-		r = csv.NewReader(bytes.NewReader(b[3:]))
-		r.Comma = ';'
-		rows, _ = r.ReadAll()
+		rows = readSheet(t, b)
 		if len(rows)-1 != resultsTotal(t, p) || rows[1][2] != text(p.doc.Find(".fr-card__title a").First()) {
 			t.Errorf("CSV of the search: %d rows for %d results", len(rows)-1, resultsTotal(t, p))
 		}
