@@ -134,7 +134,10 @@ func TestSearchPage(t *testing.T) {
 			}
 			name, value := b.AttrOr("name", ""), b.AttrOr("value", "")
 			label := text(p.doc.Find(`label[for="` + b.AttrOr("id", "") + `"]`))
-			want, _ := strconv.Atoi(label[strings.LastIndex(label, "(")+1 : len(label)-1])
+			want, err := strconv.Atoi(label[strings.LastIndex(label, "(")+1 : len(label)-1])
+			if err != nil {
+				t.Fatalf("facet %q: no count", label)
+			}
 			u := "/catalogue?q=" + url.QueryEscape("numérique") + "&" + name + "=" + value
 			if name != "format" {
 				u += "&format=presentiel"

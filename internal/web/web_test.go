@@ -410,13 +410,17 @@ func TestStaticAndCompression(t *testing.T) {
 			t.Errorf("Accept-Encoding %q: %v, %d bytes of %d, headers %v", enc, err, len(got), len(want), res.Header)
 		}
 	}
-	res, _ = http.Get(srv.URL + "/static/ancienne-version/dsfr/dsfr-campus.min.css")
+	if res, err = http.Get(srv.URL + "/static/ancienne-version/dsfr/dsfr-campus.min.css"); err != nil {
+		t.Fatal(err)
+	}
 	res.Body.Close()
 	if strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
 		t.Error("an old version must not be cached as immutable")
 	}
 	for _, bad := range []string{"/static/" + static.Version() + "/../embed.go", "/static/" + static.Version() + "/dsfr/"} {
-		res, _ = http.Get(srv.URL + bad)
+		if res, err = http.Get(srv.URL + bad); err != nil {
+			t.Fatal(err)
+		}
 		res.Body.Close()
 		if res.StatusCode != 404 {
 			t.Errorf("%s: %d, want 404", bad, res.StatusCode)
