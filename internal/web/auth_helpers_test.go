@@ -231,20 +231,6 @@ func proConnectSignIn(t testing.TB, fake *proconnecttest.Provider, b *browser) p
 	return b.get(proConnectStart(t, fake, b, "/compte"))
 }
 
-// seededPortal is the package's shared seeded database and a portal on it (accountServer's settings).
-func seededPortal(t testing.TB) (*postgres.Store, *httptest.Server) {
-	t.Helper()
-	store := testdb.Seeded(t)
-	return store, accountServer(t, store, nil)
-}
-
-// enrolPortal is a database of the test's own for the enrolment fixtures (enrolStore) and a portal on it.
-func enrolPortal(t *testing.T) (*postgres.Store, *httptest.Server) {
-	t.Helper()
-	store := enrolStore(t)
-	return store, accountServer(t, store, nil)
-}
-
 // userByID reads an account as the store has it now, failing the test if it cannot: a check on a zero
 // account read in error would pass for the wrong reason.
 func userByID(t testing.TB, store *postgres.Store, id int64) account.User {
