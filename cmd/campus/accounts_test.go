@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -22,7 +21,7 @@ func TestRun_UserGrant(t *testing.T) {
 	t.Parallel()
 	dbURL := testdb.NewDatabase(t, "user")
 	vars := env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_LOG_LEVEL": "warn"})
-	ctx := context.Background()
+	ctx := t.Context()
 	if err := run(ctx, []string{"migrate"}, vars, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +38,8 @@ func TestRun_UserGrant(t *testing.T) {
 	if err := run(ctx, []string{"user", "grant", "admin", "Camille.Martin@numerique.gouv.fr"}, vars, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if u, _, _ := store.UserByEmail(ctx, email); u.Role != account.RoleAdmin {
-		t.Errorf("role = %q after grant", u.Role)
+	if u, _, err := store.UserByEmail(ctx, email); err != nil || u.Role != account.RoleAdmin {
+		t.Errorf("role = %q after grant (%v)", u.Role, err)
 	}
 	if !strings.Contains(out.String(), "a maintenant le rôle admin") {
 		t.Errorf("output %q", out.String())
@@ -65,7 +64,7 @@ func TestRun_UserGrant(t *testing.T) {
 func TestRun_Demo(t *testing.T) {
 	t.Parallel()
 	dbURL := testdb.NewDatabase(t, "demo")
-	ctx := context.Background()
+	ctx := t.Context()
 	if err := run(ctx, []string{"migrate"}, env(map[string]string{"DATABASE_URL": dbURL, "CAMPUS_LOG_LEVEL": "warn"}), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
@@ -216,12 +215,12 @@ func TestRun_MailDelivery(t *testing.T) {
 	}
 	srv.stop()
 	srv.wait(t, 20*time.Second)
-	store, err := postgres.Open(context.Background(), dbURL, 2)
+	store, err := postgres.Open(t.Context(), dbURL, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ms, err := store.RecentMails(context.Background(), email, 5)
+	ms, err := store.RecentMails(t.Context(), email, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

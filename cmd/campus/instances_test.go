@@ -31,7 +31,7 @@ func TestTwoInstances(t *testing.T) {
 	t.Parallel()
 	started := time.Now()
 	dbURL := testdb.NewDatabase(t, "instances")
-	ctx := context.Background()
+	ctx := t.Context()
 	store, err := postgres.Open(ctx, dbURL, 4)
 	if err != nil {
 		t.Fatal(err)
@@ -136,8 +136,7 @@ func TestTwoInstances(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	var stored int
-	testdb.Row(t, store, `SELECT count(*) FROM sessions WHERE token = $1`, session.Value).Scan(&stored)
+	stored := testdb.Int(t, store, `SELECT count(*) FROM sessions WHERE token = $1`, session.Value)
 	if stored != 0 {
 		t.Error("the session signed out on B is still stored")
 	}
@@ -235,7 +234,7 @@ type tiReady struct {
 
 func (in *tiInstance) start(t *testing.T, vars func(string) string, gate <-chan struct{}) {
 	t.Helper()
-	ctx, stop := context.WithCancel(context.Background())
+	ctx, stop := context.WithCancel(t.Context())
 	in.ready, in.done = make(chan tiReady, 1), make(chan error, 1)
 	listening := make(chan string, 1)
 	go func() {
@@ -364,7 +363,7 @@ func tiUser(t *testing.T, store *postgres.Store, local, given, usual string) acc
 // transaction only (other connections wait on the table's lock and never see it off).
 func tiSilentTitle(t *testing.T, store *postgres.Store, id int64, title string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	tx, err := store.Pool().Begin(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ func env(m map[string]string) func(string) string {
 func runAll(t *testing.T, vars func(string) string, out io.Writer, cmds ...string) {
 	t.Helper()
 	for _, cmd := range cmds {
-		if err := run(context.Background(), []string{cmd}, vars, out, io.Discard); err != nil {
+		if err := run(t.Context(), []string{cmd}, vars, out, io.Discard); err != nil {
 			t.Fatalf("campus %s: %v", cmd, err)
 		}
 	}
@@ -37,7 +37,7 @@ type serving struct {
 // the test if the test did not stop it.
 func startServe(t *testing.T, vars func(string) string, out io.Writer) *serving {
 	t.Helper()
-	ctx, stop := context.WithCancel(context.Background())
+	ctx, stop := context.WithCancel(t.Context())
 	t.Cleanup(stop)
 	s := &serving{stop: stop, done: make(chan error, 1)}
 	ready := make(chan string, 1)
@@ -99,7 +99,7 @@ func TestRun_EndToEnd(t *testing.T) {
 }
 
 func TestRun_Errors(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	for name, c := range map[string]struct {
 		args []string
 		env  map[string]string

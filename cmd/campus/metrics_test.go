@@ -32,7 +32,10 @@ func get(t *testing.T, url string) (int, http.Header, string) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
 	return res.StatusCode, res.Header, string(b)
 }
 

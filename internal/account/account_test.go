@@ -46,7 +46,10 @@ func TestHashPassword(t *testing.T) {
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Errorf("hash %q is not argon2id in PHC format", h)
 	}
-	h2, _ := account.HashPassword("cheval agrafe pile correcte")
+	h2, err := account.HashPassword("cheval agrafe pile correcte")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if h == h2 {
 		t.Error("two hashes of the same password are equal: no salt")
 	}

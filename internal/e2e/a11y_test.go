@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -59,11 +58,7 @@ func resolve(t *testing.T, store *postgres.Store, p pageType) string {
 	if p.slugSQL == "" {
 		return p.path
 	}
-	var slug string
-	if err := store.Pool().QueryRow(context.Background(), p.slugSQL).Scan(&slug); err != nil {
-		t.Fatalf("%s: %v", p.name, err)
-	}
-	return fmt.Sprintf(p.path, slug)
+	return fmt.Sprintf(p.path, testdb.String(t, store, p.slugSQL))
 }
 
 // TestAccessibility scans every page type with axe-core at desktop and mobile widths: zero violations of the

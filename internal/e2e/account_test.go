@@ -38,7 +38,7 @@ const e2ePassword = testdb.Password
 // e2eUser creates a verified account of the role and returns its address and a fresh password-reset token.
 func e2eUser(t *testing.T, store *postgres.Store, role string) (string, string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	email := "e2e." + role + "." + strings.ReplaceAll(t.Name(), "/", "-") + "@exemple.gouv.fr"
 	u := testdb.User(t, store, testdb.Account{Email: email, Role: role})
 	reset, _ := account.NewToken()
@@ -56,7 +56,7 @@ func e2eAccount(t *testing.T, store *postgres.Store, role string) (string, int64
 }
 
 func mustUser(t *testing.T, store *postgres.Store, email string) int64 {
-	u, _, err := store.UserByEmail(context.Background(), email)
+	u, _, err := store.UserByEmail(t.Context(), email)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestAccessibility_AccountPages(t *testing.T) {
 	store := testdb.Seeded(t)
 	b := newBrowser(t, accountServer(t, store))
 	email, reset := e2eUser(t, store, account.RoleAdmin)
-	ctx := context.Background()
+	ctx := t.Context()
 	// A sign-up waiting for its confirmation (the link's page asks for the password), and a change of address
 	// waiting too (the new address's page confirms it with the password, the old address's page cancels it).
 	verify, _ := account.NewToken()
@@ -170,16 +170,8 @@ func TestAccessibility_AccountPages(t *testing.T) {
 		})
 		t.Run("inscription-erreurs/"+size.name, func(t *testing.T) {
 			tb := b.open(t, "/inscription", size.o)
-			err := chromedp.Do(tb.ctx,
-				chromedp.SetValue(chromedp.CSS("#given_name"), "Camille"),
-				chromedp.SetValue(chromedp.CSS("#email"), "pas-une-adresse"),
-				chromedp.SetValue(chromedp.CSS("#password"), "court"),
-				chromedp.Click(chromedp.CSS(`main form[action="/inscription"] button[type=submit]`)),
-				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`)),
-			)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tb.sentBack(t, fill(map[string]string{"#given_name": "Camille", "#email": "pas-une-adresse", "#password": "court"}),
+				chromedp.Click(chromedp.CSS(`main form[action="/inscription"] button[type=submit]`)))
 			if n := eval[int](t, tb, `document.querySelectorAll(".fr-input-group--error").length`); n != 4 {
 				t.Errorf("%d fields in error, want 4 (usual_name, administration, email, password)", n)
 			}

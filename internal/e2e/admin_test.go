@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -24,7 +23,7 @@ func TestAccessibility_AdminPages(t *testing.T) {
 	t.Parallel()
 	chromiumPath(t)
 	store := testdb.NewSeeded(t, "backoffice", 10) // of its own: the scan creates a draft and saves a stale form
-	ctx := context.Background()
+	ctx := t.Context()
 	b := newBrowser(t, accountServer(t, store))
 	email, _ := e2eUser(t, store, account.RoleAdmin)
 
@@ -101,17 +100,8 @@ func TestAccessibility_AdminPages(t *testing.T) {
 	for _, size := range sizes {
 		t.Run("admin-module-erreurs/"+size.name, func(t *testing.T) {
 			tb := b.open(t, "/admin/modules/nouveau", size.o)
-			err := chromedp.Do(tb.ctx,
-				chromedp.SetValue(chromedp.CSS("#title"), "Titre gardé"),
-				chromedp.SetValue(chromedp.CSS("#slug"), "Pas Valide"),
-				chromedp.SetValue(chromedp.CSS("#duration"), "0"),
-				chromedp.SetValue(chromedp.CSS("#external_url"), "http://non-securise.example"),
-				chromedp.Submit(chromedp.CSS(`main form[action="/admin/modules"]`)),
-				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`)),
-			)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tb.sentBack(t, fill(map[string]string{"#title": "Titre gardé", "#slug": "Pas Valide", "#duration": "0",
+				"#external_url": "http://non-securise.example"}), chromedp.Submit(chromedp.CSS(`main form[action="/admin/modules"]`)))
 			if v := eval[string](t, tb, `document.querySelector("#title").value`); v != "Titre gardé" {
 				t.Errorf("typed title lost: %q", v)
 			}
@@ -123,13 +113,7 @@ func TestAccessibility_AdminPages(t *testing.T) {
 			if _, err := store.Pool().Exec(ctx, `UPDATE modules SET version = version + 1, summary = summary || ' Modifié.' WHERE id = $1`, moduleID); err != nil {
 				t.Fatal(err)
 			}
-			err := chromedp.Do(tb.ctx,
-				chromedp.Submit(chromedp.CSS(fmt.Sprintf(`main form[action="/admin/modules/%d"]`, moduleID))),
-				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`)),
-			)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tb.sentBack(t, chromedp.Submit(chromedp.CSS(fmt.Sprintf(`main form[action="/admin/modules/%d"]`, moduleID))))
 			if got := eval[string](t, tb, `document.querySelector("#erreurs-formulaire").textContent`); !strings.Contains(got, "n’ont pas été enregistrées") {
 				t.Errorf("conflict message: %q", got)
 			}

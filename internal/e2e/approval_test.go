@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"regexp"
 	"strconv"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/catalogue"
+	"campus/internal/testdb"
 )
 
 // TestAccessibility_ApprovalPages scans the pages of the line-manager approval: the module page that asks for
@@ -19,7 +19,7 @@ import (
 func TestAccessibility_ApprovalPages(t *testing.T) {
 	t.Parallel()
 	store, base, f := newEnrolFixtures(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
 	managerEmail, _ := e2eUser(t, store, account.RoleTrainer)
 
@@ -30,10 +30,7 @@ func TestAccessibility_ApprovalPages(t *testing.T) {
 	if _, err := store.EnrolInSession(ctx, agent, s, managerEmail); err != nil {
 		t.Fatal(err)
 	}
-	var body string
-	if err := store.Pool().QueryRow(ctx, `SELECT body FROM mail_outbox WHERE recipient = $1 AND kind = 'approval_request'`, managerEmail).Scan(&body); err != nil {
-		t.Fatal(err)
-	}
+	body := testdb.String(t, store, `SELECT body FROM mail_outbox WHERE recipient = $1 AND kind = 'approval_request'`, managerEmail)
 	link := regexp.MustCompile(`/accord/[A-Za-z0-9_-]{43}`).FindString(body)
 	if link == "" {
 		t.Fatalf("no link in the manager's mail:\n%s", body)
@@ -54,7 +51,7 @@ func TestAccessibility_ApprovalPages(t *testing.T) {
 func TestAccessibility_AttendancePages(t *testing.T) {
 	t.Parallel()
 	store, base, f := newEnrolFixtures(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
 	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
 
@@ -87,7 +84,7 @@ func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 func TestAccessibility_SurveyPages(t *testing.T) {
 	t.Parallel()
 	store, base, f := newEnrolFixtures(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
 	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
 	m, _ := f.module("presentiel", "Piloter par la donnée")
@@ -111,10 +108,7 @@ func TestAccessibility_SurveyPages(t *testing.T) {
 		})
 		t.Run("avis-erreur/"+size.name, func(t *testing.T) {
 			tb := ag.open(t, "/mes-formations/"+itoa64(out.Enrolment.ID)+"/avis", size.o)
-			if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
-				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
-				t.Fatal(err)
-			}
+			tb.sentBack(t, chromedp.Click(chromedp.CSS(`main form button[type=submit]`)))
 			scan(t, tb, "avis-erreur-"+size.name)
 		})
 		t.Run("admin-avis/"+size.name, func(t *testing.T) {

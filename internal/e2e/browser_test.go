@@ -205,6 +205,24 @@ func (b *browser) open(t *testing.T, path string, o tabOptions) *tab {
 	return tb
 }
 
+// fill types into a form's fields: values by the CSS selector of their field (independent fields: in any order).
+func fill(values map[string]string) chromedp.Action[chromedp.Void] {
+	var steps []chromedp.Action[chromedp.Void]
+	for sel, v := range values {
+		steps = append(steps, chromedp.SetValue(chromedp.CSS(sel), v))
+	}
+	return chromedp.Steps(steps...)
+}
+
+// sentBack runs steps on the tab's page (filling a form, then a click or a submit) and waits for the form to
+// come back from the server with its error summary.
+func (tb *tab) sentBack(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(tb.ctx, append(steps, chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`)))...); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func eval[T any](t *testing.T, tb *tab, js string) T {
 	t.Helper()
 	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))

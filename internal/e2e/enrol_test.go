@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,15 +14,6 @@ import (
 	"campus/internal/testdb"
 )
 
-var enrolDBs atomic.Int64
-
-// enrolStore is a migrated database of the test's own: the enrolment fixtures (a domain, modules, sessions)
-// stay out of the other tests' pages.
-func enrolStore(t *testing.T) *postgres.Store {
-	t.Helper()
-	return testdb.NewMigrated(t, fmt.Sprintf("insc%d", enrolDBs.Add(1)), 20)
-}
-
 // enrolFixtures are a module of each kind with sessions, in a domain of their own.
 type enrolFixtures struct {
 	t      *testing.T
@@ -33,16 +22,14 @@ type enrolFixtures struct {
 	n      int
 }
 
-// newEnrolFixtures makes a database of the test's own (enrolStore) with a domain for the fixtures, and starts
-// the portal on it (accountServer): it returns the store, the portal's address and the fixtures.
+// newEnrolFixtures makes a migrated database of the test's own (testdb numbers the copies), so that the
+// enrolment fixtures stay out of the other tests' pages, with a domain for the fixtures, and starts the portal
+// on it (accountServer): it returns the store, the portal's address and the fixtures.
 func newEnrolFixtures(t *testing.T) (*postgres.Store, string, *enrolFixtures) {
-	store := enrolStore(t)
+	store := testdb.NewMigrated(t, "insc", 20)
 	f := &enrolFixtures{t: t, store: store}
 	slug := fmt.Sprintf("domaine-e2e-%d", time.Now().UnixNano()%1e9)
-	if err := store.Pool().QueryRow(context.Background(), `INSERT INTO domains (slug, title, status) VALUES ($1, 'Domaine des essais', 'published') RETURNING id`,
-		slug).Scan(&f.domain); err != nil {
-		t.Fatal(err)
-	}
+	f.domain = testdb.Int64(t, store, `INSERT INTO domains (slug, title, status) VALUES ($1, 'Domaine des essais', 'published') RETURNING id`, slug)
 	return store, accountServer(t, store), f
 }
 
@@ -55,13 +42,10 @@ func (f *enrolFixtures) module(format, title string) (int64, string) {
 	if format == "en_ligne" {
 		url = "https://partenaire.example/cours"
 	}
-	var id int64
-	if err := f.store.Pool().QueryRow(context.Background(), `INSERT INTO modules (slug, domain_id, title, summary, objectives, outline,
+	id := testdb.Int64(f.t, f.store, `INSERT INTO modules (slug, domain_id, title, summary, objectives, outline,
 		duration_minutes, format, level, status, external_url, prerequisites)
 		VALUES ($1, $2, $3, 'Un module pour les essais de bout en bout.', '{Comprendre}', '{Découvrir}', 420, $4, 'decouverte', 'published', $5, 'Aucun')
-		RETURNING id`, slug, f.domain, title, format, url).Scan(&id); err != nil {
-		f.t.Fatal(err)
-	}
+		RETURNING id`, slug, f.domain, title, format, url)
 	return id, slug
 }
 
@@ -70,13 +54,9 @@ func (f *enrolFixtures) session(moduleID int64, capacity int, in time.Duration) 
 	f.t.Helper()
 	f.n++
 	start := time.Now().Add(in).Truncate(time.Hour)
-	var id int64
-	if err := f.store.Pool().QueryRow(context.Background(), `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, virtual_url, capacity)
+	return testdb.Int64(f.t, f.store, `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, virtual_url, capacity)
 		VALUES ($1, $2, $3, $4, 'Campus du numérique', '20 avenue de Ségur', 'Paris', 'https://webconf.numerique.gouv.fr/essai', $5) RETURNING id`,
-		fmt.Sprintf("e2e-%d-%d", time.Now().UnixNano(), f.n), moduleID, start, start.Add(7*time.Hour), capacity).Scan(&id); err != nil {
-		f.t.Fatal(err)
-	}
-	return id
+		fmt.Sprintf("e2e-%d-%d", time.Now().UnixNano(), f.n), moduleID, start, start.Add(7*time.Hour), capacity)
 }
 
 func (f *enrolFixtures) exec(sql string, args ...any) {
@@ -90,7 +70,7 @@ func (f *enrolFixtures) exec(sql string, args ...any) {
 func TestAccessibility_EnrolPages(t *testing.T) {
 	t.Parallel()
 	store, base, f := newEnrolFixtures(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
 	_, other := e2eAccount(t, store, account.RoleTrainer)
 	check := func(err error) {
@@ -182,11 +162,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 	for _, size := range sizes {
 		t.Run("module-erreur/"+size.name, func(t *testing.T) {
 			tb := b.open(t, "/modules/"+slug8, size.o)
-			if err := chromedp.Do(tb.ctx,
-				chromedp.Click(chromedp.CSS(`#inscription form button[type=submit]`)),
-				chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
-				t.Fatal(err)
-			}
+			tb.sentBack(t, chromedp.Click(chromedp.CSS(`#inscription form button[type=submit]`)))
 			if n := eval[int](t, tb, `document.querySelectorAll("#session-group.fr-fieldset--error .fr-message--error").length`); n != 1 {
 				t.Fatalf("%d field errors", n)
 			}
@@ -258,8 +234,7 @@ func TestKeyboard_Enrol(t *testing.T) {
 			if msg := eval[string](t, tb, `document.querySelector("[role=status]").textContent.trim()`); !strings.Contains(msg, "Inscription confirmée") {
 				t.Fatalf("after Enter: %q", msg)
 			}
-			var n int
-			testdb.Row(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, first).Scan(&n)
+			n := testdb.Int(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, first)
 			if n != 1 {
 				t.Fatalf("%d confirmed enrolments in the chosen session", n)
 			}

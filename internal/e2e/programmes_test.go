@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,7 +28,7 @@ type programmesData struct {
 
 func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	s := testdb.NewSeeded(t, "programmes", 10)
 	var err error
 	var d programmesData
@@ -76,8 +75,7 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 	}
 	d.reply = "/devenir-formateur/precisions/" + tok
 
-	var partner int64
-	testdb.Row(t, s, `SELECT id FROM partners WHERE slug = 'openclassrooms'`).Scan(&partner)
+	partner := testdb.Int64(t, s, `SELECT id FROM partners WHERE slug = 'openclassrooms'`)
 	now := time.Now().In(catalogue.Paris)
 	if d.pool, err = s.CreateLicencePool(ctx, licence.NewPool{PartnerID: partner, Name: "Lot d’essai", Size: 3, GrantLabel: "Essai",
 		ValidFrom: now.AddDate(0, 0, -1), ValidUntil: now.AddDate(0, 6, 0)}, me); err != nil {
@@ -103,14 +101,7 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, follow, 0); err != nil {
 		t.Fatal(err)
 	}
-	var modules []int64
-	rows, _ := s.Pool().Query(ctx, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 3`)
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		modules = append(modules, id)
-	}
-	rows.Close()
+	modules := testdb.Column[int64](t, s, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 3`)
 
 	for _, c := range []programme.Change{{To: programme.StatusStudy, Note: "À voir"},
 		{To: programme.StatusProposed, Title: "La donnée à la DINUM", Proposal: "Trois modules.", Message: "Voici notre proposition.", Modules: modules}} {
@@ -161,9 +152,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 		for _, size := range sizes {
 			t.Run(f.name+"/"+size.name, func(t *testing.T) {
 				tb := b.open(t, f.path, size.o)
-				if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(f.form)), chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
-					t.Fatal(err)
-				}
+				tb.sentBack(t, chromedp.Click(chromedp.CSS(f.form)))
 				if n := eval[int](t, tb, `document.querySelectorAll(".fr-input-group--error, .fr-fieldset--error, .fr-checkbox-group--error").length`); n < 4 {
 					t.Errorf("%d fields in error", n)
 				}
@@ -177,9 +166,8 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 
 	// Without JavaScript: a licence asked from a module's page lands on the agent's licences.
 	t.Run("licence-sans-javascript", func(t *testing.T) {
-		var module string
-		testdb.Row(t, store, `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
-			WHERE p.slug = 'pix' AND m.status = 'published' ORDER BY m.id LIMIT 1`).Scan(&module)
+		module := testdb.String(t, store, `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
+			WHERE p.slug = 'pix' AND m.status = 'published' ORDER BY m.id LIMIT 1`)
 		tb := b.open(t, "/modules/"+module, tabOptions{width: 1280, height: 900, noJS: true})
 		if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(`#licence form button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(`main table`))); err != nil {
@@ -226,9 +214,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 		t.Run(f.name, func(t *testing.T) {
 			tb := b.open(t, f.path, desktop)
 			if f.script != "" {
-				if err := chromedp.Do(tb.ctx, chromedp.Evaluate[chromedp.Void](f.script), chromedp.WaitVisible(chromedp.CSS(`#erreurs-formulaire`))); err != nil {
-					t.Fatal(err)
-				}
+				tb.sentBack(t, chromedp.Evaluate[chromedp.Void](f.script))
 			}
 			if n := eval[int](t, tb, `document.querySelectorAll("#erreurs-formulaire").length`); n != 1 {
 				t.Fatalf("%d error summaries", n)

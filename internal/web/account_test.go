@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -55,7 +54,7 @@ func TestProfile(t *testing.T) {
 		if p = b.follow(p); !strings.Contains(text(p.doc.Find(".fr-alert--success")), "enregistrées") {
 			t.Error("no confirmation")
 		}
-		if got, _ := store.UserByID(context.Background(), u.ID); got.UsualName != "Martin-Durand" || !got.Verified() || got.Email != u.Email {
+		if got := userByID(t, store, u.ID); got.UsualName != "Martin-Durand" || !got.Verified() || got.Email != u.Email {
 			t.Errorf("saved: %+v", got)
 		}
 	})
@@ -108,8 +107,8 @@ func TestProfile(t *testing.T) {
 		for _, c := range []*browser{b, second} {
 			expectRedirect(t, c.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
 		}
-		if n, _ := store.CountSessions(context.Background(), u.ID); n != 0 {
-			t.Errorf("%d sessions left", n)
+		if n, err := store.CountSessions(t.Context(), u.ID); err != nil || n != 0 {
+			t.Errorf("%d sessions left (%v)", n, err)
 		}
 	})
 }
@@ -152,7 +151,7 @@ func TestExportAndDelete(t *testing.T) {
 	if p = b.follow(p); !strings.Contains(text(p.doc.Find(".fr-alert")), "supprimés") {
 		t.Error("no confirmation on the home page")
 	}
-	if _, err := store.UserByID(context.Background(), u.ID); !errors.Is(err, apperr.ErrNotFound) {
+	if _, err := store.UserByID(t.Context(), u.ID); !errors.Is(err, apperr.ErrNotFound) {
 		t.Errorf("account still there: %v", err)
 	}
 	expectRedirect(t, b.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
@@ -180,7 +179,7 @@ func TestAdminHome(t *testing.T) {
 		t.Fatalf("admin: %d", p.status)
 	}
 	checkFrame(t, "/admin", p)
-	f, err := store.AdminFigures(context.Background())
+	f, err := store.AdminFigures(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,9 +228,7 @@ func TestDevMails(t *testing.T) {
 
 func TestProConnect(t *testing.T) {
 	t.Parallel()
-	store := testdb.Seeded(t)
-	fake := proconnecttest.New(t)
-	srv := accountServer(t, store, proConnectEnv(fake))
+	store, fake, srv := proConnectPortal(t)
 	email := uniqueEmail("proconnect")
 	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + email, Email: email, GivenName: "Jeanne", UsualName: "Durand", SIRET: "13002526500013"})
 
@@ -244,7 +241,7 @@ func TestProConnect(t *testing.T) {
 	if p.status != http.StatusOK || !strings.Contains(text(p.doc.Find("main")), "Jeanne Durand") || !strings.Contains(text(p.doc.Find("main")), "Compte ProConnect lié") {
 		t.Fatalf("account after ProConnect: %d %q", p.status, text(p.doc.Find("main")))
 	}
-	u, _, err := store.UserByEmail(context.Background(), email)
+	u, _, err := store.UserByEmail(t.Context(), email)
 	if err != nil || u.ProConnectSub != "sub-"+email || !u.Verified() || u.HasPassword || u.SIRET != "13002526500013" {
 		t.Fatalf("account = %+v, %v", u, err)
 	}
@@ -261,7 +258,7 @@ func TestProConnect(t *testing.T) {
 	// A second sign-in finds the same account by sub.
 	b = newBrowser(t, srv)
 	expectRedirect(t, signIn(b), http.StatusSeeOther, "/compte")
-	if again, _, _ := store.UserByEmail(context.Background(), email); again.ID != u.ID {
+	if again := userByEmail(t, store, email); again.ID != u.ID {
 		t.Error("a second ProConnect sign-in created another account")
 	}
 
@@ -270,7 +267,7 @@ func TestProConnect(t *testing.T) {
 		fake.SignIn(proconnecttest.Identity{Sub: "sub-" + existing.Email, Email: existing.Email, GivenName: "Camille"})
 		b := newBrowser(t, srv)
 		expectRedirect(t, signIn(b), http.StatusSeeOther, "/compte")
-		if got, _ := store.UserByID(context.Background(), existing.ID); got.ProConnectSub != "sub-"+existing.Email || got.HasPassword {
+		if got := userByID(t, store, existing.ID); got.ProConnectSub != "sub-"+existing.Email || got.HasPassword {
 			t.Errorf("existing account not linked, or its password kept: %+v", got)
 		}
 	})

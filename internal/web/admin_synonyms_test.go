@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -40,7 +39,7 @@ func TestAdmin_SearchSynonyms(t *testing.T) {
 	if n := anon.get("/catalogue?q=zorglub").doc.Find(`main a[href^="/modules/"]`).Length(); n == 0 {
 		t.Error("the new synonym does not reach the search")
 	}
-	entries, total, err := store.AuditLog(context.Background(), admin.AuditFilter{Entity: admin.EntitySynonyms}, 5, 0)
+	entries, total, err := store.AuditLog(t.Context(), admin.AuditFilter{Entity: admin.EntitySynonyms}, 5, 0)
 	if err != nil || total != 1 || !strings.Contains(entries[0].After["synonymes"], "zorglub = hameçonnage") {
 		t.Errorf("journal: %d entries %v (%v)", total, entries, err)
 	}

@@ -3,7 +3,6 @@ package web_test
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -201,8 +200,7 @@ func TestAdmin_Acceptance(t *testing.T) {
 	if v, _ := refused.doc.Find("#title").Attr("value"); v != "Écoconception : les bases" {
 		t.Errorf("typed title lost: %q", v)
 	}
-	var title string
-	testdb.Row(t, store, `SELECT title FROM modules WHERE id = $1`, moduleID).Scan(&title)
+	title := testdb.String(t, store, `SELECT title FROM modules WHERE id = $1`, moduleID)
 	if title != "Écoconcevoir un service public (2 jours)" {
 		t.Fatalf("the stale save overwrote: %q", title)
 	}
@@ -306,8 +304,7 @@ func TestAdmin_FormErrorsKeepValues(t *testing.T) {
 	}
 
 	// A session in the past, with no place, for an online module.
-	var online string
-	testdb.Row(t, store, `SELECT slug FROM modules WHERE format = 'en_ligne' LIMIT 1`).Scan(&online)
+	online := testdb.String(t, store, `SELECT slug FROM modules WHERE format = 'en_ligne' LIMIT 1`)
 	p = b.post("/admin/sessions", url.Values{"module": {online}, "starts_at": {"2020-01-01T09:00"}, "ends_at": {"2020-01-01T08:00"}, "capacity": {"0"}})
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(selectFieldError(p, "module"), "en ligne") ||
 		!strings.Contains(fieldError(p, "ends_at"), "après le début") || !strings.Contains(fieldError(p, "place_name"), "lieu") ||
@@ -335,8 +332,7 @@ func TestAdmin_TrackOrderAndPreview(t *testing.T) {
 	store, srv, b := backofficeAdmin(t)
 	anon := newBrowser(t, srv)
 
-	var domain string
-	testdb.Row(t, store, `SELECT slug FROM domains WHERE status = 'published' ORDER BY position LIMIT 1`).Scan(&domain)
+	domain := testdb.String(t, store, `SELECT slug FROM domains WHERE status = 'published' ORDER BY position LIMIT 1`)
 	id := createdID(t, b.post("/admin/parcours", url.Values{"title": {"Parcours de test ordonné"}, "domain": {domain},
 		"summary": {"Trois modules dans un ordre choisi."}, "participants": {"0"}}))
 	var mods []struct {
@@ -509,8 +505,7 @@ func TestAdmin_Dashboard(t *testing.T) {
 	if n := p.doc.Find("#sessions-du-mois ~ .fr-table").First().Find("tbody tr").Length(); n == 0 || n > templates.DashboardWatch {
 		t.Errorf("%d sessions listed on the dashboard", n)
 	}
-	var modulesPublished int
-	testdb.Row(t, store, `SELECT count(*) FROM modules WHERE status = 'published'`).Scan(&modulesPublished)
+	modulesPublished := testdb.Int(t, store, `SELECT count(*) FROM modules WHERE status = 'published'`)
 	counts := strings.Join(tableRows(p, "#catalogue-etats + .fr-table"), "\n")
 	if !strings.Contains(counts, fmt.Sprintf("Modules | 0 | — | %d | 0", modulesPublished)) {
 		t.Errorf("counts: %q", counts)
@@ -540,11 +535,10 @@ func tableRows(p page, selector string) []string {
 func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
 	t.Parallel()
 	store, _, b := backofficeAdmin(t)
-	ctx := context.Background()
+	ctx := t.Context()
 
-	var sessionID int64
-	testdb.Row(t, store, `SELECT ms.id FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
-		WHERE ms.starts_at > now() + interval '3 days' AND m.status = 'published' ORDER BY ms.starts_at LIMIT 1`).Scan(&sessionID)
+	sessionID := testdb.Int64(t, store, `SELECT ms.id FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
+		WHERE ms.starts_at > now() + interval '3 days' AND m.status = 'published' ORDER BY ms.starts_at LIMIT 1`)
 	testdb.Exec(t, store, `UPDATE module_sessions SET capacity = 1 WHERE id = $1`, sessionID)
 	var agents []account.User
 	for i := range 3 {
@@ -575,7 +569,7 @@ func TestAdmin_SessionCapacityAndCancel(t *testing.T) {
 	}
 	expectRedirect(t, b.post(path+"/annulation", url.Values{"confirm": {"oui"}}), http.StatusSeeOther, path+"/modifier")
 	for _, a := range agents {
-		ms, _ := store.RecentMails(ctx, a.Email, 1)
+		ms := recentMails(t, store, a.Email, 1)
 		if len(ms) == 0 || ms[0].Kind != enrolment.KindSessionCancelled {
 			t.Errorf("%s was not told of the cancellation: %+v", a.Email, ms)
 		}
@@ -595,8 +589,7 @@ func TestAdmin_TailoredProgramme(t *testing.T) {
 	t.Parallel()
 	store, srv, b := backofficeAdmin(t)
 	anon := newBrowser(t, srv)
-	var domain string
-	testdb.Row(t, store, `SELECT slug FROM domains WHERE status = 'published' ORDER BY position LIMIT 1`).Scan(&domain)
+	domain := testdb.String(t, store, `SELECT slug FROM domains WHERE status = 'published' ORDER BY position LIMIT 1`)
 
 	if p := b.get("/admin/parcours/nouveau?type=programme"); text(p.doc.Find("h1")) != "Créer un programme sur mesure" {
 		t.Fatalf("h1 %q", text(p.doc.Find("h1")))

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,7 +19,7 @@ import (
 func TestAdmin_UsersAndRoles(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	ctx := context.Background()
+	ctx := t.Context()
 	adm, me := signedIn(t, srv, store, account.RoleAdmin)
 	agentBrowser, agent := signedIn(t, srv, store, account.RoleAgent)
 	userURL := "/admin/utilisateurs/" + strconv.FormatInt(agent.ID, 10)
@@ -77,7 +76,7 @@ func TestAdmin_UsersAndRoles(t *testing.T) {
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(formMessage(p), "votre propre rôle") {
 		t.Errorf("self demotion: %d %q", p.status, formMessage(p))
 	}
-	if u, _ := store.UserByID(ctx, me.ID); u.Role != account.RoleAdmin {
+	if u := userByID(t, store, me.ID); u.Role != account.RoleAdmin {
 		t.Errorf("the admin lost their role: %s", u.Role)
 	}
 	if p := adm.get("/admin/utilisateurs/999999999"); p.status != http.StatusNotFound {

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -20,9 +19,9 @@ var approvalPath = regexp.MustCompile(`https://campus\.example\.gouv\.fr(/accord
 // approvalLink is the path of the latest approval link mailed to a manager.
 func approvalLink(t *testing.T, store *postgres.Store, manager string) string {
 	t.Helper()
-	ms, err := store.RecentMails(context.Background(), manager, 1)
-	if err != nil || len(ms) == 0 {
-		t.Fatalf("no mail to the manager %s (%v)", manager, err)
+	ms := recentMails(t, store, manager, 1)
+	if len(ms) == 0 {
+		t.Fatalf("no mail to the manager %s", manager)
 	}
 	m := approvalPath.FindStringSubmatch(ms[0].Body)
 	if m == nil {
@@ -40,7 +39,7 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	mod := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, mod.id, 1, 10*24*time.Hour)
 	if _, err := store.Pool().Exec(ctx, `UPDATE module_sessions SET approval_required = true WHERE id = $1`, sess); err != nil {
@@ -85,8 +84,7 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	if !strings.Contains(held, mod.title) || !strings.Contains(held, "En attente d’accord") || !strings.Contains(held, managerA) {
 		t.Fatalf("Mes formations does not show the held seat: %q", held)
 	}
-	var idA int64
-	testdb.Row(t, store, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentA.ID, sess).Scan(&idA)
+	idA := testdb.Int64(t, store, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentA.ID, sess)
 	if ics := a.get("/mes-formations/" + itoa(int(idA)) + "/calendrier.ics").body; !strings.Contains(ics, "STATUS:TENTATIVE") {
 		t.Fatalf("the held seat's calendar event is not tentative:\n%s", ics)
 	}

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,7 +25,7 @@ func TestAttendance_PerDayAndAbsence(t *testing.T) {
 	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	mod := enrolModule(t, store, "presentiel", "published", "published") // 420 minutes
 	later := enrolSession(t, store, mod.id, 5, 20*24*time.Hour)
 	sess := enrolSession(t, store, mod.id, 5, 10*24*time.Hour)
@@ -64,8 +63,8 @@ func TestAttendance_PerDayAndAbsence(t *testing.T) {
 		t.Fatalf("no reason: %d %q", p.status, fieldError(p, "raison"))
 	}
 	expectRedirect(t, c.post(absence, url.Values{"raison": {"Comité de direction exceptionnel"}}), http.StatusSeeOther, "/mes-formations")
-	if e, _ := store.Enrolment(ctx, outC.Enrolment.ID); e.Status != enrolment.Cancelled || e.Reason != enrolment.ReasonAbsence {
-		t.Fatalf("after the absence: %s (%s)", e.Status, e.Reason)
+	if e, err := store.Enrolment(ctx, outC.Enrolment.ID); err != nil || e.Status != enrolment.Cancelled || e.Reason != enrolment.ReasonAbsence {
+		t.Fatalf("after the absence: %s (%s) %v", e.Status, e.Reason, err)
 	}
 
 	// The three-day session took place (the day before yesterday to today), given by the trainer.
@@ -100,8 +99,8 @@ func TestAttendance_PerDayAndAbsence(t *testing.T) {
 		t.Fatalf("a malformed day: %d", p.status)
 	}
 	for u, want := range map[int64]string{agentA.ID: enrolment.Attended, agentB.ID: enrolment.NoShow} {
-		if e, _ := store.Enrolment(ctx, ids[u]); e.Status != want {
-			t.Fatalf("status %s, want %s", e.Status, want)
+		if e, err := store.Enrolment(ctx, ids[u]); err != nil || e.Status != want {
+			t.Fatalf("status %s, want %s (%v)", e.Status, want, err)
 		}
 	}
 	// The marks show again on the roster.

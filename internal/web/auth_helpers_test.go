@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,8 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/PuerkitoBio/goquery"
 
 	"campus/internal/account"
 	"campus/internal/config"
@@ -92,13 +89,7 @@ func (b *browser) do(req *http.Request) page {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(body)))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return page{status: res.StatusCode, header: res.Header, doc: doc, body: string(body)}
+	return readPage(b.t, res)
 }
 
 func (b *browser) get(path string) page {
@@ -194,6 +185,15 @@ func proConnectEnv(fake *proconnecttest.Provider) map[string]string {
 		"CAMPUS_PROCONNECT_CLIENT_ID": fake.ClientID, "CAMPUS_PROCONNECT_CLIENT_SECRET": fake.ClientSecret}
 }
 
+// proConnectPortal is the package's shared seeded database, a fake ProConnect provider and a portal
+// configured for it (accountServer's settings).
+func proConnectPortal(t testing.TB) (*postgres.Store, *proconnecttest.Provider, *httptest.Server) {
+	t.Helper()
+	store := testdb.Seeded(t)
+	fake := proconnecttest.New(t)
+	return store, fake, accountServer(t, store, proConnectEnv(fake))
+}
+
 // proConnectStart clicks a ProConnect button of the portal (next: where to go afterwards) and follows the
 // browser to the fake provider, which consents at once: it returns the callback URI the provider sent the
 // browser back to, not yet opened.
@@ -231,12 +231,44 @@ func proConnectSignIn(t testing.TB, fake *proconnecttest.Provider, b *browser) p
 	return b.get(proConnectStart(t, fake, b, "/compte"))
 }
 
+// userByID reads an account as the store has it now, failing the test if it cannot: a check on a zero
+// account read in error would pass for the wrong reason.
+func userByID(t testing.TB, store *postgres.Store, id int64) account.User {
+	t.Helper()
+	u, err := store.UserByID(t.Context(), id)
+	if err != nil {
+		t.Fatalf("account %d: %v", id, err)
+	}
+	return u
+}
+
+// userByEmail is userByID by address.
+func userByEmail(t testing.TB, store *postgres.Store, email string) account.User {
+	t.Helper()
+	u, _, err := store.UserByEmail(t.Context(), email)
+	if err != nil {
+		t.Fatalf("account %s: %v", email, err)
+	}
+	return u
+}
+
+// recentMails returns the latest outbox mails to an address (at most limit, newest first), failing the test
+// if they cannot be read.
+func recentMails(t testing.TB, store *postgres.Store, to string, limit int) []postgres.OutboxMail {
+	t.Helper()
+	ms, err := store.RecentMails(t.Context(), to, limit)
+	if err != nil {
+		t.Fatalf("mails to %s: %v", to, err)
+	}
+	return ms
+}
+
 // lastMail returns the latest outbox mail to an address, and the path of its link.
 func lastMail(t *testing.T, store *postgres.Store, to string) (postgres.OutboxMail, string) {
 	t.Helper()
-	ms, err := store.RecentMails(context.Background(), to, 1)
-	if err != nil || len(ms) == 0 {
-		t.Fatalf("no mail to %s (%v)", to, err)
+	ms := recentMails(t, store, to, 1)
+	if len(ms) == 0 {
+		t.Fatalf("no mail to %s", to)
 	}
 	link := mail.Link(ms[0].Body)
 	if link == "" {

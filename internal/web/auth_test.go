@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -67,7 +66,7 @@ func TestAccount_Journey(t *testing.T) {
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(p, "password"), "Mot de passe incorrect") {
 		t.Fatalf("wrong password: %d %q", p.status, fieldError(p, "password"))
 	}
-	if u, _, _ := store.UserByEmail(context.Background(), email); u.Verified() {
+	if u := userByEmail(t, store, email); u.Verified() {
 		t.Fatal("the address was confirmed without the password")
 	}
 	if p = b.get("/verification/nimportequoi"); p.status != http.StatusNotFound {
@@ -129,8 +128,7 @@ func TestAccount_Journey(t *testing.T) {
 	u, _ := url.Parse(srv.URL)
 	old.c.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookieName(false), Value: stolen}})
 	expectRedirect(t, old.get("/compte"), http.StatusSeeOther, "/connexion?suivant=%2Fcompte")
-	var n int
-	testdb.Row(t, store, `SELECT count(*) FROM sessions WHERE token = $1`, stolen).Scan(&n)
+	n := testdb.Int(t, store, `SELECT count(*) FROM sessions WHERE token = $1`, stolen)
 	if n != 0 {
 		t.Error("the old session is still stored after logout")
 	}
@@ -433,7 +431,7 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 			}
 		}
 	}
-	if got, _ := store.UserByID(context.Background(), u.ID); got.GivenName != "Camille" {
+	if got := userByID(t, store, u.ID); got.GivenName != "Camille" {
 		t.Errorf("a forged request changed the profile: %q", got.GivenName)
 	}
 	if p := b.get("/compte"); p.status != http.StatusOK {

@@ -100,8 +100,7 @@ var param = regexp.MustCompile(`\{([^}:]+)(:[^}]*)?\}`)
 
 // samplePath fills the route's parameters with values that exist in the seeded database when possible.
 func samplePath(t *testing.T, store *postgres.Store, pattern string) string {
-	var moduleSlug string
-	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+	moduleSlug := testdb.String(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`)
 	pattern = strings.TrimSuffix(pattern, "/*")
 	return param.ReplaceAllStringFunc(pattern, func(m string) string {
 		name := param.FindStringSubmatch(m)[1]

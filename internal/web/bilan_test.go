@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -22,16 +20,14 @@ import (
 // cancelled one.
 func bilanEnrolments(t *testing.T, store *postgres.Store, administration string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	var module, other int64
 	testdb.Row(t, store, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
 	testdb.Row(t, store, `SELECT id FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&other)
 	for i, status := range []string{"completed", "confirmed", "cancelled"} {
 		var user int64
-		if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email, administration) VALUES ($1, $2) RETURNING id`,
-			uniqueEmail("bilan"+strconv.Itoa(i)), administration).Scan(&user); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, store, `INSERT INTO users (email, administration) VALUES ($1, $2) RETURNING id`,
+			uniqueEmail("bilan"+strconv.Itoa(i)), administration).Scan(&user)
 		sql := `INSERT INTO enrolments (user_id, module_id, status) VALUES ($1, $2, $3)`
 		switch status {
 		case "completed":
@@ -92,13 +88,10 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 	// It adds agents and enrolments: a seeded database of its own, not the shared one other tests read.
 	store := testdb.NewSeeded(t, "bilan", 10)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
 	bilanEnrolments(t, store, "Agence de la page bilan")
 	sql := func(q string) string {
 		var n int
-		if err := store.Pool().QueryRow(ctx, q).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, store, q).Scan(&n)
 		return strconv.Itoa(n)
 	}
 
@@ -186,18 +179,8 @@ func TestBilan_FiguresAreTheDatabases(t *testing.T) {
 			!strings.Contains(f.Licence, "etalab") || len(f.Indicateurs) != 6 {
 			t.Errorf("JSON: %+v", f.ChiffresCles)
 		}
-		res2, err := http.Get(srv.URL + "/bilan/donnees.csv")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res2.Body.Close()
-		r := csv.NewReader(res2.Body)
-		r.Comma = ';'
-		recs, err := r.ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.TrimPrefix(recs[0][0], "\uFEFF") != "indicateur" {
+		recs := readSheet(t, []byte(get(t, srv, "/bilan/donnees.csv").body))
+		if recs[0][0] != "indicateur" {
 			t.Errorf("CSV header %v", recs[0])
 		}
 		for _, rec := range recs[1:] {
@@ -238,16 +221,11 @@ func TestBilan_Admin(t *testing.T) {
 		t.Errorf("filtered stocks: %s trainers, %s programme participants, %s senior executives", keyFigure(p, "formateurs"),
 			keyFigure(p, "participants aux programmes sur mesure"), keyFigure(p, "cadres dirigeants formés"))
 	}
-	ctx := context.Background()
 	var trainerID, domain int64
-	if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email, role, administration) VALUES ($1, 'trainer', $2) RETURNING id`,
-		uniqueEmail("bilan-formateur"), administration).Scan(&trainerID); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, store, `INSERT INTO users (email, role, administration) VALUES ($1, 'trainer', $2) RETURNING id`,
+		uniqueEmail("bilan-formateur"), administration).Scan(&trainerID)
 	testdb.Exec(t, store, `INSERT INTO trainer_profiles (user_id, kind, organisation) VALUES ($1, 'interne', $2)`, trainerID, administration)
-	if err := store.Pool().QueryRow(ctx, `SELECT id FROM domains WHERE slug = 'data'`).Scan(&domain); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, store, `SELECT id FROM domains WHERE slug = 'data'`).Scan(&domain)
 	slug := "programme-bilan-" + strconv.FormatInt(seq.Add(1), 10)
 	testdb.Exec(t, store, `INSERT INTO tracks (slug, domain_id, title, status, administration, participants)
 		VALUES ($1, $2, 'Programme du bilan filtré', 'published', $3, 42)`, slug, domain, administration)
@@ -292,7 +270,7 @@ func TestBilan_Admin(t *testing.T) {
 func TestBilan_SmallCountsHidden(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "bilansecret", 4)
-	ctx := context.Background()
+	ctx := t.Context()
 	rows, err := store.Pool().Query(ctx, `SELECT DISTINCT ON (m.domain_id) m.id, d.title FROM modules m JOIN domains d ON d.id = m.domain_id
 		WHERE m.format = 'en_ligne' AND m.status = 'published' ORDER BY m.domain_id, m.id LIMIT 3`)
 	if err != nil {
@@ -311,8 +289,7 @@ func TestBilan_SmallCountsHidden(t *testing.T) {
 	if rows.Err() != nil || len(modules) != 3 {
 		t.Fatalf("%d modules: %v", len(modules), rows.Err())
 	}
-	var existing int
-	testdb.Row(t, store, `SELECT count(*) FROM enrolments`).Scan(&existing)
+	existing := testdb.Int(t, store, `SELECT count(*) FROM enrolments`)
 	if existing != 0 {
 		t.Fatalf("the seed has %d enrolments: the figures below assume none", existing)
 	}
@@ -320,10 +297,8 @@ func TestBilan_SmallCountsHidden(t *testing.T) {
 	for i, n := range []int{2, 7, 12} {
 		for k := range n {
 			var user int64
-			if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email) VALUES ($1) RETURNING id`,
-				uniqueEmail("secret"+strconv.Itoa(i)+"-"+strconv.Itoa(k))).Scan(&user); err != nil {
-				t.Fatal(err)
-			}
+			testdb.Row(t, store, `INSERT INTO users (email) VALUES ($1) RETURNING id`,
+				uniqueEmail("secret"+strconv.Itoa(i)+"-"+strconv.Itoa(k))).Scan(&user)
 			status, completed := "confirmed", "NULL"
 			if i == 2 && k < 3 {
 				status, completed, trained = "completed", "now()", trained+1
@@ -401,12 +376,7 @@ func TestBilan_SmallCountsHidden(t *testing.T) {
 		}
 	}
 
-	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(get(t, srv, "/bilan/donnees.csv").body, "\uFEFF")))
-	r.Comma = ';'
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readSheet(t, []byte(get(t, srv, "/bilan/donnees.csv").body))
 	if strings.Join(recs[0], ";") != "indicateur;indicateur_libelle;categorie;categorie_libelle;serie;valeur;valeur_masquee;motif_masquage" {
 		t.Fatalf("CSV header %v", recs[0])
 	}

@@ -20,10 +20,30 @@ func TestBilanFigures_StaleWhileRevalidating(t *testing.T) {
 		n++
 		return programme.Bilan{Enrolments: n}, nil
 	}
-	ctx := context.Background()
+	ctx := t.Context()
+	// figures is what a view of month gets; an error fails the test (no view here is cancelled).
+	figures := func(month string) int {
+		t.Helper()
+		b, err := f.get(ctx, month, compute)
+		if err != nil {
+			t.Fatalf("view of %s: %v", month, err)
+		}
+		return b.Enrolments
+	}
+	// waitFor waits (2 s at most) for a view of January to get want, a computation running in the background.
+	waitFor := func(want int, failure string) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Second)
+		for figures("2026-01") != want {
+			if time.Now().After(deadline) {
+				t.Fatal(failure)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 	release <- struct{}{}
-	if b, err := f.get(ctx, "2026-01", compute); err != nil || b.Enrolments != 1 {
-		t.Fatalf("first view: %v %v", b.Enrolments, err)
+	if got := figures("2026-01"); got != 1 {
+		t.Fatalf("first view: %d", got)
 	}
 	// Old figures: served at once, a computation starts and is not waited for.
 	f.mu.Lock()
@@ -31,50 +51,32 @@ func TestBilanFigures_StaleWhileRevalidating(t *testing.T) {
 	f.mu.Unlock()
 	start := time.Now()
 	for range 5 {
-		if b, _ := f.get(ctx, "2026-01", compute); b.Enrolments != 1 {
-			t.Fatalf("while recomputing: %d, want the previous figures", b.Enrolments)
+		if got := figures("2026-01"); got != 1 {
+			t.Fatalf("while recomputing: %d, want the previous figures", got)
 		}
 	}
 	if time.Since(start) > time.Second {
 		t.Fatal("views waited for the computation")
 	}
 	release <- struct{}{}
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		if b, _ := f.get(ctx, "2026-01", compute); b.Enrolments == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the background computation was not kept")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(2, "the background computation was not kept")
 	if n != 2 {
 		t.Fatalf("%d computations, want 2 (one per refresh, not per view)", n)
 	}
 	// A catalogue change: a computation starts; the next view waits for it (briefly) and gets the new figures.
 	f.changed()
 	go func() { time.Sleep(20 * time.Millisecond); release <- struct{}{} }()
-	if b, _ := f.get(ctx, "2026-01", compute); b.Enrolments != 3 {
-		t.Fatalf("after a change: %d, want the new figures (3)", b.Enrolments)
+	if got := figures("2026-01"); got != 3 {
+		t.Fatalf("after a change: %d, want the new figures (3)", got)
 	}
 	// A computation slower than bilanChangeWait: the view gets the previous figures, then the new ones come.
 	f.changed()
 	start = time.Now()
-	if b, _ := f.get(ctx, "2026-01", compute); b.Enrolments != 3 || time.Since(start) > 2*bilanChangeWait {
-		t.Fatalf("after a change, with a slow computation: %d after %v, want the previous figures (3) at once", b.Enrolments, time.Since(start))
+	if got := figures("2026-01"); got != 3 || time.Since(start) > 2*bilanChangeWait {
+		t.Fatalf("after a change, with a slow computation: %d after %v, want the previous figures (3) at once", got, time.Since(start))
 	}
 	release <- struct{}{}
-	deadline = time.Now().Add(2 * time.Second)
-	for {
-		if b, _ := f.get(ctx, "2026-01", compute); b.Enrolments == 4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the figures after the change never came")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(4, "the figures after the change never came")
 	// A new month: nothing to serve, the view waits; a view whose visitor leaves does not.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
@@ -82,7 +84,7 @@ func TestBilanFigures_StaleWhileRevalidating(t *testing.T) {
 		t.Fatal("a cancelled view got figures without a computation")
 	}
 	release <- struct{}{}
-	if b, _ := f.get(ctx, "2026-02", compute); b.Enrolments != 5 {
-		t.Fatalf("new month: %d, want 5", b.Enrolments)
+	if got := figures("2026-02"); got != 5 {
+		t.Fatalf("new month: %d, want 5", got)
 	}
 }

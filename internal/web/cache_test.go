@@ -33,7 +33,7 @@ func startWatched(t testing.TB, store *postgres.Store, env map[string]string) (*
 		t.Fatal(err)
 	}
 	portal := web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { portal.WatchChanges(ctx); close(done) }()
 	srv := httptest.NewServer(portal.Handler())
@@ -178,7 +178,7 @@ func TestPageCache_CancelledRequestNotKept(t *testing.T) {
 	t.Parallel()
 	_, portal := newWatchedServer(t, testdb.Seeded(t))
 	h := portal.Handler()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	gone := httptest.NewRequest(http.MethodGet, "/partenaires", nil).WithContext(ctx)
 	h.ServeHTTP(httptest.NewRecorder(), gone)

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -113,17 +112,14 @@ func TestCalendar_MovedMultiDayAndCancelled(t *testing.T) {
 	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	day := time.Now().In(catalogue.Paris).AddDate(0, 0, 20)
 	start := time.Date(day.Year(), day.Month(), day.Day(), 9, 30, 0, 0, catalogue.Paris)
 	end := time.Date(day.Year(), day.Month(), day.Day()+2, 17, 0, 0, 0, catalogue.Paris)
 	var sess int64
-	if err := store.Pool().QueryRow(ctx, `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, capacity)
+	testdb.Row(t, store, `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, capacity)
 		VALUES ($1, $2, $3, $4, 'Station F', '5 parvis Alan Turing', 'Paris', 10) RETURNING id`,
-		fmt.Sprintf("trois-jours-%d", time.Now().UnixNano()), m.id, start, end).Scan(&sess); err != nil {
-		t.Fatal(err)
-	}
+		fmt.Sprintf("trois-jours-%d", time.Now().UnixNano()), m.id, start, end).Scan(&sess)
 	b, u, id := enrolThroughPage(t, srv, store, m, sess)
 	file := fmt.Sprintf("/mes-formations/%d/calendrier.ics", id)
 	p := b.post("/mes-formations/calendrier", url.Values{})
@@ -188,7 +184,7 @@ func TestCalendar_MovedMultiDayAndCancelled(t *testing.T) {
 	if got := text(admin.follow(p).doc.Find(".fr-alert")); !strings.Contains(got, "1 personne inscrite ou en attente en est prévenue par courriel") {
 		t.Errorf("flash: %q", got)
 	}
-	ms, _ := store.RecentMails(ctx, u.Email, 1)
+	ms := recentMails(t, store, u.Email, 1)
 	if len(ms) != 1 || ms[0].Kind != enrolment.KindSessionChanged || !strings.Contains(ms[0].Body, "avant : "+catalogue.Schedule(start, end)) ||
 		!strings.Contains(ms[0].Body, "désormais : "+catalogue.Schedule(start.Add(30*time.Minute), end.Add(30*time.Minute))) ||
 		!strings.Contains(ms[0].Body, testBase+file) {
@@ -222,11 +218,9 @@ func TestCalendar_MovedMultiDayAndCancelled(t *testing.T) {
 	t.Run("online session", func(t *testing.T) {
 		online := enrolModule(t, store, "hybride", "published", "published")
 		var vs int64
-		if err := store.Pool().QueryRow(ctx, `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, virtual_url, capacity)
+		testdb.Row(t, store, `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, virtual_url, capacity)
 			VALUES ($1, $2, $3, $4, 'https://webconf.numerique.gouv.fr/campus-essai', 10) RETURNING id`,
-			fmt.Sprintf("distance-%d", time.Now().UnixNano()), online.id, start, start.Add(3*time.Hour)).Scan(&vs); err != nil {
-			t.Fatal(err)
-		}
+			fmt.Sprintf("distance-%d", time.Now().UnixNano()), online.id, start, start.Add(3*time.Hour)).Scan(&vs)
 		b.post("/modules/"+online.slug+"/inscription", url.Values{"session": {id64(vs)}})
 		oid := testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2`, u.ID, vs)[0]
 		r := readICS(t, b.get(fmt.Sprintf("/mes-formations/%d/calendrier.ics", oid)))

@@ -3,7 +3,6 @@ package web_test
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"encoding/csv"
 	"io"
 	"net/http"
@@ -45,6 +44,19 @@ var (
 	csvRouteExport = regexp.MustCompile(`^/admin/export/[^/]+$`)
 )
 
+// readSheet reads a CSV file of the portal (";" separated, after its UTF-8 byte order mark if it has one) into
+// its records, failing the test if it is not CSV.
+func readSheet(t *testing.T, body []byte) [][]string {
+	t.Helper()
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF"))))
+	r.Comma = ';'
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("CSV: %v", err)
+	}
+	return recs
+}
+
 // checkSheet checks a CSV file of the portal: UTF-8 byte order mark, ";" separated, CRLF line ends, and no
 // cell that a spreadsheet would read as a formula (= + - @ tab CR first) unless it is a plain number. Each of
 // want must be a cell of the file, neutralised (so that the test cannot pass on a file without the values).
@@ -57,12 +69,7 @@ func checkSheet(t *testing.T, name string, body []byte, want ...string) {
 	if !bytes.HasSuffix(body, []byte("\r\n")) || bytes.Count(body, []byte("\n")) != bytes.Count(body, []byte("\r\n")) {
 		t.Errorf("%s: not CRLF line ends", name)
 	}
-	r := csv.NewReader(bytes.NewReader(body))
-	r.Comma = ';'
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
+	recs := readSheet(t, body)
 	if len(recs) < 2 || len(recs[0]) < 2 {
 		t.Fatalf("%s: %d records, first %q: not a ';'-separated table", name, len(recs), recs)
 	}
@@ -92,30 +99,21 @@ func TestCSV_EveryFileNeutralisesFormulas(t *testing.T) {
 	t.Parallel()
 	store := backofficeStore(t)
 	srv, portal := backofficeServer(t, store)
-	ctx := context.Background()
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	trainerB, trainerU := signedIn(t, srv, store, account.RoleTrainer)
 	anon := newBrowser(t, srv)
 
 	// A dated module with a future session, an online module, both published, and what they show.
 	var moduleID, sessionID, domainID, onlineID, trackID, partnerID int64
-	if err := store.Pool().QueryRow(ctx, `SELECT m.id, s.id, m.domain_id FROM modules m JOIN module_sessions s ON s.module_id = m.id
+	testdb.Row(t, store, `SELECT m.id, s.id, m.domain_id FROM modules m JOIN module_sessions s ON s.module_id = m.id
 		JOIN domains d ON d.id = m.domain_id
 		WHERE m.status = 'published' AND d.status = 'published' AND s.status = 'scheduled' AND s.starts_at > now() + interval '3 days'
 		  AND s.seats_taken < s.capacity
-		ORDER BY m.id, s.starts_at LIMIT 1`).Scan(&moduleID, &sessionID, &domainID); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Pool().QueryRow(ctx, `SELECT id FROM modules WHERE status = 'published' AND format = 'en_ligne' ORDER BY id LIMIT 1`).
-		Scan(&onlineID); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Pool().QueryRow(ctx, `SELECT id FROM tracks WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&trackID); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Pool().QueryRow(ctx, `SELECT id FROM partners WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&partnerID); err != nil {
-		t.Fatal(err)
-	}
+		ORDER BY m.id, s.starts_at LIMIT 1`).Scan(&moduleID, &sessionID, &domainID)
+	testdb.Row(t, store, `SELECT id FROM modules WHERE status = 'published' AND format = 'en_ligne' ORDER BY id LIMIT 1`).
+		Scan(&onlineID)
+	testdb.Row(t, store, `SELECT id FROM tracks WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&trackID)
+	testdb.Row(t, store, `SELECT id FROM partners WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&partnerID)
 	testdb.Exec(t, store, `UPDATE domains SET title = $2, summary = $3 WHERE id = $1`, domainID, hostileLink, hostileSum)
 	testdb.Exec(t, store, `UPDATE modules SET title = $2, summary = $3, prerequisites = $4 WHERE id = $1`, moduleID, hostileCmd, hostileSum, hostileQuote)
 	testdb.Exec(t, store, `UPDATE modules SET title = $2, summary = $3, prerequisites = $4 WHERE id = $1`, onlineID, hostileAt, hostileLink, hostileSplit)
@@ -129,10 +127,8 @@ func TestCSV_EveryFileNeutralisesFormulas(t *testing.T) {
 	testdb.Exec(t, store, `UPDATE users SET given_name = $2, usual_name = $3, administration = $4 WHERE id = $1`,
 		trainerU.ID, hostileAt, hostileLink, hostileCmd)
 	var agent int64
-	if err := store.Pool().QueryRow(ctx, `INSERT INTO users (email, given_name, usual_name, administration) VALUES ($1, $2, $3, $4) RETURNING id`,
-		hostileEmail, hostileLink, hostileCmd, hostileSum).Scan(&agent); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, store, `INSERT INTO users (email, given_name, usual_name, administration) VALUES ($1, $2, $3, $4) RETURNING id`,
+		hostileEmail, hostileLink, hostileCmd, hostileSum).Scan(&agent)
 	testdb.Exec(t, store, `INSERT INTO enrolments (user_id, module_id, session_id, status, queue_seq, confirmed_at)
 		VALUES ($1, $2, $3, 'confirmed', nextval('enrolment_queue_seq'), now())`, agent, moduleID, sessionID)
 	testdb.Exec(t, store, `UPDATE module_sessions SET seats_taken = seats_taken + 1 WHERE id = $1`, sessionID)

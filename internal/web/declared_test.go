@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,15 +18,13 @@ func TestMyTrainings_DeclareOnlineCompletion(t *testing.T) {
 	// Not parallel: it enrols in the shared catalogue, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	ctx := context.Background()
+	ctx := t.Context()
 	agent, u := signedIn(t, srv, store, account.RoleAgent)
 	const slug = "bien-utiliser-tchap"
 	expectRedirect(t, agent.post("/modules/"+slug+"/inscription", url.Values{}), http.StatusSeeOther, "/modules/"+slug+"#inscription")
 	var id, moduleID int64
-	if err := store.Pool().QueryRow(ctx, `SELECT e.id, m.id FROM enrolments e JOIN modules m ON m.id = e.module_id
-		WHERE e.user_id = $1 AND m.slug = $2`, u.ID, slug).Scan(&id, &moduleID); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, store, `SELECT e.id, m.id FROM enrolments e JOIN modules m ON m.id = e.module_id
+		WHERE e.user_id = $1 AND m.slug = $2`, u.ID, slug).Scan(&id, &moduleID)
 	action := "/mes-formations/" + strconv.FormatInt(id, 10) + "/termine"
 	if p := agent.get("/mes-formations"); p.doc.Find(`form[action="`+action+`"] button`).Length() != 1 {
 		t.Fatal("no « J’ai terminé ce module » button")

@@ -192,7 +192,7 @@ func TestMyTrainings(t *testing.T) {
 	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	b, u := signedIn(t, srv, store, account.RoleAgent)
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	later := enrolSession(t, store, m.id, 10, 9*24*time.Hour)
@@ -324,17 +324,14 @@ func TestEnrol_Track(t *testing.T) {
 	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
 	online := enrolModule(t, store, "en_ligne", "published", "published")
 	dated := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, dated.id, 8, 6*24*time.Hour)
 	var domainID, trackID int64
 	testdb.Row(t, store, `SELECT domain_id FROM modules WHERE id = $1`, online.id).Scan(&domainID)
 	slug := fmt.Sprintf("parcours-web-%d", fixSeq.Add(1))
-	if err := store.Pool().QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, status) VALUES ($1, $2, 'Parcours rédaction', 'published') RETURNING id`,
-		slug, domainID).Scan(&trackID); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, store, `INSERT INTO tracks (slug, domain_id, title, status) VALUES ($1, $2, 'Parcours rédaction', 'published') RETURNING id`,
+		slug, domainID).Scan(&trackID)
 	testdb.Exec(t, store, `INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, 1), ($1, $3, 2)`, trackID, online.id, dated.id)
 
 	if p := newBrowser(t, srv).get("/parcours/" + slug); p.doc.Find(`#inscription a[href^="/connexion"]`).Length() != 1 {
@@ -465,7 +462,7 @@ func TestEnrolmentJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() {
 		web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))).RunEnrolmentJobs(ctx)
@@ -483,10 +480,10 @@ func TestEnrolmentJobs(t *testing.T) {
 		t.Fatalf("the waitlisted agent got a %s", m.Kind)
 	}
 	// The seat holder deletes their account: the next run promotes the waitlist.
-	if err := store.DeleteUser(context.Background(), au.ID); err != nil {
+	if err := store.DeleteUser(t.Context(), au.ID); err != nil {
 		t.Fatal(err)
 	}
-	ctx2, cancel2 := context.WithCancel(context.Background())
+	ctx2, cancel2 := context.WithCancel(t.Context())
 	done2 := make(chan struct{})
 	go func() {
 		web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))).RunEnrolmentJobs(ctx2)

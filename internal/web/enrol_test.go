@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -28,11 +26,11 @@ import (
 
 var fixSeq atomic.Int64
 
-// enrolStore is a migrated database of the test's own (no reference catalogue): the enrolment tests add
-// domains, modules and sessions that the catalogue tests of the package must not see.
+// enrolStore is a migrated database of the test's own (no reference catalogue; testdb numbers the copies):
+// the enrolment tests add domains, modules and sessions that the catalogue tests of the package must not see.
 func enrolStore(t *testing.T) *postgres.Store {
 	t.Helper()
-	return testdb.NewMigrated(t, fmt.Sprintf("insc%d", fixSeq.Add(1)), 20)
+	return testdb.NewMigrated(t, "insc", 20)
 }
 
 type fixModule struct {
@@ -43,23 +41,17 @@ type fixModule struct {
 
 func enrolModule(t *testing.T, store *postgres.Store, format, moduleStatus, domainStatus string) fixModule {
 	t.Helper()
-	ctx := context.Background()
 	n := fmt.Sprintf("%d-%d", time.Now().UnixNano()%1e9, fixSeq.Add(1))
-	var domainID int64
-	if err := store.Pool().QueryRow(ctx, `INSERT INTO domains (slug, title, status) VALUES ($1, $2, $3) RETURNING id`,
-		"dom-web-"+n, "Domaine d’essai "+n, domainStatus).Scan(&domainID); err != nil {
-		t.Fatal(err)
-	}
+	domainID := testdb.Int64(t, store, `INSERT INTO domains (slug, title, status) VALUES ($1, $2, $3) RETURNING id`,
+		"dom-web-"+n, "Domaine d’essai "+n, domainStatus)
 	m := fixModule{slug: "module-web-" + n, title: "Écrire pour le web public " + n}
 	url := ""
 	if format == "en_ligne" {
 		url = "https://partenaire.example/cours-" + n
 	}
-	if err := store.Pool().QueryRow(ctx, `INSERT INTO modules (slug, domain_id, title, summary, duration_minutes, format, level, status, external_url)
+	m.id = testdb.Int64(t, store, `INSERT INTO modules (slug, domain_id, title, summary, duration_minutes, format, level, status, external_url)
 		VALUES ($1, $2, $3, 'Un module d’essai.', 420, $4, 'decouverte', $5, $6) RETURNING id`,
-		m.slug, domainID, m.title, format, moduleStatus, url).Scan(&m.id); err != nil {
-		t.Fatal(err)
-	}
+		m.slug, domainID, m.title, format, moduleStatus, url)
 	return m
 }
 
@@ -74,21 +66,17 @@ func enrolThroughPage(t *testing.T, srv *httptest.Server, store *postgres.Store,
 
 func enrolSession(t *testing.T, store *postgres.Store, moduleID int64, capacity int, in time.Duration) int64 {
 	t.Helper()
-	var id int64
 	start := time.Now().Add(in).Truncate(time.Minute)
-	if err := store.Pool().QueryRow(context.Background(), `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, capacity)
+	return testdb.Int64(t, store, `INSERT INTO module_sessions (ref, module_id, starts_at, ends_at, place_name, address, city, capacity)
 		VALUES ($1, $2, $3, $4, 'Station F', '5 parvis Alan Turing', 'Paris', $5) RETURNING id`,
-		fmt.Sprintf("web-%d-%d", time.Now().UnixNano(), fixSeq.Add(1)), moduleID, start, start.Add(7*time.Hour), capacity).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
+		fmt.Sprintf("web-%d-%d", time.Now().UnixNano(), fixSeq.Add(1)), moduleID, start, start.Add(7*time.Hour), capacity)
 }
 
 // crowd creates n verified agents sharing goodPassword (one hash for all, to keep the test fast).
 func crowd(t *testing.T, store *postgres.Store, n int) []account.User {
 	t.Helper()
 	hash := accounttest.Hash(goodPassword)
-	rows, err := store.Pool().Query(context.Background(), `INSERT INTO users (email, email_verified_at, password_hash, given_name, usual_name, administration)
+	rows, err := store.Pool().Query(t.Context(), `INSERT INTO users (email, email_verified_at, password_hash, given_name, usual_name, administration)
 		SELECT format('agent-%s-%s@exemple.gouv.fr', $1::text, g), now(), $2, 'Agent', 'Numéro ' || g, 'DINUM'
 		FROM generate_series(1, $3) g RETURNING id, email`, fmt.Sprintf("%d-%d", time.Now().UnixNano()%1e9, fixSeq.Add(1)), hash, n)
 	if err != nil {
@@ -218,11 +206,9 @@ func TestEnrol_CrowdThroughHTTP(t *testing.T) {
 	if !strings.HasPrefix(res.body, "\uFEFF") {
 		t.Fatal("the CSV has no UTF-8 byte order mark")
 	}
-	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.body, "\uFEFF")))
-	cr.Comma = ';'
-	records, err := cr.ReadAll()
-	if err != nil || len(records) != n+1 || records[0][2] != "Adresse électronique" {
-		t.Fatalf("CSV: %d records, %v", len(records), err)
+	records := readSheet(t, []byte(res.body))
+	if len(records) != n+1 || records[0][2] != "Adresse électronique" {
+		t.Fatalf("CSV: %d records", len(records))
 	}
 	byStatus := map[string]int{}
 	for _, r := range records[1:] {

@@ -201,18 +201,17 @@ func TestHead_EveryGetRoute(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
 	srv, _, _ := loggedServer(t, store, nil)
-	var moduleSlug string
-	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+	moduleSlug := testdb.String(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`)
 	for _, path := range []string{"/healthz", "/readyz", "/", "/catalogue", "/catalogue?q=donnees", "/modules/" + moduleSlug, "/domaines/cybersecurite"} {
 		req, _ := http.NewRequest(http.MethodHead, srv.URL+path, nil)
 		res, err := http.DefaultTransport.RoundTrip(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(res.Body)
+		body, err := io.ReadAll(res.Body)
 		res.Body.Close()
-		if res.StatusCode != http.StatusOK || len(body) != 0 {
-			t.Errorf("HEAD %s: %d with %d bytes, want 200 without a body", path, res.StatusCode, len(body))
+		if err != nil || res.StatusCode != http.StatusOK || len(body) != 0 {
+			t.Errorf("HEAD %s: %d with %d bytes (%v), want 200 without a body", path, res.StatusCode, len(body), err)
 		}
 	}
 	// A route with no GET is still a 405 (the French page), not a 200.
@@ -317,8 +316,7 @@ func TestLogs_NoSecrets(t *testing.T) {
 	expectRedirect(t, b.post("/devenir-formateur", url.Values{"given_name": {"Dominique"}, "usual_name": {"Formatrice"}, "email": {applicant},
 		"kind": {"externe"}, "organisation": {"Association"}, "domains": {"data"}, "modules": {"Atelier"}, "availability": {"Un jour par mois"},
 		"consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
-	var application int64
-	testdb.Row(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, applicant).Scan(&application)
+	application := testdb.Int64(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, applicant)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	admin.post("/admin/formateurs/"+id64(application)+"/decision", url.Values{"decision": {"demander-precisions"}, "message": {"Quelles formations ?"}})
 	_, reply := lastMail(t, store, applicant)
@@ -385,7 +383,7 @@ func tokenOf(path, pattern string) string {
 // plain-text "Internal Server Error"; /readyz says so and /healthz stays up.
 func TestDatabaseDown_ServiceUnavailable(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := t.Context()
 	store := testdb.NewMigrated(t, "panne", 4)
 	srv, _, logs := loggedServer(t, store, nil)
 	agent, _ := signedIn(t, srv, store, account.RoleAgent)
@@ -413,8 +411,7 @@ func TestDatabaseDown_ServiceUnavailable(t *testing.T) {
 	testdb.Exec(t, store, `DROP TRIGGER refuse_sessions ON sessions`)
 
 	// The database goes away.
-	var name string
-	testdb.Row(t, store, `SELECT current_database()`).Scan(&name)
+	name := testdb.String(t, store, `SELECT current_database()`)
 	admin, err := pgx.Connect(ctx, testdb.Require(t))
 	if err != nil {
 		t.Fatal(err)

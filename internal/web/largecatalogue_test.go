@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -15,7 +14,6 @@ import (
 // a megabyte and more.
 func TestLargeCatalogue_PagesStayBounded(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	store := testdb.NewSeeded(t, "grand_catalogue", 4)
 	testdb.Exec(t, store, `INSERT INTO modules (slug, domain_id, partner_id, title, summary, objectives, outline, duration_minutes, format, level, status)
 		SELECT m.slug || '-copie-' || g, m.domain_id, m.partner_id, m.title || ' (édition ' || g || ')', m.summary, m.objectives, m.outline,
@@ -25,15 +23,14 @@ func TestLargeCatalogue_PagesStayBounded(t *testing.T) {
 	testdb.Exec(t, store, `INSERT INTO tracks (slug, domain_id, title, summary, description, status)
 		SELECT 'parcours-data-' || g, d.id, 'Parcours data ' || g, 'Résumé', 'Description', 'published'
 		FROM domains d CROSS JOIN generate_series(1, 15) g WHERE d.slug = 'data'`)
-	var partner string
-	testdb.Row(t, store, `SELECT p.slug FROM partners p WHERE p.status = 'published' ORDER BY p.id LIMIT 1`).Scan(&partner)
+	partner := testdb.String(t, store, `SELECT p.slug FROM partners p WHERE p.status = 'published' ORDER BY p.id LIMIT 1`)
 	testdb.Exec(t, store, `INSERT INTO modules (slug, domain_id, partner_id, title, summary, objectives, outline, duration_minutes, format, level, status)
 		SELECT 'module-partenaire-' || g, (SELECT id FROM domains WHERE slug = 'cybersecurite'), p.id, 'Module partenaire ' || g, 'Résumé',
 		       '{}', '{}', 60, 'en_ligne', 'decouverte', 'published'
 		FROM partners p CROSS JOIN generate_series(1, 60) g WHERE p.slug = $1`, partner)
 
 	var modules, tracks, partnerModules int
-	store.Pool().QueryRow(ctx, `SELECT
+	testdb.Row(t, store, `SELECT
 		(SELECT count(*) FROM modules m JOIN domains d ON d.id = m.domain_id WHERE d.slug = 'data' AND m.status = 'published'),
 		(SELECT count(*) FROM tracks t JOIN domains d ON d.id = t.domain_id WHERE d.slug = 'data' AND t.status = 'published' AND t.administration = ''),
 		(SELECT count(*) FROM modules m JOIN partners p ON p.id = m.partner_id WHERE p.slug = $1 AND m.status = 'published')`, partner).

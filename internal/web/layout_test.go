@@ -28,8 +28,7 @@ func TestLayout_Navigation(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	var moduleSlug string
-	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&moduleSlug)
+	moduleSlug := testdb.String(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`)
 
 	for _, c := range []struct{ path, nav, current string }{
 		{"/", "/", "page"},
@@ -113,8 +112,7 @@ func TestLayout_AutocompleteTokens(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
-	var sessionID string
-	testdb.Row(t, store, `SELECT id::text FROM module_sessions ORDER BY id LIMIT 1`).Scan(&sessionID)
+	sessionID := testdb.String(t, store, `SELECT id::text FROM module_sessions ORDER BY id LIMIT 1`)
 	for _, path := range []string{"/admin/sessions/" + sessionID + "/modifier", "/compte"} {
 		p := admin.get(path)
 		if p.status != http.StatusOK || p.doc.Find("form input").Length() == 0 {
@@ -227,10 +225,10 @@ func TestLayout_StylesheetsWithinBudget(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(res.Body)
+		body, err := io.ReadAll(res.Body)
 		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %d", href, res.StatusCode)
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d (%v)", href, res.StatusCode, err)
 		}
 		if m := s.AttrOr("media", "all"); m == "all" || m == "screen" {
 			blocking += len(body)
@@ -240,7 +238,9 @@ func TestLayout_StylesheetsWithinBudget(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				body, _ = io.ReadAll(zr)
+				if body, err = io.ReadAll(zr); err != nil {
+					t.Fatal(err)
+				}
 			}
 			css.Write(body)
 		} else if m != "print" {

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -47,14 +46,11 @@ var partnerSeq int
 // partner's page offers that pool; it returns the pool's id and the partner's slug.
 func testPool(t *testing.T, store *postgres.Store, name string, size int) (int64, string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	partnerSeq++
 	slug := "partenaire-essai-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10) + "-" + strconv.Itoa(partnerSeq)
-	var partner int64
-	if err := store.Pool().QueryRow(ctx, `INSERT INTO partners (slug, name, short_name, kind) VALUES ($1, $2, 'Essai', 'plateforme')
-		RETURNING id`, slug, "Plateforme "+name).Scan(&partner); err != nil {
-		t.Fatal(err)
-	}
+	partner := testdb.Int64(t, store, `INSERT INTO partners (slug, name, short_name, kind) VALUES ($1, $2, 'Essai', 'plateforme')
+		RETURNING id`, slug, "Plateforme "+name)
 	now := time.Now().In(catalogue.Paris)
 	id, err := store.CreateLicencePool(ctx, licence.NewPool{PartnerID: partner, Name: name, Size: size, GrantLabel: "Essai",
 		ValidFrom: now.AddDate(0, 0, -1), ValidUntil: now.AddDate(0, 2, 0)}, admin.Actor{Name: "test"})
@@ -85,9 +81,8 @@ func TestLicence_RequestFromPartnerPage(t *testing.T) {
 	if box.Find("form").Length() != 0 {
 		t.Error("anonymous visitors get the request form")
 	}
-	var pixModule string
-	testdb.Row(t, store, `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
-		WHERE p.slug = 'pix' AND m.status = 'published' ORDER BY m.id LIMIT 1`).Scan(&pixModule)
+	pixModule := testdb.String(t, store, `SELECT m.slug FROM modules m JOIN partners p ON p.id = m.partner_id
+		WHERE p.slug = 'pix' AND m.status = 'published' ORDER BY m.id LIMIT 1`)
 	if p := newBrowser(t, srv).get("/modules/" + pixModule); pixModule == "" || p.doc.Find("#licence").Length() != 1 {
 		t.Errorf("the page of a Pix module (%q) offers no licence", pixModule)
 	}
@@ -125,8 +120,7 @@ func TestLicence_RequestFromPartnerPage(t *testing.T) {
 		t.Errorf("partner page after the request: %q", text(p.doc.Find("#licence")))
 	}
 	// Giving it back.
-	var id int64
-	testdb.Row(t, store, `SELECT id FROM licence_requests WHERE user_id = $1`, u.ID).Scan(&id)
+	id := testdb.Int64(t, store, `SELECT id FROM licence_requests WHERE user_id = $1`, u.ID)
 	other, _ := signedIn(t, srv, store, account.RoleAgent)
 	if p := other.post("/mes-licences/"+strconv.FormatInt(id, 10)+"/annuler", url.Values{}); p.status != http.StatusNotFound {
 		t.Errorf("another agent cancelling: %d", p.status)
@@ -169,9 +163,8 @@ func TestLicence_QueueAndRevoke(t *testing.T) {
 	if p := second.get("/mes-licences"); !strings.Contains(text(p.doc.Find("tbody")), "Attribuée") {
 		t.Errorf("second agent after the revocation: %q", text(p.doc.Find("tbody")))
 	}
-	var audited int
-	testdb.Row(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'licence_request' AND action = 'revoke'
-		AND after->>'motif' = 'Départ en retraite' AND actor_id IS NOT NULL`).Scan(&audited)
+	audited := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'licence_request' AND action = 'revoke'
+		AND after->>'motif' = 'Départ en retraite' AND actor_id IS NOT NULL`)
 	if audited != 1 {
 		t.Errorf("%d audit entries for the revocation", audited)
 	}
@@ -216,8 +209,7 @@ func TestLicence_AdminForms(t *testing.T) {
 		if !strings.HasPrefix(p.doc.Find("title").Text(), "Erreur - ") {
 			t.Errorf("title %q", p.doc.Find("title").Text())
 		}
-		var partner string
-		testdb.Row(t, store, `SELECT id::text FROM partners WHERE slug = 'pix'`).Scan(&partner)
+		partner := testdb.String(t, store, `SELECT id::text FROM partners WHERE slug = 'pix'`)
 		res := admin.post("/admin/licences/nouveau", url.Values{"partner": {partner}, "name": {"Pix – lot d’essai"}, "size": {"1 000"},
 			"valid_from": {"01/01/2026"}, "valid_until": {"31/12/2099"}})
 		if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/admin/licences/") {
@@ -278,8 +270,7 @@ func TestLicence_AdminForms(t *testing.T) {
 		if res.status != http.StatusSeeOther {
 			t.Fatalf("good file: %d %s", res.status, text(res.doc.Find("main")))
 		}
-		var n int
-		testdb.Row(t, store, `SELECT count(*) FROM licence_codes WHERE pool_id = $1 AND request_id IS NOT NULL`, pool).Scan(&n)
+		n := testdb.Int(t, store, `SELECT count(*) FROM licence_codes WHERE pool_id = $1 AND request_id IS NOT NULL`, pool)
 		if n != 1 {
 			t.Errorf("%d codes handed out to the pool's one allocation", n)
 		}

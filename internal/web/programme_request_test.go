@@ -62,8 +62,7 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 		t.Errorf("unknown link: %d", p.status)
 	}
 
-	var id int64
-	testdb.Row(t, store, `SELECT id FROM programme_requests WHERE contact_email = $1`, email).Scan(&id)
+	id := testdb.Int64(t, store, `SELECT id FROM programme_requests WHERE contact_email = $1`, email)
 	page := "/admin/demandes-sur-mesure/" + strconv.FormatInt(id, 10)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	if p := admin.get("/admin/demandes-sur-mesure"); !strings.Contains(text(p.doc.Find("table")), administration) {
@@ -152,15 +151,13 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 		t.Errorf("changing a closed request: %d", p.status)
 	}
 
-	var audited int
-	testdb.Row(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'programme_request' AND entity_id = $1`, id).Scan(&audited)
+	audited := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'programme_request' AND entity_id = $1`, id)
 	if audited != 4 {
 		t.Errorf("%d audit entries for the three changes and the requester's answer", audited)
 	}
 	// The programme is shown to the accounts of its access list only (restricted_test.go): the contact has no
 	// account, so the list starts empty; the admin gives the administration's SIREN.
-	var trackID int64
-	testdb.Row(t, store, `SELECT track_id FROM programme_requests WHERE id = $1`, id).Scan(&trackID)
+	trackID := testdb.Int64(t, store, `SELECT track_id FROM programme_requests WHERE id = $1`, id)
 	edit := "/admin/parcours/" + strconv.FormatInt(trackID, 10)
 	if href, _ := admin.get(page).doc.Find(`main a[href$="#acces"]`).Attr("href"); href != edit+"#acces" {
 		t.Errorf("the request's page links the access list at %q", href)

@@ -32,8 +32,7 @@ func TestLicences_PublicAgentsOnly(t *testing.T) {
 			t.Fatalf("%s: %d", email, p.status)
 		}
 		next := b.follow(p)
-		var n int
-		testdb.Row(t, store, `SELECT count(*) FROM licence_requests WHERE user_id = $1 AND status = 'allocated'`, u.ID).Scan(&n)
+		n := testdb.Int(t, store, `SELECT count(*) FROM licence_requests WHERE user_id = $1 AND status = 'allocated'`, u.ID)
 		return n == 1, text(next.doc.Find(".fr-alert, .fr-notice"))
 	}
 	for _, c := range []struct {

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -24,7 +23,7 @@ import (
 // administration and returns its title and the id of its track. contact is the address the request gives.
 func restrictedProgramme(t *testing.T, store *postgres.Store, administration, contact string) (string, int64) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	title := "Programme réservé " + strconv.FormatInt(seq.Add(1), 10)
 	tok, _ := account.NewToken()
 	id, err := store.SubmitProgrammeRequest(ctx, programme.Request{Administration: administration, ContactName: "Alix Martin",
@@ -33,8 +32,7 @@ func restrictedProgramme(t *testing.T, store *postgres.Store, administration, co
 	if err != nil {
 		t.Fatal(err)
 	}
-	var module int64
-	testdb.Row(t, store, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`).Scan(&module)
+	module := testdb.Int64(t, store, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`)
 	actor := admin.Actor{Name: "test"}
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
@@ -58,7 +56,7 @@ func TestRestrictedProgrammes_SelfDeclaredAdministration(t *testing.T) {
 	srv := accountServer(t, store, nil)
 	title, _ := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
 	intruder, u := signedIn(t, srv, store, account.RoleAgent)
-	if _, err := store.Pool().Exec(context.Background(), `UPDATE users SET administration = 'ministere de l interieur' WHERE id = $1`, u.ID); err != nil {
+	if _, err := store.Pool().Exec(t.Context(), `UPDATE users SET administration = 'ministere de l interieur' WHERE id = $1`, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if p := intruder.get("/programmes-sur-mesure/reserves"); strings.Contains(text(p.doc.Find("main")), title) {
@@ -87,7 +85,7 @@ func TestRestrictedProgrammes_Access(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "restreints_acces", 4)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	// The contact's address is a confirmed account's: the list starts with its domain.
 	_, contact := agentAt(t, srv, store, at("interieur.gouv.fr"))
 	title, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", contact.Email)
@@ -212,13 +210,12 @@ func TestRestrictedProgrammes_NotPublic(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "restreints_prives", 4)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	title, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
 	if _, err := store.Pool().Exec(ctx, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'domain', 'interieur.gouv.fr')`, trackID); err != nil {
 		t.Fatal(err)
 	}
-	var slug string
-	testdb.Row(t, store, `SELECT slug FROM tracks WHERE id = $1`, trackID).Scan(&slug)
+	slug := testdb.String(t, store, `SELECT slug FROM tracks WHERE id = $1`, trackID)
 	insider, u := agentAt(t, srv, store, at("interieur.gouv.fr"))
 	if p := reserved(insider); !strings.Contains(text(p.doc.Find("main h2")), title) {
 		t.Fatalf("the insider does not see the programme: %q", text(p.doc.Find("main")))
@@ -280,8 +277,7 @@ func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
 		!strings.Contains(text(p.doc.Find("#acces")), "Sa liste est vide : personne ne le voit.") {
 		t.Fatalf("no access list on the restricted programme's page: %q", text(p.doc.Find(sel)))
 	}
-	var public int64
-	testdb.Row(t, store, `SELECT id FROM tracks WHERE NOT restricted ORDER BY id LIMIT 1`).Scan(&public)
+	public := testdb.Int64(t, store, `SELECT id FROM tracks WHERE NOT restricted ORDER BY id LIMIT 1`)
 	if p := admin.get("/admin/parcours/" + strconv.FormatInt(public, 10)); p.doc.Find("textarea#access").Length() != 0 {
 		t.Error("a public track's page has an access list")
 	}

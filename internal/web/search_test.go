@@ -2,10 +2,7 @@ package web_test
 
 import (
 	"bytes"
-	"context"
-	"encoding/csv"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -31,13 +28,7 @@ func getRaw(t *testing.T, srv interface{ Client() *http.Client }, base, rawPath 
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return page{status: res.StatusCode, header: res.Header, doc: doc, body: string(b)}
+	return readPage(t, res)
 }
 
 func resultsTotal(t *testing.T, p page) int {
@@ -143,7 +134,10 @@ func TestSearchPage(t *testing.T) {
 			}
 			name, value := b.AttrOr("name", ""), b.AttrOr("value", "")
 			label := text(p.doc.Find(`label[for="` + b.AttrOr("id", "") + `"]`))
-			want, _ := strconv.Atoi(label[strings.LastIndex(label, "(")+1 : len(label)-1])
+			want, err := strconv.Atoi(label[strings.LastIndex(label, "(")+1 : len(label)-1])
+			if err != nil {
+				t.Fatalf("facet %q: no count", label)
+			}
 			u := "/catalogue?q=" + url.QueryEscape("numérique") + "&" + name + "=" + value
 			if name != "format" {
 				u += "&format=presentiel"
@@ -293,18 +287,9 @@ func TestOpenData(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	var published int
-	testdb.Row(t, store, `SELECT (SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published')`).Scan(&published)
+	published := testdb.Int(t, store, `SELECT (SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published')`)
 
-	fetch := func(path string) (*http.Response, []byte) {
-		res, err := srv.Client().Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res, b
-	}
+	fetch := func(path string) (*http.Response, []byte) { return conditionalGet(t, srv, path, nil) }
 
 	t.Run("CSV", func(t *testing.T) {
 		res, b := fetch("/api/catalogue.csv")
@@ -318,12 +303,7 @@ func TestOpenData(t *testing.T) {
 			bytes.Count(b, []byte("\n")) != bytes.Count(b, []byte("\r\n")) {
 			t.Error("not ';'-separated with CRLF line ends")
 		}
-		r := csv.NewReader(bytes.NewReader(b[3:]))
-		r.Comma = ';'
-		rows, err := r.ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
+		rows := readSheet(t, b)
 		if len(rows)-1 != published {
 			t.Errorf("%d rows, %d published entries", len(rows)-1, published)
 		}
@@ -334,9 +314,7 @@ func TestOpenData(t *testing.T) {
 		p := get(t, srv, "/catalogue?q=donn%C3%A9es&format=presentiel&tri=titre")
 		href := p.doc.Find(`a.fr-link--download`).AttrOr("href", "")
 		_, b = fetch(href)
-		r = csv.NewReader(bytes.NewReader(b[3:]))
-		r.Comma = ';'
-		rows, _ = r.ReadAll()
+		rows = readSheet(t, b)
 		if len(rows)-1 != resultsTotal(t, p) || rows[1][2] != text(p.doc.Find(".fr-card__title a").First()) {
 			t.Errorf("CSV of the search: %d rows for %d results", len(rows)-1, resultsTotal(t, p))
 		}
@@ -397,7 +375,7 @@ func TestOpenData(t *testing.T) {
 // TestSearchHighlightEscapes puts HTML in a title: it is shown as text, the match marked around it.
 func TestSearchHighlightEscapes(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := t.Context()
 	store := testdb.NewSeeded(t, "search_xss", 4)
 	const title = `Sécurité <script>alert("x")</script> & <b>données</b> <mark>fausse</mark>`
 	if _, err := store.Pool().Exec(ctx, `INSERT INTO modules (slug, domain_id, title, summary, duration_minutes, format, level, status)

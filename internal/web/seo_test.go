@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -40,9 +39,9 @@ func readSitemap(t *testing.T, srv *httptest.Server) map[string]string {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/xml") {
-		t.Fatalf("sitemap.xml: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/xml") {
+		t.Fatalf("sitemap.xml: %d %s (%v)", res.StatusCode, res.Header.Get("Content-Type"), err)
 	}
 	if !strings.HasPrefix(string(b), `<?xml version="1.0" encoding="UTF-8"?>`) {
 		t.Errorf("sitemap.xml does not start with the XML declaration: %.60q", b)
@@ -95,10 +94,9 @@ func TestSitemapXML(t *testing.T) {
 			}
 		}
 	}
-	var published int
-	testdb.Row(t, store, `SELECT
+	published := testdb.Int(t, store, `SELECT
 		(SELECT count(*) FROM modules WHERE status = 'published') + (SELECT count(*) FROM tracks WHERE status = 'published') +
-		(SELECT count(*) FROM partners WHERE status = 'published') + (SELECT count(*) FROM domains WHERE status IN ('published', 'coming'))`).Scan(&published)
+		(SELECT count(*) FROM partners WHERE status = 'published') + (SELECT count(*) FROM domains WHERE status IN ('published', 'coming'))`)
 	if n := kinds["modules"] + kinds["parcours"] + kinds["programmes-sur-mesure"] + kinds["partenaires"] + kinds["domaines"]; n != published {
 		t.Errorf("sitemap lists %d catalogue pages (%v), the database publishes %d", n, kinds, published)
 	}
@@ -239,7 +237,7 @@ func TestSitemapXML_FreshAfterChange(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "sitemapfresh", 10)
 	srv, _ := startWatched(t, store, map[string]string{"CAMPUS_BASE_URL": testBase})
-	ctx := context.Background()
+	ctx := t.Context()
 	var gone, changed string
 	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' ORDER BY id DESC LIMIT 1`).Scan(&gone)
 	testdb.Row(t, store, `SELECT slug FROM modules WHERE status = 'published' AND slug <> $1 ORDER BY id LIMIT 1`, gone).Scan(&changed)

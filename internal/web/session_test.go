@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -18,12 +17,9 @@ func TestSession_UnchangedNotWritten(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
 	b, u := signedIn(t, srv, store, "agent")
-	ctx := context.Background()
 	row := func() (version string, expiry time.Time) {
 		t.Helper()
-		if err := store.Pool().QueryRow(ctx, `SELECT xmin::text, expiry FROM sessions WHERE user_id = $1`, u.ID).Scan(&version, &expiry); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, store, `SELECT xmin::text, expiry FROM sessions WHERE user_id = $1`, u.ID).Scan(&version, &expiry)
 		return
 	}
 	b.get("/compte")
@@ -48,8 +44,7 @@ func TestSession_UnchangedNotWritten(t *testing.T) {
 	// A change to the session (here: signing out) is written.
 	v3, _ := row()
 	b.post("/deconnexion", nil)
-	var n int
-	testdb.Row(t, store, `SELECT count(*) FROM sessions WHERE user_id = $1 AND xmin::text = $2`, u.ID, v3).Scan(&n)
+	n := testdb.Int(t, store, `SELECT count(*) FROM sessions WHERE user_id = $1 AND xmin::text = $2`, u.ID, v3)
 	if n != 0 {
 		t.Error("signing out left the session row as it was")
 	}

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,11 +18,8 @@ func TestSignedInPages_NeverAnotherUsersData(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "signedin_isolation", 8)
 	srv := watchedAccountServer(t, store)
-	ctx := context.Background()
 	var slug, title string
-	if err := store.Pool().QueryRow(ctx, `SELECT slug, title FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&slug, &title); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Row(t, store, `SELECT slug, title FROM modules WHERE format = 'en_ligne' AND status = 'published' ORDER BY id LIMIT 1`).Scan(&slug, &title)
 	alice, ua := signedIn(t, srv, store, "agent")
 	bob, ub := signedIn(t, srv, store, "agent")
 	admin, uadm := signedIn(t, srv, store, "admin")
@@ -83,14 +79,11 @@ func TestSignedInPages_OwnActionAtOnce(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "signedin_own_action", 8)
 	a, b := watchedAccountServer(t, store), watchedAccountServer(t, store)
-	ctx := context.Background()
 	var slug string
 	var sessionID int64
-	if err := store.Pool().QueryRow(ctx, `SELECT m.slug, ms.id FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
+	testdb.Row(t, store, `SELECT m.slug, ms.id FROM module_sessions ms JOIN modules m ON m.id = ms.module_id
 		WHERE ms.starts_at > now() + interval '10 days' AND ms.status = 'scheduled' AND m.status = 'published'
-		AND ms.seats_taken < ms.capacity ORDER BY ms.starts_at LIMIT 1`).Scan(&slug, &sessionID); err != nil {
-		t.Fatal(err)
-	}
+		AND ms.seats_taken < ms.capacity ORDER BY ms.starts_at LIMIT 1`).Scan(&slug, &sessionID)
 	agent, u := signedIn(t, a, store, "agent")
 	module := "/modules/" + slug
 	state := func(br *browser) string {

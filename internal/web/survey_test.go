@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,7 +17,7 @@ func TestSurvey_PrivacyAndModeration(t *testing.T) {
 	t.Parallel()
 	store := enrolStore(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	mod := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, mod.id, 10, 10*24*time.Hour)
 	tr, trainerU := signedIn(t, srv, store, "trainer")

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -140,11 +139,9 @@ func TestOpenData_CSVMatchTheirSchema(t *testing.T) {
 					t.Errorf("field %s has no description", f.Name)
 				}
 			}
-			r := csv.NewReader(strings.NewReader(strings.TrimPrefix(get(t, srv, c.csv).body, "\uFEFF")))
-			r.Comma = ';'
-			recs, err := r.ReadAll()
-			if err != nil || len(recs) < 2 {
-				t.Fatalf("%d lines: %v", len(recs), err)
+			recs := readSheet(t, []byte(get(t, srv, c.csv).body))
+			if len(recs) < 2 {
+				t.Fatalf("%d lines", len(recs))
 			}
 			for _, p := range ts.validate(recs) {
 				t.Error(p)
@@ -178,9 +175,7 @@ func TestOpenData_CSVMatchTheirSchema(t *testing.T) {
 	if err := json.Unmarshal([]byte(get(t, srv, "/api/catalogue.json").body), &f); err != nil {
 		t.Fatal(err)
 	}
-	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(get(t, srv, "/api/catalogue.csv").body, "\uFEFF")))
-	r.Comma = ';'
-	recs, _ := r.ReadAll()
+	recs := readSheet(t, []byte(get(t, srv, "/api/catalogue.csv").body))
 	for i, e := range f.Formations {
 		var publics []string
 		for _, p := range e.Publics {

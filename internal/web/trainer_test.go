@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -27,7 +26,7 @@ func TestTrainerCall_Form(t *testing.T) {
 
 	p := b.get("/devenir-formateur")
 	// The community's figures are the bilan's (postgres.TrainersByKind), never written by hand.
-	counts, err := store.TrainersByKind(context.Background(), programme.BilanFilter{})
+	counts, err := store.TrainersByKind(t.Context(), programme.BilanFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +96,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "formateur_revue", 4)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	agent, u := signedIn(t, srv, store, account.RoleAgent)
 	if p := agent.get("/formateur"); p.status != http.StatusForbidden {
 		t.Fatalf("trainer space for an agent: %d", p.status)
@@ -109,8 +108,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 	expectRedirect(t, agent.post("/devenir-formateur", url.Values{"given_name": {"Camille"}, "usual_name": {"Martin"}, "email": {u.Email},
 		"kind": {"interne"}, "organisation": {"DINUM"}, "domains": {"data", "cybersecurite"}, "modules": {"Initiation SQL"},
 		"availability": {"Un jour par mois"}, "community": {"oui"}, "consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
-	var id int64
-	testdb.Row(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, u.Email).Scan(&id)
+	id := testdb.Int64(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, u.Email)
 	page := "/admin/formateurs/" + strconv.FormatInt(id, 10)
 
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
@@ -147,8 +145,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 	if m, _ := lastMail(t, store, u.Email); m.Kind != "trainer_application_accepted" || !strings.Contains(m.Body, "Bienvenue !") {
 		t.Errorf("acceptance mail: %s", m.Kind)
 	}
-	var audited int
-	testdb.Row(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'trainer_application' AND entity_id = $1`, id).Scan(&audited)
+	audited := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'trainer_application' AND entity_id = $1`, id)
 	if audited != 2 {
 		t.Errorf("%d audit entries for the two decisions", audited)
 	}
@@ -161,8 +158,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 	if space.status != http.StatusOK || !strings.Contains(text(space.doc.Find("main")), "Aucune session à venir") {
 		t.Fatalf("trainer space: %d", space.status)
 	}
-	var sessionID string
-	testdb.Row(t, store, `SELECT id::text FROM module_sessions WHERE status = 'scheduled' AND starts_at > now() ORDER BY starts_at LIMIT 1`).Scan(&sessionID)
+	sessionID := testdb.String(t, store, `SELECT id::text FROM module_sessions WHERE status = 'scheduled' AND starts_at > now() ORDER BY starts_at LIMIT 1`)
 	// The back-office's session form gives the session to the trainer.
 	if _, err := store.Pool().Exec(ctx, `UPDATE module_sessions SET trainer_id = $2 WHERE id = $1::bigint`, sessionID, u.ID); err != nil {
 		t.Fatal(err)
@@ -205,7 +201,7 @@ func TestTrainer_ReviewAndSpace(t *testing.T) {
 func TestTrainerCommunity_Counts(t *testing.T) {
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	// Two accepted applicants who opted in, one who did not.
 	for i, c := range []struct {
 		kind, domain string
@@ -238,9 +234,7 @@ func TestTrainerCommunity_Counts(t *testing.T) {
 	}
 	count := func(sql string, args ...any) string {
 		var n int
-		if err := store.Pool().QueryRow(ctx, sql, args...).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Row(t, store, sql, args...).Scan(&n)
 		return strconv.Itoa(n)
 	}
 	for key, label := range map[string]string{"interne": "Internes", "externe": "Externes"} {
@@ -272,13 +266,11 @@ func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
 	// Not parallel: it adds trainers the shared pages count, which the parallel tests read.
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
-	ctx := context.Background()
 	email := uniqueEmail("candidate")
 	squatter := newBrowser(t, srv)
 	squatter.post("/inscription", url.Values{"email": {email}, "password": {goodPassword}, "given_name": {"Eve"},
 		"usual_name": {"Pirate"}, "administration": {"Aucune"}, "consent": {"oui"}})
-	var squatted int
-	testdb.Row(t, store, `SELECT count(*) FROM users WHERE email = $1 AND password_hash IS NOT NULL AND email_verified_at IS NULL`, email).Scan(&squatted)
+	squatted := testdb.Int(t, store, `SELECT count(*) FROM users WHERE email = $1 AND password_hash IS NOT NULL AND email_verified_at IS NULL`, email)
 	if squatted != 1 {
 		t.Fatal("the unproven account was not made")
 	}
@@ -286,10 +278,7 @@ func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
 	expectRedirect(t, anon.post("/devenir-formateur", url.Values{"given_name": {"Sacha"}, "usual_name": {"Durand"}, "email": {email},
 		"kind": {"externe"}, "organisation": {"Inria"}, "domains": {"data"}, "modules": {"Initiation SQL"},
 		"availability": {"Un jour par mois"}, "consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
-	var id int64
-	if err := store.Pool().QueryRow(ctx, `SELECT id FROM trainer_applications WHERE email = $1`, email).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
+	id := testdb.Int64(t, store, `SELECT id FROM trainer_applications WHERE email = $1`, email)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	page := "/admin/formateurs/" + strconv.FormatInt(id, 10)
 	expectRedirect(t, admin.post(page+"/decision", url.Values{"decision": {"accepter"}}), http.StatusSeeOther, page)

@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -52,9 +51,19 @@ func get(t *testing.T, srv *httptest.Server, path string) page {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return readPage(t, res)
+}
+
+// readPage reads a response into a page (its body parsed as HTML) and closes it; a body that cannot be read
+// fails the test rather than make a short page.
+func readPage(t testing.TB, res *http.Response) page {
+	t.Helper()
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(b)))
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +217,7 @@ func TestHome(t *testing.T) {
 	if !strings.Contains(text(ia), "Intelligence artificielle") || !strings.Contains(text(ia), "À venir") {
 		t.Errorf("last domain card = %q, want intelligence artificielle à venir", text(ia))
 	}
-	k, err := store.KeyFigures(context.Background())
+	k, err := store.KeyFigures(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +241,7 @@ func TestEveryCataloguePage(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := newServer(t, store)
-	rows, err := store.Pool().Query(context.Background(), `
+	rows, err := store.Pool().Query(t.Context(), `
 		SELECT '/domaines/' || slug, title FROM domains WHERE status IN ('published', 'coming')
 		UNION ALL SELECT CASE WHEN administration = '' THEN '/parcours/' ELSE '/programmes-sur-mesure/' END || slug, title
 		  FROM tracks WHERE status = 'published'
@@ -287,8 +296,7 @@ func TestErrors(t *testing.T) {
 	}
 
 	t.Run("Gone", func(t *testing.T) {
-		var slug string
-		testdb.Row(t, store, `SELECT slug FROM modules ORDER BY id DESC LIMIT 1`).Scan(&slug)
+		slug := testdb.String(t, store, `SELECT slug FROM modules ORDER BY id DESC LIMIT 1`)
 		testdb.Exec(t, store, `UPDATE modules SET status = 'archived' WHERE slug = $1`, slug)
 		defer testdb.Exec(t, store, `UPDATE modules SET status = 'published' WHERE slug = $1`, slug)
 		if p := get(t, srv, "/modules/"+slug); p.status != http.StatusGone || !strings.Contains(p.body, "archivé") {
@@ -310,7 +318,7 @@ func TestErrors(t *testing.T) {
 
 	t.Run("DatabaseDown", func(t *testing.T) {
 		// A store whose pool is closed fails every query: the visitor gets the generic 500 page, no SQL error.
-		broken, err := postgres.Open(context.Background(), testdb.URL(t), 2)
+		broken, err := postgres.Open(t.Context(), testdb.URL(t), 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -402,13 +410,17 @@ func TestStaticAndCompression(t *testing.T) {
 			t.Errorf("Accept-Encoding %q: %v, %d bytes of %d, headers %v", enc, err, len(got), len(want), res.Header)
 		}
 	}
-	res, _ = http.Get(srv.URL + "/static/ancienne-version/dsfr/dsfr-campus.min.css")
+	if res, err = http.Get(srv.URL + "/static/ancienne-version/dsfr/dsfr-campus.min.css"); err != nil {
+		t.Fatal(err)
+	}
 	res.Body.Close()
 	if strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
 		t.Error("an old version must not be cached as immutable")
 	}
 	for _, bad := range []string{"/static/" + static.Version() + "/../embed.go", "/static/" + static.Version() + "/dsfr/"} {
-		res, _ = http.Get(srv.URL + bad)
+		if res, err = http.Get(srv.URL + bad); err != nil {
+			t.Fatal(err)
+		}
 		res.Body.Close()
 		if res.StatusCode != 404 {
 			t.Errorf("%s: %d, want 404", bad, res.StatusCode)
@@ -429,7 +441,10 @@ func TestStaticAndCompression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(zr)
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(b), "Le Campus en chiffres") {
 		t.Error("compressed body is not the home page")
 	}
