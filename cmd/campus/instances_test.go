@@ -17,6 +17,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"campus/internal/account"
+	"campus/internal/htmlform"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 	"campus/internal/web"
@@ -384,23 +385,8 @@ func tiSilentTitle(t *testing.T, store *postgres.Store, id int64, title string) 
 	}
 }
 
-// tiFormValues reads a form as a browser would submit it (inputs, checked boxes, selected options, text areas).
-func tiFormValues(p tiPage, selector string) url.Values {
-	v := url.Values{}
-	form := p.doc.Find(selector)
-	form.Find("input[name]").Each(func(_ int, s *goquery.Selection) {
-		typ := s.AttrOr("type", "")
-		if (typ == "checkbox" || typ == "radio") && s.AttrOr("checked", "-") == "-" {
-			return
-		}
-		v.Add(s.AttrOr("name", ""), s.AttrOr("value", ""))
-	})
-	form.Find("textarea[name]").Each(func(_ int, s *goquery.Selection) { v.Add(s.AttrOr("name", ""), s.Text()) })
-	form.Find("select[name]").Each(func(_ int, s *goquery.Selection) {
-		s.Find("option[selected]").Each(func(_ int, o *goquery.Selection) { v.Add(s.AttrOr("name", ""), o.AttrOr("value", "")) })
-	})
-	return v
-}
+// tiFormValues reads a form as a browser would submit it (htmlform).
+func tiFormValues(p tiPage, selector string) url.Values { return htmlform.Values(p.doc.Find(selector)) }
 
 // embeddedVersions are the versions of the migrations built into the binary (goose's NNNNN_name.sql).
 func embeddedVersions(t *testing.T) []int64 {

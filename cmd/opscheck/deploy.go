@@ -28,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"campus/internal/account"
+	"campus/internal/htmlform"
 	"campus/internal/postgres"
 	"campus/internal/web"
 )
@@ -340,23 +341,8 @@ func (d *deployEnv) served(id string) (*instance, string) {
 	return nil, ""
 }
 
-// formValues are the fields of the form matched by selector, as a browser would send them.
-func formValues(p page, selector string) url.Values {
-	v := url.Values{}
-	form := p.doc.Find(selector)
-	form.Find("input[name]").Each(func(_ int, s *goquery.Selection) {
-		typ := s.AttrOr("type", "")
-		if (typ == "checkbox" || typ == "radio") && s.AttrOr("checked", "-") == "-" {
-			return
-		}
-		v.Add(s.AttrOr("name", ""), s.AttrOr("value", ""))
-	})
-	form.Find("textarea[name]").Each(func(_ int, s *goquery.Selection) { v.Add(s.AttrOr("name", ""), s.Text()) })
-	form.Find("select[name]").Each(func(_ int, s *goquery.Selection) {
-		s.Find("option[selected]").Each(func(_ int, o *goquery.Selection) { v.Add(s.AttrOr("name", ""), o.AttrOr("value", "")) })
-	})
-	return v
-}
+// formValues reads a form as a browser would submit it (htmlform).
+func formValues(p page, selector string) url.Values { return htmlform.Values(p.doc.Find(selector)) }
 
 // pages checks what a visitor gets through nginx: https only, HTTP/2, the portal's headers, static files with
 // their cache headers, no metrics, and the client's address in the logs.

@@ -137,21 +137,7 @@ func (s *Store) ProgrammeRequests(ctx context.Context, status string) ([]program
 
 // ProgrammeRequestCounts counts the requests by status.
 func (s *Store) ProgrammeRequestCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM programme_requests GROUP BY status`)
-	if err != nil {
-		return nil, fmt.Errorf("postgres.ProgrammeRequestCounts: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, fmt.Errorf("postgres.ProgrammeRequestCounts: %w", err)
-		}
-		out[st] = n
-	}
-	return out, rows.Err()
+	return s.countByStatus(ctx, "programme_requests", "postgres.ProgrammeRequestCounts")
 }
 
 func programmeEvents(ctx context.Context, q querier, id int64) ([]programme.Event, error) {

@@ -97,21 +97,7 @@ func (s *Store) TrainerApplications(ctx context.Context, status string) ([]train
 
 // TrainerApplicationCounts counts the applications by status.
 func (s *Store) TrainerApplicationCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM trainer_applications GROUP BY status`)
-	if err != nil {
-		return nil, fmt.Errorf("postgres.TrainerApplicationCounts: %w", err)
-	}
-	out := map[string]int{}
-	defer rows.Close()
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, fmt.Errorf("postgres.TrainerApplicationCounts: %w", err)
-		}
-		out[st] = n
-	}
-	return out, rows.Err()
+	return s.countByStatus(ctx, "trainer_applications", "postgres.TrainerApplicationCounts")
 }
 
 func applicationEvents(ctx context.Context, q querier, id int64) ([]trainer.Event, error) {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
@@ -71,4 +72,22 @@ func notFound(err error) error {
 		return apperr.ErrNotFound
 	}
 	return err
+}
+
+// countByStatus counts the rows of table (a name written in the code, never user input) by their status.
+func (s *Store) countByStatus(ctx context.Context, table, op string) (map[string]int, error) {
+	type count struct {
+		status string
+		n      int
+	}
+	counts, err := queryAll(ctx, s.pool, func(r pgx.Row, c *count) error { return r.Scan(&c.status, &c.n) },
+		`SELECT status, count(*) FROM `+table+` GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	out := make(map[string]int, len(counts))
+	for _, c := range counts {
+		out[c.status] = c.n
+	}
+	return out, nil
 }

@@ -162,7 +162,9 @@ func TestExportAndDelete(t *testing.T) {
 
 func TestAdminHome(t *testing.T) {
 	t.Parallel()
-	store := testdb.Seeded(t)
+	// A database of its own: the tiles are compared with AdminFigures, and the tests sharing the seeded
+	// database create accounts meanwhile.
+	store := testdb.NewSeeded(t, "admin_home", 4)
 	srv := accountServer(t, store, nil)
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
 	agent, _ := signedIn(t, srv, store, account.RoleAgent)

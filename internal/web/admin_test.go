@@ -20,6 +20,7 @@ import (
 	"campus/internal/admin"
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	"campus/internal/htmlform"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 	"campus/internal/web"
@@ -76,26 +77,8 @@ func createdID(t *testing.T, p page) string {
 	return m[1]
 }
 
-// formValues reads a form of a page as a browser would submit it (inputs, checked boxes, selected options,
-// text areas).
-func formValues(p page, selector string) url.Values {
-	v := url.Values{}
-	form := p.doc.Find(selector)
-	form.Find("input[name]").Each(func(_ int, s *goquery.Selection) {
-		name, _ := s.Attr("name")
-		typ, _ := s.Attr("type")
-		val, _ := s.Attr("value")
-		if (typ == "checkbox" || typ == "radio") && s.AttrOr("checked", "-") == "-" {
-			return
-		}
-		v.Add(name, val)
-	})
-	form.Find("textarea[name]").Each(func(_ int, s *goquery.Selection) { v.Add(s.AttrOr("name", ""), s.Text()) })
-	form.Find("select[name]").Each(func(_ int, s *goquery.Selection) {
-		v.Add(s.AttrOr("name", ""), s.Find("option[selected]").AttrOr("value", ""))
-	})
-	return v
-}
+// formValues reads a form of a page as a browser would submit it (htmlform).
+func formValues(p page, selector string) url.Values { return htmlform.Values(p.doc.Find(selector)) }
 
 func selectFieldError(p page, name string) string {
 	return text(p.doc.Find("#" + name + "-group.fr-select-group--error .fr-message--error"))

@@ -48,15 +48,7 @@ func prepare(body []byte, contentType, etag string) preparedPage {
 // serve writes the page: 304 when the client holds it (If-None-Match, or else If-Modified-Since), else the gzipped bytes to clients that accept gzip
 // and the plain bytes to the others; no work but the copy.
 func (p preparedPage) serve(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	for k, v := range p.header {
-		h[k] = v
-	}
-	h.Set("Content-Type", p.contentType)
-	h.Set("Vary", "Accept-Encoding")
-	if h.Get("Cache-Control") == "" {
-		h.Set("Cache-Control", "private, no-cache")
-	}
+	h := copiedHeaders(w, p.header, p.contentType)
 	if !p.modified.IsZero() {
 		h.Set("Last-Modified", p.modified.UTC().Format(http.TimeFormat))
 	}
@@ -77,6 +69,22 @@ func (p preparedPage) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// copiedHeaders sets the headers of an answer made from a cached copy: those the handler set (keptHeaders), its
+// Content-Type, Vary (a copy is sent plain or gzipped) and, unless the handler set one, the portal's default
+// cache policy.
+func copiedHeaders(w http.ResponseWriter, kept http.Header, contentType string) http.Header {
+	h := w.Header()
+	for k, v := range kept {
+		h[k] = v
+	}
+	h.Set("Content-Type", contentType)
+	h.Set("Vary", "Accept-Encoding")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "private, no-cache")
+	}
+	return h
 }
 
 // notModified reports whether the client holds the page: If-None-Match names its tag, or, without
@@ -237,15 +245,7 @@ func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.
 		return
 	}
 	name := []byte(html.EscapeString(v.Name))
-	h := w.Header()
-	for k, vs := range page.header {
-		h[k] = vs
-	}
-	h.Set("Content-Type", page.contentType)
-	h.Set("Vary", "Accept-Encoding")
-	if h.Get("Cache-Control") == "" {
-		h.Set("Cache-Control", "private, no-cache")
-	}
+	h := copiedHeaders(w, page.header, page.contentType)
 	etag := page.etag(name)
 	h.Set("ETag", etag)
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
