@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,6 +164,39 @@ func TestBilanTallies_FollowTheEnrolments(t *testing.T) {
 	same("a trained agent deleted")
 	inTx(t, s, statement{`DELETE FROM enrolments WHERE module_id = $1`, []any{online}}, statement{`DELETE FROM modules WHERE id = $1`, []any{online}})
 	same("a module deleted")
+
+	// At once: agents complete and undo online enrolments while the module for senior executives stops and starts
+	// being one (the lock on bilan_senior_modules orders each completion and each change of audiences).
+	concurrent := enModule(t, s, "en_ligne", "published", "published")
+	testdb.Exec(t, s, `INSERT INTO module_audiences (module_id, audience_id) VALUES ($1, $2)`, concurrent, seniorAudience)
+	var wg sync.WaitGroup
+	for _, u := range enUsers(t, s, 6) {
+		out, err := s.EnrolOnline(ctx, u, concurrent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				if _, err := s.MarkCompletion(ctx, out.Enrolment.ID, i%2 == 0); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 10 {
+		sql := `DELETE FROM module_audiences WHERE module_id = $1 AND audience_id = $2`
+		if i%2 == 1 {
+			sql = `INSERT INTO module_audiences (module_id, audience_id) VALUES ($1, $2)`
+		}
+		if _, err := s.Pool().Exec(ctx, sql, concurrent, seniorAudience); err != nil {
+			t.Error(err)
+		}
+	}
+	wg.Wait()
+	same("completions and audience changes at once")
 
 	// The migration's backfill gives the same figures (Down, then Up on these enrolments).
 	db := stdlib.OpenDBFromPool(s.Pool())
