@@ -79,7 +79,7 @@ func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []tim
 
 func (s *Store) bilan(ctx context.Context, f programme.BilanFilter, months []time.Time, src bilanSource) (programme.Bilan, error) {
 	b := programme.Bilan{GeneratedAt: time.Now(), Filter: f}
-	args := liveSource(f).args // of the other figures (licences)
+	args := liveSource(f).args // the filter, for the figures that are not enrolments (licences)
 
 	indicators := make([]programme.Indicator, 6)
 	g, ctx := errgroup.WithContext(ctx)
