@@ -13,9 +13,12 @@ import (
 	"campus/internal/trainer"
 )
 
-// The results (bilan): live figures, one GROUP BY query per indicator (run concurrently), with the definitions
-// of internal/programme/bilan.go. Parameters of every query: $1 the start of the period (NULL: none), $2 its
-// end, exclusive (NULL: none), $3 the administration's spellings (NULL: every administration).
+// The results (bilan): one GROUP BY query per indicator (run concurrently), with the definitions of
+// internal/programme/bilan.go. Without a filter the enrolment figures are read from the tallies the enrolments'
+// triggers keep (migration 00025: bilan_tallies by module, session and month; the trained agents in
+// bilan_trained_counts), never from the enrolments; with a period or an administration they are counted live.
+// Parameters of every live query: $1 the start of the period (NULL: none), $2 its end, exclusive (NULL: none), $3
+// the administration's spellings (NULL: every administration).
 
 // The enrolments the figures count: not cancelled, of the administration ($3; without one, users are not read).
 const (
@@ -35,9 +38,20 @@ const (
 		AND e.done_at < coalesce($2::timestamptz, 'infinity'))`
 )
 
-// Bilan computes the figures for a filter; months are the months of the monthly indicator.
-func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []time.Time) (programme.Bilan, error) {
-	b := programme.Bilan{GeneratedAt: time.Now(), Filter: f}
+// bilanSource is where the enrolment figures are read: the rows e of from (a subquery), joined on e.module_id,
+// give made and followed enrolments (aggregates) and their months (madeMonth, doneMonth); args are the parameters
+// of from.
+type bilanSource struct {
+	from, made, done, madeMonth, doneMonth string
+	args                                   []any
+}
+
+// bilanTallies reads the tallies (one row per module, session and month).
+var bilanTallies = bilanSource{from: `(SELECT * FROM bilan_tallies)`, made: `coalesce(sum(e.made), 0)`, done: `coalesce(sum(e.done), 0)`,
+	madeMonth: `e.month`, doneMonth: `e.month`}
+
+// liveSource counts the enrolments of the filter.
+func liveSource(f programme.BilanFilter) bilanSource {
 	var from, until *time.Time
 	if t := f.Start(); !t.IsZero() {
 		from = &t
@@ -45,24 +59,44 @@ func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []tim
 	if t := f.End(); !t.IsZero() {
 		until = &t
 	}
-	args := []any{from, until, nil}
-	bilanEnrolments := bilanEnrolmentsAll
+	src := bilanSource{from: bilanEnrolmentsAll, made: `count(e.id) FILTER (WHERE ` + bilanMade + `)`,
+		done: `count(e.id) FILTER (WHERE ` + bilanDone + `)`, madeMonth: `bilan_month(e.created_at)`,
+		doneMonth: `bilan_month(e.done_at)`, args: []any{from, until, nil}}
 	if f.Administration != "" {
-		args[2] = append([]string{}, f.Spellings...) // no spelling: nothing matches
-		bilanEnrolments = bilanEnrolmentsOf
+		src.args[2] = append([]string{}, f.Spellings...) // no spelling: nothing matches
+		src.from = bilanEnrolmentsOf
 	}
+	return src
+}
+
+// Bilan computes the figures for a filter; months are the months of the monthly indicator.
+func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []time.Time) (programme.Bilan, error) {
+	if f.Start().IsZero() && f.End().IsZero() && f.Administration == "" {
+		return s.bilan(ctx, f, months, bilanTallies)
+	}
+	return s.bilan(ctx, f, months, liveSource(f))
+}
+
+func (s *Store) bilan(ctx context.Context, f programme.BilanFilter, months []time.Time, src bilanSource) (programme.Bilan, error) {
+	b := programme.Bilan{GeneratedAt: time.Now(), Filter: f}
+	args := liveSource(f).args // the filter, for the figures that are not enrolments (licences)
 
 	indicators := make([]programme.Indicator, 6)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE `+bilanMade+`), count(*) FILTER (WHERE `+bilanDone+`),
+		if src.args == nil { // the tallies
+			return s.pool.QueryRow(ctx, `SELECT `+src.made+`, `+src.done+`,
+				(SELECT coalesce(sum(agents), 0) FROM bilan_trained_counts), (SELECT coalesce(sum(senior), 0) FROM bilan_trained_counts)
+				FROM `+src.from+` e`).Scan(&b.Enrolments, &b.Completions, &b.AgentsTrained, &b.SeniorTrained)
+		}
+		return s.pool.QueryRow(ctx, `SELECT `+src.made+`, `+src.done+`,
 			count(DISTINCT e.user_id) FILTER (WHERE `+bilanDone+`),
 			count(DISTINCT e.user_id) FILTER (WHERE `+bilanDone+` AND senior.module_id IS NOT NULL)
-			FROM `+bilanEnrolments+` e
+			FROM `+src.from+` e
 			-- The modules for senior executives, read once and joined by hash (not a subquery per enrolment: 10
 			-- million index scans of module_audiences on the national dataset).
 			LEFT JOIN (SELECT DISTINCT ma.module_id FROM module_audiences ma JOIN audiences a ON a.id = ma.audience_id
-				WHERE a.slug = 'cadres-dirigeants') senior ON senior.module_id = e.module_id`, args...).Scan(&b.Enrolments, &b.Completions, &b.AgentsTrained, &b.SeniorTrained)
+				WHERE a.slug = 'cadres-dirigeants') senior ON senior.module_id = e.module_id`, src.args...).Scan(&b.Enrolments, &b.Completions, &b.AgentsTrained, &b.SeniorTrained)
 	})
 	g.Go(func() error {
 		return s.pool.QueryRow(ctx, `SELECT count(*) FROM licence_requests r WHERE r.allocated_at IS NOT NULL
@@ -75,10 +109,9 @@ func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []tim
 	})
 	enrolmentIndicator := func(i int, id, title, categories, join string) {
 		g.Go(func() error {
-			rows, err := s.pool.Query(ctx, `SELECT c.key, c.label, count(e.id) FILTER (WHERE `+bilanMade+`),
-				count(e.id) FILTER (WHERE `+bilanDone+`)
-				FROM `+categories+` c `+join+` LEFT JOIN `+bilanEnrolments+` e ON e.module_id = m.id
-				GROUP BY c.key, c.label, c.position ORDER BY c.position, c.label`, args...)
+			rows, err := s.pool.Query(ctx, `SELECT c.key, c.label, `+src.made+`, `+src.done+`
+				FROM `+categories+` c `+join+` LEFT JOIN `+src.from+` e ON e.module_id = m.id
+				GROUP BY c.key, c.label, c.position ORDER BY c.position, c.label`, src.args...)
 			if err != nil {
 				return fmt.Errorf("%s: %w", id, err)
 			}
@@ -107,16 +140,15 @@ func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []tim
 		}
 		first := months[0]
 		last := months[len(months)-1]
-		rows, err := s.pool.Query(ctx, `
-			WITH months AS (SELECT generate_series($4::date, $5::date, interval '1 month')::date AS m),
-			ef AS `+bilanEnrolments+`,
-			made AS (SELECT date_trunc('month', e.created_at AT TIME ZONE 'Europe/Paris')::date AS m, count(*) AS n
-			         FROM ef e WHERE `+bilanMade+` GROUP BY 1),
-			done AS (SELECT date_trunc('month', e.done_at AT TIME ZONE 'Europe/Paris')::date AS m, count(*) AS n
-			         FROM ef e WHERE `+bilanDone+` GROUP BY 1)
+		n := len(src.args)
+		rows, err := s.pool.Query(ctx, fmt.Sprintf(`
+			WITH months AS (SELECT generate_series($%d::date, $%d::date, interval '1 month')::date AS m),
+			ef AS `+src.from+`,
+			made AS (SELECT `+src.madeMonth+` AS m, `+src.made+` AS n FROM ef e GROUP BY 1),
+			done AS (SELECT `+src.doneMonth+` AS m, `+src.done+` AS n FROM ef e GROUP BY 1)
 			SELECT months.m, coalesce(made.n, 0), coalesce(done.n, 0)
-			FROM months LEFT JOIN made USING (m) LEFT JOIN done USING (m) ORDER BY months.m`,
-			append(args, first.Format(time.DateOnly), last.Format(time.DateOnly))...)
+			FROM months LEFT JOIN made USING (m) LEFT JOIN done USING (m) ORDER BY months.m`, n+1, n+2),
+			append(src.args, first.Format(time.DateOnly), last.Format(time.DateOnly))...)
 		if err != nil {
 			return fmt.Errorf("par-mois: %w", err)
 		}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"campus/internal/catalogue"
 	"campus/internal/enrolment"
+	"campus/internal/programme"
 )
 
 // What the tests of this package reach beyond the store's exported methods (test builds only).
@@ -98,4 +100,10 @@ func (s *Store) HousekeepingPlans(ctx context.Context) (map[string]string, error
 		return nil
 	})
 	return out, err
+}
+
+// LiveBilan is Bilan counted over the enrolments whatever the filter, as before the tallies (migration 00025): the
+// reference the tallies are compared with.
+func (s *Store) LiveBilan(ctx context.Context, f programme.BilanFilter, months []time.Time) (programme.Bilan, error) {
+	return s.bilan(ctx, f, months, liveSource(f))
 }
