@@ -13,7 +13,6 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"campus/internal/catalogue"
-	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/programme"
 	"campus/internal/testdb"
@@ -158,7 +157,7 @@ func TestBilanTallies_FollowTheEnrolments(t *testing.T) {
 	// Deletions: an agent with followed enrolments (cascade), a module for senior executives with its enrolments.
 	trained := testdb.Int64(t, s, `SELECT e.user_id FROM enrolments e JOIN module_audiences ma ON ma.module_id = e.module_id
 		WHERE ma.audience_id = $1 AND e.status IN ('attended', 'completed') ORDER BY e.id LIMIT 1`, seniorAudience)
-	if err := s.DeleteUser(ctx, trained, mail.Message{Subject: "Compte supprimé"}); err != nil {
+	if err := s.DeleteUser(ctx, trained); err != nil {
 		t.Fatal(err)
 	}
 	same("a trained agent deleted")
