@@ -140,10 +140,12 @@ func (s *Store) ProgrammeRequestCounts(ctx context.Context) (map[string]int, err
 	return s.countByStatus(ctx, "programme_requests", "postgres.ProgrammeRequestCounts")
 }
 
-func programmeEvents(ctx context.Context, q querier, id int64) ([]programme.Event, error) {
+// historyEvents reads the history of a request or of a trainer application (their events tables share one
+// shape; table and key are names written in the code), oldest first, with the actor's name.
+func historyEvents(ctx context.Context, q querier, table, key string, id int64) ([]programme.Event, error) {
 	rows, err := q.Query(ctx, `SELECT e.created_at, coalesce(trim(u.given_name || ' ' || u.usual_name), ''), e.from_status,
-		e.to_status, e.message, e.note FROM programme_request_events e LEFT JOIN users u ON u.id = e.actor_id
-		WHERE e.request_id = $1 ORDER BY e.id`, id)
+		e.to_status, e.message, e.note FROM `+table+` e LEFT JOIN users u ON u.id = e.actor_id
+		WHERE e.`+key+` = $1 ORDER BY e.id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +154,10 @@ func programmeEvents(ctx context.Context, q querier, id int64) ([]programme.Even
 		err := r.Scan(&e.At, &e.Actor, &e.From, &e.To, &e.Message, &e.Note)
 		return e, err
 	})
+}
+
+func programmeEvents(ctx context.Context, q querier, id int64) ([]programme.Event, error) {
+	return historyEvents(ctx, q, "programme_request_events", "request_id", id)
 }
 
 func (s *Store) programmeRequestWhere(ctx context.Context, op, where string, arg any) (programme.Request, error) {

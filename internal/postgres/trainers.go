@@ -101,17 +101,7 @@ func (s *Store) TrainerApplicationCounts(ctx context.Context) (map[string]int, e
 }
 
 func applicationEvents(ctx context.Context, q querier, id int64) ([]trainer.Event, error) {
-	rows, err := q.Query(ctx, `SELECT e.created_at, coalesce(trim(u.given_name || ' ' || u.usual_name), ''), e.from_status, e.to_status,
-		e.message, e.note FROM trainer_application_events e LEFT JOIN users u ON u.id = e.actor_id
-		WHERE e.application_id = $1 ORDER BY e.id`, id)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (trainer.Event, error) {
-		var e trainer.Event
-		err := r.Scan(&e.At, &e.Actor, &e.From, &e.To, &e.Message, &e.Note)
-		return e, err
-	})
+	return historyEvents(ctx, q, "trainer_application_events", "application_id", id)
 }
 
 // TrainerApplication returns an application with its history.
