@@ -206,9 +206,7 @@ func TestTrust_FirstPasswordNeedsFreshProConnect(t *testing.T) {
 // account.
 func TestTrust_AddressChange(t *testing.T) {
 	t.Parallel()
-	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
-	b, u := signedIn(t, srv, store, account.RoleAgent)
+	store, srv, b, u := signedInPortal(t, account.RoleAgent)
 	other := newUser(t, store, "deja-pris", account.RoleAgent)
 
 	if p := b.post("/compte/adresse", url.Values{"new_email": {uniqueEmail("x")}, "current_password": {"mauvais"}}); p.status != http.StatusUnprocessableEntity ||
