@@ -93,6 +93,14 @@ func signIn(t *testing.T, b *browser, email string) {
 	t.Fatal("sign-in: no session cookie")
 }
 
+// signedInBrowser is a new browser (newBrowser) signed in as the account email (signIn).
+func signedInBrowser(t *testing.T, base, email string) *browser {
+	t.Helper()
+	b := newBrowser(t, base)
+	signIn(t, b, email)
+	return b
+}
+
 // sizes are the two windows every page is scanned in: a desktop's and a phone's.
 var sizes = []struct {
 	name string

@@ -14,23 +14,28 @@ import (
 	"campus/internal/testdb"
 )
 
-// enrolFixtures are a module of each kind with sessions, in a domain of their own.
+// enrolFixtures are a module of each kind with sessions, in a domain of their own, in a database of the test's
+// own with the portal on it, and an agent with an account.
 type enrolFixtures struct {
-	t      *testing.T
-	store  *postgres.Store
-	domain int64
-	n      int
+	t          *testing.T
+	store      *postgres.Store
+	base       string // the portal's address
+	domain     int64
+	agentEmail string
+	agent      int64
+	n          int
 }
 
 // newEnrolFixtures makes a migrated database of the test's own (testdb numbers the copies), so that the
-// enrolment fixtures stay out of the other tests' pages, with a domain for the fixtures, and starts the portal
-// on it (accountServer): it returns the store, the portal's address and the fixtures.
-func newEnrolFixtures(t *testing.T) (*postgres.Store, string, *enrolFixtures) {
+// enrolment fixtures stay out of the other tests' pages, with a domain for the fixtures and an agent
+// (e2eAccount), and starts the portal on it (accountServer).
+func newEnrolFixtures(t *testing.T) *enrolFixtures {
 	store := testdb.NewMigrated(t, "insc", 20)
-	f := &enrolFixtures{t: t, store: store}
+	f := &enrolFixtures{t: t, store: store, base: accountServer(t, store)}
 	slug := fmt.Sprintf("domaine-e2e-%d", time.Now().UnixNano()%1e9)
 	f.domain = testdb.Int64(t, store, `INSERT INTO domains (slug, title, status) VALUES ($1, 'Domaine des essais', 'published') RETURNING id`, slug)
-	return store, accountServer(t, store), f
+	f.agentEmail, f.agent = e2eAccount(t, store, account.RoleAgent)
+	return f
 }
 
 // module creates a published module and returns its id and slug.
@@ -64,80 +69,82 @@ func (f *enrolFixtures) exec(sql string, args ...any) {
 	testdb.Exec(f.t, f.store, sql, args...)
 }
 
+// moduleSession creates a published module (module) with one session (session): it returns the module's id and
+// slug and the session's id.
+func (f *enrolFixtures) moduleSession(format, title string, capacity int, in time.Duration) (int64, string, int64) {
+	f.t.Helper()
+	m, slug := f.module(format, title)
+	return m, slug, f.session(m, capacity, in)
+}
+
+// enrol enrols the user in the session (without a manager's address) and returns the enrolment's id.
+func (f *enrolFixtures) enrol(user, session int64) int64 {
+	f.t.Helper()
+	return testdb.Must(f.store.EnrolInSession(f.t.Context(), user, session, ""))(f.t).Enrolment.ID
+}
+
 // TestAccessibility_EnrolPages scans the enrolment pages with axe-core, at desktop and mobile widths, with an
 // agent whose enrolments are in every state (upcoming, waitlisted, to schedule, online, followed, past,
 // cancelled), and as an admin on the rosters.
 func TestAccessibility_EnrolPages(t *testing.T) {
 	t.Parallel()
-	store, base, f := newEnrolFixtures(t)
+	f := newEnrolFixtures(t)
 	ctx := t.Context()
-	agentEmail, agent := e2eAccount(t, store, account.RoleAgent)
-	_, other := e2eAccount(t, store, account.RoleTrainer)
+	_, other := e2eAccount(t, f.store, account.RoleTrainer)
 	check := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	enrol := func(user, session int64) int64 {
-		t.Helper()
-		out, err := store.EnrolInSession(ctx, user, session, "")
-		check(err)
-		return out.Enrolment.ID
-	}
 
-	m1, slug1 := f.module("presentiel", "Conduire un atelier d’idéation")
-	s1 := f.session(m1, 12, 10*24*time.Hour)
+	m1, slug1, s1 := f.moduleSession("presentiel", "Conduire un atelier d’idéation", 12, 10*24*time.Hour)
 	f.session(m1, 8, 20*24*time.Hour)
-	upcoming := enrol(agent, s1)
+	upcoming := f.enrol(f.agent, s1)
 
-	m2, slug2 := f.module("hybride", "Piloter un projet agile")
-	s2 := f.session(m2, 1, 12*24*time.Hour)
+	m2, slug2, s2 := f.moduleSession("hybride", "Piloter un projet agile", 1, 12*24*time.Hour)
 	f.session(m2, 6, 25*24*time.Hour)
-	enrol(other, s2)
-	enrol(agent, s2)
+	f.enrol(other, s2)
+	f.enrol(f.agent, s2)
 
 	online, _ := f.module("en_ligne", "Les bases de la cybersécurité")
 	dated, _ := f.module("presentiel", "Rédiger en langage clair")
 	f.session(dated, 10, 15*24*time.Hour)
 	var track int64
 	trackSlug := fmt.Sprintf("parcours-e2e-%d", time.Now().UnixNano()%1e9)
-	check(store.Pool().QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, summary, status) VALUES ($1, $2, 'Parcours des essais', 'Un parcours.', 'published') RETURNING id`,
+	check(f.store.Pool().QueryRow(ctx, `INSERT INTO tracks (slug, domain_id, title, summary, status) VALUES ($1, $2, 'Parcours des essais', 'Un parcours.', 'published') RETURNING id`,
 		trackSlug, f.domain).Scan(&track))
 	f.exec(`INSERT INTO track_modules (track_id, module_id, position) VALUES ($1, $2, 1), ($1, $3, 2)`, track, online, dated)
-	_, err := store.EnrolTrack(ctx, agent, track)
+	_, err := f.store.EnrolTrack(ctx, f.agent, track)
 	check(err)
 	track2Slug := trackSlug + "-bis"
 	f.exec(`INSERT INTO tracks (slug, domain_id, title, summary, status) VALUES ($1, $2, 'Parcours ouvert', 'Un parcours ouvert.', 'published')`, track2Slug, f.domain)
 
-	m5, _ := f.module("presentiel", "Animer une communauté")
-	s5 := f.session(m5, 10, 3*24*time.Hour)
-	followed := enrol(agent, s5)
-	enrol(other, s5)
+	_, _, s5 := f.moduleSession("presentiel", "Animer une communauté", 10, 3*24*time.Hour)
+	followed := f.enrol(f.agent, s5)
+	f.enrol(other, s5)
 	f.exec(`UPDATE module_sessions SET starts_at = now() - interval '2 days', ends_at = now() - interval '2 days' + interval '7 hours' WHERE id = $1`, s5)
-	_, err = store.MarkAttendance(ctx, s5, map[int64]bool{followed: true})
+	_, err = f.store.MarkAttendance(ctx, s5, map[int64]bool{followed: true})
 	check(err)
 
-	m6, _ := f.module("presentiel", "Mesurer l’impact")
-	s6 := f.session(m6, 10, 3*24*time.Hour)
-	enrol(agent, s6)
+	_, _, s6 := f.moduleSession("presentiel", "Mesurer l’impact", 10, 3*24*time.Hour)
+	f.enrol(f.agent, s6)
 	f.exec(`UPDATE module_sessions SET starts_at = now() - interval '9 days', ends_at = now() - interval '9 days' + interval '7 hours' WHERE id = $1`, s6)
 
 	m7, _ := f.module("en_ligne", "Publier des données ouvertes")
-	out, err := store.EnrolOnline(ctx, agent, m7)
+	out, err := f.store.EnrolOnline(ctx, f.agent, m7)
 	check(err)
-	_, err = store.CancelEnrolment(ctx, agent, out.Enrolment.ID)
+	_, err = f.store.CancelEnrolment(ctx, f.agent, out.Enrolment.ID)
 	check(err)
 
 	m8, slug8 := f.module("hybride", "Faciliter à distance")
 	f.session(m8, 10, 30*24*time.Hour)
 	f.session(m8, 1, 40*24*time.Hour)
 
-	code, err := store.AttestationCode(ctx, followed)
+	code, err := f.store.AttestationCode(ctx, followed)
 	check(err)
 
-	b := newBrowser(t, base)
-	signIn(t, b, agentEmail)
+	b := signedInBrowser(t, f.base, f.agentEmail)
 	for _, p := range []struct{ name, path, h1 string }{
 		{"module-inscrit", "/modules/" + slug1, "Conduire un atelier d’idéation"},
 		{"module-liste-attente", "/modules/" + slug2, "Piloter un projet agile"},
@@ -179,9 +186,8 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 		})
 	}
 
-	adminEmail, _ := e2eUser(t, store, account.RoleAdmin)
-	a := newBrowser(t, base)
-	signIn(t, a, adminEmail)
+	adminEmail, _ := e2eUser(t, f.store, account.RoleAdmin)
+	a := signedInBrowser(t, f.base, adminEmail)
 	for _, p := range []struct{ name, path string }{
 		{"liste-inscrits", fmt.Sprintf("/admin/sessions/%d", s5)},
 		{"liste-inscrits-attente", fmt.Sprintf("/admin/sessions/%d", s2)},
@@ -195,7 +201,7 @@ func TestAccessibility_EnrolPages(t *testing.T) {
 // Tab to the button, Enter — with and without JavaScript.
 func TestKeyboard_Enrol(t *testing.T) {
 	t.Parallel()
-	store, base, f := newEnrolFixtures(t)
+	f := newEnrolFixtures(t)
 	for _, o := range []struct {
 		name string
 		opts tabOptions
@@ -204,9 +210,8 @@ func TestKeyboard_Enrol(t *testing.T) {
 			mod, slug := f.module("presentiel", "Concevoir un questionnaire "+o.name)
 			first := f.session(mod, 10, 9*24*time.Hour)
 			f.session(mod, 10, 16*24*time.Hour)
-			email, _ := e2eUser(t, store, account.RoleAgent)
-			b := newBrowser(t, base)
-			signIn(t, b, email)
+			email, _ := e2eUser(t, f.store, account.RoleAgent)
+			b := signedInBrowser(t, f.base, email)
 			tb := b.open(t, "/modules/"+slug, o.opts)
 			found := false
 			for i := 0; i < 150 && !found; i++ {
@@ -234,7 +239,7 @@ func TestKeyboard_Enrol(t *testing.T) {
 			if msg := eval[string](t, tb, `document.querySelector("[role=status]").textContent.trim()`); !strings.Contains(msg, "Inscription confirmée") {
 				t.Fatalf("after Enter: %q", msg)
 			}
-			n := testdb.Int(t, store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, first)
+			n := testdb.Int(t, f.store, `SELECT count(*) FROM enrolments WHERE session_id = $1 AND status = 'confirmed'`, first)
 			if n != 1 {
 				t.Fatalf("%d confirmed enrolments in the chosen session", n)
 			}

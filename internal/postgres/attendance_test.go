@@ -17,19 +17,9 @@ import (
 // is refused, the whole-session form marks every day, half-days make two slots a day.
 func TestStore_AttendancePerDay(t *testing.T) {
 	t.Parallel()
-	s := enStore(t)
+	s, mod, sess := enModuleSession(t, "presentiel", 10, 10*24*time.Hour) // 210 minutes
 	ctx := context.Background()
-	mod := enModule(t, s, "presentiel", "published", "published") // 210 minutes
-	sess := enSession(t, s, mod, 10, 10*24*time.Hour)
-	users := enUsers(t, s, 3)
-	ids := make([]int64, 3)
-	for i, u := range users {
-		out, err := s.EnrolInSession(ctx, u, sess, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[i] = out.Enrolment.ID
-	}
+	users, ids := enEnrolled(t, s, sess, 3)
 	// The session ran from the day before yesterday, 9:00, to today, 17:00 (Paris): three days.
 	d := time.Now().In(catalogue.Paris)
 	start := time.Date(d.Year(), d.Month(), d.Day()-2, 9, 0, 0, 0, catalogue.Paris)
@@ -107,10 +97,8 @@ func TestStore_AttendancePerDay(t *testing.T) {
 // and the seat kept; once only, never after the start, always with a reason.
 func TestStore_DeclareAbsence(t *testing.T) {
 	t.Parallel()
-	s := enStore(t)
+	s, mod, early := enModuleSession(t, "presentiel", 1, 10*24*time.Hour)
 	ctx := context.Background()
-	mod := enModule(t, s, "presentiel", "published", "published")
-	early := enSession(t, s, mod, 1, 10*24*time.Hour)
 	users := enUsers(t, s, 3)
 	a, err := s.EnrolInSession(ctx, users[0], early, "")
 	if err != nil {

@@ -60,6 +60,15 @@ func enSession(t testing.TB, s *postgres.Store, moduleID int64, capacity int, in
 	return id
 }
 
+// enModuleSession is a store of the test's own (enStore) with a published module of the format (enModule) and a
+// session of it (enSession): it returns the store, the module's id and the session's.
+func enModuleSession(t testing.TB, format string, capacity int, in time.Duration) (*postgres.Store, int64, int64) {
+	t.Helper()
+	s := enStore(t)
+	mod := enModule(t, s, format, "published", "published")
+	return s, mod, enSession(t, s, mod, capacity, in)
+}
+
 // enUsers creates n verified agents and returns their ids in creation order.
 func enUsers(t testing.TB, s *postgres.Store, n int) []int64 {
 	t.Helper()
@@ -72,6 +81,21 @@ func enUsers(t testing.TB, s *postgres.Store, n int) []int64 {
 		t.Fatalf("created %d users, want %d", len(ids), n)
 	}
 	return ids
+}
+
+// enEnrolled creates n verified agents (enUsers) and enrols them in the session one after the other: it returns
+// their ids and their enrolments' ids, in that order.
+func enEnrolled(t testing.TB, s *postgres.Store, sessionID int64, n int) (users, enrolments []int64) {
+	t.Helper()
+	users = enUsers(t, s, n)
+	for _, u := range users {
+		out, err := s.EnrolInSession(context.Background(), u, sessionID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		enrolments = append(enrolments, out.Enrolment.ID)
+	}
+	return users, enrolments
 }
 
 // waitlist returns the user ids of a session's waitlist in order, with the positions the store computes.
@@ -263,10 +287,8 @@ func TestStore_EnrolConcurrently(t *testing.T) {
 // with positions 1, 2, 3…; a new agent never takes a freed seat ahead of the waitlist.
 func TestStore_WaitlistOrder(t *testing.T) {
 	t.Parallel()
-	s := enStore(t)
+	s, _, sess := enModuleSession(t, "hybride", 2, 5*24*time.Hour)
 	ctx := context.Background()
-	mod := enModule(t, s, "hybride", "published", "published")
-	sess := enSession(t, s, mod, 2, 5*24*time.Hour)
 	users := enUsers(t, s, 8)
 	for i, u := range users {
 		out, err := s.EnrolInSession(ctx, u, sess, "")
@@ -341,52 +363,46 @@ func TestStore_EnrolRules(t *testing.T) {
 	s := enStore(t)
 	ctx := context.Background()
 	u := enUsers(t, s, 1)[0]
+	// inSession and online enrol a user and keep the error only.
+	inSession := func(user, session int64) error { _, err := s.EnrolInSession(ctx, user, session, ""); return err }
+	online := func(user, module int64) error { _, err := s.EnrolOnline(ctx, user, module); return err }
 
 	t.Run("ComingDomain", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "coming")
-		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, 48*time.Hour), "")
-		refusal(t, err, enrolment.CodeDomainComing)
+		refusal(t, inSession(u, enSession(t, s, mod, 10, 48*time.Hour)), enrolment.CodeDomainComing)
 	})
 	t.Run("DraftModule", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "draft", "published")
-		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, 48*time.Hour), "")
-		refusal(t, err, enrolment.CodeModuleClosed)
-		online := enModule(t, s, "en_ligne", "draft", "published")
-		_, err = s.EnrolOnline(ctx, u, online)
-		refusal(t, err, enrolment.CodeModuleClosed)
+		refusal(t, inSession(u, enSession(t, s, mod, 10, 48*time.Hour)), enrolment.CodeModuleClosed)
+		draftOnline := enModule(t, s, "en_ligne", "draft", "published")
+		refusal(t, online(u, draftOnline), enrolment.CodeModuleClosed)
 	})
 	t.Run("ArchivedModule", func(t *testing.T) {
 		mod := enModule(t, s, "en_ligne", "archived", "published")
-		_, err := s.EnrolOnline(ctx, u, mod)
-		refusal(t, err, enrolment.CodeModuleArchived)
+		refusal(t, online(u, mod), enrolment.CodeModuleArchived)
 	})
 	t.Run("PastSession", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
-		_, err := s.EnrolInSession(ctx, u, enSession(t, s, mod, 10, -time.Hour), "")
-		refusal(t, err, enrolment.CodeSessionStarted)
+		refusal(t, inSession(u, enSession(t, s, mod, 10, -time.Hour)), enrolment.CodeSessionStarted)
 	})
 	t.Run("CancelledSession", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
 		sess := enSession(t, s, mod, 10, 48*time.Hour)
 		testdb.Exec(t, s, `UPDATE module_sessions SET status = 'cancelled' WHERE id = $1`, sess)
-		_, err := s.EnrolInSession(ctx, u, sess, "")
-		refusal(t, err, enrolment.CodeSessionCancelled)
+		refusal(t, inSession(u, sess), enrolment.CodeSessionCancelled)
 	})
 	t.Run("UnknownSession", func(t *testing.T) {
-		_, err := s.EnrolInSession(ctx, u, 987654321, "")
-		refusal(t, err, enrolment.CodeSessionUnknown)
+		refusal(t, inSession(u, 987654321), enrolment.CodeSessionUnknown)
 	})
 	t.Run("FormatMismatch", func(t *testing.T) {
 		dated := enModule(t, s, "presentiel", "published", "published")
-		_, err := s.EnrolOnline(ctx, u, dated)
-		refusal(t, err, enrolment.CodeDated)
+		refusal(t, online(u, dated), enrolment.CodeDated)
 	})
 	t.Run("UnverifiedAddress", func(t *testing.T) {
 		v := enUsers(t, s, 1)[0]
 		testdb.Exec(t, s, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, v)
 		mod := enModule(t, s, "en_ligne", "published", "published")
-		_, err := s.EnrolOnline(ctx, v, mod)
-		refusal(t, err, enrolment.CodeNotVerified)
+		refusal(t, online(v, mod), enrolment.CodeNotVerified)
 	})
 	t.Run("OneSeatPerModule", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
@@ -394,8 +410,7 @@ func TestStore_EnrolRules(t *testing.T) {
 		if _, err := s.EnrolInSession(ctx, u, a, ""); err != nil {
 			t.Fatal(err)
 		}
-		_, err := s.EnrolInSession(ctx, u, b, "")
-		refusal(t, err, enrolment.CodeOtherSession)
+		refusal(t, inSession(u, b), enrolment.CodeOtherSession)
 	})
 	t.Run("WaitlistedMaySwitchToAnotherSession", func(t *testing.T) {
 		mod := enModule(t, s, "presentiel", "published", "published")
@@ -435,10 +450,8 @@ func TestStore_EnrolRules(t *testing.T) {
 // TestStore_Cancel: the cut-off, the owner check, and no promotion once the session has started.
 func TestStore_Cancel(t *testing.T) {
 	t.Parallel()
-	s := enStore(t)
+	s, mod, soon := enModuleSession(t, "presentiel", 1, 12*time.Hour)
 	ctx := context.Background()
-	mod := enModule(t, s, "presentiel", "published", "published")
-	soon := enSession(t, s, mod, 1, 12*time.Hour)
 	users := enUsers(t, s, 3)
 	a := testdb.Must(s.EnrolInSession(ctx, users[0], soon, ""))(t)
 	b := testdb.Must(s.EnrolInSession(ctx, users[1], soon, ""))(t)
@@ -493,12 +506,7 @@ func TestStore_SessionOperations(t *testing.T) {
 
 	t.Run("ChangeCapacity", func(t *testing.T) {
 		sess := enSession(t, s, mod, 3, 10*24*time.Hour)
-		users := enUsers(t, s, 8)
-		for _, u := range users {
-			if _, err := s.EnrolInSession(ctx, u, sess, ""); err != nil {
-				t.Fatal(err)
-			}
-		}
+		users, _ := enEnrolled(t, s, sess, 8)
 		_, err := s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 2)
 		refusal(t, err, enrolment.CodeCapacityBelowTaken)
 		_, err = s.ChangeCapacity(ctx, admin.Actor{Name: "test"}, sess, 0)
@@ -527,12 +535,7 @@ func TestStore_SessionOperations(t *testing.T) {
 
 	t.Run("CancelSession", func(t *testing.T) {
 		sess := enSession(t, s, mod, 2, 10*24*time.Hour)
-		users := enUsers(t, s, 3)
-		for _, u := range users {
-			if _, err := s.EnrolInSession(ctx, u, sess, ""); err != nil {
-				t.Fatal(err)
-			}
-		}
+		users, _ := enEnrolled(t, s, sess, 3)
 		cancelled, err := s.CancelSession(ctx, admin.Actor{Name: "test"}, sess)
 		if err != nil || len(cancelled) != 3 {
 			t.Fatalf("%d cancelled, %v", len(cancelled), err)
@@ -666,16 +669,9 @@ func TestStore_Track(t *testing.T) {
 // TestStore_Reminders: a reminder is queued once per seat, two days before, and never for a cancelled seat.
 func TestStore_Reminders(t *testing.T) {
 	t.Parallel()
-	s := enStore(t)
+	s, _, sess := enModuleSession(t, "presentiel", 5, 5*24*time.Hour)
 	ctx := context.Background()
-	mod := enModule(t, s, "presentiel", "published", "published")
-	sess := enSession(t, s, mod, 5, 5*24*time.Hour)
-	users := enUsers(t, s, 3)
-	var ids []int64
-	for _, u := range users {
-		out := testdb.Must(s.EnrolInSession(ctx, u, sess, ""))(t)
-		ids = append(ids, out.Enrolment.ID)
-	}
+	users, ids := enEnrolled(t, s, sess, 3)
 	if _, err := s.CancelEnrolment(ctx, users[2], ids[2]); err != nil {
 		t.Fatal(err)
 	}

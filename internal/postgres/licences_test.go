@@ -35,6 +35,13 @@ func smallPool(t *testing.T, s *postgres.Store, size int) int64 {
 	return id
 }
 
+// seededPool is the package's shared seeded database with a pool of size licences in it (smallPool).
+func seededPool(t *testing.T, size int) (*postgres.Store, int64) {
+	t.Helper()
+	s := testdb.Seeded(t)
+	return s, smallPool(t, s, size)
+}
+
 // poolCounts reads the pool's counter and counts its requests by status straight from the tables.
 func poolCounts(t *testing.T, s *postgres.Store, pool int64) (allocatedCounter int, byStatus map[string]int) {
 	t.Helper()
@@ -150,9 +157,8 @@ func TestStore_RequestLicence(t *testing.T) {
 // TestStore_LicenceNeedsAProvenAddress: a licence (a partner's code, paid for by the State) goes only to an
 // account whose address is proven, whether the agent asks or an admin allocates by address.
 func TestStore_LicenceNeedsAProvenAddress(t *testing.T) {
-	s := testdb.Seeded(t)
+	s, pool := seededPool(t, 5)
 	ctx := context.Background()
-	pool := smallPool(t, s, 5)
 	u := agent(t, s, "DINUM")
 	testdb.Exec(t, s, `UPDATE users SET email_verified_at = NULL WHERE id = $1`, u.ID)
 	if _, err := s.RequestLicence(ctx, pool, u); !errors.Is(err, licence.ErrUnverified) {
@@ -296,9 +302,8 @@ func TestStore_LicencePoolConcurrency(t *testing.T) {
 }
 
 func TestStore_LicenceQuotas(t *testing.T) {
-	s := testdb.Seeded(t)
+	s, pool := seededPool(t, 10)
 	ctx := context.Background()
-	pool := smallPool(t, s, 10)
 	if _, err := s.SetLicenceQuota(ctx, pool, "Ministère des Armées", 3, system); err != nil {
 		t.Fatal(err)
 	}
@@ -369,9 +374,8 @@ func TestStore_LicenceQuotas(t *testing.T) {
 }
 
 func TestStore_ImportLicenceCodes(t *testing.T) {
-	s := testdb.Seeded(t)
+	s, pool := seededPool(t, 5)
 	ctx := context.Background()
-	pool := smallPool(t, s, 5)
 	first := agent(t, s, "DINUM")
 	if _, err := s.AllocateLicenceTo(ctx, pool, first.Email, system); err != nil {
 		t.Fatal(err)
@@ -429,9 +433,8 @@ func TestStore_ImportLicenceCodes(t *testing.T) {
 
 // TestStore_LicenceOfDeletedAccount: deleting an account gives its licence back to the pool's counter.
 func TestStore_LicenceOfDeletedAccount(t *testing.T) {
-	s := testdb.Seeded(t)
+	s, pool := seededPool(t, 2)
 	ctx := context.Background()
-	pool := smallPool(t, s, 2)
 	quota := "Préfecture du Nord"
 	if _, err := s.SetLicenceQuota(ctx, pool, quota, 1, system); err != nil {
 		t.Fatal(err)

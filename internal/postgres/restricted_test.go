@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"campus/internal/account"
 	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/postgres"
@@ -20,33 +19,6 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 )
-
-// acceptRestricted takes a request from contact through the workflow to a restricted programme and returns the
-// request's id and the programme's track.
-func acceptRestricted(t *testing.T, s *postgres.Store, administration, contact string) (int64, programme.Ref) {
-	t.Helper()
-	ctx := context.Background()
-	tok, _ := account.NewToken()
-	id, err := s.SubmitProgrammeRequest(ctx, programme.Request{Administration: administration, ContactName: "Alix Martin",
-		ContactEmail: contact, Need: "Former nos agents.", Headcount: 40, Timing: "Automne",
-		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, tok, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	module := testdb.Int64(t, s, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`)
-	title := "Programme réservé " + strconv.FormatInt(userSeq.Add(1), 10)
-	var r programme.Request
-	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
-		Message: "Voici.", Modules: []int64{module}}, {To: programme.StatusAccepted, Public: false}} {
-		if r, err = s.ChangeProgrammeRequest(ctx, id, newLink(), c, system); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if r.Track == nil || !r.TrackRestricted {
-		t.Fatalf("not a restricted programme: %+v", r)
-	}
-	return id, *r.Track
-}
 
 // verifiedAccount creates an account whose address is confirmed.
 func verifiedAccount(t *testing.T, s *postgres.Store, email string) {
@@ -73,7 +45,7 @@ func TestStore_RestrictedAccess(t *testing.T) {
 	ctx := context.Background()
 	contact := "alix.martin." + strconv.FormatInt(userSeq.Add(1), 10) + "@interieur.gouv.fr"
 	verifiedAccount(t, s, contact)
-	reqID, track := acceptRestricted(t, s, "Ministère de l’Intérieur", contact)
+	reqID, _, track := testdb.RestrictedProgramme(t, s, "Ministère de l’Intérieur", contact)
 
 	t.Run("PrefilledFromTheVerifiedContact", func(t *testing.T) {
 		tr, err := s.AdminTrack(ctx, track.ID)
@@ -88,11 +60,11 @@ func TestStore_RestrictedAccess(t *testing.T) {
 	t.Run("NotPrefilledFromAnUnverifiedContact", func(t *testing.T) {
 		unverified := "camille." + strconv.FormatInt(userSeq.Add(1), 10) + "@interieur.gouv.fr"
 		signUp(t, s, unverified)
-		_, other := acceptRestricted(t, s, "Ministère de l’Intérieur", unverified)
+		_, _, other := testdb.RestrictedProgramme(t, s, "Ministère de l’Intérieur", unverified)
 		if tr, err := s.AdminTrack(ctx, other.ID); err != nil || len(tr.Access) != 0 {
 			t.Errorf("access = %v, %v", tr.Access, err)
 		}
-		if _, plain := acceptRestricted(t, s, "Ministère de l’Intérieur", uniqueEmail("sans-compte")); sees(t, s,
+		if _, _, plain := testdb.RestrictedProgramme(t, s, "Ministère de l’Intérieur", uniqueEmail("sans-compte")); sees(t, s,
 			programme.Viewer{Email: "x@exemple.gouv.fr", EmailVerified: true}, plain.Slug) {
 			t.Error("a programme whose contact has no account is open to its domain")
 		}

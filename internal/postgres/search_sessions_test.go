@@ -15,10 +15,8 @@ import (
 // transaction) rewrites no track, which on the national dataset (a module in hundreds of tracks) cost 60–100 ms
 // at the commit of every cancellation of a hot session. The tracks still follow a real change.
 func TestSearchDocs_SeatsRebuildTracksOnlyWhenTheModuleChanges(t *testing.T) {
-	s := enStore(t)
+	s, mod, early := enModuleSession(t, "presentiel", 2, 30*24*time.Hour)
 	ctx := context.Background()
-	mod := enModule(t, s, "presentiel", "published", "published")
-	early := enSession(t, s, mod, 2, 30*24*time.Hour)
 	late := enSession(t, s, mod, 2, 60*24*time.Hour)
 	var tracks []int64
 	for i := range 3 {

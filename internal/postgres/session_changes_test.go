@@ -52,10 +52,8 @@ func readSessionState(t *testing.T, s *postgres.Store, sessionID int64) sessionS
 // capacity changes and cancellations are audited in their own transaction.
 func TestStore_SessionChange(t *testing.T) {
 	t.Parallel()
-	s := enStore(t)
+	s, _, sess := enModuleSession(t, "presentiel", 3, 10*24*time.Hour)
 	ctx := context.Background()
-	mod := enModule(t, s, "presentiel", "published", "published")
-	sess := enSession(t, s, mod, 3, 10*24*time.Hour)
 	users := enUsers(t, s, 7)
 	agents, gone, adminID := users[:5], users[5], users[6]
 	testdb.Exec(t, s, `UPDATE users SET given_name = 'Alix', usual_name = 'Martin' WHERE id = $1`, adminID)

@@ -15,20 +15,12 @@ import (
 // five answers; comments wait for moderation; the "à froid" invitation goes once, 60 days after.
 func TestStore_Surveys(t *testing.T) {
 	t.Parallel()
-	s := enStore(t)
+	s, _, sess := enModuleSession(t, "presentiel", 10, 10*24*time.Hour)
 	ctx := context.Background()
-	mod := enModule(t, s, "presentiel", "published", "published")
-	sess := enSession(t, s, mod, 10, 10*24*time.Hour)
-	users := enUsers(t, s, 6)
-	ids := make([]int64, len(users))
+	users, ids := enEnrolled(t, s, sess, 6)
 	marks := map[int64]bool{}
-	for i, u := range users {
-		out, err := s.EnrolInSession(ctx, u, sess, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[i] = out.Enrolment.ID
-		marks[ids[i]] = i < 5
+	for i, id := range ids {
+		marks[id] = i < 5
 	}
 	hot := enrolment.SurveyAnswer{Kind: enrolment.SurveyHot, Satisfaction: 4, Usefulness: 5, Recommend: true}
 	refusal(t, s.AnswerSurvey(ctx, users[0], ids[0], hot), enrolment.CodeSurvey) // not followed yet

@@ -20,9 +20,7 @@ import (
 
 func TestProfile(t *testing.T) {
 	t.Parallel()
-	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
-	b, u := signedIn(t, srv, store, account.RoleAgent)
+	store, srv, b, u := signedInPortal(t, account.RoleAgent)
 	other := newUser(t, store, "autre", account.RoleAgent)
 
 	p := b.get("/compte")
@@ -115,9 +113,7 @@ func TestProfile(t *testing.T) {
 
 func TestExportAndDelete(t *testing.T) {
 	t.Parallel()
-	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
-	b, u := signedIn(t, srv, store, account.RoleAgent)
+	store, _, b, u := signedInPortal(t, account.RoleAgent)
 
 	p := b.get("/compte/donnees")
 	if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "application/json") ||

@@ -246,9 +246,7 @@ func TestAdmin_Acceptance(t *testing.T) {
 
 func TestAdmin_FormErrorsKeepValues(t *testing.T) {
 	t.Parallel()
-	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
-	b, _ := signedIn(t, srv, store, account.RoleAdmin)
+	store, _, b, _ := signedInPortal(t, account.RoleAdmin)
 
 	form := moduleForm("Pas Une Adresse", "Un module au titre gardé", "domaine-inconnu")
 	form.Set("duration", "deux heures")

@@ -37,21 +37,18 @@ func approvalLink(t *testing.T, store *postgres.Store, manager string) string {
 // approves from "Les demandes de mon équipe".
 func TestApproval_AgentManagerLoop(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	e := newModuleSession(t, "presentiel", 1, 10*24*time.Hour)
 	ctx := t.Context()
-	mod := enrolModule(t, store, "presentiel", "published", "published")
-	sess := enrolSession(t, store, mod.id, 1, 10*24*time.Hour)
-	if _, err := store.Pool().Exec(ctx, `UPDATE module_sessions SET approval_required = true WHERE id = $1`, sess); err != nil {
+	if _, err := e.store.Pool().Exec(ctx, `UPDATE module_sessions SET approval_required = true WHERE id = $1`, e.sess); err != nil {
 		t.Fatal(err)
 	}
-	modulePath := "/modules/" + mod.slug
-	a, agentA := signedIn(t, srv, store, "agent")
-	b, agentB := signedIn(t, srv, store, "agent")
+	modulePath := "/modules/" + e.m.slug
+	a, agentA := signedIn(t, e.srv, e.store, "agent")
+	b, agentB := signedIn(t, e.srv, e.store, "agent")
 	managerA := uniqueEmail("cheffe-a")
 	managerB := uniqueEmail("chef-b")
-	enrol := "/modules/" + mod.slug + "/inscription"
-	sessID := itoa(int(sess))
+	enrol := "/modules/" + e.m.slug + "/inscription"
+	sessID := itoa(int(e.sess))
 
 	// The form asks for the manager's address; without it the enrolment is refused on that field.
 	page := a.get(modulePath)
@@ -70,8 +67,8 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	expectRedirect(t, b.post(enrol, url.Values{"session": {sessID}, "responsable": {managerB}}), http.StatusSeeOther, modulePath+"#inscription")
 
 	// Remembered: the next form (B, waitlisted, is offered another session) shows it again.
-	other := enrolSession(t, store, mod.id, 5, 20*24*time.Hour)
-	if _, err := store.Pool().Exec(ctx, `UPDATE module_sessions SET approval_required = true WHERE id = $1`, other); err != nil {
+	other := enrolSession(t, e.store, e.m.id, 5, 20*24*time.Hour)
+	if _, err := e.store.Pool().Exec(ctx, `UPDATE module_sessions SET approval_required = true WHERE id = $1`, other); err != nil {
 		t.Fatal(err)
 	}
 	if v := b.get(modulePath).doc.Find(`input[name="responsable"]`).AttrOr("value", ""); v != managerB {
@@ -81,17 +78,17 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	// "Mes formations" and the calendar say the seat is held.
 	mine := a.get("/mes-formations")
 	held := text(mine.doc.Find("section[aria-labelledby=accord]"))
-	if !strings.Contains(held, mod.title) || !strings.Contains(held, "En attente d’accord") || !strings.Contains(held, managerA) {
+	if !strings.Contains(held, e.m.title) || !strings.Contains(held, "En attente d’accord") || !strings.Contains(held, managerA) {
 		t.Fatalf("Mes formations does not show the held seat: %q", held)
 	}
-	idA := testdb.Int64(t, store, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentA.ID, sess)
+	idA := testdb.Int64(t, e.store, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentA.ID, e.sess)
 	if ics := a.get("/mes-formations/" + itoa(int(idA)) + "/calendrier.ics").body; !strings.Contains(ics, "STATUS:TENTATIVE") {
 		t.Fatalf("the held seat's calendar event is not tentative:\n%s", ics)
 	}
 
 	// The manager's link: opening it decides nothing, and the page leaks the token nowhere.
-	link := approvalLink(t, store, managerA)
-	anon := newBrowser(t, srv)
+	link := approvalLink(t, e.store, managerA)
+	anon := newBrowser(t, e.srv)
 	open := anon.get(link)
 	if open.status != http.StatusOK || open.header.Get("Referrer-Policy") != "no-referrer" || open.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("link page: %d, Referrer-Policy %q, Cache-Control %q", open.status, open.header.Get("Referrer-Policy"), open.header.Get("Cache-Control"))
@@ -105,7 +102,7 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	if open.doc.Find(`form[method=post] button[name=decision][value=accord]`).Length() != 1 || !strings.Contains(text(open.doc.Find("main")), agentA.Email) {
 		t.Fatal("no decision form on the link's page")
 	}
-	if st := testdb.Int(t, store, `SELECT (status = 'held')::int FROM enrolments WHERE id = $1`, idA); st != 1 {
+	if st := testdb.Int(t, e.store, `SELECT (status = 'held')::int FROM enrolments WHERE id = $1`, idA); st != 1 {
 		t.Fatal("opening the link changed the enrolment")
 	}
 	// A cross-site POST is refused (CSRF), a wrong token is a 404.
@@ -126,7 +123,7 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	if again := anon.post(link, url.Values{"decision": {"accord"}}); again.status != http.StatusConflict || !strings.Contains(text(again.doc.Find("main")), "déjà été traitée") {
 		t.Fatalf("second use of the link: %d %q", again.status, text(again.doc.Find("#erreurs-formulaire")))
 	}
-	refused, _ := lastMail(t, store, agentA.Email)
+	refused, _ := lastMail(t, e.store, agentA.Email)
 	if !strings.Contains(refused.Body, "Période de clôture : inscris-toi en mars.") {
 		t.Fatalf("the agent's refusal mail lacks the message:\n%s", refused.Body)
 	}
@@ -135,12 +132,12 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	}
 
 	// B, head of the waitlist, now holds the seat; B's manager has an account and decides from their page.
-	if st := testdb.Int(t, store, `SELECT (status = 'held')::int FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentB.ID, sess); st != 1 {
+	if st := testdb.Int(t, e.store, `SELECT (status = 'held')::int FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentB.ID, e.sess); st != 1 {
 		t.Fatal("the head of the waitlist did not get the held seat")
 	}
-	approvalLink(t, store, managerB) // asked by mail too
-	newUserAt(t, store, managerB, "agent")
-	mgr := newBrowser(t, srv)
+	approvalLink(t, e.store, managerB) // asked by mail too
+	newUserAt(t, e.store, managerB, "agent")
+	mgr := newBrowser(t, e.srv)
 	expectRedirect(t, mgr.login(managerB, goodPassword), http.StatusSeeOther, "/compte")
 	team := mgr.get("/mes-formations/equipe")
 	form := team.doc.Find(`form[action^="/mes-formations/equipe/"]`)
@@ -149,18 +146,18 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	}
 	action := form.AttrOr("action", "")
 	// Someone else cannot decide on it.
-	intruder, _ := signedIn(t, srv, store, "agent")
+	intruder, _ := signedIn(t, e.srv, e.store, "agent")
 	if p := intruder.post(action, url.Values{"decision": {"accord"}}); p.status != http.StatusNotFound {
 		t.Fatalf("another user's decision: %d", p.status)
 	}
 	expectRedirect(t, mgr.post(action, url.Values{"decision": {"accord"}}), http.StatusSeeOther, "/mes-formations/equipe")
-	if st := testdb.Int(t, store, `SELECT (status = 'confirmed')::int FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentB.ID, sess); st != 1 {
+	if st := testdb.Int(t, e.store, `SELECT (status = 'confirmed')::int FROM enrolments WHERE user_id = $1 AND session_id = $2`, agentB.ID, e.sess); st != 1 {
 		t.Fatal("approval from the team page did not confirm the seat")
 	}
 	if txt := text(b.get("/mes-formations").doc.Find("section[aria-labelledby=a-venir]")); !strings.Contains(txt, "Accord de votre responsable") {
 		t.Fatalf("Mes formations does not show the approval: %q", txt)
 	}
-	if n := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'enrolment' AND action IN ('approval_request', 'refuse', 'approve')`); n != 4 {
+	if n := testdb.Int(t, e.store, `SELECT count(*) FROM audit_log WHERE entity = 'enrolment' AND action IN ('approval_request', 'refuse', 'approve')`); n != 4 {
 		t.Fatalf("%d audit entries, want 4 (two requests, a refusal, an approval)", n)
 	}
 }

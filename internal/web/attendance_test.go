@@ -23,8 +23,7 @@ import (
 // day's sign-in sheet, and the attestation counts only the days attended.
 func TestAttendance_PerDayAndAbsence(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	store, srv := enrolPortal(t)
 	ctx := t.Context()
 	mod := enrolModule(t, store, "presentiel", "published", "published") // 420 minutes
 	later := enrolSession(t, store, mod.id, 5, 20*24*time.Hour)

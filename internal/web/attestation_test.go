@@ -24,44 +24,40 @@ import (
 // a training not followed has none.
 func TestAttestation(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
-	m := enrolModule(t, store, "presentiel", "published", "published")
-	sess := enrolSession(t, store, m.id, 10, 4*24*time.Hour)
-	b, u, id := enrolThroughPage(t, srv, store, m, sess)
-	page := fmt.Sprintf("/mes-formations/%d/attestation", id)
+	e := newEnrolled(t, "presentiel", 4*24*time.Hour)
+	page := fmt.Sprintf("/mes-formations/%d/attestation", e.id)
 
-	if p := b.get(page); p.status != http.StatusNotFound {
+	if p := e.b.get(page); p.status != http.StatusNotFound {
 		t.Fatalf("attestation before the training: %d", p.status)
 	}
-	testdb.Exec(t, store, `UPDATE module_sessions SET starts_at = now() - interval '2 days', ends_at = now() - interval '2 days' + interval '7 hours' WHERE id = $1`, sess)
-	if _, err := store.MarkAttendance(t.Context(), sess, map[int64]bool{id: true}); err != nil {
+	testdb.Exec(t, e.store, `UPDATE module_sessions SET starts_at = now() - interval '2 days', ends_at = now() - interval '2 days' + interval '7 hours' WHERE id = $1`, e.sess)
+	if _, err := e.store.MarkAttendance(t.Context(), e.sess, map[int64]bool{e.id: true}); err != nil {
 		t.Fatal(err)
 	}
 
-	p := b.get(page)
+	p := e.b.get(page)
 	if p.status != http.StatusOK || text(p.doc.Find("main h1")) != "Attestation de formation" {
 		t.Fatalf("attestation: %d %q", p.status, text(p.doc.Find("main h1")))
 	}
 	checkFrame(t, page, p)
 	body := text(p.doc.Find("article"))
-	for _, want := range []string{"Camille Martin (DINUM)", "« " + m.title + " »", "7 h", "Station F, Paris", "Fait à Paris, le", fmt.Sprintf("-%06d", id)} {
+	for _, want := range []string{"Camille Martin (DINUM)", "« " + e.m.title + " »", "7 h", "Station F, Paris", "Fait à Paris, le", fmt.Sprintf("-%06d", e.id)} {
 		if !strings.Contains(body, want) {
 			t.Errorf("attestation lacks %q: %s", want, body)
 		}
 	}
-	other, _ := signedIn(t, srv, store, account.RoleAgent)
+	other, _ := signedIn(t, e.srv, e.store, account.RoleAgent)
 	if p := other.get(page); p.status != http.StatusNotFound {
 		t.Fatalf("another agent: %d", p.status)
 	}
-	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	admin, _ := signedIn(t, e.srv, e.store, account.RoleAdmin)
 	if p := admin.get(page); p.status != http.StatusOK {
 		t.Fatalf("admin: %d", p.status)
 	}
 
 	t.Run("PDF", func(t *testing.T) {
 		testenv.Require(t, web.PDFAvailable(), "DejaVu Sans is not installed (apt-get install fonts-dejavu-core)")
-		p := b.get(page + ".pdf")
+		p := e.b.get(page + ".pdf")
 		if p.status != http.StatusOK || p.header.Get("Content-Type") != "application/pdf" {
 			t.Fatalf("PDF: %d %s", p.status, p.header.Get("Content-Type"))
 		}
@@ -76,22 +72,22 @@ func TestAttestation(t *testing.T) {
 		if p := other.get(page + ".pdf"); p.status != http.StatusNotFound {
 			t.Fatalf("another agent's PDF: %d", p.status)
 		}
-		checkAttestationPDF(t, pdf, m.title, verifyURL(t, b.get(page)))
+		checkAttestationPDF(t, pdf, e.m.title, verifyURL(t, e.b.get(page)))
 	})
 
 	t.Run("Verification", func(t *testing.T) {
-		verify := verifyURL(t, b.get(page))
+		verify := verifyURL(t, e.b.get(page))
 		code := strings.TrimPrefix(verify, testBase+"/attestations/verifier/")
-		if len(code) != 24 || strings.Contains(code, fmt.Sprint(id)) {
+		if len(code) != 24 || strings.Contains(code, fmt.Sprint(e.id)) {
 			t.Fatalf("verification code %q: want 24 random letters and digits", code)
 		}
 		if again := verifyURL(t, admin.get(page)); again != verify {
 			t.Fatalf("the code changed: %s then %s", verify, again)
 		}
-		if p := b.get(page); p.doc.Find(`article svg[role="img"][aria-label] path[d^="M"]`).Length() != 1 {
+		if p := e.b.get(page); p.doc.Find(`article svg[role="img"][aria-label] path[d^="M"]`).Length() != 1 {
 			t.Fatal("no QR code on the attestation page")
 		}
-		anonymous := newBrowser(t, srv)
+		anonymous := newBrowser(t, e.srv)
 		p := anonymous.get(strings.TrimPrefix(verify, testBase))
 		if p.status != http.StatusOK || text(p.doc.Find("main h1")) != "Vérification d’une attestation de formation" {
 			t.Fatalf("verification page: %d %q", p.status, text(p.doc.Find("main h1")))
@@ -105,14 +101,14 @@ func TestAttestation(t *testing.T) {
 			got = append(got, text(dt)+" : "+text(dt.Next()))
 		})
 		var startsAt, endsAt time.Time
-		testdb.Row(t, store, `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, sess).Scan(&startsAt, &endsAt)
-		want := []string{"Titulaire : Camille Martin", "Formation : " + m.title, "Date : " + foldSpace(catalogue.Span(startsAt, endsAt)),
+		testdb.Row(t, e.store, `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, e.sess).Scan(&startsAt, &endsAt)
+		want := []string{"Titulaire : Camille Martin", "Formation : " + e.m.title, "Date : " + foldSpace(catalogue.Span(startsAt, endsAt)),
 			"Durée : 7 h", "Délivrée par : Campus du numérique public – Direction interministérielle du numérique (DINUM)"}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("the page states:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		// Nothing more: not the address, the administration, the enrolment's number.
-		for _, secret := range []string{u.Email, "(DINUM)\n", attestationNumberOf(id)} {
+		for _, secret := range []string{e.u.Email, "(DINUM)\n", attestationNumberOf(e.id)} {
 			if strings.Contains(text(p.doc.Find("main")), secret) {
 				t.Errorf("the public page shows %q", secret)
 			}
@@ -121,7 +117,7 @@ func TestAttestation(t *testing.T) {
 		for path, want := range map[string]int{
 			"/attestations/verifier/" + strings.Repeat("a", 24): http.StatusNotFound,
 			"/attestations/verifier/pas-un-code":                http.StatusNotFound,
-			"/attestations/verifier/" + fmt.Sprint(id):          http.StatusNotFound,
+			"/attestations/verifier/" + fmt.Sprint(e.id):        http.StatusNotFound,
 		} {
 			p := anonymous.get(path)
 			if p.status != want || !strings.Contains(text(p.doc.Find("main")), "Attestation inconnue") {
@@ -130,7 +126,7 @@ func TestAttestation(t *testing.T) {
 		}
 
 		// Withdrawn: the attendance is corrected to absent.
-		if _, err := store.MarkAttendance(t.Context(), sess, map[int64]bool{id: false}); err != nil {
+		if _, err := e.store.MarkAttendance(t.Context(), e.sess, map[int64]bool{e.id: false}); err != nil {
 			t.Fatal(err)
 		}
 		p = anonymous.get(strings.TrimPrefix(verify, testBase))
@@ -139,12 +135,12 @@ func TestAttestation(t *testing.T) {
 			t.Fatalf("withdrawn attestation: %d %q", p.status, text(p.doc.Find("main .fr-alert")))
 		}
 		checkFrame(t, "/attestations/verifier/{code} (retirée)", p)
-		if _, err := store.MarkAttendance(t.Context(), sess, map[int64]bool{id: true}); err != nil {
+		if _, err := e.store.MarkAttendance(t.Context(), e.sess, map[int64]bool{e.id: true}); err != nil {
 			t.Fatal(err)
 		}
 
 		// Rate limited per client address: 60 checks per 10 minutes, then 429 with Retry-After.
-		walker := newBrowser(t, srv)
+		walker := newBrowser(t, e.srv)
 		for i := range 60 {
 			if p := walker.get("/attestations/verifier/" + strings.Repeat("b", 23) + "a"); p.status != http.StatusNotFound {
 				t.Fatalf("check %d: %d", i+1, p.status)

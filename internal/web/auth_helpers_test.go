@@ -179,6 +179,16 @@ func signedIn(t testing.TB, srv *httptest.Server, store *postgres.Store, role st
 	return b, u
 }
 
+// signedInPortal is the package's shared seeded database, the portal on it (accountServer) and a browser
+// signed in as a new user of the role (signedIn).
+func signedInPortal(t testing.TB, role string) (*postgres.Store, *httptest.Server, *browser, account.User) {
+	t.Helper()
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	b, u := signedIn(t, srv, store, role)
+	return store, srv, b, u
+}
+
 // proConnectEnv configures the portal for the fake provider (plain http: development only).
 func proConnectEnv(fake *proconnecttest.Provider) map[string]string {
 	return map[string]string{"CAMPUS_ENV": "development", "CAMPUS_PROCONNECT_ISSUER": fake.Issuer,

@@ -417,9 +417,7 @@ func TestPasswordReset(t *testing.T) {
 // http.CrossOriginProtection before reaching the handler.
 func TestCrossOriginPostsRefused(t *testing.T) {
 	t.Parallel()
-	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
-	b, u := signedIn(t, srv, store, account.RoleAgent)
+	store, _, b, u := signedInPortal(t, account.RoleAgent)
 	forms := []string{"/connexion", "/inscription", "/deconnexion", "/mot-de-passe-oublie", "/compte/informations",
 		"/compte/mot-de-passe", "/compte/deconnexion-partout", "/compte/suppression", "/compte/verification", "/proconnect/connexion"}
 	for _, path := range forms {

@@ -110,8 +110,7 @@ func vevents(body string) string {
 // every day says CANCELLED. An online session gives one event whose place is its virtual classroom.
 func TestCalendar_MovedMultiDayAndCancelled(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	store, srv := enrolPortal(t)
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	day := time.Now().In(catalogue.Paris).AddDate(0, 0, 20)
 	start := time.Date(day.Year(), day.Month(), day.Day(), 9, 30, 0, 0, catalogue.Paris)

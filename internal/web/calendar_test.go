@@ -44,15 +44,11 @@ func prop(e *ics.VEvent, name ics.ComponentProperty) string {
 // STATUS:CANCELLED with a higher SEQUENCE.
 func TestCalendar_EnrolmentFile(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
-	m := enrolModule(t, store, "presentiel", "published", "published")
 	// A session across the change to summer time would be odd; any date works as long as times read back right.
-	sess := enrolSession(t, store, m.id, 10, 15*24*time.Hour)
-	b, _, id := enrolThroughPage(t, srv, store, m, sess)
-	path := fmt.Sprintf("/mes-formations/%d/calendrier.ics", id)
+	e := newEnrolled(t, "presentiel", 15*24*time.Hour)
+	path := fmt.Sprintf("/mes-formations/%d/calendrier.ics", e.id)
 
-	p := b.get(path)
+	p := e.b.get(path)
 	if cd := p.header.Get("Content-Disposition"); !strings.Contains(cd, "attachment") || !strings.Contains(cd, ".ics") {
 		t.Fatalf("Content-Disposition %q", cd)
 	}
@@ -63,7 +59,7 @@ func TestCalendar_EnrolmentFile(t *testing.T) {
 	}
 	ev := events[0]
 	uid := ev.Id()
-	if uid != fmt.Sprintf("inscription-%d@campus.example.gouv.fr", id) {
+	if uid != fmt.Sprintf("inscription-%d@campus.example.gouv.fr", e.id) {
 		t.Fatalf("UID %q", uid)
 	}
 	if tz := cal.Timezones(); len(tz) != 1 || tz[0].GetProperty(ics.ComponentPropertyTzid).Value != "Europe/Paris" || len(tz[0].Components) != 2 {
@@ -74,7 +70,7 @@ func TestCalendar_EnrolmentFile(t *testing.T) {
 		t.Fatalf("DTSTART without TZID=Europe/Paris: %+v", start)
 	}
 	var startsAt, endsAt time.Time
-	testdb.Row(t, store, `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, sess).Scan(&startsAt, &endsAt)
+	testdb.Row(t, e.store, `SELECT starts_at, ends_at FROM module_sessions WHERE id = $1`, e.sess).Scan(&startsAt, &endsAt)
 	gotStart, err := ev.GetStartAt()
 	if err != nil || !gotStart.Equal(startsAt) || gotStart.Location().String() != "Europe/Paris" {
 		t.Fatalf("DTSTART %v (%v), want %v", gotStart, err, startsAt)
@@ -88,24 +84,24 @@ func TestCalendar_EnrolmentFile(t *testing.T) {
 	if loc := prop(ev, ics.ComponentPropertyLocation); loc != "Station F, 5 parvis Alan Turing, Paris" {
 		t.Fatalf("LOCATION %q", loc)
 	}
-	if u := prop(ev, ics.ComponentPropertyUrl); u != testBase+"/modules/"+m.slug {
+	if u := prop(ev, ics.ComponentPropertyUrl); u != testBase+"/modules/"+e.m.slug {
 		t.Fatalf("URL %q", u)
 	}
 	if st := prop(ev, ics.ComponentPropertyStatus); st != "CONFIRMED" {
 		t.Fatalf("STATUS %q", st)
 	}
-	if !strings.Contains(prop(ev, ics.ComponentPropertySummary), m.title) {
+	if !strings.Contains(prop(ev, ics.ComponentPropertySummary), e.m.title) {
 		t.Fatalf("SUMMARY %q", prop(ev, ics.ComponentPropertySummary))
 	}
 	seq := prop(ev, ics.ComponentPropertySequence)
 
 	// The same UID every time.
-	if again := parseICS(t, b.get(path)).Events()[0].Id(); again != uid {
+	if again := parseICS(t, e.b.get(path)).Events()[0].Id(); again != uid {
 		t.Fatalf("UID changed: %q then %q", uid, again)
 	}
 	// Cancelled: STATUS:CANCELLED, same UID, higher SEQUENCE.
-	b.post(fmt.Sprintf("/mes-formations/%d/annulation", id), url.Values{})
-	ev = parseICS(t, b.get(path)).Events()[0]
+	e.b.post(fmt.Sprintf("/mes-formations/%d/annulation", e.id), url.Values{})
+	ev = parseICS(t, e.b.get(path)).Events()[0]
 	if ev.Id() != uid || prop(ev, ics.ComponentPropertyStatus) != "CANCELLED" || prop(ev, ics.ComponentPropertySequence) <= seq {
 		t.Fatalf("after cancellation: UID %q STATUS %q SEQUENCE %q (was %q)", ev.Id(), prop(ev, ics.ComponentPropertyStatus),
 			prop(ev, ics.ComponentPropertySequence), seq)
@@ -116,35 +112,31 @@ func TestCalendar_EnrolmentFile(t *testing.T) {
 // UIDs as the files), and stops working when regenerated or revoked.
 func TestCalendar_Feed(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
-	m := enrolModule(t, store, "hybride", "published", "published")
-	sess := enrolSession(t, store, m.id, 10, 8*24*time.Hour)
-	b, u, id := enrolThroughPage(t, srv, store, m, sess)
+	e := newEnrolled(t, "hybride", 8*24*time.Hour)
 
-	if b.get("/mes-formations").doc.Find("#lien-agenda").Length() != 0 {
+	if e.b.get("/mes-formations").doc.Find("#lien-agenda").Length() != 0 {
 		t.Fatal("a feed link is shown before one was made")
 	}
 	newLink := func() string {
-		p := b.post("/mes-formations/calendrier", url.Values{})
+		p := e.b.post("/mes-formations/calendrier", url.Values{})
 		expectRedirect(t, p, http.StatusSeeOther, "/mes-formations#abonnement")
-		link, _ := b.follow(p).doc.Find("#lien-agenda").Attr("value")
+		link, _ := e.b.follow(p).doc.Find("#lien-agenda").Attr("value")
 		if !strings.HasPrefix(link, testBase+"/calendrier/") || !strings.HasSuffix(link, ".ics") {
 			t.Fatalf("feed link %q", link)
 		}
-		if b.get("/mes-formations").doc.Find("#lien-agenda").Length() != 0 {
+		if e.b.get("/mes-formations").doc.Find("#lien-agenda").Length() != 0 {
 			t.Fatal("the feed link is shown a second time")
 		}
 		return strings.TrimPrefix(link, testBase)
 	}
 	first := newLink()
 	token := strings.TrimSuffix(strings.TrimPrefix(first, "/calendrier/"), ".ics")
-	if n := testdb.Int(t, store, `SELECT count(*) FROM calendar_feeds WHERE user_id = $1 AND token_hash = $2`, u.ID, account.HashToken(token)); n != 1 {
+	if n := testdb.Int(t, e.store, `SELECT count(*) FROM calendar_feeds WHERE user_id = $1 AND token_hash = $2`, e.u.ID, account.HashToken(token)); n != 1 {
 		t.Fatal("the feed is not stored as the hash of its token")
 	}
-	anonymous := newBrowser(t, srv)
+	anonymous := newBrowser(t, e.srv)
 	cal := parseICS(t, anonymous.get(first))
-	if evs := cal.Events(); len(evs) != 1 || evs[0].Id() != fmt.Sprintf("inscription-%d@campus.example.gouv.fr", id) {
+	if evs := cal.Events(); len(evs) != 1 || evs[0].Id() != fmt.Sprintf("inscription-%d@campus.example.gouv.fr", e.id) {
 		t.Fatalf("feed events: %d", len(evs))
 	}
 	second := newLink()
@@ -152,7 +144,7 @@ func TestCalendar_Feed(t *testing.T) {
 		t.Fatalf("old link after regeneration: %d", p.status)
 	}
 	parseICS(t, anonymous.get(second))
-	expectRedirect(t, b.post("/mes-formations/calendrier/suppression", url.Values{}), http.StatusSeeOther, "/mes-formations#abonnement")
+	expectRedirect(t, e.b.post("/mes-formations/calendrier/suppression", url.Values{}), http.StatusSeeOther, "/mes-formations#abonnement")
 	if p := anonymous.get(second); p.status != http.StatusNotFound {
 		t.Fatalf("revoked link: %d", p.status)
 	}

@@ -25,8 +25,7 @@ func id64(n int64) string { return strconv.FormatInt(n, 10) }
 // Get with a message), sees their status; every bad input is a French message on the page (422), never a 500.
 func TestEnrol_ModulePage(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	store, srv := enrolPortal(t)
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	open := enrolSession(t, store, m.id, 12, 10*24*time.Hour)
 	full := enrolSession(t, store, m.id, 1, 12*24*time.Hour)
@@ -154,8 +153,7 @@ func TestEnrol_ModulePage(t *testing.T) {
 // message, never a 500.
 func TestEnrol_NotEnrollable(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	store, srv := enrolPortal(t)
 	b, _ := signedIn(t, srv, store, account.RoleAgent)
 
 	coming := enrolModule(t, store, "presentiel", "published", "coming")
@@ -190,8 +188,7 @@ func TestEnrol_NotEnrollable(t *testing.T) {
 // cut-off; only the owner (or an admin) reaches an enrolment's calendar, cancellation and attestation.
 func TestMyTrainings(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	store, srv := enrolPortal(t)
 	ctx := t.Context()
 	b, u := signedIn(t, srv, store, account.RoleAgent)
 	m := enrolModule(t, store, "presentiel", "published", "published")
@@ -297,8 +294,7 @@ func TestMyTrainings(t *testing.T) {
 // TestMyTrainings_Export: the enrolments are part of the "download my data" file.
 func TestMyTrainings_Export(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	store, srv := enrolPortal(t)
 	b, _ := signedIn(t, srv, store, account.RoleAgent)
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(enrolSession(t, store, m.id, 5, 6*24*time.Hour))}})
@@ -322,8 +318,7 @@ func TestMyTrainings_Export(t *testing.T) {
 // choosing a session then confirms the module within the track.
 func TestEnrol_Track(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	store, srv := enrolPortal(t)
 	online := enrolModule(t, store, "en_ligne", "published", "published")
 	dated := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, dated.id, 8, 6*24*time.Hour)
@@ -397,8 +392,7 @@ func TestEnrol_Track(t *testing.T) {
 // French message; the marks show and count for the agent.
 func TestRoster_Attendance(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	store, srv := enrolPortal(t)
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, m.id, 5, 3*24*time.Hour)
 	var ids []int64
@@ -446,8 +440,7 @@ func TestRoster_Attendance(t *testing.T) {
 // into a seat freed by a deleted account.
 func TestEnrolmentJobs(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	store, srv := enrolPortal(t)
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, m.id, 1, 5*24*time.Hour)
 	a, au := signedIn(t, srv, store, account.RoleAgent)

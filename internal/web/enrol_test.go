@@ -26,11 +26,13 @@ import (
 
 var fixSeq atomic.Int64
 
-// enrolStore is a migrated database of the test's own (no reference catalogue; testdb numbers the copies):
-// the enrolment tests add domains, modules and sessions that the catalogue tests of the package must not see.
-func enrolStore(t *testing.T) *postgres.Store {
+// enrolPortal is a migrated database of the test's own (no reference catalogue; testdb numbers the copies) and
+// the portal on it (accountServer): the enrolment tests add domains, modules and sessions that the catalogue
+// tests of the package must not see.
+func enrolPortal(t *testing.T) (*postgres.Store, *httptest.Server) {
 	t.Helper()
-	return testdb.NewMigrated(t, "insc", 20)
+	store := testdb.NewMigrated(t, "insc", 20)
+	return store, accountServer(t, store, nil)
 }
 
 type fixModule struct {
@@ -62,6 +64,43 @@ func enrolThroughPage(t *testing.T, srv *httptest.Server, store *postgres.Store,
 	b, u := signedIn(t, srv, store, account.RoleAgent)
 	b.post("/modules/"+m.slug+"/inscription", url.Values{"session": {id64(session)}})
 	return b, u, testdb.Int64(t, store, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2`, u.ID, session)
+}
+
+// moduleSession is a database of the test's own with the portal on it (enrolPortal), and a published module
+// with one session.
+type moduleSession struct {
+	store *postgres.Store
+	srv   *httptest.Server
+	m     fixModule
+	sess  int64
+}
+
+// newModuleSession starts a test about a session: a published module of the format with a session of capacity
+// seats starting in `in`, in a database of the test's own with the portal on it.
+func newModuleSession(t *testing.T, format string, capacity int, in time.Duration) moduleSession {
+	t.Helper()
+	var e moduleSession
+	e.store, e.srv = enrolPortal(t)
+	e.m = enrolModule(t, e.store, format, "published", "published")
+	e.sess = enrolSession(t, e.store, e.m.id, capacity, in)
+	return e
+}
+
+// enrolled is a test's one agent enrolled through the module's page of a moduleSession (newEnrolled).
+type enrolled struct {
+	moduleSession
+	b  *browser     // the agent's, signed in
+	u  account.User // the agent
+	id int64        // the enrolment
+}
+
+// newEnrolled starts a test about one enrolment: newModuleSession's session of ten seats, and a new agent
+// enrolled in it through the module's page.
+func newEnrolled(t *testing.T, format string, in time.Duration) enrolled {
+	t.Helper()
+	e := enrolled{moduleSession: newModuleSession(t, format, 10, in)}
+	e.b, e.u, e.id = enrolThroughPage(t, e.srv, e.store, e.m, e.sess)
+	return e
 }
 
 func enrolSession(t *testing.T, store *postgres.Store, moduleID int64, capacity int, in time.Duration) int64 {
@@ -124,8 +163,7 @@ func logInAll(t *testing.T, browsers []*browser, users []account.User) {
 // promote the head of the waitlist, in order, and the promoted agents see it on their page.
 func TestEnrol_CrowdThroughHTTP(t *testing.T) {
 	t.Parallel() // a database and a server of its own
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	store, srv := enrolPortal(t)
 	const seats, n = 20, 210
 	m := enrolModule(t, store, "presentiel", "published", "published")
 	sess := enrolSession(t, store, m.id, seats, 14*24*time.Hour)

@@ -185,9 +185,7 @@ func TestLicence_QueueAndRevoke(t *testing.T) {
 
 func TestLicence_AdminForms(t *testing.T) {
 	// Not parallel: it changes the licences the shared partner pages show, which the parallel tests read.
-	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
-	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	store, srv, admin, _ := signedInPortal(t, account.RoleAdmin)
 
 	t.Run("CreatePool", func(t *testing.T) {
 		p := admin.post("/admin/licences/nouveau", url.Values{"name": {"Lot <b>test</b>"}, "size": {"douze"}, "valid_from": {"2026-02-30"},

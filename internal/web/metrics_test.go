@@ -39,8 +39,7 @@ func counter(t *testing.T, reg *prometheus.Registry, name, label, value string) 
 // route pattern move when the portal is used over HTTP; the public handler has no /metrics.
 func TestMetrics_CountedThroughHTTP(t *testing.T) {
 	// Not parallel: the request and enrolment counters are the process's, which other tests would move.
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	store, srv := enrolPortal(t)
 	reg := metrics.Registry(metrics.Sources{})
 
 	if p := newBrowser(t, srv).get("/metrics"); p.status != http.StatusNotFound {

@@ -12,41 +12,10 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"campus/internal/account"
-	"campus/internal/admin"
 	"campus/internal/postgres"
 	"campus/internal/proconnect/proconnecttest"
-	"campus/internal/programme"
 	"campus/internal/testdb"
 )
-
-// restrictedProgramme creates, through the tailored-programme workflow, a programme restricted to the
-// administration and returns its title and the id of its track. contact is the address the request gives.
-func restrictedProgramme(t *testing.T, store *postgres.Store, administration, contact string) (string, int64) {
-	t.Helper()
-	ctx := t.Context()
-	title := "Programme réservé " + strconv.FormatInt(seq.Add(1), 10)
-	tok, _ := account.NewToken()
-	id, err := store.SubmitProgrammeRequest(ctx, programme.Request{Administration: administration, ContactName: "Alix Martin",
-		ContactEmail: contact, Need: "Former nos agents.", Headcount: 40, Timing: "Automne",
-		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, tok, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	module := testdb.Int64(t, store, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 1`)
-	actor := admin.Actor{Name: "test"}
-	var r programme.Request
-	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
-		Message: "Voici.", Modules: []int64{module}}, {To: programme.StatusAccepted, Public: false}} {
-		tok, _ := account.NewToken()
-		if r, err = store.ChangeProgrammeRequest(ctx, id, tok, c, actor); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if r.Track == nil || !r.TrackRestricted {
-		t.Fatalf("no restricted programme: %+v", r)
-	}
-	return title, r.Track.ID
-}
 
 // TestRestrictedProgrammes_SelfDeclaredAdministration: the administration of a profile is free text that
 // anyone may type; typing a ministry's name must not open its restricted programmes.
@@ -54,11 +23,11 @@ func TestRestrictedProgrammes_SelfDeclaredAdministration(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
-	title, _ := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
-	intruder, u := signedIn(t, srv, store, account.RoleAgent)
-	if _, err := store.Pool().Exec(t.Context(), `UPDATE users SET administration = 'ministere de l interieur' WHERE id = $1`, u.ID); err != nil {
-		t.Fatal(err)
-	}
+	_, title, _ := testdb.RestrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
+	// An agent who typed the ministry's name (without its accents) as their administration.
+	u := testdb.User(t, store, testdb.Account{Email: uniqueEmail("intrus"), Administration: "ministere de l interieur", Role: account.RoleAgent})
+	intruder := newBrowser(t, srv)
+	expectRedirect(t, intruder.login(u.Email, goodPassword), http.StatusSeeOther, "/compte")
 	if p := intruder.get("/programmes-sur-mesure/reserves"); strings.Contains(text(p.doc.Find("main")), title) {
 		t.Errorf("an agent who typed the ministry's name sees its restricted programme: %q", text(p.doc.Find("main")))
 	}
@@ -88,7 +57,7 @@ func TestRestrictedProgrammes_Access(t *testing.T) {
 	ctx := t.Context()
 	// The contact's address is a confirmed account's: the list starts with its domain.
 	_, contact := agentAt(t, srv, store, at("interieur.gouv.fr"))
-	title, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", contact.Email)
+	_, title, track := testdb.RestrictedProgramme(t, store, "Ministère de l’Intérieur", contact.Email)
 	shows := func(p page) bool {
 		return slices.ContainsFunc(p.doc.Find("main h2").Map(func(_ int, s *goquery.Selection) string { return text(s) }),
 			func(h string) bool { return h == title })
@@ -129,7 +98,7 @@ func TestRestrictedProgrammes_Access(t *testing.T) {
 	})
 
 	t.Run("ProConnectSIRET", func(t *testing.T) {
-		if _, err := store.Pool().Exec(ctx, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'siren', '123456782')`, trackID); err != nil {
+		if _, err := store.Pool().Exec(ctx, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'siren', '123456782')`, track.ID); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []struct {
@@ -179,7 +148,7 @@ func TestRestrictedProgrammes_Access(t *testing.T) {
 	t.Run("ProConnectSignIn", func(t *testing.T) {
 		// The whole chain: the SIRET claim of a ProConnect sign-in opens the programmes of its SIREN.
 		if _, err := store.Pool().Exec(ctx, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'siren', '123456782')
-			ON CONFLICT DO NOTHING`, trackID); err != nil {
+			ON CONFLICT DO NOTHING`, track.ID); err != nil {
 			t.Fatal(err)
 		}
 		fake := proconnecttest.New(t)
@@ -211,11 +180,11 @@ func TestRestrictedProgrammes_NotPublic(t *testing.T) {
 	store := testdb.NewSeeded(t, "restreints_prives", 4)
 	srv := accountServer(t, store, nil)
 	ctx := t.Context()
-	title, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
-	if _, err := store.Pool().Exec(ctx, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'domain', 'interieur.gouv.fr')`, trackID); err != nil {
+	_, title, track := testdb.RestrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
+	if _, err := store.Pool().Exec(ctx, `INSERT INTO track_access (track_id, kind, value) VALUES ($1, 'domain', 'interieur.gouv.fr')`, track.ID); err != nil {
 		t.Fatal(err)
 	}
-	slug := testdb.String(t, store, `SELECT slug FROM tracks WHERE id = $1`, trackID)
+	slug := testdb.String(t, store, `SELECT slug FROM tracks WHERE id = $1`, track.ID)
 	insider, u := agentAt(t, srv, store, at("interieur.gouv.fr"))
 	if p := reserved(insider); !strings.Contains(text(p.doc.Find("main h2")), title) {
 		t.Fatalf("the insider does not see the programme: %q", text(p.doc.Find("main")))
@@ -249,7 +218,7 @@ func TestRestrictedProgrammes_NotPublic(t *testing.T) {
 
 	// The back-office offers no "Publier" button, and refuses the state if posted.
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
-	edit := "/admin/parcours/" + strconv.FormatInt(trackID, 10)
+	edit := "/admin/parcours/" + strconv.FormatInt(track.ID, 10)
 	if p := admin.get(edit); p.doc.Find(`form[action="`+edit+`/etat"] button[value="published"]`).Length() != 0 {
 		t.Error("the edit page offers to publish a restricted programme")
 	}
@@ -267,9 +236,9 @@ func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
 	srv := accountServer(t, store, nil)
-	_, trackID := restrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
+	_, _, track := testdb.RestrictedProgramme(t, store, "Ministère de l’Intérieur", uniqueEmail("demandeur"))
 	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
-	edit := "/admin/parcours/" + strconv.FormatInt(trackID, 10)
+	edit := "/admin/parcours/" + strconv.FormatInt(track.ID, 10)
 	sel := `main form[action="` + edit + `"]`
 
 	p := admin.get(edit)
@@ -293,7 +262,7 @@ func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
 	if got := bad.doc.Find("textarea#access").Text(); got != "123456789\n@gmail.com\nagent@interieur.gouv.fr" {
 		t.Errorf("typed list lost: %q", got)
 	}
-	if n := testdb.Int(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, trackID); n != 0 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, track.ID); n != 0 {
 		t.Errorf("a refused list stored %d entries", n)
 	}
 	for in, want := range map[string]string{
@@ -316,23 +285,23 @@ func TestRestrictedProgrammes_AdminAccessList(t *testing.T) {
 	if got := p.doc.Find("textarea#access").Text(); got != "123456782\n12345678200010\n@interieur.gouv.fr" {
 		t.Errorf("stored list shown as %q", got)
 	}
-	if n := testdb.Int(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, trackID); n != 3 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, track.ID); n != 3 {
 		t.Errorf("%d entries stored", n)
 	}
-	journal := text(admin.get("/admin/journal?entite=track&id=" + strconv.FormatInt(trackID, 10)).doc.Find("main"))
+	journal := text(admin.get("/admin/journal?entite=track&id=" + strconv.FormatInt(track.ID, 10)).doc.Find("main"))
 	if !strings.Contains(journal, "Accès réservé") || !strings.Contains(journal, "123456782 | 12345678200010 | @interieur.gouv.fr") {
 		t.Errorf("journal: %q", journal)
 	}
 	// An unchanged save writes nothing; emptying the list closes the programme again.
-	before := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'track' AND entity_id = $1`, trackID)
+	before := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'track' AND entity_id = $1`, track.ID)
 	form = formValues(p, sel)
 	expectRedirect(t, admin.post(edit, form), http.StatusSeeOther, edit)
-	if after := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'track' AND entity_id = $1`, trackID); after != before {
+	if after := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'track' AND entity_id = $1`, track.ID); after != before {
 		t.Errorf("an unchanged save wrote %d audit entries", after-before)
 	}
 	form.Set("access", "")
 	expectRedirect(t, admin.post(edit, form), http.StatusSeeOther, edit)
-	if n := testdb.Int(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, trackID); n != 0 {
+	if n := testdb.Int(t, store, `SELECT count(*) FROM track_access WHERE track_id = $1`, track.ID); n != 0 {
 		t.Errorf("%d entries left after emptying the list", n)
 	}
 }

@@ -14,9 +14,7 @@ import (
 // it is unchanged and its idle expiry is fresh (scs would commit every request); the expiry is still pushed
 // forward once it lags by a minute, and a changed session is written at once.
 func TestSession_UnchangedNotWritten(t *testing.T) {
-	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
-	b, u := signedIn(t, srv, store, "agent")
+	store, _, b, u := signedInPortal(t, "agent")
 	row := func() (version string, expiry time.Time) {
 		t.Helper()
 		testdb.Row(t, store, `SELECT xmin::text, expiry FROM sessions WHERE user_id = $1`, u.ID).Scan(&version, &expiry)

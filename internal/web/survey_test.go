@@ -15,30 +15,27 @@ import (
 // for an admin, the CSV export has no names and neutralises formulas; "à froid" opens 60 days later.
 func TestSurvey_PrivacyAndModeration(t *testing.T) {
 	t.Parallel()
-	store := enrolStore(t)
-	srv := accountServer(t, store, nil)
+	e := newModuleSession(t, "presentiel", 10, 10*24*time.Hour)
 	ctx := t.Context()
-	mod := enrolModule(t, store, "presentiel", "published", "published")
-	sess := enrolSession(t, store, mod.id, 10, 10*24*time.Hour)
-	tr, trainerU := signedIn(t, srv, store, "trainer")
-	admin, _ := signedIn(t, srv, store, "admin")
+	tr, trainerU := signedIn(t, e.srv, e.store, "trainer")
+	admin, _ := signedIn(t, e.srv, e.store, "admin")
 	agents := make([]*browser, 5)
 	users := make([]account.User, 5)
 	marks := map[int64]bool{}
 	ids := make([]int64, 5)
 	for i := range agents {
-		agents[i], users[i] = signedIn(t, srv, store, "agent")
-		out, err := store.EnrolInSession(ctx, users[i].ID, sess, "")
+		agents[i], users[i] = signedIn(t, e.srv, e.store, "agent")
+		out, err := e.store.EnrolInSession(ctx, users[i].ID, e.sess, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids[i], marks[out.Enrolment.ID] = out.Enrolment.ID, true
 	}
-	if _, err := store.Pool().Exec(ctx, `UPDATE module_sessions SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour',
-		trainer_id = $2 WHERE id = $1`, sess, trainerU.ID); err != nil {
+	if _, err := e.store.Pool().Exec(ctx, `UPDATE module_sessions SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour',
+		trainer_id = $2 WHERE id = $1`, e.sess, trainerU.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.MarkAttendance(ctx, sess, marks); err != nil {
+	if _, err := e.store.MarkAttendance(ctx, e.sess, marks); err != nil {
 		t.Fatal(err)
 	}
 	answer := func(i int, comment string) page {
@@ -61,12 +58,12 @@ func TestSurvey_PrivacyAndModeration(t *testing.T) {
 	if p := agents[1].post("/mes-formations/"+itoa(int(ids[0]))+"/avis", url.Values{"satisfaction": {"1"}, "utilite": {"1"}, "recommandation": {"non"}}); p.status != http.StatusNotFound {
 		t.Fatalf("answering for another agent: %d", p.status)
 	}
-	base := "/formateur/sessions/" + itoa(int(sess))
+	base := "/formateur/sessions/" + itoa(int(e.sess))
 	box := text(tr.get(base).doc.Find("section[aria-labelledby=avis-participants]"))
 	if !strings.Contains(box, "à partir de cinq réponses") || strings.Contains(box, "Satisfaction moyenne") {
 		t.Fatalf("four answers shown to the trainer: %q", box)
 	}
-	if row := text(newBrowser(t, srv).get("/bilan").doc.Find("section[aria-labelledby=satisfaction] tbody")); !strings.Contains(row, "moins de 5") {
+	if row := text(newBrowser(t, e.srv).get("/bilan").doc.Find("section[aria-labelledby=satisfaction] tbody")); !strings.Contains(row, "moins de 5") {
 		t.Fatalf("bilan with four answers: %q", row)
 	}
 	expectRedirect(t, answer(4, ""), http.StatusSeeOther, "/mes-formations")
@@ -95,7 +92,7 @@ func TestSurvey_PrivacyAndModeration(t *testing.T) {
 	if p := agents[0].get(cold); !strings.Contains(text(p.doc.Find("main")), "60 jours") {
 		t.Fatalf("cold survey too early: %q", text(p.doc.Find("main")))
 	}
-	if _, err := store.Pool().Exec(ctx, `UPDATE enrolments SET attendance_at = now() - interval '61 days' WHERE id = $1`, ids[0]); err != nil {
+	if _, err := e.store.Pool().Exec(ctx, `UPDATE enrolments SET attendance_at = now() - interval '61 days' WHERE id = $1`, ids[0]); err != nil {
 		t.Fatal(err)
 	}
 	expectRedirect(t, agents[0].post(cold, url.Values{"utilite": {"5"}}), http.StatusSeeOther, "/mes-formations")

@@ -309,9 +309,7 @@ func TestTrainer_AcceptedWithoutAccount(t *testing.T) {
 // asks first for a page rendered once for signed-in viewers.
 func TestTrainer_HeaderLink(t *testing.T) {
 	// Not parallel: it adds trainers the shared pages count, which the parallel tests read.
-	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
-	agent, _ := signedIn(t, srv, store, account.RoleAgent)
+	store, srv, agent, _ := signedInPortal(t, account.RoleAgent)
 	trainerB, _ := signedIn(t, srv, store, account.RoleTrainer)
 	for range 2 {
 		for _, c := range []struct {

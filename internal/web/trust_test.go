@@ -25,7 +25,6 @@ import (
 func TestTrust_ProConnectTakeover(t *testing.T) {
 	t.Parallel()
 	store, fake, srv := proConnectPortal(t)
-	ctx := t.Context()
 	mallory, mu := signedIn(t, srv, store, account.RoleAgent)
 	victimEmail := uniqueEmail("victime")
 
@@ -53,9 +52,9 @@ func TestTrust_ProConnectTakeover(t *testing.T) {
 	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + victimEmail, Email: victimEmail, GivenName: "Victoire", UsualName: "Dupré"})
 	victim := newBrowser(t, srv)
 	expectRedirect(t, proConnectSignIn(t, fake, victim), http.StatusSeeOther, "/compte")
-	vu, _, err := store.UserByEmail(ctx, victimEmail)
-	if err != nil || vu.ID == mu.ID {
-		t.Fatalf("the victim's ProConnect sign-in landed in Mallory's account (%+v, %v)", vu, err)
+	vu := userByEmail(t, store, victimEmail)
+	if vu.ID == mu.ID {
+		t.Fatalf("the victim's ProConnect sign-in landed in Mallory's account (%+v)", vu)
 	}
 	// Mallory's cookie opens her own account only.
 	if p := mallory.get("/compte"); p.status != http.StatusOK || text(p.doc.Find("#mon-adresse ~ p strong")) != mu.Email ||
@@ -207,9 +206,7 @@ func TestTrust_FirstPasswordNeedsFreshProConnect(t *testing.T) {
 // account.
 func TestTrust_AddressChange(t *testing.T) {
 	t.Parallel()
-	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
-	b, u := signedIn(t, srv, store, account.RoleAgent)
+	store, srv, b, u := signedInPortal(t, account.RoleAgent)
 	other := newUser(t, store, "deja-pris", account.RoleAgent)
 
 	if p := b.post("/compte/adresse", url.Values{"new_email": {uniqueEmail("x")}, "current_password": {"mauvais"}}); p.status != http.StatusUnprocessableEntity ||
@@ -316,7 +313,6 @@ func TestTrust_AddressChange(t *testing.T) {
 func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
 	t.Parallel()
 	store, fake, srv := proConnectPortal(t)
-	ctx := t.Context()
 	mallory, mu := signedIn(t, srv, store, account.RoleAgent)
 	victimEmail := uniqueEmail("victime-lien")
 	expectRedirect(t, mallory.post("/compte/adresse", url.Values{"new_email": {victimEmail}, "current_password": {goodPassword}}),
@@ -343,8 +339,8 @@ func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
 	// The victim's ProConnect sign-in creates her own account.
 	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + victimEmail, Email: victimEmail})
 	expectRedirect(t, proConnectSignIn(t, fake, newBrowser(t, srv)), http.StatusSeeOther, "/compte")
-	if vu, _, err := store.UserByEmail(ctx, victimEmail); err != nil || vu.ID == mu.ID {
-		t.Fatalf("the victim's sign-in: %+v %v", vu, err)
+	if vu := userByEmail(t, store, victimEmail); vu.ID == mu.ID {
+		t.Fatalf("the victim's sign-in: %+v", vu)
 	}
 
 	// The account's owner confirms in another browser with the password: the change applies and signs in.
@@ -387,7 +383,7 @@ func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
 	tok, _ := account.NewToken()
 	cancel, _ := account.NewToken()
 	pcNew := uniqueEmail("pc-nouvelle")
-	if err := store.RequestEmailChange(ctx, pcu.ID, pcNew, tok, cancel); err != nil {
+	if err := store.RequestEmailChange(t.Context(), pcu.ID, pcNew, tok, cancel); err != nil {
 		t.Fatal(err)
 	}
 	pcPath := "/adresse/confirmation/" + tok
