@@ -249,15 +249,15 @@ func (s *Store) ChangeTrackModules(ctx context.Context, actor admin.Actor, track
 }
 
 func moduleList(ms []admin.TrackModule) string {
-	var b strings.Builder
+	slugs := make([]string, len(ms))
 	for i, m := range ms {
-		if i > 0 {
-			b.WriteString(" | ")
-		}
-		b.WriteString(m.Slug)
+		slugs[i] = m.Slug
 	}
-	return b.String()
+	return slugList(slugs)
 }
+
+// slugList is how the audit log writes an ordered list of modules: their slugs, separated by " | ".
+func slugList(slugs []string) string { return strings.Join(slugs, " | ") }
 
 // ModulesNotInTrack lists the modules that may be added to a track (not archived, not already in it).
 func (s *Store) ModulesNotInTrack(ctx context.Context, trackID int64) ([]admin.ModuleChoice, error) {

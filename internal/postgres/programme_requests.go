@@ -470,23 +470,30 @@ func (s *Store) AnswerProgrammeRequest(ctx context.Context, followHash []byte, a
 
 // MoveProposalModule moves a module of a request's proposal one place up or down, while the proposal waits for the
 // requester's answer: the programme's track takes this order when it is created.
-func (s *Store) MoveProposalModule(ctx context.Context, requestID, moduleID int64, up bool) error {
+func (s *Store) MoveProposalModule(ctx context.Context, requestID, moduleID int64, up bool, actor admin.Actor) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var status string
-		if err := tx.QueryRow(ctx, `SELECT status FROM programme_requests WHERE id = $1 FOR UPDATE`, requestID).Scan(&status); err != nil {
+		var status, administration string
+		if err := tx.QueryRow(ctx, `SELECT status, administration FROM programme_requests WHERE id = $1 FOR UPDATE`, requestID).Scan(&status, &administration); err != nil {
 			return notFound(err)
 		}
 		if status != programme.StatusProposed {
 			return programme.ErrProposalAnswered
 		}
-		rows, err := tx.Query(ctx, `SELECT module_id FROM programme_request_modules WHERE request_id = $1 ORDER BY position`, requestID)
+		type proposed struct {
+			id   int64
+			slug string
+		}
+		modules, err := queryAll(ctx, tx, func(r pgx.Row, m *proposed) error { return r.Scan(&m.id, &m.slug) },
+			`SELECT m.id, m.slug FROM programme_request_modules rm JOIN modules m ON m.id = rm.module_id
+			WHERE rm.request_id = $1 ORDER BY rm.position`, requestID)
 		if err != nil {
 			return err
 		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return err
+		ids, slugs := make([]int64, len(modules)), make([]string, len(modules))
+		for k, m := range modules {
+			ids[k], slugs[k] = m.id, m.slug
 		}
+		before := slugList(slugs)
 		i := slices.Index(ids, moduleID)
 		switch {
 		case i < 0:
@@ -501,9 +508,14 @@ func (s *Store) MoveProposalModule(ctx context.Context, requestID, moduleID int6
 			j = i - 1
 		}
 		ids[i], ids[j] = ids[j], ids[i]
-		_, err = tx.Exec(ctx, `UPDATE programme_request_modules rm SET position = x.ord
-			FROM unnest($2::bigint[]) WITH ORDINALITY AS x(id, ord) WHERE rm.request_id = $1 AND rm.module_id = x.id`, requestID, ids)
-		return err
+		slugs[i], slugs[j] = slugs[j], slugs[i]
+		if _, err := tx.Exec(ctx, `UPDATE programme_request_modules rm SET position = x.ord
+			FROM unnest($2::bigint[]) WITH ORDINALITY AS x(id, ord) WHERE rm.request_id = $1 AND rm.module_id = x.id`, requestID, ids); err != nil {
+			return err
+		}
+		// In the audit log as a track's reordering is (admin.ActionModules, the modules' slugs in order).
+		return Audit(ctx, tx, actor, "programme_request", requestID, administration, admin.ActionModules,
+			map[string]string{"modules": before}, map[string]string{"modules": slugList(slugs)})
 	})
 	if err != nil {
 		return fmt.Errorf("postgres.MoveProposalModule: %w", err)

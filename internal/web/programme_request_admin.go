@@ -250,7 +250,7 @@ func (s *Server) adminMoveProposalModule(w http.ResponseWriter, r *http.Request)
 		s.flashTo(w, r, back, "error", "Action inconnue : utilisez les boutons Monter ou Descendre.")
 		return
 	}
-	if s.refusedTo(w, r, back, s.store.MoveProposalModule(r.Context(), id, moduleID, action == "monter")) {
+	if s.refusedTo(w, r, back, s.store.MoveProposalModule(r.Context(), id, moduleID, action == "monter", adminActor(r))) {
 		return
 	}
 	s.flashTo(w, r, back, "success", map[string]string{"monter": "Le module est monté d’un rang.", "descendre": "Le module est descendu d’un rang."}[action])

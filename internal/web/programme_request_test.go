@@ -101,6 +101,14 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	if got := firstModule(proposalFirst); got != modules[1] {
 		t.Errorf("first module of the proposal %s, want %s", got, modules[1])
 	}
+	// The reordering is in the audit log, by the admin, with the order before and after (the modules' slugs).
+	slugOf := func(id string) string { return testdb.String(t, store, `SELECT slug FROM modules WHERE id = $1::bigint`, id) }
+	var before, after, actor string
+	testdb.Row(t, store, `SELECT before->>'modules', after->>'modules', actor_name FROM audit_log
+		WHERE entity = 'programme_request' AND entity_id = $1 AND action = 'modules'`, id).Scan(&before, &after, &actor)
+	if before != slugOf(modules[0])+" | "+slugOf(modules[1]) || after != slugOf(modules[1])+" | "+slugOf(modules[0]) || actor == "" {
+		t.Errorf("audit of the reordering: %q → %q by %q", before, after, actor)
+	}
 	if p := admin.follow(admin.post(page+"/modules/"+modules[1], url.Values{"action": {"monter"}})); !strings.Contains(text(p.doc.Find(".fr-alert")), "déjà le premier") {
 		t.Errorf("moving the first module up: %q", text(p.doc.Find(".fr-alert")))
 	}
@@ -152,8 +160,8 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	}
 
 	audited := testdb.Int(t, store, `SELECT count(*) FROM audit_log WHERE entity = 'programme_request' AND entity_id = $1`, id)
-	if audited != 4 {
-		t.Errorf("%d audit entries for the three changes and the requester's answer", audited)
+	if audited != 5 {
+		t.Errorf("%d audit entries for the three changes, the reordering and the requester's answer (the refused moves none)", audited)
 	}
 	// The programme is shown to the accounts of its access list only (restricted_test.go): the contact has no
 	// account, so the list starts empty; the admin gives the administration's SIREN.
