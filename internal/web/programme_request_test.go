@@ -102,7 +102,9 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 		t.Errorf("first module of the proposal %s, want %s", got, modules[1])
 	}
 	// The reordering is in the audit log, by the admin, with the order before and after (the modules' slugs).
-	slugOf := func(id string) string { return testdb.String(t, store, `SELECT slug FROM modules WHERE id = $1::bigint`, id) }
+	slugOf := func(id string) string {
+		return testdb.String(t, store, `SELECT slug FROM modules WHERE id = $1::bigint`, id)
+	}
 	var before, after, actor string
 	testdb.Row(t, store, `SELECT before->>'modules', after->>'modules', actor_name FROM audit_log
 		WHERE entity = 'programme_request' AND entity_id = $1 AND action = 'modules'`, id).Scan(&before, &after, &actor)
