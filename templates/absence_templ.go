@@ -166,12 +166,12 @@ func DeclareAbsence(v AbsenceView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, ", votre absence annule votre inscription : votre place est aussitôt proposée à la première personne de la liste d’attente.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, ", votre absence annule votre inscription\u00a0: votre place est aussitôt proposée à la première personne de la liste d’attente.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<p>Le délai d’annulation est passé : votre place reste réservée et votre absence est enregistrée comme excusée. Le formateur la verra sur la feuille d’émargement.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<p>Le délai d’annulation est passé\u00a0: votre place reste réservée et votre absence est enregistrée comme excusée. Le formateur la verra sur la feuille d’émargement.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -193,7 +193,7 @@ func DeclareAbsence(v AbsenceView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = Textarea(Field{Name: "raison", Label: "Raison de l’absence", Hint: "Par exemple : arrêt maladie, contrainte de service. 500 caractères au plus.", Required: true, MaxLength: 500, Value: v.Form.Value("raison"), Error: v.Form.Error("raison")}, 3).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Textarea(Field{Name: "raison", Label: "Raison de l’absence", Hint: "Par exemple : arrêt maladie, contrainte de service. 500 caractères au plus.", Required: true, MaxLength: 500, Value: v.Form.Value("raison"), Error: v.Form.Error("raison")}, 3).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

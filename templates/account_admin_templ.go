@@ -231,7 +231,7 @@ func AdminHome(v AdminHomeView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<p class=\"fr-mt-4w\">Pour donner un rôle à un compte : <code>campus user grant admin prenom.nom&#64;exemple.gouv.fr</code> (rôles : agent, trainer, admin).</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<p class=\"fr-mt-4w\">Pour donner un rôle à un compte\u00a0: <code>campus user grant admin prenom.nom&#64;exemple.gouv.fr</code> (rôles\u00a0: agent, trainer, admin).</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -373,7 +373,7 @@ func DevMails(v DevMailsView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<div class=\"fr-container fr-mb-8w\"><h1>Courriels envoyés (développement)</h1><div class=\"fr-notice fr-notice--info fr-mb-4w\"><div class=\"fr-container\"><div class=\"fr-notice__body\"><p class=\"fr-notice__title\">Cette page n’existe qu’en développement (CAMPUS_ENV=development) : elle montre la boîte d’envoi.</p></div></div></div><form method=\"get\" action=\"/dev/courriels\" class=\"fr-mb-4w\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<div class=\"fr-container fr-mb-8w\"><h1>Courriels envoyés (développement)</h1><div class=\"fr-notice fr-notice--info fr-mb-4w\"><div class=\"fr-container\"><div class=\"fr-notice__body\"><p class=\"fr-notice__title\">Cette page n’existe qu’en développement (CAMPUS_ENV=development)\u00a0: elle montre la boîte d’envoi.</p></div></div></div><form method=\"get\" action=\"/dev/courriels\" class=\"fr-mb-4w\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -499,14 +499,14 @@ func DevMails(v DevMailsView) templ.Component {
 					}
 				}
 				if m.LastError != "" {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "· erreur : ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "· erreur\u00a0: ")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var26 string
 					templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(m.LastError)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `account_admin.templ`, Line: 105, Col: 32}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `account_admin.templ`, Line: 105, Col: 33}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
 					if templ_7745c5c3_Err != nil {

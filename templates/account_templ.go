@@ -11,7 +11,7 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "campus/internal/account"
 
-const passwordHint = "12 caractères au minimum. Évitez les mots de passe courants : une phrase de plusieurs mots est à la fois sûre et facile à retenir."
+const passwordHint = "12 caractères au minimum. Évitez les mots de passe courants : une phrase de plusieurs mots est à la fois sûre et facile à retenir."
 
 // authFrame is the centred grey panel of the sign-in, sign-up and reset pages.
 func authFrame() templ.Component {
@@ -65,7 +65,7 @@ func proConnectButton(next string) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div class=\"fr-mb-4w\"><h2 class=\"fr-h5\">Vous êtes agent public ?</h2><p class=\"fr-text--sm\">ProConnect est la solution proposée par l’État pour vous connecter avec votre identité professionnelle.</p><form method=\"post\" action=\"/proconnect/connexion\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div class=\"fr-mb-4w\"><h2 class=\"fr-h5\">Vous êtes agent public\u202f?</h2><p class=\"fr-text--sm\">ProConnect est la solution proposée par l’État pour vous connecter avec votre identité professionnelle.</p><form method=\"post\" action=\"/proconnect/connexion\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -88,7 +88,7 @@ func proConnectButton(next string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"fr-connect-group\"><button type=\"submit\" class=\"fr-connect fr-connect--pro\" id=\"proconnect\"><span class=\"fr-connect__login\">S’identifier avec</span> <span class=\"fr-connect__brand\">ProConnect</span></button><p><a href=\"https://www.proconnect.gouv.fr/\" target=\"_blank\" rel=\"noopener\" title=\"Qu’est-ce que ProConnect ? - nouvelle fenêtre\">Qu’est-ce que ProConnect ?</a></p></div></form><p class=\"fr-hr-or\">ou</p></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"fr-connect-group\"><button type=\"submit\" class=\"fr-connect fr-connect--pro\" id=\"proconnect\"><span class=\"fr-connect__login\">S’identifier avec</span> <span class=\"fr-connect__brand\">ProConnect</span></button><p><a href=\"https://www.proconnect.gouv.fr/\" target=\"_blank\" rel=\"noopener\" title=\"Qu’est-ce que ProConnect\u202f? - nouvelle fenêtre\">Qu’est-ce que ProConnect\u202f?</a></p></div></form><p class=\"fr-hr-or\">ou</p></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -181,7 +181,7 @@ func Login(v LoginView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = Input(v.Form.F("email", "Adresse électronique").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Input(v.Form.F("email", "Adresse électronique").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -193,7 +193,7 @@ func Login(v LoginView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<p class=\"fr-mt-n2w\"><a class=\"fr-link\" href=\"/mot-de-passe-oublie\">Mot de passe oublié ?</a></p></div></fieldset><ul class=\"fr-btns-group\"><li><button class=\"fr-btn\" type=\"submit\">Se connecter</button></li></ul></form><hr><h2 class=\"fr-h5\">Vous n’avez pas de compte ?</h2><ul class=\"fr-btns-group\"><li><a class=\"fr-btn fr-btn--secondary\" href=\"/inscription\">Créer un compte</a></li></ul>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<p class=\"fr-mt-n2w\"><a class=\"fr-link\" href=\"/mot-de-passe-oublie\">Mot de passe oublié\u202f?</a></p></div></fieldset><ul class=\"fr-btns-group\"><li><button class=\"fr-btn\" type=\"submit\">Se connecter</button></li></ul></form><hr><h2 class=\"fr-h5\">Vous n’avez pas de compte\u202f?</h2><ul class=\"fr-btns-group\"><li><a class=\"fr-btn fr-btn--secondary\" href=\"/inscription\">Créer un compte</a></li></ul>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -292,7 +292,7 @@ func SignUp(v SignUpView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = Input(v.Form.F("administration", "Administration ou organisme").With("text", "organization", true).Max(account.MaxAdministration).Hinted("Par exemple : Direction interministérielle du numérique")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Input(v.Form.F("administration", "Administration ou organisme").With("text", "organization", true).Max(account.MaxAdministration).Hinted("Par exemple : Direction interministérielle du numérique")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -300,7 +300,7 @@ func SignUp(v SignUpView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = Input(v.Form.F("email", "Adresse électronique professionnelle").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr. Un lien de confirmation y sera envoyé.")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Input(v.Form.F("email", "Adresse électronique professionnelle").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr. Un lien de confirmation y sera envoyé.")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -312,7 +312,7 @@ func SignUp(v SignUpView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</div></fieldset><ul class=\"fr-btns-group\"><li><button class=\"fr-btn\" type=\"submit\">Créer mon compte</button></li></ul></form><p class=\"fr-text--sm\">Vos données servent uniquement à gérer votre compte et vos formations : voir <a href=\"/donnees-personnelles\">la page sur les données personnelles</a>.</p><hr><h2 class=\"fr-h5\">Vous avez déjà un compte ?</h2><ul class=\"fr-btns-group\"><li><a class=\"fr-btn fr-btn--secondary\" href=\"/connexion\">Se connecter</a></li></ul>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</div></fieldset><ul class=\"fr-btns-group\"><li><button class=\"fr-btn\" type=\"submit\">Créer mon compte</button></li></ul></form><p class=\"fr-text--sm\">Vos données servent uniquement à gérer votre compte et vos formations\u00a0: voir <a href=\"/donnees-personnelles\">la page sur les données personnelles</a>.</p><hr><h2 class=\"fr-h5\">Vous avez déjà un compte\u202f?</h2><ul class=\"fr-btns-group\"><li><a class=\"fr-btn fr-btn--secondary\" href=\"/connexion\">Se connecter</a></li></ul>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -610,11 +610,11 @@ func ResetRequest(v ResetRequestView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<p>Saisissez l’adresse électronique de votre compte : vous recevrez un lien pour choisir un nouveau mot de passe.</p><form method=\"post\" action=\"/mot-de-passe-oublie\" novalidate>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<p>Saisissez l’adresse électronique de votre compte\u00a0: vous recevrez un lien pour choisir un nouveau mot de passe.</p><form method=\"post\" action=\"/mot-de-passe-oublie\" novalidate>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = Input(v.Form.F("email", "Adresse électronique").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Input(v.Form.F("email", "Adresse électronique").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -688,14 +688,14 @@ func Reset(v ResetView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<p>Compte : <strong>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<p>Compte\u00a0: <strong>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var29 string
 				templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(v.Email)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `account.templ`, Line: 189, Col: 32}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `account.templ`, Line: 189, Col: 33}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var29))
 				if templ_7745c5c3_Err != nil {
@@ -923,14 +923,14 @@ func Profile(v ProfileView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<button class=\"fr-btn\" type=\"submit\">Enregistrer mes informations</button></form></section><section class=\"fr-mb-6w\" aria-labelledby=\"mon-adresse\"><h2 id=\"mon-adresse\">Adresse électronique</h2><p>Adresse du compte : <strong>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<button class=\"fr-btn\" type=\"submit\">Enregistrer mes informations</button></form></section><section class=\"fr-mb-6w\" aria-labelledby=\"mon-adresse\"><h2 id=\"mon-adresse\">Adresse électronique</h2><p>Adresse du compte\u00a0: <strong>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var40 string
 			templ_7745c5c3_Var40, templ_7745c5c3_Err = templ.JoinStringErrs(v.User.Email)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `account.templ`, Line: 247, Col: 51}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `account.templ`, Line: 247, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var40))
 			if templ_7745c5c3_Err != nil {
@@ -994,7 +994,7 @@ func Profile(v ProfileView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = Input(v.Email.F("new_email", "Nouvelle adresse électronique").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr. Un lien de confirmation y sera envoyé ; votre adresse actuelle reste valable jusqu’à la confirmation.")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Input(v.Email.F("new_email", "Nouvelle adresse électronique").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr. Un lien de confirmation y sera envoyé ; votre adresse actuelle reste valable jusqu’à la confirmation.")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1009,14 +1009,14 @@ func Profile(v ProfileView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "<p>Votre compte n’a pas de mot de passe : pour changer d’adresse, reconnectez-vous d’abord avec ProConnect (le formulaire s’affiche pendant ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "<p>Votre compte n’a pas de mot de passe\u00a0: pour changer d’adresse, reconnectez-vous d’abord avec ProConnect (le formulaire s’affiche pendant ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var44 string
 				templ_7745c5c3_Var44, templ_7745c5c3_Err = templ.JoinStringErrs(v.ReauthWindow)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `account.templ`, Line: 271, Col: 171}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `account.templ`, Line: 271, Col: 172}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var44))
 				if templ_7745c5c3_Err != nil {
@@ -1095,7 +1095,7 @@ func Profile(v ProfileView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "<p>Votre compte n’a pas de mot de passe : vous vous connectez avec ProConnect. Pour en définir un, reconnectez-vous avec ProConnect (le formulaire s’affiche pendant ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "<p>Votre compte n’a pas de mot de passe\u00a0: vous vous connectez avec ProConnect. Pour en définir un, reconnectez-vous avec ProConnect (le formulaire s’affiche pendant ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1147,7 +1147,7 @@ func Profile(v ProfileView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 84, "</p><form method=\"post\" action=\"/compte/deconnexion-partout\"><button class=\"fr-btn fr-btn--secondary\" type=\"submit\">Me déconnecter de tous les appareils</button></form></section><section class=\"fr-mb-6w\" aria-labelledby=\"mes-donnees\"><h2 id=\"mes-donnees\">Mes données</h2><p>Téléchargez toutes les données que le Campus conserve sur vous, au format JSON.</p><p><a class=\"fr-link fr-link--download\" download href=\"/compte/donnees\">Télécharger mes données <span class=\"fr-link__detail\">JSON</span></a></p><h3 class=\"fr-h6\">Supprimer mon compte</h3><p>La suppression est définitive : votre compte et vos données seront effacés.</p><a class=\"fr-btn fr-btn--tertiary fr-icon-delete-line fr-btn--icon-left\" href=\"/compte/suppression\">Supprimer mon compte</a></section></div></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 84, "</p><form method=\"post\" action=\"/compte/deconnexion-partout\"><button class=\"fr-btn fr-btn--secondary\" type=\"submit\">Me déconnecter de tous les appareils</button></form></section><section class=\"fr-mb-6w\" aria-labelledby=\"mes-donnees\"><h2 id=\"mes-donnees\">Mes données</h2><p>Téléchargez toutes les données que le Campus conserve sur vous, au format JSON.</p><p><a class=\"fr-link fr-link--download\" download href=\"/compte/donnees\">Télécharger mes données <span class=\"fr-link__detail\">JSON</span></a></p><h3 class=\"fr-h6\">Supprimer mon compte</h3><p>La suppression est définitive\u00a0: votre compte et vos données seront effacés.</p><a class=\"fr-btn fr-btn--tertiary fr-icon-delete-line fr-btn--icon-left\" href=\"/compte/suppression\">Supprimer mon compte</a></section></div></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1211,20 +1211,20 @@ func Verify(v VerifyView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 86, "<p>Compte : <strong>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 86, "<p>Compte\u00a0: <strong>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var51 string
 				templ_7745c5c3_Var51, templ_7745c5c3_Err = templ.JoinStringErrs(v.Email)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `account.templ`, Line: 348, Col: 32}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `account.templ`, Line: 348, Col: 33}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var51))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 87, "</strong></p><p>Pour activer ce compte, saisissez le mot de passe choisi à sa création. Si vous n’avez pas créé ce compte, fermez cette page : il ne sera pas activé.</p><form method=\"post\" action=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 87, "</strong></p><p>Pour activer ce compte, saisissez le mot de passe choisi à sa création. Si vous n’avez pas créé ce compte, fermez cette page\u00a0: il ne sera pas activé.</p><form method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1258,7 +1258,7 @@ func Verify(v VerifyView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 90, "<ul class=\"fr-btns-group\"><li><button class=\"fr-btn\" type=\"submit\">Confirmer et me connecter</button></li></ul></form><p class=\"fr-text--sm\"><a href=\"/mot-de-passe-oublie\">Mot de passe oublié ?</a></p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 90, "<ul class=\"fr-btns-group\"><li><button class=\"fr-btn\" type=\"submit\">Confirmer et me connecter</button></li></ul></form><p class=\"fr-text--sm\"><a href=\"/mot-de-passe-oublie\">Mot de passe oublié\u202f?</a></p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1384,7 +1384,7 @@ func EmailChangeConfirm(v EmailChangeConfirmView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if v.Own || v.NeedsPassword {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 98, "<p>Si vous n’êtes pas à l’origine de cette demande, fermez cette page : l’adresse ne sera pas changée.</p><form method=\"post\" action=\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 98, "<p>Si vous n’êtes pas à l’origine de cette demande, fermez cette page\u00a0: l’adresse ne sera pas changée.</p><form method=\"post\" action=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1412,13 +1412,13 @@ func EmailChangeConfirm(v EmailChangeConfirmView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					if v.NeedsPassword {
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 101, "<p class=\"fr-text--sm\"><a href=\"/mot-de-passe-oublie\">Mot de passe oublié ?</a></p>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 101, "<p class=\"fr-text--sm\"><a href=\"/mot-de-passe-oublie\">Mot de passe oublié\u202f?</a></p>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 102, "<div class=\"fr-alert fr-alert--info fr-mb-4w\"><h2 class=\"fr-alert__title\">Connectez-vous d’abord</h2><p>Ce changement ne peut être confirmé que depuis le compte qui l’a demandé. Connectez-vous à ce compte, puis revenez sur ce lien.</p></div><p>Si vous n’êtes pas à l’origine de cette demande, fermez cette page : l’adresse ne sera pas changée.</p><ul class=\"fr-btns-group\"><li><a class=\"fr-btn\" href=\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 102, "<div class=\"fr-alert fr-alert--info fr-mb-4w\"><h2 class=\"fr-alert__title\">Connectez-vous d’abord</h2><p>Ce changement ne peut être confirmé que depuis le compte qui l’a demandé. Connectez-vous à ce compte, puis revenez sur ce lien.</p></div><p>Si vous n’êtes pas à l’origine de cette demande, fermez cette page\u00a0: l’adresse ne sera pas changée.</p><ul class=\"fr-btns-group\"><li><a class=\"fr-btn\" href=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1565,7 +1565,7 @@ func EmailChangeCancel(v EmailChangeCancelView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 114, "</div><p>Si vous n’êtes pas à l’origine de ce changement, quelqu’un d’autre a pu accéder à votre compte. En confirmant :</p><ul><li>l’adresse ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 114, "</div><p>Si vous n’êtes pas à l’origine de ce changement, quelqu’un d’autre a pu accéder à votre compte. En confirmant\u00a0:</p><ul><li>l’adresse ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1578,17 +1578,17 @@ func EmailChangeCancel(v EmailChangeCancelView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 115, " reste (ou redevient) celle du compte ;</li><li>toutes les connexions ouvertes sur le compte sont fermées ;</li>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 115, " reste (ou redevient) celle du compte\u202f;</li><li>toutes les connexions ouvertes sur le compte sont fermées\u202f;</li>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if v.Change.Pending() {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 116, "<li>son mot de passe est désactivé : vous en choisissez un nouveau tout de suite.</li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 116, "<li>son mot de passe est désactivé\u00a0: vous en choisissez un nouveau tout de suite.</li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 117, "<li>son mot de passe est désactivé : vous en choisissez un nouveau tout de suite ;</li><li>l’identité ProConnect éventuellement reliée au compte est détachée : reconnectez-vous avec la vôtre.</li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 117, "<li>son mot de passe est désactivé\u00a0: vous en choisissez un nouveau tout de suite\u202f;</li><li>l’identité ProConnect éventuellement reliée au compte est détachée\u00a0: reconnectez-vous avec la vôtre.</li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1671,7 +1671,7 @@ func DeleteAccount(v DeleteAccountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 122, "), vos informations et vos connexions seront supprimés. Un courriel vous confirmera la suppression.</p><p>Avec lui disparaissent votre historique de formation et vos attestations (elles ne pourront plus être téléchargées), vos inscriptions à venir (vos places sont libérées) et vos demandes de licences en attente. Les licences déjà remises restent valables chez la plateforme partenaire.</p></div><p>Avant de supprimer votre compte, vous pouvez <a href=\"/compte/donnees\" download>télécharger vos données</a> (fichier JSON) et vos attestations depuis « <a href=\"/mes-formations\">Mes formations</a> ».</p><form method=\"post\" action=\"/compte/suppression\" novalidate><input type=\"text\" name=\"username\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 122, "), vos informations et vos connexions seront supprimés. Un courriel vous confirmera la suppression.</p><p>Avec lui disparaissent votre historique de formation et vos attestations (elles ne pourront plus être téléchargées), vos inscriptions à venir (vos places sont libérées) et vos demandes de licences en attente. Les licences déjà remises restent valables chez la plateforme partenaire.</p></div><p>Avant de supprimer votre compte, vous pouvez <a href=\"/compte/donnees\" download>télécharger vos données</a> (fichier JSON) et vos attestations depuis «\u00a0<a href=\"/mes-formations\">Mes formations</a>\u00a0».</p><form method=\"post\" action=\"/compte/suppression\" novalidate><input type=\"text\" name=\"username\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

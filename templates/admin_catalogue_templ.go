@@ -14,9 +14,9 @@ import (
 	"campus/internal/catalogue"
 )
 
-const adminAccessHint = "Une ligne par accès : un SIREN (9 chiffres, par exemple 123456782) ouvre le programme à tous les établissements de cette administration, un SIRET (14 chiffres, par exemple 12345678200010) à cet établissement seulement — ceux que ProConnect transmet à la connexion de l’agent ; un domaine de messagerie précédé de @ (par exemple @exemple.gouv.fr) l’ouvre aux adresses confirmées de ce domaine et de ses sous-domaines."
+const adminAccessHint = "Une ligne par accès : un SIREN (9 chiffres, par exemple 123456782) ouvre le programme à tous les établissements de cette administration, un SIRET (14 chiffres, par exemple 12345678200010) à cet établissement seulement — ceux que ProConnect transmet à la connexion de l’agent ; un domaine de messagerie précédé de @ (par exemple @exemple.gouv.fr) l’ouvre aux adresses confirmées de ce domaine et de ses sous-domaines."
 
-const adminSlugHint = "Lettres minuscules sans accent, chiffres et tirets, par exemple « securite-des-donnees ». Laissez vide pour la former à partir du titre. Si vous la changez, l’ancienne adresse redirige vers la nouvelle."
+const adminSlugHint = "Lettres minuscules sans accent, chiffres et tirets, par exemple « securite-des-donnees ». Laissez vide pour la former à partir du titre. Si vous la changez, l’ancienne adresse redirige vers la nouvelle."
 
 func adminNewButton(href, label string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -306,7 +306,7 @@ func AdminDomainForm(v AdminDomainView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier le domaine « "+v.Edit.Title+" »", adminLabels(admin.EntityDomain)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier le domaine « "+v.Edit.Title+" »", adminLabels(admin.EntityDomain)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -547,7 +547,7 @@ func AdminPartnerForm(v AdminPartnerView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier le partenaire « "+v.Edit.Title+" »", adminLabels(admin.EntityPartner)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier le partenaire « "+v.Edit.Title+" »", adminLabels(admin.EntityPartner)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -577,7 +577,7 @@ func AdminPartnerForm(v AdminPartnerView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Edit.Form.F("short_name", "Nom court").With("text", "off", false).Max(admin.MaxShortName).Hinted("Un sigle, par exemple « INSP ».")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Edit.Form.F("short_name", "Nom court").With("text", "off", false).Max(admin.MaxShortName).Hinted("Un sigle, par exemple « INSP ».")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -585,7 +585,7 @@ func AdminPartnerForm(v AdminPartnerView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Edit.Form.F("website", "Site web").With("url", "off", false).Hinted("Format attendu : https://www.exemple.fr")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Edit.Form.F("website", "Site web").With("url", "off", false).Hinted("Format attendu : https://www.exemple.fr")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -647,7 +647,7 @@ func AdminAudiences(v AdminAudiencesView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<h1>Publics</h1><p>Les publics décrivent à qui s’adressent les modules et les parcours ; ils servent de filtre dans la recherche.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<h1>Publics</h1><p>Les publics décrivent à qui s’adressent les modules et les parcours\u202f; ils servent de filtre dans la recherche.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -775,7 +775,7 @@ func AdminAudienceForm(v AdminAudienceView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier le public « "+v.Edit.Title+" »", adminLabels(admin.EntityAudience)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier le public « "+v.Edit.Title+" »", adminLabels(admin.EntityAudience)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -801,7 +801,7 @@ func AdminAudienceForm(v AdminAudienceView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Edit.Form.F("slug", "Identifiant").With("text", "off", false).Max(admin.MaxSlug).Hinted("Lettres minuscules sans accent, chiffres et tirets ; utilisé dans les adresses de recherche. Laissez vide pour le former à partir du libellé.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Edit.Form.F("slug", "Identifiant").With("text", "off", false).Max(admin.MaxSlug).Hinted("Lettres minuscules sans accent, chiffres et tirets ; utilisé dans les adresses de recherche. Laissez vide pour le former à partir du libellé.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1025,7 +1025,7 @@ func AdminModules(v AdminModulesView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = adminTable("Modules, par titre : "+plural(v.Total, "module", "modules")+", page "+itoa(v.Pager.Page)+" sur "+itoa(v.Pager.Last)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var36), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminTable("Modules, par titre : "+plural(v.Total, "module", "modules")+", page "+itoa(v.Pager.Page)+" sur "+itoa(v.Pager.Last)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var36), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1080,7 +1080,7 @@ func AdminModuleForm(v AdminModuleView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier le module « "+v.Edit.Title+" »", adminLabels(admin.EntityModule)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier le module « "+v.Edit.Title+" »", adminLabels(admin.EntityModule)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1146,11 +1146,11 @@ func AdminModuleForm(v AdminModuleView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Edit.Form.F("external_url", "Lien vers le contenu en ligne").With("url", "off", false).Hinted("Pour un module en ligne d’un partenaire. Format attendu : https://…")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Edit.Form.F("external_url", "Lien vers le contenu en ligne").With("url", "off", false).Hinted("Pour un module en ligne d’un partenaire. Format attendu : https://…")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Edit.Form.F("keywords", "Mots-clés").With("text", "off", false).Hinted("Séparés par des virgules : synonymes, sigles, termes de recherche.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Edit.Form.F("keywords", "Mots-clés").With("text", "off", false).Hinted("Séparés par des virgules : synonymes, sigles, termes de recherche.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1509,7 +1509,7 @@ func AdminTrackForm(v AdminTrackView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier "+adminTrackNoun(v.Tailored)+" « "+v.Edit.Title+" »", adminLabels(admin.EntityTrack)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier "+adminTrackNoun(v.Tailored)+" « "+v.Edit.Title+" »", adminLabels(admin.EntityTrack)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1547,7 +1547,7 @@ func AdminTrackForm(v AdminTrackView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Edit.Form.F("participants", "Agents formés").With("number", "off", false).Hinted("Programmes sur mesure : nombre d’agents qui l’ont suivi.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Edit.Form.F("participants", "Agents formés").With("number", "off", false).Hinted("Programmes sur mesure : nombre d’agents qui l’ont suivi.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1568,12 +1568,12 @@ func AdminTrackForm(v AdminTrackView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Restricted {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 85, "<div class=\"fr-callout fr-mb-4w\" id=\"acces\"><p class=\"fr-callout__text\">Ce programme est réservé : il reste hors du catalogue public. Seuls les comptes que sa liste d’accès désigne le voient, sur la page Programmes réservés ; l’administration saisie dans un profil ne compte pas. ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 85, "<div class=\"fr-callout fr-mb-4w\" id=\"acces\"><p class=\"fr-callout__text\">Ce programme est réservé\u00a0: il reste hors du catalogue public. Seuls les comptes que sa liste d’accès désigne le voient, sur la page Programmes réservés\u202f; l’administration saisie dans un profil ne compte pas. ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				if v.Edit.Form.Value("access") == "" {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 86, "<strong>Sa liste est vide : personne ne le voit.</strong>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 86, "<strong>Sa liste est vide\u00a0: personne ne le voit.</strong>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1673,20 +1673,20 @@ func AdminTrackForm(v AdminTrackView) templ.Component {
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
-							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 97, "<li><button class=\"fr-btn fr-btn--sm fr-btn--tertiary fr-icon-delete-line fr-btn--icon-left\" type=\"submit\" name=\"action\" value=\"retirer\">Retirer<span class=\"fr-sr-only\">« ")
+							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 97, "<li><button class=\"fr-btn fr-btn--sm fr-btn--tertiary fr-icon-delete-line fr-btn--icon-left\" type=\"submit\" name=\"action\" value=\"retirer\">Retirer<span class=\"fr-sr-only\">«\u00a0")
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var61 string
 							templ_7745c5c3_Var61, templ_7745c5c3_Err = templ.JoinStringErrs(m.Title)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 450, Col: 57}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 450, Col: 58}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var61))
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
-							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 98, " » du parcours</span></button></li></ul></form></td></tr>")
+							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 98, "\u00a0» du parcours</span></button></li></ul></form></td></tr>")
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
@@ -1768,39 +1768,39 @@ func moveButtons(title string, up, down bool) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		if up {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 104, "<li><button class=\"fr-btn fr-btn--sm fr-btn--secondary fr-icon-arrow-up-line fr-btn--icon-left\" type=\"submit\" name=\"action\" value=\"monter\">Monter<span class=\"fr-sr-only\">« ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 104, "<li><button class=\"fr-btn fr-btn--sm fr-btn--secondary fr-icon-arrow-up-line fr-btn--icon-left\" type=\"submit\" name=\"action\" value=\"monter\">Monter<span class=\"fr-sr-only\">«\u00a0")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var64 string
 			templ_7745c5c3_Var64, templ_7745c5c3_Err = templ.JoinStringErrs(title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 478, Col: 45}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 478, Col: 46}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var64))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 105, " »</span></button></li>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 105, "\u00a0»</span></button></li>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
 		if down {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 106, "<li><button class=\"fr-btn fr-btn--sm fr-btn--secondary fr-icon-arrow-down-line fr-btn--icon-left\" type=\"submit\" name=\"action\" value=\"descendre\">Descendre<span class=\"fr-sr-only\">« ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 106, "<li><button class=\"fr-btn fr-btn--sm fr-btn--secondary fr-icon-arrow-down-line fr-btn--icon-left\" type=\"submit\" name=\"action\" value=\"descendre\">Descendre<span class=\"fr-sr-only\">«\u00a0")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var65 string
 			templ_7745c5c3_Var65, templ_7745c5c3_Err = templ.JoinStringErrs(title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 485, Col: 48}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_catalogue.templ`, Line: 485, Col: 49}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var65))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 107, " »</span></button></li>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 107, "\u00a0»</span></button></li>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -81,7 +81,7 @@ func AdminImport(v AdminImportView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, " <h2 id=\"export\">Exporter</h2><p>Fichiers CSV encodés en UTF-8, colonnes séparées par des points-virgules, listes séparées par « | » : ils s’ouvrent directement dans un tableur.</p><ul class=\"fr-links-group fr-mb-6w\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, " <h2 id=\"export\">Exporter</h2><p>Fichiers CSV encodés en UTF-8, colonnes séparées par des points-virgules, listes séparées par «\u00a0|\u00a0»\u00a0: ils s’ouvrent directement dans un tableur.</p><ul class=\"fr-links-group fr-mb-6w\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -117,20 +117,20 @@ func AdminImport(v AdminImportView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</ul><h2 id=\"import\">Importer des modules</h2><p>Le fichier crée les modules dont l’adresse (colonne slug) est nouvelle et met à jour les autres. Il est d’abord simulé : rien n’est enregistré avant que vous confirmiez, et un fichier dont une ligne est refusée n’est pas appliqué du tout.</p><p class=\"fr-text--sm\">En-tête attendu, dans cet ordre : <code>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</ul><h2 id=\"import\">Importer des modules</h2><p>Le fichier crée les modules dont l’adresse (colonne slug) est nouvelle et met à jour les autres. Il est d’abord simulé\u00a0: rien n’est enregistré avant que vous confirmiez, et un fichier dont une ligne est refusée n’est pas appliqué du tout.</p><p class=\"fr-text--sm\">En-tête attendu, dans cet ordre\u00a0: <code>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var5 string
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(strings.Join(v.Columns, ";"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 54, Col: 96}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 54, Col: 97}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</code>. Statut : brouillon, publié ou archivé (vide : inchangé, brouillon pour un nouveau module).</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</code>. Statut\u00a0: brouillon, publié ou archivé (vide\u00a0: inchangé, brouillon pour un nouveau module).</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -178,7 +178,7 @@ func AdminImport(v AdminImportView) templ.Component {
 				}
 				templ.ReleaseBuffer(templ_7745c5c3_Buffer)
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "><label class=\"fr-label\" for=\"fichier\">Fichier CSV des modules <span class=\"fr-hint-text\" id=\"fichier-hint\">Taille maximale : 2 Mo. Format : CSV UTF-8, séparateur point-virgule.</span></label> <input class=\"fr-upload\" type=\"file\" id=\"fichier\" name=\"fichier\" accept=\".csv,text/csv\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "><label class=\"fr-label\" for=\"fichier\">Fichier CSV des modules <span class=\"fr-hint-text\" id=\"fichier-hint\">Taille maximale\u00a0: 2 Mo. Format\u00a0: CSV UTF-8, séparateur point-virgule.</span></label> <input class=\"fr-upload\" type=\"file\" id=\"fichier\" name=\"fichier\" accept=\".csv,text/csv\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -252,28 +252,28 @@ func adminPlan(v AdminImportView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if v.Applied {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "Import appliqué : ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "Import appliqué\u00a0: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(v.Filename)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 92, Col: 35}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 92, Col: 36}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "Simulation de l’import : ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "Simulation de l’import\u00a0: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var11 string
 			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(v.Filename)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 94, Col: 43}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 94, Col: 44}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 			if templ_7745c5c3_Err != nil {
@@ -329,7 +329,7 @@ func adminPlan(v AdminImportView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, " : rien ne sera importé</h3><p>Corrigez les lignes indiquées dans votre fichier puis envoyez-le à nouveau. Un import s’applique en entier ou pas du tout.</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\u00a0: rien ne sera importé</h3><p>Corrigez les lignes indiquées dans votre fichier puis envoyez-le à nouveau. Un import s’applique en entier ou pas du tout.</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -378,7 +378,7 @@ func adminPlan(v AdminImportView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<div class=\"fr-alert fr-alert--info fr-mb-3w\"><p>Le fichier ne change rien au catalogue : tous ses modules sont déjà à jour.</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<div class=\"fr-alert fr-alert--info fr-mb-3w\"><p>Le fichier ne change rien au catalogue\u00a0: tous ses modules sont déjà à jour.</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -422,14 +422,14 @@ func adminPlan(v AdminImportView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, " : ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "\u00a0: ")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var20 string
 					templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(adminDash(l.Slug))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 128, Col: 55}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 128, Col: 56}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 					if templ_7745c5c3_Err != nil {
@@ -676,14 +676,14 @@ func adminImportLines(lines []admin.PlanLine) templ.Component {
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
-							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "</strong> : ")
+							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "</strong>\u00a0: ")
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var33 string
 							templ_7745c5c3_Var33, templ_7745c5c3_Err = templ.JoinStringErrs(adminShort(adminDash(c.Before)))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 179, Col: 78}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 179, Col: 79}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var33))
 							if templ_7745c5c3_Err != nil {
@@ -696,7 +696,7 @@ func adminImportLines(lines []admin.PlanLine) templ.Component {
 							var templ_7745c5c3_Var34 string
 							templ_7745c5c3_Var34, templ_7745c5c3_Err = templ.JoinStringErrs(adminShort(adminDash(c.After)))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 179, Col: 117}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_import.templ`, Line: 179, Col: 118}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var34))
 							if templ_7745c5c3_Err != nil {

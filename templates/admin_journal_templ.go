@@ -107,7 +107,7 @@ func AdminJournal(v AdminJournalView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("du", "Du").With("date", "off", false).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("du", "Du").With("date", "off", false).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -115,7 +115,7 @@ func AdminJournal(v AdminJournalView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("au", "Au (inclus)").With("date", "off", false).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("au", "Au (inclus)").With("date", "off", false).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -231,7 +231,7 @@ func AdminJournal(v AdminJournalView) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, " : ")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "\u00a0: ")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -308,7 +308,7 @@ func AdminJournal(v AdminJournalView) templ.Component {
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
-							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</strong> : ")
+							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</strong>\u00a0: ")
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
@@ -362,7 +362,7 @@ func AdminJournal(v AdminJournalView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = adminTable("Modifications, des plus récentes aux plus anciennes : "+plural(v.Total, "entrée", "entrées")+", page "+itoa(v.Pager.Page)+" sur "+itoa(v.Pager.Last)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var4), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminTable("Modifications, des plus récentes aux plus anciennes : "+plural(v.Total, "entrée", "entrées")+", page "+itoa(v.Pager.Page)+" sur "+itoa(v.Pager.Last)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var4), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -686,7 +686,7 @@ func adminEditHeader(e AdminEdit, heading string, labels map[string]string) temp
 			return templ_7745c5c3_Err
 		}
 		if !e.New() {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<div class=\"fr-mb-4w\"><p class=\"fr-mb-2w\">État : ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<div class=\"fr-mb-4w\"><p class=\"fr-mb-2w\">État\u00a0: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -929,7 +929,7 @@ func adminConflict(c AdminConflict, entity string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "Comparez ci-dessous : pour garder votre saisie, vérifiez le formulaire puis enregistrez à nouveau ; pour garder l’autre version, rechargez la page sans enregistrer.</p></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "Comparez ci-dessous\u00a0: pour garder votre saisie, vérifiez le formulaire puis enregistrez à nouveau\u202f; pour garder l’autre version, rechargez la page sans enregistrer.</p></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1006,7 +1006,7 @@ func adminConflict(c AdminConflict, entity string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 87, "<p>Les valeurs enregistrées sont identiques à votre saisie : enregistrez à nouveau pour confirmer.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 87, "<p>Les valeurs enregistrées sont identiques à votre saisie\u00a0: enregistrez à nouveau pour confirmer.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

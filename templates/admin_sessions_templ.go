@@ -330,7 +330,7 @@ func AdminSessions(v AdminSessionsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = adminSessionTable("Sessions : "+plural(v.Total, "session", "sessions")+", page "+itoa(v.Pager.Page)+" sur "+itoa(v.Pager.Last), v.Sessions, true).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminSessionTable("Sessions : "+plural(v.Total, "session", "sessions")+", page "+itoa(v.Pager.Page)+" sur "+itoa(v.Pager.Last), v.Sessions, true).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -385,7 +385,7 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier la session « "+v.Edit.Title+" »", adminLabels(admin.EntitySession)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminEditHeader(v.Edit, "Modifier la session « "+v.Edit.Title+" »", adminLabels(admin.EntitySession)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -466,14 +466,14 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<p>Module : <a href=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<p>Module\u00a0: <a href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var22 string
 				templ_7745c5c3_Var22, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/admin/modules/" + idText(v.Session.ModuleID))).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 117, Col: 87}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 117, Col: 88}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var22)
 				if templ_7745c5c3_Err != nil {
@@ -486,7 +486,7 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 				var templ_7745c5c3_Var23 string
 				templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(v.Session.ModuleTitle)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 117, Col: 113}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 117, Col: 114}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 				if templ_7745c5c3_Err != nil {
@@ -499,7 +499,7 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 				var templ_7745c5c3_Var24 string
 				templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(catalogue.FormatLabel(v.Session.ModuleFormat))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 117, Col: 168}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 117, Col: 169}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
 				if templ_7745c5c3_Err != nil {
@@ -527,7 +527,7 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Edit.Form.F("starts_at", "Début").With("datetime-local", "off", true).Hinted("Format attendu : AAAA-MM-JJTHH:MM, par exemple 2026-03-17T09:30")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Edit.Form.F("starts_at", "Début").With("datetime-local", "off", true).Hinted("Format attendu : AAAA-MM-JJTHH:MM, par exemple 2026-03-17T09:30")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -543,7 +543,7 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Edit.Form.F("place_name", "Lieu").With("text", "off", false).Max(admin.MaxPlace).Hinted("Par exemple : Campus du numérique public – Ségur")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Edit.Form.F("place_name", "Lieu").With("text", "off", false).Max(admin.MaxPlace).Hinted("Par exemple : Campus du numérique public – Ségur")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -567,7 +567,7 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Edit.Form.F("virtual_url", "Lien de la classe virtuelle").With("url", "off", false).Hinted("Format attendu : https://…")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Edit.Form.F("virtual_url", "Lien de la classe virtuelle").With("url", "off", false).Hinted("Format attendu : https://…")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -581,14 +581,14 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, "<p>Capacité : ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, "<p>Capacité\u00a0: ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var26 string
 				templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(plural(v.Session.Capacity, "place", "places"))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 150, Col: 66}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 150, Col: 67}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
 				if templ_7745c5c3_Err != nil {
@@ -601,7 +601,7 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 				var templ_7745c5c3_Var27 string
 				templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(plural(v.Session.SeatsTaken, "prise", "prises"))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 150, Col: 119}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin_sessions.templ`, Line: 150, Col: 120}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var27))
 				if templ_7745c5c3_Err != nil {
@@ -616,11 +616,11 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Checkbox(Field{Name: "approval", Label: "Accord du responsable hiérarchique requis", Hint: "L’agent indique l’adresse de son responsable en s’inscrivant ; sa place est réservée (et comptée) en attendant l’accord, au plus le délai fixé par le Campus (7 jours par défaut, jamais au-delà du début), puis libérée sans réponse.", Checked: v.Edit.Form.Value("approval") != "", Error: v.Edit.Form.Error("approval")}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Checkbox(Field{Name: "approval", Label: "Accord du responsable hiérarchique requis", Hint: "L’agent indique l’adresse de son responsable en s’inscrivant ; sa place est réservée (et comptée) en attendant l’accord, au plus le délai fixé par le Campus (7 jours par défaut, jamais au-delà du début), puis libérée sans réponse.", Checked: v.Edit.Form.Value("approval") != "", Error: v.Edit.Form.Error("approval")}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Checkbox(Field{Name: "half_days", Label: "Présence par demi-journée", Hint: "La présence se note matin et après-midi (sinon par jour) ; l’attestation compte les heures des demi-journées suivies.", Checked: v.Edit.Form.Value("half_days") != "", Error: v.Edit.Form.Error("half_days")}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Checkbox(Field{Name: "half_days", Label: "Présence par demi-journée", Hint: "La présence se note matin et après-midi (sinon par jour) ; l’attestation compte les heures des demi-journées suivies.", Checked: v.Edit.Form.Value("half_days") != "", Error: v.Edit.Form.Error("half_days")}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -687,7 +687,7 @@ func AdminSessionForm(v AdminSessionView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = Checkbox(Field{Name: "confirm", Label: "Je confirme l’annulation : chaque personne inscrite ou en liste d’attente sera prévenue par courriel.", Required: true, Error: v.CancelForm.Error("confirm")}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Checkbox(Field{Name: "confirm", Label: "Je confirme l’annulation : chaque personne inscrite ou en liste d’attente sera prévenue par courriel.", Required: true, Error: v.CancelForm.Error("confirm")}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -46,7 +46,7 @@ func AdminSynonyms(v AdminListView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Synonymes de la recherche</h1><p>Une ligne par groupe d’expressions équivalentes, séparées par « = ». Une recherche qui contient l’une d’elles (mot entier, sans tenir compte des accents ni des majuscules) cherche aussi avec chacune des autres à sa place : « IA éthique » trouve aussi « intelligence artificielle » et « éthique ». Les résultats de la recherche telle qu’elle est tapée passent avant ceux de ses synonymes.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Synonymes de la recherche</h1><p>Une ligne par groupe d’expressions équivalentes, séparées par «\u00a0=\u00a0». Une recherche qui contient l’une d’elles (mot entier, sans tenir compte des accents ni des majuscules) cherche aussi avec chacune des autres à sa place\u00a0: «\u00a0IA éthique\u00a0» trouve aussi «\u00a0intelligence artificielle\u00a0» et «\u00a0éthique\u00a0». Les résultats de la recherche telle qu’elle est tapée passent avant ceux de ses synonymes.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -58,7 +58,7 @@ func AdminSynonyms(v AdminListView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Textarea(v.Form.F("synonymes", "Synonymes").Hinted("Par exemple : RGPD = protection des données personnelles"), 20).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Textarea(v.Form.F("synonymes", "Synonymes").Hinted("Par exemple : RGPD = protection des données personnelles"), 20).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -107,7 +107,7 @@ func AdminPublicDomains(v AdminListView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<h1>Domaines du secteur public</h1><p>Les licences des partenaires achetées par l’État sont réservées aux agents publics : les comptes connectés avec ProConnect, et ceux dont l’adresse confirmée est d’un des domaines ci-dessous ou d’un de leurs sous-domaines (« gouv.fr » couvre « finances.gouv.fr »). Les autres comptes peuvent parcourir le catalogue et s’inscrire aux sessions ouvertes.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<h1>Domaines du secteur public</h1><p>Les licences des partenaires achetées par l’État sont réservées aux agents publics\u00a0: les comptes connectés avec ProConnect, et ceux dont l’adresse confirmée est d’un des domaines ci-dessous ou d’un de leurs sous-domaines («\u00a0gouv.fr\u00a0» couvre «\u00a0finances.gouv.fr\u00a0»). Les autres comptes peuvent parcourir le catalogue et s’inscrire aux sessions ouvertes.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -119,7 +119,7 @@ func AdminPublicDomains(v AdminListView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Textarea(v.Form.F("domaines", "Domaines").Hinted("Un domaine par ligne, sans « @ » : par exemple ac-lyon.fr"), 20).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Textarea(v.Form.F("domaines", "Domaines").Hinted("Un domaine par ligne, sans « @ » : par exemple ac-lyon.fr"), 20).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

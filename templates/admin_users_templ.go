@@ -202,7 +202,7 @@ func AdminUsers(v AdminUsersView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = adminTable("Comptes : "+plural(v.Total, "compte", "comptes")+", page "+itoa(v.Pager.Page)+" sur "+itoa(v.Pager.Last)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = adminTable("Comptes : "+plural(v.Total, "compte", "comptes")+", page "+itoa(v.Pager.Page)+" sur "+itoa(v.Pager.Last)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -310,12 +310,12 @@ func AdminUser(v AdminUserView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Self {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<p>C’est votre compte : un autre administrateur peut seul vous retirer le rôle d’administrateur.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<p>C’est votre compte\u00a0: un autre administrateur peut seul vous retirer le rôle d’administrateur.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, " <p>Un rôle retiré met fin aux sessions ouvertes de ce compte : ce qu’il permettait cesse aussitôt.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, " <p>Un rôle retiré met fin aux sessions ouvertes de ce compte\u00a0: ce qu’il permettait cesse aussitôt.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -265,12 +265,12 @@ func Approval(v ApprovalView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if v.Request.Approval.Decision == enrolment.DecisionApproved {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "Vous avez donné votre accord : l’inscription de l’agent est confirmée et il ou elle en est prévenu·e par courriel.")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "Vous avez donné votre accord\u00a0: l’inscription de l’agent est confirmée et il ou elle en est prévenu·e par courriel.")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "Vous avez refusé : l’inscription est annulée, la place libérée, et l’agent en est prévenu·e par courriel.")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "Vous avez refusé\u00a0: l’inscription est annulée, la place libérée, et l’agent en est prévenu·e par courriel.")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -316,7 +316,7 @@ func Approval(v ApprovalView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<p class=\"fr-text--sm fr-mt-2w\">Ce lien personnel ne sert qu’une fois. Si vous n’êtes pas la personne concernée, fermez cette page : sans réponse, la demande expirera et la place sera libérée.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<p class=\"fr-text--sm fr-mt-2w\">Ce lien personnel ne sert qu’une fois. Si vous n’êtes pas la personne concernée, fermez cette page\u00a0: sans réponse, la demande expirera et la place sera libérée.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -389,7 +389,7 @@ func TeamApprovals(v TeamApprovalsView) templ.Component {
 				}
 			}
 			if !v.Verified {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<div class=\"fr-alert fr-alert--warning fr-mb-4w\"><h2 class=\"fr-alert__title\">Adresse électronique à confirmer</h2><p>Les demandes d’accord de vos agents s’affichent ici une fois votre adresse confirmée. <a href=\"/compte\">Renvoyer le lien depuis « Mon compte »</a>.</p></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<div class=\"fr-alert fr-alert--warning fr-mb-4w\"><h2 class=\"fr-alert__title\">Adresse électronique à confirmer</h2><p>Les demandes d’accord de vos agents s’affichent ici une fois votre adresse confirmée. <a href=\"/compte\">Renvoyer le lien depuis «\u00a0Mon compte\u00a0»</a>.</p></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

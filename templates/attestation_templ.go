@@ -45,11 +45,11 @@ func AttestationText(e enrolment.Enrolment) []string {
 	if e.Person.Administration != "" {
 		who += " (" + e.Person.Administration + ")"
 	}
-	lines := []string{"Le Campus du numérique public atteste que " + who + " a suivi la formation « " + e.Module.Title +
-		" », d’une durée de " + catalogue.Duration(e.Module.DurationMinutes) + "."}
+	lines := []string{"Le Campus du numérique public atteste que " + who + " a suivi la formation « " + e.Module.Title +
+		" », d’une durée de " + catalogue.Duration(e.Module.DurationMinutes) + "."}
 	if e.Minutes() != e.Module.DurationMinutes {
 		lines[0] = "Le Campus du numérique public atteste que " + who + " a suivi " + catalogue.Duration(e.Minutes()) +
-			" de la formation « " + e.Module.Title + " », d’une durée de " + catalogue.Duration(e.Module.DurationMinutes) +
+			" de la formation « " + e.Module.Title + " », d’une durée de " + catalogue.Duration(e.Module.DurationMinutes) +
 			" (présence notée par " + map[bool]string{true: "demi-journée", false: "jour"}[e.Session.HalfDays] + ")."
 	}
 	if e.HasSession() {
@@ -57,7 +57,7 @@ func AttestationText(e enrolment.Enrolment) []string {
 		if e.Session.Virtual() {
 			where = "en classe virtuelle"
 		}
-		lines = append(lines, "Session suivie : "+catalogue.Span(e.Session.StartsAt, e.Session.EndsAt)+", "+where+".")
+		lines = append(lines, "Session suivie : "+catalogue.Span(e.Session.StartsAt, e.Session.EndsAt)+", "+where+".")
 	} else {
 		when := ""
 		if e.CompletedAt != nil {
@@ -69,7 +69,7 @@ func AttestationText(e enrolment.Enrolment) []string {
 		lines = append(lines, "Module en ligne suivi à son rythme"+when+".")
 	}
 	if e.Module.Partner != "" {
-		lines = append(lines, "Formation proposée avec : "+e.Module.Partner+".")
+		lines = append(lines, "Formation proposée avec : "+e.Module.Partner+".")
 	}
 	return lines
 }
@@ -127,7 +127,7 @@ func Attestation(v AttestationView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<li><a class=\"fr-btn fr-btn--secondary\" href=\"/mes-formations\">Retour à mes formations</a></li></ul><p class=\"fr-text--sm fr-no-print\">Pour l’imprimer, utilisez la fonction d’impression de votre navigateur : la page s’imprime sans les menus.</p><article class=\"fr-p-4w fr-mt-4w campus-alt-grey\" aria-labelledby=\"attestation-titre\"><p class=\"fr-logo fr-mb-4w\">République<br>Française</p><p class=\"fr-text--bold fr-mb-1w\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<li><a class=\"fr-btn fr-btn--secondary\" href=\"/mes-formations\">Retour à mes formations</a></li></ul><p class=\"fr-text--sm fr-no-print\">Pour l’imprimer, utilisez la fonction d’impression de votre navigateur\u00a0: la page s’imprime sans les menus.</p><article class=\"fr-p-4w fr-mt-4w campus-alt-grey\" aria-labelledby=\"attestation-titre\"><p class=\"fr-logo fr-mb-4w\">République<br>Française</p><p class=\"fr-text--bold fr-mb-1w\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -189,14 +189,14 @@ func Attestation(v AttestationView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, ".</p><p>Pour le Campus du numérique public,<br>l’équipe pédagogique</p><div class=\"fr-grid-row fr-grid-row--gutters fr-grid-row--middle fr-mt-4w\"><div class=\"fr-col\"><h2 class=\"fr-h6 fr-mb-1w\">Vérifier cette attestation</h2><p class=\"fr-text--sm fr-mb-0\">Toute personne peut vérifier son authenticité en lisant le code QR ou à l’adresse : <a href=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, ".</p><p>Pour le Campus du numérique public,<br>l’équipe pédagogique</p><div class=\"fr-grid-row fr-grid-row--gutters fr-grid-row--middle fr-mt-4w\"><div class=\"fr-col\"><h2 class=\"fr-h6 fr-mb-1w\">Vérifier cette attestation</h2><p class=\"fr-text--sm fr-mb-0\">Toute personne peut vérifier son authenticité en lisant le code QR ou à l’adresse\u00a0: <a href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var8 string
 			templ_7745c5c3_Var8, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(v.VerifyURL)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `attestation.templ`, Line: 95, Col: 164}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `attestation.templ`, Line: 95, Col: 165}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var8)
 			if templ_7745c5c3_Err != nil {
@@ -209,7 +209,7 @@ func Attestation(v AttestationView) templ.Component {
 			var templ_7745c5c3_Var9 string
 			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(v.VerifyURL)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `attestation.templ`, Line: 95, Col: 180}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `attestation.templ`, Line: 95, Col: 181}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 			if templ_7745c5c3_Err != nil {
@@ -295,7 +295,7 @@ func AttestationCheck(v AttestationCheckView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<div class=\"fr-container fr-mb-8w\"><div class=\"fr-grid-row fr-grid-row--center\"><div class=\"fr-col-12 fr-col-md-10 fr-col-lg-8\"><h1>Vérification d’une attestation de formation</h1><div class=\"fr-alert fr-alert--success fr-mb-4w\"><h2 class=\"fr-alert__title\">Attestation authentique</h2><p>Cette attestation a bien été délivrée par le Campus du numérique public et n’a pas été retirée. Elle indique :</p></div><dl class=\"attestation-check\"><dt class=\"fr-text--bold\">Titulaire</dt><dd class=\"fr-mb-2w\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<div class=\"fr-container fr-mb-8w\"><div class=\"fr-grid-row fr-grid-row--center\"><div class=\"fr-col-12 fr-col-md-10 fr-col-lg-8\"><h1>Vérification d’une attestation de formation</h1><div class=\"fr-alert fr-alert--success fr-mb-4w\"><h2 class=\"fr-alert__title\">Attestation authentique</h2><p>Cette attestation a bien été délivrée par le Campus du numérique public et n’a pas été retirée. Elle indique\u00a0:</p></div><dl class=\"attestation-check\"><dt class=\"fr-text--bold\">Titulaire</dt><dd class=\"fr-mb-2w\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -360,7 +360,7 @@ func AttestationCheck(v AttestationCheckView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "</dd></dl><p class=\"fr-text--sm\">Comparez ces informations avec celles du document qui vous a été présenté : elles doivent être identiques.</p></div></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "</dd></dl><p class=\"fr-text--sm\">Comparez ces informations avec celles du document qui vous a été présenté\u00a0: elles doivent être identiques.</p></div></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -70,7 +70,7 @@ func seniors(b programme.Bilan) string {
 
 var bilanSections = []struct{ ID, Heading, Text string }{
 	{programme.IndicatorByDomain, "Par domaine", "Les inscriptions aux modules de chaque domaine, et les formations suivies jusqu’au bout."},
-	{programme.IndicatorByAudience, "Par public", "Un module peut s’adresser à plusieurs publics : ses inscriptions comptent pour chacun."},
+	{programme.IndicatorByAudience, "Par public", "Un module peut s’adresser à plusieurs publics : ses inscriptions comptent pour chacun."},
 	{programme.IndicatorByFormat, "Par format", "En ligne, en présentiel ou hybride."},
 	{programme.IndicatorByMonth, "Par mois", ""},
 	{programme.IndicatorLicences, "Licences des partenaires", "Les licences attribuées aux agents, et celles que l’État a achetées (taille des lots)."},
@@ -140,7 +140,7 @@ func Bilan(v BilanView) templ.Component {
 					}()
 				}
 				ctx = templ.InitializeContext(ctx)
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<div class=\"fr-container fr-mb-8w\"><h1>Le bilan du Campus</h1><p class=\"fr-text--lead\">Les chiffres du Campus du numérique public, calculés en direct à partir des inscriptions, des licences et des formateurs : qui se forme, à quoi et comment.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<div class=\"fr-container fr-mb-8w\"><h1>Le bilan du Campus</h1><p class=\"fr-text--lead\">Les chiffres du Campus du numérique public, calculés en direct à partir des inscriptions, des licences et des formateurs\u00a0: qui se forme, à quoi et comment.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -152,7 +152,7 @@ func Bilan(v BilanView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<section class=\"fr-mt-6w\" aria-labelledby=\"donnees\"><h2 id=\"donnees\">Données ouvertes</h2><p>Les mêmes chiffres, sous licence ouverte Etalab 2.0, mis à jour en continu :</p><ul><li><a class=\"fr-link fr-link--download\" download href=\"/bilan/donnees.csv\">Télécharger le bilan <span class=\"fr-link__detail\">CSV – UTF-8, séparateur point-virgule</span></a></li><li><a class=\"fr-link fr-link--download\" download href=\"/bilan/donnees.json\">Télécharger le bilan <span class=\"fr-link__detail\">JSON</span></a></li></ul></section></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<section class=\"fr-mt-6w\" aria-labelledby=\"donnees\"><h2 id=\"donnees\">Données ouvertes</h2><p>Les mêmes chiffres, sous licence ouverte Etalab 2.0, mis à jour en continu\u00a0:</p><ul><li><a class=\"fr-link fr-link--download\" download href=\"/bilan/donnees.csv\">Télécharger le bilan <span class=\"fr-link__detail\">CSV – UTF-8, séparateur point-virgule</span></a></li><li><a class=\"fr-link fr-link--download\" download href=\"/bilan/donnees.json\">Télécharger le bilan <span class=\"fr-link__detail\">JSON</span></a></li></ul></section></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -323,7 +323,7 @@ func bilanFilters(v BilanView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Input(v.Form.F("du", "Du").With("date", "off", false).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Input(v.Form.F("du", "Du").With("date", "off", false).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -331,7 +331,7 @@ func bilanFilters(v BilanView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Input(v.Form.F("au", "Au").With("date", "off", false).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Input(v.Form.F("au", "Au").With("date", "off", false).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -452,14 +452,14 @@ func bilanBody(v BilanView, level int) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</ul><p class=\"fr-text--sm fr-mt-2w\">Cadres dirigeants : ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</ul><p class=\"fr-text--sm fr-mt-2w\">Cadres dirigeants\u00a0: ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var16 string
 		templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(publishedPlural(v.Bilan, v.Bilan.SeniorTrained, "agent a", "agents ont"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `bilan.templ`, Line: 191, Col: 97}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `bilan.templ`, Line: 191, Col: 98}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 		if templ_7745c5c3_Err != nil {
@@ -478,12 +478,12 @@ func bilanBody(v BilanView, level int) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, " suivi un programme sur mesure qui leur est consacré. Les participants aux programmes sur mesure sont ceux que déclarent les administrations pour qui le Campus les a conçus ; les agents formés sur le Campus sont comptés à partir des inscriptions.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, " suivi un programme sur mesure qui leur est consacré. Les participants aux programmes sur mesure sont ceux que déclarent les administrations pour qui le Campus les a conçus\u202f; les agents formés sur le Campus sont comptés à partir des inscriptions.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if v.Bilan.Protected {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<p class=\"fr-text--sm\">Secret statistique : les effectifs de 1 à 4 personnes sont affichés « moins de 5 », et d’autres chiffres ne sont pas publiés quand un total permettrait de les retrouver. Les totaux restent exacts.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<p class=\"fr-text--sm\">Secret statistique\u00a0: les effectifs de 1 à 4 personnes sont affichés «\u00a0moins de 5\u00a0», et d’autres chiffres ne sont pas publiés quand un total permettrait de les retrouver. Les totaux restent exacts.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -582,7 +582,7 @@ func bilanBody(v BilanView, level int) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<section class=\"fr-mb-4w\" aria-labelledby=\"definitions\"><h2 id=\"definitions\">Comment ces chiffres sont calculés</h2><ul><li>Une inscription compte sauf si elle a été annulée, à la date où elle a été faite.</li><li>Une formation est suivie quand la présence à la session est enregistrée, ou le module en ligne achevé, à cette date.</li><li>Un agent est formé dès qu’il a suivi une formation.</li><li>Les licences attribuées comptent chaque attribution, même rendue ou retirée depuis.</li><li>Les formateurs sont les comptes formateurs du Campus ayant un profil de formateur ; filtrés par administration, ceux de cette administration.</li><li>Les participants aux programmes sur mesure sont déclarés par programme ; filtrés par administration, ceux des programmes conçus pour elle.</li></ul></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<section class=\"fr-mb-4w\" aria-labelledby=\"definitions\"><h2 id=\"definitions\">Comment ces chiffres sont calculés</h2><ul><li>Une inscription compte sauf si elle a été annulée, à la date où elle a été faite.</li><li>Une formation est suivie quand la présence à la session est enregistrée, ou le module en ligne achevé, à cette date.</li><li>Un agent est formé dès qu’il a suivi une formation.</li><li>Les licences attribuées comptent chaque attribution, même rendue ou retirée depuis.</li><li>Les formateurs sont les comptes formateurs du Campus ayant un profil de formateur\u202f; filtrés par administration, ceux de cette administration.</li><li>Les participants aux programmes sur mesure sont déclarés par programme\u202f; filtrés par administration, ceux des programmes conçus pour elle.</li></ul></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

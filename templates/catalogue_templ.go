@@ -53,7 +53,7 @@ func Home(v HomeView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"campus-hero fr-py-6w fr-mb-6w\"><div class=\"fr-container\"><h1>Le Campus du numérique public</h1><p class=\"fr-text--lead\">L’école du numérique de l’État forme les agents publics aux compétences numériques : des modules en ligne, en présentiel ou hybrides, des parcours et des programmes sur mesure, avec les écoles de service public et nos partenaires.</p><ul class=\"fr-btns-group fr-btns-group--inline-md\"><li><a class=\"fr-btn\" href=\"/domaines\">Explorer les domaines</a></li><li><a class=\"fr-btn fr-btn--secondary\" href=\"/parcours\">Voir les parcours</a></li></ul></div></div><div class=\"fr-container fr-mb-6w\"><section aria-labelledby=\"chiffres\" class=\"fr-mb-6w\"><h2 id=\"chiffres\">Le Campus en chiffres</h2><ul class=\"fr-grid-row fr-grid-row--gutters fr-raw-list\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"campus-hero fr-py-6w fr-mb-6w\"><div class=\"fr-container\"><h1>Le Campus du numérique public</h1><p class=\"fr-text--lead\">L’école du numérique de l’État forme les agents publics aux compétences numériques\u00a0: des modules en ligne, en présentiel ou hybrides, des parcours et des programmes sur mesure, avec les écoles de service public et nos partenaires.</p><ul class=\"fr-btns-group fr-btns-group--inline-md\"><li><a class=\"fr-btn\" href=\"/domaines\">Explorer les domaines</a></li><li><a class=\"fr-btn fr-btn--secondary\" href=\"/parcours\">Voir les parcours</a></li></ul></div></div><div class=\"fr-container fr-mb-6w\"><section aria-labelledby=\"chiffres\" class=\"fr-mb-6w\"><h2 id=\"chiffres\">Le Campus en chiffres</h2><ul class=\"fr-grid-row fr-grid-row--gutters fr-raw-list\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -333,7 +333,7 @@ func Domains(v DomainsView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<div class=\"fr-container fr-mb-6w\"><h1>Les domaines de formation</h1><p class=\"fr-text--lead\">Neuf domaines couvrent les compétences numériques de l’action publique ; un dixième, consacré à l’intelligence artificielle, est en préparation.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<div class=\"fr-container fr-mb-6w\"><h1>Les domaines de formation</h1><p class=\"fr-text--lead\">Neuf domaines couvrent les compétences numériques de l’action publique\u202f; un dixième, consacré à l’intelligence artificielle, est en préparation.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -446,7 +446,7 @@ func Domain(v DomainView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Domain.Coming() {
-				templ_7745c5c3_Err = alert("info", "Domaine à venir", "Ce domaine est en préparation : ses premiers modules seront publiés prochainement. Les inscriptions ne sont pas encore ouvertes.").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = alert("info", "Domaine à venir", "Ce domaine est en préparation : ses premiers modules seront publiés prochainement. Les inscriptions ne sont pas encore ouvertes.").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -758,7 +758,7 @@ func Track(v TrackView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = tag("Durée totale : "+duration(v.Track.DurationMinutes)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = tag("Durée totale : "+duration(v.Track.DurationMinutes)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -793,14 +793,14 @@ func Track(v TrackView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Track.Tailored() {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "<p>Conçu pour : <strong>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "<p>Conçu pour\u00a0: <strong>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var33 string
 				templ_7745c5c3_Var33, templ_7745c5c3_Err = templ.JoinStringErrs(v.Track.Administration)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `catalogue.templ`, Line: 226, Col: 51}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `catalogue.templ`, Line: 226, Col: 52}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var33))
 				if templ_7745c5c3_Err != nil {
@@ -1168,7 +1168,7 @@ func Module(v ModuleView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 83, "<h2>Objectifs</h2><p>À la fin, vous saurez :</p><ul class=\"campus-outline\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 83, "<h2>Objectifs</h2><p>À la fin, vous saurez\u00a0:</p><ul class=\"campus-outline\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1242,7 +1242,7 @@ func Module(v ModuleView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = sessionsTable("Sessions à venir de « "+v.Module.Title+" »", v.Module.Sessions).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = sessionsTable("Sessions à venir de « "+v.Module.Title+" »", v.Module.Sessions).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

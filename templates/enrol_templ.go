@@ -106,7 +106,7 @@ func seatsHint(s catalogue.Session) string {
 func seatsLeftHint(s catalogue.Session) string {
 	switch {
 	case s.Full():
-		return "Complet : inscription en liste d’attente, servie dans l’ordre d’arrivée"
+		return "Complet : inscription en liste d’attente, servie dans l’ordre d’arrivée"
 	case s.SeatsLeft() == 1:
 		return "Dernière place"
 	}
@@ -183,7 +183,7 @@ func EnrolSection(p EnrolPanel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if !p.Verified {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<div class=\"fr-alert fr-alert--warning\"><h3 class=\"fr-alert__title\">Adresse électronique à confirmer</h3><p>Confirmez votre adresse électronique pour vous inscrire : les confirmations d’inscription y sont envoyées. <a href=\"/compte\">Renvoyer le lien depuis « Mon compte »</a>.</p></div>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<div class=\"fr-alert fr-alert--warning\"><h3 class=\"fr-alert__title\">Adresse électronique à confirmer</h3><p>Confirmez votre adresse électronique pour vous inscrire\u00a0: les confirmations d’inscription y sont envoyées. <a href=\"/compte\">Renvoyer le lien depuis «\u00a0Mon compte\u00a0»</a>.</p></div>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -206,7 +206,7 @@ func EnrolSection(p EnrolPanel) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "\"><p>Ce module se suit en ligne, à votre rythme : l’inscription est immédiate et le lien vers le contenu s’affiche ensuite ici.</p><button class=\"fr-btn\" type=\"submit\">M’inscrire à ce module en ligne</button></form>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "\"><p>Ce module se suit en ligne, à votre rythme\u00a0: l’inscription est immédiate et le lien vers le contenu s’affiche ensuite ici.</p><button class=\"fr-btn\" type=\"submit\">M’inscrire à ce module en ligne</button></form>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -370,7 +370,7 @@ func enrolStatus(p EnrolPanel) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if len(p.choices()) > 0 {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<p>Des places restent sur d’autres sessions de ce module : choisissez-en une ci-dessous pour quitter la liste d’attente.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<p>Des places restent sur d’autres sessions de ce module\u00a0: choisissez-en une ci-dessous pour quitter la liste d’attente.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -406,25 +406,25 @@ func enrolStatus(p EnrolPanel) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, ". Votre responsable hiérarchique a reçu un courriel pour donner son accord ; vous serez prévenu·e de sa réponse.</p><p><a href=\"/mes-formations\">Suivre ma demande dans « Mes formations »</a></p></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, ". Votre responsable hiérarchique a reçu un courriel pour donner son accord\u202f; vous serez prévenu·e de sa réponse.</p><p><a href=\"/mes-formations\">Suivre ma demande dans «\u00a0Mes formations\u00a0»</a></p></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			case enrolment.Pending:
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"fr-alert fr-alert--info fr-mb-3w\"><h3 class=\"fr-alert__title\">Module de votre parcours « ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"fr-alert fr-alert--info fr-mb-3w\"><h3 class=\"fr-alert__title\">Module de votre parcours «\u00a0")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var14 string
 				templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(e.Track.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `enrol.templ`, Line: 193, Col: 76}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `enrol.templ`, Line: 193, Col: 77}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, " »</h3><p>Choisissez une session pour ce module.</p></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "\u00a0»</h3><p>Choisissez une session pour ce module.</p></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -685,7 +685,7 @@ func sessionForm(p EnrolPanel) templ.Component {
 				}
 				if p.NeedsManager() {
 					templ_7745c5c3_Err = Input(Field{Name: "responsable", Label: "Adresse électronique professionnelle de votre responsable hiérarchique",
-						Hint: "Pour les sessions marquées « accord du responsable requis » : votre place est réservée pendant qu’il ou elle donne son accord, depuis le lien reçu par courriel. Format attendu : prenom.nom@administration.gouv.fr",
+						Hint: "Pour les sessions marquées « accord du responsable requis » : votre place est réservée pendant qu’il ou elle donne son accord, depuis le lien reçu par courriel. Format attendu : prenom.nom@administration.gouv.fr",
 						Type: "email", Autocomplete: "off", MaxLength: 254, Value: p.managerValue(), Error: p.Form.Error("responsable")}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
@@ -734,7 +734,7 @@ func rosterLinks(p EnrolPanel) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<div class=\"fr-mt-3w\"><h3 class=\"fr-h6\">Administration : listes des inscrits</h3><ul>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<div class=\"fr-mt-3w\"><h3 class=\"fr-h6\">Administration\u00a0: listes des inscrits</h3><ul>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -868,7 +868,7 @@ func TrackEnrol(t catalogue.Track, p *enrolment.TrackProgress) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if p.Open() {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "<p>Des modules du parcours ne font pas encore partie de vos formations : l’inscription au parcours les y ajoute.</p><form method=\"post\" action=\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "<p>Des modules du parcours ne font pas encore partie de vos formations\u00a0: l’inscription au parcours les y ajoute.</p><form method=\"post\" action=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -615,7 +615,7 @@ func breadcrumb(crumbs []Crumb, canonical string) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		if len(crumbs) > 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "<nav role=\"navigation\" class=\"fr-breadcrumb\" aria-label=\"vous êtes ici :\"><button class=\"fr-breadcrumb__button\" type=\"button\" aria-expanded=\"false\" aria-controls=\"breadcrumb-1\">Voir le fil d’Ariane</button><div class=\"fr-collapse\" id=\"breadcrumb-1\"><ol class=\"fr-breadcrumb__list\"><li><a class=\"fr-breadcrumb__link\" href=\"/\">Accueil</a></li>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "<nav role=\"navigation\" class=\"fr-breadcrumb\" aria-label=\"vous êtes ici\u00a0:\"><button class=\"fr-breadcrumb__button\" type=\"button\" aria-expanded=\"false\" aria-controls=\"breadcrumb-1\">Voir le fil d’Ariane</button><div class=\"fr-collapse\" id=\"breadcrumb-1\"><ol class=\"fr-breadcrumb__list\"><li><a class=\"fr-breadcrumb__link\" href=\"/\">Accueil</a></li>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -809,14 +809,14 @@ func footer() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "</ul></div></div><div class=\"fr-footer__bottom\"><ul class=\"fr-footer__bottom-list\"><li class=\"fr-footer__bottom-item\"><a class=\"fr-footer__bottom-link\" href=\"/plan-du-site\">Plan du site</a></li><li class=\"fr-footer__bottom-item\"><a class=\"fr-footer__bottom-link\" href=\"/accessibilite\">Accessibilité : ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "</ul></div></div><div class=\"fr-footer__bottom\"><ul class=\"fr-footer__bottom-list\"><li class=\"fr-footer__bottom-item\"><a class=\"fr-footer__bottom-link\" href=\"/plan-du-site\">Plan du site</a></li><li class=\"fr-footer__bottom-item\"><a class=\"fr-footer__bottom-link\" href=\"/accessibilite\">Accessibilité\u00a0: ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var44 string
 		templ_7745c5c3_Var44, templ_7745c5c3_Err = templ.JoinStringErrs(AccessibilityStatus)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `layout.templ`, Line: 229, Col: 134}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `layout.templ`, Line: 229, Col: 135}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var44))
 		if templ_7745c5c3_Err != nil {

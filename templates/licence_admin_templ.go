@@ -360,7 +360,7 @@ func AdminLicencePoolNew(v AdminLicencePoolNewView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("name", "Nom du lot").With("text", "off", true).Max(licence.MaxName).Hinted("Par exemple : Certification Pix 2027")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("name", "Nom du lot").With("text", "off", true).Max(licence.MaxName).Hinted("Par exemple : Certification Pix 2027")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -372,15 +372,15 @@ func AdminLicencePoolNew(v AdminLicencePoolNewView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("grant_label", "Libellé de la dotation (facultatif)").Max(licence.MaxName).Hinted("Par exemple : Dotation initiale")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("grant_label", "Libellé de la dotation (facultatif)").Max(licence.MaxName).Hinted("Par exemple : Dotation initiale")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("valid_from", "Début de validité").With("date", "off", true).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("valid_from", "Début de validité").With("date", "off", true).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("valid_until", "Fin de validité (incluse)").With("date", "off", true).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("valid_until", "Fin de validité (incluse)").With("date", "off", true).Hinted("Format attendu : JJ/MM/AAAA")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -670,7 +670,7 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "</section><div class=\"fr-grid-row fr-grid-row--gutters\"><section class=\"fr-col-12 fr-col-lg-6 fr-mb-4w\" aria-labelledby=\"quotas\"><h2 id=\"quotas\">Quotas par administration</h2><p class=\"fr-text--sm\">Un quota plafonne les licences d’une administration ; ses agents au-delà attendent sans bloquer les autres. Le nom est comparé sans tenir compte des majuscules ni des accents.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "</section><div class=\"fr-grid-row fr-grid-row--gutters\"><section class=\"fr-col-12 fr-col-lg-6 fr-mb-4w\" aria-labelledby=\"quotas\"><h2 id=\"quotas\">Quotas par administration</h2><p class=\"fr-text--sm\">Un quota plafonne les licences d’une administration\u202f; ses agents au-delà attendent sans bloquer les autres. Le nom est comparé sans tenir compte des majuscules ni des accents.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -942,7 +942,7 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.Problems) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<div class=\"fr-alert fr-alert--error fr-mb-2w\"><h3 class=\"fr-alert__title\">Fichier refusé : aucun code n’a été importé</h3><ul>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<div class=\"fr-alert fr-alert--error fr-mb-2w\"><h3 class=\"fr-alert__title\">Fichier refusé\u00a0: aucun code n’a été importé</h3><ul>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1023,7 +1023,7 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 				}
 				templ.ReleaseBuffer(templ_7745c5c3_Buffer)
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "><label class=\"fr-label\" for=\"codes_file\">Fichier CSV <span class=\"fr-hint-text\" id=\"codes_file-hint\">En-tête « code », « lien » ou « code;lien », puis une ligne par licence. Encodage UTF-8. Le fichier entier est refusé à la moindre erreur.</span></label> <input class=\"fr-upload\" type=\"file\" id=\"codes_file\" name=\"codes_file\" accept=\".csv,text/csv\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "><label class=\"fr-label\" for=\"codes_file\">Fichier CSV <span class=\"fr-hint-text\" id=\"codes_file-hint\">En-tête «\u00a0code\u00a0», «\u00a0lien\u00a0» ou «\u00a0code;lien\u00a0», puis une ligne par licence. Encodage UTF-8. Le fichier entier est refusé à la moindre erreur.</span></label> <input class=\"fr-upload\" type=\"file\" id=\"codes_file\" name=\"codes_file\" accept=\".csv,text/csv\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1164,20 +1164,20 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.Requests) == 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 89, "<p>Aucune demande avec le statut « ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 89, "<p>Aucune demande avec le statut «\u00a0")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var57 string
 				templ_7745c5c3_Var57, templ_7745c5c3_Err = templ.JoinStringErrs(licence.StatusLabel(v.Status))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 316, Col: 71}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 316, Col: 72}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var57))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 90, " ».</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 90, "\u00a0».</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1482,7 +1482,7 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = dataTable("Demandes « "+licence.StatusLabel(v.Status)+" » ("+count(v.Total)+")").Render(templ.WithChildren(ctx, templ_7745c5c3_Var58), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = dataTable("Demandes « "+licence.StatusLabel(v.Status)+" » ("+count(v.Total)+")").Render(templ.WithChildren(ctx, templ_7745c5c3_Var58), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -67,11 +67,11 @@ func badgeText(e enrolment.Enrolment) string {
 	case e.Status == enrolment.Held:
 		return "En attente d’accord"
 	case e.Status == enrolment.Cancelled && e.Reason == enrolment.ReasonRefused:
-		return "Annulée : accord refusé"
+		return "Annulée : accord refusé"
 	case e.Status == enrolment.Cancelled && e.Reason == enrolment.ReasonExpired:
-		return "Annulée : sans réponse du responsable"
+		return "Annulée : sans réponse du responsable"
 	case e.Status == enrolment.Cancelled && e.Reason == enrolment.ReasonAbsence:
-		return "Annulée : absence signalée"
+		return "Annulée : absence signalée"
 	case e.Status == enrolment.Confirmed && e.AbsenceDeclaredAt != nil:
 		return "Absence excusée"
 	}
@@ -86,7 +86,7 @@ func approvalNote(e enrolment.Enrolment) string {
 	}
 	switch a.Decision {
 	case enrolment.DecisionPending:
-		return "Demande envoyée le " + catalogue.ShortDate(a.RequestedAt) + " à " + a.ManagerEmail + " ; place réservée jusqu’au " + approvalDeadline(*a) + "."
+		return "Demande envoyée le " + catalogue.ShortDate(a.RequestedAt) + " à " + a.ManagerEmail + " ; place réservée jusqu’au " + approvalDeadline(*a) + "."
 	case enrolment.DecisionApproved:
 		return "Accord de votre responsable (" + a.ManagerEmail + ") le " + catalogue.ShortDate(*a.DecidedAt) + "."
 	case enrolment.DecisionRefused:
@@ -134,7 +134,7 @@ func MyTrainings(v MyTrainingsView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"fr-container fr-mb-8w\"><h1>Mes formations</h1><p class=\"fr-text--sm\">Vous êtes responsable hiérarchique ? <a href=\"/mes-formations/equipe\">Les demandes d’accord de votre équipe</a>.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"fr-container fr-mb-8w\"><h1>Mes formations</h1><p class=\"fr-text--sm\">Vous êtes responsable hiérarchique\u202f? <a href=\"/mes-formations/equipe\">Les demandes d’accord de votre équipe</a>.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -182,7 +182,7 @@ func MyTrainings(v MyTrainingsView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.Mine.Upcoming)+len(v.Mine.Held)+len(v.Mine.Waitlisted)+len(v.Mine.ToSchedule)+len(v.Mine.Online)+len(v.Mine.Past)+len(v.Mine.Completed)+len(v.Mine.Cancelled) == 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"fr-callout fr-mb-4w\"><h2 class=\"fr-callout__title\">Aucune formation pour le moment</h2><p class=\"fr-callout__text\">Parcourez le catalogue et inscrivez-vous à un module ou à un parcours : vos inscriptions s’afficheront ici.</p><a class=\"fr-btn\" href=\"/domaines\">Explorer les domaines</a></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"fr-callout fr-mb-4w\"><h2 class=\"fr-callout__title\">Aucune formation pour le moment</h2><p class=\"fr-callout__text\">Parcourez le catalogue et inscrivez-vous à un module ou à un parcours\u00a0: vos inscriptions s’afficheront ici.</p><a class=\"fr-btn\" href=\"/domaines\">Explorer les domaines</a></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -207,7 +207,7 @@ func MyTrainings(v MyTrainingsView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.Mine.Held) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<section class=\"fr-mb-6w\" aria-labelledby=\"accord\"><h2 id=\"accord\">En attente de l’accord de votre responsable</h2><p>Ces sessions demandent l’accord de votre responsable hiérarchique : votre place est réservée jusqu’à sa réponse, ou jusqu’à la date indiquée. Vous êtes prévenu·e par courriel de sa décision.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<section class=\"fr-mb-6w\" aria-labelledby=\"accord\"><h2 id=\"accord\">En attente de l’accord de votre responsable</h2><p>Ces sessions demandent l’accord de votre responsable hiérarchique\u00a0: votre place est réservée jusqu’à sa réponse, ou jusqu’à la date indiquée. Vous êtes prévenu·e par courriel de sa décision.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -235,7 +235,7 @@ func MyTrainings(v MyTrainingsView) templ.Component {
 				}
 			}
 			if len(v.Mine.ToSchedule) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<section class=\"fr-mb-6w\" aria-labelledby=\"a-planifier\"><h2 id=\"a-planifier\">À planifier</h2><p>Ces modules de vos parcours se suivent en session : choisissez une date pour chacun.</p><ul>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<section class=\"fr-mb-6w\" aria-labelledby=\"a-planifier\"><h2 id=\"a-planifier\">À planifier</h2><p>Ces modules de vos parcours se suivent en session\u00a0: choisissez une date pour chacun.</p><ul>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -266,20 +266,20 @@ func MyTrainings(v MyTrainingsView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</a> <span class=\"fr-text--sm\">— parcours « ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</a> <span class=\"fr-text--sm\">— parcours «\u00a0")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var6 string
 					templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(e.Track.Title)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 153, Col: 66}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 153, Col: 67}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, " » — </span> <a class=\"fr-link fr-link--sm\" href=\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "\u00a0» — </span> <a class=\"fr-link fr-link--sm\" href=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -292,20 +292,20 @@ func MyTrainings(v MyTrainingsView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "\">Retirer ce module<span class=\"fr-sr-only\">« ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "\">Retirer ce module<span class=\"fr-sr-only\">«\u00a0")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var8 string
 					templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(e.Module.Title)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 154, Col: 158}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 154, Col: 159}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " »</span></a></li>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "\u00a0»</span></a></li>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -329,14 +329,14 @@ func MyTrainings(v MyTrainingsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<section class=\"fr-mb-6w\" aria-labelledby=\"terminees\"><h2 id=\"terminees\">Formations suivies</h2><p>Total : <strong>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<section class=\"fr-mb-6w\" aria-labelledby=\"terminees\"><h2 id=\"terminees\">Formations suivies</h2><p>Total\u00a0: <strong>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var9 string
 			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(hours(v.Mine.MinutesFollowed))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 168, Col: 54}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 168, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 			if templ_7745c5c3_Err != nil {
@@ -736,20 +736,20 @@ func trainingTable(caption string, list []enrolment.Enrolment, now time.Time, wi
 					return templ_7745c5c3_Err
 				}
 				if e.Approval.Message != "" {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "<p class=\"fr-text--xs fr-mb-0\">Message : « ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "<p class=\"fr-text--xs fr-mb-0\">Message\u00a0: «\u00a0")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var28 string
 					templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(e.Approval.Message)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 267, Col: 73}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 267, Col: 75}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var28))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, " »</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "\u00a0»</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -778,9 +778,9 @@ func trainingTable(caption string, list []enrolment.Enrolment, now time.Time, wi
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var30 string
-				templ_7745c5c3_Var30, templ_7745c5c3_Err = templruntime.NewAttributeExpression("Accéder au contenu de « " + e.Module.Title + " » - nouvelle fenêtre").Resolve(ctx)
+				templ_7745c5c3_Var30, templ_7745c5c3_Err = templruntime.NewAttributeExpression("Accéder au contenu de « " + e.Module.Title + " » - nouvelle fenêtre").Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 274, Col: 248}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 274, Col: 250}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var30)
 				if templ_7745c5c3_Err != nil {
@@ -805,20 +805,20 @@ func trainingTable(caption string, list []enrolment.Enrolment, now time.Time, wi
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "\"><button class=\"fr-btn fr-btn--sm fr-btn--tertiary\" type=\"submit\">J’ai terminé ce module<span class=\"fr-sr-only\">« ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "\"><button class=\"fr-btn fr-btn--sm fr-btn--tertiary\" type=\"submit\">J’ai terminé ce module<span class=\"fr-sr-only\">«\u00a0")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var32 string
 				templ_7745c5c3_Var32, templ_7745c5c3_Err = templ.JoinStringErrs(e.Module.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 279, Col: 146}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 279, Col: 147}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var32))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, " »</span></button></form></li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "\u00a0»</span></button></form></li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -837,20 +837,20 @@ func trainingTable(caption string, list []enrolment.Enrolment, now time.Time, wi
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "\">Agenda<span class=\"fr-sr-only\">pour « ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "\">Agenda<span class=\"fr-sr-only\">pour «\u00a0")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var34 string
 				templ_7745c5c3_Var34, templ_7745c5c3_Err = templ.JoinStringErrs(e.Module.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 284, Col: 179}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 284, Col: 180}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var34))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, " »</span> <span class=\"fr-link__detail\">ICS</span></a></li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "\u00a0»</span> <span class=\"fr-link__detail\">ICS</span></a></li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -869,20 +869,20 @@ func trainingTable(caption string, list []enrolment.Enrolment, now time.Time, wi
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, "\">Signaler une absence<span class=\"fr-sr-only\">à « ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, "\">Signaler une absence<span class=\"fr-sr-only\">à «\u00a0")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var36 string
 				templ_7745c5c3_Var36, templ_7745c5c3_Err = templ.JoinStringErrs(e.Module.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 287, Col: 166}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 287, Col: 167}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var36))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, " »</span></a></li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, "\u00a0»</span></a></li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -901,20 +901,20 @@ func trainingTable(caption string, list []enrolment.Enrolment, now time.Time, wi
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "\">Annuler<span class=\"fr-sr-only\">l’inscription à « ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "\">Annuler<span class=\"fr-sr-only\">l’inscription à «\u00a0")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var38 string
 				templ_7745c5c3_Var38, templ_7745c5c3_Err = templ.JoinStringErrs(e.Module.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 290, Col: 172}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 290, Col: 173}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var38))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 73, " »</span></a></li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 73, "\u00a0»</span></a></li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -933,20 +933,20 @@ func trainingTable(caption string, list []enrolment.Enrolment, now time.Time, wi
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 75, "\">Donner mon avis<span class=\"fr-sr-only\">sur « ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 75, "\">Donner mon avis<span class=\"fr-sr-only\">sur «\u00a0")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var40 string
 				templ_7745c5c3_Var40, templ_7745c5c3_Err = templ.JoinStringErrs(e.Module.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 293, Col: 159}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 293, Col: 160}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var40))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 76, " »</span></a></li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 76, "\u00a0»</span></a></li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -965,20 +965,20 @@ func trainingTable(caption string, list []enrolment.Enrolment, now time.Time, wi
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "\">Attestation<span class=\"fr-sr-only\">de « ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "\">Attestation<span class=\"fr-sr-only\">de «\u00a0")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var42 string
 				templ_7745c5c3_Var42, templ_7745c5c3_Err = templ.JoinStringErrs(e.Module.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 296, Col: 161}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 296, Col: 162}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var42))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, " »</span></a></li><li><a class=\"fr-link fr-link--sm fr-link--download\" href=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, "\u00a0»</span></a></li><li><a class=\"fr-link fr-link--sm fr-link--download\" href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -991,20 +991,20 @@ func trainingTable(caption string, list []enrolment.Enrolment, now time.Time, wi
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "\">Attestation<span class=\"fr-sr-only\">de « ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "\">Attestation<span class=\"fr-sr-only\">de «\u00a0")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var44 string
 				templ_7745c5c3_Var44, templ_7745c5c3_Err = templ.JoinStringErrs(e.Module.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 297, Col: 183}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 297, Col: 184}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var44))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 81, " »</span> <span class=\"fr-link__detail\">PDF</span></a></li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 81, "\u00a0»</span> <span class=\"fr-link__detail\">PDF</span></a></li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1040,12 +1040,12 @@ func calendarFeed(f CalendarFeedBox) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 84, "<section class=\"fr-mb-6w\" aria-labelledby=\"abonnement\"><h2 id=\"abonnement\">Abonnement à mon agenda</h2><p>Un lien privé permet à votre agenda (Outlook, Thunderbird, agenda du téléphone) de s’abonner à vos sessions : il se met à jour tout seul, annulations comprises. Ne le partagez pas : il donne accès à vos sessions sans mot de passe.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 84, "<section class=\"fr-mb-6w\" aria-labelledby=\"abonnement\"><h2 id=\"abonnement\">Abonnement à mon agenda</h2><p>Un lien privé permet à votre agenda (Outlook, Thunderbird, agenda du téléphone) de s’abonner à vos sessions\u00a0: il se met à jour tout seul, annulations comprises. Ne le partagez pas\u00a0: il donne accès à vos sessions sans mot de passe.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if f.NewURL != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 85, "<div class=\"fr-alert fr-alert--success fr-mb-3w\"><h3 class=\"fr-alert__title\">Votre lien d’abonnement</h3><p>Copiez-le maintenant dans votre agenda (« S’abonner à un calendrier » ou « Nouvel agenda depuis Internet ») : il ne sera plus affiché.</p></div><div class=\"fr-input-group\"><label class=\"fr-label\" for=\"lien-agenda\">Lien d’abonnement à mon agenda</label> <input class=\"fr-input\" type=\"url\" id=\"lien-agenda\" name=\"lien-agenda\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 85, "<div class=\"fr-alert fr-alert--success fr-mb-3w\"><h3 class=\"fr-alert__title\">Votre lien d’abonnement</h3><p>Copiez-le maintenant dans votre agenda («\u00a0S’abonner à un calendrier\u00a0» ou «\u00a0Nouvel agenda depuis Internet\u00a0»)\u00a0: il ne sera plus affiché.</p></div><div class=\"fr-input-group\"><label class=\"fr-label\" for=\"lien-agenda\">Lien d’abonnement à mon agenda</label> <input class=\"fr-input\" type=\"url\" id=\"lien-agenda\" name=\"lien-agenda\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1105,7 +1105,7 @@ func calendarFeed(f CalendarFeedBox) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 92, ". Si vous l’avez perdu ou partagé par erreur, générez-en un nouveau : l’ancien cessera de fonctionner.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 92, ". Si vous l’avez perdu ou partagé par erreur, générez-en un nouveau\u00a0: l’ancien cessera de fonctionner.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1308,20 +1308,20 @@ func CancelEnrolment(v CancelView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				case enrolment.Pending:
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 115, "<p>Ce module sera retiré de votre parcours « ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 115, "<p>Ce module sera retiré de votre parcours «\u00a0")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var57 string
 					templ_7745c5c3_Var57, templ_7745c5c3_Err = templ.JoinStringErrs(v.Enrolment.Track.Title)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 398, Col: 80}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `mytrainings.templ`, Line: 398, Col: 81}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var57))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 116, " » ; vous pourrez vous y réinscrire plus tard.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 116, "\u00a0»\u202f; vous pourrez vous y réinscrire plus tard.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -46,7 +46,7 @@ type Page struct {
 }
 
 // DefaultDescription describes the Campus on pages that have no description of their own.
-const DefaultDescription = "Le Campus du numérique public forme les agents publics aux compétences numériques : " +
+const DefaultDescription = "Le Campus du numérique public forme les agents publics aux compétences numériques : " +
 	"catalogue de modules et de parcours, sessions, programmes sur mesure."
 
 // Desc is the page's description, or the Campus's.

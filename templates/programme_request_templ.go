@@ -56,7 +56,7 @@ func ProgrammeRequestForm(v ProgrammeRequestFormView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"fr-container fr-mb-8w\"><div class=\"fr-grid-row\"><div class=\"fr-col-12 fr-col-lg-8\"><h1>Demander un programme sur mesure</h1><p class=\"fr-text--lead\">Le Campus conçoit avec votre administration un programme adapté à vos enjeux et à vos agents, à partir de son catalogue et de ses partenaires. Décrivez votre besoin : l’équipe du Campus l’étudie et vous fait une proposition.</p><p>Vous recevrez par courriel un lien personnel pour suivre votre demande : reçue, en étude, proposition, puis acceptation.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"fr-container fr-mb-8w\"><div class=\"fr-grid-row\"><div class=\"fr-col-12 fr-col-lg-8\"><h1>Demander un programme sur mesure</h1><p class=\"fr-text--lead\">Le Campus conçoit avec votre administration un programme adapté à vos enjeux et à vos agents, à partir de son catalogue et de ses partenaires. Décrivez votre besoin\u00a0: l’équipe du Campus l’étudie et vous fait une proposition.</p><p>Vous recevrez par courriel un lien personnel pour suivre votre demande\u00a0: reçue, en étude, proposition, puis acceptation.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -68,7 +68,7 @@ func ProgrammeRequestForm(v ProgrammeRequestFormView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("administration", "Administration").With("text", "organization", true).Max(programme.MaxAdministration).Hinted("Par exemple : Ministère de la Culture, Direction générale des Finances publiques.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("administration", "Administration").With("text", "organization", true).Max(programme.MaxAdministration).Hinted("Par exemple : Ministère de la Culture, Direction générale des Finances publiques.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -92,7 +92,7 @@ func ProgrammeRequestForm(v ProgrammeRequestFormView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("contact_email", "Adresse électronique").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr. Le lien de suivi y sera envoyé.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("contact_email", "Adresse électronique").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr. Le lien de suivi y sera envoyé.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -100,7 +100,7 @@ func ProgrammeRequestForm(v ProgrammeRequestFormView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("contact_phone", "Téléphone (facultatif)").With("tel", "tel", false).Max(programme.MaxPhone).Hinted("Format attendu : 01 23 45 67 89")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("contact_phone", "Téléphone (facultatif)").With("tel", "tel", false).Max(programme.MaxPhone).Hinted("Format attendu : 01 23 45 67 89")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -124,7 +124,7 @@ func ProgrammeRequestForm(v ProgrammeRequestFormView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("audience", "Le public visé, en quelques mots (facultatif)").Max(programme.MaxRole).Hinted("Par exemple : les chefs de bureau de l’administration centrale.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("audience", "Le public visé, en quelques mots (facultatif)").Max(programme.MaxRole).Hinted("Par exemple : les chefs de bureau de l’administration centrale.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -148,7 +148,7 @@ func ProgrammeRequestForm(v ProgrammeRequestFormView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("timing", "Calendrier souhaité").With("text", "off", true).Max(programme.MaxRole).Hinted("Par exemple : entre septembre et décembre 2026.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("timing", "Calendrier souhaité").With("text", "off", true).Max(programme.MaxRole).Hinted("Par exemple : entre septembre et décembre 2026.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -302,14 +302,14 @@ func ProgrammeRequestFollow(v ProgrammeRequestFollowView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if next != "" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<p class=\"fr-stepper__details\"><span class=\"fr-text--bold\">Étape suivante :</span> ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<p class=\"fr-stepper__details\"><span class=\"fr-text--bold\">Étape suivante\u00a0:</span> ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var10 string
 				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(next)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 129, Col: 97}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 129, Col: 98}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 				if templ_7745c5c3_Err != nil {
@@ -325,14 +325,14 @@ func ProgrammeRequestFollow(v ProgrammeRequestFollowView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Request.Status == programme.StatusAccepted && v.Request.Track != nil {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<div class=\"fr-alert fr-alert--success fr-mb-4w\"><h2 class=\"fr-alert__title\">Votre programme est créé : ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<div class=\"fr-alert fr-alert--success fr-mb-4w\"><h2 class=\"fr-alert__title\">Votre programme est créé\u00a0: ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var11 string
 				templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(v.Request.Track.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 134, Col: 87}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 134, Col: 88}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 				if templ_7745c5c3_Err != nil {
@@ -343,7 +343,7 @@ func ProgrammeRequestFollow(v ProgrammeRequestFollowView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if v.Request.TrackRestricted {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<p>Il est réservé aux agents de votre administration : connectés avec ProConnect, ou avec une adresse professionnelle confirmée de l’administration, ils le trouvent sur la page <a href=\"/programmes-sur-mesure/reserves\">Programmes réservés à votre administration</a>. Le Campus règle avec vous la liste des établissements et des domaines de messagerie qui y ont accès.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<p>Il est réservé aux agents de votre administration\u00a0: connectés avec ProConnect, ou avec une adresse professionnelle confirmée de l’administration, ils le trouvent sur la page <a href=\"/programmes-sur-mesure/reserves\">Programmes réservés à votre administration</a>. Le Campus règle avec vous la liste des établissements et des domaines de messagerie qui y ont accès.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -372,14 +372,14 @@ func ProgrammeRequestFollow(v ProgrammeRequestFollowView) templ.Component {
 				}
 			}
 			if v.Request.ProposalTitle != "" && v.Request.Status != programme.StatusDeclined {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<section class=\"fr-mb-4w\" aria-labelledby=\"proposition\"><h2 id=\"proposition\">La proposition du Campus : ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<section class=\"fr-mb-4w\" aria-labelledby=\"proposition\"><h2 id=\"proposition\">La proposition du Campus\u00a0: ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var13 string
 				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(v.Request.ProposalTitle)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 149, Col: 80}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 149, Col: 81}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 				if templ_7745c5c3_Err != nil {
@@ -456,7 +456,7 @@ func ProgrammeRequestFollow(v ProgrammeRequestFollowView) templ.Component {
 				}
 			}
 			if v.Request.Status == programme.StatusProposed && v.Request.Answer == programme.AnswerAccept {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<div class=\"fr-alert fr-alert--info fr-mb-4w\"><h2 class=\"fr-alert__title\">Vous avez accepté la proposition</h2><p>L’équipe du Campus crée votre programme : vous recevrez un courriel dès qu’il est prêt.</p></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<div class=\"fr-alert fr-alert--info fr-mb-4w\"><h2 class=\"fr-alert__title\">Vous avez accepté la proposition</h2><p>L’équipe du Campus crée votre programme\u00a0: vous recevrez un courriel dès qu’il est prêt.</p></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -512,7 +512,7 @@ func ProgrammeRequestFollow(v ProgrammeRequestFollowView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "</strong> : demande reçue.</li>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "</strong>\u00a0: demande reçue.</li>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -535,14 +535,14 @@ func ProgrammeRequestFollow(v ProgrammeRequestFollowView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, "</strong> : ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, "</strong>\u00a0: ")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var20 string
 					templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(e.Note)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 186, Col: 56}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 186, Col: 57}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 					if templ_7745c5c3_Err != nil {
@@ -566,14 +566,14 @@ func ProgrammeRequestFollow(v ProgrammeRequestFollowView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "</strong> : ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "</strong>\u00a0: ")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var22 string
 					templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(programme.StatusLabel(e.To))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 188, Col: 77}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 188, Col: 78}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 					if templ_7745c5c3_Err != nil {
@@ -781,14 +781,14 @@ func RestrictedProgrammes(v RestrictedProgrammesView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "</h2><p class=\"fr-text--sm\">Administration : ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "</h2><p class=\"fr-text--sm\">Administration\u00a0: ")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var29 string
 					templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(p.Administration)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 276, Col: 64}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `programme_request.templ`, Line: 276, Col: 65}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var29))
 					if templ_7745c5c3_Err != nil {
@@ -840,7 +840,7 @@ func RestrictedProgrammes(v RestrictedProgrammesView) templ.Component {
 					}
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "<section class=\"fr-mt-6w\" aria-labelledby=\"acces\"><h2 id=\"acces\">Qui voit un programme réservé ?</h2><p>Un programme réservé est ouvert aux agents de l’administration qui l’a demandé, reconnus par ce qui est vérifié sur leur compte, et non par l’administration indiquée dans leur profil :</p><ul><li>la connexion avec <strong>ProConnect</strong> : ProConnect transmet à chaque connexion l’établissement (SIRET) de votre administration ;</li><li>ou une <strong>adresse électronique professionnelle confirmée</strong> de l’administration (par exemple une adresse en ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "<section class=\"fr-mt-6w\" aria-labelledby=\"acces\"><h2 id=\"acces\">Qui voit un programme réservé\u202f?</h2><p>Un programme réservé est ouvert aux agents de l’administration qui l’a demandé, reconnus par ce qui est vérifié sur leur compte, et non par l’administration indiquée dans leur profil\u00a0:</p><ul><li>la connexion avec <strong>ProConnect</strong>\u00a0: ProConnect transmet à chaque connexion l’établissement (SIRET) de votre administration\u202f;</li><li>ou une <strong>adresse électronique professionnelle confirmée</strong> de l’administration (par exemple une adresse en ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -853,7 +853,7 @@ func RestrictedProgrammes(v RestrictedProgrammesView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "), dont vous avez suivi le lien de confirmation.</li></ul><p>Sur votre compte :</p><ul>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "), dont vous avez suivi le lien de confirmation.</li></ul><p>Sur votre compte\u00a0:</p><ul>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -871,12 +871,12 @@ func RestrictedProgrammes(v RestrictedProgrammesView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, " ;</li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, "\u202f;</li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else if v.ProConnect {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 75, "<li>vous ne vous êtes pas encore connecté·e avec ProConnect : choisissez « S’identifier avec ProConnect » sur la page de <a href=\"/connexion\">connexion</a> ;</li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 75, "<li>vous ne vous êtes pas encore connecté·e avec ProConnect\u00a0: choisissez «\u00a0S’identifier avec ProConnect\u00a0» sur la page de <a href=\"/connexion\">connexion</a>\u202f;</li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -913,12 +913,12 @@ func RestrictedProgrammes(v RestrictedProgrammesView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, " n’est pas encore confirmée : suivez le lien reçu par courriel (voir <a href=\"/compte\">votre compte</a>).</li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, " n’est pas encore confirmée\u00a0: suivez le lien reçu par courriel (voir <a href=\"/compte\">votre compte</a>).</li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "</ul><p>Un programme de votre administration n’apparaît pas ? Demandez à votre interlocuteur au Campus d’ajouter votre établissement ou le domaine de votre adresse à sa liste d’accès.</p></section></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "</ul><p>Un programme de votre administration n’apparaît pas\u202f? Demandez à votre interlocuteur au Campus d’ajouter votre établissement ou le domaine de votre adresse à sa liste d’accès.</p></section></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

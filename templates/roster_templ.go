@@ -71,7 +71,7 @@ func absenceNote(e enrolment.Enrolment) string {
 	if e.AbsenceDeclaredAt == nil || e.Status == enrolment.Cancelled {
 		return ""
 	}
-	return "Absence signalée le " + catalogue.ShortDate(*e.AbsenceDeclaredAt) + " : « " + e.AbsenceReason + " »"
+	return "Absence signalée le " + catalogue.ShortDate(*e.AbsenceDeclaredAt) + " : « " + e.AbsenceReason + " »"
 }
 
 func (v RosterView) online() bool { return v.Roster.Session.ID == 0 }
@@ -993,7 +993,7 @@ func SignInSheet(v SheetView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 83, "\">Retour à la liste des inscrits</a></p><p class=\"fr-no-print fr-text--sm\">Imprimez cette page avec la fonction d’impression du navigateur : elle s’imprime sans les menus du portail. ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 83, "\">Retour à la liste des inscrits</a></p><p class=\"fr-no-print fr-text--sm\">Imprimez cette page avec la fonction d’impression du navigateur\u00a0: elle s’imprime sans les menus du portail. ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1140,7 +1140,7 @@ func SignInSheet(v SheetView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 98, "</tbody></table></div><p>Formateur ou formatrice (nom et signature) :</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 98, "</tbody></table></div><p>Formateur ou formatrice (nom et signature)\u00a0:</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -104,7 +104,7 @@ func Search(v SearchView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Malformed {
-				templ_7745c5c3_Err = alert("error", "Adresse de recherche illisible", "L’adresse de cette recherche est mal formée : elle n’a pas pu être lue. Voici le catalogue complet ; utilisez le formulaire pour lancer une nouvelle recherche.").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = alert("error", "Adresse de recherche illisible", "L’adresse de cette recherche est mal formée : elle n’a pas pu être lue. Voici le catalogue complet ; utilisez le formulaire pour lancer une nouvelle recherche.").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -128,7 +128,7 @@ func Search(v SearchView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<form method=\"get\" action=\"/catalogue\" id=\"recherche\"><div class=\"fr-grid-row fr-mb-4w\" role=\"search\"><div class=\"fr-col-12 fr-col-lg-8\"><div class=\"fr-search-bar fr-search-bar--lg\" id=\"recherche-barre\"><label class=\"fr-label\" for=\"recherche-q\">Rechercher une formation (mots, « phrase exacte », -mot à exclure)</label> <input class=\"fr-input\" type=\"search\" id=\"recherche-q\" name=\"q\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<form method=\"get\" action=\"/catalogue\" id=\"recherche\"><div class=\"fr-grid-row fr-mb-4w\" role=\"search\"><div class=\"fr-col-12 fr-col-lg-8\"><div class=\"fr-search-bar fr-search-bar--lg\" id=\"recherche-barre\"><label class=\"fr-label\" for=\"recherche-q\">Rechercher une formation (mots, «\u00a0phrase exacte\u00a0», -mot à exclure)</label> <input class=\"fr-input\" type=\"search\" id=\"recherche-q\" name=\"q\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -141,7 +141,7 @@ func Search(v SearchView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\" maxlength=\"200\" placeholder=\"Ex. : sécurité des données, accessibilité, management agile\" autocomplete=\"off\"> <button class=\"fr-btn\" type=\"submit\" title=\"Rechercher\">Rechercher</button></div><p class=\"fr-hint-text fr-mt-1w\">Les accents et les pluriels sont facultatifs ; « phrase exacte » entre guillemets, -mot pour exclure.</p></div></div><div class=\"fr-grid-row fr-grid-row--gutters\"><div class=\"fr-col-12 fr-col-md-4\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\" maxlength=\"200\" placeholder=\"Ex.\u00a0: sécurité des données, accessibilité, management agile\" autocomplete=\"off\"> <button class=\"fr-btn\" type=\"submit\" title=\"Rechercher\">Rechercher</button></div><p class=\"fr-hint-text fr-mt-1w\">Les accents et les pluriels sont facultatifs\u202f; «\u00a0phrase exacte\u00a0» entre guillemets, -mot pour exclure.</p></div></div><div class=\"fr-grid-row fr-grid-row--gutters\"><div class=\"fr-col-12 fr-col-md-4\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -433,20 +433,20 @@ func searchResults(v SearchView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if v.Result.Query.Text != "" && !v.Result.TextIgnored {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "pour « ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "pour «\u00a0")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var20 string
 			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(v.Result.Query.Text)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 133, Col: 33}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 133, Col: 34}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, " »")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "\u00a0»")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -456,45 +456,45 @@ func searchResults(v SearchView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if v.Result.Corrected != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<div class=\"fr-alert fr-alert--info fr-alert--sm fr-mb-3w\"><p>Recherche élargie à l’orthographe la plus proche : « ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<div class=\"fr-alert fr-alert--info fr-alert--sm fr-mb-3w\"><p>Recherche élargie à l’orthographe la plus proche\u00a0: «\u00a0")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var21 string
 			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(v.Result.Corrected)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 138, Col: 85}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 138, Col: 87}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, " ».</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "\u00a0».</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
 		if v.Result.TextIgnored {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<div class=\"fr-alert fr-alert--info fr-alert--sm fr-mb-3w\"><p>Les mots « ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<div class=\"fr-alert fr-alert--info fr-alert--sm fr-mb-3w\"><p>Les mots «\u00a0")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var22 string
 			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(v.Result.Query.Text)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 143, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 143, Col: 41}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, " » sont trop courants pour être recherchés : voici toutes les formations, filtres appliqués.</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "\u00a0» sont trop courants pour être recherchés\u00a0: voici toutes les formations, filtres appliqués.</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
 		if len(v.Active) > 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<p class=\"fr-mb-1w\">Filtres actifs (cliquer pour retirer) :</p><ul class=\"fr-tags-group fr-mb-2w\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<p class=\"fr-mb-1w\">Filtres actifs (cliquer pour retirer)\u00a0:</p><ul class=\"fr-tags-group fr-mb-2w\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -787,14 +787,14 @@ func searchHit(h catalogue.SearchHit) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if h.Administration != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "· Pour : ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "· Pour\u00a0: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var35 string
 			templ_7745c5c3_Var35, templ_7745c5c3_Err = templ.JoinStringErrs(h.Administration)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 222, Col: 35}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 222, Col: 36}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var35))
 			if templ_7745c5c3_Err != nil {
@@ -876,14 +876,14 @@ func searchHit(h catalogue.SearchHit) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if h.NextSession != nil {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "<p class=\"fr-card__detail\">Prochaine session : ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "<p class=\"fr-card__detail\">Prochaine session\u00a0: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var40 string
 			templ_7745c5c3_Var40, templ_7745c5c3_Err = templ.JoinStringErrs(catalogue.ShortDate(*h.NextSession))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 241, Col: 64}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 241, Col: 65}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var40))
 			if templ_7745c5c3_Err != nil {
@@ -1150,46 +1150,46 @@ func OpenData(v OpenDataView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 101, "<div class=\"fr-container fr-mb-6w\"><div class=\"fr-grid-row\"><div class=\"fr-col-12 fr-col-lg-9\"><h1>Données ouvertes du catalogue</h1><p class=\"fr-text--lead\">Le catalogue publié du Campus (modules, parcours et programmes sur mesure) est téléchargeable librement, sous licence ouverte Etalab 2.0, aux formats JSON, CSV et LHÉO.</p><h2>Fichiers</h2><ul><li>JSON : <a href=\"/api/catalogue.json\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 101, "<div class=\"fr-container fr-mb-6w\"><div class=\"fr-grid-row\"><div class=\"fr-col-12 fr-col-lg-9\"><h1>Données ouvertes du catalogue</h1><p class=\"fr-text--lead\">Le catalogue publié du Campus (modules, parcours et programmes sur mesure) est téléchargeable librement, sous licence ouverte Etalab 2.0, aux formats JSON, CSV et LHÉO.</p><h2>Fichiers</h2><ul><li>JSON\u00a0: <a href=\"/api/catalogue.json\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var52 string
 			templ_7745c5c3_Var52, templ_7745c5c3_Err = templ.JoinStringErrs(v.BaseURL)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 328, Col: 55}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 328, Col: 56}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var52))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 102, "/api/catalogue.json</a> (UTF-8)</li><li>CSV : <a href=\"/api/catalogue.csv\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 102, "/api/catalogue.json</a> (UTF-8)</li><li>CSV\u00a0: <a href=\"/api/catalogue.csv\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var53 string
 			templ_7745c5c3_Var53, templ_7745c5c3_Err = templ.JoinStringErrs(v.BaseURL)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 331, Col: 53}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 331, Col: 54}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var53))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 103, "/api/catalogue.csv</a> (UTF-8 avec BOM, séparateur point-virgule, fins de ligne CRLF : s’ouvre directement dans un tableur)</li><li>LHÉO 2.3 : <a href=\"/api/lheo.xml\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 103, "/api/catalogue.csv</a> (UTF-8 avec BOM, séparateur point-virgule, fins de ligne CRLF\u00a0: s’ouvre directement dans un tableur)</li><li>LHÉO 2.3\u00a0: <a href=\"/api/lheo.xml\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var54 string
 			templ_7745c5c3_Var54, templ_7745c5c3_Err = templ.JoinStringErrs(v.BaseURL)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 335, Col: 54}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 335, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var54))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 104, "/api/lheo.xml</a> (XML au format national d’échange de l’offre de formation, lu par les Carif-Oref et les agrégateurs d’offres ; tout le catalogue publié, sans paramètre de recherche)</li></ul><p>Les colonnes des fichiers CSV sont décrites au format Table Schema (conventions de schema.data.gouv.fr) : <a href=\"/api/catalogue.schema.json\">schéma du catalogue</a> et <a href=\"/bilan/donnees.schema.json\">schéma du bilan</a>. Le CSV et le JSON emploient les mêmes codes ; les listes sont séparées par « | », les booléens valent <code>true</code> ou <code>false</code>, les dates suivent la norme ISO 8601. Licence : <a href=\"https://www.etalab.gouv.fr/licence-ouverte-open-licence/\">Licence Ouverte / Open Licence 2.0</a>.</p><p>Les métadonnées des jeux de données (DCAT-AP, JSON-LD), que les portails de données ouvertes peuvent moissonner, sont dans cette page et à l’adresse <a href=\"/donnees-ouvertes/dcat.jsonld\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 104, "/api/lheo.xml</a> (XML au format national d’échange de l’offre de formation, lu par les Carif-Oref et les agrégateurs d’offres\u202f; tout le catalogue publié, sans paramètre de recherche)</li></ul><p>Les colonnes des fichiers CSV sont décrites au format Table Schema (conventions de schema.data.gouv.fr)\u00a0: <a href=\"/api/catalogue.schema.json\">schéma du catalogue</a> et <a href=\"/bilan/donnees.schema.json\">schéma du bilan</a>. Le CSV et le JSON emploient les mêmes codes\u202f; les listes sont séparées par «\u00a0|\u00a0», les booléens valent <code>true</code> ou <code>false</code>, les dates suivent la norme ISO 8601. Licence\u00a0: <a href=\"https://www.etalab.gouv.fr/licence-ouverte-open-licence/\">Licence Ouverte / Open Licence 2.0</a>.</p><p>Les métadonnées des jeux de données (DCAT-AP, JSON-LD), que les portails de données ouvertes peuvent moissonner, sont dans cette page et à l’adresse <a href=\"/donnees-ouvertes/dcat.jsonld\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1202,7 +1202,7 @@ func OpenData(v OpenDataView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 105, "/donnees-ouvertes/dcat.jsonld</a>.</p><p>Les deux adresses acceptent les paramètres de la recherche du catalogue : le lien « Télécharger ces résultats » de la page <a href=\"/catalogue\">Catalogue</a> donne le fichier de la recherche en cours. Sans paramètre, le fichier contient tout le catalogue publié (au plus 10 000 formations). Les fichiers sont mis à jour en continu.</p><h2>Paramètres des adresses de recherche</h2><p>Ces noms sont stables : les sites qui renvoient vers le catalogue filtré peuvent s’y fier. Un paramètre de facette peut être répété (les valeurs s’ajoutent : présentiel ou hybride) ; les facettes se combinent entre elles. Une valeur inconnue est ignorée.</p><div class=\"fr-table fr-table--no-scroll\"><table><caption>Paramètres de /catalogue, /api/catalogue.json et /api/catalogue.csv</caption> <thead><tr><th scope=\"col\">Paramètre</th><th scope=\"col\">Rôle</th><th scope=\"col\">Valeurs</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 105, "/donnees-ouvertes/dcat.jsonld</a>.</p><p>Les deux adresses acceptent les paramètres de la recherche du catalogue\u00a0: le lien «\u00a0Télécharger ces résultats\u00a0» de la page <a href=\"/catalogue\">Catalogue</a> donne le fichier de la recherche en cours. Sans paramètre, le fichier contient tout le catalogue publié (au plus 10 000 formations). Les fichiers sont mis à jour en continu.</p><h2>Paramètres des adresses de recherche</h2><p>Ces noms sont stables\u00a0: les sites qui renvoient vers le catalogue filtré peuvent s’y fier. Un paramètre de facette peut être répété (les valeurs s’ajoutent\u00a0: présentiel ou hybride)\u202f; les facettes se combinent entre elles. Une valeur inconnue est ignorée.</p><div class=\"fr-table fr-table--no-scroll\"><table><caption>Paramètres de /catalogue, /api/catalogue.json et /api/catalogue.csv</caption> <thead><tr><th scope=\"col\">Paramètre</th><th scope=\"col\">Rôle</th><th scope=\"col\">Valeurs</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1251,7 +1251,7 @@ func OpenData(v OpenDataView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "</tbody></table></div><p>Exemples :</p><ul><li><a href=\"/catalogue?q=accessibilit%C3%A9&format=presentiel\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "</tbody></table></div><p>Exemples\u00a0:</p><ul><li><a href=\"/catalogue?q=accessibilit%C3%A9&format=presentiel\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1264,14 +1264,14 @@ func OpenData(v OpenDataView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 111, "</a></li><li><a href=\"/catalogue?domaine=cybersecurite&places=1&tri=date\">/catalogue?domaine=cybersecurite&amp;places=1&amp;tri=date</a></li><li><a href=\"/api/catalogue.csv?domaine=data&niveau=decouverte\">/api/catalogue.csv?domaine=data&amp;niveau=decouverte</a></li></ul><h2>Contenu du fichier JSON</h2><p>Un objet avec <code>source</code>, <code>licence</code>, <code>genere_le</code> (date ISO 8601), <code>recherche</code> (les paramètres appliqués), <code>total</code> et <code>formations</code>, la liste des formations dans l’ordre de la recherche. Chaque formation a un <code>type</code> (<code>module</code>, <code>parcours</code> ou <code>programme</code>), <code>slug</code>, <code>url</code>, <code>titre</code>, <code>resume</code>, <code>domaine</code>, <code>duree_minutes</code>, <code>formats</code>, <code>niveaux</code> et <code>publics</code>. Un module a aussi <code>partenaire</code>, <code>mots_cles</code>, <code>objectifs</code>, <code>programme</code>, <code>prerequis</code>, <code>lien_externe</code>, <code>sessions</code> (sessions à venir : <code>debut</code>, <code>fin</code>, <code>lieu</code>, <code>ville</code>, <code>classe_virtuelle</code>, <code>capacite</code>, <code>places_restantes</code>) et <code>parcours</code> ; un parcours ou un programme a <code>description</code>, <code>modules</code> (dans l’ordre) et, pour un programme, <code>administration</code>.</p><h2>Colonnes du fichier CSV</h2><p>Une ligne par formation, avec les codes du fichier JSON : type, slug, titre, résumé, domaine (code et libellé), formats, niveaux, durée en minutes, durée, partenaire (code et libellé), publics (codes et libellés), nombre de modules, prochaine session (AAAA-MM-JJ), places disponibles (<code>true</code> ou <code>false</code> pour un module à sessions datées, vide pour un module en ligne ou un parcours), adresse de la page. Les listes sont séparées par « | ». Le <a href=\"/api/catalogue.schema.json\">schéma</a> décrit chaque colonne. Une cellule qui commencerait par =, +, - ou ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 111, "</a></li><li><a href=\"/catalogue?domaine=cybersecurite&places=1&tri=date\">/catalogue?domaine=cybersecurite&amp;places=1&amp;tri=date</a></li><li><a href=\"/api/catalogue.csv?domaine=data&niveau=decouverte\">/api/catalogue.csv?domaine=data&amp;niveau=decouverte</a></li></ul><h2>Contenu du fichier JSON</h2><p>Un objet avec <code>source</code>, <code>licence</code>, <code>genere_le</code> (date ISO 8601), <code>recherche</code> (les paramètres appliqués), <code>total</code> et <code>formations</code>, la liste des formations dans l’ordre de la recherche. Chaque formation a un <code>type</code> (<code>module</code>, <code>parcours</code> ou <code>programme</code>), <code>slug</code>, <code>url</code>, <code>titre</code>, <code>resume</code>, <code>domaine</code>, <code>duree_minutes</code>, <code>formats</code>, <code>niveaux</code> et <code>publics</code>. Un module a aussi <code>partenaire</code>, <code>mots_cles</code>, <code>objectifs</code>, <code>programme</code>, <code>prerequis</code>, <code>lien_externe</code>, <code>sessions</code> (sessions à venir\u00a0: <code>debut</code>, <code>fin</code>, <code>lieu</code>, <code>ville</code>, <code>classe_virtuelle</code>, <code>capacite</code>, <code>places_restantes</code>) et <code>parcours</code>\u202f; un parcours ou un programme a <code>description</code>, <code>modules</code> (dans l’ordre) et, pour un programme, <code>administration</code>.</p><h2>Colonnes du fichier CSV</h2><p>Une ligne par formation, avec les codes du fichier JSON\u00a0: type, slug, titre, résumé, domaine (code et libellé), formats, niveaux, durée en minutes, durée, partenaire (code et libellé), publics (codes et libellés), nombre de modules, prochaine session (AAAA-MM-JJ), places disponibles (<code>true</code> ou <code>false</code> pour un module à sessions datées, vide pour un module en ligne ou un parcours), adresse de la page. Les listes sont séparées par «\u00a0|\u00a0». Le <a href=\"/api/catalogue.schema.json\">schéma</a> décrit chaque colonne. Une cellule qui commencerait par =, +, - ou ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var60 string
 			templ_7745c5c3_Var60, templ_7745c5c3_Err = templ.JoinStringErrs("@")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 408, Col: 140}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 408, Col: 142}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var60))
 			if templ_7745c5c3_Err != nil {

@@ -127,25 +127,25 @@ func Survey(v SurveyView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<p>Vos réponses sont anonymes pour les formateurs et dans le bilan : ils ne voient que des moyennes d’au moins cinq réponses. Votre commentaire n’est publié qu’après relecture par l’équipe du Campus.</p><form method=\"post\" novalidate>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<p>Vos réponses sont anonymes pour les formateurs et dans le bilan\u00a0: ils ne voient que des moyennes d’au moins cinq réponses. Votre commentaire n’est publié qu’après relecture par l’équipe du Campus.</p><form method=\"post\" novalidate>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				if v.Kind == enrolment.SurveyHot {
-					templ_7745c5c3_Err = Radios(Field{Name: "satisfaction", Label: "Êtes-vous satisfait·e de la formation ?", Required: true, Value: v.Form.Value("satisfaction"), Error: v.Form.Error("satisfaction")}, notes("pas du tout", "tout à fait")).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = Radios(Field{Name: "satisfaction", Label: "Êtes-vous satisfait·e de la formation ?", Required: true, Value: v.Form.Value("satisfaction"), Error: v.Form.Error("satisfaction")}, notes("pas du tout", "tout à fait")).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = Radios(Field{Name: "utilite", Label: "Vous sera-t-elle utile dans votre travail ?", Required: true, Value: v.Form.Value("utilite"), Error: v.Form.Error("utilite")}, notes("pas du tout", "tout à fait")).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = Radios(Field{Name: "utilite", Label: "Vous sera-t-elle utile dans votre travail ?", Required: true, Value: v.Form.Value("utilite"), Error: v.Form.Error("utilite")}, notes("pas du tout", "tout à fait")).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = Radios(Field{Name: "recommandation", Label: "La recommanderiez-vous à un ou une collègue ?", Required: true, Value: v.Form.Value("recommandation"), Error: v.Form.Error("recommandation")}, []Option{{Value: "oui", Label: "Oui"}, {Value: "non", Label: "Non"}}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = Radios(Field{Name: "recommandation", Label: "La recommanderiez-vous à un ou une collègue ?", Required: true, Value: v.Form.Value("recommandation"), Error: v.Form.Error("recommandation")}, []Option{{Value: "oui", Label: "Oui"}, {Value: "non", Label: "Non"}}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = Radios(Field{Name: "utilite", Label: "Deux mois après, la formation vous sert-elle dans votre travail ?", Required: true, Value: v.Form.Value("utilite"), Error: v.Form.Error("utilite")}, notes("pas du tout", "très souvent")).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = Radios(Field{Name: "utilite", Label: "Deux mois après, la formation vous sert-elle dans votre travail ?", Required: true, Value: v.Form.Value("utilite"), Error: v.Form.Error("utilite")}, notes("pas du tout", "très souvent")).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -209,7 +209,7 @@ func SurveyBox(r enrolment.Results) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, " pour le moment : les résultats s’affichent à partir de cinq réponses, pour que personne ne soit reconnaissable.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, " pour le moment\u00a0: les résultats s’affichent à partir de cinq réponses, pour que personne ne soit reconnaissable.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -227,40 +227,40 @@ func SurveyBox(r enrolment.Results) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</li><li>Satisfaction moyenne : ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</li><li>Satisfaction moyenne\u00a0: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var9 string
 			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(r.Satisfaction())
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 73, Col: 49}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 73, Col: 50}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, " sur 5</li><li>Utilité moyenne : ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, " sur 5</li><li>Utilité moyenne\u00a0: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(r.Usefulness())
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 74, Col: 43}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 74, Col: 44}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, " sur 5</li><li>Recommanderaient la formation : ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, " sur 5</li><li>Recommanderaient la formation\u00a0: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var11 string
 			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(r.RecommendRate())
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 75, Col: 59}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 75, Col: 60}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 			if templ_7745c5c3_Err != nil {
@@ -500,7 +500,7 @@ func AdminSurveys(v AdminSurveysView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\">Exporter les réponses <span class=\"fr-link__detail\">CSV (sans les personnes ; commentaires publiés seulement)</span></a></p><h2>Commentaires à modérer</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\">Exporter les réponses <span class=\"fr-link__detail\">CSV (sans les personnes\u202f; commentaires publiés seulement)</span></a></p><h2>Commentaires à modérer</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -646,20 +646,20 @@ func AdminSurveys(v AdminSurveysView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "</strong> : « ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "</strong>\u00a0: «\u00a0")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var31 string
 				templ_7745c5c3_Var31, templ_7745c5c3_Err = templ.JoinStringErrs(c.Text)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 166, Col: 51}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 166, Col: 53}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var31))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 54, " »</li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 54, "\u00a0»</li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

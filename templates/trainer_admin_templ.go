@@ -51,7 +51,7 @@ func AdminTrainers(v AdminTrainersView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Candidatures de formateurs</h1><p class=\"fr-text--lead\">L’appel à formateurs : candidatures à examiner, précisions demandées, décisions.</p><nav class=\"fr-mb-2w\" aria-label=\"Candidatures par statut\"><ul class=\"fr-tags-group\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Candidatures de formateurs</h1><p class=\"fr-text--lead\">L’appel à formateurs\u00a0: candidatures à examiner, précisions demandées, décisions.</p><nav class=\"fr-mb-2w\" aria-label=\"Candidatures par statut\"><ul class=\"fr-tags-group\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -159,20 +159,20 @@ func AdminTrainers(v AdminTrainersView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.Applications) == 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<p>Aucune candidature « ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<p>Aucune candidature «\u00a0")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var9 string
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(trainer.StatusLabel(v.Status))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `trainer_admin.templ`, Line: 34, Col: 59}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `trainer_admin.templ`, Line: 34, Col: 60}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, " ».</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "\u00a0».</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -296,7 +296,7 @@ func AdminTrainers(v AdminTrainersView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = dataTable("Candidatures « "+trainer.StatusLabel(v.Status)+" »").Render(templ.WithChildren(ctx, templ_7745c5c3_Var10), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = dataTable("Candidatures « "+trainer.StatusLabel(v.Status)+" »").Render(templ.WithChildren(ctx, templ_7745c5c3_Var10), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -507,7 +507,7 @@ func AdminTrainer(v AdminTrainerView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "</strong> : ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "</strong>\u00a0: ")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -562,14 +562,14 @@ func AdminTrainer(v AdminTrainerView) templ.Component {
 						}
 					}
 					if e.Message != "" {
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<br>Message : ")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<br>Message\u00a0: ")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var28 string
 						templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(e.Message)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `trainer_admin.templ`, Line: 125, Col: 28}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `trainer_admin.templ`, Line: 125, Col: 29}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var28))
 						if templ_7745c5c3_Err != nil {
@@ -581,14 +581,14 @@ func AdminTrainer(v AdminTrainerView) templ.Component {
 						}
 					}
 					if e.Note != "" {
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<br>Note interne : ")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<br>Note interne\u00a0: ")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var29 string
 						templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(e.Note)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `trainer_admin.templ`, Line: 129, Col: 30}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `trainer_admin.templ`, Line: 129, Col: 31}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var29))
 						if templ_7745c5c3_Err != nil {
@@ -639,7 +639,7 @@ func AdminTrainer(v AdminTrainerView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = Textarea(v.Form.F("message", "Message au candidat").Max(trainer.MaxText).Hinted("Envoyé par courriel. Obligatoire pour demander des précisions : c’est votre question."), 4).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Textarea(v.Form.F("message", "Message au candidat").Max(trainer.MaxText).Hinted("Envoyé par courriel. Obligatoire pour demander des précisions : c’est votre question."), 4).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -693,7 +693,7 @@ func trainerAdminSessions(v AdminTrainerView) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "<p>Une session se confie depuis son formulaire, dans <a href=\"/admin/sessions\">Sessions</a> (champ « Formateur ou formatrice ») : elle apparaît alors dans l’espace formateur, avec la liste des participants et l’émargement.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "<p>Une session se confie depuis son formulaire, dans <a href=\"/admin/sessions\">Sessions</a> (champ «\u00a0Formateur ou formatrice\u00a0»)\u00a0: elle apparaît alors dans l’espace formateur, avec la liste des participants et l’émargement.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

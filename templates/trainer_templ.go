@@ -27,7 +27,7 @@ type TrainerCallView struct {
 // trainerCallLead introduces the community with its figures, when there are trainers to count.
 func trainerCallLead(internal, external int) string {
 	if internal+external == 0 {
-		return "Le Campus du numérique public s’appuie sur des formatrices et formateurs occasionnels : des agents publics, rémunérés " +
+		return "Le Campus du numérique public s’appuie sur des formatrices et formateurs occasionnels : des agents publics, rémunérés " +
 			"pour les sessions qu’ils animent, et des intervenants externes qui donnent de leur temps au titre de l’intérêt général."
 	}
 	return "Le Campus du numérique public s’appuie sur " + plural(internal+external, "formatrice ou formateur occasionnel", "formatrices et formateurs occasionnels") +
@@ -83,7 +83,7 @@ func TrainerCall(v TrainerCallView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</p><h2>Qui peut candidater ?</h2><ul><li><strong>Les agents publics</strong> (État, collectivités, hôpitaux) qui maîtrisent un sujet numérique et veulent le transmettre : vous animez des sessions en plus de votre poste, avec l’accord de votre hiérarchie, et êtes rémunéré(e) comme formateur occasionnel.</li><li><strong>Les intervenants externes</strong> (associations, entreprises, chercheurs, indépendants) qui souhaitent contribuer bénévolement à la montée en compétences des agents publics.</li></ul><h2>Comment ça se passe ?</h2><ol><li>Vous décrivez vos domaines d’expertise, les modules que vous pourriez animer ou proposer et vos disponibilités.</li><li>L’équipe du Campus étudie votre candidature ; elle peut vous demander des précisions par courriel.</li><li>Si elle est acceptée, vous accédez à votre espace formateur : vos sessions, la liste des participants et l’émargement.</li></ol><p><a class=\"fr-link\" href=\"/communaute-formateurs\">Découvrir la communauté des formateurs</a></p></div></div><div class=\"fr-grid-row fr-grid-row--gutters fr-mt-4w\"><div class=\"fr-col-12 fr-col-lg-8\"><h2 id=\"candidater\">Déposer ma candidature</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</p><h2>Qui peut candidater\u202f?</h2><ul><li><strong>Les agents publics</strong> (État, collectivités, hôpitaux) qui maîtrisent un sujet numérique et veulent le transmettre\u00a0: vous animez des sessions en plus de votre poste, avec l’accord de votre hiérarchie, et êtes rémunéré(e) comme formateur occasionnel.</li><li><strong>Les intervenants externes</strong> (associations, entreprises, chercheurs, indépendants) qui souhaitent contribuer bénévolement à la montée en compétences des agents publics.</li></ul><h2>Comment ça se passe\u202f?</h2><ol><li>Vous décrivez vos domaines d’expertise, les modules que vous pourriez animer ou proposer et vos disponibilités.</li><li>L’équipe du Campus étudie votre candidature\u202f; elle peut vous demander des précisions par courriel.</li><li>Si elle est acceptée, vous accédez à votre espace formateur\u00a0: vos sessions, la liste des participants et l’émargement.</li></ol><p><a class=\"fr-link\" href=\"/communaute-formateurs\">Découvrir la communauté des formateurs</a></p></div></div><div class=\"fr-grid-row fr-grid-row--gutters fr-mt-4w\"><div class=\"fr-col-12 fr-col-lg-8\"><h2 id=\"candidater\">Déposer ma candidature</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -111,7 +111,7 @@ func TrainerCall(v TrainerCallView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("email", "Adresse électronique").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr. Nos réponses y seront envoyées.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("email", "Adresse électronique").With("email", "email", true).Hinted("Format attendu : nom@domaine.fr. Nos réponses y seront envoyées.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -127,7 +127,7 @@ func TrainerCall(v TrainerCallView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Form.F("organisation", "Administration ou organisation").With("text", "organization", true).Max(trainer.MaxOrganisation).Hinted("Par exemple : Direction interministérielle du numérique, ou le nom de votre association.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form.F("organisation", "Administration ou organisation").With("text", "organization", true).Max(trainer.MaxOrganisation).Hinted("Par exemple : Direction interministérielle du numérique, ou le nom de votre association.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -167,7 +167,7 @@ func TrainerCall(v TrainerCallView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Textarea(v.Form.F("availability", "Disponibilités").With("", "", true).Max(trainer.MaxText).Hinted("Par exemple : deux jours par trimestre, à Paris ou à distance."), 3).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Textarea(v.Form.F("availability", "Disponibilités").With("", "", true).Max(trainer.MaxText).Hinted("Par exemple : deux jours par trimestre, à Paris ou à distance."), 3).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -391,14 +391,14 @@ func TrainerCommunity(v TrainerCommunityView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<div class=\"fr-container fr-mb-8w\"><h1>La communauté des formateurs</h1><p class=\"fr-text--lead\">Agents publics et intervenants externes animent les sessions du Campus. Cette page compte celles et ceux qui ont accepté d’y figurer : ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<div class=\"fr-container fr-mb-8w\"><h1>La communauté des formateurs</h1><p class=\"fr-text--lead\">Agents publics et intervenants externes animent les sessions du Campus. Cette page compte celles et ceux qui ont accepté d’y figurer\u00a0: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var13 string
 			templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(plural(v.Total, "formateur ou formatrice", "formateurs et formatrices"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `trainer.templ`, Line: 170, Col: 106}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `trainer.templ`, Line: 170, Col: 107}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 			if templ_7745c5c3_Err != nil {
@@ -475,7 +475,7 @@ func TrainerSpace(v TrainerSpaceView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = trainerSessions(v.Upcoming, "Vos sessions à venir", "Aucune session à venir ne vous est confiée pour le moment : l’équipe du Campus vous contactera.").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = trainerSessions(v.Upcoming, "Vos sessions à venir", "Aucune session à venir ne vous est confiée pour le moment : l’équipe du Campus vous contactera.").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -57,7 +57,7 @@ func CheckPassword(password, email string) string {
 		return fmt.Sprintf("Le mot de passe ne doit pas dépasser %d caractères.", MaxPassword)
 	}
 	if Common(password) {
-		return "Ce mot de passe fait partie des plus courants ou est trop prévisible : choisissez-en un autre, " +
+		return "Ce mot de passe fait partie des plus courants ou est trop prévisible : choisissez-en un autre, " +
 			"par exemple une phrase de plusieurs mots."
 	}
 	if local, _, _ := strings.Cut(NormalizeEmail(email), "@"); len(local) >= 4 && strings.Contains(strings.ToLower(password), local) {

@@ -48,7 +48,7 @@ func TestParseModulesCSV(t *testing.T) {
 		fileError(t, bytes.Repeat([]byte("x"), admin.MaxImportBytes+1), "2 Mo")
 	})
 	t.Run("ErrQuote", func(t *testing.T) {
-		fileError(t, []byte(header+"\n"+row+"\n"+`a;Le "cloud";data;;r;;;60;en_ligne;decouverte;;;;;`+"\n"), "Ligne 3 : guillemet mal placé")
+		fileError(t, []byte(header+"\n"+row+"\n"+`a;Le "cloud";data;;r;;;60;en_ligne;decouverte;;;;;`+"\n"), "Ligne 3 : guillemet mal placé")
 	})
 	t.Run("ErrEmpty", func(t *testing.T) {
 		fileError(t, []byte(header+"\n"), "que l’en-tête")
@@ -177,7 +177,7 @@ func TestChecks(t *testing.T) {
 		}
 		in.Restricted = true
 		_, errs := in.Check(refs, "draft")
-		if len(errs) != 1 || errs[0].Field != "access" || !strings.HasPrefix(errs[0].Message, "Ligne 2 : ") {
+		if len(errs) != 1 || errs[0].Field != "access" || !strings.HasPrefix(errs[0].Message, "Ligne 2 : ") {
 			t.Errorf("errors = %v", errs)
 		}
 		in.Access = "\n123 456 782\n@Interieur.gouv.fr\n"

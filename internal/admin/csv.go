@@ -88,14 +88,14 @@ func ParseModulesCSV(data []byte) ([]CSVRow, error) {
 	r.FieldsPerRecord = -1 // counted below, to report the line rather than stop
 	header, err := r.Read()
 	if err != nil {
-		return nil, &FileError{"Ligne 1 : l’en-tête n’a pas pu être lu (" + sheet.Reason(err) + ")."}
+		return nil, &FileError{"Ligne 1 : l’en-tête n’a pas pu être lu (" + sheet.Reason(err) + ")."}
 	}
 	if len(header) == 1 && (strings.Contains(header[0], ",") || strings.Contains(header[0], "\t")) {
 		return nil, &FileError{"Les colonnes doivent être séparées par des points-virgules (;), pas par des virgules ni des tabulations."}
 	}
 	if strings.Join(header, ";") != strings.Join(ModuleColumns, ";") {
-		return nil, &FileError{"Ligne 1 : l’en-tête doit être exactement « " + strings.Join(ModuleColumns, ";") +
-			" » (reçu : « " + strings.Join(header, ";") + " »)."}
+		return nil, &FileError{"Ligne 1 : l’en-tête doit être exactement « " + strings.Join(ModuleColumns, ";") +
+			" » (reçu : « " + strings.Join(header, ";") + " »)."}
 	}
 	var rows []CSVRow
 	for {
@@ -108,10 +108,10 @@ func ParseModulesCSV(data []byte) ([]CSVRow, error) {
 			if l := sheet.ErrorLine(err); l != 0 {
 				line = l
 			}
-			return nil, &FileError{fmt.Sprintf("Ligne %d : %s. Le fichier n’a pas été lu ; corrigez-le et envoyez-le à nouveau.", line, sheet.Reason(err))}
+			return nil, &FileError{fmt.Sprintf("Ligne %d : %s. Le fichier n’a pas été lu ; corrigez-le et envoyez-le à nouveau.", line, sheet.Reason(err))}
 		}
 		if len(rows) == MaxImportRows {
-			return nil, &FileError{fmt.Sprintf("Le fichier contient plus de %d lignes : découpez-le en plusieurs imports.", MaxImportRows)}
+			return nil, &FileError{fmt.Sprintf("Le fichier contient plus de %d lignes : découpez-le en plusieurs imports.", MaxImportRows)}
 		}
 		row := CSVRow{Line: line}
 		if len(rec) != len(ModuleColumns) {
@@ -140,14 +140,14 @@ func ParseModulesCSV(data []byte) ([]CSVRow, error) {
 		case st == "":
 			row.Status = ""
 		case !ok:
-			row.Reject = append(row.Reject, "statut : valeur inconnue « "+st+" » (brouillon, publié ou archivé).")
+			row.Reject = append(row.Reject, "statut : valeur inconnue « "+st+" » (brouillon, publié ou archivé).")
 		default:
 			row.Status = code
 		}
 		rows = append(rows, row)
 	}
 	if len(rows) == 0 {
-		return nil, &FileError{"Le fichier ne contient que l’en-tête : aucune ligne à importer."}
+		return nil, &FileError{"Le fichier ne contient que l’en-tête : aucune ligne à importer."}
 	}
 	return rows, nil
 }
@@ -230,7 +230,7 @@ func PlanImport(rows []CSVRow, refs Refs, existing map[string]Module) Plan {
 
 func (pl *PlanLine) plan(row CSVRow, refs Refs, existing map[string]Module, firstLine map[string]int) {
 	if strings.TrimSpace(row.Input.Slug) == "" {
-		pl.Reasons = append(pl.Reasons, "slug : renseignez l’adresse du module (la colonne slug identifie le module).")
+		pl.Reasons = append(pl.Reasons, "slug : renseignez l’adresse du module (la colonne slug identifie le module).")
 		return
 	}
 	old, exists := existing[strings.TrimSpace(row.Input.Slug)]
@@ -247,11 +247,11 @@ func (pl *PlanLine) plan(row CSVRow, refs Refs, existing map[string]Module, firs
 	m, errs := row.Input.Check(refs, status)
 	labels := FieldLabels(EntityModule)
 	for _, fe := range errs {
-		pl.Reasons = append(pl.Reasons, csvColumn(fe.Field)+" : "+fe.Message)
+		pl.Reasons = append(pl.Reasons, csvColumn(fe.Field)+" : "+fe.Message)
 	}
 	pl.Slug, pl.Title, pl.Module = m.Slug, m.Title, m
 	if n, dup := firstLine[m.Slug]; dup && m.Slug != "" {
-		pl.Reasons = append(pl.Reasons, fmt.Sprintf("le module « %s » figure déjà ligne %d du fichier.", m.Slug, n))
+		pl.Reasons = append(pl.Reasons, fmt.Sprintf("le module « %s » figure déjà ligne %d du fichier.", m.Slug, n))
 	} else if m.Slug != "" {
 		firstLine[m.Slug] = row.Line
 	}
@@ -266,7 +266,7 @@ func (pl *PlanLine) plan(row CSVRow, refs Refs, existing map[string]Module, firs
 		}
 		if status != from {
 			if err := CheckTransition(EntityModule, from, status, deps); err != nil {
-				pl.Reasons = append(pl.Reasons, "statut : "+err.Error())
+				pl.Reasons = append(pl.Reasons, "statut : "+err.Error())
 				return
 			}
 		}

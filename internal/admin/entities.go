@@ -185,11 +185,11 @@ func (r Refs) checkDomain(slug, status string) (RefInfo, string) {
 	case slug == "":
 		return d, "Choisissez un domaine."
 	case !ok:
-		return d, "Domaine inconnu : « " + slug + " »."
+		return d, "Domaine inconnu : « " + slug + " »."
 	case d.Status == catalogue.StatusArchived:
-		return d, "Le domaine « " + d.Title + " » est archivé : choisissez un autre domaine."
+		return d, "Le domaine « " + d.Title + " » est archivé : choisissez un autre domaine."
 	case status == catalogue.StatusPublished && !visible(d.Status):
-		return d, "Le domaine « " + d.Title + " » n’est pas publié : un élément publié ne peut pas y être rattaché."
+		return d, "Le domaine « " + d.Title + " » n’est pas publié : un élément publié ne peut pas y être rattaché."
 	}
 	return d, ""
 }
@@ -205,10 +205,10 @@ func (r Refs) checkAudiences(slugs []string) ([]RefInfo, string) {
 		seen[s] = true
 		a, ok := r.audiences[s]
 		if !ok {
-			return nil, "Public inconnu : « " + s + " »."
+			return nil, "Public inconnu : « " + s + " »."
 		}
 		if a.Status != catalogue.StatusPublished {
-			return nil, "Le public « " + a.Title + " » n’est pas publié."
+			return nil, "Le public « " + a.Title + " » n’est pas publié."
 		}
 	}
 	var out []RefInfo
@@ -392,11 +392,11 @@ func (in ModuleInput) Check(refs Refs, status string) (Module, Errors) {
 		m.Partner = p
 		switch info, ok := refs.partners[p]; {
 		case !ok:
-			e.Add("partner", "Partenaire inconnu : « "+p+" ».")
+			e.Add("partner", "Partenaire inconnu : « "+p+" ».")
 		case info.Status == catalogue.StatusArchived:
-			e.Add("partner", "Le partenaire « "+info.Title+" » est archivé : choisissez-en un autre.")
+			e.Add("partner", "Le partenaire « "+info.Title+" » est archivé : choisissez-en un autre.")
 		case status == catalogue.StatusPublished && info.Status != catalogue.StatusPublished:
-			e.Add("partner", "Le partenaire « "+info.Title+" » n’est pas publié : un module publié ne peut pas lui être confié.")
+			e.Add("partner", "Le partenaire « "+info.Title+" » n’est pas publié : un module publié ne peut pas lui être confié.")
 		default:
 			m.PartnerID = info.ID
 		}
@@ -479,11 +479,11 @@ func (in TrackInput) Check(refs Refs, status string) (Track, Errors) {
 	set(&e, "administration", &t.Administration)(line(in.Administration, "Administration (programme sur mesure)", MaxTitle, false))
 	set(&e, "participants", &t.Participants)(number(in.Participants, "Agents formés", 0, 1000000, false))
 	if t.Participants > 0 && t.Administration == "" { // (a field keeps its first message: a refused number is told once)
-		e.Add("participants", "Le nombre d’agents formés ne concerne que les programmes sur mesure : renseignez l’administration ou laissez 0.")
+		e.Add("participants", "Le nombre d’agents formés ne concerne que les programmes sur mesure : renseignez l’administration ou laissez 0.")
 	}
 	t.Featured = in.Featured
 	if t.Featured && in.Administration != "" {
-		e.Add("featured", "Un programme sur mesure n’est pas mis en avant sur l’accueil : décochez la case.")
+		e.Add("featured", "Un programme sur mesure n’est pas mis en avant sur l’accueil : décochez la case.")
 	}
 	set(&e, "summary", &t.Summary)(text(in.Summary, "Résumé", MaxSummary, true))
 	set(&e, "description", &t.Description)(text(in.Description, "Description", MaxDescription, false))
@@ -581,16 +581,16 @@ func (in SessionInput) Check(r SessionRules) (Session, Errors) {
 	if slug := strings.TrimSpace(in.Module); slug == "" {
 		e.Add("module", "Choisissez le module de la session.")
 	} else if m, ok := r.Module(slug); !ok {
-		e.Add("module", "Module inconnu : « "+slug+" ».")
+		e.Add("module", "Module inconnu : « "+slug+" ».")
 	} else {
 		s.ModuleID, s.Module, s.ModuleTitle, s.ModuleFormat = m.ID, m.Slug, m.Title, m.Format
 		switch {
 		case !r.Creating:
 			// The module of a session never changes: only new sessions are checked against it.
 		case m.Format == catalogue.FormatOnline:
-			e.Add("module", "Le module « "+m.Title+" » est en ligne : il n’a pas de sessions datées.")
+			e.Add("module", "Le module « "+m.Title+" » est en ligne : il n’a pas de sessions datées.")
 		case m.Status == catalogue.StatusArchived:
-			e.Add("module", "Le module « "+m.Title+" » est archivé.")
+			e.Add("module", "Le module « "+m.Title+" » est archivé.")
 		}
 	}
 	set(&e, "starts_at", &s.StartsAt)(dateTime(in.StartsAt, "Début"))
@@ -609,7 +609,7 @@ func (in SessionInput) Check(r SessionRules) (Session, Errors) {
 		case !r.Creating && moved && !s.StartsAt.After(r.Now):
 			// A session that took place keeps its dates (attendance and attestations rest on them); one that
 			// is moved goes to the future, as a new one would.
-			e.Add("starts_at", "Une session ne peut être déplacée que dans le futur : choisissez un début après maintenant, ou gardez ses dates.")
+			e.Add("starts_at", "Une session ne peut être déplacée que dans le futur : choisissez un début après maintenant, ou gardez ses dates.")
 		}
 	}
 	set(&e, "place_name", &s.PlaceName)(line(in.PlaceName, "Lieu", MaxPlace, false))
@@ -625,7 +625,7 @@ func (in SessionInput) Check(r SessionRules) (Session, Errors) {
 		e.Add("city", "Renseignez la ville du lieu.")
 	}
 	if s.ModuleFormat == catalogue.FormatInPerson && s.PlaceName == "" && s.VirtualURL != "" {
-		e.Add("place_name", "Ce module est en présentiel : renseignez le lieu de la session.")
+		e.Add("place_name", "Ce module est en présentiel : renseignez le lieu de la session.")
 	}
 	set(&e, "capacity", &s.Capacity)(number(in.Capacity, "Capacité", 1, MaxCapacity, true))
 	s.ApprovalRequired = in.Approval != ""

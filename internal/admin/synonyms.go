@@ -20,26 +20,26 @@ func ParseSynonyms(text string) ([][]string, string) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		n := "Ligne " + strconv.Itoa(i+1) + " : "
+		n := "Ligne " + strconv.Itoa(i+1) + " : "
 		var group []string
 		seen := map[string]bool{}
 		for _, t := range strings.Split(line, "=") {
 			t = strings.Join(strings.Fields(t), " ")
 			switch {
 			case t == "":
-				return nil, n + "une expression est vide (séparez les expressions par « = »)."
+				return nil, n + "une expression est vide (séparez les expressions par « = »)."
 			case len([]rune(t)) > MaxSynonymTerm:
-				return nil, n + "« " + string([]rune(t)[:20]) + "… » dépasse " + strconv.Itoa(MaxSynonymTerm) + " caractères."
+				return nil, n + "« " + string([]rune(t)[:20]) + "… » dépasse " + strconv.Itoa(MaxSynonymTerm) + " caractères."
 			case strings.ContainsAny(t, "\t\x00"):
 				return nil, n + "caractère non valide."
 			case seen[strings.ToLower(t)]:
-				return nil, n + "« " + t + " » est répétée."
+				return nil, n + "« " + t + " » est répétée."
 			}
 			seen[strings.ToLower(t)] = true
 			group = append(group, t)
 		}
 		if len(group) < 2 {
-			return nil, n + "écrivez au moins deux expressions équivalentes, séparées par « = » (par exemple « IA = intelligence artificielle »)."
+			return nil, n + "écrivez au moins deux expressions équivalentes, séparées par « = » (par exemple « IA = intelligence artificielle »)."
 		}
 		groups = append(groups, group)
 	}
@@ -73,7 +73,7 @@ func ParseDomains(text string) ([]string, string) {
 			continue
 		}
 		if !domainPattern.MatchString(d) || len(d) > 253 {
-			return nil, "Ligne " + strconv.Itoa(i+1) + " : « " + d + " » n’est pas un domaine (par exemple « gouv.fr » ou « ac-lyon.fr »)."
+			return nil, "Ligne " + strconv.Itoa(i+1) + " : « " + d + " » n’est pas un domaine (par exemple « gouv.fr » ou « ac-lyon.fr »)."
 		}
 		seen[d] = true
 		out = append(out, d)

@@ -44,7 +44,7 @@ func list(items []string, label string, maxItems, maxLen int, required bool) ([]
 	for _, it := range items {
 		v, msg := line(it, label, maxLen, false)
 		if msg != "" {
-			return out, "« " + label + " » : " + strings.TrimPrefix(msg, "Le champ « "+label+" » ")
+			return out, "« " + label + " » : " + strings.TrimPrefix(msg, "Le champ « "+label+" » ")
 		}
 		if v != "" {
 			out = append(out, v)
@@ -52,9 +52,9 @@ func list(items []string, label string, maxItems, maxLen int, required bool) ([]
 	}
 	switch {
 	case required && len(out) == 0:
-		return out, "Renseignez au moins un élément dans « " + label + " »."
+		return out, "Renseignez au moins un élément dans « " + label + " »."
 	case len(out) > maxItems:
-		return out, "« " + label + " » : " + itoa(maxItems) + " éléments au plus (actuellement " + itoa(len(out)) + ")."
+		return out, "« " + label + " » : " + itoa(maxItems) + " éléments au plus (actuellement " + itoa(len(out)) + ")."
 	}
 	return out, ""
 }
@@ -80,7 +80,7 @@ func webURL(s, label string) (string, string) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme != "https" || u.Host == "" || strings.ContainsAny(s, " <>\"") {
-		return s, "Le champ « " + label + " » doit être une adresse web commençant par https://, par exemple https://www.exemple.gouv.fr."
+		return s, "Le champ « " + label + " » doit être une adresse web commençant par https://, par exemple https://www.exemple.gouv.fr."
 	}
 	return s, ""
 }
@@ -102,7 +102,7 @@ func oneOf(v, label string, allowed []string, labelOf func(string) string) (stri
 		}
 	}
 	if v == "" {
-		return v, "Choisissez une valeur pour « " + label + " »."
+		return v, "Choisissez une valeur pour « " + label + " »."
 	}
 	var names []string
 	for _, a := range allowed {
@@ -112,5 +112,5 @@ func oneOf(v, label string, allowed []string, labelOf func(string) string) (stri
 			names = append(names, a)
 		}
 	}
-	return v, "Valeur inconnue pour « " + label + " » : « " + v + " ». Valeurs possibles : " + strings.Join(names, ", ") + "."
+	return v, "Valeur inconnue pour « " + label + " » : « " + v + " ». Valeurs possibles : " + strings.Join(names, ", ") + "."
 }

@@ -260,8 +260,8 @@ func (q SearchQuery) Only(keep func(facet, value string) bool) SearchQuery {
 
 // Notices of ParseSearchQuery, shown to the user.
 const (
-	NoticeTruncated   = "Votre recherche était trop longue : seuls ses 200 premiers caractères ont été pris en compte."
-	NoticeInvalidText = "Votre recherche contenait des caractères illisibles : ils ont été ignorés."
+	NoticeTruncated   = "Votre recherche était trop longue : seuls ses 200 premiers caractères ont été pris en compte."
+	NoticeInvalidText = "Votre recherche contenait des caractères illisibles : ils ont été ignorés."
 )
 
 // ParseSearchQuery reads a search from URL parameters. It never fails: overlong text is cut, invalid UTF-8 and

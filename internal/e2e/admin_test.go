@@ -65,7 +65,7 @@ func TestAccessibility_AdminPages(t *testing.T) {
 		{"admin-modules", "/admin/modules", "Modules"},
 		{"admin-modules-page-2", "/admin/modules?page=2&etat=published", "Modules"},
 		{"admin-module-nouveau", "/admin/modules/nouveau", "Créer un module"},
-		{"admin-module", fmt.Sprintf("/admin/modules/%d", moduleID), "Modifier le module « Module brouillon à prévisualiser »"},
+		{"admin-module", fmt.Sprintf("/admin/modules/%d", moduleID), "Modifier le module « Module brouillon à prévisualiser »"},
 		{"admin-parcours-liste", "/admin/parcours", "Parcours"},
 		{"admin-programmes", "/admin/programmes", "Programmes sur mesure"},
 		{"admin-parcours", fmt.Sprintf("/admin/parcours/%d", trackID), ""},

@@ -194,7 +194,7 @@ func TestAccessibility_ProgrammesPages(t *testing.T) {
 		{"admin-formateurs", "/admin/formateurs?statut=complement", "Candidatures de formateurs"},
 		{"admin-candidature", "/admin/formateurs/" + strconv.FormatInt(d.application, 10), "Candidature de Claude Candidate"},
 		{"admin-demandes", "/admin/demandes-sur-mesure?statut=proposee", "Demandes de programmes sur mesure"},
-		{"admin-demande", "/admin/demandes-sur-mesure/" + strconv.FormatInt(d.request, 10), "Demande sur mesure : DINUM"},
+		{"admin-demande", "/admin/demandes-sur-mesure/" + strconv.FormatInt(d.request, 10), "Demande sur mesure : DINUM"},
 		{"admin-bilan", "/admin/bilan?administration=dinum", "Bilan du Campus"},
 	} {
 		scanPages(t, b, p.name, p.path, p.h1)

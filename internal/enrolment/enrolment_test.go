@@ -117,7 +117,7 @@ func TestCheckModuleOpen(t *testing.T) {
 		}
 	}
 	err := enrolment.CheckModuleOpen(enrolment.ModuleRef{Status: "published", DomainStatus: "coming", DomainTitle: "Intelligence artificielle"})
-	if !strings.Contains(err.Error(), "« Intelligence artificielle »") {
+	if !strings.Contains(err.Error(), "« Intelligence artificielle »") {
 		t.Errorf("coming-domain message does not name the domain: %v", err)
 	}
 }
@@ -269,7 +269,7 @@ func TestMailer(t *testing.T) {
 	track := m.Message(enrolment.Notice{Kind: enrolment.KindTrack, Enrolment: e, Track: enrolment.TrackOutcome{
 		Track: catalogue.Ref{Title: "Accessibilité"}, Online: []enrolment.ModuleRef{{Title: "En ligne"}},
 		ToSchedule: []enrolment.ModuleRef{{Title: "En salle", Slug: "en-salle"}}}})
-	if !strings.Contains(track.Body, "- En ligne") || !strings.Contains(track.Body, "- En salle : https://campus.example.gouv.fr/modules/en-salle") {
+	if !strings.Contains(track.Body, "- En ligne") || !strings.Contains(track.Body, "- En salle : https://campus.example.gouv.fr/modules/en-salle") {
 		t.Errorf("track mail: %s", track.Body)
 	}
 }

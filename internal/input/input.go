@@ -32,7 +32,7 @@ import (
 
 // invalid is the value shown again for s when it is not valid UTF-8, and the message saying so.
 func invalid(s, label string) (string, string) {
-	return strings.ToValidUTF8(s, "\uFFFD"), "Le champ « " + label + " » contient des caractères non valides."
+	return strings.ToValidUTF8(s, "\uFFFD"), "Le champ « " + label + " » contient des caractères non valides."
 }
 
 // separator reports whether r is a Unicode line or paragraph separator, which break a line as "\n" does.
@@ -46,9 +46,9 @@ func Line(s, label string, max int, required bool) (string, string) {
 	s = strings.TrimSpace(s)
 	switch {
 	case strings.ContainsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' || separator(r) }):
-		return s, "Le champ « " + label + " » doit tenir sur une ligne (pas de retour à la ligne ni de tabulation)."
+		return s, "Le champ « " + label + " » doit tenir sur une ligne (pas de retour à la ligne ni de tabulation)."
 	case strings.ContainsFunc(s, unicode.IsControl):
-		return s, "Le champ « " + label + " » contient des caractères non autorisés."
+		return s, "Le champ « " + label + " » contient des caractères non autorisés."
 	}
 	return s, Length(s, label, max, required)
 }
@@ -64,7 +64,7 @@ func Multiline(s, label string, max int, required bool) (string, string) {
 	}
 	s = strings.TrimSpace(strings.Join(lines, "\n"))
 	if strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && unicode.IsControl(r) || separator(r) }) {
-		return s, "Le champ « " + label + " » contient des caractères non autorisés."
+		return s, "Le champ « " + label + " » contient des caractères non autorisés."
 	}
 	return s, Length(s, label, max, required)
 }
@@ -75,13 +75,13 @@ func Length(s, label string, max int, required bool) string {
 		return Required(label)
 	}
 	if n := utf8.RuneCountInString(s); n > max {
-		return "Le champ « " + label + " » ne doit pas dépasser " + catalogue.Count(max) + " caractères (actuellement " + catalogue.Count(n) + ")."
+		return "Le champ « " + label + " » ne doit pas dépasser " + catalogue.Count(max) + " caractères (actuellement " + catalogue.Count(n) + ")."
 	}
 	return ""
 }
 
 // Required is the message of a required field left empty.
-func Required(label string) string { return "Renseignez le champ « " + label + " »." }
+func Required(label string) string { return "Renseignez le champ « " + label + " »." }
 
 // Int reads a whole number between lo and hi. It returns the number read even when out of bounds (0 when none
 // could be); empty is 0, refused when required.
@@ -101,11 +101,11 @@ func Int(s, label string, lo, hi int, required bool) (int, string) {
 	n, err := strconv.Atoi(digits)
 	switch {
 	case err != nil:
-		return 0, "Le champ « " + label + " » doit être un nombre entier, par exemple " + strconv.Itoa(max(lo, 1)) + "."
+		return 0, "Le champ « " + label + " » doit être un nombre entier, par exemple " + strconv.Itoa(max(lo, 1)) + "."
 	case n < lo:
-		return n, "Le champ « " + label + " » doit être au moins " + strconv.Itoa(lo) + " : un nombre entier entre " + strconv.Itoa(lo) + " et " + strconv.Itoa(hi) + "."
+		return n, "Le champ « " + label + " » doit être au moins " + strconv.Itoa(lo) + " : un nombre entier entre " + strconv.Itoa(lo) + " et " + strconv.Itoa(hi) + "."
 	case n > hi:
-		return n, "Le champ « " + label + " » ne doit pas dépasser " + strconv.Itoa(hi) + " : un nombre entier entre " + strconv.Itoa(lo) + " et " + strconv.Itoa(hi) + "."
+		return n, "Le champ « " + label + " » ne doit pas dépasser " + strconv.Itoa(hi) + " : un nombre entier entre " + strconv.Itoa(lo) + " et " + strconv.Itoa(hi) + "."
 	}
 	return n, ""
 }
@@ -125,7 +125,7 @@ func Date(s, label string, required bool) (time.Time, string) {
 			return t, ""
 		}
 	}
-	return time.Time{}, "Le champ « " + label + " » doit être une date valide, au format JJ/MM/AAAA."
+	return time.Time{}, "Le champ « " + label + " » doit être une date valide, au format JJ/MM/AAAA."
 }
 
 // DateTimeLayout is the format of a date and time in forms (an HTML datetime-local value) and CSV files.
@@ -143,7 +143,7 @@ func DateTime(s, label string) (time.Time, string) {
 			return t, ""
 		}
 	}
-	return time.Time{}, "Le champ « " + label + " » doit être une date et une heure, au format AAAA-MM-JJTHH:MM, par exemple 2026-03-17T09:30."
+	return time.Time{}, "Le champ « " + label + " » doit être une date et une heure, au format AAAA-MM-JJTHH:MM, par exemple 2026-03-17T09:30."
 }
 
 // MaxSlug is the longest slug accepted.
@@ -170,7 +170,7 @@ func Slug(s, from string) (string, string) {
 		return s, "L’adresse de la page ne doit pas dépasser " + strconv.Itoa(MaxSlug) + " caractères."
 	case !slugPattern.MatchString(s):
 		return s, "L’adresse de la page ne peut contenir que des lettres minuscules sans accent, des chiffres et des tirets " +
-			"simples entre eux, par exemple « securite-des-donnees »."
+			"simples entre eux, par exemple « securite-des-donnees »."
 	}
 	return s, ""
 }

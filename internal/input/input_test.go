@@ -42,7 +42,7 @@ func TestLine(t *testing.T) {
 		v, msg := input.Line(in, "Prénom", 100, false)
 		check(t, "Line("+in+")", v, msg, w)
 	}
-	if _, msg := input.Line("  ", "Prénom", 100, true); msg != "Renseignez le champ « Prénom »." {
+	if _, msg := input.Line("  ", "Prénom", 100, true); msg != "Renseignez le champ « Prénom »." {
 		t.Errorf("required: %q", msg)
 	}
 }
@@ -61,7 +61,7 @@ func TestMultiline(t *testing.T) {
 		v, msg := input.Multiline(in, "Texte", 100, false)
 		check(t, "Multiline("+in+")", v, msg, w)
 	}
-	if _, msg := input.Multiline("\n \n", "Texte", 10, true); msg != "Renseignez le champ « Texte »." {
+	if _, msg := input.Multiline("\n \n", "Texte", 10, true); msg != "Renseignez le champ « Texte »." {
 		t.Errorf("required: %q", msg)
 	}
 }
@@ -78,11 +78,11 @@ func TestInt(t *testing.T) {
 		{"1\u202f200", false, 1200, ""},
 		{"1\u00a0200", false, 1200, ""},
 		{"", false, 0, ""},
-		{"  ", true, 0, "Renseignez le champ « Capacité »."},
+		{"  ", true, 0, "Renseignez le champ « Capacité »."},
 		{"douze", false, 0, "doit être un nombre entier, par exemple 1."},
 		{"1.5", false, 0, "nombre entier"},
-		{"0", false, 0, "doit être au moins 1 : un nombre entier entre 1 et 20000."},
-		{"20001", false, 20001, "ne doit pas dépasser 20000 : un nombre entier entre 1 et 20000."},
+		{"0", false, 0, "doit être au moins 1 : un nombre entier entre 1 et 20000."},
+		{"20001", false, 20001, "ne doit pas dépasser 20000 : un nombre entier entre 1 et 20000."},
 		{"99999999999999999999", false, 0, "nombre entier"},
 		{"\xff", false, 0, "nombre entier"},
 	} {

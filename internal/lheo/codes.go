@@ -75,7 +75,7 @@ func EntryLevel(level string) string { return "1" }
 
 // LevelText states a Campus level in words, for conditions-specifiques.
 func LevelText(level string) string {
-	return "Niveau « " + catalogue.LevelLabel(level) + " » (échelle du Campus : découverte, intermédiaire, avancé)"
+	return "Niveau « " + catalogue.LevelLabel(level) + " » (échelle du Campus : découverte, intermédiaire, avancé)"
 }
 
 // AudienceCode fills code-public-vise (a Formacode® descriptor of the annex list "publics", 5 digits). Every

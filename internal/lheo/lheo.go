@@ -199,7 +199,7 @@ func inscription() inscrAddr {
 
 const resultats = "Attestation de suivi délivrée par le Campus du numérique public à la fin de la formation (formation non certifiante)."
 
-const alternance = "Sans objet : formation continue des agents publics, sans alternance."
+const alternance = "Sans objet : formation continue des agents publics, sans alternance."
 
 func (o Offer) module(m *catalogue.Module) formation {
 	url := o.BaseURL + "/modules/" + m.Slug
@@ -210,7 +210,7 @@ func (o Offer) module(m *catalogue.Module) formation {
 	if !m.UpdatedAt.IsZero() {
 		f.Modified = m.UpdatedAt.UTC().Format(time.RFC3339)
 	}
-	conditions := LevelText(m.Level) + ". Prérequis : " + orText(m.Prerequisites, "aucun") +
+	conditions := LevelText(m.Level) + ". Prérequis : " + orText(m.Prerequisites, "aucun") +
 		". Formation réservée aux agents publics, gratuite, sur inscription sur le portail du Campus."
 	base := action{Publics: publics(m.Audiences), InfoPublic: cut(audienceText(m.Audiences), 250), NiveauOblig: "0",
 		Alternance: alternance, Enseignement: TeachingMode(m.Format), Conditions: cut(conditions, 3000),
@@ -285,16 +285,16 @@ func (o Offer) track(t *catalogue.Track) formation {
 	if mode == "" {
 		mode = TeachingDistance
 	}
-	content := "Parcours de " + catalogue.Plural(len(t.Modules), "module", "modules") + " : " + strings.Join(titles, " ; ") + "."
+	content := "Parcours de " + catalogue.Plural(len(t.Modules), "module", "modules") + " : " + strings.Join(titles, " ; ") + "."
 	f := formation{Numero: "parcours-" + t.Slug, Domaine: domaine{[]string{NSF(t.Domain.Slug)}}, Intitule: cut(t.Title, 255),
 		Objectif: text(t.Summary, nil), Resultats: resultats, Contenu: cut(content+" "+t.Description, 3000), Certifiante: "0",
 		Contact: o.contact(), Parcours: CourseModular, NiveauEntr: EntryLevel(level), URL: &urls{[]string{cut(url, 400)}},
 		Responsable: o.responsable(), Identifiant: t.Slug}
 	conditions := "Formation réservée aux agents publics, gratuite, sur inscription sur le portail du Campus."
 	if t.Tailored() {
-		conditions = "Programme sur mesure (administration : " + t.Administration + "). " + conditions
+		conditions = "Programme sur mesure (administration : " + t.Administration + "). " + conditions
 	}
-	a := action{Numero: t.Slug, Rythme: "Module par module : les modules en ligne à son rythme, les autres aux dates de leurs sessions.",
+	a := action{Numero: t.Slug, Rythme: "Module par module : les modules en ligne à son rythme, les autres aux dates de leurs sessions.",
 		Publics: publics(t.Audiences), InfoPublic: cut(audienceText(t.Audiences), 250), NiveauOblig: "0", Alternance: alternance,
 		Enseignement: mode, Conditions: cut(conditions, 3000), PriseEnCharge: "0", EntreesSorties: EntryPermanent,
 		URL: &urls{[]string{cut(url, 400)}}, Langues: []string{"fr"},
@@ -347,7 +347,7 @@ func audienceText(as []catalogue.Audience) string {
 	for i, a := range as {
 		labels[i] = a.Label
 	}
-	return "Agents publics : " + strings.Join(labels, ", ")
+	return "Agents publics : " + strings.Join(labels, ", ")
 }
 
 // day is a date of periode, AAAAMMJJ in Paris time.

@@ -66,7 +66,7 @@ func TestWrite_LimitsOfTheSchema(t *testing.T) {
 		"<etat-recrutement>2</etat-recrutement>",  // full
 		`<extra info="partenaire">UNESCO</extra>`, // no SIRET
 		"<modalites-enseignement>1</modalites-enseignement>", "<code-NSF>326</code-NSF>",
-		"<parcours-de-formation>3</parcours-de-formation>", "Programme sur mesure (administration : Ministère",
+		"<parcours-de-formation>3</parcours-de-formation>", "Programme sur mesure (administration : Ministère",
 	} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("document lacks %s", want)

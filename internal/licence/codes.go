@@ -32,7 +32,7 @@ func (p Problem) String() string {
 	if p.Line == 0 {
 		return p.Message
 	}
-	return "Ligne " + strconv.Itoa(p.Line) + " : " + p.Message
+	return "Ligne " + strconv.Itoa(p.Line) + " : " + p.Message
 }
 
 // ImportError lists the problems of a file refused as a whole: an import is all or nothing.
@@ -74,23 +74,23 @@ func ParseCodes(r io.Reader) ([]Code, error) {
 	cr := sheet.NewReader(data, sep)
 	header, err := cr.Read()
 	if err != nil {
-		return nil, &ImportError{[]Problem{{1, "l’en-tête n’a pas pu être lu : " + sheet.Reason(err) + "."}}}
+		return nil, &ImportError{[]Problem{{1, "l’en-tête n’a pas pu être lu : " + sheet.Reason(err) + "."}}}
 	}
 	codeCol, urlCol := -1, -1
 	for i, h := range header {
 		switch strings.ToLower(strings.TrimSpace(h)) {
 		case "code":
 			if codeCol >= 0 {
-				return nil, &ImportError{[]Problem{{1, "la colonne « code » apparaît deux fois."}}}
+				return nil, &ImportError{[]Problem{{1, "la colonne « code » apparaît deux fois."}}}
 			}
 			codeCol = i
 		case "lien", "lien d’activation", "lien d'activation", "lien_activation":
 			if urlCol >= 0 {
-				return nil, &ImportError{[]Problem{{1, "la colonne « lien » apparaît deux fois."}}}
+				return nil, &ImportError{[]Problem{{1, "la colonne « lien » apparaît deux fois."}}}
 			}
 			urlCol = i
 		default:
-			return nil, &ImportError{[]Problem{{1, "colonne « " + strings.TrimSpace(h) + " » inconnue : l’en-tête doit être « code », « lien » ou « code;lien »."}}}
+			return nil, &ImportError{[]Problem{{1, "colonne « " + strings.TrimSpace(h) + " » inconnue : l’en-tête doit être « code », « lien » ou « code;lien »."}}}
 		}
 	}
 	var out []Code
@@ -136,7 +136,7 @@ func ParseCodes(r io.Reader) ([]Code, error) {
 		}
 		if c.Code != "" {
 			if prev, ok := seenCode[c.Code]; ok {
-				if fail(line, "le code « "+c.Code+" » figure déjà ligne "+strconv.Itoa(prev)+".") {
+				if fail(line, "le code « "+c.Code+" » figure déjà ligne "+strconv.Itoa(prev)+".") {
 					break
 				}
 				continue
@@ -153,7 +153,7 @@ func ParseCodes(r io.Reader) ([]Code, error) {
 			seenURL[c.URL] = line
 		}
 		if len(out) >= MaxImportRows {
-			fail(line, "le fichier dépasse "+strconv.Itoa(MaxImportRows)+" lignes : découpez-le.")
+			fail(line, "le fichier dépasse "+strconv.Itoa(MaxImportRows)+" lignes : découpez-le.")
 			break
 		}
 		out = append(out, c)
@@ -177,7 +177,7 @@ func checkCode(c Code) string {
 		}
 		for _, r := range c.Code {
 			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-				return "le code « " + c.Code + " » contient un caractère non autorisé (lettres sans accent, chiffres, « - », « _ » et « . » seulement)."
+				return "le code « " + c.Code + " » contient un caractère non autorisé (lettres sans accent, chiffres, « - », « _ » et « . » seulement)."
 			}
 		}
 	}

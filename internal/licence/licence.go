@@ -43,17 +43,17 @@ const (
 
 // Refusals of the allocation rules (their messages are the back-office's; the agent's pages say more).
 var (
-	ErrPoolFull     = &apperr.Refusal{Code: "licence_pool_full", Message: "Le lot n’a plus de licence libre : ajoutez des licences ou retirez-en une."}
-	ErrQuotaFull    = &apperr.Refusal{Code: "licence_quota_full", Message: "Le quota de l’administration de cet agent est atteint : relevez-le d’abord."}
+	ErrPoolFull     = &apperr.Refusal{Code: "licence_pool_full", Message: "Le lot n’a plus de licence libre : ajoutez des licences ou retirez-en une."}
+	ErrQuotaFull    = &apperr.Refusal{Code: "licence_quota_full", Message: "Le quota de l’administration de cet agent est atteint : relevez-le d’abord."}
 	ErrPoolClosed   = &apperr.Refusal{Code: "licence_pool_closed", Message: "Le lot n’est pas dans sa période de validité."}
 	ErrNotWaiting   = &apperr.Refusal{Code: "licence_not_waiting", Message: "Cette demande n’est plus en attente."}
 	ErrNotAllocated = &apperr.Refusal{Code: "licence_not_allocated", Message: "Cette licence n’est plus attribuée."}
 	ErrAlreadyHas   = &apperr.Refusal{Code: "licence_already_has", Message: "Cet agent a déjà une licence de ce lot."}
 	// ErrUnverified: licences go only to accounts whose address is proven.
-	ErrUnverified = &apperr.Refusal{Code: "licence_unverified", Message: "Le compte de cette adresse n’a pas confirmé son adresse électronique : une licence ne peut pas lui être attribuée."}
+	ErrUnverified = &apperr.Refusal{Code: "licence_unverified", Message: "Le compte de cette adresse n’a pas confirmé son adresse électronique : une licence ne peut pas lui être attribuée."}
 	// ErrNotPublicAgent: the partners' licences are for public agents (ProConnect, or a confirmed address of a
 	// public-sector mail domain: postgres.PublicSectorDomains).
-	ErrNotPublicAgent = &apperr.Refusal{Code: "licence_not_public_agent", Message: "Les licences sont réservées aux agents publics : ce compte n’est pas celui d’un agent public."}
+	ErrNotPublicAgent = &apperr.Refusal{Code: "licence_not_public_agent", Message: "Les licences sont réservées aux agents publics : ce compte n’est pas celui d’un agent public."}
 	// ErrQuotaBelowUsage: a quota may not be set below the licences already allocated to the administration.
 	ErrQuotaBelowUsage = &apperr.Refusal{Code: "licence_quota_below_usage", Field: "quota", Message: "Le quota ne peut pas être inférieur aux %d licences déjà attribuées à cette administration."}
 )

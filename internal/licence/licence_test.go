@@ -45,7 +45,7 @@ func TestParseCodes(t *testing.T) {
 	}{
 		"Empty":           {"", []int{0}, "vide"},
 		"HeaderOnly":      {"code\n", []int{0}, "aucun code"},
-		"UnknownColumn":   {"code,prix\nA-123,3\n", []int{1}, "colonne « prix » inconnue"},
+		"UnknownColumn":   {"code,prix\nA-123,3\n", []int{1}, "colonne « prix » inconnue"},
 		"FieldCount":      {"code\nAB-12\nAB-13,x\n", []int{3}, "nombre de colonnes"},
 		"BadCode":         {"code\nAB-12\nab cd\nÉTÉ-1\nAB\n", []int{3, 4, 5}, "caractère non autorisé"},
 		"Duplicate":       {"code\nAB-12\nAB-13\nAB-12\n", []int{4}, "figure déjà ligne 2"},

@@ -32,11 +32,11 @@ func (l Licence) access() string {
 	var b strings.Builder
 	switch {
 	case l.Code != "" && l.URL != "":
-		b.WriteString("Votre code : " + oneLine(l.Code) + "\nVotre lien d’activation : " + oneLine(l.URL) + "\n")
+		b.WriteString("Votre code : " + oneLine(l.Code) + "\nVotre lien d’activation : " + oneLine(l.URL) + "\n")
 	case l.Code != "":
-		b.WriteString("Votre code : " + oneLine(l.Code) + "\n")
+		b.WriteString("Votre code : " + oneLine(l.Code) + "\n")
 	case l.URL != "":
-		b.WriteString("Votre lien d’activation : " + oneLine(l.URL) + "\n")
+		b.WriteString("Votre lien d’activation : " + oneLine(l.URL) + "\n")
 	default:
 		b.WriteString("Votre code d’accès vous sera envoyé par courriel dès que le partenaire l’aura transmis au Campus.\n")
 	}
@@ -46,28 +46,28 @@ func (l Licence) access() string {
 // LicenceAllocated tells an agent that a licence is theirs; link is their licences page.
 func LicenceAllocated(to, name string, l Licence, link string) Message {
 	return portalMail(KindLicenceAllocated, to, name, "Votre licence "+oneLine(l.Partner)+" est attribuée",
-		"Une licence « "+oneLine(l.Pool)+" » vous est attribuée. Retrouvez-la dans votre espace :\n\n"+
+		"Une licence « "+oneLine(l.Pool)+" » vous est attribuée. Retrouvez-la dans votre espace :\n\n"+
 			link+"\n\n"+l.access()+"Elle est valable jusqu’au "+l.ValidUntil+" inclus.\n"+
-			"Si vous n’en avez plus besoin, rendez-la depuis votre espace : elle ira à l’agent suivant.")
+			"Si vous n’en avez plus besoin, rendez-la depuis votre espace : elle ira à l’agent suivant.")
 }
 
 // LicenceCodeReady sends the code of a licence allocated earlier.
 func LicenceCodeReady(to, name string, l Licence, link string) Message {
 	return portalMail(KindLicenceCodeReady, to, name, "Votre code d’accès "+oneLine(l.Partner)+" est disponible",
-		"Le code d’accès de votre licence « "+oneLine(l.Pool)+" » est disponible. Retrouvez-le aussi dans votre espace :\n\n"+
+		"Le code d’accès de votre licence « "+oneLine(l.Pool)+" » est disponible. Retrouvez-le aussi dans votre espace :\n\n"+
 			link+"\n\n"+l.access()+"Votre licence est valable jusqu’au "+l.ValidUntil+" inclus.")
 }
 
 // LicenceRevoked tells an agent that an administrator took their licence back.
 func LicenceRevoked(to, name string, l Licence, reason, link string) Message {
-	body := "Votre licence « " + oneLine(l.Pool) + " » vous a été retirée par l’équipe du Campus"
+	body := "Votre licence « " + oneLine(l.Pool) + " » vous a été retirée par l’équipe du Campus"
 	if reason = strings.TrimSpace(reason); reason != "" {
-		body += " pour le motif suivant :\n\n" + reason + "\n\n"
+		body += " pour le motif suivant :\n\n" + reason + "\n\n"
 	} else {
 		body += ".\n\n"
 	}
 	return portalMail(KindLicenceRevoked, to, name, "Votre licence "+oneLine(l.Partner)+" a été retirée",
-		body+"Vos demandes de licence : "+link+"\n\nPour toute question, contactez l’équipe du Campus.")
+		body+"Vos demandes de licence : "+link+"\n\nPour toute question, contactez l’équipe du Campus.")
 }
 
 // TrainerReceived acknowledges an application to the call for trainers; link is the call's page. The form is
@@ -75,40 +75,40 @@ func LicenceRevoked(to, name string, l Licence, reason, link string) Message {
 func TrainerReceived(to, link string) Message {
 	return portalMail(KindTrainerReceived, to, "", "Votre candidature de formateur est bien reçue",
 		"Merci pour votre candidature à l’appel à formateurs du Campus du numérique public. "+
-			"L’équipe du Campus l’étudie et vous répondra par courriel.\n\nL’appel à formateurs : "+link+"\n\n"+
-			"Si vous n’avez pas envoyé de candidature, ignorez ce courriel : elle ne sera pas retenue sans vous.")
+			"L’équipe du Campus l’étudie et vous répondra par courriel.\n\nL’appel à formateurs : "+link+"\n\n"+
+			"Si vous n’avez pas envoyé de candidature, ignorez ce courriel : elle ne sera pas retenue sans vous.")
 }
 
 // TrainerDuplicate answers an application sent while another one is under review for the same address.
 func TrainerDuplicate(to, link string) Message {
 	return portalMail(KindTrainerDuplicate, to, "", "Votre candidature de formateur est déjà en cours d’examen",
 		"Une candidature à l’appel à formateurs du Campus du numérique public est déjà en cours d’examen pour "+
-			"cette adresse : la nouvelle n’a pas été enregistrée. L’équipe du Campus vous répondra par courriel.\n\n"+
-			"L’appel à formateurs : "+link)
+			"cette adresse : la nouvelle n’a pas été enregistrée. L’équipe du Campus vous répondra par courriel.\n\n"+
+			"L’appel à formateurs : "+link)
 }
 
 // TrainerMoreInfo asks an applicant for more information; link is the single-use page where they answer.
 func TrainerMoreInfo(to, name, question, link string) Message {
-	return portalMail(KindTrainerMoreInfo, to, name, "Votre candidature de formateur : précisions demandées",
-		"L’équipe du Campus a étudié votre candidature et a besoin de précisions. Répondez en ligne :\n\n"+
-			link+"\n\nSa question :\n\n"+strings.TrimSpace(question)+"\n\nCe lien ne sert qu’une fois.")
+	return portalMail(KindTrainerMoreInfo, to, name, "Votre candidature de formateur : précisions demandées",
+		"L’équipe du Campus a étudié votre candidature et a besoin de précisions. Répondez en ligne :\n\n"+
+			link+"\n\nSa question :\n\n"+strings.TrimSpace(question)+"\n\nCe lien ne sert qu’une fois.")
 }
 
 // TrainerAccepted welcomes a new trainer; space is their trainer space. awaiting: no account has proven this
 // address yet, so the role waits for the first one that does (signUp and reset are the pages where they create
 // their account or choose a password for an unconfirmed one).
 func TrainerAccepted(to, name, message, space, setPassword string, awaiting bool) Message {
-	body := "Votre candidature à l’appel à formateurs est acceptée : bienvenue dans la communauté des formateurs " +
-		"du Campus du numérique public !\n\nVotre espace formateur : " + space + "\n\n"
+	body := "Votre candidature à l’appel à formateurs est acceptée : bienvenue dans la communauté des formateurs " +
+		"du Campus du numérique public !\n\nVotre espace formateur : " + space + "\n\n"
 	if m := strings.TrimSpace(message); m != "" {
-		body += "Le mot de l’équipe :\n\n" + m + "\n\n"
+		body += "Le mot de l’équipe :\n\n" + m + "\n\n"
 	}
 	if awaiting {
 		body += "Choisissez le mot de passe de votre compte du Campus, qui recevra le rôle de formateur (lien personnel, " +
-			"valable 7 jours et une seule fois) : " + setPassword + "\n\n" +
+			"valable 7 jours et une seule fois) : " + setPassword + "\n\n" +
 			"Vous pouvez aussi vous connecter avec ProConnect avec cette adresse.\n"
 	} else {
-		body += "Votre compte existant a reçu le rôle de formateur : connectez-vous comme d’habitude.\n"
+		body += "Votre compte existant a reçu le rôle de formateur : connectez-vous comme d’habitude.\n"
 	}
 	return portalMail(KindTrainerAccepted, to, name, "Votre candidature de formateur est acceptée",
 		body)
@@ -122,7 +122,7 @@ func TrainerDeclined(to, name, message, link string) Message {
 		body += m + "\n\n"
 	}
 	return portalMail(KindTrainerDeclined, to, name, "Votre candidature de formateur",
-		body+"L’appel reste ouvert : "+link)
+		body+"L’appel reste ouvert : "+link)
 }
 
 // ProgrammeReceived acknowledges a tailored-programme request; link follows it. The form may be anonymous:
@@ -130,18 +130,18 @@ func TrainerDeclined(to, name, message, link string) Message {
 func ProgrammeReceived(to, link string) Message {
 	return unprovenLinkMail(KindProgrammeReceived, to, "Votre demande de programme sur mesure est bien reçue",
 		"Votre demande de programme sur mesure est bien reçue. "+
-			"Suivez son avancement à tout moment avec ce lien personnel (ne le partagez pas) :", link,
+			"Suivez son avancement à tout moment avec ce lien personnel (ne le partagez pas) :", link,
 		"L’équipe du Campus vous tiendra informé(e) par courriel à chaque étape.\n"+
 			"Si vous n’avez pas fait cette demande, ignorez ce courriel.")
 }
 
 // ProgrammeStatus tells the contact of a request that its status changed; link follows it.
 func ProgrammeStatus(to, name, administration, status, message, link string) Message {
-	body := "Votre demande de programme sur mesure pour « " + oneLine(administration) + " » est maintenant : " +
-		status + ".\n\nSuivre votre demande : " + link + "\n\n"
+	body := "Votre demande de programme sur mesure pour « " + oneLine(administration) + " » est maintenant : " +
+		status + ".\n\nSuivre votre demande : " + link + "\n\n"
 	if m := strings.TrimSpace(message); m != "" {
-		body += "Le message de l’équipe du Campus :\n\n" + m + "\n"
+		body += "Le message de l’équipe du Campus :\n\n" + m + "\n"
 	}
-	return portalMail(KindProgrammeStatus, to, name, "Votre demande de programme sur mesure : "+status,
+	return portalMail(KindProgrammeStatus, to, name, "Votre demande de programme sur mesure : "+status,
 		body)
 }

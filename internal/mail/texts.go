@@ -4,7 +4,7 @@ import "strings"
 
 // Signature closes every mail of the portal.
 const Signature = "\n\nL’équipe du Campus du numérique public\n" +
-	"Ce courriel vous est envoyé automatiquement : merci de ne pas y répondre."
+	"Ce courriel vous est envoyé automatiquement : merci de ne pas y répondre."
 
 const subjectSuffix = " – Campus du numérique public"
 
@@ -50,18 +50,18 @@ func unprovenLinkMail(kind, to, subject, lead, link, tail string) Message {
 func VerifyEmail(to, link string) Message {
 	return unprovenLinkMail(KindVerifyEmail, to, "Confirmez votre adresse électronique",
 		"Pour activer votre compte sur le Campus du numérique public, confirmez votre adresse électronique "+
-			"en ouvrant le lien suivant, puis en saisissant le mot de passe choisi à la création du compte :", link,
+			"en ouvrant le lien suivant, puis en saisissant le mot de passe choisi à la création du compte :", link,
 		"Ce lien est valable 48 heures et ne peut servir qu’une fois.\n"+
-			"Si vous n’avez pas demandé la création de ce compte, ignorez ce courriel : aucun compte ne sera activé.")
+			"Si vous n’avez pas demandé la création de ce compte, ignorez ce courriel : aucun compte ne sera activé.")
 }
 
 // EmailChangeConfirm asks to confirm a new address for an existing account; link is the confirmation link.
 func EmailChangeConfirm(to, link string) Message {
 	return unprovenLinkMail(KindEmailChangeConfirm, to, "Confirmez votre nouvelle adresse électronique",
 		"Un compte du Campus du numérique public demande à utiliser cette adresse électronique. "+
-			"Pour la confirmer, ouvrez le lien suivant, puis validez depuis ce compte (connecté, ou avec son mot de passe) :", link,
+			"Pour la confirmer, ouvrez le lien suivant, puis validez depuis ce compte (connecté, ou avec son mot de passe) :", link,
 		"Ce lien est valable 48 heures et ne peut servir qu’une fois. Tant que le changement n’est pas validé, rien ne change.\n"+
-			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : cette adresse ne sera pas utilisée.")
+			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : cette adresse ne sera pas utilisée.")
 }
 
 // EmailChangeTaken answers a change of address towards an address that already has an account, without
@@ -69,9 +69,9 @@ func EmailChangeConfirm(to, link string) Message {
 func EmailChangeTaken(to, loginLink, resetLink string) Message {
 	return portalMail(KindEmailChangeTaken, to, "", "Cette adresse a déjà un compte",
 		"Quelqu’un a demandé à utiliser cette adresse électronique pour un autre compte du Campus du numérique public. "+
-			"Un compte existe déjà pour cette adresse : la demande n’a pas été appliquée et votre compte n’a pas été modifié.\n\n"+
-			"Pour vous connecter : "+loginLink+"\n"+
-			"Si vous avez oublié votre mot de passe : "+resetLink+"\n\n"+
+			"Un compte existe déjà pour cette adresse : la demande n’a pas été appliquée et votre compte n’a pas été modifié.\n\n"+
+			"Pour vous connecter : "+loginLink+"\n"+
+			"Si vous avez oublié votre mot de passe : "+resetLink+"\n\n"+
 			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel.")
 }
 
@@ -80,9 +80,9 @@ func EmailChangeTaken(to, loginLink, resetLink string) Message {
 func EmailChangeNotice(to, name, newEmail, cancelLink string) Message {
 	return portalMail(KindEmailChangeNotice, to, name, "Changement d’adresse demandé sur votre compte",
 		"Un changement d’adresse électronique vient d’être demandé pour votre compte du Campus du numérique public, "+
-			"vers l’adresse "+oneLine(newEmail)+". Il ne s’appliquera qu’une fois confirmé depuis cette nouvelle adresse ; "+
+			"vers l’adresse "+oneLine(newEmail)+". Il ne s’appliquera qu’une fois confirmé depuis cette nouvelle adresse ; "+
 			"d’ici là, votre adresse actuelle reste celle du compte.\n\n"+
-			"Si vous n’êtes pas à l’origine de cette demande, annulez-la et sécurisez votre compte (pendant 7 jours) :\n"+cancelLink+"\n\n"+
+			"Si vous n’êtes pas à l’origine de cette demande, annulez-la et sécurisez votre compte (pendant 7 jours) :\n"+cancelLink+"\n\n"+
 			"Si c’est bien vous, vous n’avez rien à faire ici.")
 }
 
@@ -91,7 +91,7 @@ func EmailChanged(to, name, newEmail, revertLink string) Message {
 	return portalMail(KindEmailChanged, to, name, "L’adresse de votre compte a changé",
 		"L’adresse électronique de votre compte du Campus du numérique public est désormais "+oneLine(newEmail)+
 			". Les courriels du Campus seront envoyés à cette adresse.\n\n"+
-			"Si vous n’êtes pas à l’origine de ce changement, rétablissez votre adresse et sécurisez votre compte (pendant 7 jours) :\n"+
+			"Si vous n’êtes pas à l’origine de ce changement, rétablissez votre adresse et sécurisez votre compte (pendant 7 jours) :\n"+
 			revertLink+"\n\net prévenez l’équipe du Campus.")
 }
 
@@ -100,27 +100,27 @@ func EmailChanged(to, name, newEmail, revertLink string) Message {
 func AlreadyRegistered(to, name, loginLink, resetLink string) Message {
 	return portalMail(KindAlreadyRegistered, to, name, "Vous avez déjà un compte",
 		"Quelqu’un (probablement vous) a demandé à créer un compte sur le Campus du numérique public "+
-			"avec cette adresse électronique. Un compte existe déjà pour cette adresse : aucun nouveau compte n’a été créé.\n\n"+
-			"Pour vous connecter : "+loginLink+"\n"+
-			"Si vous avez oublié votre mot de passe : "+resetLink+"\n\n"+
-			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : votre compte n’a pas été modifié.")
+			"avec cette adresse électronique. Un compte existe déjà pour cette adresse : aucun nouveau compte n’a été créé.\n\n"+
+			"Pour vous connecter : "+loginLink+"\n"+
+			"Si vous avez oublié votre mot de passe : "+resetLink+"\n\n"+
+			"Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel : votre compte n’a pas été modifié.")
 }
 
 // ResetPassword sends a single-use link to choose a new password.
 func ResetPassword(to, name, link string) Message {
 	return portalMail(KindResetPassword, to, name, "Réinitialisez votre mot de passe",
 		"Vous avez demandé à réinitialiser le mot de passe de votre compte du Campus du numérique public. "+
-			"Ouvrez le lien suivant pour en choisir un nouveau :\n\n"+link+"\n\n"+
+			"Ouvrez le lien suivant pour en choisir un nouveau :\n\n"+link+"\n\n"+
 			"Ce lien est valable 1 heure et ne peut servir qu’une fois. Une fois le mot de passe changé, "+
 			"toutes vos sessions ouvertes seront fermées.\n"+
-			"Si vous n’avez pas fait cette demande, ignorez ce courriel : votre mot de passe reste inchangé.")
+			"Si vous n’avez pas fait cette demande, ignorez ce courriel : votre mot de passe reste inchangé.")
 }
 
 // PasswordChanged tells the owner that their password changed.
 func PasswordChanged(to, name, resetLink string) Message {
 	return portalMail(KindPasswordChanged, to, name, "Votre mot de passe a été modifié",
 		"Le mot de passe de votre compte du Campus du numérique public vient d’être modifié.\n\n"+
-			"Si vous n’êtes pas à l’origine de ce changement, réinitialisez immédiatement votre mot de passe :\n"+
+			"Si vous n’êtes pas à l’origine de ce changement, réinitialisez immédiatement votre mot de passe :\n"+
 			resetLink+"\net prévenez l’équipe du Campus.")
 }
 

@@ -90,7 +90,7 @@ func testBackofficeDomainEdits(t *testing.T, s *postgres.Store) {
 		dup := d
 		dup.Title = "Autre"
 		_, err := s.CreateDomain(ctx, alice, dup)
-		if !errors.Is(err, admin.ErrSlugTaken) || !strings.Contains(err.Error(), "« "+d.Slug+" »") {
+		if !errors.Is(err, admin.ErrSlugTaken) || !strings.Contains(err.Error(), "« "+d.Slug+" »") {
 			t.Fatalf("err = %v, want ErrSlugTaken", err)
 		}
 	})

@@ -661,7 +661,7 @@ func TestStore_Track(t *testing.T) {
 	testdb.Row(t, s, `SELECT status FROM enrolments WHERE id = $1`, pendingID).Scan(&status)
 	testdb.Row(t, s, `SELECT o.body FROM mail_outbox o JOIN users u ON u.email = o.recipient WHERE u.id = $1 AND o.kind = $2`,
 		u, enrolment.KindSessionCancelled).Scan(&body)
-	if status != enrolment.Cancelled || !strings.Contains(body, "revient dans « À planifier »") {
+	if status != enrolment.Cancelled || !strings.Contains(body, "revient dans « À planifier »") {
 		t.Errorf("the cancelled seat %s; mail:\n%s", status, body)
 	}
 }

@@ -854,7 +854,7 @@ func (s *Store) ImportLicenceCodes(ctx context.Context, poolID int64, codes []li
 		}
 		if have+len(codes) > pool.Size {
 			return &licence.ImportError{Problems: []licence.Problem{{Message: "Le fichier contient " + catalogue.Plural(len(codes), "code ou lien", "codes ou liens") +
-				" : avec " + catalogue.Plural(have, "déjà importé", "déjà importés") + ", le lot en compterait plus que ses " +
+				" : avec " + catalogue.Plural(have, "déjà importé", "déjà importés") + ", le lot en compterait plus que ses " +
 				catalogue.Plural(pool.Size, "licence", "licences") + "."}}}
 		}
 		byCode, byURL := map[string]int{}, map[string]int{}
@@ -882,7 +882,7 @@ func (s *Store) ImportLicenceCodes(ctx context.Context, poolID int64, codes []li
 				return err
 			}
 			if line, ok := byCode[c]; ok && c != "" {
-				problems = append(problems, licence.Problem{Line: line, Message: "le code « " + c + " » a déjà été importé dans ce lot."})
+				problems = append(problems, licence.Problem{Line: line, Message: "le code « " + c + " » a déjà été importé dans ce lot."})
 			} else if line, ok := byURL[u]; ok && u != "" {
 				problems = append(problems, licence.Problem{Line: line, Message: "ce lien a déjà été importé dans ce lot."})
 			}

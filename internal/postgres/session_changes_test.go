@@ -133,7 +133,7 @@ func TestStore_SessionChange(t *testing.T) {
 				e.Person.Email, enrolment.KindSessionChanged).Scan(&subject, &body); err != nil {
 				t.Fatalf("agent %d: no mail of the change: %v", u, err)
 			}
-			for _, want := range []string{"Date :\n  avant : " + oldWhen + " (heure de Paris)\n  désormais : " + newWhen + " (heure de Paris)",
+			for _, want := range []string{"Date :\n  avant : " + oldWhen + " (heure de Paris)\n  désormais : " + newWhen + " (heure de Paris)",
 				fmt.Sprintf("https://campus.test/mes-formations/%d/calendrier.ics", e.ID), "https://campus.test/mes-formations\n"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("agent %d (%s): the mail lacks %q:\n%s", u, e.Status, want, body)
@@ -142,7 +142,7 @@ func TestStore_SessionChange(t *testing.T) {
 			if e.Status == enrolment.Waitlisted && !strings.Contains(body, "liste d’attente (position ") {
 				t.Errorf("waitlisted agent's mail does not say so:\n%s", body)
 			}
-			if strings.Contains(body, "Lieu :\n") {
+			if strings.Contains(body, "Lieu :\n") {
 				t.Errorf("the place did not change, yet the mail says it did:\n%s", body)
 			}
 		}
@@ -185,7 +185,7 @@ func TestStore_SessionChange(t *testing.T) {
 			t.Fatalf("before %+v, after %+v", before, after)
 		}
 		body := testdb.String(t, s, `SELECT body FROM mail_outbox WHERE kind = $1 ORDER BY id DESC LIMIT 1`, enrolment.KindSessionChanged)
-		if !strings.Contains(body, "Formateur ou formatrice :\n  avant : pas encore désigné\n  désormais : Alix Martin") {
+		if !strings.Contains(body, "Formateur ou formatrice :\n  avant : pas encore désigné\n  désormais : Alix Martin") {
 			t.Fatalf("mail of the trainer's assignment:\n%s", body)
 		}
 	})
@@ -241,7 +241,7 @@ func TestStore_TrainerNotices(t *testing.T) {
 	}
 	got := mails(first)
 	if len(got) != 1 || !strings.HasPrefix(got[0], enrolment.KindTrainerAssigned+"|") || !strings.Contains(got[0], fmt.Sprintf("/formateur/sessions/%d", id)) ||
-		!strings.Contains(got[0], "« "+modTitle+" »") {
+		!strings.Contains(got[0], "« "+modTitle+" »") {
 		t.Fatalf("assignment mails: %q", got)
 	}
 
@@ -251,7 +251,7 @@ func TestStore_TrainerNotices(t *testing.T) {
 	if _, err := s.UpdateSession(ctx, actor, id, cur.Version, moved); err != nil {
 		t.Fatal(err)
 	}
-	if got = mails(first); len(got) != 2 || !strings.HasPrefix(got[1], enrolment.KindTrainerChanged+"|") || !strings.Contains(got[1], "Date :\n  avant : ") {
+	if got = mails(first); len(got) != 2 || !strings.HasPrefix(got[1], enrolment.KindTrainerChanged+"|") || !strings.Contains(got[1], "Date :\n  avant : ") {
 		t.Fatalf("after the move: %q", got)
 	}
 

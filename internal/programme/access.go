@@ -43,7 +43,7 @@ func (e AccessEntry) String() string {
 }
 
 // accessHint says what a line may be, in every message about a bad line.
-const accessHint = "une ligne par accès : un SIREN (9 chiffres, par exemple 123456782), un SIRET (14 chiffres, " +
+const accessHint = "une ligne par accès : un SIREN (9 chiffres, par exemple 123456782), un SIRET (14 chiffres, " +
 	"par exemple 12345678200010) ou un domaine de messagerie précédé de @ (par exemple @exemple.gouv.fr)"
 
 // ParseAccessEntry reads one line of an access list; the message (French) says what is wrong with it.
@@ -59,31 +59,31 @@ func ParseAccessEntry(line string) (AccessEntry, string) {
 		switch len(n) {
 		case 9:
 			if !luhn(n) {
-				return AccessEntry{}, "« " + s + " » n’est pas un numéro SIREN valide (sa clé de contrôle ne correspond pas) : vérifiez-le sur annuaire-entreprises.data.gouv.fr."
+				return AccessEntry{}, "« " + s + " » n’est pas un numéro SIREN valide (sa clé de contrôle ne correspond pas) : vérifiez-le sur annuaire-entreprises.data.gouv.fr."
 			}
 			return AccessEntry{Kind: AccessSIREN, Value: n}, ""
 		case 14:
 			if !validSIRET(n) {
-				return AccessEntry{}, "« " + s + " » n’est pas un numéro SIRET valide (sa clé de contrôle ne correspond pas) : vérifiez-le sur annuaire-entreprises.data.gouv.fr."
+				return AccessEntry{}, "« " + s + " » n’est pas un numéro SIRET valide (sa clé de contrôle ne correspond pas) : vérifiez-le sur annuaire-entreprises.data.gouv.fr."
 			}
 			return AccessEntry{Kind: AccessSIRET, Value: n}, ""
 		}
-		return AccessEntry{}, "« " + shown(s) + " » compte " + strconv.Itoa(len(n)) + " chiffres : un SIREN en compte 9, un SIRET 14."
+		return AccessEntry{}, "« " + shown(s) + " » compte " + strconv.Itoa(len(n)) + " chiffres : un SIREN en compte 9, un SIRET 14."
 	}
 	d := strings.TrimPrefix(s, "@")
 	if i := strings.LastIndexByte(d, '@'); i >= 0 {
-		return AccessEntry{}, "« " + shown(s) + " » est une adresse : indiquez seulement son domaine, précédé de @ (par exemple @" +
+		return AccessEntry{}, "« " + shown(s) + " » est une adresse : indiquez seulement son domaine, précédé de @ (par exemple @" +
 			shown(strings.ToLower(d[i+1:])) + ")."
 	}
 	d = strings.TrimSuffix(strings.ToLower(d), ".")
 	if !validDomain(d) {
-		return AccessEntry{}, "« " + shown(s) + " » n’est ni un SIREN, ni un SIRET, ni un domaine de messagerie : " + accessHint + "."
+		return AccessEntry{}, "« " + shown(s) + " » n’est ni un SIREN, ni un SIRET, ni un domaine de messagerie : " + accessHint + "."
 	}
 	if broadDomains[d] {
-		return AccessEntry{}, "« @" + d + " » couvre toutes les administrations de l’État : indiquez le domaine de l’administration, par exemple @interieur.gouv.fr."
+		return AccessEntry{}, "« @" + d + " » couvre toutes les administrations de l’État : indiquez le domaine de l’administration, par exemple @interieur.gouv.fr."
 	}
 	if OpenMailDomain(d) {
-		return AccessEntry{}, "« @" + d + " » est une messagerie ouverte à tous : n’importe qui peut y créer une adresse. Indiquez le domaine de l’administration ou son SIREN."
+		return AccessEntry{}, "« @" + d + " » est une messagerie ouverte à tous : n’importe qui peut y créer une adresse. Indiquez le domaine de l’administration ou son SIREN."
 	}
 	return AccessEntry{Kind: AccessDomain, Value: d}, ""
 }
@@ -103,7 +103,7 @@ func ParseAccessList(text string) ([]AccessEntry, string) {
 		e, msg := ParseAccessEntry(line)
 		if msg != "" {
 			if bad == 0 {
-				first = "Ligne " + strconv.Itoa(i+1) + " : " + msg
+				first = "Ligne " + strconv.Itoa(i+1) + " : " + msg
 			}
 			bad++
 			continue
@@ -120,7 +120,7 @@ func ParseAccessList(text string) ([]AccessEntry, string) {
 	case bad == 1:
 		return nil, first
 	case len(out) > MaxAccessEntries:
-		return nil, "La liste compte " + strconv.Itoa(len(out)) + " accès : " + strconv.Itoa(MaxAccessEntries) +
+		return nil, "La liste compte " + strconv.Itoa(len(out)) + " accès : " + strconv.Itoa(MaxAccessEntries) +
 			" au plus. Un SIREN couvre tous les établissements d’une administration."
 	}
 	SortAccess(out)

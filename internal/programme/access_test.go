@@ -57,7 +57,7 @@ func TestParseAccessList(t *testing.T) {
 		t.Errorf("an empty list = %v, %q", es, msg)
 	}
 	_, msg = programme.ParseAccessList("123456782\r\n@gmail.com\r\nxyz\r\n42")
-	if !strings.HasPrefix(msg, "Ligne 2 : ") || !strings.Contains(msg, "2 autres lignes") {
+	if !strings.HasPrefix(msg, "Ligne 2 : ") || !strings.Contains(msg, "2 autres lignes") {
 		t.Errorf("bad lines: %q", msg)
 	}
 	var long strings.Builder

@@ -65,9 +65,9 @@ var (
 	// ErrAnswered: the proposal already has the requester's answer.
 	ErrAnswered = &apperr.Refusal{Code: "programme_answered", Message: "Cette proposition a déjà reçu une réponse."}
 	// ErrTransition: the change is not allowed from the request's status (a stale page, a forged form).
-	ErrTransition = &apperr.Refusal{Code: "programme_transition", Message: "Cette demande a changé entre-temps : rechargez la page."}
+	ErrTransition = &apperr.Refusal{Code: "programme_transition", Message: "Cette demande a changé entre-temps : rechargez la page."}
 	// ErrUnknownModule: a proposal names a module that does not exist or is not published.
-	ErrUnknownModule = &apperr.Refusal{Code: "programme_unknown_module", Field: "modules", Message: "Un des modules choisis n’est plus publié : rechargez la page et choisissez à nouveau."}
+	ErrUnknownModule = &apperr.Refusal{Code: "programme_unknown_module", Field: "modules", Message: "Un des modules choisis n’est plus publié : rechargez la page et choisissez à nouveau."}
 	// Ordering a proposal's modules: only while it waits for the answer, and within its ends.
 	ErrProposalAnswered = &apperr.Refusal{Code: "programme_proposal_order_closed", Message: "L’ordre des modules ne change que tant que la proposition attend la réponse de l’administration."}
 	ErrProposalFirst    = &apperr.Refusal{Code: "programme_proposal_first", Message: "Ce module est déjà le premier de la proposition."}

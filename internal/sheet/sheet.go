@@ -163,7 +163,7 @@ func Decode(data []byte) ([]byte, string) {
 	}
 	line := bytes.Count(data[:at], []byte("\n")) + 1
 	return nil, fmt.Sprintf("Le fichier n’est pas encodé en UTF-8 (premier caractère illisible ligne %d). "+
-		"Dans votre tableur, enregistrez-le au format « CSV UTF-8 ».", line)
+		"Dans votre tableur, enregistrez-le au format « CSV UTF-8 ».", line)
 }
 
 // NewReader reads the records of data (Decode's result), comma between cells. Cells come as written: a cell

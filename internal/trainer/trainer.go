@@ -89,7 +89,7 @@ func DecisionLabel(d string) string {
 }
 
 // ErrTransition: the application's status does not allow this change (decided already, or a stale page).
-var ErrTransition = &apperr.Refusal{Code: "trainer_transition", Message: "Cette candidature a changé entre-temps : rechargez la page."}
+var ErrTransition = &apperr.Refusal{Code: "trainer_transition", Message: "Cette candidature a changé entre-temps : rechargez la page."}
 
 // Next returns the status a decision leads to from a status, or ErrTransition. An application under review
 // (received, or waiting for more information) may be accepted, declined or questioned; a decided one is final.

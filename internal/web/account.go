@@ -90,7 +90,7 @@ func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, f *Form,
 		if s.freshProConnect(r.Context()) {
 			return 0, nil
 		}
-		f.FailForm("Par sécurité, reconnectez-vous avec ProConnect avant ce changement : la connexion doit dater de moins de " +
+		f.FailForm("Par sécurité, reconnectez-vous avec ProConnect avant ce changement : la connexion doit dater de moins de " +
 			catalogue.Wait(s.cfg.ReauthWindow) + ".")
 		return http.StatusForbidden, nil
 	}
@@ -125,7 +125,7 @@ func (s *Server) requestEmailChange(w http.ResponseWriter, r *http.Request) {
 	f := s.readForm(w, r)
 	newEmail := f.Email("new_email")
 	if f.Valid() && newEmail == u.Email {
-		f.Fail("new_email", "C’est déjà l’adresse de votre compte : saisissez la nouvelle adresse.")
+		f.Fail("new_email", "C’est déjà l’adresse de votre compte : saisissez la nouvelle adresse.")
 	}
 	again := func(status int) { s.renderProfile(w, r, status, u, profileForms{email: f.State()}) }
 	if !f.Valid() {
@@ -159,7 +159,7 @@ func (s *Server) requestEmailChange(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.RequestEmailChange(r.Context(), u.ID, newEmail, confirm, cancel); err != nil {
 		var soon *account.ChangeTooSoonError
 		if errors.As(err, &soon) {
-			f.Fail("new_email", "Votre adresse a changé il y a moins de 7 jours : pendant ce délai, l’ancienne adresse peut encore annuler ce changement, "+
+			f.Fail("new_email", "Votre adresse a changé il y a moins de 7 jours : pendant ce délai, l’ancienne adresse peut encore annuler ce changement, "+
 				"et aucun autre n’est possible. Vous pourrez changer d’adresse à partir du "+catalogue.Date(soon.Until)+" à "+catalogue.Clock(soon.Until)+".")
 			again(http.StatusConflict)
 			return
@@ -167,8 +167,8 @@ func (s *Server) requestEmailChange(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flashTo(w, r, "/compte#mon-adresse", "info", "Un lien de confirmation a été envoyé à "+newEmail+" : ouvrez-le dans les 48 heures pour utiliser cette adresse. "+
-		"D’ici là, votre adresse actuelle ("+u.Email+") reste celle du compte ; elle a été prévenue de la demande.")
+	s.flashTo(w, r, "/compte#mon-adresse", "info", "Un lien de confirmation a été envoyé à "+newEmail+" : ouvrez-le dans les 48 heures pour utiliser cette adresse. "+
+		"D’ici là, votre adresse actuelle ("+u.Email+") reste celle du compte ; elle a été prévenue de la demande.")
 }
 
 func (s *Server) withdrawEmailChange(w http.ResponseWriter, r *http.Request) {
@@ -177,7 +177,7 @@ func (s *Server) withdrawEmailChange(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flashTo(w, r, "/compte#mon-adresse", "info", "Le changement d’adresse est annulé : votre adresse reste "+u.Email+".")
+	s.flashTo(w, r, "/compte#mon-adresse", "info", "Le changement d’adresse est annulé : votre adresse reste "+u.Email+".")
 }
 
 // The link sent to the new address proves that mailbox, not who asked for the change: Mallory could ask for
@@ -256,7 +256,7 @@ func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusConflict, templates.Message(templates.MessageView{
 			Page:    s.page(r, "", "Adresse déjà utilisée - "+what, "", templates.Crumb{Label: what}),
 			Heading: what, Kind: "error", Title: "Adresse déjà utilisée",
-			Text:  "Cette adresse est maintenant celle d’un autre compte du Campus : le changement n’a pas été appliqué.",
+			Text:  "Cette adresse est maintenant celle d’un autre compte du Campus : le changement n’a pas été appliqué.",
 			Links: []templates.Crumb{{Label: "Mon compte", Href: "/compte"}, {Label: "Retour à l’accueil", Href: "/"}}}))
 		return
 	}
@@ -271,7 +271,7 @@ func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 		}
 		s.store.RateReset(r.Context(), limitLoginAccount.key(c.OldEmail))
 	}
-	s.flashTo(w, r, "/compte#mon-adresse", "success", "Votre nouvelle adresse électronique "+u.Email+" est confirmée : c’est désormais celle de votre compte.")
+	s.flashTo(w, r, "/compte#mon-adresse", "success", "Votre nouvelle adresse électronique "+u.Email+" est confirmée : c’est désormais celle de votre compte.")
 }
 
 // emailChangeToCancel reads the cancellation link of the request; ok false: the answer is written.
@@ -320,7 +320,7 @@ func (s *Server) cancelEmailChange(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusConflict, templates.Message(templates.MessageView{
 			Page:    s.page(r, "", "Adresse déjà utilisée - "+what, "", templates.Crumb{Label: what}),
 			Heading: what, Kind: "error", Title: "Votre ancienne adresse est déjà utilisée",
-			Text:  "Un autre compte utilise maintenant votre ancienne adresse : l’équipe du Campus doit rétablir votre compte. Écrivez-lui en indiquant vos deux adresses.",
+			Text:  "Un autre compte utilise maintenant votre ancienne adresse : l’équipe du Campus doit rétablir votre compte. Écrivez-lui en indiquant vos deux adresses.",
 			Links: []templates.Crumb{{Label: "Retour à l’accueil", Href: "/"}}}))
 		return
 	}

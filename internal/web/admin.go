@@ -169,7 +169,7 @@ func (s *Server) adminSetStatus(entity string) http.HandlerFunc {
 			return
 		}
 		s.invalidate("catalogue")
-		s.flashTo(w, r, back, "success", "Nouvel état : "+admin.StatusLabel(to)+".")
+		s.flashTo(w, r, back, "success", "Nouvel état : "+admin.StatusLabel(to)+".")
 	}
 }
 

@@ -76,7 +76,7 @@ func (s *Server) adminCreateDomain(w http.ResponseWriter, r *http.Request) {
 	e := templates.AdminEdit{Entity: admin.EntityDomain, Action: "/admin/domaines"}
 	s.adminSave(w, r, f, &e, d.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreateDomain(r.Context(), adminActor(r), d)
-		return templates.AdminHref(admin.EntityDomain, id), "Le domaine « " + d.Title + " » est créé, à l’état brouillon.", err
+		return templates.AdminHref(admin.EntityDomain, id), "Le domaine « " + d.Title + " » est créé, à l’état brouillon.", err
 	}, func(status int) { s.adminRenderDomain(w, r, status, e) })
 }
 
@@ -99,7 +99,7 @@ func (s *Server) adminUpdateDomain(w http.ResponseWriter, r *http.Request) {
 	d, errs := adminReadDomain(f).Check()
 	e := adminEditOf(admin.EntityDomain, cur.ID, cur.Title, cur.Slug, cur.Status, f.adminVersion(), false)
 	s.adminSave(w, r, f, &e, d.Snapshot(), errs, func() (string, string, error) {
-		return e.Action, "Le domaine « " + d.Title + " » est enregistré.", s.store.UpdateDomain(r.Context(), adminActor(r), cur.ID, f.adminVersion(), d)
+		return e.Action, "Le domaine « " + d.Title + " » est enregistré.", s.store.UpdateDomain(r.Context(), adminActor(r), cur.ID, f.adminVersion(), d)
 	}, func(status int) { s.adminRenderDomain(w, r, status, e) })
 }
 
@@ -146,7 +146,7 @@ func (s *Server) adminCreatePartner(w http.ResponseWriter, r *http.Request) {
 	e := templates.AdminEdit{Entity: admin.EntityPartner, Action: "/admin/partenaires"}
 	s.adminSave(w, r, f, &e, p.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreatePartner(r.Context(), adminActor(r), p)
-		return templates.AdminHref(admin.EntityPartner, id), "Le partenaire « " + p.Name + " » est créé, à l’état brouillon.", err
+		return templates.AdminHref(admin.EntityPartner, id), "Le partenaire « " + p.Name + " » est créé, à l’état brouillon.", err
 	}, func(status int) { s.adminRenderPartner(w, r, status, e) })
 }
 
@@ -169,7 +169,7 @@ func (s *Server) adminUpdatePartner(w http.ResponseWriter, r *http.Request) {
 	p, errs := adminReadPartner(f).Check()
 	e := adminEditOf(admin.EntityPartner, cur.ID, cur.Name, cur.Slug, cur.Status, f.adminVersion(), false)
 	s.adminSave(w, r, f, &e, p.Snapshot(), errs, func() (string, string, error) {
-		return e.Action, "Le partenaire « " + p.Name + " » est enregistré.", s.store.UpdatePartner(r.Context(), adminActor(r), cur.ID, f.adminVersion(), p)
+		return e.Action, "Le partenaire « " + p.Name + " » est enregistré.", s.store.UpdatePartner(r.Context(), adminActor(r), cur.ID, f.adminVersion(), p)
 	}, func(status int) { s.adminRenderPartner(w, r, status, e) })
 }
 
@@ -214,7 +214,7 @@ func (s *Server) adminCreateAudience(w http.ResponseWriter, r *http.Request) {
 	e := templates.AdminEdit{Entity: admin.EntityAudience, Action: "/admin/publics"}
 	s.adminSave(w, r, f, &e, a.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreateAudience(r.Context(), adminActor(r), a)
-		return templates.AdminHref(admin.EntityAudience, id), "Le public « " + a.Label + " » est créé, à l’état brouillon : publiez-le pour l’associer à des modules.", err
+		return templates.AdminHref(admin.EntityAudience, id), "Le public « " + a.Label + " » est créé, à l’état brouillon : publiez-le pour l’associer à des modules.", err
 	}, func(status int) { s.adminRenderAudience(w, r, status, e) })
 }
 
@@ -237,6 +237,6 @@ func (s *Server) adminUpdateAudience(w http.ResponseWriter, r *http.Request) {
 	a, errs := adminReadAudience(f).Check()
 	e := adminEditOf(admin.EntityAudience, cur.ID, cur.Label, cur.Slug, cur.Status, f.adminVersion(), false)
 	s.adminSave(w, r, f, &e, a.Snapshot(), errs, func() (string, string, error) {
-		return e.Action, "Le public « " + a.Label + " » est enregistré.", s.store.UpdateAudience(r.Context(), adminActor(r), cur.ID, f.adminVersion(), a)
+		return e.Action, "Le public « " + a.Label + " » est enregistré.", s.store.UpdateAudience(r.Context(), adminActor(r), cur.ID, f.adminVersion(), a)
 	}, func(status int) { s.adminRenderAudience(w, r, status, e) })
 }

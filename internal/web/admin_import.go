@@ -141,7 +141,7 @@ const adminUploadLimit = admin.MaxImportBytes + 64<<10
 // adminReadUpload reads the CSV file of the import form (field "fichier") from a multipart body, streaming, never
 // more than admin.MaxImportBytes of it. It returns a French message when there is no usable file.
 func adminReadUpload(w http.ResponseWriter, r *http.Request) (name string, data []byte, msg string) {
-	tooBig := "Le fichier dépasse la taille maximale de 2 Mo : découpez-le en plusieurs imports."
+	tooBig := "Le fichier dépasse la taille maximale de 2 Mo : découpez-le en plusieurs imports."
 	r.Body = http.MaxBytesReader(w, r.Body, adminUploadLimit)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -243,7 +243,7 @@ func (s *Server) adminApplyImport(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, admin.ErrImportApplied):
 		msg, kind = ref.Message, "info"
 	case errors.Is(err, admin.ErrSlugTaken):
-		msg = "Rien n’a été importé : " + ref.Message + " Relancez la simulation."
+		msg = "Rien n’a été importé : " + ref.Message + " Relancez la simulation."
 	case ref != nil:
 		msg = ref.Message
 	case errors.As(err, &fe):
@@ -257,6 +257,6 @@ func (s *Server) adminApplyImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.invalidate("catalogue")
-	s.flashTo(w, r, "/admin/journal?entite=module", "success", "Import appliqué : "+catalogue.Plural(plan.Created, "module créé", "modules créés")+", "+
+	s.flashTo(w, r, "/admin/journal?entite=module", "success", "Import appliqué : "+catalogue.Plural(plan.Created, "module créé", "modules créés")+", "+
 		catalogue.Plural(plan.Updated, "module modifié", "modules modifiés")+". Chaque changement figure dans le journal.")
 }

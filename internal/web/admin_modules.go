@@ -107,7 +107,7 @@ func (s *Server) adminCreateModule(w http.ResponseWriter, r *http.Request) {
 	e := templates.AdminEdit{Entity: admin.EntityModule, Action: "/admin/modules"}
 	s.adminSave(w, r, f, &e, m.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreateModule(r.Context(), adminActor(r), m)
-		return templates.AdminHref(admin.EntityModule, id), "Le module « " + m.Title + " » est créé, à l’état brouillon.", err
+		return templates.AdminHref(admin.EntityModule, id), "Le module « " + m.Title + " » est créé, à l’état brouillon.", err
 	}, func(status int) { s.adminRenderModule(w, r, status, e, refs) })
 }
 
@@ -130,7 +130,7 @@ func (s *Server) adminUpdateModule(w http.ResponseWriter, r *http.Request) {
 	m, errs := adminReadModule(f).Check(refs, cur.Status)
 	e := adminEditOf(admin.EntityModule, cur.ID, cur.Title, cur.Slug, cur.Status, f.adminVersion(), false)
 	s.adminSave(w, r, f, &e, m.Snapshot(), errs, func() (string, string, error) {
-		return e.Action, "Le module « " + m.Title + " » est enregistré.", s.store.UpdateModule(r.Context(), adminActor(r), cur.ID, f.adminVersion(), m)
+		return e.Action, "Le module « " + m.Title + " » est enregistré.", s.store.UpdateModule(r.Context(), adminActor(r), cur.ID, f.adminVersion(), m)
 	}, func(status int) { s.adminRenderModule(w, r, status, e, refs) })
 }
 
@@ -234,7 +234,7 @@ func (s *Server) adminCreateTrack(w http.ResponseWriter, r *http.Request) {
 	e := templates.AdminEdit{Entity: admin.EntityTrack, Action: "/admin/parcours"}
 	s.adminSave(w, r, f, &e, t.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreateTrack(r.Context(), adminActor(r), t)
-		return templates.AdminHref(admin.EntityTrack, id), "« " + t.Title + " » est créé, à l’état brouillon. Ajoutez-lui des modules ci-dessous.", err
+		return templates.AdminHref(admin.EntityTrack, id), "« " + t.Title + " » est créé, à l’état brouillon. Ajoutez-lui des modules ci-dessous.", err
 	}, func(status int) {
 		s.adminRenderTrack(w, r, status, e, refs, t.Administration != "", false, templates.FormState{})
 	})
@@ -271,7 +271,7 @@ func (s *Server) adminUpdateTrack(w http.ResponseWriter, r *http.Request) {
 	t, errs := adminReadTrack(f, cur.Restricted).Check(refs, cur.Status)
 	e := adminTrackEdit(cur, f.adminVersion())
 	s.adminSave(w, r, f, &e, t.Snapshot(), errs, func() (string, string, error) {
-		return e.Action, "« " + t.Title + " » est enregistré.", s.store.UpdateTrack(r.Context(), adminActor(r), cur.ID, f.adminVersion(), t)
+		return e.Action, "« " + t.Title + " » est enregistré.", s.store.UpdateTrack(r.Context(), adminActor(r), cur.ID, f.adminVersion(), t)
 	}, func(status int) {
 		s.adminRenderTrack(w, r, status, e, refs, cur.Tailored(), cur.Restricted, templates.FormState{})
 	})
@@ -295,7 +295,7 @@ func (s *Server) adminAddTrackModule(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if adminIsNotFound(err) {
-			f.Fail("module", "Ce module n’existe pas ou plus : choisissez-en un dans la liste.")
+			f.Fail("module", "Ce module n’existe pas ou plus : choisissez-en un dans la liste.")
 		} else if err := f.Refuse(err); err != nil {
 			s.fail(w, r, err)
 			return
@@ -319,7 +319,7 @@ func (s *Server) adminMoveTrackModule(w http.ResponseWriter, r *http.Request) {
 	op := map[string]string{"monter": postgres.TrackUp, "descendre": postgres.TrackDown, "retirer": postgres.TrackRemove}[f.Hidden("action")]
 	back := templates.AdminHref(admin.EntityTrack, trackID) + "#modules"
 	if op == "" {
-		s.flashTo(w, r, back, "error", "Action inconnue : utilisez les boutons Monter, Descendre ou Retirer.")
+		s.flashTo(w, r, back, "error", "Action inconnue : utilisez les boutons Monter, Descendre ou Retirer.")
 		return
 	}
 	if s.refusedTo(w, r, back, s.store.ChangeTrackModules(r.Context(), adminActor(r), trackID, moduleID, op)) {

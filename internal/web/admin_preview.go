@@ -64,7 +64,7 @@ func (s *Server) adminPreview(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) adminPreviewPage(r *http.Request, title, crumb string) templates.Page {
 	return templates.Page{Title: "Aperçu – " + title + " – Administration",
-		Crumbs: []templates.Crumb{{Label: "Administration", Href: "/admin"}, {Label: "Aperçu de « " + crumb + " »"}}}
+		Crumbs: []templates.Crumb{{Label: "Administration", Href: "/admin"}, {Label: "Aperçu de « " + crumb + " »"}}}
 }
 
 // renderPreview renders a public page with a notice saying it is a preview and what agents see today.
@@ -72,12 +72,12 @@ func (s *Server) adminRenderPreview(w http.ResponseWriter, r *http.Request, stat
 	v := templates.ViewerFrom(r.Context())
 	switch status {
 	case "published":
-		v.Flash = templates.Flash{Kind: "info", Text: "Aperçu. " + name + " est publié : les agents voient cette page."}
+		v.Flash = templates.Flash{Kind: "info", Text: "Aperçu. " + name + " est publié : les agents voient cette page."}
 	case "coming":
-		v.Flash = templates.Flash{Kind: "info", Text: "Aperçu. " + name + " est annoncé (à venir) : les agents voient cette page, sans pouvoir s’inscrire."}
+		v.Flash = templates.Flash{Kind: "info", Text: "Aperçu. " + name + " est annoncé (à venir) : les agents voient cette page, sans pouvoir s’inscrire."}
 	default:
-		v.Flash = templates.Flash{Kind: "warning", Text: "Aperçu. " + name + " est à l’état « " + admin.StatusLabel(status) +
-			" » : les agents ne le voient pas. Voici la page telle qu’elle apparaîtra une fois publiée."}
+		v.Flash = templates.Flash{Kind: "warning", Text: "Aperçu. " + name + " est à l’état « " + admin.StatusLabel(status) +
+			" » : les agents ne le voient pas. Voici la page telle qu’elle apparaîtra une fois publiée."}
 	}
 	w.Header().Set("X-Robots-Tag", "noindex")
 	w.Header().Set("Cache-Control", "no-store")

@@ -148,7 +148,7 @@ func (s *Server) adminCreateSession(w http.ResponseWriter, r *http.Request) {
 	e := templates.AdminEdit{Entity: admin.EntitySession, Action: "/admin/sessions"}
 	s.adminSave(w, r, f, &e, x.Snapshot(), errs, func() (string, string, error) {
 		id, err := s.store.CreateSession(r.Context(), adminActor(r), x)
-		return templates.AdminHref(admin.EntitySession, id), "La session « " + admin.SessionLabel(x.ModuleTitle, x.StartsAt) + " » est programmée.", err
+		return templates.AdminHref(admin.EntitySession, id), "La session « " + admin.SessionLabel(x.ModuleTitle, x.StartsAt) + " » est programmée.", err
 	}, func(status int) { s.adminRenderSession(w, r, status, e, sf, admin.Session{}) })
 }
 
@@ -214,7 +214,7 @@ func (s *Server) adminUpdateSession(w http.ResponseWriter, r *http.Request) {
 		told, err := s.store.UpdateSession(r.Context(), adminActor(r), cur.ID, f.adminVersion(), x)
 		msg := "La session est enregistrée."
 		if told > 0 {
-			msg = "La session est enregistrée ; " + catalogue.Plural(told, "personne inscrite ou en attente en est prévenue", "personnes inscrites ou en attente en sont prévenues") +
+			msg = "La session est enregistrée ; " + catalogue.Plural(told, "personne inscrite ou en attente en est prévenue", "personnes inscrites ou en attente en sont prévenues") +
 				" par courriel, et leur agenda suit."
 		}
 		return e.Action, msg, err
@@ -272,7 +272,7 @@ func (s *Server) adminCancelSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.invalidate("catalogue")
-	s.flashTo(w, r, adminSessionPath(cur.ID), "success", "La session est annulée ; "+catalogue.Plural(len(cancelled), "inscription annulée", "inscriptions annulées")+
+	s.flashTo(w, r, adminSessionPath(cur.ID), "success", "La session est annulée ; "+catalogue.Plural(len(cancelled), "inscription annulée", "inscriptions annulées")+
 		", chaque personne est prévenue par courriel.")
 }
 

@@ -51,7 +51,7 @@ func (s *Server) adminSaveSynonyms(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.invalidate("catalogue")
-	s.flashTo(w, r, "/admin/synonymes", "success", "Synonymes enregistrés : la recherche les applique dès maintenant.")
+	s.flashTo(w, r, "/admin/synonymes", "success", "Synonymes enregistrés : la recherche les applique dès maintenant.")
 }
 
 // The public-sector mail domains (migration 00019): who, besides ProConnect's users, is a public agent.
@@ -86,5 +86,5 @@ func (s *Server) adminSavePublicDomains(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	s.flashTo(w, r, "/admin/domaines-publics", "success", "Domaines enregistrés : "+catalogue.Plural(len(domains), "domaine", "domaines")+".")
+	s.flashTo(w, r, "/admin/domaines-publics", "success", "Domaines enregistrés : "+catalogue.Plural(len(domains), "domaine", "domaines")+".")
 }

@@ -90,5 +90,5 @@ func (s *Server) adminUserRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.invalidate("user:" + strconv.FormatInt(id, 10)) // this instance at once; the others by the notification
-	s.flashTo(w, r, "/admin/utilisateurs/"+strconv.FormatInt(id, 10), "success", "Rôle de "+u.DisplayName()+" : "+account.RoleLabel(u.Role)+".")
+	s.flashTo(w, r, "/admin/utilisateurs/"+strconv.FormatInt(id, 10), "success", "Rôle de "+u.DisplayName()+" : "+account.RoleLabel(u.Role)+".")
 }

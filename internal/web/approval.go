@@ -85,7 +85,7 @@ func readDecision(f *Form) (postgres.Decision, bool) {
 		d.Approve = true
 	case "refus":
 	default:
-		f.FailForm("Choisissez « Donner mon accord » ou « Refuser ».")
+		f.FailForm("Choisissez « Donner mon accord » ou « Refuser ».")
 	}
 	return d, f.Valid()
 }
@@ -186,5 +186,5 @@ func (s *Server) teamDecide(w http.ResponseWriter, r *http.Request) {
 	if !d.Approve {
 		what = "Refus enregistré"
 	}
-	s.flashTo(w, r, "/mes-formations/equipe", "success", what+" pour "+done.Enrolment.Person.Email+" (« "+done.Enrolment.Module.Title+" », demande n° "+strconv.FormatInt(id, 10)+") : l’agent est prévenu·e par courriel.")
+	s.flashTo(w, r, "/mes-formations/equipe", "success", what+" pour "+done.Enrolment.Person.Email+" (« "+done.Enrolment.Module.Title+" », demande n° "+strconv.FormatInt(id, 10)+") : l’agent est prévenu·e par courriel.")
 }

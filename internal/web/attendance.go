@@ -110,7 +110,7 @@ func (s *Server) sheet(w http.ResponseWriter, r *http.Request, id int64, back, p
 		return
 	}
 	v := templates.SheetView{Roster: ro, Slot: slot, Back: back,
-		Page: s.page(r, "", "Feuille d’émargement : "+ro.Module.Title+", "+slot.Label(), "",
+		Page: s.page(r, "", "Feuille d’émargement : "+ro.Module.Title+", "+slot.Label(), "",
 			templates.Crumb{Label: "Liste des inscrits", Href: back}, templates.Crumb{Label: "Feuille d’émargement"})}
 	if fontErr == nil {
 		v.PDFHref = pdfBase + key
@@ -157,7 +157,7 @@ func sheetPDFBytes(ro enrolment.Roster, slot enrolment.Slot, font [2][]byte) ([]
 		pdf.CellFormat(widths[3], 12, "", "1", 1, "L", false, 0, "")
 	}
 	pdf.Ln(8)
-	pdf.CellFormat(0, 7, "Formateur ou formatrice (nom et signature) :", "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 7, "Formateur ou formatrice (nom et signature) :", "", 1, "L", false, 0, "")
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
 		return nil, fmt.Errorf("sign-in sheet PDF: %w", err)
@@ -229,10 +229,10 @@ func (s *Server) declareAbsence(w http.ResponseWriter, r *http.Request) {
 	if f.Valid() {
 		_, what, err := s.store.DeclareAbsence(r.Context(), u.ID, id, reason)
 		if err == nil {
-			msg := "Votre absence est enregistrée comme excusée ; votre place reste réservée."
+			msg := "Votre absence est enregistrée comme excusée ; votre place reste réservée."
 			if what == "cancel" {
 				s.invalidate("seats")
-				msg = "Votre absence est enregistrée et votre inscription annulée : votre place est proposée à la liste d’attente."
+				msg = "Votre absence est enregistrée et votre inscription annulée : votre place est proposée à la liste d’attente."
 			}
 			s.flashTo(w, r, "/mes-formations", "success", msg)
 			return

@@ -94,7 +94,7 @@ func (s *Server) attestation(w http.ResponseWriter, r *http.Request) {
 	v := templates.AttestationView{Enrolment: e, Number: attestationNumber(e), IssuedAt: attestationDate(e),
 		PDFHref: fmt.Sprintf("/mes-formations/%d/attestation.pdf", e.ID), PDFReady: PDFAvailable(),
 		VerifyURL: verify, QRPath: qrSVGPath(mods), QRSize: len(mods),
-		Page: s.page(r, "", "Attestation de formation : "+e.Module.Title, "",
+		Page: s.page(r, "", "Attestation de formation : "+e.Module.Title, "",
 			templates.Crumb{Label: "Mes formations", Href: "/mes-formations"}, templates.Crumb{Label: "Attestation de formation"})}
 	s.render(w, r, http.StatusOK, templates.Attestation(v))
 }
@@ -112,7 +112,7 @@ func (s *Server) attestationPDF(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusServiceUnavailable, templates.Message(templates.MessageView{
 			Page:    s.page(r, "", "Attestation PDF indisponible", "", templates.Crumb{Label: "Attestation PDF indisponible"}),
 			Heading: "Attestation PDF indisponible", Kind: "warning", Title: "Le PDF ne peut pas être produit pour le moment",
-			Text:  "Utilisez la version imprimable de l’attestation : elle contient les mêmes informations.",
+			Text:  "Utilisez la version imprimable de l’attestation : elle contient les mêmes informations.",
 			Links: []templates.Crumb{{Label: "Version imprimable", Href: fmt.Sprintf("/mes-formations/%d/attestation", e.ID)}}}))
 		return
 	}
@@ -169,14 +169,14 @@ func (s *Server) attestationCheck(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, apperr.ErrNotFound):
 		notAttestation(http.StatusNotFound, "Attestation inconnue",
 			"Aucune attestation du Campus du numérique public ne correspond à cette adresse. Vérifiez qu’elle a été recopiée "+
-				"sans erreur (24 lettres et chiffres après « verifier/ ») : un document qui renvoie à une adresse inconnue n’est pas une attestation authentique.")
+				"sans erreur (24 lettres et chiffres après « verifier/ ») : un document qui renvoie à une adresse inconnue n’est pas une attestation authentique.")
 		return
 	case err != nil:
 		s.fail(w, r, err)
 		return
 	case !e.Followed():
 		notAttestation(http.StatusGone, "Attestation retirée",
-			"Cette attestation a été délivrée par le Campus du numérique public, puis retirée : la formation n’est plus "+
+			"Cette attestation a été délivrée par le Campus du numérique public, puis retirée : la formation n’est plus "+
 				"enregistrée comme suivie. Elle ne vaut plus attestation de formation.")
 		return
 	}

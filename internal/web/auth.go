@@ -118,7 +118,7 @@ func (s *Server) throttled(ctx context.Context, hits ...hit) (string, time.Durat
 		return "", 0, nil
 	}
 	return "Trop de tentatives. Par sécurité, cette action est bloquée pendant encore " + catalogue.Wait(max(wait, time.Minute)) +
-		" : réessayez plus tard.", wait, nil
+		" : réessayez plus tard.", wait, nil
 }
 
 // clientIP is the address the rate limits count against: the proxy's header when configured (the last
@@ -248,7 +248,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		} else {
-			f.FailForm("Votre adresse électronique n’est pas encore confirmée. Nous venons de vous envoyer un nouveau lien de confirmation : " +
+			f.FailForm("Votre adresse électronique n’est pas encore confirmée. Nous venons de vous envoyer un nouveau lien de confirmation : " +
 				"ouvrez-le, puis connectez-vous.")
 		}
 		fail(http.StatusForbidden)
@@ -259,7 +259,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.store.RateReset(r.Context(), limitLoginAccount.key(email))
-	s.flashTo(w, r, or(next, "/compte"), "success", "Vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
+	s.flashTo(w, r, or(next, "/compte"), "success", "Vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
 }
 
 // sendVerification issues a new verification link and queues its mail.
@@ -364,7 +364,7 @@ func (s *Server) signUpSent(w http.ResponseWriter, r *http.Request) {
 		Paragraphs: []string{
 			"Ouvrez le lien qu’il contient pour confirmer votre adresse et activer votre compte. Le lien est valable 48 heures.",
 			"Si un compte existait déjà avec cette adresse, le courriel vous l’indique et vous explique comment vous connecter.",
-			"Rien reçu après quelques minutes ? Vérifiez vos courriels indésirables, puis essayez de vous connecter : un nouveau lien vous sera envoyé.",
+			"Rien reçu après quelques minutes ? Vérifiez vos courriels indésirables, puis essayez de vous connecter : un nouveau lien vous sera envoyé.",
 		},
 		Links: []templates.Crumb{{Label: "Se connecter", Href: "/connexion"}, {Label: "Retour à l’accueil", Href: "/"}}}))
 }
@@ -372,9 +372,9 @@ func (s *Server) signUpSent(w http.ResponseWriter, r *http.Request) {
 // --- Email verification ---
 
 func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request, err error, what string, retry templates.Crumb) {
-	status, title, text := http.StatusNotFound, "Lien non valide", "Ce lien n’est pas valide : vérifiez que vous l’avez copié en entier."
+	status, title, text := http.StatusNotFound, "Lien non valide", "Ce lien n’est pas valide : vérifiez que vous l’avez copié en entier."
 	if errors.Is(err, apperr.ErrGone) {
-		status, title, text = http.StatusGone, "Lien expiré ou déjà utilisé", "Ce lien a expiré ou a déjà servi : chaque lien ne peut servir qu’une fois, pendant une durée limitée."
+		status, title, text = http.StatusGone, "Lien expiré ou déjà utilisé", "Ce lien a expiré ou a déjà servi : chaque lien ne peut servir qu’une fois, pendant une durée limitée."
 	} else if !errors.Is(err, apperr.ErrNotFound) {
 		s.serverError(w, r, err)
 		return
@@ -459,7 +459,7 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 			s.linkProblem(w, r, err, "Confirmation de l’adresse électronique", templates.Crumb{Label: "Se connecter", Href: "/connexion"})
 			return
 		}
-		s.flashTo(w, r, "/connexion", "success", "Votre adresse électronique "+u.Email+" est confirmée. Connectez-vous avec ProConnect, ou choisissez un mot de passe avec « Mot de passe oublié ».")
+		s.flashTo(w, r, "/connexion", "success", "Votre adresse électronique "+u.Email+" est confirmée. Connectez-vous avec ProConnect, ou choisissez un mot de passe avec « Mot de passe oublié ».")
 		return
 	}
 	s.render(w, r, http.StatusOK, templates.Verify(s.verifyView(r, templates.FormState{}, u)))
@@ -490,7 +490,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.store.RateReset(r.Context(), limitLoginAccount.key(u.Email))
-	s.flashTo(w, r, "/compte", "success", "Votre adresse électronique "+u.Email+" est confirmée et vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
+	s.flashTo(w, r, "/compte", "success", "Votre adresse électronique "+u.Email+" est confirmée et vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
 }
 
 // --- Password reset ---
@@ -609,5 +609,5 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flashTo(w, r, "/connexion", "success", "Votre mot de passe est enregistré et toutes vos sessions ont été fermées : connectez-vous avec le nouveau mot de passe.")
+	s.flashTo(w, r, "/connexion", "success", "Votre mot de passe est enregistré et toutes vos sessions ont été fermées : connectez-vous avec le nouveau mot de passe.")
 }

@@ -100,10 +100,10 @@ func (s *Server) proConnectCallback(w http.ResponseWriter, r *http.Request) {
 	s.sessions.Put(ctx, sessIDToken, res.IDToken)
 	s.sessions.Put(ctx, sessPCAt, time.Now().Unix())
 	if outcome == postgres.ProConnectLinked {
-		s.flash(r, "success", "Vous êtes connecté avec ProConnect. Votre compte "+u.Email+" est désormais lié à votre identité ProConnect : "+
-			"par sécurité, ses autres connexions ont été fermées et son mot de passe a été désactivé. Vous pouvez en définir un nouveau depuis « Mon compte ».")
+		s.flash(r, "success", "Vous êtes connecté avec ProConnect. Votre compte "+u.Email+" est désormais lié à votre identité ProConnect : "+
+			"par sécurité, ses autres connexions ont été fermées et son mot de passe a été désactivé. Vous pouvez en définir un nouveau depuis « Mon compte ».")
 	} else {
-		s.flash(r, "success", "Vous êtes connecté avec ProConnect. Bienvenue, "+u.DisplayName()+" !")
+		s.flash(r, "success", "Vous êtes connecté avec ProConnect. Bienvenue, "+u.DisplayName()+" !")
 	}
 	http.Redirect(w, r, or(next, "/compte"), http.StatusSeeOther)
 }

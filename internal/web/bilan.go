@@ -219,7 +219,7 @@ func (s *Server) bilan(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, templates.Bilan(templates.BilanView{Bilan: b, Months: monthsText(months), Satisfaction: sat,
 		Period: "Depuis l’ouverture du Campus.",
-		Page: s.page(r, "bilan", "Le bilan du Campus", "Les chiffres du Campus du numérique public : agents formés, inscriptions, licences, formateurs.",
+		Page: s.page(r, "bilan", "Le bilan du Campus", "Les chiffres du Campus du numérique public : agents formés, inscriptions, licences, formateurs.",
 			templates.Crumb{Label: "Le bilan du Campus"})}))
 }
 
@@ -334,8 +334,8 @@ type odBilan struct {
 }
 
 // secretText states the statistical secret in the JSON.
-const secretText = "Les effectifs de 1 à 4 personnes ne sont pas publiés : leur valeur est null et leur motif « moins-de-5 » ; " +
-	"d’autres valeurs sont masquées (« secret-secondaire ») pour qu’un total ne permette pas de les retrouver. Les totaux restent exacts."
+const secretText = "Les effectifs de 1 à 4 personnes ne sont pas publiés : leur valeur est null et leur motif « moins-de-5 » ; " +
+	"d’autres valeurs sont masquées (« secret-secondaire ») pour qu’un total ne permette pas de les retrouver. Les totaux restent exacts."
 
 func (s *Server) bilanJSON(w http.ResponseWriter, r *http.Request) {
 	b, _, err := s.publicBilan(r)
@@ -452,7 +452,7 @@ func (s *Server) adminBilan(w http.ResponseWriter, r *http.Request) {
 	if bf.Administration != "" {
 		for _, o := range opts {
 			if o.Value == bf.Administration {
-				period += ", agents de « " + o.Label + " »"
+				period += ", agents de « " + o.Label + " »"
 			}
 		}
 	}
@@ -484,7 +484,7 @@ func (s *Server) adminBilanCSV(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, templates.Message(templates.MessageView{
 			Page:    s.page(r, "", "Filtres invalides - "+what, "", adminCrumbs(templates.Crumb{Label: what})...),
 			Heading: what, Kind: "error", Title: "Filtres invalides",
-			Text:  "Les filtres de cet export ne sont pas valides : corrigez-les sur la page du bilan, puis relancez l’export.",
+			Text:  "Les filtres de cet export ne sont pas valides : corrigez-les sur la page du bilan, puis relancez l’export.",
 			Links: []templates.Crumb{{Label: "Corriger les filtres du bilan", Href: "/admin/bilan?" + r.URL.RawQuery}}}))
 		return
 	}

@@ -326,7 +326,7 @@ func TestBilan_SmallCountsHidden(t *testing.T) {
 			}
 		}
 	})
-	if desc := p.doc.Find("#par-domaine desc").Text(); !strings.Contains(desc, domains[0]+" : moins de 5") {
+	if desc := p.doc.Find("#par-domaine desc").Text(); !strings.Contains(desc, domains[0]+" : moins de 5") {
 		t.Errorf("the chart's description states the hidden figure otherwise: %s", desc)
 	}
 	// No table of the page shows a count from 1 to 4.

@@ -126,29 +126,29 @@ func (s *Server) fillEvent(ev *ics.VEvent, e enrolment.Enrolment, start, end, no
 	switch {
 	case e.Status == enrolment.Cancelled || e.Session.Status == "cancelled":
 		status = ics.ObjectStatusCancelled
-		summary = "Annulé : " + summary
+		summary = "Annulé : " + summary
 	case e.Status == enrolment.Waitlisted:
 		status = ics.ObjectStatusTentative
-		summary = "Liste d’attente : " + summary
+		summary = "Liste d’attente : " + summary
 	case e.Status == enrolment.Held:
 		status = ics.ObjectStatusTentative
-		summary = "En attente d’accord : " + summary
+		summary = "En attente d’accord : " + summary
 	}
 	ev.SetSummary(summary)
 	ev.SetStatus(status)
 	x := e.Session
 	if x.Virtual() {
-		ev.SetLocation("Classe virtuelle : " + x.VirtualURL)
+		ev.SetLocation("Classe virtuelle : " + x.VirtualURL)
 	} else {
 		ev.SetLocation(strings.Join(icsParts(x.PlaceName, x.Address, x.City), ", "))
 	}
 	ev.SetURL(base + e.Module.Href())
-	desc := []string{"Formation du Campus du numérique public : " + e.Module.Title + ".",
-		"Statut de votre inscription : " + enrolment.StatusLabel(e.Status) + "."}
+	desc := []string{"Formation du Campus du numérique public : " + e.Module.Title + ".",
+		"Statut de votre inscription : " + enrolment.StatusLabel(e.Status) + "."}
 	if x.VirtualURL != "" {
-		desc = append(desc, "Classe virtuelle : "+x.VirtualURL)
+		desc = append(desc, "Classe virtuelle : "+x.VirtualURL)
 	}
-	desc = append(desc, "Mes formations : "+base+"/mes-formations")
+	desc = append(desc, "Mes formations : "+base+"/mes-formations")
 	ev.SetDescription(strings.Join(desc, "\n"))
 	ev.SetTimeTransparency(ics.TransparencyOpaque)
 }

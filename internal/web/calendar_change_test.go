@@ -184,8 +184,8 @@ func TestCalendar_MovedMultiDayAndCancelled(t *testing.T) {
 		t.Errorf("flash: %q", got)
 	}
 	ms := recentMails(t, store, u.Email, 1)
-	if len(ms) != 1 || ms[0].Kind != enrolment.KindSessionChanged || !strings.Contains(ms[0].Body, "avant : "+catalogue.Schedule(start, end)) ||
-		!strings.Contains(ms[0].Body, "désormais : "+catalogue.Schedule(start.Add(30*time.Minute), end.Add(30*time.Minute))) ||
+	if len(ms) != 1 || ms[0].Kind != enrolment.KindSessionChanged || !strings.Contains(ms[0].Body, "avant : "+catalogue.Schedule(start, end)) ||
+		!strings.Contains(ms[0].Body, "désormais : "+catalogue.Schedule(start.Add(30*time.Minute), end.Add(30*time.Minute))) ||
 		!strings.Contains(ms[0].Body, testBase+file) {
 		t.Fatalf("the agent's mail: %+v", ms)
 	}
@@ -223,7 +223,7 @@ func TestCalendar_MovedMultiDayAndCancelled(t *testing.T) {
 		b.post("/modules/"+online.slug+"/inscription", url.Values{"session": {id64(vs)}})
 		oid := testdb.Column[int64](t, store, `SELECT id FROM enrolments WHERE user_id = $1 AND session_id = $2`, u.ID, vs)[0]
 		r := readICS(t, b.get(fmt.Sprintf("/mes-formations/%d/calendrier.ics", oid)))
-		if len(r.Events) != 1 || r.Events[0].RRule != "" || r.Events[0].Location != "Classe virtuelle : https://webconf.numerique.gouv.fr/campus-essai" ||
+		if len(r.Events) != 1 || r.Events[0].RRule != "" || r.Events[0].Location != "Classe virtuelle : https://webconf.numerique.gouv.fr/campus-essai" ||
 			r.Events[0].Organizer != "mailto:ne-pas-repondre@campus.example.gouv.fr" || len(r.Occurrences) != 1 {
 			t.Fatalf("online session: %+v", r)
 		}

@@ -79,8 +79,8 @@ func (s *Server) dcatCatalog(r *http.Request) (ld, error) {
 		"foaf:homepage": ref(base + "/"),
 		"dcat:dataset": []ld{
 			dataset("jeu-catalogue", base+"/api/catalogue.json", "Catalogue de formation du Campus du numérique public",
-				"Les formations publiées (modules, parcours, programmes sur mesure) avec leurs sessions datées : "+
-					"domaines, formats, niveaux, durées, publics, partenaires, lieux et places. Couverture : les sessions à venir.",
+				"Les formations publiées (modules, parcours, programmes sur mesure) avec leurs sessions datées : "+
+					"domaines, formats, niveaux, durées, publics, partenaires, lieux et places. Couverture : les sessions à venir.",
 				[]string{"formation", "numérique", "fonction publique", "agents publics", "LHÉO"}, period(from, to),
 				distribution(base, "/api/catalogue.json", "Catalogue (JSON)", "JSON", "application/json", ""),
 				distribution(base, "/api/catalogue.csv", "Catalogue (CSV)", "CSV", "text/csv", base+"/api/catalogue.schema.json"),

@@ -104,10 +104,10 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 		case raw == "":
 			f.Fail("session", "Choisissez une session dans la liste.")
 		case id == 0:
-			f.Fail("session", "La session choisie n’est pas valide : choisissez-en une dans la liste.")
+			f.Fail("session", "La session choisie n’est pas valide : choisissez-en une dans la liste.")
 		default:
 			if !s.sessionOfModule(ctx, m, id) {
-				f.Fail("session", "Cette session n’appartient pas à ce module : choisissez-en une dans la liste.")
+				f.Fail("session", "Cette session n’appartient pas à ce module : choisissez-en une dans la liste.")
 				break
 			}
 			// The line manager, for a session that requires approval (the store ignores it otherwise). Naming an
@@ -182,18 +182,18 @@ func enrolFlash(out enrolment.Outcome) string {
 	case out.Already && e.Status == enrolment.Held:
 		msg = "Vous avez déjà une place réservée à la session " + when + ", en attente de l’accord de votre responsable."
 	case e.Status == enrolment.Held:
-		msg = "Une place vous est réservée à la session " + when + " : votre responsable hiérarchique a reçu un courriel pour donner son accord"
+		msg = "Une place vous est réservée à la session " + when + " : votre responsable hiérarchique a reçu un courriel pour donner son accord"
 		if e.Approval != nil {
 			msg += " avant le " + catalogue.ShortDate(e.Approval.ExpiresAt) + " à " + catalogue.Clock(e.Approval.ExpiresAt)
 		}
 		msg += ". Vous serez prévenu·e de sa réponse par courriel."
 	case e.Status == enrolment.Waitlisted:
-		msg = "La session " + when + " est complète : vous êtes en liste d’attente, en position " + strconv.Itoa(e.Position) +
+		msg = "La session " + when + " est complète : vous êtes en liste d’attente, en position " + strconv.Itoa(e.Position) +
 			". Vous serez prévenu·e par courriel si une place se libère."
 	case e.HasSession():
 		msg = "Inscription confirmée pour la session " + when + ". Un courriel de confirmation vous a été envoyé."
 	default:
-		msg = "Inscription confirmée : le lien vers le contenu en ligne est affiché ci-dessous."
+		msg = "Inscription confirmée : le lien vers le contenu en ligne est affiché ci-dessous."
 	}
 	if out.Left != nil {
 		msg += " Vous avez quitté la liste d’attente de la session " + catalogue.SpanAfterDu(out.Left.Session.StartsAt, out.Left.Session.EndsAt) + "."
@@ -233,15 +233,15 @@ func (s *Server) enrolTrack(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	msg := "Vous êtes inscrit·e au parcours « " + t.Title + " »"
+	msg := "Vous êtes inscrit·e au parcours « " + t.Title + " »"
 	switch {
 	case len(out.Online) > 0 && len(out.ToSchedule) > 0:
-		msg += " : " + catalogue.Plural(len(out.Online), "module en ligne ouvert", "modules en ligne ouverts") + ", " +
+		msg += " : " + catalogue.Plural(len(out.Online), "module en ligne ouvert", "modules en ligne ouverts") + ", " +
 			catalogue.Plural(len(out.ToSchedule), "module à planifier", "modules à planifier") + " (choisissez une session pour chacun)."
 	case len(out.ToSchedule) > 0:
-		msg += " : choisissez une session pour " + catalogue.Plural(len(out.ToSchedule), "module", "modules") + "."
+		msg += " : choisissez une session pour " + catalogue.Plural(len(out.ToSchedule), "module", "modules") + "."
 	default:
-		msg += " : " + catalogue.Plural(len(out.Online), "module en ligne ouvert", "modules en ligne ouverts") + "."
+		msg += " : " + catalogue.Plural(len(out.Online), "module en ligne ouvert", "modules en ligne ouverts") + "."
 	}
 	s.flashTo(w, r, "/mes-formations", "success", msg)
 }
@@ -318,6 +318,6 @@ func (s *Server) declareCompletion(w http.ResponseWriter, r *http.Request) {
 	if s.refusedTo(w, r, "/mes-formations", err) {
 		return
 	}
-	s.flashTo(w, r, "/mes-formations", "success", "« "+e.Module.Title+" » est terminé : ses heures comptent dans vos formations suivies et son attestation "+
+	s.flashTo(w, r, "/mes-formations", "success", "« "+e.Module.Title+" » est terminé : ses heures comptent dans vos formations suivies et son attestation "+
 		"indique que vous l’avez déclaré. L’équipe du Campus peut le corriger.")
 }

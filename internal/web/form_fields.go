@@ -34,11 +34,11 @@ func (f *Form) Choice(name, label string, options []templates.Option, required b
 	switch {
 	case v == "" && required:
 		f.keep(name, "")
-		f.Fail(name, "Choisissez une option pour « "+label+" ».")
+		f.Fail(name, "Choisissez une option pour « "+label+" ».")
 		return ""
 	case v != "" && !ok:
 		f.keep(name, "")
-		f.Fail(name, "Choisissez l’une des options proposées pour « "+label+" ».")
+		f.Fail(name, "Choisissez l’une des options proposées pour « "+label+" ».")
 		return ""
 	}
 	f.keep(name, v)
@@ -57,14 +57,14 @@ func (f *Form) Choices(name, label string, options []templates.Option, least int
 	}
 	f.keep(name, strings.Join(out, "\n"))
 	if len(out) < len(dedupe(sent)) {
-		f.Fail(name, "Choisissez parmi les options proposées pour « "+label+" ».")
+		f.Fail(name, "Choisissez parmi les options proposées pour « "+label+" ».")
 		return out
 	}
 	if len(out) < least {
 		if least == 1 {
-			f.Fail(name, "Cochez au moins une option pour « "+label+" ».")
+			f.Fail(name, "Cochez au moins une option pour « "+label+" ».")
 		} else {
-			f.Fail(name, "Cochez au moins "+strconv.Itoa(least)+" options pour « "+label+" ».")
+			f.Fail(name, "Cochez au moins "+strconv.Itoa(least)+" options pour « "+label+" ».")
 		}
 	}
 	return out

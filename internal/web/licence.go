@@ -80,15 +80,15 @@ func (s *Server) requestLicence(w http.ResponseWriter, r *http.Request) {
 	metrics.Licence(licenceOutcome(req, err))
 	switch {
 	case errors.Is(err, lic.ErrPoolClosed):
-		s.flashTo(w, r, back, "warning", "Les demandes de licence "+p.Partner.Name+" ne sont pas ouvertes aujourd’hui : le lot est valable du "+
+		s.flashTo(w, r, back, "warning", "Les demandes de licence "+p.Partner.Name+" ne sont pas ouvertes aujourd’hui : le lot est valable du "+
 			catalogue.ShortDate(pool.ValidFrom)+" au "+catalogue.ShortDate(pool.ValidUntil)+".")
 		return
 	case errors.Is(err, lic.ErrUnverified):
-		s.flashTo(w, r, back, "warning", "Confirmez d’abord votre adresse électronique (depuis « Mon compte ») : les licences ne sont attribuées qu’aux comptes dont l’adresse est confirmée.")
+		s.flashTo(w, r, back, "warning", "Confirmez d’abord votre adresse électronique (depuis « Mon compte ») : les licences ne sont attribuées qu’aux comptes dont l’adresse est confirmée.")
 		return
 	case errors.Is(err, lic.ErrNotPublicAgent):
 		s.flashTo(w, r, back, "warning", "Les licences "+p.Partner.Name+" achetées par l’État sont réservées aux agents publics. Connectez-vous avec "+
-			"ProConnect, ou donnez à votre compte votre adresse professionnelle (depuis « Mon compte ») : son domaine doit être celui "+
+			"ProConnect, ou donnez à votre compte votre adresse professionnelle (depuis « Mon compte ») : son domaine doit être celui "+
 			"d’une administration. Si le vôtre n’est pas reconnu, écrivez à l’équipe du Campus.")
 		return
 	case err != nil:
@@ -96,9 +96,9 @@ func (s *Server) requestLicence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Status == lic.StatusAllocated {
-		s.flash(r, "success", "Une licence "+p.Partner.Name+" vous est attribuée. Votre code et sa validité sont ci-dessous ; un courriel vous a été envoyé.")
+		s.flash(r, "success", "Une licence "+p.Partner.Name+" vous est attribuée. Votre code et sa validité sont ci-dessous ; un courriel vous a été envoyé.")
 	} else {
-		s.flash(r, "info", "Toutes les licences "+p.Partner.Name+" sont attribuées pour le moment : votre demande est enregistrée en position "+
+		s.flash(r, "info", "Toutes les licences "+p.Partner.Name+" sont attribuées pour le moment : votre demande est enregistrée en position "+
 			strconv.Itoa(req.Position)+" de la file. Vous serez prévenu(e) par courriel dès qu’une licence vous sera attribuée.")
 	}
 	http.Redirect(w, r, "/mes-licences", http.StatusSeeOther)
@@ -137,7 +137,7 @@ func (s *Server) cancelLicence(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	case was == lic.StatusAllocated:
-		s.flash(r, "success", "Votre licence est rendue : elle va à l’agent suivant. Merci !")
+		s.flash(r, "success", "Votre licence est rendue : elle va à l’agent suivant. Merci !")
 	default:
 		s.flash(r, "success", "Votre demande de licence est annulée.")
 	}

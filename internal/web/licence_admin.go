@@ -114,7 +114,7 @@ func (s *Server) adminLicencePoolCreate(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	s.flashTo(w, r, "/admin/licences/"+strconv.FormatInt(id, 10), "success", "Le lot « "+p.Name+" » est créé.")
+	s.flashTo(w, r, "/admin/licences/"+strconv.FormatInt(id, 10), "success", "Le lot « "+p.Name+" » est créé.")
 }
 
 // poolForms are the states of the forms of a pool's page, one of which may come back with errors.
@@ -201,7 +201,7 @@ func (s *Server) adminLicenceQuota(w http.ResponseWriter, r *http.Request) {
 		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{quota: f.State()})
 		return
 	}
-	s.flashTo(w, r, poolURL(id)+"#quotas", "success", "Le quota de « "+administration+" » est fixé à "+strconv.Itoa(quota)+"."+served(n))
+	s.flashTo(w, r, poolURL(id)+"#quotas", "success", "Le quota de « "+administration+" » est fixé à "+strconv.Itoa(quota)+"."+served(n))
 }
 
 func (s *Server) adminLicenceQuotaDelete(w http.ResponseWriter, r *http.Request) {
@@ -264,7 +264,7 @@ func (s *Server) adminLicenceCodes(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseMultipartForm(4 << 20); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			f.Fail("codes_file", "Le fichier dépasse 32 Mo : découpez-le en plusieurs fichiers.")
+			f.Fail("codes_file", "Le fichier dépasse 32 Mo : découpez-le en plusieurs fichiers.")
 		} else {
 			f.Fail("codes_file", "Choisissez un fichier CSV à importer.")
 		}
@@ -289,7 +289,7 @@ func (s *Server) adminLicenceCodes(w http.ResponseWriter, r *http.Request) {
 		var n int
 		n, err = s.store.ImportLicenceCodes(r.Context(), id, codes, adminActor(r))
 		if err == nil {
-			s.flashTo(w, r, poolURL(id)+"#codes", "success", strconv.Itoa(n)+" codes ou liens sont importés ; les licences déjà attribuées sans code ont reçu le leur.")
+			s.flashTo(w, r, poolURL(id)+"#codes", "success", strconv.Itoa(n)+" codes ou liens sont importés ; les licences déjà attribuées sans code ont reçu le leur.")
 			return
 		}
 	}
@@ -302,7 +302,7 @@ func (s *Server) adminLicenceCodes(w http.ResponseWriter, r *http.Request) {
 	for _, p := range ie.Problems {
 		problems = append(problems, p.String())
 	}
-	f.Fail("codes_file", "Le fichier est refusé ("+strconv.Itoa(len(problems))+" erreur(s) ci-dessous) : corrigez-le et importez-le à nouveau.")
+	f.Fail("codes_file", "Le fichier est refusé ("+strconv.Itoa(len(problems))+" erreur(s) ci-dessous) : corrigez-le et importez-le à nouveau.")
 	again(problems)
 }
 
@@ -330,7 +330,7 @@ func (s *Server) adminLicenceAllocateTo(w http.ResponseWriter, r *http.Request) 
 			s.fail(w, r, perr)
 			return
 		}
-		f.Fail("allocate_email", "Aucun compte n’existe avec cette adresse : l’agent doit d’abord créer son compte.")
+		f.Fail("allocate_email", "Aucun compte n’existe avec cette adresse : l’agent doit d’abord créer son compte.")
 		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{allocate: f.State()})
 		return
 	}
@@ -378,12 +378,12 @@ func (s *Server) adminLicenceRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !f.Valid() {
-		s.flashTo(w, r, poolURL(pool)+"?statut=allocated#demandes", "error", "Le motif du retrait n’est pas valide : "+f.State().Errors["motif"])
+		s.flashTo(w, r, poolURL(pool)+"?statut=allocated#demandes", "error", "Le motif du retrait n’est pas valide : "+f.State().Errors["motif"])
 		return
 	}
 	req, err := s.store.RevokeLicence(r.Context(), id, adminActor(r), reason)
 	if s.refusedTo(w, r, poolURL(pool)+"?statut=allocated#demandes", err) {
 		return
 	}
-	s.flashTo(w, r, poolURL(pool)+"?statut=allocated#demandes", "success", "La licence de "+req.UserName+" est retirée et rendue au lot ; la demande suivante en attente, s’il y en a une, l’a reçue.")
+	s.flashTo(w, r, poolURL(pool)+"?statut=allocated#demandes", "success", "La licence de "+req.UserName+" est retirée et rendue au lot ; la demande suivante en attente, s’il y en a une, l’a reçue.")
 }

@@ -127,7 +127,7 @@ func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
 	if e.HasSession() {
 		s.invalidate("seats")
 	}
-	s.flashTo(w, r, "/mes-formations", "success", "Votre inscription à « "+e.Module.Title+" » est annulée. Un courriel de confirmation vous a été envoyé.")
+	s.flashTo(w, r, "/mes-formations", "success", "Votre inscription à « "+e.Module.Title+" » est annulée. Un courriel de confirmation vous a été envoyé.")
 }
 
 // createCalendarFeed makes a new private feed link (the previous one stops working) and shows it once.
@@ -140,7 +140,7 @@ func (s *Server) createCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(r.Context(), sessCalendarURL, s.baseURL()+"/calendrier/"+token+".ics")
-	s.flashTo(w, r, "/mes-formations#abonnement", "success", "Votre lien d’abonnement est prêt : copiez-le dans votre agenda, il ne sera affiché qu’une fois.")
+	s.flashTo(w, r, "/mes-formations#abonnement", "success", "Votre lien d’abonnement est prêt : copiez-le dans votre agenda, il ne sera affiché qu’une fois.")
 }
 
 // revokeCalendarFeed turns the feed link off.

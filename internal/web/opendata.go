@@ -218,7 +218,7 @@ func (s *Server) catalogueJSON(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		openDataHeaders(w, "application/json; charset=utf-8")
 		w.WriteHeader(http.StatusBadRequest)
-		json.NewEncoder(w).Encode(map[string]string{"erreur": "adresse mal formée : les paramètres de la recherche n’ont pas pu être lus"})
+		json.NewEncoder(w).Encode(map[string]string{"erreur": "adresse mal formée : les paramètres de la recherche n’ont pas pu être lus"})
 		return
 	}
 	if err != nil {
@@ -244,7 +244,7 @@ func (s *Server) catalogueCSV(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		openDataHeaders(w, "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusBadRequest)
-		w.Write([]byte("Adresse mal formée : les paramètres de la recherche n’ont pas pu être lus.\n"))
+		w.Write([]byte("Adresse mal formée : les paramètres de la recherche n’ont pas pu être lus.\n"))
 		return
 	}
 	if err != nil {
@@ -329,7 +329,7 @@ func (s *Server) openData(w http.ResponseWriter, r *http.Request) {
 	}
 	sorts := values(catalogue.Sorts)
 	for _, p := range []templates.OpenDataParam{
-		{Name: catalogue.ParamQuery, Role: "Texte recherché, 200 caractères au plus ; « phrase exacte », -mot pour exclure, or pour une alternative", Values: "texte libre"},
+		{Name: catalogue.ParamQuery, Role: "Texte recherché, 200 caractères au plus ; « phrase exacte », -mot pour exclure, or pour une alternative", Values: "texte libre"},
 		{Name: catalogue.ParamType, Role: "Type de formation", Values: ""},
 		{Name: catalogue.ParamDomain, Role: "Domaine", Values: "le slug du domaine, tel qu’il figure dans l’adresse de sa page (ex. cybersecurite, data)"},
 		{Name: catalogue.ParamFormat, Role: "Format", Values: ""},
@@ -338,8 +338,8 @@ func (s *Server) openData(w http.ResponseWriter, r *http.Request) {
 		{Name: catalogue.ParamAudience, Role: "Public", Values: "le slug du public (ex. tous-les-agents, managers)"},
 		{Name: catalogue.ParamPartner, Role: "Partenaire", Values: "le slug du partenaire, tel qu’il figure dans l’adresse de sa page (ex. pix)"},
 		{Name: catalogue.ParamPlaces, Role: "Seulement les formations avec une session à venir qui a des places", Values: "1"},
-		{Name: catalogue.ParamSort, Role: "Tri (par défaut : pertinence s’il y a un texte, titre sinon)", Values: sorts},
-		{Name: catalogue.ParamPage, Role: "Page des résultats (20 par page ; sans effet sur les fichiers)", Values: "1, 2, …"},
+		{Name: catalogue.ParamSort, Role: "Tri (par défaut : pertinence s’il y a un texte, titre sinon)", Values: sorts},
+		{Name: catalogue.ParamPage, Role: "Page des résultats (20 par page ; sans effet sur les fichiers)", Values: "1, 2, …"},
 	} {
 		if def, ok := catalogue.FacetDefOf(p.Name); ok && p.Values == "" {
 			p.Values = values(def.Fixed)

@@ -86,7 +86,7 @@ func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) 
 		Need:           f.Multiline("need", "Votre besoin", programme.MaxText, true),
 	}
 	if req.ContactPhone != "" && !plausiblePhone(req.ContactPhone) {
-		f.Fail("contact_phone", "Le numéro de téléphone n’est pas valide : saisissez des chiffres, par exemple 01 23 45 67 89.")
+		f.Fail("contact_phone", "Le numéro de téléphone n’est pas valide : saisissez des chiffres, par exemple 01 23 45 67 89.")
 	}
 	for _, a := range f.Choices("audiences", "Publics concernés", audiences, 1) {
 		req.Audiences = append(req.Audiences, programme.Ref{Slug: a})
@@ -120,7 +120,7 @@ func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	s.flashTo(w, r, "/programmes-sur-mesure/suivi/"+tok, "success", "Votre demande est enregistrée. Gardez l’adresse de cette page : elle vous permet de suivre votre demande ; elle vous a aussi été envoyée par courriel.")
+	s.flashTo(w, r, "/programmes-sur-mesure/suivi/"+tok, "success", "Votre demande est enregistrée. Gardez l’adresse de cette page : elle vous permet de suivre votre demande ; elle vous a aussi été envoyée par courriel.")
 }
 
 // plausiblePhone accepts French and international numbers: digits, spaces, dots, dashes, an initial +.
@@ -168,7 +168,7 @@ func (s *Server) renderFollow(w http.ResponseWriter, r *http.Request, status int
 func answerOptions() []templates.Option {
 	return []templates.Option{
 		{Value: programme.AnswerAccept, Label: "J’accepte la proposition", Hint: "L’équipe du Campus crée alors votre programme."},
-		{Value: programme.AnswerChanges, Label: "Je souhaite des modifications", Hint: "Dites lesquelles ci-dessous : l’équipe reprend l’étude."},
+		{Value: programme.AnswerChanges, Label: "Je souhaite des modifications", Hint: "Dites lesquelles ci-dessous : l’équipe reprend l’étude."},
 		{Value: programme.AnswerDecline, Label: "Je décline la proposition", Hint: "La demande est close."},
 	}
 }
@@ -200,16 +200,16 @@ func (s *Server) programmeRequestAnswer(w http.ResponseWriter, r *http.Request) 
 	_, err = s.store.AnswerProgrammeRequest(r.Context(), hash, answer, message)
 	switch {
 	case errors.Is(err, programme.ErrAnswered), errors.Is(err, programme.ErrTransition):
-		s.flash(r, "info", "Cette proposition a déjà reçu une réponse, ou n’attend plus la vôtre : voici où en est votre demande.")
+		s.flash(r, "info", "Cette proposition a déjà reçu une réponse, ou n’attend plus la vôtre : voici où en est votre demande.")
 	case err != nil:
 		s.fail(w, r, err)
 		return
 	case answer == programme.AnswerAccept:
-		s.flash(r, "success", "Merci : votre acceptation est enregistrée. L’équipe du Campus crée votre programme et vous écrit dès qu’il est prêt.")
+		s.flash(r, "success", "Merci : votre acceptation est enregistrée. L’équipe du Campus crée votre programme et vous écrit dès qu’il est prêt.")
 	case answer == programme.AnswerChanges:
-		s.flash(r, "success", "Votre demande de modifications est transmise : l’équipe du Campus reprend l’étude et vous enverra une nouvelle proposition.")
+		s.flash(r, "success", "Votre demande de modifications est transmise : l’équipe du Campus reprend l’étude et vous enverra une nouvelle proposition.")
 	default:
-		s.flash(r, "success", "Votre réponse est enregistrée : la demande est close. Vous pouvez en déposer une nouvelle à tout moment.")
+		s.flash(r, "success", "Votre réponse est enregistrée : la demande est close. Vous pouvez en déposer une nouvelle à tout moment.")
 	}
 	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
 }

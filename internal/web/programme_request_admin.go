@@ -97,7 +97,7 @@ func (s *Server) renderAdminProgrammeRequest(w http.ResponseWriter, r *http.Requ
 		s.fail(w, r, err)
 		return
 	}
-	title := "Demande sur mesure : " + req.Administration + " – Administration"
+	title := "Demande sur mesure : " + req.Administration + " – Administration"
 	if f.Failed() {
 		title = "Erreur - " + title
 	}
@@ -185,7 +185,7 @@ func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Requ
 		}
 	}
 	if len(transitionOptions(req.Status)) == 0 {
-		f.FailForm("Cette demande est close : son statut ne change plus.")
+		f.FailForm("Cette demande est close : son statut ne change plus.")
 	}
 	if !f.Valid() {
 		s.renderAdminProgrammeRequest(w, r, http.StatusUnprocessableEntity, id, f.State())
@@ -206,9 +206,9 @@ func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Requ
 		s.fail(w, r, err)
 		return
 	}
-	msg := "La demande est maintenant « " + programme.StatusLabel(changed.Status) + " » ; un courriel a été envoyé à " + changed.ContactEmail + "."
+	msg := "La demande est maintenant « " + programme.StatusLabel(changed.Status) + " » ; un courriel a été envoyé à " + changed.ContactEmail + "."
 	if changed.Track != nil {
-		msg += " Le programme « " + changed.Track.Title + " » est créé."
+		msg += " Le programme « " + changed.Track.Title + " » est créé."
 	}
 	s.flashTo(w, r, "/admin/demandes-sur-mesure/"+strconv.FormatInt(id, 10), "success", msg)
 }
@@ -247,7 +247,7 @@ func (s *Server) adminMoveProposalModule(w http.ResponseWriter, r *http.Request)
 	back := "/admin/demandes-sur-mesure/" + strconv.FormatInt(id, 10) + "#proposition"
 	action := f.Hidden("action")
 	if action != "monter" && action != "descendre" {
-		s.flashTo(w, r, back, "error", "Action inconnue : utilisez les boutons Monter ou Descendre.")
+		s.flashTo(w, r, back, "error", "Action inconnue : utilisez les boutons Monter ou Descendre.")
 		return
 	}
 	if s.refusedTo(w, r, back, s.store.MoveProposalModule(r.Context(), id, moduleID, action == "monter", adminActor(r))) {

@@ -126,9 +126,9 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 // errorTexts are the texts of the error pages, one row a status (a 422's Lead is the refusal's message).
 var errorTexts = map[int]templates.ErrorView{
 	http.StatusNotFound:            {Heading: "Page non trouvée", Lead: "La page que vous cherchez est introuvable. Excusez-nous pour la gêne occasionnée.", Text: "Si vous avez tapé l’adresse web dans le navigateur, vérifiez qu’elle est correcte. La page n’est peut-être plus disponible. Dans ce cas, pour continuer votre visite vous pouvez consulter notre page d’accueil ou le plan du site."},
-	http.StatusGone:                {Heading: "Contenu retiré du catalogue", Lead: "Ce contenu a été archivé : il n’est plus proposé par le Campus.", Text: "Les inscriptions passées restent visibles dans votre espace. Retrouvez les formations proposées aujourd’hui depuis la page d’accueil ou le plan du site."},
+	http.StatusGone:                {Heading: "Contenu retiré du catalogue", Lead: "Ce contenu a été archivé : il n’est plus proposé par le Campus.", Text: "Les inscriptions passées restent visibles dans votre espace. Retrouvez les formations proposées aujourd’hui depuis la page d’accueil ou le plan du site."},
 	http.StatusForbidden:           {Heading: "Accès refusé", Lead: "Vous n’avez pas les droits nécessaires pour accéder à cette page.", Text: "Si vous pensez qu’il s’agit d’une erreur, contactez l’équipe du Campus."},
-	http.StatusConflict:            {Heading: "Action impossible pour le moment", Lead: "Ce que vous demandiez a changé entre-temps ou existe déjà : votre action n’a pas été prise en compte.", Text: "Revenez à la page précédente, rechargez-la pour voir son état actuel, puis recommencez si besoin."},
+	http.StatusConflict:            {Heading: "Action impossible pour le moment", Lead: "Ce que vous demandiez a changé entre-temps ou existe déjà : votre action n’a pas été prise en compte.", Text: "Revenez à la page précédente, rechargez-la pour voir son état actuel, puis recommencez si besoin."},
 	http.StatusUnprocessableEntity: {Heading: "Action impossible", Lead: "", Text: "Revenez à la page précédente, rechargez-la pour voir son état actuel, puis recommencez si besoin."},
 	http.StatusMethodNotAllowed:    {Heading: "Action non autorisée", Lead: "Cette adresse n’accepte pas ce type de requête.", Text: "Revenez à la page précédente et utilisez les liens et boutons de la page."},
 	http.StatusInternalServerError: {Heading: "Erreur inattendue", Lead: "Désolé, le service rencontre un problème, nous travaillons pour le résoudre le plus rapidement possible.", Text: "Essayez de rafraîchir la page ou bien réessayez plus tard. Si le problème persiste, contactez l’équipe du Campus."},
@@ -137,7 +137,7 @@ var errorTexts = map[int]templates.ErrorView{
 
 // crossOriginRefusal is the 403 of a form sent to the portal from another site (crossOrigin).
 var crossOriginRefusal = templates.ErrorView{Heading: "Requête refusée",
-	Lead: "Cette action a été envoyée depuis un autre site que le Campus : par sécurité, elle n’a pas été prise en compte.",
+	Lead: "Cette action a été envoyée depuis un autre site que le Campus : par sécurité, elle n’a pas été prise en compte.",
 	Text: "Si vous êtes à l’origine de cette action, revenez sur le Campus et recommencez depuis ses pages."}
 
 // renderError renders the DSFR error page of a status; it never fails over to another error page.

@@ -31,7 +31,7 @@ func (s *Server) rosterRoutes(r chi.Router) {
 }
 
 func (s *Server) rosterView(r *http.Request, ro enrolment.Roster, refusal string) templates.RosterView {
-	title := "Inscrits : " + ro.Module.Title
+	title := "Inscrits : " + ro.Module.Title
 	base := fmt.Sprintf("/admin/sessions/%d", ro.Session.ID)
 	action := base + "/presences"
 	if ro.Session.ID == 0 {
@@ -102,12 +102,12 @@ func readMarks(f *Form, m marksForm) (map[int64]bool, string) {
 		}
 		id := input.ID(rest)
 		if id == 0 || len(vs) != 1 || (vs[0] != m.yes && vs[0] != m.no) {
-			return nil, "Le formulaire envoyé n’est pas valide : rechargez la page et recommencez."
+			return nil, "Le formulaire envoyé n’est pas valide : rechargez la page et recommencez."
 		}
 		marks[id] = vs[0] == m.yes
 	}
 	if len(marks) == 0 {
-		return nil, "Aucune case n’a été cochée : indiquez au moins une personne."
+		return nil, "Aucune case n’a été cochée : indiquez au moins une personne."
 	}
 	return marks, ""
 }

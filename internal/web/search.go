@@ -61,15 +61,15 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		title = "Recherche illisible – " + title
 	case res.Query.Text != "":
-		title = "« " + res.Query.Text + " » : " + strings.ToLower(resultCountText(res.Total)) + " – " + title
+		title = "« " + res.Query.Text + " » : " + strings.ToLower(resultCountText(res.Total)) + " – " + title
 	case res.Query.Filters.Count() > 0:
-		title = "Formations filtrées : " + strings.ToLower(resultCountText(res.Total)) + " – " + title
+		title = "Formations filtrées : " + strings.ToLower(resultCountText(res.Total)) + " – " + title
 	}
 	if res.Query.Page > 1 {
 		title += " (page " + strconv.Itoa(res.Query.Page) + ")"
 	}
 	v.Page = s.page(r, "catalogue", title,
-		"Rechercher une formation du Campus du numérique public : modules et parcours par thème, format, public, niveau, durée et disponibilité.",
+		"Rechercher une formation du Campus du numérique public : modules et parcours par thème, format, public, niveau, durée et disponibilité.",
 		templates.Crumb{Label: "Catalogue"})
 	status := http.StatusOK
 	if !ok {
@@ -103,7 +103,7 @@ func searchView(res catalogue.SearchResult, notices []string) templates.SearchVi
 			fv.Values = append(fv.Values, templates.FacetValueView{ID: "f-" + f.Key + "-" + o.Value, Value: o.Value,
 				Label: o.Label, Count: o.Count, Checked: o.Selected, Disabled: o.Count == 0 && !o.Selected})
 			if o.Selected {
-				v.Active = append(v.Active, templates.LinkItem{Label: f.Legend + " : " + o.Label,
+				v.Active = append(v.Active, templates.LinkItem{Label: f.Legend + " : " + o.Label,
 					URL: q.Without(f.Key, o.Value).URL("/catalogue"), Count: -1})
 			}
 		}
@@ -130,12 +130,12 @@ func searchView(res catalogue.SearchResult, notices []string) templates.SearchVi
 				active++
 			}
 			if f.Active() && f.Without > 0 {
-				v.Relax = append(v.Relax, templates.LinkItem{Label: "Sans le filtre « " + f.Legend + " »",
+				v.Relax = append(v.Relax, templates.LinkItem{Label: "Sans le filtre « " + f.Legend + " »",
 					URL: q.Without(f.Key, "").URL("/catalogue"), Count: f.Without})
 			}
 		}
 		if q.Text != "" && active > 1 && res.TextOnly > 0 {
-			v.Relax = append(v.Relax, templates.LinkItem{Label: "« " + q.Text + " » sans aucun filtre",
+			v.Relax = append(v.Relax, templates.LinkItem{Label: "« " + q.Text + " » sans aucun filtre",
 				URL: catalogue.SearchQuery{Text: q.Text}.URL("/catalogue"), Count: res.TextOnly})
 		}
 	}

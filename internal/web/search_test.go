@@ -193,7 +193,7 @@ func TestSearchPage(t *testing.T) {
 
 	t.Run("Typo corrected", func(t *testing.T) {
 		p := get(t, srv, "/catalogue?q="+url.QueryEscape("cybersecurtié"))
-		if resultsTotal(t, p) == 0 || !strings.Contains(p.body, "« cybersécurité »") {
+		if resultsTotal(t, p) == 0 || !strings.Contains(p.body, "« cybersécurité »") {
 			t.Error("no correction shown")
 		}
 	})

@@ -77,7 +77,7 @@ func (s *Server) surveyAnswer(kind string) http.HandlerFunc {
 		if f.Valid() {
 			err = s.store.AnswerSurvey(r.Context(), u.ID, e.ID, a)
 			if err == nil {
-				s.flashTo(w, r, "/mes-formations", "success", "Merci pour votre avis : il aide le Campus à améliorer ses formations.")
+				s.flashTo(w, r, "/mes-formations", "success", "Merci pour votre avis : il aide le Campus à améliorer ses formations.")
 				return
 			}
 			if err := f.Refuse(err); err != nil {
@@ -151,7 +151,7 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request) {
 	}
 	decision := f.Text("decision", "Décision", 10, true)
 	if decision != "publier" && decision != "ecarter" {
-		s.flashTo(w, r, "/admin/avis", "error", "Choisissez « Publier » ou « Écarter ».")
+		s.flashTo(w, r, "/admin/avis", "error", "Choisissez « Publier » ou « Écarter ».")
 		return
 	}
 	if err := s.store.ModerateComment(r.Context(), adminActor(r), id, decision == "publier"); err != nil {

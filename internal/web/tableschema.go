@@ -94,11 +94,11 @@ func schemaBase(name, title, desc, path string) tableSchema {
 var catalogueSchema = func() tableSchema {
 	t := schemaBase("catalogue-campus-du-numerique-public", "Catalogue du Campus du numérique public",
 		"Les formations publiées du Campus du numérique public (modules, parcours, programmes sur mesure), une par ligne, "+
-			"avec les mêmes codes que le fichier JSON. Les listes sont des codes séparés par « | ».", "/api/catalogue.schema.json")
+			"avec les mêmes codes que le fichier JSON. Les listes sont des codes séparés par « | ».", "/api/catalogue.schema.json")
 	t.ListSeparator = listSeparator
 	t.PrimaryKey = []string{"type", "slug"}
 	t.Fields = []tsField{
-		{Name: "type", Title: "Type", Description: "Type de formation : module, parcours ou programme (programme sur mesure).", Type: "string",
+		{Name: "type", Title: "Type", Description: "Type de formation : module, parcours ou programme (programme sur mesure).", Type: "string",
 			Constraints: &tsConstraints{Required: true, Enum: []string{catalogue.KindModule, catalogue.KindTrack, catalogue.KindProgramme}}},
 		{Name: "slug", Title: "Identifiant", Description: "Identifiant de la formation, tel qu’il figure dans l’adresse de sa page.", Type: "string",
 			Example: "decouvrir-la-cybersecurite", Constraints: &tsConstraints{Required: true, Pattern: slugRE}},
@@ -107,24 +107,24 @@ var catalogueSchema = func() tableSchema {
 		{Name: "domaine", Title: "Domaine", Description: "Identifiant du domaine (slug de sa page /domaines/…).", Type: "string",
 			Constraints: &tsConstraints{Required: true, Pattern: slugRE}},
 		{Name: "domaine_libelle", Title: "Libellé du domaine", Description: "Titre du domaine.", Type: "string", Constraints: &tsConstraints{Required: true}},
-		{Name: "formats", Title: "Formats", Description: "Formats, codes séparés par « | » : en_ligne, presentiel, hybride (ceux des modules pour un parcours).",
+		{Name: "formats", Title: "Formats", Description: "Formats, codes séparés par « | » : en_ligne, presentiel, hybride (ceux des modules pour un parcours).",
 			Type: "string", Example: "presentiel|hybride", Constraints: &tsConstraints{Pattern: listOf(catalogue.Formats)}},
-		{Name: "niveaux", Title: "Niveaux", Description: "Niveaux, codes séparés par « | » : decouverte, intermediaire, avance.",
+		{Name: "niveaux", Title: "Niveaux", Description: "Niveaux, codes séparés par « | » : decouverte, intermediaire, avance.",
 			Type: "string", Example: "decouverte", Constraints: &tsConstraints{Pattern: listOf(catalogue.Levels)}},
 		{Name: "duree_minutes", Title: "Durée en minutes", Description: "Durée de la formation en minutes (un jour compte 6 heures).",
 			Type: "integer", Constraints: &tsConstraints{Required: true, Minimum: &zero}},
-		{Name: "duree", Title: "Durée", Description: "La même durée, en toutes lettres (« 3 h », « 2 jours »).", Type: "string"},
-		{Name: "partenaire", Title: "Partenaire", Description: "Identifiant du partenaire qui dispense le module (vide : le Campus lui-même, ou un parcours).",
+		{Name: "duree", Title: "Durée", Description: "La même durée, en toutes lettres (« 3 h », « 2 jours »).", Type: "string"},
+		{Name: "partenaire", Title: "Partenaire", Description: "Identifiant du partenaire qui dispense le module (vide : le Campus lui-même, ou un parcours).",
 			Type: "string", Constraints: &tsConstraints{Pattern: "^(" + strings.Trim(slugRE, "^$") + ")?$"}},
 		{Name: "partenaire_libelle", Title: "Libellé du partenaire", Description: "Nom du partenaire.", Type: "string"},
-		{Name: "publics", Title: "Publics", Description: "Publics visés, identifiants séparés par « | » (ex. tous-les-agents|managers).",
+		{Name: "publics", Title: "Publics", Description: "Publics visés, identifiants séparés par « | » (ex. tous-les-agents|managers).",
 			Type: "string", Constraints: &tsConstraints{Pattern: slugsRE}},
-		{Name: "publics_libelles", Title: "Libellés des publics", Description: "Les mêmes publics, libellés séparés par « | ».", Type: "string"},
+		{Name: "publics_libelles", Title: "Libellés des publics", Description: "Les mêmes publics, libellés séparés par « | ».", Type: "string"},
 		{Name: "modules", Title: "Nombre de modules", Description: "Nombre de modules d’un parcours ou d’un programme (vide pour un module).",
 			Type: "integer", Constraints: &tsConstraints{Minimum: &zero}},
 		{Name: "prochaine_session", Title: "Prochaine session", Description: "Date de la prochaine session à venir (AAAA-MM-JJ, heure de Paris), vide sans session.",
 			Type: "date", Format: "default"},
-		{Name: "places_disponibles", Title: "Places disponibles", Description: "Pour un module à sessions datées : true si une session à venir a des places, false sinon. " +
+		{Name: "places_disponibles", Title: "Places disponibles", Description: "Pour un module à sessions datées : true si une session à venir a des places, false sinon. " +
 			"Vide pour un module en ligne (sans session, toujours ouvert) et pour un parcours.", Type: "boolean", TrueValues: booleans.t, FalseValues: booleans.f},
 		{Name: "url", Title: "Adresse", Description: "Adresse de la page de la formation.", Type: "string", Format: "uri",
 			Constraints: &tsConstraints{Required: true, Unique: true}},
@@ -135,8 +135,8 @@ var catalogueSchema = func() tableSchema {
 // bilanSchema describes /bilan/donnees.csv.
 var bilanSchema = func() tableSchema {
 	t := schemaBase("bilan-campus-du-numerique-public", "Bilan du Campus du numérique public",
-		"Les chiffres du Campus, un par ligne : chiffres clés et indicateurs (par domaine, public, format, mois, partenaire, type de formateur). "+
-			"Secret statistique : un effectif de 1 à 4 personnes n’est pas publié (valeur vide, valeur_masquee à true, motif moins-de-5) ; "+
+		"Les chiffres du Campus, un par ligne : chiffres clés et indicateurs (par domaine, public, format, mois, partenaire, type de formateur). "+
+			"Secret statistique : un effectif de 1 à 4 personnes n’est pas publié (valeur vide, valeur_masquee à true, motif moins-de-5) ; "+
 			"d’autres valeurs sont masquées pour qu’un total ne les redonne pas (motif secret-secondaire). Les totaux restent exacts.", "/bilan/donnees.schema.json")
 	ids := []string{"chiffres-cles", programme.IndicatorByDomain, programme.IndicatorByAudience, programme.IndicatorByFormat,
 		programme.IndicatorByMonth, programme.IndicatorLicences, programme.IndicatorTrainers}
@@ -146,11 +146,11 @@ var bilanSchema = func() tableSchema {
 		{Name: "categorie", Title: "Catégorie", Description: "Identifiant de la catégorie (domaine, public, format, mois AAAA-MM, partenaire, type) ou du chiffre clé.",
 			Type: "string", Constraints: &tsConstraints{Required: true}},
 		{Name: "categorie_libelle", Title: "Libellé de la catégorie", Description: "Libellé de la catégorie.", Type: "string", Constraints: &tsConstraints{Required: true}},
-		{Name: "serie", Title: "Série", Description: "Ce qui est compté (Inscriptions, Formations suivies, Licences attribuées…) ; vide pour un chiffre clé.", Type: "string"},
-		{Name: "valeur", Title: "Valeur", Description: "Le nombre ; vide quand il est masqué (valeur_masquee).", Type: "integer", Constraints: &tsConstraints{Minimum: &zero}},
+		{Name: "serie", Title: "Série", Description: "Ce qui est compté (Inscriptions, Formations suivies, Licences attribuées…) ; vide pour un chiffre clé.", Type: "string"},
+		{Name: "valeur", Title: "Valeur", Description: "Le nombre ; vide quand il est masqué (valeur_masquee).", Type: "integer", Constraints: &tsConstraints{Minimum: &zero}},
 		{Name: "valeur_masquee", Title: "Valeur masquée", Description: "true quand la valeur n’est pas publiée (secret statistique).", Type: "boolean",
 			TrueValues: booleans.t, FalseValues: booleans.f, Constraints: &tsConstraints{Required: true}},
-		{Name: "motif_masquage", Title: "Motif du masquage", Description: "moins-de-5 : effectif de 1 à 4 personnes ; secret-secondaire : masquée pour qu’un total ne redonne pas une autre valeur masquée.",
+		{Name: "motif_masquage", Title: "Motif du masquage", Description: "moins-de-5 : effectif de 1 à 4 personnes ; secret-secondaire : masquée pour qu’un total ne redonne pas une autre valeur masquée.",
 			Type: "string", Constraints: &tsConstraints{Enum: []string{programme.MaskSmall.Code(), programme.MaskSecondary.Code()}}},
 	}
 	return t

@@ -57,7 +57,7 @@ func (s *Server) domainOptions(r *http.Request) ([]templates.Option, error) {
 func trainerKindOptions() []templates.Option {
 	return []templates.Option{
 		{Value: trainer.KindInternal, Label: "Agent public", Hint: "Formateur interne, rémunéré pour les sessions animées."},
-		{Value: trainer.KindExternal, Label: "Intervenant externe", Hint: "Formateur d’intérêt général : association, entreprise, recherche, indépendant."},
+		{Value: trainer.KindExternal, Label: "Intervenant externe", Hint: "Formateur d’intérêt général : association, entreprise, recherche, indépendant."},
 	}
 }
 
@@ -77,7 +77,7 @@ func (s *Server) renderTrainerCall(w http.ResponseWriter, r *http.Request, statu
 		title = "Erreur - " + title
 	}
 	v := templates.TrainerCallView{Form: f, Domains: domains, Kinds: trainerKindOptions(),
-		Page: s.page(r, "formateurs", title, "L’appel à formateurs du Campus du numérique public : agents publics et intervenants d’intérêt général.",
+		Page: s.page(r, "formateurs", title, "L’appel à formateurs du Campus du numérique public : agents publics et intervenants d’intérêt général.",
 			templates.Crumb{Label: "Devenir formateur"})}
 	for _, c := range counts {
 		switch c.Key {
@@ -209,7 +209,7 @@ func (s *Server) trainerReply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flashTo(w, r, "/devenir-formateur/merci", "success", "Votre réponse est envoyée : l’équipe du Campus reprend l’examen de votre candidature.")
+	s.flashTo(w, r, "/devenir-formateur/merci", "success", "Votre réponse est envoyée : l’équipe du Campus reprend l’examen de votre candidature.")
 }
 
 func (s *Server) trainerCommunity(w http.ResponseWriter, r *http.Request) {
@@ -305,7 +305,7 @@ func (s *Server) trainerRosterView(r *http.Request, ro enrolment.Roster, refusal
 	base := "/formateur/sessions/" + strconv.FormatInt(ro.Session.ID, 10)
 	return templates.RosterView{Roster: ro, Error: refusal, CSVHref: base + "/inscrits.csv", Action: base + "/emargement",
 		SlotAction: base + "/emargement/", SheetHref: base + "/feuille/",
-		Page: s.page(r, "", "Participants : "+ro.Module.Title+", session du "+catalogue.ShortDate(ro.Session.StartsAt), "",
+		Page: s.page(r, "", "Participants : "+ro.Module.Title+", session du "+catalogue.ShortDate(ro.Session.StartsAt), "",
 			templates.Crumb{Label: "Mon espace formateur", Href: "/formateur"}, templates.Crumb{Label: "Participants et émargement"})}
 }
 

@@ -129,9 +129,9 @@ func (s *Server) adminTrainerDecide(w http.ResponseWriter, r *http.Request) {
 	}
 	switch a.Status {
 	case trainer.StatusAccepted:
-		s.flash(r, "success", "Candidature acceptée : "+a.Name()+" est formateur ou formatrice ; un courriel lui a été envoyé.")
+		s.flash(r, "success", "Candidature acceptée : "+a.Name()+" est formateur ou formatrice ; un courriel lui a été envoyé.")
 	case trainer.StatusDeclined:
-		s.flash(r, "success", "Candidature refusée ; un courriel a été envoyé à "+a.Email+".")
+		s.flash(r, "success", "Candidature refusée ; un courriel a été envoyé à "+a.Email+".")
 	default:
 		s.flash(r, "success", "Votre question a été envoyée à "+a.Email+" avec un lien pour y répondre.")
 	}
