@@ -267,7 +267,7 @@ func reportScans(w io.Writer, before, after map[string]tableStat, requests int) 
 	verdict := "aucun parcours séquentiel d’une grande table pendant la charge"
 	switch {
 	case scans > 0 && scans*10000 <= requests:
-		verdict = fmt.Sprintf("aucun sur le chemin des requêtes (%d parcours séquentiel(s) pour %d requêtes : un agrégat recalculé quand le cache se remplit)", scans, requests)
+		verdict = fmt.Sprintf("aucun sur le chemin des requêtes (%d parcours séquentiel(s) pour %d requêtes, moins d’un pour 10 000 : des lectures d’ensemble faites hors des requêtes, voir le tableau)", scans, requests)
 	case scans > 0:
 		verdict = fmt.Sprintf("%d parcours séquentiels de grandes tables pour %d requêtes : un index manque sur le chemin d’une requête", scans, requests)
 	}
