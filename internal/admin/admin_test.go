@@ -240,3 +240,49 @@ func TestAuditEntryChanges(t *testing.T) {
 		t.Errorf("changes = %+v", ch)
 	}
 }
+
+// TestChecks_TypesetProse: every entity's check gives its prose in French typography (catalogue.Typeset), what
+// the snapshot, the audit log and the store then see, and leaves the rest as typed: slugs, web addresses,
+// keywords, codes, a tailored programme's administration.
+func TestChecks_TypesetProse(t *testing.T) {
+	const p = "L'écrit : « x » ; oui ?"
+	typeset := catalogue.Typeset(p)
+	if typeset == p {
+		t.Fatal("the sample has no typography to do")
+	}
+	const url, keyword, administration = "https://www.exemple.gouv.fr/page?x=l'y", "l'IA ?", "Ministère de l'Intérieur"
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, catalogue.Paris)
+	sessions := admin.SessionRules{Creating: true, Now: now,
+		Module: func(slug string) (admin.ModuleChoice, bool) {
+			return admin.ModuleChoice{ID: 1, Slug: slug, Title: "M", Format: "presentiel", Status: "published"}, true
+		}}
+	check := func(entity string, snap admin.Snapshot, errs admin.Errors, want map[string]string) {
+		t.Helper()
+		if len(errs) != 0 {
+			t.Fatalf("%s: %v", entity, errs)
+		}
+		got := snap.Map()
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %s = %q, want %q", entity, k, got[k], v)
+			}
+		}
+	}
+	d, errs := admin.DomainInput{Slug: "l-ecrit", Title: p, Summary: p, Description: p}.Check()
+	check("domain", d.Snapshot(), errs, map[string]string{"slug": "l-ecrit", "title": typeset, "summary": typeset, "description": typeset})
+	pa, errs := admin.PartnerInput{Name: p, ShortName: "L'É ?", Kind: "ecole", Website: url, Summary: p, Description: p}.Check()
+	check("partner", pa.Snapshot(), errs, map[string]string{"slug": "l-ecrit-x-oui", "name": typeset, "short_name": "L’É\u202f?",
+		"website": url, "summary": typeset, "description": typeset})
+	a, errs := admin.AudienceInput{Label: p, Description: p}.Check()
+	check("audience", a.Snapshot(), errs, map[string]string{"label": typeset, "description": typeset})
+	m, errs := admin.ModuleInput{Title: p, Domain: "data", Summary: p, Objectives: []string{p, p}, Outline: []string{p}, Duration: "60",
+		Format: "en_ligne", Level: "avance", Prerequisites: p, ExternalURL: url, Keywords: []string{keyword}}.Check(refs(), "draft")
+	check("module", m.Snapshot(), errs, map[string]string{"title": typeset, "summary": typeset, "objectives": typeset + " | " + typeset,
+		"outline": typeset, "prerequisites": typeset, "external_url": url, "keywords": keyword})
+	tr, errs := admin.TrackInput{Title: p, Domain: "data", Administration: administration, Summary: p, Description: p}.Check(refs(), "draft")
+	check("track", tr.Snapshot(), errs, map[string]string{"title": typeset, "administration": administration, "summary": typeset, "description": typeset})
+	s, errs := admin.SessionInput{Module: "m", StartsAt: "2026-03-17T09:30", EndsAt: "2026-03-17T17:00", PlaceName: p,
+		Address: "12 rue de l'Église", City: "L'Haÿ-les-Roses", VirtualURL: url, Capacity: "12"}.Check(sessions)
+	check("session", s.Snapshot(), errs, map[string]string{"place_name": typeset, "address": "12 rue de l’Église", "city": "L’Haÿ-les-Roses",
+		"virtual_url": url})
+}

@@ -257,10 +257,10 @@ type Domain struct {
 func (in DomainInput) Check() (Domain, Errors) {
 	var d Domain
 	var e Errors
-	set(&e, "title", &d.Title)(line(in.Title, "Titre", MaxTitle, true))
+	set(&e, "title", &d.Title)(proseLine(in.Title, "Titre", MaxTitle, true))
 	set(&e, "slug", &d.Slug)(slug(in.Slug, d.Title))
-	set(&e, "summary", &d.Summary)(text(in.Summary, "Résumé", MaxSummary, true))
-	set(&e, "description", &d.Description)(text(in.Description, "Description", MaxDescription, false))
+	set(&e, "summary", &d.Summary)(prose(in.Summary, "Résumé", MaxSummary, true))
+	set(&e, "description", &d.Description)(prose(in.Description, "Description", MaxDescription, false))
 	set(&e, "position", &d.Position)(number(in.Position, "Ordre d’affichage", 0, 1000, false))
 	return d, e
 }
@@ -291,13 +291,13 @@ type Partner struct {
 func (in PartnerInput) Check() (Partner, Errors) {
 	var p Partner
 	var e Errors
-	set(&e, "name", &p.Name)(line(in.Name, "Nom", MaxTitle, true))
+	set(&e, "name", &p.Name)(proseLine(in.Name, "Nom", MaxTitle, true))
 	set(&e, "slug", &p.Slug)(slug(in.Slug, p.Name))
-	set(&e, "short_name", &p.ShortName)(line(in.ShortName, "Nom court", MaxShortName, false))
+	set(&e, "short_name", &p.ShortName)(proseLine(in.ShortName, "Nom court", MaxShortName, false))
 	set(&e, "kind", &p.Kind)(oneOf(in.Kind, "Catégorie", catalogue.PartnerKinds, catalogue.PartnerKindLabel))
 	set(&e, "website", &p.Website)(webURL(in.Website, "Site web"))
-	set(&e, "summary", &p.Summary)(text(in.Summary, "Résumé", MaxSummary, false))
-	set(&e, "description", &p.Description)(text(in.Description, "Description", MaxDescription, false))
+	set(&e, "summary", &p.Summary)(prose(in.Summary, "Résumé", MaxSummary, false))
+	set(&e, "description", &p.Description)(prose(in.Description, "Description", MaxDescription, false))
 	return p, e
 }
 
@@ -329,9 +329,9 @@ type Audience struct {
 func (in AudienceInput) Check() (Audience, Errors) {
 	var a Audience
 	var e Errors
-	set(&e, "label", &a.Label)(line(in.Label, "Libellé", MaxAudience, true))
+	set(&e, "label", &a.Label)(proseLine(in.Label, "Libellé", MaxAudience, true))
 	set(&e, "slug", &a.Slug)(slug(in.Slug, a.Label))
-	set(&e, "description", &a.Description)(text(in.Description, "Description", MaxSummary, false))
+	set(&e, "description", &a.Description)(prose(in.Description, "Description", MaxSummary, false))
 	set(&e, "position", &a.Position)(number(in.Position, "Ordre d’affichage", 0, 1000, false))
 	return a, e
 }
@@ -383,7 +383,7 @@ type Module struct {
 func (in ModuleInput) Check(refs Refs, status string) (Module, Errors) {
 	var m Module
 	var e Errors
-	set(&e, "title", &m.Title)(line(in.Title, "Titre", MaxTitle, true))
+	set(&e, "title", &m.Title)(proseLine(in.Title, "Titre", MaxTitle, true))
 	set(&e, "slug", &m.Slug)(slug(in.Slug, m.Title))
 	d, msg := refs.checkDomain(in.Domain, status)
 	m.Domain, m.DomainID, m.DomainTitle = strings.TrimSpace(in.Domain), d.ID, d.Title
@@ -401,13 +401,13 @@ func (in ModuleInput) Check(refs Refs, status string) (Module, Errors) {
 			m.PartnerID = info.ID
 		}
 	}
-	set(&e, "summary", &m.Summary)(text(in.Summary, "Résumé", MaxSummary, true))
-	set(&e, "objectives", &m.Objectives)(list(in.Objectives, "Objectifs", MaxListItems, MaxListItem, false))
-	set(&e, "outline", &m.Outline)(list(in.Outline, "Programme", MaxListItems, MaxListItem, false))
+	set(&e, "summary", &m.Summary)(prose(in.Summary, "Résumé", MaxSummary, true))
+	set(&e, "objectives", &m.Objectives)(proseList(in.Objectives, "Objectifs", MaxListItems, MaxListItem, false))
+	set(&e, "outline", &m.Outline)(proseList(in.Outline, "Programme", MaxListItems, MaxListItem, false))
 	set(&e, "duration", &m.DurationMinutes)(number(in.Duration, "Durée en minutes", 1, MaxDuration, true))
 	set(&e, "format", &m.Format)(oneOf(in.Format, "Format", catalogue.Formats, catalogue.FormatLabel))
 	set(&e, "level", &m.Level)(oneOf(in.Level, "Niveau", catalogue.Levels, catalogue.LevelLabel))
-	set(&e, "prerequisites", &m.Prerequisites)(text(in.Prerequisites, "Prérequis", MaxSummary, false))
+	set(&e, "prerequisites", &m.Prerequisites)(prose(in.Prerequisites, "Prérequis", MaxSummary, false))
 	set(&e, "external_url", &m.ExternalURL)(webURL(in.ExternalURL, "Lien vers le contenu en ligne"))
 	set(&e, "keywords", &m.Keywords)(list(in.Keywords, "Mots-clés", MaxKeywords, MaxKeyword, false))
 	as, msg := refs.checkAudiences(in.Audiences)
@@ -471,7 +471,7 @@ func (t Track) Tailored() bool { return t.Administration != "" }
 func (in TrackInput) Check(refs Refs, status string) (Track, Errors) {
 	var t Track
 	var e Errors
-	set(&e, "title", &t.Title)(line(in.Title, "Titre", MaxTitle, true))
+	set(&e, "title", &t.Title)(proseLine(in.Title, "Titre", MaxTitle, true))
 	set(&e, "slug", &t.Slug)(slug(in.Slug, t.Title))
 	d, msg := refs.checkDomain(in.Domain, status)
 	t.Domain, t.DomainID, t.DomainTitle = strings.TrimSpace(in.Domain), d.ID, d.Title
@@ -485,8 +485,8 @@ func (in TrackInput) Check(refs Refs, status string) (Track, Errors) {
 	if t.Featured && in.Administration != "" {
 		e.Add("featured", "Un programme sur mesure n’est pas mis en avant sur l’accueil : décochez la case.")
 	}
-	set(&e, "summary", &t.Summary)(text(in.Summary, "Résumé", MaxSummary, true))
-	set(&e, "description", &t.Description)(text(in.Description, "Description", MaxDescription, false))
+	set(&e, "summary", &t.Summary)(prose(in.Summary, "Résumé", MaxSummary, true))
+	set(&e, "description", &t.Description)(prose(in.Description, "Description", MaxDescription, false))
 	as, msg := refs.checkAudiences(in.Audiences)
 	e.Add("audiences", msg)
 	t.AudienceIDs, t.Audiences = slugsOf(as)
@@ -612,9 +612,9 @@ func (in SessionInput) Check(r SessionRules) (Session, Errors) {
 			e.Add("starts_at", "Une session ne peut être déplacée que dans le futur : choisissez un début après maintenant, ou gardez ses dates.")
 		}
 	}
-	set(&e, "place_name", &s.PlaceName)(line(in.PlaceName, "Lieu", MaxPlace, false))
-	set(&e, "address", &s.Address)(line(in.Address, "Adresse", MaxPlace, false))
-	set(&e, "city", &s.City)(line(in.City, "Ville", 100, false))
+	set(&e, "place_name", &s.PlaceName)(proseLine(in.PlaceName, "Lieu", MaxPlace, false))
+	set(&e, "address", &s.Address)(proseLine(in.Address, "Adresse", MaxPlace, false))
+	set(&e, "city", &s.City)(proseLine(in.City, "Ville", 100, false))
 	set(&e, "virtual_url", &s.VirtualURL)(webURL(in.VirtualURL, "Lien de la classe virtuelle"))
 	switch {
 	case s.PlaceName == "" && s.VirtualURL == "" && (s.Address != "" || s.City != ""):

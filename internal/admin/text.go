@@ -28,6 +28,20 @@ func text(s, label string, max int, required bool) (string, string) {
 	return input.Multiline(s, label, max, required)
 }
 
+// proseLine and prose read French prose (titles, summaries, descriptions, labels…) as line and text do, and
+// give it in French typography (catalogue.Typeset), as the seed's texts are: what is stored and compared
+// (snapshots, audit log) is typeset, while a refused form shows again what was typed. Slugs, addresses, codes
+// and keywords (search terms) are not prose and are read as typed.
+func proseLine(s, label string, max int, required bool) (string, string) {
+	v, msg := line(s, label, max, required)
+	return catalogue.Typeset(v), msg
+}
+
+func prose(s, label string, max int, required bool) (string, string) {
+	v, msg := text(s, label, max, required)
+	return catalogue.Typeset(v), msg
+}
+
 func slug(s, from string) (string, string) { return input.Slug(s, from) }
 
 func number(s, label string, lo, hi int, required bool) (int, string) {
@@ -40,9 +54,19 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // list cleans a list of single-line items (empty items dropped): at most maxItems of at most maxLen each.
 func list(items []string, label string, maxItems, maxLen int, required bool) ([]string, string) {
+	return listOf(line, items, label, maxItems, maxLen, required)
+}
+
+// proseList is list for items of prose (objectives, outline), typeset as proseLine.
+func proseList(items []string, label string, maxItems, maxLen int, required bool) ([]string, string) {
+	return listOf(proseLine, items, label, maxItems, maxLen, required)
+}
+
+func listOf(read func(s, label string, max int, required bool) (string, string), items []string, label string, maxItems, maxLen int,
+	required bool) ([]string, string) {
 	out := []string{}
 	for _, it := range items {
-		v, msg := line(it, label, maxLen, false)
+		v, msg := read(it, label, maxLen, false)
 		if msg != "" {
 			return out, "« " + label + " » : " + strings.TrimPrefix(msg, "Le champ « "+label+" » ")
 		}

@@ -204,7 +204,7 @@ func TestBilanTallies_FollowTheEnrolments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Down(ctx); err != nil {
+	if _, err := p.DownTo(ctx, 24); err != nil { // 00025 down (and what follows), then up again
 		t.Fatal(err)
 	}
 	if _, err := p.Up(ctx); err != nil {

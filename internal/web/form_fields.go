@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"campus/internal/catalogue"
 	"campus/internal/input"
 	"campus/templates"
 )
@@ -25,6 +26,19 @@ func (f *Form) Multiline(name, label string, limit int, required bool) string {
 		return ""
 	}
 	return v
+}
+
+// Prose and ProseMultiline read French prose an admin writes for others to read (a licence pool's name, a
+// tailored programme's proposal) as Text and Multiline do, and return it in French typography
+// (catalogue.Typeset), as the back-office's entities are stored (internal/admin): the form shown again keeps
+// what was typed.
+func (f *Form) Prose(name, label string, max int, required bool) string {
+	return catalogue.Typeset(f.Text(name, label, max, required))
+}
+
+// ProseMultiline is Prose for a text of several lines.
+func (f *Form) ProseMultiline(name, label string, limit int, required bool) string {
+	return catalogue.Typeset(f.Multiline(name, label, limit, required))
 }
 
 // Choice reads one value among options (a select or a radio group); anything else is an error.

@@ -91,10 +91,10 @@ func (s *Server) adminLicencePoolCreate(w http.ResponseWriter, r *http.Request) 
 	f := s.readForm(w, r)
 	partner := f.Choice("partner", "Partenaire", opts, true)
 	p := lic.NewPool{
-		Name:        f.Text("name", "Nom du lot", lic.MaxName, true),
-		Description: f.Multiline("description", "Description", lic.MaxDescription, false),
+		Name:        f.Prose("name", "Nom du lot", lic.MaxName, true),
+		Description: f.ProseMultiline("description", "Description", lic.MaxDescription, false),
 		Size:        f.Int("size", "Nombre de licences", 1, lic.MaxSize, true),
-		GrantLabel:  f.Text("grant_label", "Libellé de la dotation", lic.MaxName, false),
+		GrantLabel:  f.Prose("grant_label", "Libellé de la dotation", lic.MaxName, false),
 		ValidFrom:   f.Date("valid_from", "Début de validité", true),
 		ValidUntil:  f.Date("valid_until", "Fin de validité", true),
 	}
@@ -231,7 +231,7 @@ func (s *Server) adminLicenceGrant(w http.ResponseWriter, r *http.Request) {
 	}
 	f := s.readForm(w, r)
 	qty := f.Int("grant_quantity", "Licences ajoutées", 1, lic.MaxSize, true)
-	label := f.Text("grant_label", "Libellé", lic.MaxName, false)
+	label := f.Prose("grant_label", "Libellé", lic.MaxName, false)
 	if !f.Valid() {
 		s.renderLicencePool(w, r, http.StatusUnprocessableEntity, id, poolForms{grant: f.State()})
 		return

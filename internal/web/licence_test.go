@@ -208,13 +208,13 @@ func TestLicence_AdminForms(t *testing.T) {
 			t.Errorf("title %q", p.doc.Find("title").Text())
 		}
 		partner := testdb.String(t, store, `SELECT id::text FROM partners WHERE slug = 'pix'`)
-		res := admin.post("/admin/licences/nouveau", url.Values{"partner": {partner}, "name": {"Pix – lot d’essai"}, "size": {"1 000"},
+		res := admin.post("/admin/licences/nouveau", url.Values{"partner": {partner}, "name": {"Pix – lot d'essai : 2026"}, "size": {"1 000"},
 			"valid_from": {"01/01/2026"}, "valid_until": {"31/12/2099"}})
 		if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/admin/licences/") {
 			t.Fatalf("create: %d %q", res.status, res.header.Get("Location"))
 		}
 		page := admin.follow(res)
-		if page.doc.Find("h1").Text() != "Pix – lot d’essai" || !strings.Contains(text(page.doc.Find(".fr-tile")), "1 000") {
+		if page.doc.Find("h1").Text() != "Pix – lot d’essai\u00a0: 2026" || !strings.Contains(text(page.doc.Find(".fr-tile")), "1 000") {
 			t.Errorf("new pool page: %q %q", page.doc.Find("h1").Text(), text(page.doc.Find(".fr-tile")))
 		}
 	})

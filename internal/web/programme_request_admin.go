@@ -167,8 +167,8 @@ func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Requ
 			s.fail(w, r, err)
 			return
 		}
-		c.Title = f.Text("title", "Titre du programme", programme.MaxTitle, false)
-		c.Proposal = f.Multiline("proposal", "Proposition", programme.MaxText, false)
+		c.Title = f.Prose("title", "Titre du programme", programme.MaxTitle, false)
+		c.Proposal = f.ProseMultiline("proposal", "Proposition", programme.MaxText, false)
 		for _, v := range f.Choices("modules", "Modules", all, 0) {
 			c.Modules = append(c.Modules, input.ID(v)) // one of the options
 		}

@@ -83,7 +83,11 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	modules := testdb.Column[string](t, store, `SELECT m.id::text FROM modules m JOIN domains d ON d.id = m.domain_id
 		WHERE d.slug = 'data' AND m.status = 'published' ORDER BY m.id LIMIT 2`)
 	expectRedirect(t, admin.post(page+"/statut", url.Values{"to": {"proposee"}, "title": {"La donnée pour les managers"},
-		"proposal": {"Deux modules sur un mois."}, "message": {"Voici notre proposition."}, "modules": modules}), http.StatusSeeOther, page)
+		"proposal": {"Deux modules sur un mois : l'essentiel."}, "message": {"Voici notre proposition."}, "modules": modules}), http.StatusSeeOther, page)
+	// The proposal is prose the requester reads: stored typeset (Form.ProseMultiline).
+	if got := testdb.String(t, store, `SELECT proposal FROM programme_requests WHERE id = $1`, id); got != "Deux modules sur un mois\u00a0: l\u2019essentiel." {
+		t.Errorf("stored proposal %q", got)
+	}
 	m, link := lastMail(t, store, email)
 	if m.Kind != "programme_request_status" || !strings.Contains(m.Body, "Voici notre proposition.") || !strings.HasPrefix(link, "/programmes-sur-mesure/suivi/") {
 		t.Fatalf("proposal mail: %s %q", m.Kind, link)
@@ -117,7 +121,7 @@ func TestProgrammeRequest_Workflow(t *testing.T) {
 	// The new link and the first one both show the proposal.
 	for _, l := range []string{link, follow} {
 		p := contact.get(l)
-		if !strings.Contains(text(p.doc.Find("#proposition").Parent()), "Deux modules sur un mois.") || p.doc.Find(`section[aria-labelledby="proposition"] li`).Length() != 2 {
+		if !strings.Contains(text(p.doc.Find("#proposition").Parent()), "Deux modules sur un mois : l’essentiel.") || p.doc.Find(`section[aria-labelledby="proposition"] li`).Length() != 2 {
 			t.Errorf("%s: proposal not shown: %q", l, text(p.doc.Find("main")))
 		}
 	}
