@@ -90,13 +90,14 @@ func BenchmarkSignedInPages(b *testing.B) {
 						b.Fatalf("%s: %d, encoding %q", path, rec.Code, rec.Header().Get("Content-Encoding"))
 					}
 				}
-				b.SetBytes(int64(rec0(h, req)))
+				b.SetBytes(int64(bodyLen(h, req)))
 			})
 		}
 	}
 }
 
-func rec0(h http.Handler, req *http.Request) int {
+// bodyLen is the length of the body h answers to req.
+func bodyLen(h http.Handler, req *http.Request) int {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec.Body.Len()
