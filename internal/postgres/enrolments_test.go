@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/enrolment"
@@ -772,4 +774,39 @@ func BenchmarkStore_EnrolInSession(b *testing.B) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(lat[len(lat)*95/100])/float64(time.Millisecond), "p95-ms")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "enrolments/s")
+}
+
+// TestEnrolment_SessionOfItsModule: the database refuses an enrolment whose session belongs to another module
+// (migration 00027), on insert and on update, while the store's own enrolments and session-less ones pass.
+func TestEnrolment_SessionOfItsModule(t *testing.T) {
+	s, mod, sess := enModuleSession(t, "presentiel", 5, 72*time.Hour)
+	other := enModule(t, s, "presentiel", "published", "published")
+	online := enModule(t, s, "en_ligne", "published", "published")
+	users := enUsers(t, s, 3)
+	ctx := context.Background()
+
+	out, err := s.EnrolInSession(ctx, users[0], sess, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EnrolOnline(ctx, users[1], online); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(what, sql string, args ...any) {
+		t.Helper()
+		_, err := s.Pool().Exec(ctx, sql, args...)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.ConstraintName != "enrolments_session_module_fkey" {
+			t.Fatalf("%s: got %v, want a violation of enrolments_session_module_fkey", what, err)
+		}
+	}
+	refused("insert with another module's session", `INSERT INTO enrolments (user_id, module_id, session_id, status, queue_seq)
+		VALUES ($1, $2, $3, 'confirmed', 1)`, users[2], other, sess)
+	refused("moving an enrolment to another module", `UPDATE enrolments SET module_id = $2 WHERE id = $1`, out.Enrolment.ID, other)
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE module_id = $1`, other); n != 0 {
+		t.Fatalf("%d enrolments in the other module, want 0", n)
+	}
+	if n := testdb.Int(t, s, `SELECT count(*) FROM enrolments WHERE module_id = $1 AND session_id = $2`, mod, sess); n != 1 {
+		t.Fatalf("%d enrolments in the session, want 1", n)
+	}
 }
