@@ -31,7 +31,7 @@ func TestRun_UserGrant(t *testing.T) {
 	}
 	defer store.Close()
 	email := "camille.martin@numerique.gouv.fr"
-	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: "x"}, "jeton"); err != nil {
+	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer

@@ -405,11 +405,9 @@ func (d *deployEnv) signUp(ctx context.Context) (*http.Client, error) {
 	if !c.expect(p.status == http.StatusSeeOther, "sign-up through https: %d → %s", p.status, p.header.Get("Location")) {
 		return nil, errors.New("sign-up failed: " + p.text("main"))
 	}
-	tok, hash := account.NewToken()
-	tag, err := d.store.Pool().Exec(ctx, `UPDATE account_tokens SET hash = $1 WHERE purpose = $2 AND used_at IS NULL
-		AND user_id = (SELECT id FROM users WHERE email = $3)`, hash, account.PurposeVerifyEmail, email)
-	if err != nil || tag.RowsAffected() != 1 {
-		return nil, fmt.Errorf("the sign-up left no confirmation link (%v, %d)", err, tag.RowsAffected())
+	tok, err := d.takeOverLink(ctx, email, account.PurposeVerifyEmail)
+	if err != nil {
+		return nil, err
 	}
 	link := d.base + "/verification/" + tok
 	form = do(cl, "GET", link, nil, nil)
@@ -567,6 +565,19 @@ func (d *deployEnv) adminEdit(ctx context.Context) error {
 	return nil
 }
 
+// takeOverLink gives the check the pending link of purpose of the account email: the store drew its token and
+// keeps only its hash, and in production the mail's body is not kept, so the check stores the hash of a token of
+// its own in its place and returns that token.
+func (d *deployEnv) takeOverLink(ctx context.Context, email, purpose string) (string, error) {
+	tok, hash := account.NewToken()
+	tag, err := d.store.Pool().Exec(ctx, `UPDATE account_tokens SET hash = $1 WHERE purpose = $2 AND used_at IS NULL
+		AND user_id = (SELECT id FROM users WHERE email = $3)`, hash, purpose, email)
+	if err != nil || tag.RowsAffected() != 1 {
+		return "", fmt.Errorf("%s left no pending %s link (%v, %d)", email, purpose, err, tag.RowsAffected())
+	}
+	return tok, nil
+}
+
 // confirmedUsers creates accounts with proven addresses and the check's password, straight in the store.
 func (d *deployEnv) confirmedUsers(ctx context.Context, emails []string) error {
 	hash, err := account.HashPassword(password)
@@ -574,9 +585,12 @@ func (d *deployEnv) confirmedUsers(ctx context.Context, emails []string) error {
 		return err
 	}
 	for _, e := range emails {
-		tok, _ := account.NewToken()
 		if _, _, err := d.store.SignUp(ctx, postgres.NewAccount{Email: e, PasswordHash: hash, GivenName: "Agent",
-			UsualName: "Vérification", Administration: "DINUM"}, tok); err != nil {
+			UsualName: "Vérification", Administration: "DINUM"}); err != nil {
+			return err
+		}
+		tok, err := d.takeOverLink(ctx, e, account.PurposeVerifyEmail)
+		if err != nil {
 			return err
 		}
 		if _, err := d.store.VerifyEmail(ctx, account.HashToken(tok)); err != nil {

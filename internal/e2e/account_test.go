@@ -35,15 +35,19 @@ func accountServer(t *testing.T, store *postgres.Store) string {
 
 const e2ePassword = testdb.Password
 
-// e2eUser creates a verified account of the role and returns its address and a fresh password-reset token.
+// e2eUser creates a verified account of the role and returns its address and the token of a fresh
+// password-reset link, read from its mail.
 func e2eUser(t *testing.T, store *postgres.Store, role string) (string, string) {
 	t.Helper()
 	ctx := t.Context()
 	email := "e2e." + role + "." + strings.ReplaceAll(t.Name(), "/", "-") + "@exemple.gouv.fr"
 	u := testdb.User(t, store, testdb.Account{Email: email, Role: role})
-	reset, _ := account.NewToken()
-	if err := store.IssueToken(ctx, u.ID, account.PurposeResetPassword, reset); err != nil {
+	if err := store.IssueToken(ctx, u.ID, account.PurposeResetPassword); err != nil {
 		t.Fatal(err)
+	}
+	reset := testdb.LastLink(t, store, u.Email, "/reinitialisation/")
+	if got, err := store.ResetTokenUser(ctx, account.HashToken(reset)); err != nil || got.ID != u.ID {
+		t.Fatalf("the mailed reset link %q: %+v, %v", reset, got, err)
 	}
 	return u.Email, reset
 }
@@ -152,15 +156,25 @@ func TestAccessibility_AccountPages(t *testing.T) {
 	ctx := t.Context()
 	// A sign-up waiting for its confirmation (the link's page asks for the password), and a change of address
 	// waiting too (the new address's page confirms it with the password, the old address's page cancels it).
-	verify, _ := account.NewToken()
+	// The links' tokens are read from the mails, and checked against the store before the pages are scanned.
 	pending := account.NormalizeEmail("e2e.attente." + strings.ReplaceAll(t.Name(), "/", "-") + "@exemple.gouv.fr")
-	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: pending, PasswordHash: "$argon2id$x", GivenName: "Camille"}, verify); err != nil {
+	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: pending, PasswordHash: "$argon2id$x", GivenName: "Camille"}); err != nil {
 		t.Fatal(err)
 	}
-	cancel, _ := account.NewToken()
-	confirmTok, _ := account.NewToken()
-	if err := store.RequestEmailChange(ctx, mustUser(t, store, email), "e2e.nouvelle@exemple.gouv.fr", confirmTok, cancel); err != nil {
+	verify := testdb.LastLink(t, store, pending, "/verification/")
+	if u, _, err := store.VerificationUser(ctx, account.HashToken(verify)); err != nil || u.Email != pending {
+		t.Fatalf("the mailed confirmation link %q: %+v, %v", verify, u, err)
+	}
+	const newEmail = "e2e.nouvelle@exemple.gouv.fr"
+	if err := store.RequestEmailChange(ctx, mustUser(t, store, email), newEmail); err != nil {
 		t.Fatal(err)
+	}
+	confirmTok, cancel := testdb.LastLink(t, store, newEmail, "/adresse/confirmation/"), testdb.LastLink(t, store, email, "/adresse/annulation/")
+	if c, _, err := store.EmailChangeToConfirm(ctx, account.HashToken(confirmTok)); err != nil || c.NewEmail != newEmail {
+		t.Fatalf("the mailed confirmation link %q: %+v, %v", confirmTok, c, err)
+	}
+	if c, err := store.EmailChangeToCancel(ctx, account.HashToken(cancel)); err != nil || c.NewEmail != newEmail {
+		t.Fatalf("the mailed cancellation link %q: %+v, %v", cancel, c, err)
 	}
 
 	for _, size := range sizes {

@@ -68,10 +68,13 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _ := account.NewToken()
 	if _, err := s.DecideTrainerApplication(ctx, d.application, postgres.TrainerDecision{Decision: trainer.DecisionAsk,
-		Message: "Quelles formations avez-vous déjà animées ?", Actor: me, ReplyToken: tok}); err != nil {
+		Message: "Quelles formations avez-vous déjà animées ?", Actor: me}); err != nil {
 		t.Fatal(err)
+	}
+	tok := testdb.LastLink(t, s, "candidate@exemple.fr", "/devenir-formateur/precisions/")
+	if _, err := s.TrainerReplyApplication(ctx, account.HashToken(tok)); err != nil {
+		t.Fatalf("the mailed reply link %q: %v", tok, err)
 	}
 	d.reply = "/devenir-formateur/precisions/" + tok
 
@@ -94,19 +97,21 @@ func programmesStore(t *testing.T) (*postgres.Store, programmesData) {
 		}
 	}
 
-	follow, _ := account.NewToken()
-	d.follow = "/programmes-sur-mesure/suivi/" + follow
-	if d.request, err = s.SubmitProgrammeRequest(ctx, programme.Request{Administration: "DINUM", ContactName: "Alix Martin",
+	var follow string
+	if d.request, follow, err = s.SubmitProgrammeRequest(ctx, programme.Request{Administration: "DINUM", ContactName: "Alix Martin",
 		ContactEmail: "alix@exemple.gouv.fr", Need: "Former nos équipes.\nEn deux temps.", Headcount: 40, Timing: "Automne",
-		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, follow, 0); err != nil {
+		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, 0); err != nil {
 		t.Fatal(err)
 	}
+	if mailed := testdb.LastLink(t, s, "alix@exemple.gouv.fr", "/programmes-sur-mesure/suivi/"); mailed != follow {
+		t.Fatalf("follow-up link: mailed %q, returned %q", mailed, follow)
+	}
+	d.follow = "/programmes-sur-mesure/suivi/" + follow
 	modules := testdb.Column[int64](t, s, `SELECT id FROM modules WHERE status = 'published' ORDER BY id LIMIT 3`)
 
 	for _, c := range []programme.Change{{To: programme.StatusStudy, Note: "À voir"},
 		{To: programme.StatusProposed, Title: "La donnée à la DINUM", Proposal: "Trois modules.", Message: "Voici notre proposition.", Modules: modules}} {
-		tok, _ := account.NewToken()
-		if _, err := s.ChangeProgrammeRequest(ctx, d.request, tok, c, me); err != nil {
+		if _, err := s.ChangeProgrammeRequest(ctx, d.request, c, me); err != nil {
 			t.Fatal(err)
 		}
 	}

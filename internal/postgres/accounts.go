@@ -72,11 +72,11 @@ type NewAccount struct {
 	Administration string
 }
 
-// SignUp creates an account and queues the verification mail, with the link of token (a fresh
-// account.NewToken: only its hash is stored), in one transaction. When the address already has an account
+// SignUp creates an account and queues the verification mail, with the link of a token it draws
+// (account.NewToken: only its hash is stored), in one transaction. When the address already has an account
 // nothing is created, that address is told instead (mail.AlreadyRegistered), and created is false: the caller
 // answers the same either way, so that the form does not tell who has an account.
-func (s *Store) SignUp(ctx context.Context, a NewAccount, token string) (id int64, created bool, err error) {
+func (s *Store) SignUp(ctx context.Context, a NewAccount) (id int64, created bool, err error) {
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			INSERT INTO users (email, password_hash, given_name, usual_name, administration)
@@ -91,7 +91,8 @@ func (s *Store) SignUp(ctx context.Context, a NewAccount, token string) (id int6
 			return err
 		}
 		created = true
-		if err := insertToken(ctx, tx, id, account.PurposeVerifyEmail, a.Email, account.HashToken(token)); err != nil {
+		token, hash := account.NewToken()
+		if err := insertToken(ctx, tx, id, account.PurposeVerifyEmail, a.Email, hash); err != nil {
 			return err
 		}
 		return enqueueMail(ctx, tx, s.verifyMail(a.Email, token))
@@ -124,10 +125,10 @@ func (s *Store) verifyMail(email, token string) mail.Message {
 	return mail.VerifyEmail(email, s.mails.Link("/verification/"+token))
 }
 
-// IssueToken stores a new link for a user, of token (a fresh account.NewToken: only its hash is stored), and
-// queues the mail that carries it, in one transaction: account.PurposeVerifyEmail (mail.VerifyEmail) or
+// IssueToken stores a new link for a user, of a token it draws (account.NewToken: only its hash is stored),
+// and queues the mail that carries it, in one transaction: account.PurposeVerifyEmail (mail.VerifyEmail) or
 // account.PurposeResetPassword (mail.ResetPassword).
-func (s *Store) IssueToken(ctx context.Context, userID int64, purpose, token string) error {
+func (s *Store) IssueToken(ctx context.Context, userID int64, purpose string) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var email, givenName string
 		var verified bool
@@ -135,6 +136,7 @@ func (s *Store) IssueToken(ctx context.Context, userID int64, purpose, token str
 			userID).Scan(&email, &givenName, &verified); err != nil {
 			return notFound(err)
 		}
+		token, hash := account.NewToken()
 		var m mail.Message
 		switch purpose {
 		case account.PurposeVerifyEmail:
@@ -148,7 +150,7 @@ func (s *Store) IssueToken(ctx context.Context, userID int64, purpose, token str
 		default:
 			return fmt.Errorf("no mail for a link of purpose %q", purpose)
 		}
-		if err := insertToken(ctx, tx, userID, purpose, email, account.HashToken(token)); err != nil {
+		if err := insertToken(ctx, tx, userID, purpose, email, hash); err != nil {
 			return err
 		}
 		return enqueueMail(ctx, tx, m)

@@ -28,7 +28,7 @@ func TestStore_SignUp(t *testing.T) {
 	}
 
 	t.Run("Duplicate", func(t *testing.T) {
-		_, created, err := s.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: "y"}, "jeton")
+		_, created, err := s.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: "y"})
 		if err != nil || created {
 			t.Fatalf("duplicate sign-up: created=%v err=%v", created, err)
 		}
@@ -54,10 +54,7 @@ func TestStore_SignUp(t *testing.T) {
 	})
 
 	t.Run("ExpiredLink", func(t *testing.T) {
-		tok, hash := account.NewToken()
-		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, tok); err != nil {
-			t.Fatal(err)
-		}
+		hash := resetLink(t, s, id, email)
 		testdb.Exec(t, s, `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE hash = $1`, hash)
 		if _, err := s.ResetTokenUser(ctx, hash); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("expired link: %v, want ErrGone", err)
@@ -65,14 +62,8 @@ func TestStore_SignUp(t *testing.T) {
 	})
 
 	t.Run("NewLinkVoidsOlder", func(t *testing.T) {
-		t1, h1 := account.NewToken()
-		t2, h2 := account.NewToken()
-		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, t1); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, t2); err != nil {
-			t.Fatal(err)
-		}
+		h1 := resetLink(t, s, id, email)
+		h2 := resetLink(t, s, id, email)
 		if _, err := s.ResetTokenUser(ctx, h1); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("older link still usable: %v", err)
 		}
@@ -92,10 +83,11 @@ func TestStore_ResetPassword(t *testing.T) {
 	if n := testdb.Must(s.CountSessions(ctx, id))(t); n != 2 {
 		t.Fatalf("%d sessions, want 2", n)
 	}
-	tok, hash := account.NewToken()
-	if err := s.IssueToken(ctx, id, account.PurposeResetPassword, tok); err != nil {
+	if err := s.IssueToken(ctx, id, account.PurposeResetPassword); err != nil {
 		t.Fatal(err)
 	}
+	tok := testdb.LastLink(t, s, email, "/reinitialisation/")
+	hash := account.HashToken(tok)
 	before := testdb.Must(s.UserByID(ctx, id))(t)
 	u, err := s.ResetPassword(ctx, hash, "$argon2id$new")
 	if err != nil {
@@ -155,24 +147,24 @@ func TestStore_EmailChange(t *testing.T) {
 		}
 		return id, email
 	}
-	// request asks for the change of the account id to newEmail and returns its confirmation and cancel hashes.
+	// request asks for the change of the account id to newEmail and returns the hashes of its confirmation and
+	// cancel links, read from the mails to the new and the current address.
 	request := func(t *testing.T, id int64, newEmail string) (confirmHash, cancelHash []byte) {
 		t.Helper()
-		confirmTok, confirmHash := account.NewToken()
-		cancelTok, cancelHash := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, newEmail, confirmTok, cancelTok); err != nil {
+		old := testdb.Must(s.UserByID(ctx, id))(t).Email
+		if err := s.RequestEmailChange(ctx, id, newEmail); err != nil {
 			t.Fatal(err)
 		}
-		return confirmHash, cancelHash
+		return mailedHash(t, s, newEmail, "/adresse/confirmation/"), mailedHash(t, s, old, "/adresse/annulation/")
 	}
-	// confirm confirms it and returns the hash of the old address's undo link.
+	// confirm confirms it and returns the hash of the old address's undo link, read from its mail.
 	confirm := func(t *testing.T, confirmHash []byte, id int64) (revertHash []byte) {
 		t.Helper()
-		revertTok, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertTok); err != nil {
+		old := testdb.Must(s.UserByID(ctx, id))(t).Email
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id); err != nil {
 			t.Fatal(err)
 		}
-		return revertHash
+		return mailedHash(t, s, old, "/adresse/annulation/")
 	}
 
 	t.Run("PendingUntilConfirmed", func(t *testing.T) {
@@ -194,15 +186,14 @@ func TestStore_EmailChange(t *testing.T) {
 		if c, err := s.PendingEmailChange(ctx, id); err != nil || c.NewEmail != newEmail || c.OldEmail != old || !c.Pending() {
 			t.Errorf("PendingEmailChange = %+v, %v", c, err)
 		}
-		revertTok, _ := account.NewToken()
-		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertTok)
+		u, err := s.ConfirmEmailChange(ctx, confirmHash, id)
 		if err != nil || u.Email != newEmail || !u.Verified() {
 			t.Fatalf("ConfirmEmailChange = %+v, %v", u, err)
 		}
 		if got := fmt.Sprint(outboxKinds(t, s, old)); got != "[verify_email email_change_notice email_changed]" {
 			t.Errorf("old address's mails after the change = %s", got)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, "revert"); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("link used twice: %v", err)
 		}
 		if _, err := s.PendingEmailChange(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
@@ -213,9 +204,7 @@ func TestStore_EmailChange(t *testing.T) {
 	t.Run("TakenAddressAnswersTheSame", func(t *testing.T) {
 		id, old := verified("change-b")
 		_, taken := verified("change-b-taken")
-		confirmTok, confirmHash := account.NewToken()
-		cancelTok, _ := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, taken, confirmTok, cancelTok); err != nil {
+		if err := s.RequestEmailChange(ctx, id, taken); err != nil {
 			t.Fatalf("a taken address is refused (that tells who has an account): %v", err)
 		}
 		if got := fmt.Sprint(outboxKinds(t, s, taken)); got != "[verify_email email_change_taken]" {
@@ -224,32 +213,27 @@ func TestStore_EmailChange(t *testing.T) {
 		if got := fmt.Sprint(outboxKinds(t, s, old)); got != "[verify_email email_change_notice]" {
 			t.Errorf("old address's mails = %s", got)
 		}
-		// Even with the link (it went nowhere), the change cannot take another account's address.
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, "revert"); !errors.Is(err, apperr.ErrConflict) {
+		// Even with the link (it went nowhere: its hash is read from the database), the change cannot take another
+		// account's address.
+		var confirmHash []byte
+		testdb.Row(t, s, `SELECT confirm_hash FROM email_changes WHERE user_id = $1 AND confirmed_at IS NULL AND cancelled_at IS NULL`,
+			id).Scan(&confirmHash)
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id); !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("confirming a taken address: %v, want ErrConflict", err)
 		}
 	})
 
 	t.Run("NewRequestReplacesPending", func(t *testing.T) {
 		id, _ := verified("change-c")
-		confirm1, h1 := account.NewToken()
-		cancel1, _ := account.NewToken()
-		confirm2, h2 := account.NewToken()
-		cancel2, _ := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id, uniqueEmail("c1"), confirm1, cancel1); err != nil {
-			t.Fatal(err)
-		}
-		second := uniqueEmail("c2")
-		if err := s.RequestEmailChange(ctx, id, second, confirm2, cancel2); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.ConfirmEmailChange(ctx, h1, id, "revert"); !errors.Is(err, apperr.ErrGone) {
+		h1, _ := request(t, id, uniqueEmail("c1"))
+		h2, _ := request(t, id, uniqueEmail("c2"))
+		if _, err := s.ConfirmEmailChange(ctx, h1, id); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a replaced request's link still works: %v", err)
 		}
 		if err := s.WithdrawEmailChange(ctx, id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, h2, id, "revert"); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, h2, id); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a withdrawn request's link still works: %v", err)
 		}
 	})
@@ -257,21 +241,18 @@ func TestStore_EmailChange(t *testing.T) {
 	t.Run("CancelSecuresTheAccount", func(t *testing.T) {
 		id, old := verified("change-d")
 		openSession(t, s, id, "session-change-d-"+old)
-		stale, staleReset := account.NewToken()
-		if err := s.IssueToken(ctx, id, account.PurposeResetPassword, stale); err != nil {
-			t.Fatal(err)
-		}
+		staleReset := resetLink(t, s, id, old)
 		newEmail := uniqueEmail("change-d-new")
 		confirmHash, cancelHash := request(t, id, newEmail)
 		if c, err := s.EmailChangeToCancel(ctx, cancelHash); err != nil || c.NewEmail != newEmail {
 			t.Fatalf("EmailChangeToCancel = %+v, %v", c, err)
 		}
 		before := testdb.Must(s.UserByID(ctx, id))(t)
-		_, resetHash := account.NewToken()
-		u, err := s.CancelEmailChange(ctx, cancelHash, resetHash)
+		u, reset, err := s.CancelEmailChange(ctx, cancelHash)
 		if err != nil || u.Email != old || u.HasPassword || u.SessionEpoch != before.SessionEpoch+1 {
 			t.Fatalf("CancelEmailChange = %+v, %v", u, err)
 		}
+		resetHash := account.HashToken(reset)
 		if n := testdb.Must(s.CountSessions(ctx, id))(t); n != 0 {
 			t.Errorf("%d sessions left", n)
 		}
@@ -281,10 +262,10 @@ func TestStore_EmailChange(t *testing.T) {
 		if got, err := s.ResetTokenUser(ctx, resetHash); err != nil || got.ID != id {
 			t.Errorf("the new reset link: %+v %v", got, err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, "revert"); !errors.Is(err, apperr.ErrGone) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("a cancelled change can still be confirmed: %v", err)
 		}
-		if _, err := s.CancelEmailChange(ctx, cancelHash, make([]byte, 32)); !errors.Is(err, apperr.ErrGone) {
+		if _, _, err := s.CancelEmailChange(ctx, cancelHash); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("cancelled twice: %v", err)
 		}
 	})
@@ -300,13 +281,13 @@ func TestStore_EmailChange(t *testing.T) {
 		if err != nil || c.UserID != id || c.NewEmail != newEmail || password != "$argon2id$x" {
 			t.Fatalf("EmailChangeToConfirm = %+v, %q, %v", c, password, err)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, otherID, "revert"); !errors.Is(err, apperr.ErrNotFound) {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, otherID); !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("confirmed for another account: %v, want ErrNotFound", err)
 		}
 		if u := testdb.Must(s.UserByID(ctx, id))(t); u.Email != old {
 			t.Errorf("the address changed: %+v", u)
 		}
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, "revert"); err != nil {
+		if _, err := s.ConfirmEmailChange(ctx, confirmHash, id); err != nil {
 			t.Errorf("the account itself cannot confirm: %v", err)
 		}
 		if _, _, err := s.EmailChangeToConfirm(ctx, confirmHash); !errors.Is(err, apperr.ErrGone) {
@@ -317,21 +298,17 @@ func TestStore_EmailChange(t *testing.T) {
 	// Whoever secures an account (new password, reset, sign-out everywhere, ProConnect taking it over) also
 	// withdraws a change of address that a session they are closing may have asked for.
 	t.Run("SecuringWithdrawsPending", func(t *testing.T) {
-		for name, secure := range map[string]func(id int64, email string) error{
-			"ChangePassword": func(id int64, _ string) error {
+		for name, secure := range map[string]func(t *testing.T, id int64, email string) error{
+			"ChangePassword": func(_ *testing.T, id int64, _ string) error {
 				_, err := s.ChangePassword(ctx, id, "$argon2id$new", "aucune-session")
 				return err
 			},
-			"EndSessions": func(id int64, _ string) error { return s.EndSessions(ctx, id) },
-			"ResetPassword": func(id int64, _ string) error {
-				tok, h := account.NewToken()
-				if err := s.IssueToken(ctx, id, account.PurposeResetPassword, tok); err != nil {
-					return err
-				}
-				_, err := s.ResetPassword(ctx, h, "$argon2id$new")
+			"EndSessions": func(_ *testing.T, id int64, _ string) error { return s.EndSessions(ctx, id) },
+			"ResetPassword": func(t *testing.T, id int64, email string) error {
+				_, err := s.ResetPassword(ctx, resetLink(t, s, id, email), "$argon2id$new")
 				return err
 			},
-			"ProConnectLink": func(_ int64, email string) error {
+			"ProConnectLink": func(_ *testing.T, _ int64, email string) error {
 				_, outcome, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: "sub-" + email, Email: email})
 				if err == nil && outcome != postgres.ProConnectLinked {
 					err = fmt.Errorf("outcome %v", outcome)
@@ -342,13 +319,13 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				id, email := verified("change-h")
 				confirmHash, _ := request(t, id, uniqueEmail("change-h-mallory"))
-				if err := secure(id, email); err != nil {
+				if err := secure(t, id, email); err != nil {
 					t.Fatal(err)
 				}
 				if _, err := s.PendingEmailChange(ctx, id); !errors.Is(err, apperr.ErrNotFound) {
 					t.Errorf("still pending: %v", err)
 				}
-				if _, err := s.ConfirmEmailChange(ctx, confirmHash, id, "revert"); !errors.Is(err, apperr.ErrGone) {
+				if _, err := s.ConfirmEmailChange(ctx, confirmHash, id); !errors.Is(err, apperr.ErrGone) {
 					t.Errorf("the change can still be confirmed: %v, want ErrGone", err)
 				}
 				if u := testdb.Must(s.UserByID(ctx, id))(t); u.Email != email {
@@ -369,8 +346,7 @@ func TestStore_EmailChange(t *testing.T) {
 		if u, outcome, err := s.ProConnectLogin(ctx, identity); err != nil || outcome != postgres.ProConnectLinked || u.ID != id {
 			t.Fatalf("ProConnect = %+v %v %v", u, outcome, err)
 		}
-		_, resetHash := account.NewToken()
-		u, err := s.CancelEmailChange(ctx, revertHash, resetHash)
+		u, _, err := s.CancelEmailChange(ctx, revertHash)
 		if err != nil || u.Email != old || u.ProConnectSub != "" {
 			t.Fatalf("revert = %+v, %v", u, err)
 		}
@@ -384,16 +360,14 @@ func TestStore_EmailChange(t *testing.T) {
 	// asks for another: the undo link of the first (in the owner's old mailbox) would no longer match, and the
 	// notice of the second would go to the hijacker. No other change while one can be undone.
 	t.Run("NoSecondChangeWhileUndoable", func(t *testing.T) {
-		id, _ := verified("change-k")
+		id, old := verified("change-k")
 		confirmHash, _ := request(t, id, uniqueEmail("change-k-atk1"))
-		revertTok, revertHash := account.NewToken()
-		u, err := s.ConfirmEmailChange(ctx, confirmHash, id, revertTok)
+		u, err := s.ConfirmEmailChange(ctx, confirmHash, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		confirm2, _ := account.NewToken()
-		cancel2, _ := account.NewToken()
-		err = s.RequestEmailChange(ctx, id, uniqueEmail("change-k-atk2"), confirm2, cancel2)
+		revertHash := mailedHash(t, s, old, "/adresse/annulation/")
+		err = s.RequestEmailChange(ctx, id, uniqueEmail("change-k-atk2"))
 		var soon *account.ChangeTooSoonError
 		if !errors.As(err, &soon) || soon.Until.Sub(time.Now().Add(account.EmailRevertWindow)).Abs() > time.Minute {
 			t.Fatalf("a second change while the first can be undone: %v", err)
@@ -403,7 +377,7 @@ func TestStore_EmailChange(t *testing.T) {
 		}
 		// After the window, a new change may be asked.
 		testdb.Exec(t, s, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, revertHash)
-		if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-k-later"), confirm2, cancel2); err != nil {
+		if err := s.RequestEmailChange(ctx, id, uniqueEmail("change-k-later")); err != nil {
 			t.Errorf("after the window: %v", err)
 		}
 	})
@@ -415,8 +389,7 @@ func TestStore_EmailChange(t *testing.T) {
 		confirmHash, _ := request(t, id, uniqueEmail("change-l-atk"))
 		revertHash := confirm(t, confirmHash, id)
 		squatter, _ := signUp(t, s, old)
-		_, resetHash := account.NewToken()
-		u, err := s.CancelEmailChange(ctx, revertHash, resetHash)
+		u, _, err := s.CancelEmailChange(ctx, revertHash)
 		if err != nil || u.ID != id || u.Email != old {
 			t.Fatalf("undo over an unconfirmed squatter: %+v %v", u, err)
 		}
@@ -433,12 +406,8 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		confirmHash, _ := request(t, u.ID, uniqueEmail("change-m-new"))
-		revertTok, revertHash := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, confirmHash, u.ID, revertTok); err != nil {
-			t.Fatal(err)
-		}
-		_, resetHash := account.NewToken()
-		got, err := s.CancelEmailChange(ctx, revertHash, resetHash)
+		revertHash := confirm(t, confirmHash, u.ID)
+		got, _, err := s.CancelEmailChange(ctx, revertHash)
 		if err != nil || got.ProConnectSub != "sub-"+email || got.SIRET != "13002526500013" || got.Email != email {
 			t.Errorf("undo = %+v, %v", got, err)
 		}
@@ -453,8 +422,7 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, cancelHash := request(t, u.ID, uniqueEmail("change-j-new"))
-		_, resetHash := account.NewToken()
-		got, err := s.CancelEmailChange(ctx, cancelHash, resetHash)
+		got, _, err := s.CancelEmailChange(ctx, cancelHash)
 		if err != nil || got.ProConnectSub != "sub-"+email {
 			t.Errorf("cancel = %+v, %v", got, err)
 		}
@@ -465,23 +433,16 @@ func TestStore_EmailChange(t *testing.T) {
 		newEmail := uniqueEmail("change-e-new")
 		confirmHash, _ := request(t, id, newEmail)
 		revertHash := confirm(t, confirmHash, id)
-		u, err := s.CancelEmailChange(ctx, revertHash, make([]byte, 32))
+		u, _, err := s.CancelEmailChange(ctx, revertHash)
 		if err != nil || u.Email != old || !u.Verified() || u.HasPassword {
 			t.Fatalf("revert = %+v, %v", u, err)
 		}
 		// After the week, the link no longer undoes anything.
 		id2, _ := verified("change-f")
-		confirmTok, ch := account.NewToken()
-		cancelTok, _ := account.NewToken()
-		if err := s.RequestEmailChange(ctx, id2, uniqueEmail("change-f-new"), confirmTok, cancelTok); err != nil {
-			t.Fatal(err)
-		}
-		revertTok, rh := account.NewToken()
-		if _, err := s.ConfirmEmailChange(ctx, ch, id2, revertTok); err != nil {
-			t.Fatal(err)
-		}
+		ch, _ := request(t, id2, uniqueEmail("change-f-new"))
+		rh := confirm(t, ch, id2)
 		testdb.Exec(t, s, `UPDATE email_changes SET confirmed_at = now() - interval '8 days' WHERE revert_hash = $1`, rh)
-		if _, err := s.CancelEmailChange(ctx, rh, make([]byte, 32)); !errors.Is(err, apperr.ErrGone) {
+		if _, _, err := s.CancelEmailChange(ctx, rh); !errors.Is(err, apperr.ErrGone) {
 			t.Errorf("revert after a week: %v", err)
 		}
 	})
@@ -557,10 +518,7 @@ func TestStore_ProConnectLogin(t *testing.T) {
 					}
 				}
 				openSession(t, s, id, "session-pc-"+email)
-				tok, reset := account.NewToken()
-				if err := s.IssueToken(ctx, id, account.PurposeResetPassword, tok); err != nil {
-					t.Fatal(err)
-				}
+				reset := resetLink(t, s, id, email)
 				before := testdb.Must(s.UserByID(ctx, id))(t)
 				u, outcome, err := s.ProConnectLogin(ctx, account.ExternalIdentity{Subject: sub + "-" + name, Email: email})
 				if err != nil || outcome != postgres.ProConnectLinked || u.ID != id || u.HasPassword || !u.Verified() ||
@@ -600,11 +558,9 @@ func TestStore_ResetLinksVoided(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			id, _ := signUp(t, s, uniqueEmail("lien"))
-			tok, reset := account.NewToken()
-			if err := s.IssueToken(ctx, id, account.PurposeResetPassword, tok); err != nil {
-				t.Fatal(err)
-			}
+			email := uniqueEmail("lien")
+			id, _ := signUp(t, s, email)
+			reset := resetLink(t, s, id, email)
 			if err := void(id); err != nil {
 				t.Fatal(err)
 			}

@@ -17,8 +17,6 @@ import (
 	"campus/internal/testdb"
 )
 
-var approvalLink = regexp.MustCompile(`/accord/([A-Za-z0-9_-]{43})`)
-
 // approvalSession is a session of `seats` seats, starting in ten days, that requires the manager's approval.
 func approvalSession(t testing.TB, s *postgres.Store, seats int) int64 {
 	t.Helper()
@@ -29,21 +27,6 @@ func approvalSession(t testing.TB, s *postgres.Store, seats int) int64 {
 }
 
 func managerOf(u int64) string { return fmt.Sprintf("chef-%d@exemple.gouv.fr", u) }
-
-// lastLink returns the token of the latest approval link mailed to a manager ("" when none).
-func lastLink(t testing.TB, s *postgres.Store, manager string) string {
-	t.Helper()
-	bodies := testdb.Column[string](t, s, `SELECT body FROM mail_outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1`, manager)
-	if len(bodies) == 0 {
-		return ""
-	}
-	body := bodies[0]
-	m := approvalLink.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no approval link in the mail to %s:\n%s", manager, body)
-	}
-	return m[1]
-}
 
 func statusOf(t testing.TB, s *postgres.Store, sess, user int64) string {
 	t.Helper()
@@ -101,7 +84,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		t.Fatalf("%d requests with a hashed token, want 2", n)
 	}
 
-	tok0 := lastLink(t, s, managerOf(users[0]))
+	tok0 := testdb.LastLink(t, s, managerOf(users[0]), "/accord/")
 	t.Run("Approve", func(t *testing.T) {
 		r, err := s.ApprovalByToken(ctx, account.HashToken(tok0))
 		if err != nil || r.Enrolment.UserID != users[0] || !r.Approval.Pending() {
@@ -127,7 +110,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 	})
 
 	t.Run("RefusePromotesIntoAHeldSeat", func(t *testing.T) {
-		tok := lastLink(t, s, managerOf(users[1]))
+		tok := testdb.LastLink(t, s, managerOf(users[1]), "/accord/")
 		if _, err := s.DecideApprovalByToken(ctx, account.HashToken(tok), postgres.Decision{Approve: false, Message: "Période de clôture budgétaire."}); err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +123,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		if st := statusOf(t, s, sess, users[2]); st != enrolment.Held {
 			t.Fatalf("head of the waitlist: %s, want held", st)
 		}
-		if tok := lastLink(t, s, managerOf(users[2])); tok == "" {
+		if tok := testdb.LastLink(t, s, managerOf(users[2]), "/accord/"); tok == "" {
 			t.Fatal("the promoted agent's manager was not asked")
 		}
 		if k := mailKinds(t, s, users[2]); k[len(k)-1] != enrolment.KindPromotedHeld {
@@ -157,7 +140,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 	t.Run("Reminder", func(t *testing.T) {
 		testdb.Exec(t, s, `UPDATE enrolment_approvals a SET requested_at = now() - interval '2 days', expires_at = now() + interval '1 hour' FROM enrolments e
 			WHERE e.id = a.enrolment_id AND e.user_id = $1 AND a.decision = ''`, users[2])
-		first := lastLink(t, s, managerOf(users[2]))
+		first := testdb.LastLink(t, s, managerOf(users[2]), "/accord/")
 		n, err := s.RemindApprovals(ctx)
 		if err != nil || n != 1 {
 			t.Fatalf("reminders: %d, %v; want 1", n, err)
@@ -165,7 +148,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 		if n := testdb.Must(s.RemindApprovals(ctx))(t); n != 0 {
 			t.Fatalf("%d reminders the second time", n)
 		}
-		second := lastLink(t, s, managerOf(users[2]))
+		second := testdb.LastLink(t, s, managerOf(users[2]), "/accord/")
 		if second == first {
 			t.Fatal("the reminder repeats the first link")
 		}
@@ -177,7 +160,7 @@ func TestStore_ApprovalStateMachine(t *testing.T) {
 	})
 
 	t.Run("ExpiryPromotesInOrder", func(t *testing.T) {
-		tok := lastLink(t, s, managerOf(users[2]))
+		tok := testdb.LastLink(t, s, managerOf(users[2]), "/accord/")
 		testdb.Exec(t, s, `UPDATE enrolment_approvals a SET requested_at = now() - interval '8 days', expires_at = now() - interval '1 second'
 			FROM enrolments e WHERE e.id = a.enrolment_id AND e.user_id = $1 AND a.decision = ''`, users[2])
 		_, err := s.DecideApprovalByToken(ctx, account.HashToken(tok), postgres.Decision{Approve: true})
@@ -285,13 +268,13 @@ func TestStore_ApprovalCrowd(t *testing.T) {
 			wg.Go(func() {
 				switch x.ID % 3 {
 				case 0: // expired: the manager's late click is refused
-					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.User))), postgres.Decision{Approve: true}); err == nil {
+					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(testdb.LastLink(t, s, managerOf(x.User), "/accord/")), postgres.Decision{Approve: true}); err == nil {
 						// The expiry job may not have run yet: the decision is still refused (expired).
 						t.Errorf("a late approval of %d passed", x.ID)
 					}
 				case 1:
 					approve := rand.IntN(3) > 0
-					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(lastLink(t, s, managerOf(x.User))), postgres.Decision{Approve: approve}); err != nil {
+					if _, err := s.DecideApprovalByToken(ctx, account.HashToken(testdb.LastLink(t, s, managerOf(x.User), "/accord/")), postgres.Decision{Approve: approve}); err != nil {
 						t.Error(err)
 					}
 				case 2:

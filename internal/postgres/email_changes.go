@@ -24,15 +24,15 @@ func scanEmailChange(row pgx.Row, c *account.EmailChange, extra ...any) error {
 }
 
 // RequestEmailChange records a request to change a user's address to newEmail (normalized) and queues its
-// mails, in one transaction: to the new address the link of confirmToken (mail.EmailChangeConfirm), to the
-// current address the notice with the link of cancelToken (mail.EmailChangeNotice); both tokens are fresh
-// account.NewToken, only their hashes are stored. An earlier pending request is replaced. Whether newEmail is
+// mails, in one transaction: to the new address the confirmation link (mail.EmailChangeConfirm), to the
+// current address the notice with the cancellation link (mail.EmailChangeNotice); it draws both tokens
+// (account.NewToken), only their hashes are stored. An earlier pending request is replaced. Whether newEmail is
 // free or belongs to another account, the request is recorded the same way and the current address gets the
 // same notice: only the new address's mail differs (the owner of a taken address is told,
 // mail.EmailChangeTaken, and no link can confirm the change), so that the answer tells the requester nothing
 // about who has an account. While an earlier change can still be undone, the request is refused with an
 // *account.ChangeTooSoonError.
-func (s *Store) RequestEmailChange(ctx context.Context, userID int64, newEmail, confirmToken, cancelToken string) error {
+func (s *Store) RequestEmailChange(ctx context.Context, userID int64, newEmail string) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var old, givenName string
 		if err := tx.QueryRow(ctx, `SELECT email, given_name FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&old, &givenName); err != nil {
@@ -52,9 +52,11 @@ func (s *Store) RequestEmailChange(ctx context.Context, userID int64, newEmail, 
 		if err := withdrawEmailChange(ctx, tx, userID); err != nil {
 			return err
 		}
+		confirmToken, confirmHash := account.NewToken()
+		cancelToken, cancelHash := account.NewToken()
 		if _, err := tx.Exec(ctx, `INSERT INTO email_changes (user_id, old_email, new_email, confirm_hash, cancel_hash, expires_at)
 			VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
-			userID, old, newEmail, account.HashToken(confirmToken), account.HashToken(cancelToken), account.VerifyEmailTTL.Seconds()); err != nil {
+			userID, old, newEmail, confirmHash, cancelHash, account.VerifyEmailTTL.Seconds()); err != nil {
 			return err
 		}
 		var taken bool
@@ -138,12 +140,12 @@ func (s *Store) EmailChangeToConfirm(ctx context.Context, confirmHash []byte) (a
 
 // ConfirmEmailChange applies the change of the confirmation link confirmHash for the account userID, which the
 // caller has proven (its session or its password: see EmailChangeToConfirm): the account takes the new
-// address, proven; the old address gets notice (its link, revertHash, can undo the change for
-// account.EmailRevertWindow). An unknown link, or one of another account, is apperr.ErrNotFound; a used,
+// address, proven; the old address gets notice, with a link that can undo the change for
+// account.EmailRevertWindow. An unknown link, or one of another account, is apperr.ErrNotFound; a used,
 // expired, withdrawn or superseded one (the account's address changed since the request) is apperr.ErrGone; a
 // new address taken meanwhile by another account is apperr.ErrConflict. The mail to the former address
-// (mail.EmailChanged) carries the link of revertToken (a fresh account.NewToken: only its hash is stored).
-func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash []byte, userID int64, revertToken string) (account.User, error) {
+// (mail.EmailChanged) carries the undo link, of a token it draws (account.NewToken: only its hash is stored).
+func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash []byte, userID int64) (account.User, error) {
 	var u account.User
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		c, err := emailChangeByConfirm(ctx, tx, confirmHash)
@@ -161,7 +163,8 @@ func (s *Store) ConfirmEmailChange(ctx context.Context, confirmHash []byte, user
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE email_changes SET confirmed_at = now(), revert_hash = $2 WHERE id = $1`, c.ID, account.HashToken(revertToken)); err != nil {
+		revertToken, revertHash := account.NewToken()
+		if _, err := tx.Exec(ctx, `UPDATE email_changes SET confirmed_at = now(), revert_hash = $2 WHERE id = $1`, c.ID, revertHash); err != nil {
 			return err
 		}
 		// Links sent to the old address (a password reset, say) stop working with it.
@@ -216,15 +219,15 @@ func (s *Store) EmailChangeToCancel(ctx context.Context, hash []byte) (account.E
 // CancelEmailChange is the old address's answer "it was not me": in one transaction the change is cancelled
 // (a confirmed one is undone: the account gets its old address back, proven), and since whoever asked for it
 // could open the account, the account is secured: its password is removed, every session and every pending
-// link ends, and a password-reset link (resetHash) is issued to the old address for its owner to choose a new
-// password at once. Undoing a confirmed change also unlinks a ProConnect identity linked since the change (or at
-// an unknown time): it belongs to the new address's owner, who must not keep a way into an account given back to
-// the old one, nor the establishment access its SIRET gave. An account created with the old address since,
-// never confirmed, is deleted so that the address can come back; one that confirmed it is apperr.ErrConflict
-// (only the old mailbox's owner could have confirmed it: the team settles it).
-func (s *Store) CancelEmailChange(ctx context.Context, hash, resetHash []byte) (account.User, error) {
-	var u account.User
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+// link ends, and a password-reset link is issued to the old address for its owner to choose a new password at
+// once: its token, drawn here (account.NewToken: only its hash is stored), is returned for the caller to lead
+// there (no mail carries it). Undoing a confirmed change also unlinks a ProConnect identity linked since the
+// change (or at an unknown time): it belongs to the new address's owner, who must not keep a way into an account
+// given back to the old one, nor the establishment access its SIRET gave. An account created with the old
+// address since, never confirmed, is deleted so that the address can come back; one that confirmed it is
+// apperr.ErrConflict (only the old mailbox's owner could have confirmed it: the team settles it).
+func (s *Store) CancelEmailChange(ctx context.Context, hash []byte) (u account.User, reset string, err error) {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		c, err := emailChangeByCancel(ctx, tx, hash)
 		if err != nil {
 			return err
@@ -254,12 +257,14 @@ func (s *Store) CancelEmailChange(ctx context.Context, hash, resetHash []byte) (
 		if err := endAllSessions(ctx, tx, u.ID); err != nil {
 			return err
 		}
+		var resetHash []byte
+		reset, resetHash = account.NewToken()
 		return insertToken(ctx, tx, u.ID, account.PurposeResetPassword, u.Email, resetHash)
 	})
 	if err != nil {
-		return u, fmt.Errorf("postgres.CancelEmailChange: %w", err)
+		return u, "", fmt.Errorf("postgres.CancelEmailChange: %w", err)
 	}
-	return u, nil
+	return u, reset, nil
 }
 
 // endAllSessions deletes every stored session of a user, voids every link not yet used and withdraws a pending

@@ -30,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"campus/internal/account"
 	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/catalogue"
@@ -1309,14 +1310,16 @@ func (s *Store) FillFreedSeats(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// SetCalendarFeed stores the hash of a user's new calendar-feed token: the previous link stops working.
-func (s *Store) SetCalendarFeed(ctx context.Context, userID int64, tokenHash []byte) error {
+// SetCalendarFeed gives a user a new calendar-feed token, which it draws (account.NewToken: only its hash is
+// stored) and returns for the caller to show the feed's link once: the previous link stops working.
+func (s *Store) SetCalendarFeed(ctx context.Context, userID int64) (string, error) {
+	token, tokenHash := account.NewToken()
 	_, err := s.pool.Exec(ctx, `INSERT INTO calendar_feeds (user_id, token_hash) VALUES ($1, $2)
 		ON CONFLICT (user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now(), last_used_at = NULL`, userID, tokenHash)
 	if err != nil {
-		return fmt.Errorf("postgres.SetCalendarFeed: %w", err)
+		return "", fmt.Errorf("postgres.SetCalendarFeed: %w", err)
 	}
-	return nil
+	return token, nil
 }
 
 // RevokeCalendarFeed deletes a user's calendar-feed token.

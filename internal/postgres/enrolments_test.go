@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"campus/internal/account"
 	"campus/internal/admin"
 	"campus/internal/apperr"
 	"campus/internal/enrolment"
@@ -723,17 +724,22 @@ func TestStore_CalendarFeed(t *testing.T) {
 	s := enStore(t)
 	ctx := context.Background()
 	u := enUsers(t, s, 1)[0]
-	h1, h2 := make([]byte, 32), make([]byte, 32)
-	h1[0], h2[0] = 1, 2
-	if err := s.SetCalendarFeed(ctx, u, h1); err != nil {
+	t1, err := s.SetCalendarFeed(ctx, u)
+	if err != nil {
 		t.Fatal(err)
+	}
+	h1 := account.HashToken(t1)
+	if n := testdb.Int(t, s, `SELECT count(*) FROM calendar_feeds WHERE user_id = $1 AND token_hash = $2`, u, h1); n != 1 {
+		t.Fatal("the feed is not stored as the hash of its token")
 	}
 	if _, _, err := s.CalendarFeed(ctx, h1); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetCalendarFeed(ctx, u, h2); err != nil {
+	t2, err := s.SetCalendarFeed(ctx, u)
+	if err != nil {
 		t.Fatal(err)
 	}
+	h2 := account.HashToken(t2)
 	if _, _, err := s.CalendarFeed(ctx, h1); !errors.Is(err, apperr.ErrNotFound) {
 		t.Fatalf("old token: %v", err)
 	}

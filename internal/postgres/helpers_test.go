@@ -24,15 +24,35 @@ func uniqueEmail(prefix string) string {
 }
 
 // signUp signs up an account under email (its address not proven yet) and returns its id and the token of its
-// confirmation link.
+// confirmation link, read from the mail.
 func signUp(t *testing.T, s *postgres.Store, email string) (int64, string) {
 	t.Helper()
-	tok, _ := account.NewToken()
-	id, created, err := s.SignUp(context.Background(), postgres.NewAccount{Email: email, PasswordHash: "$argon2id$x", GivenName: "Camille"}, tok)
+	id, created, err := s.SignUp(context.Background(), postgres.NewAccount{Email: email, PasswordHash: "$argon2id$x", GivenName: "Camille"})
 	if err != nil || !created {
 		t.Fatalf("SignUp(%s) = %v, %v", email, created, err)
 	}
-	return id, tok
+	return id, testdb.LastLink(t, s, email, "/verification/")
+}
+
+// mailedHash is the hash of the token of the link under path in the latest mail to the address to, as the
+// recipient would follow it; the test fails when no mail carries one.
+func mailedHash(t testing.TB, s *postgres.Store, to, path string) []byte {
+	t.Helper()
+	tok := testdb.LastLink(t, s, to, path)
+	if tok == "" {
+		t.Fatalf("no mail to %s", to)
+	}
+	return account.HashToken(tok)
+}
+
+// resetLink issues a password-reset link to the account id, of address email, and returns the hash of the
+// token its mail carries.
+func resetLink(t testing.TB, s *postgres.Store, id int64, email string) []byte {
+	t.Helper()
+	if err := s.IssueToken(context.Background(), id, account.PurposeResetPassword); err != nil {
+		t.Fatal(err)
+	}
+	return mailedHash(t, s, email, "/reinitialisation/")
 }
 
 // newUser is signUp under a unique address of the given prefix, returned with the account's id.
@@ -77,12 +97,6 @@ func outboxKinds(t *testing.T, s *postgres.Store, to string) []string {
 		kinds = append(kinds, ms[i].Kind)
 	}
 	return kinds
-}
-
-// newLink returns a new token, for a link the test never follows.
-func newLink() string {
-	tok, _ := account.NewToken()
-	return tok
 }
 
 // system is the actor of the changes made by the tests (no account).

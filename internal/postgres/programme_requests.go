@@ -19,12 +19,12 @@ import (
 // Tailored-programme requests: an administration's request, its workflow with notes and mails, and the
 // programme an accepted request becomes.
 
-// SubmitProgrammeRequest records a request with its first follow-up link, of followToken (a fresh
-// account.NewToken: only its hash is stored), and queues the acknowledgement that carries the link
-// (mail.ProgrammeReceived).
-func (s *Store) SubmitProgrammeRequest(ctx context.Context, r programme.Request, followToken string, userID int64) (int64, error) {
-	var id int64
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+// SubmitProgrammeRequest records a request with its first follow-up link, of a token it draws
+// (account.NewToken: only its hash is stored), and queues the acknowledgement that carries the link
+// (mail.ProgrammeReceived). It returns the request's id and that token, for the caller to lead the requester
+// to the follow-up page.
+func (s *Store) SubmitProgrammeRequest(ctx context.Context, r programme.Request, userID int64) (id int64, followToken string, err error) {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO programme_requests (administration, contact_name, contact_email, contact_phone,
 			contact_role, need, audience, headcount, timing, user_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
@@ -32,7 +32,9 @@ func (s *Store) SubmitProgrammeRequest(ctx context.Context, r programme.Request,
 			r.Timing, nullID(userID)).Scan(&id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_links (hash, request_id) VALUES ($1, $2)`, account.HashToken(followToken), id); err != nil {
+		var followHash []byte
+		followToken, followHash = account.NewToken()
+		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_links (hash, request_id) VALUES ($1, $2)`, followHash, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_domains (request_id, domain_id)
@@ -46,9 +48,9 @@ func (s *Store) SubmitProgrammeRequest(ctx context.Context, r programme.Request,
 		return enqueueMail(ctx, tx, mail.ProgrammeReceived(r.ContactEmail, s.followLink(followToken)))
 	})
 	if err != nil {
-		return 0, fmt.Errorf("postgres.SubmitProgrammeRequest: %w", err)
+		return 0, "", fmt.Errorf("postgres.SubmitProgrammeRequest: %w", err)
 	}
-	return id, nil
+	return id, followToken, nil
 }
 
 // followLink is the follow-up link of a request's token.
@@ -185,11 +187,11 @@ func (s *Store) ProgrammeRequestByFollowHash(ctx context.Context, hash []byte) (
 
 // ChangeProgrammeRequest moves a request to another status in one transaction with its history entry and the
 // mail to the contact (the request's new status, the change's message, mail.ProgrammeStatus), which carries a
-// new follow-up link, of followToken (a fresh account.NewToken: only its hash is stored). Proposing records the proposal and its
+// new follow-up link, of a token it draws (account.NewToken: only its hash is stored). Proposing records the proposal and its
 // modules (programme.ErrUnknownModule when one is not published); accepting creates the tailored programme: a track for
 // the administration with the proposal's modules, published when public, otherwise kept out of the public
 // catalogue and shown only to the administration's agents.
-func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, followToken string, c programme.Change, actor admin.Actor) (programme.Request, error) {
+func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, c programme.Change, actor admin.Actor) (programme.Request, error) {
 	var r programme.Request
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var from string
@@ -234,7 +236,8 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, followToke
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, nullID(actor.ID), from, c.To, c.Message, c.Note); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_links (hash, request_id) VALUES ($1, $2)`, account.HashToken(followToken), id); err != nil {
+		followToken, followHash := account.NewToken()
+		if _, err := tx.Exec(ctx, `INSERT INTO programme_request_links (hash, request_id) VALUES ($1, $2)`, followHash, id); err != nil {
 			return err
 		}
 		if err := scanProgrammeRequest(tx.QueryRow(ctx, `SELECT `+programmeRequestColumns+programmeRequestFrom+` WHERE pr.id = $1`, id), &r); err != nil {

@@ -16,15 +16,17 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 	s := testdb.NewSeeded(t, "sur_mesure", 4)
 	ctx := context.Background()
 	email := uniqueEmail("demande")
-	tok, hash := account.NewToken()
 	req := programme.Request{Administration: "Ministère de la Culture", ContactName: "Alix Martin", ContactEmail: email,
 		Need: "Former nos chefs de projet à l’accessibilité.", Audience: "Chefs de projet", Headcount: 40,
 		Timing: "Premier semestre", Domains: []programme.Ref{{Slug: "design-et-accessibilite"}}, Audiences: []programme.Ref{{Slug: "managers"}}}
-	id, err := s.SubmitProgrammeRequest(ctx, req, tok, 0)
+	id, tok, err := s.SubmitProgrammeRequest(ctx, req, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.ProgrammeRequestByFollowHash(ctx, hash)
+	if mailed := testdb.LastLink(t, s, email, "/programmes-sur-mesure/suivi/"); mailed != tok {
+		t.Errorf("the acknowledgement's follow-up link %q, want the returned token %q", mailed, tok)
+	}
+	r, err := s.ProgrammeRequestByFollowHash(ctx, account.HashToken(tok))
 	if err != nil || r.ID != id || r.Status != programme.StatusReceived || len(r.Domains) != 1 || r.Audiences[0].Title != "Managers" {
 		t.Fatalf("ProgrammeRequestByFollowHash = %+v, %v", r, err)
 	}
@@ -33,30 +35,30 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 	}
 
 	t.Run("ErrTransition", func(t *testing.T) {
-		if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted}, system); !errors.Is(err, programme.ErrTransition) {
+		if _, err := s.ChangeProgrammeRequest(ctx, id, programme.Change{To: programme.StatusAccepted}, system); !errors.Is(err, programme.ErrTransition) {
 			t.Errorf("accepting a received request: %v", err)
 		}
 	})
-	if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusStudy, Note: "Voir avec l’équipe design"}, system); err != nil {
+	if _, err := s.ChangeProgrammeRequest(ctx, id, programme.Change{To: programme.StatusStudy, Note: "Voir avec l’équipe design"}, system); err != nil {
 		t.Fatal(err)
 	}
 	modules := testdb.Column[int64](t, s, `SELECT m.id FROM modules m JOIN domains d ON d.id = m.domain_id
 		WHERE d.slug = 'design-et-accessibilite' AND m.status = 'published' ORDER BY m.id DESC LIMIT 3`)
 	t.Run("ErrUnknownModule", func(t *testing.T) {
-		_, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusProposed, Title: "X", Proposal: "Y", Message: "Z",
+		_, err := s.ChangeProgrammeRequest(ctx, id, programme.Change{To: programme.StatusProposed, Title: "X", Proposal: "Y", Message: "Z",
 			Modules: append([]int64{-1}, modules...)}, system)
 		if !errors.Is(err, apperr.ErrConflict) {
 			t.Errorf("proposing an unknown module: %v", err)
 		}
 	})
-	r, err = s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusProposed, Title: "Accessibilité pour la Culture",
+	r, err = s.ChangeProgrammeRequest(ctx, id, programme.Change{To: programme.StatusProposed, Title: "Accessibilité pour la Culture",
 		Proposal: "Trois modules sur deux mois.", Message: "Voici notre proposition.", Modules: modules}, system)
 	if err != nil || r.Status != programme.StatusProposed || len(r.Modules) != 3 || r.Modules[0].ID != modules[0] {
 		t.Fatalf("propose = %+v, %v", r, err)
 	}
 
 	t.Run("AcceptRestricted", func(t *testing.T) {
-		r, err := s.ChangeProgrammeRequest(ctx, id, newLink(), programme.Change{To: programme.StatusAccepted, Message: "Merci", Public: false}, system)
+		r, err := s.ChangeProgrammeRequest(ctx, id, programme.Change{To: programme.StatusAccepted, Message: "Merci", Public: false}, system)
 		if err != nil || r.Status != programme.StatusAccepted || r.Track == nil || !r.TrackRestricted {
 			t.Fatalf("accept = %+v, %v", r, err)
 		}
@@ -83,11 +85,13 @@ func TestStore_ProgrammeRequest(t *testing.T) {
 	})
 
 	t.Run("AcceptPublic", func(t *testing.T) {
-		tok, _ := account.NewToken()
-		id := testdb.Must(s.SubmitProgrammeRequest(ctx, req, tok, 0))(t)
+		id, _, err := s.SubmitProgrammeRequest(ctx, req, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: "Accessibilité pour la Culture",
 			Proposal: "P", Message: "M", Modules: modules[:1]}, {To: programme.StatusAccepted, Public: true}} {
-			if _, err := s.ChangeProgrammeRequest(ctx, id, newLink(), c, system); err != nil {
+			if _, err := s.ChangeProgrammeRequest(ctx, id, c, system); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -123,13 +123,6 @@ type TrainerDecision struct {
 	Message  string // to the applicant (the question when asking for more)
 	Note     string // internal
 	Actor    admin.Actor
-	// ReplyToken, asking for more: the token (a fresh account.NewToken, only its hash is stored) of the
-	// single-use link the mail carries to answer.
-	ReplyToken string
-	// WelcomeToken, when accepting an applicant without a proven account: the token of the single-use link the
-	// mail carries to choose a password (a password-reset link valid WelcomeTTL; an account without password is
-	// made for the address when there is none). Choosing it proves the address, which gives the trainer role.
-	WelcomeToken string
 }
 
 // WelcomeTTL is how long an accepted trainer's link to choose a password works.
@@ -141,6 +134,11 @@ const WelcomeTTL = 7 * 24 * time.Hour
 // is anonymous, so an unconfirmed account of that address may belong to someone else. Without one, the
 // acceptance waits (awaiting_account) and the role goes to the first account that proves the address
 // (claimTrainerRole). A decision the application's status does not allow is trainer.ErrTransition.
+//
+// The mail carries a single-use link of a token the store draws (account.NewToken: only its hash is stored):
+// asking for more, the link to answer; accepting an applicant without a proven account, the link to choose a
+// password (a password-reset link valid WelcomeTTL; an account without password is made for the address when
+// there is none). Choosing it proves the address, which gives the trainer role.
 func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d TrainerDecision) (trainer.Application, error) {
 	var a trainer.Application
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -155,6 +153,7 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 		switch to {
 		case trainer.StatusAccepted:
 			var userID int64
+			var welcome string // the link to choose a password, awaiting an account
 			var role string
 			err := tx.QueryRow(ctx, `SELECT id, role FROM users WHERE email = $1 AND email_verified_at IS NOT NULL FOR UPDATE`,
 				a.Email).Scan(&userID, &role)
@@ -165,23 +164,25 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 				}
 			case !errors.Is(err, pgx.ErrNoRows):
 				return err
-			case d.WelcomeToken != "":
+			default:
 				var accountID int64
 				if err := tx.QueryRow(ctx, `INSERT INTO users (email, given_name, usual_name, administration) VALUES ($1, $2, $3, $4)
 					ON CONFLICT (email) DO UPDATE SET updated_at = users.updated_at RETURNING id`,
 					a.Email, a.GivenName, a.UsualName, a.Organisation).Scan(&accountID); err != nil {
 					return err
 				}
-				if err := insertTokenTTL(ctx, tx, accountID, account.PurposeResetPassword, a.Email, account.HashToken(d.WelcomeToken), WelcomeTTL); err != nil {
+				token, hash := account.NewToken()
+				if err := insertTokenTTL(ctx, tx, accountID, account.PurposeResetPassword, a.Email, hash, WelcomeTTL); err != nil {
 					return err
 				}
+				welcome = s.mails.Link("/reinitialisation/" + token)
 			}
 			a.UserID = userID
 			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, user_id = $3, awaiting_account = $4,
 				reply_hash = NULL, decided_at = now(), updated_at = now() WHERE id = $1`, id, to, nullID(userID), userID == 0); err != nil {
 				return err
 			}
-			m = mail.TrainerAccepted(a.Email, a.GivenName, d.Message, s.mails.Link("/formateur"), s.mails.Link("/reinitialisation/"+d.WelcomeToken), userID == 0)
+			m = mail.TrainerAccepted(a.Email, a.GivenName, d.Message, s.mails.Link("/formateur"), welcome, userID == 0)
 		case trainer.StatusDeclined:
 			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, reply_hash = NULL, decided_at = now(),
 				updated_at = now() WHERE id = $1`, id, to); err != nil {
@@ -189,15 +190,12 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 			}
 			m = mail.TrainerDeclined(a.Email, a.GivenName, d.Message, s.callLink())
 		case trainer.StatusMoreInfo:
-			var replyHash []byte
-			if d.ReplyToken != "" {
-				replyHash = account.HashToken(d.ReplyToken)
-			}
+			token, hash := account.NewToken()
 			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, reply_hash = $3, updated_at = now() WHERE id = $1`,
-				id, to, replyHash); err != nil {
+				id, to, hash); err != nil {
 				return err
 			}
-			m = mail.TrainerMoreInfo(a.Email, a.GivenName, d.Message, s.mails.Link("/devenir-formateur/precisions/"+d.ReplyToken))
+			m = mail.TrainerMoreInfo(a.Email, a.GivenName, d.Message, s.mails.Link("/devenir-formateur/precisions/"+token))
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO trainer_application_events (application_id, actor_id, from_status, to_status, message, note)
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, nullID(d.Actor.ID), a.Status, to, d.Message, d.Note); err != nil {

@@ -48,12 +48,12 @@ func TestStore_TrainerApplication(t *testing.T) {
 	}
 
 	t.Run("AskForMoreThenReply", func(t *testing.T) {
-		tok, hash := account.NewToken()
 		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAsk,
-			Message: "Quels modules avez-vous déjà animés ?", ReplyToken: tok})
+			Message: "Quels modules avez-vous déjà animés ?"})
 		if err != nil || a.Status != trainer.StatusMoreInfo {
 			t.Fatalf("ask = %+v, %v", a, err)
 		}
+		hash := mailedHash(t, s, email, "/devenir-formateur/precisions/")
 		if _, err := s.TrainerReplyApplication(ctx, hash); err != nil {
 			t.Fatal(err)
 		}
@@ -75,10 +75,7 @@ func TestStore_TrainerApplication(t *testing.T) {
 	// first account that proves the address.
 	t.Run("AcceptWaitsForAProvenAccount", func(t *testing.T) {
 		squatID, squatTok := signUp(t, s, email)
-		welcomeTok, _ := account.NewToken()
-		welcome := "/reinitialisation/" + welcomeTok
-		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept, Message: "Bienvenue",
-			WelcomeToken: welcomeTok})
+		a, err := s.DecideTrainerApplication(ctx, id, postgres.TrainerDecision{Decision: trainer.DecisionAccept, Message: "Bienvenue"})
 		if err != nil || a.Status != trainer.StatusAccepted || a.UserID != 0 {
 			t.Fatalf("accept = %+v, %v", a, err)
 		}
@@ -86,8 +83,11 @@ func TestStore_TrainerApplication(t *testing.T) {
 			t.Fatalf("an account that never proved the address got the role: %+v", u)
 		}
 		ms := testdb.Must(s.RecentMails(ctx, email, 1))(t)
-		if ms[0].Kind != mail.KindTrainerAccepted || !strings.Contains(ms[0].Body, welcome) { // awaiting an account: the link to choose a password
+		if ms[0].Kind != mail.KindTrainerAccepted || !strings.Contains(ms[0].Body, "/reinitialisation/") { // awaiting an account: the link to choose a password
 			t.Errorf("last mail = %+v", ms[0])
+		}
+		if u, err := s.ResetTokenUser(ctx, mailedHash(t, s, email, "/reinitialisation/")); err != nil || u.ID != squatID {
+			t.Errorf("the welcome link = %+v, %v, want the account of the address", u, err)
 		}
 		// Proving the address (here, the confirmation link with the password) gives the role.
 		u, err := s.VerifyEmail(ctx, account.HashToken(squatTok))

@@ -30,12 +30,15 @@ func User(t testing.TB, s *postgres.Store, a Account) account.User {
 		a.Administration = "DINUM"
 	}
 	email := account.NormalizeEmail(a.Email)
-	tok, _ := account.NewToken()
-	if _, _, err := s.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: accounttest.Hash(Password), GivenName: a.GivenName,
-		UsualName: a.UsualName, Administration: a.Administration}, tok); err != nil {
+	_, created, err := s.SignUp(ctx, postgres.NewAccount{Email: email, PasswordHash: accounttest.Hash(Password), GivenName: a.GivenName,
+		UsualName: a.UsualName, Administration: a.Administration})
+	if err != nil {
 		t.Fatalf("testdb.User(%s): %v", email, err)
 	}
-	if _, err := s.VerifyEmail(ctx, account.HashToken(tok)); err != nil {
+	if !created {
+		t.Fatalf("testdb.User(%s): the address already has an account", email)
+	}
+	if _, err := s.VerifyEmail(ctx, account.HashToken(LastLink(t, s, email, "/verification/"))); err != nil {
 		t.Fatalf("testdb.User(%s): %v", email, err)
 	}
 	if a.Role != "" {

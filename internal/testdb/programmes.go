@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"campus/internal/account"
 	"campus/internal/admin"
 	"campus/internal/postgres"
 	"campus/internal/programme"
@@ -20,10 +19,9 @@ func RestrictedProgramme(t testing.TB, s *postgres.Store, administration, contac
 	t.Helper()
 	ctx := t.Context()
 	title := "Programme réservé " + strconv.FormatInt(programmeSeq.Add(1), 10)
-	tok, _ := account.NewToken()
-	id, err := s.SubmitProgrammeRequest(ctx, programme.Request{Administration: administration, ContactName: "Alix Martin",
+	id, _, err := s.SubmitProgrammeRequest(ctx, programme.Request{Administration: administration, ContactName: "Alix Martin",
 		ContactEmail: contact, Need: "Former nos agents.", Headcount: 40, Timing: "Automne",
-		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, tok, 0)
+		Domains: []programme.Ref{{Slug: "data"}}, Audiences: []programme.Ref{{Slug: "managers"}}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,8 +29,7 @@ func RestrictedProgramme(t testing.TB, s *postgres.Store, administration, contac
 	var r programme.Request
 	for _, c := range []programme.Change{{To: programme.StatusStudy}, {To: programme.StatusProposed, Title: title, Proposal: "Un module.",
 		Message: "Voici.", Modules: []int64{module}}, {To: programme.StatusAccepted, Public: false}} {
-		tok, _ := account.NewToken()
-		if r, err = s.ChangeProgrammeRequest(ctx, id, tok, c, admin.Actor{Name: "test"}); err != nil {
+		if r, err = s.ChangeProgrammeRequest(ctx, id, c, admin.Actor{Name: "test"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -154,9 +154,7 @@ func (s *Server) requestEmailChange(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusTooManyRequests)
 		return
 	}
-	confirm, _ := account.NewToken()
-	cancel, _ := account.NewToken()
-	if err := s.store.RequestEmailChange(r.Context(), u.ID, newEmail, confirm, cancel); err != nil {
+	if err := s.store.RequestEmailChange(r.Context(), u.ID, newEmail); err != nil {
 		var soon *account.ChangeTooSoonError
 		if errors.As(err, &soon) {
 			f.Fail("new_email", "Votre adresse a changé il y a moins de 7 jours : pendant ce délai, l’ancienne adresse peut encore annuler ce changement, "+
@@ -250,8 +248,7 @@ func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	revert, _ := account.NewToken()
-	u, err := s.store.ConfirmEmailChange(r.Context(), hash, c.UserID, revert)
+	u, err := s.store.ConfirmEmailChange(r.Context(), hash, c.UserID)
 	if errors.Is(err, apperr.ErrConflict) {
 		s.render(w, r, http.StatusConflict, templates.Message(templates.MessageView{
 			Page:    s.page(r, "", "Adresse déjà utilisée - "+what, "", templates.Crumb{Label: what}),
@@ -313,8 +310,7 @@ func (s *Server) cancelEmailChange(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reset, resetHash := account.NewToken()
-	_, err := s.store.CancelEmailChange(r.Context(), hash, resetHash)
+	_, reset, err := s.store.CancelEmailChange(r.Context(), hash)
 	if errors.Is(err, apperr.ErrConflict) {
 		const what = "Annulation du changement d’adresse"
 		s.render(w, r, http.StatusConflict, templates.Message(templates.MessageView{

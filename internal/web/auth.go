@@ -264,8 +264,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 // sendVerification issues a new verification link and queues its mail.
 func (s *Server) sendVerification(ctx context.Context, u account.User) error {
-	tok, _ := account.NewToken()
-	return s.store.IssueToken(ctx, u.ID, account.PurposeVerifyEmail, tok)
+	return s.store.IssueToken(ctx, u.ID, account.PurposeVerifyEmail)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -332,8 +331,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	tok, _ := account.NewToken()
-	if _, _, err = s.store.SignUp(r.Context(), a, tok); err != nil {
+	if _, _, err = s.store.SignUp(r.Context(), a); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -527,8 +525,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	u, _, err := s.store.UserByEmail(r.Context(), email)
 	switch {
 	case err == nil:
-		tok, _ := account.NewToken()
-		if err := s.store.IssueToken(r.Context(), u.ID, account.PurposeResetPassword, tok); err != nil {
+		if err := s.store.IssueToken(r.Context(), u.ID, account.PurposeResetPassword); err != nil {
 			s.serverError(w, r, err)
 			return
 		}

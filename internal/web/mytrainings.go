@@ -134,8 +134,8 @@ func (s *Server) cancelEnrolment(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	u, _ := CurrentUser(r)
 	s.readForm(w, r)
-	token, hash := account.NewToken()
-	if err := s.store.SetCalendarFeed(r.Context(), u.ID, hash); err != nil {
+	token, err := s.store.SetCalendarFeed(r.Context(), u.ID)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -111,12 +111,12 @@ func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) 
 		s.renderProgrammeRequest(w, r, http.StatusTooManyRequests, f.State())
 		return
 	}
-	tok, _ := account.NewToken()
 	var userID int64
 	if u, ok := CurrentUser(r); ok {
 		userID = u.ID
 	}
-	if _, err := s.store.SubmitProgrammeRequest(r.Context(), req, tok, userID); err != nil {
+	_, tok, err := s.store.SubmitProgrammeRequest(r.Context(), req, userID)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"campus/internal/account"
 	"campus/internal/apperr"
 	"campus/internal/input"
 	"campus/internal/programme"
@@ -191,8 +190,7 @@ func (s *Server) adminProgrammeRequestChange(w http.ResponseWriter, r *http.Requ
 		s.renderAdminProgrammeRequest(w, r, http.StatusUnprocessableEntity, id, f.State())
 		return
 	}
-	tok, _ := account.NewToken()
-	changed, err := s.store.ChangeProgrammeRequest(r.Context(), id, tok, c, adminActor(r))
+	changed, err := s.store.ChangeProgrammeRequest(r.Context(), id, c, adminActor(r))
 	switch {
 	case errors.Is(err, programme.ErrTransition):
 		f.Refuse(err)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"campus/internal/account"
 	"campus/internal/postgres"
 	"campus/internal/trainer"
 	"campus/templates"
@@ -111,12 +110,6 @@ func (s *Server) adminTrainerDecide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := postgres.TrainerDecision{Decision: decision, Message: message, Note: note, Actor: adminActor(r)}
-	if decision == trainer.DecisionAsk {
-		d.ReplyToken, _ = account.NewToken()
-	}
-	if decision == trainer.DecisionAccept {
-		d.WelcomeToken, _ = account.NewToken()
-	}
 	a, err = s.store.DecideTrainerApplication(r.Context(), id, d)
 	if errors.Is(err, trainer.ErrTransition) {
 		f.Refuse(err)

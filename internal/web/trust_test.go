@@ -380,13 +380,11 @@ func TestTrust_ConfirmationNeedsTheAccount(t *testing.T) {
 	pc := newBrowser(t, srv)
 	expectRedirect(t, proConnectSignIn(t, fake, pc), http.StatusSeeOther, "/compte")
 	pcu := userByEmail(t, store, pcEmail)
-	tok, _ := account.NewToken()
-	cancel, _ := account.NewToken()
 	pcNew := uniqueEmail("pc-nouvelle")
-	if err := store.RequestEmailChange(t.Context(), pcu.ID, pcNew, tok, cancel); err != nil {
+	if err := store.RequestEmailChange(t.Context(), pcu.ID, pcNew); err != nil {
 		t.Fatal(err)
 	}
-	pcPath := "/adresse/confirmation/" + tok
+	pcPath := "/adresse/confirmation/" + testdb.LastLink(t, store, pcNew, "/adresse/confirmation/")
 	p := stranger.get(pcPath)
 	if href, _ := p.doc.Find(`main a.fr-btn[href^="/connexion?suivant="]`).Attr("href"); p.status != http.StatusOK ||
 		href != "/connexion?suivant="+url.QueryEscape(pcPath) || p.doc.Find("main form[method=post]").Length() != 0 {
