@@ -253,6 +253,7 @@ func TestStore_EmailChange(t *testing.T) {
 			t.Fatalf("CancelEmailChange = %+v, %v", u, err)
 		}
 		resetHash := account.HashToken(reset)
+		mailedOnlyTo(t, s, reset, "") // only the page of the cancellation leads to it
 		if n := testdb.Must(s.CountSessions(ctx, id))(t); n != 0 {
 			t.Errorf("%d sessions left", n)
 		}
@@ -433,10 +434,11 @@ func TestStore_EmailChange(t *testing.T) {
 		newEmail := uniqueEmail("change-e-new")
 		confirmHash, _ := request(t, id, newEmail)
 		revertHash := confirm(t, confirmHash, id)
-		u, _, err := s.CancelEmailChange(ctx, revertHash)
+		u, reset, err := s.CancelEmailChange(ctx, revertHash)
 		if err != nil || u.Email != old || !u.Verified() || u.HasPassword {
 			t.Fatalf("revert = %+v, %v", u, err)
 		}
+		mailedOnlyTo(t, s, reset, "") // above all not to the new address, whose owner could open the account
 		// After the week, the link no longer undoes anything.
 		id2, _ := verified("change-f")
 		ch, _ := request(t, id2, uniqueEmail("change-f-new"))

@@ -42,7 +42,18 @@ func mailedHash(t testing.TB, s *postgres.Store, to, path string) []byte {
 	if tok == "" {
 		t.Fatalf("no mail to %s", to)
 	}
+	mailedOnlyTo(t, s, tok, to)
 	return account.HashToken(tok)
+}
+
+// mailedOnlyTo fails the test when a mail queued to another address than to ("": to any address) carries token:
+// the store draws the tokens and writes the mails, so nothing but this check says where a link went.
+func mailedOnlyTo(t testing.TB, s *postgres.Store, token, to string) {
+	t.Helper()
+	if others := testdb.Column[string](t, s, `SELECT recipient FROM mail_outbox WHERE strpos(body, $1) > 0 AND recipient <> $2`,
+		token, to); len(others) > 0 {
+		t.Errorf("the link of token %s… was mailed to %v", token[:8], others)
+	}
 }
 
 // resetLink issues a password-reset link to the account id, of address email, and returns the hash of the
