@@ -46,6 +46,7 @@ var pageTypes = []pageType{
 	{name: "devenir-formateur", path: "/devenir-formateur"},
 	{name: "communaute-formateurs", path: "/communaute-formateurs"},
 	{name: "demande-sur-mesure", path: "/programmes-sur-mesure/demande"},
+	{name: "demande-sur-mesure-envoyee", path: "/programmes-sur-mesure/demande/envoyee"},
 	{name: "bilan", path: "/bilan"},
 	{name: "connexion", path: "/connexion"},
 	{name: "inscription", path: "/inscription"},

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -17,6 +18,7 @@ import (
 func (s *Server) programmeRequestRoutes(r chi.Router) {
 	r.Get("/programmes-sur-mesure/demande", s.programmeRequestPage)
 	r.Post("/programmes-sur-mesure/demande", s.programmeRequestSubmit)
+	r.Get(programmeRequestSentPath, s.programmeRequestSent)
 	r.Get("/programmes-sur-mesure/suivi/{token}", s.programmeRequestFollow)
 	r.Post("/programmes-sur-mesure/suivi/{token}", s.programmeRequestAnswer)
 	r.With(s.requireUser).Get("/programmes-sur-mesure/reserves", s.restrictedProgrammes)
@@ -111,16 +113,38 @@ func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) 
 		s.renderProgrammeRequest(w, r, http.StatusTooManyRequests, f.State())
 		return
 	}
-	var userID int64
-	if u, ok := CurrentUser(r); ok {
-		userID = u.ID
-	}
-	_, tok, err := s.store.SubmitProgrammeRequest(r.Context(), req, userID)
+	u, signedIn := CurrentUser(r)
+	_, tok, err := s.store.SubmitProgrammeRequest(r.Context(), req, u.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.flashTo(w, r, "/programmes-sur-mesure/suivi/"+tok, "success", "Votre demande est enregistrée. Gardez l’adresse de cette page : elle vous permet de suivre votre demande ; elle vous a aussi été envoyée par courriel.")
+	// The follow-up link is the contact's credential: it shows the team's messages and answers its proposals. Typing
+	// an address does not prove it: the link goes to the address by mail, and this answer shows it only to an
+	// account that has proved that address.
+	if signedIn && u.Verified() && strings.EqualFold(u.Email, req.ContactEmail) {
+		s.flashTo(w, r, "/programmes-sur-mesure/suivi/"+tok, "success", "Votre demande est enregistrée. Gardez l’adresse de cette page : elle vous permet de suivre votre demande ; elle vous a aussi été envoyée par courriel.")
+		return
+	}
+	s.mailSent(w, r, req.ContactEmail, programmeRequestSentPath)
+}
+
+const programmeRequestSentPath = "/programmes-sur-mesure/demande/envoyee"
+
+// programmeRequestSent is the answer to a request whose contact address the requester has not proved: the
+// follow-up link is in the mail sent to that address.
+func (s *Server) programmeRequestSent(w http.ResponseWriter, r *http.Request) {
+	text := s.sentText(r, "Nous avons envoyé le lien de suivi de votre demande par courriel.",
+		"Nous avons envoyé le lien de suivi de votre demande à ", ".")
+	s.render(w, r, http.StatusOK, templates.Message(templates.MessageView{
+		Page: s.page(r, "programmes", "Demande enregistrée", "",
+			templates.Crumb{Label: "Programmes sur mesure", Href: "/programmes-sur-mesure"}, templates.Crumb{Label: "Demande enregistrée"}),
+		Heading: "Votre demande est enregistrée", Kind: "success", Title: "Consultez votre messagerie", Text: text,
+		Paragraphs: []string{
+			"Ouvrez le lien de ce courriel pour suivre l’étude de votre demande et répondre aux propositions de l’équipe du Campus. Ce lien est personnel : ne le partagez pas.",
+			"Rien reçu après quelques minutes ? Vérifiez vos courriels indésirables et l’adresse saisie dans la demande.",
+		},
+		Links: []templates.Crumb{{Label: "Programmes sur mesure", Href: "/programmes-sur-mesure"}, {Label: "Retour à l’accueil", Href: "/"}}}))
 }
 
 // plausiblePhone accepts French and international numbers: digits, spaces, dots, dashes, an initial +.
@@ -174,7 +198,7 @@ func answerOptions() []templates.Option {
 }
 
 // programmeRequestAnswer records the requester's answer to a proposal, from the follow-up page (its link is the
-// requester's proof: it was mailed to the contact).
+// requester's proof: only the contact's mailbox, or an account that proved its address, received it).
 func (s *Server) programmeRequestAnswer(w http.ResponseWriter, r *http.Request) {
 	tok := chi.URLParam(r, "token")
 	if !account.PlausibleToken(tok) {

@@ -36,6 +36,7 @@ var robotsDisallowed = []string{
 	"/proconnect/",
 	"/calendrier/",
 	"/accord/",
+	"/programmes-sur-mesure/demande/envoyee",
 	"/programmes-sur-mesure/suivi/",
 	"/programmes-sur-mesure/reserves",
 	"/devenir-formateur/merci",

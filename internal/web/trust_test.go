@@ -569,3 +569,47 @@ func TestTrust_ProConnectCodeInjection(t *testing.T) {
 		}
 	}
 }
+
+// TestTrust_ProgrammeFollowLinkToItsAddress: a tailored-programme request's follow-up link shows the team's
+// messages and answers its proposals. Whoever types someone else's address as the contact must not get it: it is
+// mailed to that address, and shown at once only to an account that has proved the address.
+func TestTrust_ProgrammeFollowLinkToItsAddress(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	submit := func(b *browser, contact string) (page, string) {
+		t.Helper()
+		res := b.post("/programmes-sur-mesure/demande", url.Values{"administration": {"Ministère de la cible"}, "contact_name": {"Alix Martin"},
+			"contact_email": {contact}, "need": {"Former nos agents."}, "audiences": {"managers"}, "headcount": {"10"},
+			"domains": {"data"}, "timing": {"Automne"}, "consent": {"oui"}})
+		_, link := lastMail(t, store, contact)
+		if !strings.HasPrefix(link, "/programmes-sur-mesure/suivi/") {
+			t.Fatalf("no follow-up link mailed to %s: %q", contact, link)
+		}
+		return res, link
+	}
+	notShown := func(who string, b *browser, res page, link string) {
+		t.Helper()
+		expectRedirect(t, res, http.StatusSeeOther, "/programmes-sur-mesure/demande/envoyee")
+		if p := b.follow(res); p.status != http.StatusOK || strings.Contains(p.body, link) || !strings.Contains(text(p.doc.Find("main")), "Consultez votre messagerie") {
+			t.Errorf("%s: the sent page (%d) shows the link or no message: %q", who, p.status, text(p.doc.Find("main")))
+		}
+	}
+
+	victim := newUser(t, store, "cible", "")
+	anonymous := newBrowser(t, srv)
+	res, link := submit(anonymous, victim.Email)
+	notShown("anonymous", anonymous, res, link)
+
+	other, _ := signedIn(t, srv, store, account.RoleAgent)
+	res, link = submit(other, victim.Email)
+	notShown("signed in as another account", other, res, link)
+
+	owner := newBrowser(t, srv)
+	expectRedirect(t, owner.login(victim.Email, goodPassword), http.StatusSeeOther, "/compte")
+	res, link = submit(owner, victim.Email)
+	expectRedirect(t, res, http.StatusSeeOther, link)
+	if p := owner.follow(res); p.status != http.StatusOK || !strings.Contains(text(p.doc.Find(".fr-stepper")), "Étape 1 sur 4") {
+		t.Errorf("the owner's follow-up page: %d %q", p.status, text(p.doc.Find("main")))
+	}
+}
