@@ -688,3 +688,35 @@ func firstDifference(want, got string) string {
 	}
 	return fmt.Sprintf("at byte %d:\n  want …%s…\n  got  …%s…", i, window(want), window(got))
 }
+
+// TestTrust_SignInEnumerationByMailLimit: the same oracle through a side effect. The new confirmation link a
+// sign-in of an unconfirmed account sends used to count against the mail limit per recipient, which the other
+// forms answer 429 for: after a sign-up and four sign-ins, a free address had had its five mails of the hour, a
+// taken one a single mail, and a password-reset request then told them apart (429 or 303).
+func TestTrust_SignInEnumerationByMailLimit(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	owner := newUser(t, store, "titulaire-limite", account.RoleAgent)
+	free := uniqueEmail("libre-limite")
+	const malloryPassword = "la phrase secrete de mallory"
+	answers := map[string]string{}
+	for _, email := range []string{free, owner.Email} {
+		expectRedirect(t, newBrowser(t, srv).post("/inscription", url.Values{"given_name": {"M"}, "usual_name": {"M"},
+			"administration": {"DINUM"}, "email": {email}, "password": {malloryPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
+		for i := 0; i < 4; i++ {
+			if p := newBrowser(t, srv).login(email, malloryPassword); p.status != http.StatusUnprocessableEntity {
+				t.Fatalf("sign-in %d: %d", i+1, p.status)
+			}
+		}
+		p := newBrowser(t, srv).post("/mot-de-passe-oublie", url.Values{"email": {email}})
+		answers[email] = fmt.Sprintf("%d %s", p.status, p.header.Get("Location"))
+	}
+	if answers[free] != answers[owner.Email] {
+		t.Errorf("reset request after a sign-up and 4 sign-ins: free address %q, taken address %q", answers[free], answers[owner.Email])
+	}
+	// The owner of the free address still got new confirmation links.
+	if n := len(recentMails(t, store, free, 50)); n < 2 {
+		t.Errorf("%d mails to the free address, want the sign-up's link and at least one more", n)
+	}
+}
