@@ -78,8 +78,14 @@ var (
 	// across all of them (sign-up, reset, change of address, trainer applications, tailored-programme requests),
 	// so that nobody can use the portal to flood an inbox.
 	limitMailRecipient = limit{"courriel:destinataire", 5, time.Hour}
-	limitTrainerIP     = limit{"candidature:adresse", 10, time.Hour}
-	limitProgrammeIP   = limit{"demande-sur-mesure:adresse", 10, time.Hour}
+	// The new confirmation link a sign-in of an unconfirmed account sends, per recipient: counted apart and
+	// never answered, since the sign-in must answer as a wrong password would (see badCredentials). Counted
+	// against limitMailRecipient, it would show in those forms' 429: after a sign-up and four sign-ins, a free
+	// address would have had its five mails, a taken one a single mail. So it only reads that limit (no link
+	// when the forms have used it up) and an address gets at most 5 + 3 mails an hour.
+	limitSignInMail  = limit{"courriel:connexion", 3, time.Hour}
+	limitTrainerIP   = limit{"candidature:adresse", 10, time.Hour}
+	limitProgrammeIP = limit{"demande-sur-mesure:adresse", 10, time.Hour}
 	// Enrolments naming a line manager (each mails the manager): per agent.
 	limitApprovalAgent      = limit{"accord:agent", 10, time.Hour}
 	limitEmailChangeAccount = limit{"changement-adresse:compte", 5, 24 * time.Hour}
@@ -244,8 +250,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		// The right password, but the address is not proven: the answer is that of a wrong password (see
 		// badCredentials), and the address gets a new confirmation link, which tells its owner only. Whoever
 		// created the account knows its password, not necessarily the address: each sign-in would mail the
-		// address again, so the mails to it are counted like every other mail a visitor makes the portal send.
-		// Whether the link is sent (or fails to be) changes nothing in the answer.
+		// address again, so those mails are limited too (limitSignInMail). Whether the link is sent (or fails
+		// to be) changes nothing in the answer.
 		if err := s.resendVerificationOnSignIn(r.Context(), u); err != nil {
 			s.log.Error("sign-in of an unconfirmed account: no new confirmation link", "user", u.ID, "err", err)
 		}
@@ -261,12 +267,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 }
 
 // resendVerificationOnSignIn queues a new confirmation link to the address of an unconfirmed account whose
-// password was just typed, unless the address has had its share of mails (limitMailRecipient): then nothing is
-// sent, silently, as the answer must not tell.
+// password was just typed, unless the address has had its share of mails (limitSignInMail, limitMailRecipient):
+// then nothing is sent, silently. Nothing here may show in any answer to anyone but the address's owner: it
+// counts only against limitSignInMail, which no form answers for.
 func (s *Server) resendVerificationOnSignIn(ctx context.Context, u account.User) error {
-	msg, _, err := s.throttled(ctx, hit{limitMailRecipient, u.Email})
-	if err != nil || msg != "" {
+	l := limitMailRecipient
+	n, err := s.store.RateCount(ctx, l.key(u.Email), l.window)
+	if err != nil || n >= l.max {
 		return err
+	}
+	if n, _, err = s.store.RateHit(ctx, limitSignInMail.key(u.Email), limitSignInMail.window); err != nil {
+		return err
+	}
+	if n > limitSignInMail.max {
+		metrics.RateLimited(limitSignInMail.name)
+		return nil
 	}
 	return s.sendVerification(ctx, u)
 }
