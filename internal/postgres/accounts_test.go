@@ -629,6 +629,9 @@ func TestStore_RateHit(t *testing.T) {
 	s := testdb.Open(t)
 	ctx := context.Background()
 	key := "test:" + uniqueEmail("rate")
+	if n, err := s.RateCount(ctx, key, time.Hour); err != nil || n != 0 {
+		t.Fatalf("count before any hit: %d, %v", n, err)
+	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	counts := map[int]bool{}
@@ -649,6 +652,12 @@ func TestStore_RateHit(t *testing.T) {
 	for i := 1; i <= 20; i++ {
 		if !counts[i] {
 			t.Fatalf("concurrent hits lost: counts %v", counts)
+		}
+	}
+	// Reading the count counts nothing.
+	for range 2 {
+		if n, err := s.RateCount(ctx, key, time.Hour); err != nil || n != 20 {
+			t.Errorf("count after 20 hits: %d, %v", n, err)
 		}
 	}
 	if err := s.RateReset(ctx, key); err != nil {

@@ -34,3 +34,20 @@ func (s *Store) RateReset(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// RateCount returns the attempts counted against key in the current fixed window of the given length, without
+// counting one: for a check whose outcome must leave no trace a requester could observe.
+func (s *Store) RateCount(ctx context.Context, key string, window time.Duration) (int, error) {
+	secs := int64(window / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	var hits int
+	err := s.pool.QueryRow(ctx, `
+		SELECT coalesce(sum(hits), 0) FROM rate_limits
+		WHERE key = $1 AND window_start = date_bin(make_interval(secs => $2), now(), timestamptz 'epoch')`, key, secs).Scan(&hits)
+	if err != nil {
+		return 0, fmt.Errorf("postgres.RateCount: %w", err)
+	}
+	return hits, nil
+}

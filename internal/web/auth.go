@@ -78,8 +78,14 @@ var (
 	// across all of them (sign-up, reset, change of address, trainer applications, tailored-programme requests),
 	// so that nobody can use the portal to flood an inbox.
 	limitMailRecipient = limit{"courriel:destinataire", 5, time.Hour}
-	limitTrainerIP     = limit{"candidature:adresse", 10, time.Hour}
-	limitProgrammeIP   = limit{"demande-sur-mesure:adresse", 10, time.Hour}
+	// The new confirmation link a sign-in of an unconfirmed account sends, per recipient: counted apart and
+	// never answered, since the sign-in must answer as a wrong password would (see badCredentials). Counted
+	// against limitMailRecipient, it would show in those forms' 429: after a sign-up and four sign-ins, a free
+	// address would have had its five mails, a taken one a single mail. So it only reads that limit (no link
+	// when the forms have used it up) and an address gets at most 5 + 3 mails an hour.
+	limitSignInMail  = limit{"courriel:connexion", 3, time.Hour}
+	limitTrainerIP   = limit{"candidature:adresse", 10, time.Hour}
+	limitProgrammeIP = limit{"demande-sur-mesure:adresse", 10, time.Hour}
 	// Enrolments naming a line manager (each mails the manager): per agent.
 	limitApprovalAgent      = limit{"accord:agent", 10, time.Hour}
 	limitEmailChangeAccount = limit{"changement-adresse:compte", 5, 24 * time.Hour}
@@ -193,7 +199,12 @@ func or(v, def string) string {
 	return v
 }
 
-const badCredentials = "Adresse électronique ou mot de passe incorrect."
+// badCredentials is the one answer of a refused sign-in, whatever the reason: unknown address, wrong password,
+// or right password of an account whose address is not confirmed yet. Telling the last apart would tell whether
+// an address has an account: anyone can sign up with any address and a password of their choosing, then try it
+// (a free address gives an unconfirmed account with that password, a taken one keeps its owner's password). So
+// the message also tells whoever just created an account what to do.
+const badCredentials = "Adresse électronique ou mot de passe incorrect. Si vous venez de créer votre compte, confirmez d’abord votre adresse\u00a0: ouvrez le lien reçu par courriel."
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	f := s.readForm(w, r)
@@ -202,6 +213,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(f.Hidden("suivant"))
 	fail := func(status int) {
 		s.render(w, r, status, templates.Login(s.loginView(r, f.State(), next)))
+	}
+	refuse := func() {
+		f.FailForm(badCredentials)
+		fail(http.StatusUnprocessableEntity)
 	}
 	if !f.Valid() {
 		fail(http.StatusUnprocessableEntity)
@@ -221,37 +236,26 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, apperr.ErrNotFound):
 		// Same work and same answer as a wrong password: nothing tells whether the account exists.
 		account.SpendVerification(password)
-		f.FailForm(badCredentials)
-		fail(http.StatusUnprocessableEntity)
+		refuse()
 		return
 	case err != nil:
 		s.serverError(w, r, err)
 		return
 	}
 	if !account.VerifyPassword(hash, password) {
-		f.FailForm(badCredentials)
-		fail(http.StatusUnprocessableEntity)
+		refuse()
 		return
 	}
 	if !u.Verified() {
-		// Whoever created the account knows its password, not necessarily the address: each sign-in would mail
-		// the address again, so the mails to it are counted like every other mail a visitor makes the portal send.
-		msg, wait, err := s.throttled(r.Context(), hit{limitMailRecipient, u.Email})
-		if err != nil {
-			s.serverError(w, r, err)
-			return
+		// The right password, but the address is not proven: the answer is that of a wrong password (see
+		// badCredentials), and the address gets a new confirmation link, which tells its owner only. Whoever
+		// created the account knows its password, not necessarily the address: each sign-in would mail the
+		// address again, so those mails are limited too (limitSignInMail). Whether the link is sent (or fails
+		// to be) changes nothing in the answer.
+		if err := s.resendVerificationOnSignIn(r.Context(), u); err != nil {
+			s.log.Error("sign-in of an unconfirmed account: no new confirmation link", "user", u.ID, "err", err)
 		}
-		if msg != "" {
-			f.FailForm("Votre adresse électronique n’est pas encore confirmée. Ouvrez le lien de confirmation déjà envoyé à cette adresse, puis connectez-vous. " +
-				"Un nouveau lien pourra être envoyé dans " + catalogue.Wait(max(wait, time.Minute)) + ".")
-		} else if err := s.sendVerification(r.Context(), u); err != nil {
-			s.serverError(w, r, err)
-			return
-		} else {
-			f.FailForm("Votre adresse électronique n’est pas encore confirmée. Nous venons de vous envoyer un nouveau lien de confirmation : " +
-				"ouvrez-le, puis connectez-vous.")
-		}
-		fail(http.StatusForbidden)
+		refuse()
 		return
 	}
 	if err := s.signIn(r, u); err != nil {
@@ -260,6 +264,26 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s.store.RateReset(r.Context(), limitLoginAccount.key(email))
 	s.flashTo(w, r, or(next, "/compte"), "success", "Vous êtes connecté. Bienvenue, "+u.DisplayName()+" !")
+}
+
+// resendVerificationOnSignIn queues a new confirmation link to the address of an unconfirmed account whose
+// password was just typed, unless the address has had its share of mails (limitSignInMail, limitMailRecipient):
+// then nothing is sent, silently. Nothing here may show in any answer to anyone but the address's owner: it
+// counts only against limitSignInMail, which no form answers for.
+func (s *Server) resendVerificationOnSignIn(ctx context.Context, u account.User) error {
+	l := limitMailRecipient
+	n, err := s.store.RateCount(ctx, l.key(u.Email), l.window)
+	if err != nil || n >= l.max {
+		return err
+	}
+	if n, _, err = s.store.RateHit(ctx, limitSignInMail.key(u.Email), limitSignInMail.window); err != nil {
+		return err
+	}
+	if n > limitSignInMail.max {
+		metrics.RateLimited(limitSignInMail.name)
+		return nil
+	}
+	return s.sendVerification(ctx, u)
 }
 
 // sendVerification issues a new verification link and queues its mail.

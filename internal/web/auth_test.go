@@ -48,12 +48,16 @@ func TestAccount_Journey(t *testing.T) {
 		t.Errorf("mail body: %q", m.Body)
 	}
 
-	// Before verification: no sign-in, and a new link is sent.
+	// Before verification: no sign-in, with the answer of a wrong password (which tells what to do after a
+	// sign-up), and a new link is sent.
+	firstLink := verifyPath
 	p = b.login(email, goodPassword)
-	if p.status != http.StatusForbidden || !strings.Contains(formMessage(p), "pas encore confirmée") {
+	if p.status != http.StatusUnprocessableEntity || formMessage(p) != foldSpace(signInRefused) {
 		t.Fatalf("sign-in before verification: %d %q", p.status, formMessage(p))
 	}
-	_, verifyPath = lastMail(t, store, email)
+	if _, verifyPath = lastMail(t, store, email); verifyPath == firstLink || !strings.HasPrefix(verifyPath, "/verification/") {
+		t.Fatalf("no new confirmation link after the sign-in: %q", verifyPath)
+	}
 
 	// The link asks for the account's password: opening it alone (a mail scanner, or someone who did not
 	// create the account) confirms nothing.
@@ -132,6 +136,8 @@ func TestAccount_Journey(t *testing.T) {
 	if n != 0 {
 		t.Error("the old session is still stored after logout")
 	}
+	// Confirmed, the address signs in with its password.
+	expectRedirect(t, newBrowser(t, srv).login(email, goodPassword), http.StatusSeeOther, "/compte")
 }
 
 func TestSessionCookie_Secure(t *testing.T) {

@@ -6,8 +6,10 @@ package web_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +113,7 @@ func TestTrust_PreHijack(t *testing.T) {
 	if u := userByEmail(t, store, victimEmail); u.Verified() {
 		t.Fatal("the address counts as proven")
 	}
-	if p := mallory.login(victimEmail, malloryPassword); p.status != http.StatusForbidden {
+	if p := mallory.login(victimEmail, malloryPassword); p.status != http.StatusUnprocessableEntity {
 		t.Fatalf("Mallory signs in to an unconfirmed account: %d", p.status)
 	}
 
@@ -440,7 +442,8 @@ func TestTrust_SecuringWithdrawsAddressChange(t *testing.T) {
 }
 
 // TestTrust_UnverifiedSignInMails (second review, N3): whoever created an account with someone else's address
-// knows its password; each sign-in used to mail that address a new link, without limit.
+// knows its password; each sign-in used to mail that address a new link, without limit. The sign-ins past the
+// limit answer as the others (TestTrust_SignInEnumeration): the answer does not depend on the mail.
 func TestTrust_UnverifiedSignInMails(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
@@ -449,19 +452,42 @@ func TestTrust_UnverifiedSignInMails(t *testing.T) {
 	b := newBrowser(t, srv)
 	expectRedirect(t, b.post("/inscription", url.Values{"given_name": {"M"}, "usual_name": {"M"}, "administration": {"DINUM"},
 		"email": {email}, "password": {goodPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
-	var last page
+	var first page
 	for i := 0; i < 8; i++ {
-		last = newBrowser(t, srv).login(email, goodPassword)
-		if last.status != http.StatusForbidden {
-			t.Fatalf("sign-in %d: %d", i+1, last.status)
+		p := newBrowser(t, srv).login(email, goodPassword)
+		if p.status != http.StatusUnprocessableEntity || formMessage(p) != foldSpace(signInRefused) {
+			t.Fatalf("sign-in %d: %d %q", i+1, p.status, formMessage(p))
+		}
+		if i == 0 {
+			first = p
+		} else if p.body != first.body || p.header.Get("Retry-After") != "" {
+			t.Errorf("sign-in %d (mails sent: %d) answers otherwise than the first", i+1, len(recentMails(t, store, email, 50)))
 		}
 	}
 	ms := recentMails(t, store, email, 50)
-	if len(ms) != 5 {
-		t.Errorf("%d mails to the address after a sign-up and 8 sign-ins, want 5 (the per-recipient limit)", len(ms))
+	if len(ms) != 4 {
+		t.Errorf("%d mails to the address after a sign-up and 8 sign-ins, want 4 (the sign-up's, and 3 from sign-ins)", len(ms))
 	}
-	if !strings.Contains(formMessage(last), "Un nouveau lien pourra être envoyé dans") {
-		t.Errorf("throttled sign-in says: %q", formMessage(last))
+	for _, m := range ms {
+		if m.Kind != mail.KindVerifyEmail {
+			t.Errorf("mail %s, want only confirmation links", m.Kind)
+		}
+	}
+
+	// Those links have a limit of their own, but obey the forms' one too: once the forms have sent an address
+	// its 5 mails of the hour, a sign-in sends none.
+	email = uniqueEmail("boite-pleine")
+	expectRedirect(t, newBrowser(t, srv).post("/inscription", url.Values{"given_name": {"M"}, "usual_name": {"M"},
+		"administration": {"DINUM"}, "email": {email}, "password": {goodPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
+	for i := 0; i < 4; i++ {
+		expectRedirect(t, newBrowser(t, srv).post("/mot-de-passe-oublie", url.Values{"email": {email}}),
+			http.StatusSeeOther, "/mot-de-passe-oublie/courriel-envoye")
+	}
+	if p := newBrowser(t, srv).login(email, goodPassword); p.status != http.StatusUnprocessableEntity || formMessage(p) != foldSpace(signInRefused) {
+		t.Errorf("sign-in once the forms' limit is reached: %d %q", p.status, formMessage(p))
+	}
+	if n := len(recentMails(t, store, email, 50)); n != 5 {
+		t.Errorf("%d mails after a sign-up, 4 reset requests and a sign-in, want 5", n)
 	}
 }
 
@@ -611,5 +637,146 @@ func TestTrust_ProgrammeFollowLinkToItsAddress(t *testing.T) {
 	expectRedirect(t, res, http.StatusSeeOther, link)
 	if p := owner.follow(res); p.status != http.StatusOK || !strings.Contains(text(p.doc.Find(".fr-stepper")), "Étape 1 sur 4") {
 		t.Errorf("the owner's follow-up page: %d %q", p.status, text(p.doc.Find("main")))
+	}
+}
+
+// TestTrust_SignInEnumeration (account enumeration through sign-in): sign-up answers alike whether the address
+// is free or taken, but Mallory then signs in with the address and the password she chose. A free address now
+// holds an unconfirmed account with her password, a taken one holds the owner's password: the sign-in used to
+// answer 403 « pas encore confirmée » in the first case and 422 « incorrect » in the second, so the pair told
+// whether any address has a Campus account. Both answers, and that for an address nobody signed up with, must
+// be the same: status, headers, cookies (by name and attributes) and body, byte for byte (the sign-in page
+// carries no per-request value: no CSRF token, no CSP nonce; the request id is in a header only).
+func TestTrust_SignInEnumeration(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	owner := newUser(t, store, "titulaire", account.RoleAgent)
+	free := uniqueEmail("libre")
+	const malloryPassword = "la phrase secrete de mallory"
+
+	mallory := newBrowser(t, srv)
+	for _, email := range []string{free, owner.Email} {
+		expectRedirect(t, mallory.post("/inscription", url.Values{"given_name": {"M"}, "usual_name": {"M"}, "administration": {"DINUM"},
+			"email": {email}, "password": {malloryPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
+	}
+	// Each sign-in from a fresh browser (its own cookies and client address), as Mallory can always do.
+	type attempt struct {
+		email string
+		p     page
+	}
+	attempts := map[string]attempt{}
+	for name, email := range map[string]string{"free address, signed up": free, "taken address": owner.Email,
+		"address nobody signed up": uniqueEmail("personne")} {
+		attempts[name] = attempt{email, newBrowser(t, srv).login(email, malloryPassword)}
+	}
+	// What a response shows, but for the values that differ on every request (the Date and X-Request-Id
+	// headers, the cookies' values and expiry dates) and for the address typed, which the form shows again.
+	observable := func(a attempt) string {
+		p := a.p
+		var b strings.Builder
+		fmt.Fprintf(&b, "status %d\n", p.status)
+		keys := make([]string, 0, len(p.header))
+		for k := range p.header {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			for _, v := range p.header.Values(k) {
+				switch k {
+				case "Date", "X-Request-Id":
+					v = "…"
+				case "Set-Cookie":
+					var kept []string
+					for i, attr := range strings.Split(v, ";") {
+						attr = strings.TrimSpace(attr)
+						if i == 0 {
+							attr, _, _ = strings.Cut(attr, "=")
+						} else if strings.HasPrefix(strings.ToLower(attr), "expires=") {
+							continue
+						}
+						kept = append(kept, attr)
+					}
+					v = strings.Join(kept, "; ")
+				}
+				fmt.Fprintf(&b, "%s: %s\n", k, v)
+			}
+		}
+		b.WriteString("\n" + strings.ReplaceAll(p.body, a.email, "ADRESSE"))
+		return b.String()
+	}
+	want := observable(attempts["taken address"])
+	for name, a := range attempts {
+		if got := observable(a); got != want {
+			t.Errorf("sign-in with %s answers otherwise than with a taken address:\n%s", name, firstDifference(want, got))
+		}
+	}
+	p := attempts["free address, signed up"].p
+	if p.status != http.StatusUnprocessableEntity || formMessage(p) != foldSpace(signInRefused) || !strings.Contains(p.body, signInRefused) {
+		t.Errorf("sign-in refused: %d %q, want 422 %q", p.status, formMessage(p), signInRefused)
+	}
+	if faults := typographyFaults(p); len(faults) > 0 {
+		t.Errorf("the refusal is not typeset: %q", faults)
+	}
+	// The owner of the free address still gets a new confirmation link (Mallory learns nothing from it)…
+	ms := recentMails(t, store, free, 10)
+	if len(ms) != 2 {
+		t.Errorf("%d mails to the free address after a sign-up and a sign-in, want 2 confirmation links", len(ms))
+	}
+	for _, m := range ms {
+		if m.Kind != mail.KindVerifyEmail {
+			t.Errorf("mail %s to the free address, want only confirmation links", m.Kind)
+		}
+	}
+	// …and the owner of the taken address keeps her account.
+	expectRedirect(t, newBrowser(t, srv).login(owner.Email, goodPassword), http.StatusSeeOther, "/compte")
+}
+
+// signInRefused is the one message of a refused sign-in, whatever the reason: unknown address, wrong password,
+// or an address not confirmed yet.
+const signInRefused = "Adresse électronique ou mot de passe incorrect. Si vous venez de créer votre compte, confirmez d’abord votre adresse\u00a0: ouvrez le lien reçu par courriel."
+
+// firstDifference shows where got first differs from want, with some context.
+func firstDifference(want, got string) string {
+	i := 0
+	for i < len(want) && i < len(got) && want[i] == got[i] {
+		i++
+	}
+	window := func(s string) string {
+		from, to := max(0, i-80), min(len(s), i+80)
+		return strings.ToValidUTF8(s[from:to], "�")
+	}
+	return fmt.Sprintf("at byte %d:\n  want …%s…\n  got  …%s…", i, window(want), window(got))
+}
+
+// TestTrust_SignInEnumerationByMailLimit: the same oracle through a side effect. The new confirmation link a
+// sign-in of an unconfirmed account sends used to count against the mail limit per recipient, which the other
+// forms answer 429 for: after a sign-up and four sign-ins, a free address had had its five mails of the hour, a
+// taken one a single mail, and a password-reset request then told them apart (429 or 303).
+func TestTrust_SignInEnumerationByMailLimit(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	owner := newUser(t, store, "titulaire-limite", account.RoleAgent)
+	free := uniqueEmail("libre-limite")
+	const malloryPassword = "la phrase secrete de mallory"
+	answers := map[string]string{}
+	for _, email := range []string{free, owner.Email} {
+		expectRedirect(t, newBrowser(t, srv).post("/inscription", url.Values{"given_name": {"M"}, "usual_name": {"M"},
+			"administration": {"DINUM"}, "email": {email}, "password": {malloryPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
+		for i := 0; i < 4; i++ {
+			if p := newBrowser(t, srv).login(email, malloryPassword); p.status != http.StatusUnprocessableEntity {
+				t.Fatalf("sign-in %d: %d", i+1, p.status)
+			}
+		}
+		p := newBrowser(t, srv).post("/mot-de-passe-oublie", url.Values{"email": {email}})
+		answers[email] = fmt.Sprintf("%d %s", p.status, p.header.Get("Location"))
+	}
+	if answers[free] != answers[owner.Email] {
+		t.Errorf("reset request after a sign-up and 4 sign-ins: free address %q, taken address %q", answers[free], answers[owner.Email])
+	}
+	// The owner of the free address still got new confirmation links.
+	if n := len(recentMails(t, store, free, 50)); n < 2 {
+		t.Errorf("%d mails to the free address, want the sign-up's link and at least one more", n)
 	}
 }
