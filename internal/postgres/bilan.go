@@ -117,17 +117,32 @@ func bilanSpans(f programme.BilanFilter) (tallies bilanSpan, ok bool, live []bil
 	return bilanSpan{first, last}, true, live
 }
 
+// bilanAgentsSQL is the agents of an administration ($1, its spellings) as a bitmap: bit user_id & 63 of element
+// (user_id >> 6) + 1. The enrolments of the administration are then those whose bit is set (bilanOfAgents): an
+// array lookup for each enrolment read through the period's index, where a join with the agents (a hash table of
+// 167,000 agents on the national dataset, out of the processor's caches) cost three times the index scan.
+const bilanAgentsSQL = `SELECT coalesce(array_agg(coalesce(w.bits, 0) ORDER BY g.word), '{}')
+	FROM generate_series(0, (SELECT coalesce(max(id), 0) >> 6 FROM users)) g (word)
+	LEFT JOIN (SELECT u.id >> 6 AS word, bit_or(1::bigint << (u.id & 63)::int) AS bits FROM users u
+		WHERE u.administration = ANY($1::text[]) GROUP BY 1) w ON w.word = g.word`
+
+// bilanOfAgents keeps the rows e whose agent is in the bitmap $1 (bilanAgentsSQL; an agent beyond it is not).
+func bilanOfAgents(e string) string {
+	return ` AND (($1::bigint[])[(` + e + `.user_id >> 6) + 1] >> (` + e + `.user_id & 63)::int) & 1 = 1`
+}
+
 // filteredRowsSQL is the query of the rows (module_id, month, made, done) of a filter with a period or an
-// administration, and its parameters.
-func filteredRowsSQL(f programme.BilanFilter) (string, []any) {
+// administration, and its parameters; agents is the administration's bitmap (bilanAgentsSQL; nil: none).
+func filteredRowsSQL(f programme.BilanFilter, agents []int64) (string, []any) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	users := ""
+	of := ""
 	if f.Administration != "" {
-		users = ` JOIN users u ON u.id = e.user_id AND u.administration = ANY(` + arg(append([]string{}, f.Spellings...)) + `::text[])`
+		arg(agents)
+		of = bilanOfAgents("e")
 	}
 	within := func(at string, sp bilanSpan) string {
 		c := ""
@@ -153,80 +168,115 @@ func filteredRowsSQL(f programme.BilanFilter) (string, []any) {
 	}
 	for _, sp := range live {
 		parts = append(parts,
-			`SELECT e.module_id, bilan_month(e.created_at), count(*), 0 FROM enrolments e`+users+`
-			WHERE e.status <> 'cancelled'`+within(`e.created_at`, sp)+` GROUP BY 1, 2`,
-			`SELECT e.module_id, bilan_month(`+bilanDoneAt+`), 0, count(*) FROM enrolments e`+users+`
-			WHERE e.status IN ('attended', 'completed')`+within(bilanDoneAt, sp)+` GROUP BY 1, 2`)
+			`SELECT e.module_id, bilan_month(e.created_at), count(*), 0 FROM enrolments e
+			WHERE e.status <> 'cancelled'`+within(`e.created_at`, sp)+of+` GROUP BY 1, 2`,
+			`SELECT e.module_id, bilan_month(`+bilanDoneAt+`), 0, count(*) FROM enrolments e
+			WHERE e.status IN ('attended', 'completed')`+within(bilanDoneAt, sp)+of+` GROUP BY 1, 2`)
 	}
 	return `SELECT x.module_id, x.month, sum(x.made)::int, sum(x.done)::int FROM (` + strings.Join(parts, `
 		UNION ALL `) + `) x (module_id, month, made, done) GROUP BY 1, 2 HAVING sum(x.made) <> 0 OR sum(x.done) <> 0`, args
 }
 
 // filteredTrainedSQL is the query of the agents who followed a training in the filter's period (of its
-// administration), and of those among them who followed a module for senior executives, and its parameters.
-func filteredTrainedSQL(f programme.BilanFilter) (string, []any) {
+// administration: agents is its bitmap, nil without one), and of those among them who followed a module for
+// senior executives, and its parameters. Without a period, an administration's are its agents with a followed
+// enrolment as the tallies count them (bilan_trained, kept with the enrolments: no enrolment read). Within a
+// period, the followed enrolments are counted by agent in words of 64 agents (user_id >> 6, a bit per agent): the
+// hash table holds one entry per 64 ids instead of one per agent, and the agents are the bits set, exactly (one
+// year on the national dataset: 4.8 M enrolments, 540,000 agents; 1.7 s instead of 2.6 s).
+func filteredTrainedSQL(f programme.BilanFilter, agents []int64) (string, []any) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	users, c := "", ""
+	of := ""
 	if f.Administration != "" {
-		users = ` JOIN users u ON u.id = e.user_id AND u.administration = ANY(` + arg(append([]string{}, f.Spellings...)) + `::text[])`
+		arg(agents)
+		of = bilanOfAgents("e")
 	}
+	if f.Start().IsZero() && f.End().IsZero() {
+		return `SELECT count(*) FILTER (WHERE t.followed > 0), count(*) FILTER (WHERE t.senior > 0)
+			FROM bilan_trained t WHERE true` + bilanOfAgents("t"), args
+	}
+	c := ""
 	if t := f.Start(); !t.IsZero() {
 		c += ` AND ` + bilanDoneAt + ` >= ` + arg(t) + `::timestamptz`
 	}
 	if t := f.End(); !t.IsZero() {
 		c += ` AND ` + bilanDoneAt + ` < ` + arg(t) + `::timestamptz`
 	}
-	return `SELECT count(*), count(*) FILTER (WHERE x.senior) FROM (
-		SELECT e.user_id, bool_or(senior.module_id IS NOT NULL) AS senior FROM enrolments e` + users + `
-		-- The modules for senior executives, read once and joined by hash.
-		LEFT JOIN (SELECT DISTINCT ma.module_id FROM module_audiences ma JOIN audiences a ON a.id = ma.audience_id
-			WHERE a.slug = 'cadres-dirigeants') senior ON senior.module_id = e.module_id
-		WHERE e.status IN ('attended', 'completed')` + c + ` GROUP BY e.user_id) x`, args
+	return `SELECT coalesce(sum(bit_count(x.agents::bit(64))), 0), coalesce(sum(bit_count(x.senior::bit(64))), 0) FROM (
+		SELECT e.user_id >> 6, bit_or(1::bigint << (e.user_id & 63)::int) AS agents,
+			bit_or(1::bigint << (e.user_id & 63)::int) FILTER (WHERE e.module_id IN (SELECT ma.module_id FROM module_audiences ma
+				JOIN audiences a ON a.id = ma.audience_id WHERE a.slug = 'cadres-dirigeants')) AS senior
+		FROM enrolments e
+		WHERE e.status IN ('attended', 'completed')` + c + of + ` GROUP BY 1) x`, args
 }
 
 // filteredSource computes the rows and the trained agents of a filter with a period or an administration, once
-// (two queries at once), for every indicator. The queries are planned with their values (QueryExecModeExec: a
-// period of a day and the whole history do not take the same plan).
+// (the administration's agents first, then two queries at once), for every indicator. Each query is planned with
+// its values (QueryExecModeExec: a period of a day and the whole history do not take the same plan), without JIT
+// compilation (0.03–2.5 s of compiling for a query of a second or less) and with the memory to aggregate without
+// temporary files.
 func (s *Store) filteredSource(ctx context.Context, f programme.BilanFilter) (bilanSource, error) {
+	read := func(ctx context.Context, what, sql string, args []any, scan func(pgx.Rows) error) error {
+		err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true), set_config('work_mem', '32MB', true)`); err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := scan(rows); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	var agents []int64
+	if f.Administration != "" {
+		err := read(ctx, "agents of the administration", bilanAgentsSQL, []any{append([]string{}, f.Spellings...)},
+			func(rows pgx.Rows) error { return rows.Scan(&agents) })
+		if err != nil {
+			return bilanSource{}, err
+		}
+	}
 	var modules []int64
 	var months []time.Time
 	var made, done []int32
-	var agents, senior int
+	var trained, senior int
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		sql, args := filteredRowsSQL(f)
-		rows, err := s.pool.Query(gctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
-		if err != nil {
-			return fmt.Errorf("rows of the filter: %w", err)
-		}
+		sql, args := filteredRowsSQL(f, agents)
 		var m int64
 		var month time.Time
 		var a, b int32
-		_, err = pgx.ForEachRow(rows, []any{&m, &month, &a, &b}, func() error {
+		return read(gctx, "rows of the filter", sql, args, func(rows pgx.Rows) error {
+			if err := rows.Scan(&m, &month, &a, &b); err != nil {
+				return err
+			}
 			modules, months, made, done = append(modules, m), append(months, month), append(made, a), append(done, b)
 			return nil
 		})
-		if err != nil {
-			return fmt.Errorf("rows of the filter: %w", err)
-		}
-		return nil
 	})
 	g.Go(func() error {
-		sql, args := filteredTrainedSQL(f)
-		if err := s.pool.QueryRow(gctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...).Scan(&agents, &senior); err != nil {
-			return fmt.Errorf("agents trained of the filter: %w", err)
-		}
-		return nil
+		sql, args := filteredTrainedSQL(f, agents)
+		return read(gctx, "agents trained of the filter", sql, args, func(rows pgx.Rows) error { return rows.Scan(&trained, &senior) })
 	})
 	if err := g.Wait(); err != nil {
 		return bilanSource{}, err
 	}
 	return tallyShaped(`(SELECT * FROM unnest($1::bigint[], $2::date[], $3::int[], $4::int[]) AS e (module_id, month, made, done))`,
-		[]any{modules, months, made, done}, func(context.Context) (int, int, error) { return agents, senior, nil }), nil
+		[]any{modules, months, made, done}, func(context.Context) (int, int, error) { return trained, senior, nil }), nil
 }
 
 func (s *Store) bilan(ctx context.Context, f programme.BilanFilter, months []time.Time, src bilanSource) (programme.Bilan, error) {

@@ -21,11 +21,12 @@ func TestBilanFiltered_CountsAsLive(t *testing.T) {
 	s := testdb.NewSeeded(t, "bilan_filtered", 8)
 	ctx := context.Background()
 
-	// Agents of two administrations (two spellings of the first) and of none.
+	// Agents of two administrations (two spellings of the first) and of none, more than 64 (the trained agents are
+	// counted in words of 64).
 	users := testdb.Column[int64](t, s, `INSERT INTO users (email, administration)
 		SELECT format('bilan-filtre-%s@exemple.gouv.fr', g), (ARRAY['Agence A', '  Agence A ', 'Direction B', ''])[1 + g % 4]
-		FROM generate_series(1, 24) g RETURNING id`)
-	if len(users) != 24 {
+		FROM generate_series(1, 150) g ORDER BY g RETURNING id`)
+	if len(users) != 150 {
 		t.Fatalf("%d users", len(users))
 	}
 	// Three online modules of the seed (the first for senior executives), two dated modules with a past session
@@ -42,7 +43,8 @@ func TestBilanFiltered_CountsAsLive(t *testing.T) {
 	sessions := []int64{enSession(t, s, dated[0], 30, -40*24*time.Hour), enSession(t, s, dated[1], 30, -400*24*time.Hour)}
 
 	// Online enrolments: completed (some without completed_at: followed at updated_at), cancelled, in progress,
-	// made and followed over two years from 20 December 2024.
+	// made and followed over two years from 20 December 2024; a fifth of the agents have none, two thirds none of
+	// the module for senior executives.
 	testdb.Exec(t, s, `INSERT INTO enrolments (user_id, module_id, status, created_at, updated_at, completed_at, cancelled_at, cancel_reason)
 		SELECT u.id, m.id, st.status, c.at, c.at + ((u.n + m.n * 3 + st.k) % 120) * interval '1 day 2 hours',
 		       CASE WHEN st.status = 'completed' AND u.n % 5 <> 0 THEN c.at + ((u.n * 7 + m.n + st.k) % 90) * interval '1 day 5 hours' END,
@@ -65,11 +67,18 @@ func TestBilanFiltered_CountsAsLive(t *testing.T) {
 		CROSS JOIN unnest($2::bigint[]) WITH ORDINALITY AS s (id, n)
 		JOIN module_sessions ms ON ms.id = s.id
 		CROSS JOIN LATERAL (SELECT (ARRAY['attended', 'no_show', 'cancelled', 'attended'])[1 + (u.n + s.n) % 4] AS status, (u.n + s.n) % 4 AS k) st
-		CROSS JOIN LATERAL (SELECT timestamptz '2025-01-05 10:00 Europe/Paris' + ((u.n * 29 + s.n * 61) % 500) * interval '1 day' AS at) c`,
+		CROSS JOIN LATERAL (SELECT timestamptz '2025-01-05 10:00 Europe/Paris' + ((u.n * 29 + s.n * 61) % 500) * interval '1 day' AS at) c
+		WHERE u.n % 2 = 0`,
 		users, sessions)
+	// Agents of the first administration who followed one training (not for senior executives), or only cancelled.
+	one := testdb.Column[int64](t, s, `INSERT INTO users (email, administration) VALUES
+		('bilan-filtre-un@exemple.gouv.fr', 'Agence A'), ('bilan-filtre-annule@exemple.gouv.fr', 'Agence A') RETURNING id`)
+	testdb.Exec(t, s, `INSERT INTO enrolments (user_id, module_id, status, created_at, completed_at, cancelled_at, cancel_reason)
+		VALUES ($1, $3, 'completed', '2025-05-10 12:00 Europe/Paris', '2025-06-20 12:00 Europe/Paris', NULL, ''),
+		       ($2, $3, 'cancelled', '2025-05-10 12:00 Europe/Paris', NULL, '2025-05-11 12:00 Europe/Paris', 'agent')`, one[0], one[1], online[1])
 	// On the boundaries of the periods below: made and followed at midnight in Paris, and a microsecond before.
 	testdb.Exec(t, s, `INSERT INTO enrolments (user_id, module_id, status, created_at, updated_at, completed_at)
-		SELECT ($1::bigint[])[1 + i % 24], ($2::bigint[])[1 + i % 3], 'completed', b.at - d.off, b.at - d.off, b.at - d.off
+		SELECT ($1::bigint[])[1 + i * 7 % 150], ($2::bigint[])[1 + i % 3], 'completed', b.at - d.off, b.at - d.off, b.at - d.off
 		FROM unnest(ARRAY['2025-03-01', '2025-03-20', '2025-03-26', '2025-04-01', '2025-04-02', '2025-04-15', '2025-05-01',
 		                  '2025-06-16', '2025-07-01', '2025-07-11', '2025-09-10', '2025-09-11', '2025-10-26', '2025-10-27',
 		                  '2026-02-14', '2026-03-29', '2026-03-30']) WITH ORDINALITY AS x (day, i)
