@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,6 +154,37 @@ func TestBilanFiltered_CountsAsLive(t *testing.T) {
 		}
 		if !c.nonZero && c.f.Administration != "" && len(c.f.Spellings) != 2 && want.Enrolments != 0 {
 			t.Errorf("%s: %d enrolments of an administration without agents", c.name, want.Enrolments)
+		}
+	}
+}
+
+// TestBilanFiltered_PlansUseIndexes: a period's enrolments are read through the indexes of migration 00028 alone
+// (index-only scans of their made and followed dates), with or without an administration, never by a scan of the
+// enrolments.
+func TestBilanFiltered_PlansUseIndexes(t *testing.T) {
+	s := testdb.Seeded(t)
+	ctx := context.Background()
+	from := time.Date(2025, 4, 15, 0, 0, 0, 0, catalogue.Paris)
+	for _, f := range []programme.BilanFilter{
+		{From: from, To: from.AddDate(0, 2, 0)},
+		{From: from, To: from.AddDate(0, 2, 0), Administration: "dinum", Spellings: []string{"DINUM"}},
+	} {
+		plans, err := s.FilteredBilanPlans(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string][]string{
+			"rows":    {"Index Only Scan using enrolments_bilan_made_idx", "Index Only Scan using enrolments_bilan_done_idx"},
+			"trained": {"Index Only Scan using enrolments_bilan_done_idx"},
+		} {
+			for _, w := range want {
+				if !strings.Contains(plans[name], w) {
+					t.Errorf("%s (administration %q): no %s:\n%s", name, f.Administration, w, plans[name])
+				}
+			}
+			if strings.Contains(plans[name], "Scan on enrolments") {
+				t.Errorf("%s (administration %q) scans the enrolments:\n%s", name, f.Administration, plans[name])
+			}
 		}
 	}
 }

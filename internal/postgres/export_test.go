@@ -142,3 +142,34 @@ func (s *Store) liveSource(f programme.BilanFilter) bilanSource {
 	}
 	return src
 }
+
+// FilteredBilanPlans are the plans (EXPLAIN, not run) of the filtered bilan's queries of f ("rows" and "trained"),
+// with sequential scans off so that a plan shows whether the indexes of migration 00028 serve them at all.
+func (s *Store) FilteredBilanPlans(ctx context.Context, f programme.BilanFilter) (map[string]string, error) {
+	var agents []int64
+	if f.Administration != "" {
+		if err := s.pool.QueryRow(ctx, bilanAgentsSQL, append([]string{}, f.Spellings...)).Scan(&agents); err != nil {
+			return nil, err
+		}
+	}
+	out := map[string]string{}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			return err
+		}
+		for name, q := range map[string]func(programme.BilanFilter, []int64) (string, []any){"rows": filteredRowsSQL, "trained": filteredTrainedSQL} {
+			sql, args := q(f, agents)
+			rows, err := tx.Query(ctx, "EXPLAIN "+sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+			if err != nil {
+				return err
+			}
+			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			out[name] = strings.Join(lines, "\n")
+		}
+		return nil
+	})
+	return out, err
+}
