@@ -222,7 +222,13 @@ func filteredTrainedSQL(f programme.BilanFilter, agents []int64) (string, []any)
 func (s *Store) filteredSource(ctx context.Context, f programme.BilanFilter) (bilanSource, error) {
 	read := func(ctx context.Context, what, sql string, args []any, scan func(pgx.Rows) error) error {
 		err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true), set_config('work_mem', '32MB', true)`); err != nil {
+			// The enrolments read are aggregated in parallel workers, each its part of the range (partial hash
+			// aggregates): the planner, which takes user_id >> 6 for as many groups as agents and the bitmap of an
+			// administration for a few rows, would aggregate them in one process, or sort them (one year on the
+			// national dataset: the agents trained in 1.2 s instead of 1.9 s).
+			if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true), set_config('work_mem', '32MB', true),
+				set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true),
+				set_config('enable_sort', 'off', true)`); err != nil {
 				return err
 			}
 			rows, err := tx.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
