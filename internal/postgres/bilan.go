@@ -4,99 +4,300 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
 
+	"campus/internal/catalogue"
 	"campus/internal/programme"
 	"campus/internal/trainer"
 )
 
 // The results (bilan): one GROUP BY query per indicator (run concurrently), with the definitions of
-// internal/programme/bilan.go. Without a filter the enrolment figures are read from the tallies the enrolments'
-// triggers keep (migration 00025: bilan_tallies by module, session and month; the trained agents in
-// bilan_trained_counts), never from the enrolments; with a period or an administration they are counted live.
-// Parameters of every live query: $1 the start of the period (NULL: none), $2 its end, exclusive (NULL: none), $3
-// the administration's spellings (NULL: every administration).
+// internal/programme/bilan.go. The enrolment indicators read tally-shaped rows e(module_id, month, made, done):
+// an enrolment is made unless cancelled, in the month (Europe/Paris, bilan_month) of its creation; it is followed
+// when attended or completed, in the month of coalesce(completed_at, attendance_at, updated_at). Without a filter
+// the rows are the tallies the enrolments' triggers keep (migration 00025: bilan_tallies by module, session and
+// month; the trained agents in bilan_trained_counts), never the enrolments. With a period or an administration
+// the rows of the filter are computed once per bilan (filteredSource: the whole months of a period from the
+// tallies, the rest from the enrolments through the indexes of migration 00028) and handed to the indicators'
+// queries as arrays: the same queries either way.
 
-// The enrolments the figures count: not cancelled, of the administration ($3; without one, users are not read).
-const (
-	bilanEnrolmentsAll = `(SELECT e.id, e.user_id, e.module_id, e.status, e.created_at,
-		coalesce(e.completed_at, e.attendance_at, e.updated_at) AS done_at
-	FROM enrolments e WHERE e.status <> 'cancelled' AND $3::text[] IS NULL)`
-	bilanEnrolmentsOf = `(SELECT e.id, e.user_id, e.module_id, e.status, e.created_at,
-		coalesce(e.completed_at, e.attendance_at, e.updated_at) AS done_at
-	FROM enrolments e JOIN users u ON u.id = e.user_id
-	WHERE e.status <> 'cancelled' AND u.administration = ANY($3))`
-)
-
-// Made in the period; followed in the period.
-const (
-	bilanMade = `(e.created_at >= coalesce($1::timestamptz, '-infinity') AND e.created_at < coalesce($2::timestamptz, 'infinity'))`
-	bilanDone = `(e.status IN ('attended', 'completed') AND e.done_at >= coalesce($1::timestamptz, '-infinity')
-		AND e.done_at < coalesce($2::timestamptz, 'infinity'))`
-)
+// bilanDoneAt is when an enrolment was followed (attended or completed).
+const bilanDoneAt = `coalesce(e.completed_at, e.attendance_at, e.updated_at)`
 
 // bilanSource is where the enrolment figures are read: the rows e of from (a subquery), joined on e.module_id,
 // give made and followed enrolments (aggregates) and their months (madeMonth, doneMonth); args are the parameters
-// of from.
+// of from; trained gives the agents trained and the senior executives trained.
 type bilanSource struct {
 	from, made, done, madeMonth, doneMonth string
 	args                                   []any
+	trained                                func(context.Context) (agents, senior int, err error)
+}
+
+// tallyShaped reads rows e(module_id, month, made, done) from from.
+func tallyShaped(from string, args []any, trained func(context.Context) (int, int, error)) bilanSource {
+	return bilanSource{from: from, made: `coalesce(sum(e.made), 0)`, done: `coalesce(sum(e.done), 0)`,
+		madeMonth: `e.month`, doneMonth: `e.month`, args: args, trained: trained}
 }
 
 // bilanTallies reads the tallies (one row per module, session and month).
-var bilanTallies = bilanSource{from: `(SELECT * FROM bilan_tallies)`, made: `coalesce(sum(e.made), 0)`, done: `coalesce(sum(e.done), 0)`,
-	madeMonth: `e.month`, doneMonth: `e.month`}
+func (s *Store) bilanTallies() bilanSource {
+	return tallyShaped(`(SELECT * FROM bilan_tallies)`, nil, func(ctx context.Context) (agents, senior int, err error) {
+		err = s.pool.QueryRow(ctx, `SELECT coalesce(sum(agents), 0), coalesce(sum(senior), 0) FROM bilan_trained_counts`).Scan(&agents, &senior)
+		return agents, senior, err
+	})
+}
 
-// liveSource counts the enrolments of the filter.
-func liveSource(f programme.BilanFilter) bilanSource {
-	var from, until *time.Time
+// filterArgs are the filter as parameters: $1 the start of the period (NULL: none), $2 its end, exclusive (NULL:
+// none), $3 the administration's spellings (NULL: every administration; none: no one).
+func filterArgs(f programme.BilanFilter) []any {
+	args := []any{nil, nil, nil}
 	if t := f.Start(); !t.IsZero() {
-		from = &t
+		args[0] = t
 	}
 	if t := f.End(); !t.IsZero() {
-		until = &t
+		args[1] = t
 	}
-	src := bilanSource{from: bilanEnrolmentsAll, made: `count(e.id) FILTER (WHERE ` + bilanMade + `)`,
-		done: `count(e.id) FILTER (WHERE ` + bilanDone + `)`, madeMonth: `bilan_month(e.created_at)`,
-		doneMonth: `bilan_month(e.done_at)`, args: []any{from, until, nil}}
 	if f.Administration != "" {
-		src.args[2] = append([]string{}, f.Spellings...) // no spelling: nothing matches
-		src.from = bilanEnrolmentsOf
+		args[2] = append([]string{}, f.Spellings...) // no spelling: nothing matches
 	}
-	return src
+	return args
 }
 
 // Bilan computes the figures for a filter; months are the months of the monthly indicator.
 func (s *Store) Bilan(ctx context.Context, f programme.BilanFilter, months []time.Time) (programme.Bilan, error) {
 	if f.Start().IsZero() && f.End().IsZero() && f.Administration == "" {
-		return s.bilan(ctx, f, months, bilanTallies)
+		return s.bilan(ctx, f, months, s.bilanTallies())
 	}
-	return s.bilan(ctx, f, months, liveSource(f))
+	src, err := s.filteredSource(ctx, f)
+	if err != nil {
+		return programme.Bilan{}, fmt.Errorf("postgres.Bilan: %w", err)
+	}
+	return s.bilan(ctx, f, months, src)
+}
+
+// bilanSpan is a half-open span of time [from, until); a zero bound is no bound.
+type bilanSpan struct{ from, until time.Time }
+
+// monthStart is the first instant of t's month in Paris.
+func monthStart(t time.Time) time.Time {
+	t = t.In(catalogue.Paris)
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, catalogue.Paris)
+}
+
+// bilanSpans splits the filter's period: the whole months (Paris) it holds, read from the tallies (ok false: none,
+// or an administration, which the tallies do not know), and the spans counted over the enrolments (the days
+// before its first whole month and after its last; the whole period when no month is read from the tallies).
+func bilanSpans(f programme.BilanFilter) (tallies bilanSpan, ok bool, live []bilanSpan) {
+	start, end := f.Start(), f.End()
+	if f.Administration != "" {
+		return bilanSpan{}, false, []bilanSpan{{start, end}}
+	}
+	first, last := start, end
+	if !start.IsZero() {
+		if first = monthStart(start); first.Before(start) {
+			first = first.AddDate(0, 1, 0)
+		}
+	}
+	if !end.IsZero() {
+		last = monthStart(end)
+	}
+	if !first.IsZero() && !last.IsZero() && !first.Before(last) {
+		return bilanSpan{}, false, []bilanSpan{{start, end}}
+	}
+	if !start.IsZero() && start.Before(first) {
+		live = append(live, bilanSpan{start, first})
+	}
+	if !end.IsZero() && last.Before(end) {
+		live = append(live, bilanSpan{last, end})
+	}
+	return bilanSpan{first, last}, true, live
+}
+
+// bilanAgentsSQL is the agents of an administration ($1, its spellings) as a bitmap: bit user_id & 63 of element
+// (user_id >> 6) + 1. The enrolments of the administration are then those whose bit is set (bilanOfAgents): an
+// array lookup for each enrolment read through the period's index, where a join with the agents (a hash table of
+// 167,000 agents on the national dataset, out of the processor's caches) cost three times the index scan.
+const bilanAgentsSQL = `SELECT coalesce(array_agg(coalesce(w.bits, 0) ORDER BY g.word), '{}')
+	FROM generate_series(0, (SELECT coalesce(max(id), 0) >> 6 FROM users)) g (word)
+	LEFT JOIN (SELECT u.id >> 6 AS word, bit_or(1::bigint << (u.id & 63)::int) AS bits FROM users u
+		WHERE u.administration = ANY($1::text[]) GROUP BY 1) w ON w.word = g.word`
+
+// bilanOfAgents keeps the rows e whose agent is in the bitmap $1 (bilanAgentsSQL; an agent beyond it is not).
+func bilanOfAgents(e string) string {
+	return ` AND (($1::bigint[])[(` + e + `.user_id >> 6) + 1] >> (` + e + `.user_id & 63)::int) & 1 = 1`
+}
+
+// filteredRowsSQL is the query of the rows (module_id, month, made, done) of a filter with a period or an
+// administration, and its parameters; agents is the administration's bitmap (bilanAgentsSQL; nil: none).
+func filteredRowsSQL(f programme.BilanFilter, agents []int64) (string, []any) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	of := ""
+	if f.Administration != "" {
+		arg(agents)
+		of = bilanOfAgents("e")
+	}
+	within := func(at string, sp bilanSpan) string {
+		c := ""
+		if !sp.from.IsZero() {
+			c += ` AND ` + at + ` >= ` + arg(sp.from) + `::timestamptz`
+		}
+		if !sp.until.IsZero() {
+			c += ` AND ` + at + ` < ` + arg(sp.until) + `::timestamptz`
+		}
+		return c
+	}
+	var parts []string
+	tallies, ok, live := bilanSpans(f)
+	if ok {
+		c := ""
+		if !tallies.from.IsZero() {
+			c += ` AND t.month >= ` + arg(tallies.from.Format(time.DateOnly)) + `::date`
+		}
+		if !tallies.until.IsZero() {
+			c += ` AND t.month < ` + arg(tallies.until.Format(time.DateOnly)) + `::date`
+		}
+		parts = append(parts, `SELECT t.module_id, t.month, t.made::bigint, t.done::bigint FROM bilan_tallies t WHERE true`+c)
+	}
+	for _, sp := range live {
+		parts = append(parts,
+			`SELECT e.module_id, bilan_month(e.created_at), count(*), 0 FROM enrolments e
+			WHERE e.status <> 'cancelled'`+within(`e.created_at`, sp)+of+` GROUP BY 1, 2`,
+			`SELECT e.module_id, bilan_month(`+bilanDoneAt+`), 0, count(*) FROM enrolments e
+			WHERE e.status IN ('attended', 'completed')`+within(bilanDoneAt, sp)+of+` GROUP BY 1, 2`)
+	}
+	return `SELECT x.module_id, x.month, sum(x.made)::int, sum(x.done)::int FROM (` + strings.Join(parts, `
+		UNION ALL `) + `) x (module_id, month, made, done) GROUP BY 1, 2 HAVING sum(x.made) <> 0 OR sum(x.done) <> 0`, args
+}
+
+// filteredTrainedSQL is the query of the agents who followed a training in the filter's period (of its
+// administration: agents is its bitmap, nil without one), and of those among them who followed a module for
+// senior executives, and its parameters. Without a period, an administration's are its agents with a followed
+// enrolment as the tallies count them (bilan_trained, kept with the enrolments: no enrolment read). Within a
+// period, the followed enrolments are counted by agent in words of 64 agents (user_id >> 6, a bit per agent): the
+// hash table holds one entry per 64 ids instead of one per agent, and the agents are the bits set, exactly (one
+// year on the national dataset: 4.8 M enrolments, 540,000 agents; 1.7 s instead of 2.6 s).
+func filteredTrainedSQL(f programme.BilanFilter, agents []int64) (string, []any) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	of := ""
+	if f.Administration != "" {
+		arg(agents)
+		of = bilanOfAgents("e")
+	}
+	if f.Start().IsZero() && f.End().IsZero() {
+		return `SELECT count(*) FILTER (WHERE t.followed > 0), count(*) FILTER (WHERE t.senior > 0)
+			FROM bilan_trained t WHERE true` + bilanOfAgents("t"), args
+	}
+	c := ""
+	if t := f.Start(); !t.IsZero() {
+		c += ` AND ` + bilanDoneAt + ` >= ` + arg(t) + `::timestamptz`
+	}
+	if t := f.End(); !t.IsZero() {
+		c += ` AND ` + bilanDoneAt + ` < ` + arg(t) + `::timestamptz`
+	}
+	return `SELECT coalesce(sum(bit_count(x.agents::bit(64))), 0), coalesce(sum(bit_count(x.senior::bit(64))), 0) FROM (
+		SELECT e.user_id >> 6, bit_or(1::bigint << (e.user_id & 63)::int) AS agents,
+			bit_or(1::bigint << (e.user_id & 63)::int) FILTER (WHERE e.module_id IN (SELECT ma.module_id FROM module_audiences ma
+				JOIN audiences a ON a.id = ma.audience_id WHERE a.slug = 'cadres-dirigeants')) AS senior
+		FROM enrolments e
+		WHERE e.status IN ('attended', 'completed')` + c + of + ` GROUP BY 1) x`, args
+}
+
+// filteredSource computes the rows and the trained agents of a filter with a period or an administration, once
+// (the administration's agents first, then two queries at once), for every indicator. Each query is planned with
+// its values (QueryExecModeExec: a period of a day and the whole history do not take the same plan), without JIT
+// compilation (0.03–2.5 s of compiling for a query of a second or less) and with the memory to aggregate without
+// temporary files.
+func (s *Store) filteredSource(ctx context.Context, f programme.BilanFilter) (bilanSource, error) {
+	read := func(ctx context.Context, what, sql string, args []any, scan func(pgx.Rows) error) error {
+		err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+			// The enrolments read are aggregated in parallel workers, each its part of the range (partial hash
+			// aggregates): the planner, which takes user_id >> 6 for as many groups as agents and the bitmap of an
+			// administration for a few rows, would aggregate them in one process, or sort them (one year on the
+			// national dataset: the agents trained in 1.2 s instead of 1.9 s).
+			if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true), set_config('work_mem', '32MB', true),
+				set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true),
+				set_config('enable_sort', 'off', true)`); err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := scan(rows); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	var agents []int64
+	if f.Administration != "" {
+		err := read(ctx, "agents of the administration", bilanAgentsSQL, []any{append([]string{}, f.Spellings...)},
+			func(rows pgx.Rows) error { return rows.Scan(&agents) })
+		if err != nil {
+			return bilanSource{}, err
+		}
+	}
+	var modules []int64
+	var months []time.Time
+	var made, done []int32
+	var trained, senior int
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		sql, args := filteredRowsSQL(f, agents)
+		var m int64
+		var month time.Time
+		var a, b int32
+		return read(gctx, "rows of the filter", sql, args, func(rows pgx.Rows) error {
+			if err := rows.Scan(&m, &month, &a, &b); err != nil {
+				return err
+			}
+			modules, months, made, done = append(modules, m), append(months, month), append(made, a), append(done, b)
+			return nil
+		})
+	})
+	g.Go(func() error {
+		sql, args := filteredTrainedSQL(f, agents)
+		return read(gctx, "agents trained of the filter", sql, args, func(rows pgx.Rows) error { return rows.Scan(&trained, &senior) })
+	})
+	if err := g.Wait(); err != nil {
+		return bilanSource{}, err
+	}
+	return tallyShaped(`(SELECT * FROM unnest($1::bigint[], $2::date[], $3::int[], $4::int[]) AS e (module_id, month, made, done))`,
+		[]any{modules, months, made, done}, func(context.Context) (int, int, error) { return trained, senior, nil }), nil
 }
 
 func (s *Store) bilan(ctx context.Context, f programme.BilanFilter, months []time.Time, src bilanSource) (programme.Bilan, error) {
 	b := programme.Bilan{GeneratedAt: time.Now(), Filter: f}
-	args := liveSource(f).args // the filter, for the figures that are not enrolments (licences)
+	args := filterArgs(f) // the filter, for the figures that are not enrolments (licences)
 
 	indicators := make([]programme.Indicator, 6)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		if src.args == nil { // the tallies
-			return s.pool.QueryRow(ctx, `SELECT `+src.made+`, `+src.done+`,
-				(SELECT coalesce(sum(agents), 0) FROM bilan_trained_counts), (SELECT coalesce(sum(senior), 0) FROM bilan_trained_counts)
-				FROM `+src.from+` e`).Scan(&b.Enrolments, &b.Completions, &b.AgentsTrained, &b.SeniorTrained)
+		if err := s.pool.QueryRow(ctx, `SELECT `+src.made+`, `+src.done+` FROM `+src.from+` e`, src.args...).Scan(&b.Enrolments, &b.Completions); err != nil {
+			return fmt.Errorf("key figures: %w", err)
 		}
-		return s.pool.QueryRow(ctx, `SELECT `+src.made+`, `+src.done+`,
-			count(DISTINCT e.user_id) FILTER (WHERE `+bilanDone+`),
-			count(DISTINCT e.user_id) FILTER (WHERE `+bilanDone+` AND senior.module_id IS NOT NULL)
-			FROM `+src.from+` e
-			-- The modules for senior executives, read once and joined by hash (not a subquery per enrolment: 10
-			-- million index scans of module_audiences on the national dataset).
-			LEFT JOIN (SELECT DISTINCT ma.module_id FROM module_audiences ma JOIN audiences a ON a.id = ma.audience_id
-				WHERE a.slug = 'cadres-dirigeants') senior ON senior.module_id = e.module_id`, src.args...).Scan(&b.Enrolments, &b.Completions, &b.AgentsTrained, &b.SeniorTrained)
+		var err error
+		b.AgentsTrained, b.SeniorTrained, err = src.trained(ctx)
+		return err
 	})
 	g.Go(func() error {
 		return s.pool.QueryRow(ctx, `SELECT count(*) FROM licence_requests r WHERE r.allocated_at IS NOT NULL

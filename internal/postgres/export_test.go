@@ -102,8 +102,74 @@ func (s *Store) HousekeepingPlans(ctx context.Context) (map[string]string, error
 	return out, err
 }
 
-// LiveBilan is Bilan counted over the enrolments whatever the filter, as before the tallies (migration 00025): the
-// reference the tallies are compared with.
+// LiveBilan is Bilan counted straight over the enrolments whatever the filter, each indicator filtering them as
+// the bilan did before the tallies (migration 00025) and the filtered rows (migration 00028): the slow reference
+// the tallies and the filtered bilan are compared with. It shares only the indicators' GROUP BY queries with them.
 func (s *Store) LiveBilan(ctx context.Context, f programme.BilanFilter, months []time.Time) (programme.Bilan, error) {
-	return s.bilan(ctx, f, months, liveSource(f))
+	return s.bilan(ctx, f, months, s.liveSource(f))
+}
+
+// The enrolments the live reference counts: not cancelled, of the administration ($3; without one, users are not
+// read). Parameters: filterArgs.
+const (
+	liveEnrolmentsAll = `(SELECT e.id, e.user_id, e.module_id, e.status, e.created_at,
+		coalesce(e.completed_at, e.attendance_at, e.updated_at) AS done_at
+	FROM enrolments e WHERE e.status <> 'cancelled' AND $3::text[] IS NULL)`
+	liveEnrolmentsOf = `(SELECT e.id, e.user_id, e.module_id, e.status, e.created_at,
+		coalesce(e.completed_at, e.attendance_at, e.updated_at) AS done_at
+	FROM enrolments e JOIN users u ON u.id = e.user_id
+	WHERE e.status <> 'cancelled' AND u.administration = ANY($3))`
+	// Made in the period; followed in the period.
+	liveMade = `(e.created_at >= coalesce($1::timestamptz, '-infinity') AND e.created_at < coalesce($2::timestamptz, 'infinity'))`
+	liveDone = `(e.status IN ('attended', 'completed') AND e.done_at >= coalesce($1::timestamptz, '-infinity')
+		AND e.done_at < coalesce($2::timestamptz, 'infinity'))`
+)
+
+// liveSource counts the enrolments of the filter in every query.
+func (s *Store) liveSource(f programme.BilanFilter) bilanSource {
+	src := bilanSource{from: liveEnrolmentsAll, made: `count(e.id) FILTER (WHERE ` + liveMade + `)`,
+		done: `count(e.id) FILTER (WHERE ` + liveDone + `)`, madeMonth: `bilan_month(e.created_at)`,
+		doneMonth: `bilan_month(e.done_at)`, args: filterArgs(f)}
+	if f.Administration != "" {
+		src.from = liveEnrolmentsOf
+	}
+	src.trained = func(ctx context.Context) (agents, senior int, err error) {
+		err = s.pool.QueryRow(ctx, `SELECT count(DISTINCT e.user_id) FILTER (WHERE `+liveDone+`),
+			count(DISTINCT e.user_id) FILTER (WHERE `+liveDone+` AND e.module_id IN (SELECT ma.module_id FROM module_audiences ma
+				JOIN audiences a ON a.id = ma.audience_id WHERE a.slug = 'cadres-dirigeants'))
+			FROM `+src.from+` e`, src.args...).Scan(&agents, &senior)
+		return agents, senior, err
+	}
+	return src
+}
+
+// FilteredBilanPlans are the plans (EXPLAIN, not run) of the filtered bilan's queries of f ("rows" and "trained"),
+// with sequential scans off so that a plan shows whether the indexes of migration 00028 serve them at all.
+func (s *Store) FilteredBilanPlans(ctx context.Context, f programme.BilanFilter) (map[string]string, error) {
+	var agents []int64
+	if f.Administration != "" {
+		if err := s.pool.QueryRow(ctx, bilanAgentsSQL, append([]string{}, f.Spellings...)).Scan(&agents); err != nil {
+			return nil, err
+		}
+	}
+	out := map[string]string{}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			return err
+		}
+		for name, q := range map[string]func(programme.BilanFilter, []int64) (string, []any){"rows": filteredRowsSQL, "trained": filteredTrainedSQL} {
+			sql, args := q(f, agents)
+			rows, err := tx.Query(ctx, "EXPLAIN "+sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+			if err != nil {
+				return err
+			}
+			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			out[name] = strings.Join(lines, "\n")
+		}
+		return nil
+	})
+	return out, err
 }
