@@ -306,10 +306,13 @@ func TestLogs_NoSecrets(t *testing.T) {
 	follow(b, reset, "/reinitialisation/{token}")
 
 	// The tailored-programme follow-up.
-	res := b.post("/programmes-sur-mesure/demande", url.Values{"administration": {"Agence du journal"}, "contact_name": {"Alix Martin"},
-		"contact_email": {uniqueEmail("contact")}, "contact_phone": {"01 23 45 67 89"}, "need": {"Former nos managers à la donnée."},
-		"audiences": {"managers"}, "headcount": {"12"}, "domains": {"data"}, "timing": {"Automne"}, "consent": {"oui"}})
-	follow(b, res.header.Get("Location"), "/programmes-sur-mesure/suivi/{token}")
+	contact := uniqueEmail("contact")
+	expectRedirect(t, b.post("/programmes-sur-mesure/demande", url.Values{"administration": {"Agence du journal"}, "contact_name": {"Alix Martin"},
+		"contact_email": {contact}, "contact_phone": {"01 23 45 67 89"}, "need": {"Former nos managers à la donnée."},
+		"audiences": {"managers"}, "headcount": {"12"}, "domains": {"data"}, "timing": {"Automne"}, "consent": {"oui"}}),
+		http.StatusSeeOther, "/programmes-sur-mesure/demande/envoyee")
+	_, followUp := lastMail(t, store, contact)
+	follow(b, followUp, "/programmes-sur-mesure/suivi/{token}")
 
 	// The trainer's reply link.
 	applicant := uniqueEmail("candidat")
