@@ -131,26 +131,37 @@ func bilanOfAgents(e string) string {
 	return ` AND (($1::bigint[])[(` + e + `.user_id >> 6) + 1] >> (` + e + `.user_id & 63)::int) & 1 = 1`
 }
 
+// bilanParams are the parameters of a filter's query, numbered as they are added.
+type bilanParams struct{ args []any }
+
+// arg adds a parameter and returns its placeholder.
+func (p *bilanParams) arg(v any) string {
+	p.args = append(p.args, v)
+	return fmt.Sprintf("$%d", len(p.args))
+}
+
+// newBilanParams starts the parameters of a filter's query: with an administration, its bitmap (agents) is $1 and
+// of keeps the rows e of its agents (bilanOfAgents); without one, of is empty.
+func newBilanParams(f programme.BilanFilter, agents []int64) (p *bilanParams, of string) {
+	p = &bilanParams{}
+	if f.Administration != "" {
+		p.arg(agents)
+		of = bilanOfAgents("e")
+	}
+	return p, of
+}
+
 // filteredRowsSQL is the query of the rows (module_id, month, made, done) of a filter with a period or an
 // administration, and its parameters; agents is the administration's bitmap (bilanAgentsSQL; nil: none).
 func filteredRowsSQL(f programme.BilanFilter, agents []int64) (string, []any) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	of := ""
-	if f.Administration != "" {
-		arg(agents)
-		of = bilanOfAgents("e")
-	}
+	p, of := newBilanParams(f, agents)
 	within := func(at string, sp bilanSpan) string {
 		c := ""
 		if !sp.from.IsZero() {
-			c += ` AND ` + at + ` >= ` + arg(sp.from) + `::timestamptz`
+			c += ` AND ` + at + ` >= ` + p.arg(sp.from) + `::timestamptz`
 		}
 		if !sp.until.IsZero() {
-			c += ` AND ` + at + ` < ` + arg(sp.until) + `::timestamptz`
+			c += ` AND ` + at + ` < ` + p.arg(sp.until) + `::timestamptz`
 		}
 		return c
 	}
@@ -159,10 +170,10 @@ func filteredRowsSQL(f programme.BilanFilter, agents []int64) (string, []any) {
 	if ok {
 		c := ""
 		if !tallies.from.IsZero() {
-			c += ` AND t.month >= ` + arg(tallies.from.Format(time.DateOnly)) + `::date`
+			c += ` AND t.month >= ` + p.arg(tallies.from.Format(time.DateOnly)) + `::date`
 		}
 		if !tallies.until.IsZero() {
-			c += ` AND t.month < ` + arg(tallies.until.Format(time.DateOnly)) + `::date`
+			c += ` AND t.month < ` + p.arg(tallies.until.Format(time.DateOnly)) + `::date`
 		}
 		parts = append(parts, `SELECT t.module_id, t.month, t.made::bigint, t.done::bigint FROM bilan_tallies t WHERE true`+c)
 	}
@@ -174,7 +185,7 @@ func filteredRowsSQL(f programme.BilanFilter, agents []int64) (string, []any) {
 			WHERE e.status IN ('attended', 'completed')`+within(bilanDoneAt, sp)+of+` GROUP BY 1, 2`)
 	}
 	return `SELECT x.module_id, x.month, sum(x.made)::int, sum(x.done)::int FROM (` + strings.Join(parts, `
-		UNION ALL `) + `) x (module_id, month, made, done) GROUP BY 1, 2 HAVING sum(x.made) <> 0 OR sum(x.done) <> 0`, args
+		UNION ALL `) + `) x (module_id, month, made, done) GROUP BY 1, 2 HAVING sum(x.made) <> 0 OR sum(x.done) <> 0`, p.args
 }
 
 // filteredTrainedSQL is the query of the agents who followed a training in the filter's period (of its
@@ -185,33 +196,24 @@ func filteredRowsSQL(f programme.BilanFilter, agents []int64) (string, []any) {
 // hash table holds one entry per 64 ids instead of one per agent, and the agents are the bits set, exactly (one
 // year on the national dataset: 4.8 M enrolments, 540,000 agents; 1.7 s instead of 2.6 s).
 func filteredTrainedSQL(f programme.BilanFilter, agents []int64) (string, []any) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	of := ""
-	if f.Administration != "" {
-		arg(agents)
-		of = bilanOfAgents("e")
-	}
+	p, of := newBilanParams(f, agents)
 	if f.Start().IsZero() && f.End().IsZero() {
 		return `SELECT count(*) FILTER (WHERE t.followed > 0), count(*) FILTER (WHERE t.senior > 0)
-			FROM bilan_trained t WHERE true` + bilanOfAgents("t"), args
+			FROM bilan_trained t WHERE true` + bilanOfAgents("t"), p.args
 	}
 	c := ""
 	if t := f.Start(); !t.IsZero() {
-		c += ` AND ` + bilanDoneAt + ` >= ` + arg(t) + `::timestamptz`
+		c += ` AND ` + bilanDoneAt + ` >= ` + p.arg(t) + `::timestamptz`
 	}
 	if t := f.End(); !t.IsZero() {
-		c += ` AND ` + bilanDoneAt + ` < ` + arg(t) + `::timestamptz`
+		c += ` AND ` + bilanDoneAt + ` < ` + p.arg(t) + `::timestamptz`
 	}
 	return `SELECT coalesce(sum(bit_count(x.agents::bit(64))), 0), coalesce(sum(bit_count(x.senior::bit(64))), 0) FROM (
 		SELECT e.user_id >> 6, bit_or(1::bigint << (e.user_id & 63)::int) AS agents,
 			bit_or(1::bigint << (e.user_id & 63)::int) FILTER (WHERE e.module_id IN (SELECT ma.module_id FROM module_audiences ma
 				JOIN audiences a ON a.id = ma.audience_id WHERE a.slug = 'cadres-dirigeants')) AS senior
 		FROM enrolments e
-		WHERE e.status IN ('attended', 'completed')` + c + of + ` GROUP BY 1) x`, args
+		WHERE e.status IN ('attended', 'completed')` + c + of + ` GROUP BY 1) x`, p.args
 }
 
 // filteredSource computes the rows and the trained agents of a filter with a period or an administration, once

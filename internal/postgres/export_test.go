@@ -75,18 +75,26 @@ func (s *Store) ExplainSearch(ctx context.Context, q catalogue.SearchQuery) (map
 // HousekeepingPlans are the plans of the periodic jobs' candidate queries, with sequential scans off so that a
 // plan shows whether an index can serve the query at all (its expression and predicate match).
 func (s *Store) HousekeepingPlans(ctx context.Context) (map[string]string, error) {
+	return s.plans(ctx, map[string]explained{
+		"inactiveAccounts": {inactiveAccounts, nil},
+		"coldSurveysDue":   {coldSurveysDue, []any{3600.0, 86400.0}},
+	})
+}
+
+// explained is a query and its parameters, for plans.
+type explained struct {
+	sql  string
+	args []any
+}
+
+// plans are the plans (EXPLAIN, not run) of queries, by name, with sequential scans off.
+func (s *Store) plans(ctx context.Context, queries map[string]explained) (map[string]string, error) {
 	out := map[string]string{}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
 			return err
 		}
-		for name, q := range map[string]struct {
-			sql  string
-			args []any
-		}{
-			"inactiveAccounts": {inactiveAccounts, nil},
-			"coldSurveysDue":   {coldSurveysDue, []any{3600.0, 86400.0}},
-		} {
+		for name, q := range queries {
 			rows, err := tx.Query(ctx, "EXPLAIN "+q.sql, q.args...)
 			if err != nil {
 				return err
@@ -152,24 +160,10 @@ func (s *Store) FilteredBilanPlans(ctx context.Context, f programme.BilanFilter)
 			return nil, err
 		}
 	}
-	out := map[string]string{}
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-			return err
-		}
-		for name, q := range map[string]func(programme.BilanFilter, []int64) (string, []any){"rows": filteredRowsSQL, "trained": filteredTrainedSQL} {
-			sql, args := q(f, agents)
-			rows, err := tx.Query(ctx, "EXPLAIN "+sql, append([]any{pgx.QueryExecModeExec}, args...)...)
-			if err != nil {
-				return err
-			}
-			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-			if err != nil {
-				return err
-			}
-			out[name] = strings.Join(lines, "\n")
-		}
-		return nil
-	})
-	return out, err
+	queries := map[string]explained{}
+	for name, q := range map[string]func(programme.BilanFilter, []int64) (string, []any){"rows": filteredRowsSQL, "trained": filteredTrainedSQL} {
+		sql, args := q(f, agents)
+		queries[name] = explained{sql, append([]any{pgx.QueryExecModeExec}, args...)}
+	}
+	return s.plans(ctx, queries)
 }

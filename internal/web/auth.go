@@ -167,6 +167,26 @@ func (s *Server) limited(w http.ResponseWriter, r *http.Request, f *Form, hits .
 	return true, nil
 }
 
+// admitted checks a submitted form before its handler acts: invalid, the form is shown again (again, 422); over a
+// limit of hits, again with 429 and the limit's message (limited); a failure to count is a 500. It reports whether
+// the handler may go on.
+func (s *Server) admitted(w http.ResponseWriter, r *http.Request, f *Form, again func(status int), hits ...hit) bool {
+	if !f.Valid() {
+		again(http.StatusUnprocessableEntity)
+		return false
+	}
+	over, err := s.limited(w, r, f, hits...)
+	if err != nil {
+		s.serverError(w, r, err)
+		return false
+	}
+	if over {
+		again(http.StatusTooManyRequests)
+		return false
+	}
+	return true
+}
+
 // link is an absolute URL of the portal, for mails.
 func (s *Server) link(path string) string { return s.cfg.BaseURL.String() + path }
 
@@ -218,17 +238,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		f.FailForm(badCredentials)
 		fail(http.StatusUnprocessableEntity)
 	}
-	if !f.Valid() {
-		fail(http.StatusUnprocessableEntity)
-		return
-	}
-	over, err := s.limited(w, r, f, hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, email})
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if over {
-		fail(http.StatusTooManyRequests)
+	if !s.admitted(w, r, f, fail, hit{limitLoginIP, s.clientIP(r)}, hit{limitLoginAccount, email}) {
 		return
 	}
 	u, hash, err := s.store.UserByEmail(r.Context(), email)
@@ -338,19 +348,11 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		Email:          f.Email("email"),
 	}
 	password := f.Password("password", true, a.Email)
-	if !f.Valid() {
-		s.render(w, r, http.StatusUnprocessableEntity, templates.SignUp(s.signUpView(r, f.State())))
+	again := func(status int) { s.render(w, r, status, templates.SignUp(s.signUpView(r, f.State()))) }
+	if !s.admitted(w, r, f, again, hit{limitSignUpIP, s.clientIP(r)}, hit{limitMailRecipient, a.Email}) {
 		return
 	}
-	over, err := s.limited(w, r, f, hit{limitSignUpIP, s.clientIP(r)}, hit{limitMailRecipient, a.Email})
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if over {
-		s.render(w, r, http.StatusTooManyRequests, templates.SignUp(s.signUpView(r, f.State())))
-		return
-	}
+	var err error
 	if a.PasswordHash, err = account.HashPassword(password); err != nil {
 		s.serverError(w, r, err)
 		return
@@ -533,17 +535,8 @@ func (s *Server) resetRequestPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	f := s.readForm(w, r)
 	email := f.Email("email")
-	if !f.Valid() {
-		s.render(w, r, http.StatusUnprocessableEntity, templates.ResetRequest(s.resetRequestView(r, f.State())))
-		return
-	}
-	over, err := s.limited(w, r, f, hit{limitResetIP, s.clientIP(r)}, hit{limitResetAccount, email}, hit{limitMailRecipient, email})
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if over {
-		s.render(w, r, http.StatusTooManyRequests, templates.ResetRequest(s.resetRequestView(r, f.State())))
+	again := func(status int) { s.render(w, r, status, templates.ResetRequest(s.resetRequestView(r, f.State()))) }
+	if !s.admitted(w, r, f, again, hit{limitResetIP, s.clientIP(r)}, hit{limitResetAccount, email}, hit{limitMailRecipient, email}) {
 		return
 	}
 	u, _, err := s.store.UserByEmail(r.Context(), email)

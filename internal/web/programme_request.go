@@ -100,17 +100,8 @@ func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) 
 	}
 	req.Timing = f.Text("timing", "Calendrier souhaité", programme.MaxRole, true)
 	f.Checked("consent", true, "Cochez cette case pour que nous puissions étudier votre demande.")
-	if !f.Valid() {
-		s.renderProgrammeRequest(w, r, http.StatusUnprocessableEntity, f.State())
-		return
-	}
-	over, err := s.limited(w, r, f, hit{limitProgrammeIP, s.clientIP(r)}, hit{limitMailRecipient, req.ContactEmail})
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if over {
-		s.renderProgrammeRequest(w, r, http.StatusTooManyRequests, f.State())
+	again := func(status int) { s.renderProgrammeRequest(w, r, status, f.State()) }
+	if !s.admitted(w, r, f, again, hit{limitProgrammeIP, s.clientIP(r)}, hit{limitMailRecipient, req.ContactEmail}) {
 		return
 	}
 	u, signedIn := CurrentUser(r)

@@ -121,17 +121,8 @@ func (s *Server) trainerApply(w http.ResponseWriter, r *http.Request) {
 	a.Availability = f.Multiline("availability", "Disponibilités", trainer.MaxText, true)
 	a.Community = f.Checked("community", false, "")
 	f.Checked("consent", true, "Cochez cette case pour que nous puissions étudier votre candidature.")
-	if !f.Valid() {
-		s.renderTrainerCall(w, r, http.StatusUnprocessableEntity, f.State())
-		return
-	}
-	over, err := s.limited(w, r, f, hit{limitTrainerIP, s.clientIP(r)}, hit{limitMailRecipient, a.Email})
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if over {
-		s.renderTrainerCall(w, r, http.StatusTooManyRequests, f.State())
+	again := func(status int) { s.renderTrainerCall(w, r, status, f.State()) }
+	if !s.admitted(w, r, f, again, hit{limitTrainerIP, s.clientIP(r)}, hit{limitMailRecipient, a.Email}) {
 		return
 	}
 	if _, _, err := s.store.SubmitTrainerApplication(r.Context(), a); err != nil {

@@ -17,6 +17,7 @@ import (
 	"campus/internal/account"
 	"campus/internal/apperr"
 	"campus/internal/mail"
+	"campus/internal/postgres"
 	"campus/internal/proconnect/proconnecttest"
 	"campus/internal/testdb"
 )
@@ -464,15 +465,7 @@ func TestTrust_UnverifiedSignInMails(t *testing.T) {
 			t.Errorf("sign-in %d (mails sent: %d) answers otherwise than the first", i+1, len(recentMails(t, store, email, 50)))
 		}
 	}
-	ms := recentMails(t, store, email, 50)
-	if len(ms) != 4 {
-		t.Errorf("%d mails to the address after a sign-up and 8 sign-ins, want 4 (the sign-up's, and 3 from sign-ins)", len(ms))
-	}
-	for _, m := range ms {
-		if m.Kind != mail.KindVerifyEmail {
-			t.Errorf("mail %s, want only confirmation links", m.Kind)
-		}
-	}
+	expectConfirmationLinks(t, store, email, 4, "a sign-up and 8 sign-ins (the sign-up's, and 3 from sign-ins)")
 
 	// Those links have a limit of their own, but obey the forms' one too: once the forms have sent an address
 	// its 5 mails of the hour, a sign-in sends none.
@@ -719,15 +712,7 @@ func TestTrust_SignInEnumeration(t *testing.T) {
 		t.Errorf("the refusal is not typeset: %q", faults)
 	}
 	// The owner of the free address still gets a new confirmation link (Mallory learns nothing from it)…
-	ms := recentMails(t, store, free, 10)
-	if len(ms) != 2 {
-		t.Errorf("%d mails to the free address after a sign-up and a sign-in, want 2 confirmation links", len(ms))
-	}
-	for _, m := range ms {
-		if m.Kind != mail.KindVerifyEmail {
-			t.Errorf("mail %s to the free address, want only confirmation links", m.Kind)
-		}
-	}
+	expectConfirmationLinks(t, store, free, 2, "a sign-up and a sign-in")
 	// …and the owner of the taken address keeps her account.
 	expectRedirect(t, newBrowser(t, srv).login(owner.Email, goodPassword), http.StatusSeeOther, "/compte")
 }
@@ -778,5 +763,20 @@ func TestTrust_SignInEnumerationByMailLimit(t *testing.T) {
 	// The owner of the free address still got new confirmation links.
 	if n := len(recentMails(t, store, free, 50)); n < 2 {
 		t.Errorf("%d mails to the free address, want the sign-up's link and at least one more", n)
+	}
+}
+
+// expectConfirmationLinks checks that an address received want mails since the test began, all of them
+// confirmation links (after says after what).
+func expectConfirmationLinks(t *testing.T, store *postgres.Store, to string, want int, after string) {
+	t.Helper()
+	ms := recentMails(t, store, to, 50)
+	if len(ms) != want {
+		t.Errorf("%d mails to %s after %s, want %d", len(ms), to, after, want)
+	}
+	for _, m := range ms {
+		if m.Kind != mail.KindVerifyEmail {
+			t.Errorf("mail %s to %s, want only confirmation links", m.Kind, to)
+		}
 	}
 }
