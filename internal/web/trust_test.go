@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
@@ -642,17 +643,7 @@ func TestTrust_ProgrammeFollowLinkToItsAddress(t *testing.T) {
 // carries no per-request value: no CSRF token, no CSP nonce; the request id is in a header only).
 func TestTrust_SignInEnumeration(t *testing.T) {
 	t.Parallel()
-	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
-	owner := newUser(t, store, "titulaire", account.RoleAgent)
-	free := uniqueEmail("libre")
-	const malloryPassword = "la phrase secrete de mallory"
-
-	mallory := newBrowser(t, srv)
-	for _, email := range []string{free, owner.Email} {
-		expectRedirect(t, mallory.post("/inscription", url.Values{"given_name": {"M"}, "usual_name": {"M"}, "administration": {"DINUM"},
-			"email": {email}, "password": {malloryPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
-	}
+	store, srv, owner, free := mallorySignsUp(t, "reponses")
 	// Each sign-in from a fresh browser (its own cookies and client address), as Mallory can always do.
 	type attempt struct {
 		email string
@@ -740,15 +731,9 @@ func firstDifference(want, got string) string {
 // taken one a single mail, and a password-reset request then told them apart (429 or 303).
 func TestTrust_SignInEnumerationByMailLimit(t *testing.T) {
 	t.Parallel()
-	store := testdb.Seeded(t)
-	srv := accountServer(t, store, nil)
-	owner := newUser(t, store, "titulaire-limite", account.RoleAgent)
-	free := uniqueEmail("libre-limite")
-	const malloryPassword = "la phrase secrete de mallory"
+	store, srv, owner, free := mallorySignsUp(t, "limite")
 	answers := map[string]string{}
 	for _, email := range []string{free, owner.Email} {
-		expectRedirect(t, newBrowser(t, srv).post("/inscription", url.Values{"given_name": {"M"}, "usual_name": {"M"},
-			"administration": {"DINUM"}, "email": {email}, "password": {malloryPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
 		for i := 0; i < 4; i++ {
 			if p := newBrowser(t, srv).login(email, malloryPassword); p.status != http.StatusUnprocessableEntity {
 				t.Fatalf("sign-in %d: %d", i+1, p.status)
@@ -779,4 +764,22 @@ func expectConfirmationLinks(t *testing.T, store *postgres.Store, to string, wan
 			t.Errorf("mail %s to %s, want only confirmation links", m.Kind, to)
 		}
 	}
+}
+
+// malloryPassword is the password Mallory signs up with, for addresses she does not own.
+const malloryPassword = "la phrase secrete de mallory"
+
+// mallorySignsUp is the start of the sign-in enumeration tests: a portal, an account's owner, a free address, and
+// Mallory's sign-ups of both with malloryPassword, each from a fresh browser and answered alike.
+func mallorySignsUp(t *testing.T, prefix string) (store *postgres.Store, srv *httptest.Server, owner account.User, free string) {
+	t.Helper()
+	store = testdb.Seeded(t)
+	srv = accountServer(t, store, nil)
+	owner = newUser(t, store, "titulaire-"+prefix, account.RoleAgent)
+	free = uniqueEmail("libre-" + prefix)
+	for _, email := range []string{free, owner.Email} {
+		expectRedirect(t, newBrowser(t, srv).post("/inscription", url.Values{"given_name": {"M"}, "usual_name": {"M"},
+			"administration": {"DINUM"}, "email": {email}, "password": {malloryPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
+	}
+	return store, srv, owner, free
 }
