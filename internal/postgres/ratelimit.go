@@ -6,19 +6,24 @@ import (
 	"time"
 )
 
+// windowStart is the start of the current fixed window of $2 seconds (windowSeconds).
+const windowStart = `date_bin(make_interval(secs => $2), now(), timestamptz 'epoch')`
+
+// windowSeconds is a window's length in whole seconds, one at least.
+func windowSeconds(window time.Duration) int64 {
+	return max(int64(window/time.Second), 1)
+}
+
 // RateHit counts one attempt against key in the current fixed window of the given length and returns the
 // number of attempts in that window, the hit included, and when the window ends. The counter lives in the
 // database, so the limit holds across every instance of the portal; the increment is one atomic statement.
 func (s *Store) RateHit(ctx context.Context, key string, window time.Duration) (int, time.Time, error) {
-	secs := int64(window / time.Second)
-	if secs < 1 {
-		secs = 1
-	}
+	secs := windowSeconds(window)
 	var hits int
 	var start time.Time
 	err := s.pool.QueryRow(ctx, `
 		INSERT INTO rate_limits (key, window_start, hits)
-		VALUES ($1, date_bin(make_interval(secs => $2), now(), timestamptz 'epoch'), 1)
+		VALUES ($1, `+windowStart+`, 1)
 		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1
 		RETURNING hits, window_start`, key, secs).Scan(&hits, &start)
 	if err != nil {
@@ -38,14 +43,10 @@ func (s *Store) RateReset(ctx context.Context, key string) error {
 // RateCount returns the attempts counted against key in the current fixed window of the given length, without
 // counting one: for a check whose outcome must leave no trace a requester could observe.
 func (s *Store) RateCount(ctx context.Context, key string, window time.Duration) (int, error) {
-	secs := int64(window / time.Second)
-	if secs < 1 {
-		secs = 1
-	}
 	var hits int
 	err := s.pool.QueryRow(ctx, `
 		SELECT coalesce(sum(hits), 0) FROM rate_limits
-		WHERE key = $1 AND window_start = date_bin(make_interval(secs => $2), now(), timestamptz 'epoch')`, key, secs).Scan(&hits)
+		WHERE key = $1 AND window_start = `+windowStart, key, windowSeconds(window)).Scan(&hits)
 	if err != nil {
 		return 0, fmt.Errorf("postgres.RateCount: %w", err)
 	}
