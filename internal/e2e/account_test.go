@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,21 +12,16 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"campus/internal/account"
-	"campus/internal/config"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 	"campus/internal/web"
+	"campus/internal/web/webtest"
 )
 
 // accountServer is the portal over plain http with non-Secure cookies, so that the browser keeps the session.
 func accountServer(t *testing.T, store *postgres.Store) string {
 	t.Helper()
-	cfg, err := config.FromEnv(func(k string) string { return map[string]string{"CAMPUS_COOKIE_SECURE": "false"}[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
-	t.Cleanup(srv.Close)
+	srv, _ := webtest.Start(t, store, map[string]string{"CAMPUS_COOKIE_SECURE": "false"}, nil)
 	return srv.URL
 }
 

@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,10 +17,9 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"campus/internal/config"
 	"campus/internal/postgres"
 	"campus/internal/testenv"
-	"campus/internal/web"
+	"campus/internal/web/webtest"
 )
 
 // repoRoot is the checkout's root, from this package's folder.
@@ -235,12 +231,7 @@ func eval[T any](t *testing.T, tb *tab, js string) T {
 // server starts the real portal handler on a random port over the seeded test database.
 func server(t *testing.T, store *postgres.Store) string {
 	t.Helper()
-	cfg, err := config.FromEnv(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
-	t.Cleanup(srv.Close)
+	srv, _ := webtest.Start(t, store, nil, nil)
 	return srv.URL
 }
 

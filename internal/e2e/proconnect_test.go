@@ -1,15 +1,11 @@
 package e2e
 
 import (
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"testing"
 
-	"campus/internal/config"
 	"campus/internal/proconnect/proconnecttest"
 	"campus/internal/testdb"
-	"campus/internal/web"
+	"campus/internal/web/webtest"
 )
 
 // TestAccessibility_ProConnectButton: with ProConnect configured, the sign-in and sign-up pages show the
@@ -20,12 +16,7 @@ func TestAccessibility_ProConnectButton(t *testing.T) {
 	fake := proconnecttest.New(t)
 	env := map[string]string{"CAMPUS_ENV": "development", "CAMPUS_PROCONNECT_ISSUER": fake.Issuer,
 		"CAMPUS_PROCONNECT_CLIENT_ID": fake.ClientID, "CAMPUS_PROCONNECT_CLIENT_SECRET": fake.ClientSecret}
-	cfg, err := config.FromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
-	t.Cleanup(srv.Close)
+	srv, _ := webtest.Start(t, store, env, nil)
 	b := newBrowser(t, srv.URL)
 	for _, path := range []string{"/connexion", "/inscription"} {
 		for _, size := range sizes {

@@ -1,18 +1,12 @@
 package e2e
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"campus/internal/account"
-	"campus/internal/config"
 	"campus/internal/testdb"
-	"campus/internal/web"
+	"campus/internal/web/webtest"
 )
 
 // TestSignedInPages_CachedGzipInBrowser: with the change feed listening, as `serve` runs, a signed-in page
@@ -23,21 +17,7 @@ import (
 func TestSignedInPages_CachedGzipInBrowser(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "e2e_signedin_gzip", 4)
-	cfg, err := config.FromEnv(func(k string) string { return map[string]string{"CAMPUS_COOKIE_SECURE": "false"}[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	portal := web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { portal.WatchChanges(ctx); close(done) }()
-	srv := httptest.NewServer(portal.Handler())
-	t.Cleanup(func() { srv.Close(); cancel(); <-done })
-	for deadline := time.Now().Add(5 * time.Second); !portal.CacheEnabled(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the change feed did not start")
-		}
-	}
+	srv, _ := webtest.Watched(t, store, map[string]string{"CAMPUS_COOKIE_SECURE": "false"})
 
 	b := newBrowser(t, srv.URL)
 	email, _ := e2eUser(t, store, account.RoleAgent)

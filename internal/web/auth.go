@@ -261,10 +261,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		// badCredentials), and the address gets a new confirmation link, which tells its owner only. Whoever
 		// created the account knows its password, not necessarily the address: each sign-in would mail the
 		// address again, so those mails are limited too (limitSignInMail). Whether the link is sent (or fails
-		// to be) changes nothing in the answer.
-		if err := s.resendVerificationOnSignIn(r.Context(), u); err != nil {
-			s.log.Error("sign-in of an unconfirmed account: no new confirmation link", "user", u.ID, "err", err)
-		}
+		// to be) changes nothing in the answer, nor in its timing: it is done after it (afterwards.go).
+		s.afterAnswer(r, "sign-in: new confirmation link", func(ctx context.Context) error {
+			return s.resendVerificationOnSignIn(ctx, u)
+		})
 		refuse()
 		return
 	}
@@ -357,11 +357,12 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if _, _, err = s.store.SignUp(r.Context(), a); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	// The same answer whether the address was free or not (the owner of a taken address gets a mail).
+	// The same answer whether the address was free or not (the owner of a taken address gets a mail), at the
+	// same time: the account and its mail are written after it (afterwards.go).
+	s.afterAnswer(r, "sign-up", func(ctx context.Context) error {
+		_, _, err := s.store.SignUp(ctx, a)
+		return err
+	})
 	s.mailSent(w, r, a.Email, "/inscription/courriel-envoye")
 }
 
@@ -539,18 +540,17 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	if !s.admitted(w, r, f, again, hit{limitResetIP, s.clientIP(r)}, hit{limitResetAccount, email}, hit{limitMailRecipient, email}) {
 		return
 	}
-	u, _, err := s.store.UserByEmail(r.Context(), email)
-	switch {
-	case err == nil:
-		if err := s.store.IssueToken(r.Context(), u.ID, account.PurposeResetPassword); err != nil {
-			s.serverError(w, r, err)
-			return
+	// The same answer whether an account exists or not, at the same time: whether there is one is looked up
+	// after the answer (afterwards.go).
+	s.afterAnswer(r, "password reset link", func(ctx context.Context) error {
+		u, _, err := s.store.UserByEmail(ctx, email)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
 		}
-	case !errors.Is(err, apperr.ErrNotFound):
-		s.serverError(w, r, err)
-		return
-	}
-	// The same answer whether an account exists or not.
+		return s.store.IssueToken(ctx, u.ID, account.PurposeResetPassword)
+	})
 	s.mailSent(w, r, email, "/mot-de-passe-oublie/courriel-envoye")
 }
 

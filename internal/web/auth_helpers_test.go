@@ -14,12 +14,12 @@ import (
 	"time"
 
 	"campus/internal/account"
-	"campus/internal/config"
 	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/proconnect/proconnecttest"
 	"campus/internal/testdb"
 	"campus/internal/web"
+	"campus/internal/web/webtest"
 )
 
 const testBase = "https://campus.example.gouv.fr"
@@ -39,14 +39,7 @@ func portalServer(t testing.TB, store *postgres.Store, env map[string]string, lo
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws := web.New(cfg, store, slog.New(logs))
-	srv := httptest.NewServer(ws.Handler())
-	t.Cleanup(srv.Close)
-	return srv, ws
+	return webtest.Start(t, store, vars, logs)
 }
 
 var seq atomic.Int64

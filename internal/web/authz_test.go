@@ -1,10 +1,7 @@
 package web_test
 
 import (
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -13,10 +10,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"campus/internal/account"
-	"campus/internal/config"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
-	"campus/internal/web"
+	"campus/internal/web/webtest"
 )
 
 // access is who may use a route.
@@ -126,19 +122,11 @@ func samplePath(t *testing.T, store *postgres.Store, pattern string) string {
 func TestAuthorization_EveryRoute(t *testing.T) {
 	t.Parallel()
 	store := testdb.NewSeeded(t, "authz", 20)
-	cfg, err := config.FromEnv(func(k string) string {
-		return map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws := web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(ws.Handler())
-	t.Cleanup(srv.Close)
+	srv, ws := webtest.Start(t, store, map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}, nil)
 
 	type route struct{ method, pattern string }
 	var routes []route
-	err = chi.Walk(ws.Routes(), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	err := chi.Walk(ws.Routes(), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		routes = append(routes, route{method, pattern})
 		return nil
 	})

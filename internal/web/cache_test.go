@@ -4,7 +4,6 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"campus/internal/config"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 	"campus/internal/web"
+	"campus/internal/web/webtest"
 )
 
 // newWatchedServer is a portal instance with its catalogue cache on, kept in step by the change feed.
@@ -28,24 +27,7 @@ func newWatchedServer(t testing.TB, store *postgres.Store) (*httptest.Server, *w
 // listening, as `serve` runs it, and waits until the cache is on.
 func startWatched(t testing.TB, store *postgres.Store, env map[string]string) (*httptest.Server, *web.Server) {
 	t.Helper()
-	cfg, err := config.FromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	portal := web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() { portal.WatchChanges(ctx); close(done) }()
-	srv := httptest.NewServer(portal.Handler())
-	t.Cleanup(func() { srv.Close(); cancel(); <-done })
-	deadline := time.Now().Add(5 * time.Second)
-	for !portal.CacheEnabled() {
-		if time.Now().After(deadline) {
-			t.Fatal("the change feed did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return srv, portal
+	return webtest.Watched(t, store, env)
 }
 
 // eventually polls f until it returns "" or the deadline passes, then fails with its last message.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image/png"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -17,9 +16,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/go-chi/chi/v5"
 
-	"campus/internal/config"
 	"campus/internal/testdb"
-	"campus/internal/web"
+	"campus/internal/web/webtest"
 )
 
 type sitemapDoc struct {
@@ -176,18 +174,7 @@ func robotsDisallows(t *testing.T, srv *httptest.Server) func(path string) bool 
 func TestRobotsTxt(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
-	cfg, err := config.FromEnv(func(k string) string {
-		if k == "CAMPUS_BASE_URL" {
-			return testBase
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	portal := web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(portal.Handler())
-	t.Cleanup(srv.Close)
+	srv, portal := webtest.Start(t, store, map[string]string{"CAMPUS_BASE_URL": testBase}, nil)
 	disallowed := robotsDisallows(t, srv)
 	if p := get(t, srv, "/robots.txt"); !strings.Contains(p.body, "\nSitemap: "+testBase+"/sitemap.xml\n") {
 		t.Errorf("robots.txt does not name the sitemap:\n%s", p.body)

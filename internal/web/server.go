@@ -38,6 +38,7 @@ type Server struct {
 	proconnect *proconnect.Client  // nil when ProConnect is not configured
 	routes     chi.Routes          // the router, for tests that walk every route
 	draining   atomic.Bool         // set by Drain on SIGTERM: /readyz answers 503, connections close (metrics.go)
+	after      afterwards          // the work done after the answer (afterwards.go)
 }
 
 // New builds the server.

@@ -4,9 +4,11 @@ package web_test
 // the code the review was run against and passes since.
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,12 +17,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"campus/internal/account"
+	"campus/internal/account/accounttest"
 	"campus/internal/apperr"
+	"campus/internal/config"
 	"campus/internal/mail"
 	"campus/internal/postgres"
 	"campus/internal/proconnect/proconnecttest"
 	"campus/internal/testdb"
+	"campus/internal/web"
 )
 
 // TestTrust_ProConnectTakeover (review row 1): Mallory, signed in, gives her account the victim's address; the
@@ -782,4 +789,94 @@ func mallorySignsUp(t *testing.T, prefix string) (store *postgres.Store, srv *ht
 			"administration": {"DINUM"}, "email": {email}, "password": {malloryPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
 	}
 	return store, srv, owner, free
+}
+
+// TestTrust_AnswersDoNotWaitForTheAccount: sign-up, sign-in and the reset request answer alike whether an
+// address has an account; the attack left was their timing. A free address's sign-up wrote an account, a link
+// and a mail (four statements), a taken one's a mail (two); a sign-in with the right password of an unconfirmed
+// account re-sent a link; a reset request for an account issued one. Each made its answer measurably slower.
+// That work now runs after the answer (afterwards.go). Proof: with the rows it needs locked by another
+// transaction, every answer still comes at once; once the locks go, the work is done.
+func TestTrust_AnswersDoNotWaitForTheAccount(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	ctx := t.Context()
+	// The portal as `serve` runs it: nothing waits for the work after the answer.
+	cfg, err := config.FromEnv(func(k string) string {
+		return map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal := web.New(cfg, store, slog.New(slog.DiscardHandler))
+	srv := httptest.NewServer(portal.Handler())
+	t.Cleanup(srv.Close)
+
+	owner := newUser(t, store, "titulaire-delai", account.RoleAgent)
+	pending := uniqueEmail("non-confirme-delai")
+	if _, _, err := store.SignUp(ctx, postgres.NewAccount{Email: pending, PasswordHash: accounttest.Hash(goodPassword),
+		GivenName: "P", UsualName: "P", Administration: "DINUM"}); err != nil {
+		t.Fatal(err)
+	}
+	free := uniqueEmail("libre-delai")
+	mailsBefore := testdb.Int(t, store, `SELECT count(*) FROM mail_outbox WHERE recipient IN ($1, $2, $3)`, owner.Email, pending, free)
+
+	// Another transaction holds the rows the work needs: the two accounts, and the free address (an insert not
+	// yet committed, on which the sign-up's insert waits).
+	conn, err := pgx.Connect(ctx, testdb.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if n := testdb.Must(tx.Exec(ctx, `UPDATE users SET given_name = given_name WHERE email IN ($1, $2)`, owner.Email, pending))(t).RowsAffected(); n != 2 {
+		t.Fatalf("locked %d accounts, want 2", n)
+	}
+	testdb.Must(tx.Exec(ctx, `INSERT INTO users (email) VALUES ($1)`, free))(t)
+
+	signUp := func(email string) url.Values {
+		return url.Values{"given_name": {"M"}, "usual_name": {"M"}, "administration": {"DINUM"}, "email": {email}, "password": {malloryPassword}}
+	}
+	for _, c := range []struct {
+		what, path string
+		form       url.Values
+		status     int
+	}{
+		{"sign-up of a free address", "/inscription", signUp(free), http.StatusSeeOther},
+		{"sign-up of a taken address", "/inscription", signUp(owner.Email), http.StatusSeeOther},
+		{"sign-in of an unconfirmed account", "/connexion", url.Values{"email": {pending}, "password": {goodPassword}}, http.StatusUnprocessableEntity},
+		{"reset request for an account", "/mot-de-passe-oublie", url.Values{"email": {owner.Email}}, http.StatusSeeOther},
+	} {
+		b := newBrowser(t, srv)
+		b.c.Timeout = 5 * time.Second // the answer waited on the locks before: the client gives up, the test fails
+		if p := b.post(c.path, c.form); p.status != c.status {
+			t.Errorf("%s: %d, want %d", c.what, p.status, c.status)
+		}
+	}
+	if n := testdb.Int(t, store, `SELECT count(*) FROM mail_outbox WHERE recipient IN ($1, $2, $3)`, owner.Email, pending, free); n != mailsBefore {
+		t.Errorf("%d mails queued while the rows were locked: the work ran before the answers", n-mailsBefore)
+	}
+
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := portal.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if testdb.LastLink(t, store, free, "/verification/") == "" {
+		t.Error("the free address's sign-up mailed no confirmation link once the locks went")
+	}
+	if testdb.LastLink(t, store, pending, "/verification/") == "" {
+		t.Error("the unconfirmed account's sign-in mailed no new confirmation link once the locks went")
+	}
+	if testdb.LastLink(t, store, owner.Email, "/reinitialisation/") == "" {
+		t.Error("the reset request mailed no link once the locks went")
+	}
+	if n := testdb.Int(t, store, `SELECT count(*) FROM mail_outbox WHERE recipient = $1`, owner.Email); n < 2 {
+		t.Errorf("the owner of the taken address got %d mails, want the « already registered » one and the reset link", n)
+	}
 }

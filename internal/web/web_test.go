@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -14,26 +13,15 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"campus/internal/config"
 	"campus/internal/postgres"
 	"campus/internal/testdb"
-	"campus/internal/web"
+	"campus/internal/web/webtest"
 	"campus/static"
 )
 
 func newServer(t testing.TB, store *postgres.Store) *httptest.Server {
 	t.Helper()
-	cfg, err := config.FromEnv(func(k string) string {
-		if k == "CAMPUS_BASE_URL" {
-			return "https://campus.example.gouv.fr"
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
-	t.Cleanup(srv.Close)
+	srv, _ := webtest.Start(t, store, map[string]string{"CAMPUS_BASE_URL": "https://campus.example.gouv.fr"}, nil)
 	return srv
 }
 
