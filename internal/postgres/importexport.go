@@ -2,14 +2,13 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"campus/internal/account"
 	"campus/internal/admin"
 )
 
@@ -101,18 +100,16 @@ func (s *Store) PlanModulesImport(ctx context.Context, rows []admin.CSVRow) (adm
 	return p, nil
 }
 
-// SaveImport keeps a dry-run file for its apply and returns the token that applies it. Dry runs older than
-// ImportTTL are dropped on the way.
+// SaveImport keeps a dry-run file for its apply and returns the token that applies it (account.NewToken: only
+// its hash is stored). Dry runs older than ImportTTL are dropped on the way.
 func (s *Store) SaveImport(ctx context.Context, actor admin.Actor, filename string, content []byte, digest string) (string, error) {
-	b := make([]byte, 24)
-	rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
+	token, hash := account.NewToken()
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM admin_imports WHERE created_at < now() - $1::interval`, ImportTTL.String()); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO admin_imports (token, actor_id, filename, content, digest) VALUES ($1, $2, $3, $4, $5)`,
-			token, actor.ID, filename, content, digest)
+		_, err := tx.Exec(ctx, `INSERT INTO admin_imports (token_hash, actor_id, filename, content, digest) VALUES ($1, $2, $3, $4, $5)`,
+			hash, actor.ID, filename, content, digest)
 		return err
 	})
 	if err != nil {
@@ -121,36 +118,21 @@ func (s *Store) SaveImport(ctx context.Context, actor admin.Actor, filename stri
 	return token, nil
 }
 
-// ImportFile is a stored dry run.
-type ImportFile struct {
-	Filename  string
-	Content   []byte
-	CreatedAt time.Time
-	AppliedAt *time.Time
-}
-
-// Import returns the dry run of a token (apperr.ErrNotFound when unknown or expired).
-func (s *Store) Import(ctx context.Context, token string) (ImportFile, error) {
-	var f ImportFile
-	err := s.pool.QueryRow(ctx, `SELECT filename, content, created_at, applied_at FROM admin_imports
-		WHERE token = $1 AND created_at > now() - $2::interval`, token, ImportTTL.String()).Scan(&f.Filename, &f.Content, &f.CreatedAt, &f.AppliedAt)
-	if err != nil {
-		return f, fmt.Errorf("postgres.Import: %w", notFound(err))
-	}
-	return f, nil
-}
-
 // ApplyImport applies the dry run of a token, all or nothing: in one transaction it locks the dry run and the
 // modules concerned, plans again, refuses when the plan is not the dry run's (someone changed the catalogue
 // in between) or has rejected rows, then creates and changes every module, each recorded in the audit log.
+// Only the admin who ran the dry run applies it: for anyone else, as for an unknown or expired token, it is
+// apperr.ErrNotFound.
 func (s *Store) ApplyImport(ctx context.Context, actor admin.Actor, token string) (admin.Plan, error) {
 	var applied admin.Plan
+	hash := account.HashToken(token)
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var content []byte
 		var digest string
 		var appliedAt *time.Time
 		if err := tx.QueryRow(ctx, `SELECT content, digest, applied_at FROM admin_imports
-			WHERE token = $1 AND created_at > now() - $2::interval FOR UPDATE`, token, ImportTTL.String()).Scan(&content, &digest, &appliedAt); err != nil {
+			WHERE token_hash = $1 AND actor_id = $2 AND created_at > now() - $3::interval FOR UPDATE`,
+			hash, actor.ID, ImportTTL.String()).Scan(&content, &digest, &appliedAt); err != nil {
 			return notFound(err)
 		}
 		if appliedAt != nil {
@@ -193,7 +175,7 @@ func (s *Store) ApplyImport(ctx context.Context, actor admin.Actor, token string
 			}
 		}
 		applied = plan
-		_, err = tx.Exec(ctx, `UPDATE admin_imports SET applied_at = now() WHERE token = $1`, token)
+		_, err = tx.Exec(ctx, `UPDATE admin_imports SET applied_at = now() WHERE token_hash = $1`, hash)
 		return err
 	})
 	if err != nil {

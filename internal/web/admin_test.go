@@ -383,7 +383,7 @@ func TestAdmin_TrackOrderAndPreview(t *testing.T) {
 
 func TestAdmin_ImportExport(t *testing.T) {
 	t.Parallel()
-	store, _, b := backofficeAdmin(t)
+	store, srv, b := backofficeAdmin(t)
 
 	exp := b.get("/admin/export/modules.csv")
 	if exp.status != http.StatusOK || !strings.HasPrefix(exp.header.Get("Content-Type"), "text/csv") ||
@@ -432,6 +432,19 @@ func TestAdmin_ImportExport(t *testing.T) {
 		action, _ := apply.Attr("action")
 		if dry.status != http.StatusOK || action == "" || !strings.Contains(text(dry.doc.Find("#ligne-2")), "État : Publié → Archivé") {
 			t.Fatalf("dry run: %d %q", dry.status, text(dry.doc.Find("main table")))
+		}
+		// The token applies the file: the database keeps only its hash, and only its admin may post it.
+		token := strings.TrimPrefix(action, "/admin/import/")
+		if n := testdb.Int(t, store, `SELECT count(*) FROM admin_imports WHERE token_hash = sha256(convert_to($1::text, 'UTF8'))
+			AND strpos(row_to_json(admin_imports)::text, $1::text) = 0`, token); n != 1 {
+			t.Errorf("%d dry runs stored under the hash of their token alone, want 1", n)
+		}
+		other, _ := signedIn(t, srv, store, account.RoleAdmin)
+		if p := other.post(action, url.Values{}); p.status != http.StatusNotFound {
+			t.Errorf("another admin posting the token: %d, want 404", p.status)
+		}
+		if n := testdb.Int(t, store, `SELECT count(*) FROM modules WHERE slug = 'import-web'`); n != 0 {
+			t.Fatal("another admin applied the dry run")
 		}
 		expectRedirect(t, b.post(action, url.Values{}), http.StatusSeeOther, "/admin/journal?entite=module")
 		if n := testdb.Int(t, store, `SELECT count(*) FROM modules WHERE slug = 'import-web' AND status = 'draft'`); n != 1 {
