@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -125,11 +126,12 @@ func (s *Server) trainerApply(w http.ResponseWriter, r *http.Request) {
 	if !s.admitted(w, r, f, again, hit{limitTrainerIP, s.clientIP(r)}, hit{limitMailRecipient, a.Email}) {
 		return
 	}
-	if _, _, err := s.store.SubmitTrainerApplication(r.Context(), a); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	// The same answer whether or not an application was already under review for the address.
+	// The same answer whether or not an application was already under review for the address, at the same time:
+	// the application (or the mail saying there is one) is written after it (afterwards.go).
+	s.afterAnswer(r, "trainer application", func(ctx context.Context) error {
+		_, _, err := s.store.SubmitTrainerApplication(ctx, a)
+		return err
+	})
 	http.Redirect(w, r, "/devenir-formateur/merci", http.StatusSeeOther)
 }
 

@@ -880,3 +880,64 @@ func TestTrust_AnswersDoNotWaitForTheAccount(t *testing.T) {
 		t.Errorf("the owner of the taken address got %d mails, want the « already registered » one and the reset link", n)
 	}
 }
+
+// TestTrust_TrainerApplicationDoesNotWaitForTheAddress: the call for trainers answers alike whether an
+// application is already under review for the address typed (the owner gets a « duplicate » mail), but the work
+// behind the answer differed: a new application wrote its row, its domains and a mail, a duplicate a mail only.
+// Timing the answer told whether someone had applied with any address (and so who is applying to teach, not
+// public), as sign-up's timing told whether an address had an account. That work now runs after the answer
+// (afterwards.go). Proof as in TestTrust_AnswersDoNotWaitForTheAccount: with the address's row held by another
+// transaction, the answer still comes at once; once the lock goes, the work is done.
+func TestTrust_TrainerApplicationDoesNotWaitForTheAddress(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	ctx := t.Context()
+	cfg, err := config.FromEnv(func(k string) string {
+		return map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal := web.New(cfg, store, slog.New(slog.DiscardHandler))
+	srv := httptest.NewServer(portal.Handler())
+	t.Cleanup(srv.Close)
+
+	applicant := uniqueEmail("candidat-delai")
+	// Another transaction holds the address: an application not yet committed, on which the form's insert waits.
+	conn, err := pgx.Connect(ctx, testdb.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	testdb.Must(tx.Exec(ctx, `INSERT INTO trainer_applications (email, given_name, usual_name, kind, organisation, modules, availability)
+		VALUES ($1, 'X', 'X', 'externe', 'X', 'X', 'X')`, applicant))(t)
+
+	b := newBrowser(t, srv)
+	b.c.Timeout = 5 * time.Second // the answer waited on the lock before: the client gives up, the test fails
+	if p := b.post("/devenir-formateur", url.Values{"given_name": {"Dominique"}, "usual_name": {"Formatrice"}, "email": {applicant},
+		"kind": {"externe"}, "organisation": {"Association"}, "domains": {"data"}, "modules": {"Atelier"},
+		"availability": {"Un jour par mois"}, "consent": {"oui"}}); p.status != http.StatusSeeOther {
+		t.Errorf("application: %d, want 303", p.status)
+	}
+	if n := testdb.Int(t, store, `SELECT count(*) FROM mail_outbox WHERE recipient = $1`, applicant); n != 0 {
+		t.Errorf("%d mails queued while the address was held: the work ran before the answer", n)
+	}
+
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := portal.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := testdb.Int(t, store, `SELECT count(*) FROM trainer_applications WHERE email = $1`, applicant); n != 1 {
+		t.Errorf("%d applications once the lock went, want 1", n)
+	}
+	if m, _ := lastMail(t, store, applicant); m.Kind != "trainer_application_received" {
+		t.Errorf("mail %q once the lock went, want the acknowledgement", m.Kind)
+	}
+}
