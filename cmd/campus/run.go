@@ -150,8 +150,11 @@ func serve(ctx context.Context, cfg config.Config, store *postgres.Store, log *s
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	// The accounts, links and mails of the last answers (web's work after the answer) before the store closes.
-	if err := portal.Settle(sctx); err != nil {
+	// The accounts, links and mails of the last answers (web's work after the answer) before the store closes,
+	// with a time of their own: a slow drain above must not drop them.
+	settle, cancelSettle := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelSettle()
+	if err := portal.Settle(settle); err != nil {
 		return fmt.Errorf("shutdown: work after the last answers: %w", err)
 	}
 	return nil
