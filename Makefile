@@ -9,6 +9,9 @@ DEV_DB_URL = $$(scripts/devdb.sh url campus)
 TEST_DB_URL = $$(scripts/devdb.sh url campus_test)
 # Under CI every test name is printed, so the log shows the browser tests ran rather than skipped.
 GOTEST_FLAGS ?= $(if $(filter true,$(CI)),-v,)
+# Paths trimmed from what the compiler writes: the build cache then serves any checkout of the same sources (a
+# fresh clone, a CI run, a worktree) instead of compiling every package of the project again.
+export GOFLAGS := $(strip $(GOFLAGS) -trimpath)
 
 .PHONY: help run build assets generate test test-go check-generated vet bench bench-search deploy-check backup-check db-stop db-status clean
 
