@@ -541,7 +541,7 @@ func (c cachedSession) Size() int { return len(c.data) + 1024 }
 var sessionKeys = cache.NewKeys[cachedSession]("session:", 0)
 
 func (m *sessionMemo) cacheKey() cache.Key[cachedSession] {
-	return sessionKeys.Of(m.token + "\x00" + m.variant)
+	return sessionKeys.Of3(m.token, "\x00", m.variant)
 }
 
 // SessionUserKey is the session key holding the signed-in user's id (an int64).
@@ -611,8 +611,7 @@ func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 	if st.cache != nil {
 		key := (&sessionMemo{token: token, variant: m.variant}).cacheKey()
 		if cs, ok := cache.Get(st.cache, key); ok && time.Now().Before(cs.expiry) {
-			u := cs.user
-			*m = sessionMemo{token: token, variant: m.variant, data: cs.data, expiry: cs.expiry, user: &u}
+			*m = sessionMemo{token: token, variant: m.variant, data: cs.data, expiry: cs.expiry, user: cs.user, hasUser: true}
 			return cs.data, true, nil
 		}
 	}
@@ -635,7 +634,7 @@ func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 	}
 	*m = sessionMemo{token: token, variant: m.variant, data: b, expiry: expiry}
 	if owner != nil && u.ID == *owner {
-		m.user = &u
+		m.user, m.hasUser = u, true
 		if st.cache != nil {
 			cache.Put(st.cache, snap, m.cacheKey(), u.ID, cachedSession{data: b, expiry: expiry, user: u})
 		}
@@ -646,8 +645,8 @@ func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 // SessionUser returns the owner of the session the request read, as read in the same query (the user as
 // the database has it now), if the request has a memo and its session has an owner.
 func SessionUser(ctx context.Context) (account.User, bool) {
-	if m, ok := ctx.Value(sessionMemoKey{}).(*sessionMemo); ok && m.user != nil {
-		return *m.user, true
+	if m, ok := ctx.Value(sessionMemoKey{}).(*sessionMemo); ok && m.hasUser {
+		return m.user, true
 	}
 	return account.User{}, false
 }
@@ -658,7 +657,8 @@ type sessionMemo struct {
 	variant string // the browser's session variant (see UseCache)
 	data    []byte // nil when no session was read
 	expiry  time.Time
-	user    *account.User // the session's owner, if any
+	user    account.User // the session's owner, if hasUser (a value, not a pointer: no allocation per request)
+	hasUser bool
 }
 
 type sessionMemoKey struct{}
