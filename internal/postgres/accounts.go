@@ -611,7 +611,8 @@ func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 	if st.cache != nil {
 		key := (&sessionMemo{token: token, variant: m.variant}).cacheKey()
 		if cs, ok := cache.Get(st.cache, key); ok && time.Now().Before(cs.expiry) {
-			*m = sessionMemo{token: token, variant: m.variant, data: cs.data, expiry: cs.expiry, user: cs.user, hasUser: true}
+			u := cs.user
+			*m = sessionMemo{token: token, variant: m.variant, data: cs.data, expiry: cs.expiry, user: &u}
 			return cs.data, true, nil
 		}
 	}
@@ -634,7 +635,7 @@ func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 	}
 	*m = sessionMemo{token: token, variant: m.variant, data: b, expiry: expiry}
 	if owner != nil && u.ID == *owner {
-		m.user, m.hasUser = u, true
+		m.user = &u
 		if st.cache != nil {
 			cache.Put(st.cache, snap, m.cacheKey(), u.ID, cachedSession{data: b, expiry: expiry, user: u})
 		}
@@ -645,8 +646,8 @@ func (st *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 // SessionUser returns the owner of the session the request read, as read in the same query (the user as
 // the database has it now), if the request has a memo and its session has an owner.
 func SessionUser(ctx context.Context) (account.User, bool) {
-	if m, ok := ctx.Value(sessionMemoKey{}).(*sessionMemo); ok && m.hasUser {
-		return m.user, true
+	if m, ok := ctx.Value(sessionMemoKey{}).(*sessionMemo); ok && m.user != nil {
+		return *m.user, true
 	}
 	return account.User{}, false
 }
@@ -657,8 +658,7 @@ type sessionMemo struct {
 	variant string // the browser's session variant (see UseCache)
 	data    []byte // nil when no session was read
 	expiry  time.Time
-	user    account.User // the session's owner, if hasUser (a value, not a pointer: no allocation per request)
-	hasUser bool
+	user    *account.User // the session's owner, if any
 }
 
 type sessionMemoKey struct{}
