@@ -283,7 +283,7 @@ func ParseSearchQuery(v url.Values) (SearchQuery, []string) {
 		}
 		return r
 	}, text)
-	text = strings.Join(strings.Fields(text), " ")
+	text = collapseSpaces(text)
 	if utf8.RuneCountInString(text) > MaxQueryRunes {
 		text = truncateRunes(text, MaxQueryRunes)
 		notices = append(notices, NoticeTruncated)
@@ -315,10 +315,29 @@ func ParseSearchQuery(v url.Values) (SearchQuery, []string) {
 	if s := v.Get(ParamSort); slices.ContainsFunc(Sorts, func(o Option) bool { return o.Value == s }) {
 		q.Sort = s
 	}
-	if n, err := strconv.Atoi(strings.TrimSpace(v.Get(ParamPage))); err == nil && n > 1 {
-		q.Page = min(n, MaxPage)
+	if p := strings.TrimSpace(v.Get(ParamPage)); p != "" { // no page: no strconv error made for nothing
+		if n, err := strconv.Atoi(p); err == nil && n > 1 {
+			q.Page = min(n, MaxPage)
+		}
 	}
 	return q, notices
+}
+
+// collapseSpaces is strings.Join(strings.Fields(s), " "): the words of s separated by single spaces. A text
+// already in that form (the usual case) is returned as it is, without allocating.
+func collapseSpaces(s string) string {
+	prevSpace := true // a leading space is not in the form
+	for _, r := range s {
+		space := unicode.IsSpace(r) // as strings.Fields
+		if space && (prevSpace || r != ' ') {
+			return strings.Join(strings.Fields(s), " ")
+		}
+		prevSpace = space
+	}
+	if prevSpace && s != "" { // a trailing space
+		return strings.Join(strings.Fields(s), " ")
+	}
+	return s
 }
 
 func validFacetValue(s string) bool {

@@ -541,7 +541,7 @@ func (c cachedSession) Size() int { return len(c.data) + 1024 }
 var sessionKeys = cache.NewKeys[cachedSession]("session:", 0)
 
 func (m *sessionMemo) cacheKey() cache.Key[cachedSession] {
-	return sessionKeys.Of(m.token + "\x00" + m.variant)
+	return sessionKeys.Of3(m.token, "\x00", m.variant)
 }
 
 // SessionUserKey is the session key holding the signed-in user's id (an int64).

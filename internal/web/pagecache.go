@@ -6,6 +6,7 @@ import (
 	"context"
 	"html"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,44 +49,63 @@ func prepare(body []byte, contentType, etag string) preparedPage {
 // serve writes the page: 304 when the client holds it (If-None-Match, or else If-Modified-Since), else the gzipped bytes to clients that accept gzip
 // and the plain bytes to the others; no work but the copy.
 func (p preparedPage) serve(w http.ResponseWriter, r *http.Request) {
-	h := copiedHeaders(w, p.header, p.contentType)
+	var hs headerSet
+	h := copiedHeaders(w, &hs, p.header, p.contentType)
 	if !p.modified.IsZero() {
-		h.Set("Last-Modified", p.modified.UTC().Format(http.TimeFormat))
+		hs.add("Last-Modified", p.modified.UTC().Format(http.TimeFormat))
 	}
 	if p.etag != "" {
-		h.Set("ETag", p.etag)
+		hs.add("Etag", p.etag)
 	}
 	if p.notModified(r) {
+		hs.setIn(h)
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	body := p.body
 	if p.gz != nil && static.AcceptsGzip(r) {
-		h.Set("Content-Encoding", "gzip") // the compress middleware leaves encoded bodies alone
+		hs.add("Content-Encoding", "gzip") // the compress middleware leaves encoded bodies alone
 		body = p.gz
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	hs.add("Content-Length", strconv.Itoa(len(body)))
+	hs.setIn(h)
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
 }
 
-// copiedHeaders sets the headers of an answer made from a cached copy: those the handler set (keptHeaders), its
-// Content-Type, Vary (a copy is sent plain or gzipped) and, unless the handler set one, the portal's default
-// cache policy.
-func copiedHeaders(w http.ResponseWriter, kept http.Header, contentType string) http.Header {
+// copiedHeaders sets the headers of an answer made from a cached copy: those the handler set (keptHeaders), and,
+// into hs, its Content-Type, Vary (a copy is sent plain or gzipped) and, unless the handler set one, the
+// portal's default cache policy.
+func copiedHeaders(w http.ResponseWriter, hs *headerSet, kept http.Header, contentType string) http.Header {
 	h := w.Header()
 	for k, v := range kept {
 		h[k] = v
 	}
-	h.Set("Content-Type", contentType)
-	h.Set("Vary", "Accept-Encoding")
+	hs.add("Content-Type", contentType)
+	hs.add("Vary", "Accept-Encoding")
 	if h.Get("Cache-Control") == "" {
-		h.Set("Cache-Control", "private, no-cache")
+		hs.add("Cache-Control", "private, no-cache")
 	}
 	return h
 }
+
+// headerSet gathers the headers of an answer (at most 8, canonical names) to set them with one allocation
+// (setHeaders) instead of one per header.Set.
+type headerSet struct {
+	n             int
+	names, values [8]string
+}
+
+// add is h.Set(name, value) once setIn runs; name must be in canonical form (CanonicalHeaderKey).
+func (hs *headerSet) add(name, value string) {
+	hs.names[hs.n], hs.values[hs.n] = name, value
+	hs.n++
+}
+
+// setIn sets the gathered headers in h.
+func (hs *headerSet) setIn(h http.Header) { setHeaders(h, hs.names[:hs.n], hs.values[:hs.n]) }
 
 // notModified reports whether the client holds the page: If-None-Match names its tag, or, without
 // If-None-Match (which takes precedence, RFC 9110 13.2.2), If-Modified-Since is not older than when it was made.
@@ -188,7 +208,7 @@ func keptHeadersOf(rec *pageRecorder) http.Header {
 			if h == nil {
 				h = http.Header{}
 			}
-			h[k] = v
+			h[k] = slices.Clip(v) // shared by every answer: an Add to one of them must copy, not append in place
 		}
 	}
 	return h
@@ -222,7 +242,7 @@ const viewerNameMark = "\uE000campus-viewer-name\uE001"
 func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.Handler, pages cache.Keys[splitPage], key, variant string, personal bool) {
 	v := templates.ViewerFrom(r.Context())
 	u, _ := CurrentUser(r)
-	ck, owner := ":", int64(0)
+	ck, owner, version := ":", int64(0), ""
 	switch { // one copy per role: the header differs
 	case v.Admin:
 		ck = "-admin:"
@@ -231,9 +251,9 @@ func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.
 	}
 	if personal {
 		owner = u.ID
-		ck += strconv.FormatInt(u.ID, 10) + "@" + strconv.FormatInt(u.DataVersion, 10) + ":"
+		version = strconv.FormatInt(u.ID, 10) + "@" + strconv.FormatInt(u.DataVersion, 10) + ":"
 	}
-	page, err := cache.LoadVariant(s.cache, pages.Of(ck+key), variant, owner, func() (splitPage, error) {
+	page, err := cache.LoadVariant(s.cache, pages.Of3(ck, version, key), variant, owner, func() (splitPage, error) {
 		ctx := templates.WithViewer(r.Context(), templates.Viewer{SignedIn: true, Admin: v.Admin, Trainer: v.Trainer, Name: viewerNameMark})
 		rec, err := renderForCache(next, r, ctx)
 		if err != nil {
@@ -245,10 +265,12 @@ func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.
 		return
 	}
 	name := []byte(html.EscapeString(v.Name))
-	h := copiedHeaders(w, page.header, page.contentType)
+	var hs headerSet
+	h := copiedHeaders(w, &hs, page.header, page.contentType)
 	etag := page.etag(name)
-	h.Set("ETag", etag)
+	hs.add("Etag", etag)
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		hs.setIn(h)
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -259,15 +281,17 @@ func (s *Server) signedInPage(w http.ResponseWriter, r *http.Request, next http.
 		buf.Reset()
 		defer buffers.Put(buf)
 		buf.Write(page.appendGzip(buf.AvailableBuffer(), name))
-		h.Set("Content-Encoding", "gzip")
-		h.Set("Content-Length", strconv.Itoa(buf.Len()))
+		hs.add("Content-Encoding", "gzip")
+		hs.add("Content-Length", strconv.Itoa(buf.Len()))
+		hs.setIn(h)
 		w.WriteHeader(http.StatusOK)
 		if r.Method != http.MethodHead {
 			w.Write(buf.Bytes())
 		}
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(page.plainLen(name)))
+	hs.add("Content-Length", strconv.Itoa(page.plainLen(name)))
+	hs.setIn(h)
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		page.writePlain(w, name)

@@ -25,6 +25,10 @@ func searchValues(r *http.Request) (url.Values, bool) {
 // searchKey is the page cache key of a search page: its canonical address (parameters it does not know
 // dropped, in a fixed order) with the notices the page shows, or the raw query when it cannot be read (such a page is a 400, not cached).
 func searchKey(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		// What the general case below gives for no parameters, without parsing (TestSearchKeyWithoutQuery).
+		return r.URL.Path + "#" + variantSep
+	}
 	values, ok := searchValues(r)
 	if !ok {
 		return "?" + r.URL.RawQuery

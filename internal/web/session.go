@@ -129,8 +129,13 @@ func (s *Server) sessionMemo(next http.Handler) http.Handler {
 }
 
 // SessionVariantCookieName is the cookie that changes with every state-changing request of a browser
-// (sessionMemo): the session cookie's name with "_v".
-func SessionVariantCookieName(secure bool) string { return SessionCookieName(secure) + "_v" }
+// (sessionMemo): the session cookie's name with "_v" (constants: it is read on every request).
+func SessionVariantCookieName(secure bool) string {
+	if secure {
+		return "__Host-campus_session_v"
+	}
+	return "campus_session_v"
+}
 
 type userCtxKey struct{}
 

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"time"
@@ -36,7 +35,13 @@ func (sessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, e
 	b = append(b, sessionCodecVersion)
 	b = binary.AppendVarint(b, deadline.UnixNano())
 	b = binary.AppendUvarint(b, uint64(len(values)))
-	for _, k := range slices.Sorted(maps.Keys(values)) {
+	var arr [16]string // the keys, sorted: on the stack for the few keys a session holds
+	keys := arr[:0]
+	for k := range values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
 		switch v := values[k].(type) {
@@ -65,6 +70,17 @@ func (sessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, e
 }
 
 var errSessionData = errors.New("session data: malformed")
+
+// sessionKeys are the keys the portal writes in sessions, so that decoding one (every signed-in request) does
+// not allocate its keys.
+var sessionKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{sessUser, sessEpoch, sessFlashKind, sessFlashText, sessState, sessNonce, sessNext,
+		sessVerifier, sessIDToken, sessPCAt, sessSentTo, sessCalendarURL} {
+		m[k] = k
+	}
+	return m
+}()
 
 func (sessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 	if len(b) == 0 || b[0] != sessionCodecVersion {
@@ -102,7 +118,10 @@ func (sessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 		if !ok {
 			return time.Time{}, nil, errSessionData
 		}
-		k := string(b[:kl])
+		k, known := sessionKeys[string(b[:kl])] // no allocation for the portal's own keys
+		if !known {
+			k = string(b[:kl])
+		}
 		b = b[kl:]
 		if len(b) == 0 {
 			return time.Time{}, nil, errSessionData

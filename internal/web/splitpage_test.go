@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"hash/crc32"
 	"io"
 	"strings"
 	"testing"
@@ -49,5 +50,20 @@ func TestSplitPage_Gzip(t *testing.T) {
 	}
 	if p.size >= 2*len(body) || len(bytes.Join(p.gzParts, nil)) > len(body)/4 {
 		t.Errorf("compressed parts: %d bytes for %d", len(bytes.Join(p.gzParts, nil)), len(body))
+	}
+}
+
+// crcCombine gives the CRC-32 of a concatenation from the CRCs of its halves.
+func TestCRCCombine(t *testing.T) {
+	data := make([]byte, 70000)
+	for i := range data {
+		data[i] = byte(i*7 + i>>8)
+	}
+	for _, cut := range [][2]int{{0, 0}, {0, 5}, {5, 0}, {1, 1}, {3, 1000}, {1000, 3}, {12345, 54321}, {0, 70000}, {69999, 1}} {
+		a, b := data[:cut[0]], data[cut[0]:cut[0]+cut[1]]
+		want := crc32.ChecksumIEEE(data[:cut[0]+cut[1]])
+		if got := crcCombine(crc32.ChecksumIEEE(a), crc32.ChecksumIEEE(b), crcShift(len(b))); got != want {
+			t.Errorf("%v: %08x, want %08x", cut, got, want)
+		}
 	}
 }
