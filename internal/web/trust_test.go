@@ -801,16 +801,7 @@ func TestTrust_AnswersDoNotWaitForTheAccount(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
 	ctx := t.Context()
-	// The portal as `serve` runs it: nothing waits for the work after the answer.
-	cfg, err := config.FromEnv(func(k string) string {
-		return map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	portal := web.New(cfg, store, slog.New(slog.DiscardHandler))
-	srv := httptest.NewServer(portal.Handler())
-	t.Cleanup(srv.Close)
+	srv, portal, tx := portalWithRowsHeld(t, store)
 
 	owner := newUser(t, store, "titulaire-delai", account.RoleAgent)
 	pending := uniqueEmail("non-confirme-delai")
@@ -823,16 +814,6 @@ func TestTrust_AnswersDoNotWaitForTheAccount(t *testing.T) {
 
 	// Another transaction holds the rows the work needs: the two accounts, and the free address (an insert not
 	// yet committed, on which the sign-up's insert waits).
-	conn, err := pgx.Connect(ctx, testdb.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(context.Background())
 	if n := testdb.Must(tx.Exec(ctx, `UPDATE users SET given_name = given_name WHERE email IN ($1, $2)`, owner.Email, pending))(t).RowsAffected(); n != 2 {
 		t.Fatalf("locked %d accounts, want 2", n)
 	}
@@ -892,28 +873,10 @@ func TestTrust_TrainerApplicationDoesNotWaitForTheAddress(t *testing.T) {
 	t.Parallel()
 	store := testdb.Seeded(t)
 	ctx := t.Context()
-	cfg, err := config.FromEnv(func(k string) string {
-		return map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	portal := web.New(cfg, store, slog.New(slog.DiscardHandler))
-	srv := httptest.NewServer(portal.Handler())
-	t.Cleanup(srv.Close)
+	srv, portal, tx := portalWithRowsHeld(t, store)
 
 	applicant := uniqueEmail("candidat-delai")
 	// Another transaction holds the address: an application not yet committed, on which the form's insert waits.
-	conn, err := pgx.Connect(ctx, testdb.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(context.Background())
 	testdb.Must(tx.Exec(ctx, `INSERT INTO trainer_applications (email, given_name, usual_name, kind, organisation, modules, availability)
 		VALUES ($1, 'X', 'X', 'externe', 'X', 'X', 'X')`, applicant))(t)
 
@@ -940,4 +903,31 @@ func TestTrust_TrainerApplicationDoesNotWaitForTheAddress(t *testing.T) {
 	if m, _ := lastMail(t, store, applicant); m.Kind != "trainer_application_received" {
 		t.Errorf("mail %q once the lock went, want the acknowledgement", m.Kind)
 	}
+}
+
+// portalWithRowsHeld is the portal as `serve` runs it, over store, where nothing waits for the work after the
+// answer (webtest.Start's servers do), and a transaction of another connection in which a test holds the rows
+// that work needs; it is rolled back at the end of the test unless the test ends it first.
+func portalWithRowsHeld(t *testing.T, store *postgres.Store) (*httptest.Server, *web.Server, pgx.Tx) {
+	t.Helper()
+	cfg, err := config.FromEnv(func(k string) string {
+		return map[string]string{"CAMPUS_BASE_URL": testBase, "CAMPUS_COOKIE_SECURE": "false", "CAMPUS_CLIENT_IP_HEADER": "X-Real-IP"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal := web.New(cfg, store, slog.New(slog.DiscardHandler))
+	srv := httptest.NewServer(portal.Handler())
+	t.Cleanup(srv.Close)
+	conn, err := pgx.Connect(t.Context(), testdb.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := conn.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Before srv.Close (cleanups run last first): a handler still waiting on a held row is let go.
+	t.Cleanup(func() { tx.Rollback(context.Background()); conn.Close(context.Background()) })
+	return srv, portal, tx
 }
