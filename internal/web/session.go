@@ -23,10 +23,17 @@ import (
 // a neighbouring subdomain cannot plant or override it), campus_session on plain-http local runs.
 func SessionCookieName(secure bool) string {
 	if secure {
-		return "__Host-campus_session"
+		return sessionCookieSecure
 	}
-	return "campus_session"
+	return sessionCookiePlain
 }
+
+// The session cookie's two names (SessionCookieName), constants so that the variant's names
+// (SessionVariantCookieName, read on every request) are made once, at compile time.
+const (
+	sessionCookieSecure = "__Host-campus_session"
+	sessionCookiePlain  = "campus_session"
+)
 
 // Session keys.
 const (
@@ -132,9 +139,9 @@ func (s *Server) sessionMemo(next http.Handler) http.Handler {
 // (sessionMemo): the session cookie's name with "_v" (constants: it is read on every request).
 func SessionVariantCookieName(secure bool) string {
 	if secure {
-		return "__Host-campus_session_v"
+		return sessionCookieSecure + "_v"
 	}
-	return "campus_session_v"
+	return sessionCookiePlain + "_v"
 }
 
 type userCtxKey struct{}
