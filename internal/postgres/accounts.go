@@ -684,3 +684,16 @@ func (st *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 	st.forget(ctx, token)
 	return nil
 }
+
+// provenName is the name a mail greets an address typed in a form with: that of the account that has proven the
+// address, "" when none has. Never the name typed in the form: whoever filled it may not own the address, and
+// the mail would carry their text to it (mail.TrainerMoreInfo, mail.ProgrammeStatus).
+func provenName(ctx context.Context, q queryer, email string) (string, error) {
+	var name string
+	err := q.QueryRow(ctx, `SELECT trim(given_name || ' ' || usual_name) FROM users
+		WHERE email = $1 AND email_verified_at IS NOT NULL`, email).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return name, err
+}

@@ -931,3 +931,74 @@ func portalWithRowsHeld(t *testing.T, store *postgres.Store) (*httptest.Server, 
 	t.Cleanup(func() { tx.Rollback(context.Background()); conn.Close(context.Background()) })
 	return srv, portal, tx
 }
+
+// TestTrust_NoTypedTextAfterTheTeamAnswers: the forms of the call for trainers and of tailored programmes take
+// any address, and their acknowledgement repeats nothing typed (TestTrust_AnonymousMail). But every answer of the
+// team (asking for more, declining, a request's new status) mailed the address again, opening with « Bonjour »
+// and the name typed in the form, and quoting the administration typed: Mallory types her victim's address and a
+// phishing line as her name, the team declines what looks like spam, and the portal delivers her line to the
+// victim in a mail of the State. The team's answers now greet only the name of an account that proved the
+// address, and quote nothing else the form held.
+func TestTrust_NoTypedTextAfterTheTeamAnswers(t *testing.T) {
+	t.Parallel()
+	store := testdb.NewSeeded(t, "reponses_equipe", 4)
+	srv := accountServer(t, store, nil)
+	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	const bait = "Urgent https://hameconnage.example/campus"
+	clean := func(what string, m postgres.OutboxMail) {
+		t.Helper()
+		if strings.Contains(m.Body, "hameconnage") || strings.Contains(m.Subject, "hameconnage") {
+			t.Errorf("%s: the team's mail repeats the sender's text:\n%s", what, m.Body)
+		}
+	}
+
+	t.Run("TrainerApplication", func(t *testing.T) {
+		for _, decision := range []url.Values{
+			{"decision": {"demander-precisions"}, "message": {"Quelles formations avez-vous animées ?"}},
+			{"decision": {"refuser"}},
+			{"decision": {"accepter"}},
+		} {
+			victim := uniqueEmail("candidate")
+			expectRedirect(t, newBrowser(t, srv).post("/devenir-formateur", url.Values{"given_name": {bait}, "usual_name": {bait},
+				"email": {victim}, "kind": {"externe"}, "organisation": {bait}, "domains": {"data"}, "modules": {bait},
+				"availability": {bait}, "consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
+			page := "/admin/formateurs/" + testdb.String(t, store, `SELECT id::text FROM trainer_applications WHERE email = $1`, victim)
+			expectRedirect(t, admin.post(page+"/decision", decision), http.StatusSeeOther, page)
+			m := recentMails(t, store, victim, 1)[0]
+			clean(decision.Get("decision"), m)
+			if !strings.HasPrefix(m.Body, "Bonjour,") {
+				t.Errorf("%s: greeting of an address nobody proved: %q", decision.Get("decision"), strings.SplitN(m.Body, "\n", 2)[0])
+			}
+		}
+	})
+
+	t.Run("ProgrammeRequest", func(t *testing.T) {
+		victim := uniqueEmail("contact")
+		if p := newBrowser(t, srv).post("/programmes-sur-mesure/demande", url.Values{"administration": {bait}, "contact_name": {bait},
+			"contact_email": {victim}, "need": {bait}, "audiences": {"managers"}, "headcount": {"10"}, "domains": {"data"},
+			"timing": {bait}, "consent": {"oui"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("request: %d %q", p.status, formMessage(p))
+		}
+		page := "/admin/demandes-sur-mesure/" + testdb.String(t, store, `SELECT id::text FROM programme_requests WHERE contact_email = $1`, victim)
+		for _, to := range []string{"en_etude", "declinee"} {
+			expectRedirect(t, admin.post(page+"/statut", url.Values{"to": {to}, "message": {"Nous revenons vers vous."}}), http.StatusSeeOther, page)
+			m := recentMails(t, store, victim, 1)[0]
+			clean(to, m)
+		}
+	})
+
+	// An address an account has proved is greeted with that account's name, never the one typed in the form.
+	t.Run("ProvenAddress", func(t *testing.T) {
+		owner := testdb.User(t, store, testdb.Account{Email: uniqueEmail("titulaire"), GivenName: "Camille", UsualName: "Martin"})
+		expectRedirect(t, newBrowser(t, srv).post("/devenir-formateur", url.Values{"given_name": {bait}, "usual_name": {bait},
+			"email": {owner.Email}, "kind": {"externe"}, "organisation": {bait}, "domains": {"data"}, "modules": {bait},
+			"availability": {bait}, "consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
+		page := "/admin/formateurs/" + testdb.String(t, store, `SELECT id::text FROM trainer_applications WHERE email = $1`, owner.Email)
+		expectRedirect(t, admin.post(page+"/decision", url.Values{"decision": {"refuser"}}), http.StatusSeeOther, page)
+		m := recentMails(t, store, owner.Email, 1)[0]
+		clean("proven address", m)
+		if !strings.HasPrefix(m.Body, "Bonjour Camille Martin,") {
+			t.Errorf("greeting of a proven address: %q", strings.SplitN(m.Body, "\n", 2)[0])
+		}
+	})
+}
