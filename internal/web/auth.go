@@ -86,8 +86,11 @@ var (
 	limitSignInMail  = limit{"courriel:connexion", 3, time.Hour}
 	limitTrainerIP   = limit{"candidature:adresse", 10, time.Hour}
 	limitProgrammeIP = limit{"demande-sur-mesure:adresse", 10, time.Hour}
-	// Enrolments naming a line manager (each mails the manager): per agent.
+	// Enrolments naming a line manager (each mails the manager): per agent, and per manager's address whoever
+	// names it, so that a few accounts cannot flood one inbox. A team enrolling on the same day stays well under
+	// the second; unlike the forms' limitMailRecipient, it is the manager's own and counts nothing else.
 	limitApprovalAgent      = limit{"accord:agent", 10, time.Hour}
+	limitApprovalManager    = limit{"accord:responsable", 20, time.Hour}
 	limitEmailChangeAccount = limit{"changement-adresse:compte", 5, 24 * time.Hour}
 )
 

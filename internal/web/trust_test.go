@@ -1002,3 +1002,36 @@ func TestTrust_NoTypedTextAfterTheTeamAnswers(t *testing.T) {
 		}
 	})
 }
+
+// TestTrust_ApprovalMailsPerManager: an enrolment in a session that requires approval mails the address the agent
+// types as their manager's. It was limited per agent only (10 an hour), not per recipient as the forms' mails are:
+// Mallory, with a few accounts of her own domain, made the portal mail one inbox ten times an hour per account.
+// The requests naming one address are now limited too, whoever sends them; over it the enrolment answers 429 and
+// nothing is held nor mailed.
+func TestTrust_ApprovalMailsPerManager(t *testing.T) {
+	t.Parallel()
+	e := newModuleSession(t, "presentiel", web.ApprovalRequestsPerManager+5, 10*24*time.Hour)
+	if _, err := e.store.Pool().Exec(t.Context(), `UPDATE module_sessions SET approval_required = true WHERE id = $1`, e.sess); err != nil {
+		t.Fatal(err)
+	}
+	enrol, sessID := "/modules/"+e.m.slug+"/inscription", itoa(int(e.sess))
+	victim := uniqueEmail("responsable-inondee")
+	for i := 0; i < web.ApprovalRequestsPerManager; i++ {
+		b, _ := signedIn(t, e.srv, e.store, account.RoleAgent)
+		expectRedirect(t, b.post(enrol, url.Values{"session": {sessID}, "responsable": {victim}}), http.StatusSeeOther, "/modules/"+e.m.slug+"#inscription")
+	}
+	b, u := signedIn(t, e.srv, e.store, account.RoleAgent)
+	p := b.post(enrol, url.Values{"session": {sessID}, "responsable": {strings.ToUpper(victim)}})
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" || !strings.Contains(formMessage(p), "Trop de tentatives") {
+		t.Fatalf("one request too many to one manager: %d %q", p.status, formMessage(p))
+	}
+	if n := testdb.Int(t, e.store, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u.ID); n != 0 {
+		t.Errorf("%d enrolments made over the limit", n)
+	}
+	if ms := recentMails(t, e.store, victim, 100); len(ms) != web.ApprovalRequestsPerManager {
+		t.Errorf("%d mails to one manager in an hour, want %d", len(ms), web.ApprovalRequestsPerManager)
+	}
+	// Another manager is not concerned.
+	expectRedirect(t, b.post(enrol, url.Values{"session": {sessID}, "responsable": {uniqueEmail("autre-responsable")}}),
+		http.StatusSeeOther, "/modules/"+e.m.slug+"#inscription")
+}
