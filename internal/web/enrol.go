@@ -115,7 +115,7 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 			manager := strings.ToLower(f.Text("responsable", "Adresse de votre responsable hiérarchique", 254, false))
 			if manager != "" {
 				if over, lerr := s.limited(w, r, f, hit{limitApprovalAgent, strconv.FormatInt(u.ID, 10)},
-					hit{limitApprovalManager, manager}); lerr != nil {
+					mailTo(limitApprovalManager, manager)); lerr != nil {
 					s.fail(w, r, lerr)
 					return
 				} else if over {

@@ -1035,3 +1035,38 @@ func TestTrust_ApprovalMailsPerManager(t *testing.T) {
 	expectRedirect(t, b.post(enrol, url.Values{"session": {sessID}, "responsable": {uniqueEmail("autre-responsable")}}),
 		http.StatusSeeOther, "/modules/"+e.m.slug+"#inscription")
 }
+
+// TestTrust_MailsPerMailbox: the forms mail an address their sender typed at most 5 times an hour
+// (TestTrust_AnonymousMail), but the count was per address as typed, and most mail services deliver
+// « prenom.nom+1@… », « prenom.nom+2@… » … to the box of « prenom.nom@… »: Mallory flooded one inbox five
+// mails at a time per sub-address. The count is now per mailbox.
+func TestTrust_MailsPerMailbox(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	box := uniqueEmail("boite")
+	local, domain, _ := strings.Cut(box, "@")
+	sub := func(i int) string { return local + "+" + itoa(i) + "@" + domain }
+	trainer := func(email string) url.Values {
+		return url.Values{"given_name": {"Camille"}, "usual_name": {"Martin"}, "email": {email}, "kind": {"externe"},
+			"organisation": {"DINUM"}, "domains": {"data"}, "modules": {"SQL"}, "availability": {"Lundi"}, "consent": {"oui"}}
+	}
+	for i := 1; i <= 5; i++ {
+		if p := newBrowser(t, srv).post("/devenir-formateur", trainer(sub(i))); p.status != http.StatusSeeOther {
+			t.Fatalf("mail %d: %d %q", i, p.status, formMessage(p))
+		}
+	}
+	for _, to := range []string{sub(6), strings.ToUpper(local) + "+autre@" + domain, box} {
+		if p := newBrowser(t, srv).post("/devenir-formateur", trainer(to)); p.status != http.StatusTooManyRequests {
+			t.Errorf("sixth mail to one mailbox in an hour, to %s: %d", to, p.status)
+		}
+		if p := newBrowser(t, srv).post("/inscription", url.Values{"given_name": {"Camille"}, "usual_name": {"Martin"},
+			"administration": {"DINUM"}, "email": {to}, "password": {goodPassword}}); p.status != http.StatusTooManyRequests {
+			t.Errorf("sign-up: sixth mail to one mailbox in an hour, to %s: %d", to, p.status)
+		}
+	}
+	// Another box is not concerned.
+	if p := newBrowser(t, srv).post("/devenir-formateur", trainer(uniqueEmail("voisine"))); p.status != http.StatusSeeOther {
+		t.Errorf("another mailbox: %d", p.status)
+	}
+}
