@@ -1070,3 +1070,39 @@ func TestTrust_MailsPerMailbox(t *testing.T) {
 		t.Errorf("another mailbox: %d", p.status)
 	}
 }
+
+// TestTrust_ResetDoesNotAdoptTheSquattersProfile: Mallory signs up with her victim's address, a phishing line as
+// her name and an administration of her choice; the account stays unconfirmed and its name is never repeated
+// (IssueToken: « the name of an unconfirmed account may have been typed by anyone »). But a password reset proves
+// the mailbox, not who made the account: it confirmed the account with Mallory's profile as it was, and from then
+// on every mail of the portal greeted the victim with Mallory's line — the very first being the reset's own
+// « mot de passe modifié ». The profile typed before the address was proven is now dropped when a reset proves it.
+func TestTrust_ResetDoesNotAdoptTheSquattersProfile(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	const bait = "Urgent https://hameconnage.example/campus"
+	victimEmail := uniqueEmail("squat")
+	expectRedirect(t, newBrowser(t, srv).post("/inscription", url.Values{"given_name": {bait}, "usual_name": {bait},
+		"administration": {"Administration choisie par Mallory"}, "email": {victimEmail}, "password": {"le mot de passe de mallory"}}),
+		http.StatusSeeOther, "/inscription/courriel-envoye")
+
+	victim := newBrowser(t, srv)
+	expectRedirect(t, victim.post("/mot-de-passe-oublie", url.Values{"email": {victimEmail}}), http.StatusSeeOther, "/mot-de-passe-oublie/courriel-envoye")
+	_, resetPath := lastMail(t, store, victimEmail)
+	if !strings.HasPrefix(resetPath, "/reinitialisation/") {
+		t.Fatalf("no reset link: %q", resetPath)
+	}
+	const chosen = "une phrase de passe bien à moi"
+	expectRedirect(t, victim.post(resetPath, url.Values{"password": {chosen}}), http.StatusSeeOther, "/connexion")
+
+	for _, m := range recentMails(t, store, victimEmail, 10) {
+		if strings.Contains(m.Body, "hameconnage") {
+			t.Errorf("mail %s repeats what Mallory typed:\n%s", m.Kind, m.Body)
+		}
+	}
+	u := userByEmail(t, store, victimEmail)
+	if !u.Verified() || strings.Contains(u.GivenName+u.UsualName, "hameconnage") || u.Administration != "" {
+		t.Errorf("the proven account kept Mallory's profile: %q %q %q (verified %v)", u.GivenName, u.UsualName, u.Administration, u.Verified())
+	}
+}
