@@ -110,6 +110,17 @@ var emailPattern = regexp.MustCompile(`^[a-z0-9!#$%&'*+/=?^_` + "`" + `{|}~-]+(\
 // NormalizeEmail trims and lower-cases an address, the form under which it is stored and compared.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// Mailbox is the mailbox a (normalized) address delivers to, for counting the mails sent to it: the address
+// without the sub-address of its local part (« prenom.nom+campus@… » is « prenom.nom@… »), which most mail
+// services deliver to the same box. Only for counting: mails go to the address as typed.
+func Mailbox(email string) string {
+	local, domain, ok := strings.Cut(email, "@")
+	if base, _, tagged := strings.Cut(local, "+"); ok && tagged && base != "" {
+		return base + "@" + domain
+	}
+	return email
+}
+
 // CheckEmail returns a French message when the (normalized) address is not acceptable, or "".
 func CheckEmail(email string) string {
 	switch {

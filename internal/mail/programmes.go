@@ -87,6 +87,11 @@ func TrainerDuplicate(to, link string) Message {
 			"L’appel à formateurs : "+link)
 }
 
+// The team's answers to an application or a request (below) go to the address typed in its form, which its
+// sender may not own: like the acknowledgements, they repeat nothing typed in the form. name is the name of the
+// account that has proven the address ("" when none has: the greeting is then « Bonjour, »), never the one typed
+// (postgres.provenName); the team's own message is theirs.
+
 // TrainerMoreInfo asks an applicant for more information; link is the single-use page where they answer.
 func TrainerMoreInfo(to, name, question, link string) Message {
 	return portalMail(KindTrainerMoreInfo, to, name, "Votre candidature de formateur : précisions demandées",
@@ -135,9 +140,10 @@ func ProgrammeReceived(to, link string) Message {
 			"Si vous n’avez pas fait cette demande, ignorez ce courriel.")
 }
 
-// ProgrammeStatus tells the contact of a request that its status changed; link follows it.
-func ProgrammeStatus(to, name, administration, status, message, link string) Message {
-	body := "Votre demande de programme sur mesure pour « " + oneLine(administration) + " » est maintenant : " +
+// ProgrammeStatus tells the contact of a request that its status changed; link follows it. The request is named
+// by the day it was sent ("jeudi 3 décembre 2026"), never by the administration typed in it.
+func ProgrammeStatus(to, name, sent, status, message, link string) Message {
+	body := "Votre demande de programme sur mesure du " + sent + " est maintenant : " +
 		status + ".\n\nSuivre votre demande : " + link + "\n\n"
 	if m := strings.TrimSpace(message); m != "" {
 		body += "Le message de l’équipe du Campus :\n\n" + m + "\n"

@@ -252,9 +252,17 @@ func (s *Store) ResetPassword(ctx context.Context, hash []byte, passwordHash str
 		if u, err = useToken(ctx, tx, hash, account.PurposeResetPassword, true); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()),
-			session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1 RETURNING session_epoch, email_verified_at`,
-			u.ID, passwordHash).Scan(&u.SessionEpoch, &u.EmailVerifiedAt); err != nil {
+		// A reset proves the mailbox, not who made the account: the profile of an account not confirmed yet was
+		// typed by whoever signed up with the address (or applied with it: DecideTrainerApplication), and is
+		// dropped rather than adopted (its name would open every mail to the owner). The owner types their own.
+		if err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2,
+			given_name = CASE WHEN email_verified_at IS NULL THEN '' ELSE given_name END,
+			usual_name = CASE WHEN email_verified_at IS NULL THEN '' ELSE usual_name END,
+			administration = CASE WHEN email_verified_at IS NULL THEN '' ELSE administration END,
+			email_verified_at = coalesce(email_verified_at, now()),
+			session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1
+			RETURNING session_epoch, email_verified_at, given_name, usual_name, administration`,
+			u.ID, passwordHash).Scan(&u.SessionEpoch, &u.EmailVerifiedAt, &u.GivenName, &u.UsualName, &u.Administration); err != nil {
 			return err
 		}
 		if err := endAllSessions(ctx, tx, u.ID); err != nil {
@@ -683,4 +691,17 @@ func (st *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 	}
 	st.forget(ctx, token)
 	return nil
+}
+
+// provenName is the name a mail greets an address typed in a form with: that of the account that has proven the
+// address, "" when none has. Never the name typed in the form: whoever filled it may not own the address, and
+// the mail would carry their text to it (mail.TrainerMoreInfo, mail.ProgrammeStatus).
+func provenName(ctx context.Context, q queryer, email string) (string, error) {
+	var name string
+	err := q.QueryRow(ctx, `SELECT trim(given_name || ' ' || usual_name) FROM users
+		WHERE email = $1 AND email_verified_at IS NOT NULL`, email).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return name, err
 }

@@ -254,7 +254,11 @@ func (s *Store) ChangeProgrammeRequest(ctx context.Context, id int64, c programm
 			map[string]string{"statut": programme.StatusLabel(from)}, after); err != nil {
 			return err
 		}
-		return enqueueMail(ctx, tx, mail.ProgrammeStatus(r.ContactEmail, r.ContactName, r.Administration,
+		name, err := provenName(ctx, tx, r.ContactEmail) // never the name typed in the request
+		if err != nil {
+			return err
+		}
+		return enqueueMail(ctx, tx, mail.ProgrammeStatus(r.ContactEmail, name, catalogue.Date(r.CreatedAt),
 			programme.StatusLabel(r.Status), c.Message, s.followLink(followToken)))
 	})
 	if err != nil {

@@ -150,6 +150,10 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 			return err
 		}
 		var m mail.Message
+		name, err := provenName(ctx, tx, a.Email) // never the name typed in the application
+		if err != nil {
+			return err
+		}
 		switch to {
 		case trainer.StatusAccepted:
 			var userID int64
@@ -182,20 +186,20 @@ func (s *Store) DecideTrainerApplication(ctx context.Context, id int64, d Traine
 				reply_hash = NULL, decided_at = now(), updated_at = now() WHERE id = $1`, id, to, nullID(userID), userID == 0); err != nil {
 				return err
 			}
-			m = mail.TrainerAccepted(a.Email, a.GivenName, d.Message, s.mails.Link("/formateur"), welcome, userID == 0)
+			m = mail.TrainerAccepted(a.Email, name, d.Message, s.mails.Link("/formateur"), welcome, userID == 0)
 		case trainer.StatusDeclined:
 			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, reply_hash = NULL, decided_at = now(),
 				updated_at = now() WHERE id = $1`, id, to); err != nil {
 				return err
 			}
-			m = mail.TrainerDeclined(a.Email, a.GivenName, d.Message, s.callLink())
+			m = mail.TrainerDeclined(a.Email, name, d.Message, s.callLink())
 		case trainer.StatusMoreInfo:
 			token, hash := account.NewToken()
 			if _, err := tx.Exec(ctx, `UPDATE trainer_applications SET status = $2, reply_hash = $3, updated_at = now() WHERE id = $1`,
 				id, to, hash); err != nil {
 				return err
 			}
-			m = mail.TrainerMoreInfo(a.Email, a.GivenName, d.Message, s.mails.Link("/devenir-formateur/precisions/"+token))
+			m = mail.TrainerMoreInfo(a.Email, name, d.Message, s.mails.Link("/devenir-formateur/precisions/"+token))
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO trainer_application_events (application_id, actor_id, from_status, to_status, message, note)
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, nullID(d.Actor.ID), a.Status, to, d.Message, d.Note); err != nil {

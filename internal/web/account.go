@@ -145,7 +145,7 @@ func (s *Server) requestEmailChange(w http.ResponseWriter, r *http.Request) {
 		again(status)
 		return
 	}
-	over, err := s.limited(w, r, f, hit{limitEmailChangeAccount, strconv.FormatInt(u.ID, 10)}, hit{limitMailRecipient, newEmail})
+	over, err := s.limited(w, r, f, hit{limitEmailChangeAccount, strconv.FormatInt(u.ID, 10)}, mailTo(limitMailRecipient, newEmail))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -375,7 +375,7 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/compte", http.StatusSeeOther)
 		return
 	}
-	msg, _, err := s.throttled(r.Context(), hit{limitResetAccount, u.Email}, hit{limitMailRecipient, u.Email})
+	msg, _, err := s.throttled(r.Context(), hit{limitResetAccount, u.Email}, mailTo(limitMailRecipient, u.Email))
 	if err != nil {
 		s.serverError(w, r, err)
 		return

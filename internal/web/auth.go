@@ -86,8 +86,11 @@ var (
 	limitSignInMail  = limit{"courriel:connexion", 3, time.Hour}
 	limitTrainerIP   = limit{"candidature:adresse", 10, time.Hour}
 	limitProgrammeIP = limit{"demande-sur-mesure:adresse", 10, time.Hour}
-	// Enrolments naming a line manager (each mails the manager): per agent.
+	// Enrolments naming a line manager (each mails the manager): per agent, and per manager's address whoever
+	// names it, so that a few accounts cannot flood one inbox. A team enrolling on the same day stays well under
+	// the second; unlike the forms' limitMailRecipient, it is the manager's own and counts nothing else.
 	limitApprovalAgent      = limit{"accord:agent", 10, time.Hour}
+	limitApprovalManager    = limit{"accord:responsable", 20, time.Hour}
 	limitEmailChangeAccount = limit{"changement-adresse:compte", 5, 24 * time.Hour}
 )
 
@@ -101,6 +104,11 @@ type hit struct {
 	limit
 	id string
 }
+
+// mailTo is the hit of a mail to an address against a per-recipient limit (limitMailRecipient, limitSignInMail,
+// limitApprovalManager): counted per mailbox (account.Mailbox), so that the sub-addresses of one box share its
+// count.
+func mailTo(l limit, email string) hit { return hit{l, account.Mailbox(account.NormalizeEmail(email))} }
 
 // throttled counts one attempt for each hit and, when any is over its limit, returns the French message to
 // show and the wait before retrying.
@@ -281,12 +289,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // then nothing is sent, silently. Nothing here may show in any answer to anyone but the address's owner: it
 // counts only against limitSignInMail, which no form answers for.
 func (s *Server) resendVerificationOnSignIn(ctx context.Context, u account.User) error {
-	l := limitMailRecipient
-	n, err := s.store.RateCount(ctx, l.key(u.Email), l.window)
-	if err != nil || n >= l.max {
+	to := mailTo(limitMailRecipient, u.Email)
+	n, err := s.store.RateCount(ctx, to.key(to.id), to.window)
+	if err != nil || n >= to.max {
 		return err
 	}
-	if n, _, err = s.store.RateHit(ctx, limitSignInMail.key(u.Email), limitSignInMail.window); err != nil {
+	if n, _, err = s.store.RateHit(ctx, limitSignInMail.key(to.id), limitSignInMail.window); err != nil {
 		return err
 	}
 	if n > limitSignInMail.max {
@@ -349,7 +357,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	}
 	password := f.Password("password", true, a.Email)
 	again := func(status int) { s.render(w, r, status, templates.SignUp(s.signUpView(r, f.State()))) }
-	if !s.admitted(w, r, f, again, hit{limitSignUpIP, s.clientIP(r)}, hit{limitMailRecipient, a.Email}) {
+	if !s.admitted(w, r, f, again, hit{limitSignUpIP, s.clientIP(r)}, mailTo(limitMailRecipient, a.Email)) {
 		return
 	}
 	var err error
@@ -537,7 +545,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	f := s.readForm(w, r)
 	email := f.Email("email")
 	again := func(status int) { s.render(w, r, status, templates.ResetRequest(s.resetRequestView(r, f.State()))) }
-	if !s.admitted(w, r, f, again, hit{limitResetIP, s.clientIP(r)}, hit{limitResetAccount, email}, hit{limitMailRecipient, email}) {
+	if !s.admitted(w, r, f, again, hit{limitResetIP, s.clientIP(r)}, hit{limitResetAccount, email}, mailTo(limitMailRecipient, email)) {
 		return
 	}
 	// The same answer whether an account exists or not, at the same time: whether there is one is looked up

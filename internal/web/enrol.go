@@ -111,10 +111,11 @@ func (s *Server) enrolModule(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			// The line manager, for a session that requires approval (the store ignores it otherwise). Naming an
-			// address makes the portal mail it: limited per agent.
+			// address makes the portal mail it: limited per agent and per address named.
 			manager := strings.ToLower(f.Text("responsable", "Adresse de votre responsable hiérarchique", 254, false))
 			if manager != "" {
-				if over, lerr := s.limited(w, r, f, hit{limitApprovalAgent, strconv.FormatInt(u.ID, 10)}); lerr != nil {
+				if over, lerr := s.limited(w, r, f, hit{limitApprovalAgent, strconv.FormatInt(u.ID, 10)},
+					mailTo(limitApprovalManager, manager)); lerr != nil {
 					s.fail(w, r, lerr)
 					return
 				} else if over {

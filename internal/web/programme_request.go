@@ -101,7 +101,7 @@ func (s *Server) programmeRequestSubmit(w http.ResponseWriter, r *http.Request) 
 	req.Timing = f.Text("timing", "Calendrier souhaité", programme.MaxRole, true)
 	f.Checked("consent", true, "Cochez cette case pour que nous puissions étudier votre demande.")
 	again := func(status int) { s.renderProgrammeRequest(w, r, status, f.State()) }
-	if !s.admitted(w, r, f, again, hit{limitProgrammeIP, s.clientIP(r)}, hit{limitMailRecipient, req.ContactEmail}) {
+	if !s.admitted(w, r, f, again, hit{limitProgrammeIP, s.clientIP(r)}, mailTo(limitMailRecipient, req.ContactEmail)) {
 		return
 	}
 	u, signedIn := CurrentUser(r)

@@ -123,7 +123,7 @@ func (s *Server) trainerApply(w http.ResponseWriter, r *http.Request) {
 	a.Community = f.Checked("community", false, "")
 	f.Checked("consent", true, "Cochez cette case pour que nous puissions étudier votre candidature.")
 	again := func(status int) { s.renderTrainerCall(w, r, status, f.State()) }
-	if !s.admitted(w, r, f, again, hit{limitTrainerIP, s.clientIP(r)}, hit{limitMailRecipient, a.Email}) {
+	if !s.admitted(w, r, f, again, hit{limitTrainerIP, s.clientIP(r)}, mailTo(limitMailRecipient, a.Email)) {
 		return
 	}
 	// The same answer whether or not an application was already under review for the address, at the same time:

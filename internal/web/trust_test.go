@@ -931,3 +931,178 @@ func portalWithRowsHeld(t *testing.T, store *postgres.Store) (*httptest.Server, 
 	t.Cleanup(func() { tx.Rollback(context.Background()); conn.Close(context.Background()) })
 	return srv, portal, tx
 }
+
+// TestTrust_NoTypedTextAfterTheTeamAnswers: the forms of the call for trainers and of tailored programmes take
+// any address, and their acknowledgement repeats nothing typed (TestTrust_AnonymousMail). But every answer of the
+// team (asking for more, declining, a request's new status) mailed the address again, opening with « Bonjour »
+// and the name typed in the form, and quoting the administration typed: Mallory types her victim's address and a
+// phishing line as her name, the team declines what looks like spam, and the portal delivers her line to the
+// victim in a mail of the State. The team's answers now greet only the name of an account that proved the
+// address, and quote nothing else the form held.
+func TestTrust_NoTypedTextAfterTheTeamAnswers(t *testing.T) {
+	t.Parallel()
+	store := testdb.NewSeeded(t, "reponses_equipe", 4)
+	srv := accountServer(t, store, nil)
+	admin, _ := signedIn(t, srv, store, account.RoleAdmin)
+	const bait = "Urgent https://hameconnage.example/campus"
+	clean := func(what string, m postgres.OutboxMail) {
+		t.Helper()
+		if strings.Contains(m.Body, "hameconnage") || strings.Contains(m.Subject, "hameconnage") {
+			t.Errorf("%s: the team's mail repeats the sender's text:\n%s", what, m.Body)
+		}
+	}
+
+	t.Run("TrainerApplication", func(t *testing.T) {
+		for _, decision := range []url.Values{
+			{"decision": {"demander-precisions"}, "message": {"Quelles formations avez-vous animées ?"}},
+			{"decision": {"refuser"}},
+			{"decision": {"accepter"}},
+		} {
+			victim := uniqueEmail("candidate")
+			expectRedirect(t, newBrowser(t, srv).post("/devenir-formateur", url.Values{"given_name": {bait}, "usual_name": {bait},
+				"email": {victim}, "kind": {"externe"}, "organisation": {bait}, "domains": {"data"}, "modules": {bait},
+				"availability": {bait}, "consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
+			page := "/admin/formateurs/" + testdb.String(t, store, `SELECT id::text FROM trainer_applications WHERE email = $1`, victim)
+			expectRedirect(t, admin.post(page+"/decision", decision), http.StatusSeeOther, page)
+			m := recentMails(t, store, victim, 1)[0]
+			clean(decision.Get("decision"), m)
+			if !strings.HasPrefix(m.Body, "Bonjour,") {
+				t.Errorf("%s: greeting of an address nobody proved: %q", decision.Get("decision"), strings.SplitN(m.Body, "\n", 2)[0])
+			}
+		}
+	})
+
+	t.Run("ProgrammeRequest", func(t *testing.T) {
+		victim := uniqueEmail("contact")
+		if p := newBrowser(t, srv).post("/programmes-sur-mesure/demande", url.Values{"administration": {bait}, "contact_name": {bait},
+			"contact_email": {victim}, "need": {bait}, "audiences": {"managers"}, "headcount": {"10"}, "domains": {"data"},
+			"timing": {bait}, "consent": {"oui"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("request: %d %q", p.status, formMessage(p))
+		}
+		page := "/admin/demandes-sur-mesure/" + testdb.String(t, store, `SELECT id::text FROM programme_requests WHERE contact_email = $1`, victim)
+		for _, to := range []string{"en_etude", "declinee"} {
+			expectRedirect(t, admin.post(page+"/statut", url.Values{"to": {to}, "message": {"Nous revenons vers vous."}}), http.StatusSeeOther, page)
+			m := recentMails(t, store, victim, 1)[0]
+			clean(to, m)
+		}
+	})
+
+	// An address an account has proved is greeted with that account's name, never the one typed in the form.
+	t.Run("ProvenAddress", func(t *testing.T) {
+		owner := testdb.User(t, store, testdb.Account{Email: uniqueEmail("titulaire"), GivenName: "Camille", UsualName: "Martin"})
+		expectRedirect(t, newBrowser(t, srv).post("/devenir-formateur", url.Values{"given_name": {bait}, "usual_name": {bait},
+			"email": {owner.Email}, "kind": {"externe"}, "organisation": {bait}, "domains": {"data"}, "modules": {bait},
+			"availability": {bait}, "consent": {"oui"}}), http.StatusSeeOther, "/devenir-formateur/merci")
+		page := "/admin/formateurs/" + testdb.String(t, store, `SELECT id::text FROM trainer_applications WHERE email = $1`, owner.Email)
+		expectRedirect(t, admin.post(page+"/decision", url.Values{"decision": {"refuser"}}), http.StatusSeeOther, page)
+		m := recentMails(t, store, owner.Email, 1)[0]
+		clean("proven address", m)
+		if !strings.HasPrefix(m.Body, "Bonjour Camille Martin,") {
+			t.Errorf("greeting of a proven address: %q", strings.SplitN(m.Body, "\n", 2)[0])
+		}
+	})
+}
+
+// TestTrust_ApprovalMailsPerManager: an enrolment in a session that requires approval mails the address the agent
+// types as their manager's. It was limited per agent only (10 an hour), not per recipient as the forms' mails are:
+// Mallory, with a few accounts of her own domain, made the portal mail one inbox ten times an hour per account.
+// The requests naming one address are now limited too, whoever sends them; over it the enrolment answers 429 and
+// nothing is held nor mailed.
+func TestTrust_ApprovalMailsPerManager(t *testing.T) {
+	t.Parallel()
+	e := newModuleSession(t, "presentiel", web.ApprovalRequestsPerManager+5, 10*24*time.Hour)
+	if _, err := e.store.Pool().Exec(t.Context(), `UPDATE module_sessions SET approval_required = true WHERE id = $1`, e.sess); err != nil {
+		t.Fatal(err)
+	}
+	enrol, sessID := "/modules/"+e.m.slug+"/inscription", itoa(int(e.sess))
+	victim := uniqueEmail("responsable-inondee")
+	for i := 0; i < web.ApprovalRequestsPerManager; i++ {
+		b, _ := signedIn(t, e.srv, e.store, account.RoleAgent)
+		expectRedirect(t, b.post(enrol, url.Values{"session": {sessID}, "responsable": {victim}}), http.StatusSeeOther, "/modules/"+e.m.slug+"#inscription")
+	}
+	b, u := signedIn(t, e.srv, e.store, account.RoleAgent)
+	p := b.post(enrol, url.Values{"session": {sessID}, "responsable": {strings.ToUpper(victim)}})
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" || !strings.Contains(formMessage(p), "Trop de tentatives") {
+		t.Fatalf("one request too many to one manager: %d %q", p.status, formMessage(p))
+	}
+	if n := testdb.Int(t, e.store, `SELECT count(*) FROM enrolments WHERE user_id = $1`, u.ID); n != 0 {
+		t.Errorf("%d enrolments made over the limit", n)
+	}
+	if ms := recentMails(t, e.store, victim, 100); len(ms) != web.ApprovalRequestsPerManager {
+		t.Errorf("%d mails to one manager in an hour, want %d", len(ms), web.ApprovalRequestsPerManager)
+	}
+	// Another manager is not concerned.
+	expectRedirect(t, b.post(enrol, url.Values{"session": {sessID}, "responsable": {uniqueEmail("autre-responsable")}}),
+		http.StatusSeeOther, "/modules/"+e.m.slug+"#inscription")
+}
+
+// TestTrust_MailsPerMailbox: the forms mail an address their sender typed at most 5 times an hour
+// (TestTrust_AnonymousMail), but the count was per address as typed, and most mail services deliver
+// « prenom.nom+1@… », « prenom.nom+2@… » … to the box of « prenom.nom@… »: Mallory flooded one inbox five
+// mails at a time per sub-address. The count is now per mailbox.
+func TestTrust_MailsPerMailbox(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	box := uniqueEmail("boite")
+	local, domain, _ := strings.Cut(box, "@")
+	sub := func(i int) string { return local + "+" + itoa(i) + "@" + domain }
+	trainer := func(email string) url.Values {
+		return url.Values{"given_name": {"Camille"}, "usual_name": {"Martin"}, "email": {email}, "kind": {"externe"},
+			"organisation": {"DINUM"}, "domains": {"data"}, "modules": {"SQL"}, "availability": {"Lundi"}, "consent": {"oui"}}
+	}
+	for i := 1; i <= 5; i++ {
+		if p := newBrowser(t, srv).post("/devenir-formateur", trainer(sub(i))); p.status != http.StatusSeeOther {
+			t.Fatalf("mail %d: %d %q", i, p.status, formMessage(p))
+		}
+	}
+	for _, to := range []string{sub(6), strings.ToUpper(local) + "+autre@" + domain, box} {
+		if p := newBrowser(t, srv).post("/devenir-formateur", trainer(to)); p.status != http.StatusTooManyRequests {
+			t.Errorf("sixth mail to one mailbox in an hour, to %s: %d", to, p.status)
+		}
+		if p := newBrowser(t, srv).post("/inscription", url.Values{"given_name": {"Camille"}, "usual_name": {"Martin"},
+			"administration": {"DINUM"}, "email": {to}, "password": {goodPassword}}); p.status != http.StatusTooManyRequests {
+			t.Errorf("sign-up: sixth mail to one mailbox in an hour, to %s: %d", to, p.status)
+		}
+	}
+	// Another box is not concerned.
+	if p := newBrowser(t, srv).post("/devenir-formateur", trainer(uniqueEmail("voisine"))); p.status != http.StatusSeeOther {
+		t.Errorf("another mailbox: %d", p.status)
+	}
+}
+
+// TestTrust_ResetDoesNotAdoptTheSquattersProfile: Mallory signs up with her victim's address, a phishing line as
+// her name and an administration of her choice; the account stays unconfirmed and its name is never repeated
+// (IssueToken: « the name of an unconfirmed account may have been typed by anyone »). But a password reset proves
+// the mailbox, not who made the account: it confirmed the account with Mallory's profile as it was, and from then
+// on every mail of the portal greeted the victim with Mallory's line — the very first being the reset's own
+// « mot de passe modifié ». The profile typed before the address was proven is now dropped when a reset proves it.
+func TestTrust_ResetDoesNotAdoptTheSquattersProfile(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, nil)
+	const bait = "Urgent https://hameconnage.example/campus"
+	victimEmail := uniqueEmail("squat")
+	expectRedirect(t, newBrowser(t, srv).post("/inscription", url.Values{"given_name": {bait}, "usual_name": {bait},
+		"administration": {"Administration choisie par Mallory"}, "email": {victimEmail}, "password": {"le mot de passe de mallory"}}),
+		http.StatusSeeOther, "/inscription/courriel-envoye")
+
+	victim := newBrowser(t, srv)
+	expectRedirect(t, victim.post("/mot-de-passe-oublie", url.Values{"email": {victimEmail}}), http.StatusSeeOther, "/mot-de-passe-oublie/courriel-envoye")
+	_, resetPath := lastMail(t, store, victimEmail)
+	if !strings.HasPrefix(resetPath, "/reinitialisation/") {
+		t.Fatalf("no reset link: %q", resetPath)
+	}
+	const chosen = "une phrase de passe bien à moi"
+	expectRedirect(t, victim.post(resetPath, url.Values{"password": {chosen}}), http.StatusSeeOther, "/connexion")
+
+	for _, m := range recentMails(t, store, victimEmail, 10) {
+		if strings.Contains(m.Body, "hameconnage") {
+			t.Errorf("mail %s repeats what Mallory typed:\n%s", m.Kind, m.Body)
+		}
+	}
+	u := userByEmail(t, store, victimEmail)
+	if !u.Verified() || strings.Contains(u.GivenName+u.UsualName, "hameconnage") || u.Administration != "" {
+		t.Errorf("the proven account kept Mallory's profile: %q %q %q (verified %v)", u.GivenName, u.UsualName, u.Administration, u.Verified())
+	}
+}
