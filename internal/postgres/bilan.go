@@ -22,8 +22,8 @@ import (
 // the rows are the tallies the enrolments' triggers keep (migration 00025: bilan_tallies by module, session and
 // month; the trained agents in bilan_trained_counts), never the enrolments. With a period or an administration
 // the rows of the filter are computed once per bilan (filteredSource: the whole months of a period from the
-// tallies, the rest from the enrolments through the indexes of migration 00028) and handed to the indicators'
-// queries as arrays: the same queries either way.
+// tallies, those of an administration from its own tallies, migration 00030; the rest from the enrolments through
+// the indexes of migration 00028) and handed to the indicators' queries as arrays: the same queries either way.
 
 // bilanDoneAt is when an enrolment was followed (attended or completed).
 const bilanDoneAt = `coalesce(e.completed_at, e.attendance_at, e.updated_at)`
@@ -88,14 +88,11 @@ func monthStart(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, catalogue.Paris)
 }
 
-// bilanSpans splits the filter's period: the whole months (Paris) it holds, read from the tallies (ok false: none,
-// or an administration, which the tallies do not know), and the spans counted over the enrolments (the days
-// before its first whole month and after its last; the whole period when no month is read from the tallies).
+// bilanSpans splits the filter's period: the whole months (Paris) it holds, read from the tallies (ok false: none),
+// and the spans counted over the enrolments (the days before its first whole month and after its last; the whole
+// period when no month is read from the tallies).
 func bilanSpans(f programme.BilanFilter) (tallies bilanSpan, ok bool, live []bilanSpan) {
 	start, end := f.Start(), f.End()
-	if f.Administration != "" {
-		return bilanSpan{}, false, []bilanSpan{{start, end}}
-	}
 	first, last := start, end
 	if !start.IsZero() {
 		if first = monthStart(start); first.Before(start) {
@@ -154,7 +151,11 @@ func newBilanParams(f programme.BilanFilter, agents []int64) (p *bilanParams, of
 // filteredRowsSQL is the query of the rows (module_id, month, made, done) of a filter with a period or an
 // administration, and its parameters; agents is the administration's bitmap (bilanAgentsSQL; nil: none).
 func filteredRowsSQL(f programme.BilanFilter, agents []int64) (string, []any) {
-	p, of := newBilanParams(f, agents)
+	tallies, ok, live := bilanSpans(f)
+	p, of := &bilanParams{}, ""
+	if len(live) > 0 { // the bitmap, for the enrolments read
+		p, of = newBilanParams(f, agents)
+	}
 	within := func(at string, sp bilanSpan) string {
 		c := ""
 		if !sp.from.IsZero() {
@@ -166,8 +167,12 @@ func filteredRowsSQL(f programme.BilanFilter, agents []int64) (string, []any) {
 		return c
 	}
 	var parts []string
-	tallies, ok, live := bilanSpans(f)
 	if ok {
+		// The tallies of the whole filter (migration 00025), or of its administration's spellings (00030).
+		from := `bilan_tallies t WHERE true`
+		if f.Administration != "" {
+			from = `bilan_administration_tallies t WHERE t.administration = ANY(` + p.arg(append([]string{}, f.Spellings...)) + `::text[])`
+		}
 		c := ""
 		if !tallies.from.IsZero() {
 			c += ` AND t.month >= ` + p.arg(tallies.from.Format(time.DateOnly)) + `::date`
@@ -175,7 +180,7 @@ func filteredRowsSQL(f programme.BilanFilter, agents []int64) (string, []any) {
 		if !tallies.until.IsZero() {
 			c += ` AND t.month < ` + p.arg(tallies.until.Format(time.DateOnly)) + `::date`
 		}
-		parts = append(parts, `SELECT t.module_id, t.month, t.made::bigint, t.done::bigint FROM bilan_tallies t WHERE true`+c)
+		parts = append(parts, `SELECT t.module_id, t.month, t.made::bigint, t.done::bigint FROM `+from+c)
 	}
 	for _, sp := range live {
 		parts = append(parts,

@@ -19,11 +19,12 @@ import (
 	"campus/migrations"
 )
 
-// TestBilanTallies_FollowTheEnrolments: the public bilan, read from the tallies of migration 00025, equals the
-// bilan counted over the enrolments after each change of the enrolments (made, waitlisted, promoted, cancelled,
-// attended, completed, changed in batches and in multi-statement transactions), of a module's audiences, of an
-// audience's slug, after a user's and a module's deletion, and after the migration's backfill; and it reads no
-// enrolment.
+// TestBilanTallies_FollowTheEnrolments: the public bilan, read from the tallies of migration 00025, and the bilans
+// of administrations, read from those of 00030, equal the bilans counted over the enrolments after each change of
+// the enrolments (made, waitlisted, promoted, cancelled, attended, completed, changed in batches and in
+// multi-statement transactions), of a module's audiences, of an audience's slug, of agents' administrations (one
+// by one, in one statement, and at the same time as their enrolments change), after a user's and a module's
+// deletion, and after the migrations' backfill; and the public one reads no enrolment.
 func TestBilanTallies_FollowTheEnrolments(t *testing.T) {
 	t.Parallel()
 	s := testdb.NewSeeded(t, "bilan_tallies", 8).WithMails(testMailer)
@@ -31,28 +32,41 @@ func TestBilanTallies_FollowTheEnrolments(t *testing.T) {
 	now := time.Now().In(catalogue.Paris)
 	months := programme.Months(now.AddDate(0, -23, 0), now)
 	var last programme.Bilan
+	// The administrations of the agents below: bilanData's (two spellings), the one agents move to, and none.
+	const counted, moved = "Agence des décomptes", "Agence d’arrivée"
+	filters := []programme.BilanFilter{{},
+		{Administration: programme.AdministrationKey(counted), Spellings: []string{counted, "  " + counted + " "}},
+		{Administration: programme.AdministrationKey(moved), Spellings: []string{moved}},
+		{Administration: programme.AdministrationKey(moved), Spellings: []string{moved}, From: now.AddDate(0, -6, -3), To: now.AddDate(0, 0, -2)},
+		{Administration: "aucune", Spellings: []string{""}},
+	}
 	same := func(step string) {
 		t.Helper()
-		got, err := s.Bilan(ctx, programme.BilanFilter{}, months)
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		want, err := s.LiveBilan(ctx, programme.BilanFilter{}, months)
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		got.GeneratedAt, want.GeneratedAt = time.Time{}, time.Time{}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: tallies %d enrolments, %d followed, %d trained, %d senior; live %d, %d, %d, %d",
-				step, got.Enrolments, got.Completions, got.AgentsTrained, got.SeniorTrained,
-				want.Enrolments, want.Completions, want.AgentsTrained, want.SeniorTrained)
-			for i := range want.Indicators {
-				if i < len(got.Indicators) && !reflect.DeepEqual(got.Indicators[i], want.Indicators[i]) {
-					t.Errorf("%s: %s: tallies %+v, live %+v", step, want.Indicators[i].ID, got.Indicators[i].Rows, want.Indicators[i].Rows)
+		for _, f := range filters {
+			got, err := s.Bilan(ctx, f, months)
+			if err != nil {
+				t.Fatalf("%s (%q): %v", step, f.Administration, err)
+			}
+			want, err := s.LiveBilan(ctx, f, months)
+			if err != nil {
+				t.Fatalf("%s (%q): %v", step, f.Administration, err)
+			}
+			got.GeneratedAt, want.GeneratedAt = time.Time{}, time.Time{}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s (%q): tallies %d enrolments, %d followed, %d trained, %d senior; live %d, %d, %d, %d",
+					step, f.Administration, got.Enrolments, got.Completions, got.AgentsTrained, got.SeniorTrained,
+					want.Enrolments, want.Completions, want.AgentsTrained, want.SeniorTrained)
+				for i := range want.Indicators {
+					if i < len(got.Indicators) && !reflect.DeepEqual(got.Indicators[i], want.Indicators[i]) {
+						t.Errorf("%s (%q): %s: tallies %+v, live %+v", step, f.Administration, want.Indicators[i].ID,
+							got.Indicators[i].Rows, want.Indicators[i].Rows)
+					}
 				}
 			}
+			if f.Administration == "" {
+				last = want
+			}
 		}
-		last = want
 	}
 	same("the seed")
 	bilanData(t, s, "Agence des décomptes")
@@ -118,6 +132,19 @@ func TestBilanTallies_FollowTheEnrolments(t *testing.T) {
 		t.Fatal(err)
 	}
 	same("a completion undone")
+
+	// Agents change administration: one (followed enrolments: the trained agents move too), then three at once,
+	// one of them back to no administration.
+	testdb.Exec(t, s, `UPDATE users SET administration = $2 WHERE id = $1`, users[0], moved)
+	same("an agent moved to another administration")
+	if last := mustBilan(t, s, filters[2], months); last.Enrolments == 0 || last.AgentsTrained == 0 {
+		t.Fatalf("the agent moved is not counted in its new administration: %+v", last)
+	}
+	testdb.Exec(t, s, `UPDATE users SET administration = CASE WHEN id = $1 THEN '' ELSE $3 END WHERE id = ANY($2)`,
+		users[0], []int64{users[0], users[1], users[2]}, counted)
+	same("agents moved in one statement")
+	testdb.Exec(t, s, `UPDATE users SET administration = $2 WHERE id = ANY($1)`, []int64{users[1], users[3]}, moved)
+	same("agents moved again")
 
 	// A module becomes one for senior executives (its agents move into SeniorTrained), is edited as the
 	// back-office does (its audiences deleted and inserted again, one transaction), then is no longer one.
@@ -197,20 +224,57 @@ func TestBilanTallies_FollowTheEnrolments(t *testing.T) {
 	wg.Wait()
 	same("completions and audience changes at once")
 
-	// The migration's backfill gives the same figures (Down, then Up on these enrolments).
+	// At once: agents complete and undo enrolments, enrol, and change administration back and forth (each move
+	// locks the agent and its enrolments before reading them).
+	second := enModule(t, s, "en_ligne", "published", "published")
+	for i, u := range enUsers(t, s, 6) {
+		out, err := s.EnrolOnline(ctx, u, concurrent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for j := range 10 {
+				if _, err := s.MarkCompletion(ctx, out.Enrolment.ID, j%2 == 0); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+			if i%2 == 0 {
+				if _, err := s.EnrolOnline(ctx, u, second); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for j := range 10 {
+				administration := []string{moved, counted, ""}[(i+j)%3]
+				if _, err := s.Pool().Exec(ctx, `UPDATE users SET administration = $2 WHERE id = $1`, u, administration); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	same("enrolments and administrations changed at once")
+
+	// The migrations' backfills give the same figures (Down, then Up on these enrolments).
 	db := stdlib.OpenDBFromPool(s.Pool())
 	defer db.Close()
 	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.DownTo(ctx, 24); err != nil { // 00025 down (and what follows), then up again
+	if _, err := p.DownTo(ctx, 24); err != nil { // 00025 down (and what follows: 00030), then up again
 		t.Fatal(err)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	same("the backfill")
+	same("the backfills")
 	for _, way := range []struct {
 		name  string
 		bilan func(context.Context, programme.BilanFilter, []time.Time) (programme.Bilan, error)
@@ -264,4 +328,14 @@ func inTx(t *testing.T, s *postgres.Store, statements ...statement) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// mustBilan is the bilan of a filter.
+func mustBilan(t *testing.T, s *postgres.Store, f programme.BilanFilter, months []time.Time) programme.Bilan {
+	t.Helper()
+	b, err := s.Bilan(context.Background(), f, months)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
