@@ -185,7 +185,6 @@ func (s *Server) withdrawEmailChange(w http.ResponseWriter, r *http.Request) {
 
 // emailChangeToConfirm reads the confirmation link of the request; ok false: the answer is written.
 func (s *Server) emailChangeToConfirm(w http.ResponseWriter, r *http.Request) (hash []byte, c account.EmailChange, password string, ok bool) {
-	w.Header().Set("Cache-Control", "no-store")
 	const what = "Confirmation de la nouvelle adresse"
 	retry := templates.Crumb{Label: "Mon compte", Href: "/compte"}
 	if hash, ok = s.linkHash(w, r, what, retry); !ok {
@@ -288,7 +287,6 @@ func (s *Server) emailChangeToCancel(w http.ResponseWriter, r *http.Request) ([]
 }
 
 func (s *Server) cancelEmailChangePage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
 	_, c, ok := s.emailChangeToCancel(w, r)
 	if !ok {
 		return
@@ -305,7 +303,6 @@ func (s *Server) cancelEmailChangePage(w http.ResponseWriter, r *http.Request) {
 // secured (sessions ended, password removed); its owner chooses a new password at once, on a reset link issued
 // to the address they just proved.
 func (s *Server) cancelEmailChange(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
 	hash, _, ok := s.emailChangeToCancel(w, r)
 	if !ok {
 		return

@@ -23,8 +23,8 @@ import (
 // decision is a POST of the page's form, which the cross-origin protection covers like every POST.
 
 func (s *Server) approvalRoutes(r chi.Router) {
-	r.Get("/accord/{token}", s.approvalPage)
-	r.Post("/accord/{token}", s.approvalDecide)
+	r.With(privateLink).Get("/accord/{token}", s.approvalPage)
+	r.With(privateLink).Post("/accord/{token}", s.approvalDecide)
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireUser)
 		r.Get("/mes-formations/equipe", s.teamApprovals)
@@ -32,16 +32,8 @@ func (s *Server) approvalRoutes(r chi.Router) {
 	})
 }
 
-func privateLinkHeaders(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Robots-Tag", "noindex, nofollow")
-}
-
 // approvalByLink finds the request of the route's token; an unknown or malformed token is a 404 page.
 func (s *Server) approvalByLink(w http.ResponseWriter, r *http.Request) (enrolment.ApprovalRequest, []byte, bool) {
-	privateLinkHeaders(w)
 	token := chi.URLParam(r, "token")
 	if !account.PlausibleToken(token) {
 		s.linkProblem(w, r, apperr.ErrNotFound, "Demande d’accord", templates.Crumb{Label: "Le Campus", Href: "/"})
@@ -58,7 +50,6 @@ func (s *Server) approvalByLink(w http.ResponseWriter, r *http.Request) (enrolme
 
 func (s *Server) approvalView(r *http.Request, req enrolment.ApprovalRequest) templates.ApprovalView {
 	p := s.page(r, "", "Demande d’accord pour une formation", "", templates.Crumb{Label: "Demande d’accord"})
-	p.Canonical, p.Image = "", "" // the URL holds the token: no canonical link nor link preview
 	v := templates.ApprovalView{Page: p, Request: req, Action: r.URL.EscapedPath()}
 	if err := enrolment.CheckDecision(req.Approval, req.Enrolment, time.Now()); err != nil {
 		v.Refusal = err.Error()

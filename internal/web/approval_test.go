@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/PuerkitoBio/goquery"
-
 	"campus/internal/postgres"
 	"campus/internal/testdb"
 )
@@ -93,12 +91,9 @@ func TestApproval_AgentManagerLoop(t *testing.T) {
 	if open.status != http.StatusOK || open.header.Get("Referrer-Policy") != "no-referrer" || open.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("link page: %d, Referrer-Policy %q, Cache-Control %q", open.status, open.header.Get("Referrer-Policy"), open.header.Get("Cache-Control"))
 	}
-	token := strings.TrimPrefix(link, "/accord/")
-	open.doc.Find(`link[rel=canonical], meta[property="og:url"]`).Each(func(_ int, s *goquery.Selection) {
-		if strings.Contains(s.AttrOr("href", "")+s.AttrOr("content", ""), token) {
-			t.Error("the page's head repeats the token")
-		}
-	})
+	if around := repeatsToken(open, strings.TrimPrefix(link, "/accord/")); around != "" {
+		t.Errorf("the page repeats its token: …%s…", around)
+	}
 	if open.doc.Find(`form[method=post] button[name=decision][value=accord]`).Length() != 1 || !strings.Contains(text(open.doc.Find("main")), agentA.Email) {
 		t.Fatal("no decision form on the link's page")
 	}

@@ -31,20 +31,20 @@ func (s *Server) authRoutes(r chi.Router) {
 	r.Get("/inscription", s.signUpPage)
 	r.Post("/inscription", s.signUp)
 	r.Get("/inscription/courriel-envoye", s.signUpSent)
-	r.Get("/verification/{token}", s.verifyPage)
-	r.Post("/verification/{token}", s.verifyEmail)
+	r.With(privateLink).Get("/verification/{token}", s.verifyPage)
+	r.With(privateLink).Post("/verification/{token}", s.verifyEmail)
 	r.Get("/mot-de-passe-oublie", s.resetRequestPage)
 	r.Post("/mot-de-passe-oublie", s.resetRequest)
 	r.Get("/mot-de-passe-oublie/courriel-envoye", s.resetSent)
-	r.Get("/reinitialisation/{token}", s.resetPage)
-	r.Post("/reinitialisation/{token}", s.reset)
+	r.With(privateLink).Get("/reinitialisation/{token}", s.resetPage)
+	r.With(privateLink).Post("/reinitialisation/{token}", s.reset)
 	r.Post("/proconnect/connexion", s.proConnectStart)
 	r.Get("/proconnect/retour", s.proConnectCallback)
 	// Links of a change of address: the new address confirms it, the old one may cancel or undo it (account.go).
-	r.Get("/adresse/confirmation/{token}", s.confirmEmailChangePage)
-	r.Post("/adresse/confirmation/{token}", s.confirmEmailChange)
-	r.Get("/adresse/annulation/{token}", s.cancelEmailChangePage)
-	r.Post("/adresse/annulation/{token}", s.cancelEmailChange)
+	r.With(privateLink).Get("/adresse/confirmation/{token}", s.confirmEmailChangePage)
+	r.With(privateLink).Post("/adresse/confirmation/{token}", s.confirmEmailChange)
+	r.With(privateLink).Get("/adresse/annulation/{token}", s.cancelEmailChangePage)
+	r.With(privateLink).Post("/adresse/annulation/{token}", s.cancelEmailChange)
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireUser)
@@ -481,7 +481,6 @@ func (s *Server) verificationUser(w http.ResponseWriter, r *http.Request) (accou
 }
 
 func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
 	u, password, hash, ok := s.verificationUser(w, r)
 	if !ok {
 		return
@@ -499,7 +498,6 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
 	f := s.readForm(w, r)
 	u, passwordHash, hash, ok := s.verificationUser(w, r)
 	if !ok {
@@ -597,7 +595,6 @@ func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) (account.User
 }
 
 func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
 	u, _, ok := s.resetUser(w, r)
 	if !ok {
 		return
@@ -606,7 +603,6 @@ func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
 	f := s.readForm(w, r)
 	u, hash, ok := s.resetUser(w, r)
 	if !ok {

@@ -25,7 +25,7 @@ import (
 // module or track page, "Mes formations" with its actions, the calendar files and feed, the attestations.
 func (s *Server) enrolmentRoutes(r chi.Router) {
 	// The private calendar feed: the token in the URL is the credential (calendar.go).
-	r.Get("/calendrier/{token}.ics", s.calendarFeed)
+	r.With(privateLink).Get("/calendrier/{token}.ics", s.calendarFeed)
 	// The public verification of an attestation: its code is printed on it (attestation.go).
 	r.Get("/attestations/verifier/{code}", s.attestationCheck)
 	r.Group(func(r chi.Router) {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
@@ -255,6 +256,20 @@ func TestTrailingSlash_Redirects(t *testing.T) {
 	}
 }
 
+// repeatsToken is what comes before a token where a page repeats it, but in its forms' action (which posts to the
+// link itself), or "".
+func repeatsToken(p page, tokens ...string) string {
+	doc := goquery.CloneDocument(p.doc)
+	doc.Find("form").RemoveAttr("action")
+	html, _ := doc.Html()
+	for _, tok := range tokens {
+		if i := strings.Index(html, tok); i >= 0 {
+			return html[max(0, i-120):i]
+		}
+	}
+	return ""
+}
+
 // TestLogs_NoSecrets follows the links whose token is a credential (the private calendar feed, the address
 // confirmation, the password reset, the trainer's "more information" reply, the tailored-programme follow-up):
 // no log line carries a token; the access log names the route pattern, the client's address and the request
@@ -352,6 +367,22 @@ func TestLogs_NoSecrets(t *testing.T) {
 	for _, rec := range records {
 		if _, ok := rec.attrs["path"]; ok {
 			t.Errorf("a log line has a path: %s", rec)
+		}
+	}
+	// Nor does the page repeat it (a canonical link, a link preview, the breadcrumb and its JSON-LD) anywhere but in
+	// its own form's action; and the answer is neither stored nor indexed, and sends no referrer.
+	for _, v := range visits {
+		h := v.p.header
+		if h.Get("Cache-Control") != "no-store" && h.Get("Cache-Control") != "private, no-store" || h.Get("X-Robots-Tag") != "noindex, nofollow" ||
+			h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: Cache-Control %q, X-Robots-Tag %q, Referrer-Policy %q", v.pattern, h.Get("Cache-Control"), h.Get("X-Robots-Tag"),
+				h.Get("Referrer-Policy"))
+		}
+		if strings.HasSuffix(v.pattern, ".ics") {
+			continue
+		}
+		if around := repeatsToken(v.p, tokens...); around != "" {
+			t.Errorf("%s: the page repeats its token: …%s…", v.pattern, around)
 		}
 	}
 

@@ -22,7 +22,11 @@ func breadcrumbJSONLD(base, canonical string, crumbs []templates.Crumb) map[stri
 		if i == len(crumbs)-1 || c.Href == "" {
 			url = canonical
 		}
-		items = append(items, map[string]any{"@type": "ListItem", "position": i + 2, "name": c.Label, "item": url})
+		item := map[string]any{"@type": "ListItem", "position": i + 2, "name": c.Label}
+		if url != "" { // none for a page without a canonical URL (privateLink): the last item may go without
+			item["item"] = url
+		}
+		items = append(items, item)
 	}
 	return map[string]any{"@context": schemaOrg, "@type": "BreadcrumbList", "itemListElement": items}
 }

@@ -184,6 +184,24 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// privateLink is the middleware of the routes whose URL holds a credential, a single-use link's token (its
+// pattern has {token}): the answer is neither stored nor indexed and sends no referrer, and its page
+// (Server.page) has no canonical link, link preview nor breadcrumb URL, which would repeat the token. The access
+// log names the route pattern, never the path.
+func privateLink(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setHeaders(w.Header(), privateLinkHeaderNames[:], privateLinkHeaderValues[:])
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), privateLinkKey{}, true)))
+	})
+}
+
+type privateLinkKey struct{}
+
+var (
+	privateLinkHeaderNames  = [...]string{"Cache-Control", "Referrer-Policy", "X-Robots-Tag"}
+	privateLinkHeaderValues = [...]string{"no-store", "no-referrer", "noindex, nofollow"}
+)
+
 // securityHeaderNames and securityHeaderValues are the headers every answer carries (securityHeaders), names in
 // canonical form.
 var (

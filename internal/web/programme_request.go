@@ -19,8 +19,8 @@ func (s *Server) programmeRequestRoutes(r chi.Router) {
 	r.Get("/programmes-sur-mesure/demande", s.programmeRequestPage)
 	r.Post("/programmes-sur-mesure/demande", s.programmeRequestSubmit)
 	r.Get(programmeRequestSentPath, s.programmeRequestSent)
-	r.Get("/programmes-sur-mesure/suivi/{token}", s.programmeRequestFollow)
-	r.Post("/programmes-sur-mesure/suivi/{token}", s.programmeRequestAnswer)
+	r.With(privateLink).Get("/programmes-sur-mesure/suivi/{token}", s.programmeRequestFollow)
+	r.With(privateLink).Post("/programmes-sur-mesure/suivi/{token}", s.programmeRequestAnswer)
 	r.With(s.requireUser).Get("/programmes-sur-mesure/reserves", s.restrictedProgrammes)
 }
 
@@ -168,8 +168,6 @@ func (s *Server) programmeRequestFollow(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) renderFollow(w http.ResponseWriter, r *http.Request, status int, req programme.Request, form templates.FormState) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
 	title := "Suivi de votre demande de programme sur mesure"
 	if form.Failed() {
 		title = "Erreur - " + title

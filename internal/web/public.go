@@ -17,6 +17,9 @@ func (s *Server) page(r *http.Request, nav, title, description string, crumbs ..
 	base := s.cfg.BaseURL.String()
 	p := templates.Page{Title: title, Description: description, Nav: nav, Crumbs: crumbs,
 		Canonical: base + r.URL.EscapedPath(), Image: base + static.Path("img/campus-partage.png")}
+	if r.Context().Value(privateLinkKey{}) != nil { // the URL holds a token (privateLink): not repeated
+		p.Canonical, p.Image = "", ""
+	}
 	if len(crumbs) > 0 {
 		p.JSONLD = append(p.JSONLD, breadcrumbJSONLD(base, p.Canonical, crumbs))
 	}

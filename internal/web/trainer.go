@@ -24,8 +24,8 @@ func (s *Server) trainerRoutes(r chi.Router) {
 	r.Get("/devenir-formateur", s.trainerCall)
 	r.Post("/devenir-formateur", s.trainerApply)
 	r.Get("/devenir-formateur/merci", s.trainerThanks)
-	r.Get("/devenir-formateur/precisions/{token}", s.trainerReplyPage)
-	r.Post("/devenir-formateur/precisions/{token}", s.trainerReply)
+	r.With(privateLink).Get("/devenir-formateur/precisions/{token}", s.trainerReplyPage)
+	r.With(privateLink).Post("/devenir-formateur/precisions/{token}", s.trainerReply)
 	r.Get("/communaute-formateurs", s.trainerCommunity)
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireRole(account.RoleTrainer))
@@ -170,8 +170,6 @@ func (s *Server) renderTrainerReply(w http.ResponseWriter, r *http.Request, stat
 	if f.Failed() {
 		title = "Erreur - " + title
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
 	s.render(w, r, status, templates.TrainerReply(templates.TrainerReplyView{Application: a, Question: question, Form: f,
 		Action: r.URL.Path, Page: s.page(r, "formateurs", title, "", templates.Crumb{Label: "Devenir formateur", Href: "/devenir-formateur"},
 			templates.Crumb{Label: "Préciser ma candidature"})}))
