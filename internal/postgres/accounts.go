@@ -434,14 +434,18 @@ const (
 // otherwise by address (ProConnect addresses are verified) when that account is not linked yet; otherwise a new
 // account. Linking an existing account hands it to the identity's owner: every session of the account ends
 // (session epoch), its password is removed (whoever set it may not be the address's owner: the agent may set
-// one afterwards) and so are its pending links and a pending change of address; the address counts as confirmed. A trainer role accepted for the
+// one afterwards) and so are its pending links and a pending change of address; the address counts as confirmed;
+// the profile of an account not confirmed yet is dropped (the agent types theirs). A trainer role accepted for the
 // address is given to the account.
 func (s *Store) ProConnectLogin(ctx context.Context, id account.ExternalIdentity) (account.User, ProConnectOutcome, error) {
 	var u account.User
 	outcome := ProConnectKnown
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		const update = `UPDATE users u SET given_name = CASE WHEN $2 <> '' THEN $2 ELSE given_name END,
-			usual_name = CASE WHEN $3 <> '' THEN $3 ELSE usual_name END,
+		// The names ProConnect gives replace the account's. What an account not confirmed yet holds was typed by
+		// whoever signed up with the address, who may not own it (as for a reset: ResetPassword): not kept.
+		const update = `UPDATE users u SET given_name = CASE WHEN $2 <> '' THEN $2 WHEN email_verified_at IS NULL THEN '' ELSE given_name END,
+			usual_name = CASE WHEN $3 <> '' THEN $3 WHEN email_verified_at IS NULL THEN '' ELSE usual_name END,
+			administration = CASE WHEN email_verified_at IS NULL THEN '' ELSE administration END,
 			proconnect_uid = $4, siret = $5, last_login_at = now(), updated_at = now()`
 		err := scanUser(tx.QueryRow(ctx, update+` WHERE u.proconnect_sub = $1 RETURNING `+userColumns,
 			id.Subject, id.GivenName, id.UsualName, id.UID, id.SIRET), &u)

@@ -99,16 +99,18 @@ func TestTrust_ProConnectTakeover(t *testing.T) {
 
 // TestTrust_PreHijack (review row 2): Mallory signs up with the victim's address and her own password; the
 // victim opens the confirmation link she did not ask for, then signs in with ProConnect. Mallory's password
-// used to open the linked account.
+// used to open the linked account, and the profile she typed (an administration of her own, a name when
+// ProConnect gives none) stayed with it.
 func TestTrust_PreHijack(t *testing.T) {
 	t.Parallel()
 	store, fake, srv := proConnectPortal(t)
 	victimEmail := uniqueEmail("prise")
 	const malloryPassword = "le mot de passe de mallory"
+	const malloryText = "Appelez le 01 99 99 99 99"
 
 	mallory := newBrowser(t, srv)
-	expectRedirect(t, mallory.post("/inscription", url.Values{"given_name": {"Victoire"}, "usual_name": {"Dupré"},
-		"administration": {"DINUM"}, "email": {victimEmail}, "password": {malloryPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
+	expectRedirect(t, mallory.post("/inscription", url.Values{"given_name": {"Victoire"}, "usual_name": {malloryText},
+		"administration": {malloryText}, "email": {victimEmail}, "password": {malloryPassword}}), http.StatusSeeOther, "/inscription/courriel-envoye")
 	_, verifyPath := lastMail(t, store, victimEmail)
 
 	// The victim opens the link: without the password chosen at sign-up, nothing is confirmed.
@@ -126,11 +128,15 @@ func TestTrust_PreHijack(t *testing.T) {
 		t.Fatalf("Mallory signs in to an unconfirmed account: %d", p.status)
 	}
 
-	// The victim signs in with ProConnect: the account becomes hers, and Mallory's password is gone.
-	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + victimEmail, Email: victimEmail, GivenName: "Victoire", UsualName: "Dupré"})
+	// The victim signs in with ProConnect (which gives her first name only): the account becomes hers, Mallory's
+	// password is gone, and so is what Mallory typed.
+	fake.SignIn(proconnecttest.Identity{Sub: "sub-" + victimEmail, Email: victimEmail, GivenName: "Victoire"})
 	expectRedirect(t, proConnectSignIn(t, fake, victim), http.StatusSeeOther, "/compte")
 	if p := newBrowser(t, srv).login(victimEmail, malloryPassword); p.status != http.StatusUnprocessableEntity {
 		t.Errorf("Mallory's password still opens the account: %d → %q", p.status, p.header.Get("Location"))
+	}
+	if u := userByEmail(t, store, victimEmail); u.GivenName != "Victoire" || u.UsualName != "" || u.Administration != "" {
+		t.Errorf("the linked account keeps Mallory's profile: %q %q, %q", u.GivenName, u.UsualName, u.Administration)
 	}
 	if p := victim.get("/compte"); p.status != http.StatusOK || !strings.Contains(text(p.doc.Find("main")), "Compte ProConnect lié") {
 		t.Errorf("the victim's account: %d", p.status)
