@@ -132,13 +132,18 @@ func slugClaimed(ctx context.Context, tx pgx.Tx, entity, slug string) error {
 	return err
 }
 
-// redirectLookups find the current public path of an entity from one of its old slugs.
+// redirectLookups find the current public path of an entity from one of its old slugs; a draft's (or a restricted
+// programme's) is not public, nor is its new slug: none.
 var redirectLookups = map[string]string{
-	admin.EntityDomain:  `SELECT '/domaines/' || d.slug FROM slug_redirects r JOIN domains d ON d.id = r.target_id WHERE r.entity = 'domain' AND r.old_slug = $1`,
-	admin.EntityPartner: `SELECT '/partenaires/' || p.slug FROM slug_redirects r JOIN partners p ON p.id = r.target_id WHERE r.entity = 'partner' AND r.old_slug = $1`,
-	admin.EntityModule:  `SELECT '/modules/' || m.slug FROM slug_redirects r JOIN modules m ON m.id = r.target_id WHERE r.entity = 'module' AND r.old_slug = $1`,
+	admin.EntityDomain: `SELECT '/domaines/' || d.slug FROM slug_redirects r JOIN domains d ON d.id = r.target_id
+		WHERE r.entity = 'domain' AND r.old_slug = $1 AND d.status <> 'draft'`,
+	admin.EntityPartner: `SELECT '/partenaires/' || p.slug FROM slug_redirects r JOIN partners p ON p.id = r.target_id
+		WHERE r.entity = 'partner' AND r.old_slug = $1 AND p.status <> 'draft'`,
+	admin.EntityModule: `SELECT '/modules/' || m.slug FROM slug_redirects r JOIN modules m ON m.id = r.target_id
+		WHERE r.entity = 'module' AND r.old_slug = $1 AND m.status <> 'draft'`,
 	admin.EntityTrack: `SELECT CASE WHEN t.administration <> '' THEN '/programmes-sur-mesure/' ELSE '/parcours/' END || t.slug
-		FROM slug_redirects r JOIN tracks t ON t.id = r.target_id WHERE r.entity = 'track' AND r.old_slug = $1 AND NOT t.restricted`,
+		FROM slug_redirects r JOIN tracks t ON t.id = r.target_id WHERE r.entity = 'track' AND r.old_slug = $1 AND NOT t.restricted
+		AND t.status <> 'draft'`,
 }
 
 // SlugRedirect returns the current public path of the entity that had slug before it was renamed, or

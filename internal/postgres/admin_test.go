@@ -127,6 +127,11 @@ func testBackofficeDomainEdits(t *testing.T, s *postgres.Store) {
 	})
 
 	t.Run("SlugRedirect", func(t *testing.T) {
+		// A draft's new slug is not public: no redirect until it is published (or announced).
+		if _, err := s.SlugRedirect(ctx, admin.EntityDomain, "sobriete-numerique"); !errors.Is(err, apperr.ErrNotFound) {
+			t.Fatalf("the old slug of a draft: %v", err)
+		}
+		testdb.Exec(t, s, `UPDATE domains SET status = 'coming' WHERE id = $1`, id)
 		path, err := s.SlugRedirect(ctx, admin.EntityDomain, "sobriete-numerique")
 		if err != nil || path != "/domaines/sobriete-et-ecoconception" {
 			t.Fatalf("redirect = %q, %v", path, err)

@@ -146,6 +146,16 @@ func TestAdmin_Acceptance(t *testing.T) {
 	if p := anon.follow(old); p.status != http.StatusOK || text(p.doc.Find("h1")) != "Écoconcevoir un service public" {
 		t.Fatalf("following the old URL: %d", p.status)
 	}
+	// Archived, the old URL still leads to its page (410); back to draft, it says nothing of the new one; published
+	// again, it redirects again.
+	b.post("/admin/modules/"+moduleID+"/etat", url.Values{"etat": {"archived"}})
+	expectRedirect(t, anon.get("/modules/"+slug), http.StatusMovedPermanently, "/modules/ecoconception-d-un-service")
+	b.post("/admin/modules/"+moduleID+"/etat", url.Values{"etat": {"draft"}})
+	if p := anon.get("/modules/" + slug); p.status != http.StatusNotFound || p.header.Get("Location") != "" {
+		t.Errorf("the old URL of a draft: %d → %q", p.status, p.header.Get("Location"))
+	}
+	b.post("/admin/modules/"+moduleID+"/etat", url.Values{"etat": {"published"}})
+	expectRedirect(t, anon.get("/modules/"+slug), http.StatusMovedPermanently, "/modules/ecoconception-d-un-service")
 
 	// A CSV with a bad row: the dry run shows it with its line, nothing is imported, nothing can be applied.
 	csv := "\uFEFF" + strings.Join(admin.ModuleColumns, ";") + "\r\n" +
@@ -207,8 +217,8 @@ func TestAdmin_Acceptance(t *testing.T) {
 		}
 	}
 	moduleLog := b.get("/admin/journal?entite=module&id=" + moduleID)
-	if n := moduleLog.doc.Find("main tbody tr").Length(); n != 5 {
-		t.Errorf("module history: %d entries, want 5 (creation, publication, slug, two edits)", n)
+	if n := moduleLog.doc.Find("main tbody tr").Length(); n != 8 {
+		t.Errorf("module history: %d entries, want 8 (creation, publication, slug, archive, draft, publication, two edits)", n)
 	}
 	if p := b.get("/admin/sessions/" + sessionID + "/modifier"); p.status != http.StatusOK {
 		t.Errorf("session edit page: %d", p.status)
