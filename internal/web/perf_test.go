@@ -27,7 +27,7 @@ func TestSessionVariantCookieName(t *testing.T) {
 
 // setHeaders takes names in canonical form, as Header.Set would make them.
 func TestSecurityHeaderNamesCanonical(t *testing.T) {
-	for _, k := range append(securityHeaderNames[:], "Strict-Transport-Security", "Etag", "Last-Modified",
+	for _, k := range append(append(securityHeaderNames[:], privateLinkHeaderNames[:]...), "Strict-Transport-Security", "Etag", "Last-Modified",
 		"Content-Type", "Content-Encoding", "Content-Length", "Cache-Control", "Vary") {
 		if c := http.CanonicalHeaderKey(k); c != k {
 			t.Errorf("%q is not canonical (%q)", k, c)

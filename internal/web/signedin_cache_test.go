@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"campus/internal/account"
 	"campus/internal/testdb"
 )
 
@@ -181,5 +182,23 @@ func TestSearchCache_SpellingsShareOneEntry(t *testing.T) {
 	}
 	if after, _ := portal.CacheSize(); after != withSigned {
 		t.Errorf("%d cache entries after signed-in spellings, %d after the first", after, withSigned)
+	}
+}
+
+// TestBenchCeiling_Anonymous: the bench's ceiling page (/_plafond, CAMPUS_BENCH_CEILING) is the home page as an
+// anonymous visitor sees it, even when a signed-in agent asks for it first (it is rendered once, then served to
+// everyone).
+func TestBenchCeiling_Anonymous(t *testing.T) {
+	t.Parallel()
+	store := testdb.Seeded(t)
+	srv := accountServer(t, store, map[string]string{"CAMPUS_BENCH_CEILING": "true"})
+	agent, u := signedIn(t, srv, store, account.RoleAgent)
+	first := agent.get("/_plafond")
+	anon := newBrowser(t, srv).get("/_plafond")
+	if first.status != http.StatusOK || anon.status != http.StatusOK || first.body != anon.body {
+		t.Fatalf("/_plafond: %d then %d, the same page: %v", first.status, anon.status, first.body == anon.body)
+	}
+	if strings.Contains(anon.body, u.DisplayName()) || anon.doc.Find(`form[action="/deconnexion"]`).Length() != 0 {
+		t.Error("the ceiling page shows the first visitor's account")
 	}
 }
