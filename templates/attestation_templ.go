@@ -189,14 +189,14 @@ func Attestation(v AttestationView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, ".</p><p>Pour le Campus du numérique public,<br>l’équipe pédagogique</p><div class=\"fr-grid-row fr-grid-row--gutters fr-grid-row--middle fr-mt-4w\"><div class=\"fr-col\"><h2 class=\"fr-h6 fr-mb-1w\">Vérifier cette attestation</h2><p class=\"fr-text--sm fr-mb-0\">Toute personne peut vérifier son authenticité en lisant le code QR ou à l’adresse\u00a0: <a href=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, ".</p><p>Pour le Campus du numérique public,<br>l’équipe pédagogique</p><div class=\"fr-grid-row fr-grid-row--gutters fr-grid-row--middle fr-mt-4w\"><div class=\"fr-col\"><h2 class=\"fr-h6 fr-mb-1w\">Vérifier cette attestation</h2><p class=\"fr-text--sm fr-mb-0\">Toute personne peut vérifier son authenticité en lisant le code QR ou à l’adresse\u00a0: <a class=\"campus-break\" href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var8 string
 			templ_7745c5c3_Var8, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(v.VerifyURL)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `attestation.templ`, Line: 95, Col: 165}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `attestation.templ`, Line: 95, Col: 186}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var8)
 			if templ_7745c5c3_Err != nil {
@@ -209,7 +209,7 @@ func Attestation(v AttestationView) templ.Component {
 			var templ_7745c5c3_Var9 string
 			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(v.VerifyURL)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `attestation.templ`, Line: 95, Col: 181}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `attestation.templ`, Line: 95, Col: 202}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 			if templ_7745c5c3_Err != nil {

@@ -665,7 +665,7 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = dataTable("Licences attribuées et demandes en attente par administration").Render(templ.WithChildren(ctx, templ_7745c5c3_Var27), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = table(tableFrame{Caption: "Licences attribuées et demandes en attente par administration", Region: true, Class: "fr-mb-4w"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var27), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
