@@ -568,27 +568,27 @@ func AdminSurveys(v AdminSurveysView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "\"><ul class=\"fr-btns-group fr-btns-group--inline-sm\"><li><button class=\"fr-btn fr-btn--sm\" type=\"submit\" name=\"decision\" value=\"publier\">Publier<span class=\"fr-sr-only\">le commentaire n° ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "\"><ul class=\"fr-btns-group fr-btns-group--inline-sm\"><li><button class=\"fr-btn fr-btn--sm\" type=\"submit\" name=\"decision\" value=\"publier\">Publier<span class=\"fr-sr-only\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var28 string
-				templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(idText(c.ID))
+				templ_7745c5c3_Var28, templ_7745c5c3_Err = templ.JoinStringErrs(" le commentaire n° " + idText(c.ID))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 145, Col: 156}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 145, Col: 161}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var28))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "</span></button></li><li><button class=\"fr-btn fr-btn--sm fr-btn--secondary\" type=\"submit\" name=\"decision\" value=\"ecarter\">Écarter<span class=\"fr-sr-only\">le commentaire n° ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "</span></button></li><li><button class=\"fr-btn fr-btn--sm fr-btn--secondary\" type=\"submit\" name=\"decision\" value=\"ecarter\">Écarter<span class=\"fr-sr-only\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var29 string
-				templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(idText(c.ID))
+				templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(" le commentaire n° " + idText(c.ID))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 146, Col: 175}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `survey.templ`, Line: 146, Col: 180}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var29))
 				if templ_7745c5c3_Err != nil {

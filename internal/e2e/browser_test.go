@@ -320,6 +320,17 @@ const layoutCheck = `(() => {
 		help: "Un contenu déborde d’un cadre qui le masque au lieu de le faire défiler : il est hors d’atteinte", helpUrl: "",
 		nodes: cut.map(el => ({target: [el.tagName + "." + el.className], html: el.outerHTML.slice(0, 200),
 			failureSummary: "largeur " + el.clientWidth + " px pour un contenu de " + el.scrollWidth + " px"}))});
+	// A DSFR download link writes its detail (format, size) under its label, where the label's line ends: when
+	// the link wraps before its icon, the icon falls on that detail (a narrow table column: "IC⤓" for "ICS").
+	const covered = [...document.querySelectorAll("main a.fr-link--download")].filter(a => {
+		const d = a.querySelector(".fr-link__detail"), lines = a.getClientRects();
+		if (!d || lines.length === 0) return false;
+		const last = lines[lines.length - 1], r = d.getBoundingClientRect();
+		return r.top < last.bottom - 1 && r.bottom > last.top + 1 && r.left < last.right - 1 && r.right > last.left + 1;
+	});
+	if (covered.length) out.push({id: "campus-download-detail-covered", impact: "serious",
+		help: "L’icône d’un lien de téléchargement recouvre son format (le lien passe à la ligne avant l’icône)", helpUrl: "",
+		nodes: covered.map(el => ({target: [el.className], html: el.outerHTML.slice(0, 200), failureSummary: "détail recouvert"}))});
 	// The window's width is the root's clientWidth: on a phone (mobile emulation) window.innerWidth grows with a
 	// page wider than the screen, as the browser zooms out to show it, so it never saw the sideways scroll.
 	const wide = document.documentElement.scrollWidth, view = document.documentElement.clientWidth;

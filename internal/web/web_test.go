@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -103,6 +105,36 @@ func checkFrame(t *testing.T, path string, p page) {
 		t.Errorf("%s: security headers missing", path)
 	}
 	checkUniqueIDs(t, path, p)
+	checkHiddenWordsApart(t, path, p)
+}
+
+// checkHiddenWordsApart: the words a link or a button adds for screen readers alone (.fr-sr-only, "Annuler" +
+// " l’inscription à « … »") are apart from its visible label: its accessible name is their text run together, and
+// templ drops the space that opens an element's text ("Annulerl’inscription à …"), so it is written as a string.
+func checkHiddenWordsApart(t *testing.T, path string, p page) {
+	t.Helper()
+	p.doc.Find("a .fr-sr-only, button .fr-sr-only").Each(func(_ int, s *goquery.Selection) {
+		hidden, around := s.Text(), s.Parent().Text()
+		i := strings.Index(around, hidden)
+		if hidden == "" || i < 0 {
+			return
+		}
+		before, after := around[:i], around[i+len(hidden):]
+		if before != "" && !startsOrEndsWithSpace(before, false) && !startsOrEndsWithSpace(hidden, true) {
+			t.Errorf("%s: %q runs into the hidden %q", path, before, hidden)
+		}
+		if after != "" && !startsOrEndsWithSpace(after, true) && !startsOrEndsWithSpace(hidden, false) {
+			t.Errorf("%s: the hidden %q runs into %q", path, hidden, after)
+		}
+	})
+}
+
+func startsOrEndsWithSpace(s string, start bool) bool {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	if start {
+		r, _ = utf8.DecodeRuneInString(s)
+	}
+	return unicode.IsSpace(r)
 }
 
 // checkUniqueIDs: no id twice in the page (a label's for, an aria-describedby or a skip link would reach the
