@@ -1458,9 +1458,9 @@ func AdminLicencePool(v AdminLicencePoolView) templ.Component {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var74 string
-							templ_7745c5c3_Var74, templ_7745c5c3_Err = templruntime.NewAttributeExpression("Retirer la licence de " + r.UserName).Resolve(ctx)
+							templ_7745c5c3_Var74, templ_7745c5c3_Err = templruntime.NewAttributeExpression("Retirer la licence " + catalogue.De(r.UserName)).Resolve(ctx)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 367, Col: 122}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `licence_admin.templ`, Line: 367, Col: 133}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var74)
 							if templ_7745c5c3_Err != nil {
