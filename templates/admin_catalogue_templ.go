@@ -1130,7 +1130,7 @@ func AdminModuleForm(v AdminModuleView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Input(v.Edit.Form.F("duration", "Durée en minutes").With("number", "off", true).Hinted("Par exemple 90 pour 1 h 30, 720 pour deux jours.")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Edit.Form.F("duration", "Durée en minutes").With("number", "off", true).Hinted("Par exemple 90 pour 1\u00a0h\u00a030, 720 pour deux jours.")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -46,7 +46,7 @@ type CancelView struct {
 
 func hours(minutes int) string {
 	if minutes == 0 {
-		return "0 h"
+		return "0\u00a0h"
 	}
 	return catalogue.Duration(minutes)
 }
@@ -161,7 +161,7 @@ func MyTrainings(v MyTrainingsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = myFigure(hours(v.Mine.MinutesFollowed), "de formation suivies").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = myFigure(hours(v.Mine.MinutesFollowed), "de formation suivie").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -342,7 +342,7 @@ func MyTrainings(v MyTrainingsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</strong> de formation suivies.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</strong> de formation suivie.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,6 +24,10 @@ import (
 // typographyFaults names.
 var proseAttributes = []string{"title", "aria-label", "placeholder", "alt", "aria-description"}
 
+// splitUnit finds a time or a duration that a plain space may split at the end of a line: "9 h 30", "2 h",
+// "45 min" keep their parts together with no-break spaces, as catalogue.Clock and catalogue.Duration write them.
+var splitUnit = regexp.MustCompile(`\d h\b|\bh \d|\d min\b`)
+
 // typographyFaults lists the texts of the page that catalogue.Typeset would change: the text nodes outside
 // <script>, <style>, <code>, <pre> (not prose) and <textarea> (what the user typed), the prose attributes, the page's descriptions (meta description and
 // og:/twitter: title and description) and the labels of submit buttons. Each fault is "text → typeset text".
@@ -30,6 +36,9 @@ func typographyFaults(p page) []string {
 	check := func(where, s string) {
 		if want := catalogue.Typeset(s); want != s {
 			faults = append(faults, where+strings.TrimSpace(s)+"  →  "+strings.TrimSpace(want))
+		}
+		if m := splitUnit.FindString(s); m != "" {
+			faults = append(faults, where+strings.TrimSpace(s)+"  →  no-break spaces in "+strconv.Quote(m))
 		}
 	}
 	var walk func(s *goquery.Selection)
