@@ -233,7 +233,7 @@ func AdminDashboardSection(d AdminDashboard) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = adminTable("Éléments du catalogue par état").Render(templ.WithChildren(ctx, templ_7745c5c3_Var7), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = table(tableFrame{Caption: "Éléments du catalogue par état", HideCaption: true, Class: "fr-mb-4w"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var7), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -250,7 +250,7 @@ func Home(v HomeView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = table(tableFrame{Caption: "Les prochaines sessions avec des places disponibles"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var5), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = table(tableFrame{Caption: "Les prochaines sessions avec des places disponibles", HideCaption: true}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var5), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

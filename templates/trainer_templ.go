@@ -776,7 +776,7 @@ func trainerSessions(ss []catalogue.UpcomingSession, caption, empty string) temp
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = dataTable(caption).Render(templ.WithChildren(ctx, templ_7745c5c3_Var21), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = table(tableFrame{Caption: caption, HideCaption: true, Class: "fr-mb-4w"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var21), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -106,6 +106,19 @@ func checkFrame(t *testing.T, path string, p page) {
 	}
 	checkUniqueIDs(t, path, p)
 	checkHiddenWordsApart(t, path, p)
+	checkCaptionsUnderHeadings(t, path, p)
+}
+
+// checkCaptionsUnderHeadings: a table right under a heading of the page reads its caption to screen readers only
+// (fr-table--no-caption), or the page shows two titles one above the other ("Sessions à venir", then "Sessions à
+// venir de « … »").
+func checkCaptionsUnderHeadings(t *testing.T, path string, p page) {
+	t.Helper()
+	p.doc.Find("main .fr-table:not(.fr-table--no-caption)").Each(func(_ int, s *goquery.Selection) {
+		if prev := s.Prev(); prev.Is("h2, h3, h4, h5, h6") {
+			t.Errorf("%s: heading %q, then the caption %q", path, text(prev), text(s.Find("caption")))
+		}
+	})
 }
 
 // checkHiddenWordsApart: the words a link or a button adds for screen readers alone (.fr-sr-only, "Annuler" +
