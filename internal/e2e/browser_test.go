@@ -331,6 +331,14 @@ const layoutCheck = `(() => {
 	if (covered.length) out.push({id: "campus-download-detail-covered", impact: "serious",
 		help: "L’icône d’un lien de téléchargement recouvre son format (le lien passe à la ligne avant l’icône)", helpUrl: "",
 		nodes: covered.map(el => ({target: [el.className], html: el.outerHTML.slice(0, 200), failureSummary: "détail recouvert"}))});
+	// Text drawn too small to read: an SVG chart scaled down to a phone's width shrinks its text with it.
+	const tiny = [...document.querySelectorAll("main svg text")].filter(el => {
+		const box = el.getBBox(), r = el.getBoundingClientRect();
+		return box.height > 0 && r.height > 0 && parseFloat(getComputedStyle(el).fontSize) * r.height / box.height < 10;
+	});
+	if (tiny.length) out.push({id: "campus-tiny-text", impact: "serious",
+		help: "Un texte est affiché à moins de 10 px (un graphique réduit à la largeur de l’écran ?)", helpUrl: "",
+		nodes: tiny.slice(0, 3).map(el => ({target: [el.tagName + "." + el.className.baseVal], html: el.outerHTML.slice(0, 200), failureSummary: "texte illisible"}))});
 	// The window's width is the root's clientWidth: on a phone (mobile emulation) window.innerWidth grows with a
 	// page wider than the screen, as the browser zooms out to show it, so it never saw the sideways scroll.
 	const wide = document.documentElement.scrollWidth, view = document.documentElement.clientWidth;
