@@ -533,3 +533,24 @@ func TestConditionalGet(t *testing.T) {
 		t.Fatalf("after a change: status %d, same tag %v", changed.StatusCode, changed.Header.Get("ETag") == etag)
 	}
 }
+
+// TestDomains_LeadFollowsTheCatalogue: the domains page says how many domains are open and which are announced,
+// from the catalogue: a domain announced in the back-office shows there.
+func TestDomains_LeadFollowsTheCatalogue(t *testing.T) {
+	t.Parallel()
+	store := testdb.NewSeeded(t, "domains_lead", 4)
+	srv := newServer(t, store)
+	lead := func() string {
+		return strings.TrimSpace(newBrowser(t, srv).get("/domaines").doc.Find("main .fr-text--lead").Text())
+	}
+	open := testdb.Int(t, store, `SELECT count(*) FROM domains WHERE status = 'published'`)
+	want := strconv.Itoa(open) + " domaines couvrent les compétences numériques de l’action publique\u202f; le domaine «\u00a0Intelligence artificielle\u00a0» est en préparation."
+	if got := lead(); got != want {
+		t.Fatalf("lead %q, want %q", got, want)
+	}
+	testdb.Exec(t, store, `INSERT INTO domains (slug, title, status, position) VALUES ('quantique', 'Informatique quantique', 'coming', 99)`)
+	want = strconv.Itoa(open) + " domaines couvrent les compétences numériques de l’action publique\u202f; les domaines «\u00a0Intelligence artificielle\u00a0» et «\u00a0Informatique quantique\u00a0» sont en préparation."
+	if got := lead(); got != want {
+		t.Errorf("lead once a second domain is announced: %q, want %q", got, want)
+	}
+}
