@@ -1202,82 +1202,108 @@ func OpenData(v OpenDataView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 105, "/donnees-ouvertes/dcat.jsonld</a>.</p><p>Les deux adresses acceptent les paramètres de la recherche du catalogue\u00a0: le lien «\u00a0Télécharger ces résultats\u00a0» de la page <a href=\"/catalogue\">Catalogue</a> donne le fichier de la recherche en cours. Sans paramètre, le fichier contient tout le catalogue publié (au plus 10 000 formations). Les fichiers sont mis à jour en continu.</p><h2>Paramètres des adresses de recherche</h2><p>Ces noms sont stables\u00a0: les sites qui renvoient vers le catalogue filtré peuvent s’y fier. Un paramètre de facette peut être répété (les valeurs s’ajoutent\u00a0: présentiel ou hybride)\u202f; les facettes se combinent entre elles. Une valeur inconnue est ignorée.</p><div class=\"fr-table fr-table--no-scroll\"><table><caption>Paramètres de /catalogue, /api/catalogue.json et /api/catalogue.csv</caption> <thead><tr><th scope=\"col\">Paramètre</th><th scope=\"col\">Rôle</th><th scope=\"col\">Valeurs</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 105, "/donnees-ouvertes/dcat.jsonld</a>.</p><p>Les deux adresses acceptent les paramètres de la recherche du catalogue\u00a0: le lien «\u00a0Télécharger ces résultats\u00a0» de la page <a href=\"/catalogue\">Catalogue</a> donne le fichier de la recherche en cours. Sans paramètre, le fichier contient tout le catalogue publié (au plus 10 000 formations). Les fichiers sont mis à jour en continu.</p><h2>Paramètres des adresses de recherche</h2><p>Ces noms sont stables\u00a0: les sites qui renvoient vers le catalogue filtré peuvent s’y fier. Un paramètre de facette peut être répété (les valeurs s’ajoutent\u00a0: présentiel ou hybride)\u202f; les facettes se combinent entre elles. Une valeur inconnue est ignorée.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, p := range v.Facets {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 106, "<tr><td><code>")
+			templ_7745c5c3_Var56 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+				templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+				templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+				if !templ_7745c5c3_IsBuffer {
+					defer func() {
+						templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+						if templ_7745c5c3_Err == nil {
+							templ_7745c5c3_Err = templ_7745c5c3_BufErr
+						}
+					}()
+				}
+				ctx = templ.InitializeContext(ctx)
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 106, "<thead><tr><th scope=\"col\">Paramètre</th><th scope=\"col\">Rôle</th><th scope=\"col\">Valeurs</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var56 string
-				templ_7745c5c3_Var56, templ_7745c5c3_Err = templ.JoinStringErrs(p.Name)
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 375, Col: 28}
+				for _, p := range v.Facets {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 107, "<tr><td><code>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var57 string
+					templ_7745c5c3_Var57, templ_7745c5c3_Err = templ.JoinStringErrs(p.Name)
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 373, Col: 27}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var57))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 108, "</code></td><td>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var58 string
+					templ_7745c5c3_Var58, templ_7745c5c3_Err = templ.JoinStringErrs(p.Role)
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 374, Col: 21}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var58))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 109, "</td><td>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var59 string
+					templ_7745c5c3_Var59, templ_7745c5c3_Err = templ.JoinStringErrs(p.Values)
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 375, Col: 23}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var59))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "</td></tr>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var56))
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 111, "</tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 107, "</code></td><td>")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				var templ_7745c5c3_Var57 string
-				templ_7745c5c3_Var57, templ_7745c5c3_Err = templ.JoinStringErrs(p.Role)
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 376, Col: 22}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var57))
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 108, "</td><td>")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				var templ_7745c5c3_Var58 string
-				templ_7745c5c3_Var58, templ_7745c5c3_Err = templ.JoinStringErrs(p.Values)
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 377, Col: 24}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var58))
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 109, "</td></tr>")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "</tbody></table></div><p>Exemples\u00a0:</p><ul><li><a href=\"/catalogue?q=accessibilit%C3%A9&format=presentiel\">")
+				return nil
+			})
+			templ_7745c5c3_Err = table(tableFrame{Caption: "Paramètres de /catalogue, /api/catalogue.json et /api/catalogue.csv", Region: true}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var56), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var59 string
-			templ_7745c5c3_Var59, templ_7745c5c3_Err = templ.JoinStringErrs("/catalogue?q=accessibilité&format=presentiel")
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 385, Col: 119}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var59))
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 111, "</a></li><li><a href=\"/catalogue?domaine=cybersecurite&places=1&tri=date\">/catalogue?domaine=cybersecurite&amp;places=1&amp;tri=date</a></li><li><a href=\"/api/catalogue.csv?domaine=data&niveau=decouverte\">/api/catalogue.csv?domaine=data&amp;niveau=decouverte</a></li></ul><h2>Contenu du fichier JSON</h2><p>Un objet avec <code>source</code>, <code>licence</code>, <code>genere_le</code> (date ISO 8601), <code>recherche</code> (les paramètres appliqués), <code>total</code> et <code>formations</code>, la liste des formations dans l’ordre de la recherche. Chaque formation a un <code>type</code> (<code>module</code>, <code>parcours</code> ou <code>programme</code>), <code>slug</code>, <code>url</code>, <code>titre</code>, <code>resume</code>, <code>domaine</code>, <code>duree_minutes</code>, <code>formats</code>, <code>niveaux</code> et <code>publics</code>. Un module a aussi <code>partenaire</code>, <code>mots_cles</code>, <code>objectifs</code>, <code>programme</code>, <code>prerequis</code>, <code>lien_externe</code>, <code>sessions</code> (sessions à venir\u00a0: <code>debut</code>, <code>fin</code>, <code>lieu</code>, <code>ville</code>, <code>classe_virtuelle</code>, <code>capacite</code>, <code>places_restantes</code>) et <code>parcours</code>\u202f; un parcours ou un programme a <code>description</code>, <code>modules</code> (dans l’ordre) et, pour un programme, <code>administration</code>.</p><h2>Colonnes du fichier CSV</h2><p>Une ligne par formation, avec les codes du fichier JSON\u00a0: type, slug, titre, résumé, domaine (code et libellé), formats, niveaux, durée en minutes, durée, partenaire (code et libellé), publics (codes et libellés), nombre de modules, prochaine session (AAAA-MM-JJ), places disponibles (<code>true</code> ou <code>false</code> pour un module à sessions datées, vide pour un module en ligne ou un parcours), adresse de la page. Les listes sont séparées par «\u00a0|\u00a0». Le <a href=\"/api/catalogue.schema.json\">schéma</a> décrit chaque colonne. Une cellule qui commencerait par =, +, - ou ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 112, "<p>Exemples\u00a0:</p><ul><li><a href=\"/catalogue?q=accessibilit%C3%A9&format=presentiel\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var60 string
-			templ_7745c5c3_Var60, templ_7745c5c3_Err = templ.JoinStringErrs("@")
+			templ_7745c5c3_Var60, templ_7745c5c3_Err = templ.JoinStringErrs("/catalogue?q=accessibilité&format=presentiel")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 408, Col: 142}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 382, Col: 119}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var60))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 112, " est précédée d’une apostrophe, pour qu’un tableur ne l’interprète pas comme une formule.</p></div></div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 113, "</a></li><li><a href=\"/catalogue?domaine=cybersecurite&places=1&tri=date\">/catalogue?domaine=cybersecurite&amp;places=1&amp;tri=date</a></li><li><a href=\"/api/catalogue.csv?domaine=data&niveau=decouverte\">/api/catalogue.csv?domaine=data&amp;niveau=decouverte</a></li></ul><h2>Contenu du fichier JSON</h2><p>Un objet avec <code>source</code>, <code>licence</code>, <code>genere_le</code> (date ISO 8601), <code>recherche</code> (les paramètres appliqués), <code>total</code> et <code>formations</code>, la liste des formations dans l’ordre de la recherche. Chaque formation a un <code>type</code> (<code>module</code>, <code>parcours</code> ou <code>programme</code>), <code>slug</code>, <code>url</code>, <code>titre</code>, <code>resume</code>, <code>domaine</code>, <code>duree_minutes</code>, <code>formats</code>, <code>niveaux</code> et <code>publics</code>. Un module a aussi <code>partenaire</code>, <code>mots_cles</code>, <code>objectifs</code>, <code>programme</code>, <code>prerequis</code>, <code>lien_externe</code>, <code>sessions</code> (sessions à venir\u00a0: <code>debut</code>, <code>fin</code>, <code>lieu</code>, <code>ville</code>, <code>classe_virtuelle</code>, <code>capacite</code>, <code>places_restantes</code>) et <code>parcours</code>\u202f; un parcours ou un programme a <code>description</code>, <code>modules</code> (dans l’ordre) et, pour un programme, <code>administration</code>.</p><h2>Colonnes du fichier CSV</h2><p>Une ligne par formation, avec les codes du fichier JSON\u00a0: type, slug, titre, résumé, domaine (code et libellé), formats, niveaux, durée en minutes, durée, partenaire (code et libellé), publics (codes et libellés), nombre de modules, prochaine session (AAAA-MM-JJ), places disponibles (<code>true</code> ou <code>false</code> pour un module à sessions datées, vide pour un module en ligne ou un parcours), adresse de la page. Les listes sont séparées par «\u00a0|\u00a0». Le <a href=\"/api/catalogue.schema.json\">schéma</a> décrit chaque colonne. Une cellule qui commencerait par =, +, - ou ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var61 string
+			templ_7745c5c3_Var61, templ_7745c5c3_Err = templ.JoinStringErrs("@")
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `search.templ`, Line: 405, Col: 142}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var61))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 114, " est précédée d’une apostrophe, pour qu’un tableur ne l’interprète pas comme une formule.</p></div></div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Status values shared by catalogue entities.
@@ -298,6 +300,17 @@ func List(items []string) string {
 		return items[0]
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " et " + items[len(items)-1]
+}
+
+// De is "de" before a name or a month, elided before a vowel: De("Marie") is "de Marie", De("Alix") "d’Alix",
+// De("avril 2026") "d’avril 2026". An h is left alone: whether it is mute ("d’Hélène") or aspirated ("de Hollande")
+// cannot be read from the spelling.
+func De(s string) string {
+	r, _ := utf8.DecodeRuneInString(s)
+	if strings.ContainsRune("aeiouàâäéèêëîïôöùûüœæ", unicode.ToLower(r)) {
+		return "d’" + s
+	}
+	return "de " + s
 }
 
 // Plural is a count with its noun, singular for 0 and 1 as French has it: Plural(2, "module", "modules") is

@@ -145,3 +145,13 @@ func TestList(t *testing.T) {
 		}
 	}
 }
+
+func TestDe(t *testing.T) {
+	for s, want := range map[string]string{"Marie Curie": "de Marie Curie", "Alix Martin": "d’Alix Martin",
+		"Émilie": "d’Émilie", "avril 2026": "d’avril 2026", "août 2026": "d’août 2026", "octobre 2026": "d’octobre 2026",
+		"mai 2026": "de mai 2026", "": "de "} {
+		if got := De(s); got != want {
+			t.Errorf("De(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

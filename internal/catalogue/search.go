@@ -86,8 +86,8 @@ type DurationBand struct {
 
 // DurationBands lists the duration facet's bands in order (a day counts 6 hours, as in Duration).
 var DurationBands = []DurationBand{
-	{"moins-2h", "2 h ou moins", 120},
-	{"2h-1j", "De 2 h à 1 jour", 360},
+	{"moins-2h", "2\u00a0h ou moins", 120},
+	{"2h-1j", "De 2\u00a0h à 1\u00a0jour", 360},
 	{"1j-3j", "De 1 à 3 jours", 1080},
 	{"plus-3j", "Plus de 3 jours", 0},
 }

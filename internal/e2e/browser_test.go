@@ -295,7 +295,8 @@ func axe(t *testing.T, tb *tab) []axeViolation {
 
 // layoutCheck finds what no markup rule sees but a person does, reported like axe's violations: a button or
 // link styled as a button whose label is clipped (a DSFR button with an icon, in a group without
-// fr-btns-group--icon-left, shrinks to its icon), and a page wider than the window (a sideways scroll).
+// fr-btns-group--icon-left, shrinks to its icon), content cut off by a box that hides what overflows it, and a
+// page wider than the window (a sideways scroll).
 const layoutCheck = `(() => {
 	const out = [];
 	// The DSFR's search bar shrinks its button to an icon on small screens on purpose (it has a title).
@@ -307,12 +308,45 @@ const layoutCheck = `(() => {
 		help: "Le libellé d’un bouton est coupé (bouton réduit à son icône ?)", helpUrl: "",
 		nodes: clipped.map(el => ({target: [el.className], html: el.outerHTML.slice(0, 200),
 			failureSummary: "largeur " + el.clientWidth + " px pour un libellé de " + el.scrollWidth + " px"}))});
-	const wide = document.documentElement.scrollWidth;
-	if (wide > window.innerWidth + 1) {
-		const culprits = [...document.querySelectorAll("body *")].filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
-			.filter(el => !el.parentElement || el.parentElement.getBoundingClientRect().right <= window.innerWidth + 1).slice(0, 5);
+	// Content cut off by a box that hides what overflows it, rather than scrolling it (a table of the DSFR's
+	// deprecated markup inside .fr-table--no-scroll lost its last columns on a phone). The DSFR shrinks some
+	// controls to their icon on purpose (buttons, pagination links: they have a title), and a fluid container hides
+	// the negative margins of its grid's gutters; fields scroll their text.
+	const cut = [...document.querySelectorAll("main *")].filter(el => !el.matches(".fr-btn, .fr-pagination__link, .fr-container--fluid, input, select, textarea")).filter(el => {
+		const s = getComputedStyle(el);
+		return (s.overflowX === "hidden" || s.overflowX === "clip") && el.clientWidth > 1 && el.scrollWidth > el.clientWidth + 1;
+	});
+	if (cut.length) out.push({id: "campus-clipped-content", impact: "serious",
+		help: "Un contenu déborde d’un cadre qui le masque au lieu de le faire défiler : il est hors d’atteinte", helpUrl: "",
+		nodes: cut.map(el => ({target: [el.tagName + "." + el.className], html: el.outerHTML.slice(0, 200),
+			failureSummary: "largeur " + el.clientWidth + " px pour un contenu de " + el.scrollWidth + " px"}))});
+	// A DSFR download link writes its detail (format, size) under its label, where the label's line ends: when
+	// the link wraps before its icon, the icon falls on that detail (a narrow table column: "IC⤓" for "ICS").
+	const covered = [...document.querySelectorAll("main a.fr-link--download")].filter(a => {
+		const d = a.querySelector(".fr-link__detail"), lines = a.getClientRects();
+		if (!d || lines.length === 0) return false;
+		const last = lines[lines.length - 1], r = d.getBoundingClientRect();
+		return r.top < last.bottom - 1 && r.bottom > last.top + 1 && r.left < last.right - 1 && r.right > last.left + 1;
+	});
+	if (covered.length) out.push({id: "campus-download-detail-covered", impact: "serious",
+		help: "L’icône d’un lien de téléchargement recouvre son format (le lien passe à la ligne avant l’icône)", helpUrl: "",
+		nodes: covered.map(el => ({target: [el.className], html: el.outerHTML.slice(0, 200), failureSummary: "détail recouvert"}))});
+	// Text drawn too small to read: an SVG chart scaled down to a phone's width shrinks its text with it.
+	const tiny = [...document.querySelectorAll("main svg text")].filter(el => {
+		const box = el.getBBox(), r = el.getBoundingClientRect();
+		return box.height > 0 && r.height > 0 && parseFloat(getComputedStyle(el).fontSize) * r.height / box.height < 10;
+	});
+	if (tiny.length) out.push({id: "campus-tiny-text", impact: "serious",
+		help: "Un texte est affiché à moins de 10 px (un graphique réduit à la largeur de l’écran ?)", helpUrl: "",
+		nodes: tiny.slice(0, 3).map(el => ({target: [el.tagName + "." + el.className.baseVal], html: el.outerHTML.slice(0, 200), failureSummary: "texte illisible"}))});
+	// The window's width is the root's clientWidth: on a phone (mobile emulation) window.innerWidth grows with a
+	// page wider than the screen, as the browser zooms out to show it, so it never saw the sideways scroll.
+	const wide = document.documentElement.scrollWidth, view = document.documentElement.clientWidth;
+	if (wide > view + 1) {
+		const culprits = [...document.querySelectorAll("body *")].filter(el => el.getBoundingClientRect().right > view + 1)
+			.filter(el => !el.parentElement || el.parentElement.getBoundingClientRect().right <= view + 1).slice(0, 5);
 		out.push({id: "campus-horizontal-scroll", impact: "serious",
-			help: "La page est plus large que la fenêtre (" + wide + " px pour " + window.innerWidth + " px) : défilement horizontal", helpUrl: "",
+			help: "La page est plus large que la fenêtre (" + wide + " px pour " + view + " px) : défilement horizontal", helpUrl: "",
 			nodes: culprits.map(el => ({target: [el.tagName + "." + el.className], html: el.outerHTML.slice(0, 200), failureSummary: "déborde à droite"}))});
 	}
 	return out;

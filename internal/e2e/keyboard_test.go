@@ -93,8 +93,11 @@ func TestNoJavaScript(t *testing.T) {
 			if eval[bool](t, tb, `document.documentElement.hasAttribute("data-fr-js")`) {
 				t.Fatalf("%s: JavaScript ran although disabled", path)
 			}
+			// Visible: of some size, not hidden, and on the page (not pushed above its top or left of it, as a
+			// collapse's negative margin once pulled the whole page out of sight).
 			visible := `(sel) => [...document.querySelectorAll(sel)].filter(e => { const r = e.getBoundingClientRect();
-				const s = getComputedStyle(e); return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none" })`
+				const s = getComputedStyle(e); return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none" &&
+					r.bottom + window.scrollY > 0 && r.right + window.scrollX > 0 })`
 			if n := eval[int](t, tb, `(`+visible+`)("main h1").length`); n != 1 {
 				t.Errorf("%s (width %d, no JS): %d visible h1", path, o.width, n)
 			}
@@ -102,6 +105,14 @@ func TestNoJavaScript(t *testing.T) {
 				if n := eval[int](t, tb, `(`+visible+`)("main .fr-card").length`); n < 10 {
 					t.Errorf("%s (no JS): only %d visible cards", path, n)
 				}
+			}
+			// No visible button waits for the DSFR's script (a modal's or a collapse's: it would do nothing), and
+			// the breadcrumb's links show.
+			if dead := eval[[]string](t, tb, `(`+visible+`)("button[aria-controls], button[aria-expanded]").map(b => b.textContent.trim())`); len(dead) > 0 {
+				t.Errorf("%s (width %d, no JS): buttons that do nothing without JavaScript: %q", path, o.width, dead)
+			}
+			if all, shown := eval[int](t, tb, `document.querySelectorAll(".fr-breadcrumb a").length`), eval[int](t, tb, `(`+visible+`)(".fr-breadcrumb a").length`); shown != all {
+				t.Errorf("%s (width %d, no JS): %d of the breadcrumb's %d links visible", path, o.width, shown, all)
 			}
 			// Every section of the main navigation has a visible link somewhere on the page.
 			missing := eval[[]string](t, tb, `(() => { const vis = (`+visible+`)("a[href]").map(a => a.getAttribute("href"));

@@ -214,8 +214,9 @@ func (s *Server) adminUpdateSession(w http.ResponseWriter, r *http.Request) {
 		told, err := s.store.UpdateSession(r.Context(), adminActor(r), cur.ID, f.adminVersion(), x)
 		msg := "La session est enregistrée."
 		if told > 0 {
-			msg = "La session est enregistrée ; " + catalogue.Plural(told, "personne inscrite ou en attente en est prévenue", "personnes inscrites ou en attente en sont prévenues") +
-				" par courriel, et leur agenda suit."
+			msg = "La session est enregistrée ; " + catalogue.Plural(told,
+				"personne inscrite ou en attente en est prévenue par courriel, et son agenda suit.",
+				"personnes inscrites ou en attente en sont prévenues par courriel, et leur agenda suit.")
 		}
 		return e.Action, msg, err
 	}, func(status int) { s.adminRenderSession(w, r, status, e, sf, cur) })

@@ -8,6 +8,7 @@ import (
 
 	"campus/internal/account"
 	"campus/internal/admin"
+	"campus/internal/catalogue"
 	"campus/templates"
 )
 
@@ -54,7 +55,7 @@ func (s *Server) renderAdminUser(w http.ResponseWriter, r *http.Request, status 
 	}
 	me, _ := CurrentUser(r)
 	v := templates.AdminUserView{User: u, Self: me.ID == u.ID, Roles: roleOptions(), Form: form,
-		Page: s.adminPage(r, adminErrorTitle(form, false, "Compte de "+u.DisplayName()),
+		Page: s.adminPage(r, adminErrorTitle(form, false, "Compte "+catalogue.De(u.DisplayName())),
 			templates.Crumb{Label: "Comptes", Href: "/admin/utilisateurs"}, templates.Crumb{Label: u.DisplayName()})}
 	s.render(w, r, status, templates.AdminUser(v))
 }
@@ -90,5 +91,5 @@ func (s *Server) adminUserRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.invalidate("user:" + strconv.FormatInt(id, 10)) // this instance at once; the others by the notification
-	s.flashTo(w, r, "/admin/utilisateurs/"+strconv.FormatInt(id, 10), "success", "Rôle de "+u.DisplayName()+" : "+account.RoleLabel(u.Role)+".")
+	s.flashTo(w, r, "/admin/utilisateurs/"+strconv.FormatInt(id, 10), "success", "Rôle "+catalogue.De(u.DisplayName())+" : "+account.RoleLabel(u.Role)+".")
 }

@@ -39,6 +39,16 @@ func TestAdmin_UsersAndRoles(t *testing.T) {
 		p.doc.Find(`input[name="role"][value="agent"][checked]`).Length() != 1 {
 		t.Fatalf("user page: %d", p.status)
 	}
+	// The page of an account whose name starts with a vowel: "Compte d’Alix …", and its role buttons are reached
+	// by their labels (the heading above them once took the first radio's id).
+	alix := testdb.User(t, store, testdb.Account{Email: uniqueEmail("alix"), GivenName: "Alix", UsualName: "Ambre"})
+	alixURL := "/admin/utilisateurs/" + strconv.FormatInt(alix.ID, 10)
+	if p := adm.get(alixURL); p.status != http.StatusOK || text(p.doc.Find("h1")) != "Compte d’Alix Ambre" ||
+		!strings.HasPrefix(p.doc.Find("title").Text(), "Compte d’Alix Ambre") {
+		t.Errorf("user page: %d, h1 %q, title %q", p.status, text(p.doc.Find("h1")), p.doc.Find("title").Text())
+	} else {
+		checkFrame(t, alixURL, p)
+	}
 	if p := agentBrowser.get("/admin"); p.status == http.StatusOK {
 		t.Fatal("an agent reaches /admin")
 	}

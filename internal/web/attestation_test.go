@@ -41,7 +41,7 @@ func TestAttestation(t *testing.T) {
 	}
 	checkFrame(t, page, p)
 	body := text(p.doc.Find("article"))
-	for _, want := range []string{"Camille Martin (DINUM)", "« " + e.m.title + " »", "7 h", "Station F, Paris", "Fait à Paris, le", fmt.Sprintf("-%06d", e.id)} {
+	for _, want := range []string{"atteste que Camille Martin, DINUM, a suivi la formation", "« " + e.m.title + " »", "7 h", "Station F, Paris", "Fait à Paris, le", fmt.Sprintf("-%06d", e.id)} {
 		if !strings.Contains(body, want) {
 			t.Errorf("attestation lacks %q: %s", want, body)
 		}
@@ -108,7 +108,7 @@ func TestAttestation(t *testing.T) {
 			t.Fatalf("the page states:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		// Nothing more: not the address, the administration, the enrolment's number.
-		for _, secret := range []string{e.u.Email, "(DINUM)\n", attestationNumberOf(e.id)} {
+		for _, secret := range []string{e.u.Email, "(DINUM)\n", "Martin, DINUM", attestationNumberOf(e.id)} {
 			if strings.Contains(text(p.doc.Find("main")), secret) {
 				t.Errorf("the public page shows %q", secret)
 			}

@@ -47,7 +47,7 @@ func monthsText(months []time.Time) string {
 	if len(months) == 0 {
 		return ""
 	}
-	return "Inscriptions faites et formations suivies chaque mois, de " + programme.MonthLabel(months[0]) + " à " +
+	return "Inscriptions faites et formations suivies chaque mois, " + catalogue.De(programme.MonthLabel(months[0])) + " à " +
 		programme.MonthLabel(months[len(months)-1]) + "."
 }
 

@@ -180,7 +180,7 @@ func TestCalendar_MovedMultiDayAndCancelled(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond) // LAST-MODIFIED counts seconds
 	p = admin.post(edit, form)
 	expectRedirect(t, p, http.StatusSeeOther, edit)
-	if got := text(admin.follow(p).doc.Find(".fr-alert")); !strings.Contains(got, "1 personne inscrite ou en attente en est prévenue par courriel") {
+	if got := text(admin.follow(p).doc.Find(".fr-alert")); !strings.Contains(got, "1 personne inscrite ou en attente en est prévenue par courriel, et son agenda suit.") {
 		t.Errorf("flash: %q", got)
 	}
 	ms := recentMails(t, store, u.Email, 1)

@@ -385,5 +385,5 @@ func (s *Server) adminLicenceRevoke(w http.ResponseWriter, r *http.Request) {
 	if s.refusedTo(w, r, poolURL(pool)+"?statut=allocated#demandes", err) {
 		return
 	}
-	s.flashTo(w, r, poolURL(pool)+"?statut=allocated#demandes", "success", "La licence de "+req.UserName+" est retirée et rendue au lot ; la demande suivante en attente, s’il y en a une, l’a reçue.")
+	s.flashTo(w, r, poolURL(pool)+"?statut=allocated#demandes", "success", "La licence "+catalogue.De(req.UserName)+" est retirée et rendue au lot ; la demande suivante en attente, s’il y en a une, l’a reçue.")
 }

@@ -155,6 +155,9 @@ func TestLicence_QueueAndRevoke(t *testing.T) {
 	if page.status != http.StatusOK || !strings.Contains(text(page.doc.Find(`section[aria-labelledby="demandes"]`)), u1.Email) {
 		t.Fatalf("pool page: %d %q", page.status, text(page.doc.Find(`section[aria-labelledby="demandes"]`)))
 	}
+	if got := text(page.doc.Find(`section[aria-labelledby="codes"] > p`).First()); got != "0 code libre sur 0 importé." {
+		t.Errorf("codes of a pool without any: %q", got)
+	}
 	action, _ := page.doc.Find(`section[aria-labelledby="demandes"] form[action$="/retrait"]`).Attr("action")
 	res = admin.post(action, url.Values{"motif": {"Départ en retraite"}})
 	if res.status != http.StatusSeeOther {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"campus/internal/catalogue"
 	"campus/internal/postgres"
 	"campus/internal/trainer"
 	"campus/templates"
@@ -59,7 +60,7 @@ func (s *Server) renderAdminTrainer(w http.ResponseWriter, r *http.Request, stat
 		s.fail(w, r, err)
 		return
 	}
-	title := "Candidature de " + a.Name()
+	title := "Candidature " + catalogue.De(a.Name())
 	if form.Failed() {
 		title = "Erreur - " + title
 	}

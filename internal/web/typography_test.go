@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,6 +24,14 @@ import (
 // typographyFaults names.
 var proseAttributes = []string{"title", "aria-label", "placeholder", "alt", "aria-description"}
 
+// splitUnit finds a time or a duration that a plain space may split at the end of a line: "9 h 30", "2 h",
+// "45 min" keep their parts together with no-break spaces, as catalogue.Clock and catalogue.Duration write them.
+var splitUnit = regexp.MustCompile(`\d h\b|\bh \d|\d min\b`)
+
+// unElided finds "de" before a name that starts with a vowel ("Site de OpenClassrooms", "Compte de Alix"):
+// catalogue.De elides it, or the name follows a label ("Site web : …") when it would need an article.
+var unElided = regexp.MustCompile(`\b[Dd]e [AEIOUÉÈÊÀÂÎÔ]`)
+
 // typographyFaults lists the texts of the page that catalogue.Typeset would change: the text nodes outside
 // <script>, <style>, <code>, <pre> (not prose) and <textarea> (what the user typed), the prose attributes, the page's descriptions (meta description and
 // og:/twitter: title and description) and the labels of submit buttons. Each fault is "text → typeset text".
@@ -30,6 +40,12 @@ func typographyFaults(p page) []string {
 	check := func(where, s string) {
 		if want := catalogue.Typeset(s); want != s {
 			faults = append(faults, where+strings.TrimSpace(s)+"  →  "+strings.TrimSpace(want))
+		}
+		if m := unElided.FindString(s); m != "" {
+			faults = append(faults, where+strings.TrimSpace(s)+"  →  "+strconv.Quote(m)+" elided (catalogue.De) or a label")
+		}
+		if m := splitUnit.FindString(s); m != "" {
+			faults = append(faults, where+strings.TrimSpace(s)+"  →  no-break spaces in "+strconv.Quote(m))
 		}
 	}
 	var walk func(s *goquery.Selection)
@@ -123,7 +139,7 @@ func TestTypography_EveryPage(t *testing.T) {
 		browsers[role], _ = signedIn(t, srv, store, role)
 	}
 	roles := []string{"anonyme", account.RoleAgent, account.RoleTrainer, account.RoleAdmin}
-	extra := []string{"/domaines/intelligence-artificielle", "/catalogue?q=donn%C3%A9es", "/catalogue?q=zzzzzz", "/page-inexistante"}
+	extra := []string{"/domaines/intelligence-artificielle", "/partenaires/openclassrooms", "/catalogue?q=donn%C3%A9es", "/catalogue?q=zzzzzz", "/page-inexistante"}
 	for _, r := range routes {
 		if r.method == http.MethodGet {
 			extra = append(extra, pathOf(r.pattern))

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -103,6 +105,49 @@ func checkFrame(t *testing.T, path string, p page) {
 		t.Errorf("%s: security headers missing", path)
 	}
 	checkUniqueIDs(t, path, p)
+	checkHiddenWordsApart(t, path, p)
+	checkCaptionsUnderHeadings(t, path, p)
+}
+
+// checkCaptionsUnderHeadings: a table right under a heading of the page reads its caption to screen readers only
+// (fr-table--no-caption), or the page shows two titles one above the other ("Sessions à venir", then "Sessions à
+// venir de « … »").
+func checkCaptionsUnderHeadings(t *testing.T, path string, p page) {
+	t.Helper()
+	p.doc.Find("main .fr-table:not(.fr-table--no-caption)").Each(func(_ int, s *goquery.Selection) {
+		if prev := s.Prev(); prev.Is("h2, h3, h4, h5, h6") {
+			t.Errorf("%s: heading %q, then the caption %q", path, text(prev), text(s.Find("caption")))
+		}
+	})
+}
+
+// checkHiddenWordsApart: the words a link or a button adds for screen readers alone (.fr-sr-only, "Annuler" +
+// " l’inscription à « … »") are apart from its visible label: its accessible name is their text run together, and
+// templ drops the space that opens an element's text ("Annulerl’inscription à …"), so it is written as a string.
+func checkHiddenWordsApart(t *testing.T, path string, p page) {
+	t.Helper()
+	p.doc.Find("a .fr-sr-only, button .fr-sr-only").Each(func(_ int, s *goquery.Selection) {
+		hidden, around := s.Text(), s.Parent().Text()
+		i := strings.Index(around, hidden)
+		if hidden == "" || i < 0 {
+			return
+		}
+		before, after := around[:i], around[i+len(hidden):]
+		if before != "" && !startsOrEndsWithSpace(before, false) && !startsOrEndsWithSpace(hidden, true) {
+			t.Errorf("%s: %q runs into the hidden %q", path, before, hidden)
+		}
+		if after != "" && !startsOrEndsWithSpace(after, true) && !startsOrEndsWithSpace(hidden, false) {
+			t.Errorf("%s: the hidden %q runs into %q", path, hidden, after)
+		}
+	})
+}
+
+func startsOrEndsWithSpace(s string, start bool) bool {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	if start {
+		r, _ = utf8.DecodeRuneInString(s)
+	}
+	return unicode.IsSpace(r)
 }
 
 // checkUniqueIDs: no id twice in the page (a label's for, an aria-describedby or a skip link would reach the
@@ -486,5 +531,26 @@ func TestConditionalGet(t *testing.T) {
 	testdb.Exec(t, store, `UPDATE domains SET summary = summary || ' Mis à jour.' WHERE slug = 'data'`)
 	if changed := do("/domaines/data", etag); changed.StatusCode != 200 || changed.Header.Get("ETag") == etag {
 		t.Fatalf("after a change: status %d, same tag %v", changed.StatusCode, changed.Header.Get("ETag") == etag)
+	}
+}
+
+// TestDomains_LeadFollowsTheCatalogue: the domains page says how many domains are open and which are announced,
+// from the catalogue: a domain announced in the back-office shows there.
+func TestDomains_LeadFollowsTheCatalogue(t *testing.T) {
+	t.Parallel()
+	store := testdb.NewSeeded(t, "domains_lead", 4)
+	srv := newServer(t, store)
+	lead := func() string {
+		return strings.TrimSpace(newBrowser(t, srv).get("/domaines").doc.Find("main .fr-text--lead").Text())
+	}
+	open := testdb.Int(t, store, `SELECT count(*) FROM domains WHERE status = 'published'`)
+	want := strconv.Itoa(open) + " domaines couvrent les compétences numériques de l’action publique\u202f; le domaine «\u00a0Intelligence artificielle\u00a0» est en préparation."
+	if got := lead(); got != want {
+		t.Fatalf("lead %q, want %q", got, want)
+	}
+	testdb.Exec(t, store, `INSERT INTO domains (slug, title, status, position) VALUES ('quantique', 'Informatique quantique', 'coming', 99)`)
+	want = strconv.Itoa(open) + " domaines couvrent les compétences numériques de l’action publique\u202f; les domaines «\u00a0Intelligence artificielle\u00a0» et «\u00a0Informatique quantique\u00a0» sont en préparation."
+	if got := lead(); got != want {
+		t.Errorf("lead once a second domain is announced: %q, want %q", got, want)
 	}
 }

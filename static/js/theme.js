@@ -7,4 +7,7 @@
 	} catch (e) {}
 	var dark = s === "dark" || (s === "system" && window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches);
 	document.documentElement.setAttribute("data-fr-theme", dark ? "dark" : "light");
+	// Scripts run: campus.css keeps the controls the DSFR's script opens (header menu and search, breadcrumb),
+	// from the first paint, rather than once that script has loaded (no shift of the page).
+	document.documentElement.setAttribute("data-campus-js", "");
 })();
