@@ -101,7 +101,7 @@ func Int(s, label string, lo, hi int, required bool) (int, string) {
 	n, err := strconv.Atoi(digits)
 	switch {
 	case err != nil:
-		return 0, "Le champ « " + label + " » doit être un nombre entier, par exemple " + strconv.Itoa(max(lo, 1)) + "."
+		return 0, "Le champ « " + label + " » doit être un nombre entier entre " + strconv.Itoa(lo) + " et " + strconv.Itoa(hi) + "."
 	case n < lo:
 		return n, "Le champ « " + label + " » doit être au moins " + strconv.Itoa(lo) + " : un nombre entier entre " + strconv.Itoa(lo) + " et " + strconv.Itoa(hi) + "."
 	case n > hi:

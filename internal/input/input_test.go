@@ -79,7 +79,7 @@ func TestInt(t *testing.T) {
 		{"1\u00a0200", false, 1200, ""},
 		{"", false, 0, ""},
 		{"  ", true, 0, "Renseignez le champ « Capacité »."},
-		{"douze", false, 0, "doit être un nombre entier, par exemple 1."},
+		{"douze", false, 0, "doit être un nombre entier entre 1 et 20000."},
 		{"1.5", false, 0, "nombre entier"},
 		{"0", false, 0, "doit être au moins 1 : un nombre entier entre 1 et 20000."},
 		{"20001", false, 20001, "ne doit pas dépasser 20000 : un nombre entier entre 1 et 20000."},
