@@ -115,6 +115,8 @@ const (
 // excused), or a refusal.
 func AbsenceOutcome(e Enrolment, now time.Time) (string, error) {
 	switch {
+	case e.HasSession() && (e.Status == Attended || e.Status == NoShow):
+		return "", ErrAbsenceRecorded.With(strings.ToLower(StatusLabel(e.Status)))
 	case !e.HasSession() || (e.Status != Confirmed && e.Status != Held):
 		return "", ErrAbsenceNotSeat.With(strings.ToLower(StatusLabel(e.Status)))
 	case !e.Session.StartsAt.After(now):

@@ -1,6 +1,7 @@
 package enrolment_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -49,5 +50,10 @@ func TestAbsenceOutcome(t *testing.T) {
 	e.Status = enrolment.Waitlisted
 	if _, err := enrolment.AbsenceOutcome(e, now); err == nil {
 		t.Fatal("a waitlist place took an absence")
+	}
+	// Once the presence is noted, the page says so (not "une place dans une session").
+	e.Status, e.Session.StartsAt = enrolment.Attended, now.Add(-48*time.Hour)
+	if _, err := enrolment.AbsenceOutcome(e, now); err == nil || !strings.HasPrefix(err.Error(), "Votre présence à cette session est déjà notée (présent·e)") {
+		t.Fatalf("attended: %v", err)
 	}
 }

@@ -54,6 +54,7 @@ var (
 	ErrNotOnline        = &apperr.Refusal{Code: CodeNotOnline, Message: "L’achèvement ne se note que pour un module en ligne ; pour une session, notez la présence."}
 	ErrAbsenceNotSeat   = &apperr.Refusal{Code: CodeAbsence, Message: "Une absence se signale pour une place dans une session (statut : %s)."}
 	ErrAbsenceStarted   = &apperr.Refusal{Code: CodeSessionStarted, Message: "La session a commencé : prévenez directement le formateur ou l’équipe du Campus."}
+	ErrAbsenceRecorded  = &apperr.Refusal{Code: CodeAbsence, Message: "Votre présence à cette session est déjà notée (%s) : si elle est inexacte, écrivez à l’équipe du Campus."}
 	ErrAbsenceDeclared  = &apperr.Refusal{Code: CodeAbsence, Message: "Votre absence est déjà signalée pour cette session."}
 	ErrAbsenceNoReason  = &apperr.Refusal{Code: CodeAbsence, Message: "Indiquez la raison de votre absence."}
 	ErrAbsenceTooLong   = &apperr.Refusal{Code: CodeAbsence, Message: "La raison est trop longue (%d caractères) : %d au plus."}
