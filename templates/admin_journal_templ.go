@@ -91,7 +91,7 @@ func AdminJournal(v AdminJournalView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Select(Field{Name: "entite", Label: "Type d’élément", Value: v.Entity}, v.Entities).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Select(Field{Name: "entite", Label: "Type d’élément", Hint: "Tous si rien n’est choisi", Value: v.Entity}, v.Entities).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -99,7 +99,7 @@ func AdminJournal(v AdminJournalView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Select(Field{Name: "auteur", Label: "Auteur", Value: v.Actor}, v.Actors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Select(Field{Name: "auteur", Label: "Auteur", Hint: "Tous si rien n’est choisi", Value: v.Actor}, v.Actors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
