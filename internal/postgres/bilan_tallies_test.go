@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
+	"campus/internal/account"
 	"campus/internal/catalogue"
 	"campus/internal/postgres"
 	"campus/internal/programme"
@@ -334,6 +335,80 @@ func inTx(t *testing.T, s *postgres.Store, statements ...statement) {
 func mustBilan(t *testing.T, s *postgres.Store, f programme.BilanFilter, months []time.Time) programme.Bilan {
 	t.Helper()
 	b, err := s.Bilan(context.Background(), f, months)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestBilanTallies_MoveWhileATransactionWritesTheSession: an agent changes administration (their profile) while a
+// transaction of several statements writes the enrolments of the agent's session (the roster: one UPDATE per
+// enrolment, MarkAttendance), another agent's first, then this agent's. The transaction holds the tally of the
+// session under the old administration and then waits for the agent's row, which the move holds: the move must
+// not wait for that tally (a deadlock, the agent's profile refused), and the tallies still equal the live count.
+func TestBilanTallies_MoveWhileATransactionWritesTheSession(t *testing.T) {
+	t.Parallel()
+	s := testdb.NewMigrated(t, "bilan_move_deadlock", 6).WithMails(testMailer)
+	ctx := context.Background()
+	const from, to = "Agence de départ", "Agence d’arrivée"
+	mod := enModule(t, s, "presentiel", "published", "published")
+	sess := enSession(t, s, mod, 5, 3*24*time.Hour)
+	users := enUsers(t, s, 2)
+	testdb.Exec(t, s, `UPDATE users SET administration = $2 WHERE id = ANY($1)`, users, from)
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		out, err := s.EnrolInSession(ctx, u, sess, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = out.Enrolment.ID
+	}
+	testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 day', ends_at = now() - interval '20 hours' WHERE id = $1`, sess)
+
+	tx, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	const mark = `UPDATE enrolments SET status = 'attended', attendance_at = now(), updated_at = now(), version = version + 1 WHERE id = $1`
+	if _, err := tx.Exec(ctx, mark, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	moved := make(chan error, 1)
+	go func() {
+		moved <- s.UpdateProfile(ctx, users[0], account.Profile{GivenName: "Agent", UsualName: "N° 1", Administration: to})
+	}()
+	// The move waits for a lock (or is done): then the transaction writes the moving agent's enrolment.
+	deadline := time.Now().Add(5 * time.Second)
+	for testdb.Int(t, s, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 &&
+		len(moved) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, errMark := tx.Exec(ctx, mark, ids[0])
+	if errMark == nil {
+		errMark = tx.Commit(ctx)
+	}
+	if err := <-moved; err != nil {
+		t.Errorf("the agent's move: %v", err)
+	}
+	if errMark != nil {
+		t.Errorf("the roster: %v", errMark)
+	}
+	months := programme.Months(time.Now().In(catalogue.Paris).AddDate(0, -2, 0), time.Now().In(catalogue.Paris))
+	for _, a := range []string{from, to} {
+		f := programme.BilanFilter{Administration: programme.AdministrationKey(a), Spellings: []string{a}}
+		got, want := mustBilan(t, s, f, months), mustLiveBilan(t, s, f, months)
+		got.GeneratedAt, want.GeneratedAt = time.Time{}, time.Time{}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: tallies %d enrolments, %d followed; live %d, %d", a, got.Enrolments, got.Completions, want.Enrolments, want.Completions)
+		}
+	}
+}
+
+// mustLiveBilan is the bilan of a filter counted over the enrolments.
+func mustLiveBilan(t *testing.T, s *postgres.Store, f programme.BilanFilter, months []time.Time) programme.Bilan {
+	t.Helper()
+	b, err := s.LiveBilan(context.Background(), f, months)
 	if err != nil {
 		t.Fatal(err)
 	}
