@@ -35,7 +35,8 @@ CREATE TABLE bilan_administration_tallies (
     month          date NOT NULL,
     made           integer NOT NULL,
     done           integer NOT NULL,
-    -- 0 for the enrolments' writers; the transaction of a move or a deletion of agents for theirs (see above).
+    -- 0 for the enrolments' writers; the transaction of a move or a deletion of agents for theirs (see above); 1 for
+    -- those rows once folded by postgres.Store.Cleanup (foldAdministrationMoves).
     xact           bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (administration, module_id, session_key, month, xact)
 );

@@ -414,3 +414,73 @@ func mustLiveBilan(t *testing.T, s *postgres.Store, f programme.BilanFilter, mon
 	}
 	return b
 }
+
+// TestBilanTallies_MovesFolded: the rows that agents' moves write (one per move's transaction and key) are folded by
+// Cleanup into one per key, while agents move and complete enrolments, and the tallies still equal the live count.
+func TestBilanTallies_MovesFolded(t *testing.T) {
+	t.Parallel()
+	s := testdb.NewMigrated(t, "bilan_moves_folded", 8).WithMails(testMailer)
+	ctx := context.Background()
+	const a, b = "Agence A", "Agence B"
+	online := enModule(t, s, "en_ligne", "published", "published")
+	users := enUsers(t, s, 4)
+	enrolments := make([]int64, len(users))
+	for i, u := range users {
+		out, err := s.EnrolOnline(ctx, u, online)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enrolments[i] = out.Enrolment.ID
+	}
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for j := range 8 {
+				if _, err := s.Pool().Exec(ctx, `UPDATE users SET administration = $2 WHERE id = $1`, u, []string{a, b}[(i+j)%2]); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for j := range 8 {
+				if _, err := s.MarkCompletion(ctx, enrolments[i], j%2 == 0); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 5 {
+			if err := s.Cleanup(ctx); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	if err := s.Cleanup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := testdb.Int(t, s, `SELECT count(*) FROM bilan_administration_tallies WHERE xact > 1`); n != 0 {
+		t.Errorf("%d rows of moves left after Cleanup", n)
+	}
+	if n := testdb.Int(t, s, `SELECT count(*) FROM bilan_administration_tallies WHERE xact = 1`); n == 0 || n > 4 {
+		t.Errorf("%d rows of folded moves, want 1 to 4 (2 administrations, made and done in this month)", n)
+	}
+	months := programme.Months(time.Now().In(catalogue.Paris).AddDate(0, -2, 0), time.Now().In(catalogue.Paris))
+	for _, adm := range []string{a, b} {
+		f := programme.BilanFilter{Administration: programme.AdministrationKey(adm), Spellings: []string{adm}}
+		got, want := mustBilan(t, s, f, months), mustLiveBilan(t, s, f, months)
+		got.GeneratedAt, want.GeneratedAt = time.Time{}, time.Time{}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: tallies %d enrolments, %d followed; live %d, %d", adm, got.Enrolments, got.Completions, want.Enrolments, want.Completions)
+		}
+	}
+}
