@@ -23,7 +23,9 @@
 -- A move (or deletion) writes rows of its own (xact: its transaction), never the writers' (xact 0): it holds the
 -- agent's row, and a writer's transaction of several statements (the roster: an UPDATE per enrolment of a session)
 -- may hold a tally of the agent's session and then wait for the agent's row; a move waiting for that tally would be
--- a deadlock (TestBilanTallies_MoveWhileATransactionWritesTheSession). The readers sum the rows of a key.
+-- a deadlock (TestBilanTallies_MoveWhileATransactionWritesTheSession). The readers sum the rows of a key;
+-- postgres.Store.Cleanup folds the moves' rows. Not supported: one statement (a data-modifying WITH) that changes both
+-- an agent's administration and that agent's enrolments (both triggers would then see the other's change; none does).
 
 -- Writers wait for the backfill (readers do not): nothing changes between the counting and the triggers.
 LOCK TABLE enrolments, users IN SHARE MODE;
