@@ -20,6 +20,12 @@
 -- reads their enrolments as committed; a writer that comes after waits for the move, then reads the new
 -- administration and adds its difference to the rows the move carried over. A deletion of an agent likewise holds
 -- the agent's row while it reads the enrolments.
+-- A move (or deletion) writes rows of its own (xact: its transaction), never the writers' (xact 0): it holds the
+-- agent's row, and a writer's transaction of several statements (the roster: an UPDATE per enrolment of a session)
+-- may hold a tally of the agent's session and then wait for the agent's row; a move waiting for that tally would be
+-- a deadlock (TestBilanTallies_MoveWhileATransactionWritesTheSession). The readers sum the rows of a key;
+-- postgres.Store.Cleanup folds the moves' rows. Not supported: one statement (a data-modifying WITH) that changes both
+-- an agent's administration and that agent's enrolments (both triggers would then see the other's change; none does).
 
 -- Writers wait for the backfill (readers do not): nothing changes between the counting and the triggers.
 LOCK TABLE enrolments, users IN SHARE MODE;
@@ -31,7 +37,10 @@ CREATE TABLE bilan_administration_tallies (
     month          date NOT NULL,
     made           integer NOT NULL,
     done           integer NOT NULL,
-    PRIMARY KEY (administration, module_id, session_key, month)
+    -- 0 for the enrolments' writers; the transaction of a move or a deletion of agents for theirs (see above); 1 for
+    -- those rows once folded by postgres.Store.Cleanup (foldAdministrationMoves).
+    xact           bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (administration, module_id, session_key, month, xact)
 );
 
 -- +goose StatementBegin
@@ -41,7 +50,8 @@ CREATE TABLE bilan_administration_tallies (
 -- by the session's row lock, meet no other lock. PL/pgSQL, whose plan is kept for the connection (a function in SQL
 -- is planned again at every call: the enrolments' transactions were about 15 % slower).
 CREATE FUNCTION bilan_administration_add(administrations text[], module_ids bigint[], session_keys bigint[], statuses text[],
-                                         signs integer[], created_ats timestamptz[], done_ats timestamptz[]) RETURNS void LANGUAGE plpgsql AS $$
+                                         signs integer[], created_ats timestamptz[], done_ats timestamptz[],
+                                         own_xact bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     WITH c AS (SELECT * FROM unnest(administrations, module_ids, session_keys, statuses, signs, created_ats, done_ats)
                    AS c (administration, module_id, session_key, status, sign, created_at, done_at)),
@@ -50,10 +60,10 @@ BEGIN
           UNION ALL
           SELECT c.administration, c.module_id, c.session_key, bilan_month(c.done_at), 0, c.sign FROM c
           WHERE c.status IN ('attended', 'completed'))
-    INSERT INTO bilan_administration_tallies AS t (administration, module_id, session_key, month, made, done)
-    SELECT administration, module_id, session_key, month, sum(made), sum(done) FROM d GROUP BY 1, 2, 3, 4
+    INSERT INTO bilan_administration_tallies AS t (administration, module_id, session_key, month, made, done, xact)
+    SELECT administration, module_id, session_key, month, sum(made), sum(done), own_xact FROM d GROUP BY 1, 2, 3, 4
     HAVING sum(made) <> 0 OR sum(done) <> 0 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (administration, module_id, session_key, month) DO UPDATE SET made = t.made + excluded.made, done = t.done + excluded.done;
+    ON CONFLICT (administration, module_id, session_key, month, xact) DO UPDATE SET made = t.made + excluded.made, done = t.done + excluded.done;
 END $$;
 -- +goose StatementEnd
 
@@ -77,7 +87,7 @@ CREATE FUNCTION bilan_administration_enrolments_%1$s() RETURNS trigger LANGUAGE 
 BEGIN
     PERFORM bilan_administration_add(array_agg(u.administration), array_agg(e.module_id), array_agg(coalesce(e.session_id, 0)),
         array_agg(e.status), array_agg(e.sign),
-        array_agg(e.created_at), array_agg(coalesce(e.completed_at, e.attendance_at, e.updated_at)))
+        array_agg(e.created_at), array_agg(coalesce(e.completed_at, e.attendance_at, e.updated_at)), 0)
     FROM (%2$s) e JOIN users u ON u.id = e.user_id;
     RETURN NULL;
 END $fn$$f$, ev, src);
@@ -96,12 +106,13 @@ CREATE TRIGGER enrolments_whose_administration_delete AFTER DELETE ON enrolments
 -- bilan_administration_agent moves an agent's enrolments to its new administration (after the update: NEW is final),
 -- or takes them away before the agent's deletion (its enrolments, deleted with it, then find no agent), with the
 -- agent's row locked (see above); the enrolments are read as committed (a statement's own snapshot), through
--- enrolments_user_idx.
+-- enrolments_user_idx; into the rows of its own transaction (xact: it waits for no writer of the tallies).
 CREATE FUNCTION bilan_administration_agent() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM bilan_administration_add(array_agg(x.administration), array_agg(e.module_id), array_agg(coalesce(e.session_id, 0)),
         array_agg(e.status), array_agg(x.sign),
-        array_agg(e.created_at), array_agg(coalesce(e.completed_at, e.attendance_at, e.updated_at)))
+        array_agg(e.created_at), array_agg(coalesce(e.completed_at, e.attendance_at, e.updated_at)),
+        pg_current_xact_id()::text::bigint)
     FROM enrolments e
     CROSS JOIN (SELECT OLD.administration, -1 UNION ALL SELECT NEW.administration, 1 WHERE TG_OP = 'UPDATE') x (administration, sign)
     WHERE e.user_id = OLD.id;
@@ -140,5 +151,5 @@ DROP FUNCTION bilan_administration_agent();
 DROP FUNCTION bilan_administration_enrolments_insert();
 DROP FUNCTION bilan_administration_enrolments_update();
 DROP FUNCTION bilan_administration_enrolments_delete();
-DROP FUNCTION bilan_administration_add(text[], bigint[], bigint[], text[], integer[], timestamptz[], timestamptz[]);
+DROP FUNCTION bilan_administration_add(text[], bigint[], bigint[], text[], integer[], timestamptz[], timestamptz[], bigint);
 DROP TABLE bilan_administration_tallies;

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
+	"campus/internal/account"
 	"campus/internal/catalogue"
 	"campus/internal/postgres"
 	"campus/internal/programme"
@@ -338,4 +339,148 @@ func mustBilan(t *testing.T, s *postgres.Store, f programme.BilanFilter, months 
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestBilanTallies_MoveWhileATransactionWritesTheSession: an agent changes administration (their profile) while a
+// transaction of several statements writes the enrolments of the agent's session (the roster: one UPDATE per
+// enrolment, MarkAttendance), another agent's first, then this agent's. The transaction holds the tally of the
+// session under the old administration and then waits for the agent's row, which the move holds: the move must
+// not wait for that tally (a deadlock, the agent's profile refused), and the tallies still equal the live count.
+func TestBilanTallies_MoveWhileATransactionWritesTheSession(t *testing.T) {
+	t.Parallel()
+	s := testdb.NewMigrated(t, "bilan_move_deadlock", 6).WithMails(testMailer)
+	ctx := context.Background()
+	const from, to = "Agence de départ", "Agence d’arrivée"
+	mod := enModule(t, s, "presentiel", "published", "published")
+	sess := enSession(t, s, mod, 5, 3*24*time.Hour)
+	users := enUsers(t, s, 2)
+	testdb.Exec(t, s, `UPDATE users SET administration = $2 WHERE id = ANY($1)`, users, from)
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		out, err := s.EnrolInSession(ctx, u, sess, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = out.Enrolment.ID
+	}
+	testdb.Exec(t, s, `UPDATE module_sessions SET starts_at = now() - interval '1 day', ends_at = now() - interval '20 hours' WHERE id = $1`, sess)
+
+	tx, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	const mark = `UPDATE enrolments SET status = 'attended', attendance_at = now(), updated_at = now(), version = version + 1 WHERE id = $1`
+	if _, err := tx.Exec(ctx, mark, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	moved := make(chan error, 1)
+	go func() {
+		moved <- s.UpdateProfile(ctx, users[0], account.Profile{GivenName: "Agent", UsualName: "N° 1", Administration: to})
+	}()
+	// The move waits for a lock (or is done): then the transaction writes the moving agent's enrolment.
+	deadline := time.Now().Add(5 * time.Second)
+	for testdb.Int(t, s, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 &&
+		len(moved) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, errMark := tx.Exec(ctx, mark, ids[0])
+	if errMark == nil {
+		errMark = tx.Commit(ctx)
+	}
+	if err := <-moved; err != nil {
+		t.Errorf("the agent's move: %v", err)
+	}
+	if errMark != nil {
+		t.Errorf("the roster: %v", errMark)
+	}
+	months := programme.Months(time.Now().In(catalogue.Paris).AddDate(0, -2, 0), time.Now().In(catalogue.Paris))
+	for _, a := range []string{from, to} {
+		f := programme.BilanFilter{Administration: programme.AdministrationKey(a), Spellings: []string{a}}
+		got, want := mustBilan(t, s, f, months), mustLiveBilan(t, s, f, months)
+		got.GeneratedAt, want.GeneratedAt = time.Time{}, time.Time{}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: tallies %d enrolments, %d followed; live %d, %d", a, got.Enrolments, got.Completions, want.Enrolments, want.Completions)
+		}
+	}
+}
+
+// mustLiveBilan is the bilan of a filter counted over the enrolments.
+func mustLiveBilan(t *testing.T, s *postgres.Store, f programme.BilanFilter, months []time.Time) programme.Bilan {
+	t.Helper()
+	b, err := s.LiveBilan(context.Background(), f, months)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestBilanTallies_MovesFolded: the rows that agents' moves write (one per move's transaction and key) are folded by
+// Cleanup into one per key, while agents move and complete enrolments, and the tallies still equal the live count.
+func TestBilanTallies_MovesFolded(t *testing.T) {
+	t.Parallel()
+	s := testdb.NewMigrated(t, "bilan_moves_folded", 8).WithMails(testMailer)
+	ctx := context.Background()
+	const a, b = "Agence A", "Agence B"
+	online := enModule(t, s, "en_ligne", "published", "published")
+	users := enUsers(t, s, 4)
+	enrolments := make([]int64, len(users))
+	for i, u := range users {
+		out, err := s.EnrolOnline(ctx, u, online)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enrolments[i] = out.Enrolment.ID
+	}
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for j := range 8 {
+				if _, err := s.Pool().Exec(ctx, `UPDATE users SET administration = $2 WHERE id = $1`, u, []string{a, b}[(i+j)%2]); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for j := range 8 {
+				if _, err := s.MarkCompletion(ctx, enrolments[i], j%2 == 0); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 5 {
+			if err := s.Cleanup(ctx); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	if err := s.Cleanup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := testdb.Int(t, s, `SELECT count(*) FROM bilan_administration_tallies WHERE xact > 1`); n != 0 {
+		t.Errorf("%d rows of moves left after Cleanup", n)
+	}
+	if n := testdb.Int(t, s, `SELECT count(*) FROM bilan_administration_tallies WHERE xact = 1`); n == 0 || n > 4 {
+		t.Errorf("%d rows of folded moves, want 1 to 4 (2 administrations, made and done in this month)", n)
+	}
+	months := programme.Months(time.Now().In(catalogue.Paris).AddDate(0, -2, 0), time.Now().In(catalogue.Paris))
+	for _, adm := range []string{a, b} {
+		f := programme.BilanFilter{Administration: programme.AdministrationKey(adm), Spellings: []string{adm}}
+		got, want := mustBilan(t, s, f, months), mustLiveBilan(t, s, f, months)
+		got.GeneratedAt, want.GeneratedAt = time.Time{}, time.Time{}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: tallies %d enrolments, %d followed; live %d, %d", adm, got.Enrolments, got.Completions, want.Enrolments, want.Completions)
+		}
+	}
 }

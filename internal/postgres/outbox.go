@@ -107,12 +107,25 @@ const InactiveAccountRetention = "3 years"
 const inactiveAccounts = `SELECT id FROM users WHERE role <> 'admin'
 	AND coalesce(last_login_at, created_at) < now() - interval '` + InactiveAccountRetention + `' LIMIT 1000`
 
+// foldAdministrationMoves folds the rows that the moves and deletions of agents wrote in bilan_administration_tallies
+// (one per transaction and key: xact, migration 00030) into one row per key (xact 1), which only this statement
+// writes: it waits for no writer of the enrolments nor for any move (their rows are xact 0 and their own
+// transaction's), and one instance at a time folds (the others skip). The sums, which the readers take, are the same.
+const foldAdministrationMoves = `WITH l AS (SELECT pg_try_advisory_xact_lock(hashtext('bilan_administration_tallies')) AS ok),
+	gone AS (DELETE FROM bilan_administration_tallies WHERE xact > 1 AND (SELECT ok FROM l)
+		RETURNING administration, module_id, session_key, month, made, done)
+	INSERT INTO bilan_administration_tallies AS t (administration, module_id, session_key, month, made, done, xact)
+	SELECT administration, module_id, session_key, month, sum(made), sum(done), 1 FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+	ON CONFLICT (administration, module_id, session_key, month, xact) DO UPDATE SET made = t.made + excluded.made, done = t.done + excluded.done`
+
 // Cleanup removes what has expired: HTTP sessions, used or expired tokens, elapsed rate-limit windows, mails sent
 // more than 30 days ago, and accounts not used for InactiveAccountRetention (a thousand at a time; their seats are
-// released by the enrolments' trigger). `serve` runs it periodically; it is safe to run from several instances.
+// released by the enrolments' trigger); and it folds the tallies the moves of agents wrote (foldAdministrationMoves).
+// `serve` runs it periodically; it is safe to run from several instances.
 func (s *Store) Cleanup(ctx context.Context) error {
 	for _, q := range []string{
 		`DELETE FROM users WHERE id IN (` + inactiveAccounts + `)`,
+		foldAdministrationMoves,
 		`DELETE FROM sessions WHERE expiry < now()`,
 		`DELETE FROM account_tokens WHERE expires_at < now() - interval '1 day' OR used_at < now() - interval '1 day'`,
 		`DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'`,
